@@ -1,0 +1,133 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { loadConfig, ConfigError, type Config } from "../config.ts";
+import { loadDemo } from "../demo.ts";
+import { AppError } from "../errors.ts";
+import { createLogger } from "../logger.ts";
+import { previewFile } from "../provisioning/preview.ts";
+import { createRuntime } from "../runtime.ts";
+import { startServer } from "../server.ts";
+import { getDevice } from "../services/devices.ts";
+import { TokenRole } from "../services/schemas.ts";
+import { createToken, listTokens, revokeToken } from "../services/tokens.ts";
+
+const portArg = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number 0-65535");
+  return n;
+};
+
+const dataDirOption = () => new Option("--data-dir <dir>", "data directory (env PHONEHOME_DATA_DIR, default ./data)");
+
+function configFrom(opts: Record<string, unknown>): Config {
+  return loadConfig({
+    dataDir: opts.dataDir,
+    httpPort: opts.httpPort,
+    httpHost: opts.httpHost,
+    apiPort: opts.apiPort,
+    apiHost: opts.apiHost,
+    publicUrl: opts.publicUrl,
+  });
+}
+
+/** Runs `fn` with a runtime whose logs stay quiet (CLI output is for the user). */
+function withRuntime<T>(opts: Record<string, unknown>, fn: (rt: ReturnType<typeof createRuntime>) => T): T {
+  const rt = createRuntime(configFrom(opts), createLogger("warn"));
+  try {
+    return fn(rt);
+  } finally {
+    rt.close();
+  }
+}
+
+export function buildCli(): Command {
+  const program = new Command("phonehome").description("IP-phone auto-provisioning server").showHelpAfterError();
+
+  program
+    .command("serve")
+    .description("run the phone-facing HTTP server and the admin API")
+    .addOption(dataDirOption())
+    .option("--http-port <port>", "phone-facing port (env PHONEHOME_HTTP_PORT, default 8080)", portArg)
+    .option("--http-host <addr>", "phone-facing bind address (env PHONEHOME_HTTP_HOST, default 0.0.0.0)")
+    .option("--api-port <port>", "admin API port (env PHONEHOME_API_PORT, default 8081)", portArg)
+    .option("--api-host <addr>", "admin API bind address (env PHONEHOME_API_HOST, default 127.0.0.1)")
+    .option("--public-url <url>", "URL phones are told to fetch from (env PHONEHOME_PUBLIC_URL)")
+    .action(async (opts) => {
+      const config = configFrom(opts);
+      const logger = createLogger(config.logLevel);
+      const server = await startServer(config, logger);
+      const stop = () => {
+        logger.info("shutting down");
+        server.close().then(() => process.exit(0));
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+
+  const token = program.command("token").description("admin API bearer tokens");
+  token
+    .command("create")
+    .description("create a token and print it (shown once)")
+    .addOption(dataDirOption())
+    .requiredOption("--role <role>", "admin | technician | readonly")
+    .option("--name <name>", "a note saying whose token it is", "cli")
+    .action((opts) => {
+      const role = TokenRole.safeParse(opts.role);
+      if (!role.success) throw new AppError(400, "invalid_input", `--role must be admin, technician or readonly, not "${opts.role}"`);
+      withRuntime(opts, (rt) => console.log(createToken(rt, role.data, opts.name).token));
+    });
+  token
+    .command("list")
+    .description("list tokens (never their values)")
+    .addOption(dataDirOption())
+    .action((opts) =>
+      withRuntime(opts, (rt) => {
+        for (const t of listTokens(rt)) {
+          console.log(`${t.id}\t${t.role}\t${t.name}\t${t.revokedAt ? "revoked" : "active"}`);
+        }
+      }),
+    );
+  token
+    .command("revoke <id>")
+    .description("revoke a token by id")
+    .addOption(dataDirOption())
+    .action((id: string, opts) => withRuntime(opts, (rt) => revokeToken(rt, Number(id))));
+
+  program
+    .command("render <mac> <file>")
+    .description("print a file exactly as the phone would receive it")
+    .addOption(dataDirOption())
+    .option("--public-url <url>", "URL phones are told to fetch from")
+    .action((mac: string, file: string, opts) =>
+      withRuntime(opts, (rt) => {
+        process.stdout.write(previewFile(rt, getDevice(rt, mac), file).body);
+      }),
+    );
+
+  program
+    .command("demo")
+    .description("load the demo site (docs/demo.md) into the data directory")
+    .addOption(dataDirOption())
+    .option("--public-url <url>", "URL phones are told to fetch from")
+    .option("--json", "print the demo phones and their provisioning credentials as JSON")
+    .action((opts) =>
+      withRuntime(opts, (rt) => {
+        const devices = loadDemo(rt);
+        if (opts.json) console.log(JSON.stringify({ devices }, null, 2));
+        else for (const d of devices) console.log(`${d.mac}  ${d.vendor} ${d.model}  user ${d.username}  password ${d.password}`);
+      }),
+    );
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof AppError || err instanceof ConfigError) {
+      console.error(`phonehome: ${err.message}`);
+      process.exitCode = err instanceof AppError && err.status === 404 ? 3 : 2;
+      return;
+    }
+    throw err;
+  }
+}

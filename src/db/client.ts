@@ -1,0 +1,40 @@
+import Database from "better-sqlite3";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { fileURLToPath } from "node:url";
+import * as schema from "./schema.ts";
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../drizzle", import.meta.url));
+
+/**
+ * Opens the database and brings it to the latest migration. Pragmas are set on every open:
+ * better-sqlite3 reopens a WAL database at synchronous=NORMAL unless told otherwise
+ * (shared reference security.md §5.2), and a busy wait blocks the event loop, so keep it short.
+ */
+export function openDb(path: string): Db {
+  const sqlite = new Database(path);
+  if (path !== ":memory:") sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 250");
+  const db = drizzle(sqlite, { schema }) as Db;
+  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  return db;
+}
+
+/**
+ * Runs `fn` in one BEGIN IMMEDIATE transaction. `fn` must be synchronous: drizzle lets an async
+ * callback's writes escape the rollback (security.md §5.4), so a promise is refused outright.
+ */
+export function writeTransaction<T>(db: Db, fn: (tx: Db) => T): T {
+  return db.transaction(
+    (tx) => {
+      const result = fn(tx as unknown as Db);
+      if (result instanceof Promise) throw new Error("writeTransaction callback must be synchronous");
+      return result;
+    },
+    { behavior: "immediate" },
+  );
+}

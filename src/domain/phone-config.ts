@@ -1,0 +1,89 @@
+import type { FeatureCodes, FeatureName } from "./feature-codes.ts";
+import type { Mac } from "./mac.ts";
+import type { TimeZoneInfo } from "./time-zone.ts";
+
+export type VendorId = "yealink" | "polycom" | "grandstream";
+export type SipTransport = "udp" | "tcp" | "tls";
+
+/**
+ * Everything a vendor adapter needs to render one phone's device files, resolved from the
+ * database: vendor-neutral, plain data, secrets in clear text (it never leaves the process
+ * except inside a rendered file).
+ */
+export interface PhoneConfig {
+  readonly device: {
+    readonly mac: Mac;
+    readonly vendor: VendorId;
+    readonly model: string;
+    readonly label: string | null;
+    /** Unique random password for the phone's own web UI / admin menu. */
+    readonly adminPassword: string;
+  };
+  readonly provisioning: {
+    /** Absolute URL the phone fetches its files from, always ending in `/`. */
+    readonly baseUrl: string;
+    readonly username: string;
+    readonly password: string;
+    /** Periodic re-fetch interval in minutes; 0 disables periodic resync. */
+    readonly resyncMinutes: number;
+  };
+  readonly sip: {
+    readonly domain: string;
+    readonly server: { readonly host: string; readonly port: number; readonly transport: SipTransport };
+    readonly outboundProxy: { readonly host: string; readonly port: number } | null;
+    /** REGISTER expiry in seconds. */
+    readonly registerExpires: number;
+  };
+  readonly time: { readonly zone: TimeZoneInfo; readonly ntpServers: readonly string[] };
+  /** Accounts in line order; `index` is the 1-based account number on the phone. */
+  readonly lines: readonly LineConfig[];
+  /** Programmable line keys by 1-based key index, sorted; gaps are unassigned keys. */
+  readonly keys: readonly KeyConfig[];
+  /** Idle-screen softkeys dialling tenant star codes, in display order. */
+  readonly softkeys: readonly SoftkeyConfig[];
+  readonly featureCodes: FeatureCodes;
+}
+
+export interface LineConfig {
+  readonly index: number;
+  readonly extension: string;
+  readonly displayName: string;
+  /** Short text for the line key: the extension number. */
+  readonly label: string;
+  readonly userName: string;
+  readonly authName: string;
+  readonly password: string;
+  /** Number the phone dials to reach voicemail for this line. */
+  readonly voicemailNumber: string;
+}
+
+interface KeyBase {
+  readonly index: number;
+  readonly label: string;
+  /** 1-based account index the key uses. */
+  readonly line: number;
+}
+
+export type KeyConfig =
+  | (KeyBase & { readonly kind: "line" })
+  | (KeyBase & {
+      readonly kind: "blf";
+      /** Monitored extension number. */
+      readonly target: string;
+      /** Directed-pickup prefix from the tenant's codes, e.g. `*35`. */
+      readonly pickupPrefix: string;
+      /** Full directed-pickup dial string, e.g. `*35102`. */
+      readonly pickupCode: string;
+    })
+  | (KeyBase & { readonly kind: "speed_dial"; readonly number: string })
+  | (KeyBase & { readonly kind: "park"; readonly code: string })
+  | (KeyBase & { readonly kind: "feature"; readonly feature: FeatureName; readonly code: string });
+
+export type KeyKind = KeyConfig["kind"];
+export const KEY_KINDS = ["line", "blf", "speed_dial", "park", "feature"] as const satisfies readonly KeyKind[];
+
+export interface SoftkeyConfig {
+  readonly feature: FeatureName;
+  readonly label: string;
+  readonly code: string;
+}

@@ -1,0 +1,71 @@
+import Router from "@koa/router";
+import { tenants } from "../../db/schema.ts";
+import { forbidden } from "../../errors.ts";
+import { deviceFiles, previewFile } from "../../provisioning/preview.ts";
+import type { ProvisionDeps } from "../../provisioning/provision.ts";
+import { getKeys, getLines, setKeys, setLines } from "../../services/device-layout.ts";
+import { createDevice, deleteDevice, deviceCredentials, getDevice, listDevices, updateDevice, type DeviceRow } from "../../services/devices.ts";
+import { DeviceInput, DevicePatch, KeysInput, LinesInput } from "../../services/schemas.ts";
+import { presentDevice } from "./presenters.ts";
+import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
+
+/** /devices, /devices/{mac}/lines, /devices/{mac}/keys, /devices/{mac}/files[/{name}] */
+export function deviceRoutes(deps: ProvisionDeps): Router<AdminState> {
+  const r = new Router<AdminState>();
+  const tenantNames = () => new Map(deps.db.select({ id: tenants.id, name: tenants.name }).from(tenants).all().map((t) => [t.id, t.name]));
+  const present = (ctx: AdminContext, d: DeviceRow, names = tenantNames()) =>
+    presentDevice(d, names.get(d.tenantId) ?? "", seesSecrets(ctx) ? deviceCredentials(deps, d) : null);
+  const writer = (ctx: AdminContext) => requireRole(ctx, "admin", "technician");
+
+  r.get("/devices", (ctx) => {
+    const tenant = typeof ctx.query.tenant === "string" ? ctx.query.tenant : undefined;
+    const names = tenantNames();
+    ctx.body = { devices: listDevices(deps, tenant).map((d) => present(ctx, d, names)) };
+  });
+  r.post("/devices", (ctx) => {
+    writer(ctx);
+    ctx.status = 201;
+    ctx.body = present(ctx, createDevice(deps, DeviceInput.parse(ctx.request.body)));
+  });
+  r.get("/devices/:mac", (ctx) => {
+    const d = getDevice(deps, ctx.params.mac!);
+    ctx.body = { ...present(ctx, d), lines: getLines(deps, d.mac), keys: getKeys(deps, d.mac) };
+  });
+  r.patch("/devices/:mac", (ctx) => {
+    writer(ctx);
+    ctx.body = present(ctx, updateDevice(deps, ctx.params.mac!, DevicePatch.parse(ctx.request.body)));
+  });
+  r.delete("/devices/:mac", (ctx) => {
+    writer(ctx);
+    deleteDevice(deps, ctx.params.mac!);
+    ctx.status = 204;
+  });
+  r.get("/devices/:mac/lines", (ctx) => {
+    ctx.body = { lines: getLines(deps, ctx.params.mac!) };
+  });
+  r.put("/devices/:mac/lines", (ctx) => {
+    writer(ctx);
+    ctx.body = { lines: setLines(deps, ctx.params.mac!, LinesInput.parse(ctx.request.body)) };
+  });
+  r.get("/devices/:mac/keys", (ctx) => {
+    ctx.body = { keys: getKeys(deps, ctx.params.mac!) };
+  });
+  r.put("/devices/:mac/keys", (ctx) => {
+    writer(ctx);
+    ctx.body = { keys: setKeys(deps, ctx.params.mac!, KeysInput.parse(ctx.request.body)) };
+  });
+  r.get("/devices/:mac/files", (ctx) => {
+    const d = getDevice(deps, ctx.params.mac!);
+    ctx.body = { files: deviceFiles(deps, d) };
+  });
+  r.get("/devices/:mac/files/:name", (ctx) => {
+    const d = getDevice(deps, ctx.params.mac!);
+    const file = previewFile(deps, d, ctx.params.name!);
+    if (file.kind === "device" && !seesSecrets(ctx)) {
+      throw forbidden(`${ctx.params.name} holds credentials; only an admin token may preview it`);
+    }
+    ctx.type = file.contentType;
+    ctx.body = file.body;
+  });
+  return r;
+}

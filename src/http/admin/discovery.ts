@@ -1,0 +1,19 @@
+import Router from "@koa/router";
+import type { ProvisionDeps } from "../../provisioning/provision.ts";
+import { dismissDiscovered, listDiscovered } from "../../services/discovery.ts";
+import { presentDiscovered } from "./presenters.ts";
+import { requireRole, type AdminState } from "./roles.ts";
+
+/** /discovered-devices: the inbox of phones that called in unknown. Claim one with POST /devices. */
+export function discoveryRoutes(deps: ProvisionDeps): Router<AdminState> {
+  const r = new Router<AdminState>();
+  r.get("/discovered-devices", (ctx) => {
+    ctx.body = { devices: listDiscovered(deps, ctx.query.all === "1" || ctx.query.all === "true").map(presentDiscovered) };
+  });
+  r.delete("/discovered-devices/:mac", (ctx) => {
+    requireRole(ctx, "admin", "technician");
+    dismissDiscovered(deps, ctx.params.mac!);
+    ctx.status = 204;
+  });
+  return r;
+}

@@ -1,0 +1,76 @@
+import Router from "@koa/router";
+import type { ProvisionDeps } from "../../provisioning/provision.ts";
+import {
+  createExtension,
+  deleteExtension,
+  devicesUsingExtension,
+  getExtension,
+  listExtensions,
+  resetExtensionPassword,
+  updateExtension,
+} from "../../services/extensions.ts";
+import { ExtensionInput, ExtensionPatch, FeatureCodesPatch, TenantInput, TenantPatch } from "../../services/schemas.ts";
+import { createTenant, deleteTenant, getFeatureCodes, getTenant, listTenants, updateFeatureCodes, updateTenant } from "../../services/tenants.ts";
+import { presentExtension, presentTenant } from "./presenters.ts";
+import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
+
+/** /tenants, /tenants/{tenant}/extensions, /tenants/{tenant}/feature-codes */
+export function tenantRoutes(deps: ProvisionDeps): Router<AdminState> {
+  const r = new Router<AdminState>();
+  const ext = (ctx: AdminContext, e: Parameters<typeof presentExtension>[0]) =>
+    presentExtension(e, seesSecrets(ctx) ? deps.secrets.open(e.sipPasswordEnc) : null);
+
+  r.get("/tenants", (ctx) => {
+    ctx.body = { tenants: listTenants(deps).map(presentTenant) };
+  });
+  r.post("/tenants", (ctx) => {
+    requireRole(ctx, "admin");
+    ctx.status = 201;
+    ctx.body = presentTenant(createTenant(deps, TenantInput.parse(ctx.request.body)));
+  });
+  r.get("/tenants/:tenant", (ctx) => {
+    ctx.body = presentTenant(getTenant(deps, ctx.params.tenant!));
+  });
+  r.patch("/tenants/:tenant", (ctx) => {
+    requireRole(ctx, "admin");
+    ctx.body = presentTenant(updateTenant(deps, ctx.params.tenant!, TenantPatch.parse(ctx.request.body)));
+  });
+  r.delete("/tenants/:tenant", (ctx) => {
+    requireRole(ctx, "admin");
+    deleteTenant(deps, ctx.params.tenant!);
+    ctx.status = 204;
+  });
+  r.get("/tenants/:tenant/feature-codes", (ctx) => {
+    ctx.body = { featureCodes: getFeatureCodes(deps, getTenant(deps, ctx.params.tenant!).id) };
+  });
+  r.patch("/tenants/:tenant/feature-codes", (ctx) => {
+    requireRole(ctx, "admin");
+    ctx.body = { featureCodes: updateFeatureCodes(deps, ctx.params.tenant!, FeatureCodesPatch.parse(ctx.request.body)) };
+  });
+  r.get("/tenants/:tenant/extensions", (ctx) => {
+    ctx.body = { extensions: listExtensions(deps, ctx.params.tenant!).map((e) => ext(ctx, e)) };
+  });
+  r.post("/tenants/:tenant/extensions", (ctx) => {
+    requireRole(ctx, "admin");
+    ctx.status = 201;
+    ctx.body = ext(ctx, createExtension(deps, ctx.params.tenant!, ExtensionInput.parse(ctx.request.body)));
+  });
+  r.get("/tenants/:tenant/extensions/:number", (ctx) => {
+    const e = getExtension(deps, ctx.params.tenant!, ctx.params.number!);
+    ctx.body = { ...ext(ctx, e), devices: devicesUsingExtension(deps, e.id) };
+  });
+  r.patch("/tenants/:tenant/extensions/:number", (ctx) => {
+    requireRole(ctx, "admin");
+    ctx.body = ext(ctx, updateExtension(deps, ctx.params.tenant!, ctx.params.number!, ExtensionPatch.parse(ctx.request.body)));
+  });
+  r.post("/tenants/:tenant/extensions/:number/reset-password", (ctx) => {
+    requireRole(ctx, "admin");
+    ctx.body = ext(ctx, resetExtensionPassword(deps, ctx.params.tenant!, ctx.params.number!));
+  });
+  r.delete("/tenants/:tenant/extensions/:number", (ctx) => {
+    requireRole(ctx, "admin");
+    deleteExtension(deps, ctx.params.tenant!, ctx.params.number!);
+    ctx.status = 204;
+  });
+  return r;
+}

@@ -1,0 +1,101 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+
+/**
+ * HTTP Digest (RFC 7616 with MD5 and qop=auth, the variant every phone vendor implements).
+ * Nonces are issued by this server: `<issued-ms base36>.<random>.<mac>` where the MAC is an HMAC
+ * over time, random part and client address with a per-process key, so a nonce cannot be forged,
+ * expires after `ttlMs`, and is bound to the address it was issued to. Replays are refused by
+ * remembering the highest `nc` seen per nonce; a response whose `nc` does not grow is rejected.
+ */
+export const REALM = "phonehome";
+
+export interface DigestParams {
+  readonly username: string;
+  readonly realm: string;
+  readonly nonce: string;
+  readonly uri: string;
+  readonly response: string;
+  readonly qop: string;
+  readonly nc: string;
+  readonly cnonce: string;
+  readonly algorithm?: string;
+}
+
+const md5 = (s: string): string => createHash("md5").update(s, "utf8").digest("hex");
+
+/** Parses an `Authorization: Digest ...` header; null when it is not a well-formed qop=auth Digest. */
+export function parseDigestHeader(header: string | undefined): DigestParams | null {
+  if (!header || header.length > 4096 || !/^digest\s/i.test(header)) return null;
+  const params: Record<string, string> = {};
+  const re = /([a-zA-Z]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*(?:,|$)/g;
+  const rest = header.replace(/^digest\s+/i, "");
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(rest))) params[m[1]!.toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3]!;
+  const { username, realm, nonce, uri, response, qop, nc, cnonce, algorithm } = params;
+  if (!username || !realm || !nonce || !uri || !response || !cnonce || !nc) return null;
+  if (qop?.toLowerCase() !== "auth" || !/^[0-9a-f]{8}$/i.test(nc) || !/^[0-9a-f]{32}$/i.test(response)) return null;
+  if (algorithm && algorithm.toUpperCase() !== "MD5") return null;
+  return { username, realm, nonce, uri, response: response.toLowerCase(), qop: "auth", nc: nc.toLowerCase(), cnonce, algorithm };
+}
+
+export type NonceCheck = "ok" | "stale" | "invalid";
+
+export class DigestAuth {
+  private readonly key = randomBytes(32);
+  private readonly used = new Map<string, { nc: number; expires: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  private sign(issued: string, rand: string, address: string): string {
+    return createHmac("sha256", this.key).update(`${issued}.${rand}.${address}`).digest("base64url").slice(0, 22);
+  }
+
+  issueNonce(address: string): string {
+    const issued = this.clock().toString(36);
+    const rand = randomBytes(9).toString("base64url");
+    return `${issued}.${rand}.${this.sign(issued, rand, address)}`;
+  }
+
+  challenge(address: string, stale = false): string {
+    return `Digest realm="${REALM}", qop="auth", algorithm=MD5, nonce="${this.issueNonce(address)}"${stale ? ", stale=true" : ""}`;
+  }
+
+  checkNonce(nonce: string, address: string): NonceCheck {
+    const [issued, rand, sig, extra] = nonce.split(".");
+    if (!issued || !rand || !sig || extra !== undefined) return "invalid";
+    const expected = Buffer.from(this.sign(issued, rand, address));
+    const given = Buffer.from(sig);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return "invalid";
+    const age = this.clock() - parseInt(issued, 36);
+    if (!(age >= 0)) return "invalid";
+    return age > this.ttlMs ? "stale" : "ok";
+  }
+
+  /** True when `p` proves knowledge of `password` for `method`; records `nc` against replays. */
+  verify(p: DigestParams, method: string, username: string, password: string): boolean {
+    if (p.username !== username || p.realm !== REALM) return false;
+    const ha1 = md5(`${username}:${REALM}:${password}`);
+    const ha2 = md5(`${method}:${p.uri}`);
+    const expected = Buffer.from(md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`));
+    if (!timingSafeEqual(expected, Buffer.from(p.response))) return false;
+    return this.recordNc(p.nonce, parseInt(p.nc, 16));
+  }
+
+  private recordNc(nonce: string, nc: number): boolean {
+    const now = this.clock();
+    const prev = this.used.get(nonce);
+    if (prev && prev.expires > now && nc <= prev.nc) return false;
+    this.used.set(nonce, { nc, expires: now + this.ttlMs });
+    if (this.used.size > 200_000) this.sweep();
+    return true;
+  }
+
+  /** Drops nonces past their lifetime; called periodically and when the table grows large. */
+  sweep(): void {
+    const now = this.clock();
+    for (const [nonce, entry] of this.used) if (entry.expires <= now) this.used.delete(nonce);
+  }
+}

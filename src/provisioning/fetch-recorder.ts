@@ -1,0 +1,144 @@
+import { eq, sql } from "drizzle-orm";
+import { writeTransaction, type Db } from "../db/client.ts";
+import { devices, discoveredDevices, fetchLog } from "../db/schema.ts";
+
+export type FetchOutcome = "served" | "not_modified" | "unauthorized" | "not_found" | "error";
+
+export interface FetchRecord {
+  readonly at: number;
+  readonly transport: string;
+  readonly sourceIp: string;
+  readonly fileName: string;
+  readonly mac: string | null;
+  readonly deviceId: number | null;
+  readonly tenantId: number | null;
+  readonly userAgent: string | null;
+  readonly outcome: FetchOutcome;
+  readonly status: number;
+  readonly authMethod: "digest" | "network" | "none" | null;
+  readonly configHash: string | null;
+  readonly bytes: number | null;
+  /** Set on a successful device fetch: refresh the device's last-seen columns. */
+  readonly seen?: { readonly firmware: string | null };
+}
+
+export interface Discovery {
+  readonly mac: string;
+  readonly vendor: string | null;
+  readonly model: string | null;
+  readonly firmware: string | null;
+  readonly userAgent: string | null;
+  readonly fileName: string;
+  readonly sourceIp: string;
+  readonly transport: string;
+  readonly at: number;
+}
+
+/**
+ * Buffers fetch-log rows, device last-seen updates and discovery-inbox entries, and writes them in
+ * one transaction every `flushMs` (or at 500 entries). A boot storm then costs one fsync per batch
+ * instead of one per request; a crash loses at most one batch of log rows, never configuration.
+ */
+export class FetchRecorder {
+  private fetches: FetchRecord[] = [];
+  private discoveries: Discovery[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly flushMs: number,
+    private readonly discoveryMax: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  record(entry: FetchRecord): void {
+    this.fetches.push(entry);
+    this.schedule();
+  }
+
+  discover(entry: Discovery): void {
+    this.discoveries.push(entry);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.fetches.length + this.discoveries.length >= 500) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const fetches = this.fetches;
+    const discoveries = this.discoveries;
+    this.fetches = [];
+    this.discoveries = [];
+    if (!fetches.length && !discoveries.length) return;
+    try {
+      writeTransaction(this.db, (tx) => {
+        for (const f of fetches) this.writeFetch(tx, f);
+        for (const d of discoveries) this.writeDiscovery(tx, d);
+      });
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  private writeFetch(tx: Db, f: FetchRecord): void {
+    const { seen, ...row } = f;
+    tx.insert(fetchLog).values(row).run();
+    if (seen && f.deviceId !== null) {
+      tx.update(devices)
+        .set({
+          lastSeenAt: f.at,
+          lastIp: f.sourceIp,
+          lastUserAgent: f.userAgent,
+          ...(seen.firmware ? { lastFirmware: seen.firmware } : {}),
+        })
+        .where(eq(devices.id, f.deviceId))
+        .run();
+    }
+  }
+
+  private writeDiscovery(tx: Db, d: Discovery): void {
+    // A device that was created meanwhile is not unknown any more.
+    if (tx.select({ id: devices.id }).from(devices).where(eq(devices.mac, d.mac)).get()) return;
+    const existing = tx.select({ mac: discoveredDevices.mac }).from(discoveredDevices).where(eq(discoveredDevices.mac, d.mac)).get();
+    if (existing) {
+      tx.update(discoveredDevices)
+        .set({
+          lastSeenAt: d.at,
+          sourceIp: d.sourceIp,
+          lastFile: d.fileName,
+          transport: d.transport,
+          requestCount: sql`${discoveredDevices.requestCount} + 1`,
+          ...(d.vendor ? { vendor: d.vendor } : {}),
+          ...(d.model ? { model: d.model } : {}),
+          ...(d.firmware ? { firmware: d.firmware } : {}),
+          ...(d.userAgent ? { userAgent: d.userAgent } : {}),
+        })
+        .where(eq(discoveredDevices.mac, d.mac))
+        .run();
+      return;
+    }
+    const n = tx.select({ n: sql<number>`count(*)` }).from(discoveredDevices).get()?.n ?? 0;
+    if (n >= this.discoveryMax) return;
+    tx.insert(discoveredDevices)
+      .values({
+        mac: d.mac,
+        vendor: d.vendor,
+        model: d.model,
+        firmware: d.firmware,
+        userAgent: d.userAgent,
+        lastFile: d.fileName,
+        sourceIp: d.sourceIp,
+        transport: d.transport,
+        firstSeenAt: d.at,
+        lastSeenAt: d.at,
+      })
+      .run();
+  }
+}

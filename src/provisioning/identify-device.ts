@@ -1,0 +1,40 @@
+import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
+import { SUPPORT_RANK, type Identification, type Vendor } from "../vendors/vendor.ts";
+
+/**
+ * Asks every vendor and keeps the best-scored identification that names a file this server
+ * serves; a vendor that throws is logged by the caller's `onError` and counted as no answer.
+ */
+export function identifyRequest(
+  req: ProvisioningRequest,
+  vendorList: readonly Vendor[],
+  onError: (vendor: Vendor, error: unknown) => void = () => {},
+): Identification | null {
+  let best: Identification | null = null;
+  for (const vendor of vendorList) {
+    let id: Identification | null;
+    try {
+      id = vendor.identify(req);
+    } catch (error) {
+      onError(vendor, error);
+      continue;
+    }
+    if (!id?.file) continue;
+    if (!best || SUPPORT_RANK[id.support] > SUPPORT_RANK[best.support]) best = id;
+  }
+  return best;
+}
+
+/** The vendor a User-Agent names, for requests whose file name no vendor serves (discovery). */
+export function identifyAgent(req: ProvisioningRequest, vendorList: readonly Vendor[]): Identification | null {
+  let best: Identification | null = null;
+  for (const vendor of vendorList) {
+    try {
+      const id = vendor.identify(req);
+      if (id && (!best || SUPPORT_RANK[id.support] > SUPPORT_RANK[best.support])) best = id;
+    } catch {
+      // contained: a vendor that fails on a request simply does not identify it
+    }
+  }
+  return best;
+}

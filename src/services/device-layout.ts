@@ -1,0 +1,102 @@
+import { asc, eq } from "drizzle-orm";
+import { writeTransaction } from "../db/client.ts";
+import { deviceKeys, deviceLines, extensions } from "../db/schema.ts";
+import { invalidInput } from "../errors.ts";
+import type { ServiceDeps } from "./deps.ts";
+import { getDevice, modelOf, tenantExtension } from "./devices.ts";
+import type { KeyInput, LinesInput } from "./schemas.ts";
+
+/** A device's lines (account index -> extension) and programmable keys. */
+
+export interface LineView {
+  readonly index: number;
+  readonly extension: string;
+}
+
+export interface KeyView {
+  readonly index: number;
+  readonly kind: KeyInput["kind"];
+  readonly label: string | null;
+  readonly line: number;
+  readonly value: string | null;
+}
+
+function checkUnique(indexes: number[], what: string): void {
+  const seen = new Set<number>();
+  for (const i of indexes) {
+    if (seen.has(i)) throw invalidInput(`${what} ${i} is given twice`);
+    seen.add(i);
+  }
+}
+
+export function getLines(deps: ServiceDeps, mac: string): LineView[] {
+  const device = getDevice(deps, mac);
+  return deps.db
+    .select({ index: deviceLines.lineIndex, extension: extensions.number })
+    .from(deviceLines)
+    .innerJoin(extensions, eq(extensions.id, deviceLines.extensionId))
+    .where(eq(deviceLines.deviceId, device.id))
+    .orderBy(asc(deviceLines.lineIndex))
+    .all();
+}
+
+/** Replaces all lines of a device, all-or-nothing. */
+export function setLines(deps: ServiceDeps, mac: string, lines: LinesInput): LineView[] {
+  writeTransaction(deps.db, (tx) => {
+    const device = getDevice({ ...deps, db: tx }, mac);
+    const model = modelOf(device);
+    checkUnique(lines.map((l) => l.index), "line");
+    const rows = lines.map((l, i) => {
+      if (l.index > model.lines) throw invalidInput(`lines[${i}].index: ${model.id} has ${model.lines} line(s), not ${l.index}`);
+      const ext = tenantExtension(tx, device.tenantId, l.extension, `lines[${i}].extension`);
+      return { deviceId: device.id, lineIndex: l.index, extensionId: ext.id };
+    });
+    tx.delete(deviceLines).where(eq(deviceLines.deviceId, device.id)).run();
+    if (rows.length) tx.insert(deviceLines).values(rows).run();
+  });
+  return getLines(deps, mac);
+}
+
+export function getKeys(deps: ServiceDeps, mac: string): KeyView[] {
+  const device = getDevice(deps, mac);
+  const rows = deps.db
+    .select({ key: deviceKeys, target: extensions.number })
+    .from(deviceKeys)
+    .leftJoin(extensions, eq(extensions.id, deviceKeys.targetExtensionId))
+    .where(eq(deviceKeys.deviceId, device.id))
+    .orderBy(asc(deviceKeys.keyIndex))
+    .all();
+  return rows.map(({ key, target }) => ({
+    index: key.keyIndex,
+    kind: key.kind,
+    label: key.label,
+    line: key.lineIndex,
+    value: key.kind === "blf" ? target : key.value,
+  }));
+}
+
+/** Replaces all keys of a device, all-or-nothing. */
+export function setKeys(deps: ServiceDeps, mac: string, keys: readonly KeyInput[]): KeyView[] {
+  writeTransaction(deps.db, (tx) => {
+    const device = getDevice({ ...deps, db: tx }, mac);
+    const model = modelOf(device);
+    checkUnique(keys.map((k) => k.index), "key");
+    const rows = keys.map((k, i) => {
+      if (k.index > model.keys) throw invalidInput(`keys[${i}].index: ${model.id} has ${model.keys} programmable key(s), not ${k.index}`);
+      if (k.line > model.lines) throw invalidInput(`keys[${i}].line: ${model.id} has ${model.lines} line(s), not ${k.line}`);
+      const target = k.kind === "blf" ? tenantExtension(tx, device.tenantId, k.value!, `keys[${i}].value`) : null;
+      return {
+        deviceId: device.id,
+        keyIndex: k.index,
+        kind: k.kind,
+        label: k.label,
+        lineIndex: k.line,
+        targetExtensionId: target?.id ?? null,
+        value: k.kind === "blf" ? null : k.value,
+      };
+    });
+    tx.delete(deviceKeys).where(eq(deviceKeys.deviceId, device.id)).run();
+    if (rows.length) tx.insert(deviceKeys).values(rows).run();
+  });
+  return getKeys(deps, mac);
+}

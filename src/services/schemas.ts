@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { isFeatureName, DIAL_STRING } from "../domain/feature-codes.ts";
+import { KEY_KINDS } from "../domain/phone-config.ts";
+import { isKnownTimeZone } from "../domain/time-zone.ts";
+import { EXTENSION_NUMBER, hasControlCharacters, isHost, parseCidr, SIP_USER } from "../domain/validation.ts";
+
+/** Input shapes of the admin API and the CLI; semantic checks (existence, capacity) live in the services. */
+
+const text = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((v) => !hasControlCharacters(v), "must not contain control characters (CR, LF, tab, ...)");
+
+const host = z.string().refine(isHost, "must be a host name or an IP address");
+const port = z.number().int().min(1).max(65535);
+const dialString = z.string().regex(DIAL_STRING, "must be 1-32 of 0-9, * and # (a leading + is allowed)");
+
+export const TenantInput = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, "must be lowercase letters, digits, dots and dashes")
+    .optional(),
+  sipDomain: host,
+  sipServerHost: host,
+  sipServerPort: port.default(5060),
+  sipTransport: z.enum(["udp", "tcp", "tls"]).default("udp"),
+  outboundProxyHost: host.nullable().default(null),
+  outboundProxyPort: port.nullable().default(null),
+  registerExpires: z.number().int().min(60).max(86_400).default(3600),
+  timeZone: z.string().refine(isKnownTimeZone, "must be an IANA time zone such as Europe/Berlin").default("UTC"),
+  ntpServers: z.array(host).min(1).max(2).default(["pool.ntp.org"]),
+  provisioningBaseUrl: z
+    .url({ protocol: /^https?$/ })
+    .nullable()
+    .default(null),
+  resyncMinutes: z.number().int().min(0).max(10_080).default(1440),
+  authMode: z.enum(["credentials", "network", "credentials_and_network", "credentials_or_network"]).default("credentials"),
+  allowedNetworks: z
+    .array(z.string().refine((v) => parseCidr(v) !== null, "must be a CIDR such as 192.0.2.0/24"))
+    .max(256)
+    .default([]),
+});
+export type TenantInput = z.infer<typeof TenantInput>;
+export const TenantPatch = TenantInput.partial().omit({ name: true });
+export type TenantPatch = z.infer<typeof TenantPatch>;
+
+export const ExtensionInput = z.strictObject({
+  number: z.string().regex(EXTENSION_NUMBER, "must be 2-15 digits"),
+  displayName: text(64).min(1, "must not be empty"),
+  sipUser: z.string().regex(SIP_USER, "must be 1-64 of letters, digits and . _ ~ + -").optional(),
+  authUser: z.string().regex(SIP_USER, "must be 1-64 of letters, digits and . _ ~ + -").optional(),
+  voicemailNumber: dialString.nullable().default(null),
+});
+export type ExtensionInput = z.infer<typeof ExtensionInput>;
+export const ExtensionPatch = ExtensionInput.omit({ number: true }).partial();
+export type ExtensionPatch = z.infer<typeof ExtensionPatch>;
+
+export const DeviceInput = z.strictObject({
+  mac: z.string().max(64),
+  vendor: z.string().max(32).optional(),
+  model: z.string().max(32),
+  tenant: z.string().max(64),
+  label: text(128).nullable().default(null),
+});
+export type DeviceInput = z.infer<typeof DeviceInput>;
+export const DevicePatch = z.strictObject({
+  model: z.string().max(32).optional(),
+  label: text(128).nullable().optional(),
+});
+export type DevicePatch = z.infer<typeof DevicePatch>;
+
+export const LinesInput = z
+  .array(z.strictObject({ index: z.number().int().min(1), extension: z.string().regex(EXTENSION_NUMBER, "must be 2-15 digits") }))
+  .max(64);
+export type LinesInput = z.infer<typeof LinesInput>;
+
+export const KeyInput = z
+  .strictObject({
+    index: z.number().int().min(1),
+    kind: z.enum(KEY_KINDS),
+    label: text(32).nullable().default(null),
+    line: z.number().int().min(1).default(1),
+    /** blf: extension number; speed_dial: number to dial; park: park code or orbit; feature: feature-code name. */
+    value: z.string().max(64).nullable().default(null),
+  })
+  .superRefine((k, ctx) => {
+    const need = (ok: boolean, message: string) => ok || ctx.addIssue({ code: "custom", path: ["value"], message });
+    if (k.kind === "blf") need(!!k.value && EXTENSION_NUMBER.test(k.value), "a blf key needs the extension number it watches");
+    if (k.kind === "speed_dial") need(!!k.value && DIAL_STRING.test(k.value), "a speed_dial key needs a number of 0-9, * and #");
+    if (k.kind === "park") need(k.value === null || DIAL_STRING.test(k.value), "a park key's value is a park code of 0-9, * and #");
+    if (k.kind === "feature") need(!!k.value && isFeatureName(k.value), "a feature key needs a feature-code name such as dnd_on");
+    if (k.kind === "line") need(k.value === null, "a line key takes no value");
+  });
+export type KeyInput = z.infer<typeof KeyInput>;
+export const KeysInput = z.array(KeyInput).max(256);
+
+export const FeatureCodesPatch = z.record(z.string().refine(isFeatureName, "is not a feature-code name"), dialString);
+
+export const TokenRole = z.enum(["admin", "technician", "readonly"]);
+export type TokenRole = z.infer<typeof TokenRole>;
+
+/** Turns a zod failure into one readable sentence per problem: `sipServerPort: expected number`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "body"}: ${i.message}`).join("; ");
+}

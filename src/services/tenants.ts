@@ -1,0 +1,92 @@
+import { and, count, eq } from "drizzle-orm";
+import { writeTransaction } from "../db/client.ts";
+import { devices, featureCodes, tenants } from "../db/schema.ts";
+import { DEFAULT_FEATURE_CODES, type FeatureCodes, type FeatureName } from "../domain/feature-codes.ts";
+import { conflict, invalidInput, notFound } from "../errors.ts";
+import type { ServiceDeps } from "./deps.ts";
+import type { TenantInput, TenantPatch } from "./schemas.ts";
+
+export type Tenant = typeof tenants.$inferSelect;
+
+function checkProxy(t: { outboundProxyHost: string | null; outboundProxyPort: number | null }): void {
+  if (t.outboundProxyPort !== null && t.outboundProxyHost === null) {
+    throw invalidInput("outboundProxyPort: set outboundProxyHost too, or neither");
+  }
+}
+
+export function createTenant(deps: ServiceDeps, input: TenantInput): Tenant {
+  checkProxy(input);
+  const name = input.name ?? input.sipDomain.toLowerCase();
+  const now = deps.clock().getTime();
+  return writeTransaction(deps.db, (tx) => {
+    if (tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, name)).get()) {
+      throw conflict(`tenant ${name} already exists`);
+    }
+    const row = tx
+      .insert(tenants)
+      .values({ ...input, name, createdAt: now, updatedAt: now })
+      .returning()
+      .get();
+    tx.insert(featureCodes)
+      .values(Object.entries(DEFAULT_FEATURE_CODES).map(([n, code]) => ({ tenantId: row.id, name: n, code })))
+      .run();
+    return row;
+  });
+}
+
+export function listTenants(deps: ServiceDeps): Tenant[] {
+  return deps.db.select().from(tenants).orderBy(tenants.name).all();
+}
+
+export function getTenant(deps: ServiceDeps, name: string): Tenant {
+  const row = deps.db.select().from(tenants).where(eq(tenants.name, name)).get();
+  if (!row) throw notFound(`no tenant named ${name}`);
+  return row;
+}
+
+export function updateTenant(deps: ServiceDeps, name: string, patch: TenantPatch): Tenant {
+  return writeTransaction(deps.db, (tx) => {
+    const current = getTenant({ ...deps, db: tx }, name);
+    const next = { ...current, ...stripUndefined(patch) };
+    checkProxy(next);
+    return tx
+      .update(tenants)
+      .set({ ...stripUndefined(patch), updatedAt: deps.clock().getTime() })
+      .where(eq(tenants.id, current.id))
+      .returning()
+      .get();
+  });
+}
+
+export function deleteTenant(deps: ServiceDeps, name: string): void {
+  writeTransaction(deps.db, (tx) => {
+    const t = getTenant({ ...deps, db: tx }, name);
+    const n = tx.select({ n: count() }).from(devices).where(eq(devices.tenantId, t.id)).get()?.n ?? 0;
+    if (n > 0) throw conflict(`tenant ${name} still has ${n} device(s); delete or move them first`);
+    tx.delete(tenants).where(eq(tenants.id, t.id)).run();
+  });
+}
+
+export function getFeatureCodes(deps: ServiceDeps, tenantId: number): FeatureCodes {
+  const rows = deps.db.select().from(featureCodes).where(eq(featureCodes.tenantId, tenantId)).all();
+  const codes: Record<string, string> = { ...DEFAULT_FEATURE_CODES };
+  for (const r of rows) codes[r.name] = r.code;
+  return codes as FeatureCodes;
+}
+
+export function updateFeatureCodes(deps: ServiceDeps, name: string, patch: Partial<Record<FeatureName, string>>): FeatureCodes {
+  writeTransaction(deps.db, (tx) => {
+    const t = getTenant({ ...deps, db: tx }, name);
+    for (const [feature, code] of Object.entries(patch)) {
+      tx.update(featureCodes)
+        .set({ code })
+        .where(and(eq(featureCodes.tenantId, t.id), eq(featureCodes.name, feature)))
+        .run();
+    }
+  });
+  return getFeatureCodes(deps, getTenant(deps, name).id);
+}
+
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from "node:crypto";
+import { and, eq, isNull } from "drizzle-orm";
+import { apiTokens } from "../db/schema.ts";
+import { notFound } from "../errors.ts";
+import { sha256Hex } from "../secrets.ts";
+import type { ServiceDeps } from "./deps.ts";
+import type { TokenRole } from "./schemas.ts";
+
+export type TokenRow = typeof apiTokens.$inferSelect;
+
+/** Creates a bearer token; the clear token is returned once and only its SHA-256 is stored. */
+export function createToken(deps: ServiceDeps, role: TokenRole, name: string): { token: string; row: TokenRow } {
+  // 32 random bytes: far beyond guessing, so a fast hash is enough (no password stretching needed).
+  const token = `ph_${randomBytes(32).toString("base64url")}`;
+  const row = deps.db
+    .insert(apiTokens)
+    .values({ name, role, tokenHash: sha256Hex(token), createdAt: deps.clock().getTime() })
+    .returning()
+    .get();
+  return { token, row };
+}
+
+export function verifyToken(deps: ServiceDeps, token: string): TokenRow | null {
+  if (!/^ph_[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const row = deps.db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, sha256Hex(token)), isNull(apiTokens.revokedAt)))
+    .get();
+  if (!row) return null;
+  const now = deps.clock().getTime();
+  if (!row.lastUsedAt || now - row.lastUsedAt > 60_000) {
+    deps.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
+  }
+  return row;
+}
+
+export function listTokens(deps: ServiceDeps): TokenRow[] {
+  return deps.db.select().from(apiTokens).orderBy(apiTokens.id).all();
+}
+
+export function revokeToken(deps: ServiceDeps, id: number): void {
+  const r = deps.db.update(apiTokens).set({ revokedAt: deps.clock().getTime() }).where(eq(apiTokens.id, id)).run();
+  if (r.changes === 0) throw notFound(`no token with id ${id}`);
+}

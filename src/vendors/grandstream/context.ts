@@ -1,0 +1,163 @@
+import type { LineConfig, PhoneConfig, SipTransport } from "../../domain/phone-config.ts";
+import { aliasKeys, aliasSoftkeys, pvalueKeys, type AliasKey, type AliasSoftkey, type PValueKey } from "./keys.ts";
+import type { GrandstreamModel } from "./models.ts";
+import { ACCOUNT_PVALUES, GLOBAL_PVALUES, type AccountPValues } from "./pvalues.ts";
+
+/** P193 "every N minutes" range in the GXP21xx template (vendors.md G3). */
+const PVALUE_RESYNC_MINUTES = { min: 60, max: 86400 } as const;
+/** `provisioning.auto.minute` range "60 - 5256000" (public GRP26xx alias template). */
+const ALIAS_RESYNC_MINUTES = { min: 60, max: 5_256_000 } as const;
+/** P32 / registerExpiration range "1 - 64800" minutes (FPBX gxp2140 comments). */
+const EXPIRES_MINUTES = { min: 1, max: 64800 } as const;
+
+const clamp = (v: number, r: { min: number; max: number }): number => Math.min(r.max, Math.max(r.min, v));
+
+/** Settings shared by both formats, already in Grandstream's units. */
+export interface CommonContext {
+  readonly mac: string;
+  readonly adminPassword: string;
+  readonly ntp1: string;
+  /** Empty when the tenant has a single NTP server. */
+  readonly ntp2: string;
+  readonly timeZone: string;
+  readonly provisioning: {
+    /** P212: 1 HTTP, 2 HTTPS (vendors.md G1). */
+    readonly pvalueProtocol: string;
+    /** `provisioning.config.protocol`: HTTP / HTTPS. */
+    readonly aliasProtocol: string;
+    /** Host[:port]/path without scheme and without trailing slash (P237 takes no scheme). */
+    readonly serverPath: string;
+    readonly username: string;
+    readonly password: string;
+    /** P194: 0 no periodic check, 1 every P193 minutes. */
+    readonly pvalueAutoMode: string;
+    readonly pvalueMinutes: number;
+    /** `provisioning.auto.mode`: No / YesUpgradeMin ("Check at a Period Time"). */
+    readonly aliasAutoMode: string;
+    readonly aliasMinutes: number;
+  };
+}
+
+/** P237 / `provisioning.config.serverPath`: the base URL without `http(s)://` and trailing `/`. */
+export function splitBaseUrl(baseUrl: string): { https: boolean; serverPath: string } {
+  const m = /^(https?):\/\/(.*)$/i.exec(baseUrl.trim());
+  const rest = m ? m[2]! : baseUrl.trim();
+  return { https: m?.[1]!.toLowerCase() === "https", serverPath: rest.replace(/\/+$/, "") };
+}
+
+function commonContext(config: PhoneConfig): CommonContext {
+  const { https, serverPath } = splitBaseUrl(config.provisioning.baseUrl);
+  const minutes = config.provisioning.resyncMinutes;
+  return {
+    mac: config.device.mac,
+    adminPassword: config.device.adminPassword,
+    ntp1: config.time.ntpServers[0] ?? "",
+    ntp2: config.time.ntpServers[1] ?? "",
+    timeZone: config.time.zone.posix,
+    provisioning: {
+      pvalueProtocol: https ? "2" : "1",
+      aliasProtocol: https ? "HTTPS" : "HTTP",
+      serverPath,
+      username: config.provisioning.username,
+      password: config.provisioning.password,
+      // resyncMinutes 0 turns the periodic check off; otherwise clamp into the phone's range.
+      pvalueAutoMode: minutes > 0 ? "1" : "0",
+      pvalueMinutes: clamp(minutes, PVALUE_RESYNC_MINUTES),
+      aliasAutoMode: minutes > 0 ? "YesUpgradeMin" : "No",
+      aliasMinutes: clamp(minutes, ALIAS_RESYNC_MINUTES),
+    },
+  };
+}
+
+/** One SIP account as both formats need it; a slot without a line is switched off and emptied. */
+interface AccountValues {
+  readonly index: number;
+  /** P271 style 1/0. */
+  readonly activeCode: string;
+  /** `account.N.enable` style Yes/No. */
+  readonly enableWord: string;
+  readonly accountName: string;
+  readonly server: string;
+  readonly outboundProxy: string;
+  readonly userId: string;
+  readonly authId: string;
+  readonly password: string;
+  readonly displayName: string;
+  readonly voicemail: string;
+  readonly expiresMinutes: number;
+  readonly transport: SipTransport;
+  readonly pickupPrefix: string;
+  readonly dndOn: string;
+  readonly dndOff: string;
+  readonly forwardOn: string;
+  readonly forwardOff: string;
+}
+
+function accountValues(config: PhoneConfig, index: number, line: LineConfig | undefined): AccountValues {
+  const { server, outboundProxy, registerExpires } = config.sip;
+  const codes = config.featureCodes;
+  return {
+    index,
+    activeCode: line ? "1" : "0",
+    enableWord: line ? "Yes" : "No",
+    accountName: line?.label ?? "",
+    // `host:port` as FPBX writes P47; the alias field takes "host[:port]" (vendors.md G3).
+    server: line ? `${server.host}:${server.port}` : "",
+    outboundProxy: line && outboundProxy ? `${outboundProxy.host}:${outboundProxy.port}` : "",
+    userId: line?.userName ?? "",
+    authId: line?.authName ?? "",
+    password: line?.password ?? "",
+    displayName: line?.displayName ?? "",
+    voicemail: line?.voicemailNumber ?? "",
+    // REGISTER expiry is in MINUTES on Grandstream (P32; FPBX converts seconds to minutes).
+    expiresMinutes: clamp(Math.ceil(registerExpires / 60), EXPIRES_MINUTES),
+    transport: server.transport,
+    pickupPrefix: codes.directed_pickup,
+    dndOn: codes.dnd_on,
+    dndOff: codes.dnd_off,
+    forwardOn: codes.forward_on,
+    forwardOff: codes.forward_off,
+  };
+}
+
+/** Every account slot the adapter provisions: configured lines, then disabled slots up to the model's count. */
+function accounts(config: PhoneConfig, model: GrandstreamModel): AccountValues[] {
+  const out: AccountValues[] = [];
+  for (let i = 1; i <= model.lines; i++) out.push(accountValues(config, i, config.lines.find((l) => l.index === i)));
+  return out;
+}
+
+const PVALUE_TRANSPORT: Readonly<Record<SipTransport, string>> = { udp: "0", tcp: "1", tls: "2" };
+const ALIAS_TRANSPORT: Readonly<Record<SipTransport, string>> = { udp: "UDP", tcp: "TCP", tls: "TlsOrTcp" };
+
+export interface PValueContext {
+  readonly common: CommonContext;
+  readonly globals: typeof GLOBAL_PVALUES;
+  readonly accounts: readonly (AccountValues & { readonly p: AccountPValues; readonly transportCode: string })[];
+  readonly keys: readonly PValueKey[];
+}
+
+export function buildPValueContext(config: PhoneConfig, model: GrandstreamModel): PValueContext {
+  return {
+    common: commonContext(config),
+    globals: GLOBAL_PVALUES,
+    accounts: accounts(config, model).map((a) => ({ ...a, p: ACCOUNT_PVALUES[a.index - 1]!, transportCode: PVALUE_TRANSPORT[a.transport] })),
+    keys: pvalueKeys(config.keys, model, config.lines.length),
+  };
+}
+
+export interface AliasContext {
+  readonly common: CommonContext;
+  readonly accounts: readonly (AccountValues & { readonly transportName: string })[];
+  readonly keys: readonly AliasKey[];
+  readonly softkeys: readonly AliasSoftkey[];
+}
+
+export function buildAliasContext(config: PhoneConfig, model: GrandstreamModel): AliasContext {
+  return {
+    common: commonContext(config),
+    accounts: accounts(config, model).map((a) => ({ ...a, transportName: ALIAS_TRANSPORT[a.transport] })),
+    keys: aliasKeys(config.keys, model, config.lines.length),
+    softkeys: aliasSoftkeys(config.softkeys, model.softkeys),
+  };
+}

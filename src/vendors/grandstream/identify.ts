@@ -1,0 +1,78 @@
+import { parseMac, type Mac } from "../../domain/mac.ts";
+import type { ProvisioningRequest } from "../../domain/provisioning-request.ts";
+import type { Identification, Support } from "../vendor.ts";
+import { parseFileName, type GrandstreamFile } from "./files.ts";
+import { findModel } from "./models.ts";
+
+/** OUIs from vendors.md §0: 00:0B:82 (FPBX), C0:74:AD (Wazo UA examples). */
+export const GRANDSTREAM_OUIS: readonly string[] = ["000b82", "c074ad"];
+
+// Captured User-Agents (vendors.md G5, Wazo BaseGrandstreamHTTPDeviceInfoExtractor):
+//   Grandstream Model HW GXP2135 SW 1.0.7.97 DevId 000b828aa872
+//   Grandstream Model HW GXV3240 V1.6B SW 1.0.1.27 DevId 000b82632815
+//   Grandstream Model HW GRP2614 SW 1.0.5.15 DevId c074ad0b63ee
+// Wazo's regex, with the DevId narrowed to 12 hex digits (FPBX takes the MAC from it).
+const MODEL_UA = /^Grandstream Model HW (\w+)(?:\s+V[^ ]+)? SW ([^ ]+) DevId ([0-9A-Fa-f]{12})\b/;
+// Legacy firmware, no model table row (vendors.md G5):
+//   Grandstream GXP2000 (gxp2000e.bin:1.2.5.3/boot55e.bin:1.1.6.9) DevId 000b822726c8
+const LEGACY_UA = /^Grandstream (GXP\d{4}) \([^)]*:([^ :)]+)\) DevId ([0-9A-Fa-f]{12})\b/;
+// A real UA is well under this; longer input is cut before any regex sees it.
+const MAX_UA_LENGTH = 256;
+
+interface UaInfo {
+  readonly model: string | null;
+  readonly firmware: string;
+  readonly mac: Mac | null;
+}
+
+export function parseUserAgent(userAgent: unknown): UaInfo | null {
+  if (typeof userAgent !== "string") return null;
+  const ua = userAgent.slice(0, MAX_UA_LENGTH);
+  const m = MODEL_UA.exec(ua) ?? LEGACY_UA.exec(ua);
+  if (!m) return null;
+  return { model: findModel(m[1]!.toUpperCase())?.id ?? null, firmware: m[2]!, mac: parseMac(m[3]!) };
+}
+
+function isGrandstreamMac(mac: Mac | null): boolean {
+  return mac !== null && GRANDSTREAM_OUIS.includes(mac.slice(0, 6));
+}
+
+function macOf(file: GrandstreamFile | null): Mac | null {
+  return file && (file.kind === "device" || file.kind === "legacy-binary") ? file.mac : null;
+}
+
+function fileSupport(file: GrandstreamFile): Support {
+  if (file.kind === "model") return "complete";
+  if (file.kind === "generic") return "probable";
+  // `cfg<mac>.xml` is Grandstream's naming alone, but only the OUI makes the MAC one of its phones.
+  return isGrandstreamMac(file.mac) ? "complete" : "probable";
+}
+
+function servedFile(file: GrandstreamFile | null): Identification["file"] {
+  if (!file || file.kind === "legacy-binary") return null;
+  if (file.kind === "device") return { kind: "device", mac: file.mac };
+  return { kind: "common", mac: null };
+}
+
+export function identifyGrandstream(req: ProvisioningRequest): Identification | null {
+  try {
+    const file = parseFileName(typeof req.fileName === "string" ? req.fileName : "");
+    const ua = parseUserAgent(req.userAgent);
+    if (!file && !ua) return null;
+    let support: Support;
+    if (ua?.model) support = "exact";
+    else if (file) support = fileSupport(file);
+    else support = "probable";
+    return {
+      vendor: "grandstream",
+      support,
+      file: servedFile(file),
+      mac: macOf(file) ?? ua?.mac ?? null,
+      model: ua?.model ?? (file?.kind === "model" ? file.model.id : null),
+      firmware: ua?.firmware ?? null,
+    };
+  } catch {
+    // Identification must never throw (Vendor contract); a bad request is simply not ours.
+    return null;
+  }
+}

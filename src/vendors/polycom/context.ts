@@ -1,0 +1,65 @@
+import type { LineConfig, PhoneConfig, SipTransport } from "../../domain/phone-config.ts";
+import { buildKeyTables, buildSoftkeys } from "./keys.ts";
+import type { PolycomModel } from "./models.ts";
+import { polycomTime } from "./time.ts";
+
+// reg.x.server.y.transport values (vendors.md P3; Wazo common.py `_SIP_TRANSPORT`).
+const TRANSPORT: Readonly<Record<SipTransport, string>> = { udp: "UDPOnly", tcp: "TCPOnly", tls: "TLS" };
+// prov.polling.mode `rel` needs a period above one hour (vendors.md P3).
+const MIN_POLLING_SECONDS = 3600;
+/** Firmware is managed later: `sip.ld` is the documented default APP_FILE_PATH (P1, Wazo master file). */
+export const APP_FILE_PATH = "sip.ld";
+
+/**
+ * `device.prov.serverName` takes host[:port]/path without a scheme; the scheme goes to
+ * `device.prov.serverType` (vendors.md P3; a scheme in the name would override the type, P1).
+ */
+export function provisioningServer(baseUrl: string): { serverName: string; serverType: string } {
+  const url = new URL(baseUrl);
+  const path = url.pathname.replace(/\/+$/, "");
+  return { serverName: `${url.host}${path}`, serverType: url.protocol === "https:" ? "HTTPS" : "HTTP" };
+}
+
+function lineContext(line: LineConfig, config: PhoneConfig) {
+  const { server, outboundProxy, domain, registerExpires } = config.sip;
+  const transport = TRANSPORT[server.transport];
+  return {
+    index: line.index,
+    address: `${line.userName}@${domain}`,
+    label: line.label,
+    displayName: line.displayName,
+    userId: line.authName,
+    password: line.password,
+    server: { address: server.host, port: server.port, transport, expires: registerExpires },
+    outboundProxy: outboundProxy ? { address: outboundProxy.host, port: outboundProxy.port, transport } : null,
+    mwiSubscribe: `${line.userName}@${domain}`,
+    voicemail: line.voicemailNumber,
+  };
+}
+
+export function buildDeviceContext(config: PhoneConfig, model: PolycomModel) {
+  const lines = config.lines.filter((l) => l.index >= 1 && l.index <= model.lines);
+  const keys = buildKeyTables(config, model, model.lines);
+  const firstBlf = config.keys.find((k) => k.kind === "blf");
+  const resync = config.provisioning.resyncMinutes;
+  return {
+    model: model.id,
+    adminPassword: config.device.adminPassword,
+    prov: {
+      ...provisioningServer(config.provisioning.baseUrl),
+      user: config.provisioning.username,
+      password: config.provisioning.password,
+      pollingEnabled: resync > 0 ? "1" : "0",
+      pollingPeriod: Math.max(MIN_POLLING_SECONDS, resync * 60),
+    },
+    lines: lines.map((l) => lineContext(l, config)),
+    pickupString: config.featureCodes.directed_pickup,
+    attendantReg: firstBlf?.line ?? 1,
+    ...keys,
+    efkEnabled: keys.efk.length > 0 || config.softkeys.length > 0 ? "1" : "0",
+    softkeys: buildSoftkeys(config.softkeys),
+    time: { ...polycomTime(config.time.zone), ntp: config.time.ntpServers[0] ?? null },
+  };
+}
+
+export type DeviceContext = ReturnType<typeof buildDeviceContext>;

@@ -1,0 +1,86 @@
+import type { Mac } from "../domain/mac.ts";
+import type { PhoneConfig, VendorId } from "../domain/phone-config.ts";
+import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
+
+export type { VendorId };
+
+/** How sure an identification is; the core keeps the highest score across vendors. */
+export type Support = "exact" | "complete" | "probable";
+export const SUPPORT_RANK: Readonly<Record<Support, number>> = { exact: 3, complete: 2, probable: 1 };
+
+/**
+ * `device`: holds credentials, served only to the authenticated device named by `mac`.
+ * `common`: no secrets and no tenant data; served to anyone.
+ */
+export type FileKind = "device" | "common";
+
+export interface Identification {
+  readonly vendor: VendorId;
+  readonly support: Support;
+  /** The requested file as this vendor understands it; null when the name is not one it serves. */
+  readonly file: { readonly kind: FileKind; readonly mac: Mac | null } | null;
+  /** MAC from the file name, else from the User-Agent. */
+  readonly mac: Mac | null;
+  /** Model id of this vendor's `models` table, when the request tells it. */
+  readonly model: string | null;
+  /** Firmware version the phone reports in its User-Agent. */
+  readonly firmware: string | null;
+}
+
+export interface ModelInfo {
+  /** Id used in the API and in template names: `T54W`, `VVX411`, `GRP2614`. */
+  readonly id: string;
+  /** Template/behaviour family: rows of one family share templates. */
+  readonly family: string;
+  /** SIP accounts the phone can register. */
+  readonly lines: number;
+  /** Programmable line keys (DSS keys) on the phone itself, without expansion modules. */
+  readonly keys: number;
+}
+
+export interface FileDescriptor {
+  readonly name: string;
+  readonly kind: FileKind;
+}
+
+export interface RenderedFile {
+  readonly body: string;
+  readonly contentType: string;
+}
+
+/** Compiled templates of one vendor; a pure lookup, loaded once at start-up. */
+export interface TemplateSet {
+  /**
+   * Renders the first template that exists among `candidates` (names without `.hbs`, most
+   * specific first) with `context`. Throws when none exists.
+   */
+  render(candidates: readonly string[], context: object): string;
+}
+
+/**
+ * A phone vendor adapter. Implementations are data plus pure functions: no I/O, no clock, no
+ * globals. Every method may be called any number of times, concurrently, for any request.
+ */
+export interface Vendor {
+  readonly id: VendorId;
+  readonly displayName: string;
+  /** OUIs (first 6 lowercase hex digits of a MAC) this vendor's phones ship with. */
+  readonly ouis: readonly string[];
+  readonly models: Readonly<Record<string, ModelInfo>>;
+  /** Template names (without `.hbs`) that must exist in `templates/<id>/`; checked at start-up. */
+  readonly requiredTemplates: readonly string[];
+  /**
+   * Looks at a request's file name and User-Agent. Returns null when nothing in the request is
+   * this vendor's. Must not throw on any input, however malformed.
+   */
+  identify(req: ProvisioningRequest): Identification | null;
+  /** The files a device of `model` asks for at boot, in the order it asks. */
+  bootFiles(mac: Mac, model: string): readonly FileDescriptor[];
+  /**
+   * Renders `fileName`. For a `device` file `config` is that device's resolved configuration; for a
+   * `common` file it is null and the output must not depend on any tenant or device. Returns null
+   * when this vendor does not serve `fileName` (for this model). Every value that reaches the
+   * output passes through the vendor's value encoder.
+   */
+  render(fileName: string, config: PhoneConfig | null, templates: TemplateSet): RenderedFile | null;
+}

@@ -1,0 +1,113 @@
+import type { LineConfig, PhoneConfig, SipTransport } from "../../domain/phone-config.ts";
+import { deviceFileName } from "./files.ts";
+import { buildLineKeys, buildSoftkeys, type LineKeyContext, type SoftkeyContext } from "./keys.ts";
+import { COMMON_FILE_IDS, commonFileName, modelsWithCommonFile, type YealinkModel } from "./models.ts";
+import { buildTime, type YealinkTime } from "./time.ts";
+
+/** `account.X.sip_server.Y.transport_type`: 0 UDP, 1 TCP, 2 TLS (vendors.md Y3). */
+const TRANSPORT_TYPE: Readonly<Record<SipTransport, string>> = { udp: "0", tcp: "1", tls: "2" };
+
+export interface AccountContext {
+  readonly index: string;
+  readonly label: string;
+  readonly displayName: string;
+  readonly userName: string;
+  readonly authName: string;
+  readonly password: string;
+  readonly serverHost: string;
+  readonly serverPort: string;
+  readonly transportType: string;
+  readonly expires: string;
+  readonly outboundProxy: { readonly host: string; readonly port: string } | null;
+  readonly voicemail: string;
+  readonly dndOn: string;
+  readonly dndOff: string;
+  readonly forwardOn: string;
+  readonly forwardOff: string;
+  readonly directPickup: string;
+}
+
+export interface DeviceContext {
+  readonly accounts: AccountContext[];
+  /** Account numbers the model has but this phone does not use: disabled, secrets cleared. */
+  readonly unusedAccounts: string[];
+  readonly lineKeys: LineKeyContext[];
+  readonly softkeys: SoftkeyContext[];
+  readonly time: YealinkTime;
+  readonly provisioning: {
+    readonly url: string;
+    readonly username: string;
+    readonly password: string;
+    readonly repeatEnable: string;
+    readonly repeatMinutes: string | null;
+  };
+  readonly adminPassword: string;
+}
+
+function buildAccount(line: LineConfig, config: PhoneConfig): AccountContext {
+  const { server, outboundProxy, registerExpires } = config.sip;
+  const codes = config.featureCodes;
+  return {
+    index: String(line.index),
+    label: line.label,
+    displayName: line.displayName,
+    userName: line.userName,
+    authName: line.authName,
+    password: line.password,
+    serverHost: server.host,
+    serverPort: String(server.port),
+    transportType: TRANSPORT_TYPE[server.transport],
+    expires: String(registerExpires),
+    outboundProxy: outboundProxy ? { host: outboundProxy.host, port: String(outboundProxy.port) } : null,
+    voicemail: line.voicemailNumber,
+    dndOn: codes.dnd_on,
+    dndOff: codes.dnd_off,
+    forwardOn: codes.forward_on,
+    forwardOff: codes.forward_off,
+    directPickup: codes.directed_pickup,
+  };
+}
+
+/** Everything `<mac>.cfg` prints, derived here so the template only prints and loops. */
+export function buildDeviceContext(config: PhoneConfig, model: YealinkModel): DeviceContext {
+  const lines = config.lines.filter((l) => l.index >= 1 && l.index <= model.lines);
+  const used = new Set(lines.map((l) => l.index));
+  const unusedAccounts: string[] = [];
+  for (let i = 1; i <= model.lines; i++) if (!used.has(i)) unusedAccounts.push(String(i));
+  const resync = config.provisioning.resyncMinutes;
+  return {
+    accounts: lines.map((l) => buildAccount(l, config)),
+    unusedAccounts,
+    lineKeys: buildLineKeys(model, config.keys, lines),
+    softkeys: buildSoftkeys(config.softkeys),
+    time: buildTime(config.time.zone, config.time.ntpServers),
+    provisioning: {
+      url: config.provisioning.baseUrl,
+      username: config.provisioning.username,
+      password: config.provisioning.password,
+      repeatEnable: resync > 0 ? "1" : "0",
+      repeatMinutes: resync > 0 ? String(resync) : null,
+    },
+    adminPassword: config.device.adminPassword,
+  };
+}
+
+/** `<mac>.boot`: the model common file, then the phone's own file; later files override earlier ones. */
+export function buildMacBootContext(config: PhoneConfig, model: YealinkModel): { includes: string[] } {
+  return { includes: [commonFileName(model.commonFileId), deviceFileName(config.device.mac)] };
+}
+
+/** `y000000000000.boot`: one `[$MODEL]` section per common file, naming the models that use it. */
+export function buildCommonBootContext(): { sections: { models: string; file: string }[] } {
+  return {
+    sections: COMMON_FILE_IDS.map((id) => ({
+      models: modelsWithCommonFile(id).map((m) => m.id).join(", "),
+      file: commonFileName(id),
+    })),
+  };
+}
+
+/** `y0000000000XX.cfg`: nothing tenant- or model-specific; the model names only go into a comment. */
+export function buildModelCommonContext(commonFileId: string): { models: string } {
+  return { models: modelsWithCommonFile(commonFileId).map((m) => m.id).join(", ") };
+}

@@ -1,0 +1,91 @@
+import { ouiOf, parseMac, type Mac } from "../../domain/mac.ts";
+import type { ProvisioningRequest } from "../../domain/provisioning-request.ts";
+import type { FileKind, Identification, Support } from "../vendor.ts";
+import { classifyFile, type YealinkFile } from "./files.ts";
+import { findModel, modelsWithCommonFile } from "./models.ts";
+
+/**
+ * OUIs: vendors.md §0 (tancredi: 00:15:65, 24:9A:D8, 44:DB:D2, 80:5E:0C, 80:5E:C0, C4:FC:22) plus
+ * e4:34:d7 from Wazo `KNOWN_MAC_PREFIXES` (plugins/wazo_yealink/v86/common.py).
+ */
+export const YEALINK_OUIS = ["001565", "249ad8", "44dbd2", "805e0c", "805ec0", "c4fc22", "e434d7"] as const;
+
+// A real User-Agent is well under 100 characters; anything far longer is not a phone's.
+const MAX_USER_AGENT = 256;
+
+/*
+ * User-Agent forms (vendors.md Y5, Wazo BaseYealinkHTTPDeviceInfoExtractor):
+ *   "Yealink SIP-T46S 66.86.0.15 80:5e:c0:aa:bb:cc"   model, firmware, MAC with colons
+ *   "Yealink SIP-T56A 58.80.0.25 001565f429a4"         T5x: MAC without colons (FPBX note)
+ *   "Yealink SIP VP-T49G 51.80.0.10 00:15:65:9b:5a:44" video phone prefix
+ *   "Yealink CP860 37.72.0.5 00:15:65:8a:37:86"        no "SIP-" prefix
+ *   "Yealink-T46G 28.71.0.81 28.1.0.128.0.0.0"         hyphen, no MAC (third token is not one)
+ */
+const USER_AGENT = /^yealink(?:[ -]sip)?[ -](?:vp-)?([a-z0-9_]{2,16}) ([0-9]+(?:\.[0-9]+){1,5})(?: ([0-9a-f:.-]{12,24}))?$/i;
+
+interface UserAgentInfo {
+  readonly uaModel: string;
+  readonly firmware: string;
+  readonly mac: Mac | null;
+}
+
+export function parseUserAgent(userAgent: string | undefined): UserAgentInfo | null {
+  if (typeof userAgent !== "string" || userAgent.length > MAX_USER_AGENT) return null;
+  const m = USER_AGENT.exec(userAgent.trim());
+  if (!m) return null;
+  return { uaModel: m[1]!.toUpperCase(), firmware: m[2]!, mac: m[3] ? parseMac(m[3]) : null };
+}
+
+function fileKind(file: YealinkFile): FileKind {
+  return file.kind === "mac-boot" || file.kind === "device" ? "device" : "common";
+}
+
+function fileMac(file: YealinkFile | null): Mac | null {
+  return file && (file.kind === "mac-boot" || file.kind === "device") ? file.mac : null;
+}
+
+/** Model named by a model common file, when exactly one table row asks for that file. */
+function modelFromFile(file: YealinkFile | null): string | null {
+  if (file?.kind !== "model-common") return null;
+  const models = modelsWithCommonFile(file.commonFileId);
+  return models.length === 1 ? models[0]!.id : null;
+}
+
+function isYealinkOui(mac: Mac): boolean {
+  return (YEALINK_OUIS as readonly string[]).includes(ouiOf(mac));
+}
+
+/**
+ * Without a User-Agent (TFTP), `.boot` and `y0000000000XX.cfg` names are Yealink's own, but
+ * `<mac>.cfg` is also Polycom's master-file name: claim it only for a Yealink OUI.
+ */
+function fileOnlySupport(file: YealinkFile): Support | null {
+  if (file.kind !== "device") return "complete";
+  return isYealinkOui(file.mac) ? "complete" : null;
+}
+
+function identifyUnsafe(req: ProvisioningRequest): Identification | null {
+  const ua = parseUserAgent(req.userAgent);
+  const file = typeof req.fileName === "string" ? classifyFile(req.fileName) : null;
+  if (!ua && !file) return null;
+  const support: Support | null = ua ? (findModel(ua.uaModel) ? "exact" : "complete") : fileOnlySupport(file!);
+  if (!support) return null;
+  const model = ua ? (findModel(ua.uaModel)?.id ?? null) : modelFromFile(file);
+  return {
+    vendor: "yealink",
+    support,
+    file: file ? { kind: fileKind(file), mac: fileMac(file) } : null,
+    mac: fileMac(file) ?? ua?.mac ?? null,
+    model,
+    firmware: ua?.firmware ?? null,
+  };
+}
+
+/** Never throws: a malformed request is simply not Yealink's. */
+export function identifyYealink(req: ProvisioningRequest): Identification | null {
+  try {
+    return identifyUnsafe(req);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { loadConfig, type Config } from "../../src/config.ts";
+import { openDb } from "../../src/db/client.ts";
+import { FetchRecorder } from "../../src/provisioning/fetch-recorder.ts";
+import type { ProvisionDeps } from "../../src/provisioning/provision.ts";
+import { SourceLimiter } from "../../src/provisioning/source-limiter.ts";
+import { loadTemplateStore } from "../../src/provisioning/template-store.ts";
+import { BUILTIN_TEMPLATES_DIR } from "../../src/runtime.ts";
+import { createSecretBox } from "../../src/secrets.ts";
+import { VENDOR_IDS, VENDOR_LIST } from "../../src/vendors/registry.ts";
+
+export type TestDeps = ProvisionDeps & { close(): void };
+
+/**
+ * Real dependencies for in-process tests: an in-memory SQLite database with the real migrations,
+ * a random secret key, the built-in templates, a silent logger. `now` fixes the clock.
+ */
+export function createTestDeps(options: { now?: Date; publicUrl?: string } = {}): TestDeps {
+  const db = openDb(":memory:");
+  const clock = () => options.now ?? new Date();
+  const recorder = new FetchRecorder(db, 10, 10_000, (err) => {
+    throw err;
+  });
+  return {
+    db,
+    secrets: createSecretBox(randomBytes(32)),
+    clock,
+    vendors: VENDOR_LIST,
+    templates: loadTemplateStore(VENDOR_IDS, [BUILTIN_TEMPLATES_DIR]),
+    publicUrl: options.publicUrl ?? "http://prov.test:8080/",
+    recorder,
+    discoveryLimiter: new SourceLimiter(100, 3_600_000),
+    logger: pino({ level: "silent" }),
+    close() {
+      recorder.flush();
+      db.$client.close();
+    },
+  };
+}
+
+/** A throw-away data directory and a config pointing at it, on ephemeral ports. */
+export function tempConfig(overrides: Record<string, unknown> = {}): { config: Config; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "phonehome-test-"));
+  const config = loadConfig(
+    { dataDir: dir, httpPort: 0, apiPort: 0, httpHost: "127.0.0.1", apiHost: "127.0.0.1", logLevel: "silent", ...overrides },
+    {},
+  );
+  return { config, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Counts rows of every table: a cheap fingerprint to show that a refused request changed nothing. */
+export function tableCounts(deps: { db: ProvisionDeps["db"] }): Record<string, number> {
+  const tables = deps.db.$client
+    .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'")
+    .all() as { name: string }[];
+  return Object.fromEntries(
+    tables.map((t) => [t.name, (deps.db.$client.prepare(`select count(*) as n from "${t.name}"`).get() as { n: number }).n]),
+  );
+}
+
+/** Full dump of the database content, for "nothing changed" assertions. */
+export function dumpDb(deps: { db: ProvisionDeps["db"] }): string {
+  const tables = Object.keys(tableCounts(deps)).sort();
+  return JSON.stringify(tables.map((t) => [t, deps.db.$client.prepare(`select * from "${t}" order by rowid`).all()]));
+}

@@ -1,0 +1,56 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { DigestAuth, parseDigestHeader, REALM } from "../../src/http/digest.ts";
+
+const md5 = (s: string) => createHash("md5").update(s).digest("hex");
+
+function answer(nonce: string, user: string, password: string, nc = "00000001", uri = "/x.cfg") {
+  const ha1 = md5(`${user}:${REALM}:${password}`);
+  const ha2 = md5(`GET:${uri}`);
+  const response = md5(`${ha1}:${nonce}:${nc}:abc:auth:${ha2}`);
+  return `Digest username="${user}", realm="${REALM}", nonce="${nonce}", uri="${uri}", response="${response}", qop=auth, nc=${nc}, cnonce="abc", algorithm=MD5`;
+}
+
+describe("HTTP Digest", () => {
+  it("accepts a correct response once per nc and refuses a replay", () => {
+    const auth = new DigestAuth(60_000);
+    const nonce = auth.issueNonce("192.0.2.1");
+    const p = parseDigestHeader(answer(nonce, "u", "pw"))!;
+    expect(auth.checkNonce(p.nonce, "192.0.2.1")).toBe("ok");
+    expect(auth.verify(p, "GET", "u", "pw")).toBe(true);
+    expect(auth.verify(p, "GET", "u", "pw")).toBe(false);
+    const next = parseDigestHeader(answer(nonce, "u", "pw", "00000002"))!;
+    expect(auth.verify(next, "GET", "u", "pw")).toBe(true);
+  });
+
+  it("refuses a wrong password, a wrong user and a nonce from another address or forged", () => {
+    const auth = new DigestAuth(60_000);
+    const nonce = auth.issueNonce("192.0.2.1");
+    const p = parseDigestHeader(answer(nonce, "u", "pw"))!;
+    expect(auth.verify(p, "GET", "u", "other")).toBe(false);
+    expect(auth.verify(p, "GET", "v", "pw")).toBe(false);
+    expect(auth.checkNonce(nonce, "192.0.2.2")).toBe("invalid");
+    expect(auth.checkNonce(`${nonce.slice(0, -2)}xx`, "192.0.2.1")).toBe("invalid");
+    expect(auth.checkNonce("garbage", "192.0.2.1")).toBe("invalid");
+  });
+
+  it("marks an expired nonce stale", () => {
+    let now = 1_000_000;
+    const auth = new DigestAuth(1000, () => now);
+    const nonce = auth.issueNonce("192.0.2.1");
+    now += 1001;
+    expect(auth.checkNonce(nonce, "192.0.2.1")).toBe("stale");
+  });
+
+  it.each([
+    undefined,
+    "Basic dTpw",
+    'Digest username="u"',
+    `Digest username="u", realm="r", nonce="n", uri="/", response="${"0".repeat(32)}", nc=00000001, cnonce="c"`,
+    `Digest username="u", realm="r", nonce="n", uri="/", response="${"0".repeat(32)}", qop=auth-int, nc=00000001, cnonce="c"`,
+    `Digest username="u", realm="r", nonce="n", uri="/", response="zz", qop=auth, nc=00000001, cnonce="c"`,
+    "Digest " + "a=b,".repeat(2000),
+  ])("does not parse malformed header %#", (header) => {
+    expect(parseDigestHeader(header)).toBeNull();
+  });
+});

@@ -1,0 +1,111 @@
+import { fileURLToPath } from "node:url";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { describe, expect, it } from "vitest";
+import { grandstream } from "../../../src/vendors/grandstream/index.ts";
+import { loadTemplateStore } from "../../../src/provisioning/template-store.ts";
+import type { KeyConfig, PhoneConfig } from "../../../src/domain/phone-config.ts";
+import { blf, buildLine, buildPhoneConfig } from "../../helpers/phone-config.ts";
+
+const templates = loadTemplateStore(["grandstream"], [fileURLToPath(new URL("../../../templates", import.meta.url))]).forVendor("grandstream");
+
+const GRP_MAC = "c074ad0b63ee";
+const GXP_MAC = "000b828aa872";
+
+export function grp2614Demo(): PhoneConfig {
+  return buildPhoneConfig("grandstream", "GRP2614", GRP_MAC, {
+    lines: [buildLine(1, "103", { displayName: "Zoë Ångström" })],
+    keys: [{ index: 1, kind: "line", label: "103", line: 1 }, blf(2, "101"), blf(3, "102")],
+  });
+}
+
+export function gxp2140TwoLines(): PhoneConfig {
+  const keys: KeyConfig[] = [
+    { index: 1, kind: "line", label: "201", line: 1 },
+    { index: 2, kind: "line", label: "202", line: 2 },
+    { index: 3, kind: "speed_dial", label: "Lobby", line: 1, number: "5551234" },
+    { index: 4, kind: "park", label: "Park", line: 1, code: "***" },
+    { index: 5, kind: "feature", label: "DND On", line: 1, feature: "dnd_on", code: "*78" },
+  ];
+  return buildPhoneConfig("grandstream", "GXP2140", GXP_MAC, {
+    lines: [buildLine(1, "201", { displayName: "R&D <Lab>" }), buildLine(2, "202")],
+    keys,
+  });
+}
+
+function render(name: string, config: PhoneConfig | null): string {
+  const out = grandstream.render(name, config, templates);
+  if (!out) throw new Error(`${name} not rendered`);
+  expect(out.contentType).toBe("text/xml; charset=utf-8");
+  expect(XMLValidator.validate(out.body)).toBe(true);
+  return out.body;
+}
+
+describe("grandstream golden files", () => {
+  it("GRP2614 with one line and two BLF keys (alias form)", async () => {
+    await expect(render(`cfg${GRP_MAC}.xml`, grp2614Demo())).toMatchFileSnapshot("../../golden/grandstream/cfgc074ad0b63ee-grp2614.xml");
+  });
+
+  it("GXP2140 with two lines, speed dial, park and feature keys (P-value form)", async () => {
+    await expect(render(`cfg${GXP_MAC}.xml`, gxp2140TwoLines())).toMatchFileSnapshot("../../golden/grandstream/cfg000b828aa872-gxp2140.xml");
+  });
+
+  it.each(["cfggrp2614.xml", "cfggxp2140.xml", "cfg.xml"])("common file %s", async (name) => {
+    await expect(render(name, null)).toMatchFileSnapshot(`../../golden/grandstream/${name}`);
+  });
+});
+
+describe("grandstream common files", () => {
+  it.each(["cfggrp2614.xml", "cfggxp2140.xml", "cfg.xml"])("%s holds no secret and no tenant data", (name) => {
+    const body = render(name, null);
+    for (const secret of ["Adm1n-Secret-42", "prov-secret", "pw-", "demo.example"]) expect(body).not.toContain(secret);
+  });
+});
+
+describe("grandstream render refusals", () => {
+  it("never serves the legacy binary cfg<mac>", () => {
+    expect(grandstream.render(`cfg${GXP_MAC}`, gxp2140TwoLines(), templates)).toBeNull();
+  });
+
+  it("serves a device file only to that device's configuration", () => {
+    expect(grandstream.render("cfg000b82000001.xml", gxp2140TwoLines(), templates)).toBeNull();
+    expect(grandstream.render(`cfg${GXP_MAC}.xml`, null, templates)).toBeNull();
+  });
+
+  it.each(["cfgGXP2140.xml", "cfggxp9999.xml", "../cfg.xml", "cfg.xml.bak"])("returns null for %s", (name) => {
+    expect(grandstream.render(name, null, templates)).toBeNull();
+  });
+
+  it("returns null for a model it does not know", () => {
+    const config = buildPhoneConfig("grandstream", "GXP1628", GXP_MAC);
+    expect(grandstream.render(`cfg${GXP_MAC}.xml`, config, templates)).toBeNull();
+  });
+});
+
+describe("grandstream escaping", () => {
+  const hostile = ['</P3><P2>x</P2><P3>', '"/><item name="users.admin.password">x</item><x a="', "Evil\r\nP2=x & 'q'"];
+
+  it.each(hostile)("a display name %j cannot add an element (GXP2140)", (name) => {
+    const config = { ...gxp2140TwoLines(), lines: [buildLine(1, "201", { displayName: name })] };
+    const body = render(`cfg${GXP_MAC}.xml`, config);
+    const parsed = new XMLParser({ parseTagValue: false }).parse(body) as { gs_provision: { config: Record<string, unknown> } };
+    expect(parsed.gs_provision.config.P3).toBe(name.replace(/[\r\n]/g, " "));
+    expect(parsed.gs_provision.config.P2).toBe("Adm1n-Secret-42");
+    expect(body.match(/<P2>/g)).toHaveLength(1);
+  });
+
+  it.each(hostile)("a display name %j cannot add an item (GRP2614)", (name) => {
+    const config = { ...grp2614Demo(), lines: [buildLine(1, "103", { displayName: name })] };
+    const body = render(`cfg${GRP_MAC}.xml`, config);
+    expect(body.match(/<item /g)).toHaveLength(countItems(render(`cfg${GRP_MAC}.xml`, grp2614Demo())));
+    expect(body).toContain("&lt;");
+  });
+
+  it("escapes &, <, > and quotes", () => {
+    const body = render(`cfg${GXP_MAC}.xml`, gxp2140TwoLines());
+    expect(body).toContain("<P3>R&amp;D &lt;Lab&gt;</P3>");
+  });
+});
+
+function countItems(body: string): number {
+  return body.match(/<item /g)?.length ?? 0;
+}

@@ -1,0 +1,201 @@
+import { fileURLToPath } from "node:url";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { describe, expect, it } from "vitest";
+import type { KeyConfig, PhoneConfig } from "../../../src/domain/phone-config.ts";
+import { loadTemplateStore } from "../../../src/provisioning/template-store.ts";
+import { polycom } from "../../../src/vendors/polycom/index.ts";
+import { blf, buildLine, buildPhoneConfig } from "../../helpers/phone-config.ts";
+
+const templates = loadTemplateStore(["polycom"], [fileURLToPath(new URL("../../../templates", import.meta.url))]).forVendor(
+  "polycom",
+);
+
+const MAC_411 = "0004f2a10411";
+const MAC_410 = "0004f2a10410";
+const MAC_450 = "64167fa10450";
+const MAC_E450 = "482567a1e450";
+
+function render(fileName: string, config: PhoneConfig | null): string {
+  const out = polycom.render(fileName, config, templates);
+  if (!out) throw new Error(`${fileName} not served`);
+  expect(out.contentType).toBe("text/xml; charset=utf-8");
+  return out.body;
+}
+
+/** Every attribute of every element, as name → value (the phone reads attributes only, P2). */
+function attributes(xml: string): Map<string, string> {
+  expect(XMLValidator.validate(xml)).toBe(true);
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false }).parse(xml);
+  const found = new Map<string, string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== "object") return;
+    for (const [k, v] of Object.entries(node)) {
+      if (typeof v === "string" && k !== "?xml" && k !== "#text") {
+        expect(found.has(k), `duplicate ${k}`).toBe(false);
+        found.set(k, v);
+      } else walk(v);
+    }
+  };
+  walk(doc);
+  return found;
+}
+
+const parkAndSpeed = (): KeyConfig[] => [
+  { index: 1, kind: "line", label: "101", line: 1 },
+  { index: 2, kind: "speed_dial", label: "Lobby", line: 1, number: "5551234" },
+  { index: 3, kind: "park", label: "Park", line: 1, code: "***" },
+  { index: 4, kind: "feature", label: "Rec", line: 1, feature: "record_on", code: "*80" },
+];
+
+const CASES: Record<string, { fileName: string; config: PhoneConfig | null }> = {
+  "master-common": { fileName: "000000000000.cfg", config: null },
+  "master-device-VVX411": { fileName: `${MAC_411}.cfg`, config: buildPhoneConfig("polycom", "VVX411", MAC_411) },
+  common: { fileName: "phonehome-common.cfg", config: null },
+  "VVX411-demo": {
+    fileName: `${MAC_411}-phonehome.cfg`,
+    config: buildPhoneConfig("polycom", "VVX411", MAC_411, {
+      lines: [buildLine(1, "101"), buildLine(2, "102", { displayName: "R&D <Lab>" })],
+      keys: [
+        { index: 1, kind: "line", label: "101", line: 1 },
+        { index: 2, kind: "line", label: "102", line: 2 },
+        blf(3, "101"),
+        blf(4, "103"),
+      ],
+    }),
+  },
+  "VVX410-speed-park": {
+    fileName: `${MAC_410}-phonehome.cfg`,
+    config: buildPhoneConfig("polycom", "VVX410", MAC_410, { keys: parkAndSpeed() }),
+  },
+  "VVX450-speed-park": {
+    fileName: `${MAC_450}-phonehome.cfg`,
+    config: buildPhoneConfig("polycom", "VVX450", MAC_450, {
+      keys: parkAndSpeed(),
+      sip: {
+        domain: "demo.example",
+        server: { host: "pbx.demo.example", port: 5061, transport: "tls" },
+        outboundProxy: { host: "sbc.demo.example", port: 5061 },
+        registerExpires: 600,
+      },
+      provisioning: { baseUrl: "https://prov.demo.example/t/acme/", username: "u", password: "p", resyncMinutes: 0 },
+    }),
+  },
+  "EdgeE450-two-lines": {
+    fileName: `${MAC_E450}-phonehome.cfg`,
+    config: buildPhoneConfig("polycom", "EdgeE450", MAC_E450, {
+      lines: [buildLine(1, "201", { displayName: "Zoë Ångström" }), buildLine(2, "202")],
+    }),
+  },
+};
+
+// Every attribute name the adapter may emit, with its source; `N`/`x` stand for any index.
+const ALLOWED: readonly [RegExp, string][] = [
+  [/^(APP_FILE_PATH|CONFIG_FILES|MISC_FILES|LOG_FILE_DIRECTORY|OVERRIDES_DIRECTORY|CONTACTS_DIRECTORY|LICENSE_DIRECTORY|USER_PROFILES_DIRECTORY|CALL_LISTS_DIRECTORY|COREFILE_DIRECTORY)$/, "P2"],
+  [/^\?xml$|^(version|encoding|standalone)$/, "XML declaration"],
+  [/^device\.set$/, "P2"],
+  [/^device\.prov\.(serverName|serverType|user|password|tagSerialNo)(\.set)?$/, "P3, P5"],
+  [/^device\.auth\.localAdminPassword(\.set)?$/, "P3"],
+  [/^prov\.polling\.(enabled|mode|period)$/, "P3"],
+  [/^reg\.\d+\.(address|label|displayName|type|auth\.userId|auth\.password)$/, "P3"],
+  [/^reg\.\d+\.server\.1\.(address|port|transport|expires|register)$/, "P3"],
+  [/^reg\.\d+\.outboundProxy\.(address|port|transport)$/, "P3"],
+  [/^reg\.\d+\.serverFeatureControl\.(dnd|cf)$/, "P3"],
+  [/^msg\.mwi\.\d+\.(subscribe|callBackMode|callBack)$/, "P3"],
+  [/^call\.directedCallPickup(Method|String)$/, "Wazo base.tpl, excaliburpartners device.php"],
+  [/^attendant\.reg$|^attendant\.resourceList\.\d+\.(address|label|type)$/, "P4"],
+  [/^lineKey\.reassignment\.enabled$|^lineKey\.\d+\.(category|index)$/, "P4"],
+  [/^feature\.(enhancedFeatureKeys|EFKLineKey)\.enabled$/, "P4"],
+  [/^efk\.efklist\.\d+\.(mname|status|label|action\.string)$/, "P4"],
+  [/^softkey\.\d+\.(label|action|enable|use\.idle|use\.active)$/, "P4"],
+  [/^softkey\.feature\.(doNotDisturb|forward)$/, "P4"],
+  [/^voIpProt\.SIP\.specialEvent\.checkSync\.alwaysReboot$/, "P6"],
+  [/^tcpIpApp\.sntp\.(address|gmtOffset)(\.overrideDHCP)?$/, "P3"],
+  [/^tcpIpApp\.sntp\.daylightSavings\.(enable|fixedDayEnable)$/, "P3"],
+  [/^tcpIpApp\.sntp\.daylightSavings\.(start|stop)\.(month|date|time|dayOfWeek|dayOfWeek\.lastInMonth)$/, "P3"],
+];
+
+describe("polycom render", () => {
+  it.each(Object.entries(CASES))("matches the golden file %s", async (name, { fileName, config }) => {
+    const out = render(fileName, config);
+    await expect(out).toMatchFileSnapshot(`../../golden/polycom/${name}.cfg`);
+  });
+
+  it.each(Object.entries(CASES))("emits only known parameters in %s", (_name, { fileName, config }) => {
+    for (const key of attributes(render(fileName, config)).keys()) {
+      expect(ALLOWED.some(([re]) => re.test(key)), `unknown parameter ${key}`).toBe(true);
+    }
+  });
+
+  it("keeps common files free of secrets and tenant data", () => {
+    const common = render("phonehome-common.cfg", null) + render("000000000000.cfg", null);
+    const cfg = CASES["VVX411-demo"]!.config!;
+    for (const secret of [cfg.provisioning.password, cfg.device.adminPassword, cfg.lines[0]!.password, cfg.sip.domain]) {
+      expect(common).not.toContain(secret);
+    }
+    const master = render(`${MAC_411}.cfg`, cfg);
+    expect(master).not.toContain(cfg.lines[0]!.password);
+  });
+
+  it("lists the device config file first in both master files", () => {
+    expect(attributes(render("000000000000.cfg", null)).get("CONFIG_FILES")).toBe(
+      "[PHONE_MAC_ADDRESS]-phonehome.cfg, phonehome-common.cfg",
+    );
+    const cfg = CASES["master-device-VVX411"]!.config!;
+    expect(attributes(render(`${MAC_411}.cfg`, cfg)).get("CONFIG_FILES")).toBe(`${MAC_411}-phonehome.cfg, phonehome-common.cfg`);
+  });
+
+  it.each(['"/><evil a="', "\"/><x a=\"", "Evil\r\naccount.1.password = x", "a' b='c", "<![CDATA[x]]>&amp;"])(
+    "cannot inject attributes or elements through display name %j",
+    (displayName) => {
+      const base = buildPhoneConfig("polycom", "VVX410", MAC_410);
+      const clean = attributes(render(`${MAC_410}-phonehome.cfg`, base));
+      const evil = attributes(render(`${MAC_410}-phonehome.cfg`, { ...base, lines: [buildLine(1, "101", { displayName })] }));
+      expect([...evil.keys()]).toEqual([...clean.keys()]);
+      expect(evil.get("reg.1.displayName")).toBe(displayName.replace(/[\r\n]/g, " "));
+    },
+  );
+
+  it("escapes <, & and quotes in the output", () => {
+    const out = render(`${MAC_411}-phonehome.cfg`, CASES["VVX411-demo"]!.config);
+    expect(out).toContain('reg.2.displayName="R&amp;D &lt;Lab&gt;"');
+  });
+
+  it("drops keys and lines beyond the model's capacity", () => {
+    const cfg = buildPhoneConfig("polycom", "VVX150", "0004f2a10150", {
+      lines: [buildLine(1, "101"), buildLine(2, "102"), buildLine(3, "103")],
+      keys: [blf(1, "104"), blf(2, "105"), blf(3, "106")],
+    });
+    const attrs = attributes(render("0004f2a10150-phonehome.cfg", cfg));
+    expect(attrs.has("reg.2.address")).toBe(true);
+    expect(attrs.has("reg.3.address")).toBe(false);
+    expect(attrs.has("lineKey.2.category")).toBe(true);
+    expect(attrs.has("lineKey.3.category")).toBe(false);
+    expect(attrs.has("attendant.resourceList.3.address")).toBe(false);
+  });
+
+  it("refuses files it does not serve and device files without a matching config", () => {
+    const cfg = buildPhoneConfig("polycom", "VVX410", MAC_410);
+    expect(polycom.render(`${MAC_410}-phone.cfg`, cfg, templates)).toBeNull();
+    expect(polycom.render(`${MAC_410}-phonehome.cfg`, null, templates)).toBeNull();
+    expect(polycom.render(`${MAC_411}-phonehome.cfg`, cfg, templates)).toBeNull();
+    expect(polycom.render(`${MAC_410}-phonehome.cfg`, { ...cfg, device: { ...cfg.device, model: "T46S" } }, templates)).toBeNull();
+  });
+});
+
+describe("polycom model data", () => {
+  it.each([
+    ["VVX150", 2], ["VVX250", 4], ["VVX310", 6], ["VVX350", 6], ["VVX411", 12], ["VVX450", 12], ["VVX601", 16], ["EdgeE450", 16],
+  ])("%s has %i line keys", (id, keys) => {
+    expect(polycom.models[id]?.keys).toBe(keys);
+  });
+
+  it("boots from the device master file, then the device and common config files", () => {
+    expect(polycom.bootFiles(MAC_411 as never, "VVX411")).toEqual([
+      { name: `${MAC_411}.cfg`, kind: "device" },
+      { name: `${MAC_411}-phonehome.cfg`, kind: "device" },
+      { name: "phonehome-common.cfg", kind: "common" },
+    ]);
+    expect(polycom.bootFiles(MAC_411 as never, "T46S")).toEqual([]);
+  });
+});
