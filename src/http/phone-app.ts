@@ -132,7 +132,9 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(async (ctx) => {
-    if (ctx.status === 404 && !ctx.body) ctx.body = "Not Found";
+    // Reached only when no route matched; assigning a body alone would turn the 404 into a 200.
+    ctx.status = 404;
+    ctx.body = "Not Found";
   });
   return app;
 }

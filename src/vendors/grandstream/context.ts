@@ -72,10 +72,6 @@ function commonContext(config: PhoneConfig): CommonContext {
 /** One SIP account as both formats need it; a slot without a line is switched off and emptied. */
 interface AccountValues {
   readonly index: number;
-  /** P271 style 1/0. */
-  readonly activeCode: string;
-  /** `account.N.enable` style Yes/No. */
-  readonly enableWord: string;
   readonly accountName: string;
   readonly server: string;
   readonly outboundProxy: string;
@@ -98,8 +94,6 @@ function accountValues(config: PhoneConfig, index: number, line: LineConfig | un
   const codes = config.featureCodes;
   return {
     index,
-    activeCode: line ? "1" : "0",
-    enableWord: line ? "Yes" : "No",
     accountName: line?.label ?? "",
     // `host:port` as FPBX writes P47; the alias field takes "host[:port]" (vendors.md G3).
     server: line ? `${server.host}:${server.port}` : "",
@@ -120,43 +114,62 @@ function accountValues(config: PhoneConfig, index: number, line: LineConfig | un
   };
 }
 
-/** Every account slot the adapter provisions: configured lines, then disabled slots up to the model's count. */
-function accounts(config: PhoneConfig, model: GrandstreamModel): AccountValues[] {
-  const out: AccountValues[] = [];
-  for (let i = 1; i <= model.lines; i++) out.push(accountValues(config, i, config.lines.find((l) => l.index === i)));
-  return out;
+/**
+ * Every account slot of the model: configured lines, and the free slots, which are switched off and
+ * emptied so a line removed from the phone (force-unregister) stops registering with old credentials.
+ */
+function accounts(config: PhoneConfig, model: GrandstreamModel): { used: AccountValues[]; unused: AccountValues[] } {
+  const used: AccountValues[] = [];
+  const unused: AccountValues[] = [];
+  for (let i = 1; i <= model.lines; i++) {
+    const line = config.lines.find((l) => l.index === i);
+    (line ? used : unused).push(accountValues(config, i, line));
+  }
+  return { used, unused };
 }
 
 const PVALUE_TRANSPORT: Readonly<Record<SipTransport, string>> = { udp: "0", tcp: "1", tls: "2" };
 const ALIAS_TRANSPORT: Readonly<Record<SipTransport, string>> = { udp: "UDP", tcp: "TCP", tls: "TlsOrTcp" };
 
+type PValueAccount = AccountValues & { readonly p: AccountPValues; readonly transportCode: string };
+
 export interface PValueContext {
   readonly common: CommonContext;
   readonly globals: typeof GLOBAL_PVALUES;
-  readonly accounts: readonly (AccountValues & { readonly p: AccountPValues; readonly transportCode: string })[];
+  readonly accounts: readonly PValueAccount[];
+  readonly unusedAccounts: readonly PValueAccount[];
   readonly keys: readonly PValueKey[];
 }
 
 export function buildPValueContext(config: PhoneConfig, model: GrandstreamModel): PValueContext {
+  const withP = (a: AccountValues): PValueAccount => ({ ...a, p: ACCOUNT_PVALUES[a.index - 1]!, transportCode: PVALUE_TRANSPORT[a.transport] });
+  const { used, unused } = accounts(config, model);
   return {
     common: commonContext(config),
     globals: GLOBAL_PVALUES,
-    accounts: accounts(config, model).map((a) => ({ ...a, p: ACCOUNT_PVALUES[a.index - 1]!, transportCode: PVALUE_TRANSPORT[a.transport] })),
+    accounts: used.map(withP),
+    unusedAccounts: unused.map(withP),
     keys: pvalueKeys(config.keys, model, config.lines.length),
   };
 }
 
+type AliasAccount = AccountValues & { readonly transportName: string };
+
 export interface AliasContext {
   readonly common: CommonContext;
-  readonly accounts: readonly (AccountValues & { readonly transportName: string })[];
+  readonly accounts: readonly AliasAccount[];
+  readonly unusedAccounts: readonly AliasAccount[];
   readonly keys: readonly AliasKey[];
   readonly softkeys: readonly AliasSoftkey[];
 }
 
 export function buildAliasContext(config: PhoneConfig, model: GrandstreamModel): AliasContext {
+  const withName = (a: AccountValues): AliasAccount => ({ ...a, transportName: ALIAS_TRANSPORT[a.transport] });
+  const { used, unused } = accounts(config, model);
   return {
     common: commonContext(config),
-    accounts: accounts(config, model).map((a) => ({ ...a, transportName: ALIAS_TRANSPORT[a.transport] })),
+    accounts: used.map(withName),
+    unusedAccounts: unused.map(withName),
     keys: aliasKeys(config.keys, model, config.lines.length),
     softkeys: aliasSoftkeys(config.softkeys, model.softkeys),
   };

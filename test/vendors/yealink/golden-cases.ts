@@ -1,0 +1,62 @@
+import { describeTimeZone } from "../../../src/domain/time-zone.ts";
+import type { KeyConfig, PhoneConfig } from "../../../src/domain/phone-config.ts";
+import { blf, buildLine, buildPhoneConfig, GOLDEN_NOW } from "../../helpers/phone-config.ts";
+
+/** Phone configs shared by the golden and the parameter tests; file names are `<case>.cfg`. */
+export interface DeviceCase {
+  readonly name: string;
+  readonly config: PhoneConfig;
+}
+
+const speedParkFeature: KeyConfig[] = [
+  { index: 1, kind: "line", label: "101", line: 1 },
+  { index: 2, kind: "speed_dial", label: "Lobby", line: 1, number: "5551234" },
+  { index: 3, kind: "park", label: "Park", line: 1, code: "***" },
+  { index: 4, kind: "feature", label: "DND On", line: 1, feature: "dnd_on", code: "*78" },
+];
+
+export const DEVICE_CASES: readonly DeviceCase[] = [
+  {
+    name: "T54W-demo",
+    config: buildPhoneConfig("yealink", "T54W", "805ec0a1b254", {
+      lines: [buildLine(1, "101", { displayName: "Zoë Ångström" })],
+      keys: [{ index: 1, kind: "line", label: "101", line: 1 }, blf(2, "102"), blf(3, "103"), blf(4, "104")],
+    }),
+  },
+  {
+    name: "T46U-two-lines",
+    config: buildPhoneConfig("yealink", "T46U", "805ec0a1b246", {
+      lines: [buildLine(1, "104", { displayName: "R&D <Lab>" }), buildLine(2, "101")],
+      keys: [
+        { index: 1, kind: "line", label: "104", line: 1 },
+        { index: 2, kind: "line", label: "101", line: 2 },
+      ],
+      sip: {
+        domain: "demo.example",
+        server: { host: "pbx.demo.example", port: 5061, transport: "tls" },
+        outboundProxy: { host: "edge.demo.example", port: 5070 },
+        registerExpires: 600,
+      },
+    }),
+  },
+  {
+    name: "T46S-keys",
+    config: buildPhoneConfig("yealink", "T46S", "805ec0a1b2c6", {
+      keys: speedParkFeature,
+      time: { zone: describeTimeZone("Europe/Berlin", GOLDEN_NOW), ntpServers: ["ntp.demo.example"] },
+    }),
+  },
+  {
+    name: "T33G-keys",
+    config: buildPhoneConfig("yealink", "T33G", "249ad8a1b233", {
+      keys: speedParkFeature,
+      time: { zone: describeTimeZone("Asia/Kolkata", GOLDEN_NOW), ntpServers: [] },
+      provisioning: {
+        baseUrl: "https://prov.demo.example/p/",
+        username: "ph249ad8a1b233",
+        password: "prov-secret-abcdef0123456789",
+        resyncMinutes: 0,
+      },
+    }),
+  },
+];

@@ -1,0 +1,120 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadTemplateStore } from "../../../src/provisioning/template-store.ts";
+import { yealink } from "../../../src/vendors/yealink/index.ts";
+import { COMMON_FILE_IDS } from "../../../src/vendors/yealink/models.ts";
+import { DEVICE_CASES } from "./golden-cases.ts";
+
+const templates = loadTemplateStore(["yealink"], [fileURLToPath(new URL("../../../templates", import.meta.url))]).forVendor(
+  "yealink",
+);
+
+/**
+ * Every parameter the adapter may write, numbers replaced by N, with its source. A name not in
+ * this list fails the test: nothing is emitted that was not looked up.
+ */
+const ALLOWED: Readonly<Record<string, string>> = {
+  "account.N.enable": "vendors.md Y3",
+  "account.N.label": "vendors.md Y3",
+  "account.N.display_name": "vendors.md Y3",
+  "account.N.user_name": "vendors.md Y3",
+  "account.N.auth_name": "vendors.md Y3",
+  "account.N.password": "vendors.md Y3",
+  "account.N.sip_server.N.address": "vendors.md Y3",
+  "account.N.sip_server.N.port": "vendors.md Y3",
+  "account.N.sip_server.N.transport_type": "vendors.md Y3 (0 UDP, 1 TCP, 2 TLS)",
+  "account.N.sip_server.N.expires": "vendors.md Y3",
+  "account.N.outbound_proxy_enable": "vendors.md Y3",
+  "account.N.outbound_proxy.N.address": "vendors.md Y3",
+  "account.N.outbound_proxy.N.port": "vendors.md Y3",
+  "account.N.subscribe_mwi": "vendors.md Y3",
+  "account.N.subscribe_mwi_to_vm": "vendors.md Y3",
+  "voice_mail.number.N": "vendors.md Y3",
+  "account.N.dnd.on_code": "vendors.md Y3",
+  "account.N.dnd.off_code": "vendors.md Y3",
+  "account.N.always_fwd.on_code": "vendors.md Y3",
+  "account.N.always_fwd.off_code": "vendors.md Y3",
+  "features.dnd_mode": "vendors.md Y3; 0 Phone / 1 Custom: Admin Guide (easymanua.ls sip-t2xp p=333)",
+  "features.fwd_mode": "vendors.md Y3; 0 Phone / 1 Custom: Admin Guide (manualshive sip-t5-series page=407)",
+  "account.N.direct_pickup_code": "Admin Guide 'Directed Call Pickup Code' (manualshive t48g page=455)",
+  "linekey.N.type": "vendors.md Y4",
+  "linekey.N.line": "vendors.md Y4",
+  "linekey.N.value": "vendors.md Y4",
+  "linekey.N.label": "vendors.md Y4",
+  "linekey.N.extension": "vendors.md Y4; V8x BLF pickup field (Wazo v86 common.py, tancredi V84 template)",
+  "programablekey.N.type": "vendors.md Y4",
+  "programablekey.N.value": "vendors.md Y4",
+  "programablekey.N.label": "vendors.md Y4",
+  "local_time.time_zone": "vendors.md Y3",
+  "local_time.summer_time": "vendors.md Y3",
+  "local_time.dst_time_type": "vendors.md Y3",
+  "local_time.start_time": "vendors.md Y3",
+  "local_time.end_time": "vendors.md Y3",
+  "local_time.offset_time": "vendors.md Y3",
+  "local_time.dhcp_time": "vendors.md Y3",
+  "local_time.ntp_server1": "vendors.md Y3",
+  "local_time.ntp_server2": "vendors.md Y3",
+  "static.auto_provision.server.url": "vendors.md Y3",
+  "static.auto_provision.server.username": "vendors.md Y3",
+  "static.auto_provision.server.password": "vendors.md Y3",
+  "static.auto_provision.repeat.enable": "vendors.md Y3",
+  "static.auto_provision.repeat.minutes": "vendors.md Y3",
+  "static.security.user_password": "vendors.md Y3 (admin:<password>)",
+  "static.auto_provision.user_agent_mac.enable": "vendors.md Y3",
+  "overwrite_mode": "vendors.md Y1 (boot files)",
+};
+
+interface Parsed { params: [string, string][]; includes: string[]; sections: string[] }
+
+/** Reads a Yealink file the way the phone does: version line, comments, key = value, boot statements. */
+function parse(body: string): Parsed {
+  const [first, ...rest] = body.split("\n");
+  expect(first).toBe("#!version:1.0.0.1");
+  const parsed: Parsed = { params: [], includes: [], sections: [] };
+  for (const line of rest) {
+    if (line === "" || line.startsWith("#")) continue;
+    const include = /^include:config "([^"]+)"$/.exec(line);
+    const section = /^\[([A-Z0-9, ]+)\]$/.exec(line);
+    const param = /^([a-z0-9_.]+) = (.*)$/.exec(line);
+    if (include) parsed.includes.push(include[1]!);
+    else if (section) parsed.sections.push(section[1]!);
+    else if (param) parsed.params.push([param[1]!, param[2]!]);
+    else throw new Error(`unparsable line: ${line}`);
+  }
+  return parsed;
+}
+
+const generic = (name: string): string => name.replace(/\.\d+(?=\.|$)/g, ".N");
+
+function expectAllowed(body: string): Parsed {
+  const parsed = parse(body);
+  for (const [name] of parsed.params) expect(ALLOWED, `${name} has no source`).toHaveProperty([generic(name)]);
+  return parsed;
+}
+
+describe("yealink parameters", () => {
+  it.each(DEVICE_CASES)("$name: every device parameter has a source, none is written twice", ({ config }) => {
+    const { params } = expectAllowed(yealink.render(`${config.device.mac}.cfg`, config, templates)!.body);
+    const names = params.map(([n]) => n);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it.each(DEVICE_CASES)("$name: the boot file includes the model common file, then the phone's file", ({ config }) => {
+    const { includes, params } = expectAllowed(yealink.render(`${config.device.mac}.boot`, config, templates)!.body);
+    const files = yealink.bootFiles(config.device.mac, config.device.model).map((f) => f.name);
+    expect(includes).toEqual(files.slice(1));
+    expect(params).toEqual([["overwrite_mode", "1"]]);
+  });
+
+  it.each(COMMON_FILE_IDS)("common file %s: only allowed parameters, no secret", (id) => {
+    const body = yealink.render(`y000000000${id}.cfg`, null, templates)!.body;
+    expect(expectAllowed(body).params).toEqual([["static.auto_provision.user_agent_mac.enable", "1"]]);
+  });
+
+  it("the generic boot file names one common file per model group and no phone", () => {
+    const { includes, sections } = expectAllowed(yealink.render("y000000000000.boot", null, templates)!.body);
+    expect(includes).toEqual(COMMON_FILE_IDS.map((id) => `y000000000${id}.cfg`));
+    expect(sections).toContain("T53, T53W");
+    expect(includes.some((f) => /^[0-9a-f]{12}\.cfg$/.test(f))).toBe(false);
+  });
+});
