@@ -119,8 +119,23 @@ function posixRule(r: TransitionRule): string {
   return `M${r.month}.${r.week}.${r.weekday}/${r.hour}`;
 }
 
+// The description depends only on (zone, year, and for zones without DST the offset at `now`), and
+// computing it costs about a millisecond of Intl calls: memoise per zone and day.
+const described = new Map<string, TimeZoneInfo>();
+
 /** Describes `zone` for the calendar year that `now` falls in. Throws on an unknown zone. */
 export function describeTimeZone(zone: string, now: Date): TimeZoneInfo {
+  const key = `${zone}|${now.toISOString().slice(0, 10)}`;
+  let info = described.get(key);
+  if (!info) {
+    info = computeTimeZone(zone, now);
+    if (described.size > 1000) described.clear();
+    described.set(key, info);
+  }
+  return info;
+}
+
+function computeTimeZone(zone: string, now: Date): TimeZoneInfo {
   if (!isKnownTimeZone(zone)) throw new RangeError(`unknown time zone ${zone}`);
   const year = now.getUTCFullYear();
   const yearStart = Date.UTC(year, 0, 1);

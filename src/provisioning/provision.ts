@@ -1,13 +1,12 @@
-import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
-import { tenants } from "../db/schema.ts";
 import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
 import { randomPassword, sha256Hex } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { findDevice, type DeviceRow } from "../services/devices.ts";
+import type { DeviceRow } from "../services/devices.ts";
 import type { Tenant } from "../services/tenants.ts";
 import type { FileKind, Identification, Vendor } from "../vendors/vendor.ts";
 import type { FetchRecorder } from "./fetch-recorder.ts";
+import { hotQueries } from "./hot-queries.ts";
 import { identifyAgent, identifyRequest } from "./identify-device.ts";
 import { inNetworks } from "./network-rules.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
@@ -95,14 +94,15 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   let tenant: Tenant | null = null;
   let authMethod: AuthMethod = "none";
   if (id.file.kind === "device") {
-    device = (id.file.mac && findDevice(deps.db, id.file.mac)) || null;
+    const q = hotQueries(deps.db);
+    device = (id.file.mac && q.deviceByMac.get({ mac: id.file.mac })) || null;
     if (!device || device.vendor !== id.vendor) {
       // Same work as a real check, so timing does not tell unknown MACs from known ones.
       auth?.check(randomPassword(12), randomPassword());
       if (!device) discover(deps, req, id);
       return { outcome: "unauthorized", device: null, credentialsFailed: auth !== null };
     }
-    tenant = deps.db.select().from(tenants).where(eq(tenants.id, device.tenantId)).get() ?? null;
+    tenant = q.tenantById.get({ id: device.tenantId }) ?? null;
     const method = tenant ? authorize(tenant, device, deps, req, auth) : null;
     if (!method) return { outcome: "unauthorized", device, credentialsFailed: auth !== null };
     authMethod = method;

@@ -1,5 +1,4 @@
-import { asc, eq } from "drizzle-orm";
-import { deviceKeys, deviceLines, extensions } from "../db/schema.ts";
+import type { deviceKeys, extensions } from "../db/schema.ts";
 import type { FeatureCodes, FeatureName } from "../domain/feature-codes.ts";
 import { STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
 import type { Mac } from "../domain/mac.ts";
@@ -7,7 +6,8 @@ import type { KeyConfig, LineConfig, PhoneConfig } from "../domain/phone-config.
 import { describeTimeZone } from "../domain/time-zone.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import type { DeviceRow } from "../services/devices.ts";
-import { getFeatureCodes, type Tenant } from "../services/tenants.ts";
+import { featureCodesFrom, type Tenant } from "../services/tenants.ts";
+import { hotQueries } from "./hot-queries.ts";
 import { withTrailingSlash } from "../config.ts";
 
 type ExtensionRow = typeof extensions.$inferSelect;
@@ -69,22 +69,10 @@ export function resolvePhoneConfig(
   publicUrl: string,
   now: Date,
 ): PhoneConfig {
-  const db = deps.db;
-  const codes = getFeatureCodes(deps, tenant.id);
-  const lineRows = db
-    .select({ index: deviceLines.lineIndex, ext: extensions })
-    .from(deviceLines)
-    .innerJoin(extensions, eq(extensions.id, deviceLines.extensionId))
-    .where(eq(deviceLines.deviceId, device.id))
-    .orderBy(asc(deviceLines.lineIndex))
-    .all();
-  const keyRows = db
-    .select({ key: deviceKeys, target: extensions })
-    .from(deviceKeys)
-    .leftJoin(extensions, eq(extensions.id, deviceKeys.targetExtensionId))
-    .where(eq(deviceKeys.deviceId, device.id))
-    .orderBy(asc(deviceKeys.keyIndex))
-    .all();
+  const q = hotQueries(deps.db);
+  const codes = featureCodesFrom(q.featureCodes.all({ tenantId: tenant.id }));
+  const lineRows = q.lines.all({ deviceId: device.id });
+  const keyRows = q.keys.all({ deviceId: device.id });
   return {
     device: {
       mac: device.mac as Mac,

@@ -68,7 +68,11 @@ export function deleteTenant(deps: ServiceDeps, name: string): void {
 }
 
 export function getFeatureCodes(deps: ServiceDeps, tenantId: number): FeatureCodes {
-  const rows = deps.db.select().from(featureCodes).where(eq(featureCodes.tenantId, tenantId)).all();
+  return featureCodesFrom(deps.db.select().from(featureCodes).where(eq(featureCodes.tenantId, tenantId)).all());
+}
+
+/** The tenant's rows over the defaults, so a code added by a later release has a value. */
+export function featureCodesFrom(rows: readonly { name: string; code: string }[]): FeatureCodes {
   const codes: Record<string, string> = { ...DEFAULT_FEATURE_CODES };
   for (const r of rows) codes[r.name] = r.code;
   return codes as FeatureCodes;

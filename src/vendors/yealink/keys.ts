@@ -77,7 +77,8 @@ export function buildLineKeys(model: YealinkModel, keys: readonly KeyConfig[], l
  * The first four softkeys in display order, each a speed dial (type 13) of its star code. The
  * remaining standard ones stay reachable: DND and forward codes are also the accounts' on/off codes
  * (sent by the phone's own DND / Forward functions), voicemail is the Message key
- * (`voice_mail.number.X`), park can be a park line key.
+ * (`voice_mail.number.X`), park can be a park line key. These four replace the phone's default idle
+ * soft keys (History, Directory, DND, Menu): see docs/vendors/yealink.md "Soft keys".
  */
 export function buildSoftkeys(softkeys: readonly SoftkeyConfig[]): SoftkeyContext[] {
   return softkeys.slice(0, SOFTKEY_SLOTS).map((s, i) => ({

@@ -11,14 +11,14 @@ const templates = loadTemplateStore(["grandstream"], [fileURLToPath(new URL("../
 const GRP_MAC = "c074ad0b63ee";
 const GXP_MAC = "000b828aa872";
 
-export function grp2614Demo(): PhoneConfig {
+function grp2614Demo(): PhoneConfig {
   return buildPhoneConfig("grandstream", "GRP2614", GRP_MAC, {
     lines: [buildLine(1, "103", { displayName: "Zoë Ångström" })],
     keys: [{ index: 1, kind: "line", label: "103", line: 1 }, blf(2, "101"), blf(3, "102")],
   });
 }
 
-export function gxp2140TwoLines(): PhoneConfig {
+function gxp2140TwoLines(): PhoneConfig {
   const keys: KeyConfig[] = [
     { index: 1, kind: "line", label: "201", line: 1 },
     { index: 2, kind: "line", label: "202", line: 2 },
