@@ -1,4 +1,5 @@
 import type { LineConfig, PhoneConfig, SipTransport } from "../../domain/phone-config.ts";
+import { domainRegistrar } from "../shared/sip-targets.ts";
 import { aliasKeys, aliasSoftkeys, pvalueKeys, type AliasKey, type AliasSoftkey, type PValueKey } from "./keys.ts";
 import type { GrandstreamModel } from "./models.ts";
 import { ACCOUNT_PVALUES, GLOBAL_PVALUES, type AccountPValues } from "./pvalues.ts";
@@ -90,13 +91,15 @@ interface AccountValues {
 }
 
 function accountValues(config: PhoneConfig, index: number, line: LineConfig | undefined): AccountValues {
-  const { server, outboundProxy, registerExpires } = config.sip;
+  const { server, registerExpires } = config.sip;
+  const registrar = domainRegistrar(config.sip);
+  const outboundProxy = registrar.outboundProxy;
   const codes = config.featureCodes;
   return {
     index,
     accountName: line?.label ?? "",
     // `host:port` as FPBX writes P47; the alias field takes "host[:port]" (vendors.md G3).
-    server: line ? `${server.host}:${server.port}` : "",
+    server: line ? `${registrar.host}:${registrar.port}` : "",
     outboundProxy: line && outboundProxy ? `${outboundProxy.host}:${outboundProxy.port}` : "",
     userId: line?.userName ?? "",
     authId: line?.authName ?? "",

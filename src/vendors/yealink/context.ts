@@ -1,4 +1,5 @@
 import type { LineConfig, PhoneConfig, SipTransport } from "../../domain/phone-config.ts";
+import { domainRegistrar } from "../shared/sip-targets.ts";
 import { deviceFileName } from "./files.ts";
 import { buildLineKeys, buildSoftkeys, type LineKeyContext, type SoftkeyContext } from "./keys.ts";
 import { COMMON_FILE_IDS, commonFileName, modelsWithCommonFile, type YealinkModel } from "./models.ts";
@@ -45,7 +46,9 @@ export interface DeviceContext {
 }
 
 function buildAccount(line: LineConfig, config: PhoneConfig): AccountContext {
-  const { server, outboundProxy, registerExpires } = config.sip;
+  const { server, registerExpires } = config.sip;
+  const registrar = domainRegistrar(config.sip);
+  const outboundProxy = registrar.outboundProxy;
   const codes = config.featureCodes;
   return {
     index: String(line.index),
@@ -54,8 +57,8 @@ function buildAccount(line: LineConfig, config: PhoneConfig): AccountContext {
     userName: line.userName,
     authName: line.authName,
     password: line.password,
-    serverHost: server.host,
-    serverPort: String(server.port),
+    serverHost: registrar.host,
+    serverPort: String(registrar.port),
     transportType: TRANSPORT_TYPE[server.transport],
     expires: String(registerExpires),
     outboundProxy: outboundProxy ? { host: outboundProxy.host, port: String(outboundProxy.port) } : null,

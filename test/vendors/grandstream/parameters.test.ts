@@ -173,8 +173,10 @@ describe("grandstream values", () => {
     expect(gxp().P32).toBe("2");
   });
 
-  it("writes TLS as transport 2 and the outbound proxy with its port", () => {
-    expect(gxp()).toMatchObject({ P130: "2", P48: "o:5060", P47: "h:5061" });
+  it("writes TLS as transport 2, the domain as SIP server and the outbound proxy with its port", () => {
+    // The account's domain "d" differs from the registrar "h": P47 carries the domain (the phone
+    // builds its AOR from it) and the tenant's own outbound proxy "o" carries the packets.
+    expect(gxp()).toMatchObject({ P130: "2", P48: "o:5060", P47: "d:5061" });
   });
 
   it("uses the dynamic-VPK mode table after the fixed line keys", () => {
