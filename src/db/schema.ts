@@ -165,3 +165,29 @@ export const apiTokens = sqliteTable("api_tokens", {
   lastUsedAt: integer("last_used_at"),
   revokedAt: integer("revoked_at"),
 });
+
+/**
+ * Audit trail of admin changes, actions on phones and security events. One row an event; `before`
+ * and `after` are JSON with secrets masked (see src/services/audit.ts).
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    /** Who: `token:<name>` for the admin API, `cli`, `system`, `phone:<mac>`, `registrar:<name>`. */
+    actor: text("actor").notNull(),
+    /** What happened, dotted: `device.create`, `extension.reset_password`, `notify.sent`, ... */
+    action: text("action").notNull(),
+    /** The object: `device:805ec0000101`, `extension:demo.example/101`, `tenant:demo.example`. */
+    target: text("target").notNull(),
+    tenantId: integer("tenant_id"),
+    mac: text("mac"),
+    extension: text("extension"),
+    before: text("before", { mode: "json" }),
+    after: text("after", { mode: "json" }),
+    outcome: text("outcome").notNull().default("ok"),
+    detail: text("detail"),
+  },
+  (t) => [index("audit_log_at").on(t.at), index("audit_log_mac").on(t.mac), index("audit_log_actor").on(t.actor)],
+);

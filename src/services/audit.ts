@@ -1,0 +1,51 @@
+import { auditLog } from "../db/schema.ts";
+import type { Db } from "../db/client.ts";
+
+export interface AuditEvent {
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string;
+  readonly tenantId?: number | null;
+  readonly mac?: string | null;
+  readonly extension?: string | null;
+  readonly before?: unknown;
+  readonly after?: unknown;
+  readonly outcome?: string;
+  readonly detail?: string | null;
+}
+
+// Field names whose values are secrets wherever they appear in a before/after snapshot.
+const SECRET_KEY = /password|secret|token|key|pin/i;
+
+/** Copies `value` with every secret-looking field replaced by "***". */
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== null && v !== undefined ? "***" : maskSecrets(v)]),
+    );
+  }
+  return value;
+}
+
+/**
+ * Appends one audit row. Call it inside the same `writeTransaction` as the change it describes, so
+ * a change and its record commit or roll back together.
+ */
+export function recordAudit(db: Db, at: number, e: AuditEvent): void {
+  db.insert(auditLog)
+    .values({
+      at,
+      actor: e.actor,
+      action: e.action,
+      target: e.target,
+      tenantId: e.tenantId ?? null,
+      mac: e.mac ?? null,
+      extension: e.extension ?? null,
+      before: e.before === undefined ? null : maskSecrets(e.before),
+      after: e.after === undefined ? null : maskSecrets(e.after),
+      outcome: e.outcome ?? "ok",
+      detail: e.detail ?? null,
+    })
+    .run();
+}
