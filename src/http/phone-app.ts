@@ -19,6 +19,11 @@ export interface PhoneAppOptions {
 // Vendor file names are short and plain; anything else is not in the served set.
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+/** Delay before answering the `count`th failure in the window: 0 up to the threshold, then 100 ms doubling to the cap. */
+export function failureDelayMs(count: number, threshold: number, maxMs: number): number {
+  return count <= threshold ? 0 : Math.min(maxMs, 100 * 2 ** Math.min(count - threshold - 1, 20));
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function uriPath(uri: string): string | null {
@@ -41,8 +46,7 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
   const sweeper = setInterval(() => digest.sweep(), 60_000);
   sweeper.unref();
 
-  const delayFor = (count: number): number =>
-    count <= options.authFailThreshold ? 0 : Math.min(options.authFailMaxDelayMs, 100 * 2 ** (count - options.authFailThreshold - 1));
+  const delayFor = (count: number) => failureDelayMs(count, options.authFailThreshold, options.authFailMaxDelayMs);
 
   app.use(async (ctx, next) => {
     const started = performance.now();

@@ -3,10 +3,11 @@ import pino from "pino";
 import { createRuntime } from "../../src/runtime.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
 import { createToken } from "../../src/services/tokens.ts";
+import { curl } from "../helpers/curl.ts";
 import { dumpDb, tempConfig } from "../helpers/test-deps.ts";
 
 const quiet = pino({ level: "silent" });
-const env = tempConfig({ apiBodyLimitBytes: 4096 });
+const env = tempConfig({ apiBodyLimitBytes: 4096, fetchLogFlushMs: 5 });
 let server: RunningServer;
 let api: string;
 const tokens: Record<string, string> = {};
@@ -185,6 +186,29 @@ describe("admin API", () => {
     await refusedWithoutChange("DELETE", "/tenants/acme.example/extensions/201", undefined, 409, /is on device\(s\) 805ec0aa0001/);
     expect((await call("DELETE", "/devices/805ec0aa0001")).status).toBe(204);
     expect((await call("DELETE", "/tenants/acme.example/extensions/201")).status).toBe(204);
+  });
+
+  it("lists phones that called in unknown, dismisses one and claims another by creating it", async () => {
+    const phone = `http://127.0.0.1:${server.httpPort}`;
+    await curl(["-A", "Grandstream Model HW GRP2614 SW 1.0.5.15 DevId c074ad0b63ee", `${phone}/cfgc074ad0b63ee.xml`]);
+    await curl(["-A", "FileTransport PolycomVVX-VVX_410-UA/5.9.0.9373 Type/Application", `${phone}/0004f2abcdef-phonehome.cfg`]);
+    await new Promise((r) => setTimeout(r, 300));
+    const inbox = await call("GET", "/discovered-devices", undefined, "technician");
+    expect(inbox.json.devices).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ mac: "c074ad0b63ee", vendor: "grandstream", model: "GRP2614", firmware: "1.0.5.15", requestCount: 1 }),
+        expect.objectContaining({ mac: "0004f2abcdef", vendor: "polycom", model: "VVX410" }),
+      ]),
+    );
+    expect((await call("DELETE", "/discovered-devices/c0:74:ad:0b:63:ee", undefined, "technician")).status).toBe(204);
+    expect((await call("DELETE", "/discovered-devices/c074ad0b63ee", undefined, "readonly")).status).toBe(403);
+    const after = await call("GET", "/discovered-devices");
+    expect(after.json.devices.map((d: { mac: string }) => d.mac)).not.toContain("c074ad0b63ee");
+    const all = await call("GET", "/discovered-devices?all=1");
+    expect(all.json.devices.find((d: { mac: string }) => d.mac === "c074ad0b63ee").dismissedAt).not.toBeNull();
+    await call("POST", "/devices", { mac: "0004f2abcdef", model: "VVX410", tenant: "acme.example" }, "technician");
+    const claimed = await call("GET", "/discovered-devices?all=1");
+    expect(claimed.json.devices.map((d: { mac: string }) => d.mac)).not.toContain("0004f2abcdef");
   });
 
   it("answers unknown routes with a JSON error", async () => {
