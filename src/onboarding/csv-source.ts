@@ -63,6 +63,8 @@ function describeCsvError(err: CsvError): string {
       return `a quoted field opened at or before line ${line} is never closed (a missing " or a truncated file)`;
     case "CSV_INVALID_CLOSING_QUOTE":
       return `line ${line}: a closing quote must be followed by a comma or the end of the line (write "" for a quote inside a quoted field)`;
+    case "CSV_INVALID_OPENING_QUOTE":
+      return `line ${line}: a quote in the middle of a field (quote the whole field, and write "" for a quote inside it)`;
     case "CSV_MAX_RECORD_SIZE":
       return `line ${line}: a record is longer than ${MAX_RECORD_CHARS} characters (a runaway quote?)`;
     default:
@@ -96,7 +98,7 @@ export interface CsvProgress {
 
 /** Streams records out of CSV bytes; `progress.bytes` follows what has been read. */
 export async function* readDeviceCsv(
-  source: AsyncIterable<Buffer | Uint8Array | string>,
+  source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
   progress: CsvProgress = { bytes: 0 },
 ): AsyncGenerator<DeviceRecord> {
   async function* counted() {
