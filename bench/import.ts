@@ -43,7 +43,7 @@ async function writeCsv(): Promise<void> {
     const a = 1000 + (n % EXTENSIONS);
     const b = 1000 + ((n + 1) % EXTENSIONS);
     const layout = n % 2 ? `2:blf:${b}|3:speed_dial:5551234|4:park` : "";
-    if (!out.write(`${mac},,T54W,bench.example,${a};${b},Desk ${n},${layout}\n`)) await new Promise((r) => out.once("drain", r));
+    if (!out.write(`${mac},,T54W,bench.example,${a};${b},Desk ${n},${layout}\n`)) await new Promise<void>((r) => out.once("drain", () => r()));
   }
   await new Promise<void>((r) => out.end(r));
 }

@@ -63,7 +63,7 @@ function describeCsvError(err: CsvError): string {
       return `a quoted field opened at or before line ${line} is never closed (a missing " or a truncated file)`;
     case "CSV_INVALID_CLOSING_QUOTE":
       return `line ${line}: a closing quote must be followed by a comma or the end of the line (write "" for a quote inside a quoted field)`;
-    case "CSV_INVALID_OPENING_QUOTE":
+    case "INVALID_OPENING_QUOTE":
       return `line ${line}: a quote in the middle of a field (quote the whole field, and write "" for a quote inside it)`;
     case "CSV_MAX_RECORD_SIZE":
       return `line ${line}: a record is longer than ${MAX_RECORD_CHARS} characters (a runaway quote?)`;
@@ -118,7 +118,8 @@ export async function* readDeviceCsv(
         header = readHeader(record);
         continue;
       }
-      yield toRecord(record, info.lines, header);
+      // info.lines is where the record ends; a quoted field with line breaks started it earlier.
+      yield toRecord(record, info.lines - record.reduce((n, cell) => n + countLines(cell), 0), header);
     }
   } catch (err) {
     if (err instanceof CsvError) throw malformed(describeCsvError(err));
