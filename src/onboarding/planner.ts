@@ -102,7 +102,7 @@ export class Planner {
       report("mac", `${mac} is already a device of tenant ${this.lookups.tenantName(existing.tenantId)}`);
     }
     const claimProblem = mac && this.options.claimable?.(mac, existing);
-    if (claimProblem) report("mac", claimProblem);
+    if (claimProblem) return report("mac", claimProblem), null; // the rest would only add noise
     const model = mac ? this.checkModel(r, mac, report) : null;
     const label = DeviceInput.shape.label.safeParse(r.label === "" ? null : r.label);
     if (!label.success) report("label", label.error.issues[0]!.message);
