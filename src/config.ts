@@ -27,6 +27,8 @@ const ConfigSchema = z.object({
   authFailMaxDelayMs: z.coerce.number().int().min(0).max(30_000).default(2000),
   discoveryMaxEntries: positiveInt.default(10_000),
   fetchLogFlushMs: positiveInt.default(200),
+  /** Largest CSV upload to POST /imports (streamed, never buffered whole). */
+  importBodyLimitBytes: positiveInt.default(64 * 1024 * 1024),
 });
 
 export type Config = Readonly<
@@ -50,6 +52,7 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_AUTH_FAIL_MAX_DELAY_MS: "authFailMaxDelayMs",
   PHONEHOME_DISCOVERY_MAX: "discoveryMaxEntries",
   PHONEHOME_FETCH_LOG_FLUSH_MS: "fetchLogFlushMs",
+  PHONEHOME_IMPORT_BODY_LIMIT: "importBodyLimitBytes",
 };
 
 export const CONFIG_ENV_KEYS = Object.keys(ENV_KEYS);

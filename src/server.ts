@@ -30,7 +30,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const phone = await listen(createPhoneApp(runtime, config), config.httpHost, config.httpPort);
   let api: Server;
   try {
-    api = await listen(createAdminApp(runtime, { bodyLimitBytes: config.apiBodyLimitBytes }), config.apiHost, config.apiPort);
+    api = await listen(createAdminApp(runtime, { bodyLimitBytes: config.apiBodyLimitBytes, importLimitBytes: config.importBodyLimitBytes }), config.apiHost, config.apiPort);
   } catch (err) {
     phone.close();
     runtime.close();

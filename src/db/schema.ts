@@ -191,3 +191,39 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_log_at").on(t.at), index("audit_log_mac").on(t.mac), index("audit_log_actor").on(t.actor)],
 );
+
+// --- Bulk onboarding (issue 6): one row per applied import or claim, and the devices it touched. ---
+
+export const importBatches = sqliteTable("import_batches", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  createdAt: integer("created_at").notNull(),
+  /** Who: `token:<name>` for the admin API, `cli`. */
+  actor: text("actor").notNull(),
+  /** `csv` (CLI or upload) or `claim` (discovery inbox). */
+  source: text("source", { enum: ["csv", "claim"] }).notNull(),
+  /** File name for a CSV import; null for claims and uploads without a name. */
+  fileName: text("file_name"),
+  rows: integer("rows").notNull(),
+  created: integer("created").notNull(),
+  updated: integer("updated").notNull(),
+  unchanged: integer("unchanged").notNull(),
+});
+
+export const importBatchDevices = sqliteTable(
+  "import_batch_devices",
+  {
+    batchId: integer("batch_id")
+      .notNull()
+      .references(() => importBatches.id, { onDelete: "cascade" }),
+    /** Deleting a device drops it from its batches' status. */
+    deviceId: integer("device_id")
+      .notNull()
+      .references(() => devices.id, { onDelete: "cascade" }),
+    mac: text("mac").notNull(),
+    /** What the batch did to the device: created | updated | unchanged. */
+    action: text("action", { enum: ["created", "updated", "unchanged"] }).notNull(),
+    /** Row of the file (line number) or claim number. */
+    row: integer("row").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.deviceId] }), index("import_batch_devices_device").on(t.deviceId)],
+);

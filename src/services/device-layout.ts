@@ -3,6 +3,7 @@ import { writeTransaction } from "../db/client.ts";
 import { deviceKeys, deviceLines, extensions } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
+import { firstDuplicate, keyProblem, lineIndexProblem } from "./device-rules.ts";
 import { getDevice, modelOf, tenantExtension } from "./devices.ts";
 import type { KeyInput, LinesInput } from "./schemas.ts";
 
@@ -22,11 +23,8 @@ export interface KeyView {
 }
 
 function checkUnique(indexes: number[], what: string): void {
-  const seen = new Set<number>();
-  for (const i of indexes) {
-    if (seen.has(i)) throw invalidInput(`${what} ${i} is given twice`);
-    seen.add(i);
-  }
+  const twice = firstDuplicate(indexes);
+  if (twice !== null) throw invalidInput(`${what} ${twice} is given twice`);
 }
 
 export function getLines(deps: ServiceDeps, mac: string): LineView[] {
@@ -47,7 +45,8 @@ export function setLines(deps: ServiceDeps, mac: string, lines: LinesInput): Lin
     const model = modelOf(device);
     checkUnique(lines.map((l) => l.index), "line");
     const rows = lines.map((l, i) => {
-      if (l.index > model.lines) throw invalidInput(`lines[${i}].index: ${model.id} has ${model.lines} line(s), not ${l.index}`);
+      const tooHigh = lineIndexProblem(model, l.index);
+      if (tooHigh) throw invalidInput(`lines[${i}].index: ${tooHigh}`);
       const ext = tenantExtension(tx, device.tenantId, l.extension, `lines[${i}].extension`);
       return { deviceId: device.id, lineIndex: l.index, extensionId: ext.id };
     });
@@ -82,8 +81,8 @@ export function setKeys(deps: ServiceDeps, mac: string, keys: readonly KeyInput[
     const model = modelOf(device);
     checkUnique(keys.map((k) => k.index), "key");
     const rows = keys.map((k, i) => {
-      if (k.index > model.keys) throw invalidInput(`keys[${i}].index: ${model.id} has ${model.keys} programmable key(s), not ${k.index}`);
-      if (k.line > model.lines) throw invalidInput(`keys[${i}].line: ${model.id} has ${model.lines} line(s), not ${k.line}`);
+      const misfit = keyProblem(model, k);
+      if (misfit) throw invalidInput(`keys[${i}].${misfit.field}: ${misfit.reason}`);
       const target = k.kind === "blf" ? tenantExtension(tx, device.tenantId, k.value!, `keys[${i}].value`) : null;
       return {
         deviceId: device.id,

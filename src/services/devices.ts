@@ -1,47 +1,38 @@
 import { and, asc, eq } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
 import { deviceKeys, deviceLines, devices, discoveredDevices, extensions } from "../db/schema.ts";
-import { ouiOf, parseMac, type Mac } from "../domain/mac.ts";
+import type { Mac } from "../domain/mac.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
-import { isVendorId, VENDOR_IDS, VENDOR_LIST, vendors } from "../vendors/registry.ts";
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
 import type { ServiceDeps } from "./deps.ts";
+import { checkMac, checkModel, checkVendor, lineIndexProblem, keyProblem, orThrow, unknownExtensionReason, vendorForOui } from "./device-rules.ts";
 import type { DeviceInput, DevicePatch } from "./schemas.ts";
 import { getTenant } from "./tenants.ts";
 
 export type DeviceRow = typeof devices.$inferSelect;
 
 export function requireMac(input: string): Mac {
-  const mac = parseMac(input);
-  if (!mac) {
-    throw invalidInput(`mac: "${input.slice(0, 40)}" is not a MAC address (12 hex digits, e.g. 80:5e:c0:a1:b2:c3 or 805ec0a1b2c3)`);
-  }
-  return mac;
+  return orThrow(checkMac(input), "mac");
 }
 
-export function vendorForOui(mac: Mac): VendorId | null {
-  return VENDOR_LIST.find((v) => v.ouis.includes(ouiOf(mac)))?.id ?? null;
-}
+export { vendorForOui };
 
 export function resolveVendor(mac: Mac, vendor: string | undefined): VendorId {
-  if (vendor !== undefined && vendor !== "") {
-    const v = vendor.toLowerCase();
-    if (!isVendorId(v)) throw invalidInput(`vendor: unknown vendor "${vendor.slice(0, 32)}" (known: ${VENDOR_IDS.join(", ")})`);
-    return v;
-  }
-  const byOui = vendorForOui(mac);
-  if (!byOui) throw invalidInput(`vendor: the OUI ${ouiOf(mac)} of ${mac} is no known vendor's; give the vendor`);
-  return byOui;
+  return orThrow(checkVendor(mac, vendor), "vendor");
 }
 
 export function resolveModel(vendor: VendorId, model: string): ModelInfo {
-  const models = Object.values(vendors[vendor].models);
-  const found = models.find((m) => m.id.toLowerCase() === model.replace(/[\s_-]/g, "").toLowerCase());
-  if (!found) {
-    throw invalidInput(`model: unknown ${vendor} model "${model.slice(0, 32)}" (known: ${models.map((m) => m.id).join(", ")})`);
-  }
-  return found;
+  return orThrow(checkModel(vendor, model), "model");
+}
+
+/** Provisioning credentials of a new device: random, sealed; the same for the API, claims and imports. */
+export function newDeviceSecrets(deps: Pick<ServiceDeps, "secrets">, mac: Mac) {
+  return {
+    provUsername: mac,
+    provPasswordEnc: deps.secrets.seal(randomPassword()),
+    adminPasswordEnc: deps.secrets.seal(randomPassword(16)),
+  };
 }
 
 export function modelOf(device: Pick<DeviceRow, "vendor" | "model">): ModelInfo {
@@ -65,9 +56,7 @@ export function createDevice(deps: ServiceDeps, input: DeviceInput): DeviceRow {
         model: model.id,
         tenantId: tenant.id,
         label: input.label,
-        provUsername: mac,
-        provPasswordEnc: deps.secrets.seal(randomPassword()),
-        adminPasswordEnc: deps.secrets.seal(randomPassword(16)),
+        ...newDeviceSecrets(deps, mac),
         createdAt: now,
         updatedAt: now,
       })
@@ -102,9 +91,9 @@ export function updateDevice(deps: ServiceDeps, macInput: string, patch: DeviceP
     const model = patch.model === undefined ? modelOf(device) : resolveModel(device.vendor, patch.model);
     const lines = tx.select().from(deviceLines).where(eq(deviceLines.deviceId, device.id)).all();
     const keys = tx.select().from(deviceKeys).where(eq(deviceKeys.deviceId, device.id)).all();
-    const tooHighLine = lines.find((l) => l.lineIndex > model.lines);
+    const tooHighLine = lines.find((l) => lineIndexProblem(model, l.lineIndex));
     if (tooHighLine) throw invalidInput(`model: ${model.id} has ${model.lines} line(s) but line ${tooHighLine.lineIndex} is assigned`);
-    const tooHighKey = keys.find((k) => k.keyIndex > model.keys);
+    const tooHighKey = keys.find((k) => keyProblem(model, { index: k.keyIndex, line: 1 }));
     if (tooHighKey) throw invalidInput(`model: ${model.id} has ${model.keys} key(s) but key ${tooHighKey.keyIndex} is set`);
     return tx
       .update(devices)
@@ -147,6 +136,6 @@ export function tenantExtension(db: Db, tenantId: number, number: string, field:
     .from(extensions)
     .where(and(eq(extensions.tenantId, tenantId), eq(extensions.number, number)))
     .get();
-  if (!ext) throw invalidInput(`${field}: extension ${number} does not exist in this device's tenant`);
+  if (!ext) throw invalidInput(`${field}: ${unknownExtensionReason(number, "this device's tenant")}`);
   return ext;
 }

@@ -1,0 +1,92 @@
+import Router from "@koa/router";
+import { AppError, invalidInput, payloadTooLarge } from "../../errors.ts";
+import { batchStatus, listBatches, ONBOARDING_STATES, type BatchSummary } from "../../onboarding/batches.ts";
+import { claimDevices, claimField, ClaimsInput } from "../../onboarding/claim.ts";
+import { formatProblem, type Problem } from "../../onboarding/columns.ts";
+import { readDeviceCsv } from "../../onboarding/csv-source.ts";
+import { exportDevicesCsv } from "../../onboarding/export.ts";
+import { getTenant } from "../../services/tenants.ts";
+import type { ImportReport } from "../../onboarding/import.ts";
+import { importDevices } from "../../onboarding/import.ts";
+import type { ProvisionDeps } from "../../provisioning/provision.ts";
+import { requireRole, type AdminContext, type AdminState } from "./roles.ts";
+
+/**
+ * Bulk onboarding (docs/onboarding.md): CSV upload and export, claiming from the discovery inbox,
+ * onboarding status per batch. Admins and technicians; nothing here carries a secret.
+ */
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function presentBatch(b: BatchSummary) {
+  return { ...b, createdAt: iso(b.createdAt) };
+}
+
+const flag = (v: unknown): boolean => v === "1" || v === "true";
+
+/** The request body as a stream, refused past `limit` bytes (checked as it arrives, not buffered). */
+async function* limitedBody(ctx: AdminContext, limit: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    seen += chunk.length;
+    if (seen > limit) throw payloadTooLarge(`the file is larger than the upload limit of ${limit} bytes (importBodyLimitBytes)`);
+    yield chunk;
+  }
+}
+
+function answer(ctx: AdminContext, report: ImportReport, problem: (p: Problem) => unknown, what: "file" | "claims"): void {
+  if (!report.accepted) {
+    ctx.status = 400;
+    const first = report.problems.slice(0, 3).map((p) => (what === "file" ? formatProblem(p) : formatProblem(p).replace(/^row/, "claim")));
+    const message = `${report.problemCount} problem(s) in the ${what}; nothing was written. ${first.join("; ")}`;
+    ctx.body = { error: { code: "invalid_input", message, rows: report.rows, problemCount: report.problemCount, problems: report.problems.map(problem) } };
+    return;
+  }
+  ctx.status = report.batchId !== null ? 201 : 200;
+  const { problems: _none, problemCount: _zero, ...rest } = report;
+  ctx.body = rest;
+}
+
+export function onboardingRoutes(deps: ProvisionDeps, options: { importLimitBytes: number }): Router<AdminState> {
+  const r = new Router<AdminState>();
+  const writer = (ctx: AdminContext) => requireRole(ctx, "admin", "technician");
+  const actor = (ctx: AdminContext) => `token:${ctx.state.tokenName}`;
+
+  r.post("/imports", async (ctx) => {
+    writer(ctx);
+    if (!ctx.is("text/csv")) throw new AppError(415, "unsupported_media_type", "send the file with Content-Type: text/csv");
+    const length = Number(ctx.get("content-length") || 0);
+    if (length > options.importLimitBytes) throw payloadTooLarge(`the file is larger than the upload limit of ${options.importLimitBytes} bytes (importBodyLimitBytes)`);
+    const fileName = typeof ctx.query.fileName === "string" ? ctx.query.fileName.slice(0, 200) : null;
+    const records = readDeviceCsv(limitedBody(ctx, options.importLimitBytes));
+    const report = await importDevices(deps, records, { dryRun: flag(ctx.query.dryRun), actor: actor(ctx), source: "csv", fileName });
+    answer(ctx, report, (p) => p, "file");
+  });
+  r.get("/imports", (ctx) => {
+    ctx.body = { imports: listBatches(deps).map(presentBatch) };
+  });
+  r.get("/imports/:id", (ctx) => {
+    const state = ctx.query.state;
+    if (state !== undefined && !ONBOARDING_STATES.includes(state as never)) throw invalidInput(`state: must be one of ${ONBOARDING_STATES.join(", ")}`);
+    const { batch, summary, devices } = batchStatus(deps, Number(ctx.params.id));
+    ctx.body = {
+      ...presentBatch(batch),
+      summary,
+      devices: devices
+        .filter((d) => state === undefined || d.state === state)
+        .map((d) => ({ ...d, firstFetchAt: iso(d.firstFetchAt), lastRequestAt: iso(d.lastRequestAt) })),
+    };
+  });
+  r.get("/exports/devices.csv", (ctx) => {
+    const tenant = typeof ctx.query.tenant === "string" ? ctx.query.tenant : undefined;
+    if (tenant !== undefined) getTenant(deps, tenant); // an unknown tenant answers 404 before the stream starts
+    ctx.type = "text/csv; charset=utf-8";
+    ctx.attachment("devices.csv");
+    ctx.body = exportDevicesCsv(deps, tenant);
+  });
+  r.post("/discovered-devices/claim", async (ctx) => {
+    writer(ctx);
+    const report = await claimDevices(deps, ClaimsInput.parse(ctx.request.body), actor(ctx));
+    answer(ctx, report, (p) => ({ claim: p.row, field: p.column ? claimField(p.column) : null, reason: p.reason }), "claims");
+  });
+  return r;
+}

@@ -1,0 +1,149 @@
+import { Readable } from "node:stream";
+import { CsvError, parse } from "csv-parse";
+import { parseMac } from "../domain/mac.ts";
+import { invalidInput, type AppError } from "../errors.ts";
+import { COLUMNS, REQUIRED_COLUMNS, type Column, type DeviceRecord } from "./columns.ts";
+
+/**
+ * Turns the bytes of a CSV file into device records, streaming: the file is never held whole.
+ * Anything that makes the file unreadable as a whole (encoding, quoting, header, empty) is thrown as
+ * one `malformed CSV: ...` error; a row with the wrong number of fields is a row problem instead.
+ */
+
+const malformed = (why: string): AppError => invalidInput(`malformed CSV: ${why}`);
+
+/** Longest record csv-parse buffers; a longer one means a runaway quote or a binary file. */
+const MAX_RECORD_CHARS = 64 * 1024;
+
+function checkStart(head: Buffer): void {
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    throw malformed("the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as CSV UTF-8");
+  }
+  if (head.subarray(0, 64).includes(0)) throw malformed("the file holds NUL bytes: it is UTF-16 or binary, not CSV UTF-8");
+}
+
+/** UTF-8 bytes -> text, refusing invalid UTF-8 with the line it is on. A UTF-8 BOM is dropped. */
+async function* decodeUtf8(source: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<string> {
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  let first = true;
+  let lines = 1;
+  for await (const part of source) {
+    const chunk = typeof part === "string" ? Buffer.from(part, "utf8") : Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+    if (first && chunk.length) checkStart(chunk);
+    first = first && chunk.length === 0;
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch {
+      const loose = new TextDecoder("utf-8").decode(chunk);
+      const at = loose.indexOf("\uFFFD");
+      throw malformed(`the file is not valid UTF-8 (line ${lines + countLines(loose.slice(0, Math.max(at, 0)))}); save it as CSV UTF-8`);
+    }
+    lines += countLines(text);
+    if (text) yield text;
+  }
+  try {
+    const rest = decoder.decode();
+    if (rest) yield rest;
+  } catch {
+    throw malformed(`the file ends in the middle of a UTF-8 character (line ${lines}): is it truncated?`);
+  }
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+function describeCsvError(err: CsvError): string {
+  const line = (err as unknown as { lines?: number }).lines;
+  switch (err.code) {
+    case "CSV_QUOTE_NOT_CLOSED":
+      return `a quoted field opened at or before line ${line} is never closed (a missing " or a truncated file)`;
+    case "CSV_INVALID_CLOSING_QUOTE":
+      return `line ${line}: a closing quote must be followed by a comma or the end of the line (write "" for a quote inside a quoted field)`;
+    case "INVALID_OPENING_QUOTE":
+      return `line ${line}: a quote in the middle of a field (quote the whole field, and write "" for a quote inside it)`;
+    case "CSV_MAX_RECORD_SIZE":
+      return `line ${line}: a record is longer than ${MAX_RECORD_CHARS} characters (a runaway quote?)`;
+    default:
+      return err.message;
+  }
+}
+
+/** Maps the header row to column positions, or says what is wrong with it. */
+export function readHeader(cells: readonly string[]): Map<Column, number> {
+  if (cells.length && parseMac(cells[0]!)) {
+    throw malformed(`the first line is a device, not the header; start the file with the line ${COLUMNS.join(",")}`);
+  }
+  const positions = new Map<Column, number>();
+  for (const [i, raw] of cells.entries()) {
+    const name = raw.trim().toLowerCase();
+    if (!(COLUMNS as readonly string[]).includes(name)) {
+      throw malformed(`unknown column "${raw.slice(0, 32)}" in the header (columns: ${COLUMNS.join(",")})`);
+    }
+    if (positions.has(name as Column)) throw malformed(`the column ${name} appears twice in the header`);
+    positions.set(name as Column, i);
+  }
+  const missing = REQUIRED_COLUMNS.filter((c) => !positions.has(c));
+  if (missing.length) throw malformed(`the header lacks the column(s) ${missing.join(", ")} (header: ${COLUMNS.join(",")})`);
+  return positions;
+}
+
+export interface CsvProgress {
+  /** Bytes read so far, for a progress bar against the file size. */
+  bytes: number;
+}
+
+/** Streams records out of CSV bytes; `progress.bytes` follows what has been read. */
+export async function* readDeviceCsv(
+  source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
+  progress: CsvProgress = { bytes: 0 },
+): AsyncGenerator<DeviceRecord> {
+  async function* counted() {
+    for await (const chunk of source) {
+      progress.bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
+      yield chunk;
+    }
+  }
+  const parser = parse({ relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: MAX_RECORD_CHARS });
+  const input = Readable.from(decodeUtf8(counted()));
+  input.on("error", (err) => parser.destroy(err));
+  input.pipe(parser);
+  let header: Map<Column, number> | null = null;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!header) {
+        header = readHeader(record);
+        continue;
+      }
+      // info.lines is where the record ends; a quoted field with line breaks started it earlier.
+      yield toRecord(record, info.lines - record.reduce((n, cell) => n + countLines(cell), 0), header);
+    }
+  } catch (err) {
+    if (err instanceof CsvError) throw malformed(describeCsvError(err));
+    throw err;
+  } finally {
+    input.destroy();
+  }
+  if (!header) throw malformed("the file is empty; it needs the header line and one line per device");
+}
+
+function toRecord(cells: string[], row: number, header: Map<Column, number>): DeviceRecord {
+  const get = (c: Column): string => {
+    const i = header.get(c);
+    return i === undefined ? "" : (cells[i] ?? "");
+  };
+  return {
+    row,
+    fieldCount: { got: cells.length, expected: header.size },
+    mac: get("mac"),
+    vendor: get("vendor"),
+    model: get("model"),
+    tenant: get("tenant"),
+    lines: get("lines"),
+    label: get("label"),
+    keyLayout: get("key_layout"),
+  };
+}

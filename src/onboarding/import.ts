@@ -1,0 +1,62 @@
+import { invalidInput } from "../errors.ts";
+import type { ServiceDeps } from "../services/deps.ts";
+import { applyPlan } from "./apply.ts";
+import type { DeviceRecord, Problem } from "./columns.ts";
+import { createLookups } from "./lookups.ts";
+import { Planner, type PlannerOptions } from "./planner.ts";
+
+export interface ImportOptions extends PlannerOptions {
+  readonly dryRun: boolean;
+  readonly actor: string;
+  readonly source: "csv" | "claim";
+  readonly fileName: string | null;
+  /** Rows checked so far (every 1,000 rows, and at the end). */
+  readonly onChecked?: (rows: number) => void;
+  /** Devices written so far, inside the transaction. */
+  readonly onWritten?: (written: number, total: number) => void;
+}
+
+export interface ImportReport {
+  /** True when the file was imported (or, in a dry run, would be). */
+  readonly accepted: boolean;
+  readonly dryRun: boolean;
+  readonly rows: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  /** Null when refused, in a dry run, or when nothing changed. */
+  readonly batchId: number | null;
+  readonly problems: Problem[];
+  /** All problems found; `problems` holds at most the first 1,000. */
+  readonly problemCount: number;
+}
+
+/**
+ * Checks every record (streaming), then, unless it is a dry run or a problem was found, writes them
+ * all in one transaction. Malformed input (see csv-source.ts) throws before anything is written.
+ */
+export async function importDevices(deps: ServiceDeps, records: AsyncIterable<DeviceRecord> | Iterable<DeviceRecord>, options: ImportOptions): Promise<ImportReport> {
+  const planner = new Planner(createLookups(deps.db), options);
+  let rows = 0;
+  for await (const record of records) {
+    planner.add(record);
+    if (++rows % 1000 === 0) options.onChecked?.(rows);
+  }
+  options.onChecked?.(rows);
+  const plan = planner.finish();
+  if (plan.rows === 0) throw invalidInput(options.source === "csv" ? "malformed CSV: the file has a header but no device rows" : "no devices given");
+  const accepted = plan.problemCount === 0;
+  const batchId =
+    accepted && !options.dryRun
+      ? applyPlan(deps, plan, { actor: options.actor, source: options.source, fileName: options.fileName, onProgress: options.onWritten })
+      : null;
+  return {
+    accepted,
+    dryRun: options.dryRun,
+    rows: plan.rows,
+    ...plan.counts,
+    batchId,
+    problems: plan.problems,
+    problemCount: plan.problemCount,
+  };
+}
