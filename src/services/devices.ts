@@ -4,6 +4,7 @@ import { deviceKeys, deviceLines, devices, discoveredDevices, extensions } from 
 import { ouiOf, parseMac, type Mac } from "../domain/mac.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
+import { issueEventSecret } from "../registrations/event-secrets.ts";
 import { isVendorId, VENDOR_IDS, VENDOR_LIST, vendors } from "../vendors/registry.ts";
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
 import type { ServiceDeps } from "./deps.ts";
@@ -74,6 +75,7 @@ export function createDevice(deps: ServiceDeps, input: DeviceInput): DeviceRow {
       .returning()
       .get();
     tx.delete(discoveredDevices).where(eq(discoveredDevices.mac, mac)).run();
+    issueEventSecret(tx, deps.secrets, row.id, now);
     return row;
   });
 }
