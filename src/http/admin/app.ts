@@ -10,6 +10,8 @@ import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import type { AdminState, Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
+import { registrationRoutes } from "./registrations.ts";
+import { DEFAULT_SIP_SETTINGS, type SipSettings } from "../../registrations/sip-settings.ts";
 
 function toErrorBody(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
@@ -25,7 +27,7 @@ function toErrorBody(err: unknown): { status: number; code: string; message: str
  * The admin API under /api/v1, on its own listener. Middleware order: error handler, access log,
  * bearer-token authentication, body parser, routers.
  */
-export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: number }): Koa<AdminState> {
+export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: number; sip?: SipSettings }): Koa<AdminState> {
   const app = new Koa<AdminState>({ proxy: false });
   app.use(async (ctx, next) => {
     try {
@@ -55,6 +57,10 @@ export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: n
     ctx.state.role = row.role as Role;
     ctx.state.tokenName = row.name;
     if (!["GET", "HEAD"].includes(ctx.method) && row.role === "readonly") throw forbidden("a readonly token cannot change anything");
+    // A registrar token (a PBX) may report registrations and nothing else.
+    if (row.role === "registrar" && !(ctx.method === "POST" && ctx.path === "/api/v1/registrations/events")) {
+      throw forbidden("a registrar token may only call POST /api/v1/registrations/events");
+    }
     await next();
   });
   app.use(
@@ -68,7 +74,7 @@ export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: n
     }),
   );
   const api = new Router<AdminState>({ prefix: "/api/v1" });
-  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps)]) {
+  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps), registrationRoutes(deps, options.sip ?? DEFAULT_SIP_SETTINGS)]) {
     api.use(r.routes(), r.allowedMethods());
   }
   app.use(api.routes());
