@@ -1,7 +1,7 @@
 import { digestAuthorization, parseChallenge, type DigestCredentials } from "./digest.ts";
 import { buildNotify, newBranch, newCallId, newTag } from "./message.ts";
 import { header } from "./response-parser.ts";
-import { tcpTransaction, udpTransaction, type SipTimers, type SocketSettings, type TransactionResult } from "./transaction.ts";
+import { tcpTransaction, UdpChannel, type SipTimers, type SocketSettings, type TransactionResult } from "./transaction.ts";
 import type { SipTarget } from "./uri.ts";
 
 export interface NotifyRequest {
@@ -29,10 +29,25 @@ export interface NotifySettings {
   readonly socket: SocketSettings;
 }
 
-function transact(req: NotifyRequest, settings: NotifySettings, build: (branch: string) => (local: { host: string; port: number }) => string) {
-  const branch = newBranch();
-  const run = req.target.transport === "tcp" ? tcpTransaction : udpTransaction;
-  return run(req.target, branch, build(branch), settings.timers, settings.socket);
+type Build = (branch: string) => (local: { host: string; port: number }) => string;
+
+/** Runs transactions for one NOTIFY: over one UDP channel, or a TCP connection each. */
+async function withTransport<T>(req: NotifyRequest, settings: NotifySettings, body: (transact: (build: Build) => Promise<TransactionResult>) => Promise<T>): Promise<T> {
+  if (req.target.transport === "tcp") {
+    return body((build) => {
+      const branch = newBranch();
+      return tcpTransaction(req.target, branch, build(branch), settings.timers, settings.socket);
+    });
+  }
+  const channel = await UdpChannel.open(req.target, settings.socket);
+  try {
+    return await body((build) => {
+      const branch = newBranch();
+      return channel.transact(branch, build(branch), settings.timers);
+    });
+  } finally {
+    channel.close();
+  }
 }
 
 function describe(result: TransactionResult, authenticated: boolean): NotifyOutcome {
@@ -63,15 +78,17 @@ export async function sendNotify(req: NotifyRequest, settings: NotifySettings): 
     (local: { host: string; port: number }) =>
       buildNotify({ requestUri: req.target.uri, transport: req.target.transport, local, branch, fromDomain: req.fromDomain, fromTag, toUri: req.toUri, callId, cseq, event: req.event, authorization });
   try {
-    const first = await transact(req, settings, (b) => message(b, 1));
-    if (first.kind !== "final" || (first.response.status !== 401 && first.response.status !== 407)) return describe(first, false);
-    const proxy = first.response.status === 407;
-    const challenge = parseChallenge(header(first.response, proxy ? "proxy-authenticate" : "www-authenticate"));
-    if (!req.credentials) return { ...describe(first, false), detail: `${first.response.status}: challenged, but the line has no credentials` };
-    if (!challenge) return { ...describe(first, false), detail: `${first.response.status}: challenge missing or not MD5 Digest` };
-    const value = digestAuthorization(challenge, req.credentials, "NOTIFY", req.target.uri);
-    const second = await transact(req, settings, (b) => message(b, 2, { header: proxy ? "Proxy-Authorization" : "Authorization", value }));
-    return describe(second, true);
+    return await withTransport(req, settings, async (transact) => {
+      const first = await transact((b) => message(b, 1));
+      if (first.kind !== "final" || (first.response.status !== 401 && first.response.status !== 407)) return describe(first, false);
+      const proxy = first.response.status === 407;
+      const challenge = parseChallenge(header(first.response, proxy ? "proxy-authenticate" : "www-authenticate"));
+      if (!req.credentials) return { ...describe(first, false), detail: `${first.response.status}: challenged, but the line has no credentials` };
+      if (!challenge) return { ...describe(first, false), detail: `${first.response.status}: challenge missing or not MD5 Digest` };
+      const value = digestAuthorization(challenge, req.credentials, "NOTIFY", req.target.uri);
+      const second = await transact((b) => message(b, 2, { header: proxy ? "Proxy-Authorization" : "Authorization", value }));
+      return describe(second, true);
+    });
   } catch (err) {
     return { outcome: "error", status: null, authenticated: false, detail: (err as Error).message };
   }

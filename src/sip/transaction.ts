@@ -47,46 +47,75 @@ class Matcher {
 }
 
 /**
- * Non-INVITE client transaction over UDP (RFC 3261 §17.1.2): retransmit on Timer E, starting at T1
- * and doubling up to T2 (T2 at once after a provisional response), give up at Timer F.
+ * A UDP socket bound once and connected to the phone, so both transactions of a challenged NOTIFY
+ * leave from the same port (phones and sipp answer the address the dialog started from), and
+ * only the phone's datagrams reach us.
  */
-export function udpTransaction(target: SipTarget, branch: string, build: RequestBuilder, timers: SipTimers, net: SocketSettings): Promise<TransactionResult> {
-  return new Promise((resolve) => {
-    const socket: Socket = createSocket({ type: isIP(target.host) === 6 ? "udp6" : "udp4" });
-    const matcher = new Matcher(branch);
-    let timerE: NodeJS.Timeout | null = null;
-    let done = false;
-    const finish = (result: TransactionResult) => {
-      if (done) return;
-      done = true;
-      if (timerE) clearTimeout(timerE);
-      clearTimeout(timerF);
-      socket.close();
-      resolve(result);
-    };
-    const timerF = setTimeout(() => finish({ kind: "timeout", malformed: matcher.malformed, provisional: matcher.provisional }), timers.timerFMs);
-    socket.on("error", (err) => finish({ kind: "error", message: err.message }));
-    socket.on("message", (msg) => {
-      if (msg.length > MAX_SIP_MESSAGE_BYTES) return void matcher.malformed++;
-      const final = matcher.offer(msg);
-      if (final) finish({ kind: "final", response: final, malformed: matcher.malformed });
-    });
-    socket.bind(0, net.bindHost, () => {
-      // connect(): only the target's datagrams reach us, and address() tells the local address.
-      socket.connect(target.port, target.host, () => {
-        const local = socket.address();
-        const request = Buffer.from(build({ host: net.advertisedHost ?? local.address, port: local.port }), "utf8");
-        let interval = timers.t1Ms;
-        const send = () => {
-          if (done) return;
-          socket.send(request, (err) => err && finish({ kind: "error", message: err.message }));
-          timerE = setTimeout(send, interval);
-          interval = matcher.provisional ? timers.t2Ms : Math.min(interval * 2, timers.t2Ms);
-        };
-        send();
+export class UdpChannel {
+  private current: ((msg: Buffer) => void) | null = null;
+  private failure: ((err: Error) => void) | null = null;
+  private constructor(
+    private readonly socket: Socket,
+    readonly local: { host: string; port: number },
+  ) {
+    socket.on("message", (msg) => this.current?.(msg));
+    socket.on("error", (err) => this.failure?.(err));
+  }
+
+  static open(target: SipTarget, net: SocketSettings): Promise<UdpChannel> {
+    return new Promise((resolve, reject) => {
+      const socket = createSocket({ type: isIP(target.host) === 6 ? "udp6" : "udp4" });
+      socket.once("error", reject);
+      socket.bind(0, net.bindHost, () => {
+        socket.connect(target.port, target.host, () => {
+          socket.off("error", reject);
+          const a = socket.address();
+          resolve(new UdpChannel(socket, { host: net.advertisedHost ?? a.address, port: a.port }));
+        });
       });
     });
-  });
+  }
+
+  /**
+   * Non-INVITE client transaction (RFC 3261 §17.1.2): retransmit on Timer E, starting at T1 and
+   * doubling up to T2 (T2 at once after a provisional response), give up at Timer F.
+   */
+  transact(branch: string, build: RequestBuilder, timers: SipTimers): Promise<TransactionResult> {
+    return new Promise((resolve) => {
+      const matcher = new Matcher(branch);
+      const request = Buffer.from(build(this.local), "utf8");
+      let timerE: NodeJS.Timeout | null = null;
+      let done = false;
+      const finish = (result: TransactionResult) => {
+        if (done) return;
+        done = true;
+        if (timerE) clearTimeout(timerE);
+        clearTimeout(timerF);
+        this.current = null;
+        this.failure = null;
+        resolve(result);
+      };
+      const timerF = setTimeout(() => finish({ kind: "timeout", malformed: matcher.malformed, provisional: matcher.provisional }), timers.timerFMs);
+      this.failure = (err) => finish({ kind: "error", message: err.message });
+      this.current = (msg) => {
+        if (msg.length > MAX_SIP_MESSAGE_BYTES) return void matcher.malformed++;
+        const final = matcher.offer(msg);
+        if (final) finish({ kind: "final", response: final, malformed: matcher.malformed });
+      };
+      let interval = timers.t1Ms;
+      const send = () => {
+        if (done) return;
+        this.socket.send(request, (err) => err && finish({ kind: "error", message: err.message }));
+        timerE = setTimeout(send, interval);
+        interval = matcher.provisional ? timers.t2Ms : Math.min(interval * 2, timers.t2Ms);
+      };
+      send();
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
 }
 
 /** Non-INVITE client transaction over TCP: one send, no retransmission, Timer F still bounds it. */
