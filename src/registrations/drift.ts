@@ -15,7 +15,7 @@ export interface FileDrift {
 }
 
 export interface DeviceDrift {
-  /** current: every device file was fetched as it is now; drift: one differs; never-fetched. */
+  /** current: every fetched device file is as it is now; drift: one differs; never-fetched. */
   readonly state: "current" | "drift" | "never-fetched";
   readonly files: readonly FileDrift[];
 }
@@ -43,6 +43,8 @@ export function deviceDrift(deps: ProvisionDeps, device: DeviceRow): DeviceDrift
     const last = lastFetch(deps, device.id, f.name);
     return { name: f.name, fetchedHash: last?.hash ?? null, fetchedAt: last?.at ?? null, currentHash: f.hash };
   });
-  const state = files.every((f) => f.fetchedHash === null) ? "never-fetched" : files.every((f) => f.fetchedHash === f.currentHash) ? "current" : "drift";
+  // A file the phone never asked for (Yealink's <mac>.boot when DHCP names the .cfg) is not drift.
+  const fetched = files.filter((f) => f.fetchedHash !== null);
+  const state = fetched.length === 0 ? "never-fetched" : fetched.every((f) => f.fetchedHash === f.currentHash) ? "current" : "drift";
   return { state, files };
 }
