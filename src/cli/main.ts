@@ -9,6 +9,7 @@ import { startServer } from "../server.ts";
 import { getDevice } from "../services/devices.ts";
 import { TokenRole } from "../services/schemas.ts";
 import { createToken, listTokens, revokeToken } from "../services/tokens.ts";
+import { addRegistrationCommands } from "./registrations.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -68,11 +69,11 @@ export function buildCli(): Command {
     .command("create")
     .description("create a token and print it (shown once)")
     .addOption(dataDirOption())
-    .requiredOption("--role <role>", "admin | technician | readonly")
+    .requiredOption("--role <role>", "admin | technician | readonly | registrar")
     .option("--name <name>", "a note saying whose token it is", "cli")
     .action((opts) => {
       const role = TokenRole.safeParse(opts.role);
-      if (!role.success) throw new AppError(400, "invalid_input", `--role must be admin, technician or readonly, not "${opts.role}"`);
+      if (!role.success) throw new AppError(400, "invalid_input", `--role must be admin, technician, readonly or registrar, not "${opts.role}"`);
       withRuntime(opts, (rt) => console.log(createToken(rt, role.data, opts.name).token));
     });
   token
@@ -116,6 +117,7 @@ export function buildCli(): Command {
         else for (const d of devices) console.log(`${d.mac}  ${d.vendor} ${d.model}  user ${d.username}  password ${d.password}`);
       }),
     );
+  addRegistrationCommands(program, configFrom, dataDirOption);
   return program;
 }
 
