@@ -29,6 +29,22 @@ const ConfigSchema = z.object({
   fetchLogFlushMs: positiveInt.default(200),
   /** Largest CSV upload to POST /imports (streamed, never buffered whole). */
   importBodyLimitBytes: positiveInt.default(64 * 1024 * 1024),
+  // Registrations, NOTIFY, force-unregister (issue 5).
+  /** Local address NOTIFY sockets bind to. */
+  sipBindHost: z.string().min(1).default("0.0.0.0"),
+  /** Host written into Via/Contact of NOTIFYs; default: the local address the socket used. */
+  sipAdvertisedHost: z.string().min(1).optional(),
+  /** RFC 3261 T1 / T2 and Timer F (64*T1 by the RFC) in milliseconds. */
+  sipT1Ms: positiveInt.default(500),
+  sipT2Ms: positiveInt.default(4000),
+  sipTimerFMs: positiveInt.default(32_000),
+  /** Mass NOTIFYs: at most this many started per second, each delayed by a random 0..jitter ms. */
+  notifyRatePerSecond: positiveInt.default(10),
+  notifyJitterMs: z.coerce.number().int().min(0).max(60_000).default(500),
+  /** A force-unregister not confirmed by every phone within this time becomes `timed-out`. */
+  forceUnregisterTimeoutSeconds: positiveInt.default(900),
+  /** How often expiries and pending force-unregisters are checked. */
+  registrationCheckMs: positiveInt.default(1000),
 });
 
 export type Config = Readonly<
@@ -53,6 +69,15 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_DISCOVERY_MAX: "discoveryMaxEntries",
   PHONEHOME_FETCH_LOG_FLUSH_MS: "fetchLogFlushMs",
   PHONEHOME_IMPORT_BODY_LIMIT: "importBodyLimitBytes",
+  PHONEHOME_SIP_BIND_HOST: "sipBindHost",
+  PHONEHOME_SIP_ADVERTISED_HOST: "sipAdvertisedHost",
+  PHONEHOME_SIP_T1_MS: "sipT1Ms",
+  PHONEHOME_SIP_T2_MS: "sipT2Ms",
+  PHONEHOME_SIP_TIMER_F_MS: "sipTimerFMs",
+  PHONEHOME_NOTIFY_RATE: "notifyRatePerSecond",
+  PHONEHOME_NOTIFY_JITTER_MS: "notifyJitterMs",
+  PHONEHOME_FORCE_UNREGISTER_TIMEOUT: "forceUnregisterTimeoutSeconds",
+  PHONEHOME_REGISTRATION_CHECK_MS: "registrationCheckMs",
 };
 
 export const CONFIG_ENV_KEYS = Object.keys(ENV_KEYS);

@@ -9,6 +9,7 @@ import type { ProvisionDeps } from "./provisioning/provision.ts";
 import { SourceLimiter } from "./provisioning/source-limiter.ts";
 import { loadTemplateStore, missingTemplates } from "./provisioning/template-store.ts";
 import { createSecretBox, loadOrCreateKey } from "./secrets.ts";
+import { ensureEventSecrets } from "./registrations/event-secrets.ts";
 import { VENDOR_IDS, VENDOR_LIST } from "./vendors/registry.ts";
 
 export const BUILTIN_TEMPLATES_DIR = fileURLToPath(new URL("../templates", import.meta.url));
@@ -31,6 +32,8 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
   const recorder = new FetchRecorder(db, config.fetchLogFlushMs, config.discoveryMaxEntries, (err) =>
     logger.error({ err }, "writing the fetch log failed"),
   );
+  // Devices created before registration events existed get their event secret now.
+  ensureEventSecrets({ db, secrets, clock });
   return {
     db,
     secrets,

@@ -5,6 +5,8 @@ import type { Config } from "./config.ts";
 import { createAdminApp } from "./http/admin/app.ts";
 import { createPhoneApp } from "./http/phone-app.ts";
 import { createRuntime } from "./runtime.ts";
+import { sipSettingsFrom } from "./registrations/sip-settings.ts";
+import { startTracker } from "./registrations/tracker.ts";
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -30,12 +32,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const phone = await listen(createPhoneApp(runtime, config), config.httpHost, config.httpPort);
   let api: Server;
   try {
-    api = await listen(createAdminApp(runtime, { bodyLimitBytes: config.apiBodyLimitBytes, importLimitBytes: config.importBodyLimitBytes }), config.apiHost, config.apiPort);
+    const adminOptions = {
+      bodyLimitBytes: config.apiBodyLimitBytes,
+      importLimitBytes: config.importBodyLimitBytes,
+      sip: sipSettingsFrom(config),
+    };
+    api = await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort);
   } catch (err) {
     phone.close();
     runtime.close();
     throw err;
   }
+  // Expires registrations and confirms or times out force-unregisters.
+  const tracker = startTracker(runtime, config.registrationCheckMs);
   const httpPort = (phone.address() as AddressInfo).port;
   const apiPort = (api.address() as AddressInfo).port;
   logger.info({ http: `${config.httpHost}:${httpPort}`, api: `${config.apiHost}:${apiPort}`, dataDir: config.dataDir }, "phonehome listening");
@@ -43,6 +52,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     httpPort,
     apiPort,
     async close() {
+      tracker.stop();
       await Promise.all([phone, api].map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
       runtime.close();
     },

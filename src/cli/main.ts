@@ -10,6 +10,7 @@ import { getDevice } from "../services/devices.ts";
 import { TokenRole } from "../services/schemas.ts";
 import { createToken, listTokens, revokeToken } from "../services/tokens.ts";
 import { addOnboardingCommands } from "./onboarding-commands.ts";
+import { addRegistrationCommands } from "./registrations.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -69,11 +70,11 @@ export function buildCli(): Command {
     .command("create")
     .description("create a token and print it (shown once)")
     .addOption(dataDirOption())
-    .requiredOption("--role <role>", "admin | technician | readonly")
+    .requiredOption("--role <role>", "admin | technician | readonly | registrar")
     .option("--name <name>", "a note saying whose token it is", "cli")
     .action((opts) => {
       const role = TokenRole.safeParse(opts.role);
-      if (!role.success) throw new AppError(400, "invalid_input", `--role must be admin, technician or readonly, not "${opts.role}"`);
+      if (!role.success) throw new AppError(400, "invalid_input", `--role must be admin, technician, readonly or registrar, not "${opts.role}"`);
       withRuntime(opts, (rt) => console.log(createToken(rt, role.data, opts.name).token));
     });
   token
@@ -118,6 +119,7 @@ export function buildCli(): Command {
       }),
     );
   addOnboardingCommands(program, dataDirOption);
+  addRegistrationCommands(program, configFrom, dataDirOption);
   return program;
 }
 

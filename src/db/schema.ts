@@ -158,7 +158,7 @@ export const fetchLog = sqliteTable(
 export const apiTokens = sqliteTable("api_tokens", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   name: text("name").notNull(),
-  role: text("role", { enum: ["admin", "technician", "readonly"] }).notNull(),
+  role: text("role", { enum: ["admin", "technician", "readonly", "registrar"] }).notNull(),
   /** SHA-256 (hex) of the token; the token itself is shown once. */
   tokenHash: text("token_hash").notNull().unique(),
   createdAt: integer("created_at").notNull(),
@@ -226,4 +226,100 @@ export const importBatchDevices = sqliteTable(
     row: integer("row").notNull(),
   },
   (t) => [primaryKey({ columns: [t.batchId, t.deviceId] }), index("import_batch_devices_device").on(t.deviceId)],
+);
+
+// --- Registrations, NOTIFY and force-unregister (issue 5) ---------------------------------------
+
+/** The secret a device's event URLs carry (src/registrations/event-secrets.ts); one per device. */
+export const deviceEventSecrets = sqliteTable("device_event_secrets", {
+  deviceId: integer("device_id")
+    .primaryKey()
+    .references(() => devices.id, { onDelete: "cascade" }),
+  secretEnc: text("secret_enc").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/**
+ * Registration state of an extension, one row per binding: `device:<id>` when the phone is known,
+ * else `contact:<uri>` (a registrar reported a contact no device could be matched to).
+ */
+export const registrations = sqliteTable(
+  "registrations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: integer("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    extensionId: integer("extension_id")
+      .notNull()
+      .references(() => extensions.id, { onDelete: "cascade" }),
+    deviceId: integer("device_id").references(() => devices.id, { onDelete: "cascade" }),
+    bindingKey: text("binding_key").notNull(),
+    /** registered | unregistered | failed */
+    state: text("state", { enum: ["registered", "unregistered", "failed"] }).notNull(),
+    contact: text("contact"),
+    source: text("source"),
+    userAgent: text("user_agent"),
+    /** When `state` began. */
+    since: integer("since").notNull(),
+    /** Null when the reporter gave no expiry (phone events). */
+    expiresAt: integer("expires_at"),
+    /** registered | refreshed | unregistered | expired | register_failed */
+    lastEvent: text("last_event").notNull(),
+    /** `phone:<mac>`, `registrar:<token name>`, `system` */
+    lastEventSource: text("last_event_source").notNull(),
+    lastEventAt: integer("last_event_at").notNull(),
+  },
+  (t) => [uniqueIndex("registrations_binding").on(t.extensionId, t.bindingKey), index("registrations_device").on(t.deviceId)],
+);
+
+/** Extensions an operator disabled (force-unregister with `disable`): their lines and keys are not rendered. */
+export const disabledExtensions = sqliteTable("disabled_extensions", {
+  extensionId: integer("extension_id")
+    .primaryKey()
+    .references(() => extensions.id, { onDelete: "cascade" }),
+  disabledAt: integer("disabled_at").notNull(),
+  requestId: integer("request_id"),
+});
+
+export const forceUnregisters = sqliteTable(
+  "force_unregisters",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: integer("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    extensionId: integer("extension_id").references(() => extensions.id, { onDelete: "set null" }),
+    extension: text("extension").notNull(),
+    /** remove | disable */
+    mode: text("mode", { enum: ["remove", "disable"] }).notNull(),
+    /** pending | confirmed | timed-out */
+    state: text("state", { enum: ["pending", "confirmed", "timed-out"] }).notNull(),
+    actor: text("actor").notNull(),
+    createdAt: integer("created_at").notNull(),
+    deadlineAt: integer("deadline_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("force_unregisters_state").on(t.state)],
+);
+
+/** One phone a force-unregister waits for. No FK to devices: the record outlives a deleted device. */
+export const forceUnregisterDevices = sqliteTable(
+  "force_unregister_devices",
+  {
+    requestId: integer("request_id")
+      .notNull()
+      .references(() => forceUnregisters.id, { onDelete: "cascade" }),
+    deviceId: integer("device_id").notNull(),
+    mac: text("mac").notNull(),
+    /** pending | fetched | unregistered */
+    state: text("state", { enum: ["pending", "fetched", "unregistered"] }).notNull(),
+    /** Device files whose content changed, with the hash of the old content: [{ name, oldHash }]. */
+    files: text("files", { mode: "json" }).$type<{ name: string; oldHash: string }[]>().notNull(),
+    /** Outcome of the NOTIFY: null until sent; ok | rejected | timeout | error | skipped */
+    notify: text("notify"),
+    notifyDetail: text("notify_detail"),
+    confirmedAt: integer("confirmed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.requestId, t.deviceId] })],
 );

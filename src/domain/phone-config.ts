@@ -42,6 +42,12 @@ export interface PhoneConfig {
   /** Idle-screen softkeys dialling tenant star codes, in display order. */
   readonly softkeys: readonly SoftkeyConfig[];
   readonly featureCodes: FeatureCodes;
+  /**
+   * Where the phone reports registration events (the phone-facing listener), or null when the
+   * device has no event secret yet. `url` already carries the per-device secret; vendors append
+   * `/<event>` and their own variables.
+   */
+  readonly events: { readonly url: string } | null;
 }
 
 export interface LineConfig {

@@ -8,6 +8,7 @@ import type { FetchOutcome } from "../provisioning/fetch-recorder.ts";
 import { provision, type Authenticator, type ProvisionDeps, type ProvisionResult } from "../provisioning/provision.ts";
 import { SourceLimiter } from "../provisioning/source-limiter.ts";
 import { DigestAuth, parseDigestHeader } from "./digest.ts";
+import { phoneEventRouter } from "./phone-events.ts";
 
 export interface PhoneAppOptions {
   readonly nonceTtlSeconds: number;
@@ -59,7 +60,9 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       ctx.status = 500;
       ctx.body = "Internal Server Error";
     }
-    log.info({ method: ctx.method, path: ctx.path.slice(0, 160), status: ctx.status, ms: Math.round(performance.now() - started) }, "phone fetch");
+    // Event URLs carry the device's secret in the path: never log it.
+    const path = ctx.path.slice(0, 160).replace(/^\/events\/([^/]*)\/[^/]*/, "/events/$1/***");
+    log.info({ method: ctx.method, path, status: ctx.status, ms: Math.round(performance.now() - started) }, "phone fetch");
   });
 
   const router = new Router();
@@ -133,6 +136,8 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     ctx.body = result.body;
     record("served", result);
   });
+  const events = phoneEventRouter(deps);
+  app.use(events.routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(async (ctx) => {

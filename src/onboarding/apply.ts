@@ -3,6 +3,7 @@ import { writeTransaction, type Db } from "../db/client.ts";
 import { AppError, conflict } from "../errors.ts";
 import { recordAudit } from "../services/audit.ts";
 import type { ServiceDeps } from "../services/deps.ts";
+import { randomPassword } from "../secrets.ts";
 import { newDeviceSecrets } from "../services/devices.ts";
 import type { Plan, PlannedDevice } from "./planner.ts";
 
@@ -30,6 +31,8 @@ function statements(db: Db) {
     ),
     updateDevice: c.prepare("update devices set vendor = @vendor, model = @model, label = @label, updated_at = @now where id = @id"),
     deleteLines: c.prepare("delete from device_lines where device_id = ?"),
+    // Event-URL secret of a new device, as issueEventSecret() writes it (src/registrations/event-secrets.ts).
+    insertEventSecret: c.prepare("insert into device_event_secrets (device_id, secret_enc, created_at) values (?, ?, ?) on conflict do nothing"),
     insertLine: c.prepare("insert into device_lines (device_id, line_index, extension_id) values (?, ?, ?)"),
     deleteKeys: c.prepare("delete from device_keys where device_id = ?"),
     insertKey: c.prepare(
@@ -51,6 +54,7 @@ function writeDevice(deps: ServiceDeps, s: Statements, d: PlannedDevice, now: nu
     if (current) throw changedMeanwhile(d.mac);
     const row = { ...d, ...newDeviceSecrets(deps, d.mac), now };
     const id = Number(s.insertDevice.run(row).lastInsertRowid);
+    s.insertEventSecret.run(id, deps.secrets.seal(randomPassword()), now);
     s.undiscover.run(d.mac);
     writeLayout(s, id, d);
     return id;

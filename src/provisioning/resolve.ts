@@ -9,6 +9,8 @@ import type { DeviceRow } from "../services/devices.ts";
 import { featureCodesFrom, type Tenant } from "../services/tenants.ts";
 import { hotQueries } from "./hot-queries.ts";
 import { withTrailingSlash } from "../config.ts";
+import { eventSecretOf } from "../registrations/event-secrets.ts";
+import { disabledExtensionIds } from "../registrations/disabled-extensions.ts";
 
 type ExtensionRow = typeof extensions.$inferSelect;
 type KeyRow = typeof deviceKeys.$inferSelect;
@@ -71,8 +73,12 @@ export function resolvePhoneConfig(
 ): PhoneConfig {
   const q = hotQueries(deps.db);
   const codes = featureCodesFrom(q.featureCodes.all({ tenantId: tenant.id }));
-  const lineRows = q.lines.all({ deviceId: device.id });
-  const keyRows = q.keys.all({ deviceId: device.id });
+  // A disabled extension (force-unregister with `disable`) keeps its assignments but is not rendered.
+  const disabled = disabledExtensionIds(deps.db, tenant.id);
+  const lineRows = q.lines.all({ deviceId: device.id }).filter((r) => !disabled.has(r.ext.id));
+  const keyRows = q.keys.all({ deviceId: device.id }).filter((r) => !(r.target && disabled.has(r.target.id)));
+  const baseUrl = withTrailingSlash(tenant.provisioningBaseUrl ?? publicUrl);
+  const eventSecret = eventSecretOf(deps, device.id);
   return {
     device: {
       mac: device.mac as Mac,
@@ -82,7 +88,7 @@ export function resolvePhoneConfig(
       adminPassword: deps.secrets.open(device.adminPasswordEnc),
     },
     provisioning: {
-      baseUrl: withTrailingSlash(tenant.provisioningBaseUrl ?? publicUrl),
+      baseUrl,
       username: device.provUsername,
       password: deps.secrets.open(device.provPasswordEnc),
       resyncMinutes: tenant.resyncMinutes,
@@ -100,5 +106,6 @@ export function resolvePhoneConfig(
     keys: keyRows.map((r) => toKey(r.key, r.target, codes)).filter((k): k is KeyConfig => k !== null),
     softkeys: STANDARD_SOFTKEYS.map((s) => ({ feature: s.feature, label: s.label, code: codes[s.feature] })),
     featureCodes: codes,
+    events: eventSecret ? { url: `${baseUrl}events/${device.mac}/${eventSecret}` } : null,
   };
 }

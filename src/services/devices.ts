@@ -4,6 +4,7 @@ import { deviceKeys, deviceLines, devices, discoveredDevices, extensions } from 
 import type { Mac } from "../domain/mac.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
+import { issueEventSecret } from "../registrations/event-secrets.ts";
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { checkMac, checkModel, checkVendor, lineIndexProblem, keyProblem, orThrow, unknownExtensionReason, vendorForOui } from "./device-rules.ts";
@@ -63,6 +64,7 @@ export function createDevice(deps: ServiceDeps, input: DeviceInput): DeviceRow {
       .returning()
       .get();
     tx.delete(discoveredDevices).where(eq(discoveredDevices.mac, mac)).run();
+    issueEventSecret(tx, deps.secrets, row.id, now);
     return row;
   });
 }

@@ -53,7 +53,7 @@ describe("phonehome CLI", () => {
     expect(ok.stdout.trim()).toMatch(/^ph_[A-Za-z0-9_-]{43}$/);
     const bad = await run(["token", "create", "--role", "root", "--data-dir", dataDir]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--role must be admin, technician or readonly/);
+    expect(bad.stderr).toMatch(/--role must be admin, technician, readonly or registrar/);
     const list = await run(["token", "list", "--data-dir", dataDir]);
     expect(list.stdout).toMatch(/technician/);
     expect(list.stdout).not.toMatch(/ph_/);
@@ -66,5 +66,29 @@ describe("phonehome CLI", () => {
     const unknown = await run(["render", "805ec0999999", "805ec0999999.cfg", "--data-dir", dataDir]);
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toMatch(/no device 805ec0999999/);
+  });
+  it("shows a device's registrations and config drift, and refuses a resync without an address", async () => {
+    const status = await run(["registrations", "--mac", "805ec0000101", "--data-dir", dataDir]);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ mac: "805ec0000101", registered: false, config: { state: "never-fetched" } });
+    const resync = await run(["resync", "805ec0000101", "--data-dir", dataDir]);
+    expect(resync.code).toBe(2);
+    expect(resync.stderr).toMatch(/no known address/);
+  });
+
+  it("force-unregisters an extension in disable mode and shows the request", async () => {
+    const r = await run(["force-unregister", "demo.example", "104", "--disable", "--data-dir", dataDir]);
+    expect(r.code).toBe(0);
+    const request = JSON.parse(r.stdout);
+    expect(request).toMatchObject({ extension: "104", mode: "disable", state: "pending" });
+    // 805ec0000104 carries 104 on a line, 805ec0000101 watches it on a BLF key; neither fetched yet.
+    expect(request.devices.map((d: { mac: string; notify: string }) => [d.mac, d.notify]).sort()).toEqual([
+      ["805ec0000101", "skipped"],
+      ["805ec0000104", "skipped"],
+    ]);
+    const status = await run(["force-unregister-status", String(request.id), "--data-dir", dataDir]);
+    expect(JSON.parse(status.stdout).id).toBe(request.id);
+    const file = await run(["render", "805ec0000104", "805ec0000104.cfg", "--data-dir", dataDir]);
+    expect(file.stdout).not.toContain("user_name = 104");
   });
 });

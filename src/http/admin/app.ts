@@ -11,6 +11,8 @@ import { discoveryRoutes } from "./discovery.ts";
 import { onboardingRoutes } from "./onboarding.ts";
 import type { AdminState, Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
+import { registrationRoutes } from "./registrations.ts";
+import { DEFAULT_SIP_SETTINGS, type SipSettings } from "../../registrations/sip-settings.ts";
 
 function toErrorBody(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
@@ -26,7 +28,10 @@ function toErrorBody(err: unknown): { status: number; code: string; message: str
  * The admin API under /api/v1, on its own listener. Middleware order: error handler, access log,
  * bearer-token authentication, body parser, routers.
  */
-export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: number; importLimitBytes?: number }): Koa<AdminState> {
+export function createAdminApp(
+  deps: ProvisionDeps,
+  options: { bodyLimitBytes: number; importLimitBytes?: number; sip?: SipSettings },
+): Koa<AdminState> {
   const app = new Koa<AdminState>({ proxy: false });
   app.use(async (ctx, next) => {
     try {
@@ -56,6 +61,10 @@ export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: n
     ctx.state.role = row.role as Role;
     ctx.state.tokenName = row.name;
     if (!["GET", "HEAD"].includes(ctx.method) && row.role === "readonly") throw forbidden("a readonly token cannot change anything");
+    // A registrar token (a PBX) may report registrations and nothing else.
+    if (row.role === "registrar" && !(ctx.method === "POST" && ctx.path === "/api/v1/registrations/events")) {
+      throw forbidden("a registrar token may only call POST /api/v1/registrations/events");
+    }
     await next();
   });
   app.use(
@@ -70,7 +79,14 @@ export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: n
   );
   const api = new Router<AdminState>({ prefix: "/api/v1" });
   const importLimitBytes = options.importLimitBytes ?? 64 * 1024 * 1024;
-  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps), onboardingRoutes(deps, { importLimitBytes })]) {
+  const routers = [
+    tenantRoutes(deps),
+    deviceRoutes(deps),
+    discoveryRoutes(deps),
+    onboardingRoutes(deps, { importLimitBytes }),
+    registrationRoutes(deps, options.sip ?? DEFAULT_SIP_SETTINGS),
+  ];
+  for (const r of routers) {
     api.use(r.routes(), r.allowedMethods());
   }
   app.use(api.routes());

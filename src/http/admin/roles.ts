@@ -1,7 +1,7 @@
 import type { ParameterizedContext } from "koa";
 import { forbidden } from "../../errors.ts";
 
-export type Role = "admin" | "technician" | "readonly";
+export type Role = "admin" | "technician" | "readonly" | "registrar";
 
 export interface AdminState {
   role: Role;

@@ -37,6 +37,11 @@ export interface CommonContext {
     readonly aliasAutoMode: string;
     readonly aliasMinutes: number;
   };
+  /**
+   * Action URLs for registration events, or null. The phone substitutes `$active_user` and
+   * `$phone_ip` (GRP26xx/GXP17xx Administration Guides, "Action URL – Supported Dynamic Variables").
+   */
+  readonly events: { readonly registered: string; readonly unregistered: string } | null;
 }
 
 /** P237 / `provisioning.config.serverPath`: the base URL without `http(s)://` and trailing `/`. */
@@ -67,6 +72,12 @@ function commonContext(config: PhoneConfig): CommonContext {
       aliasAutoMode: minutes > 0 ? "YesUpgradeMin" : "No",
       aliasMinutes: clamp(minutes, ALIAS_RESYNC_MINUTES),
     },
+    events: config.events
+      ? {
+          registered: `${config.events.url}/registered?account=$active_user&ip=$phone_ip`,
+          unregistered: `${config.events.url}/unregistered?account=$active_user&ip=$phone_ip`,
+        }
+      : null,
   };
 }
 

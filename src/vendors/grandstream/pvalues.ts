@@ -93,4 +93,12 @@ export const GLOBAL_PVALUES = {
   configPassword: "P1361",
   autoCheckMode: "P194",
   autoCheckMinutes: "P193",
+  /**
+   * Action URL "Registered" / "Unregistered": GRP26xx Administration Guide, Table "Action URL
+   * Parameters P-values" (https://www.easymanua.ls/grandstream-networks/grp26-series/manual/901479?p=85);
+   * the same numbers are listed for GXP16xx/GXP21xx/GRP261x in the P-value tables collected by the
+   * public `grandstream-actionurl-server` project. ⚠ not verified on GXP21xx hardware.
+   */
+  actionUrlRegistered: "P8305",
+  actionUrlUnregistered: "P8306",
 } as const;

@@ -59,6 +59,9 @@ export function buildDeviceContext(config: PhoneConfig, model: PolycomModel) {
     efkEnabled: keys.efk.length > 0 || config.softkeys.length > 0 ? "1" : "0",
     softkeys: buildSoftkeys(config.softkeys),
     time: { ...polycomTime(config.time.zone), ntp: config.time.ntpServers[0] ?? null },
+    // Telephony event notification: the phone POSTs <LineRegistrationEvent> XML to this URL
+    // (docs/vendors/polycom.md, "Registration events").
+    events: config.events ? { url: config.events.url } : null,
   };
 }
 

@@ -43,6 +43,26 @@ export interface DeviceContext {
     readonly repeatMinutes: string | null;
   };
   readonly adminPassword: string;
+  /** Action URLs for registration events, or null when the device has no event URL. */
+  readonly events: YealinkEvents | null;
+}
+
+/**
+ * `action_url.registered` / `.unregistered` / `.register_failed` (Yealink Admin Guide for
+ * T2/T4/T5/CP920, "Action URL", https://www.easymanua.ls/yealink/t21pe2/manual?p=450). The phone
+ * substitutes `$active_user` (user part of the account's SIP URI) and `$ip` (same guide, "Variable
+ * Values List"; https://manualshive.com/ru/manual/yealink/sip-t2xp/909198?page=355).
+ */
+export interface YealinkEvents {
+  readonly registered: string;
+  readonly unregistered: string;
+  readonly registerFailed: string;
+}
+
+function buildEvents(config: PhoneConfig): YealinkEvents | null {
+  if (!config.events) return null;
+  const url = (event: string) => `${config.events!.url}/${event}?account=$active_user&ip=$ip`;
+  return { registered: url("registered"), unregistered: url("unregistered"), registerFailed: url("register_failed") };
 }
 
 function buildAccount(line: LineConfig, config: PhoneConfig): AccountContext {
@@ -92,6 +112,7 @@ export function buildDeviceContext(config: PhoneConfig, model: YealinkModel): De
       repeatMinutes: resync > 0 ? String(resync) : null,
     },
     adminPassword: config.device.adminPassword,
+    events: buildEvents(config),
   };
 }
 

@@ -43,6 +43,8 @@ const PVALUE_SOURCES: Readonly<Record<string, string>> = {
   P1361: "config server password — vendors.md G3",
   P194: "automatic upgrade mode — vendors.md G3",
   P193: "automatic upgrade interval (minutes) — vendors.md G3",
+  P8305: "Action URL Registered — GRP26xx Administration Guide, Action URL P-values (docs/vendors/grandstream.md)",
+  P8306: "Action URL Unregistered — GRP26xx Administration Guide, Action URL P-values (docs/vendors/grandstream.md)",
   ...vpkPValues(),
 };
 
@@ -113,6 +115,8 @@ const ALIAS_SOURCES: Readonly<Record<string, string>> = {
   "provisioning.auto.mode": "vendors.md G3",
   "provisioning.auto.minute": "vendors.md G3",
   "users.admin.password": "vendors.md G3",
+  "ons.actionUrl.registered": "alias of P8305, GXP21xx 1.0.11.x config template via grandstream-actionurl-server (docs/vendors/grandstream.md)",
+  "ons.actionUrl.unregistered": "alias of P8306, GXP21xx 1.0.11.x config template via grandstream-actionurl-server (docs/vendors/grandstream.md)",
 };
 
 const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (n) => n === "item" });

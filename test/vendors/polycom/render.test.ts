@@ -110,6 +110,8 @@ const ALLOWED: readonly [RegExp, string][] = [
   [/^softkey\.\d+\.(label|action|enable|use\.idle|use\.active)$/, "P4"],
   [/^softkey\.feature\.(doNotDisturb|forward)$/, "P4"],
   [/^voIpProt\.SIP\.specialEvent\.checkSync\.alwaysReboot$/, "P6"],
+  [/^voIpProt\.SIP\.requestValidation\.1\.(method|request)$/, "P6"],
+  [/^apps\.telNotification\.(URL|lineRegistrationEvent)$/, "Web Application for Polycom Phones UC 5.0.0, telephony notification events"],
   [/^tcpIpApp\.sntp\.(address|gmtOffset)(\.overrideDHCP)?$/, "P3"],
   [/^tcpIpApp\.sntp\.daylightSavings\.(enable|fixedDayEnable)$/, "P3"],
   [/^tcpIpApp\.sntp\.daylightSavings\.(start|stop)\.(month|date|time|dayOfWeek|dayOfWeek\.lastInMonth)$/, "P3"],

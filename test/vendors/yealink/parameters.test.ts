@@ -62,6 +62,10 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "static.security.user_password": "vendors.md Y3 (admin:<password>)",
   "static.auto_provision.user_agent_mac.enable": "vendors.md Y3",
   "overwrite_mode": "vendors.md Y1 (boot files)",
+  "sip.notify_reboot_enable": "vendors.md Y3/Y6 (0 = reboot only on reboot=true)",
+  "action_url.registered": "Admin Guide T2/T4/T5/CP920 'Action URL' (easymanua.ls yealink/t21pe2 p=450)",
+  "action_url.unregistered": "Admin Guide T2/T4/T5/CP920 'Action URL' (easymanua.ls yealink/t21pe2 p=450)",
+  "action_url.register_failed": "Admin Guide T2/T4/T5/CP920 'Action URL' (easymanua.ls yealink/t21pe2 p=450)",
 };
 
 interface Parsed { params: [string, string][]; includes: string[]; sections: string[] }

@@ -1,0 +1,85 @@
+import Router from "@koa/router";
+import { invalidInput } from "../../errors.ts";
+import type { ProvisionDeps } from "../../provisioning/provision.ts";
+import { deviceAction, massResync } from "../../registrations/actions.ts";
+import { enableExtension, forceUnregister, ForceUnregisterInput, presentForceUnregister } from "../../registrations/force-unregister.ts";
+import { handleRegistrarEvent } from "../../registrations/registrar-webhook.ts";
+import type { SipSettings } from "../../registrations/sip-settings.ts";
+import { deviceStatus, extensionStatus, listRegistrations } from "../../registrations/views.ts";
+import { requireRole, type AdminContext, type AdminState } from "./roles.ts";
+
+const queryString = (ctx: AdminContext, name: string): string | undefined => {
+  const v = ctx.query[name];
+  return typeof v === "string" ? v : undefined;
+};
+const actorOf = (ctx: AdminContext): string => `token:${ctx.state.tokenName}`;
+/** Background NOTIFY work must never surface as an unhandled rejection. */
+const detach = (deps: ProvisionDeps, p: Promise<unknown>) => p.catch((err) => deps.logger.error({ err }, "NOTIFY job failed"));
+
+/** Registrations, the registrar webhook, resync / reboot / force-unregister actions. */
+export function registrationRoutes(deps: ProvisionDeps, sip: SipSettings): Router<AdminState> {
+  const r = new Router<AdminState>();
+  const operator = (ctx: AdminContext) => requireRole(ctx, "admin", "technician");
+
+  r.post("/registrations/events", (ctx) => {
+    requireRole(ctx, "registrar", "admin");
+    const row = handleRegistrarEvent(deps, ctx.request.body, `registrar:${ctx.state.tokenName}`);
+    ctx.body = { state: row.state, since: new Date(row.since).toISOString(), expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt).toISOString() };
+  });
+  r.get("/registrations", (ctx) => {
+    const tenant = queryString(ctx, "tenant");
+    const extension = queryString(ctx, "extension");
+    if (extension !== undefined && tenant === undefined) throw invalidInput("extension: filtering by extension needs tenant as well");
+    ctx.body = { registrations: listRegistrations(deps, { tenant, extension, mac: queryString(ctx, "mac") }) };
+  });
+  r.get("/devices/:mac/registration", (ctx) => {
+    ctx.body = deviceStatus(deps, ctx.params.mac!);
+  });
+  r.get("/tenants/:tenant/extensions/:number/registration", (ctx) => {
+    ctx.body = extensionStatus(deps, ctx.params.tenant!, ctx.params.number!);
+  });
+  for (const action of ["resync", "reboot"] as const) {
+    r.post(`/devices/:mac/${action}`, (ctx) => {
+      operator(ctx);
+      const { job, done } = deviceAction(deps, sip, ctx.params.mac!, action, actorOf(ctx));
+      detach(deps, done);
+      ctx.status = 202;
+      ctx.body = { action, mac: job.device.mac, target: `${job.plan.target.transport}:${job.plan.target.host}:${job.plan.target.port}`, via: job.plan.via };
+    });
+  }
+  r.post("/tenants/:tenant/resync", (ctx) => {
+    operator(ctx);
+    const body = (ctx.request.body ?? {}) as { model?: unknown };
+    if (body.model !== undefined && typeof body.model !== "string") throw invalidInput("model: must be a model name such as T54W");
+    const { queued, skipped, done } = massResync(deps, sip, { tenant: ctx.params.tenant!, model: body.model }, actorOf(ctx));
+    detach(deps, done);
+    ctx.status = 202;
+    ctx.body = { queued, skipped };
+  });
+  r.post("/tenants/:tenant/extensions/:number/resync", (ctx) => {
+    operator(ctx);
+    const { queued, skipped, done } = massResync(deps, sip, { tenant: ctx.params.tenant!, extension: ctx.params.number! }, actorOf(ctx));
+    detach(deps, done);
+    ctx.status = 202;
+    ctx.body = { queued, skipped };
+  });
+  r.post("/tenants/:tenant/extensions/:number/force-unregister", (ctx) => {
+    requireRole(ctx, "admin");
+    const input = ForceUnregisterInput.parse(ctx.request.body ?? {});
+    const { request, done } = forceUnregister(deps, sip, ctx.params.tenant!, ctx.params.number!, input, actorOf(ctx));
+    detach(deps, done);
+    ctx.status = 202;
+    ctx.body = request;
+  });
+  r.post("/tenants/:tenant/extensions/:number/enable", (ctx) => {
+    requireRole(ctx, "admin");
+    enableExtension(deps, ctx.params.tenant!, ctx.params.number!, actorOf(ctx));
+    ctx.status = 204;
+  });
+  r.get("/force-unregisters/:id", (ctx) => {
+    const id = Number(ctx.params.id);
+    if (!Number.isSafeInteger(id) || id < 1) throw invalidInput(`id: "${String(ctx.params.id).slice(0, 20)}" is not a request id`);
+    ctx.body = presentForceUnregister(deps, id);
+  });
+  return r;
+}

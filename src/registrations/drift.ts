@@ -1,0 +1,50 @@
+import { and, desc, eq, inArray, isNotNull } from "drizzle-orm";
+import { fetchLog } from "../db/schema.ts";
+import { deviceFiles, previewFile } from "../provisioning/preview.ts";
+import type { ProvisionDeps } from "../provisioning/provision.ts";
+import { sha256Hex } from "../secrets.ts";
+import type { DeviceRow } from "../services/devices.ts";
+
+export interface FileDrift {
+  readonly name: string;
+  /** SHA-256 of what the phone last got (fetch log), null when it never fetched the file. */
+  readonly fetchedHash: string | null;
+  readonly fetchedAt: number | null;
+  /** SHA-256 of what it would get now. */
+  readonly currentHash: string;
+}
+
+export interface DeviceDrift {
+  /** current: every fetched device file is as it is now; drift: one differs; never-fetched. */
+  readonly state: "current" | "drift" | "never-fetched";
+  readonly files: readonly FileDrift[];
+}
+
+/** The last fetch of `name` that delivered content (served, or 304 for the same content). */
+export function lastFetch(deps: ProvisionDeps, deviceId: number, name: string) {
+  return deps.db
+    .select({ hash: fetchLog.configHash, at: fetchLog.at })
+    .from(fetchLog)
+    .where(and(eq(fetchLog.deviceId, deviceId), eq(fetchLog.fileName, name), inArray(fetchLog.outcome, ["served", "not_modified"]), isNotNull(fetchLog.configHash)))
+    .orderBy(desc(fetchLog.at), desc(fetchLog.id))
+    .get();
+}
+
+/** Hash of each device-specific file as the device would receive it now (src/provisioning/preview.ts). */
+export function currentHashes(deps: ProvisionDeps, device: DeviceRow): { name: string; hash: string }[] {
+  return deviceFiles(deps, device)
+    .filter((f) => f.kind === "device")
+    .map((f) => ({ name: f.name, hash: sha256Hex(Buffer.from(previewFile(deps, device, f.name).body, "utf8")) }));
+}
+
+/** Config drift: the hash of what the phone last fetched against the hash of what it would get now. */
+export function deviceDrift(deps: ProvisionDeps, device: DeviceRow): DeviceDrift {
+  const files = currentHashes(deps, device).map((f) => {
+    const last = lastFetch(deps, device.id, f.name);
+    return { name: f.name, fetchedHash: last?.hash ?? null, fetchedAt: last?.at ?? null, currentHash: f.hash };
+  });
+  // A file the phone never asked for (Yealink's <mac>.boot when DHCP names the .cfg) is not drift.
+  const fetched = files.filter((f) => f.fetchedHash !== null);
+  const state = fetched.length === 0 ? "never-fetched" : fetched.every((f) => f.fetchedHash === f.currentHash) ? "current" : "drift";
+  return { state, files };
+}

@@ -1,0 +1,52 @@
+import { timingSafeEqual } from "node:crypto";
+import { eq, isNull, sql } from "drizzle-orm";
+import { writeTransaction, type Db } from "../db/client.ts";
+import { deviceEventSecrets, devices } from "../db/schema.ts";
+import { randomPassword, type SecretBox } from "../secrets.ts";
+import type { ServiceDeps } from "../services/deps.ts";
+
+/**
+ * Each device's event URLs (Yealink action URLs, Poly telephony notifications, Grandstream action
+ * URLs) carry a random per-device secret, so nobody who merely knows a MAC can report events for
+ * it. Stored sealed, like every other secret.
+ */
+export function issueEventSecret(tx: Db, secrets: SecretBox, deviceId: number, now: number): void {
+  tx.insert(deviceEventSecrets).values({ deviceId, secretEnc: secrets.seal(randomPassword()), createdAt: now }).onConflictDoNothing().run();
+}
+
+/** Gives every device that has none a secret (devices created before this feature). */
+export function ensureEventSecrets(deps: ServiceDeps): number {
+  const now = deps.clock().getTime();
+  return writeTransaction(deps.db, (tx) => {
+    const missing = tx
+      .select({ id: devices.id })
+      .from(devices)
+      .leftJoin(deviceEventSecrets, eq(deviceEventSecrets.deviceId, devices.id))
+      .where(isNull(deviceEventSecrets.deviceId))
+      .all();
+    for (const d of missing) issueEventSecret(tx, deps.secrets, d.id, now);
+    return missing.length;
+  });
+}
+
+const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
+function prepare(db: Db) {
+  return db.select().from(deviceEventSecrets).where(eq(deviceEventSecrets.deviceId, sql.placeholder("deviceId"))).prepare();
+}
+
+/** The device's event secret in clear, or null when it has none yet. Read on the fetch path. */
+export function eventSecretOf(deps: ServiceDeps, deviceId: number): string | null {
+  let stmt = statements.get(deps.db);
+  if (!stmt) statements.set(deps.db, (stmt = prepare(deps.db)));
+  const row = stmt.get({ deviceId });
+  return row ? deps.secrets.open(row.secretEnc) : null;
+}
+
+/** Constant-time comparison of a presented secret with the device's. */
+export function eventSecretMatches(deps: ServiceDeps, deviceId: number, presented: string): boolean {
+  const actual = eventSecretOf(deps, deviceId);
+  if (actual === null) return false;
+  const a = Buffer.from(actual);
+  const b = Buffer.from(presented);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

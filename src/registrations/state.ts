@@ -1,0 +1,114 @@
+import { and, eq, isNotNull, lt } from "drizzle-orm";
+import { writeTransaction, type Db } from "../db/client.ts";
+import { registrations } from "../db/schema.ts";
+import { recordAudit } from "../services/audit.ts";
+import type { ServiceDeps } from "../services/deps.ts";
+
+export type RegistrationEvent = "registered" | "refreshed" | "unregistered" | "expired" | "register_failed";
+export type RegistrationRow = typeof registrations.$inferSelect;
+
+export interface RegistrationReport {
+  readonly tenantId: number;
+  readonly extensionId: number;
+  /** `<tenant>/<number>` for the audit log. */
+  readonly extensionLabel: string;
+  readonly deviceId: number | null;
+  readonly mac: string | null;
+  readonly event: RegistrationEvent;
+  readonly contact: string | null;
+  readonly source: string | null;
+  readonly userAgent: string | null;
+  /** Seconds; null when the reporter gives none (phone events). */
+  readonly expires: number | null;
+  /** `phone:<mac>` or `registrar:<token>`. */
+  readonly reporter: string;
+}
+
+const STATE_OF: Readonly<Record<RegistrationEvent, RegistrationRow["state"]>> = {
+  registered: "registered",
+  refreshed: "registered",
+  unregistered: "unregistered",
+  expired: "unregistered",
+  register_failed: "failed",
+};
+
+/** `device:<id>` when the phone is known, else `contact:<uri>` (or the source when no contact). */
+export const bindingKeyOf = (r: Pick<RegistrationReport, "deviceId" | "contact" | "source">): string =>
+  r.deviceId !== null ? `device:${r.deviceId}` : `contact:${r.contact ?? r.source ?? "unknown"}`;
+
+/**
+ * Applies one registration event inside the caller's transaction: upserts the binding's row and
+ * writes the audit row. `since` moves only when the state changes (a refresh keeps it).
+ */
+export function applyRegistrationEvent(tx: Db, now: number, r: RegistrationReport): RegistrationRow {
+  const bindingKey = bindingKeyOf(r);
+  const state = r.expires === 0 ? "unregistered" : STATE_OF[r.event];
+  const existing = tx
+    .select()
+    .from(registrations)
+    .where(and(eq(registrations.extensionId, r.extensionId), eq(registrations.bindingKey, bindingKey)))
+    .get();
+  const values = {
+    state,
+    contact: r.contact ?? existing?.contact ?? null,
+    source: r.source ?? existing?.source ?? null,
+    userAgent: r.userAgent ?? existing?.userAgent ?? null,
+    since: existing && existing.state === state ? existing.since : now,
+    expiresAt: state === "registered" && r.expires ? now + r.expires * 1000 : null,
+    lastEvent: r.event,
+    lastEventSource: r.reporter,
+    lastEventAt: now,
+  };
+  const row = existing
+    ? tx.update(registrations).set(values).where(eq(registrations.id, existing.id)).returning().get()
+    : tx
+        .insert(registrations)
+        .values({ ...values, tenantId: r.tenantId, extensionId: r.extensionId, deviceId: r.deviceId, bindingKey })
+        .returning()
+        .get();
+  recordAudit(tx, now, {
+    actor: r.reporter,
+    action: `registration.${r.event}`,
+    target: `extension:${r.extensionLabel}`,
+    tenantId: r.tenantId,
+    mac: r.mac,
+    extension: r.extensionLabel,
+    after: { state, contact: values.contact, source: values.source, expires: r.expires },
+  });
+  return row;
+}
+
+/**
+ * Registrations whose expiry passed become `unregistered` with event `expired` (and an audit row).
+ * Called periodically by the tracker; reads also treat a passed expiry as expired.
+ */
+export function expireRegistrations(deps: ServiceDeps): number {
+  const now = deps.clock().getTime();
+  return writeTransaction(deps.db, (tx) => {
+    const due = tx
+      .select()
+      .from(registrations)
+      .where(and(eq(registrations.state, "registered"), isNotNull(registrations.expiresAt), lt(registrations.expiresAt, now)))
+      .all();
+    for (const row of due) {
+      tx.update(registrations)
+        .set({ state: "unregistered", since: row.expiresAt!, expiresAt: null, lastEvent: "expired", lastEventSource: "system", lastEventAt: now })
+        .where(eq(registrations.id, row.id))
+        .run();
+      recordAudit(tx, now, {
+        actor: "system",
+        action: "registration.expired",
+        target: `registration:${row.id}`,
+        tenantId: row.tenantId,
+        after: { contact: row.contact, expiredAt: row.expiresAt },
+      });
+    }
+    return due.length;
+  });
+}
+
+/** The state a reader should see: a registration past its expiry is already `expired`. */
+export function effectiveState(row: RegistrationRow, now: number): "registered" | "unregistered" | "failed" | "expired" {
+  if (row.state === "registered" && row.expiresAt !== null && row.expiresAt <= now) return "expired";
+  return row.state;
+}

@@ -1,0 +1,73 @@
+import { and, eq, gte, inArray } from "drizzle-orm";
+import { writeTransaction, type Db } from "../db/client.ts";
+import { forceUnregisterDevices, forceUnregisters, registrations } from "../db/schema.ts";
+import type { ProvisionDeps } from "../provisioning/provision.ts";
+import { recordAudit } from "../services/audit.ts";
+import { lastFetch } from "./drift.ts";
+import { expireRegistrations } from "./state.ts";
+
+type Item = typeof forceUnregisterDevices.$inferSelect;
+type Request = typeof forceUnregisters.$inferSelect;
+
+/** Has the phone fetched every changed file since the request, and got something other than the old content? */
+function fetchedNewConfig(deps: ProvisionDeps, item: Item, since: number): boolean {
+  return item.files.every((f) => {
+    const last = lastFetch(deps, item.deviceId, f.name);
+    return !!last && last.at >= since && last.hash !== f.oldHash;
+  });
+}
+
+/** Did the phone (or the registrar) report the extension unregistered on this phone since the request? */
+function reportedUnregistered(tx: Db, r: Request, item: Item): boolean {
+  if (r.extensionId === null) return false;
+  const row = tx
+    .select()
+    .from(registrations)
+    .where(and(eq(registrations.extensionId, r.extensionId), eq(registrations.deviceId, item.deviceId), gte(registrations.lastEventAt, r.createdAt)))
+    .get();
+  return !!row && row.state !== "registered";
+}
+
+function settle(deps: ProvisionDeps, tx: Db, r: Request, now: number): void {
+  const items = tx.select().from(forceUnregisterDevices).where(and(eq(forceUnregisterDevices.requestId, r.id), eq(forceUnregisterDevices.state, "pending"))).all();
+  for (const item of items) {
+    const state = reportedUnregistered(tx, r, item) ? "unregistered" : fetchedNewConfig({ ...deps, db: tx }, item, r.createdAt) ? "fetched" : null;
+    if (!state) continue;
+    tx.update(forceUnregisterDevices).set({ state, confirmedAt: now }).where(and(eq(forceUnregisterDevices.requestId, r.id), eq(forceUnregisterDevices.deviceId, item.deviceId))).run();
+  }
+  const pending = tx.select().from(forceUnregisterDevices).where(and(eq(forceUnregisterDevices.requestId, r.id), eq(forceUnregisterDevices.state, "pending"))).all();
+  const state = pending.length === 0 ? "confirmed" : now >= r.deadlineAt ? "timed-out" : null;
+  if (!state) return;
+  tx.update(forceUnregisters).set({ state, finishedAt: now }).where(eq(forceUnregisters.id, r.id)).run();
+  recordAudit(tx, now, {
+    actor: "system",
+    action: `force_unregister.${state === "confirmed" ? "confirmed" : "timed_out"}`,
+    target: `force_unregister:${r.id}`,
+    tenantId: r.tenantId,
+    outcome: state === "confirmed" ? "ok" : "timed-out",
+    detail: state === "confirmed" ? null : `still pending: ${pending.map((p) => p.mac).join(", ")}`,
+  });
+}
+
+/** One pass: expire registrations, then confirm or time out pending force-unregisters. */
+export function checkRegistrations(deps: ProvisionDeps): void {
+  deps.recorder.flush();
+  expireRegistrations(deps);
+  const now = deps.clock().getTime();
+  writeTransaction(deps.db, (tx) => {
+    for (const r of tx.select().from(forceUnregisters).where(inArray(forceUnregisters.state, ["pending"])).all()) settle(deps, tx, r, now);
+  });
+}
+
+/** Runs `checkRegistrations` every `intervalMs` until stopped; errors are logged, never thrown. */
+export function startTracker(deps: ProvisionDeps, intervalMs: number): { stop(): void } {
+  const timer = setInterval(() => {
+    try {
+      checkRegistrations(deps);
+    } catch (err) {
+      deps.logger.error({ err }, "registration check failed");
+    }
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pino from "pino";
+import { createRuntime } from "../../src/runtime.ts";
+import { startServer, type RunningServer } from "../../src/server.ts";
+import { createToken } from "../../src/services/tokens.ts";
+import { curl } from "../helpers/curl.ts";
+import { startSipp } from "../helpers/sipp.ts";
+import { dumpDb, tempConfig } from "../helpers/test-deps.ts";
+
+const quiet = pino({ level: "silent" });
+// Short SIP timers and a fast tracker, NOTIFY sockets on loopback only.
+const env = tempConfig({ fetchLogFlushMs: 5, sipBindHost: "127.0.0.1", sipT1Ms: 50, sipT2Ms: 400, sipTimerFMs: 2000, notifyJitterMs: 0, registrationCheckMs: 50 });
+let server: RunningServer;
+let api: string;
+let phoneBase: string;
+const tokens: Record<string, string> = {};
+const MAC = "805ec0000201";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  const rt = createRuntime(env.config, quiet);
+  tokens.admin = createToken(rt, "admin", "ops").token;
+  tokens.registrar = createToken(rt, "registrar", "pbx").token;
+  rt.close();
+  server = await startServer(env.config, quiet);
+  api = `http://127.0.0.1:${server.apiPort}/api/v1`;
+  phoneBase = `http://127.0.0.1:${server.httpPort}`;
+  await call("POST", "/tenants", { name: "story.example", sipDomain: "story.example", sipServerHost: "127.0.0.1", provisioningBaseUrl: `${phoneBase}/` });
+  await call("POST", "/tenants/story.example/extensions", { number: "201", displayName: "Leaver" });
+  await call("POST", "/tenants/story.example/extensions", { number: "202", displayName: "Stayer" });
+  await call("POST", "/devices", { mac: MAC, model: "T54W", tenant: "story.example" });
+  await call("PUT", `/devices/${MAC}/lines`, [{ index: 1, extension: "201" }, { index: 2, extension: "202" }]);
+});
+
+afterAll(async () => {
+  await server.close();
+  env.cleanup();
+});
+
+async function call(method: string, path: string, body?: unknown, role = "admin") {
+  const res = await fetch(`${api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${tokens[role]}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+function snapshot(): string {
+  const rt = createRuntime(env.config, quiet);
+  try {
+    return dumpDb(rt);
+  } finally {
+    rt.close();
+  }
+}
+
+function audit(action: string): { outcome: string; detail: string | null }[] {
+  const rt = createRuntime(env.config, quiet);
+  try {
+    return rt.db.$client.prepare("select outcome, detail from audit_log where action = ? order by id").all(action) as never;
+  } finally {
+    rt.close();
+  }
+}
+
+async function fetchConfig(): Promise<string> {
+  const device = (await call("GET", `/devices/${MAC}`)).json;
+  const r = await curl(["--digest", "-u", `${MAC}:${device.provisioningPassword}`, `${phoneBase}/${MAC}.cfg`]);
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+/** What a Yealink does with `action_url.<event>`: substitute its variables and GET the URL. */
+async function phoneReports(config: string, event: string, account: string) {
+  const url = new RegExp(`^action_url\\.${event} = (\\S+)$`, "m").exec(config)![1]!.replace("$active_user", account).replace("$ip", "127.0.0.1");
+  return curl([url]);
+}
+
+describe("force-unregister, the whole story", () => {
+  it("takes 201 off the phone: NOTIFY with the old credentials, new config without it, confirmed", async () => {
+    const oldPassword = (await call("GET", "/tenants/story.example/extensions/201")).json.sipPassword as string;
+    const before = await fetchConfig();
+    expect(before).toContain("account.1.user_name = 201");
+    expect(before).toContain(`account.1.password = ${oldPassword}`);
+
+    expect((await phoneReports(before, "registered", "201")).status).toBe(200);
+    const sipp = await startSipp("notify-401.xml", { vars: { user: "201", pw: oldPassword } });
+    const contact = `sip:201@127.0.0.1:${sipp.port}`;
+    const hook = await call("POST", "/registrations/events", { aor: "sip:201@story.example", contact, source: `127.0.0.1:${sipp.port}`, userAgent: "Yealink SIP-T54W", expires: 3600, event: "registered" }, "registrar");
+    expect(hook.status).toBe(200);
+    const regs = (await call("GET", "/registrations?tenant=story.example&extension=201")).json.registrations;
+    expect(regs.find((r: { contact: string }) => r.contact === contact)).toMatchObject({ mac: MAC, state: "registered" });
+    expect((await call("GET", `/devices/${MAC}/registration`)).json.config.state).toBe("current");
+
+    const fu = await call("POST", "/tenants/story.example/extensions/201/force-unregister", { mode: "remove" });
+    expect(fu.status).toBe(202);
+    expect(fu.json).toMatchObject({ state: "pending", mode: "remove", devices: [{ mac: MAC, state: "pending" }] });
+    // sipp challenged the NOTIFY and accepted only the digest of the password the phone still holds.
+    expect((await sipp.done).code).toBe(0);
+    expect((await call("GET", `/devices/${MAC}/registration`)).json.config.state).toBe("drift");
+
+    const after = await fetchConfig();
+    expect(after).not.toContain("= 201");
+    expect(after).not.toContain(oldPassword);
+    expect(after).toContain("account.2.user_name = 202");
+    expect((await phoneReports(before, "unregistered", "201")).status).toBe(200);
+
+    let state = "pending";
+    for (let i = 0; i < 100 && state === "pending"; i++) {
+      await sleep(20);
+      state = (await call("GET", `/force-unregisters/${fu.json.id}`)).json.state;
+    }
+    const final = (await call("GET", `/force-unregisters/${fu.json.id}`)).json;
+    expect(final.state).toBe("confirmed");
+    expect(final.devices[0]).toMatchObject({ mac: MAC, notify: "ok" });
+    expect(["fetched", "unregistered"]).toContain(final.devices[0].state);
+    expect((await call("GET", "/tenants/story.example/extensions/201")).json.sipPassword).not.toBe(oldPassword);
+    expect(audit("extension.force_unregister")).toHaveLength(1);
+    expect(audit("notify.sent")).toEqual([{ outcome: "ok", detail: "200 OK" }]);
+    expect(audit("force_unregister.confirmed")).toHaveLength(1);
+  });
+});
+
+describe("refusals change nothing", () => {
+  it("refuses an event with a wrong secret, logs it, and leaves registrations alone", async () => {
+    const config = await fetchConfig();
+    const url = /^action_url\.registered = (\S+)$/m.exec(config)![1]!.replace(/\/events\/(\w+)\/\w+\//, "/events/$1/WrongSecret0123456789ab/");
+    const regs = (await call("GET", "/registrations")).json;
+    const refused = audit("phone_event.refused").length;
+    expect((await curl([url.replace("$active_user", "202").replace("$ip", "127.0.0.1")])).status).toBe(403);
+    expect((await curl([`${phoneBase}/events/805ec0999999/WrongSecret0123456789ab/registered?account=202`])).status).toBe(403);
+    expect((await call("GET", "/registrations")).json).toEqual(regs);
+    expect(audit("phone_event.refused").length).toBe(refused + 2);
+  });
+
+  it.each([
+    [{ aor: "sip:202@story.example", event: "registered" }, 400, /contact: a registered or refreshed event needs the contact URI/],
+    [{ aor: "202", contact: "sip:202@127.0.0.1:5060", event: "registered" }, 400, /aor: must be a SIP URI/],
+    [{ aor: "sip:202@story.example", contact: "sip:202@127.0.0.1", event: "moved" }, 400, /event/],
+    [{ aor: "sip:202@story.example", contact: "sip:202@127.0.0.1", source: "127.0.0.1", event: "registered" }, 400, /source: must be host:port/],
+    [{ aor: "sip:202@story.example", contact: "sip:202@127.0.0.1", expires: -1, event: "registered" }, 400, /expires/],
+    [{ aor: "sip:202@story.example", contact: "sip:202@127.0.0.1", event: "registered", extra: 1 }, 400, /extra/],
+    [{ aor: "sip:999@story.example", contact: "sip:999@127.0.0.1", event: "registered" }, 404, /no extension with SIP user 999/],
+    ["{not json", 400, /not valid JSON/],
+  ])("refuses webhook body %j", async (body, status, message) => {
+    const before = snapshot();
+    const r = await call("POST", "/registrations/events", body, "registrar");
+    expect(r.status).toBe(status);
+    expect(r.json.error.message).toMatch(message);
+    expect(snapshot()).toBe(before);
+  });
+
+  it("lets a registrar token call only the webhook", async () => {
+    const r = await call("GET", "/registrations", undefined, "registrar");
+    expect(r.status).toBe(403);
+    expect(r.json.error.message).toMatch(/registrar token may only call POST \/api\/v1\/registrations\/events/);
+  });
+
+  it("refuses a force-unregister of an unknown extension without a change", async () => {
+    const before = snapshot();
+    const r = await call("POST", "/tenants/story.example/extensions/299/force-unregister", {});
+    expect(r.status).toBe(404);
+    expect(snapshot()).toBe(before);
+  });
+});
