@@ -48,6 +48,8 @@ const ConfigSchema = z.object({
   authBlockAllowancePerDevice: z.coerce.number().int().min(0).default(10),
   /** Bad-credential failures against one tenant's devices (any address, within the window) before its failures are slowed down and an alert is logged. */
   tenantFailThreshold: positiveInt.default(200),
+  /** EVP_BytesToKey digest of encrypted Grandstream configs: md5 (OpenSSL < 1.1, Grandstream's guide) or sha256. */
+  configEncryptionDigest: z.enum(["md5", "sha256"]).default("md5"),
   /** Days audit and fetch-log rows are kept; 0 = forever. */
   auditRetentionDays: z.coerce.number().int().min(0).default(365),
 });
@@ -94,6 +96,7 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_AUTH_BLOCK_ALLOWANCE: "authBlockAllowancePerDevice",
   PHONEHOME_TENANT_FAIL_THRESHOLD: "tenantFailThreshold",
   PHONEHOME_AUDIT_RETENTION_DAYS: "auditRetentionDays",
+  PHONEHOME_CONFIG_ENCRYPTION_DIGEST: "configEncryptionDigest",
 };
 
 export const CONFIG_ENV_KEYS = Object.keys(ENV_KEYS);

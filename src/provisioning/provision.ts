@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { PhoneConfig } from "../domain/phone-config.ts";
 import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
 import { randomPassword, sha256Hex } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
@@ -9,6 +10,7 @@ import type { FetchRecorder } from "./fetch-recorder.ts";
 import { hotQueries } from "./hot-queries.ts";
 import { identifyAgent, identifyRequest } from "./identify-device.ts";
 import { certificateOpens } from "./client-cert-auth.ts";
+import { ENCRYPTING_VENDORS, ensureConfigKey, opensslEncrypt, type EncryptionDigest } from "./config-encryption.ts";
 import { matchingNetwork } from "./network-rules.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
 import type { TemplateStore } from "./template-store.ts";
@@ -21,6 +23,8 @@ export interface ProvisionDeps extends ServiceDeps {
   readonly recorder: FetchRecorder;
   readonly discoveryLimiter: SourceLimiter;
   readonly logger: Logger;
+  /** EVP_BytesToKey digest of encrypted Grandstream files (config key `configEncryptionDigest`); default md5. */
+  readonly configEncryptionDigest?: EncryptionDigest;
 }
 
 /** Transport-supplied credential check (HTTP Digest); null when the request carried none. */
@@ -134,6 +138,19 @@ function render(deps: ProvisionDeps, id: Identification, req: ProvisioningReques
 }
 
 /**
+ * deliver: the file holds its own decryption password (P1359) when the tenant encrypts configs.
+ * Over HTTPS it is sent as is (the TLS channel, authenticated, is how the password reaches the
+ * phone); over any other transport it is sent encrypted with that password.
+ */
+function deliverable(deps: ProvisionDeps, req: ProvisioningRequest, rendered: { body: string; contentType: string; config: PhoneConfig | null }) {
+  const plain = Buffer.from(rendered.body, "utf8");
+  const password = rendered.config?.provisioning.configFilePassword;
+  if (!password || req.transport === "https") return { body: plain, contentType: rendered.contentType, encrypted: false };
+  const body = opensslEncrypt(plain, password, deps.configEncryptionDigest ?? "md5");
+  return { body, contentType: "application/octet-stream", encrypted: true };
+}
+
+/**
  * The provisioning pipeline, transport-agnostic: identify -> authorize -> resolve -> render.
  * Unknown MACs and failed authorisation give the same result, so a caller cannot tell them apart.
  */
@@ -159,14 +176,15 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
     authMethod = granted.method;
     authDetail = granted.detail;
   }
+  if (device && tenant?.configEncryption && ENCRYPTING_VENDORS.has(device.vendor)) ensureConfigKey(deps, device.id);
   const rendered = render(deps, id, req, device, tenant);
   if (!rendered) return { outcome: "not_found" };
-  const body = Buffer.from(rendered.body, "utf8");
+  const { body, contentType, encrypted } = deliverable(deps, req, rendered);
   const credentials = id.file.kind === "device" && rendered.config ? rendered.config.lines.map((l) => l.extension) : [];
   return {
     outcome: "served",
     body,
-    contentType: rendered.contentType,
+    contentType,
     hash: sha256Hex(body),
     kind: id.file.kind,
     authMethod,
@@ -174,7 +192,7 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
     device,
     identification: id,
     credentials,
-    encrypted: false,
+    encrypted,
   };
 }
 

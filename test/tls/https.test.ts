@@ -9,7 +9,7 @@ import { createRuntime } from "../../src/runtime.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
 import { createDevice, getDevice } from "../../src/services/devices.ts";
 import { TenantInput } from "../../src/services/schemas.ts";
-import { createTenant } from "../../src/services/tenants.ts";
+import { createTenant, updateTenant } from "../../src/services/tenants.ts";
 import { initCerts } from "../../src/tls/certificate-authority.ts";
 import { curl } from "../helpers/curl.ts";
 import { TestCa } from "../helpers/test-ca.ts";
@@ -71,10 +71,11 @@ const caArgs = () => ["--cacert", join(cfg.certsDir, "ca.crt")];
 const withCert = (name: string) => ["--cert", certs[name]!.cert, "--key", certs[name]!.key];
 const fileOf = (mac: string) => `${mac}-phonehome.cfg`;
 
-function run(cmd: string, args: string[], input = ""): Promise<{ code: number; out: string }> {
+/** Runs a command line tool; `out` is stdout, `all` stdout and stderr. */
+function run(cmd: string, args: string[], input = ""): Promise<{ code: number; out: string; all: string }> {
   return new Promise((resolve) => {
     const child = execFile(cmd, args, { encoding: "utf8", timeout: 10_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout, all: stdout + stderr }),
     );
     child.stdin?.end(input);
   });
@@ -98,7 +99,7 @@ describe("certs init", () => {
     expect(readFileSync(join(dir, "ca.crt"), "utf8")).toBe(caBefore);
     expect(readFileSync(join(dir, "server.crt"), "utf8")).not.toBe(serverBefore);
     const verify = await run("openssl", ["verify", "-CAfile", join(dir, "ca.crt"), join(dir, "server.crt")]);
-    expect(verify.out).toMatch(/server\.crt: OK/);
+    expect(verify.all).toMatch(/server\.crt: OK/);
   });
 
   it("refuses a host name that is not one", () => {
@@ -120,7 +121,7 @@ describe("HTTPS", () => {
       // SECLEVEL=0 lets the client offer the old version, so the refusal comes from the server.
       const r = await run("openssl", ["s_client", flag, "-cipher", "DEFAULT@SECLEVEL=0", "-connect", `127.0.0.1:${server.httpsPort}`]);
       expect(r.code).not.toBe(0);
-      expect(r.out).toMatch(/alert protocol version|unsupported protocol|wrong version number/i);
+      expect(r.all).toMatch(/alert protocol version|unsupported protocol|wrong version number/i);
     }
     const r = await curl([...caArgs(), "--tlsv1.0", "--tls-max", "1.1", `${base}/${fileOf(MAC_A)}`]).catch(() => ({ status: 0 }));
     expect(r.status).toBe(0);
@@ -169,5 +170,54 @@ describe("client certificates bound to the MAC", () => {
     expect(served.cert_serial).toMatch(/^[0-9A-F]+$/);
     const failures = rows.map((r) => r.cert_failure).filter(Boolean);
     expect(failures).toEqual(expect.arrayContaining(["CERT_HAS_EXPIRED", "CERT_REVOKED", "MAC_MISMATCH"]));
+  });
+});
+
+describe("encrypted Grandstream configs (openssl enc format, per-device password)", () => {
+  const gs = () => demo.find((x) => x.vendor === "grandstream")!;
+
+  beforeAll(() => {
+    const rt = runtime();
+    updateTenant(rt, "demo.example", { configEncryption: true });
+    rt.close();
+  });
+
+  async function download(url: string, out: string, extra: string[] = []): Promise<Buffer> {
+    const d = gs();
+    const r = await run("curl", ["-sS", "--max-time", "10", ...extra, "--digest", "-u", `${d.username}:${d.password}`, "-o", out, "-w", "%{http_code}", url]);
+    expect(r.out).toBe("200");
+    return readFileSync(out);
+  }
+
+  it("over plain HTTP: `openssl enc -d` with the device's P1359 gives exactly the file phonehome would serve", async () => {
+    const d = gs();
+    const file = `cfg${d.mac}.xml`;
+    const out = join(cfg.dataDir, "gs.enc");
+    const body = await download(`http://127.0.0.1:${server.httpPort}/${file}`, out);
+    expect(body.subarray(0, 8).toString("latin1")).toBe("Salted__");
+    const plain = expected(d.mac, file);
+    const password = /<item name="provisioning.config.filePassword">([A-Za-z0-9]+)<\/item>/.exec(plain)?.[1];
+    expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+    const dec = await run("openssl", ["enc", "-d", "-aes-256-cbc", "-md", "md5", "-k", password!, "-in", out]);
+    expect(dec.code).toBe(0);
+    expect(dec.out).toBe(plain);
+    const wrong = await run("openssl", ["enc", "-d", "-aes-256-cbc", "-md", "md5", "-k", "not-the-password", "-in", out]);
+    expect(wrong.out).not.toBe(plain);
+  });
+
+  it("over HTTPS: the plaintext file carries the password to the phone", async () => {
+    const d = gs();
+    const file = `cfg${d.mac}.xml`;
+    const body = await download(`${base}/${file}`, join(cfg.dataDir, "gs.xml"), caArgs());
+    expect(body.toString("utf8")).toBe(expected(d.mac, file));
+    expect(body.toString("utf8")).toContain("provisioning.config.filePassword");
+  });
+
+  it("the password is per device and stored encrypted", () => {
+    const rt = runtime();
+    const rows = rt.db.$client.prepare("select key_enc from device_config_keys").all() as { key_enc: string }[];
+    rt.close();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.key_enc).toMatch(/^v1\./);
   });
 });
