@@ -10,6 +10,7 @@ import { getDevice } from "../services/devices.ts";
 import { TokenRole } from "../services/schemas.ts";
 import { createToken, listTokens, revokeToken } from "../services/tokens.ts";
 import { addSecurityCommands } from "./security-commands.ts";
+import { withActor } from "../services/actor.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -37,7 +38,7 @@ export function configFrom(opts: Record<string, unknown>): Config {
 export function withRuntime<T>(opts: Record<string, unknown>, fn: (rt: ReturnType<typeof createRuntime>) => T): T {
   const rt = createRuntime(configFrom(opts), createLogger("warn"));
   try {
-    return fn(rt);
+    return withActor("cli", () => fn(rt));
   } finally {
     rt.close();
   }

@@ -6,6 +6,7 @@ import { conflict, invalidInput, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
 import { isVendorId, VENDOR_IDS, VENDOR_LIST, vendors } from "../vendors/registry.ts";
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
+import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { DeviceInput, DevicePatch } from "./schemas.ts";
 import { getTenant } from "./tenants.ts";
@@ -74,6 +75,7 @@ export function createDevice(deps: ServiceDeps, input: DeviceInput): DeviceRow {
       .returning()
       .get();
     tx.delete(discoveredDevices).where(eq(discoveredDevices.mac, mac)).run();
+    auditChange(tx, deps, { action: "device.create", target: `device:${mac}`, tenantId: tenant.id, mac, after: row });
     return row;
   });
 }
@@ -106,7 +108,7 @@ export function updateDevice(deps: ServiceDeps, macInput: string, patch: DeviceP
     if (tooHighLine) throw invalidInput(`model: ${model.id} has ${model.lines} line(s) but line ${tooHighLine.lineIndex} is assigned`);
     const tooHighKey = keys.find((k) => k.keyIndex > model.keys);
     if (tooHighKey) throw invalidInput(`model: ${model.id} has ${model.keys} key(s) but key ${tooHighKey.keyIndex} is set`);
-    return tx
+    const after = tx
       .update(devices)
       .set({
         model: model.id,
@@ -116,6 +118,8 @@ export function updateDevice(deps: ServiceDeps, macInput: string, patch: DeviceP
       .where(eq(devices.id, device.id))
       .returning()
       .get();
+    auditChange(tx, deps, { action: "device.update", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: device, after });
+    return after;
   });
 }
 
@@ -123,6 +127,7 @@ export function deleteDevice(deps: ServiceDeps, macInput: string): void {
   writeTransaction(deps.db, (tx) => {
     const device = getDevice({ ...deps, db: tx }, macInput);
     tx.delete(devices).where(eq(devices.id, device.id)).run();
+    auditChange(tx, deps, { action: "device.delete", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: device });
   });
 }
 

@@ -6,6 +6,8 @@ import { AppError, forbidden, payloadTooLarge, unauthorized } from "../../errors
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { describeIssues } from "../../services/schemas.ts";
 import { verifyToken } from "../../services/tokens.ts";
+import { withActor } from "../../services/actor.ts";
+import { auditRoutes } from "./audit.ts";
 import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import type { AdminState, Role } from "./roles.ts";
@@ -55,7 +57,8 @@ export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: n
     ctx.state.role = row.role as Role;
     ctx.state.tokenName = row.name;
     if (!["GET", "HEAD"].includes(ctx.method) && row.role === "readonly") throw forbidden("a readonly token cannot change anything");
-    await next();
+    // Admin changes are audited with the token's name as the actor (services/actor.ts).
+    await withActor(`token:${row.name}`, next);
   });
   app.use(
     bodyParser({
@@ -68,7 +71,7 @@ export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: n
     }),
   );
   const api = new Router<AdminState>({ prefix: "/api/v1" });
-  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps)]) {
+  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps), auditRoutes(deps)]) {
     api.use(r.routes(), r.allowedMethods());
   }
   app.use(api.routes());
