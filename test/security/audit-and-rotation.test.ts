@@ -113,6 +113,15 @@ describe("audit trail", () => {
     expect(fetches.stdout).toMatch(/source:127\.0\.0\.1\tfetch\.served\tfile:cfgc074ad000103\.xml\thttp 200\tdigest user=c074ad000103/);
   });
 
+  it("gives admins a device's config-file password once its tenant encrypts configs", async () => {
+    expect((await call("GET", "/devices/c074ad000103/config-key")).status).toBe(409);
+    expect((await call("GET", "/devices/805ec0000101/config-key")).body.error.message).toMatch(/yealink configs are not encrypted/);
+    expect((await call("PATCH", "/tenants/demo.example", { configEncryption: true })).status).toBe(200);
+    const r = await call("GET", "/devices/c074ad000103/config-key");
+    expect(r.body).toEqual({ mac: "c074ad000103", configFilePassword: expect.stringMatching(/^[A-Za-z0-9]{32}$/) });
+    expect((await call("PATCH", "/tenants/demo.example", { configEncryption: false })).status).toBe(200);
+  });
+
   it("deletes rows older than the retention", () => {
     const rt = createRuntime(cfg, pino({ level: "silent" }), () => new Date(Date.now() + 400 * 86_400_000));
     const n = pruneAudit(rt, 365);

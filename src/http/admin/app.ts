@@ -8,6 +8,7 @@ import { describeIssues } from "../../services/schemas.ts";
 import { verifyToken } from "../../services/tokens.ts";
 import { withActor } from "../../services/actor.ts";
 import { auditRoutes } from "./audit.ts";
+import { configKeyRoutes } from "./config-keys.ts";
 import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import type { AdminState, Role } from "./roles.ts";
@@ -71,7 +72,7 @@ export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: n
     }),
   );
   const api = new Router<AdminState>({ prefix: "/api/v1" });
-  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps), auditRoutes(deps)]) {
+  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps), auditRoutes(deps), configKeyRoutes(deps)]) {
     api.use(r.routes(), r.allowedMethods());
   }
   app.use(api.routes());
