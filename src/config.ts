@@ -46,6 +46,8 @@ const ConfigSchema = z.object({
   authBlockSeconds: positiveInt.default(900),
   /** Extra failures allowed per distinct device that authenticated from the address (phones behind one NAT). */
   authBlockAllowancePerDevice: z.coerce.number().int().min(0).default(10),
+  /** A 401 challenge to a request without credentials counts as a failure once unanswered this long. */
+  authChallengeGraceSeconds: positiveInt.default(10),
   /** Bad-credential failures against one tenant's devices (any address, within the window) before its failures are slowed down and an alert is logged. */
   tenantFailThreshold: positiveInt.default(200),
   /** EVP_BytesToKey digest of encrypted Grandstream configs: md5 (OpenSSL < 1.1, Grandstream's guide) or sha256. */
@@ -95,6 +97,7 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_AUTH_BLOCK_SECONDS: "authBlockSeconds",
   PHONEHOME_AUTH_BLOCK_ALLOWANCE: "authBlockAllowancePerDevice",
   PHONEHOME_TENANT_FAIL_THRESHOLD: "tenantFailThreshold",
+  PHONEHOME_AUTH_CHALLENGE_GRACE: "authChallengeGraceSeconds",
   PHONEHOME_AUDIT_RETENTION_DAYS: "auditRetentionDays",
   PHONEHOME_CONFIG_ENCRYPTION_DIGEST: "configEncryptionDigest",
 };

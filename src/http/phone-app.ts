@@ -104,9 +104,10 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       return;
     }
     if (result.outcome === "unauthorized") {
-      const failed = result.credentialsFailed || (params !== null && nonceState === "invalid") || result.device === null;
+      // Presented proof that failed counts at once; a bare request (or a stale nonce) is a challenge.
+      const failed = result.credentialsFailed || (params !== null && nonceState === "invalid") || req.clientCert !== undefined;
       const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
-      await sleep(guard.failure(address, failed ? "failed" : "challenged", device));
+      await sleep(guard.failure(address, failed ? "failed" : "challenged", fileName, device));
       ctx.status = 401;
       ctx.set("WWW-Authenticate", digest.challenge(address, nonceState === "stale"));
       ctx.set("Cache-Control", "no-store");
@@ -114,7 +115,7 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       record("unauthorized", result);
       return;
     }
-    if (result.device) guard.success(address, result.device.id);
+    if (result.device) guard.success(address, fileName, result.device.id);
     const etag = `"${result.hash.slice(0, 32)}"`;
     ctx.set("ETag", etag);
     ctx.set("Cache-Control", result.kind === "device" ? "no-store" : "no-cache");

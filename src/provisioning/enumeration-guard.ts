@@ -12,13 +12,21 @@ export interface EnumerationGuardOptions {
   readonly authBlockAllowancePerDevice: number;
   /** Bad-credential failures against one tenant, from any address, before its failures are slowed. */
   readonly tenantFailThreshold: number;
+  /** A challenge (401 to a request without credentials) counts as a failure once unanswered this long. */
+  readonly authChallengeGraceSeconds: number;
 }
 
 export type FailureKind =
-  /** a device file for an unknown MAC, or a known one with wrong/invalid credentials */
+  /** wrong, replayed or invalid credentials, refused certificate: counts at once */
   | "failed"
-  /** a known device asked without credentials (the normal first step of Digest): refunded when it authenticates */
+  /** a device file asked without credentials (known MAC or not): the normal first step of Digest */
   | "challenged";
+
+interface Challenge {
+  readonly at: number;
+  readonly key: string;
+  answered: boolean;
+}
 
 const MAX_TRACKED = 100_000;
 
@@ -30,15 +38,19 @@ const MAX_TRACKED = 100_000;
  *   NAT with many real phones is not one attacker) the address gets 429 for `authBlockSeconds`;
  * - a tenant whose devices see more than `tenantFailThreshold` bad credentials in the window is
  *   under a distributed attack: its failures are slowed to the maximum delay and `onTenantAlert` fires.
- * A credential-less request for a known device counts like an unknown MAC (so counting tells
- * nothing about which MACs exist) and is refunded once that device authenticates from the address.
+ * A request without credentials (the first step of Digest) is a challenge, whether its MAC is known
+ * or not (so counting tells nothing about which MACs exist). It becomes a failure only when no
+ * authenticated request for the same file follows from that address within
+ * `authChallengeGraceSeconds`: real phones answer at once, even a hundred booting behind one NAT,
+ * while a scanner that never authenticates accumulates failures all the same.
  */
 export class EnumerationGuard {
   private readonly bySource: SourceLimiter;
   private readonly byTenant: SourceLimiter;
   private readonly blockedUntil = new Map<string, number>();
   private readonly devicesBySource = new Map<string, { start: number; ids: Set<number> }>();
-  private readonly pending = new Map<string, number>();
+  private readonly challenges = new Map<string, Challenge[]>();
+  private readonly unanswered = new Map<string, Challenge[]>();
   private readonly alerted = new Map<number, number>();
   private readonly windowMs: number;
 
@@ -74,18 +86,52 @@ export class EnumerationGuard {
     return entry.ids;
   }
 
-  /** Counts one failure; returns how long to delay the answer (ms). */
-  failure(address: string, kind: FailureKind, device: { id: number; tenantId: number } | null): number {
-    const count = this.bySource.hit(address);
-    if (kind === "challenged" && device) {
-      const key = `${address}|${device.id}`;
-      this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
-      if (this.pending.size > MAX_TRACKED) this.pending.delete(this.pending.keys().next().value!);
+  /** Turns the address's challenges older than the grace period, still unanswered, into failures. */
+  private ageChallenges(address: string): number {
+    const queue = this.challenges.get(address);
+    let count = this.bySource.count(address);
+    if (!queue) return count;
+    const cutoff = this.clock() - this.o.authChallengeGraceSeconds * 1000;
+    while (queue.length && queue[0]!.at <= cutoff) {
+      const c = queue.shift()!;
+      if (!c.answered) count = this.bySource.hit(address);
+      const open = this.unanswered.get(c.key);
+      if (open?.[0] === c) open.shift();
+      if (open && !open.length) this.unanswered.delete(c.key);
     }
+    if (!queue.length) this.challenges.delete(address);
+    return count;
+  }
+
+  private remember(address: string, fileName: string): void {
+    const c: Challenge = { at: this.clock(), key: `${address}|${fileName}`, answered: false };
+    let queue = this.challenges.get(address);
+    if (!queue) {
+      queue = [];
+      this.challenges.set(address, queue);
+      if (this.challenges.size > MAX_TRACKED) this.challenges.delete(this.challenges.keys().next().value!);
+    }
+    if (queue.length >= MAX_TRACKED) queue.shift();
+    queue.push(c);
+    const open = this.unanswered.get(c.key) ?? [];
+    open.push(c);
+    this.unanswered.set(c.key, open);
+  }
+
+  private checkBlock(address: string, count: number): void {
     const allowance = this.authenticatedDevices(address).size * this.o.authBlockAllowancePerDevice;
     if (count > this.o.authBlockThreshold + allowance) this.blockedUntil.set(address, this.clock() + this.o.authBlockSeconds * 1000);
+  }
+
+  /** Counts one failed or challenged request; returns how long to delay the answer (ms). */
+  failure(address: string, kind: FailureKind, fileName: string, device: { id: number; tenantId: number } | null): number {
+    let count = this.ageChallenges(address);
+    if (kind === "challenged") this.remember(address, fileName);
+    else count = this.bySource.hit(address);
+    this.checkBlock(address, count);
+    if (kind === "challenged") return 0;
     let delay = count <= this.o.authFailThreshold ? 0 : Math.min(this.o.authFailMaxDelayMs, 100 * 2 ** Math.min(count - this.o.authFailThreshold - 1, 20));
-    if (kind === "failed" && device) {
+    if (device) {
       const tenantCount = this.byTenant.hit(String(device.tenantId));
       if (tenantCount > this.o.tenantFailThreshold) {
         delay = this.o.authFailMaxDelayMs;
@@ -99,14 +145,12 @@ export class EnumerationGuard {
     return delay;
   }
 
-  /** A device authenticated from the address: refund its challenges, raise the address's allowance. */
-  success(address: string, deviceId: number): void {
+  /** A device authenticated from the address: its challenges are answered, the address's allowance rises. */
+  success(address: string, fileName: string, deviceId: number): void {
     this.authenticatedDevices(address).add(deviceId);
-    const key = `${address}|${deviceId}`;
-    const refund = this.pending.get(key);
-    if (refund) {
-      this.pending.delete(key);
-      this.bySource.refund(address, refund);
-    }
+    const key = `${address}|${fileName}`;
+    for (const c of this.unanswered.get(key) ?? []) c.answered = true;
+    this.unanswered.delete(key);
+    this.ageChallenges(address);
   }
 }

@@ -11,8 +11,9 @@ import { curl } from "../helpers/curl.ts";
 import { tempConfig } from "../helpers/test-deps.ts";
 
 const quiet = pino({ level: "silent" });
-// No delay, so 1,000 requests take a second; the thresholds are the defaults.
-const env = tempConfig({ authFailMaxDelayMs: 0, fetchLogFlushMs: 5 });
+// No delay and a 1-second challenge grace, so 1,000 requests take about two seconds; the other
+// thresholds are the defaults.
+const env = tempConfig({ authFailMaxDelayMs: 0, authChallengeGraceSeconds: 1, fetchLogFlushMs: 5 });
 let server: RunningServer;
 let demo: DemoDevice[];
 let base: string;
@@ -44,12 +45,17 @@ function fetchAll(urls: readonly string[], source: string): Promise<number[]> {
 describe("enumeration defence", () => {
   it("1,000 fetches of random MACs from one address yield no config and end in 429s; a real phone on another address still gets its file", async () => {
     const urls = Array.from({ length: 1000 }, () => `${base}/805ec0${randomBytes(3).toString("hex")}.cfg`);
-    const codes = await fetchAll(urls, "127.0.0.1");
+    // A scanner sending no credentials: its challenges count once unanswered for the grace period.
+    const first = await fetchAll(urls.slice(0, 500), "127.0.0.1");
+    await new Promise((r) => setTimeout(r, 1100));
+    const codes = [...first, ...(await fetchAll(urls.slice(500), "127.0.0.1"))];
     expect(codes).toHaveLength(1000);
     expect(codes.filter((c) => c === 200)).toHaveLength(0);
     const firstBlocked = codes.indexOf(429);
-    expect(firstBlocked).toBeGreaterThan(0);
-    expect(firstBlocked).toBeLessThanOrEqual(env.config.authBlockThreshold + 1);
+    // Blocked once the first challenges have aged: in the first half if curl was slow, else right after the pause.
+    expect(firstBlocked).toBeGreaterThan(env.config.authBlockThreshold);
+    expect(firstBlocked).toBeLessThanOrEqual(501);
+    expect(codes.slice(0, firstBlocked).every((c) => c === 401)).toBe(true);
     expect(codes.slice(firstBlocked).every((c) => c === 429)).toBe(true);
 
     const d = demo.find((x) => x.mac === "805ec0000101")!;
@@ -58,6 +64,19 @@ describe("enumeration defence", () => {
     const blocked = await curl(["--digest", "-u", `${d.username}:${d.password}`, `${base}/${d.mac}.cfg`]);
     expect(blocked.status).toBe(429);
     expect(blocked.headers).toMatch(/Retry-After: \d+/i);
+  });
+
+  it("a scanner guessing credentials is blocked after authBlockThreshold failures", async () => {
+    const urls = Array.from({ length: 200 }, () => `${base}/805ec0${randomBytes(3).toString("hex")}.cfg`);
+    const file = join(env.config.dataDir, "guess.txt");
+    writeFileSync(file, urls.map((u) => `url = "${u}"\noutput = "/dev/null"\n`).join(""));
+    const codes = await new Promise<number[]>((resolve, reject) =>
+      execFile("curl", ["-s", "--interface", "127.0.0.4", "--digest", "-u", "admin:admin", "-w", "%{http_code}\\n", "-K", file], (err, stdout) =>
+        err && !stdout ? reject(err) : resolve(stdout.trim().split("\n").map(Number)),
+      ),
+    );
+    expect(codes.indexOf(429)).toBe(env.config.authBlockThreshold + 1);
+    expect(codes.filter((c) => c === 200)).toHaveLength(0);
   });
 
   it("does not treat phones behind one address as an attacker once they authenticate", async () => {
