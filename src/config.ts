@@ -45,10 +45,46 @@ const ConfigSchema = z.object({
   forceUnregisterTimeoutSeconds: positiveInt.default(900),
   /** How often expiries and pending force-unregisters are checked. */
   registrationCheckMs: positiveInt.default(1000),
+  // --- security (issue 7): HTTPS, client certificates, enumeration defence, audit ---
+  /** Port of the phone-facing HTTPS listener; unset = no HTTPS. */
+  httpsPort: port.optional(),
+  /** Bind address of the HTTPS listener; unset = httpHost. */
+  httpsHost: z.string().min(1).optional(),
+  /** Where `certs init` writes ca.crt, server.crt, server.key (and the CA key). */
+  certsDir: z.string().min(1).optional(),
+  /** Bring-your-own server certificate (PEM, chain included) and key; default <certsDir>/server.crt and .key. */
+  tlsCertFile: z.string().min(1).optional(),
+  tlsKeyFile: z.string().min(1).optional(),
+  /** CAs trusted to issue phone client certificates (vendor roots, operator CAs); default <certsDir>/client-ca. */
+  clientCaDir: z.string().min(1).optional(),
+  /** CRLs of those CAs; default <certsDir>/client-crl. */
+  clientCrlDir: z.string().min(1).optional(),
+  /** Failures from one address (within authFailWindowSeconds) after which it gets 429 for authBlockSeconds. */
+  authBlockThreshold: positiveInt.default(50),
+  authBlockSeconds: positiveInt.default(900),
+  /** Extra failures allowed per distinct device that authenticated from the address (phones behind one NAT). */
+  authBlockAllowancePerDevice: z.coerce.number().int().min(0).default(10),
+  /** A 401 challenge to a request without credentials counts as a failure once unanswered this long. */
+  authChallengeGraceSeconds: positiveInt.default(10),
+  /** Bad-credential failures against one tenant's devices (any address, within the window) before its failures are slowed down and an alert is logged. */
+  tenantFailThreshold: positiveInt.default(200),
+  /** EVP_BytesToKey digest of encrypted Grandstream configs: md5 (OpenSSL < 1.1, Grandstream's guide) or sha256. */
+  configEncryptionDigest: z.enum(["md5", "sha256"]).default("md5"),
+  /** Days audit and fetch-log rows are kept; 0 = forever. */
+  auditRetentionDays: z.coerce.number().int().min(0).default(365),
 });
 
 export type Config = Readonly<
-  z.infer<typeof ConfigSchema> & { secretKeyFile: string; templatesDir: string; publicUrl: string }
+  z.infer<typeof ConfigSchema> & {
+    secretKeyFile: string;
+    templatesDir: string;
+    publicUrl: string;
+    certsDir: string;
+    tlsCertFile: string;
+    tlsKeyFile: string;
+    clientCaDir: string;
+    clientCrlDir: string;
+  }
 >;
 
 const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
@@ -78,6 +114,20 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_NOTIFY_JITTER_MS: "notifyJitterMs",
   PHONEHOME_FORCE_UNREGISTER_TIMEOUT: "forceUnregisterTimeoutSeconds",
   PHONEHOME_REGISTRATION_CHECK_MS: "registrationCheckMs",
+  PHONEHOME_HTTPS_PORT: "httpsPort",
+  PHONEHOME_HTTPS_HOST: "httpsHost",
+  PHONEHOME_CERTS_DIR: "certsDir",
+  PHONEHOME_TLS_CERT_FILE: "tlsCertFile",
+  PHONEHOME_TLS_KEY_FILE: "tlsKeyFile",
+  PHONEHOME_CLIENT_CA_DIR: "clientCaDir",
+  PHONEHOME_CLIENT_CRL_DIR: "clientCrlDir",
+  PHONEHOME_AUTH_BLOCK_THRESHOLD: "authBlockThreshold",
+  PHONEHOME_AUTH_BLOCK_SECONDS: "authBlockSeconds",
+  PHONEHOME_AUTH_BLOCK_ALLOWANCE: "authBlockAllowancePerDevice",
+  PHONEHOME_TENANT_FAIL_THRESHOLD: "tenantFailThreshold",
+  PHONEHOME_AUTH_CHALLENGE_GRACE: "authChallengeGraceSeconds",
+  PHONEHOME_AUDIT_RETENTION_DAYS: "auditRetentionDays",
+  PHONEHOME_CONFIG_ENCRYPTION_DIGEST: "configEncryptionDigest",
 };
 
 export const CONFIG_ENV_KEYS = Object.keys(ENV_KEYS);
@@ -107,8 +157,14 @@ export function loadConfig(
   const c = parsed.data;
   const dataDir = resolve(c.dataDir);
   const advertisedHost = c.httpHost === "0.0.0.0" || c.httpHost === "::" ? "localhost" : c.httpHost;
+  const certsDir = resolve(c.certsDir ?? `${dataDir}/certs`);
   return Object.freeze({
     ...c,
+    certsDir,
+    tlsCertFile: resolve(c.tlsCertFile ?? `${certsDir}/server.crt`),
+    tlsKeyFile: resolve(c.tlsKeyFile ?? `${certsDir}/server.key`),
+    clientCaDir: resolve(c.clientCaDir ?? `${certsDir}/client-ca`),
+    clientCrlDir: resolve(c.clientCrlDir ?? `${certsDir}/client-crl`),
     dataDir,
     secretKeyFile: resolve(c.secretKeyFile ?? `${dataDir}/secret.key`),
     templatesDir: resolve(c.templatesDir ?? `${dataDir}/templates`),

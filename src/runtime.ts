@@ -8,8 +8,8 @@ import { FetchRecorder } from "./provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "./provisioning/provision.ts";
 import { SourceLimiter } from "./provisioning/source-limiter.ts";
 import { loadTemplateStore, missingTemplates } from "./provisioning/template-store.ts";
-import { createSecretBox, loadOrCreateKey } from "./secrets.ts";
 import { ensureEventSecrets } from "./registrations/event-secrets.ts";
+import { createKeyRingBox } from "./secret-key-ring.ts";
 import { VENDOR_IDS, VENDOR_LIST } from "./vendors/registry.ts";
 
 export const BUILTIN_TEMPLATES_DIR = fileURLToPath(new URL("../templates", import.meta.url));
@@ -25,7 +25,8 @@ const DISCOVERY_PER_SOURCE_PER_HOUR = 100;
 export function createRuntime(config: Config, logger: Logger, clock: () => Date = () => new Date()): ProvisionDeps & { close(): void } {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDb(join(config.dataDir, "phonehome.db"));
-  const secrets = createSecretBox(loadOrCreateKey(config.secretKeyFile));
+  // A key ring: reads rows sealed with retired keys while `secrets rotate` rewrites them.
+  const secrets = createKeyRingBox(config.secretKeyFile);
   const templates = loadTemplateStore(VENDOR_IDS, [BUILTIN_TEMPLATES_DIR, config.templatesDir]);
   const missing = missingTemplates(templates, VENDOR_LIST);
   if (missing.length) throw new Error(`templates missing: ${missing.join(", ")}`);
@@ -41,6 +42,7 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
     vendors: VENDOR_LIST,
     templates,
     publicUrl: config.publicUrl,
+    configEncryptionDigest: config.configEncryptionDigest,
     recorder,
     discoveryLimiter: new SourceLimiter(DISCOVERY_PER_SOURCE_PER_HOUR, 3_600_000, () => clock().getTime()),
     logger,

@@ -7,9 +7,14 @@ import { createPhoneApp } from "./http/phone-app.ts";
 import { createRuntime } from "./runtime.ts";
 import { sipSettingsFrom } from "./registrations/sip-settings.ts";
 import { startTracker } from "./registrations/tracker.ts";
+import { startRetention, tenantAlert } from "./services/security-events.ts";
+import { createHttpsListener, describePeer, type HttpsListener } from "./tls/https-listener.ts";
+import type { TlsPaths } from "./tls/tls-material.ts";
 
 export interface RunningServer {
   readonly httpPort: number;
+  /** Port of the HTTPS listener; null when `httpsPort` is not configured. */
+  readonly httpsPort: number | null;
   readonly apiPort: number;
   close(): Promise<void>;
 }
@@ -26,35 +31,67 @@ function listen(app: { callback(): RequestListener }, host: string, port: number
   });
 }
 
-/** Starts the phone-facing listener and the admin API listener. */
+function listenTls(server: Server, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+/**
+ * Starts the phone-facing listener (HTTP, and HTTPS when `httpsPort` is set: the same app, so
+ * both share the enumeration counters) and the admin API listener.
+ */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = createRuntime(config, logger);
-  const phone = await listen(createPhoneApp(runtime, config), config.httpHost, config.httpPort);
-  let api: Server;
+  let tls: HttpsListener | null = null;
+  const phoneApp = createPhoneApp(runtime, {
+    ...config,
+    peerCertificate: (socket) => (tls ? describePeer(socket, tls.material()) : undefined),
+    onTenantAlert: (tenantId, failures) => tenantAlert(runtime, tenantId, failures),
+  });
+  const servers: Server[] = [];
+  const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
   try {
+    servers.push(await listen(phoneApp, config.httpHost, config.httpPort));
+    if (config.httpsPort !== undefined) {
+      tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger);
+      servers.push(await listenTls(tls.server, config.httpsHost ?? config.httpHost, config.httpsPort));
+    }
     const adminOptions = {
       bodyLimitBytes: config.apiBodyLimitBytes,
       importLimitBytes: config.importBodyLimitBytes,
       sip: sipSettingsFrom(config),
     };
-    api = await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort);
+    servers.push(await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort));
   } catch (err) {
-    phone.close();
+    tls?.close();
+    await closeAll();
     runtime.close();
     throw err;
   }
   // Expires registrations and confirms or times out force-unregisters.
   const tracker = startTracker(runtime, config.registrationCheckMs);
-  const httpPort = (phone.address() as AddressInfo).port;
-  const apiPort = (api.address() as AddressInfo).port;
-  logger.info({ http: `${config.httpHost}:${httpPort}`, api: `${config.apiHost}:${apiPort}`, dataDir: config.dataDir }, "phonehome listening");
+  const retention = startRetention(runtime, config.auditRetentionDays, logger);
+  const portOf = (s: Server) => (s.address() as AddressInfo).port;
+  const httpPort = portOf(servers[0]!);
+  const httpsPort = tls ? portOf(tls.server) : null;
+  const apiPort = portOf(servers[servers.length - 1]!);
+  logger.info({ http: `${config.httpHost}:${httpPort}`, https: httpsPort, api: `${config.apiHost}:${apiPort}`, dataDir: config.dataDir }, "phonehome listening");
   return {
     httpPort,
+    httpsPort,
     apiPort,
     async close() {
       tracker.stop();
-      await Promise.all([phone, api].map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
+      retention.stop();
+      tls?.close();
+      await closeAll();
       runtime.close();
     },
   };
+}
+
+export function tlsPathsOf(config: Config): TlsPaths {
+  return { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, clientCaDir: config.clientCaDir, clientCrlDir: config.clientCrlDir };
 }

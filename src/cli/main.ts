@@ -11,6 +11,8 @@ import { TokenRole } from "../services/schemas.ts";
 import { createToken, listTokens, revokeToken } from "../services/tokens.ts";
 import { addOnboardingCommands } from "./onboarding-commands.ts";
 import { addRegistrationCommands } from "./registrations.ts";
+import { addSecurityCommands } from "./security-commands.ts";
+import { withActor } from "../services/actor.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -20,7 +22,7 @@ const portArg = (value: string): number => {
 
 const dataDirOption = () => new Option("--data-dir <dir>", "data directory (env PHONEHOME_DATA_DIR, default ./data)");
 
-function configFrom(opts: Record<string, unknown>): Config {
+export function configFrom(opts: Record<string, unknown>): Config {
   return loadConfig({
     dataDir: opts.dataDir,
     httpPort: opts.httpPort,
@@ -28,14 +30,17 @@ function configFrom(opts: Record<string, unknown>): Config {
     apiPort: opts.apiPort,
     apiHost: opts.apiHost,
     publicUrl: opts.publicUrl,
+    httpsPort: opts.httpsPort,
+    httpsHost: opts.httpsHost,
+    certsDir: opts.certsDir,
   });
 }
 
 /** Runs `fn` with a runtime whose logs stay quiet (CLI output is for the user). */
-function withRuntime<T>(opts: Record<string, unknown>, fn: (rt: ReturnType<typeof createRuntime>) => T): T {
+export function withRuntime<T>(opts: Record<string, unknown>, fn: (rt: ReturnType<typeof createRuntime>) => T): T {
   const rt = createRuntime(configFrom(opts), createLogger("warn"));
   try {
-    return fn(rt);
+    return withActor("cli", () => fn(rt));
   } finally {
     rt.close();
   }
@@ -53,6 +58,9 @@ export function buildCli(): Command {
     .option("--api-port <port>", "admin API port (env PHONEHOME_API_PORT, default 8081)", portArg)
     .option("--api-host <addr>", "admin API bind address (env PHONEHOME_API_HOST, default 127.0.0.1)")
     .option("--public-url <url>", "URL phones are told to fetch from (env PHONEHOME_PUBLIC_URL)")
+    .option("--https-port <port>", "phone-facing HTTPS port (env PHONEHOME_HTTPS_PORT; unset = no HTTPS)", portArg)
+    .option("--https-host <addr>", "HTTPS bind address (env PHONEHOME_HTTPS_HOST, default the HTTP one)")
+    .option("--certs-dir <dir>", "certificates from `certs init` (env PHONEHOME_CERTS_DIR, default <data-dir>/certs)")
     .action(async (opts) => {
       const config = configFrom(opts);
       const logger = createLogger(config.logLevel);
@@ -120,6 +128,7 @@ export function buildCli(): Command {
     );
   addOnboardingCommands(program, dataDirOption);
   addRegistrationCommands(program, configFrom, dataDirOption);
+  addSecurityCommands(program, { dataDirOption, configFrom, withRuntime });
   return program;
 }
 

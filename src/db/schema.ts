@@ -19,10 +19,12 @@ export const tenants = sqliteTable("tenants", {
   /** Base URL written into phones' configs; null = the server's `publicUrl`. */
   provisioningBaseUrl: text("provisioning_base_url"),
   resyncMinutes: integer("resync_minutes").notNull().default(1440),
-  authMode: text("auth_mode", { enum: ["credentials", "network", "credentials_and_network", "credentials_or_network"] })
+  authMode: text("auth_mode", { enum: ["credentials", "network", "credentials_and_network", "credentials_or_network", "certificate", "credentials_or_certificate", "credentials_and_certificate"] })
     .notNull()
     .default("credentials"),
   allowedNetworks: text("allowed_networks", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  /** Serve device files encrypted with a per-device key where the vendor supports it (issue 7). */
+  configEncryption: integer("config_encryption", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -151,8 +153,22 @@ export const fetchLog = sqliteTable(
     /** SHA-256 of the body served (hex), when one was served. */
     configHash: text("config_hash"),
     bytes: integer("bytes"),
+    // Audit detail (issue 7): how the request was authenticated and what it received.
+    /** Digest username that authenticated. */
+    authUser: text("auth_user"),
+    /** Client certificate presented (whether or not it counted). */
+    certSubject: text("cert_subject"),
+    certSerial: text("cert_serial"),
+    /** Why the presented certificate did not count: OpenSSL code, CERT_REVOKED, MAC_MISMATCH. */
+    certFailure: text("cert_failure"),
+    /** The tenant CIDR the source matched, when the network rule let it in. */
+    networkRule: text("network_rule"),
+    /** Extension numbers configured in the served device file (comma-separated). */
+    credentials: text("credentials"),
+    /** Served body encrypted with the device's config key (Grandstream). */
+    encrypted: integer("encrypted", { mode: "boolean" }),
   },
-  (t) => [index("fetch_log_mac_at").on(t.mac, t.at), index("fetch_log_at").on(t.at)],
+  (t) => [index("fetch_log_mac_at").on(t.mac, t.at), index("fetch_log_at").on(t.at), index("fetch_log_source_at").on(t.sourceIp, t.at)],
 );
 
 export const apiTokens = sqliteTable("api_tokens", {
@@ -323,3 +339,16 @@ export const forceUnregisterDevices = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.requestId, t.deviceId] })],
 );
+// --- security (issue 7) ---
+
+/**
+ * Per-device key of encrypted config files (Grandstream P1359 password), sealed like every secret.
+ * Created on the first fetch after the tenant turned `configEncryption` on.
+ */
+export const deviceConfigKeys = sqliteTable("device_config_keys", {
+  deviceId: integer("device_id")
+    .primaryKey()
+    .references(() => devices.id, { onDelete: "cascade" }),
+  keyEnc: text("key_enc").notNull(),
+  createdAt: integer("created_at").notNull(),
+});

@@ -26,6 +26,11 @@ export interface PhoneConfig {
     readonly password: string;
     /** Periodic re-fetch interval in minutes; 0 disables periodic resync. */
     readonly resyncMinutes: number;
+    /**
+     * Per-device password of encrypted config files (Grandstream P1359), when the tenant encrypts
+     * configs; absent otherwise. See src/provisioning/config-encryption.ts.
+     */
+    readonly configFilePassword?: string;
   };
   readonly sip: {
     readonly domain: string;

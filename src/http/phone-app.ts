@@ -6,24 +6,22 @@ import { normalizeAddress } from "../domain/validation.ts";
 import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
 import type { FetchOutcome } from "../provisioning/fetch-recorder.ts";
 import { provision, type Authenticator, type ProvisionDeps, type ProvisionResult } from "../provisioning/provision.ts";
-import { SourceLimiter } from "../provisioning/source-limiter.ts";
+import type { TLSSocket } from "node:tls";
+import type { ClientCertificate } from "../domain/provisioning-request.ts";
+import { EnumerationGuard, type EnumerationGuardOptions } from "../provisioning/enumeration-guard.ts";
 import { DigestAuth, parseDigestHeader } from "./digest.ts";
 import { phoneEventRouter } from "./phone-events.ts";
 
-export interface PhoneAppOptions {
+export interface PhoneAppOptions extends EnumerationGuardOptions {
   readonly nonceTtlSeconds: number;
-  readonly authFailThreshold: number;
-  readonly authFailWindowSeconds: number;
-  readonly authFailMaxDelayMs: number;
+  /** The client certificate of a TLS connection (set by the HTTPS listener); undefined on plain HTTP. */
+  readonly peerCertificate?: (socket: TLSSocket) => ClientCertificate | undefined;
+  /** A tenant's devices see many bad credentials: a distributed attack (logged and audited). */
+  readonly onTenantAlert?: (tenantId: number, failures: number) => void;
 }
 
 // Vendor file names are short and plain; anything else is not in the served set.
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-/** Delay before answering the `count`th failure in the window: 0 up to the threshold, then 100 ms doubling to the cap. */
-export function failureDelayMs(count: number, threshold: number, maxMs: number): number {
-  return count <= threshold ? 0 : Math.min(maxMs, 100 * 2 ** Math.min(count - threshold - 1, 20));
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,16 +36,15 @@ function uriPath(uri: string): string | null {
 /**
  * The phone-facing app: the vendors' boot files at the root, GET and HEAD only. Unknown MACs,
  * wrong credentials and disallowed networks all get the same 401 with a fresh Digest challenge;
- * repeated failures from one address are answered more and more slowly.
+ * repeated failures from one address are answered more and more slowly, then with 429
+ * (enumeration-guard.ts). Served over HTTP and, by the HTTPS listener, over TLS: the same app.
  */
 export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): Koa {
   const app = new Koa({ proxy: false });
   const digest = new DigestAuth(options.nonceTtlSeconds * 1000, () => deps.clock().getTime());
-  const failures = new SourceLimiter(Number.MAX_SAFE_INTEGER, options.authFailWindowSeconds * 1000, () => deps.clock().getTime());
+  const guard = new EnumerationGuard(options, () => deps.clock().getTime(), options.onTenantAlert);
   const sweeper = setInterval(() => digest.sweep(), 60_000);
   sweeper.unref();
-
-  const delayFor = (count: number) => failureDelayMs(count, options.authFailThreshold, options.authFailMaxDelayMs);
 
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -69,31 +66,28 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
   router.get("/:file", async (ctx) => {
     const address = normalizeAddress(ctx.socket.remoteAddress ?? "");
     const fileName = ctx.params.file ?? "";
-    const userAgent = ctx.get("user-agent") || undefined;
-    const req: ProvisioningRequest = { transport: "http", fileName, userAgent, remoteAddress: address };
-    const record = (outcome: FetchOutcome, result: ProvisionResult | null) => {
-      const served = result?.outcome === "served" ? result : null;
-      const device = result && result.outcome !== "not_found" ? result.device : null;
-      deps.recorder.record({
-        at: deps.clock().getTime(),
-        transport: "http",
-        sourceIp: address,
-        fileName: fileName.slice(0, 128),
-        mac: device?.mac ?? null,
-        deviceId: device?.id ?? null,
-        tenantId: device?.tenantId ?? null,
-        userAgent: userAgent?.slice(0, 256) ?? null,
-        outcome,
-        status: ctx.status,
-        authMethod: served?.authMethod ?? null,
-        configHash: served?.hash ?? null,
-        bytes: served && outcome === "served" ? served.body.length : null,
-        ...(served?.device ? { seen: { firmware: served.identification.firmware } } : {}),
-      });
+    const tls = (ctx.socket as TLSSocket).encrypted === true;
+    const clientCert = tls ? options.peerCertificate?.(ctx.socket as TLSSocket) : undefined;
+    const req: ProvisioningRequest = {
+      transport: tls ? "https" : "http",
+      fileName,
+      userAgent: ctx.get("user-agent") || undefined,
+      remoteAddress: address,
+      ...(clientCert ? { clientCert } : {}),
     };
+    const record = (outcome: FetchOutcome, result: ProvisionResult | null) => recordFetch(deps, req, ctx.status, outcome, result);
     if (!FILE_NAME.test(fileName)) {
       ctx.status = 404;
       ctx.body = "Not Found";
+      return;
+    }
+    const retryAfter = guard.retryAfter(address);
+    if (retryAfter > 0) {
+      // Blocked before any work: no Digest check, no database read, no config.
+      ctx.status = 429;
+      ctx.set("Retry-After", String(retryAfter));
+      ctx.body = "Too Many Requests";
+      record("rate_limited", null);
       return;
     }
     const params = parseDigestHeader(ctx.get("authorization") || undefined);
@@ -113,17 +107,18 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       return;
     }
     if (result.outcome === "unauthorized") {
-      const stale = nonceState === "stale";
-      if (result.credentialsFailed || (params && nonceState === "invalid")) {
-        await sleep(delayFor(failures.hit(address)));
-      }
+      // Presented proof that failed counts at once; a bare request (or a stale nonce) is a challenge.
+      const failed = result.credentialsFailed || (params !== null && nonceState === "invalid") || req.clientCert !== undefined;
+      const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
+      await sleep(guard.failure(address, failed ? "failed" : "challenged", fileName, device));
       ctx.status = 401;
-      ctx.set("WWW-Authenticate", digest.challenge(address, stale));
+      ctx.set("WWW-Authenticate", digest.challenge(address, nonceState === "stale"));
       ctx.set("Cache-Control", "no-store");
       ctx.body = "Unauthorized";
       record("unauthorized", result);
       return;
     }
+    if (result.device) guard.success(address, fileName, result.device.id);
     const etag = `"${result.hash.slice(0, 32)}"`;
     ctx.set("ETag", etag);
     ctx.set("Cache-Control", result.kind === "device" ? "no-store" : "no-cache");
@@ -146,4 +141,34 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     ctx.body = "Not Found";
   });
   return app;
+}
+
+/** One fetch-log row: who asked for what, over what, authenticated how, with what outcome. */
+function recordFetch(deps: ProvisionDeps, req: ProvisioningRequest, status: number, outcome: FetchOutcome, result: ProvisionResult | null): void {
+  const served = result?.outcome === "served" ? result : null;
+  const device = result && result.outcome !== "not_found" ? result.device : null;
+  const detail = result && result.outcome !== "not_found" ? result.authDetail : req.clientCert ? { certSubject: req.clientCert.subject, certSerial: req.clientCert.serial, certFailure: req.clientCert.failure ?? undefined } : {};
+  deps.recorder.record({
+    at: deps.clock().getTime(),
+    transport: req.transport,
+    sourceIp: req.remoteAddress,
+    fileName: req.fileName.slice(0, 128),
+    mac: device?.mac ?? null,
+    deviceId: device?.id ?? null,
+    tenantId: device?.tenantId ?? null,
+    userAgent: req.userAgent?.slice(0, 256) ?? null,
+    outcome,
+    status,
+    authMethod: served?.authMethod ?? null,
+    configHash: served?.hash ?? null,
+    bytes: served && outcome === "served" ? served.body.length : null,
+    authUser: served ? (detail.digestUser ?? null) : null,
+    certSubject: detail.certSubject?.slice(0, 256) ?? null,
+    certSerial: detail.certSerial?.slice(0, 64) ?? null,
+    certFailure: detail.certFailure ?? null,
+    networkRule: served ? (detail.networkRule ?? null) : null,
+    credentials: served && served.credentials.length ? served.credentials.join(",") : null,
+    encrypted: served ? served.encrypted : null,
+    ...(served?.device ? { seen: { firmware: served.identification.firmware } } : {}),
+  });
 }

@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
 import { devices, discoveredDevices, fetchLog } from "../db/schema.ts";
 
-export type FetchOutcome = "served" | "not_modified" | "unauthorized" | "not_found" | "error";
+export type FetchOutcome = "served" | "not_modified" | "unauthorized" | "not_found" | "rate_limited" | "error";
 
 export interface FetchRecord {
   readonly at: number;
@@ -15,9 +15,16 @@ export interface FetchRecord {
   readonly userAgent: string | null;
   readonly outcome: FetchOutcome;
   readonly status: number;
-  readonly authMethod: "digest" | "network" | "none" | null;
+  readonly authMethod: string | null;
   readonly configHash: string | null;
   readonly bytes: number | null;
+  readonly authUser?: string | null;
+  readonly certSubject?: string | null;
+  readonly certSerial?: string | null;
+  readonly certFailure?: string | null;
+  readonly networkRule?: string | null;
+  readonly credentials?: string | null;
+  readonly encrypted?: boolean | null;
   /** Set on a successful device fetch: refresh the device's last-seen columns. */
   readonly seen?: { readonly firmware: string | null };
 }

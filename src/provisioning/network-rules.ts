@@ -16,3 +16,8 @@ export function inNetworks(address: string, cidrs: readonly string[]): boolean {
     return false;
   }
 }
+
+/** The first of `cidrs` that contains `address` (for the audit trail), or null. */
+export function matchingNetwork(address: string, cidrs: readonly string[]): string | null {
+  return cidrs.find((c) => inNetworks(address, [c])) ?? null;
+}

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { PhoneConfig } from "../domain/phone-config.ts";
 import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
 import { randomPassword, sha256Hex } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
@@ -8,7 +9,9 @@ import type { FileKind, Identification, Vendor } from "../vendors/vendor.ts";
 import type { FetchRecorder } from "./fetch-recorder.ts";
 import { hotQueries } from "./hot-queries.ts";
 import { identifyAgent, identifyRequest } from "./identify-device.ts";
-import { inNetworks } from "./network-rules.ts";
+import { certificateOpens } from "./client-cert-auth.ts";
+import { ENCRYPTING_VENDORS, ensureConfigKey, opensslEncrypt, type EncryptionDigest } from "./config-encryption.ts";
+import { matchingNetwork } from "./network-rules.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
 import type { TemplateStore } from "./template-store.ts";
 import type { SourceLimiter } from "./source-limiter.ts";
@@ -20,6 +23,8 @@ export interface ProvisionDeps extends ServiceDeps {
   readonly recorder: FetchRecorder;
   readonly discoveryLimiter: SourceLimiter;
   readonly logger: Logger;
+  /** EVP_BytesToKey digest of encrypted Grandstream files (config key `configEncryptionDigest`); default md5. */
+  readonly configEncryptionDigest?: EncryptionDigest;
 }
 
 /** Transport-supplied credential check (HTTP Digest); null when the request carried none. */
@@ -28,7 +33,18 @@ export interface Authenticator {
   check(username: string, password: string): boolean;
 }
 
-export type AuthMethod = "digest" | "network" | "none";
+export type AuthMethod = "digest" | "network" | "certificate" | "digest+certificate" | "none";
+
+/** How a request was let in (or why not): recorded in the fetch log for the audit trail. */
+export interface AuthDetail {
+  readonly digestUser?: string;
+  readonly certSubject?: string;
+  readonly certSerial?: string;
+  /** The tenant CIDR rule the source address matched. */
+  readonly networkRule?: string;
+  /** Why a presented client certificate did not count (OpenSSL code, `CERT_REVOKED`, `MAC_MISMATCH`). */
+  readonly certFailure?: string;
+}
 
 interface Served {
   readonly outcome: "served";
@@ -37,28 +53,65 @@ interface Served {
   readonly hash: string;
   readonly kind: FileKind;
   readonly authMethod: AuthMethod;
+  readonly authDetail: AuthDetail;
   readonly device: DeviceRow | null;
   readonly identification: Identification;
+  /** Extension numbers whose SIP credentials the body holds (audit: who fetched which credentials). */
+  readonly credentials: readonly string[];
+  /** The body is encrypted with the device's config key (config-encryption.ts). */
+  readonly encrypted: boolean;
 }
 
 export type ProvisionResult =
   | Served
-  | { readonly outcome: "unauthorized"; readonly device: DeviceRow | null; readonly credentialsFailed: boolean }
+  | {
+      readonly outcome: "unauthorized";
+      readonly device: DeviceRow | null;
+      readonly credentialsFailed: boolean;
+      readonly authDetail: AuthDetail;
+    }
   | { readonly outcome: "not_found" };
 
-/** authorize: the tenant's policy decides which proofs a device request needs. */
-function authorize(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest, auth: Authenticator | null): AuthMethod | null {
-  const fromNetwork = inNetworks(req.remoteAddress, tenant.allowedNetworks);
+interface Authorization {
+  readonly method: AuthMethod | null;
+  readonly detail: AuthDetail;
+}
+
+function certificateDetail(req: ProvisioningRequest, device: DeviceRow): AuthDetail {
+  const c = req.clientCert;
+  if (!c) return {};
+  const failure = c.failure ?? (certificateOpens(c, device.mac) ? undefined : "MAC_MISMATCH");
+  return { certSubject: c.subject, certSerial: c.serial, ...(failure ? { certFailure: failure } : {}) };
+}
+
+/**
+ * authorize: the tenant's policy decides which proofs a device request needs. `credentials` is
+ * the per-device Digest password, `certificate` a verified client certificate naming the device's
+ * MAC (client-cert-auth.ts), `network` one of the tenant's CIDRs.
+ */
+function authorize(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest, auth: Authenticator | null): Authorization {
+  const rule = matchingNetwork(req.remoteAddress, tenant.allowedNetworks);
   const credentialsOk = () => auth !== null && auth.check(device.provUsername, deps.secrets.open(device.provPasswordEnc));
+  const certOk = () => certificateOpens(req.clientCert, device.mac);
+  const cert = certificateDetail(req, device);
+  const digest = { digestUser: device.provUsername };
+  const net = rule ? { networkRule: rule } : {};
+  const grant = (method: AuthMethod | null, detail: AuthDetail = {}): Authorization => ({ method, detail: { ...cert, ...detail } });
   switch (tenant.authMode) {
     case "credentials":
-      return credentialsOk() ? "digest" : null;
+      return credentialsOk() ? grant("digest", digest) : grant(null);
     case "network":
-      return fromNetwork ? "network" : null;
+      return rule ? grant("network", net) : grant(null);
     case "credentials_and_network":
-      return fromNetwork && credentialsOk() ? "digest" : null;
+      return rule && credentialsOk() ? grant("digest", { ...digest, ...net }) : grant(null);
     case "credentials_or_network":
-      return fromNetwork ? "network" : credentialsOk() ? "digest" : null;
+      return rule ? grant("network", net) : credentialsOk() ? grant("digest", digest) : grant(null);
+    case "certificate":
+      return certOk() ? grant("certificate") : grant(null);
+    case "credentials_or_certificate":
+      return certOk() ? grant("certificate") : credentialsOk() ? grant("digest", digest) : grant(null);
+    case "credentials_and_certificate":
+      return certOk() && credentialsOk() ? grant("digest+certificate", digest) : grant(null);
   }
 }
 
@@ -80,7 +133,21 @@ function discover(deps: ProvisionDeps, req: ProvisioningRequest, id: Identificat
 function render(deps: ProvisionDeps, id: Identification, req: ProvisioningRequest, device: DeviceRow | null, tenant: Tenant | null) {
   const vendor = deps.vendors.find((v) => v.id === id.vendor)!;
   const config = device && tenant ? resolvePhoneConfig(deps, device, tenant, deps.publicUrl, deps.clock()) : null;
-  return vendor.render(req.fileName, config, deps.templates.forVendor(vendor.id));
+  const rendered = vendor.render(req.fileName, config, deps.templates.forVendor(vendor.id));
+  return rendered ? { ...rendered, config } : null;
+}
+
+/**
+ * deliver: the file holds its own decryption password (P1359) when the tenant encrypts configs.
+ * Over HTTPS it is sent as is (the TLS channel, authenticated, is how the password reaches the
+ * phone); over any other transport it is sent encrypted with that password.
+ */
+function deliverable(deps: ProvisionDeps, req: ProvisioningRequest, rendered: { body: string; contentType: string; config: PhoneConfig | null }) {
+  const plain = Buffer.from(rendered.body, "utf8");
+  const password = rendered.config?.provisioning.configFilePassword;
+  if (!password || req.transport === "https") return { body: plain, contentType: rendered.contentType, encrypted: false };
+  const body = opensslEncrypt(plain, password, deps.configEncryptionDigest ?? "md5");
+  return { body, contentType: "application/octet-stream", encrypted: true };
 }
 
 /**
@@ -93,6 +160,7 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   let device: DeviceRow | null = null;
   let tenant: Tenant | null = null;
   let authMethod: AuthMethod = "none";
+  let authDetail: AuthDetail = {};
   if (id.file.kind === "device") {
     const q = hotQueries(deps.db);
     device = (id.file.mac && q.deviceByMac.get({ mac: id.file.mac })) || null;
@@ -100,17 +168,32 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
       // Same work as a real check, so timing does not tell unknown MACs from known ones.
       auth?.check(randomPassword(12), randomPassword());
       if (!device) discover(deps, req, id);
-      return { outcome: "unauthorized", device: null, credentialsFailed: auth !== null };
+      return { outcome: "unauthorized", device: null, credentialsFailed: auth !== null, authDetail: {} };
     }
     tenant = q.tenantById.get({ id: device.tenantId }) ?? null;
-    const method = tenant ? authorize(tenant, device, deps, req, auth) : null;
-    if (!method) return { outcome: "unauthorized", device, credentialsFailed: auth !== null };
-    authMethod = method;
+    const granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
+    if (!granted.method) return { outcome: "unauthorized", device, credentialsFailed: auth !== null, authDetail: granted.detail };
+    authMethod = granted.method;
+    authDetail = granted.detail;
   }
+  if (device && tenant?.configEncryption && ENCRYPTING_VENDORS.has(device.vendor)) ensureConfigKey(deps, device.id);
   const rendered = render(deps, id, req, device, tenant);
   if (!rendered) return { outcome: "not_found" };
-  const body = Buffer.from(rendered.body, "utf8");
-  return { outcome: "served", body, contentType: rendered.contentType, hash: sha256Hex(body), kind: id.file.kind, authMethod, device, identification: id };
+  const { body, contentType, encrypted } = deliverable(deps, req, rendered);
+  const credentials = id.file.kind === "device" && rendered.config ? rendered.config.lines.map((l) => l.extension) : [];
+  return {
+    outcome: "served",
+    body,
+    contentType,
+    hash: sha256Hex(body),
+    kind: id.file.kind,
+    authMethod,
+    authDetail,
+    device,
+    identification: id,
+    credentials,
+    encrypted,
+  };
 }
 
 /** The vendor/model/firmware a request's User-Agent names, whatever file it asked for. */

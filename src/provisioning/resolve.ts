@@ -1,3 +1,4 @@
+import { ENCRYPTING_VENDORS, readConfigKey } from "./config-encryption.ts";
 import type { deviceKeys, extensions } from "../db/schema.ts";
 import type { FeatureCodes, FeatureName } from "../domain/feature-codes.ts";
 import { STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
@@ -60,6 +61,13 @@ function toKey(row: KeyRow, target: ExtensionRow | null, codes: FeatureCodes): K
   }
 }
 
+/** The device's config-file password when its tenant encrypts configs and its vendor can (config-encryption.ts). */
+function configFilePassword(deps: ServiceDeps, device: DeviceRow, tenant: Tenant): { configFilePassword?: string } {
+  if (!tenant.configEncryption || !ENCRYPTING_VENDORS.has(device.vendor)) return {};
+  const key = readConfigKey(deps, device.id);
+  return key === null ? {} : { configFilePassword: key };
+}
+
 /**
  * Resolves a device's vendor-neutral configuration from the database. Reads only; `now` fixes
  * the time-zone rules to the current year.
@@ -92,6 +100,7 @@ export function resolvePhoneConfig(
       username: device.provUsername,
       password: deps.secrets.open(device.provPasswordEnc),
       resyncMinutes: tenant.resyncMinutes,
+      ...configFilePassword(deps, device, tenant),
     },
     sip: {
       domain: tenant.sipDomain,

@@ -40,6 +40,12 @@ export class SourceLimiter {
     return w.count;
   }
 
+  /** Takes back up to `n` events counted in the current window. */
+  refund(source: string, n: number): void {
+    const w = this.windows.get(source);
+    if (w && this.clock() - w.start < this.windowMs) w.count = Math.max(0, w.count - n);
+  }
+
   count(source: string): number {
     const w = this.windows.get(source);
     return w && this.clock() - w.start < this.windowMs ? w.count : 0;

@@ -14,8 +14,10 @@ export interface AuditEvent {
   readonly detail?: string | null;
 }
 
-// Field names whose values are secrets wherever they appear in a before/after snapshot.
-const SECRET_KEY = /password|secret|token|key|pin/i;
+// Field names whose values are secrets wherever they appear in a before/after snapshot: passwords,
+// secrets, tokens, keys (`key`, `aesKey`, `config_key`, but not `keys`, a phone's key layout),
+// PINs and sealed columns (`*Enc`).
+const SECRET_KEY = /password|secret|token|(^|_)key$|[a-z]Key$|^pin$|Pin$|Enc$/i;
 
 /** Copies `value` with every secret-looking field replaced by "***". */
 export function maskSecrets(value: unknown): unknown {

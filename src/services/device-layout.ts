@@ -1,4 +1,5 @@
 import { asc, eq } from "drizzle-orm";
+import { auditChange } from "./actor.ts";
 import { writeTransaction } from "../db/client.ts";
 import { deviceKeys, deviceLines, extensions } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
@@ -50,8 +51,10 @@ export function setLines(deps: ServiceDeps, mac: string, lines: LinesInput): Lin
       const ext = tenantExtension(tx, device.tenantId, l.extension, `lines[${i}].extension`);
       return { deviceId: device.id, lineIndex: l.index, extensionId: ext.id };
     });
+    const before = getLines({ ...deps, db: tx }, mac);
     tx.delete(deviceLines).where(eq(deviceLines.deviceId, device.id)).run();
     if (rows.length) tx.insert(deviceLines).values(rows).run();
+    auditChange(tx, deps, { action: "device.lines", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before, after: lines });
   });
   return getLines(deps, mac);
 }
@@ -94,8 +97,10 @@ export function setKeys(deps: ServiceDeps, mac: string, keys: readonly KeyInput[
         value: k.kind === "blf" ? null : k.value,
       };
     });
+    const before = getKeys({ ...deps, db: tx }, mac);
     tx.delete(deviceKeys).where(eq(deviceKeys.deviceId, device.id)).run();
     if (rows.length) tx.insert(deviceKeys).values(rows).run();
+    auditChange(tx, deps, { action: "device.keys", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before, after: keys });
   });
   return getKeys(deps, mac);
 }

@@ -6,6 +6,7 @@ import { conflict, invalidInput, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
 import { issueEventSecret } from "../registrations/event-secrets.ts";
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
+import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { checkMac, checkModel, checkVendor, lineIndexProblem, keyProblem, orThrow, unknownExtensionReason, vendorForOui } from "./device-rules.ts";
 import type { DeviceInput, DevicePatch } from "./schemas.ts";
@@ -65,6 +66,7 @@ export function createDevice(deps: ServiceDeps, input: DeviceInput): DeviceRow {
       .get();
     tx.delete(discoveredDevices).where(eq(discoveredDevices.mac, mac)).run();
     issueEventSecret(tx, deps.secrets, row.id, now);
+    auditChange(tx, deps, { action: "device.create", target: `device:${mac}`, tenantId: tenant.id, mac, after: row });
     return row;
   });
 }
@@ -97,7 +99,7 @@ export function updateDevice(deps: ServiceDeps, macInput: string, patch: DeviceP
     if (tooHighLine) throw invalidInput(`model: ${model.id} has ${model.lines} line(s) but line ${tooHighLine.lineIndex} is assigned`);
     const tooHighKey = keys.find((k) => keyProblem(model, { index: k.keyIndex, line: 1 }));
     if (tooHighKey) throw invalidInput(`model: ${model.id} has ${model.keys} key(s) but key ${tooHighKey.keyIndex} is set`);
-    return tx
+    const after = tx
       .update(devices)
       .set({
         model: model.id,
@@ -107,6 +109,8 @@ export function updateDevice(deps: ServiceDeps, macInput: string, patch: DeviceP
       .where(eq(devices.id, device.id))
       .returning()
       .get();
+    auditChange(tx, deps, { action: "device.update", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: device, after });
+    return after;
   });
 }
 
@@ -114,6 +118,7 @@ export function deleteDevice(deps: ServiceDeps, macInput: string): void {
   writeTransaction(deps.db, (tx) => {
     const device = getDevice({ ...deps, db: tx }, macInput);
     tx.delete(devices).where(eq(devices.id, device.id)).run();
+    auditChange(tx, deps, { action: "device.delete", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: device });
   });
 }
 

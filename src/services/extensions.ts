@@ -3,6 +3,7 @@ import { writeTransaction } from "../db/client.ts";
 import { deviceKeys, deviceLines, devices, extensions } from "../db/schema.ts";
 import { conflict, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
+import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { ExtensionInput, ExtensionPatch } from "./schemas.ts";
 import { getTenant, stripUndefined } from "./tenants.ts";
@@ -19,7 +20,7 @@ export function createExtension(deps: ServiceDeps, tenantName: string, input: Ex
       .where(and(eq(extensions.tenantId, tenant.id), eq(extensions.number, input.number)))
       .get();
     if (clash) throw conflict(`extension ${input.number} already exists in tenant ${tenantName}`);
-    return tx
+    const row = tx
       .insert(extensions)
       .values({
         tenantId: tenant.id,
@@ -34,8 +35,16 @@ export function createExtension(deps: ServiceDeps, tenantName: string, input: Ex
       })
       .returning()
       .get();
+    auditChange(tx, deps, { action: "extension.create", ...extTarget(tenantName, row), after: row });
+    return row;
   });
 }
+
+const extTarget = (tenantName: string, e: ExtensionRow) => ({
+  target: `extension:${tenantName}/${e.number}`,
+  tenantId: e.tenantId,
+  extension: e.number,
+});
 
 export function listExtensions(deps: ServiceDeps, tenantName: string): ExtensionRow[] {
   const tenant = getTenant(deps, tenantName);
@@ -56,12 +65,14 @@ export function getExtension(deps: ServiceDeps, tenantName: string, number: stri
 export function updateExtension(deps: ServiceDeps, tenantName: string, number: string, patch: ExtensionPatch): ExtensionRow {
   return writeTransaction(deps.db, (tx) => {
     const row = getExtension({ ...deps, db: tx }, tenantName, number);
-    return tx
+    const after = tx
       .update(extensions)
       .set({ ...stripUndefined(patch), updatedAt: deps.clock().getTime() })
       .where(eq(extensions.id, row.id))
       .returning()
       .get();
+    auditChange(tx, deps, { action: "extension.update", ...extTarget(tenantName, row), before: row, after });
+    return after;
   });
 }
 
@@ -69,6 +80,7 @@ export function updateExtension(deps: ServiceDeps, tenantName: string, number: s
 export function resetExtensionPassword(deps: ServiceDeps, tenantName: string, number: string): ExtensionRow {
   return writeTransaction(deps.db, (tx) => {
     const row = getExtension({ ...deps, db: tx }, tenantName, number);
+    auditChange(tx, deps, { action: "extension.reset_password", ...extTarget(tenantName, row), detail: "new random SIP password" });
     return tx
       .update(extensions)
       .set({ sipPasswordEnc: deps.secrets.seal(randomPassword()), updatedAt: deps.clock().getTime() })
@@ -101,5 +113,6 @@ export function deleteExtension(deps: ServiceDeps, tenantName: string, number: s
     const users = devicesUsingExtension({ ...deps, db: tx }, row.id);
     if (users.length) throw conflict(`extension ${number} is on device(s) ${users.join(", ")}; remove it from their lines and keys first`);
     tx.delete(extensions).where(eq(extensions.id, row.id)).run();
+    auditChange(tx, deps, { action: "extension.delete", ...extTarget(tenantName, row), before: row });
   });
 }

@@ -35,11 +35,12 @@ export const TenantInput = z.strictObject({
     .nullable()
     .default(null),
   resyncMinutes: z.number().int().min(0).max(10_080).default(1440),
-  authMode: z.enum(["credentials", "network", "credentials_and_network", "credentials_or_network"]).default("credentials"),
+  authMode: z.enum(["credentials", "network", "credentials_and_network", "credentials_or_network", "certificate", "credentials_or_certificate", "credentials_and_certificate"]).default("credentials"),
   allowedNetworks: z
     .array(z.string().refine((v) => parseCidr(v) !== null, "must be a CIDR such as 192.0.2.0/24"))
     .max(256)
     .default([]),
+  configEncryption: z.boolean().default(false),
 });
 export type TenantInput = z.infer<typeof TenantInput>;
 export const TenantPatch = TenantInput.partial().omit({ name: true });

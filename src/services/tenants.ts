@@ -3,6 +3,7 @@ import { writeTransaction } from "../db/client.ts";
 import { devices, featureCodes, tenants } from "../db/schema.ts";
 import { DEFAULT_FEATURE_CODES, type FeatureCodes, type FeatureName } from "../domain/feature-codes.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
+import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { TenantInput, TenantPatch } from "./schemas.ts";
 
@@ -30,6 +31,7 @@ export function createTenant(deps: ServiceDeps, input: TenantInput): Tenant {
     tx.insert(featureCodes)
       .values(Object.entries(DEFAULT_FEATURE_CODES).map(([n, code]) => ({ tenantId: row.id, name: n, code })))
       .run();
+    auditChange(tx, deps, { action: "tenant.create", target: `tenant:${name}`, tenantId: row.id, after: row });
     return row;
   });
 }
@@ -49,12 +51,14 @@ export function updateTenant(deps: ServiceDeps, name: string, patch: TenantPatch
     const current = getTenant({ ...deps, db: tx }, name);
     const next = { ...current, ...stripUndefined(patch) };
     checkProxy(next);
-    return tx
+    const row = tx
       .update(tenants)
       .set({ ...stripUndefined(patch), updatedAt: deps.clock().getTime() })
       .where(eq(tenants.id, current.id))
       .returning()
       .get();
+    auditChange(tx, deps, { action: "tenant.update", target: `tenant:${name}`, tenantId: row.id, before: current, after: row });
+    return row;
   });
 }
 
@@ -64,6 +68,7 @@ export function deleteTenant(deps: ServiceDeps, name: string): void {
     const n = tx.select({ n: count() }).from(devices).where(eq(devices.tenantId, t.id)).get()?.n ?? 0;
     if (n > 0) throw conflict(`tenant ${name} still has ${n} device(s); delete or move them first`);
     tx.delete(tenants).where(eq(tenants.id, t.id)).run();
+    auditChange(tx, deps, { action: "tenant.delete", target: `tenant:${name}`, tenantId: t.id, before: t });
   });
 }
 
@@ -81,6 +86,8 @@ export function featureCodesFrom(rows: readonly { name: string; code: string }[]
 export function updateFeatureCodes(deps: ServiceDeps, name: string, patch: Partial<Record<FeatureName, string>>): FeatureCodes {
   writeTransaction(deps.db, (tx) => {
     const t = getTenant({ ...deps, db: tx }, name);
+    const before = getFeatureCodes({ ...deps, db: tx }, t.id);
+    auditChange(tx, deps, { action: "tenant.feature_codes", target: `tenant:${name}`, tenantId: t.id, before, after: { ...before, ...patch } });
     for (const [feature, code] of Object.entries(patch)) {
       tx.update(featureCodes)
         .set({ code })

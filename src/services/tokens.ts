@@ -3,6 +3,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import { apiTokens } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 import { sha256Hex } from "../secrets.ts";
+import { writeTransaction } from "../db/client.ts";
+import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { TokenRole } from "./schemas.ts";
 
@@ -12,11 +14,15 @@ export type TokenRow = typeof apiTokens.$inferSelect;
 export function createToken(deps: ServiceDeps, role: TokenRole, name: string): { token: string; row: TokenRow } {
   // 32 random bytes: far beyond guessing, so a fast hash is enough (no password stretching needed).
   const token = `ph_${randomBytes(32).toString("base64url")}`;
-  const row = deps.db
-    .insert(apiTokens)
-    .values({ name, role, tokenHash: sha256Hex(token), createdAt: deps.clock().getTime() })
-    .returning()
-    .get();
+  const row = writeTransaction(deps.db, (tx) => {
+    const created = tx
+      .insert(apiTokens)
+      .values({ name, role, tokenHash: sha256Hex(token), createdAt: deps.clock().getTime() })
+      .returning()
+      .get();
+    auditChange(tx, deps, { action: "token.create", target: `token:${created.id}`, after: { id: created.id, name, role } });
+    return created;
+  });
   return { token, row };
 }
 
@@ -40,6 +46,9 @@ export function listTokens(deps: ServiceDeps): TokenRow[] {
 }
 
 export function revokeToken(deps: ServiceDeps, id: number): void {
-  const r = deps.db.update(apiTokens).set({ revokedAt: deps.clock().getTime() }).where(eq(apiTokens.id, id)).run();
-  if (r.changes === 0) throw notFound(`no token with id ${id}`);
+  writeTransaction(deps.db, (tx) => {
+    const r = tx.update(apiTokens).set({ revokedAt: deps.clock().getTime() }).where(eq(apiTokens.id, id)).run();
+    if (r.changes === 0) throw notFound(`no token with id ${id}`);
+    auditChange(tx, deps, { action: "token.revoke", target: `token:${id}` });
+  });
 }

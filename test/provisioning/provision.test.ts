@@ -29,7 +29,7 @@ describe("provision", () => {
   });
 
   it("answers unknown MACs, wrong credentials and missing credentials alike", () => {
-    expect(provision(req("cfgc074ad999999.xml"), deps, knows("x"))).toEqual({ outcome: "unauthorized", device: null, credentialsFailed: true });
+    expect(provision(req("cfgc074ad999999.xml"), deps, knows("x"))).toMatchObject({ outcome: "unauthorized", device: null, credentialsFailed: true });
     const wrong = provision(req("cfgc074ad000103.xml"), deps, knows("x"));
     expect(wrong.outcome).toBe("unauthorized");
     expect(provision(req("cfgc074ad000103.xml"), deps, null).outcome).toBe("unauthorized");

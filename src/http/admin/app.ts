@@ -6,6 +6,9 @@ import { AppError, forbidden, payloadTooLarge, unauthorized } from "../../errors
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { describeIssues } from "../../services/schemas.ts";
 import { verifyToken } from "../../services/tokens.ts";
+import { withActor } from "../../services/actor.ts";
+import { auditRoutes } from "./audit.ts";
+import { configKeyRoutes } from "./config-keys.ts";
 import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import { onboardingRoutes } from "./onboarding.ts";
@@ -65,7 +68,8 @@ export function createAdminApp(
     if (row.role === "registrar" && !(ctx.method === "POST" && ctx.path === "/api/v1/registrations/events")) {
       throw forbidden("a registrar token may only call POST /api/v1/registrations/events");
     }
-    await next();
+    // Admin changes are audited with the token's name as the actor (services/actor.ts).
+    await withActor(`token:${row.name}`, next);
   });
   app.use(
     bodyParser({
@@ -85,6 +89,8 @@ export function createAdminApp(
     discoveryRoutes(deps),
     onboardingRoutes(deps, { importLimitBytes }),
     registrationRoutes(deps, options.sip ?? DEFAULT_SIP_SETTINGS),
+    auditRoutes(deps),
+    configKeyRoutes(deps),
   ];
   for (const r of routers) {
     api.use(r.routes(), r.allowedMethods());

@@ -23,6 +23,7 @@ export function presentTenant(t: Tenant) {
     resyncMinutes: t.resyncMinutes,
     authMode: t.authMode,
     allowedNetworks: t.allowedNetworks,
+    configEncryption: t.configEncryption,
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),
   };

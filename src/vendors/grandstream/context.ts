@@ -36,6 +36,8 @@ export interface CommonContext {
     /** `provisioning.auto.mode`: No / YesUpgradeMin ("Check at a Period Time"). */
     readonly aliasAutoMode: string;
     readonly aliasMinutes: number;
+    /** P1359 / `provisioning.config.filePassword`; empty = the tenant does not encrypt configs. */
+    readonly filePassword: string;
   };
   /**
    * Action URLs for registration events, or null. The phone substitutes `$active_user` and
@@ -71,6 +73,7 @@ function commonContext(config: PhoneConfig): CommonContext {
       pvalueMinutes: clamp(minutes, PVALUE_RESYNC_MINUTES),
       aliasAutoMode: minutes > 0 ? "YesUpgradeMin" : "No",
       aliasMinutes: clamp(minutes, ALIAS_RESYNC_MINUTES),
+      filePassword: config.provisioning.configFilePassword ?? "",
     },
     events: config.events
       ? {

@@ -91,6 +91,8 @@ export const GLOBAL_PVALUES = {
   configServerPath: "P237",
   configUsername: "P1360",
   configPassword: "P1361",
+  /** "XML Config File Password" (vendors.md G7; Grandstream XML Provisioning Guide, "XML file encryption"). */
+  configFilePassword: "P1359",
   autoCheckMode: "P194",
   autoCheckMinutes: "P193",
   /**

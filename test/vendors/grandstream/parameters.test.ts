@@ -41,6 +41,7 @@ const PVALUE_SOURCES: Readonly<Record<string, string>> = {
   P237: "config server path — vendors.md G1/G3",
   P1360: "config server user — vendors.md G3",
   P1361: "config server password — vendors.md G3",
+  P1359: "XML config file password — vendors.md G7, Grandstream XML Provisioning Guide (XML file encryption)",
   P194: "automatic upgrade mode — vendors.md G3",
   P193: "automatic upgrade interval (minutes) — vendors.md G3",
   P8305: "Action URL Registered — GRP26xx Administration Guide, Action URL P-values (docs/vendors/grandstream.md)",
@@ -112,6 +113,7 @@ const ALIAS_SOURCES: Readonly<Record<string, string>> = {
   "provisioning.config.serverPath": "vendors.md G3",
   "provisioning.config.username": "vendors.md G3",
   "provisioning.config.password": "vendors.md G3",
+  "provisioning.config.filePassword": "vendors.md G7 (alias of P1359)",
   "provisioning.auto.mode": "vendors.md G3",
   "provisioning.auto.minute": "vendors.md G3",
   "users.admin.password": "vendors.md G3",
@@ -148,8 +150,11 @@ const allKeys: KeyConfig[] = [
 
 function fullConfig(model: string, mac: string): PhoneConfig {
   const lines = [buildLine(1, "101"), buildLine(2, "102")];
+  const base = buildPhoneConfig("grandstream", model, mac);
   return buildPhoneConfig("grandstream", model, mac, {
     lines,
+    // Every optional parameter on, so the allow-list sees it: P1359 (encrypted configs, vendors.md G7).
+    provisioning: { ...base.provisioning, configFilePassword: "FilePw0123456789abcdef" },
     keys: allKeys.filter((k) => k.index <= grandstream.models[model]!.keys),
     sip: { domain: "d", server: { host: "h", port: 5061, transport: "tls" }, outboundProxy: { host: "o", port: 5060 }, registerExpires: 90 },
   });
@@ -171,6 +176,12 @@ describe("grandstream parameters are all known", () => {
 });
 
 describe("grandstream values", () => {
+  it("carries the per-device config file password only when the tenant encrypts configs", () => {
+    expect(gxp().P1359).toBe("FilePw0123456789abcdef");
+    const plain = grandstream.render("cfg000b828aa872.xml", buildPhoneConfig("grandstream", "GXP2140", "000b828aa872"), templates)!.body;
+    expect(plain).not.toContain("P1359");
+  });
+
   const gxp = (): Record<string, unknown> => configOf(grandstream.render("cfg000b828aa872.xml", fullConfig("GXP2140", "000b828aa872"), templates)!.body);
 
   it("writes the REGISTER expiry in minutes, rounded up", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { failureDelayMs } from "../../src/http/phone-app.ts";
+import { failureDelayMs } from "../../src/provisioning/enumeration-guard.ts";
 
 describe("failureDelayMs", () => {
   it("does not delay up to the threshold, then doubles from 100 ms to the cap", () => {

@@ -1,0 +1,24 @@
+import Router from "@koa/router";
+import type { ProvisionDeps } from "../../provisioning/provision.ts";
+import { parseAuditFilter, queryAudit } from "../../services/audit-query.ts";
+import type { AdminState } from "./roles.ts";
+
+/** GET /audit?mac=&extension=&actor=&since=&until=&type=admin|fetch|all&limit= */
+export function auditRoutes(deps: ProvisionDeps): Router<AdminState> {
+  const r = new Router<AdminState>();
+  r.get("/audit", (ctx) => {
+    const q = ctx.query;
+    const one = (k: string) => (typeof q[k] === "string" ? q[k] : undefined);
+    const filter = parseAuditFilter({
+      mac: one("mac"),
+      extension: one("extension"),
+      actor: one("actor"),
+      since: one("since"),
+      until: one("until"),
+      type: one("type"),
+      limit: one("limit"),
+    });
+    ctx.body = { events: queryAudit(deps, filter) };
+  });
+  return r;
+}

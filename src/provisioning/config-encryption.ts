@@ -1,0 +1,58 @@
+import { createCipheriv, createHash, randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { writeTransaction } from "../db/client.ts";
+import { deviceConfigKeys } from "../db/schema.ts";
+import type { ServiceDeps } from "../services/deps.ts";
+import { randomPassword } from "../secrets.ts";
+import type { VendorId } from "../domain/phone-config.ts";
+
+/**
+ * Per-device config encryption (issue 7, reference/vendors.md Y7 G7 P7).
+ *
+ * Grandstream: the XML file in OpenSSL's `enc -aes-256-cbc -k <password>` format (`Salted__`, an
+ * 8-byte salt, key and IV from EVP_BytesToKey), the password being the device's own P1359. The
+ * key travels only inside the plaintext file served over HTTPS (TLS-protected, authenticated by
+ * Digest or client certificate); over plain HTTP the file is served encrypted. The digest of
+ * EVP_BytesToKey is MD5 by default: Grandstream's guide dates from OpenSSL 0.9/1.0, whose `enc`
+ * used MD5 (OpenSSL 1.1 switched to SHA-256); `configEncryptionDigest` selects it.
+ *
+ * Yealink (Y7) and Polycom (P7) are not encrypted: see docs/security.md for why.
+ */
+export type EncryptionDigest = "md5" | "sha256";
+
+export const ENCRYPTING_VENDORS: ReadonlySet<VendorId> = new Set(["grandstream"]);
+
+/** OpenSSL's EVP_BytesToKey with one iteration: key and IV from password and salt. */
+function bytesToKey(password: Buffer, salt: Buffer, digest: EncryptionDigest): { key: Buffer; iv: Buffer } {
+  let block = Buffer.alloc(0);
+  let out = Buffer.alloc(0);
+  while (out.length < 48) {
+    block = createHash(digest).update(Buffer.concat([block, password, salt])).digest();
+    out = Buffer.concat([out, block]);
+  }
+  return { key: out.subarray(0, 32), iv: out.subarray(32, 48) };
+}
+
+/** Exactly what `openssl enc -aes-256-cbc -md <digest> -k <password>` writes (binary, not base64). */
+export function opensslEncrypt(plain: Buffer, password: string, digest: EncryptionDigest, salt: Buffer = randomBytes(8)): Buffer {
+  const { key, iv } = bytesToKey(Buffer.from(password, "utf8"), salt, digest);
+  const cipher = createCipheriv("aes-256-cbc", key, iv);
+  return Buffer.concat([Buffer.from("Salted__", "latin1"), salt, cipher.update(plain), cipher.final()]);
+}
+
+/** The device's config password, or null when it has none yet. */
+export function readConfigKey(deps: ServiceDeps, deviceId: number): string | null {
+  const row = deps.db.select({ keyEnc: deviceConfigKeys.keyEnc }).from(deviceConfigKeys).where(eq(deviceConfigKeys.deviceId, deviceId)).get();
+  return row ? deps.secrets.open(row.keyEnc) : null;
+}
+
+/** Creates the device's config password on first need (once per device: a write on the fetch path). */
+export function ensureConfigKey(deps: ServiceDeps, deviceId: number): void {
+  if (readConfigKey(deps, deviceId) !== null) return;
+  writeTransaction(deps.db, (tx) => {
+    tx.insert(deviceConfigKeys)
+      .values({ deviceId, keyEnc: deps.secrets.seal(randomPassword(32)), createdAt: deps.clock().getTime() })
+      .onConflictDoNothing()
+      .run();
+  });
+}
