@@ -10,6 +10,8 @@ import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import type { AdminState, Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
+import { extensionSettingsRoutes } from "./extension-settings.ts";
+import { tenantCatalogRoutes } from "./tenant-catalog.ts";
 
 function toErrorBody(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
@@ -68,7 +70,7 @@ export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: n
     }),
   );
   const api = new Router<AdminState>({ prefix: "/api/v1" });
-  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps)]) {
+  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps), extensionSettingsRoutes(deps), tenantCatalogRoutes(deps)]) {
     api.use(r.routes(), r.allowedMethods());
   }
   app.use(api.routes());
