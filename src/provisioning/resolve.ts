@@ -9,6 +9,9 @@ import type { DeviceRow } from "../services/devices.ts";
 import { featureCodesFrom, type Tenant } from "../services/tenants.ts";
 import { hotQueries } from "./hot-queries.ts";
 import { withTrailingSlash } from "../config.ts";
+import { modelOf } from "../services/devices.ts";
+import { loadSettings } from "../services/extension-settings/store.ts";
+import { expandDeviceKeys, hasComposedKeys } from "../services/key-expansion.ts";
 
 type ExtensionRow = typeof extensions.$inferSelect;
 type KeyRow = typeof deviceKeys.$inferSelect;
@@ -18,6 +21,7 @@ const FEATURE_LABELS: Partial<Record<FeatureName, string>> = Object.fromEntries(
 );
 
 function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, codes: FeatureCodes): LineConfig {
+  const s = loadSettings(deps.db, ext);
   return {
     index,
     extension: ext.number,
@@ -27,7 +31,28 @@ function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, codes: Feat
     authName: ext.authUser,
     password: deps.secrets.open(ext.sipPasswordEnc),
     voicemailNumber: ext.voicemailNumber ?? codes.voicemail,
+    voicemailEnabled: s.voicemail.unansweredCalls === "voicemail",
+    callWaiting: s.callWaiting.queueCalls,
+    anonymous: s.numberSettings.presentation === "anonymous",
   };
+}
+
+/** Keys of a device with a key layout or group keys: merged and expanded (src/services/key-expansion.ts). */
+function composedKeys(deps: ServiceDeps, device: DeviceRow, codes: FeatureCodes): KeyConfig[] {
+  const { keys } = expandDeviceKeys(deps.db, device, modelOf(device));
+  const out: KeyConfig[] = [];
+  for (const k of keys) {
+    const base = { index: k.index, line: k.line };
+    if (k.kind === "blf") {
+      const prefix = codes.directed_pickup;
+      out.push({ ...base, kind: "blf", label: k.label ?? k.targetName ?? k.value!, target: k.value!, pickupPrefix: prefix, pickupCode: `${prefix}${k.value}` });
+      continue;
+    }
+    const row = { deviceId: device.id, keyIndex: k.index, kind: k.kind, label: k.label, lineIndex: k.line, targetExtensionId: null, value: k.value };
+    const key = toKey(row, null, codes);
+    if (key) out.push(key);
+  }
+  return out;
 }
 
 function toKey(row: KeyRow, target: ExtensionRow | null, codes: FeatureCodes): KeyConfig | null {
@@ -97,7 +122,9 @@ export function resolvePhoneConfig(
     },
     time: { zone: describeTimeZone(tenant.timeZone, now), ntpServers: tenant.ntpServers },
     lines: lineRows.map((r) => toLine(deps, r.index, r.ext, codes)),
-    keys: keyRows.map((r) => toKey(r.key, r.target, codes)).filter((k): k is KeyConfig => k !== null),
+    keys: hasComposedKeys(deps.db, device.id)
+      ? composedKeys(deps, device, codes)
+      : keyRows.map((r) => toKey(r.key, r.target, codes)).filter((k): k is KeyConfig => k !== null),
     softkeys: STANDARD_SOFTKEYS.map((s) => ({ feature: s.feature, label: s.label, code: codes[s.feature] })),
     featureCodes: codes,
   };
