@@ -12,6 +12,7 @@ import type { AdminState, Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
 import { extensionSettingsRoutes } from "./extension-settings.ts";
 import { tenantCatalogRoutes } from "./tenant-catalog.ts";
+import { openApiRoutes } from "./openapi.ts";
 
 function toErrorBody(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
@@ -21,6 +22,11 @@ function toErrorBody(err: unknown): { status: number; code: string; message: str
   if (e.status === 415) return { status: 415, code: "unsupported_media_type", message: "send the body as application/json" };
   if (e.status === 400 || e.type === "entity.parse.failed") return { status: 400, code: "invalid_json", message: "the request body is not valid JSON" };
   return { status: 500, code: "internal", message: "internal error" };
+}
+
+/** Every router of the admin API; the OpenAPI test walks these (test/http/openapi.test.ts). */
+export function adminRouters(deps: ProvisionDeps): Router<AdminState>[] {
+  return [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps), extensionSettingsRoutes(deps), tenantCatalogRoutes(deps), openApiRoutes()];
 }
 
 /**
@@ -70,7 +76,7 @@ export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: n
     }),
   );
   const api = new Router<AdminState>({ prefix: "/api/v1" });
-  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps), extensionSettingsRoutes(deps), tenantCatalogRoutes(deps)]) {
+  for (const r of adminRouters(deps)) {
     api.use(r.routes(), r.allowedMethods());
   }
   app.use(api.routes());
