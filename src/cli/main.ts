@@ -9,6 +9,7 @@ import { startServer } from "../server.ts";
 import { getDevice } from "../services/devices.ts";
 import { TokenRole } from "../services/schemas.ts";
 import { createToken, listTokens, revokeToken } from "../services/tokens.ts";
+import { extensionCommands } from "./extension-commands.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -116,6 +117,7 @@ export function buildCli(): Command {
         else for (const d of devices) console.log(`${d.mac}  ${d.vendor} ${d.model}  user ${d.username}  password ${d.password}`);
       }),
     );
+  program.addCommand(extensionCommands(withRuntime, dataDirOption));
   return program;
 }
 
