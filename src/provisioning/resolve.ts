@@ -1,4 +1,4 @@
-import type { deviceKeys, extensions } from "../db/schema.ts";
+import type { deviceKeys, extensionSettings, extensions } from "../db/schema.ts";
 import type { FeatureCodes, FeatureName } from "../domain/feature-codes.ts";
 import { STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
 import type { Mac } from "../domain/mac.ts";
@@ -10,8 +10,9 @@ import { featureCodesFrom, type Tenant } from "../services/tenants.ts";
 import { hotQueries } from "./hot-queries.ts";
 import { withTrailingSlash } from "../config.ts";
 import { modelOf } from "../services/devices.ts";
-import { loadSettings } from "../services/extension-settings/store.ts";
-import { expandDeviceKeys, hasComposedKeys } from "../services/key-expansion.ts";
+import type { CallWaiting, NumberSettings, Voicemail } from "../services/extension-settings/schemas.ts";
+import { defaultSettings } from "../services/extension-settings/store.ts";
+import { expandDeviceKeys } from "../services/key-expansion.ts";
 
 type ExtensionRow = typeof extensions.$inferSelect;
 type KeyRow = typeof deviceKeys.$inferSelect;
@@ -20,8 +21,19 @@ const FEATURE_LABELS: Partial<Record<FeatureName, string>> = Object.fromEntries(
   STANDARD_SOFTKEYS.map((s) => [s.feature, s.label]),
 );
 
-function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, codes: FeatureCodes): LineConfig {
-  const s = loadSettings(deps.db, ext);
+type SettingsRow = typeof extensionSettings.$inferSelect;
+
+// The number only sets the default username, which phones never see.
+const DEFAULTS = defaultSettings("0");
+
+/** The settings that reach phones; an extension without a settings row has the defaults. */
+function phoneSettings(row: SettingsRow | null): { voicemail: Voicemail; callWaiting: CallWaiting; numberSettings: NumberSettings } {
+  if (!row) return DEFAULTS;
+  return { voicemail: row.voicemail as Voicemail, callWaiting: row.callWaiting as CallWaiting, numberSettings: row.numberSettings as NumberSettings };
+}
+
+function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, row: SettingsRow | null, codes: FeatureCodes): LineConfig {
+  const s = phoneSettings(row);
   return {
     index,
     extension: ext.number,
@@ -121,8 +133,8 @@ export function resolvePhoneConfig(
       registerExpires: tenant.registerExpires,
     },
     time: { zone: describeTimeZone(tenant.timeZone, now), ntpServers: tenant.ntpServers },
-    lines: lineRows.map((r) => toLine(deps, r.index, r.ext, codes)),
-    keys: hasComposedKeys(deps.db, device.id)
+    lines: lineRows.map((r) => toLine(deps, r.index, r.ext, r.settings, codes)),
+    keys: q.composedKeys.get(device.id, device.id)?.c
       ? composedKeys(deps, device, codes)
       : keyRows.map((r) => toKey(r.key, r.target, codes)).filter((k): k is KeyConfig => k !== null),
     softkeys: STANDARD_SOFTKEYS.map((s) => ({ feature: s.feature, label: s.label, code: codes[s.feature] })),

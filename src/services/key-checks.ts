@@ -3,7 +3,7 @@ import type { Db } from "../db/client.ts";
 import { devices } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
 import { modelOf } from "./devices.ts";
-import { expandDeviceKeys } from "./key-expansion.ts";
+import { expandDeviceKeys, hasComposedKeys } from "./key-expansion.ts";
 
 /**
  * Re-checks the effective keys of devices after a write that changes them indirectly (a layout,
@@ -14,6 +14,8 @@ export function assertKeysFit(tx: Db, deviceIds: readonly number[], context: str
   if (!deviceIds.length) return;
   const rows = tx.select().from(devices).where(inArray(devices.id, [...deviceIds])).orderBy(devices.mac).all();
   for (const d of rows) {
+    // Plain keys were checked by their writer; only layouts and group keys can overflow or collide.
+    if (!hasComposedKeys(tx, d.id)) continue;
     const { problems } = expandDeviceKeys(tx, d, modelOf(d));
     if (problems.length) throw invalidInput(`${context}: on device ${d.mac}, ${problems[0]}`);
   }

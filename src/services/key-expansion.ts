@@ -7,13 +7,15 @@ import {
   deviceLines,
   extensionGroupMembers,
   extensionGroups,
+  extensionSettings,
   extensions,
   keyLayoutKeys,
   keyLayouts,
 } from "../db/schema.ts";
 import type { KeyKind } from "../domain/phone-config.ts";
 import type { ModelInfo } from "../vendors/vendor.ts";
-import { blfRefusal } from "./endpoint-policy.ts";
+import { blfRefusalFor } from "./endpoint-policy.ts";
+import type { Monitoring, NumberSettings } from "./extension-settings/schemas.ts";
 
 /**
  * A device's effective keys: its key layout, overridden slot by slot by its own keys, with every
@@ -122,13 +124,15 @@ const byNumber = (a: string, b: string) => (a.length - b.length) || (a < b ? -1 
 
 /** Members a group key shows on a phone carrying `ownExtIds`, in stable order. */
 export function groupMembersFor(db: Db, groupId: number, ownExtIds: ReadonlySet<number>) {
+  // One query with the settings joined: a member without a settings row has the defaults (watchable).
   return db
-    .select({ id: extensions.id, number: extensions.number, displayName: extensions.displayName })
+    .select({ id: extensions.id, number: extensions.number, displayName: extensions.displayName, ns: extensionSettings.numberSettings, mon: extensionSettings.monitoring })
     .from(extensionGroupMembers)
     .innerJoin(extensions, eq(extensions.id, extensionGroupMembers.extensionId))
+    .leftJoin(extensionSettings, eq(extensionSettings.extensionId, extensions.id))
     .where(eq(extensionGroupMembers.groupId, groupId))
     .all()
-    .filter((m) => !ownExtIds.has(m.id) && blfRefusal(db, m) === null)
+    .filter((m) => !ownExtIds.has(m.id) && (m.ns === null || blfRefusalFor(m.number, { numberSettings: m.ns as NumberSettings, monitoring: m.mon as Monitoring }) === null))
     .sort((a, b) => byNumber(a.number, b.number));
 }
 
