@@ -8,6 +8,7 @@ import { isVendorId, VENDOR_IDS, VENDOR_LIST, vendors } from "../vendors/registr
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { DeviceInput, DevicePatch } from "./schemas.ts";
+import { assertKeysFit } from "./key-checks.ts";
 import { getTenant } from "./tenants.ts";
 
 export type DeviceRow = typeof devices.$inferSelect;
@@ -106,7 +107,7 @@ export function updateDevice(deps: ServiceDeps, macInput: string, patch: DeviceP
     if (tooHighLine) throw invalidInput(`model: ${model.id} has ${model.lines} line(s) but line ${tooHighLine.lineIndex} is assigned`);
     const tooHighKey = keys.find((k) => k.keyIndex > model.keys);
     if (tooHighKey) throw invalidInput(`model: ${model.id} has ${model.keys} key(s) but key ${tooHighKey.keyIndex} is set`);
-    return tx
+    const row = tx
       .update(devices)
       .set({
         model: model.id,
@@ -116,6 +117,9 @@ export function updateDevice(deps: ServiceDeps, macInput: string, patch: DeviceP
       .where(eq(devices.id, device.id))
       .returning()
       .get();
+    // A key layout or group keys must still fit the new model's keys.
+    assertKeysFit(tx, [device.id], "model");
+    return row;
   });
 }
 

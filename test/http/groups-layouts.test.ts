@@ -62,10 +62,17 @@ describe("groups", () => {
     await c.refused("DELETE", `${T}/groups/Front`, undefined, 409, /target of BLF keys/);
   });
 
-  it("leaves out members that refuse monitoring", async () => {
+  it("leaves out members that refuse monitoring, and checks capacity when they allow it again", async () => {
     await c.call("PUT", `${T}/extensions/103/monitoring`, { allowMonitoring: false });
     expect(Object.values(await lineKeys(MAC)).map((k) => k.value)).toEqual(["101", "102", "104"]);
-    await c.call("PUT", `${T}/extensions/103/monitoring`, { allowMonitoring: true });
+    expect((await c.call("PUT", `${T}/groups/Pair/members/104`)).status).toBe(200); // Pair = 102, (103), 104: fits 2 keys
+    await c.refused("PUT", `${T}/extensions/103/monitoring`, { allowMonitoring: true }, 400, /allowMonitoring: on device 805ec0cc0002, key 1: group "Pair" needs 3 key\(s\)/);
+    await c.call("DELETE", `${T}/groups/Pair/members/104`);
+    expect((await c.call("PUT", `${T}/extensions/103/monitoring`, { allowMonitoring: true })).status).toBe(200);
+  });
+
+  it("checks a model change against the group expansion", async () => {
+    await c.refused("PATCH", `/devices/${MAC}`, { model: "T31G" }, 400, /model: on device 805ec0cc0001, key 3: T31G has 2 programmable key\(s\)/);
   });
 });
 

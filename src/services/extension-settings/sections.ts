@@ -1,6 +1,19 @@
 import { and, eq, isNull, ne } from "drizzle-orm";
 import { writeTransaction, type Db } from "../../db/client.ts";
-import { deviceKeys, deviceLines, devices, extensionAllowedDevices, extensionPhoneNumbers, extensionSettings, extensions, keyLayoutKeys, keyLayouts } from "../../db/schema.ts";
+import {
+  deviceKeys,
+  deviceLines,
+  devices,
+  extensionAllowedDevices,
+  extensionGroupMembers,
+  extensionPhoneNumbers,
+  extensionSettings,
+  extensions,
+  keyLayoutKeys,
+  keyLayouts,
+} from "../../db/schema.ts";
+import { assertKeysFit } from "../key-checks.ts";
+import { devicesUsingGroup } from "../key-expansion.ts";
 import { conflict, invalidInput } from "../../errors.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { requireMac } from "../devices.ts";
@@ -73,6 +86,17 @@ function watchers(tx: Db, extId: number): string[] {
   return [...onDevices, ...onLayouts];
 }
 
+/**
+ * Presence or monitoring switched back on makes the extension reappear in the group expansions of
+ * the phones watching its groups: those must still fit. Saves first so the check sees the new state.
+ */
+function recheckGroupKeys(tx: Db, ext: ExtensionRow, next: ExtensionSettings, field: string): ExtensionSettings {
+  saveSettings(tx, ext, next);
+  const groups = tx.select({ g: extensionGroupMembers.groupId }).from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).all();
+  assertKeysFit(tx, [...new Set(groups.flatMap((r) => devicesUsingGroup(tx, r.g)))], field);
+  return next;
+}
+
 /** Presence or monitoring switched off while BLF keys watch the extension: refused, naming them. */
 function checkWatchers(tx: Db, ext: ExtensionRow, next: Pick<ExtensionSettings, "numberSettings" | "monitoring">, field: string): void {
   const reason = blfRefusalFor(ext.number, next);
@@ -92,14 +116,14 @@ export function putNumberSettings(deps: ServiceDeps, tenant: string, number: str
       if (!own) throw invalidInput(`presentationNumber: ${input.presentationNumber} is not one of extension ${ext.number}'s phone numbers`);
     }
     checkWatchers(tx, ext, { numberSettings: input, monitoring: s.monitoring }, "presence");
-    return { ...s, numberSettings: input };
+    return recheckGroupKeys(tx, ext, { ...s, numberSettings: input }, "presence");
   });
 }
 
 export function putMonitoring(deps: ServiceDeps, tenant: string, number: string, input: Monitoring) {
   return updateSettings(deps, tenant, number, (tx, ext, s) => {
     checkWatchers(tx, ext, { numberSettings: s.numberSettings, monitoring: input }, "allowMonitoring");
-    return { ...s, monitoring: input };
+    return recheckGroupKeys(tx, ext, { ...s, monitoring: input }, "allowMonitoring");
   });
 }
 
