@@ -32,6 +32,7 @@ import { numberWarnings } from "../../services/extensions.ts";
 import { extensionGroupNames, setExtensionGroups } from "../../services/groups.ts";
 import { addPhoneNumber, phoneNumbersOf, removePhoneNumber } from "../../services/phone-numbers.ts";
 import { getTenant } from "../../services/tenants.ts";
+import type { ExtensionSettings } from "../../services/extension-settings/store.ts";
 import { presentEndpoints } from "./extension-presenters.ts";
 import { presentExtension } from "./presenters.ts";
 import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
@@ -49,7 +50,7 @@ export function extensionSettingsRoutes(deps: ProvisionDeps): Router<AdminState>
     path: string,
     key: "profile" | "numberSettings" | "voicemail" | "callWaiting" | "monitoring" | "forwarding",
     schema: S,
-    put: (d: ProvisionDeps, t: string, n: string, v: z.infer<S>) => { settings: Record<string, unknown> },
+    put: (d: ProvisionDeps, t: string, n: string, v: z.infer<S>) => { settings: ExtensionSettings },
   ): void {
     r.get(`${BASE}/${path}`, (ctx) => {
       ctx.body = readSettings(deps, ...p(ctx)).settings[key];
@@ -59,12 +60,12 @@ export function extensionSettingsRoutes(deps: ProvisionDeps): Router<AdminState>
       ctx.body = put(deps, ...p(ctx), schema.parse(ctx.request.body)).settings[key];
     });
   }
-  section("profile", "profile", ProfileInput, putProfile as never);
-  section("number-settings", "numberSettings", NumberSettingsInput, putNumberSettings as never);
-  section("voicemail", "voicemail", VoicemailInput, putVoicemail as never);
-  section("call-waiting", "callWaiting", CallWaitingInput, putCallWaiting as never);
-  section("monitoring", "monitoring", MonitoringInput, putMonitoring as never);
-  section("forwarding", "forwarding", ForwardingInput, putForwarding as never);
+  section("profile", "profile", ProfileInput, putProfile);
+  section("number-settings", "numberSettings", NumberSettingsInput, putNumberSettings);
+  section("voicemail", "voicemail", VoicemailInput, putVoicemail);
+  section("call-waiting", "callWaiting", CallWaitingInput, putCallWaiting);
+  section("monitoring", "monitoring", MonitoringInput, putMonitoring);
+  section("forwarding", "forwarding", ForwardingInput, putForwarding);
 
   r.get(`${BASE}/allowed-endpoints`, (ctx) => {
     const { ext, settings } = readSettings(deps, ...p(ctx));
