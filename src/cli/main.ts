@@ -13,6 +13,7 @@ import { addOnboardingCommands } from "./onboarding-commands.ts";
 import { addRegistrationCommands } from "./registrations.ts";
 import { addSecurityCommands } from "./security-commands.ts";
 import { withActor } from "../services/actor.ts";
+import { extensionCommands } from "./extension-commands.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -129,6 +130,7 @@ export function buildCli(): Command {
   addOnboardingCommands(program, dataDirOption);
   addRegistrationCommands(program, configFrom, dataDirOption);
   addSecurityCommands(program, { dataDirOption, configFrom, withRuntime });
+  program.addCommand(extensionCommands(withRuntime, dataDirOption));
   return program;
 }
 

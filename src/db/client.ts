@@ -6,6 +6,17 @@ import * as schema from "./schema.ts";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
+// The drizzle instance of each connection: a transaction object has no `$client`, but statements
+// prepared on the root instance run on the same connection, inside the transaction.
+const roots = new WeakMap<Database.Database, Db>();
+
+/** The root drizzle instance behind `db`, which may be a transaction of it. */
+export function rootDb(db: Db): Db {
+  const handle = db as unknown as { $client?: Database.Database; session?: { client?: Database.Database } };
+  const client = handle.$client ?? handle.session?.client;
+  return (client && roots.get(client)) ?? db;
+}
+
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
 /**
@@ -20,6 +31,7 @@ export function openDb(path: string): Db {
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 250");
   const db = drizzle(sqlite, { schema }) as Db;
+  roots.set(sqlite, db);
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   return db;
 }

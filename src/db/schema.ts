@@ -352,3 +352,163 @@ export const deviceConfigKeys = sqliteTable("device_config_keys", {
   keyEnc: text("key_enc").notNull(),
   createdAt: integer("created_at").notNull(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Extensions as operators manage them (issue 3): the portal guide's settings, groups, numbering
+// plan, key layouts. One row of `extension_settings` per extension; each guide section is a JSON
+// column validated by its own zod schema (src/services/extension-settings/schemas.ts).
+
+export const extensionSettings = sqliteTable(
+  "extension_settings",
+  {
+    extensionId: integer("extension_id")
+      .primaryKey()
+      .references(() => extensions.id, { onDelete: "cascade" }),
+    /** Denormalised so the username can be unique per tenant. */
+    tenantId: integer("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    username: text("username").notNull(),
+    profile: text("profile", { mode: "json" }).notNull(),
+    numberSettings: text("number_settings", { mode: "json" }).notNull(),
+    /** Third-party SIP password is sealed (`thirdPartySipPasswordEnc`) inside this JSON. */
+    allowedEndpoints: text("allowed_endpoints", { mode: "json" }).notNull(),
+    voicemail: text("voicemail", { mode: "json" }).notNull(),
+    callWaiting: text("call_waiting", { mode: "json" }).notNull(),
+    monitoring: text("monitoring", { mode: "json" }).notNull(),
+    forwarding: text("forwarding", { mode: "json" }).notNull(),
+  },
+  (t) => [uniqueIndex("extension_settings_tenant_username").on(t.tenantId, t.username)],
+);
+
+/** Avatar image of an extension's user (type and size checked on upload). */
+export const extensionAvatars = sqliteTable("extension_avatars", {
+  extensionId: integer("extension_id")
+    .primaryKey()
+    .references(() => extensions.id, { onDelete: "cascade" }),
+  contentType: text("content_type").notNull(),
+  data: text("data").notNull(),
+});
+
+/** Phone numbers (DIDs) of an extension; a number belongs to one extension of the tenant. */
+export const extensionPhoneNumbers = sqliteTable(
+  "extension_phone_numbers",
+  {
+    tenantId: integer("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    phoneNumber: text("phone_number").notNull(),
+    extensionId: integer("extension_id")
+      .notNull()
+      .references(() => extensions.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.phoneNumber] }), index("extension_phone_numbers_ext").on(t.extensionId)],
+);
+
+/** Devices an extension may be carried by when its IP-phone endpoint names devices. */
+export const extensionAllowedDevices = sqliteTable(
+  "extension_allowed_devices",
+  {
+    extensionId: integer("extension_id")
+      .notNull()
+      .references(() => extensions.id, { onDelete: "cascade" }),
+    deviceId: integer("device_id")
+      .notNull()
+      .references(() => devices.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.extensionId, t.deviceId] })],
+);
+
+export const extensionGroups = sqliteTable(
+  "extension_groups",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: integer("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+  },
+  (t) => [uniqueIndex("extension_groups_tenant_name").on(t.tenantId, t.name)],
+);
+
+export const extensionGroupMembers = sqliteTable(
+  "extension_group_members",
+  {
+    groupId: integer("group_id")
+      .notNull()
+      .references(() => extensionGroups.id, { onDelete: "cascade" }),
+    extensionId: integer("extension_id")
+      .notNull()
+      .references(() => extensions.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.extensionId] }), index("extension_group_members_ext").on(t.extensionId)],
+);
+
+/** Per-tenant numbering plan; no row = the defaults of the star-code document. */
+export const numberingPlans = sqliteTable("numbering_plans", {
+  tenantId: integer("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  restricted: text("restricted", { mode: "json" }).notNull(),
+  recommended: text("recommended", { mode: "json" }).notNull(),
+});
+
+/** Named key layouts per tenant ("reception panel"), reusable across phones. */
+export const keyLayouts = sqliteTable(
+  "key_layouts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: integer("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("key_layouts_tenant_name").on(t.tenantId, t.name)],
+);
+
+/** A layout's keys; same kinds as device keys plus `blf_group`. */
+export const keyLayoutKeys = sqliteTable(
+  "key_layout_keys",
+  {
+    layoutId: integer("layout_id")
+      .notNull()
+      .references(() => keyLayouts.id, { onDelete: "cascade" }),
+    keyIndex: integer("key_index").notNull(),
+    kind: text("kind").notNull(),
+    label: text("label"),
+    lineIndex: integer("line_index").notNull().default(1),
+    targetExtensionId: integer("target_extension_id").references(() => extensions.id, { onDelete: "restrict" }),
+    targetGroupId: integer("target_group_id").references(() => extensionGroups.id, { onDelete: "restrict" }),
+    value: text("value"),
+  },
+  (t) => [primaryKey({ columns: [t.layoutId, t.keyIndex] })],
+);
+
+/** The layout a device uses (at most one); its own keys override the layout slot by slot. */
+export const deviceKeyLayouts = sqliteTable("device_key_layouts", {
+  deviceId: integer("device_id")
+    .primaryKey()
+    .references(() => devices.id, { onDelete: "cascade" }),
+  layoutId: integer("layout_id")
+    .notNull()
+    .references(() => keyLayouts.id, { onDelete: "restrict" }),
+});
+
+/** A device's own BLF-to-group keys (device_keys holds the other kinds). */
+export const deviceGroupKeys = sqliteTable(
+  "device_group_keys",
+  {
+    deviceId: integer("device_id")
+      .notNull()
+      .references(() => devices.id, { onDelete: "cascade" }),
+    keyIndex: integer("key_index").notNull(),
+    groupId: integer("group_id")
+      .notNull()
+      .references(() => extensionGroups.id, { onDelete: "restrict" }),
+    label: text("label"),
+    lineIndex: integer("line_index").notNull().default(1),
+  },
+  (t) => [primaryKey({ columns: [t.deviceId, t.keyIndex] })],
+);

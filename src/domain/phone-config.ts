@@ -66,6 +66,16 @@ export interface LineConfig {
   readonly password: string;
   /** Number the phone dials to reach voicemail for this line. */
   readonly voicemailNumber: string;
+  /**
+   * Extension settings that phones have parameters for (docs/extensions.md). Absent = the
+   * behaviour before these settings existed: voicemail with MWI, call waiting on, number shown.
+   */
+  /** Voicemail: unanswered calls go to voicemail; off = no MWI subscription. */
+  readonly voicemailEnabled?: boolean;
+  /** Call waiting & holding: calls are queued (a second call may ring in during a call). */
+  readonly callWaiting?: boolean;
+  /** Number settings: outgoing calls are anonymous. */
+  readonly anonymous?: boolean;
 }
 
 interface KeyBase {

@@ -1,6 +1,6 @@
 import { asc, eq, sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { deviceKeys, deviceLines, devices, extensions, featureCodes, tenants } from "../db/schema.ts";
+import { rootDb, type Db } from "../db/client.ts";
+import { deviceKeys, deviceLines, devices, extensionSettings, extensions, featureCodes, tenants } from "../db/schema.ts";
 
 /**
  * The queries of the config fetch, prepared once per database. Building a drizzle query and
@@ -13,9 +13,10 @@ function prepare(db: Db) {
     tenantById: db.select().from(tenants).where(eq(tenants.id, sql.placeholder("id"))).prepare(),
     featureCodes: db.select().from(featureCodes).where(eq(featureCodes.tenantId, sql.placeholder("tenantId"))).prepare(),
     lines: db
-      .select({ index: deviceLines.lineIndex, ext: extensions })
+      .select({ index: deviceLines.lineIndex, ext: extensions, settings: extensionSettings })
       .from(deviceLines)
       .innerJoin(extensions, eq(extensions.id, deviceLines.extensionId))
+      .leftJoin(extensionSettings, eq(extensionSettings.extensionId, extensions.id))
       .where(eq(deviceLines.deviceId, sql.placeholder("deviceId")))
       .orderBy(asc(deviceLines.lineIndex))
       .prepare(),
@@ -26,6 +27,10 @@ function prepare(db: Db) {
       .where(eq(deviceKeys.deviceId, sql.placeholder("deviceId")))
       .orderBy(asc(deviceKeys.keyIndex))
       .prepare(),
+    /** 1 when the device has a key layout or group keys (its keys need src/services/key-expansion.ts). */
+    composedKeys: db.$client.prepare<[number, number], { c: number }>(
+      "select (exists(select 1 from device_key_layouts where device_id = ?) or exists(select 1 from device_group_keys where device_id = ?)) as c",
+    ),
   };
 }
 
@@ -33,7 +38,8 @@ export type HotQueries = ReturnType<typeof prepare>;
 
 const cache = new WeakMap<Db, HotQueries>();
 
-export function hotQueries(db: Db): HotQueries {
+export function hotQueries(handle: Db): HotQueries {
+  const db = rootDb(handle);
   let q = cache.get(db);
   if (!q) {
     q = prepare(db);

@@ -1,5 +1,6 @@
 import { ENCRYPTING_VENDORS, readConfigKey } from "./config-encryption.ts";
-import type { deviceKeys, extensions } from "../db/schema.ts";
+import { eq } from "drizzle-orm";
+import { extensions as extensionsTable, type deviceKeys, type extensionSettings, type extensions } from "../db/schema.ts";
 import type { FeatureCodes, FeatureName } from "../domain/feature-codes.ts";
 import { STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
 import type { Mac } from "../domain/mac.ts";
@@ -12,6 +13,10 @@ import { hotQueries } from "./hot-queries.ts";
 import { withTrailingSlash } from "../config.ts";
 import { eventSecretOf } from "../registrations/event-secrets.ts";
 import { disabledExtensionIds } from "../registrations/disabled-extensions.ts";
+import { modelOf } from "../services/devices.ts";
+import type { CallWaiting, NumberSettings, Voicemail } from "../services/extension-settings/schemas.ts";
+import { defaultSettings } from "../services/extension-settings/store.ts";
+import { expandDeviceKeys } from "../services/key-expansion.ts";
 
 type ExtensionRow = typeof extensions.$inferSelect;
 type KeyRow = typeof deviceKeys.$inferSelect;
@@ -20,7 +25,19 @@ const FEATURE_LABELS: Partial<Record<FeatureName, string>> = Object.fromEntries(
   STANDARD_SOFTKEYS.map((s) => [s.feature, s.label]),
 );
 
-function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, codes: FeatureCodes): LineConfig {
+type SettingsRow = typeof extensionSettings.$inferSelect;
+
+// The number only sets the default username, which phones never see.
+const DEFAULTS = defaultSettings("0");
+
+/** The settings that reach phones; an extension without a settings row has the defaults. */
+function phoneSettings(row: SettingsRow | null): { voicemail: Voicemail; callWaiting: CallWaiting; numberSettings: NumberSettings } {
+  if (!row) return DEFAULTS;
+  return { voicemail: row.voicemail as Voicemail, callWaiting: row.callWaiting as CallWaiting, numberSettings: row.numberSettings as NumberSettings };
+}
+
+function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, row: SettingsRow | null, codes: FeatureCodes): LineConfig {
+  const s = phoneSettings(row);
   return {
     index,
     extension: ext.number,
@@ -30,7 +47,29 @@ function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, codes: Feat
     authName: ext.authUser,
     password: deps.secrets.open(ext.sipPasswordEnc),
     voicemailNumber: ext.voicemailNumber ?? codes.voicemail,
+    voicemailEnabled: s.voicemail.unansweredCalls === "voicemail",
+    callWaiting: s.callWaiting.queueCalls,
+    anonymous: s.numberSettings.presentation === "anonymous",
   };
+}
+
+/** Keys of a device with a key layout or group keys: merged and expanded (src/services/key-expansion.ts). */
+function composedKeys(deps: ServiceDeps, device: DeviceRow, codes: FeatureCodes, disabledNumbers: ReadonlySet<string>): KeyConfig[] {
+  const { keys } = expandDeviceKeys(deps.db, device, modelOf(device));
+  const out: KeyConfig[] = [];
+  for (const k of keys) {
+    const base = { index: k.index, line: k.line };
+    if (k.kind === "blf") {
+      if (disabledNumbers.has(k.value!)) continue;
+      const prefix = codes.directed_pickup;
+      out.push({ ...base, kind: "blf", label: k.label ?? k.targetName ?? k.value!, target: k.value!, pickupPrefix: prefix, pickupCode: `${prefix}${k.value}` });
+      continue;
+    }
+    const row = { deviceId: device.id, keyIndex: k.index, kind: k.kind, label: k.label, lineIndex: k.line, targetExtensionId: null, value: k.value };
+    const key = toKey(row, null, codes);
+    if (key) out.push(key);
+  }
+  return out;
 }
 
 function toKey(row: KeyRow, target: ExtensionRow | null, codes: FeatureCodes): KeyConfig | null {
@@ -72,6 +111,13 @@ function configFilePassword(deps: ServiceDeps, device: DeviceRow, tenant: Tenant
  * Resolves a device's vendor-neutral configuration from the database. Reads only; `now` fixes
  * the time-zone rules to the current year.
  */
+/** Numbers of the tenant's disabled extensions (rare: only queried when there are any). */
+function numbersOf(deps: ServiceDeps, tenantId: number, ids: ReadonlySet<number>): ReadonlySet<string> {
+  if (ids.size === 0) return new Set();
+  const rows = deps.db.select({ id: extensionsTable.id, number: extensionsTable.number }).from(extensionsTable).where(eq(extensionsTable.tenantId, tenantId)).all();
+  return new Set(rows.filter((r) => ids.has(r.id)).map((r) => r.number));
+}
+
 export function resolvePhoneConfig(
   deps: ServiceDeps,
   device: DeviceRow,
@@ -111,8 +157,10 @@ export function resolvePhoneConfig(
       registerExpires: tenant.registerExpires,
     },
     time: { zone: describeTimeZone(tenant.timeZone, now), ntpServers: tenant.ntpServers },
-    lines: lineRows.map((r) => toLine(deps, r.index, r.ext, codes)),
-    keys: keyRows.map((r) => toKey(r.key, r.target, codes)).filter((k): k is KeyConfig => k !== null),
+    lines: lineRows.map((r) => toLine(deps, r.index, r.ext, r.settings, codes)),
+    keys: q.composedKeys.get(device.id, device.id)?.c
+      ? composedKeys(deps, device, codes, numbersOf(deps, tenant.id, disabled))
+      : keyRows.map((r) => toKey(r.key, r.target, codes)).filter((k): k is KeyConfig => k !== null),
     softkeys: STANDARD_SOFTKEYS.map((s) => ({ feature: s.feature, label: s.label, code: codes[s.feature] })),
     featureCodes: codes,
     events: eventSecret ? { url: `${baseUrl}events/${device.mac}/${eventSecret}` } : null,

@@ -1,10 +1,15 @@
 import { asc, eq } from "drizzle-orm";
 import { auditChange } from "./actor.ts";
 import { writeTransaction } from "../db/client.ts";
-import { deviceKeys, deviceLines, extensions } from "../db/schema.ts";
+import { deviceGroupKeys, deviceKeys, deviceLines, extensions } from "../db/schema.ts";
+import type { KeyKind } from "../domain/phone-config.ts";
+import { assertExtensionAllowedOnDevice } from "./endpoint-policy.ts";
+import { assertKeysFit } from "./key-checks.ts";
+import { deviceOwnSpecs } from "./key-expansion.ts";
+import { checkUniqueIndexes, resolveKeyInputs } from "./key-inputs.ts";
 import { invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { firstDuplicate, keyProblem, lineIndexProblem } from "./device-rules.ts";
+import { lineIndexProblem } from "./device-rules.ts";
 import { getDevice, modelOf, tenantExtension } from "./devices.ts";
 import type { KeyInput, LinesInput } from "./schemas.ts";
 
@@ -23,10 +28,7 @@ export interface KeyView {
   readonly value: string | null;
 }
 
-function checkUnique(indexes: number[], what: string): void {
-  const twice = firstDuplicate(indexes);
-  if (twice !== null) throw invalidInput(`${what} ${twice} is given twice`);
-}
+const checkUnique = checkUniqueIndexes;
 
 export function getLines(deps: ServiceDeps, mac: string): LineView[] {
   const device = getDevice(deps, mac);
@@ -49,57 +51,46 @@ export function setLines(deps: ServiceDeps, mac: string, lines: LinesInput): Lin
       const tooHigh = lineIndexProblem(model, l.index);
       if (tooHigh) throw invalidInput(`lines[${i}].index: ${tooHigh}`);
       const ext = tenantExtension(tx, device.tenantId, l.extension, `lines[${i}].extension`);
+      assertExtensionAllowedOnDevice(tx, ext, device, `lines[${i}].extension`);
       return { deviceId: device.id, lineIndex: l.index, extensionId: ext.id };
     });
     const before = getLines({ ...deps, db: tx }, mac);
     tx.delete(deviceLines).where(eq(deviceLines.deviceId, device.id)).run();
     if (rows.length) tx.insert(deviceLines).values(rows).run();
     auditChange(tx, deps, { action: "device.lines", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before, after: lines });
+    // The phone's own lines leave group expansions: the keys may now fit differently.
+    assertKeysFit(tx, [device.id], "lines");
   });
   return getLines(deps, mac);
 }
 
 export function getKeys(deps: ServiceDeps, mac: string): KeyView[] {
   const device = getDevice(deps, mac);
-  const rows = deps.db
-    .select({ key: deviceKeys, target: extensions.number })
-    .from(deviceKeys)
-    .leftJoin(extensions, eq(extensions.id, deviceKeys.targetExtensionId))
-    .where(eq(deviceKeys.deviceId, device.id))
-    .orderBy(asc(deviceKeys.keyIndex))
-    .all();
-  return rows.map(({ key, target }) => ({
-    index: key.keyIndex,
-    kind: key.kind,
-    label: key.label,
-    line: key.lineIndex,
-    value: key.kind === "blf" ? target : key.value,
-  }));
+  return deviceOwnSpecs(deps.db, device.id).map((k) => ({ index: k.index, kind: k.kind, label: k.label, line: k.line, value: k.value }));
 }
 
-/** Replaces all keys of a device, all-or-nothing. */
+/** Replaces all keys of a device, all-or-nothing; the effective keys (layout, groups) must fit. */
 export function setKeys(deps: ServiceDeps, mac: string, keys: readonly KeyInput[]): KeyView[] {
   writeTransaction(deps.db, (tx) => {
     const device = getDevice({ ...deps, db: tx }, mac);
     const model = modelOf(device);
-    checkUnique(keys.map((k) => k.index), "key");
-    const rows = keys.map((k, i) => {
-      const misfit = keyProblem(model, k);
-      if (misfit) throw invalidInput(`keys[${i}].${misfit.field}: ${misfit.reason}`);
-      const target = k.kind === "blf" ? tenantExtension(tx, device.tenantId, k.value!, `keys[${i}].value`) : null;
-      return {
-        deviceId: device.id,
-        keyIndex: k.index,
-        kind: k.kind,
-        label: k.label,
-        lineIndex: k.line,
-        targetExtensionId: target?.id ?? null,
-        value: k.kind === "blf" ? null : k.value,
-      };
-    });
     const before = getKeys({ ...deps, db: tx }, mac);
+    const resolved = resolveKeyInputs(tx, device.tenantId, keys, { keys: model.keys, lines: model.lines, model: model.id });
     tx.delete(deviceKeys).where(eq(deviceKeys.deviceId, device.id)).run();
-    if (rows.length) tx.insert(deviceKeys).values(rows).run();
+    tx.delete(deviceGroupKeys).where(eq(deviceGroupKeys.deviceId, device.id)).run();
+    const plain = resolved.filter((k) => k.kind !== "blf_group");
+    const grouped = resolved.filter((k) => k.kind === "blf_group");
+    if (plain.length) {
+      tx.insert(deviceKeys)
+        .values(plain.map((k) => ({ deviceId: device.id, keyIndex: k.index, kind: k.kind as KeyKind, label: k.label, lineIndex: k.line, targetExtensionId: k.targetExtensionId, value: k.value })))
+        .run();
+    }
+    if (grouped.length) {
+      tx.insert(deviceGroupKeys)
+        .values(grouped.map((k) => ({ deviceId: device.id, keyIndex: k.index, groupId: k.groupId!, label: k.label, lineIndex: k.line })))
+        .run();
+    }
+    assertKeysFit(tx, [device.id], "keys");
     auditChange(tx, deps, { action: "device.keys", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before, after: keys });
   });
   return getKeys(deps, mac);

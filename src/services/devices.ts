@@ -10,6 +10,7 @@ import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { checkMac, checkModel, checkVendor, lineIndexProblem, keyProblem, orThrow, unknownExtensionReason, vendorForOui } from "./device-rules.ts";
 import type { DeviceInput, DevicePatch } from "./schemas.ts";
+import { assertKeysFit } from "./key-checks.ts";
 import { getTenant } from "./tenants.ts";
 
 export type DeviceRow = typeof devices.$inferSelect;
@@ -109,6 +110,8 @@ export function updateDevice(deps: ServiceDeps, macInput: string, patch: DeviceP
       .where(eq(devices.id, device.id))
       .returning()
       .get();
+    // A key layout or group keys must still fit the new model's keys.
+    assertKeysFit(tx, [device.id], "model");
     auditChange(tx, deps, { action: "device.update", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: device, after });
     return after;
   });

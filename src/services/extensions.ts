@@ -1,6 +1,10 @@
 import { and, eq, or } from "drizzle-orm";
 import { writeTransaction } from "../db/client.ts";
-import { deviceKeys, deviceLines, devices, extensions } from "../db/schema.ts";
+import { deviceKeys, deviceLines, devices, extensions, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
+import { checkNumber } from "../domain/numbering-plan.ts";
+import { usernameOwner } from "./extension-settings/sections.ts";
+import { defaultSettings, saveSettings } from "./extension-settings/store.ts";
+import { requireAllowedNumber, tenantPlan } from "./numbering.ts";
 import { conflict, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
 import { auditChange } from "./actor.ts";
@@ -20,6 +24,9 @@ export function createExtension(deps: ServiceDeps, tenantName: string, input: Ex
       .where(and(eq(extensions.tenantId, tenant.id), eq(extensions.number, input.number)))
       .get();
     if (clash) throw conflict(`extension ${input.number} already exists in tenant ${tenantName}`);
+    requireAllowedNumber(tx, tenant.id, input.number);
+    const taken = usernameOwner(tx, tenant.id, input.number, -1);
+    if (taken) throw conflict(`number: ${input.number} is already the username of extension ${taken}; give one of them another username first`);
     const row = tx
       .insert(extensions)
       .values({
@@ -36,6 +43,7 @@ export function createExtension(deps: ServiceDeps, tenantName: string, input: Ex
       .returning()
       .get();
     auditChange(tx, deps, { action: "extension.create", ...extTarget(tenantName, row), after: row });
+    saveSettings(tx, row, defaultSettings(row.number));
     return row;
   });
 }
@@ -45,6 +53,11 @@ const extTarget = (tenantName: string, e: ExtensionRow) => ({
   tenantId: e.tenantId,
   extension: e.number,
 });
+
+/** Numbering-plan warnings for a number (a number in no recommended range). */
+export function numberWarnings(deps: ServiceDeps, tenantName: string, number: string): string[] {
+  return checkNumber(tenantPlan(deps.db, getTenant(deps, tenantName).id), number).warnings;
+}
 
 export function listExtensions(deps: ServiceDeps, tenantName: string): ExtensionRow[] {
   const tenant = getTenant(deps, tenantName);
@@ -107,11 +120,30 @@ export function devicesUsingExtension(deps: ServiceDeps, extensionId: number): s
   return [...new Set([...onLines, ...onKeys].map((r) => r.mac))].sort();
 }
 
-export function deleteExtension(deps: ServiceDeps, tenantName: string, number: string): void {
+/**
+ * Deletes an extension. Refused while phones carry or watch it, unless `detach`: then its lines
+ * and BLF keys are removed from those phones (their files lose the line at the next fetch) and
+ * key-layout keys watching it are removed too.
+ */
+export function deleteExtension(deps: ServiceDeps, tenantName: string, number: string, options: { detach?: boolean } = {}): void {
   writeTransaction(deps.db, (tx) => {
     const row = getExtension({ ...deps, db: tx }, tenantName, number);
     const users = devicesUsingExtension({ ...deps, db: tx }, row.id);
-    if (users.length) throw conflict(`extension ${number} is on device(s) ${users.join(", ")}; remove it from their lines and keys first`);
+    if (users.length && !options.detach) {
+      throw conflict(`extension ${number} is on device(s) ${users.join(", ")}; remove it from their lines and keys first, or delete with detach=1`);
+    }
+    const layouts = tx
+      .selectDistinct({ name: keyLayouts.name })
+      .from(keyLayoutKeys)
+      .innerJoin(keyLayouts, eq(keyLayouts.id, keyLayoutKeys.layoutId))
+      .where(eq(keyLayoutKeys.targetExtensionId, row.id))
+      .all();
+    if (layouts.length && !options.detach) {
+      throw conflict(`extension ${number} is watched by key layout(s) ${layouts.map((l) => l.name).join(", ")}; remove those keys first, or delete with detach=1`);
+    }
+    tx.delete(deviceLines).where(eq(deviceLines.extensionId, row.id)).run();
+    tx.delete(deviceKeys).where(eq(deviceKeys.targetExtensionId, row.id)).run();
+    tx.delete(keyLayoutKeys).where(eq(keyLayoutKeys.targetExtensionId, row.id)).run();
     tx.delete(extensions).where(eq(extensions.id, row.id)).run();
     auditChange(tx, deps, { action: "extension.delete", ...extTarget(tenantName, row), before: row });
   });

@@ -16,6 +16,9 @@ import type { AdminState, Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
 import { registrationRoutes } from "./registrations.ts";
 import { DEFAULT_SIP_SETTINGS, type SipSettings } from "../../registrations/sip-settings.ts";
+import { extensionSettingsRoutes } from "./extension-settings.ts";
+import { tenantCatalogRoutes } from "./tenant-catalog.ts";
+import { openApiRoutes } from "./openapi.ts";
 
 function toErrorBody(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
@@ -27,13 +30,35 @@ function toErrorBody(err: unknown): { status: number; code: string; message: str
   return { status: 500, code: "internal", message: "internal error" };
 }
 
+export interface AdminAppOptions {
+  readonly bodyLimitBytes: number;
+  readonly importLimitBytes?: number;
+  readonly sip?: SipSettings;
+}
+
+/** Every router of the admin API; the OpenAPI test walks these (test/http/openapi.test.ts). */
+export function adminRouters(deps: ProvisionDeps, options: Partial<AdminAppOptions> = {}): Router<AdminState>[] {
+  return [
+    tenantRoutes(deps),
+    deviceRoutes(deps),
+    discoveryRoutes(deps),
+    onboardingRoutes(deps, { importLimitBytes: options.importLimitBytes ?? 64 * 1024 * 1024 }),
+    registrationRoutes(deps, options.sip ?? DEFAULT_SIP_SETTINGS),
+    auditRoutes(deps),
+    configKeyRoutes(deps),
+    extensionSettingsRoutes(deps),
+    tenantCatalogRoutes(deps),
+    openApiRoutes(),
+  ];
+}
+
 /**
  * The admin API under /api/v1, on its own listener. Middleware order: error handler, access log,
  * bearer-token authentication, body parser, routers.
  */
 export function createAdminApp(
   deps: ProvisionDeps,
-  options: { bodyLimitBytes: number; importLimitBytes?: number; sip?: SipSettings },
+  options: AdminAppOptions,
 ): Koa<AdminState> {
   const app = new Koa<AdminState>({ proxy: false });
   app.use(async (ctx, next) => {
@@ -82,17 +107,7 @@ export function createAdminApp(
     }),
   );
   const api = new Router<AdminState>({ prefix: "/api/v1" });
-  const importLimitBytes = options.importLimitBytes ?? 64 * 1024 * 1024;
-  const routers = [
-    tenantRoutes(deps),
-    deviceRoutes(deps),
-    discoveryRoutes(deps),
-    onboardingRoutes(deps, { importLimitBytes }),
-    registrationRoutes(deps, options.sip ?? DEFAULT_SIP_SETTINGS),
-    auditRoutes(deps),
-    configKeyRoutes(deps),
-  ];
-  for (const r of routers) {
+  for (const r of adminRouters(deps, options)) {
     api.use(r.routes(), r.allowedMethods());
   }
   app.use(api.routes());

@@ -6,11 +6,15 @@ import {
   devicesUsingExtension,
   getExtension,
   listExtensions,
+  numberWarnings,
   resetExtensionPassword,
   updateExtension,
 } from "../../services/extensions.ts";
 import { ExtensionInput, ExtensionPatch, FeatureCodesPatch, TenantInput, TenantPatch } from "../../services/schemas.ts";
 import { createTenant, deleteTenant, getFeatureCodes, getTenant, listTenants, updateFeatureCodes, updateTenant } from "../../services/tenants.ts";
+import { loadSettings } from "../../services/extension-settings/store.ts";
+import { extensionGroupNames } from "../../services/groups.ts";
+import { phoneNumbersOf } from "../../services/phone-numbers.ts";
 import { presentExtension, presentTenant } from "./presenters.ts";
 import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
 
@@ -53,11 +57,19 @@ export function tenantRoutes(deps: ProvisionDeps): Router<AdminState> {
   r.post("/tenants/:tenant/extensions", (ctx) => {
     requireRole(ctx, "admin");
     ctx.status = 201;
-    ctx.body = ext(ctx, createExtension(deps, ctx.params.tenant!, ExtensionInput.parse(ctx.request.body)));
+    const created = createExtension(deps, ctx.params.tenant!, ExtensionInput.parse(ctx.request.body));
+    // Numbering plan: a number in no recommended range is accepted with a warning.
+    ctx.body = { ...ext(ctx, created), warnings: numberWarnings(deps, ctx.params.tenant!, created.number) };
   });
   r.get("/tenants/:tenant/extensions/:number", (ctx) => {
     const e = getExtension(deps, ctx.params.tenant!, ctx.params.number!);
-    ctx.body = { ...ext(ctx, e), devices: devicesUsingExtension(deps, e.id) };
+    ctx.body = {
+      ...ext(ctx, e),
+      devices: devicesUsingExtension(deps, e.id),
+      username: loadSettings(deps.db, e).username,
+      groups: extensionGroupNames(deps.db, e.id),
+      phoneNumbers: phoneNumbersOf(deps.db, e.id),
+    };
   });
   r.patch("/tenants/:tenant/extensions/:number", (ctx) => {
     requireRole(ctx, "admin");
@@ -69,7 +81,8 @@ export function tenantRoutes(deps: ProvisionDeps): Router<AdminState> {
   });
   r.delete("/tenants/:tenant/extensions/:number", (ctx) => {
     requireRole(ctx, "admin");
-    deleteExtension(deps, ctx.params.tenant!, ctx.params.number!);
+    const detach = ctx.query.detach === "1" || ctx.query.detach === "true";
+    deleteExtension(deps, ctx.params.tenant!, ctx.params.number!, { detach });
     ctx.status = 204;
   });
   return r;

@@ -102,6 +102,9 @@ interface AccountValues {
   readonly dndOff: string;
   readonly forwardOn: string;
   readonly forwardOff: string;
+  /** SUBSCRIBE for MWI: off when the extension's unanswered calls end instead of going to voicemail. */
+  readonly mwiOn: string;
+  readonly mwiYes: string;
 }
 
 function accountValues(config: PhoneConfig, index: number, line: LineConfig | undefined): AccountValues {
@@ -128,8 +131,14 @@ function accountValues(config: PhoneConfig, index: number, line: LineConfig | un
     dndOff: codes.dnd_off,
     forwardOn: codes.forward_on,
     forwardOff: codes.forward_off,
+    // Strings: every context value goes through the encoder, so booleans would become "false".
+    mwiOn: line?.voicemailEnabled === false ? "0" : "1",
+    mwiYes: line?.voicemailEnabled === false ? "No" : "Yes",
   };
 }
+
+/** Call waiting is phone-wide on Grandstream: it follows the first account's extension. */
+const callWaitingOf = (config: PhoneConfig): boolean => config.lines.find((l) => l.index === 1)?.callWaiting !== false;
 
 /**
  * Every account slot of the model: configured lines, and the free slots, which are switched off and
@@ -156,6 +165,8 @@ export interface PValueContext {
   readonly accounts: readonly PValueAccount[];
   readonly unusedAccounts: readonly PValueAccount[];
   readonly keys: readonly PValueKey[];
+  /** P91 "Disable Call Waiting": 0 No / 1 Yes. */
+  readonly disableCallWaiting: string;
 }
 
 export function buildPValueContext(config: PhoneConfig, model: GrandstreamModel): PValueContext {
@@ -167,6 +178,7 @@ export function buildPValueContext(config: PhoneConfig, model: GrandstreamModel)
     accounts: used.map(withP),
     unusedAccounts: unused.map(withP),
     keys: pvalueKeys(config.keys, model, config.lines.length),
+    disableCallWaiting: callWaitingOf(config) ? "0" : "1",
   };
 }
 
@@ -178,6 +190,8 @@ export interface AliasContext {
   readonly unusedAccounts: readonly AliasAccount[];
   readonly keys: readonly AliasKey[];
   readonly softkeys: readonly AliasSoftkey[];
+  /** `call.callWaiting.enable` Yes/No. */
+  readonly callWaiting: string;
 }
 
 export function buildAliasContext(config: PhoneConfig, model: GrandstreamModel): AliasContext {
@@ -189,5 +203,6 @@ export function buildAliasContext(config: PhoneConfig, model: GrandstreamModel):
     unusedAccounts: unused.map(withName),
     keys: aliasKeys(config.keys, model, config.lines.length),
     softkeys: aliasSoftkeys(config.softkeys, model.softkeys),
+    callWaiting: callWaitingOf(config) ? "Yes" : "No",
   };
 }

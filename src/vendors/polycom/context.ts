@@ -32,7 +32,8 @@ function lineContext(line: LineConfig, config: PhoneConfig) {
     password: line.password,
     server: { address: server.host, port: server.port, transport, expires: registerExpires },
     outboundProxy: outboundProxy ? { address: outboundProxy.host, port: outboundProxy.port, transport } : null,
-    mwiSubscribe: `${line.userName}@${domain}`,
+    // An empty msg.mwi.x.subscribe subscribes to nothing: no voicemail, no MWI.
+    mwiSubscribe: line.voicemailEnabled === false ? "" : `${line.userName}@${domain}`,
     voicemail: line.voicemailNumber,
   };
 }
@@ -54,6 +55,8 @@ export function buildDeviceContext(config: PhoneConfig, model: PolycomModel) {
     },
     lines: lines.map((l) => lineContext(l, config)),
     pickupString: config.featureCodes.directed_pickup,
+    // call.callWaiting.enable is phone-wide (Wazo polycom base.tpl writes "0"/"1"); follows line 1.
+    callWaiting: config.lines.find((l) => l.index === 1)?.callWaiting === false ? "0" : "1",
     attendantReg: firstBlf?.line ?? 1,
     ...keys,
     efkEnabled: keys.efk.length > 0 || config.softkeys.length > 0 ? "1" : "0",

@@ -21,6 +21,10 @@ export interface AccountContext {
   readonly expires: string;
   readonly outboundProxy: { readonly host: string; readonly port: string } | null;
   readonly voicemail: string;
+  /** `account.X.subscribe_mwi`: 0 when the extension's unanswered calls end (no voicemail). */
+  readonly subscribeMwi: string;
+  /** `account.X.anonymous_call` 0/1 (Admin Guide T5 "Anonymous Call Configuration"). */
+  readonly anonymousCall: string;
   readonly dndOn: string;
   readonly dndOff: string;
   readonly forwardOn: string;
@@ -34,6 +38,8 @@ export interface DeviceContext {
   readonly unusedAccounts: string[];
   readonly lineKeys: LineKeyContext[];
   readonly softkeys: SoftkeyContext[];
+  /** `call_waiting.enable` is phone-wide: it follows the first account's extension. */
+  readonly callWaiting: string;
   readonly time: YealinkTime;
   readonly provisioning: {
     readonly url: string;
@@ -83,6 +89,8 @@ function buildAccount(line: LineConfig, config: PhoneConfig): AccountContext {
     expires: String(registerExpires),
     outboundProxy: outboundProxy ? { host: outboundProxy.host, port: String(outboundProxy.port) } : null,
     voicemail: line.voicemailNumber,
+    subscribeMwi: line.voicemailEnabled === false ? "0" : "1",
+    anonymousCall: line.anonymous === true ? "1" : "0",
     dndOn: codes.dnd_on,
     dndOff: codes.dnd_off,
     forwardOn: codes.forward_on,
@@ -103,6 +111,7 @@ export function buildDeviceContext(config: PhoneConfig, model: YealinkModel): De
     unusedAccounts,
     lineKeys: buildLineKeys(model, config.keys, lines),
     softkeys: buildSoftkeys(config.softkeys),
+    callWaiting: lines[0]?.callWaiting === false ? "0" : "1",
     time: buildTime(config.time.zone, config.time.ntpServers),
     provisioning: {
       url: config.provisioning.baseUrl,

@@ -32,6 +32,7 @@ const PVALUE_SOURCES: Readonly<Record<string, string>> = {
   ...perAccount(["P26014", "P26114", "P26214", "P26314"], `call forward all off — ${FPBX}`),
   ...perAccount(["P6752", "P6753", "P6754", "P6755"], `BLF call-pickup mode — ${FPBX}`),
   ...perAccount(["P1347", "P481", "P581", "P681"], `BLF call-pickup prefix — vendors.md G4, ${FPBX}`),
+  P91: "Disable Call Waiting (0 No, 1 Yes) — Grandstream GXP config template comments in public provisioning repositories",
   P2: "admin password — vendors.md G3",
   P30: "NTP server — vendors.md G3",
   P144: "allow DHCP option 42 — vendors.md G3",
@@ -119,6 +120,7 @@ const ALIAS_SOURCES: Readonly<Record<string, string>> = {
   "users.admin.password": "vendors.md G3",
   "ons.actionUrl.registered": "alias of P8305, GXP21xx 1.0.11.x config template via grandstream-actionurl-server (docs/vendors/grandstream.md)",
   "ons.actionUrl.unregistered": "alias of P8306, GXP21xx 1.0.11.x config template via grandstream-actionurl-server (docs/vendors/grandstream.md)",
+  "call.callWaiting.enable": `${ALIAS} ("Disable Call Waiting", Invert_Yes_No)`,
 };
 
 const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (n) => n === "item" });

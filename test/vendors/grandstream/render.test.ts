@@ -49,6 +49,18 @@ describe("grandstream golden files", () => {
     await expect(render(`cfg${GXP_MAC}.xml`, gxp2140TwoLines())).toMatchFileSnapshot("../../golden/grandstream/cfg000b828aa872-gxp2140.xml");
   });
 
+  // Extension settings with a phone-side effect: no voicemail (MWI off), calls not queued (call waiting off).
+  const settings = { voicemailEnabled: false, callWaiting: false, anonymous: true };
+  it("GRP2614 with an extension without voicemail and without call waiting (alias form)", async () => {
+    const config = buildPhoneConfig("grandstream", "GRP2614", GRP_MAC, { lines: [buildLine(1, "105", settings)] });
+    await expect(render(`cfg${GRP_MAC}.xml`, config)).toMatchFileSnapshot("../../golden/grandstream/cfgc074ad0b63ee-grp2614-extension-settings.xml");
+  });
+
+  it("GXP2140 with an extension without voicemail and without call waiting (P-value form)", async () => {
+    const config = buildPhoneConfig("grandstream", "GXP2140", GXP_MAC, { lines: [buildLine(1, "105", settings), buildLine(2, "106")] });
+    await expect(render(`cfg${GXP_MAC}.xml`, config)).toMatchFileSnapshot("../../golden/grandstream/cfg000b828aa872-gxp2140-extension-settings.xml");
+  });
+
   it.each(["cfggrp2614.xml", "cfggxp2140.xml", "cfg.xml"])("common file %s", async (name) => {
     await expect(render(name, null)).toMatchFileSnapshot(`../../golden/grandstream/${name}`);
   });

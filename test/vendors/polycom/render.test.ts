@@ -64,6 +64,13 @@ const CASES: Record<string, { fileName: string; config: PhoneConfig | null }> = 
       ],
     }),
   },
+  "VVX411-extension-settings": {
+    // Line 1: no voicemail (empty MWI subscription), calls not queued (call waiting off, phone-wide).
+    fileName: `${MAC_411}-phonehome.cfg`,
+    config: buildPhoneConfig("polycom", "VVX411", MAC_411, {
+      lines: [buildLine(1, "105", { voicemailEnabled: false, callWaiting: false, anonymous: true }), buildLine(2, "106")],
+    }),
+  },
   "VVX410-speed-park": {
     fileName: `${MAC_410}-phonehome.cfg`,
     config: buildPhoneConfig("polycom", "VVX410", MAC_410, { keys: parkAndSpeed() }),
@@ -103,6 +110,7 @@ const ALLOWED: readonly [RegExp, string][] = [
   [/^reg\.\d+\.serverFeatureControl\.(dnd|cf)$/, "P3"],
   [/^msg\.mwi\.\d+\.(subscribe|callBackMode|callBack)$/, "P3"],
   [/^call\.directedCallPickup(Method|String)$/, "Wazo base.tpl, excaliburpartners device.php"],
+  [/^call\.callWaiting\.enable$/, "Wazo wazo-polycom common/templates/base.tpl"],
   [/^attendant\.reg$|^attendant\.resourceList\.\d+\.(address|label|type)$/, "P4"],
   [/^lineKey\.reassignment\.enabled$|^lineKey\.\d+\.(category|index)$/, "P4"],
   [/^feature\.(enhancedFeatureKeys|EFKLineKey)\.enabled$/, "P4"],

@@ -59,4 +59,13 @@ export const DEVICE_CASES: readonly DeviceCase[] = [
       },
     }),
   },
+  {
+    // Extension settings with a phone-side effect (docs/extensions.md): line 1 anonymous, no
+    // voicemail (no MWI), calls not queued (call waiting off, phone-wide from line 1); line 2 default.
+    name: "T46U-extension-settings",
+    config: buildPhoneConfig("yealink", "T46U", "805ec0a1b247", {
+      lines: [buildLine(1, "105", { anonymous: true, voicemailEnabled: false, callWaiting: false }), buildLine(2, "106")],
+      keys: [blf(1, "101"), blf(2, "102")],
+    }),
+  },
 ];

@@ -30,6 +30,8 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "account.N.subscribe_mwi": "vendors.md Y3",
   "account.N.subscribe_mwi_to_vm": "vendors.md Y3",
   "voice_mail.number.N": "vendors.md Y3",
+  "account.N.anonymous_call": "Admin Guide T5 'Anonymous Call Configuration' (easymanua.ls t5-series 730711 p=236)",
+  "call_waiting.enable": "Wazo wazo-provd-plugins yealink v8x templates/base.tpl (call_waiting.enable = 0/1)",
   "account.N.dnd.on_code": "vendors.md Y3",
   "account.N.dnd.off_code": "vendors.md Y3",
   "account.N.always_fwd.on_code": "vendors.md Y3",

@@ -1,0 +1,98 @@
+import { Command, Option } from "commander";
+import type { z } from "zod";
+import { invalidInput } from "../errors.ts";
+import type { createRuntime } from "../runtime.ts";
+import { getLines, setLines } from "../services/device-layout.ts";
+import { getDevice, modelOf } from "../services/devices.ts";
+import { ProfileInput } from "../services/extension-settings/schemas.ts";
+import { putProfile, readSettings } from "../services/extension-settings/sections.ts";
+import { createExtension, devicesUsingExtension, listExtensions, numberWarnings } from "../services/extensions.ts";
+import { extensionGroupNames } from "../services/groups.ts";
+import { phoneNumbersOf } from "../services/phone-numbers.ts";
+import { describeIssues, ExtensionInput } from "../services/schemas.ts";
+
+type Runtime = ReturnType<typeof createRuntime>;
+type WithRuntime = <T>(opts: Record<string, unknown>, fn: (rt: Runtime) => T) => T;
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw invalidInput(describeIssues(r.error));
+  return r.data;
+}
+
+/** `phonehome extension ...`: the everyday operations on extensions (docs/cli.md). */
+export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () => Option): Command {
+  const cmd = new Command("extension").description("create, list and show extensions; put one on a phone");
+  cmd
+    .command("create <tenant> <number>")
+    .description("create an extension (numbering plan checked; warnings printed)")
+    .addOption(dataDirOption())
+    .requiredOption("--name <displayName>", "display name shown on the phones")
+    .option("--username <username>", "portal username [the number]")
+    .option("--role <role>", "user | operator | manager | administrator", "user")
+    .action((tenant: string, number: string, opts) =>
+      withRuntime(opts, (rt) => {
+        const input = parse(ExtensionInput, { number, displayName: opts.name });
+        const profile = parse(ProfileInput, { username: opts.username ?? number, role: opts.role });
+        const ext = createExtension(rt, tenant, input);
+        putProfile(rt, tenant, ext.number, profile);
+        console.log(`extension ${ext.number} created (SIP user ${ext.sipUser})`);
+        for (const w of numberWarnings(rt, tenant, ext.number)) console.log(`warning: ${w}`);
+      }),
+    );
+  cmd
+    .command("list <tenant>")
+    .description("list a tenant's extensions")
+    .addOption(dataDirOption())
+    .action((tenant: string, opts) =>
+      withRuntime(opts, (rt) => {
+        for (const e of listExtensions(rt, tenant)) console.log(`${e.number}\t${e.displayName}\t${devicesUsingExtension(rt, e.id).join(",") || "-"}`);
+      }),
+    );
+  cmd
+    .command("show <tenant> <number>")
+    .description("show an extension with its phones, groups and settings")
+    .addOption(dataDirOption())
+    .option("--json", "print JSON")
+    .action((tenant: string, number: string, opts) =>
+      withRuntime(opts, (rt) => {
+        const { ext, settings } = readSettings(rt, tenant, number);
+        const { allowedEndpoints, ...rest } = settings;
+        const view = {
+          number: ext.number,
+          displayName: ext.displayName,
+          sipUser: ext.sipUser,
+          devices: devicesUsingExtension(rt, ext.id),
+          groups: extensionGroupNames(rt.db, ext.id),
+          phoneNumbers: phoneNumbersOf(rt.db, ext.id),
+          ...rest,
+          allowedEndpoints: { ...allowedEndpoints, thirdPartySoftphone: { allowed: allowedEndpoints.thirdPartySoftphone.allowed, sipUsername: allowedEndpoints.thirdPartySoftphone.sipUsername } },
+        };
+        if (opts.json) return console.log(JSON.stringify(view, null, 2));
+        console.log(`${view.number}  ${view.displayName}  (username ${settings.username}, role ${settings.profile.role})`);
+        console.log(`phones: ${view.devices.join(", ") || "none"}`);
+        console.log(`groups: ${view.groups.join(", ") || "none"}`);
+        console.log(`phone numbers: ${view.phoneNumbers.join(", ") || "none"}`);
+        console.log(`voicemail: ${settings.voicemail.unansweredCalls}; calls queued: ${settings.callWaiting.queueCalls ? "yes" : "no"}; presentation: ${settings.numberSettings.presentation}`);
+      }),
+    );
+  cmd
+    .command("assign <tenant> <number> <mac>")
+    .description("put the extension on a phone's line (the first free line unless --line)")
+    .addOption(dataDirOption())
+    .option("--line <n>", "line index on the phone", (v) => Number(v))
+    .action((tenant: string, number: string, mac: string, opts) =>
+      withRuntime(opts, (rt) => {
+        const device = getDevice(rt, mac);
+        const lines = getLines(rt, device.mac).filter((l) => l.index !== opts.line);
+        const used = new Set(lines.map((l) => l.index));
+        let index: number = opts.line ?? 1;
+        while (opts.line === undefined && used.has(index)) index++;
+        if (index > modelOf(device).lines) throw invalidInput(`--line: ${device.model} has ${modelOf(device).lines} line(s); no free line for ${number}`);
+        readSettings(rt, tenant, number);
+        setLines(rt, device.mac, [...lines, { index, extension: number }]);
+        console.log(`extension ${number} is on line ${index} of ${device.mac}`);
+      }),
+    );
+  return cmd;
+}

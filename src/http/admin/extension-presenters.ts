@@ -1,0 +1,21 @@
+import type { Db } from "../../db/client.ts";
+import type { SecretBox } from "../../secrets.ts";
+import { allowedDeviceMacs } from "../../services/extension-settings/sections.ts";
+import type { ExtensionSettings } from "../../services/extension-settings/store.ts";
+import type { ExtensionRow } from "../../services/extensions.ts";
+
+/** JSON of the allowed-endpoints section; the third-party SIP password only for admins. */
+export function presentEndpoints(db: Db, secrets: SecretBox, ext: ExtensionRow, s: ExtensionSettings, withSecrets: boolean) {
+  const a = s.allowedEndpoints;
+  const tp = a.thirdPartySoftphone;
+  return {
+    softphone: a.softphone,
+    mobileApp: a.mobileApp,
+    thirdPartySoftphone: {
+      allowed: tp.allowed,
+      sipUsername: tp.sipUsername,
+      ...(withSecrets ? { sipPassword: tp.sipPasswordEnc ? secrets.open(tp.sipPasswordEnc) : null } : {}),
+    },
+    ipPhone: { allowed: a.ipPhone.allowed, devices: allowedDeviceMacs(db, ext, s) },
+  };
+}

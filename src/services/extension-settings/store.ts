@@ -1,0 +1,99 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/client.ts";
+import { extensionSettings } from "../../db/schema.ts";
+import type { ExtensionRow } from "../extensions.ts";
+import {
+  CallWaitingInput,
+  ForwardingInput,
+  MonitoringInput,
+  NumberSettingsInput,
+  VoicemailInput,
+  type CallWaiting,
+  type Forwarding,
+  type Monitoring,
+  type NumberSettings,
+  type Profile,
+  type Voicemail,
+} from "./schemas.ts";
+
+/** Allowed endpoints as stored: the third-party password sealed, IP-phone devices in their own table. */
+export interface StoredEndpoints {
+  readonly softphone: { readonly allowed: boolean; readonly client: "basic" | "operator_console" | null };
+  readonly mobileApp: boolean;
+  readonly thirdPartySoftphone: { readonly allowed: boolean; readonly sipUsername: string | null; readonly sipPasswordEnc: string | null };
+  /** `restricted`: only the devices listed in extension_allowed_devices; otherwise any device of the tenant. */
+  readonly ipPhone: { readonly allowed: boolean; readonly restricted: boolean };
+}
+
+export interface ExtensionSettings {
+  readonly username: string;
+  readonly profile: Profile;
+  readonly numberSettings: NumberSettings;
+  readonly allowedEndpoints: StoredEndpoints;
+  readonly voicemail: Voicemail;
+  readonly callWaiting: CallWaiting;
+  readonly monitoring: Monitoring;
+  readonly forwarding: Forwarding;
+}
+
+export type SectionName = Exclude<keyof ExtensionSettings, "username">;
+
+/**
+ * What a new extension starts with: username = the number, role `user`, presence and monitoring
+ * allowed (so BLF keys work as before), voicemail on, calls queued (call waiting), no forwarding.
+ */
+export function defaultSettings(number: string): ExtensionSettings {
+  return {
+    username: number,
+    profile: { username: number, fullName: null, authentication: "single_step", personalContact: null, loginAllowed: true, role: "user" },
+    numberSettings: NumberSettingsInput.parse({}),
+    allowedEndpoints: {
+      softphone: { allowed: false, client: null },
+      mobileApp: false,
+      thirdPartySoftphone: { allowed: false, sipUsername: null, sipPasswordEnc: null },
+      ipPhone: { allowed: true, restricted: false },
+    },
+    voicemail: VoicemailInput.parse({}),
+    callWaiting: CallWaitingInput.parse({ maxWaitingCalls: 5, maxSimultaneousCalls: 2 }),
+    monitoring: MonitoringInput.parse({}),
+    forwarding: ForwardingInput.parse({}),
+  };
+}
+
+type Row = typeof extensionSettings.$inferSelect;
+
+function fromRow(row: Row): ExtensionSettings {
+  return {
+    username: row.username,
+    profile: row.profile as Profile,
+    numberSettings: row.numberSettings as NumberSettings,
+    allowedEndpoints: row.allowedEndpoints as StoredEndpoints,
+    voicemail: row.voicemail as Voicemail,
+    callWaiting: row.callWaiting as CallWaiting,
+    monitoring: row.monitoring as Monitoring,
+    forwarding: row.forwarding as Forwarding,
+  };
+}
+
+/** An extension's settings; an extension made before the settings existed reads as the defaults. */
+export function loadSettings(db: Db, ext: Pick<ExtensionRow, "id" | "number">): ExtensionSettings {
+  const row = db.select().from(extensionSettings).where(eq(extensionSettings.extensionId, ext.id)).get();
+  return row ? fromRow(row) : defaultSettings(ext.number);
+}
+
+/** Writes the whole settings row (insert or replace); call inside a write transaction. */
+export function saveSettings(tx: Db, ext: Pick<ExtensionRow, "id" | "tenantId">, s: ExtensionSettings): void {
+  const values = {
+    extensionId: ext.id,
+    tenantId: ext.tenantId,
+    username: s.profile.username,
+    profile: s.profile,
+    numberSettings: s.numberSettings,
+    allowedEndpoints: s.allowedEndpoints,
+    voicemail: s.voicemail,
+    callWaiting: s.callWaiting,
+    monitoring: s.monitoring,
+    forwarding: s.forwarding,
+  };
+  tx.insert(extensionSettings).values(values).onConflictDoUpdate({ target: extensionSettings.extensionId, set: values }).run();
+}

@@ -1,0 +1,160 @@
+import { and, asc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { writeTransaction, type Db } from "../db/client.ts";
+import { deviceGroupKeys, extensionGroupMembers, extensionGroups, extensions, keyLayoutKeys } from "../db/schema.ts";
+import { hasControlCharacters } from "../domain/validation.ts";
+import { conflict, invalidInput, notFound } from "../errors.ts";
+import type { ServiceDeps } from "./deps.ts";
+import { getExtension } from "./extensions.ts";
+import { devicesUsingGroup } from "./key-expansion.ts";
+import { assertKeysFit } from "./key-checks.ts";
+import { getTenant } from "./tenants.ts";
+
+/** Groups of extensions ("Edit members configuration"); a BLF key may target a group. */
+
+export const GROUP_NAME = z
+  .string()
+  .min(1, "must not be empty")
+  .max(64, "must be at most 64 characters")
+  .refine((v) => !hasControlCharacters(v) && !v.includes("/"), "must not contain control characters or /");
+export const GroupInput = z.strictObject({ name: GROUP_NAME, members: z.array(z.string().max(15)).max(1000).default([]) });
+export const GroupPatch = z.strictObject({ name: GROUP_NAME });
+export const MembersInput = z.strictObject({ members: z.array(z.string().max(15)).max(1000) });
+
+export type GroupRow = typeof extensionGroups.$inferSelect;
+export interface GroupView {
+  readonly name: string;
+  readonly members: string[];
+}
+
+export function findGroup(db: Db, tenantId: number, name: string): GroupRow | undefined {
+  return db.select().from(extensionGroups).where(and(eq(extensionGroups.tenantId, tenantId), eq(extensionGroups.name, name))).get();
+}
+
+function requireGroup(db: Db, tenantId: number, name: string, field = "group"): GroupRow {
+  const g = findGroup(db, tenantId, name);
+  if (!g) throw notFound(`${field}: no group "${name.slice(0, 64)}" in this tenant`);
+  return g;
+}
+
+export function groupMembers(db: Db, groupId: number): string[] {
+  return db
+    .select({ n: extensions.number })
+    .from(extensionGroupMembers)
+    .innerJoin(extensions, eq(extensions.id, extensionGroupMembers.extensionId))
+    .where(eq(extensionGroupMembers.groupId, groupId))
+    .all()
+    .map((r) => r.n)
+    .sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+}
+
+const view = (db: Db, g: GroupRow): GroupView => ({ name: g.name, members: groupMembers(db, g.id) });
+
+export function listGroups(deps: ServiceDeps, tenant: string): GroupView[] {
+  const t = getTenant(deps, tenant);
+  return deps.db.select().from(extensionGroups).where(eq(extensionGroups.tenantId, t.id)).orderBy(asc(extensionGroups.name)).all().map((g) => view(deps.db, g));
+}
+
+export function getGroup(deps: ServiceDeps, tenant: string, name: string): GroupView {
+  return view(deps.db, requireGroup(deps.db, getTenant(deps, tenant).id, name));
+}
+
+function setMembers(deps: ServiceDeps, tx: Db, tenant: string, g: GroupRow, numbers: readonly string[]): void {
+  const ids = [...new Set(numbers)].map((n) => {
+    try {
+      return getExtension({ ...deps, db: tx }, tenant, n).id;
+    } catch {
+      throw invalidInput(`members: extension ${n.slice(0, 15)} does not exist in tenant ${tenant}`);
+    }
+  });
+  tx.delete(extensionGroupMembers).where(eq(extensionGroupMembers.groupId, g.id)).run();
+  if (ids.length) tx.insert(extensionGroupMembers).values(ids.map((extensionId) => ({ groupId: g.id, extensionId }))).run();
+  assertKeysFit(tx, devicesUsingGroup(tx, g.id), `members of group "${g.name}"`);
+}
+
+export function createGroup(deps: ServiceDeps, tenant: string, input: z.infer<typeof GroupInput>): GroupView {
+  return writeTransaction(deps.db, (tx) => {
+    const t = getTenant({ ...deps, db: tx }, tenant);
+    if (findGroup(tx, t.id, input.name)) throw conflict(`name: group "${input.name}" already exists`);
+    const g = tx.insert(extensionGroups).values({ tenantId: t.id, name: input.name }).returning().get();
+    setMembers(deps, tx, tenant, g, input.members);
+    return view(tx, g);
+  });
+}
+
+export function renameGroup(deps: ServiceDeps, tenant: string, name: string, input: z.infer<typeof GroupPatch>): GroupView {
+  return writeTransaction(deps.db, (tx) => {
+    const t = getTenant({ ...deps, db: tx }, tenant);
+    const g = requireGroup(tx, t.id, name);
+    const other = findGroup(tx, t.id, input.name);
+    if (other && other.id !== g.id) throw conflict(`name: group "${input.name}" already exists`);
+    return view(tx, tx.update(extensionGroups).set({ name: input.name }).where(eq(extensionGroups.id, g.id)).returning().get());
+  });
+}
+
+/** Refused while keys (a device's or a layout's) target the group. */
+export function deleteGroup(deps: ServiceDeps, tenant: string, name: string): void {
+  writeTransaction(deps.db, (tx) => {
+    const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
+    const used = tx.select().from(deviceGroupKeys).where(eq(deviceGroupKeys.groupId, g.id)).get() ?? tx.select().from(keyLayoutKeys).where(eq(keyLayoutKeys.targetGroupId, g.id)).get();
+    if (used) throw conflict(`group "${name}" is the target of BLF keys; remove those keys first`);
+    tx.delete(extensionGroups).where(eq(extensionGroups.id, g.id)).run();
+  });
+}
+
+export function putMembers(deps: ServiceDeps, tenant: string, name: string, members: readonly string[]): GroupView {
+  return writeTransaction(deps.db, (tx) => {
+    const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
+    setMembers(deps, tx, tenant, g, members);
+    return view(tx, g);
+  });
+}
+
+export function addMember(deps: ServiceDeps, tenant: string, name: string, number: string): GroupView {
+  return writeTransaction(deps.db, (tx) => {
+    const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
+    setMembers(deps, tx, tenant, g, [...groupMembers(tx, g.id), number]);
+    return view(tx, g);
+  });
+}
+
+export function removeMember(deps: ServiceDeps, tenant: string, name: string, number: string): GroupView {
+  return writeTransaction(deps.db, (tx) => {
+    const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
+    const current = groupMembers(tx, g.id);
+    if (!current.includes(number)) throw notFound(`extension ${number.slice(0, 15)} is not a member of group "${name}"`);
+    setMembers(deps, tx, tenant, g, current.filter((n) => n !== number));
+    return view(tx, g);
+  });
+}
+
+/** The groups an extension belongs to, and replacing that list (the extension's Groups pop-up). */
+export function extensionGroupNames(db: Db, extensionId: number): string[] {
+  return db
+    .select({ name: extensionGroups.name })
+    .from(extensionGroupMembers)
+    .innerJoin(extensionGroups, eq(extensionGroups.id, extensionGroupMembers.groupId))
+    .where(eq(extensionGroupMembers.extensionId, extensionId))
+    .orderBy(asc(extensionGroups.name))
+    .all()
+    .map((r) => r.name);
+}
+
+export function setExtensionGroups(deps: ServiceDeps, tenant: string, number: string, names: readonly string[]): string[] {
+  return writeTransaction(deps.db, (tx) => {
+    const ext = getExtension({ ...deps, db: tx }, tenant, number);
+    const groups = [...new Set(names)].map((n, i) => requireGroupForInput(tx, ext.tenantId, n, `groups[${i}]`));
+    const before = tx.select().from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).all().map((m) => m.groupId);
+    tx.delete(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).run();
+    if (groups.length) tx.insert(extensionGroupMembers).values(groups.map((g) => ({ groupId: g.id, extensionId: ext.id }))).run();
+    const touched = new Set([...before, ...groups.map((g) => g.id)]);
+    for (const gid of touched) assertKeysFit(tx, devicesUsingGroup(tx, gid), `groups of extension ${number}`);
+    return extensionGroupNames(tx, ext.id);
+  });
+}
+
+function requireGroupForInput(db: Db, tenantId: number, name: string, field: string): GroupRow {
+  const g = findGroup(db, tenantId, name);
+  if (!g) throw invalidInput(`${field}: no group "${name.slice(0, 64)}" in this tenant`);
+  return g;
+}

@@ -1,0 +1,26 @@
+import { eq, inArray } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { devices } from "../db/schema.ts";
+import { invalidInput } from "../errors.ts";
+import { modelOf } from "./devices.ts";
+import { expandDeviceKeys, hasComposedKeys } from "./key-expansion.ts";
+
+/**
+ * Re-checks the effective keys of devices after a write that changes them indirectly (a layout,
+ * a group's members, a device's layout or keys). Called inside the write transaction: a problem
+ * throws, and the transaction rolls back.
+ */
+export function assertKeysFit(tx: Db, deviceIds: readonly number[], context: string): void {
+  if (!deviceIds.length) return;
+  const rows = tx.select().from(devices).where(inArray(devices.id, [...deviceIds])).orderBy(devices.mac).all();
+  for (const d of rows) {
+    // Plain keys were checked by their writer; only layouts and group keys can overflow or collide.
+    if (!hasComposedKeys(tx, d.id)) continue;
+    const { problems } = expandDeviceKeys(tx, d, modelOf(d));
+    if (problems.length) throw invalidInput(`${context}: on device ${d.mac}, ${problems[0]}`);
+  }
+}
+
+export function deviceIdByMac(tx: Db, mac: string): number | undefined {
+  return tx.select({ id: devices.id }).from(devices).where(eq(devices.mac, mac)).get()?.id;
+}
