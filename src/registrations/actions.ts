@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { z } from "zod";
 import { writeTransaction } from "../db/client.ts";
 import { deviceLines, devices, type extensions } from "../db/schema.ts";
 import { conflict, invalidInput } from "../errors.ts";
@@ -72,6 +73,9 @@ export function deviceAction(deps: ProvisionDeps, settings: SipSettings, mac: st
   const job = planAction(deps, getDevice(deps, mac), action, actor);
   return { job, done: runNotify(deps, settings, job, actor) };
 }
+
+/** Body of `POST /tenants/{tenant}/resync`: optionally one model's devices only. */
+export const MassResyncInput = z.object({ model: z.string("must be a model name such as T54W").max(32).optional() });
 
 export type ResyncScope = { readonly tenant: string; readonly extension?: string; readonly model?: string };
 

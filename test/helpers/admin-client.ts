@@ -10,7 +10,8 @@ export type Role = "admin" | "technician" | "readonly";
 /** A real server on ephemeral loopback ports with one token per role, and fetch helpers. */
 export interface AdminClient {
   readonly api: string;
-  call(method: string, path: string, body?: unknown, role?: Role | null): Promise<{ status: number; json: any; text: string; type: string | null }>;
+  /** `type` set: `body` is sent as it is, with that content type (e.g. a CSV file as text/csv). */
+  call(method: string, path: string, body?: unknown, role?: Role | null, type?: string): Promise<{ status: number; json: any; text: string; type: string | null }>;
   /** Whole-database dump through a second connection. */
   snapshot(): string;
   /** Asserts the status and message and that the database did not change. */
@@ -27,11 +28,11 @@ export async function startAdminClient(): Promise<AdminClient> {
   rt.close();
   const server: RunningServer = await startServer(env.config, quiet);
   const api = `http://127.0.0.1:${server.apiPort}/api/v1`;
-  const call: AdminClient["call"] = async (method, path, body, role = "admin") => {
+  const call: AdminClient["call"] = async (method, path, body, role = "admin", type) => {
     const res = await fetch(`${api}${path}`, {
       method,
-      headers: { ...(role ? { authorization: `Bearer ${tokens[role]}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { ...(role ? { authorization: `Bearer ${tokens[role]}` } : {}), ...(body !== undefined ? { "content-type": type ?? "application/json" } : {}) },
+      body: body === undefined ? undefined : type ? String(body) : JSON.stringify(body),
     });
     const text = await res.text();
     let json: any = null;

@@ -16,6 +16,12 @@ import { GroupInput, GroupPatch, MembersInput } from "../../services/groups.ts";
 import { DeviceLayoutInput, KeyLayoutInput, KeyLayoutPut } from "../../services/key-layouts.ts";
 import { NumberingPlanInput } from "../../services/numbering.ts";
 import { DeviceInput, DevicePatch, ExtensionInput, ExtensionPatch, FeatureCodesPatch, KeysInput, LinesInput, TenantInput, TenantPatch } from "../../services/schemas.ts";
+import { AuditFilter } from "../../services/audit-query.ts";
+import { ClaimsInput } from "../../onboarding/claim.ts";
+import { MassResyncInput } from "../../registrations/actions.ts";
+import { ForceUnregisterInput } from "../../registrations/force-unregister.ts";
+import { RegistrarEventInput } from "../../registrations/registrar-webhook.ts";
+import * as Out from "./openapi-responses.ts";
 
 /**
  * Every admin API operation: the OpenAPI document is built from this table (request bodies from
@@ -26,12 +32,18 @@ export interface Operation {
   readonly method: "get" | "post" | "put" | "patch" | "delete";
   readonly path: string;
   readonly summary: string;
-  /** Roles allowed; `any` = every role may call it. */
-  readonly roles: "any" | "admin" | "admin, technician";
+  /** Roles allowed; `any` = every role but `registrar` may call it. */
+  readonly roles: "any" | "admin" | "admin, technician" | "registrar, admin";
   readonly tag: string;
-  readonly body?: z.ZodType;
-  /** Query parameters: name -> description. */
-  readonly query?: Readonly<Record<string, string>>;
+  /** JSON request body, or a CSV file (`text/csv`). */
+  readonly body?: z.ZodType | "text/csv";
+  /** Query parameters: name -> description, or the zod object the route parses the query with. */
+  readonly query?: Readonly<Record<string, string>> | z.ZodObject;
+  /** Success status and answer: a JSON schema, `text/csv`, or nothing (204, 202 without body). */
+  readonly status?: 200 | 201 | 202 | 204;
+  readonly response?: z.ZodType | "text/csv";
+  /** Other documented answers (e.g. a 400 listing every problem of a file). */
+  readonly errors?: Readonly<Record<number, z.ZodType>>;
 }
 
 const T = "/tenants/{tenant}";
@@ -44,6 +56,48 @@ const op = (method: Operation["method"], path: string, roles: Operation["roles"]
   summary,
   ...extra,
 });
+
+/** Bulk onboarding (docs/onboarding.md). */
+const ONBOARDING: readonly Operation[] = [
+  op("post", "/imports", "admin, technician", "onboarding", "Import a CSV file (all-or-nothing; 200 with batchId null for a dry run or when nothing changed)", {
+    body: "text/csv",
+    query: { dryRun: "1: check only, write nothing", fileName: "name recorded with the batch" },
+    status: 201,
+    response: Out.ImportReportOut,
+    errors: { 400: Out.ImportRefusedOut },
+  }),
+  op("get", "/imports", "any", "onboarding", "Import and claim batches, newest first (last 100)", { response: Out.BatchListOut }),
+  op("get", "/imports/{id}", "any", "onboarding", "A batch with the onboarding state of each device", { query: { state: "fetched, refused or never" }, response: Out.BatchStatusOut }),
+  op("get", "/exports/devices.csv", "any", "onboarding", "The devices in the import format", { query: { tenant: "only this tenant's" }, response: "text/csv" }),
+  op("post", "/discovered-devices/claim", "admin, technician", "onboarding", "Claim discovered phones, one or many (all-or-nothing)", {
+    body: ClaimsInput,
+    status: 201,
+    response: Out.ImportReportOut,
+    errors: { 400: Out.ClaimRefusedOut },
+  }),
+];
+
+/** Registrations, NOTIFY actions, force-unregister (docs/pbx.md). */
+const REGISTRATIONS: readonly Operation[] = [
+  op("post", "/registrations/events", "registrar, admin", "registrations", "Registrar webhook: a registration event of an address of record", { body: RegistrarEventInput, response: Out.RegistrarEventOut }),
+  op("get", "/registrations", "any", "registrations", "Registration bindings", {
+    query: { tenant: "only this tenant's", extension: "only this extension's (needs tenant)", mac: "only this device's" },
+    response: Out.RegistrationsOut,
+  }),
+  op("get", "/devices/{mac}/registration", "any", "registrations", "A device's registrations and config drift", { response: Out.DeviceRegistrationOut }),
+  op("get", `${X}/registration`, "any", "registrations", "An extension's registrations", { response: Out.ExtensionRegistrationOut }),
+  op("post", "/devices/{mac}/resync", "admin, technician", "registrations", "NOTIFY the phone to re-fetch its config", { status: 202, response: Out.PhoneActionOut }),
+  op("post", "/devices/{mac}/reboot", "admin, technician", "registrations", "NOTIFY the phone to reboot", { status: 202, response: Out.PhoneActionOut }),
+  op("post", `${T}/resync`, "admin, technician", "registrations", "Resync every device of the tenant (or of one model), throttled", { body: MassResyncInput, status: 202, response: Out.MassResyncOut }),
+  op("post", `${X}/resync`, "admin, technician", "registrations", "Resync every device carrying the extension", { status: 202, response: Out.MassResyncOut }),
+  op("post", `${X}/force-unregister`, "admin", "registrations", "Rotate the password, take the extension off every phone (or disable it), NOTIFY them", {
+    body: ForceUnregisterInput,
+    status: 202,
+    response: Out.ForceUnregisterOut,
+  }),
+  op("post", `${X}/enable`, "admin", "registrations", "Re-enable an extension disabled by a force-unregister", { status: 204 }),
+  op("get", "/force-unregisters/{id}", "any", "registrations", "A force-unregister request and its phones", { response: Out.ForceUnregisterOut }),
+];
 
 export const OPERATIONS: readonly Operation[] = [
   op("get", "/openapi.json", "any", "meta", "This OpenAPI document"),
@@ -115,4 +169,8 @@ export const OPERATIONS: readonly Operation[] = [
   op("get", "/devices/{mac}/files/{name}", "any", "devices", "Preview a file exactly as the phone gets it (device files: admin)"),
   op("get", "/discovered-devices", "any", "discovery", "The discovery inbox", { query: { all: "1: include dismissed" } }),
   op("delete", "/discovered-devices/{mac}", "admin, technician", "discovery", "Dismiss a discovered device"),
+  ...ONBOARDING,
+  ...REGISTRATIONS,
+  op("get", "/audit", "any", "audit", "Admin changes, security events and fetches, newest first", { query: AuditFilter, response: Out.AuditOut }),
+  op("get", "/devices/{mac}/config-key", "admin", "security", "The device's config-file password (Grandstream P1359); 409 when configs are not encrypted", { response: Out.ConfigKeyOut }),
 ];

@@ -18,22 +18,47 @@ const ERROR = {
   },
 };
 
-function bodySchema(schema: z.ZodType): unknown {
-  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
   delete json.$schema;
   return json;
 }
 
+const CSV = { "text/csv": { schema: { type: "string", description: "CSV: mac,vendor,model,tenant,lines,label,key_layout (docs/onboarding.md)" } } };
+
+function requestBody(body: NonNullable<Operation["body"]>) {
+  return { required: true, content: body === "text/csv" ? CSV : { "application/json": { schema: jsonSchema(body, "input") } } };
+}
+
+function queryParameters(query: NonNullable<Operation["query"]>) {
+  if (query instanceof z.ZodObject) {
+    return Object.entries(query.shape).map(([name, schema]) => ({ name, in: "query", required: false, schema: jsonSchema(schema as z.ZodType, "input") }));
+  }
+  return Object.entries(query).map(([name, description]) => ({ name, in: "query", required: false, description, schema: { type: "string" } }));
+}
+
+function responses(o: Operation): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (o.status === undefined && o.response === undefined) out["200"] = { description: "OK (201 on creation, 204 on deletion)" };
+  else {
+    const content = o.response === undefined ? undefined : o.response === "text/csv" ? CSV : { "application/json": { schema: jsonSchema(o.response, "output") } };
+    out[String(o.status ?? 200)] = { description: o.status === 204 ? "No content" : o.status === 202 ? "Accepted" : o.status === 201 ? "Created" : "OK", ...(content ? { content } : {}) };
+  }
+  for (const [status, schema] of Object.entries(o.errors ?? {})) out[status] = { description: "Refused", content: { "application/json": { schema: jsonSchema(schema, "output") } } };
+  out.default = ERROR;
+  return out;
+}
+
 function operation(o: Operation) {
   const params = [...o.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
-  const query = Object.entries(o.query ?? {}).map(([name, description]) => ({ name, in: "query", required: false, description, schema: { type: "string" } }));
+  const query = o.query ? queryParameters(o.query) : [];
   return {
     summary: o.summary,
     tags: [o.tag],
     "x-roles": o.roles,
     ...(params.length || query.length ? { parameters: [...params, ...query] } : {}),
-    ...(o.body ? { requestBody: { required: true, content: { "application/json": { schema: bodySchema(o.body) } } } } : {}),
-    responses: { "200": { description: "OK (201 on creation, 204 on deletion)" }, default: ERROR },
+    ...(o.body ? { requestBody: requestBody(o.body) } : {}),
+    responses: responses(o),
   };
 }
 

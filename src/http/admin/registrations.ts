@@ -1,7 +1,7 @@
 import Router from "@koa/router";
 import { invalidInput } from "../../errors.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
-import { deviceAction, massResync } from "../../registrations/actions.ts";
+import { deviceAction, massResync, MassResyncInput } from "../../registrations/actions.ts";
 import { enableExtension, forceUnregister, ForceUnregisterInput, presentForceUnregister } from "../../registrations/force-unregister.ts";
 import { handleRegistrarEvent } from "../../registrations/registrar-webhook.ts";
 import type { SipSettings } from "../../registrations/sip-settings.ts";
@@ -49,8 +49,7 @@ export function registrationRoutes(deps: ProvisionDeps, sip: SipSettings): Route
   }
   r.post("/tenants/:tenant/resync", (ctx) => {
     operator(ctx);
-    const body = (ctx.request.body ?? {}) as { model?: unknown };
-    if (body.model !== undefined && typeof body.model !== "string") throw invalidInput("model: must be a model name such as T54W");
+    const body = MassResyncInput.parse(ctx.request.body ?? {});
     const { queued, skipped, done } = massResync(deps, sip, { tenant: ctx.params.tenant!, model: body.model }, actorOf(ctx));
     detach(deps, done);
     ctx.status = 202;
