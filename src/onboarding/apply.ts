@@ -38,6 +38,9 @@ function statements(db: Db) {
     insertKey: c.prepare(
       "insert into device_keys (device_id, key_index, kind, label, line_index, target_extension_id, value) values (?, ?, ?, ?, ?, ?, ?)",
     ),
+    // BLF-to-group keys live apart from the other kinds, as setKeys() writes them (src/services/device-layout.ts).
+    deleteGroupKeys: c.prepare("delete from device_group_keys where device_id = ?"),
+    insertGroupKey: c.prepare("insert into device_group_keys (device_id, key_index, group_id, label, line_index) values (?, ?, ?, ?, ?)"),
     undiscover: c.prepare("delete from discovered_devices where mac = ?"),
     insertBatch: c.prepare(
       "insert into import_batches (created_at, actor, source, file_name, rows, created, updated, unchanged) values (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -63,7 +66,10 @@ function writeDevice(deps: ServiceDeps, s: Statements, d: PlannedDevice, now: nu
   if (d.action === "updated") {
     s.updateDevice.run({ id: current.id, vendor: d.vendor, model: d.model, label: d.label, now });
     s.deleteLines.run(current.id);
-    if (d.keys) s.deleteKeys.run(current.id);
+    if (d.keys) {
+      s.deleteKeys.run(current.id);
+      s.deleteGroupKeys.run(current.id);
+    }
     writeLayout(s, current.id, d);
   }
   return current.id;
@@ -71,7 +77,10 @@ function writeDevice(deps: ServiceDeps, s: Statements, d: PlannedDevice, now: nu
 
 function writeLayout(s: Statements, id: number, d: PlannedDevice): void {
   d.lines.forEach((ext, i) => ext !== null && s.insertLine.run(id, i + 1, ext));
-  for (const k of d.keys ?? []) s.insertKey.run(id, k.keyIndex, k.kind, k.label, k.lineIndex, k.targetExtensionId, k.value);
+  for (const k of d.keys ?? []) {
+    if (k.kind === "blf_group") s.insertGroupKey.run(id, k.keyIndex, k.groupId, k.label, k.lineIndex);
+    else s.insertKey.run(id, k.keyIndex, k.kind, k.label, k.lineIndex, k.targetExtensionId, k.value);
+  }
 }
 
 /**

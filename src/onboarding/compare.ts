@@ -25,6 +25,7 @@ function sameKey(a: ExistingKey, b: PlannedKey): boolean {
     a.label === b.label &&
     a.lineIndex === b.lineIndex &&
     a.targetExtensionId === b.targetExtensionId &&
+    a.groupId === b.groupId &&
     a.value === b.value
   );
 }

@@ -31,11 +31,17 @@ function queries(deps: ServiceDeps) {
       `select l.device_id as deviceId, l.line_index as i, e.number from device_lines l join extensions e on e.id = l.extension_id
        where l.device_id between ? and ? order by l.device_id, l.line_index`,
     ),
+    // The device's own keys: device_keys and its BLF-to-group keys (device_group_keys), by index.
     keys: c.prepare(
       `select k.device_id as deviceId, k.key_index as "index", k.kind, k.label, k.line_index as line,
               coalesce(e.number, k.value) as value
        from device_keys k left join extensions e on e.id = k.target_extension_id
-       where k.device_id between ? and ? order by k.device_id, k.key_index`,
+       where k.device_id between ? and ?
+       union all
+       select g.device_id, g.key_index, 'blf_group', g.label, g.line_index, x.name
+       from device_group_keys g join extension_groups x on x.id = g.group_id
+       where g.device_id between ? and ?
+       order by deviceId, "index"`,
     ),
   };
 }
@@ -73,7 +79,7 @@ function* pages(deps: ServiceDeps, tenantId: number | null): Generator<string[]>
     const first = devices[0]!.id;
     after = devices[devices.length - 1]!.id;
     const lines = group(q.lines.all(first, after) as { deviceId: number; i: number; number: string }[]);
-    const keys = group(q.keys.all(first, after) as (KeyText & { deviceId: number })[]);
+    const keys = group(q.keys.all(first, after, first, after) as (KeyText & { deviceId: number })[]);
     for (const d of devices) {
       yield [d.mac, d.vendor, d.model, d.tenant, linesText(lines.get(d.id) ?? []), d.label ?? "", formatKeyLayout(keys.get(d.id) ?? [])];
     }

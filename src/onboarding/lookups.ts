@@ -1,9 +1,13 @@
 import type { Db } from "../db/client.ts";
+import { policyFromJson, type SettingsPolicy } from "../services/extension-settings/store.ts";
+import type { ExpansionSource, GroupMember, KeySpec, SpecKind } from "../services/key-expansion.ts";
 
 /**
  * Read-only lookups of the import's checking pass, as prepared statements with caches: building a
  * drizzle query per row costs more than the check itself (the same finding as
- * src/provisioning/hot-queries.ts), and a 100,000-row file makes several lookups a row.
+ * src/provisioning/hot-queries.ts), and a 100,000-row file makes several lookups a row. Extensions,
+ * their settings and groups are read once per tenant; the rules applied to them are the admin API's
+ * (src/services/endpoint-policy.ts, src/services/key-expansion.ts).
  */
 export interface ExistingDevice {
   readonly id: number;
@@ -14,13 +18,23 @@ export interface ExistingDevice {
   readonly updatedAt: number;
 }
 
+/** A device's own key: `device_keys`, or `device_group_keys` (kind `blf_group`, `groupId` set). */
 export interface ExistingKey {
   readonly keyIndex: number;
   readonly kind: string;
   readonly label: string | null;
   readonly lineIndex: number;
   readonly targetExtensionId: number | null;
+  readonly groupId: number | null;
   readonly value: string | null;
+}
+
+export interface ExtensionInfo {
+  readonly id: number;
+  readonly number: string;
+  readonly displayName: string;
+  /** The settings other writers must respect; parsed on first use. */
+  policy(): SettingsPolicy;
 }
 
 export interface Lookups {
@@ -28,49 +42,132 @@ export interface Lookups {
   tenantName(id: number): string;
   /** Extension id by number within a tenant. */
   extension(tenantId: number, number: string): number | null;
+  /** Number, display name and the settings other writers must respect. */
+  extensionInfo(id: number): ExtensionInfo;
+  /** Whether the device is in the extension's list of allowed IP phones. */
+  allowedOn(extensionId: number, deviceId: number): boolean;
+  /** Group id by name within a tenant. */
+  group(tenantId: number, name: string): number | null;
+  groupName(id: number): string;
   device(mac: string): ExistingDevice | null;
   /** Extension ids by line index - 1; holes are null. */
   lines(deviceId: number): (number | null)[];
+  /** The device's own keys (plain and group keys), by index. */
   keys(deviceId: number): ExistingKey[];
+  /** The device's key layout, with its keys. */
+  layout(deviceId: number): { name: string; keys: readonly KeySpec[] } | null;
   discovered(mac: string): boolean;
+  /** Group members and names for src/services/key-expansion.ts, from the caches. */
+  readonly expansion: ExpansionSource;
+}
+
+const cached = <K, V>(load: (k: K) => V) => {
+  const map = new Map<K, V>();
+  return (k: K): V => {
+    if (!map.has(k)) map.set(k, load(k));
+    return map.get(k)!;
+  };
+};
+
+type ExtRow = { id: number; number: string; displayName: string; ae: string | null; ns: string; mon: string };
+
+function statements(db: Db) {
+  const c = db.$client;
+  return {
+    tenants: c.prepare("select id, name from tenants"),
+    extensions: c.prepare(
+      `select e.id, e.number, e.display_name as displayName, s.allowed_endpoints as ae, s.number_settings as ns, s.monitoring as mon
+       from extensions e left join extension_settings s on s.extension_id = e.id where e.tenant_id = ?`,
+    ),
+    allowed: c.prepare("select 1 from extension_allowed_devices where extension_id = ? and device_id = ?").pluck(),
+    groups: c.prepare("select id, name from extension_groups where tenant_id = ?"),
+    members: c.prepare("select extension_id from extension_group_members where group_id = ?").pluck(),
+    groupTenant: c.prepare("select tenant_id from extension_groups where id = ?").pluck(),
+    extensionTenant: c.prepare("select tenant_id from extensions where id = ?").pluck(),
+    device: c.prepare("select id, tenant_id as tenantId, vendor, model, label, updated_at as updatedAt from devices where mac = ?"),
+    lines: c.prepare("select line_index as i, extension_id as e from device_lines where device_id = ? order by line_index"),
+    keys: c.prepare(
+      `select key_index as keyIndex, kind, label, line_index as lineIndex, target_extension_id as targetExtensionId, null as groupId, value
+       from device_keys where device_id = ?
+       union all
+       select key_index, 'blf_group', label, line_index, null, group_id, null from device_group_keys where device_id = ?
+       order by keyIndex`,
+    ),
+    layout: c.prepare("select l.id, l.name from device_key_layouts d join key_layouts l on l.id = d.layout_id where d.device_id = ?"),
+    layoutKeys: c.prepare(
+      `select key_index as keyIndex, kind, label, line_index as lineIndex, target_extension_id as targetExtensionId, target_group_id as groupId, value
+       from key_layout_keys where layout_id = ? order by key_index`,
+    ),
+    discovered: c.prepare("select 1 from discovered_devices where mac = ?").pluck(),
+  };
 }
 
 export function createLookups(db: Db): Lookups {
-  const c = db.$client;
-  const tenantsByName = new Map<string, { id: number; name: string }>();
-  for (const t of c.prepare("select id, name from tenants").all() as { id: number; name: string }[]) tenantsByName.set(t.name, t);
+  const q = statements(db);
+  const tenantsByName = new Map((q.tenants.all() as { id: number; name: string }[]).map((t) => [t.name, t]));
   const tenantNames = new Map([...tenantsByName.values()].map((t) => [t.id, t.name]));
-  const extensionsOf = new Map<number, Map<string, number>>();
-  const extStmt = c.prepare("select id, number from extensions where tenant_id = ?");
-  const deviceStmt = c.prepare(
-    "select id, tenant_id as tenantId, vendor, model, label, updated_at as updatedAt from devices where mac = ?",
+  const extensionInfo = new Map<number, ExtensionInfo>();
+  const extensionsOf = cached((tenantId: number) => {
+    const byNumber = new Map<string, number>();
+    for (const e of q.extensions.all(tenantId) as ExtRow[]) {
+      byNumber.set(e.number, e.id);
+      // Settings JSON is parsed once per extension, and only for the extensions the file uses.
+      let policy: SettingsPolicy | null = null;
+      const json = e.ae === null ? null : { allowedEndpoints: e.ae, numberSettings: e.ns, monitoring: e.mon };
+      extensionInfo.set(e.id, { id: e.id, number: e.number, displayName: e.displayName, policy: () => (policy ??= policyFromJson(e.number, json)) });
+    }
+    return byNumber;
+  });
+  const info = (id: number): ExtensionInfo => {
+    if (!extensionInfo.has(id)) extensionsOf(q.extensionTenant.get(id) as number);
+    return extensionInfo.get(id)!;
+  };
+  const groupNames = new Map<number, string>();
+  const groupsOf = cached((tenantId: number) => {
+    const rows = q.groups.all(tenantId) as { id: number; name: string }[];
+    for (const g of rows) groupNames.set(g.id, g.name);
+    return new Map(rows.map((g) => [g.name, g.id]));
+  });
+  const groupName = (id: number): string => {
+    if (!groupNames.has(id)) groupsOf(q.groupTenant.get(id) as number);
+    return groupNames.get(id) ?? "";
+  };
+  const members = cached((groupId: number): GroupMember[] =>
+    (q.members.all(groupId) as number[]).map((id) => {
+      const e = info(id);
+      return { id, number: e.number, displayName: e.displayName, policy: e.policy().blf };
+    }),
   );
-  const linesStmt = c.prepare("select line_index as i, extension_id as e from device_lines where device_id = ? order by line_index");
-  const keysStmt = c.prepare(
-    "select key_index as keyIndex, kind, label, line_index as lineIndex, target_extension_id as targetExtensionId, value from device_keys where device_id = ? order by key_index",
-  );
-  const discoveredStmt = c.prepare("select 1 from discovered_devices where mac = ?").pluck();
+  const layoutKeys = cached((layoutId: number): KeySpec[] => (q.layoutKeys.all(layoutId) as ExistingKey[]).map((k) => toSpec(k, "layout", info, groupName)));
   return {
     tenant: (name) => tenantsByName.get(name) ?? null,
     tenantName: (id) => tenantNames.get(id) ?? String(id),
-    extension(tenantId, number) {
-      let map = extensionsOf.get(tenantId);
-      if (!map) {
-        map = new Map((extStmt.all(tenantId) as { id: number; number: string }[]).map((e) => [e.number, e.id]));
-        extensionsOf.set(tenantId, map);
-      }
-      return map.get(number) ?? null;
-    },
-    device: (mac) => (deviceStmt.get(mac) as ExistingDevice | undefined) ?? null,
+    extension: (tenantId, number) => extensionsOf(tenantId).get(number) ?? null,
+    extensionInfo: info,
+    allowedOn: (extensionId, deviceId) => q.allowed.get(extensionId, deviceId) !== undefined,
+    group: (tenantId, name) => groupsOf(tenantId).get(name) ?? null,
+    groupName,
+    device: (mac) => (q.device.get(mac) as ExistingDevice | undefined) ?? null,
     lines(deviceId) {
       const out: (number | null)[] = [];
-      for (const l of linesStmt.all(deviceId) as { i: number; e: number }[]) {
+      for (const l of q.lines.all(deviceId) as { i: number; e: number }[]) {
         while (out.length < l.i - 1) out.push(null);
         out[l.i - 1] = l.e;
       }
       return out;
     },
-    keys: (deviceId) => keysStmt.all(deviceId) as ExistingKey[],
-    discovered: (mac) => discoveredStmt.get(mac) !== undefined,
+    keys: (deviceId) => q.keys.all(deviceId, deviceId) as ExistingKey[],
+    layout(deviceId) {
+      const l = q.layout.get(deviceId) as { id: number; name: string } | undefined;
+      return l ? { name: l.name, keys: layoutKeys(l.id) } : null;
+    },
+    discovered: (mac) => q.discovered.get(mac) !== undefined,
+    expansion: { members, displayName: (id) => info(id).displayName },
   };
+}
+
+/** A stored key as the expansion reads it (blf: the watched number; blf_group: the group's name). */
+export function toSpec(k: ExistingKey, source: KeySpec["source"], ext: (id: number) => { number: string }, groupName: (id: number) => string): KeySpec {
+  const value = k.kind === "blf" && k.targetExtensionId !== null ? ext(k.targetExtensionId).number : k.kind === "blf_group" && k.groupId !== null ? groupName(k.groupId) : k.value;
+  return { index: k.keyIndex, kind: k.kind as SpecKind, label: k.label, line: k.lineIndex, value, targetExtensionId: k.targetExtensionId, groupId: k.groupId, source };
 }

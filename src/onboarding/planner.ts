@@ -1,6 +1,9 @@
 import type { Mac } from "../domain/mac.ts";
 import { EXTENSION_NUMBER } from "../domain/validation.ts";
 import { checkMac, checkModel, checkVendor, firstDuplicate, keyProblem, lineIndexProblem, unknownExtensionReason } from "../services/device-rules.ts";
+import { blfKeyRefusalFor, lineRefusalFor } from "../services/endpoint-policy.ts";
+import { unknownGroupReason } from "../services/key-inputs.ts";
+import { effectiveKeysProblem } from "./key-fit.ts";
 import { DeviceInput, type KeyInput } from "../services/schemas.ts";
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
 import { LINE_SEPARATOR, type Column, type DeviceRecord, type Problem } from "./columns.ts";
@@ -11,7 +14,8 @@ import { sameDevice } from "./compare.ts";
 /**
  * The checking pass: every record is checked against the same rules as the admin API and turned
  * into a planned write; nothing is written here. Problems are collected per row and column, so a
- * dry run reports everything at once.
+ * dry run reports everything at once. The rules of the extension settings are the same functions the
+ * admin API applies (allowed endpoints, BLF policy, group expansion), fed from the lookups' caches.
  */
 export interface PlannedKey {
   readonly keyIndex: number;
@@ -19,6 +23,8 @@ export interface PlannedKey {
   readonly label: string | null;
   readonly lineIndex: number;
   readonly targetExtensionId: number | null;
+  /** blf_group: the group (written to device_group_keys). */
+  readonly groupId: number | null;
   readonly value: string | null;
 }
 
@@ -107,10 +113,12 @@ export class Planner {
     const label = DeviceInput.shape.label.safeParse(r.label === "" ? null : r.label);
     if (!label.success) report("label", label.error.issues[0]!.message);
     if (!mac || !tenant || !model || !label.success) return null;
-    const lines = this.checkLines(r.lines, model.info, tenant, report);
+    const lines = this.checkLines(r.lines, model.info, tenant, { mac, existing }, report);
     const keys = r.keyLayout === "" ? null : this.checkKeys(r.keyLayout, model.info, tenant, report);
-    if (r.keyLayout === "" && existing) this.checkKeptKeys(existing, model.info, report);
+    const keptFit = r.keyLayout !== "" || !existing || this.checkKeptKeys(existing, model.info, report);
     if (!lines || (r.keyLayout !== "" && !keys)) return null;
+    const misfit = keptFit ? effectiveKeysProblem(this.lookups, existing, model.info, lines, keys) : null;
+    if (misfit) return report("key_layout", misfit), null;
     const device = { row: r.row, mac, vendor: model.vendor, model: model.info.id, tenantId: tenant.id, label: label.data, lines, keys };
     const action: DeviceAction = !existing ? "created" : sameDevice(this.lookups, existing, device) ? "unchanged" : "updated";
     return { ...device, existing: existing && { id: existing.id, updatedAt: existing.updatedAt }, action };
@@ -142,20 +150,28 @@ export class Planner {
     return { vendor: vendor.value, info: info.value };
   }
 
-  private checkLines(text: string, model: ModelInfo, tenant: { id: number; name: string }, report: Report): (number | null)[] | null {
+  private checkLines(text: string, model: ModelInfo, tenant: { id: number; name: string }, device: { mac: Mac; existing: ExistingDevice | null }, report: Report): (number | null)[] | null {
     const slots = text.split(LINE_SEPARATOR).map((s) => s.trim());
     while (slots.length && slots[slots.length - 1] === "") slots.pop();
     if (!slots.length) return report("lines", "no extension given; list the extension of each line, as in 101;102"), null;
     const tooMany = lineIndexProblem(model, slots.length);
     if (tooMany) return report("lines", `${slots.length} lines given but ${tooMany}`), null;
     let ok = true;
+    const refuse = (reason: string) => {
+      ok = false;
+      report("lines", reason);
+    };
     const ids = slots.map((number) => {
       if (number === "") return null;
       const id = EXTENSION_NUMBER.test(number) ? this.lookups.extension(tenant.id, number) : null;
       if (id === null) {
-        ok = false;
-        report("lines", EXTENSION_NUMBER.test(number) ? unknownExtensionReason(number, `tenant ${tenant.name}`) : `"${number.slice(0, 20)}" is not an extension number (2-15 digits)`);
+        refuse(EXTENSION_NUMBER.test(number) ? unknownExtensionReason(number, `tenant ${tenant.name}`) : `"${number.slice(0, 20)}" is not an extension number (2-15 digits)`);
+        return null;
       }
+      // A new device is in no extension's list of allowed devices yet.
+      const listed = () => device.existing !== null && this.lookups.allowedOn(id, device.existing.id);
+      const refusal = lineRefusalFor(number, this.lookups.extensionInfo(id).policy().ipPhone, device.mac, listed);
+      if (refusal) refuse(refusal);
       return id;
     });
     return ok ? ids : null;
@@ -170,19 +186,34 @@ export class Planner {
     for (const k of parsed.keys) {
       const misfit = keyProblem(model, k);
       if (misfit) return report("key_layout", `key ${k.index}: ${misfit.reason}`), null;
-      const target = k.kind === "blf" ? this.lookups.extension(tenant.id, k.value!) : null;
-      if (k.kind === "blf" && target === null) return report("key_layout", `key ${k.index}: ${unknownExtensionReason(k.value!, `tenant ${tenant.name}`)}`), null;
-      out.push({ keyIndex: k.index, kind: k.kind, label: k.label, lineIndex: k.line, targetExtensionId: target, value: k.kind === "blf" ? null : k.value });
+      const target = this.keyTarget(k, tenant);
+      if (typeof target === "string") return report("key_layout", `key ${k.index}: ${target}`), null;
+      out.push({ keyIndex: k.index, kind: k.kind, label: k.label, lineIndex: k.line, ...target, value: k.kind === "blf" || k.kind === "blf_group" ? null : k.value });
     }
     return out.sort((a, b) => a.keyIndex - b.keyIndex);
   }
 
-  /** An empty key_layout keeps the device's keys: they must still fit a changed model. */
-  private checkKeptKeys(existing: ExistingDevice, model: ModelInfo, report: Report): void {
-    if (existing.model === model.id) return;
+  /** A BLF's watched extension, a blf_group's group, or why the key may not have it (the API's checks). */
+  private keyTarget(k: KeyInput, tenant: { id: number; name: string }): { targetExtensionId: number | null; groupId: number | null } | string {
+    if (k.kind === "blf") {
+      const id = this.lookups.extension(tenant.id, k.value!);
+      if (id === null) return unknownExtensionReason(k.value!, `tenant ${tenant.name}`);
+      return blfKeyRefusalFor(k.value!, this.lookups.extensionInfo(id).policy().blf) ?? { targetExtensionId: id, groupId: null };
+    }
+    if (k.kind === "blf_group") {
+      const id = this.lookups.group(tenant.id, k.value!);
+      return id === null ? unknownGroupReason(k.value!) : { targetExtensionId: null, groupId: id };
+    }
+    return { targetExtensionId: null, groupId: null };
+  }
+
+  /** An empty key_layout keeps the device's keys: they must still fit a changed model. False when one does not. */
+  private checkKeptKeys(existing: ExistingDevice, model: ModelInfo, report: Report): boolean {
+    if (existing.model === model.id) return true;
     for (const k of this.lookups.keys(existing.id)) {
       const misfit = keyProblem(model, { index: k.keyIndex, line: k.lineIndex });
-      if (misfit) return report("key_layout", `the device keeps its keys, but key ${k.keyIndex}: ${misfit.reason}; give a key_layout that fits`);
+      if (misfit) return report("key_layout", `the device keeps its keys, but key ${k.keyIndex}: ${misfit.reason}; give a key_layout that fits`), false;
     }
+    return true;
   }
 }

@@ -3,25 +3,39 @@ import type { Db } from "../db/client.ts";
 import { extensionAllowedDevices } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
 import type { ExtensionRow } from "./extensions.ts";
-import { loadSettings, type ExtensionSettings } from "./extension-settings/store.ts";
+import { loadSettings, type ExtensionSettings, type StoredEndpoints } from "./extension-settings/store.ts";
 
 /**
  * Rules that follow from an extension's settings and that other writers must respect: whether a
  * device may carry the extension on a line (allowed endpoints, IP phone) and whether a BLF key may
- * watch it (presence, monitoring). Used by device lines, keys, layouts and the bulk importer.
+ * watch it (presence, monitoring). The rules are pure functions of the settings (`...For`), so the
+ * bulk importer applies them to settings it read in bulk; the admin API uses the wrappers that read
+ * the settings of one extension.
  */
+
+/**
+ * Why a device may not carry the extension on a line, or null when it may. `listed`: the device is
+ * in the extension's `ipPhone.devices` (only asked when that list restricts it).
+ */
+export function lineRefusalFor(number: string, ip: StoredEndpoints["ipPhone"], mac: string, listed: () => boolean): string | null {
+  if (!ip.allowed) return `extension ${number} is not allowed on IP phones (allowed endpoints: ipPhone off)`;
+  if (!ip.restricted || listed()) return null;
+  return `extension ${number} is not allowed on device ${mac} (allowed endpoints: ipPhone.devices does not list it)`;
+}
+
+/** Whether `deviceId` is in the extension's list of allowed devices. */
+export function deviceListed(db: Db, extensionId: number, deviceId: number): boolean {
+  const row = db
+    .select({ d: extensionAllowedDevices.deviceId })
+    .from(extensionAllowedDevices)
+    .where(and(eq(extensionAllowedDevices.extensionId, extensionId), eq(extensionAllowedDevices.deviceId, deviceId)))
+    .get();
+  return row !== undefined;
+}
 
 /** Why `device` may not carry `ext` on a line, or null when it may. */
 export function lineRefusal(db: Db, ext: Pick<ExtensionRow, "id" | "number">, deviceId: number, mac: string): string | null {
-  const ip = loadSettings(db, ext).allowedEndpoints.ipPhone;
-  if (!ip.allowed) return `extension ${ext.number} is not allowed on IP phones (allowed endpoints: ipPhone off)`;
-  if (!ip.restricted) return null;
-  const listed = db
-    .select({ d: extensionAllowedDevices.deviceId })
-    .from(extensionAllowedDevices)
-    .where(and(eq(extensionAllowedDevices.extensionId, ext.id), eq(extensionAllowedDevices.deviceId, deviceId)))
-    .get();
-  return listed ? null : `extension ${ext.number} is not allowed on device ${mac} (allowed endpoints: ipPhone.devices does not list it)`;
+  return lineRefusalFor(ext.number, loadSettings(db, ext).allowedEndpoints.ipPhone, mac, () => deviceListed(db, ext.id, deviceId));
 }
 
 /** Throws 400 `field: reason` when the device may not carry the extension. */
@@ -35,13 +49,17 @@ export function assertExtensionAllowedOnDevice(
   if (reason) throw invalidInput(`${field}: ${reason}`);
 }
 
+export type BlfPolicy = Pick<ExtensionSettings, "numberSettings" | "monitoring">;
+
 /** Why a BLF key may not watch an extension with these settings, or null. */
-export function blfRefusalFor(number: string, s: Pick<ExtensionSettings, "numberSettings" | "monitoring">): string | null {
+export function blfRefusalFor(number: string, s: BlfPolicy): string | null {
   if (!s.numberSettings.presence) return `extension ${number} may not be monitored (number settings: presence off)`;
   if (!s.monitoring.allowMonitoring) return `extension ${number} does not allow its calls to be monitored (monitoring: allowMonitoring off)`;
   return null;
 }
 
-export function blfRefusal(db: Db, ext: Pick<ExtensionRow, "id" | "number">): string | null {
-  return blfRefusalFor(ext.number, loadSettings(db, ext));
+/** The same reason worded for a refused key: `a BLF may not watch extension 103: may not be monitored (...)`. */
+export function blfKeyRefusalFor(number: string, s: BlfPolicy): string | null {
+  const reason = blfRefusalFor(number, s);
+  return reason && `a BLF may not watch ${reason.replace(`extension ${number} `, `extension ${number}: `)}`;
 }

@@ -14,7 +14,7 @@ import {
 } from "../db/schema.ts";
 import type { KeyKind } from "../domain/phone-config.ts";
 import type { ModelInfo } from "../vendors/vendor.ts";
-import { blfRefusalFor } from "./endpoint-policy.ts";
+import { blfRefusalFor, type BlfPolicy } from "./endpoint-policy.ts";
 import type { Monitoring, NumberSettings } from "./extension-settings/schemas.ts";
 
 /**
@@ -122,8 +122,20 @@ export function mergeSpecs(layout: readonly KeySpec[], own: readonly KeySpec[]):
 
 const byNumber = (a: string, b: string) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0);
 
-/** Members a group key shows on a phone carrying `ownExtIds`, in stable order. */
-export function groupMembersFor(db: Db, groupId: number, ownExtIds: ReadonlySet<number>) {
+/** A group member as stored: null settings = no settings row (the defaults: watchable). */
+export interface GroupMember {
+  readonly id: number;
+  readonly number: string;
+  readonly displayName: string;
+  readonly policy: BlfPolicy | null;
+}
+
+/** Members a group key shows on a phone carrying `ownExtIds`: watchable, not its own lines, in number order. */
+export function visibleMembers(members: readonly GroupMember[], ownExtIds: ReadonlySet<number>): GroupMember[] {
+  return members.filter((m) => !ownExtIds.has(m.id) && (m.policy === null || blfRefusalFor(m.number, m.policy) === null)).sort((a, b) => byNumber(a.number, b.number));
+}
+
+export function groupMembersOf(db: Db, groupId: number): GroupMember[] {
   // One query with the settings joined: a member without a settings row has the defaults (watchable).
   return db
     .select({ id: extensions.id, number: extensions.number, displayName: extensions.displayName, ns: extensionSettings.numberSettings, mon: extensionSettings.monitoring })
@@ -132,8 +144,12 @@ export function groupMembersFor(db: Db, groupId: number, ownExtIds: ReadonlySet<
     .leftJoin(extensionSettings, eq(extensionSettings.extensionId, extensions.id))
     .where(eq(extensionGroupMembers.groupId, groupId))
     .all()
-    .filter((m) => !ownExtIds.has(m.id) && (m.ns === null || blfRefusalFor(m.number, { numberSettings: m.ns as NumberSettings, monitoring: m.mon as Monitoring }) === null))
-    .sort((a, b) => byNumber(a.number, b.number));
+    .map((m) => ({ id: m.id, number: m.number, displayName: m.displayName, policy: m.ns === null ? null : { numberSettings: m.ns as NumberSettings, monitoring: m.mon as Monitoring } }));
+}
+
+/** Members a group key shows on a phone carrying `ownExtIds`, in stable order. */
+export function groupMembersFor(db: Db, groupId: number, ownExtIds: ReadonlySet<number>): GroupMember[] {
+  return visibleMembers(groupMembersOf(db, groupId), ownExtIds);
 }
 
 export interface Expansion {
@@ -142,26 +158,38 @@ export interface Expansion {
   readonly problems: string[];
 }
 
-export function expandSpecs(db: Db, specs: readonly KeySpec[], ownExtIds: ReadonlySet<number>, model: ModelInfo): Expansion {
+/** Where the expansion reads group members and display names: the database, or the importer's caches. */
+export interface ExpansionSource {
+  members(groupId: number): readonly GroupMember[];
+  displayName(extensionId: number): string;
+}
+
+export function dbExpansionSource(db: Db): ExpansionSource {
+  const names = new Map<number, string>();
+  return {
+    members: (groupId) => groupMembersOf(db, groupId),
+    displayName(id) {
+      if (!names.has(id)) names.set(id, db.select({ n: extensions.displayName }).from(extensions).where(eq(extensions.id, id)).get()?.n ?? "");
+      return names.get(id)!;
+    },
+  };
+}
+
+/** The expansion itself, pure: the same rules for the writers, the resolver and the importer. */
+export function expandSpecsWith(source: ExpansionSource, specs: readonly KeySpec[], ownExtIds: ReadonlySet<number>, model: ModelInfo): Expansion {
   const occupied = new Set(specs.map((s) => s.index));
   const keys: ExpandedKey[] = [];
   const problems: string[] = [];
-  const names = new Map<number, string>();
-  const nameOf = (id: number | null) => {
-    if (id === null) return null;
-    if (!names.has(id)) names.set(id, db.select({ n: extensions.displayName }).from(extensions).where(eq(extensions.id, id)).get()?.n ?? "");
-    return names.get(id)!;
-  };
   for (const s of specs) {
     if (s.index > model.keys) {
       problems.push(`key ${s.index}: ${model.id} has ${model.keys} programmable key(s)`);
       continue;
     }
     if (s.kind !== "blf_group") {
-      keys.push({ ...s, kind: s.kind, targetName: s.kind === "blf" ? nameOf(s.targetExtensionId) : null, group: null });
+      keys.push({ ...s, kind: s.kind, targetName: s.kind === "blf" && s.targetExtensionId !== null ? source.displayName(s.targetExtensionId) : null, group: null });
       continue;
     }
-    const members = groupMembersFor(db, s.groupId!, ownExtIds);
+    const members = visibleMembers(source.members(s.groupId!), ownExtIds);
     for (const [k, m] of members.entries()) {
       const slot = s.index + k;
       if (slot > model.keys) {
@@ -177,6 +205,10 @@ export function expandSpecs(db: Db, specs: readonly KeySpec[], ownExtIds: Readon
     }
   }
   return { keys: keys.sort((a, b) => a.index - b.index), problems };
+}
+
+export function expandSpecs(db: Db, specs: readonly KeySpec[], ownExtIds: ReadonlySet<number>, model: ModelInfo): Expansion {
+  return expandSpecsWith(dbExpansionSource(db), specs, ownExtIds, model);
 }
 
 export function ownLineExtensionIds(db: Db, deviceId: number): Set<number> {

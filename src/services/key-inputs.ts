@@ -1,7 +1,8 @@
 import type { Db } from "../db/client.ts";
 import { invalidInput } from "../errors.ts";
 import { tenantExtension } from "./devices.ts";
-import { blfRefusal } from "./endpoint-policy.ts";
+import { blfKeyRefusalFor } from "./endpoint-policy.ts";
+import { loadSettings } from "./extension-settings/store.ts";
 import { findGroup } from "./groups.ts";
 import type { KeyInput } from "./schemas.ts";
 
@@ -15,6 +16,8 @@ export interface ResolvedKey {
   readonly targetExtensionId: number | null;
   readonly groupId: number | null;
 }
+
+export const unknownGroupReason = (name: string): string => `no group "${name.slice(0, 64)}" in this tenant`;
 
 export function checkUniqueIndexes(indexes: readonly number[], what: string): void {
   const seen = new Set<number>();
@@ -33,13 +36,13 @@ export function resolveKeyInputs(tx: Db, tenantId: number, keys: readonly KeyInp
     let groupId: number | null = null;
     if (k.kind === "blf") {
       const ext = tenantExtension(tx, tenantId, k.value!, `keys[${i}].value`);
-      const reason = blfRefusal(tx, ext);
-      if (reason) throw invalidInput(`keys[${i}].value: a BLF may not watch ${reason.replace(/^extension \d+ /, `extension ${ext.number}: `)}`);
+      const reason = blfKeyRefusalFor(ext.number, loadSettings(tx, ext));
+      if (reason) throw invalidInput(`keys[${i}].value: ${reason}`);
       targetExtensionId = ext.id;
     }
     if (k.kind === "blf_group") {
       const g = findGroup(tx, tenantId, k.value!);
-      if (!g) throw invalidInput(`keys[${i}].value: no group "${k.value!.slice(0, 64)}" in this tenant`);
+      if (!g) throw invalidInput(`keys[${i}].value: ${unknownGroupReason(k.value!)}`);
       groupId = g.id;
     }
     const stored = k.kind === "blf" || k.kind === "blf_group" ? null : k.value;

@@ -81,6 +81,21 @@ export function loadSettings(db: Db, ext: Pick<ExtensionRow, "id" | "number">): 
   return row ? fromRow(row) : defaultSettings(ext.number);
 }
 
+/** What other writers must respect (src/services/endpoint-policy.ts), from a row's JSON text or the defaults. */
+export interface SettingsPolicy {
+  readonly ipPhone: StoredEndpoints["ipPhone"];
+  readonly blf: Pick<ExtensionSettings, "numberSettings" | "monitoring">;
+}
+
+export function policyFromJson(number: string, json: { allowedEndpoints: string; numberSettings: string; monitoring: string } | null): SettingsPolicy {
+  if (!json) {
+    const d = defaultSettings(number);
+    return { ipPhone: d.allowedEndpoints.ipPhone, blf: d };
+  }
+  const endpoints = JSON.parse(json.allowedEndpoints) as StoredEndpoints;
+  return { ipPhone: endpoints.ipPhone, blf: { numberSettings: JSON.parse(json.numberSettings) as NumberSettings, monitoring: JSON.parse(json.monitoring) as Monitoring } };
+}
+
 /** Writes the whole settings row (insert or replace); call inside a write transaction. */
 export function saveSettings(tx: Db, ext: Pick<ExtensionRow, "id" | "tenantId">, s: ExtensionSettings): void {
   const values = {

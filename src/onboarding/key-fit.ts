@@ -1,0 +1,28 @@
+import type { ModelInfo } from "../vendors/vendor.ts";
+import { expandSpecsWith, mergeSpecs } from "../services/key-expansion.ts";
+import type { ExistingDevice, ExistingKey, Lookups } from "./lookups.ts";
+import { toSpec } from "./lookups.ts";
+
+/**
+ * The capacity check of `assertKeysFit` (src/services/key-checks.ts) for a row before it is written:
+ * the device's key layout, overridden by its own keys (the row's, or the ones it keeps), with every
+ * BLF-to-group key expanded against the row's lines and model by the same expansion the resolver
+ * uses. Devices with plain keys only were checked key by key already and are skipped.
+ */
+export function effectiveKeysProblem(
+  lookups: Lookups,
+  existing: Pick<ExistingDevice, "id"> | null,
+  model: ModelInfo,
+  lineIds: readonly (number | null)[],
+  planned: readonly ExistingKey[] | null,
+): string | null {
+  const layout = existing ? lookups.layout(existing.id) : null;
+  const own = planned ?? (existing ? lookups.keys(existing.id) : []);
+  if (!layout && !own.some((k) => k.kind === "blf_group")) return null;
+  const specs = mergeSpecs(layout?.keys ?? [], own.map((k) => toSpec(k, "device", lookups.extensionInfo, lookups.groupName)));
+  const ownLines = new Set(lineIds.filter((id): id is number => id !== null));
+  const problem = expandSpecsWith(lookups.expansion, specs, ownLines, model).problems[0];
+  if (problem === undefined) return null;
+  const withLayout = layout ? ` key layout "${layout.name}"` : "";
+  return planned ? `${problem}${withLayout && ` (the device uses${withLayout})`}` : `the device keeps its keys${withLayout && ` (and${withLayout})`}, but ${problem}; give a key_layout that fits`;
+}
