@@ -1,21 +1,25 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { deviceKeys, deviceLines, devices, disabledExtensions, extensions, forceUnregisterDevices, forceUnregisters } from "../db/schema.ts";
+import { writeTransaction } from "../db/client.ts";
+import { disabledExtensions, extensions, forceUnregisterDevices, forceUnregisters } from "../db/schema.ts";
 import { conflict, notFound } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { randomPassword } from "../secrets.ts";
 import { recordAudit } from "../services/audit.ts";
-import { devicesUsingExtension, getExtension } from "../services/extensions.ts";
+import { getExtension } from "../services/extensions.ts";
 import { getTenant } from "../services/tenants.ts";
 import { runNotify, type NotifyJob } from "./actions.ts";
 import { currentHashes } from "./drift.ts";
 import type { SipSettings } from "./sip-settings.ts";
 import { notifyPlan } from "./targets.ts";
 import { runThrottled } from "../sip/throttle.ts";
+import { devicesShowing, disable, removeFromPhones, type Removed } from "./take-off.ts";
 
 export const ForceUnregisterInput = z.strictObject({
-  /** remove: take the extension off every phone's lines and keys; disable: keep the assignments, render nothing. */
+  /**
+   * remove: take the extension off every phone (lines, BLF keys, key layouts, groups; see take-off.ts);
+   * disable: keep the assignments, render nothing.
+   */
   mode: z.enum(["remove", "disable"]).default("remove"),
 });
 export type ForceUnregisterInput = z.infer<typeof ForceUnregisterInput>;
@@ -23,23 +27,10 @@ export type ForceUnregisterInput = z.infer<typeof ForceUnregisterInput>;
 type Request = typeof forceUnregisters.$inferSelect;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** Takes the extension off its phones in the database: lines, line keys on those lines, BLF keys. */
-function detach(tx: Db, extensionId: number, mode: ForceUnregisterInput["mode"], requestId: number, now: number): void {
-  if (mode === "disable") {
-    tx.insert(disabledExtensions).values({ extensionId, disabledAt: now, requestId }).onConflictDoNothing().run();
-    return;
-  }
-  const lines = tx.select().from(deviceLines).where(eq(deviceLines.extensionId, extensionId)).all();
-  for (const l of lines) {
-    tx.delete(deviceKeys).where(and(eq(deviceKeys.deviceId, l.deviceId), eq(deviceKeys.kind, "line"), eq(deviceKeys.lineIndex, l.lineIndex))).run();
-  }
-  tx.delete(deviceLines).where(eq(deviceLines.extensionId, extensionId)).run();
-  tx.delete(deviceKeys).where(eq(deviceKeys.targetExtensionId, extensionId)).run();
-}
-
 /**
  * Force-unregister: rotate the extension's SIP password, take it off every phone (or disable it),
- * and record a `pending` request with, per phone, the device files whose content changed. All in
+ * the phones that show it through a key layout or a group included, and record a `pending`
+ * request with, per phone, the device files whose content changed. All in
  * one transaction; the NOTIFYs (answering challenges with the credentials the phone still holds,
  * captured before the rotation) are sent afterwards, throttled. The tracker confirms or times out.
  */
@@ -51,32 +42,38 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
     const ext = getExtension(d, tenantName, number);
     const open = tx.select().from(forceUnregisters).where(and(eq(forceUnregisters.extensionId, ext.id), eq(forceUnregisters.state, "pending"))).get();
     if (open) throw conflict(`a force-unregister of ${tenant.name}/${number} is already pending (request ${open.id})`);
-    const macs = devicesUsingExtension(d, ext.id);
-    const rows = macs.length ? tx.select().from(devices).where(inArray(devices.mac, macs)).all() : [];
-    const before = rows.map((device) => ({ device, plan: notifyPlan(d, device), hashes: currentHashes(d, device) }));
+    const before = devicesShowing(tx, ext.id).map(({ device, direct }) => ({ device, direct, plan: notifyPlan(d, device), hashes: currentHashes(d, device) }));
     const request = tx
       .insert(forceUnregisters)
       .values({ tenantId: tenant.id, extensionId: ext.id, extension: number, mode: input.mode, state: "pending", actor, createdAt: now, deadlineAt: now + settings.forceUnregisterTimeoutMs })
       .returning()
       .get();
     tx.update(extensions).set({ sipPasswordEnc: deps.secrets.seal(randomPassword()), updatedAt: now }).where(eq(extensions.id, ext.id)).run();
-    detach(tx, ext.id, input.mode, request.id, now);
-    for (const b of before) {
+    let removed: Removed | null = null;
+    if (input.mode === "remove") removed = removeFromPhones(tx, ext.id, now);
+    else disable(tx, ext.id, request.id, now);
+    // A phone that only watched the extension through a layout or group, and whose files did not change
+    // (the member was its own line, or did not fit), has nothing to fetch: it is not waited for.
+    const waited = before.flatMap((b) => {
       const after = new Map(currentHashes(d, b.device).map((f) => [f.name, f.hash]));
       const files = b.hashes.filter((f) => after.get(f.name) !== f.hash).map((f) => ({ name: f.name, oldHash: f.hash }));
+      return b.direct || files.length ? [{ ...b, files }] : [];
+    });
+    for (const b of waited) {
       tx.insert(forceUnregisterDevices)
-        .values({ requestId: request.id, deviceId: b.device.id, mac: b.device.mac, state: "pending", files, notify: b.plan ? null : "skipped", notifyDetail: b.plan ? null : "no known address" })
+        .values({ requestId: request.id, deviceId: b.device.id, mac: b.device.mac, state: "pending", files: b.files, notify: b.plan ? null : "skipped", notifyDetail: b.plan ? null : "no known address" })
         .run();
     }
+    const macs = waited.map((b) => b.device.mac);
     recordAudit(tx, now, {
       actor,
       action: "extension.force_unregister",
       target: `extension:${tenant.name}/${number}`,
       tenantId: tenant.id,
       extension: `${tenant.name}/${number}`,
-      after: { request: request.id, mode: input.mode, devices: macs, passwordRotated: true },
+      after: { request: request.id, mode: input.mode, devices: macs, passwordRotated: true, ...(removed ? { removedFrom: removed } : {}) },
     });
-    const jobs: NotifyJob[] = before.filter((b) => b.plan).map((b) => ({ device: b.device, action: "resync", plan: b.plan! }));
+    const jobs: NotifyJob[] = waited.filter((b) => b.plan).map((b) => ({ device: b.device, action: "resync", plan: b.plan! }));
     return { request, jobs };
   });
   const done = runThrottled(jobs, settings.throttle, async (job) => {

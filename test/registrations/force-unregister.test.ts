@@ -165,3 +165,68 @@ describe("refusals change nothing", () => {
     expect(snapshot()).toBe(before);
   });
 });
+
+describe("force-unregister and key layouts, groups", () => {
+  const B = "805ec0000202";
+  const C = "805ec0000203";
+  const D = "805ec0000204";
+  const T = "/tenants/story.example";
+  async function file(mac: string): Promise<string> {
+    const res = await fetch(`${api}/devices/${mac}/files/${mac}.cfg`, { headers: { authorization: `Bearer ${tokens.admin}` } });
+    expect(res.status).toBe(200);
+    return res.text();
+  }
+  const blfValues = (cfg: string) => [...cfg.matchAll(/^linekey\.\d+\.value = (\d+)$/gm)].map((m) => m[1]);
+
+  beforeAll(async () => {
+    for (const [number, displayName] of [["203", "Leaver Two"], ["204", "Desk 204"], ["205", "Desk 205"], ["206", "Paused"], ["207", "Desk 207"]]) {
+      expect((await call("POST", `${T}/extensions`, { number, displayName })).status).toBe(201);
+    }
+    await call("POST", `${T}/groups`, { name: "Team", members: ["203", "204"] });
+    await call("POST", `${T}/groups`, { name: "Floor", members: ["206", "207"] });
+    const panel = await call("POST", `${T}/key-layouts`, { name: "panel", keys: [{ index: 5, kind: "blf", value: "203" }, { index: 8, kind: "blf_group", value: "Team" }] });
+    expect(panel.status).toBe(201);
+    for (const mac of [B, C, D]) expect((await call("POST", "/devices", { mac, model: "T54W", tenant: "story.example" })).status).toBe(201);
+    await call("PUT", `/devices/${B}/lines`, [{ index: 1, extension: "205" }]);
+    expect((await call("PUT", `/devices/${B}/key-layout`, { layout: "panel" })).status).toBe(200);
+    await call("PUT", `/devices/${C}/lines`, [{ index: 1, extension: "204" }]);
+    expect((await call("PUT", `/devices/${C}/keys`, [{ index: 3, kind: "blf_group", value: "Team" }])).status).toBe(200);
+    await call("PUT", `/devices/${D}/lines`, [{ index: 1, extension: "205" }]);
+    expect((await call("PUT", `/devices/${D}/keys`, [{ index: 3, kind: "blf_group", value: "Floor" }])).status).toBe(200);
+  });
+
+  it("remove: takes the extension out of key layouts and groups, so no phone shows it; every such phone is waited for", async () => {
+    expect(blfValues(await file(B))).toEqual(["203", "203", "204"]);
+    expect(blfValues(await file(C))).toEqual(["203"]);
+    const fu = await call("POST", `${T}/extensions/203/force-unregister`, { mode: "remove" });
+    expect(fu.status).toBe(202);
+    // Neither phone has an address yet: no NOTIFY, but the request waits for both.
+    expect(fu.json.devices.map((d: { mac: string }) => d.mac).sort()).toEqual([B, C]);
+    for (const mac of [B, C]) {
+      const cfg = await file(mac);
+      expect(blfValues(cfg)).not.toContain("203");
+      expect(cfg).not.toContain("Leaver Two");
+    }
+    expect(blfValues(await file(B))).toEqual(["204"]);
+    expect((await call("GET", `${T}/key-layouts/panel`)).json.keys).toEqual([{ index: 8, kind: "blf_group", label: null, line: 1, value: "Team" }]);
+    expect((await call("GET", `${T}/groups/Team`)).json.members).toEqual(["204"]);
+    expect((await call("GET", `${T}/extensions/203/groups`)).json.groups).toEqual([]);
+    const rt = createRuntime(env.config, quiet);
+    const row = rt.db.$client.prepare("select after from audit_log where action = 'extension.force_unregister' order by id desc").pluck().get() as string;
+    rt.close();
+    expect(JSON.parse(row)).toMatchObject({ removedFrom: { groups: ["Team"], keyLayouts: [{ layout: "panel", index: 5 }] } });
+  });
+
+  it("disable: a group BLF no longer shows the extension; enable brings it back", async () => {
+    expect(blfValues(await file(D))).toEqual(["206", "207"]);
+    const fu = await call("POST", `${T}/extensions/206/force-unregister`, { mode: "disable" });
+    expect(fu.status).toBe(202);
+    expect(fu.json.devices.map((d: { mac: string }) => d.mac)).toEqual([D]);
+    const cfg = await file(D);
+    expect(blfValues(cfg)).toEqual(["207"]);
+    expect(cfg).not.toContain("Paused");
+    expect((await call("GET", `${T}/groups/Floor`)).json.members).toEqual(["206", "207"]);
+    expect((await call("POST", `${T}/extensions/206/enable`)).status).toBe(204);
+    expect(blfValues(await file(D))).toEqual(["206", "207"]);
+  });
+});
