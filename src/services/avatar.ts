@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import type { z } from "zod";
-import { writeTransaction } from "../db/client.ts";
+import { writeTransaction, type Db } from "../db/client.ts";
 import { extensionAvatars } from "../db/schema.ts";
 import { invalidInput, notFound } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { AvatarInput } from "./extension-settings/schemas.ts";
-import { getExtension } from "./extensions.ts";
+import { auditChange } from "./actor.ts";
+import { extensionAuditTarget, getExtension } from "./extensions.ts";
 
 /** The user's image ("Drag an image file..."): type from the declared content type AND the file's magic bytes. */
 export const AVATAR_MAX_BYTES = 256 * 1024;
@@ -25,9 +26,18 @@ export function putAvatar(deps: ServiceDeps, tenant: string, number: string, inp
   return writeTransaction(deps.db, (tx) => {
     const ext = getExtension({ ...deps, db: tx }, tenant, number);
     const values = { extensionId: ext.id, contentType: input.contentType, data: data.toString("base64") };
+    const before = avatarSummary(tx, ext.id);
     tx.insert(extensionAvatars).values(values).onConflictDoUpdate({ target: extensionAvatars.extensionId, set: values }).run();
-    return { contentType: input.contentType, bytes: data.length };
+    const after = { contentType: input.contentType, bytes: data.length };
+    auditChange(tx, deps, { action: "extension.avatar", ...extensionAuditTarget(tenant, ext), before, after });
+    return after;
   });
+}
+
+/** Type and size for the audit log (the image itself stays out of it). */
+function avatarSummary(db: Db, extensionId: number): { contentType: string; bytes: number } | null {
+  const row = db.select().from(extensionAvatars).where(eq(extensionAvatars.extensionId, extensionId)).get();
+  return row ? { contentType: row.contentType, bytes: Buffer.from(row.data, "base64").length } : null;
 }
 
 export function getAvatar(deps: ServiceDeps, tenant: string, number: string): { contentType: string; data: Buffer } {
@@ -40,6 +50,8 @@ export function getAvatar(deps: ServiceDeps, tenant: string, number: string): { 
 export function deleteAvatar(deps: ServiceDeps, tenant: string, number: string): void {
   writeTransaction(deps.db, (tx) => {
     const ext = getExtension({ ...deps, db: tx }, tenant, number);
+    const before = avatarSummary(tx, ext.id);
     tx.delete(extensionAvatars).where(eq(extensionAvatars.extensionId, ext.id)).run();
+    if (before) auditChange(tx, deps, { action: "extension.avatar", ...extensionAuditTarget(tenant, ext), before, after: null });
   });
 }

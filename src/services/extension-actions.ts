@@ -6,7 +6,8 @@ import { randomPassword } from "../secrets.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { usernameOwner } from "./extension-settings/sections.ts";
 import { loadSettings, saveSettings } from "./extension-settings/store.ts";
-import { getExtension, type ExtensionRow } from "./extensions.ts";
+import { auditChange } from "./actor.ts";
+import { extensionAuditTarget, getExtension, type ExtensionRow } from "./extensions.ts";
 import { requireAllowedNumber } from "./numbering.ts";
 
 /**
@@ -61,6 +62,7 @@ export function duplicateExtension(
     for (const d of tx.select().from(extensionAllowedDevices).where(eq(extensionAllowedDevices.extensionId, src.id)).all()) {
       tx.insert(extensionAllowedDevices).values({ extensionId: copy.id, deviceId: d.deviceId }).run();
     }
+    auditChange(tx, deps, { action: "extension.duplicate", ...extensionAuditTarget(tenantName, copy), after: copy, detail: `copy of extension ${src.number}` });
     return copy;
   });
 }

@@ -42,13 +42,14 @@ export function createExtension(deps: ServiceDeps, tenantName: string, input: Ex
       })
       .returning()
       .get();
-    auditChange(tx, deps, { action: "extension.create", ...extTarget(tenantName, row), after: row });
+    auditChange(tx, deps, { action: "extension.create", ...extensionAuditTarget(tenantName, row), after: row });
     saveSettings(tx, row, defaultSettings(row.number));
     return row;
   });
 }
 
-const extTarget = (tenantName: string, e: ExtensionRow) => ({
+/** Audit fields of a change to an extension: target `extension:<tenant>/<number>`, tenant, number. */
+export const extensionAuditTarget = (tenantName: string, e: Pick<ExtensionRow, "tenantId" | "number">) => ({
   target: `extension:${tenantName}/${e.number}`,
   tenantId: e.tenantId,
   extension: e.number,
@@ -84,7 +85,7 @@ export function updateExtension(deps: ServiceDeps, tenantName: string, number: s
       .where(eq(extensions.id, row.id))
       .returning()
       .get();
-    auditChange(tx, deps, { action: "extension.update", ...extTarget(tenantName, row), before: row, after });
+    auditChange(tx, deps, { action: "extension.update", ...extensionAuditTarget(tenantName, row), before: row, after });
     return after;
   });
 }
@@ -93,7 +94,7 @@ export function updateExtension(deps: ServiceDeps, tenantName: string, number: s
 export function resetExtensionPassword(deps: ServiceDeps, tenantName: string, number: string): ExtensionRow {
   return writeTransaction(deps.db, (tx) => {
     const row = getExtension({ ...deps, db: tx }, tenantName, number);
-    auditChange(tx, deps, { action: "extension.reset_password", ...extTarget(tenantName, row), detail: "new random SIP password" });
+    auditChange(tx, deps, { action: "extension.reset_password", ...extensionAuditTarget(tenantName, row), detail: "new random SIP password" });
     return tx
       .update(extensions)
       .set({ sipPasswordEnc: deps.secrets.seal(randomPassword()), updatedAt: deps.clock().getTime() })
@@ -145,6 +146,8 @@ export function deleteExtension(deps: ServiceDeps, tenantName: string, number: s
     tx.delete(deviceKeys).where(eq(deviceKeys.targetExtensionId, row.id)).run();
     tx.delete(keyLayoutKeys).where(eq(keyLayoutKeys.targetExtensionId, row.id)).run();
     tx.delete(extensions).where(eq(extensions.id, row.id)).run();
-    auditChange(tx, deps, { action: "extension.delete", ...extTarget(tenantName, row), before: row });
+    const from = [users.length ? `devices ${users.join(", ")}` : "", layouts.length ? `key layouts ${layouts.map((l) => `"${l.name}"`).join(", ")}` : ""].filter(Boolean);
+    const detail = from.length ? `detached from ${from.join(" and ")}` : null;
+    auditChange(tx, deps, { action: "extension.delete", ...extensionAuditTarget(tenantName, row), before: row, detail });
   });
 }

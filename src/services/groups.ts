@@ -5,7 +5,8 @@ import { deviceGroupKeys, extensionGroupMembers, extensionGroups, extensions, ke
 import { hasControlCharacters } from "../domain/validation.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { getExtension } from "./extensions.ts";
+import { auditChange } from "./actor.ts";
+import { extensionAuditTarget, getExtension } from "./extensions.ts";
 import { devicesUsingGroup } from "./key-expansion.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { getTenant } from "./tenants.ts";
@@ -50,6 +51,11 @@ export function groupMembers(db: Db, groupId: number): string[] {
 
 const view = (db: Db, g: GroupRow): GroupView => ({ name: g.name, members: groupMembers(db, g.id) });
 
+/** Records a change of a group (`group.<what>`), with the group's name and members before and after. */
+function auditGroup(deps: ServiceDeps, tx: Db, tenant: string, g: GroupRow, what: string, before: GroupView | null, after: GroupView | null): void {
+  auditChange(tx, deps, { action: `group.${what}`, target: `group:${tenant}/${(after ?? before)!.name}`, tenantId: g.tenantId, before, after });
+}
+
 export function listGroups(deps: ServiceDeps, tenant: string): GroupView[] {
   const t = getTenant(deps, tenant);
   return deps.db.select().from(extensionGroups).where(eq(extensionGroups.tenantId, t.id)).orderBy(asc(extensionGroups.name)).all().map((g) => view(deps.db, g));
@@ -57,6 +63,15 @@ export function listGroups(deps: ServiceDeps, tenant: string): GroupView[] {
 
 export function getGroup(deps: ServiceDeps, tenant: string, name: string): GroupView {
   return view(deps.db, requireGroup(deps.db, getTenant(deps, tenant).id, name));
+}
+
+/** setMembers with its audit row (`group.members`); creating a group records `group.create` instead. */
+function changeMembers(deps: ServiceDeps, tx: Db, tenant: string, g: GroupRow, numbers: readonly string[]): GroupView {
+  const before = view(tx, g);
+  setMembers(deps, tx, tenant, g, numbers);
+  const after = view(tx, g);
+  auditGroup(deps, tx, tenant, g, "members", before, after);
+  return after;
 }
 
 function setMembers(deps: ServiceDeps, tx: Db, tenant: string, g: GroupRow, numbers: readonly string[]): void {
@@ -78,7 +93,9 @@ export function createGroup(deps: ServiceDeps, tenant: string, input: z.infer<ty
     if (findGroup(tx, t.id, input.name)) throw conflict(`name: group "${input.name}" already exists`);
     const g = tx.insert(extensionGroups).values({ tenantId: t.id, name: input.name }).returning().get();
     setMembers(deps, tx, tenant, g, input.members);
-    return view(tx, g);
+    const after = view(tx, g);
+    auditGroup(deps, tx, tenant, g, "create", null, after);
+    return after;
   });
 }
 
@@ -88,7 +105,10 @@ export function renameGroup(deps: ServiceDeps, tenant: string, name: string, inp
     const g = requireGroup(tx, t.id, name);
     const other = findGroup(tx, t.id, input.name);
     if (other && other.id !== g.id) throw conflict(`name: group "${input.name}" already exists`);
-    return view(tx, tx.update(extensionGroups).set({ name: input.name }).where(eq(extensionGroups.id, g.id)).returning().get());
+    const before = view(tx, g);
+    const after = view(tx, tx.update(extensionGroups).set({ name: input.name }).where(eq(extensionGroups.id, g.id)).returning().get());
+    auditGroup(deps, tx, tenant, g, "rename", before, after);
+    return after;
   });
 }
 
@@ -98,23 +118,23 @@ export function deleteGroup(deps: ServiceDeps, tenant: string, name: string): vo
     const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
     const used = tx.select().from(deviceGroupKeys).where(eq(deviceGroupKeys.groupId, g.id)).get() ?? tx.select().from(keyLayoutKeys).where(eq(keyLayoutKeys.targetGroupId, g.id)).get();
     if (used) throw conflict(`group "${name}" is the target of BLF keys; remove those keys first`);
+    const before = view(tx, g);
     tx.delete(extensionGroups).where(eq(extensionGroups.id, g.id)).run();
+    auditGroup(deps, tx, tenant, g, "delete", before, null);
   });
 }
 
 export function putMembers(deps: ServiceDeps, tenant: string, name: string, members: readonly string[]): GroupView {
   return writeTransaction(deps.db, (tx) => {
     const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
-    setMembers(deps, tx, tenant, g, members);
-    return view(tx, g);
+    return changeMembers(deps, tx, tenant, g, members);
   });
 }
 
 export function addMember(deps: ServiceDeps, tenant: string, name: string, number: string): GroupView {
   return writeTransaction(deps.db, (tx) => {
     const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
-    setMembers(deps, tx, tenant, g, [...groupMembers(tx, g.id), number]);
-    return view(tx, g);
+    return changeMembers(deps, tx, tenant, g, [...groupMembers(tx, g.id), number]);
   });
 }
 
@@ -123,8 +143,7 @@ export function removeMember(deps: ServiceDeps, tenant: string, name: string, nu
     const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
     const current = groupMembers(tx, g.id);
     if (!current.includes(number)) throw notFound(`extension ${number.slice(0, 15)} is not a member of group "${name}"`);
-    setMembers(deps, tx, tenant, g, current.filter((n) => n !== number));
-    return view(tx, g);
+    return changeMembers(deps, tx, tenant, g, current.filter((n) => n !== number));
   });
 }
 
@@ -144,12 +163,15 @@ export function setExtensionGroups(deps: ServiceDeps, tenant: string, number: st
   return writeTransaction(deps.db, (tx) => {
     const ext = getExtension({ ...deps, db: tx }, tenant, number);
     const groups = [...new Set(names)].map((n, i) => requireGroupForInput(tx, ext.tenantId, n, `groups[${i}]`));
+    const beforeNames = extensionGroupNames(tx, ext.id);
     const before = tx.select().from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).all().map((m) => m.groupId);
     tx.delete(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).run();
     if (groups.length) tx.insert(extensionGroupMembers).values(groups.map((g) => ({ groupId: g.id, extensionId: ext.id }))).run();
     const touched = new Set([...before, ...groups.map((g) => g.id)]);
     for (const gid of touched) assertKeysFit(tx, devicesUsingGroup(tx, gid), `groups of extension ${number}`);
-    return extensionGroupNames(tx, ext.id);
+    const after = extensionGroupNames(tx, ext.id);
+    auditChange(tx, deps, { action: "extension.groups", ...extensionAuditTarget(tenant, ext), before: { groups: beforeNames }, after: { groups: after } });
+    return after;
   });
 }
 

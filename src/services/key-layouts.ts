@@ -4,6 +4,7 @@ import { writeTransaction, type Db } from "../db/client.ts";
 import { deviceKeyLayouts, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
 import { hasControlCharacters } from "../domain/validation.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
+import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { getDevice, modelOf } from "./devices.ts";
 import { devicesUsingLayout, expandDeviceKeys, layoutSpecs, type ExpandedKey } from "./key-expansion.ts";
@@ -34,6 +35,14 @@ function requireLayout(db: Db, tenantId: number, name: string): LayoutRow {
   if (!l) throw notFound(`no key layout "${name.slice(0, 64)}" in this tenant`);
   return l;
 }
+
+/** Records a change of a layout (`key_layout.<what>`) with its name and keys before and after. */
+function auditLayout(deps: ServiceDeps, tx: Db, tenant: string, l: LayoutRow, what: string, before: LayoutView | null, after: LayoutView | null): void {
+  const snap = (v: LayoutView | null) => v && { name: v.name, keys: v.keys };
+  auditChange(tx, deps, { action: `key_layout.${what}`, target: `key_layout:${tenant}/${(after ?? before)!.name}`, tenantId: l.tenantId, before: snap(before), after: snap(after) });
+}
+
+type LayoutView = ReturnType<typeof view>;
 
 function view(db: Db, l: LayoutRow) {
   const keys = layoutSpecs(db, l.id).map((k) => ({ index: k.index, kind: k.kind, label: k.label, line: k.line, value: k.value }));
@@ -68,7 +77,9 @@ export function createLayout(deps: ServiceDeps, tenant: string, input: z.infer<t
     if (findLayout(tx, t.id, input.name)) throw conflict(`name: key layout "${input.name}" already exists`);
     const l = tx.insert(keyLayouts).values({ tenantId: t.id, name: input.name, createdAt: now, updatedAt: now }).returning().get();
     writeKeys(tx, l, input.keys);
-    return view(tx, l);
+    const after = view(tx, l);
+    auditLayout(deps, tx, tenant, l, "create", null, after);
+    return after;
   });
 }
 
@@ -78,9 +89,12 @@ export function putLayout(deps: ServiceDeps, tenant: string, name: string, input
     const t = getTenant({ ...deps, db: tx }, tenant);
     const l = requireLayout(tx, t.id, name);
     if (input.name && input.name !== name && findLayout(tx, t.id, input.name)) throw conflict(`name: key layout "${input.name}" already exists`);
+    const before = view(tx, l);
     const next = tx.update(keyLayouts).set({ name: input.name ?? name, updatedAt: deps.clock().getTime() }).where(eq(keyLayouts.id, l.id)).returning().get();
     writeKeys(tx, next, input.keys);
-    return view(tx, next);
+    const after = view(tx, next);
+    auditLayout(deps, tx, tenant, l, "update", before, after);
+    return after;
   });
 }
 
@@ -89,7 +103,9 @@ export function deleteLayout(deps: ServiceDeps, tenant: string, name: string): v
     const l = requireLayout(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
     const n = devicesUsingLayout(tx, l.id).length;
     if (n) throw conflict(`key layout "${name}" is used by ${n} device(s); give them another layout or none first`);
+    const before = view(tx, l);
     tx.delete(keyLayouts).where(eq(keyLayouts.id, l.id)).run();
+    auditLayout(deps, tx, tenant, l, "delete", before, null);
   });
 }
 
@@ -97,6 +113,7 @@ export function deleteLayout(deps: ServiceDeps, tenant: string, name: string): v
 export function setDeviceLayout(deps: ServiceDeps, mac: string, layout: string | null) {
   writeTransaction(deps.db, (tx) => {
     const device = getDevice({ ...deps, db: tx }, mac);
+    const before = layoutNameOf(tx, device.id);
     tx.delete(deviceKeyLayouts).where(eq(deviceKeyLayouts.deviceId, device.id)).run();
     if (layout !== null) {
       const l = findLayout(tx, device.tenantId, layout);
@@ -104,17 +121,23 @@ export function setDeviceLayout(deps: ServiceDeps, mac: string, layout: string |
       tx.insert(deviceKeyLayouts).values({ deviceId: device.id, layoutId: l.id }).run();
     }
     assertKeysFit(tx, [device.id], "layout");
+    const target = { target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac };
+    auditChange(tx, deps, { action: "device.key_layout", ...target, before: { layout: before }, after: { layout: layoutNameOf(tx, device.id) } });
   });
   return getDeviceLayout(deps, mac);
 }
 
 export function getDeviceLayout(deps: ServiceDeps, mac: string): { layout: string | null; effectiveKeys: ExpandedKey[] } {
   const device = getDevice(deps, mac);
-  const row = deps.db
+  return { layout: layoutNameOf(deps.db, device.id), effectiveKeys: expandDeviceKeys(deps.db, device, modelOf(device)).keys };
+}
+
+function layoutNameOf(db: Db, deviceId: number): string | null {
+  const row = db
     .select({ name: keyLayouts.name })
     .from(deviceKeyLayouts)
     .innerJoin(keyLayouts, eq(keyLayouts.id, deviceKeyLayouts.layoutId))
-    .where(eq(deviceKeyLayouts.deviceId, device.id))
+    .where(eq(deviceKeyLayouts.deviceId, deviceId))
     .get();
-  return { layout: row?.name ?? null, effectiveKeys: expandDeviceKeys(deps.db, device, modelOf(device)).keys };
+  return row?.name ?? null;
 }

@@ -4,6 +4,7 @@ import { writeTransaction, type Db } from "../db/client.ts";
 import { numberingPlans } from "../db/schema.ts";
 import { checkNumber, DEFAULT_NUMBERING_PLAN, type NumberCheck, type NumberingPlan } from "../domain/numbering-plan.ts";
 import { invalidInput } from "../errors.ts";
+import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { getTenant } from "./tenants.ts";
 
@@ -31,12 +32,19 @@ export function getNumberingPlan(deps: ServiceDeps, tenantName: string) {
   return tenantPlan(deps.db, getTenant(deps, tenantName).id);
 }
 
+function audited(deps: ServiceDeps, tx: Db, tenant: { id: number; name: string }, before: ReturnType<typeof tenantPlan>) {
+  const after = tenantPlan(tx, tenant.id);
+  auditChange(tx, deps, { action: "tenant.numbering_plan", target: `tenant:${tenant.name}`, tenantId: tenant.id, before, after });
+  return after;
+}
+
 export function setNumberingPlan(deps: ServiceDeps, tenantName: string, plan: z.infer<typeof NumberingPlanInput>) {
   return writeTransaction(deps.db, (tx) => {
     const tenant = getTenant({ ...deps, db: tx }, tenantName);
+    const before = tenantPlan(tx, tenant.id);
     const values = { tenantId: tenant.id, restricted: plan.restricted, recommended: plan.recommended };
     tx.insert(numberingPlans).values(values).onConflictDoUpdate({ target: numberingPlans.tenantId, set: values }).run();
-    return tenantPlan(tx, tenant.id);
+    return audited(deps, tx, tenant, before);
   });
 }
 
@@ -44,8 +52,9 @@ export function setNumberingPlan(deps: ServiceDeps, tenantName: string, plan: z.
 export function resetNumberingPlan(deps: ServiceDeps, tenantName: string) {
   return writeTransaction(deps.db, (tx) => {
     const tenant = getTenant({ ...deps, db: tx }, tenantName);
+    const before = tenantPlan(tx, tenant.id);
     tx.delete(numberingPlans).where(eq(numberingPlans.tenantId, tenant.id)).run();
-    return tenantPlan(tx, tenant.id);
+    return audited(deps, tx, tenant, before);
   });
 }
 

@@ -4,7 +4,8 @@ import { extensionPhoneNumbers, extensions } from "../db/schema.ts";
 import { conflict, notFound } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { loadSettings } from "./extension-settings/store.ts";
-import { getExtension } from "./extensions.ts";
+import { auditChange } from "./actor.ts";
+import { extensionAuditTarget, getExtension, type ExtensionRow } from "./extensions.ts";
 
 /** "Configure phone numbers": a number belongs to one extension of the tenant. */
 
@@ -18,6 +19,12 @@ export function phoneNumbersOf(db: Db, extensionId: number): string[] {
     .map((r) => r.n);
 }
 
+function audited(deps: ServiceDeps, tx: Db, tenant: string, ext: ExtensionRow, before: string[]): string[] {
+  const after = phoneNumbersOf(tx, ext.id);
+  auditChange(tx, deps, { action: "extension.phone_numbers", ...extensionAuditTarget(tenant, ext), before: { phoneNumbers: before }, after: { phoneNumbers: after } });
+  return after;
+}
+
 export function addPhoneNumber(deps: ServiceDeps, tenant: string, number: string, phoneNumber: string): string[] {
   return writeTransaction(deps.db, (tx) => {
     const ext = getExtension({ ...deps, db: tx }, tenant, number);
@@ -28,8 +35,9 @@ export function addPhoneNumber(deps: ServiceDeps, tenant: string, number: string
       .where(and(eq(extensionPhoneNumbers.tenantId, ext.tenantId), eq(extensionPhoneNumbers.phoneNumber, phoneNumber)))
       .get();
     if (owner) throw conflict(`number: ${phoneNumber} already belongs to extension ${owner.ext}`);
+    const before = phoneNumbersOf(tx, ext.id);
     tx.insert(extensionPhoneNumbers).values({ tenantId: ext.tenantId, phoneNumber, extensionId: ext.id }).run();
-    return phoneNumbersOf(tx, ext.id);
+    return audited(deps, tx, tenant, ext, before);
   });
 }
 
@@ -41,7 +49,8 @@ export function removePhoneNumber(deps: ServiceDeps, tenant: string, number: str
     if (loadSettings(tx, ext).numberSettings.presentationNumber === phoneNumber) {
       throw conflict(`${phoneNumber} is the presentation number of extension ${number}; choose another in number-settings first`);
     }
+    const before = phoneNumbersOf(tx, ext.id);
     tx.delete(extensionPhoneNumbers).where(and(eq(extensionPhoneNumbers.extensionId, ext.id), eq(extensionPhoneNumbers.phoneNumber, phoneNumber))).run();
-    return phoneNumbersOf(tx, ext.id);
+    return audited(deps, tx, tenant, ext, before);
   });
 }

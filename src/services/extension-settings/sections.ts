@@ -18,20 +18,39 @@ import { conflict, invalidInput } from "../../errors.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { requireMac } from "../devices.ts";
 import { blfRefusalFor, lineRefusal } from "../endpoint-policy.ts";
-import { getExtension, type ExtensionRow } from "../extensions.ts";
+import { auditChange } from "../actor.ts";
+import { extensionAuditTarget, getExtension, type ExtensionRow } from "../extensions.ts";
 import type { AllowedEndpointsInput, CallWaiting, Forwarding, Monitoring, NumberSettings, Profile, Voicemail } from "./schemas.ts";
-import { loadSettings, saveSettings, type ExtensionSettings, type StoredEndpoints } from "./store.ts";
+import { loadSettings, saveSettings, type ExtensionSettings, type SectionName, type StoredEndpoints } from "./store.ts";
 
 /** Reads and replaces the guide's sections of one extension; every write is one transaction. */
 
 type Mutator = (tx: Db, ext: ExtensionRow, current: ExtensionSettings) => ExtensionSettings;
 
-function updateSettings(deps: ServiceDeps, tenant: string, number: string, mutate: Mutator): { ext: ExtensionRow; settings: ExtensionSettings } {
+/** A section as the audit log keeps it: allowed endpoints with their devices and the password only as set or not. */
+function auditView(tx: Db, ext: ExtensionRow, s: ExtensionSettings, section: SectionName): unknown {
+  if (section !== "allowedEndpoints") return s[section];
+  const { thirdPartySoftphone: t, ...rest } = s.allowedEndpoints;
+  return {
+    ...rest,
+    // "set" is masked by the audit log ("***"); the ciphertext never goes there.
+    thirdPartySoftphone: { allowed: t.allowed, sipUsername: t.sipUsername, sipPassword: t.sipPasswordEnc ? "set" : null },
+    ipPhone: { allowed: s.allowedEndpoints.ipPhone.allowed, devices: allowedDeviceMacs(tx, ext, s) },
+  };
+}
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function updateSettings(deps: ServiceDeps, tenant: string, number: string, section: SectionName, mutate: Mutator): { ext: ExtensionRow; settings: ExtensionSettings } {
   return writeTransaction(deps.db, (tx) => {
     const ext = getExtension({ ...deps, db: tx }, tenant, number);
-    const settings = mutate(tx, ext, loadSettings(tx, ext));
+    const current = loadSettings(tx, ext);
+    const before = auditView(tx, ext, current, section);
+    const settings = mutate(tx, ext, current);
     saveSettings(tx, ext, settings);
     tx.update(extensions).set({ updatedAt: deps.clock().getTime() }).where(eq(extensions.id, ext.id)).run();
+    const after = auditView(tx, ext, settings, section);
+    auditChange(tx, deps, { action: `extension.${snake(section)}`, ...extensionAuditTarget(tenant, ext), before, after });
     return { ext, settings };
   });
 }
@@ -60,7 +79,7 @@ export function usernameOwner(db: Db, tenantId: number, username: string, except
 }
 
 export function putProfile(deps: ServiceDeps, tenant: string, number: string, profile: Profile) {
-  return updateSettings(deps, tenant, number, (tx, ext, s) => {
+  return updateSettings(deps, tenant, number, "profile", (tx, ext, s) => {
     const owner = usernameOwner(tx, ext.tenantId, profile.username, ext.id);
     if (owner) throw conflict(`username: ${profile.username} is already used by extension ${owner}`);
     return { ...s, username: profile.username, profile };
@@ -106,7 +125,7 @@ function checkWatchers(tx: Db, ext: ExtensionRow, next: Pick<ExtensionSettings, 
 }
 
 export function putNumberSettings(deps: ServiceDeps, tenant: string, number: string, input: NumberSettings) {
-  return updateSettings(deps, tenant, number, (tx, ext, s) => {
+  return updateSettings(deps, tenant, number, "numberSettings", (tx, ext, s) => {
     if (input.presentationNumber !== null) {
       const own = tx
         .select()
@@ -121,26 +140,26 @@ export function putNumberSettings(deps: ServiceDeps, tenant: string, number: str
 }
 
 export function putMonitoring(deps: ServiceDeps, tenant: string, number: string, input: Monitoring) {
-  return updateSettings(deps, tenant, number, (tx, ext, s) => {
+  return updateSettings(deps, tenant, number, "monitoring", (tx, ext, s) => {
     checkWatchers(tx, ext, { numberSettings: s.numberSettings, monitoring: input }, "allowMonitoring");
     return recheckGroupKeys(tx, ext, { ...s, monitoring: input }, "allowMonitoring");
   });
 }
 
 export function putVoicemail(deps: ServiceDeps, tenant: string, number: string, input: Voicemail) {
-  return updateSettings(deps, tenant, number, (_tx, _ext, s) => ({ ...s, voicemail: input }));
+  return updateSettings(deps, tenant, number, "voicemail", (_tx, _ext, s) => ({ ...s, voicemail: input }));
 }
 
 export function putCallWaiting(deps: ServiceDeps, tenant: string, number: string, input: CallWaiting) {
-  return updateSettings(deps, tenant, number, (_tx, _ext, s) => ({ ...s, callWaiting: input }));
+  return updateSettings(deps, tenant, number, "callWaiting", (_tx, _ext, s) => ({ ...s, callWaiting: input }));
 }
 
 export function putForwarding(deps: ServiceDeps, tenant: string, number: string, input: Forwarding) {
-  return updateSettings(deps, tenant, number, (_tx, _ext, s) => ({ ...s, forwarding: input }));
+  return updateSettings(deps, tenant, number, "forwarding", (_tx, _ext, s) => ({ ...s, forwarding: input }));
 }
 
 export function putAllowedEndpoints(deps: ServiceDeps, tenant: string, number: string, input: AllowedEndpointsInput) {
-  return updateSettings(deps, tenant, number, (tx, ext, s) => {
+  return updateSettings(deps, tenant, number, "allowedEndpoints", (tx, ext, s) => {
     const ids = (input.ipPhone.devices ?? []).map((m, i) => {
       const mac = requireMac(m);
       const d = tx.select().from(devices).where(eq(devices.mac, mac)).get();
