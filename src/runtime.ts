@@ -10,6 +10,7 @@ import { SourceLimiter } from "./provisioning/source-limiter.ts";
 import { loadTemplateStore, missingTemplates } from "./provisioning/template-store.ts";
 import { ensureEventSecrets } from "./registrations/event-secrets.ts";
 import { createKeyRingBox } from "./secret-key-ring.ts";
+import { sealPlainVoicemailPins } from "./services/extension-settings/secrets.ts";
 import { VENDOR_IDS, VENDOR_LIST } from "./vendors/registry.ts";
 
 export const BUILTIN_TEMPLATES_DIR = fileURLToPath(new URL("../templates", import.meta.url));
@@ -35,6 +36,8 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
   );
   // Devices created before registration events existed get their event secret now.
   ensureEventSecrets({ db, secrets, clock });
+  // Voicemail PINs stored before they were sealed are sealed now.
+  sealPlainVoicemailPins({ db, secrets });
   return {
     db,
     secrets,

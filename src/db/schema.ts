@@ -371,12 +371,16 @@ export const extensionSettings = sqliteTable(
     username: text("username").notNull(),
     profile: text("profile", { mode: "json" }).notNull(),
     numberSettings: text("number_settings", { mode: "json" }).notNull(),
-    /** Third-party SIP password is sealed (`thirdPartySipPasswordEnc`) inside this JSON. */
+    /** Without the third-party SIP password: that is sealed in `third_party_sip_password_enc`. */
     allowedEndpoints: text("allowed_endpoints", { mode: "json" }).notNull(),
+    /** Without the PIN: that is sealed in `voicemail_pin_enc`. */
     voicemail: text("voicemail", { mode: "json" }).notNull(),
     callWaiting: text("call_waiting", { mode: "json" }).notNull(),
     monitoring: text("monitoring", { mode: "json" }).notNull(),
     forwarding: text("forwarding", { mode: "json" }).notNull(),
+    // Sealed like every secret, in `*_enc` columns so that key rotation finds them (services/key-rotation.ts).
+    thirdPartySipPasswordEnc: text("third_party_sip_password_enc"),
+    voicemailPinEnc: text("voicemail_pin_enc"),
   },
   (t) => [uniqueIndex("extension_settings_tenant_username").on(t.tenantId, t.username)],
 );

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { writeTransaction } from "../db/client.ts";
 import { extensionAllowedDevices, extensionGroupMembers, extensions } from "../db/schema.ts";
 import { conflict } from "../errors.ts";
+import { randomInt } from "node:crypto";
 import { randomPassword } from "../secrets.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { usernameOwner } from "./extension-settings/sections.ts";
@@ -12,10 +13,12 @@ import { requireAllowedNumber } from "./numbering.ts";
 
 /**
  * "Duplicate": a new extension with a new number, a new SIP password, third-party softphone
- * credentials not copied (secrets are never shared), every other setting copied (groups and allowed devices included). Phone
+ * credentials not copied and a new random voicemail PIN (secrets are never shared), every other setting copied (groups and allowed devices included). Phone
  * numbers are not copied: a number belongs to one extension. The SIP user and auth user follow
  * the new number unless they differed from the number on the original.
  */
+const randomDigits = (n: number): string => Array.from({ length: n }, () => randomInt(10)).join("");
+
 export function duplicateExtension(
   deps: ServiceDeps,
   tenantName: string,
@@ -55,6 +58,8 @@ export function duplicateExtension(
       // A presentation number is one of the original's numbers, which stay with the original.
       numberSettings: { ...s.numberSettings, presentationNumber: null, shortNumber: null },
       allowedEndpoints: { ...s.allowedEndpoints, thirdPartySoftphone: { allowed: false, sipUsername: null, sipPasswordEnc: null } },
+      // A PIN is a secret too: the copy gets a new random one of the same length (admins read it).
+      voicemail: { ...s.voicemail, pinEnc: s.voicemail.pinEnc === null ? null : deps.secrets.seal(randomDigits(deps.secrets.open(s.voicemail.pinEnc).length)) },
     });
     for (const m of tx.select().from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, src.id)).all()) {
       tx.insert(extensionGroupMembers).values({ groupId: m.groupId, extensionId: copy.id }).run();

@@ -171,7 +171,10 @@ describe("profile actions", () => {
     expect(dup.status).toBe(201);
     expect(dup.json.number).toBe("204");
     expect(dup.json.sipPassword).not.toBe(orig.json.sipPassword);
-    expect((await c.call("GET", `${X}/204/voicemail`)).json).toMatchObject({ pin: "4321", email: "ana@acme.example" });
+    // The PIN is a secret: a new random one of the same length, not the original's.
+    const vm = (await c.call("GET", `${X}/204/voicemail`)).json;
+    expect(vm).toMatchObject({ pin: expect.stringMatching(/^[0-9]{4}$/), email: "ana@acme.example" });
+    expect(vm.pin === "4321").toBe(false);
     expect((await c.call("GET", `${X}/204/profile`)).json).toMatchObject({ username: "ana2", role: "manager" });
     expect((await c.call("GET", `${X}/204/forwarding`)).json.unconditional.mode).toBe("schedule");
     expect((await c.call("GET", `${X}/204/allowed-endpoints`)).json.thirdPartySoftphone).toEqual({ allowed: false, sipUsername: null, sipPassword: null });

@@ -146,7 +146,7 @@ describe("secret key rotation", () => {
     const rt = createRuntime(cfg, pino({ level: "silent" }));
     const ids = new Set<string>();
     for (const { table, column } of sealedColumns(rt.db)) {
-      for (const row of rt.db.$client.prepare(`select "${column}" as v from "${table}"`).all() as { v: string }[]) ids.add(row.v.split(".")[1]!);
+      for (const row of rt.db.$client.prepare(`select "${column}" as v from "${table}" where "${column}" is not null`).all() as { v: string }[]) ids.add(row.v.split(".")[1]!);
     }
     rt.close();
     expect([...ids]).toEqual([after]);

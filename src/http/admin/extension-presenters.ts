@@ -19,3 +19,9 @@ export function presentEndpoints(db: Db, secrets: SecretBox, ext: ExtensionRow, 
     ipPhone: { allowed: a.ipPhone.allowed, devices: allowedDeviceMacs(db, ext, s) },
   };
 }
+
+/** JSON of the voicemail section; the PIN only for admins. */
+export function presentVoicemail(secrets: SecretBox, s: ExtensionSettings, withSecrets: boolean) {
+  const { pinEnc, ...rest } = s.voicemail;
+  return { ...rest, ...(withSecrets ? { pin: pinEnc === null ? null : secrets.open(pinEnc) } : {}) };
+}

@@ -33,7 +33,7 @@ import { extensionGroupNames, setExtensionGroups } from "../../services/groups.t
 import { addPhoneNumber, phoneNumbersOf, removePhoneNumber } from "../../services/phone-numbers.ts";
 import { getTenant } from "../../services/tenants.ts";
 import type { ExtensionSettings } from "../../services/extension-settings/store.ts";
-import { presentEndpoints } from "./extension-presenters.ts";
+import { presentEndpoints, presentVoicemail } from "./extension-presenters.ts";
 import { presentExtension } from "./presenters.ts";
 import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
 
@@ -48,7 +48,7 @@ export function extensionSettingsRoutes(deps: ProvisionDeps): Router<AdminState>
   /** GET and PUT of a plain JSON section. */
   function section<S extends z.ZodType>(
     path: string,
-    key: "profile" | "numberSettings" | "voicemail" | "callWaiting" | "monitoring" | "forwarding",
+    key: "profile" | "numberSettings" | "callWaiting" | "monitoring" | "forwarding",
     schema: S,
     put: (d: ProvisionDeps, t: string, n: string, v: z.infer<S>) => { settings: ExtensionSettings },
   ): void {
@@ -62,10 +62,18 @@ export function extensionSettingsRoutes(deps: ProvisionDeps): Router<AdminState>
   }
   section("profile", "profile", ProfileInput, putProfile);
   section("number-settings", "numberSettings", NumberSettingsInput, putNumberSettings);
-  section("voicemail", "voicemail", VoicemailInput, putVoicemail);
   section("call-waiting", "callWaiting", CallWaitingInput, putCallWaiting);
   section("monitoring", "monitoring", MonitoringInput, putMonitoring);
   section("forwarding", "forwarding", ForwardingInput, putForwarding);
+
+  // The PIN is sealed: opened for admins, left out for every other role.
+  r.get(`${BASE}/voicemail`, (ctx) => {
+    ctx.body = presentVoicemail(deps.secrets, readSettings(deps, ...p(ctx)).settings, seesSecrets(ctx));
+  });
+  r.put(`${BASE}/voicemail`, (ctx) => {
+    admin(ctx);
+    ctx.body = presentVoicemail(deps.secrets, putVoicemail(deps, ...p(ctx), VoicemailInput.parse(ctx.request.body)).settings, true);
+  });
 
   r.get(`${BASE}/allowed-endpoints`, (ctx) => {
     const { ext, settings } = readSettings(deps, ...p(ctx));

@@ -21,7 +21,7 @@ import { blfRefusalFor, lineRefusal } from "../endpoint-policy.ts";
 import { auditChange } from "../actor.ts";
 import { extensionAuditTarget, getExtension, type ExtensionRow } from "../extensions.ts";
 import type { AllowedEndpointsInput, CallWaiting, Forwarding, Monitoring, NumberSettings, Profile, Voicemail } from "./schemas.ts";
-import { loadSettings, saveSettings, type ExtensionSettings, type SectionName, type StoredEndpoints } from "./store.ts";
+import { loadSettings, saveSettings, storedVoicemail, type ExtensionSettings, type SectionName, type StoredEndpoints } from "./store.ts";
 
 /** Reads and replaces the guide's sections of one extension; every write is one transaction. */
 
@@ -29,6 +29,10 @@ type Mutator = (tx: Db, ext: ExtensionRow, current: ExtensionSettings) => Extens
 
 /** A section as the audit log keeps it: allowed endpoints with their devices and the password only as set or not. */
 function auditView(tx: Db, ext: ExtensionRow, s: ExtensionSettings, section: SectionName): unknown {
+  if (section === "voicemail") {
+    const { pinEnc, ...rest } = s.voicemail;
+    return { ...rest, pin: pinEnc ? "set" : null };
+  }
   if (section !== "allowedEndpoints") return s[section];
   const { thirdPartySoftphone: t, ...rest } = s.allowedEndpoints;
   return {
@@ -147,7 +151,7 @@ export function putMonitoring(deps: ServiceDeps, tenant: string, number: string,
 }
 
 export function putVoicemail(deps: ServiceDeps, tenant: string, number: string, input: Voicemail) {
-  return updateSettings(deps, tenant, number, "voicemail", (_tx, _ext, s) => ({ ...s, voicemail: input }));
+  return updateSettings(deps, tenant, number, "voicemail", (_tx, _ext, s) => ({ ...s, voicemail: storedVoicemail(input, input.pin === null ? null : deps.secrets.seal(input.pin)) }));
 }
 
 export function putCallWaiting(deps: ServiceDeps, tenant: string, number: string, input: CallWaiting) {

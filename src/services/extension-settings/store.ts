@@ -25,12 +25,15 @@ export interface StoredEndpoints {
   readonly ipPhone: { readonly allowed: boolean; readonly restricted: boolean };
 }
 
+/** Voicemail as stored: the PIN sealed (its own `*_enc` column). */
+export type StoredVoicemail = Omit<Voicemail, "pin"> & { readonly pinEnc: string | null };
+
 export interface ExtensionSettings {
   readonly username: string;
   readonly profile: Profile;
   readonly numberSettings: NumberSettings;
   readonly allowedEndpoints: StoredEndpoints;
-  readonly voicemail: Voicemail;
+  readonly voicemail: StoredVoicemail;
   readonly callWaiting: CallWaiting;
   readonly monitoring: Monitoring;
   readonly forwarding: Forwarding;
@@ -53,7 +56,7 @@ export function defaultSettings(number: string): ExtensionSettings {
       thirdPartySoftphone: { allowed: false, sipUsername: null, sipPasswordEnc: null },
       ipPhone: { allowed: true, restricted: false },
     },
-    voicemail: VoicemailInput.parse({}),
+    voicemail: storedVoicemail(VoicemailInput.parse({}), null),
     callWaiting: CallWaitingInput.parse({ maxWaitingCalls: 5, maxSimultaneousCalls: 2 }),
     monitoring: MonitoringInput.parse({}),
     forwarding: ForwardingInput.parse({}),
@@ -62,13 +65,23 @@ export function defaultSettings(number: string): ExtensionSettings {
 
 type Row = typeof extensionSettings.$inferSelect;
 
+/** A voicemail section with its PIN replaced by the sealed one. */
+export function storedVoicemail(v: Voicemail, pinEnc: string | null): StoredVoicemail {
+  const { pin: _plain, ...rest } = v;
+  return { ...rest, pinEnc };
+}
+
+// The sealed secrets live in their own columns; the JSON sections are stored without them.
+type EndpointsJson = Omit<StoredEndpoints, "thirdPartySoftphone"> & { thirdPartySoftphone: Omit<StoredEndpoints["thirdPartySoftphone"], "sipPasswordEnc"> };
+
 function fromRow(row: Row): ExtensionSettings {
+  const endpoints = row.allowedEndpoints as EndpointsJson;
   return {
     username: row.username,
     profile: row.profile as Profile,
     numberSettings: row.numberSettings as NumberSettings,
-    allowedEndpoints: row.allowedEndpoints as StoredEndpoints,
-    voicemail: row.voicemail as Voicemail,
+    allowedEndpoints: { ...endpoints, thirdPartySoftphone: { ...endpoints.thirdPartySoftphone, sipPasswordEnc: row.thirdPartySipPasswordEnc } },
+    voicemail: { ...(row.voicemail as Omit<StoredVoicemail, "pinEnc">), pinEnc: row.voicemailPinEnc },
     callWaiting: row.callWaiting as CallWaiting,
     monitoring: row.monitoring as Monitoring,
     forwarding: row.forwarding as Forwarding,
@@ -98,14 +111,18 @@ export function policyFromJson(number: string, json: { allowedEndpoints: string;
 
 /** Writes the whole settings row (insert or replace); call inside a write transaction. */
 export function saveSettings(tx: Db, ext: Pick<ExtensionRow, "id" | "tenantId">, s: ExtensionSettings): void {
+  const { sipPasswordEnc, ...thirdParty } = s.allowedEndpoints.thirdPartySoftphone;
+  const { pinEnc, ...voicemail } = s.voicemail;
   const values = {
     extensionId: ext.id,
     tenantId: ext.tenantId,
     username: s.profile.username,
     profile: s.profile,
     numberSettings: s.numberSettings,
-    allowedEndpoints: s.allowedEndpoints,
-    voicemail: s.voicemail,
+    allowedEndpoints: { ...s.allowedEndpoints, thirdPartySoftphone: thirdParty } satisfies EndpointsJson,
+    voicemail,
+    thirdPartySipPasswordEnc: sipPasswordEnc,
+    voicemailPinEnc: pinEnc,
     callWaiting: s.callWaiting,
     monitoring: s.monitoring,
     forwarding: s.forwarding,
