@@ -3,6 +3,7 @@ import pino from "pino";
 import { createAdminApp } from "../../src/http/admin/app.ts";
 import { createRuntime } from "../../src/runtime.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
+import { sealedColumns } from "../../src/services/key-rotation.ts";
 import { createToken } from "../../src/services/tokens.ts";
 import { tempConfig } from "../helpers/test-deps.ts";
 
@@ -42,21 +43,20 @@ async function call(method: string, path: string, body?: unknown, role = "admin"
   return { status: res.status, text: await res.text() };
 }
 
-/** Every secret in the database, in the clear, plus the bearer tokens. */
+/** Every secret in the database (every sealed column), in the clear and sealed, plus the bearer tokens. */
 function secrets(): string[] {
   const rt = createRuntime(env.config, quiet);
   try {
     const c = rt.db.$client;
-    const sealed = [
-      ...(c.prepare("select sip_password_enc as s from extensions").pluck().all() as string[]),
-      ...(c.prepare("select prov_password_enc as s from devices").pluck().all() as string[]),
-      ...(c.prepare("select admin_password_enc as s from devices").pluck().all() as string[]),
-    ];
+    const sealed = sealedColumns(rt.db).flatMap(({ table, column }) => c.prepare(`select "${column}" from "${table}" where "${column}" is not null`).pluck().all() as string[]);
     return [...sealed.map((s) => rt.secrets.open(s)), ...sealed, ...Object.values(tokens)];
   } finally {
     rt.close();
   }
 }
+
+const THIRD_PARTY_PASSWORD = "Softphone-Secret-42";
+const PIN = "50793861";
 
 beforeAll(async () => {
   const rt = createRuntime(env.config, quiet);
@@ -67,8 +67,23 @@ beforeAll(async () => {
   await call("POST", "/tenants", { sipDomain: "acme.example", sipServerHost: "pbx.acme.example" });
   await call("POST", "/tenants/acme.example/extensions", { number: "101", displayName: "Reception" });
   await call("POST", "/tenants/acme.example/extensions", { number: "102", displayName: "Office" });
+  // Issue 3's objects, with real data behind every route: settings with secrets, a group, a layout.
+  const X = "/tenants/acme.example/extensions/101";
+  const writes: [string, string, unknown][] = [
+    ["PUT", `${X}/allowed-endpoints`, { thirdPartySoftphone: { allowed: true, sipUsername: "softy", sipPassword: THIRD_PARTY_PASSWORD } }],
+    ["PUT", `${X}/voicemail`, { pin: PIN, emailNotification: true, email: "reception@acme.example" }],
+    ["PUT", `${X}/profile`, { username: "reception", role: "operator", fullName: "Front Desk" }],
+    ["POST", `${X}/phone-numbers`, { number: "+351210000101" }],
+    ["PUT", `${X}/avatar`, { contentType: "image/png", data: Buffer.from("89504e470d0a1a0a0000000d49484452", "hex").toString("base64") }],
+    ["PUT", `${X}/forwarding`, { unconditional: { mode: "destination", destination: "5551234" } }],
+    ["POST", "/tenants/acme.example/extensions", { number: "103", displayName: "Sales desk" }],
+    ["POST", "/tenants/acme.example/groups", { name: "Sales", members: ["101", "102", "103"] }],
+    ["POST", "/tenants/acme.example/key-layouts", { name: "panel", keys: [{ index: 5, kind: "blf_group", value: "Sales" }] }],
+  ];
+  for (const [method, path, body] of writes) expect((await call(method, path, body)).status, `${method} ${path}`).toBeLessThan(300);
   const csv = `mac,vendor,model,tenant,lines,label,key_layout\n${MAC},,T54W,acme.example,101;102,Desk,2:blf:102\n`;
   expect((await call("POST", "/imports", csv, "technician", "text/csv")).status).toBe(201);
+  expect((await call("PUT", `/devices/${MAC}/key-layout`, { layout: "panel" }, "technician")).status).toBe(200);
 });
 
 afterAll(async () => {
@@ -85,6 +100,9 @@ function fill(path: string, method: string): string {
     mac: gone ? "805ec0dd00ff" : MAC,
     name: `${MAC}.cfg`,
     id: "1",
+    group: gone ? "Gone" : "Sales",
+    layout: gone ? "gone" : "panel",
+    phoneNumber: gone ? "+351219999999" : "+351210000101",
   };
   return path.replace(/^\/api\/v1/, "").replace(/:(\w+)/g, (_, p: string) => values[p] ?? "x");
 }
@@ -98,6 +116,7 @@ describe("technician role", () => {
     }
     const hidden = secrets();
     expect(hidden.length).toBeGreaterThanOrEqual(7);
+    expect(hidden).toEqual(expect.arrayContaining([THIRD_PARTY_PASSWORD, PIN]));
     const calls = routes.flatMap((r) => r.methods.filter((m) => m !== "HEAD").map((m) => ({ method: m, path: fill(r.path, m) })));
     // Reads first, then writes with bodies that are refused, deletes last (of objects that do not exist).
     const order = (m: string) => (m === "GET" ? 0 : m === "DELETE" ? 2 : 1);
@@ -109,6 +128,23 @@ describe("technician role", () => {
       expect(r.text, `${method} ${path}`).not.toMatch(/v1\.[0-9a-f]{8}\.|passw(or)?d"?\s*[:=]\s*"?[A-Za-z0-9]{16}/i);
     }
     expect(calls.length).toBeGreaterThan(25);
+  });
+
+  it("reads issue 3's objects for real, without their secrets; the admin reads the secrets", async () => {
+    const X = "/tenants/acme.example/extensions/101";
+    const endpoints = await call("GET", `${X}/allowed-endpoints`, undefined, "technician");
+    expect(JSON.parse(endpoints.text).thirdPartySoftphone).toEqual({ allowed: true, sipUsername: "softy" });
+    const voicemail = await call("GET", `${X}/voicemail`, undefined, "technician");
+    expect(JSON.parse(voicemail.text)).toMatchObject({ emailNotification: true, email: "reception@acme.example" });
+    expect(JSON.parse(voicemail.text)).not.toHaveProperty("pin");
+    for (const path of [`${X}/profile`, `${X}/groups`, `${X}/phone-numbers`, "/tenants/acme.example/groups/Sales", "/tenants/acme.example/key-layouts/panel", `/devices/${MAC}/key-layout`]) {
+      const r = await call("GET", path, undefined, "technician");
+      expect(r.status, path).toBe(200);
+      expect(r.text, path).not.toMatch(/Softphone-Secret|50793861|v1\.[0-9a-f]{8}\./);
+    }
+    expect(JSON.parse((await call("GET", `/devices/${MAC}/key-layout`, undefined, "technician")).text).effectiveKeys.length).toBeGreaterThan(1);
+    expect(JSON.parse((await call("GET", `${X}/allowed-endpoints`)).text).thirdPartySoftphone.sipPassword).toBe(THIRD_PARTY_PASSWORD);
+    expect(JSON.parse((await call("GET", `${X}/voicemail`)).text).pin).toBe(PIN);
   });
 
   it("cannot preview a file holding credentials, but the admin can", async () => {
