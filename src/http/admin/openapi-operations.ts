@@ -127,7 +127,7 @@ export const OPERATIONS: readonly Operation[] = [
   op("put", `${X}/number-settings`, "admin", "extension settings", "Replace number settings", { body: NumberSettingsInput }),
   op("get", `${X}/allowed-endpoints`, "any", "extension settings", "Allowed endpoints (third-party password for admins only)"),
   op("put", `${X}/allowed-endpoints`, "admin", "extension settings", "Replace allowed endpoints", { body: AllowedEndpointsInput }),
-  op("get", `${X}/voicemail`, "any", "extension settings", "Voicemail"),
+  op("get", `${X}/voicemail`, "any", "extension settings", "Voicemail (PIN for admins only)"),
   op("put", `${X}/voicemail`, "admin", "extension settings", "Replace voicemail settings", { body: VoicemailInput }),
   op("get", `${X}/call-waiting`, "any", "extension settings", "Call waiting and holding"),
   op("put", `${X}/call-waiting`, "admin", "extension settings", "Replace call waiting and holding", { body: CallWaitingInput }),
