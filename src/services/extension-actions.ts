@@ -17,7 +17,13 @@ import { requireAllowedNumber } from "./numbering.ts";
  * numbers are not copied: a number belongs to one extension. The SIP user and auth user follow
  * the new number unless they differed from the number on the original.
  */
-const randomDigits = (n: number): string => Array.from({ length: n }, () => randomInt(10)).join("");
+/** A new random PIN of the same length as `old`, never `old` itself. */
+function newPin(old: string): string {
+  for (;;) {
+    const pin = Array.from({ length: old.length }, () => randomInt(10)).join("");
+    if (pin !== old) return pin;
+  }
+}
 
 export function duplicateExtension(
   deps: ServiceDeps,
@@ -59,7 +65,7 @@ export function duplicateExtension(
       numberSettings: { ...s.numberSettings, presentationNumber: null, shortNumber: null },
       allowedEndpoints: { ...s.allowedEndpoints, thirdPartySoftphone: { allowed: false, sipUsername: null, sipPasswordEnc: null } },
       // A PIN is a secret too: the copy gets a new random one of the same length (admins read it).
-      voicemail: { ...s.voicemail, pinEnc: s.voicemail.pinEnc === null ? null : deps.secrets.seal(randomDigits(deps.secrets.open(s.voicemail.pinEnc).length)) },
+      voicemail: { ...s.voicemail, pinEnc: s.voicemail.pinEnc === null ? null : deps.secrets.seal(newPin(deps.secrets.open(s.voicemail.pinEnc))) },
     });
     for (const m of tx.select().from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, src.id)).all()) {
       tx.insert(extensionGroupMembers).values({ groupId: m.groupId, extensionId: copy.id }).run();
