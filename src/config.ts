@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseCidr } from "./domain/validation.ts";
 
 /**
  * Server configuration: defaults, then environment variables, then command-line overrides.
@@ -7,6 +8,11 @@ import { z } from "zod";
  */
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** A comma-separated list (environment) or an array of CIDRs; every entry must parse. */
+const cidrList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter((s) => s.length > 0))
+  .refine((list) => list.every((c) => parseCidr(c) !== null), { message: "every entry must be a CIDR such as 10.0.0.0/8" });
 
 const ConfigSchema = z.object({
   dataDir: z.string().min(1).default("./data"),
@@ -27,6 +33,24 @@ const ConfigSchema = z.object({
   authFailMaxDelayMs: z.coerce.number().int().min(0).max(30_000).default(2000),
   discoveryMaxEntries: positiveInt.default(10_000),
   fetchLogFlushMs: positiveInt.default(200),
+  // --- TFTP and firmware (issue 4) ---
+  tftpHost: z.string().min(1).default("0.0.0.0"),
+  /** 69 by default; when binding it is not permitted (EACCES) the server runs without TFTP. */
+  tftpPort: port.default(69),
+  /** CIDRs that may use TFTP at all (common files and firmware); others get no answer. */
+  tftpAllowedNetworks: cidrList.default(["0.0.0.0/0", "::/0"]),
+  /** CIDRs that may fetch device files (they hold SIP credentials) over TFTP; empty = never. */
+  tftpDeviceNetworks: cidrList.default([]),
+  tftpMaxBlksize: z.coerce.number().int().min(512).max(65464).default(1468),
+  tftpMaxWindowsize: z.coerce.number().int().min(1).max(65535).default(64),
+  tftpTimeoutMs: z.coerce.number().int().min(100).max(255_000).default(1000),
+  tftpMaxTimeoutMs: z.coerce.number().int().min(100).max(255_000).default(8000),
+  tftpMaxRetries: z.coerce.number().int().min(1).max(20).default(5),
+  tftpTransferLifetimeSeconds: positiveInt.default(600),
+  tftpMaxTransfers: positiveInt.default(500),
+  tftpMaxTransfersPerSource: positiveInt.default(8),
+  firmwareDir: z.string().min(1).default("./firmware"),
+  firmwareMaxBytes: positiveInt.default(512 * 1024 * 1024),
 });
 
 export type Config = Readonly<
@@ -50,6 +74,20 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_AUTH_FAIL_MAX_DELAY_MS: "authFailMaxDelayMs",
   PHONEHOME_DISCOVERY_MAX: "discoveryMaxEntries",
   PHONEHOME_FETCH_LOG_FLUSH_MS: "fetchLogFlushMs",
+  PHONEHOME_TFTP_HOST: "tftpHost",
+  PHONEHOME_TFTP_PORT: "tftpPort",
+  PHONEHOME_TFTP_ALLOWED_NETWORKS: "tftpAllowedNetworks",
+  PHONEHOME_TFTP_DEVICE_NETWORKS: "tftpDeviceNetworks",
+  PHONEHOME_TFTP_MAX_BLKSIZE: "tftpMaxBlksize",
+  PHONEHOME_TFTP_MAX_WINDOWSIZE: "tftpMaxWindowsize",
+  PHONEHOME_TFTP_TIMEOUT_MS: "tftpTimeoutMs",
+  PHONEHOME_TFTP_MAX_TIMEOUT_MS: "tftpMaxTimeoutMs",
+  PHONEHOME_TFTP_MAX_RETRIES: "tftpMaxRetries",
+  PHONEHOME_TFTP_LIFETIME: "tftpTransferLifetimeSeconds",
+  PHONEHOME_TFTP_MAX_TRANSFERS: "tftpMaxTransfers",
+  PHONEHOME_TFTP_MAX_PER_SOURCE: "tftpMaxTransfersPerSource",
+  PHONEHOME_FIRMWARE_DIR: "firmwareDir",
+  PHONEHOME_FIRMWARE_MAX_BYTES: "firmwareMaxBytes",
 };
 
 export const CONFIG_ENV_KEYS = Object.keys(ENV_KEYS);
@@ -82,6 +120,7 @@ export function loadConfig(
   return Object.freeze({
     ...c,
     dataDir,
+    firmwareDir: resolve(c.firmwareDir),
     secretKeyFile: resolve(c.secretKeyFile ?? `${dataDir}/secret.key`),
     templatesDir: resolve(c.templatesDir ?? `${dataDir}/templates`),
     publicUrl: withTrailingSlash(c.publicUrl ?? `http://${advertisedHost}:${c.httpPort}/`),

@@ -5,10 +5,14 @@ import type { Config } from "./config.ts";
 import { createAdminApp } from "./http/admin/app.ts";
 import { createPhoneApp } from "./http/phone-app.ts";
 import { createRuntime } from "./runtime.ts";
+import type { TftpServer } from "./tftp/server.ts";
+import { startTftp } from "./tftp/start.ts";
 
 export interface RunningServer {
   readonly httpPort: number;
   readonly apiPort: number;
+  /** Null when TFTP could not bind its port for lack of permission (EACCES). */
+  readonly tftpPort: number | null;
   close(): Promise<void>;
 }
 
@@ -36,14 +40,29 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     runtime.close();
     throw err;
   }
+  let tftp: TftpServer | null;
+  try {
+    tftp = await startTftp(config, runtime, logger);
+  } catch (err) {
+    phone.close();
+    api.close();
+    runtime.close();
+    throw err;
+  }
   const httpPort = (phone.address() as AddressInfo).port;
   const apiPort = (api.address() as AddressInfo).port;
-  logger.info({ http: `${config.httpHost}:${httpPort}`, api: `${config.apiHost}:${apiPort}`, dataDir: config.dataDir }, "phonehome listening");
+  const tftpPort = tftp ? tftp.port : null;
+  logger.info(
+    { http: `${config.httpHost}:${httpPort}`, api: `${config.apiHost}:${apiPort}`, tftp: tftp ? `${config.tftpHost}:${tftpPort}` : null, dataDir: config.dataDir },
+    "phonehome listening",
+  );
   return {
     httpPort,
     apiPort,
+    tftpPort,
     async close() {
       await Promise.all([phone, api].map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
+      await tftp?.close();
       runtime.close();
     },
   };

@@ -26,6 +26,9 @@ function configFrom(opts: Record<string, unknown>): Config {
     apiPort: opts.apiPort,
     apiHost: opts.apiHost,
     publicUrl: opts.publicUrl,
+    tftpPort: opts.tftpPort,
+    tftpHost: opts.tftpHost,
+    firmwareDir: opts.firmwareDir,
   });
 }
 
@@ -51,6 +54,9 @@ export function buildCli(): Command {
     .option("--api-port <port>", "admin API port (env PHONEHOME_API_PORT, default 8081)", portArg)
     .option("--api-host <addr>", "admin API bind address (env PHONEHOME_API_HOST, default 127.0.0.1)")
     .option("--public-url <url>", "URL phones are told to fetch from (env PHONEHOME_PUBLIC_URL)")
+    .option("--tftp-port <port>", "TFTP port (env PHONEHOME_TFTP_PORT, default 69; without permission TFTP is skipped)", portArg)
+    .option("--tftp-host <addr>", "TFTP bind address (env PHONEHOME_TFTP_HOST, default 0.0.0.0)")
+    .option("--firmware-dir <dir>", "firmware images folder (env PHONEHOME_FIRMWARE_DIR, default ./firmware)")
     .action(async (opts) => {
       const config = configFrom(opts);
       const logger = createLogger(config.logLevel);

@@ -8,6 +8,7 @@ import type { FetchOutcome } from "../provisioning/fetch-recorder.ts";
 import { provision, type Authenticator, type ProvisionDeps, type ProvisionResult } from "../provisioning/provision.ts";
 import { SourceLimiter } from "../provisioning/source-limiter.ts";
 import { DigestAuth, parseDigestHeader } from "./digest.ts";
+import { sendFirmware } from "./firmware-response.ts";
 
 export interface PhoneAppOptions {
   readonly nonceTtlSeconds: number;
@@ -64,9 +65,9 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     const fileName = ctx.params.file ?? "";
     const userAgent = ctx.get("user-agent") || undefined;
     const req: ProvisioningRequest = { transport: "http", fileName, userAgent, remoteAddress: address };
-    const record = (outcome: FetchOutcome, result: ProvisionResult | null) => {
+    const record = (outcome: FetchOutcome, result: ProvisionResult | null, firmwareBytes: number | null = null) => {
       const served = result?.outcome === "served" ? result : null;
-      const device = result && result.outcome !== "not_found" ? result.device : null;
+      const device = result?.outcome === "served" || result?.outcome === "unauthorized" ? result.device : null;
       deps.recorder.record({
         at: deps.clock().getTime(),
         transport: "http",
@@ -80,7 +81,7 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
         status: ctx.status,
         authMethod: served?.authMethod ?? null,
         configHash: served?.hash ?? null,
-        bytes: served && outcome === "served" ? served.body.length : null,
+        bytes: served && outcome === "served" ? served.body.length : firmwareBytes,
         ...(served?.device ? { seen: { firmware: served.identification.firmware } } : {}),
       });
     };
@@ -115,6 +116,11 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       ctx.set("Cache-Control", "no-store");
       ctx.body = "Unauthorized";
       record("unauthorized", result);
+      return;
+    }
+    if (result.outcome === "firmware") {
+      const sent = await sendFirmware(ctx, result.image);
+      record(sent.status < 300 ? "served" : sent.status === 404 ? "not_found" : "error", result, sent.bytes);
       return;
     }
     const etag = `"${result.hash.slice(0, 32)}"`;
