@@ -1,17 +1,13 @@
-import { readFile } from "node:fs/promises";
 import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
 import type { FetchOutcome } from "../provisioning/fetch-recorder.ts";
 import { inNetworks } from "../provisioning/network-rules.ts";
 import { provision, type ProvisionDeps, type ProvisionResult } from "../provisioning/provision.ts";
-import { toNetascii } from "./netascii.ts";
 import type { TftpLookup, TftpReadRequest, TftpResolver } from "./server.ts";
 import { bufferSource, fileSource, type Source } from "./source.ts";
 import type { TransferEnd } from "./transfer.ts";
 
 // The same names the HTTP side serves; nothing else (no `/`, `\`, `..`, NUL) is ever looked up.
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-// netascii conversion of a firmware image happens in memory; beyond this, refuse it.
-const MAX_NETASCII_FILE = 64 * 1024 * 1024;
 
 /** Clients differ: curl sends `file`, others `/file`. One leading slash is not part of the name. */
 export function tftpFileName(requested: string): string | null {
@@ -64,7 +60,7 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
     }
     let source: Source;
     try {
-      source = await openSource(result, req.mode);
+      source = await openSource(result);
     } catch {
       record(req, fileName, "not_found", result, null);
       return { found: false };
@@ -77,10 +73,8 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
   };
 }
 
-async function openSource(result: ProvisionResult, mode: TftpReadRequest["mode"]): Promise<Source> {
-  if (result.outcome === "served") return bufferSource(mode === "netascii" ? toNetascii(result.body) : result.body);
-  if (result.outcome !== "firmware") throw new Error("nothing to send");
-  if (mode === "octet") return fileSource(result.image.path);
-  if (result.image.size > MAX_NETASCII_FILE) throw new Error("image too large for netascii");
-  return bufferSource(toNetascii(await readFile(result.image.path)));
+function openSource(result: ProvisionResult): Promise<Source> {
+  if (result.outcome === "served") return Promise.resolve(bufferSource(result.body));
+  if (result.outcome === "firmware") return fileSource(result.image.path);
+  return Promise.reject(new Error("nothing to send"));
 }

@@ -2,6 +2,7 @@ import { createSocket, type RemoteInfo, type Socket, type SocketType } from "nod
 import { BlockList, isIP } from "node:net";
 import type { Logger } from "pino";
 import { normalizeAddress, parseCidr } from "../domain/validation.ts";
+import { netasciiSource } from "./netascii.ts";
 import { negotiate, type OptionLimits } from "./options.ts";
 import { encodeError, ERR, MAX_REQUEST_BYTES, OP, opcodeOf, parseRequest, type Mode } from "./packet.ts";
 import type { Source } from "./source.ts";
@@ -146,7 +147,18 @@ export class TftpServer {
       else main.send(encodeError(ERR.notFound, "File not found"), rinfo.port, rinfo.address, () => {});
       return;
     }
-    await this.begin(key, address, rinfo, parsed.request.options, lookup);
+    let source = lookup.source;
+    if (parsed.request.mode === "netascii") {
+      try {
+        source = await netasciiSource(source);
+      } catch {
+        this.release(key, address);
+        lookup.finished({ ok: false, reason: "netascii conversion refused" });
+        main.send(encodeError(ERR.undefined, "File too large for netascii"), rinfo.port, rinfo.address, () => {});
+        return;
+      }
+    }
+    await this.begin(key, address, rinfo, parsed.request.options, { ...lookup, source });
   }
 
   private async begin(key: string, address: string, rinfo: RemoteInfo, options: ReadonlyMap<string, string>, lookup: TftpLookup & { found: true }) {

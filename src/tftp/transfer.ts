@@ -40,6 +40,8 @@ export class Transfer {
   private timer: NodeJS.Timeout | null = null;
   private readonly lifetime: NodeJS.Timeout;
   private ended = false;
+  /** Set once an ERROR is on its way: nothing else is done while it leaves. */
+  private closing = false;
   private tidErrors = { second: 0, count: 0 };
   private readonly firstPacket: Buffer | null;
 
@@ -77,7 +79,7 @@ export class Transfer {
   }
 
   handle(msg: Buffer, rinfo: RemoteInfo): void {
-    if (this.ended) return;
+    if (this.ended || this.closing) return;
     if (rinfo.address !== this.peer.address || rinfo.port !== this.peer.port) {
       this.answerForeign(rinfo);
       return;
@@ -145,6 +147,7 @@ export class Transfer {
 
   private onTimeout(): void {
     this.timer = null;
+    if (this.ended || this.closing) return;
     if (++this.retries > this.policy.maxRetries) {
       this.fail("timed out", this.confirmed);
       return;
@@ -164,14 +167,17 @@ export class Transfer {
     this.socket.send(encodeError(ERR.unknownTid, "Unknown transfer ID"), rinfo.port, rinfo.address, () => {});
   }
 
-  private send(packet: Buffer): void {
-    this.socket.send(packet, this.peer.port, this.peer.address, () => {});
+  private send(packet: Buffer, then: () => void = () => {}): void {
+    this.socket.send(packet, this.peer.port, this.peer.address, () => then());
   }
 
   private fail(reason: string, tellClient: boolean): void {
-    if (this.ended) return;
-    if (tellClient) this.send(encodeError(ERR.undefined, reason));
-    this.finish({ ok: false, reason });
+    if (this.ended || this.closing) return;
+    this.closing = true;
+    // The socket closes when the transfer ends: let the ERROR leave first.
+    if (tellClient) this.send(encodeError(ERR.undefined, reason), () => this.finish({ ok: false, reason }));
+    else this.finish({ ok: false, reason });
+    this.disarm();
   }
 
   private finish(end: TransferEnd): void {
