@@ -121,45 +121,65 @@ export function parseOack(d: Datagram): Record<string, string> {
 }
 
 /**
- * A small, strict TFTP client: sends the RRQ, ACKs the OACK, ACKs the last block of every window,
- * and checks block order. Resolves with the file, or rejects on an ERROR or on silence.
+ * A small TFTP client: sends the RRQ, ACKs the OACK, ACKs the last block of every window (or the
+ * last in-order block when one is missing, RFC 7440), re-ACKs duplicates, and repeats its last
+ * packet after 300 ms of silence (a few times). Resolves with the file, rejects on an ERROR.
  */
 export async function fetchRaw(port: number, file: string, options: Record<string, string> = {}, mode = "octet"): Promise<Buffer> {
   const peer = await RawPeer.open();
   try {
-    await peer.send(rrq(file, mode, options), port);
+    let last = rrq(file, mode, options);
+    let lastPort = port;
+    const say = async (buf: Buffer, to: number) => {
+      last = buf;
+      lastPort = to;
+      await peer.send(buf, to);
+    };
+    await say(last, port);
     let blksize = 512;
     let windowsize = 1;
     const chunks: Buffer[] = [];
     let expected = 1;
     let tid: RemoteInfo | null = null;
     let inWindow = 0;
+    let silences = 0;
     for (;;) {
-      const d = await peer.next(3000);
-      if (!d) throw new Error(`no answer after block ${expected - 1}`);
-      if (tid && (d.rinfo.port !== tid.port)) continue;
-      tid ??= d.rinfo;
+      const d = await peer.next(300);
+      if (!d) {
+        if (++silences > 10) throw new Error(`no answer after block ${expected - 1}`);
+        await peer.send(last, lastPort);
+        continue;
+      }
+      silences = 0;
+      if (tid && d.rinfo.port !== tid.port) continue;
       const op = opcode(d);
       if (op === 5) throw new Error(`ERROR ${d.msg.readUInt16BE(2)}: ${d.msg.subarray(4, -1).toString()}`);
+      tid ??= d.rinfo;
       if (op === 6) {
+        if (expected !== 1) continue;
         const o = parseOack(d);
         blksize = Number(o.blksize ?? 512);
         windowsize = Number(o.windowsize ?? 1);
-        await peer.send(ack(0), tid.port);
+        await say(ack(0), tid.port);
         continue;
       }
       if (op !== 3) throw new Error(`unexpected opcode ${op}`);
-      if (blockOf(d) !== (expected & 0xffff)) continue; // out of order: wait for the resend
+      if (blockOf(d) !== (expected & 0xffff)) {
+        // A gap or a duplicate: acknowledge what we have, the server resumes after it.
+        await say(ack(expected - 1), tid.port);
+        inWindow = 0;
+        continue;
+      }
       const payload = d.msg.subarray(4);
       chunks.push(payload);
       inWindow++;
-      const last = payload.length < blksize;
-      if (last || inWindow >= windowsize) {
-        await peer.send(ack(expected), tid.port);
+      const end = payload.length < blksize;
+      if (end || inWindow >= windowsize) {
+        await say(ack(expected), tid.port);
         inWindow = 0;
       }
       expected++;
-      if (last) return Buffer.concat(chunks);
+      if (end) return Buffer.concat(chunks);
     }
   } finally {
     peer.close();
