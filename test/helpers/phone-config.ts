@@ -55,6 +55,7 @@ export function buildPhoneConfig(
     keys: [],
     softkeys: STANDARD_SOFTKEYS.map((s) => ({ ...s, code: codes[s.feature] })),
     featureCodes: codes,
+    firmware: null,
     ...overrides,
   };
 }

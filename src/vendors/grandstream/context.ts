@@ -37,6 +37,12 @@ export interface CommonContext {
     readonly aliasAutoMode: string;
     readonly aliasMinutes: number;
   };
+  /**
+   * Pinned firmware: the phone fetches `<prefix><its own image name><postfix>` from the server
+   * path (vendors.md G1/G3). Our served name is `<version>-<original>`, so the prefix is
+   * `<version>-` and the postfix empty. Null = firmware settings left alone.
+   */
+  readonly firmware: { readonly serverPath: string; readonly prefix: string } | null;
 }
 
 /** P237 / `provisioning.config.serverPath`: the base URL without `http(s)://` and trailing `/`. */
@@ -67,6 +73,7 @@ function commonContext(config: PhoneConfig): CommonContext {
       aliasAutoMode: minutes > 0 ? "YesUpgradeMin" : "No",
       aliasMinutes: clamp(minutes, ALIAS_RESYNC_MINUTES),
     },
+    firmware: config.firmware ? { serverPath, prefix: config.firmware.fileName.slice(0, -config.firmware.originalName.length) } : null,
   };
 }
 

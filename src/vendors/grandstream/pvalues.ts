@@ -93,4 +93,8 @@ export const GLOBAL_PVALUES = {
   configPassword: "P1361",
   autoCheckMode: "P194",
   autoCheckMinutes: "P193",
+  // Firmware (vendors.md G3): server path, file prefix and postfix.
+  firmwareServerPath: "P192",
+  firmwarePrefix: "P232",
+  firmwarePostfix: "P233",
 } as const;

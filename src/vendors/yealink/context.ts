@@ -43,6 +43,8 @@ export interface DeviceContext {
     readonly repeatMinutes: string | null;
   };
   readonly adminPassword: string;
+  /** `static.firmware.url`, only when the tenant pinned an image for this model. */
+  readonly firmwareUrl: string | null;
 }
 
 function buildAccount(line: LineConfig, config: PhoneConfig): AccountContext {
@@ -92,6 +94,8 @@ export function buildDeviceContext(config: PhoneConfig, model: YealinkModel): De
       repeatMinutes: resync > 0 ? String(resync) : null,
     },
     adminPassword: config.device.adminPassword,
+    // static.firmware.url: full URL of the .rom (vendors.md Y3 "Firmware").
+    firmwareUrl: config.firmware?.url ?? null,
   };
 }
 
