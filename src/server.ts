@@ -34,7 +34,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const phone = await listen(createPhoneApp(runtime, config), config.httpHost, config.httpPort);
   let api: Server;
   try {
-    api = await listen(createAdminApp(runtime, { bodyLimitBytes: config.apiBodyLimitBytes }), config.apiHost, config.apiPort);
+    api = await listen(createAdminApp(runtime, { bodyLimitBytes: config.apiBodyLimitBytes, firmwareMaxBytes: config.firmwareMaxBytes }), config.apiHost, config.apiPort);
   } catch (err) {
     phone.close();
     runtime.close();

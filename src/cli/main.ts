@@ -6,6 +6,7 @@ import { createLogger } from "../logger.ts";
 import { previewFile } from "../provisioning/preview.ts";
 import { createRuntime } from "../runtime.ts";
 import { startServer } from "../server.ts";
+import { firmwareCommands } from "./firmware.ts";
 import { getDevice } from "../services/devices.ts";
 import { TokenRole } from "../services/schemas.ts";
 import { createToken, listTokens, revokeToken } from "../services/tokens.ts";
@@ -97,6 +98,11 @@ export function buildCli(): Command {
     .description("revoke a token by id")
     .addOption(dataDirOption())
     .action((id: string, opts) => withRuntime(opts, (rt) => revokeToken(rt, Number(id))));
+
+  firmwareCommands(program, (opts) => {
+    const config = configFrom(opts);
+    return { rt: createRuntime(config, createLogger("warn")), config };
+  });
 
   program
     .command("render <mac> <file>")

@@ -8,6 +8,7 @@ import { describeIssues } from "../../services/schemas.ts";
 import { verifyToken } from "../../services/tokens.ts";
 import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
+import { firmwareRoutes } from "./firmware.ts";
 import type { AdminState, Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
 
@@ -25,7 +26,7 @@ function toErrorBody(err: unknown): { status: number; code: string; message: str
  * The admin API under /api/v1, on its own listener. Middleware order: error handler, access log,
  * bearer-token authentication, body parser, routers.
  */
-export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: number }): Koa<AdminState> {
+export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: number; firmwareMaxBytes?: number }): Koa<AdminState> {
   const app = new Koa<AdminState>({ proxy: false });
   app.use(async (ctx, next) => {
     try {
@@ -68,7 +69,8 @@ export function createAdminApp(deps: ProvisionDeps, options: { bodyLimitBytes: n
     }),
   );
   const api = new Router<AdminState>({ prefix: "/api/v1" });
-  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps)]) {
+  const firmware = firmwareRoutes(deps, { maxBytes: options.firmwareMaxBytes ?? 512 * 1024 * 1024 });
+  for (const r of [tenantRoutes(deps), deviceRoutes(deps), discoveryRoutes(deps), firmware]) {
     api.use(r.routes(), r.allowedMethods());
   }
   app.use(api.routes());
