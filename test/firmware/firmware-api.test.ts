@@ -36,7 +36,7 @@ afterAll(async () => {
 
 const auth = () => ({ authorization: `Bearer ${token}` });
 async function upload(query: string, body: Buffer) {
-  const res = await fetch(`${api}/firmware?${query}`, { method: "POST", headers: { ...auth(), "content-type": "application/octet-stream" }, body });
+  const res = await fetch(`${api}/firmware?${query}`, { method: "POST", headers: { ...auth(), "content-type": "application/octet-stream" }, body: new Uint8Array(body) });
   return { status: res.status, json: (await res.json()) as any };
 }
 function snapshot(): string {
