@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseCidr } from "./domain/validation.ts";
 
 /**
  * Server configuration: defaults, then environment variables, then command-line overrides.
@@ -7,6 +8,11 @@ import { z } from "zod";
  */
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** A comma-separated list (environment) or an array of CIDRs; every entry must parse. */
+const cidrList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter((s) => s.length > 0))
+  .refine((list) => list.every((c) => parseCidr(c) !== null), { message: "every entry must be a CIDR such as 10.0.0.0/8" });
 
 const ConfigSchema = z.object({
   dataDir: z.string().min(1).default("./data"),
@@ -72,6 +78,24 @@ const ConfigSchema = z.object({
   configEncryptionDigest: z.enum(["md5", "sha256"]).default("md5"),
   /** Days audit and fetch-log rows are kept; 0 = forever. */
   auditRetentionDays: z.coerce.number().int().min(0).default(365),
+  // --- TFTP and firmware (issue 4) ---
+  tftpHost: z.string().min(1).default("0.0.0.0"),
+  /** 69 by default; when binding it is not permitted (EACCES) the server runs without TFTP. */
+  tftpPort: port.default(69),
+  /** CIDRs that may use TFTP at all (common files and firmware); others get no answer. */
+  tftpAllowedNetworks: cidrList.default(["0.0.0.0/0", "::/0"]),
+  /** CIDRs that may fetch device files (they hold SIP credentials) over TFTP; empty = never. */
+  tftpDeviceNetworks: cidrList.default([]),
+  tftpMaxBlksize: z.coerce.number().int().min(512).max(65464).default(1468),
+  tftpMaxWindowsize: z.coerce.number().int().min(1).max(65535).default(64),
+  tftpTimeoutMs: z.coerce.number().int().min(100).max(255_000).default(1000),
+  tftpMaxTimeoutMs: z.coerce.number().int().min(100).max(255_000).default(8000),
+  tftpMaxRetries: z.coerce.number().int().min(1).max(20).default(5),
+  tftpTransferLifetimeSeconds: positiveInt.default(600),
+  tftpMaxTransfers: positiveInt.default(500),
+  tftpMaxTransfersPerSource: positiveInt.default(8),
+  firmwareDir: z.string().min(1).default("./firmware"),
+  firmwareMaxBytes: positiveInt.default(512 * 1024 * 1024),
 });
 
 export type Config = Readonly<
@@ -128,6 +152,20 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_AUTH_CHALLENGE_GRACE: "authChallengeGraceSeconds",
   PHONEHOME_AUDIT_RETENTION_DAYS: "auditRetentionDays",
   PHONEHOME_CONFIG_ENCRYPTION_DIGEST: "configEncryptionDigest",
+  PHONEHOME_TFTP_HOST: "tftpHost",
+  PHONEHOME_TFTP_PORT: "tftpPort",
+  PHONEHOME_TFTP_ALLOWED_NETWORKS: "tftpAllowedNetworks",
+  PHONEHOME_TFTP_DEVICE_NETWORKS: "tftpDeviceNetworks",
+  PHONEHOME_TFTP_MAX_BLKSIZE: "tftpMaxBlksize",
+  PHONEHOME_TFTP_MAX_WINDOWSIZE: "tftpMaxWindowsize",
+  PHONEHOME_TFTP_TIMEOUT_MS: "tftpTimeoutMs",
+  PHONEHOME_TFTP_MAX_TIMEOUT_MS: "tftpMaxTimeoutMs",
+  PHONEHOME_TFTP_MAX_RETRIES: "tftpMaxRetries",
+  PHONEHOME_TFTP_LIFETIME: "tftpTransferLifetimeSeconds",
+  PHONEHOME_TFTP_MAX_TRANSFERS: "tftpMaxTransfers",
+  PHONEHOME_TFTP_MAX_PER_SOURCE: "tftpMaxTransfersPerSource",
+  PHONEHOME_FIRMWARE_DIR: "firmwareDir",
+  PHONEHOME_FIRMWARE_MAX_BYTES: "firmwareMaxBytes",
 };
 
 export const CONFIG_ENV_KEYS = Object.keys(ENV_KEYS);
@@ -166,6 +204,7 @@ export function loadConfig(
     clientCaDir: resolve(c.clientCaDir ?? `${certsDir}/client-ca`),
     clientCrlDir: resolve(c.clientCrlDir ?? `${certsDir}/client-crl`),
     dataDir,
+    firmwareDir: resolve(c.firmwareDir),
     secretKeyFile: resolve(c.secretKeyFile ?? `${dataDir}/secret.key`),
     templatesDir: resolve(c.templatesDir ?? `${dataDir}/templates`),
     publicUrl: withTrailingSlash(c.publicUrl ?? `http://${advertisedHost}:${c.httpPort}/`),

@@ -49,6 +49,7 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
     recorder,
     discoveryLimiter: new SourceLimiter(DISCOVERY_PER_SOURCE_PER_HOUR, 3_600_000, () => clock().getTime()),
     logger,
+    firmwareDir: config.firmwareDir,
     close() {
       recorder.flush();
       db.$client.close();

@@ -10,12 +10,16 @@ import { startTracker } from "./registrations/tracker.ts";
 import { startRetention, tenantAlert } from "./services/security-events.ts";
 import { createHttpsListener, describePeer, type HttpsListener } from "./tls/https-listener.ts";
 import type { TlsPaths } from "./tls/tls-material.ts";
+import type { TftpServer } from "./tftp/server.ts";
+import { startTftp } from "./tftp/start.ts";
 
 export interface RunningServer {
   readonly httpPort: number;
   /** Port of the HTTPS listener; null when `httpsPort` is not configured. */
   readonly httpsPort: number | null;
   readonly apiPort: number;
+  /** Null when TFTP could not bind its port for lack of permission (EACCES). */
+  readonly tftpPort: number | null;
   close(): Promise<void>;
 }
 
@@ -51,6 +55,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     onTenantAlert: (tenantId, failures) => tenantAlert(runtime, tenantId, failures),
   });
   const servers: Server[] = [];
+  let tftp: TftpServer | null = null;
   const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
   try {
     servers.push(await listen(phoneApp, config.httpHost, config.httpPort));
@@ -61,12 +66,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const adminOptions = {
       bodyLimitBytes: config.apiBodyLimitBytes,
       importLimitBytes: config.importBodyLimitBytes,
+      firmwareMaxBytes: config.firmwareMaxBytes,
       sip: sipSettingsFrom(config),
     };
     servers.push(await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort));
+    tftp = await startTftp(config, runtime, logger);
   } catch (err) {
     tls?.close();
     await closeAll();
+    await tftp?.close();
     runtime.close();
     throw err;
   }
@@ -77,16 +85,28 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const httpPort = portOf(servers[0]!);
   const httpsPort = tls ? portOf(tls.server) : null;
   const apiPort = portOf(servers[servers.length - 1]!);
-  logger.info({ http: `${config.httpHost}:${httpPort}`, https: httpsPort, api: `${config.apiHost}:${apiPort}`, dataDir: config.dataDir }, "phonehome listening");
+  const tftpPort = tftp ? tftp.port : null;
+  logger.info(
+    {
+      http: `${config.httpHost}:${httpPort}`,
+      https: httpsPort,
+      api: `${config.apiHost}:${apiPort}`,
+      tftp: tftp ? `${config.tftpHost}:${tftpPort}` : null,
+      dataDir: config.dataDir,
+    },
+    "phonehome listening",
+  );
   return {
     httpPort,
     httpsPort,
     apiPort,
+    tftpPort,
     async close() {
       tracker.stop();
       retention.stop();
       tls?.close();
       await closeAll();
+      await tftp?.close();
       runtime.close();
     },
   };

@@ -6,6 +6,7 @@ import { createLogger } from "../logger.ts";
 import { previewFile } from "../provisioning/preview.ts";
 import { createRuntime } from "../runtime.ts";
 import { startServer } from "../server.ts";
+import { firmwareCommands } from "./firmware.ts";
 import { getDevice } from "../services/devices.ts";
 import { TokenRole } from "../services/schemas.ts";
 import { createToken, listTokens, revokeToken } from "../services/tokens.ts";
@@ -34,6 +35,9 @@ export function configFrom(opts: Record<string, unknown>): Config {
     httpsPort: opts.httpsPort,
     httpsHost: opts.httpsHost,
     certsDir: opts.certsDir,
+    tftpPort: opts.tftpPort,
+    tftpHost: opts.tftpHost,
+    firmwareDir: opts.firmwareDir,
   });
 }
 
@@ -62,6 +66,9 @@ export function buildCli(): Command {
     .option("--https-port <port>", "phone-facing HTTPS port (env PHONEHOME_HTTPS_PORT; unset = no HTTPS)", portArg)
     .option("--https-host <addr>", "HTTPS bind address (env PHONEHOME_HTTPS_HOST, default the HTTP one)")
     .option("--certs-dir <dir>", "certificates from `certs init` (env PHONEHOME_CERTS_DIR, default <data-dir>/certs)")
+    .option("--tftp-port <port>", "TFTP port (env PHONEHOME_TFTP_PORT, default 69; without permission TFTP is skipped)", portArg)
+    .option("--tftp-host <addr>", "TFTP bind address (env PHONEHOME_TFTP_HOST, default 0.0.0.0)")
+    .option("--firmware-dir <dir>", "firmware images folder (env PHONEHOME_FIRMWARE_DIR, default ./firmware)")
     .action(async (opts) => {
       const config = configFrom(opts);
       const logger = createLogger(config.logLevel);
@@ -102,6 +109,11 @@ export function buildCli(): Command {
     .description("revoke a token by id")
     .addOption(dataDirOption())
     .action((id: string, opts) => withRuntime(opts, (rt) => revokeToken(rt, Number(id))));
+
+  firmwareCommands(program, (opts) => {
+    const config = configFrom(opts);
+    return { rt: createRuntime(config, createLogger("warn")), config };
+  });
 
   program
     .command("render <mac> <file>")

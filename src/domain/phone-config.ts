@@ -53,6 +53,19 @@ export interface PhoneConfig {
    * `/<event>` and their own variables.
    */
   readonly events: { readonly url: string } | null;
+  /** Target firmware the tenant pinned for this model; null = leave the phone's firmware alone. */
+  readonly firmware: FirmwareTarget | null;
+}
+
+/** A catalogued image, fetched by `fileName` from the provisioning base URL (HTTP or TFTP). */
+export interface FirmwareTarget {
+  readonly version: string;
+  /** Name the image is served under: `<version>-<originalName>`. */
+  readonly fileName: string;
+  /** The vendor's own file name (sanitised); `fileName` ends with it. */
+  readonly originalName: string;
+  /** `provisioning.baseUrl` + `fileName`. */
+  readonly url: string;
 }
 
 export interface LineConfig {

@@ -11,6 +11,7 @@ import type { ClientCertificate } from "../domain/provisioning-request.ts";
 import { EnumerationGuard, type EnumerationGuardOptions } from "../provisioning/enumeration-guard.ts";
 import { DigestAuth, parseDigestHeader } from "./digest.ts";
 import { phoneEventRouter } from "./phone-events.ts";
+import { sendFirmware } from "./firmware-response.ts";
 
 export interface PhoneAppOptions extends EnumerationGuardOptions {
   readonly nonceTtlSeconds: number;
@@ -75,7 +76,8 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       remoteAddress: address,
       ...(clientCert ? { clientCert } : {}),
     };
-    const record = (outcome: FetchOutcome, result: ProvisionResult | null) => recordFetch(deps, req, ctx.status, outcome, result);
+    const record = (outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null = null) =>
+      recordFetch(deps, req, ctx.status, outcome, result, bytes);
     if (!FILE_NAME.test(fileName)) {
       ctx.status = 404;
       ctx.body = "Not Found";
@@ -118,6 +120,11 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       record("unauthorized", result);
       return;
     }
+    if (result.outcome === "firmware") {
+      const sent = await sendFirmware(ctx, result.image);
+      record(sent.status < 300 ? "served" : sent.status === 404 ? "not_found" : "error", result, sent.bytes);
+      return;
+    }
     if (result.device) guard.success(address, fileName, result.device.id);
     const etag = `"${result.hash.slice(0, 32)}"`;
     ctx.set("ETag", etag);
@@ -144,10 +151,18 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
 }
 
 /** One fetch-log row: who asked for what, over what, authenticated how, with what outcome. */
-function recordFetch(deps: ProvisionDeps, req: ProvisioningRequest, status: number, outcome: FetchOutcome, result: ProvisionResult | null): void {
+function recordFetch(
+  deps: ProvisionDeps,
+  req: ProvisioningRequest,
+  status: number,
+  outcome: FetchOutcome,
+  result: ProvisionResult | null,
+  firmwareBytes: number | null,
+): void {
   const served = result?.outcome === "served" ? result : null;
-  const device = result && result.outcome !== "not_found" ? result.device : null;
-  const detail = result && result.outcome !== "not_found" ? result.authDetail : req.clientCert ? { certSubject: req.clientCert.subject, certSerial: req.clientCert.serial, certFailure: req.clientCert.failure ?? undefined } : {};
+  const withDevice = result?.outcome === "served" || result?.outcome === "unauthorized" ? result : null;
+  const device = withDevice?.device ?? null;
+  const detail = withDevice ? withDevice.authDetail : req.clientCert ? { certSubject: req.clientCert.subject, certSerial: req.clientCert.serial, certFailure: req.clientCert.failure ?? undefined } : {};
   deps.recorder.record({
     at: deps.clock().getTime(),
     transport: req.transport,
@@ -161,7 +176,7 @@ function recordFetch(deps: ProvisionDeps, req: ProvisioningRequest, status: numb
     status,
     authMethod: served?.authMethod ?? null,
     configHash: served?.hash ?? null,
-    bytes: served && outcome === "served" ? served.body.length : null,
+    bytes: served && outcome === "served" ? served.body.length : firmwareBytes,
     authUser: served ? (detail.digestUser ?? null) : null,
     certSubject: detail.certSubject?.slice(0, 256) ?? null,
     certSerial: detail.certSerial?.slice(0, 64) ?? null,

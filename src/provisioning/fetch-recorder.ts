@@ -102,7 +102,8 @@ export class FetchRecorder {
         .set({
           lastSeenAt: f.at,
           lastIp: f.sourceIp,
-          lastUserAgent: f.userAgent,
+          // TFTP has no User-Agent: keep the one the phone last sent over HTTP.
+          ...(f.transport === "tftp" ? {} : { lastUserAgent: f.userAgent }),
           ...(seen.firmware ? { lastFirmware: seen.firmware } : {}),
         })
         .where(eq(devices.id, f.deviceId))

@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import type { Logger } from "pino";
 import type { PhoneConfig } from "../domain/phone-config.ts";
 import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
+import { firmwareByFileName } from "../firmware/catalogue.ts";
 import { randomPassword, sha256Hex } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import type { DeviceRow } from "../services/devices.ts";
@@ -25,13 +27,20 @@ export interface ProvisionDeps extends ServiceDeps {
   readonly logger: Logger;
   /** EVP_BytesToKey digest of encrypted Grandstream files (config key `configEncryptionDigest`); default md5. */
   readonly configEncryptionDigest?: EncryptionDigest;
+  /** Where catalogued firmware images live; without it no firmware is served. */
+  readonly firmwareDir?: string;
 }
 
-/** Transport-supplied credential check (HTTP Digest); null when the request carried none. */
-export interface Authenticator {
-  readonly method: "digest";
-  check(username: string, password: string): boolean;
-}
+/**
+ * What the transport proves about a request; null when it proves nothing.
+ * - `digest`: HTTP credentials to check against the device's.
+ * - `trusted_network`: the transport vouches that the source lies in a network the operator
+ *   trusts with device files over that transport (TFTP: `tftpDeviceNetworks`). The transport
+ *   decides this from its own config; the pipeline still applies the tenant's CIDR rules.
+ */
+export type Authenticator =
+  | { readonly method: "digest"; check(username: string, password: string): boolean }
+  | { readonly method: "trusted_network" };
 
 export type AuthMethod = "digest" | "network" | "certificate" | "digest+certificate" | "none";
 
@@ -70,7 +79,18 @@ export type ProvisionResult =
       readonly credentialsFailed: boolean;
       readonly authDetail: AuthDetail;
     }
+  | { readonly outcome: "firmware"; readonly image: FirmwareFile }
   | { readonly outcome: "not_found" };
+
+/** A catalogued firmware image, found by the exact name requested; the transport streams it. */
+export interface FirmwareFile {
+  readonly path: string;
+  readonly fileName: string;
+  readonly vendor: string;
+  readonly version: string;
+  readonly size: number;
+  readonly sha256: string;
+}
 
 interface Authorization {
   readonly method: AuthMethod | null;
@@ -89,9 +109,29 @@ function certificateDetail(req: ProvisioningRequest, device: DeviceRow): AuthDet
  * the per-device Digest password, `certificate` a verified client certificate naming the device's
  * MAC (client-cert-auth.ts), `network` one of the tenant's CIDRs.
  */
+/**
+ * No credentials exist on this transport: the operator's network trust stands in for them, but a
+ * tenant that lists its own networks (network modes) is still held to them.
+ */
+function trustedNetwork(tenant: Tenant, rule: string | null): Authorization {
+  const tenantNetworks = tenant.authMode !== "credentials" && tenant.allowedNetworks.length > 0;
+  if (tenantNetworks && !rule) return { method: null, detail: {} };
+  return { method: "network", detail: rule ? { networkRule: rule } : {} };
+}
+
+/** Firmware is public (no secrets): any name the catalogue holds, under the firmware folder. */
+function findFirmware(req: ProvisioningRequest, deps: ProvisionDeps): ProvisionResult {
+  const row = deps.firmwareDir ? firmwareByFileName(deps.db, req.fileName) : null;
+  if (!row || !deps.firmwareDir) return { outcome: "not_found" };
+  const { fileName, vendor, version, size, sha256 } = row;
+  // Both path segments come from the catalogue row (generated names), never from the request.
+  return { outcome: "firmware", image: { path: join(deps.firmwareDir, vendor, fileName), fileName, vendor, version, size, sha256 } };
+}
+
 function authorize(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest, auth: Authenticator | null): Authorization {
   const rule = matchingNetwork(req.remoteAddress, tenant.allowedNetworks);
-  const credentialsOk = () => auth !== null && auth.check(device.provUsername, deps.secrets.open(device.provPasswordEnc));
+  if (auth?.method === "trusted_network") return trustedNetwork(tenant, rule);
+  const credentialsOk = () => auth?.method === "digest" && auth.check(device.provUsername, deps.secrets.open(device.provPasswordEnc));
   const certOk = () => certificateOpens(req.clientCert, device.mac);
   const cert = certificateDetail(req, device);
   const digest = { digestUser: device.provUsername };
@@ -156,7 +196,7 @@ function deliverable(deps: ProvisionDeps, req: ProvisioningRequest, rendered: { 
  */
 export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: Authenticator | null): ProvisionResult {
   const id = identifyRequest(req, deps.vendors, (v, e) => deps.logger.warn({ vendor: v.id, err: e }, "vendor identify failed"));
-  if (!id?.file) return { outcome: "not_found" };
+  if (!id?.file) return findFirmware(req, deps);
   let device: DeviceRow | null = null;
   let tenant: Tenant | null = null;
   let authMethod: AuthMethod = "none";
@@ -166,13 +206,13 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
     device = (id.file.mac && q.deviceByMac.get({ mac: id.file.mac })) || null;
     if (!device || device.vendor !== id.vendor) {
       // Same work as a real check, so timing does not tell unknown MACs from known ones.
-      auth?.check(randomPassword(12), randomPassword());
+      if (auth?.method === "digest") auth.check(randomPassword(12), randomPassword());
       if (!device) discover(deps, req, id);
-      return { outcome: "unauthorized", device: null, credentialsFailed: auth !== null, authDetail: {} };
+      return { outcome: "unauthorized", device: null, credentialsFailed: auth?.method === "digest", authDetail: {} };
     }
     tenant = q.tenantById.get({ id: device.tenantId }) ?? null;
     const granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
-    if (!granted.method) return { outcome: "unauthorized", device, credentialsFailed: auth !== null, authDetail: granted.detail };
+    if (!granted.method) return { outcome: "unauthorized", device, credentialsFailed: auth?.method === "digest", authDetail: granted.detail };
     authMethod = granted.method;
     authDetail = granted.detail;
   }

@@ -4,7 +4,8 @@ import { extensions as extensionsTable, type deviceKeys, type extensionSettings,
 import type { FeatureCodes, FeatureName } from "../domain/feature-codes.ts";
 import { STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
 import type { Mac } from "../domain/mac.ts";
-import type { KeyConfig, LineConfig, PhoneConfig } from "../domain/phone-config.ts";
+import type { FirmwareTarget, KeyConfig, LineConfig, PhoneConfig } from "../domain/phone-config.ts";
+import { pinnedFirmware } from "../firmware/catalogue.ts";
 import { describeTimeZone } from "../domain/time-zone.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import type { DeviceRow } from "../services/devices.ts";
@@ -164,5 +165,12 @@ export function resolvePhoneConfig(
     softkeys: STANDARD_SOFTKEYS.map((s) => ({ feature: s.feature, label: s.label, code: codes[s.feature] })),
     featureCodes: codes,
     events: eventSecret ? { url: `${baseUrl}events/${device.mac}/${eventSecret}` } : null,
+    firmware: firmwareTarget(deps, tenant.id, device, withTrailingSlash(tenant.provisioningBaseUrl ?? publicUrl)),
   };
+}
+
+function firmwareTarget(deps: ServiceDeps, tenantId: number, device: DeviceRow, baseUrl: string): FirmwareTarget | null {
+  const image = pinnedFirmware(deps.db, tenantId, device.vendor, device.model);
+  if (!image) return null;
+  return { version: image.version, fileName: image.fileName, originalName: image.originalName, url: `${baseUrl}${image.fileName}` };
 }

@@ -56,6 +56,7 @@ export function buildPhoneConfig(
     softkeys: STANDARD_SOFTKEYS.map((s) => ({ ...s, code: codes[s.feature] })),
     featureCodes: codes,
     events: { url: `http://prov.demo.example:8080/events/${mac}/Ev3ntS3cret0123456789ab` },
+    firmware: null,
     ...overrides,
   };
 }

@@ -19,7 +19,7 @@ export type TestDeps = ProvisionDeps & { close(): void };
  * Real dependencies for in-process tests: an in-memory SQLite database with the real migrations,
  * a random secret key, the built-in templates, a silent logger. `now` fixes the clock.
  */
-export function createTestDeps(options: { now?: Date; publicUrl?: string } = {}): TestDeps {
+export function createTestDeps(options: { now?: Date; publicUrl?: string; firmwareDir?: string } = {}): TestDeps {
   const db = openDb(":memory:");
   const clock = () => options.now ?? new Date();
   const recorder = new FetchRecorder(db, 10, 10_000, (err) => {
@@ -35,6 +35,7 @@ export function createTestDeps(options: { now?: Date; publicUrl?: string } = {})
     recorder,
     discoveryLimiter: new SourceLimiter(100, 3_600_000),
     logger: pino({ level: "silent" }),
+    ...(options.firmwareDir ? { firmwareDir: options.firmwareDir } : {}),
     close() {
       recorder.flush();
       db.$client.close();
@@ -46,7 +47,18 @@ export function createTestDeps(options: { now?: Date; publicUrl?: string } = {})
 export function tempConfig(overrides: Record<string, unknown> = {}): { config: Config; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), "phonehome-test-"));
   const config = loadConfig(
-    { dataDir: dir, httpPort: 0, apiPort: 0, httpHost: "127.0.0.1", apiHost: "127.0.0.1", logLevel: "silent", ...overrides },
+    {
+      dataDir: dir,
+      httpPort: 0,
+      apiPort: 0,
+      httpHost: "127.0.0.1",
+      apiHost: "127.0.0.1",
+      tftpPort: 0,
+      tftpHost: "127.0.0.1",
+      firmwareDir: join(dir, "firmware"),
+      logLevel: "silent",
+      ...overrides,
+    },
     {},
   );
   return { config, cleanup: () => rmSync(dir, { recursive: true, force: true }) };

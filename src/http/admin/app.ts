@@ -12,6 +12,7 @@ import { configKeyRoutes } from "./config-keys.ts";
 import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import { onboardingRoutes } from "./onboarding.ts";
+import { firmwareRoutes } from "./firmware.ts";
 import type { AdminState, Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
 import { registrationRoutes } from "./registrations.ts";
@@ -34,6 +35,7 @@ export interface AdminAppOptions {
   readonly bodyLimitBytes: number;
   readonly importLimitBytes?: number;
   readonly sip?: SipSettings;
+  readonly firmwareMaxBytes?: number;
 }
 
 /** Every router of the admin API; the OpenAPI test walks these (test/http/openapi.test.ts). */
@@ -48,6 +50,7 @@ export function adminRouters(deps: ProvisionDeps, options: Partial<AdminAppOptio
     configKeyRoutes(deps),
     extensionSettingsRoutes(deps),
     tenantCatalogRoutes(deps),
+    firmwareRoutes(deps, { maxBytes: options.firmwareMaxBytes ?? 512 * 1024 * 1024 }),
     openApiRoutes(),
   ];
 }

@@ -44,6 +44,12 @@ export interface CommonContext {
    * `$phone_ip` (GRP26xx/GXP17xx Administration Guides, "Action URL – Supported Dynamic Variables").
    */
   readonly events: { readonly registered: string; readonly unregistered: string } | null;
+  /**
+   * Pinned firmware: the phone fetches `<prefix><its own image name><postfix>` from the server
+   * path (vendors.md G1/G3). Our served name is `<version>-<original>`, so the prefix is
+   * `<version>-` and the postfix empty. Null = firmware settings left alone.
+   */
+  readonly firmware: { readonly serverPath: string; readonly prefix: string } | null;
 }
 
 /** P237 / `provisioning.config.serverPath`: the base URL without `http(s)://` and trailing `/`. */
@@ -81,6 +87,7 @@ function commonContext(config: PhoneConfig): CommonContext {
           unregistered: `${config.events.url}/unregistered?account=$active_user&ip=$phone_ip`,
         }
       : null,
+    firmware: config.firmware ? { serverPath, prefix: config.firmware.fileName.slice(0, -config.firmware.originalName.length) } : null,
   };
 }
 

@@ -103,4 +103,8 @@ export const GLOBAL_PVALUES = {
    */
   actionUrlRegistered: "P8305",
   actionUrlUnregistered: "P8306",
+  // Firmware (vendors.md G3): server path, file prefix and postfix.
+  firmwareServerPath: "P192",
+  firmwarePrefix: "P232",
+  firmwarePostfix: "P233",
 } as const;

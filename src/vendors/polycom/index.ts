@@ -19,7 +19,8 @@ function renderDeviceFile(mac: Mac, role: "device-master" | "device-config", con
   // Capacity and template family are model data: an unknown model gets no file.
   if (!model || config.device.mac !== mac) return null;
   if (role === "device-master") {
-    return xml(templates, ["master-device"], { appFilePath: APP_FILE_PATH, configFiles: configFilesFor(mac) });
+    // APP_FILE_PATH (vendors.md P1/P3): relative to the boot server, where the pinned image is served.
+    return xml(templates, ["master-device"], { appFilePath: config.firmware?.fileName ?? APP_FILE_PATH, configFiles: configFilesFor(mac) });
   }
   return xml(templates, [`device.${model.id}`, `device.${model.family}`, "device"], buildDeviceContext(config, model));
 }

@@ -49,6 +49,8 @@ export interface DeviceContext {
     readonly repeatMinutes: string | null;
   };
   readonly adminPassword: string;
+  /** `static.firmware.url`, only when the tenant pinned an image for this model. */
+  readonly firmwareUrl: string | null;
   /** Action URLs for registration events, or null when the device has no event URL. */
   readonly events: YealinkEvents | null;
 }
@@ -122,6 +124,8 @@ export function buildDeviceContext(config: PhoneConfig, model: YealinkModel): De
     },
     adminPassword: config.device.adminPassword,
     events: buildEvents(config),
+    // static.firmware.url: full URL of the .rom (vendors.md Y3 "Firmware").
+    firmwareUrl: config.firmware?.url ?? null,
   };
 }
 

@@ -47,6 +47,9 @@ const PVALUE_SOURCES: Readonly<Record<string, string>> = {
   P193: "automatic upgrade interval (minutes) — vendors.md G3",
   P8305: "Action URL Registered — GRP26xx Administration Guide, Action URL P-values (docs/vendors/grandstream.md)",
   P8306: "Action URL Unregistered — GRP26xx Administration Guide, Action URL P-values (docs/vendors/grandstream.md)",
+  P192: "firmware server path — vendors.md G3",
+  P232: "firmware file prefix — vendors.md G3",
+  P233: "firmware file postfix — vendors.md G3",
   ...vpkPValues(),
 };
 
@@ -117,6 +120,9 @@ const ALIAS_SOURCES: Readonly<Record<string, string>> = {
   "provisioning.config.filePassword": "vendors.md G7 (alias of P1359)",
   "provisioning.auto.mode": "vendors.md G3",
   "provisioning.auto.minute": "vendors.md G3",
+  "provisioning.firmware.serverPath": "vendors.md G3",
+  "provisioning.firmware.filePrefix": "vendors.md G3",
+  "provisioning.firmware.filePostfix": "vendors.md G3",
   "users.admin.password": "vendors.md G3",
   "ons.actionUrl.registered": "alias of P8305, GXP21xx 1.0.11.x config template via grandstream-actionurl-server (docs/vendors/grandstream.md)",
   "ons.actionUrl.unregistered": "alias of P8306, GXP21xx 1.0.11.x config template via grandstream-actionurl-server (docs/vendors/grandstream.md)",
@@ -226,6 +232,24 @@ describe("grandstream values", () => {
     const config = buildPhoneConfig("grandstream", "GXP2140", "000b828aa872");
     const https = { ...config, provisioning: { ...config.provisioning, baseUrl: "https://prov.example.com/gs/" } };
     expect(configOf(grandstream.render("cfg000b828aa872.xml", https, templates)!.body)).toMatchObject({ P237: "prov.example.com/gs", P212: "2" });
+  });
+
+  const FIRMWARE = { version: "1.0.7.97", fileName: "1.0.7.97-gxp2140fw.bin", originalName: "gxp2140fw.bin", url: "http://prov.demo.example:8080/1.0.7.97-gxp2140fw.bin" };
+
+  it("names a pinned image as server path + prefix (P192/P232/P233), only when one is pinned", () => {
+    const config = { ...fullConfig("GXP2140", "000b828aa872"), firmware: FIRMWARE };
+    const body = grandstream.render("cfg000b828aa872.xml", config, templates)!.body;
+    expect(pvalueNames(body).filter((n) => !(n in PVALUE_SOURCES))).toEqual([]);
+    expect(configOf(body)).toMatchObject({ P192: "prov.demo.example:8080", P232: "1.0.7.97-", P233: "" });
+    expect(gxp()).not.toHaveProperty("P192");
+  });
+
+  it("names a pinned image with the alias names on GRP26xx", () => {
+    const config = { ...fullConfig("GRP2614", "c074ad0b63ee"), firmware: { ...FIRMWARE, fileName: "1.0.5.15-grp2614fw.bin", originalName: "grp2614fw.bin" } };
+    const body = grandstream.render("cfgc074ad0b63ee.xml", config, templates)!.body;
+    expect(aliasNames(body).filter((n) => !(n in ALIAS_SOURCES))).toEqual([]);
+    expect(body).toContain('<item name="provisioning.firmware.serverPath">prov.demo.example:8080</item>');
+    expect(body).toContain('<item name="provisioning.firmware.filePrefix">1.0.5.15-</item>');
   });
 
   it("carries the device MAC in <mac>", () => {

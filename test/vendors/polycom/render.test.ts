@@ -209,3 +209,17 @@ describe("polycom model data", () => {
     expect(polycom.bootFiles(MAC_411 as never, "T46S")).toEqual([]);
   });
 });
+
+describe("polycom firmware", () => {
+  const firmware = { version: "6.4.3.0513", fileName: "6.4.3.0513-3111-48450-001.sip.ld", originalName: "3111-48450-001.sip.ld", url: "http://prov.demo.example:8080/6.4.3.0513-3111-48450-001.sip.ld" };
+
+  it("the device master file names the pinned image in APP_FILE_PATH (relative to the boot server)", () => {
+    const config = { ...buildPhoneConfig("polycom", "VVX411", MAC_411), firmware };
+    expect(attributes(render(`${MAC_411}.cfg`, config)).get("APP_FILE_PATH")).toBe(firmware.fileName);
+    expect(attributes(render(`${MAC_411}.cfg`, buildPhoneConfig("polycom", "VVX411", MAC_411))).get("APP_FILE_PATH")).toBe("sip.ld");
+  });
+
+  it("the common master file never depends on a tenant's pin", () => {
+    expect(attributes(render("000000000000.cfg", null)).get("APP_FILE_PATH")).toBe("sip.ld");
+  });
+});

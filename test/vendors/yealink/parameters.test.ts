@@ -62,6 +62,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "static.auto_provision.repeat.enable": "vendors.md Y3",
   "static.auto_provision.repeat.minutes": "vendors.md Y3",
   "static.security.user_password": "vendors.md Y3 (admin:<password>)",
+  "static.firmware.url": "vendors.md Y3 (Firmware: full URL of the .rom)",
   "static.auto_provision.user_agent_mac.enable": "vendors.md Y3",
   "overwrite_mode": "vendors.md Y1 (boot files)",
   "sip.notify_reboot_enable": "vendors.md Y3/Y6 (0 = reboot only on reboot=true)",
@@ -99,6 +100,16 @@ function expectAllowed(body: string): Parsed {
 }
 
 describe("yealink parameters", () => {
+  it("names a pinned image by its full URL, and nothing when none is pinned", () => {
+    const { config } = DEVICE_CASES[0]!;
+    const url = "http://prov.demo.example:8080/96.86.0.100-T54W_T57W_T53W_-96.86.0.100.rom";
+    const pinned = { ...config, firmware: { version: "96.86.0.100", fileName: url.split("/").pop()!, originalName: "T54W_T57W_T53W_-96.86.0.100.rom", url } };
+    const { params } = expectAllowed(yealink.render(`${config.device.mac}.cfg`, pinned, templates)!.body);
+    expect(params).toContainEqual(["static.firmware.url", url]);
+    const plain = expectAllowed(yealink.render(`${config.device.mac}.cfg`, config, templates)!.body);
+    expect(plain.params.map(([n]) => n)).not.toContain("static.firmware.url");
+  });
+
   it.each(DEVICE_CASES)("$name: every device parameter has a source, none is written twice", ({ config }) => {
     const { params } = expectAllowed(yealink.render(`${config.device.mac}.cfg`, config, templates)!.body);
     const names = params.map(([n]) => n);

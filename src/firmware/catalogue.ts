@@ -1,0 +1,44 @@
+import { asc, eq, sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { firmwareImages, firmwarePins } from "../db/schema.ts";
+
+export type FirmwareRow = typeof firmwareImages.$inferSelect;
+
+/** Catalogue reads on the fetch path, prepared once per database (see hot-queries.ts). */
+function prepare(db: Db) {
+  return {
+    byFileName: db.select().from(firmwareImages).where(eq(firmwareImages.fileName, sql.placeholder("fileName"))).prepare(),
+    pinned: db
+      .select({ image: firmwareImages })
+      .from(firmwarePins)
+      .innerJoin(firmwareImages, eq(firmwareImages.id, firmwarePins.firmwareId))
+      .where(
+        sql`${firmwarePins.tenantId} = ${sql.placeholder("tenantId")} and ${firmwarePins.vendor} = ${sql.placeholder("vendor")} and ${firmwarePins.model} = ${sql.placeholder("model")}`,
+      )
+      .prepare(),
+  };
+}
+
+const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
+
+function queries(db: Db) {
+  let q = cache.get(db);
+  if (!q) {
+    q = prepare(db);
+    cache.set(db, q);
+  }
+  return q;
+}
+
+export function firmwareByFileName(db: Db, fileName: string): FirmwareRow | null {
+  return queries(db).byFileName.get({ fileName }) ?? null;
+}
+
+/** The image a tenant pinned for a vendor model, or null. */
+export function pinnedFirmware(db: Db, tenantId: number, vendor: string, model: string): FirmwareRow | null {
+  return queries(db).pinned.get({ tenantId, vendor, model })?.image ?? null;
+}
+
+export function listFirmware(db: Db): FirmwareRow[] {
+  return db.select().from(firmwareImages).orderBy(asc(firmwareImages.vendor), asc(firmwareImages.version), asc(firmwareImages.id)).all();
+}

@@ -1,0 +1,139 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Transform } from "node:stream";
+import { eq } from "drizzle-orm";
+import { writeTransaction } from "../db/client.ts";
+import { firmwareImages, firmwarePins } from "../db/schema.ts";
+import { conflict, invalidInput, notFound, payloadTooLarge } from "../errors.ts";
+import { identifyRequest } from "../provisioning/identify-device.ts";
+import type { ServiceDeps } from "../services/deps.ts";
+import { resolveModel } from "../services/devices.ts";
+import { isVendorId, VENDOR_IDS, VENDOR_LIST } from "../vendors/registry.ts";
+import type { VendorId } from "../vendors/vendor.ts";
+import { firmwareByFileName, type FirmwareRow } from "./catalogue.ts";
+import { requireVersion, sanitizeOriginalName, servedName } from "./names.ts";
+
+export interface FirmwareDeps extends ServiceDeps {
+  readonly firmwareDir: string;
+}
+
+export interface FirmwareInput {
+  readonly vendor: string;
+  readonly models: readonly string[];
+  readonly version: string;
+  /** The vendor's file name (only its last segment counts, sanitised). */
+  readonly name: string;
+}
+
+interface Checked {
+  readonly vendor: VendorId;
+  readonly models: string[];
+  readonly version: string;
+  readonly originalName: string;
+  readonly fileName: string;
+}
+
+export function requireVendor(vendor: string): VendorId {
+  const v = vendor.toLowerCase();
+  if (!isVendorId(v)) throw invalidInput(`vendor: unknown vendor "${vendor.slice(0, 32)}" (known: ${VENDOR_IDS.join(", ")})`);
+  return v;
+}
+
+/** Validates everything before a byte is stored; the same checks for the CLI and the API. */
+export function checkFirmwareInput(deps: ServiceDeps, input: FirmwareInput): Checked {
+  const vendor = requireVendor(input.vendor);
+  if (input.models.length === 0) throw invalidInput("models: give at least one model");
+  const models = [...new Set(input.models.map((m) => resolveModel(vendor, m.trim()).id))];
+  const version = requireVersion(input.version);
+  const originalName = sanitizeOriginalName(input.name);
+  const fileName = servedName(version, originalName);
+  // A vendor config name must never be shadowed by (or shadow) an image.
+  if (identifyRequest({ transport: "http", fileName, remoteAddress: "127.0.0.1" }, VENDOR_LIST)) {
+    throw invalidInput(`name: ${fileName} is a provisioning file name; rename the image`);
+  }
+  if (firmwareByFileName(deps.db, fileName)) throw conflict(`name: firmware ${fileName} is already in the catalogue`);
+  return { vendor, models, version, originalName, fileName };
+}
+
+/** Counts and hashes the bytes going through; fails once more than `limit` have passed. */
+function meter(limit: number) {
+  const hash = createHash("sha256");
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      if (size > limit) return cb(payloadTooLarge(`the image is larger than the limit of ${limit} bytes`));
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ size, sha256: hash.digest("hex") }) };
+}
+
+/**
+ * Stores an image from a stream (API upload or local file) and catalogues it. The file is
+ * written under a random temporary name in `<firmwareDir>/<vendor>/`, then renamed to the
+ * generated name; the row is inserted last, and the file removed again if that fails.
+ */
+export async function addFirmware(deps: FirmwareDeps, input: FirmwareInput, body: Readable, limit: number): Promise<FirmwareRow> {
+  const c = checkFirmwareInput(deps, input);
+  const dir = join(deps.firmwareDir, c.vendor);
+  mkdirSync(dir, { recursive: true });
+  const temp = join(dir, `.incoming-${randomBytes(8).toString("hex")}`);
+  const final = join(dir, c.fileName);
+  const m = meter(limit);
+  try {
+    await pipeline(body, m.stream, createWriteStream(temp, { flags: "wx", mode: 0o644 }));
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  const { size, sha256 } = m.result();
+  if (size === 0) {
+    rmSync(temp, { force: true });
+    throw invalidInput("file: the image is empty");
+  }
+  renameSync(temp, final);
+  try {
+    return writeTransaction(deps.db, (tx) => {
+      if (tx.select({ id: firmwareImages.id }).from(firmwareImages).where(eq(firmwareImages.fileName, c.fileName)).get()) {
+        throw conflict(`name: firmware ${c.fileName} is already in the catalogue`);
+      }
+      return tx
+        .insert(firmwareImages)
+        .values({ ...c, size, sha256, createdAt: deps.clock().getTime() })
+        .returning()
+        .get();
+    });
+  } catch (err) {
+    rmSync(final, { force: true });
+    throw err;
+  }
+}
+
+export function addFirmwareFile(deps: FirmwareDeps, path: string, input: Omit<FirmwareInput, "name"> & { name?: string }, limit: number) {
+  const checked = { ...input, name: input.name ?? path };
+  checkFirmwareInput(deps, checked); // fail before opening the file
+  return addFirmware(deps, checked, createReadStream(path), limit);
+}
+
+export function getFirmware(deps: ServiceDeps, id: number): FirmwareRow {
+  const row = Number.isSafeInteger(id) ? deps.db.select().from(firmwareImages).where(eq(firmwareImages.id, id)).get() : undefined;
+  if (!row) throw notFound(`no firmware image ${String(id).slice(0, 20)}`);
+  return row;
+}
+
+/** Removes an image that no tenant pins; the file goes after the row. */
+export function deleteFirmware(deps: FirmwareDeps, id: number): void {
+  const row = writeTransaction(deps.db, (tx) => {
+    const image = getFirmware({ ...deps, db: tx }, id);
+    const pin = tx.select({ tenantId: firmwarePins.tenantId }).from(firmwarePins).where(eq(firmwarePins.firmwareId, image.id)).get();
+    if (pin) throw conflict(`firmware ${image.fileName} is pinned by a tenant; unpin it first`);
+    tx.delete(firmwareImages).where(eq(firmwareImages.id, image.id)).run();
+    return image;
+  });
+  rmSync(join(deps.firmwareDir, row.vendor, row.fileName), { force: true });
+}

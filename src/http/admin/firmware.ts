@@ -1,0 +1,81 @@
+import Router from "@koa/router";
+import { AppError, payloadTooLarge } from "../../errors.ts";
+import { listFirmware, pinnedFirmware, type FirmwareRow } from "../../firmware/catalogue.ts";
+import { deletePin, listPins, setPin } from "../../firmware/pins.ts";
+import { addFirmware, deleteFirmware, getFirmware } from "../../firmware/service.ts";
+import { firmwareStatus } from "../../firmware/status.ts";
+import type { ProvisionDeps } from "../../provisioning/provision.ts";
+import { getDevice, listDevices, type DeviceRow } from "../../services/devices.ts";
+import { requireRole, type AdminContext, type AdminState } from "./roles.ts";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function presentFirmware(f: FirmwareRow) {
+  return { id: f.id, vendor: f.vendor, models: f.models, version: f.version, fileName: f.fileName, originalName: f.originalName, size: f.size, sha256: f.sha256, createdAt: iso(f.createdAt) };
+}
+
+function query(ctx: AdminContext, name: string): string {
+  const v = ctx.query[name];
+  if (typeof v !== "string" || v === "") throw new AppError(400, "invalid_input", `${name}: give it as a query parameter (?${name}=...)`);
+  return v;
+}
+
+/**
+ * /firmware (catalogue, upload), /tenants/{tenant}/firmware (pins), /devices/{mac}/firmware and
+ * /firmware/rollout (reported vs target per device).
+ */
+export function firmwareRoutes(deps: ProvisionDeps, options: { maxBytes: number }): Router<AdminState> {
+  const r = new Router<AdminState>();
+  const dir = () => {
+    if (!deps.firmwareDir) throw new AppError(503, "unavailable", "no firmware folder is configured");
+    return deps.firmwareDir;
+  };
+  const rollout = (d: DeviceRow) => {
+    const target = pinnedFirmware(deps.db, d.tenantId, d.vendor, d.model);
+    return { mac: d.mac, vendor: d.vendor, model: d.model, reported: d.lastFirmware, target: target?.version ?? null, status: firmwareStatus(d.lastFirmware, target?.version ?? null) };
+  };
+
+  r.get("/firmware", (ctx) => {
+    ctx.body = { firmware: listFirmware(deps.db).map(presentFirmware) };
+  });
+  // The image is the raw request body (application/octet-stream); its metadata is in the query.
+  r.post("/firmware", async (ctx) => {
+    requireRole(ctx, "admin");
+    const declared = Number(ctx.get("content-length") || NaN);
+    if (declared > options.maxBytes) throw payloadTooLarge(`the image is larger than the limit of ${options.maxBytes} bytes`);
+    const input = { vendor: query(ctx, "vendor"), models: query(ctx, "models").split(","), version: query(ctx, "version"), name: query(ctx, "name") };
+    const row = await addFirmware({ ...deps, firmwareDir: dir() }, input, ctx.req, options.maxBytes);
+    ctx.status = 201;
+    ctx.body = presentFirmware(row);
+  });
+  r.get("/firmware/rollout", (ctx) => {
+    const tenant = typeof ctx.query.tenant === "string" ? ctx.query.tenant : undefined;
+    ctx.body = { devices: listDevices(deps, tenant).map(rollout) };
+  });
+  r.get("/firmware/:id", (ctx) => {
+    ctx.body = presentFirmware(getFirmware(deps, Number(ctx.params.id)));
+  });
+  r.delete("/firmware/:id", (ctx) => {
+    requireRole(ctx, "admin");
+    deleteFirmware({ ...deps, firmwareDir: dir() }, Number(ctx.params.id));
+    ctx.status = 204;
+  });
+  r.get("/tenants/:tenant/firmware", (ctx) => {
+    ctx.body = { pins: listPins(deps, ctx.params.tenant!) };
+  });
+  r.put("/tenants/:tenant/firmware/:vendor/:model", (ctx) => {
+    requireRole(ctx, "admin");
+    const body = ctx.request.body as { version?: unknown } | undefined;
+    if (typeof body?.version !== "string") throw new AppError(400, "invalid_input", 'version: give {"version": "..."}');
+    ctx.body = setPin(deps, ctx.params.tenant!, ctx.params.vendor!, ctx.params.model!, body.version);
+  });
+  r.delete("/tenants/:tenant/firmware/:vendor/:model", (ctx) => {
+    requireRole(ctx, "admin");
+    deletePin(deps, ctx.params.tenant!, ctx.params.vendor!, ctx.params.model!);
+    ctx.status = 204;
+  });
+  r.get("/devices/:mac/firmware", (ctx) => {
+    ctx.body = rollout(getDevice(deps, ctx.params.mac!));
+  });
+  return r;
+}

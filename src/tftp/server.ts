@@ -1,0 +1,209 @@
+import { createSocket, type RemoteInfo, type Socket, type SocketType } from "node:dgram";
+import { BlockList, isIP } from "node:net";
+import type { Logger } from "pino";
+import { normalizeAddress, parseCidr } from "../domain/validation.ts";
+import { netasciiSource } from "./netascii.ts";
+import { negotiate, type OptionLimits } from "./options.ts";
+import { encodeError, ERR, MAX_REQUEST_BYTES, OP, opcodeOf, parseRequest, type Mode } from "./packet.ts";
+import type { Source } from "./source.ts";
+import { Transfer, type RetryPolicy, type TransferEnd } from "./transfer.ts";
+
+/** What the server asks the application for a read request. */
+export interface TftpReadRequest {
+  readonly fileName: string;
+  readonly mode: Mode;
+  readonly remoteAddress: string;
+}
+
+export type TftpLookup =
+  | { readonly found: true; readonly source: Source; finished(end: TransferEnd): void }
+  | { readonly found: false };
+
+export type TftpResolver = (req: TftpReadRequest) => Promise<TftpLookup>;
+
+export interface TftpServerOptions extends OptionLimits, RetryPolicy {
+  readonly host: string;
+  readonly port: number;
+  /** Concurrent transfers, all sources together, and per source address. */
+  readonly maxTransfers: number;
+  readonly maxTransfersPerSource: number;
+  /** CIDRs allowed to talk to the server at all; others are ignored without an answer. */
+  readonly allowedNetworks: readonly string[];
+}
+
+function blockListOf(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const text of cidrs) {
+    const c = parseCidr(text);
+    if (!c) throw new Error(`not a CIDR: ${text}`);
+    list.addSubnet(c.address, c.prefix, c.family);
+  }
+  return list;
+}
+
+const keyOf = (r: { address: string; port: number }) => `${r.address}|${r.port}`;
+
+/**
+ * A read-only TFTP server on `node:dgram`. The main socket only takes requests; every transfer
+ * gets its own socket bound to the same address (its TID). No datagram can throw out of a
+ * handler; limits are checked before any socket is opened or any byte is sent.
+ */
+export class TftpServer {
+  private main: Socket | null = null;
+  private readonly transfers = new Map<string, Transfer | "pending">();
+  private readonly perSource = new Map<string, number>();
+  private readonly allowed: BlockList;
+  private readonly type: SocketType;
+
+  constructor(
+    private readonly options: TftpServerOptions,
+    private readonly resolve: TftpResolver,
+    private readonly logger: Logger,
+  ) {
+    this.allowed = blockListOf(options.allowedNetworks);
+    this.type = isIP(options.host) === 6 ? "udp6" : "udp4";
+  }
+
+  get port(): number {
+    return this.main?.address().port ?? 0;
+  }
+
+  get activeTransfers(): number {
+    return this.transfers.size;
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const socket = createSocket({ type: this.type, reuseAddr: false });
+      socket.once("error", reject);
+      socket.on("message", (msg, rinfo) => this.guard(() => this.onRequest(socket, msg, rinfo)));
+      socket.bind(this.options.port, this.options.host, () => {
+        socket.off("error", reject);
+        socket.on("error", (err) => this.logger.warn({ err }, "tftp socket error"));
+        this.main = socket;
+        resolve(this.port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.transfers.values()) if (t !== "pending") t.abort();
+    const main = this.main;
+    this.main = null;
+    if (main) await new Promise<void>((r) => main.close(() => r()));
+  }
+
+  private guard(fn: () => unknown): void {
+    try {
+      const r = fn();
+      if (r instanceof Promise) r.catch((err) => this.logger.error({ err }, "tftp handler failed"));
+    } catch (err) {
+      this.logger.error({ err }, "tftp handler failed");
+    }
+  }
+
+  private isAllowed(address: string): boolean {
+    try {
+      return this.allowed.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
+    } catch {
+      return false;
+    }
+  }
+
+  private async onRequest(main: Socket, msg: Buffer, rinfo: RemoteInfo): Promise<void> {
+    const address = normalizeAddress(rinfo.address);
+    if (msg.length < 4 || msg.length > MAX_REQUEST_BYTES || rinfo.port === 0 || !this.isAllowed(address)) return;
+    const opcode = opcodeOf(msg);
+    if (opcode === OP.WRQ) {
+      main.send(encodeError(ERR.accessViolation, "Write requests are refused"), rinfo.port, rinfo.address, () => {});
+      return;
+    }
+    if (opcode !== OP.RRQ) return; // stray ACK/DATA/ERROR/garbage on the request port: ignored
+    const existing = this.transfers.get(keyOf(rinfo));
+    if (existing) {
+      if (existing !== "pending") existing.repeatFirst();
+      return;
+    }
+    const parsed = parseRequest(msg);
+    if (!parsed.ok) {
+      main.send(encodeError(ERR.illegalOperation, parsed.reason), rinfo.port, rinfo.address, () => {});
+      return;
+    }
+    // Over a limit: silence, not an ERROR, so a flood of spoofed requests reflects nothing.
+    if (this.transfers.size >= this.options.maxTransfers) return;
+    if ((this.perSource.get(address) ?? 0) >= this.options.maxTransfersPerSource) return;
+    const key = keyOf(rinfo);
+    this.reserve(key, address);
+    let lookup: TftpLookup;
+    try {
+      lookup = await this.resolve({ fileName: parsed.request.fileName, mode: parsed.request.mode, remoteAddress: address });
+    } catch (err) {
+      this.release(key, address);
+      throw err;
+    }
+    if (!lookup.found || !this.main) {
+      this.release(key, address);
+      if (lookup.found) lookup.source.close();
+      else main.send(encodeError(ERR.notFound, "File not found"), rinfo.port, rinfo.address, () => {});
+      return;
+    }
+    let source = lookup.source;
+    if (parsed.request.mode === "netascii") {
+      try {
+        source = await netasciiSource(source);
+      } catch {
+        this.release(key, address);
+        lookup.finished({ ok: false, reason: "netascii conversion refused" });
+        main.send(encodeError(ERR.undefined, "File too large for netascii"), rinfo.port, rinfo.address, () => {});
+        return;
+      }
+    }
+    await this.begin(key, address, rinfo, parsed.request.options, { ...lookup, source });
+  }
+
+  private async begin(key: string, address: string, rinfo: RemoteInfo, options: ReadonlyMap<string, string>, lookup: TftpLookup & { found: true }) {
+    let socket: Socket;
+    try {
+      socket = await this.openTransferSocket();
+    } catch (err) {
+      this.release(key, address);
+      lookup.source.close();
+      lookup.finished({ ok: false, reason: "no transfer socket" });
+      throw err;
+    }
+    const negotiated = negotiate(options, lookup.source.size, this.options);
+    const transfer = new Transfer(socket, { address: rinfo.address, port: rinfo.port }, lookup.source, negotiated, this.options, (end) => {
+      this.release(key, address);
+      socket.close();
+      this.guard(() => lookup.finished(end));
+    });
+    socket.on("message", (m, r) => this.guard(() => transfer.handle(m, r)));
+    this.transfers.set(key, transfer);
+    transfer.start();
+  }
+
+  private openTransferSocket(): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = createSocket(this.type);
+      // An error listener before bind: a failed bind (EMFILE) must not become an uncaught exception.
+      socket.once("error", reject);
+      socket.bind(0, this.options.host, () => {
+        socket.off("error", reject);
+        socket.on("error", (err) => this.logger.warn({ err }, "tftp transfer socket error"));
+        resolve(socket);
+      });
+    });
+  }
+
+  private reserve(key: string, address: string): void {
+    this.transfers.set(key, "pending");
+    this.perSource.set(address, (this.perSource.get(address) ?? 0) + 1);
+  }
+
+  private release(key: string, address: string): void {
+    this.transfers.delete(key);
+    const n = (this.perSource.get(address) ?? 1) - 1;
+    if (n <= 0) this.perSource.delete(address);
+    else this.perSource.set(address, n);
+  }
+}

@@ -1,0 +1,196 @@
+import type { RemoteInfo, Socket } from "node:dgram";
+import type { Negotiated } from "./options.ts";
+import { encodeData, encodeError, encodeOack, ERR, OP, opcodeOf, parseAck } from "./packet.ts";
+import type { Source } from "./source.ts";
+
+export interface RetryPolicy {
+  /** First retransmission timeout when the client set none (RFC 2349 `timeout` overrides it). */
+  readonly timeoutMs: number;
+  /** Back-off doubles the timeout up to this value (RFC 1123 4.2.3.2). */
+  readonly maxTimeoutMs: number;
+  /** Consecutive timeouts before the transfer is abandoned. */
+  readonly maxRetries: number;
+  /** Hard cap on a transfer's whole life, however slowly the client acknowledges. */
+  readonly lifetimeMs: number;
+}
+
+export type TransferEnd = { readonly ok: true; readonly bytes: number } | { readonly ok: false; readonly reason: string };
+
+// ERROR 5 answers to foreign TIDs, per transfer and per second: enough to be polite, too few to reflect.
+const MAX_TID_ERRORS_PER_SECOND = 20;
+
+/**
+ * One read transfer on its own socket (its transfer ID). Lock-step when windowsize is 1, RFC 7440
+ * windows otherwise. Block numbers are 16 bits on the wire and roll over to 0 after 65535; inside
+ * they are plain sequence numbers. Rules that keep it safe:
+ * - a duplicate or old ACK is ignored, never answered (RFC 1123 4.2.3.1, Sorcerer's Apprentice);
+ * - retransmission only on timeout, with exponential back-off and a lifetime cap;
+ * - until the client has acknowledged once, nothing is ever retransmitted: a spoofed request
+ *   makes at most one packet (no amplification); a client that lost it repeats its request;
+ * - a datagram from another address or port gets ERROR 5 and changes nothing.
+ */
+export class Transfer {
+  private readonly totalBlocks: number;
+  private acked: number;
+  private sentTo: number;
+  private confirmed = false;
+  private retries = 0;
+  private timeoutMs: number;
+  private generation = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly lifetime: NodeJS.Timeout;
+  private ended = false;
+  /** Set once an ERROR is on its way: nothing else is done while it leaves. */
+  private closing = false;
+  private tidErrors = { second: 0, count: 0 };
+  private readonly firstPacket: Buffer | null;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly peer: { readonly address: string; readonly port: number },
+    private readonly source: Source,
+    private readonly options: Negotiated,
+    private readonly policy: RetryPolicy,
+    private readonly onEnd: (end: TransferEnd) => void,
+  ) {
+    this.totalBlocks = Math.floor(source.size / options.blksize) + 1;
+    this.timeoutMs = options.timeoutMs ?? policy.timeoutMs;
+    this.firstPacket = options.oack.size ? encodeOack(options.oack) : null;
+    this.acked = this.firstPacket ? -1 : 0;
+    this.sentTo = 0;
+    this.lifetime = setTimeout(() => this.fail("transfer lifetime exceeded", this.confirmed), policy.lifetimeMs);
+    this.lifetime.unref();
+  }
+
+  start(): void {
+    if (this.firstPacket) {
+      this.send(this.firstPacket);
+      this.arm();
+    } else {
+      this.sendWindow();
+    }
+  }
+
+  /** The client repeated its request before acknowledging anything: it lost our first packet. */
+  repeatFirst(): void {
+    if (this.confirmed || this.ended) return;
+    if (this.firstPacket) this.send(this.firstPacket);
+    else this.sendWindow();
+  }
+
+  handle(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.ended || this.closing) return;
+    if (rinfo.address !== this.peer.address || rinfo.port !== this.peer.port) {
+      this.answerForeign(rinfo);
+      return;
+    }
+    const opcode = opcodeOf(msg);
+    if (opcode === OP.ERROR) {
+      this.finish({ ok: false, reason: "client sent an error" });
+      return;
+    }
+    const block = parseAck(msg);
+    if (block !== null) this.onAck(block);
+    // Anything else from the client's own TID (truncated, DATA, requests) is ignored.
+  }
+
+  private onAck(block: number): void {
+    if (this.acked === -1) {
+      if (block !== 0) return;
+      this.acknowledged(0);
+      return;
+    }
+    // The only sequence number in (acked, sentTo] carrying this 16-bit value (windows < 65536).
+    const seq = this.sentTo - (((this.sentTo & 0xffff) - block + 0x10000) & 0xffff);
+    if (seq <= this.acked) return; // duplicate or stale: never resend on it
+    this.acknowledged(seq);
+  }
+
+  private acknowledged(seq: number): void {
+    this.acked = seq;
+    this.confirmed = true;
+    this.retries = 0;
+    this.timeoutMs = this.options.timeoutMs ?? this.policy.timeoutMs;
+    if (this.acked >= this.totalBlocks) this.finish({ ok: true, bytes: this.source.size });
+    else this.sendWindow();
+  }
+
+  private sendWindow(): void {
+    const from = this.acked + 1;
+    const to = Math.min(this.acked + this.options.windowsize, this.totalBlocks);
+    const { blksize } = this.options;
+    const generation = ++this.generation;
+    this.disarm();
+    this.source.read((from - 1) * blksize, (to - from + 1) * blksize).then(
+      (data) => {
+        if (this.ended || generation !== this.generation) return;
+        for (let seq = from; seq <= to; seq++) {
+          const offset = (seq - from) * blksize;
+          this.send(encodeData(seq, data.subarray(offset, offset + blksize)));
+        }
+        this.sentTo = Math.max(this.sentTo, to);
+        this.arm();
+      },
+      () => this.fail("read error", true),
+    );
+  }
+
+  private arm(): void {
+    this.disarm();
+    this.timer = setTimeout(() => this.onTimeout(), this.timeoutMs);
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private onTimeout(): void {
+    this.timer = null;
+    if (this.ended || this.closing) return;
+    if (++this.retries > this.policy.maxRetries) {
+      this.fail("timed out", this.confirmed);
+      return;
+    }
+    this.timeoutMs = Math.min(this.timeoutMs * 2, this.policy.maxTimeoutMs);
+    if (!this.confirmed) {
+      this.arm(); // keep listening for a late ACK, but send nothing to an unproven source
+      return;
+    }
+    this.sendWindow(); // resend from the block after the last one acknowledged (RFC 7440)
+  }
+
+  private answerForeign(rinfo: RemoteInfo): void {
+    const second = Math.floor(performance.now() / 1000);
+    if (second !== this.tidErrors.second) this.tidErrors = { second, count: 0 };
+    if (++this.tidErrors.count > MAX_TID_ERRORS_PER_SECOND) return;
+    this.socket.send(encodeError(ERR.unknownTid, "Unknown transfer ID"), rinfo.port, rinfo.address, () => {});
+  }
+
+  private send(packet: Buffer, then: () => void = () => {}): void {
+    this.socket.send(packet, this.peer.port, this.peer.address, () => then());
+  }
+
+  private fail(reason: string, tellClient: boolean): void {
+    if (this.ended || this.closing) return;
+    this.closing = true;
+    // The socket closes when the transfer ends: let the ERROR leave first.
+    if (tellClient) this.send(encodeError(ERR.undefined, reason), () => this.finish({ ok: false, reason }));
+    else this.finish({ ok: false, reason });
+    this.disarm();
+  }
+
+  private finish(end: TransferEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.disarm();
+    clearTimeout(this.lifetime);
+    this.source.close();
+    this.onEnd(end);
+  }
+
+  /** Stops the transfer without a word (server shutdown). */
+  abort(): void {
+    this.finish({ ok: false, reason: "server closing" });
+  }
+}
