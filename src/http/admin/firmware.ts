@@ -1,4 +1,5 @@
 import Router from "@koa/router";
+import { FirmwarePinInput } from "../../firmware/schemas.ts";
 import { AppError, payloadTooLarge } from "../../errors.ts";
 import { listFirmware, pinnedFirmware, type FirmwareRow } from "../../firmware/catalogue.ts";
 import { deletePin, listPins, setPin } from "../../firmware/pins.ts";
@@ -65,9 +66,8 @@ export function firmwareRoutes(deps: ProvisionDeps, options: { maxBytes: number 
   });
   r.put("/tenants/:tenant/firmware/:vendor/:model", (ctx) => {
     requireRole(ctx, "admin");
-    const body = ctx.request.body as { version?: unknown } | undefined;
-    if (typeof body?.version !== "string") throw new AppError(400, "invalid_input", 'version: give {"version": "..."}');
-    ctx.body = setPin(deps, ctx.params.tenant!, ctx.params.vendor!, ctx.params.model!, body.version);
+    const { version } = FirmwarePinInput.parse(ctx.request.body);
+    ctx.body = setPin(deps, ctx.params.tenant!, ctx.params.vendor!, ctx.params.model!, version);
   });
   r.delete("/tenants/:tenant/firmware/:vendor/:model", (ctx) => {
     requireRole(ctx, "admin");

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { FirmwarePinInput } from "../../firmware/schemas.ts";
 import {
   AllowedEndpointsInput,
   AvatarInput,
@@ -35,8 +36,8 @@ export interface Operation {
   /** Roles allowed; `any` = every role but `registrar` may call it. */
   readonly roles: "any" | "admin" | "admin, technician" | "registrar, admin";
   readonly tag: string;
-  /** JSON request body, or a CSV file (`text/csv`). */
-  readonly body?: z.ZodType | "text/csv";
+  /** JSON request body, a CSV file (`text/csv`) or a raw upload (`application/octet-stream`). */
+  readonly body?: z.ZodType | "text/csv" | "application/octet-stream";
   /** Query parameters: name -> description, or the zod object the route parses the query with. */
   readonly query?: Readonly<Record<string, string>> | z.ZodObject;
   /** Success status and answer: a JSON schema, `text/csv`, or nothing (204, 202 without body). */
@@ -97,6 +98,25 @@ const REGISTRATIONS: readonly Operation[] = [
   }),
   op("post", `${X}/enable`, "admin", "registrations", "Re-enable an extension disabled by a force-unregister", { status: 204 }),
   op("get", "/force-unregisters/{id}", "any", "registrations", "A force-unregister request and its phones", { response: Out.ForceUnregisterOut }),
+];
+
+/** Firmware catalogue, pinning and rollout (docs/firmware.md). */
+const FIRMWARE: readonly Operation[] = [
+  op("get", "/firmware", "any", "firmware", "The firmware catalogue"),
+  op("post", "/firmware", "admin", "firmware", "Add an image (raw body, streamed; name generated or strictly checked)", {
+    body: "application/octet-stream",
+    query: { vendor: "yealink | polycom | grandstream", models: "comma-separated model ids", version: "firmware version", name: "the vendor's file name" },
+    status: 201,
+  }),
+  op("get", "/firmware/rollout", "any", "firmware", "Reported against pinned firmware per device: current, upgrade pending, unknown", {
+    query: { tenant: "only this tenant's devices" },
+  }),
+  op("get", "/firmware/{id}", "any", "firmware", "One catalogued image"),
+  op("delete", "/firmware/{id}", "admin", "firmware", "Remove an image (409 while a tenant pins it)", { status: 204 }),
+  op("get", `${T}/firmware`, "any", "firmware", "The tenant's pinned versions per vendor and model"),
+  op("put", `${T}/firmware/{vendor}/{model}`, "admin", "firmware", "Pin a catalogued version for a model", { body: FirmwarePinInput }),
+  op("delete", `${T}/firmware/{vendor}/{model}`, "admin", "firmware", "Unpin: phones of that model keep their firmware", { status: 204 }),
+  op("get", "/devices/{mac}/firmware", "any", "firmware", "The device's reported and target firmware and its status"),
 ];
 
 export const OPERATIONS: readonly Operation[] = [
@@ -171,6 +191,7 @@ export const OPERATIONS: readonly Operation[] = [
   op("delete", "/discovered-devices/{mac}", "admin, technician", "discovery", "Dismiss a discovered device"),
   ...ONBOARDING,
   ...REGISTRATIONS,
+  ...FIRMWARE,
   op("get", "/audit", "any", "audit", "Admin changes, security events and fetches, newest first", { query: AuditFilter, response: Out.AuditOut }),
   op("get", "/devices/{mac}/config-key", "admin", "security", "The device's config-file password (Grandstream P1359); 409 when configs are not encrypted", { response: Out.ConfigKeyOut }),
 ];

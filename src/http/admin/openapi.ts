@@ -26,8 +26,12 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, u
 
 const CSV = { "text/csv": { schema: { type: "string", description: "CSV: mac,vendor,model,tenant,lines,label,key_layout (docs/onboarding.md)" } } };
 
+const IMAGE = { "application/octet-stream": { schema: { type: "string", format: "binary", description: "the firmware image, streamed" } } };
+
 function requestBody(body: NonNullable<Operation["body"]>) {
-  return { required: true, content: body === "text/csv" ? CSV : { "application/json": { schema: jsonSchema(body, "input") } } };
+  if (body === "text/csv") return { required: true, content: CSV };
+  if (body === "application/octet-stream") return { required: true, content: IMAGE };
+  return { required: true, content: { "application/json": { schema: jsonSchema(body, "input") } } };
 }
 
 function queryParameters(query: NonNullable<Operation["query"]>) {
