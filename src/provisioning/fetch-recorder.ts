@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
-import { devices, discoveredDevices, fetchLog } from "../db/schema.ts";
+import { devices, discoveredDevices } from "../db/schema.ts";
 
 export type FetchOutcome = "served" | "not_modified" | "unauthorized" | "not_found" | "rate_limited" | "error";
 
@@ -27,6 +27,26 @@ export interface FetchRecord {
   readonly encrypted?: boolean | null;
   /** Set on a successful device fetch: refresh the device's last-seen columns. */
   readonly seen?: { readonly firmware: string | null };
+}
+
+/** fetch_log columns written for each fetch, by FetchRecord field name. */
+const FETCH_COLUMNS = [
+  "at", "transport", "sourceIp", "fileName", "mac", "deviceId", "tenantId", "userAgent", "outcome", "status", "authMethod",
+  "configHash", "bytes", "authUser", "certSubject", "certSerial", "certFailure", "networkRule", "credentials", "encrypted",
+] as const;
+
+const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function prepareStatements(db: Db) {
+  const c = db.$client;
+  return {
+    insertFetch: c.prepare(
+      `insert into fetch_log (${FETCH_COLUMNS.map(snake).join(", ")}) values (${FETCH_COLUMNS.map((k) => `@${k}`).join(", ")})`,
+    ),
+    touchDevice: c.prepare(
+      "update devices set last_seen_at = ?, last_ip = ?, last_user_agent = coalesce(?, last_user_agent), last_firmware = coalesce(?, last_firmware) where id = ?",
+    ),
+  };
 }
 
 export interface Discovery {
@@ -86,7 +106,7 @@ export class FetchRecorder {
     if (!fetches.length && !discoveries.length) return;
     try {
       writeTransaction(this.db, (tx) => {
-        for (const f of fetches) this.writeFetch(tx, f);
+        for (const f of fetches) this.writeFetch(f);
         for (const d of discoveries) this.writeDiscovery(tx, d);
       });
     } catch (error) {
@@ -94,22 +114,28 @@ export class FetchRecorder {
     }
   }
 
-  private writeFetch(tx: Db, f: FetchRecord): void {
+  private writeFetch(f: FetchRecord): void {
     const { seen, ...row } = f;
-    tx.insert(fetchLog).values(row).run();
+    const s = this.statements();
+    const params: Record<string, string | number | null> = {};
+    for (const column of FETCH_COLUMNS) {
+      const v = (row as Record<string, unknown>)[column];
+      params[column] = typeof v === "boolean" ? Number(v) : ((v as string | number | null | undefined) ?? null);
+    }
+    s.insertFetch.run(params);
     if (seen && f.deviceId !== null) {
-      tx.update(devices)
-        .set({
-          lastSeenAt: f.at,
-          lastIp: f.sourceIp,
-          // TFTP has no User-Agent: keep the one the phone last sent over HTTP.
-          ...(f.transport === "tftp" ? {} : { lastUserAgent: f.userAgent }),
-          ...(seen.firmware ? { lastFirmware: seen.firmware } : {}),
-        })
-        .where(eq(devices.id, f.deviceId))
-        .run();
+      // TFTP has no User-Agent: keep the one the phone last sent over HTTP (coalesce keeps it).
+      s.touchDevice.run(f.at, f.sourceIp, f.transport === "tftp" ? null : f.userAgent, seen.firmware, f.deviceId);
     }
   }
+
+  private prepared: ReturnType<typeof prepareStatements> | null = null;
+
+  /** Prepared once: building a drizzle insert per row was a visible cost of a boot storm. */
+  private statements(): ReturnType<typeof prepareStatements> {
+    return (this.prepared ??= prepareStatements(this.db));
+  }
+
 
   private writeDiscovery(tx: Db, d: Discovery): void {
     // A device that was created meanwhile is not unknown any more.

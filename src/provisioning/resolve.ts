@@ -129,7 +129,7 @@ export function resolvePhoneConfig(
   const q = hotQueries(deps.db);
   const codes = featureCodesFrom(q.featureCodes.all({ tenantId: tenant.id }));
   // A disabled extension (force-unregister with `disable`) keeps its assignments but is not rendered.
-  const disabled = disabledExtensionIds(deps.db, tenant.id);
+  const disabled = disabledExtensionIds(deps.db);
   const lineRows = q.lines.all({ deviceId: device.id }).filter((r) => !disabled.has(r.ext.id));
   const keyRows = q.keys.all({ deviceId: device.id }).filter((r) => !(r.target && disabled.has(r.target.id)));
   const baseUrl = withTrailingSlash(tenant.provisioningBaseUrl ?? publicUrl);
