@@ -1,108 +1,55 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pino from "pino";
-import { createRuntime } from "../../src/runtime.ts";
-import { startServer, type RunningServer } from "../../src/server.ts";
-import { createToken } from "../../src/services/tokens.ts";
+import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
 import { curl } from "../helpers/curl.ts";
-import { dumpDb, tempConfig } from "../helpers/test-deps.ts";
 
-const quiet = pino({ level: "silent" });
-const env = tempConfig({ apiBodyLimitBytes: 4096, fetchLogFlushMs: 5 });
-let server: RunningServer;
-let api: string;
-const tokens: Record<string, string> = {};
+let c: AdminClient;
 
 beforeAll(async () => {
-  const rt = createRuntime(env.config, quiet);
-  for (const role of ["admin", "technician", "readonly"] as const) tokens[role] = createToken(rt, role, role).token;
-  rt.close();
-  server = await startServer(env.config, quiet);
-  api = `http://127.0.0.1:${server.apiPort}/api/v1`;
+  c = await startAdminClient({ apiBodyLimitBytes: 4096, fetchLogFlushMs: 5 });
 });
 
-afterAll(async () => {
-  await server.close();
-  env.cleanup();
-});
-
-async function call(method: string, path: string, body?: unknown, role: keyof typeof tokens | null = "admin", raw?: string) {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: {
-      ...(role ? { authorization: `Bearer ${tokens[role]}` } : {}),
-      ...(body !== undefined || raw !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, json, text, type: res.headers.get("content-type") };
-}
-
-/** Snapshot of the whole database through a second connection, as an operator would see it. */
-function snapshot(): string {
-  const rt = createRuntime(env.config, quiet);
-  try {
-    return dumpDb(rt);
-  } finally {
-    rt.close();
-  }
-}
-
-async function refusedWithoutChange(method: string, path: string, body: unknown, status: number, message: RegExp) {
-  const before = snapshot();
-  const r = await call(method, path, body);
-  expect(r.status).toBe(status);
-  expect(r.json.error.message).toMatch(message);
-  expect(snapshot()).toBe(before);
-  return r;
-}
+afterAll(async () => c.close());
 
 describe("admin API", () => {
   it("requires a bearer token", async () => {
-    const r = await call("GET", "/tenants", undefined, null);
+    const r = await c.call("GET", "/tenants", undefined, null);
     expect(r.status).toBe(401);
     expect(r.json.error.code).toBe("unauthorized");
-    const bad = await fetch(`${api}/tenants`, { headers: { authorization: "Bearer ph_notarealtoken" } });
+    const bad = await fetch(`${c.api}/tenants`, { headers: { authorization: "Bearer ph_notarealtoken" } });
     expect(bad.status).toBe(401);
   });
 
   it("creates a tenant with its feature codes seeded from the star-code table", async () => {
-    const r = await call("POST", "/tenants", { sipDomain: "acme.example", sipServerHost: "pbx.acme.example", timeZone: "Europe/Berlin" });
+    const r = await c.call("POST", "/tenants", { sipDomain: "acme.example", sipServerHost: "pbx.acme.example", timeZone: "Europe/Berlin" });
     expect(r.status).toBe(201);
     expect(r.json).toMatchObject({ name: "acme.example", sipServerPort: 5060, sipTransport: "udp", authMode: "credentials" });
-    const codes = await call("GET", "/tenants/acme.example/feature-codes");
+    const codes = await c.call("GET", "/tenants/acme.example/feature-codes");
     expect(codes.json.featureCodes).toMatchObject({ dnd_on: "*78", dnd_off: "*79", forward_on: "*72", forward_off: "*73", park: "***", directed_pickup: "*35", voicemail: "9901" });
-    await call("POST", "/tenants", { sipDomain: "other.example", sipServerHost: "pbx.other.example" });
+    await c.call("POST", "/tenants", { sipDomain: "other.example", sipServerHost: "pbx.other.example" });
   });
 
   it("creates extensions with generated 128-bit passwords shown only to admins", async () => {
-    const a = await call("POST", "/tenants/acme.example/extensions", { number: "201", displayName: "R&D <Lab>" });
+    const a = await c.call("POST", "/tenants/acme.example/extensions", { number: "201", displayName: "R&D <Lab>" });
     expect(a.status).toBe(201);
     expect(a.json.sipPassword).toMatch(/^[A-Za-z0-9]{22}$/);
-    await call("POST", "/tenants/acme.example/extensions", { number: "202", displayName: "Zoë Ångström" });
-    await call("POST", "/tenants/other.example/extensions", { number: "301", displayName: "Elsewhere" });
-    const asTech = await call("GET", "/tenants/acme.example/extensions/201", undefined, "technician");
+    await c.call("POST", "/tenants/acme.example/extensions", { number: "202", displayName: "Zoë Ångström" });
+    await c.call("POST", "/tenants/other.example/extensions", { number: "301", displayName: "Elsewhere" });
+    const asTech = await c.call("GET", "/tenants/acme.example/extensions/201", undefined, "technician");
     expect(asTech.status).toBe(200);
     expect(asTech.json.sipPassword).toBeUndefined();
     expect(asTech.text).not.toContain(a.json.sipPassword);
   });
 
   it("refuses a display name with CR/LF, naming the field, and writes nothing", async () => {
-    await refusedWithoutChange("POST", "/tenants/acme.example/extensions", { number: "203", displayName: "Evil\r\naccount.1.password = x" }, 400, /displayName: must not contain control characters/);
+    await c.refused("POST", "/tenants/acme.example/extensions", { number: "203", displayName: "Evil\r\naccount.1.password = x" }, 400, /displayName: must not contain control characters/);
   });
 
   it("accepts a MAC in any notation and answers it normalised", async () => {
-    const r = await call("POST", "/devices", { mac: "80:5E:C0:AA:00:01", model: "T54W", tenant: "acme.example", label: "Desk 1" }, "technician");
+    const r = await c.call("POST", "/devices", { mac: "80:5E:C0:AA:00:01", model: "T54W", tenant: "acme.example", label: "Desk 1" }, "technician");
     expect(r.status).toBe(201);
     expect(r.json).toMatchObject({ mac: "805ec0aa0001", vendor: "yealink", model: "T54W", tenant: "acme.example" });
     expect(r.json.provisioningPassword).toBeUndefined();
-    const got = await call("GET", "/devices/805e.c0aa.0001");
+    const got = await c.call("GET", "/devices/805e.c0aa.0001");
     expect(got.json.provisioningPassword).toMatch(/^[A-Za-z0-9]{22}$/);
     expect(got.json.adminPassword).toMatch(/^[A-Za-z0-9]{16}$/);
   });
@@ -116,17 +63,17 @@ describe("admin API", () => {
     [{ mac: "123456aa0002", model: "T54W", tenant: "acme.example" }, 400, /OUI 123456 .* give the vendor/],
     [{ mac: "805ec0aa0002", model: "T54W", tenant: "nowhere" }, 404, /no tenant named nowhere/],
   ])("refuses bad device %#", async (body, status, message) => {
-    await refusedWithoutChange("POST", "/devices", body, status, message);
+    await c.refused("POST", "/devices", body, status, message);
   });
 
   it("refuses the same MAC in another tenant", async () => {
-    await refusedWithoutChange("POST", "/devices", { mac: "805ec0aa0001", model: "T54W", tenant: "other.example" }, 409, /already exists in another tenant/);
+    await c.refused("POST", "/devices", { mac: "805ec0aa0001", model: "T54W", tenant: "other.example" }, 409, /already exists in another tenant/);
   });
 
   it("assigns lines and keys, and refuses keys beyond the model and BLFs to another tenant", async () => {
-    const lines = await call("PUT", "/devices/805ec0aa0001/lines", [{ index: 1, extension: "201" }]);
+    const lines = await c.call("PUT", "/devices/805ec0aa0001/lines", [{ index: 1, extension: "201" }]);
     expect(lines.json.lines).toEqual([{ index: 1, extension: "201" }]);
-    const keys = await call("PUT", "/devices/805ec0aa0001/keys", [
+    const keys = await c.call("PUT", "/devices/805ec0aa0001/keys", [
       { index: 1, kind: "line" },
       { index: 2, kind: "blf", value: "202" },
       { index: 3, kind: "speed_dial", value: "+4930123456", label: "Office" },
@@ -135,84 +82,84 @@ describe("admin API", () => {
     ]);
     expect(keys.status).toBe(200);
     expect(keys.json.keys).toHaveLength(5);
-    await refusedWithoutChange("PUT", "/devices/805ec0aa0001/keys", [{ index: 999, kind: "blf", value: "202" }], 400, /T54W has \d+ programmable key\(s\), not 999/);
-    await refusedWithoutChange("PUT", "/devices/805ec0aa0001/keys", [{ index: 2, kind: "blf", value: "301" }], 400, /extension 301 does not exist in this device's tenant/);
-    await refusedWithoutChange("PUT", "/devices/805ec0aa0001/keys", [{ index: 2, kind: "feature", value: "self_destruct" }], 400, /feature-code name/);
-    await refusedWithoutChange("PUT", "/devices/805ec0aa0001/keys", [{ index: 2, kind: "line" }, { index: 2, kind: "park" }], 400, /key 2 is given twice/);
-    await refusedWithoutChange("PUT", "/devices/805ec0aa0001/lines", [{ index: 99, extension: "201" }], 400, /T54W has \d+ line\(s\), not 99/);
-    await refusedWithoutChange("PUT", "/devices/805ec0aa0001/lines", [{ index: 1, extension: "301" }], 400, /extension 301 does not exist/);
+    await c.refused("PUT", "/devices/805ec0aa0001/keys", [{ index: 999, kind: "blf", value: "202" }], 400, /T54W has \d+ programmable key\(s\), not 999/);
+    await c.refused("PUT", "/devices/805ec0aa0001/keys", [{ index: 2, kind: "blf", value: "301" }], 400, /extension 301 does not exist in this device's tenant/);
+    await c.refused("PUT", "/devices/805ec0aa0001/keys", [{ index: 2, kind: "feature", value: "self_destruct" }], 400, /feature-code name/);
+    await c.refused("PUT", "/devices/805ec0aa0001/keys", [{ index: 2, kind: "line" }, { index: 2, kind: "park" }], 400, /key 2 is given twice/);
+    await c.refused("PUT", "/devices/805ec0aa0001/lines", [{ index: 99, extension: "201" }], 400, /T54W has \d+ line\(s\), not 99/);
+    await c.refused("PUT", "/devices/805ec0aa0001/lines", [{ index: 1, extension: "301" }], 400, /extension 301 does not exist/);
   });
 
   it("previews exactly what the phone gets, and only admins see files with secrets", async () => {
-    const files = await call("GET", "/devices/805ec0aa0001/files");
+    const files = await c.call("GET", "/devices/805ec0aa0001/files");
     expect(files.json.files.map((f: { name: string }) => f.name)).toContain("805ec0aa0001.cfg");
-    const preview = await call("GET", "/devices/805ec0aa0001/files/805ec0aa0001.cfg");
+    const preview = await c.call("GET", "/devices/805ec0aa0001/files/805ec0aa0001.cfg");
     expect(preview.status).toBe(200);
     expect(preview.type).toMatch(/text\/plain/);
     expect(preview.text).toContain("account.1.user_name = 201");
-    const tech = await call("GET", "/devices/805ec0aa0001/files/805ec0aa0001.cfg", undefined, "technician");
+    const tech = await c.call("GET", "/devices/805ec0aa0001/files/805ec0aa0001.cfg", undefined, "technician");
     expect(tech.status).toBe(403);
-    const common = await call("GET", "/devices/805ec0aa0001/files/y000000000096.cfg", undefined, "readonly");
+    const common = await c.call("GET", "/devices/805ec0aa0001/files/y000000000096.cfg", undefined, "readonly");
     expect(common.status).toBe(200);
-    const foreign = await call("GET", "/devices/805ec0aa0001/files/805ec0000999.cfg");
+    const foreign = await c.call("GET", "/devices/805ec0aa0001/files/805ec0000999.cfg");
     expect(foreign.status).toBe(404);
   });
 
   it("lets readonly tokens read but not write", async () => {
-    expect((await call("GET", "/devices", undefined, "readonly")).status).toBe(200);
-    const r = await call("POST", "/tenants", { sipDomain: "x.example", sipServerHost: "x.example" }, "readonly");
+    expect((await c.call("GET", "/devices", undefined, "readonly")).status).toBe(200);
+    const r = await c.call("POST", "/tenants", { sipDomain: "x.example", sipServerHost: "x.example" }, "readonly");
     expect(r.status).toBe(403);
   });
 
   it("refuses tenant and extension writes from technicians", async () => {
-    const r = await call("POST", "/tenants/acme.example/extensions", { number: "209", displayName: "x" }, "technician");
+    const r = await c.call("POST", "/tenants/acme.example/extensions", { number: "209", displayName: "x" }, "technician");
     expect(r.status).toBe(403);
     expect(r.json.error.message).toMatch(/needs the admin role/);
   });
 
   it("refuses oversized and malformed bodies with a clear error", async () => {
-    const big = await call("POST", "/tenants", undefined, "admin", JSON.stringify({ sipDomain: "a".repeat(10_000) }));
+    const big = await c.call("POST", "/tenants", JSON.stringify({ sipDomain: "a".repeat(10_000) }), "admin", "application/json");
     expect(big.status).toBe(413);
     expect(big.json.error.code).toBe("payload_too_large");
-    const broken = await call("POST", "/tenants", undefined, "admin", '{"sipDomain": ');
+    const broken = await c.call("POST", "/tenants", '{"sipDomain": ', "admin", "application/json");
     expect(broken.status).toBe(400);
     expect(broken.json.error.code).toBe("invalid_json");
-    const unknownField = await call("POST", "/tenants", { sipDomain: "y.example", sipServerHost: "y.example", bogus: 1 });
+    const unknownField = await c.call("POST", "/tenants", { sipDomain: "y.example", sipServerHost: "y.example", bogus: 1 });
     expect(unknownField.status).toBe(400);
     expect(unknownField.json.error.message).toMatch(/bogus/);
   });
 
   it("refuses to delete an extension a phone carries, then deletes the device", async () => {
-    await refusedWithoutChange("DELETE", "/tenants/acme.example/extensions/201", undefined, 409, /is on device\(s\) 805ec0aa0001/);
-    expect((await call("DELETE", "/devices/805ec0aa0001")).status).toBe(204);
-    expect((await call("DELETE", "/tenants/acme.example/extensions/201")).status).toBe(204);
+    await c.refused("DELETE", "/tenants/acme.example/extensions/201", undefined, 409, /is on device\(s\) 805ec0aa0001/);
+    expect((await c.call("DELETE", "/devices/805ec0aa0001")).status).toBe(204);
+    expect((await c.call("DELETE", "/tenants/acme.example/extensions/201")).status).toBe(204);
   });
 
   it("lists phones that called in unknown, dismisses one and claims another by creating it", async () => {
-    const phone = `http://127.0.0.1:${server.httpPort}`;
+    const phone = c.phoneUrl;
     await curl(["-A", "Grandstream Model HW GRP2614 SW 1.0.5.15 DevId c074ad0b63ee", `${phone}/cfgc074ad0b63ee.xml`]);
     await curl(["-A", "FileTransport PolycomVVX-VVX_410-UA/5.9.0.9373 Type/Application", `${phone}/0004f2abcdef-phonehome.cfg`]);
     await new Promise((r) => setTimeout(r, 300));
-    const inbox = await call("GET", "/discovered-devices", undefined, "technician");
+    const inbox = await c.call("GET", "/discovered-devices", undefined, "technician");
     expect(inbox.json.devices).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ mac: "c074ad0b63ee", vendor: "grandstream", model: "GRP2614", firmware: "1.0.5.15", requestCount: 1 }),
         expect.objectContaining({ mac: "0004f2abcdef", vendor: "polycom", model: "VVX410" }),
       ]),
     );
-    expect((await call("DELETE", "/discovered-devices/c0:74:ad:0b:63:ee", undefined, "technician")).status).toBe(204);
-    expect((await call("DELETE", "/discovered-devices/c074ad0b63ee", undefined, "readonly")).status).toBe(403);
-    const after = await call("GET", "/discovered-devices");
+    expect((await c.call("DELETE", "/discovered-devices/c0:74:ad:0b:63:ee", undefined, "technician")).status).toBe(204);
+    expect((await c.call("DELETE", "/discovered-devices/c074ad0b63ee", undefined, "readonly")).status).toBe(403);
+    const after = await c.call("GET", "/discovered-devices");
     expect(after.json.devices.map((d: { mac: string }) => d.mac)).not.toContain("c074ad0b63ee");
-    const all = await call("GET", "/discovered-devices?all=1");
+    const all = await c.call("GET", "/discovered-devices?all=1");
     expect(all.json.devices.find((d: { mac: string }) => d.mac === "c074ad0b63ee").dismissedAt).not.toBeNull();
-    await call("POST", "/devices", { mac: "0004f2abcdef", model: "VVX410", tenant: "acme.example" }, "technician");
-    const claimed = await call("GET", "/discovered-devices?all=1");
+    await c.call("POST", "/devices", { mac: "0004f2abcdef", model: "VVX410", tenant: "acme.example" }, "technician");
+    const claimed = await c.call("GET", "/discovered-devices?all=1");
     expect(claimed.json.devices.map((d: { mac: string }) => d.mac)).not.toContain("0004f2abcdef");
   });
 
   it("answers unknown routes with a JSON error", async () => {
-    const r = await call("GET", "/nothing-here");
+    const r = await c.call("GET", "/nothing-here");
     expect(r.status).toBe(404);
     expect(r.json.error.code).toBe("not_found");
   });

@@ -2,38 +2,23 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemo, type DemoDevice } from "../../src/demo.ts";
-import { createRuntime } from "../../src/runtime.ts";
-import { startServer, type RunningServer } from "../../src/server.ts";
 import { curl } from "../helpers/curl.ts";
-import { tempConfig } from "../helpers/test-deps.ts";
+import { startDemoServer, type DemoServer } from "../helpers/demo-server.ts";
 
-const quiet = pino({ level: "silent" });
-// No delay and a 1-second challenge grace, so 1,000 requests take about two seconds; the other
-// thresholds are the defaults.
-const env = tempConfig({ authFailMaxDelayMs: 0, authChallengeGraceSeconds: 1, fetchLogFlushMs: 5 });
-let server: RunningServer;
-let demo: DemoDevice[];
-let base: string;
+let s: DemoServer;
 
 beforeAll(async () => {
-  const rt = createRuntime(env.config, quiet);
-  demo = loadDemo(rt);
-  rt.close();
-  server = await startServer(env.config, quiet);
-  base = `http://127.0.0.1:${server.httpPort}`;
+  // No delay and a 1-second challenge grace, so 1,000 requests take about two seconds; the other
+  // thresholds are the defaults.
+  s = await startDemoServer({ authFailMaxDelayMs: 0, authChallengeGraceSeconds: 1, fetchLogFlushMs: 5 });
 });
 
-afterAll(async () => {
-  await server.close();
-  env.cleanup();
-});
+afterAll(async () => s.close());
 
 /** One curl process fetching every URL in turn from `source`; returns the status codes. */
 function fetchAll(urls: readonly string[], source: string): Promise<number[]> {
-  const file = join(env.config.dataDir, `urls-${source}.txt`);
+  const file = join(s.config.dataDir, `urls-${source}.txt`);
   writeFileSync(file, urls.map((u) => `url = "${u}"\noutput = "/dev/null"\n`).join(""));
   return new Promise((resolve, reject) =>
     execFile("curl", ["-s", "--interface", source, "-w", "%{http_code}\\n", "-K", file], { maxBuffer: 1 << 20 }, (err, stdout) =>
@@ -44,7 +29,7 @@ function fetchAll(urls: readonly string[], source: string): Promise<number[]> {
 
 describe("enumeration defence", () => {
   it("1,000 fetches of random MACs from one address yield no config and end in 429s; a real phone on another address still gets its file", async () => {
-    const urls = Array.from({ length: 1000 }, () => `${base}/805ec0${randomBytes(3).toString("hex")}.cfg`);
+    const urls = Array.from({ length: 1000 }, () => `${s.phoneUrl}/805ec0${randomBytes(3).toString("hex")}.cfg`);
     // A scanner sending no credentials: its challenges count once unanswered for the grace period.
     const first = await fetchAll(urls.slice(0, 500), "127.0.0.1");
     await new Promise((r) => setTimeout(r, 1100));
@@ -53,29 +38,29 @@ describe("enumeration defence", () => {
     expect(codes.filter((c) => c === 200)).toHaveLength(0);
     const firstBlocked = codes.indexOf(429);
     // Blocked once the first challenges have aged: in the first half if curl was slow, else right after the pause.
-    expect(firstBlocked).toBeGreaterThan(env.config.authBlockThreshold);
+    expect(firstBlocked).toBeGreaterThan(s.config.authBlockThreshold);
     expect(firstBlocked).toBeLessThanOrEqual(501);
     expect(codes.slice(0, firstBlocked).every((c) => c === 401)).toBe(true);
     expect(codes.slice(firstBlocked).every((c) => c === 429)).toBe(true);
 
-    const d = demo.find((x) => x.mac === "805ec0000101")!;
-    const phone = await curl(["--interface", "127.0.0.2", "--digest", "-u", `${d.username}:${d.password}`, `${base}/${d.mac}.cfg`]);
+    const d = s.demo.find((x) => x.mac === "805ec0000101")!;
+    const phone = await curl(["--interface", "127.0.0.2", "--digest", "-u", `${d.username}:${d.password}`, `${s.phoneUrl}/${d.mac}.cfg`]);
     expect(phone.status).toBe(200);
-    const blocked = await curl(["--digest", "-u", `${d.username}:${d.password}`, `${base}/${d.mac}.cfg`]);
+    const blocked = await curl(["--digest", "-u", `${d.username}:${d.password}`, `${s.phoneUrl}/${d.mac}.cfg`]);
     expect(blocked.status).toBe(429);
     expect(blocked.headers).toMatch(/Retry-After: \d+/i);
   });
 
   it("a scanner guessing credentials is blocked after authBlockThreshold failures", async () => {
-    const urls = Array.from({ length: 200 }, () => `${base}/805ec0${randomBytes(3).toString("hex")}.cfg`);
-    const file = join(env.config.dataDir, "guess.txt");
+    const urls = Array.from({ length: 200 }, () => `${s.phoneUrl}/805ec0${randomBytes(3).toString("hex")}.cfg`);
+    const file = join(s.config.dataDir, "guess.txt");
     writeFileSync(file, urls.map((u) => `url = "${u}"\noutput = "/dev/null"\n`).join(""));
     const codes = await new Promise<number[]>((resolve, reject) =>
       execFile("curl", ["-s", "--interface", "127.0.0.4", "--digest", "-u", "admin:admin", "-w", "%{http_code}\\n", "-K", file], (err, stdout) =>
         err && !stdout ? reject(err) : resolve(stdout.trim().split("\n").map(Number)),
       ),
     );
-    expect(codes.indexOf(429)).toBe(env.config.authBlockThreshold + 1);
+    expect(codes.indexOf(429)).toBe(s.config.authBlockThreshold + 1);
     expect(codes.filter((c) => c === 200)).toHaveLength(0);
   });
 
@@ -83,13 +68,13 @@ describe("enumeration defence", () => {
     // Each demo phone fetches its files from 127.0.0.3 (challenge + Digest each time): the
     // challenges are refunded, and every phone that authenticated raises the address's allowance.
     for (let round = 0; round < 20; round++) {
-      for (const d of demo) {
-        const r = await curl(["--interface", "127.0.0.3", "--digest", "-u", `${d.username}:${d.password}`, `${base}/${d.files[d.files.length - 1]}`]);
+      for (const d of s.demo) {
+        const r = await curl(["--interface", "127.0.0.3", "--digest", "-u", `${d.username}:${d.password}`, `${s.phoneUrl}/${d.files[d.files.length - 1]}`]);
         expect(r.status, `round ${round} ${d.mac}`).toBe(200);
       }
     }
     // Some stray failures from the same NAT address (a phone with an old password, say) are tolerated.
-    const strays = await fetchAll(Array.from({ length: 60 }, (_, i) => `${base}/805ec0ab${String(i).padStart(4, "0")}.cfg`), "127.0.0.3");
+    const strays = await fetchAll(Array.from({ length: 60 }, (_, i) => `${s.phoneUrl}/805ec0ab${String(i).padStart(4, "0")}.cfg`), "127.0.0.3");
     expect(strays.every((c) => c === 401)).toBe(true);
   });
 });

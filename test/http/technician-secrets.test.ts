@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pino from "pino";
 import { createAdminApp } from "../../src/http/admin/app.ts";
-import { createRuntime } from "../../src/runtime.ts";
-import { startServer, type RunningServer } from "../../src/server.ts";
 import { sealedColumns } from "../../src/services/key-rotation.ts";
-import { createToken } from "../../src/services/tokens.ts";
-import { tempConfig } from "../helpers/test-deps.ts";
+import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
 
 /**
  * The technician role never reads a secret, through any route. The routes are read from the admin
  * router itself, so a route added later is covered without touching this test.
  */
-const quiet = pino({ level: "silent" });
-const env = tempConfig({ fetchLogFlushMs: 10 });
-let server: RunningServer;
-let api: string;
-const tokens: Record<string, string> = {};
+let c: AdminClient;
 const MAC = "805ec0dd0001";
 
 interface Layer {
@@ -24,49 +16,30 @@ interface Layer {
 }
 
 function adminRoutes(): Layer[] {
-  const rt = createRuntime(env.config, quiet);
-  try {
+  return c.withRuntime((rt) => {
     const app = createAdminApp(rt, { bodyLimitBytes: 1 << 20 });
     const routers = app.middleware.map((m) => (m as { router?: { stack: Layer[] } }).router).filter((r) => r !== undefined);
     return routers.flatMap((r) => r!.stack).filter((l) => l.methods.length > 0);
-  } finally {
-    rt.close();
-  }
-}
-
-async function call(method: string, path: string, body?: unknown, role = "admin", type = "application/json") {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${tokens[role]}`, ...(body !== undefined ? { "content-type": type } : {}) },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: res.status, text: await res.text() };
 }
 
 /** Every secret in the database (every sealed column), in the clear and sealed, plus the bearer tokens. */
 function secrets(): string[] {
-  const rt = createRuntime(env.config, quiet);
-  try {
-    const c = rt.db.$client;
-    const sealed = sealedColumns(rt.db).flatMap(({ table, column }) => c.prepare(`select "${column}" from "${table}" where "${column}" is not null`).pluck().all() as string[]);
-    return [...sealed.map((s) => rt.secrets.open(s)), ...sealed, ...Object.values(tokens)];
-  } finally {
-    rt.close();
-  }
+  return c.withRuntime((rt) => {
+    const db = rt.db.$client;
+    const sealed = sealedColumns(rt.db).flatMap(({ table, column }) => db.prepare(`select "${column}" from "${table}" where "${column}" is not null`).pluck().all() as string[]);
+    return [...sealed.map((s) => rt.secrets.open(s)), ...sealed, ...Object.values(c.tokens)];
+  });
 }
 
 const THIRD_PARTY_PASSWORD = "Softphone-Secret-42";
 const PIN = "50793861";
 
 beforeAll(async () => {
-  const rt = createRuntime(env.config, quiet);
-  for (const role of ["admin", "technician"] as const) tokens[role] = createToken(rt, role, role).token;
-  rt.close();
-  server = await startServer(env.config, quiet);
-  api = `http://127.0.0.1:${server.apiPort}/api/v1`;
-  await call("POST", "/tenants", { sipDomain: "acme.example", sipServerHost: "pbx.acme.example" });
-  await call("POST", "/tenants/acme.example/extensions", { number: "101", displayName: "Reception" });
-  await call("POST", "/tenants/acme.example/extensions", { number: "102", displayName: "Office" });
+  c = await startAdminClient({ fetchLogFlushMs: 10 }, { roles: ["admin", "technician"] });
+  await c.call("POST", "/tenants", { sipDomain: "acme.example", sipServerHost: "pbx.acme.example" });
+  await c.call("POST", "/tenants/acme.example/extensions", { number: "101", displayName: "Reception" });
+  await c.call("POST", "/tenants/acme.example/extensions", { number: "102", displayName: "Office" });
   // Issue 3's objects, with real data behind every route: settings with secrets, a group, a layout.
   const X = "/tenants/acme.example/extensions/101";
   const writes: [string, string, unknown][] = [
@@ -80,16 +53,13 @@ beforeAll(async () => {
     ["POST", "/tenants/acme.example/groups", { name: "Sales", members: ["101", "102", "103"] }],
     ["POST", "/tenants/acme.example/key-layouts", { name: "panel", keys: [{ index: 5, kind: "blf_group", value: "Sales" }] }],
   ];
-  for (const [method, path, body] of writes) expect((await call(method, path, body)).status, `${method} ${path}`).toBeLessThan(300);
+  for (const [method, path, body] of writes) expect((await c.call(method, path, body)).status, `${method} ${path}`).toBeLessThan(300);
   const csv = `mac,vendor,model,tenant,lines,label,key_layout\n${MAC},,T54W,acme.example,101;102,Desk,2:blf:102\n`;
-  expect((await call("POST", "/imports", csv, "technician", "text/csv")).status).toBe(201);
-  expect((await call("PUT", `/devices/${MAC}/key-layout`, { layout: "panel" }, "technician")).status).toBe(200);
+  expect((await c.call("POST", "/imports", csv, "technician", "text/csv")).status).toBe(201);
+  expect((await c.call("PUT", `/devices/${MAC}/key-layout`, { layout: "panel" }, "technician")).status).toBe(200);
 });
 
-afterAll(async () => {
-  await server.close();
-  env.cleanup();
-});
+afterAll(async () => c.close());
 
 /** Values for route parameters: real objects for reads, unknown ones for deletes. */
 function fill(path: string, method: string): string {
@@ -122,7 +92,7 @@ describe("technician role", () => {
     const order = (m: string) => (m === "GET" ? 0 : m === "DELETE" ? 2 : 1);
     calls.sort((a, b) => order(a.method) - order(b.method));
     for (const { method, path } of calls) {
-      const r = await call(method, path, method === "GET" || method === "DELETE" ? undefined : {}, "technician");
+      const r = await c.call(method, path, method === "GET" || method === "DELETE" ? undefined : {}, "technician");
       expect(r.status, `${method} ${path}`).toBeLessThan(500);
       for (const s of hidden) expect(r.text.includes(s), `${method} ${path} leaks a secret`).toBe(false);
       expect(r.text, `${method} ${path}`).not.toMatch(/v1\.[0-9a-f]{8}\.|passw(or)?d"?\s*[:=]\s*"?[A-Za-z0-9]{16}/i);
@@ -132,23 +102,23 @@ describe("technician role", () => {
 
   it("reads issue 3's objects for real, without their secrets; the admin reads the secrets", async () => {
     const X = "/tenants/acme.example/extensions/101";
-    const endpoints = await call("GET", `${X}/allowed-endpoints`, undefined, "technician");
+    const endpoints = await c.call("GET", `${X}/allowed-endpoints`, undefined, "technician");
     expect(JSON.parse(endpoints.text).thirdPartySoftphone).toEqual({ allowed: true, sipUsername: "softy" });
-    const voicemail = await call("GET", `${X}/voicemail`, undefined, "technician");
+    const voicemail = await c.call("GET", `${X}/voicemail`, undefined, "technician");
     expect(JSON.parse(voicemail.text)).toMatchObject({ emailNotification: true, email: "reception@acme.example" });
     expect(JSON.parse(voicemail.text)).not.toHaveProperty("pin");
     for (const path of [`${X}/profile`, `${X}/groups`, `${X}/phone-numbers`, "/tenants/acme.example/groups/Sales", "/tenants/acme.example/key-layouts/panel", `/devices/${MAC}/key-layout`]) {
-      const r = await call("GET", path, undefined, "technician");
+      const r = await c.call("GET", path, undefined, "technician");
       expect(r.status, path).toBe(200);
       expect(r.text, path).not.toMatch(/Softphone-Secret|50793861|v1\.[0-9a-f]{8}\./);
     }
-    expect(JSON.parse((await call("GET", `/devices/${MAC}/key-layout`, undefined, "technician")).text).effectiveKeys.length).toBeGreaterThan(1);
-    expect(JSON.parse((await call("GET", `${X}/allowed-endpoints`)).text).thirdPartySoftphone.sipPassword).toBe(THIRD_PARTY_PASSWORD);
-    expect(JSON.parse((await call("GET", `${X}/voicemail`)).text).pin).toBe(PIN);
+    expect(JSON.parse((await c.call("GET", `/devices/${MAC}/key-layout`, undefined, "technician")).text).effectiveKeys.length).toBeGreaterThan(1);
+    expect(JSON.parse((await c.call("GET", `${X}/allowed-endpoints`)).text).thirdPartySoftphone.sipPassword).toBe(THIRD_PARTY_PASSWORD);
+    expect(JSON.parse((await c.call("GET", `${X}/voicemail`)).text).pin).toBe(PIN);
   });
 
   it("cannot preview a file holding credentials, but the admin can", async () => {
-    expect((await call("GET", `/devices/${MAC}/files/${MAC}.cfg`, undefined, "technician")).status).toBe(403);
-    expect((await call("GET", `/devices/${MAC}/files/${MAC}.cfg`, undefined, "admin")).status).toBe(200);
+    expect((await c.call("GET", `/devices/${MAC}/files/${MAC}.cfg`, undefined, "technician")).status).toBe(403);
+    expect((await c.call("GET", `/devices/${MAC}/files/${MAC}.cfg`, undefined, "admin")).status).toBe(200);
   });
 });

@@ -1,73 +1,46 @@
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemo, type DemoDevice } from "../../src/demo.ts";
-import { previewFile } from "../../src/provisioning/preview.ts";
-import { createRuntime } from "../../src/runtime.ts";
-import { startServer, type RunningServer } from "../../src/server.ts";
 import { createDevice, getDevice } from "../../src/services/devices.ts";
 import { TenantInput } from "../../src/services/schemas.ts";
 import { createTenant, updateTenant } from "../../src/services/tenants.ts";
 import { initCerts } from "../../src/tls/certificate-authority.ts";
 import { curl } from "../helpers/curl.ts";
+import { startDemoServer, type DemoServer } from "../helpers/demo-server.ts";
 import { TestCa } from "../helpers/test-ca.ts";
-import { tempConfig } from "../helpers/test-deps.ts";
 
-const quiet = pino({ level: "silent" });
-const env = tempConfig({ httpsPort: 0, fetchLogFlushMs: 5, authFailMaxDelayMs: 0 });
-const cfg = env.config;
 const MAC_A = "0004f2aaaa01";
 const MAC_B = "0004f2aaaa02";
-let server: RunningServer;
-let demo: DemoDevice[];
+let s: DemoServer;
 let base: string;
 const certs: Record<string, { cert: string; key: string }> = {};
 
-function runtime() {
-  return createRuntime(cfg, quiet);
-}
-
-function expected(mac: string, file: string): string {
-  const rt = runtime();
-  try {
-    return previewFile(rt, getDevice(rt, mac), file).body;
-  } finally {
-    rt.close();
-  }
-}
-
 beforeAll(async () => {
-  initCerts({ certsDir: cfg.certsDir, hostnames: ["localhost", "127.0.0.1"] });
-  const vendor = new TestCa(join(cfg.dataDir, "vendor-ca"), "Vendor");
-  const foreign = new TestCa(join(cfg.dataDir, "foreign-ca"), "Foreign");
-  mkdirSync(cfg.clientCaDir, { recursive: true });
-  mkdirSync(cfg.clientCrlDir, { recursive: true });
-  copyFileSync(vendor.certFile, join(cfg.clientCaDir, "vendor.pem"));
-  certs.a = vendor.issue("a", `/O=Vendor/CN=${MAC_A}`);
-  certs.b = vendor.issue("b", `/O=Vendor/CN=${MAC_B}`);
-  certs.expired = vendor.issue("expired", `/O=Vendor/CN=${MAC_A}`, { start: "20200101000000Z", end: "20210101000000Z" });
-  certs.revoked = vendor.issue("revoked", `/O=Vendor/CN=${MAC_A}`);
-  certs.generic = vendor.issue("generic", "/O=Vendor/CN=Vendor generic device certificate");
-  certs.foreign = foreign.issue("foreign", `/O=Foreign/CN=${MAC_A}`);
-  vendor.revoke(certs.revoked.cert);
-  vendor.writeCrl(join(cfg.clientCrlDir, "vendor.crl"));
-  const rt = runtime();
-  demo = loadDemo(rt);
-  createTenant(rt, TenantInput.parse({ name: "certs.example", sipDomain: "certs.example", sipServerHost: "pbx.certs.example", authMode: "certificate" }));
-  for (const mac of [MAC_A, MAC_B]) createDevice(rt, { mac, vendor: "polycom", model: "VVX411", tenant: "certs.example", label: null });
-  rt.close();
-  server = await startServer(cfg, quiet);
-  base = `https://127.0.0.1:${server.httpsPort}`;
+  s = await startDemoServer({ httpsPort: 0, fetchLogFlushMs: 5, authFailMaxDelayMs: 0 }, (rt, cfg) => {
+    initCerts({ certsDir: cfg.certsDir, hostnames: ["localhost", "127.0.0.1"] });
+    const vendor = new TestCa(join(cfg.dataDir, "vendor-ca"), "Vendor");
+    const foreign = new TestCa(join(cfg.dataDir, "foreign-ca"), "Foreign");
+    mkdirSync(cfg.clientCaDir, { recursive: true });
+    mkdirSync(cfg.clientCrlDir, { recursive: true });
+    copyFileSync(vendor.certFile, join(cfg.clientCaDir, "vendor.pem"));
+    certs.a = vendor.issue("a", `/O=Vendor/CN=${MAC_A}`);
+    certs.b = vendor.issue("b", `/O=Vendor/CN=${MAC_B}`);
+    certs.expired = vendor.issue("expired", `/O=Vendor/CN=${MAC_A}`, { start: "20200101000000Z", end: "20210101000000Z" });
+    certs.revoked = vendor.issue("revoked", `/O=Vendor/CN=${MAC_A}`);
+    certs.generic = vendor.issue("generic", "/O=Vendor/CN=Vendor generic device certificate");
+    certs.foreign = foreign.issue("foreign", `/O=Foreign/CN=${MAC_A}`);
+    vendor.revoke(certs.revoked.cert);
+    vendor.writeCrl(join(cfg.clientCrlDir, "vendor.crl"));
+    createTenant(rt, TenantInput.parse({ name: "certs.example", sipDomain: "certs.example", sipServerHost: "pbx.certs.example", authMode: "certificate" }));
+    for (const mac of [MAC_A, MAC_B]) createDevice(rt, { mac, vendor: "polycom", model: "VVX411", tenant: "certs.example", label: null });
+  });
+  base = `https://127.0.0.1:${s.server.httpsPort}`;
 }, 30_000);
 
-afterAll(async () => {
-  await server?.close();
-  env.cleanup();
-});
+afterAll(async () => s?.close());
 
-const caArgs = () => ["--cacert", join(cfg.certsDir, "ca.crt")];
+const caArgs = () => ["--cacert", join(s.config.certsDir, "ca.crt")];
 const withCert = (name: string) => ["--cert", certs[name]!.cert, "--key", certs[name]!.key];
 const fileOf = (mac: string) => `${mac}-phonehome.cfg`;
 
@@ -83,12 +56,12 @@ function run(cmd: string, args: string[], input = ""): Promise<{ code: number; o
 
 describe("certs init", () => {
   it("writes the CA and the server certificate, keys readable by the owner only", () => {
-    for (const f of ["ca.key", "server.key"]) expect(statSync(join(cfg.certsDir, f)).mode & 0o777).toBe(0o600);
-    expect(readFileSync(join(cfg.certsDir, "server.crt"), "utf8")).toMatch(/BEGIN CERTIFICATE/);
+    for (const f of ["ca.key", "server.key"]) expect(statSync(join(s.config.certsDir, f)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(s.config.certsDir, "server.crt"), "utf8")).toMatch(/BEGIN CERTIFICATE/);
   });
 
   it("renews the server certificate under the same CA (phones need no change)", async () => {
-    const dir = join(cfg.dataDir, "renew");
+    const dir = join(s.config.dataDir, "renew");
     const first = initCerts({ certsDir: dir, hostnames: ["prov.example.com", "192.0.2.10"] });
     const caBefore = readFileSync(join(dir, "ca.crt"), "utf8");
     const serverBefore = readFileSync(join(dir, "server.crt"), "utf8");
@@ -103,23 +76,23 @@ describe("certs init", () => {
   });
 
   it("refuses a host name that is not one", () => {
-    expect(() => initCerts({ certsDir: join(cfg.dataDir, "bad"), hostnames: ["not a host"] })).toThrow(/neither a DNS name nor an IP/);
+    expect(() => initCerts({ certsDir: join(s.config.dataDir, "bad"), hostnames: ["not a host"] })).toThrow(/neither a DNS name nor an IP/);
   });
 });
 
 describe("HTTPS", () => {
   it("serves a demo phone's file to curl --cacert ca.crt, byte for byte", async () => {
-    const d = demo.find((x) => x.vendor === "yealink")!;
+    const d = s.demo.find((x) => x.vendor === "yealink")!;
     const file = `${d.mac}.cfg`;
     const r = await curl([...caArgs(), "--digest", "-u", `${d.username}:${d.password}`, `${base}/${file}`]);
     expect(r.status).toBe(200);
-    expect(r.body).toBe(expected(d.mac, file));
+    expect(r.body).toBe(s.expected(d.mac, file));
   });
 
   it("refuses TLS 1.0 and 1.1", async () => {
     for (const flag of ["-tls1", "-tls1_1"]) {
       // SECLEVEL=0 lets the client offer the old version, so the refusal comes from the server.
-      const r = await run("openssl", ["s_client", flag, "-cipher", "DEFAULT@SECLEVEL=0", "-connect", `127.0.0.1:${server.httpsPort}`]);
+      const r = await run("openssl", ["s_client", flag, "-cipher", "DEFAULT@SECLEVEL=0", "-connect", `127.0.0.1:${s.server.httpsPort}`]);
       expect(r.code).not.toBe(0);
       expect(r.all).toMatch(/alert protocol version|unsupported protocol|wrong version number/i);
     }
@@ -132,7 +105,7 @@ describe("client certificates bound to the MAC", () => {
   it("a certificate naming MAC A opens A's file, byte for byte", async () => {
     const r = await curl([...caArgs(), ...withCert("a"), `${base}/${fileOf(MAC_A)}`]);
     expect(r.status).toBe(200);
-    expect(r.body).toBe(expected(MAC_A, fileOf(MAC_A)));
+    expect(r.body).toBe(s.expected(MAC_A, fileOf(MAC_A)));
   });
 
   it("a certificate naming MAC A does not open B's file", async () => {
@@ -149,7 +122,7 @@ describe("client certificates bound to the MAC", () => {
   });
 
   it("does not accept a client certificate over plain HTTP or a password for a certificate-only tenant", async () => {
-    const rt = runtime();
+    const rt = s.runtime();
     const dev = getDevice(rt, MAC_A);
     const password = rt.secrets.open(dev.provPasswordEnc);
     rt.close();
@@ -159,7 +132,7 @@ describe("client certificates bound to the MAC", () => {
 
   it("records the certificate subject, serial and the reason a certificate was refused", async () => {
     await new Promise((r) => setTimeout(r, 50));
-    const rt = runtime();
+    const rt = s.runtime();
     const rows = rt.db.$client
       .prepare("select outcome, transport, auth_method, cert_subject, cert_serial, cert_failure from fetch_log where mac = ? order by id")
       .all(MAC_A) as Record<string, string | null>[];
@@ -174,10 +147,10 @@ describe("client certificates bound to the MAC", () => {
 });
 
 describe("encrypted Grandstream configs (openssl enc format, per-device password)", () => {
-  const gs = () => demo.find((x) => x.vendor === "grandstream")!;
+  const gs = () => s.demo.find((x) => x.vendor === "grandstream")!;
 
   beforeAll(() => {
-    const rt = runtime();
+    const rt = s.runtime();
     updateTenant(rt, "demo.example", { configEncryption: true });
     rt.close();
   });
@@ -192,10 +165,10 @@ describe("encrypted Grandstream configs (openssl enc format, per-device password
   it("over plain HTTP: `openssl enc -d` with the device's P1359 gives exactly the file phonehome would serve", async () => {
     const d = gs();
     const file = `cfg${d.mac}.xml`;
-    const out = join(cfg.dataDir, "gs.enc");
-    const body = await download(`http://127.0.0.1:${server.httpPort}/${file}`, out);
+    const out = join(s.config.dataDir, "gs.enc");
+    const body = await download(`${s.phoneUrl}/${file}`, out);
     expect(body.subarray(0, 8).toString("latin1")).toBe("Salted__");
-    const plain = expected(d.mac, file);
+    const plain = s.expected(d.mac, file);
     const password = /<item name="provisioning.config.filePassword">([A-Za-z0-9]+)<\/item>/.exec(plain)?.[1];
     expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
     const dec = await run("openssl", ["enc", "-d", "-aes-256-cbc", "-md", "md5", "-k", password!, "-in", out]);
@@ -208,13 +181,13 @@ describe("encrypted Grandstream configs (openssl enc format, per-device password
   it("over HTTPS: the plaintext file carries the password to the phone", async () => {
     const d = gs();
     const file = `cfg${d.mac}.xml`;
-    const body = await download(`${base}/${file}`, join(cfg.dataDir, "gs.xml"), caArgs());
-    expect(body.toString("utf8")).toBe(expected(d.mac, file));
+    const body = await download(`${base}/${file}`, join(s.config.dataDir, "gs.xml"), caArgs());
+    expect(body.toString("utf8")).toBe(s.expected(d.mac, file));
     expect(body.toString("utf8")).toContain("provisioning.config.filePassword");
   });
 
   it("the password is per device and stored encrypted", () => {
-    const rt = runtime();
+    const rt = s.runtime();
     const rows = rt.db.$client.prepare("select key_enc from device_config_keys").all() as { key_enc: string }[];
     rt.close();
     expect(rows).toHaveLength(1);
