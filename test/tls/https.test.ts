@@ -197,13 +197,13 @@ describe("encrypted Grandstream configs (openssl enc format, per-device password
 
 describe("Yealink with configEncryption on (not encrypted: docs/security.md, Yealink)", () => {
   it("serves the device file as is over plain HTTP, with no AES key parameter and no stored key", async () => {
-    const d = demo.find((x) => x.vendor === "yealink")!;
+    const d = s.demo.find((x) => x.vendor === "yealink")!;
     const file = `${d.mac}.cfg`;
-    const r = await run("curl", ["-sS", "--max-time", "10", "--digest", "-u", `${d.username}:${d.password}`, `http://127.0.0.1:${server.httpPort}/${file}`]);
+    const r = await run("curl", ["-sS", "--max-time", "10", "--digest", "-u", `${d.username}:${d.password}`, `http://127.0.0.1:${s.server.httpPort}/${file}`]);
     expect(r.code).toBe(0);
-    expect(r.out).toBe(expected(d.mac, file));
+    expect(r.out).toBe(s.expected(d.mac, file));
     expect(r.out).not.toMatch(/aes_key|update_file_mode/);
-    const rt = runtime();
+    const rt = s.runtime();
     const row = rt.db.$client.prepare("select count(*) as n from device_config_keys where device_id = ?").get(getDevice(rt, d.mac).id) as { n: number };
     rt.close();
     expect(row.n).toBe(0);
