@@ -80,8 +80,8 @@ function printStatus(rt: Runtime, id: string | undefined): void {
     return;
   }
   const { batch, summary: s, devices } = batchStatus(rt, Number(id));
-  console.log(`batch ${batch.id} (${batch.fileName ?? batch.source}): ${s.fetched} fetched, ${s.refused} refused, ${s.never} never called in; registered: not tracked yet`);
-  for (const d of devices) console.log(`${d.mac}\trow ${d.row}\t${d.action}\t${d.state}`);
+  console.log(`batch ${batch.id} (${batch.fileName ?? batch.source}): ${s.fetched} fetched, ${s.refused} refused, ${s.never} never called in; ${s.registered} registered`);
+  for (const d of devices) console.log(`${d.mac}\trow ${d.row}\t${d.action}\t${d.state}${d.registered ? "\tregistered" : ""}`);
 }
 
 export function addOnboardingCommands(program: Command, dataDirOption: () => Option): void {

@@ -1,10 +1,13 @@
+import { and, eq } from "drizzle-orm";
+import { importBatchDevices, registrations } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
+import { effectiveState } from "../registrations/state.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 
 /**
  * Onboarding status of an import or claim batch, from the fetch log: which phones fetched their
- * config since the batch, which called in but were refused, which never called in. Registration is
- * not tracked yet, so `registered` is null ("not available") until registration tracking exists.
+ * config since the batch, which called in but were refused, which never called in; and, from the
+ * registration tracking (src/registrations/), which are registered now.
  */
 export interface BatchSummary {
   readonly id: number;
@@ -20,6 +23,8 @@ export interface BatchSummary {
 
 export type OnboardingState = "fetched" | "refused" | "never";
 export const ONBOARDING_STATES: readonly OnboardingState[] = ["fetched", "refused", "never"];
+/** Values of the status filter: an onboarding state, or `registered` (registered now, any state). */
+export const STATUS_FILTERS: readonly (OnboardingState | "registered")[] = [...ONBOARDING_STATES, "registered"];
 
 export interface BatchDeviceStatus {
   readonly mac: string;
@@ -30,8 +35,8 @@ export interface BatchDeviceStatus {
   readonly firstFetchAt: number | null;
   /** Last request of any outcome since the batch. */
   readonly lastRequestAt: number | null;
-  /** Not available: registration tracking does not exist yet. */
-  readonly registered: null;
+  /** Registered now: one of its bindings is `registered` and not past its expiry (as `GET /devices/{mac}/registration`). */
+  readonly registered: boolean;
 }
 
 const SUMMARY = `select id, created_at as createdAt, actor, source, file_name as fileName, rows, created, updated, unchanged from import_batches`;
@@ -48,21 +53,37 @@ export function getBatch(deps: ServiceDeps, id: number): BatchSummary {
 
 // fetch_log is indexed on (mac, at): both subqueries are index range scans.
 const STATUS = `
-  select m.mac, m.row, m.action,
+  select m.device_id as deviceId, m.mac, m.row, m.action,
     (select min(f.at) from fetch_log f where f.mac = m.mac and f.at >= b.created_at and f.device_id = m.device_id
        and f.outcome in ('served', 'not_modified')) as firstFetchAt,
     (select max(f.at) from fetch_log f where f.mac = m.mac and f.at >= b.created_at) as lastRequestAt
   from import_batch_devices m join import_batches b on b.id = m.batch_id
   where m.batch_id = ? order by m.row`;
 
+/**
+ * Ids of the batch's devices registered now. One query for the whole batch (a batch may hold
+ * 100,000 phones); "registered now" is the registrations module's own `effectiveState`.
+ */
+function registeredDeviceIds(deps: ServiceDeps, batchId: number): Set<number> {
+  const now = deps.clock().getTime();
+  const rows = deps.db
+    .select({ r: registrations })
+    .from(registrations)
+    .innerJoin(importBatchDevices, eq(importBatchDevices.deviceId, registrations.deviceId))
+    .where(and(eq(importBatchDevices.batchId, batchId), eq(registrations.state, "registered")))
+    .all();
+  return new Set(rows.filter(({ r }) => effectiveState(r, now) === "registered").map(({ r }) => r.deviceId!));
+}
+
 export function batchStatus(deps: ServiceDeps, id: number) {
   const batch = getBatch(deps, id);
-  const rows = deps.db.$client.prepare(STATUS).all(id) as Omit<BatchDeviceStatus, "state" | "registered">[];
-  const devices: BatchDeviceStatus[] = rows.map((r) => ({
+  const rows = deps.db.$client.prepare(STATUS).all(id) as (Omit<BatchDeviceStatus, "state" | "registered"> & { deviceId: number })[];
+  const registered = registeredDeviceIds(deps, id);
+  const devices: BatchDeviceStatus[] = rows.map(({ deviceId, ...r }) => ({
     ...r,
     state: r.firstFetchAt !== null ? "fetched" : r.lastRequestAt !== null ? "refused" : "never",
-    registered: null,
+    registered: registered.has(deviceId),
   }));
   const summary = Object.fromEntries(ONBOARDING_STATES.map((s) => [s, devices.filter((d) => d.state === s).length])) as Record<OnboardingState, number>;
-  return { batch, summary: { ...summary, registered: null }, devices };
+  return { batch, summary: { ...summary, registered: devices.filter((d) => d.registered).length }, devices };
 }

@@ -42,10 +42,10 @@ describe("CSV upload", () => {
     await settle();
     const s = await c.call("GET", `/imports/${r.json.batchId}`, undefined, "technician");
     expect(s.status).toBe(200);
-    expect(s.json).toMatchObject({ fileName: "site.csv", source: "csv", actor: "token:technician", summary: { fetched: 1, refused: 1, never: 0, registered: null } });
+    expect(s.json).toMatchObject({ fileName: "site.csv", source: "csv", actor: "token:technician", summary: { fetched: 1, refused: 1, never: 0, registered: 0 } });
     expect(s.json.devices.map((d: any) => [d.mac, d.action, d.state, d.registered])).toEqual([
-      ["805ec0bb0001", "created", "fetched", null],
-      ["805ec0bb0002", "created", "refused", null],
+      ["805ec0bb0001", "created", "fetched", false],
+      ["805ec0bb0002", "created", "refused", false],
     ]);
     const never = await c.call("GET", `/imports/${r.json.batchId}?state=never`, undefined, "technician");
     expect(never.json.devices).toEqual([]);

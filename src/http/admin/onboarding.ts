@@ -1,6 +1,6 @@
 import Router from "@koa/router";
 import { AppError, invalidInput, payloadTooLarge } from "../../errors.ts";
-import { batchStatus, listBatches, ONBOARDING_STATES, type BatchSummary } from "../../onboarding/batches.ts";
+import { batchStatus, listBatches, STATUS_FILTERS, type BatchSummary } from "../../onboarding/batches.ts";
 import { claimDevices, claimField, ClaimsInput } from "../../onboarding/claim.ts";
 import { formatProblem, type Problem } from "../../onboarding/columns.ts";
 import { readDeviceCsv } from "../../onboarding/csv-source.ts";
@@ -66,13 +66,13 @@ export function onboardingRoutes(deps: ProvisionDeps, options: { importLimitByte
   });
   r.get("/imports/:id", (ctx) => {
     const state = ctx.query.state;
-    if (state !== undefined && !ONBOARDING_STATES.includes(state as never)) throw invalidInput(`state: must be one of ${ONBOARDING_STATES.join(", ")}`);
+    if (state !== undefined && !STATUS_FILTERS.includes(state as never)) throw invalidInput(`state: must be one of ${STATUS_FILTERS.join(", ")}`);
     const { batch, summary, devices } = batchStatus(deps, Number(ctx.params.id));
     ctx.body = {
       ...presentBatch(batch),
       summary,
       devices: devices
-        .filter((d) => state === undefined || d.state === state)
+        .filter((d) => state === undefined || d.state === state || (state === "registered" && d.registered))
         .map((d) => ({ ...d, firstFetchAt: iso(d.firstFetchAt), lastRequestAt: iso(d.lastRequestAt) })),
     };
   });

@@ -68,7 +68,7 @@ const ONBOARDING: readonly Operation[] = [
     errors: { 400: Out.ImportRefusedOut },
   }),
   op("get", "/imports", "any", "onboarding", "Import and claim batches, newest first (last 100)", { response: Out.BatchListOut }),
-  op("get", "/imports/{id}", "any", "onboarding", "A batch with the onboarding state of each device", { query: { state: "fetched, refused or never" }, response: Out.BatchStatusOut }),
+  op("get", "/imports/{id}", "any", "onboarding", "A batch with the onboarding state of each device", { query: { state: "fetched, refused, never or registered (registered now)" }, response: Out.BatchStatusOut }),
   op("get", "/exports/devices.csv", "any", "onboarding", "The devices in the import format", { query: { tenant: "only this tenant's" }, response: "text/csv" }),
   op("post", "/discovered-devices/claim", "admin, technician", "onboarding", "Claim discovered phones, one or many (all-or-nothing)", {
     body: ClaimsInput,

@@ -48,7 +48,7 @@ const Batch = z.strictObject({
 });
 export const BatchListOut = z.strictObject({ imports: z.array(Batch) });
 export const BatchStatusOut = Batch.extend({
-  summary: z.strictObject({ fetched: z.number().int(), refused: z.number().int(), never: z.number().int(), registered: z.null() }),
+  summary: z.strictObject({ fetched: z.number().int(), refused: z.number().int(), never: z.number().int(), registered: z.number().int() }),
   devices: z.array(
     z.strictObject({
       mac,
@@ -57,7 +57,7 @@ export const BatchStatusOut = Batch.extend({
       state: z.enum(ONBOARDING_STATES as [string, ...string[]]),
       firstFetchAt: isoOrNull,
       lastRequestAt: isoOrNull,
-      registered: z.null(),
+      registered: z.boolean(),
     }),
   ),
 });
