@@ -9,6 +9,7 @@ import { writeTransaction } from "../db/client.ts";
 import { firmwareImages, firmwarePins } from "../db/schema.ts";
 import { conflict, invalidInput, notFound, payloadTooLarge } from "../errors.ts";
 import { identifyRequest } from "../provisioning/identify-device.ts";
+import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { resolveModel } from "../services/devices.ts";
 import { isVendorId, VENDOR_IDS, VENDOR_LIST } from "../vendors/registry.ts";
@@ -102,11 +103,13 @@ export async function addFirmware(deps: FirmwareDeps, input: FirmwareInput, body
       if (tx.select({ id: firmwareImages.id }).from(firmwareImages).where(eq(firmwareImages.fileName, c.fileName)).get()) {
         throw conflict(`name: firmware ${c.fileName} is already in the catalogue`);
       }
-      return tx
+      const row = tx
         .insert(firmwareImages)
         .values({ ...c, size, sha256, createdAt: deps.clock().getTime() })
         .returning()
         .get();
+      auditChange(tx, deps, { action: "firmware.create", target: `firmware:${row.fileName}`, after: row });
+      return row;
     });
   } catch (err) {
     rmSync(final, { force: true });
@@ -133,6 +136,7 @@ export function deleteFirmware(deps: FirmwareDeps, id: number): void {
     const pin = tx.select({ tenantId: firmwarePins.tenantId }).from(firmwarePins).where(eq(firmwarePins.firmwareId, image.id)).get();
     if (pin) throw conflict(`firmware ${image.fileName} is pinned by a tenant; unpin it first`);
     tx.delete(firmwareImages).where(eq(firmwareImages.id, image.id)).run();
+    auditChange(tx, deps, { action: "firmware.delete", target: `firmware:${image.fileName}`, before: image });
     return image;
   });
   rmSync(join(deps.firmwareDir, row.vendor, row.fileName), { force: true });
