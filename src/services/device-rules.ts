@@ -52,7 +52,7 @@ export function lineIndexProblem(model: ModelInfo, index: number): string | null
 }
 
 /** Null when a key at `index` using account `line` fits the model. */
-export function keyProblem(model: ModelInfo, key: { index: number; line: number }): { field: "index" | "line"; reason: string } | null {
+export function keyProblem(model: Pick<ModelInfo, "id" | "keys" | "lines">, key: { index: number; line: number }): { field: "index" | "line"; reason: string } | null {
   if (key.index > model.keys) return { field: "index", reason: `${model.id} has ${model.keys} programmable key(s), not ${key.index}` };
   if (key.line > model.lines) return { field: "line", reason: `${model.id} has ${model.lines} line(s), not ${key.line}` };
   return null;

@@ -4,6 +4,7 @@ import { tenantExtension } from "./devices.ts";
 import { blfKeyRefusalFor } from "./endpoint-policy.ts";
 import { loadSettings } from "./extension-settings/store.ts";
 import { findGroup } from "./groups.ts";
+import { firstDuplicate, keyProblem } from "./device-rules.ts";
 import type { KeyInput } from "./schemas.ts";
 
 /** A key input checked against the tenant: BLF targets exist and may be watched, groups exist. */
@@ -20,18 +21,15 @@ export interface ResolvedKey {
 export const unknownGroupReason = (name: string): string => `no group "${name.slice(0, 64)}" in this tenant`;
 
 export function checkUniqueIndexes(indexes: readonly number[], what: string): void {
-  const seen = new Set<number>();
-  for (const i of indexes) {
-    if (seen.has(i)) throw invalidInput(`${what} ${i} is given twice`);
-    seen.add(i);
-  }
+  const twice = firstDuplicate(indexes);
+  if (twice !== null) throw invalidInput(`${what} ${twice} is given twice`);
 }
 
 export function resolveKeyInputs(tx: Db, tenantId: number, keys: readonly KeyInput[], limits: { keys: number; lines: number; model: string } | null): ResolvedKey[] {
   checkUniqueIndexes(keys.map((k) => k.index), "key");
   return keys.map((k, i) => {
-    if (limits && k.index > limits.keys) throw invalidInput(`keys[${i}].index: ${limits.model} has ${limits.keys} programmable key(s), not ${k.index}`);
-    if (limits && k.line > limits.lines) throw invalidInput(`keys[${i}].line: ${limits.model} has ${limits.lines} line(s), not ${k.line}`);
+    const misfit = limits ? keyProblem({ id: limits.model, keys: limits.keys, lines: limits.lines }, k) : null;
+    if (misfit) throw invalidInput(`keys[${i}].${misfit.field}: ${misfit.reason}`);
     let targetExtensionId: number | null = null;
     let groupId: number | null = null;
     if (k.kind === "blf") {
