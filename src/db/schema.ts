@@ -67,6 +67,8 @@ export const devices = sqliteTable(
     lastIp: text("last_ip"),
     lastUserAgent: text("last_user_agent"),
     lastFirmware: text("last_firmware"),
+    // Expansion modules attached (issue 3 point 7); checked against the model's maximum by the services.
+    expansionModules: integer("expansion_modules").notNull().default(0),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

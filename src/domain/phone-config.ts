@@ -18,6 +18,8 @@ export interface PhoneConfig {
     readonly label: string | null;
     /** Unique random password for the phone's own web UI / admin menu. */
     readonly adminPassword: string;
+    /** Expansion modules attached; key indexes after the model's own keys address them in order. */
+    readonly expansionModules: number;
   };
   readonly provisioning: {
     /** Absolute URL the phone fetches its files from, always ending in `/`. */

@@ -1,4 +1,4 @@
-import type { ModelInfo } from "../vendors/vendor.ts";
+import type { KeyLimits } from "../vendors/key-capacity.ts";
 import { expandSpecsWith, mergeSpecs } from "../services/key-expansion.ts";
 import type { ExistingDevice, ExistingKey, Lookups } from "./lookups.ts";
 import { toSpec } from "./lookups.ts";
@@ -12,7 +12,7 @@ import { toSpec } from "./lookups.ts";
 export function effectiveKeysProblem(
   lookups: Lookups,
   existing: Pick<ExistingDevice, "id"> | null,
-  model: ModelInfo,
+  limits: KeyLimits,
   lineIds: readonly (number | null)[],
   planned: readonly ExistingKey[] | null,
 ): string | null {
@@ -21,7 +21,7 @@ export function effectiveKeysProblem(
   if (!layout && !own.some((k) => k.kind === "blf_group")) return null;
   const specs = mergeSpecs(layout?.keys ?? [], own.map((k) => toSpec(k, "device", lookups.extensionInfo, lookups.groupName)));
   const ownLines = new Set(lineIds.filter((id): id is number => id !== null));
-  const problem = expandSpecsWith(lookups.expansion, specs, ownLines, model).problems[0];
+  const problem = expandSpecsWith(lookups.expansion, specs, ownLines, limits).problems[0];
   if (problem === undefined) return null;
   const withLayout = layout ? ` key layout "${layout.name}"` : "";
   return planned ? `${problem}${withLayout && ` (the device uses${withLayout})`}` : `the device keeps its keys${withLayout && ` (and${withLayout})`}, but ${problem}; give a key_layout that fits`;

@@ -16,6 +16,8 @@ export interface ExistingDevice {
   readonly model: string;
   readonly label: string | null;
   readonly updatedAt: number;
+  /** Expansion modules attached; the CSV has no column for them, so an import keeps them. */
+  readonly expansionModules: number;
 }
 
 /** A device's own key: `device_keys`, or `device_group_keys` (kind `blf_group`, `groupId` set). */
@@ -84,7 +86,7 @@ function statements(db: Db) {
     members: c.prepare("select extension_id from extension_group_members where group_id = ?").pluck(),
     groupTenant: c.prepare("select tenant_id from extension_groups where id = ?").pluck(),
     extensionTenant: c.prepare("select tenant_id from extensions where id = ?").pluck(),
-    device: c.prepare("select id, tenant_id as tenantId, vendor, model, label, updated_at as updatedAt from devices where mac = ?"),
+    device: c.prepare("select id, tenant_id as tenantId, vendor, model, label, updated_at as updatedAt, expansion_modules as expansionModules from devices where mac = ?"),
     lines: c.prepare("select line_index as i, extension_id as e from device_lines where device_id = ? order by line_index"),
     keys: c.prepare(
       `select key_index as keyIndex, kind, label, line_index as lineIndex, target_extension_id as targetExtensionId, null as groupId, value

@@ -4,6 +4,7 @@ import { checkMac, checkModel, checkVendor, firstDuplicate, keyProblem, lineInde
 import { blfKeyRefusalFor, lineRefusalFor } from "../services/endpoint-policy.ts";
 import { unknownGroupReason } from "../services/key-inputs.ts";
 import { effectiveKeysProblem } from "./key-fit.ts";
+import { expansionModulesProblem, keyLimits, type KeyLimits } from "../vendors/key-capacity.ts";
 import { DeviceInput, type KeyInput } from "../services/schemas.ts";
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
 import { LINE_SEPARATOR, type Column, type DeviceRecord, type Problem } from "./columns.ts";
@@ -114,10 +115,12 @@ export class Planner {
     if (!label.success) report("label", label.error.issues[0]!.message);
     if (!mac || !tenant || !model || !label.success) return null;
     const lines = this.checkLines(r.lines, model.info, tenant, { mac, existing }, report);
-    const keys = r.keyLayout === "" ? null : this.checkKeys(r.keyLayout, model.info, tenant, report);
-    const keptFit = r.keyLayout !== "" || !existing || this.checkKeptKeys(existing, model.info, report);
+    const limits = this.checkModules(existing, model.info, report);
+    if (!limits) return null;
+    const keys = r.keyLayout === "" ? null : this.checkKeys(r.keyLayout, limits, tenant, report);
+    const keptFit = r.keyLayout !== "" || !existing || this.checkKeptKeys(existing, limits, report);
     if (!lines || (r.keyLayout !== "" && !keys)) return null;
-    const misfit = keptFit ? effectiveKeysProblem(this.lookups, existing, model.info, lines, keys) : null;
+    const misfit = keptFit ? effectiveKeysProblem(this.lookups, existing, limits, lines, keys) : null;
     if (misfit) return report("key_layout", misfit), null;
     const device = { row: r.row, mac, vendor: model.vendor, model: model.info.id, tenantId: tenant.id, label: label.data, lines, keys };
     const action: DeviceAction = !existing ? "created" : sameDevice(this.lookups, existing, device) ? "unchanged" : "updated";
@@ -177,14 +180,22 @@ export class Planner {
     return ok ? ids : null;
   }
 
-  private checkKeys(text: string, model: ModelInfo, tenant: { id: number; name: string }, report: Report): PlannedKey[] | null {
+  /** The CSV has no expansion-module column: a device keeps its modules, which must suit a changed model. */
+  private checkModules(existing: ExistingDevice | null, model: ModelInfo, report: Report): KeyLimits | null {
+    const modules = existing?.expansionModules ?? 0;
+    const problem = expansionModulesProblem(model, modules);
+    if (problem) return report("model", `the device has ${modules} expansion module(s) but ${problem}; change expansionModules through the API first`), null;
+    return keyLimits(model, modules);
+  }
+
+  private checkKeys(text: string, limits: KeyLimits, tenant: { id: number; name: string }, report: Report): PlannedKey[] | null {
     const parsed = parseKeyLayout(text);
     if (!parsed.ok) return report("key_layout", parsed.reason), null;
     const twice = firstDuplicate(parsed.keys.map((k) => k.index));
     if (twice !== null) return report("key_layout", `key ${twice} is given twice`), null;
     const out: PlannedKey[] = [];
     for (const k of parsed.keys) {
-      const misfit = keyProblem(model, k);
+      const misfit = keyProblem(limits, k);
       if (misfit) return report("key_layout", `key ${k.index}: ${misfit.reason}`), null;
       const target = this.keyTarget(k, tenant);
       if (typeof target === "string") return report("key_layout", `key ${k.index}: ${target}`), null;
@@ -208,10 +219,10 @@ export class Planner {
   }
 
   /** An empty key_layout keeps the device's keys: they must still fit a changed model. False when one does not. */
-  private checkKeptKeys(existing: ExistingDevice, model: ModelInfo, report: Report): boolean {
-    if (existing.model === model.id) return true;
+  private checkKeptKeys(existing: ExistingDevice, limits: KeyLimits, report: Report): boolean {
+    if (existing.model === limits.id) return true;
     for (const k of this.lookups.keys(existing.id)) {
-      const misfit = keyProblem(model, { index: k.keyIndex, line: k.lineIndex });
+      const misfit = keyProblem(limits, { index: k.keyIndex, line: k.lineIndex });
       if (misfit) return report("key_layout", `the device keeps its keys, but key ${k.keyIndex}: ${misfit.reason}; give a key_layout that fits`), false;
     }
     return true;

@@ -14,7 +14,7 @@ import { hotQueries } from "./hot-queries.ts";
 import { withTrailingSlash } from "../config.ts";
 import { eventSecretOf } from "../registrations/event-secrets.ts";
 import { disabledExtensionIds } from "../registrations/disabled-extensions.ts";
-import { modelOf } from "../services/devices.ts";
+import { keyLimitsOf } from "../services/devices.ts";
 import type { CallWaiting, NumberSettings, Voicemail } from "../services/extension-settings/schemas.ts";
 import { defaultSettings } from "../services/extension-settings/store.ts";
 import { expandDeviceKeys } from "../services/key-expansion.ts";
@@ -56,7 +56,7 @@ function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, row: Settin
 
 /** Keys of a device with a key layout or group keys: merged and expanded (src/services/key-expansion.ts). */
 function composedKeys(deps: ServiceDeps, device: DeviceRow, codes: FeatureCodes, disabledNumbers: ReadonlySet<string>): KeyConfig[] {
-  const { keys } = expandDeviceKeys(deps.db, device, modelOf(device));
+  const { keys } = expandDeviceKeys(deps.db, device, keyLimitsOf(device));
   const out: KeyConfig[] = [];
   for (const k of keys) {
     const base = { index: k.index, line: k.line };
@@ -141,6 +141,7 @@ export function resolvePhoneConfig(
       model: device.model,
       label: device.label,
       adminPassword: deps.secrets.open(device.adminPasswordEnc),
+      expansionModules: device.expansionModules,
     },
     provisioning: {
       baseUrl,

@@ -10,7 +10,7 @@ import { checkUniqueIndexes, resolveKeyInputs } from "./key-inputs.ts";
 import { invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { lineIndexProblem } from "./device-rules.ts";
-import { getDevice, modelOf, tenantExtension } from "./devices.ts";
+import { getDevice, keyLimitsOf, modelOf, tenantExtension } from "./devices.ts";
 import type { KeyInput, LinesInput } from "./schemas.ts";
 
 /** A device's lines (account index -> extension) and programmable keys. */
@@ -73,9 +73,8 @@ export function getKeys(deps: ServiceDeps, mac: string): KeyView[] {
 export function setKeys(deps: ServiceDeps, mac: string, keys: readonly KeyInput[]): KeyView[] {
   writeTransaction(deps.db, (tx) => {
     const device = getDevice({ ...deps, db: tx }, mac);
-    const model = modelOf(device);
     const before = getKeys({ ...deps, db: tx }, mac);
-    const resolved = resolveKeyInputs(tx, device.tenantId, keys, { keys: model.keys, lines: model.lines, model: model.id });
+    const resolved = resolveKeyInputs(tx, device.tenantId, keys, keyLimitsOf(device));
     tx.delete(deviceKeys).where(eq(deviceKeys.deviceId, device.id)).run();
     tx.delete(deviceGroupKeys).where(eq(deviceGroupKeys.deviceId, device.id)).run();
     const plain = resolved.filter((k) => k.kind !== "blf_group");

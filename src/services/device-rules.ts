@@ -1,6 +1,7 @@
 import { ouiOf, parseMac, type Mac } from "../domain/mac.ts";
 import { invalidInput } from "../errors.ts";
 import { isVendorId, VENDOR_IDS, VENDOR_LIST, vendors } from "../vendors/registry.ts";
+import { capacityText, type KeyLimits } from "../vendors/key-capacity.ts";
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
 
 /**
@@ -51,10 +52,10 @@ export function lineIndexProblem(model: ModelInfo, index: number): string | null
   return index > model.lines ? `${model.id} has ${model.lines} line(s), not ${index}` : null;
 }
 
-/** Null when a key at `index` using account `line` fits the model. */
-export function keyProblem(model: Pick<ModelInfo, "id" | "keys" | "lines">, key: { index: number; line: number }): { field: "index" | "line"; reason: string } | null {
-  if (key.index > model.keys) return { field: "index", reason: `${model.id} has ${model.keys} programmable key(s), not ${key.index}` };
-  if (key.line > model.lines) return { field: "line", reason: `${model.id} has ${model.lines} line(s), not ${key.line}` };
+/** Null when a key at `index` using account `line` fits the phone (its own keys plus its expansion modules). */
+export function keyProblem(limits: KeyLimits, key: { index: number; line: number }): { field: "index" | "line"; reason: string } | null {
+  if (key.index > limits.capacity) return { field: "index", reason: `${capacityText(limits)}, not ${key.index}` };
+  if (key.line > limits.lines) return { field: "line", reason: `${limits.id} has ${limits.lines} line(s), not ${key.line}` };
   return null;
 }
 

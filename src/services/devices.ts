@@ -5,6 +5,7 @@ import type { Mac } from "../domain/mac.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
 import { issueEventSecret } from "../registrations/event-secrets.ts";
+import { capacityText, expansionModulesProblem, keyLimits, type KeyLimits } from "../vendors/key-capacity.ts";
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
 import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
@@ -42,10 +43,22 @@ export function modelOf(device: Pick<DeviceRow, "vendor" | "model">): ModelInfo 
   return resolveModel(device.vendor, device.model);
 }
 
+/** The phone's key capacity: its model's own keys plus the expansion modules attached to it. */
+export function keyLimitsOf(device: Pick<DeviceRow, "vendor" | "model" | "expansionModules">): KeyLimits {
+  return keyLimits(modelOf(device), device.expansionModules);
+}
+
+function requireModules(model: ModelInfo, modules: number, field: string): number {
+  const problem = expansionModulesProblem(model, modules);
+  if (problem) throw invalidInput(`${field}: ${problem}`);
+  return modules;
+}
+
 export function createDevice(deps: ServiceDeps, input: DeviceInput): DeviceRow {
   const mac = requireMac(input.mac);
   const vendor = resolveVendor(mac, input.vendor);
   const model = resolveModel(vendor, input.model);
+  const expansionModules = requireModules(model, input.expansionModules ?? 0, "expansionModules");
   const now = deps.clock().getTime();
   return writeTransaction(deps.db, (tx) => {
     const tenant = getTenant({ ...deps, db: tx }, input.tenant);
@@ -59,6 +72,7 @@ export function createDevice(deps: ServiceDeps, input: DeviceInput): DeviceRow {
         model: model.id,
         tenantId: tenant.id,
         label: input.label,
+        expansionModules,
         ...newDeviceSecrets(deps, mac),
         createdAt: now,
         updatedAt: now,
@@ -98,20 +112,24 @@ export function updateDevice(deps: ServiceDeps, macInput: string, patch: DeviceP
     const keys = tx.select().from(deviceKeys).where(eq(deviceKeys.deviceId, device.id)).all();
     const tooHighLine = lines.find((l) => lineIndexProblem(model, l.lineIndex));
     if (tooHighLine) throw invalidInput(`model: ${model.id} has ${model.lines} line(s) but line ${tooHighLine.lineIndex} is assigned`);
-    const tooHighKey = keys.find((k) => keyProblem(model, { index: k.keyIndex, line: 1 }));
-    if (tooHighKey) throw invalidInput(`model: ${model.id} has ${model.keys} key(s) but key ${tooHighKey.keyIndex} is set`);
+    const field = patch.expansionModules !== undefined && patch.model === undefined ? "expansionModules" : "model";
+    const expansionModules = requireModules(model, patch.expansionModules ?? device.expansionModules, field);
+    const limits = keyLimits(model, expansionModules);
+    const tooHighKey = keys.find((k) => keyProblem(limits, { index: k.keyIndex, line: 1 }));
+    if (tooHighKey) throw invalidInput(`${field}: ${capacityText(limits)} but key ${tooHighKey.keyIndex} is set`);
     const after = tx
       .update(devices)
       .set({
         model: model.id,
+        expansionModules,
         ...(patch.label !== undefined ? { label: patch.label } : {}),
         updatedAt: deps.clock().getTime(),
       })
       .where(eq(devices.id, device.id))
       .returning()
       .get();
-    // A key layout or group keys must still fit the new model's keys.
-    assertKeysFit(tx, [device.id], "model");
+    // A key layout or group keys must still fit the new model's keys and modules.
+    assertKeysFit(tx, [device.id], field);
     auditChange(tx, deps, { action: "device.update", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: device, after });
     return after;
   });

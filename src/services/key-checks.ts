@@ -2,7 +2,7 @@ import { eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { devices } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
-import { modelOf } from "./devices.ts";
+import { keyLimitsOf } from "./devices.ts";
 import { expandDeviceKeys, hasComposedKeys } from "./key-expansion.ts";
 
 /**
@@ -16,7 +16,7 @@ export function assertKeysFit(tx: Db, deviceIds: readonly number[], context: str
   for (const d of rows) {
     // Plain keys were checked by their writer; only layouts and group keys can overflow or collide.
     if (!hasComposedKeys(tx, d.id)) continue;
-    const { problems } = expandDeviceKeys(tx, d, modelOf(d));
+    const { problems } = expandDeviceKeys(tx, d, keyLimitsOf(d));
     if (problems.length) throw invalidInput(`${context}: on device ${d.mac}, ${problems[0]}`);
   }
 }

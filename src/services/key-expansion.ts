@@ -13,7 +13,7 @@ import {
   keyLayouts,
 } from "../db/schema.ts";
 import type { KeyKind } from "../domain/phone-config.ts";
-import type { ModelInfo } from "../vendors/vendor.ts";
+import { capacityText, type KeyLimits } from "../vendors/key-capacity.ts";
 import { blfRefusalFor, type BlfPolicy } from "./endpoint-policy.ts";
 import type { Monitoring, NumberSettings } from "./extension-settings/schemas.ts";
 
@@ -176,13 +176,13 @@ export function dbExpansionSource(db: Db): ExpansionSource {
 }
 
 /** The expansion itself, pure: the same rules for the writers, the resolver and the importer. */
-export function expandSpecsWith(source: ExpansionSource, specs: readonly KeySpec[], ownExtIds: ReadonlySet<number>, model: ModelInfo): Expansion {
+export function expandSpecsWith(source: ExpansionSource, specs: readonly KeySpec[], ownExtIds: ReadonlySet<number>, limits: KeyLimits): Expansion {
   const occupied = new Set(specs.map((s) => s.index));
   const keys: ExpandedKey[] = [];
   const problems: string[] = [];
   for (const s of specs) {
-    if (s.index > model.keys) {
-      problems.push(`key ${s.index}: ${model.id} has ${model.keys} programmable key(s)`);
+    if (s.index > limits.capacity) {
+      problems.push(`key ${s.index}: ${capacityText(limits)}`);
       continue;
     }
     if (s.kind !== "blf_group") {
@@ -192,8 +192,8 @@ export function expandSpecsWith(source: ExpansionSource, specs: readonly KeySpec
     const members = visibleMembers(source.members(s.groupId!), ownExtIds);
     for (const [k, m] of members.entries()) {
       const slot = s.index + k;
-      if (slot > model.keys) {
-        problems.push(`key ${s.index}: group "${s.value}" needs ${members.length} key(s) from key ${s.index} but ${model.id} has ${model.keys}`);
+      if (slot > limits.capacity) {
+        problems.push(`key ${s.index}: group "${s.value}" needs ${members.length} key(s) from key ${s.index} but ${limits.id} has ${limits.capacity}`);
         break;
       }
       if (k > 0 && occupied.has(slot)) {
@@ -207,8 +207,8 @@ export function expandSpecsWith(source: ExpansionSource, specs: readonly KeySpec
   return { keys: keys.sort((a, b) => a.index - b.index), problems };
 }
 
-export function expandSpecs(db: Db, specs: readonly KeySpec[], ownExtIds: ReadonlySet<number>, model: ModelInfo): Expansion {
-  return expandSpecsWith(dbExpansionSource(db), specs, ownExtIds, model);
+export function expandSpecs(db: Db, specs: readonly KeySpec[], ownExtIds: ReadonlySet<number>, limits: KeyLimits): Expansion {
+  return expandSpecsWith(dbExpansionSource(db), specs, ownExtIds, limits);
 }
 
 export function ownLineExtensionIds(db: Db, deviceId: number): Set<number> {
@@ -216,10 +216,10 @@ export function ownLineExtensionIds(db: Db, deviceId: number): Set<number> {
 }
 
 /** The device's effective keys (layout + own keys + group expansion). */
-export function expandDeviceKeys(db: Db, device: { id: number }, model: ModelInfo): Expansion {
+export function expandDeviceKeys(db: Db, device: { id: number }, limits: KeyLimits): Expansion {
   const layoutId = deviceLayoutId(db, device.id);
   const specs = mergeSpecs(layoutId === null ? [] : layoutSpecs(db, layoutId), deviceOwnSpecs(db, device.id));
-  return expandSpecs(db, specs, ownLineExtensionIds(db, device.id), model);
+  return expandSpecs(db, specs, ownLineExtensionIds(db, device.id), limits);
 }
 
 /** True when the device's keys need expansion (a layout or a group key); plain devices skip it. */

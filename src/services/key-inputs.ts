@@ -6,6 +6,7 @@ import { loadSettings } from "./extension-settings/store.ts";
 import { findGroup } from "./groups.ts";
 import { firstDuplicate, keyProblem } from "./device-rules.ts";
 import type { KeyInput } from "./schemas.ts";
+import type { KeyLimits } from "../vendors/key-capacity.ts";
 
 /** A key input checked against the tenant: BLF targets exist and may be watched, groups exist. */
 export interface ResolvedKey {
@@ -25,10 +26,10 @@ export function checkUniqueIndexes(indexes: readonly number[], what: string): vo
   if (twice !== null) throw invalidInput(`${what} ${twice} is given twice`);
 }
 
-export function resolveKeyInputs(tx: Db, tenantId: number, keys: readonly KeyInput[], limits: { keys: number; lines: number; model: string } | null): ResolvedKey[] {
+export function resolveKeyInputs(tx: Db, tenantId: number, keys: readonly KeyInput[], limits: KeyLimits | null): ResolvedKey[] {
   checkUniqueIndexes(keys.map((k) => k.index), "key");
   return keys.map((k, i) => {
-    const misfit = limits ? keyProblem({ id: limits.model, keys: limits.keys, lines: limits.lines }, k) : null;
+    const misfit = limits ? keyProblem(limits, k) : null;
     if (misfit) throw invalidInput(`keys[${i}].${misfit.field}: ${misfit.reason}`);
     let targetExtensionId: number | null = null;
     let groupId: number | null = null;

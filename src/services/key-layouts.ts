@@ -6,7 +6,7 @@ import { hasControlCharacters } from "../domain/validation.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { getDevice, modelOf } from "./devices.ts";
+import { getDevice, keyLimitsOf } from "./devices.ts";
 import { devicesUsingLayout, expandDeviceKeys, layoutSpecs, type ExpandedKey } from "./key-expansion.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { resolveKeyInputs } from "./key-inputs.ts";
@@ -129,7 +129,7 @@ export function setDeviceLayout(deps: ServiceDeps, mac: string, layout: string |
 
 export function getDeviceLayout(deps: ServiceDeps, mac: string): { layout: string | null; effectiveKeys: ExpandedKey[] } {
   const device = getDevice(deps, mac);
-  return { layout: layoutNameOf(deps.db, device.id), effectiveKeys: expandDeviceKeys(deps.db, device, modelOf(device)).keys };
+  return { layout: layoutNameOf(deps.db, device.id), effectiveKeys: expandDeviceKeys(deps.db, device, keyLimitsOf(device)).keys };
 }
 
 function layoutNameOf(db: Db, deviceId: number): string | null {

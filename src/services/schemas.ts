@@ -63,11 +63,14 @@ export const DeviceInput = z.strictObject({
   model: z.string().max(32),
   tenant: z.string().max(64),
   label: text(128).nullable().default(null),
+  /** Expansion modules attached; at most the model's maximum (src/vendors/key-capacity.ts). */
+  expansionModules: z.number().int().min(0).max(16).optional(),
 });
 export type DeviceInput = z.infer<typeof DeviceInput>;
 export const DevicePatch = z.strictObject({
   model: z.string().max(32).optional(),
   label: text(128).nullable().optional(),
+  expansionModules: z.number().int().min(0).max(16).optional(),
 });
 export type DevicePatch = z.infer<typeof DevicePatch>;
 

@@ -36,6 +36,17 @@ export interface ModelInfo {
   readonly lines: number;
   /** Programmable line keys (DSS keys) on the phone itself, without expansion modules. */
   readonly keys: number;
+  /**
+   * Expansion modules the model takes, only where a source documents them and the vendor adapter
+   * renders their keys. Absent: no module is accepted for this model.
+   */
+  readonly expansion?: ExpansionModuleInfo;
+}
+
+export interface ExpansionModuleInfo {
+  readonly maxModules: number;
+  /** Addressable keys per module (all pages); key indexes after the phone's own keys address them. */
+  readonly keysPerModule: number;
 }
 
 export interface FileDescriptor {

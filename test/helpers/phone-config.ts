@@ -37,7 +37,7 @@ export function buildPhoneConfig(
 ): PhoneConfig {
   const codes = DEFAULT_FEATURE_CODES;
   return {
-    device: { mac: mac as Mac, vendor, model, label: "Front desk", adminPassword: "Adm1n-Secret-42" },
+    device: { mac: mac as Mac, vendor, model, label: "Front desk", adminPassword: "Adm1n-Secret-42", expansionModules: 0 },
     provisioning: {
       baseUrl: "http://prov.demo.example:8080/",
       username: `ph${mac}`,

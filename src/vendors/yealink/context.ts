@@ -1,7 +1,7 @@
 import type { LineConfig, PhoneConfig, SipTransport } from "../../domain/phone-config.ts";
 import { domainRegistrar } from "../shared/sip-targets.ts";
 import { deviceFileName } from "./files.ts";
-import { buildLineKeys, buildSoftkeys, type LineKeyContext, type SoftkeyContext } from "./keys.ts";
+import { buildExpansionKeys, buildLineKeys, buildSoftkeys, type ExpansionKeyContext, type LineKeyContext, type SoftkeyContext } from "./keys.ts";
 import { COMMON_FILE_IDS, commonFileName, modelsWithCommonFile, type YealinkModel } from "./models.ts";
 import { buildTime, type YealinkTime } from "./time.ts";
 
@@ -37,6 +37,8 @@ export interface DeviceContext {
   /** Account numbers the model has but this phone does not use: disabled, secrets cleared. */
   readonly unusedAccounts: string[];
   readonly lineKeys: LineKeyContext[];
+  /** Keys of the attached expansion modules, module by module. */
+  readonly expansionKeys: ExpansionKeyContext[];
   readonly softkeys: SoftkeyContext[];
   /** `call_waiting.enable` is phone-wide: it follows the first account's extension. */
   readonly callWaiting: string;
@@ -112,6 +114,7 @@ export function buildDeviceContext(config: PhoneConfig, model: YealinkModel): De
     accounts: lines.map((l) => buildAccount(l, config)),
     unusedAccounts,
     lineKeys: buildLineKeys(model, config.keys, lines),
+    expansionKeys: buildExpansionKeys(model, config.device.expansionModules, config.keys, lines),
     softkeys: buildSoftkeys(config.softkeys),
     callWaiting: lines[0]?.callWaiting === false ? "0" : "1",
     time: buildTime(config.time.zone, config.time.ntpServers),

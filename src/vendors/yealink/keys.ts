@@ -1,4 +1,5 @@
 import type { KeyConfig, LineConfig, SoftkeyConfig } from "../../domain/phone-config.ts";
+import { keyLimits, keySlot } from "../key-capacity.ts";
 import type { YealinkModel } from "./models.ts";
 
 /**
@@ -69,6 +70,31 @@ export function buildLineKeys(model: YealinkModel, keys: readonly KeyConfig[], l
   for (let i = 1; i <= model.keys; i++) {
     const key = byIndex.get(i);
     out.push(key ? assignedKey(key, lines) : emptyKey(i));
+  }
+  return out;
+}
+
+/** One `expansion_module.M.key.N.*` group: the same fields and type codes as a line key (vendors.md Y4). */
+export interface ExpansionKeyContext extends LineKeyContext {
+  readonly module: string;
+}
+
+/**
+ * Keys of the attached expansion modules: key index ownKeys+1.. goes to module 1 key 1, and so on
+ * (src/vendors/key-capacity.ts). Every key of every attached module is written, unassigned ones
+ * cleared, like the line keys. Parameter names and ranges: the Yealink V84 template's "Expansion Key"
+ * section (fusionpbx yealink/t54w/y000000000096.cfg: `expansion_module.X.key.Y.{type,line,value,
+ * extension,label}`), see src/vendors/yealink/models.ts for the per-model ranges.
+ */
+export function buildExpansionKeys(model: YealinkModel, modules: number, keys: readonly KeyConfig[], lines: readonly LineConfig[]): ExpansionKeyContext[] {
+  const limits = keyLimits(model, modules);
+  const byIndex = new Map(keys.map((k) => [k.index, k]));
+  const out: ExpansionKeyContext[] = [];
+  for (let i = limits.ownKeys + 1; i <= limits.capacity; i++) {
+    const slot = keySlot(limits, i);
+    const key = byIndex.get(i);
+    const ctx = key ? assignedKey(key, lines) : emptyKey(i);
+    out.push({ ...ctx, index: String(slot.key), module: String(slot.module) });
   }
   return out;
 }

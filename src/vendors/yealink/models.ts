@@ -23,7 +23,17 @@ export interface YealinkModel extends ModelInfo {
  *   data/templates/yealink-MAC_ADDRESS.tmpl: "T52S/T27P/T27G: X ranges from 1 to 21").
  *   ⚠ That comment lists T53W with 27 keys; Wazo says 21 for T53/T53W. We keep 21: a key index
  *   the phone does not have would be ignored, a missing one would be lost.
+ * - expansion (modules, keys per module): the "Expansion Key" comment of the Yealink V84 common
+ *   template as kept in fusionpbx resources/templates/provision/yealink/t54w/y000000000096.cfg:
+ *   "SIP-T54S/T52S: X ranges from 1 to 3, Y ranges from 1 to 60; SIP-T48G/T48S/T46G/T46S: X ranges
+ *   from 1 to 6, Y ranges from 1 to 40 ... Only SIP-T54S/T52S/T48G/T48S/T46G/T46S/T29G/T27P/T27G
+ *   Models support the parameter." Models that comment does not name (T3x, T4xU, T53/T53W/T54W/T57W)
+ *   take no module here until a source gives their limits.
  */
+/** `expansion_module.X.key.Y.*` ranges of the comment above. */
+const EXP_T5X = { maxModules: 3, keysPerModule: 60 } as const;
+const EXP_T4XS = { maxModules: 6, keysPerModule: 40 } as const;
+
 export const YEALINK_MODELS = {
   T30: { id: "T30", family: "t3x", lines: 1, keys: 0, commonFileId: "127" },
   T30P: { id: "T30P", family: "t3x", lines: 1, keys: 0, commonFileId: "127" },
@@ -34,16 +44,16 @@ export const YEALINK_MODELS = {
   T33G: { id: "T33G", family: "t3x", lines: 4, keys: 12, commonFileId: "124" },
   T41S: { id: "T41S", family: "t4xs", lines: 6, keys: 15, commonFileId: "068" },
   T42S: { id: "T42S", family: "t4xs", lines: 12, keys: 15, commonFileId: "067" },
-  T46S: { id: "T46S", family: "t4xs", lines: 16, keys: 27, commonFileId: "066" },
-  T48S: { id: "T48S", family: "t4xs", lines: 16, keys: 29, commonFileId: "065" },
+  T46S: { id: "T46S", family: "t4xs", lines: 16, keys: 27, commonFileId: "066", expansion: EXP_T4XS },
+  T48S: { id: "T48S", family: "t4xs", lines: 16, keys: 29, commonFileId: "065", expansion: EXP_T4XS },
   T42U: { id: "T42U", family: "t4xu", lines: 12, keys: 15, commonFileId: "116" },
   T43U: { id: "T43U", family: "t4xu", lines: 12, keys: 15, commonFileId: "107" },
   T44U: { id: "T44U", family: "t4xu", lines: 12, keys: 24, commonFileId: "173" },
   T44W: { id: "T44W", family: "t4xu", lines: 12, keys: 24, commonFileId: "174" },
   T46U: { id: "T46U", family: "t4xu", lines: 16, keys: 27, commonFileId: "108" },
   T48U: { id: "T48U", family: "t4xu", lines: 16, keys: 29, commonFileId: "109" },
-  T52S: { id: "T52S", family: "t5x", lines: 12, keys: 21, commonFileId: "074" },
-  T54S: { id: "T54S", family: "t5x", lines: 16, keys: 27, commonFileId: "070" },
+  T52S: { id: "T52S", family: "t5x", lines: 12, keys: 21, commonFileId: "074", expansion: EXP_T5X },
+  T54S: { id: "T54S", family: "t5x", lines: 16, keys: 27, commonFileId: "070", expansion: EXP_T5X },
   T53: { id: "T53", family: "t5x", lines: 12, keys: 21, commonFileId: "095" },
   T53W: { id: "T53W", family: "t5x", lines: 12, keys: 21, commonFileId: "095" },
   T54W: { id: "T54W", family: "t5x", lines: 16, keys: 27, commonFileId: "096" },

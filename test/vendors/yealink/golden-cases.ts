@@ -1,4 +1,5 @@
 import { describeTimeZone } from "../../../src/domain/time-zone.ts";
+import type { Mac } from "../../../src/domain/mac.ts";
 import type { KeyConfig, PhoneConfig } from "../../../src/domain/phone-config.ts";
 import { blf, buildLine, buildPhoneConfig, GOLDEN_NOW } from "../../helpers/phone-config.ts";
 
@@ -66,6 +67,15 @@ export const DEVICE_CASES: readonly DeviceCase[] = [
     config: buildPhoneConfig("yealink", "T46U", "805ec0a1b247", {
       lines: [buildLine(1, "105", { anonymous: true, voicemailEnabled: false, callWaiting: false }), buildLine(2, "106")],
       keys: [blf(1, "101"), blf(2, "102")],
+    }),
+  },
+  {
+    // One expansion module on a T54S (27 own keys, modules of 60): key 28 is module 1 key 1, key 87
+    // its last key; the module's other keys are cleared. Key 88 would be a second module's and is dropped.
+    name: "T54S-expansion-module",
+    config: buildPhoneConfig("yealink", "T54S", "805ec0a1b255", {
+      device: { mac: "805ec0a1b255" as Mac, vendor: "yealink", model: "T54S", label: "Reception", adminPassword: "Adm1n-Secret-42", expansionModules: 1 },
+      keys: [{ index: 1, kind: "line", label: "101", line: 1 }, blf(27, "102"), blf(28, "103"), blf(87, "104"), blf(88, "105")],
     }),
   },
 ];

@@ -1,0 +1,1 @@
+ALTER TABLE `devices` ADD `expansion_modules` integer DEFAULT 0 NOT NULL;
