@@ -49,6 +49,7 @@ export function presentDevice(d: DeviceRow, tenantName: string, credentials: Dev
     model: d.model,
     tenant: tenantName,
     label: d.label,
+    expansionModules: d.expansionModules,
     provisioningUsername: d.provUsername,
     ...(credentials ? { provisioningPassword: credentials.password, adminPassword: credentials.adminPassword } : {}),
     lastSeenAt: iso(d.lastSeenAt),
