@@ -78,6 +78,10 @@ const ConfigSchema = z.object({
   configEncryptionDigest: z.enum(["md5", "sha256"]).default("md5"),
   /** Days audit and fetch-log rows are kept; 0 = forever. */
   auditRetentionDays: z.coerce.number().int().min(0).default(365),
+  /** Days the counted rows of unauthenticated requests stay in fetch_log; 0 = as long as auditRetentionDays. */
+  anonymousRetentionDays: z.coerce.number().int().min(0).default(7),
+  /** Distinct fetch_log rows unauthenticated requests may add per minute; the rest of the minute is counted in one row. */
+  anonymousFetchRowsPerMinute: positiveInt.default(500),
   // --- TFTP and firmware (issue 4) ---
   tftpHost: z.string().min(1).default("0.0.0.0"),
   /** 69 by default; when binding it is not permitted (EACCES) the server runs without TFTP. */
@@ -160,6 +164,8 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_TENANT_FAIL_THRESHOLD: "tenantFailThreshold",
   PHONEHOME_AUTH_CHALLENGE_GRACE: "authChallengeGraceSeconds",
   PHONEHOME_AUDIT_RETENTION_DAYS: "auditRetentionDays",
+  PHONEHOME_ANONYMOUS_RETENTION_DAYS: "anonymousRetentionDays",
+  PHONEHOME_ANONYMOUS_ROWS_PER_MINUTE: "anonymousFetchRowsPerMinute",
   PHONEHOME_CONFIG_ENCRYPTION_DIGEST: "configEncryptionDigest",
   PHONEHOME_TFTP_HOST: "tftpHost",
   PHONEHOME_TFTP_PORT: "tftpPort",

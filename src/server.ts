@@ -89,7 +89,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   // Expires registrations and confirms or times out force-unregisters.
   const tracker = startTracker(runtime, config.registrationCheckMs);
-  const retention = startRetention(runtime, config.auditRetentionDays, logger);
+  const retention = startRetention(runtime, config.auditRetentionDays, logger, config.anonymousRetentionDays);
   const portOf = (s: Server) => (s.address() as AddressInfo).port;
   const httpPort = portOf(servers[0]!);
   const httpsPort = tls ? portOf(tls.server) : null;

@@ -169,8 +169,21 @@ export const fetchLog = sqliteTable(
     credentials: text("credentials"),
     /** Served body encrypted with the device's config key (Grandstream). */
     encrypted: integer("encrypted", { mode: "boolean" }),
+    // Unauthenticated traffic (issue 11): one row per source, minute and outcome, counted
+    // (src/provisioning/anonymous-fetches.ts). Null on authenticated fetches, which get a row each.
+    /** The aggregation key of an unauthenticated row; unique. */
+    anonKey: text("anon_key"),
+    /** Requests this row stands for (1 for an authenticated fetch). */
+    count: integer("count").notNull().default(1),
+    /** Time of the last request counted in this row. */
+    lastAt: integer("last_at"),
   },
-  (t) => [index("fetch_log_mac_at").on(t.mac, t.at), index("fetch_log_at").on(t.at), index("fetch_log_source_at").on(t.sourceIp, t.at)],
+  (t) => [
+    index("fetch_log_mac_at").on(t.mac, t.at),
+    index("fetch_log_at").on(t.at),
+    index("fetch_log_source_at").on(t.sourceIp, t.at),
+    uniqueIndex("fetch_log_anon_key").on(t.anonKey),
+  ],
 );
 
 export const apiTokens = sqliteTable("api_tokens", {

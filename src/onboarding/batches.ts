@@ -56,7 +56,7 @@ const STATUS = `
   select m.device_id as deviceId, m.mac, m.row, m.action,
     (select min(f.at) from fetch_log f where f.mac = m.mac and f.at >= b.created_at and f.device_id = m.device_id
        and f.outcome in ('served', 'not_modified')) as firstFetchAt,
-    (select max(f.at) from fetch_log f where f.mac = m.mac and f.at >= b.created_at) as lastRequestAt
+    (select max(coalesce(f.last_at, f.at)) from fetch_log f where f.mac = m.mac and f.at >= b.created_at) as lastRequestAt
   from import_batch_devices m join import_batches b on b.id = m.batch_id
   where m.batch_id = ? order by m.row`;
 

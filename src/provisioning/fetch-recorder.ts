@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
 import { devices, discoveredDevices } from "../db/schema.ts";
+import { AnonymousKeys, isAuthenticatedFetch, OVERFLOW_SOURCE } from "./anonymous-fetches.ts";
 
 export type FetchOutcome = "served" | "not_modified" | "unauthorized" | "not_found" | "rate_limited" | "error";
 
@@ -43,6 +44,13 @@ function prepareStatements(db: Db) {
     insertFetch: c.prepare(
       `insert into fetch_log (${FETCH_COLUMNS.map(snake).join(", ")}) values (${FETCH_COLUMNS.map((k) => `@${k}`).join(", ")})`,
     ),
+    // An unauthenticated fetch is counted into its minute's row (anonymous-fetches.ts).
+    countAnonymous: c.prepare(
+      `insert into fetch_log (${FETCH_COLUMNS.map(snake).join(", ")}, anon_key, count, last_at)
+       values (${FETCH_COLUMNS.map((k) => `@${k}`).join(", ")}, @anonKey, 1, @at)
+       on conflict (anon_key) do update set count = count + 1, last_at = excluded.last_at,
+         file_name = excluded.file_name, user_agent = coalesce(excluded.user_agent, fetch_log.user_agent)`,
+    ),
     touchDevice: c.prepare(
       "update devices set last_seen_at = ?, last_ip = ?, last_user_agent = coalesce(?, last_user_agent), last_firmware = coalesce(?, last_firmware) where id = ?",
     ),
@@ -70,13 +78,18 @@ export class FetchRecorder {
   private fetches: FetchRecord[] = [];
   private discoveries: Discovery[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private readonly anonymous: AnonymousKeys;
 
+  /** `anonymousRowsPerMinute`: distinct rows unauthenticated traffic may add per minute (config). */
   constructor(
     private readonly db: Db,
     private readonly flushMs: number,
     private readonly discoveryMax: number,
     private readonly onError: (error: unknown) => void,
-  ) {}
+    anonymousRowsPerMinute = 1000,
+  ) {
+    this.anonymous = new AnonymousKeys(anonymousRowsPerMinute);
+  }
 
   record(entry: FetchRecord): void {
     this.fetches.push(entry);
@@ -122,7 +135,12 @@ export class FetchRecorder {
       const v = (row as Record<string, unknown>)[column];
       params[column] = typeof v === "boolean" ? Number(v) : ((v as string | number | null | undefined) ?? null);
     }
-    s.insertFetch.run(params);
+    if (isAuthenticatedFetch(f)) s.insertFetch.run(params);
+    else {
+      const { key, sourceIp } = this.anonymous.keyOf(f);
+      const overflow = sourceIp === OVERFLOW_SOURCE ? { sourceIp, mac: null, deviceId: null, tenantId: null } : {};
+      s.countAnonymous.run({ ...params, ...overflow, anonKey: key });
+    }
     if (seen && f.deviceId !== null) {
       // TFTP has no User-Agent: keep the one the phone last sent over HTTP (coalesce keeps it).
       s.touchDevice.run(f.at, f.sourceIp, f.transport === "tftp" ? null : f.userAgent, seen.firmware, f.deviceId);

@@ -62,10 +62,11 @@ function fetchEvents(deps: ServiceDeps, f: AuditFilter) {
   if (f.since !== undefined) where.push(gte(fetchLog.at, f.since));
   if (f.until !== undefined) where.push(lte(fetchLog.at, f.until));
   const rows = deps.db.select().from(fetchLog).where(and(...where)).orderBy(desc(fetchLog.at), desc(fetchLog.id)).limit(f.limit).all();
-  return rows.map(({ id, at, credentials, sourceIp, fileName, outcome, deviceId: _d, ...r }) => ({
+  return rows.map(({ id, at, credentials, sourceIp, fileName, outcome, deviceId: _d, anonKey: _k, lastAt, ...r }) => ({
     type: "fetch" as const,
     id,
     at: iso(at),
+    lastAt: lastAt === null ? null : iso(lastAt),
     actor: `source:${sourceIp}`,
     action: `fetch.${outcome}`,
     target: `file:${fileName}`,

@@ -1,4 +1,4 @@
-import { eq, lt } from "drizzle-orm";
+import { and, eq, isNotNull, lt } from "drizzle-orm";
 import type { Logger } from "pino";
 import { writeTransaction } from "../db/client.ts";
 import { auditLog, fetchLog, tenants } from "../db/schema.ts";
@@ -25,21 +25,28 @@ export function tenantAlert(deps: ServiceDeps & { logger: Logger }, tenantId: nu
   }
 }
 
-/** Deletes audit and fetch-log rows older than `days` (0 = keep forever); returns the rows deleted. */
-export function pruneAudit(deps: ServiceDeps, days: number): { audit: number; fetches: number } {
-  if (days <= 0) return { audit: 0, fetches: 0 };
-  const cutoff = deps.clock().getTime() - days * 86_400_000;
+/**
+ * Deletes audit and fetch-log rows older than `days` (0 = keep forever), and the counted rows of
+ * unauthenticated requests older than `anonymousDays` (0 = as long as the rest); returns the rows deleted.
+ */
+export function pruneAudit(deps: ServiceDeps, days: number, anonymousDays = 0): { audit: number; fetches: number } {
+  const now = deps.clock().getTime();
+  const cutoff = days > 0 ? now - days * 86_400_000 : null;
+  const anonymousCutoff = anonymousDays > 0 ? now - anonymousDays * 86_400_000 : null;
+  if (cutoff === null && anonymousCutoff === null) return { audit: 0, fetches: 0 };
   return writeTransaction(deps.db, (tx) => ({
-    audit: tx.delete(auditLog).where(lt(auditLog.at, cutoff)).run().changes,
-    fetches: tx.delete(fetchLog).where(lt(fetchLog.at, cutoff)).run().changes,
+    audit: cutoff === null ? 0 : tx.delete(auditLog).where(lt(auditLog.at, cutoff)).run().changes,
+    fetches:
+      (cutoff === null ? 0 : tx.delete(fetchLog).where(lt(fetchLog.at, cutoff)).run().changes) +
+      (anonymousCutoff === null ? 0 : tx.delete(fetchLog).where(and(isNotNull(fetchLog.anonKey), lt(fetchLog.at, anonymousCutoff))).run().changes),
   }));
 }
 
 /** Prunes at start and then every hour while the server runs. */
-export function startRetention(deps: ServiceDeps, days: number, logger: Logger): { stop(): void } {
+export function startRetention(deps: ServiceDeps, days: number, logger: Logger, anonymousDays = 0): { stop(): void } {
   const run = () => {
     try {
-      const n = pruneAudit(deps, days);
+      const n = pruneAudit(deps, days, anonymousDays);
       if (n.audit || n.fetches) logger.info(n, "old audit and fetch-log rows deleted");
     } catch (err) {
       logger.error({ err }, "pruning the audit trail failed");

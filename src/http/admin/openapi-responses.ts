@@ -157,6 +157,8 @@ const FetchEvent = z.strictObject({
   configHash: z.string().nullable(),
   bytes: z.number().int().nullable(),
   encrypted: z.boolean().nullable(),
+  count: z.number().int().describe("requests this event stands for: unauthenticated requests are counted per source and minute"),
+  lastAt: isoOrNull.describe("the last request counted, when count > 1"),
 });
 export const AuditOut = z.strictObject({ events: z.array(z.discriminatedUnion("type", [AdminEvent, FetchEvent])) });
 
