@@ -52,6 +52,7 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
     vendors: VENDOR_LIST,
     templates,
     publicUrl: config.publicUrl,
+    publicUrlConfigured: config.publicUrlConfigured,
     configEncryptionDigest: config.configEncryptionDigest,
     recorder,
     discoveryLimiter: new SourceLimiter(DISCOVERY_PER_SOURCE_PER_HOUR, 3_600_000, () => clock().getTime()),

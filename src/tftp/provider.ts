@@ -58,6 +58,10 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
       record(req, fileName, result.outcome, result, null);
       return { found: false };
     }
+    if (result.outcome === "unreachable_url") {
+      record(req, fileName, "error", null, null);
+      return { found: false };
+    }
     let source: Source;
     try {
       source = await openSource(result);
