@@ -1,11 +1,11 @@
 import type { Mac } from "../domain/mac.ts";
 import { notFound } from "../errors.ts";
-import type { DeviceRow } from "../services/devices.ts";
 import type { FileDescriptor, FileKind } from "../vendors/vendor.ts";
 import { deliverFile } from "./deliver.ts";
 import { hotQueries } from "./hot-queries.ts";
 import type { ProvisionDeps } from "./provision.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
+import type { DeviceRow } from "../db/rows.ts";
 
 function vendorOf(deps: ProvisionDeps, device: DeviceRow) {
   return deps.vendors.find((v) => v.id === device.vendor)!;

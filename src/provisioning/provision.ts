@@ -5,8 +5,6 @@ import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
 import { firmwareByFileName } from "../firmware/catalogue.ts";
 import { randomPassword } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import type { DeviceRow } from "../services/devices.ts";
-import type { Tenant } from "../services/tenants.ts";
 import type { FileKind, Identification, Vendor } from "../vendors/vendor.ts";
 import type { FetchRecorder } from "./fetch-recorder.ts";
 import { hotQueries } from "./hot-queries.ts";
@@ -18,6 +16,7 @@ import { matchingNetwork } from "./network-rules.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
 import type { TemplateStore } from "./template-store.ts";
 import type { SourceLimiter } from "./source-limiter.ts";
+import type { DeviceRow, Tenant } from "../db/rows.ts";
 
 export interface ProvisionDeps extends ServiceDeps {
   readonly vendors: readonly Vendor[];

@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, isNotNull } from "drizzle-orm";
 import { fetchLog } from "../db/schema.ts";
 import { deviceFiles, previewFile } from "../provisioning/preview.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
-import type { DeviceRow } from "../services/devices.ts";
+import type { DeviceRow } from "../db/rows.ts";
 
 export interface FileDrift {
   readonly name: string;
