@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { createAdminApp } from "./http/admin/app.ts";
 import { createPhoneApp } from "./http/phone-app.ts";
+import { EnumerationGuard } from "./provisioning/enumeration-guard.ts";
 import { createRuntime } from "./runtime.ts";
 import { sipSettingsFrom } from "./registrations/sip-settings.ts";
 import { startTracker } from "./registrations/tracker.ts";
@@ -44,16 +45,17 @@ function listenTls(server: Server, host: string, port: number): Promise<Server> 
 }
 
 /**
- * Starts the phone-facing listener (HTTP, and HTTPS when `httpsPort` is set: the same app, so
- * both share the enumeration counters) and the admin API listener.
+ * Starts the phone-facing listener (HTTP, and HTTPS when `httpsPort` is set: the same app), TFTP
+ * and the admin API listener. All phone transports count failures in one enumeration guard.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = createRuntime(config, logger);
   let tls: HttpsListener | null = null;
+  const guard = new EnumerationGuard(config, () => runtime.clock().getTime(), (tenantId, failures) => tenantAlert(runtime, tenantId, failures));
   const phoneApp = createPhoneApp(runtime, {
     ...config,
     peerCertificate: (socket) => (tls ? describePeer(socket, tls.material()) : undefined),
-    onTenantAlert: (tenantId, failures) => tenantAlert(runtime, tenantId, failures),
+    guard,
   });
   const servers: Server[] = [];
   let tftp: TftpServer | null = null;
@@ -71,7 +73,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       sip: sipSettingsFrom(config),
     };
     servers.push(await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort));
-    tftp = await startTftp(config, runtime, logger);
+    tftp = await startTftp(config, runtime, logger, guard);
   } catch (err) {
     tls?.close();
     await closeAll();

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
+import type { EnumerationGuard } from "../provisioning/enumeration-guard.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { tftpResolver } from "./provider.ts";
 import { TftpServer, type TftpServerOptions } from "./server.ts";
@@ -25,8 +26,8 @@ export function tftpOptions(config: Config): TftpServerOptions {
  * EACCES, phonehome logs a warning and runs without TFTP rather than not at all. Any other
  * failure (address in use, bad address) stops the start, as for HTTP.
  */
-export async function startTftp(config: Config, deps: ProvisionDeps, logger: Logger): Promise<TftpServer | null> {
-  const server = new TftpServer(tftpOptions(config), tftpResolver(deps, config.tftpDeviceNetworks), logger.child({ transport: "tftp" }));
+export async function startTftp(config: Config, deps: ProvisionDeps, logger: Logger, guard: EnumerationGuard): Promise<TftpServer | null> {
+  const server = new TftpServer(tftpOptions(config), tftpResolver(deps, config.tftpDeviceNetworks, guard), logger.child({ transport: "tftp" }));
   try {
     await server.listen();
     return server;
