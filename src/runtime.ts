@@ -1,8 +1,7 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
+import { prepareDataDir, restrictDbFiles } from "./data-dir.ts";
 import { openDb } from "./db/client.ts";
 import { FetchRecorder } from "./provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "./provisioning/provision.ts";
@@ -24,8 +23,9 @@ const DISCOVERY_PER_SOURCE_PER_HOUR = 100;
  * server and for CLI commands that render or write.
  */
 export function createRuntime(config: Config, logger: Logger, clock: () => Date = () => new Date()): ProvisionDeps & { close(): void } {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const db = openDb(join(config.dataDir, "phonehome.db"));
+  const dbPath = prepareDataDir(config.dataDir);
+  const db = openDb(dbPath);
+  restrictDbFiles(dbPath); // the WAL and SHM files SQLite has just created or reopened
   // A key ring: reads rows sealed with retired keys while `secrets rotate` rewrites them.
   // Made only for a database without sealed values; otherwise a missing key refuses to start.
   let secrets: ReturnType<typeof openSecretKey>;
@@ -52,6 +52,7 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
     vendors: VENDOR_LIST,
     templates,
     publicUrl: config.publicUrl,
+    publicUrlConfigured: config.publicUrlConfigured,
     configEncryptionDigest: config.configEncryptionDigest,
     recorder,
     discoveryLimiter: new SourceLimiter(DISCOVERY_PER_SOURCE_PER_HOUR, 3_600_000, () => clock().getTime()),
