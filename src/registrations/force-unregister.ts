@@ -8,7 +8,8 @@ import { randomPassword } from "../secrets.ts";
 import { recordAudit } from "../services/audit.ts";
 import { getExtension } from "../services/extensions.ts";
 import { getTenant } from "../services/tenants.ts";
-import { runNotify, type NotifyJob } from "./actions.ts";
+import type { NotifyJob } from "./actions.ts";
+import { sealPlan, sendForceUnregisterNotify } from "./pending-notify.ts";
 import { currentHashes } from "./drift.ts";
 import type { SipSettings } from "./sip-settings.ts";
 import { notifyPlan } from "./targets.ts";
@@ -62,7 +63,17 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
     });
     for (const b of waited) {
       tx.insert(forceUnregisterDevices)
-        .values({ requestId: request.id, deviceId: b.device.id, mac: b.device.mac, state: "pending", files: b.files, notify: b.plan ? null : "skipped", notifyDetail: b.plan ? null : "no known address" })
+        .values({
+          requestId: request.id,
+          deviceId: b.device.id,
+          mac: b.device.mac,
+          state: "pending",
+          files: b.files,
+          notify: b.plan ? null : "skipped",
+          notifyDetail: b.plan ? null : "no known address",
+          // Committed with the rotation, so a crash before the send loses no NOTIFY (pending-notify.ts).
+          notifyPlanEnc: b.plan ? sealPlan(deps, b.plan) : null,
+        })
         .run();
     }
     const macs = waited.map((b) => b.device.mac);
@@ -77,16 +88,7 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
     const jobs: NotifyJob[] = waited.filter((b) => b.plan).map((b) => ({ device: b.device, action: "resync", plan: b.plan! }));
     return { request, jobs };
   });
-  const done = runThrottled(jobs, settings.throttle, async (job) => {
-    const sent = await runNotify(deps, settings, job, actor);
-    writeTransaction(deps.db, (tx) =>
-      tx.update(forceUnregisterDevices)
-        .set({ notify: sent.outcome, notifyDetail: sent.detail })
-        .where(and(eq(forceUnregisterDevices.requestId, request.id), eq(forceUnregisterDevices.deviceId, job.device.id)))
-        .run(),
-    );
-    return sent;
-  });
+  const done = runThrottled(jobs, settings.throttle, (job) => sendForceUnregisterNotify(deps, settings, request.id, job, actor));
   return { request: presentForceUnregister(deps, request.id), done };
 }
 
