@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { createAdminApp } from "./http/admin/app.ts";
+import { closeSilentConnections, ConnectionLimiter, listenerOptions, type ListenerTimeouts } from "./http/connection-limits.ts";
 import { createPhoneApp } from "./http/phone-app.ts";
 import { EnumerationGuard } from "./provisioning/enumeration-guard.ts";
 import { createRuntime } from "./runtime.ts";
@@ -26,13 +27,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function listen(app: { callback(): RequestListener }, host: string, port: number): Promise<Server> {
+function listen(app: { callback(): RequestListener }, host: string, port: number, timeouts: ListenerTimeouts, limiter?: ConnectionLimiter): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(app.callback());
     // Phones open a connection per file; keep idle ones short so a boot storm does not pile them up.
-    server.keepAliveTimeout = 5_000;
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
+    const server = createServer(listenerOptions(timeouts), app.callback());
+    limiter?.attach(server);
+    closeSilentConnections(server, timeouts.headersTimeoutMs);
     server.once("error", reject);
     server.listen(port, host, () => resolve(server));
   });
@@ -59,12 +59,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     guard,
   });
   const servers: Server[] = [];
+  const timeouts: ListenerTimeouts = {
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+  };
+  // One count per source across HTTP and HTTPS.
+  const limiter = new ConnectionLimiter(config.httpMaxConnectionsPerSource);
   let tftp: TftpServer | null = null;
   const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
   try {
-    servers.push(await listen(phoneApp, config.httpHost, config.httpPort));
+    servers.push(await listen(phoneApp, config.httpHost, config.httpPort, timeouts, limiter));
     if (config.httpsPort !== undefined) {
-      tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger);
+      tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger, timeouts);
+      limiter.attach(tls.server);
+      closeSilentConnections(tls.server, timeouts.headersTimeoutMs);
       servers.push(await listenTls(tls.server, config.httpsHost ?? config.httpHost, config.httpsPort));
     }
     const adminOptions = {
@@ -73,7 +82,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       firmwareMaxBytes: config.firmwareMaxBytes,
       sip: sipSettingsFrom(config),
     };
-    servers.push(await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort));
+    servers.push(await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort, timeouts));
     tftp = await startTftp(config, runtime, logger, guard);
   } catch (err) {
     tls?.close();

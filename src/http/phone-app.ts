@@ -73,7 +73,8 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     log.info({ method: ctx.method, path, status: ctx.status, ms: Math.round(performance.now() - started) }, "phone fetch");
   });
 
-  const router = new Router();
+  // strict: `/y000000000096.cfg/` is no file name; without it the router served it as the file.
+  const router = new Router({ strict: true });
   router.get("/:file", async (ctx) => {
     const address = normalizeAddress(ctx.socket.remoteAddress ?? "");
     const fileName = ctx.params.file ?? "";
@@ -106,10 +107,16 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     const params = parseDigestHeader(ctx.get("authorization") || undefined);
     let nonceState: "ok" | "stale" | "invalid" | "absent" = "absent";
     let auth: Authenticator | null = null;
+    // A stale nonce never grants; the password is still checked, so stale=true tells a phone
+    // "retry with a fresh nonce" only when its password was right (RFC 7616 §3.3), never a guesser.
+    let staleButRight = false;
     if (params) {
       nonceState = digest.checkNonce(params.nonce, address);
+      const method = ctx.method === "HEAD" ? "HEAD" : "GET";
       if (nonceState === "ok" && uriPath(params.uri) === ctx.path) {
-        auth = { method: "digest", check: (u, p) => digest.verify(params, ctx.method === "HEAD" ? "HEAD" : "GET", u, p) };
+        auth = { method: "digest", check: (u, p) => digest.verify(params, method, u, p) };
+      } else if (nonceState === "stale" && uriPath(params.uri) === ctx.path) {
+        auth = { method: "digest", check: (u, p) => ((staleButRight = digest.proves(params, method, u, p)), false) };
       }
     }
     const result = provision(req, deps, auth);
@@ -121,11 +128,11 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     }
     if (result.outcome === "unauthorized") {
       // Presented proof that failed counts at once; a bare request (or a stale nonce) is a challenge.
-      const failed = result.credentialsFailed || (params !== null && nonceState === "invalid") || req.clientCert !== undefined;
+      const failed = (result.credentialsFailed && !staleButRight) || (params !== null && nonceState === "invalid") || req.clientCert !== undefined;
       const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
       await sleep(guard.failure(address, failed ? "failed" : "challenged", fileName, device));
       ctx.status = 401;
-      ctx.set("WWW-Authenticate", digest.challenge(address, nonceState === "stale"));
+      ctx.set("WWW-Authenticate", digest.challenge(address, staleButRight));
       ctx.set("Cache-Control", "no-store");
       ctx.body = "Unauthorized";
       record("unauthorized", result);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isFeatureName, DIAL_STRING } from "../domain/feature-codes.ts";
 import { KEY_KINDS } from "../domain/phone-config.ts";
 import { isKnownTimeZone } from "../domain/time-zone.ts";
-import { EXTENSION_NUMBER, hasControlCharacters, isHost, parseCidr, SIP_USER } from "../domain/validation.ts";
+import { CONTROL_CHARACTERS_MESSAGE, EXTENSION_NUMBER, hasControlCharacters, isHost, isProvisioningUrl, parseCidr, SIP_USER } from "../domain/validation.ts";
 import { nonEmpty, patchOf } from "./patch-schema.ts";
 
 /** Input shapes of the admin API and the CLI; semantic checks (existence, capacity) live in the services. */
@@ -11,7 +11,7 @@ const text = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
-    .refine((v) => !hasControlCharacters(v), "must not contain control characters (CR, LF, tab, ...)");
+    .refine((v) => !hasControlCharacters(v), CONTROL_CHARACTERS_MESSAGE);
 
 const host = z.string().refine(isHost, "must be a host name or an IP address");
 const port = z.number().int().min(1).max(65535);
@@ -32,7 +32,8 @@ export const TenantInput = z.strictObject({
   timeZone: z.string().refine(isKnownTimeZone, "must be an IANA time zone such as Europe/Berlin").default("UTC"),
   ntpServers: z.array(host).min(1).max(2).default(["pool.ntp.org"]),
   provisioningBaseUrl: z
-    .url({ protocol: /^https?$/ })
+    .string()
+    .refine(isProvisioningUrl, "must be an absolute http:// or https:// URL of at most 512 characters without spaces, quotes, <, >, backslashes or control characters")
     .nullable()
     .default(null),
   resyncMinutes: z.number().int().min(0).max(10_080).default(1440),
@@ -91,7 +92,7 @@ export const KeyInput = z
     label: text(32).nullable().default(null),
     line: z.number().int().min(1).default(1),
     /** blf: extension number; speed_dial: number to dial; park: park code or orbit; feature: feature-code name. */
-    value: z.string().max(64).nullable().default(null),
+    value: text(64).nullable().default(null),
   })
   .superRefine((k, ctx) => {
     const need = (ok: boolean, message: string) => ok || ctx.addIssue({ code: "custom", path: ["value"], message });
