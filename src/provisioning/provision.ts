@@ -14,6 +14,7 @@ import { identifyAgent, identifyRequest } from "./identify-device.ts";
 import { certificateOpens } from "./client-cert-auth.ts";
 import { ENCRYPTING_VENDORS, ensureConfigKey, opensslEncrypt, type EncryptionDigest } from "./config-encryption.ts";
 import { matchingNetwork } from "./network-rules.ts";
+import { closeBootstrap, takeBootstrap } from "./bootstrap.ts";
 import { chooseBaseUrl, isLoopbackAddress, type BaseUrlChoice } from "./base-url.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
 import type { TemplateStore } from "./template-store.ts";
@@ -45,7 +46,7 @@ export type Authenticator =
   | { readonly method: "digest"; check(username: string, password: string): boolean }
   | { readonly method: "trusted_network" };
 
-export type AuthMethod = "digest" | "network" | "certificate" | "digest+certificate" | "none";
+export type AuthMethod = "digest" | "network" | "certificate" | "digest+certificate" | "bootstrap" | "none";
 
 /** How a request was let in (or why not): recorded in the fetch log for the audit trail. */
 export interface AuthDetail {
@@ -160,6 +161,32 @@ function authorize(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: 
   }
 }
 
+/**
+ * Zero-touch first contact (bootstrap.ts): an open window bound to this address stands in for the
+ * Digest credentials, under the tenant's authMode otherwise unchanged (a network or certificate it
+ * requires is still required). HTTP(S) only: a TFTP source address is trivially forged.
+ */
+function bootstrapAuthorization(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest): Authorization {
+  if (!tenant.zeroTouch || req.transport === "tftp") return { method: null, detail: {} };
+  const take = () => takeBootstrap(deps.db, device.id, req.remoteAddress, deps.clock().getTime());
+  const granted = authorize(tenant, device, deps, req, { method: "digest", check: take });
+  if (!granted.method) return granted;
+  const { digestUser: _unused, ...detail } = granted.detail;
+  return { method: granted.method === "digest" ? "bootstrap" : granted.method, detail };
+}
+
+/** Closes the window once the credentials went out in a bootstrap file, or the phone proved it has them. */
+function settleBootstrap(deps: ProvisionDeps, req: ProvisioningRequest, device: DeviceRow, method: AuthMethod, config: PhoneConfig | null, body: string): void {
+  const audit = { mac: device.mac, tenantId: device.tenantId, address: req.remoteAddress };
+  const now = deps.clock().getTime();
+  if (method === "bootstrap") {
+    // The file that carries the provisioning password (docs/phones.md, "holds credentials") ends the window.
+    if (config && body.includes(config.provisioning.password)) closeBootstrap(deps.db, device.id, now, "delivered", audit);
+  } else if (method === "digest" || method === "digest+certificate") {
+    closeBootstrap(deps.db, device.id, now, "authenticated", audit);
+  }
+}
+
 function discover(deps: ProvisionDeps, req: ProvisioningRequest, id: Identification): void {
   if (!id.file?.mac || !deps.discoveryLimiter.take(req.remoteAddress)) return;
   deps.recorder.discover({
@@ -227,7 +254,8 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
       return { outcome: "unauthorized", device: null, credentialsFailed: auth?.method === "digest", authDetail: {} };
     }
     tenant = q.tenantById.get({ id: device.tenantId }) ?? null;
-    const granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
+    let granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
+    if (!granted.method && tenant) granted = bootstrapAuthorization(tenant, device, deps, req);
     if (!granted.method) return { outcome: "unauthorized", device, credentialsFailed: auth?.method === "digest", authDetail: granted.detail };
     authMethod = granted.method;
     authDetail = granted.detail;
@@ -247,6 +275,7 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   if (device && tenant?.configEncryption && ENCRYPTING_VENDORS.has(device.vendor)) ensureConfigKey(deps, device.id);
   const rendered = render(deps, id, req, device, tenant, baseUrl);
   if (!rendered) return { outcome: "not_found" };
+  if (device && tenant) settleBootstrap(deps, req, device, authMethod, rendered.config, rendered.body);
   const { body, contentType, encrypted } = deliverable(deps, req, rendered);
   const credentials = id.file.kind === "device" && rendered.config ? rendered.config.lines.map((l) => l.extension) : [];
   return {
