@@ -114,6 +114,8 @@ export type Config = Readonly<
     publicUrl: string;
     /** publicUrl was set by the operator; otherwise phones are told the URL their request used. */
     publicUrlConfigured: boolean;
+    /** tftpPort was set by flag or environment: failing to bind it stops the start. */
+    tftpPortConfigured: boolean;
     certsDir: string;
     tlsCertFile: string;
     tlsKeyFile: string;
@@ -224,6 +226,7 @@ export function loadConfig(
     templatesDir: resolve(c.templatesDir ?? `${dataDir}/templates`),
     publicUrl: withTrailingSlash(c.publicUrl ?? `http://${advertisedHost}:${c.httpPort}/`),
     publicUrlConfigured: c.publicUrl !== undefined,
+    tftpPortConfigured: raw.tftpPort !== undefined,
   });
 }
 

@@ -15,6 +15,7 @@ import { createHttpsListener, describePeer, type HttpsListener } from "./tls/htt
 import type { TlsPaths } from "./tls/tls-material.ts";
 import type { TftpServer } from "./tftp/server.ts";
 import { startTftp } from "./tftp/start.ts";
+import { LISTENERS, naming } from "./listen-errors.ts";
 import { isLocalOnlyUrl, isLoopbackAddress } from "./provisioning/base-url.ts";
 
 export interface RunningServer {
@@ -69,12 +70,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let tftp: TftpServer | null = null;
   const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
   try {
-    servers.push(await listen(phoneApp, config.httpHost, config.httpPort, timeouts, limiter));
+    servers.push(await naming(listen(phoneApp, config.httpHost, config.httpPort, timeouts, limiter), LISTENERS.http, config.httpHost, config.httpPort));
     if (config.httpsPort !== undefined) {
       tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger, timeouts);
       limiter.attach(tls.server);
       closeSilentConnections(tls.server, timeouts.headersTimeoutMs);
-      servers.push(await listenTls(tls.server, config.httpsHost ?? config.httpHost, config.httpsPort));
+      const host = config.httpsHost ?? config.httpHost;
+      servers.push(await naming(listenTls(tls.server, host, config.httpsPort), LISTENERS.https, host, config.httpsPort));
     }
     const adminOptions = {
       bodyLimitBytes: config.apiBodyLimitBytes,
@@ -82,7 +84,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       firmwareMaxBytes: config.firmwareMaxBytes,
       sip: sipSettingsFrom(config),
     };
-    servers.push(await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort, timeouts));
+    servers.push(await naming(listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort, timeouts), LISTENERS.api, config.apiHost, config.apiPort));
     tftp = await startTftp(config, runtime, logger, guard);
   } catch (err) {
     tls?.close();

@@ -13,6 +13,7 @@ import { certificateOpens } from "./client-cert-auth.ts";
 import { ensureConfigKey, vendorEncrypts, type EncryptionDigest } from "./config-encryption.ts";
 import { deliverFile, type Delivery } from "./deliver.ts";
 import { matchingNetwork } from "./network-rules.ts";
+import { closeBootstrap, takeBootstrap } from "./bootstrap.ts";
 import { chooseBaseUrl, isLoopbackAddress, type BaseUrlChoice } from "./base-url.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
 import type { TemplateStore } from "./template-store.ts";
@@ -45,7 +46,7 @@ export type Authenticator =
   | { readonly method: "digest"; check(username: string, password: string): boolean }
   | { readonly method: "trusted_network" };
 
-export type AuthMethod = "digest" | "network" | "certificate" | "digest+certificate" | "none";
+export type AuthMethod = "digest" | "network" | "certificate" | "digest+certificate" | "bootstrap" | "none";
 
 /** How a request was let in (or why not): recorded in the fetch log for the audit trail. */
 export interface AuthDetail {
@@ -155,6 +156,34 @@ function authorize(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: 
   }
 }
 
+/**
+ * Zero-touch first contact (bootstrap.ts): an open window bound to this address stands in for the
+ * Digest credentials, under the tenant's authMode otherwise unchanged (a network or certificate it
+ * requires is still required). HTTP(S) only: a TFTP source address is trivially forged.
+ */
+function bootstrapAuthorization(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest): Authorization {
+  if (!tenant.zeroTouch || req.transport === "tftp") return { method: null, detail: {} };
+  const take = () => takeBootstrap(deps.db, device.id, req.remoteAddress, deps.clock().getTime());
+  const granted = authorize(tenant, device, deps, req, { method: "digest", check: take });
+  if (!granted.method) return granted;
+  const { digestUser: _unused, ...detail } = granted.detail;
+  return { method: granted.method === "digest" ? "bootstrap" : granted.method, detail };
+}
+
+/** Closes the window once the credentials went out in a bootstrap file, or the phone proved it has them. */
+function settleBootstrap(deps: ProvisionDeps, req: ProvisioningRequest, device: DeviceRow, method: AuthMethod, config: PhoneConfig | null, delivery: Delivery): void {
+  const audit = { mac: device.mac, tenantId: device.tenantId, address: req.remoteAddress };
+  const now = deps.clock().getTime();
+  if (method === "bootstrap") {
+    // The file that carries the provisioning password (docs/phones.md, "holds credentials") ends the window.
+    // An encrypted file is the vendor's one device file, which holds them (Grandstream cfg<mac>.xml).
+    const carries = config !== null && (delivery.encrypted || delivery.body.includes(config.provisioning.password));
+    if (carries) closeBootstrap(deps.db, device.id, now, "delivered", audit);
+  } else if (method === "digest" || method === "digest+certificate") {
+    closeBootstrap(deps.db, device.id, now, "authenticated", audit);
+  }
+}
+
 function discover(deps: ProvisionDeps, req: ProvisioningRequest, id: Identification): void {
   if (!id.file?.mac || !deps.discoveryLimiter.take(req.remoteAddress)) return;
   deps.recorder.discover({
@@ -212,7 +241,8 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
       return { outcome: "unauthorized", device: null, credentialsFailed: auth?.method === "digest", authDetail: {} };
     }
     tenant = q.tenantById.get({ id: device.tenantId }) ?? null;
-    const granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
+    let granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
+    if (!granted.method && tenant) granted = bootstrapAuthorization(tenant, device, deps, req);
     if (!granted.method) return { outcome: "unauthorized", device, credentialsFailed: auth?.method === "digest", authDetail: granted.detail };
     authMethod = granted.method;
     authDetail = granted.detail;
@@ -235,6 +265,7 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   const templates = deps.templates.forVendor(vendor.id);
   const delivery = deliverFile({ vendor, file: id.file, config, templates, transport: req.transport, digest: deps.configEncryptionDigest ?? "md5" });
   if (!delivery) return { outcome: "not_found" };
+  if (device && tenant) settleBootstrap(deps, req, device, authMethod, config, delivery);
   const credentials = id.file.kind === "device" && config ? config.lines.map((l) => l.extension) : [];
   return { outcome: "served", ...delivery, kind: id.file.kind, authMethod, authDetail, device, identification: id, credentials };
 }

@@ -43,6 +43,8 @@ export const TenantInput = z.strictObject({
     .max(256)
     .default([]),
   configEncryption: z.boolean().default(false),
+  zeroTouch: z.boolean().default(true),
+  zeroTouchWindowSeconds: z.number().int().min(60).max(86_400).default(600),
 });
 export type TenantInput = z.infer<typeof TenantInput>;
 /** A PATCH names the fields it changes; defaults apply on create only (src/services/patch-schema.ts). */
