@@ -116,6 +116,10 @@ export type Config = Readonly<
     secretKeyFile: string;
     templatesDir: string;
     publicUrl: string;
+    /** publicUrl was set by the operator; otherwise phones are told the URL their request used. */
+    publicUrlConfigured: boolean;
+    /** tftpPort was set by flag or environment: failing to bind it stops the start. */
+    tftpPortConfigured: boolean;
     certsDir: string;
     tlsCertFile: string;
     tlsKeyFile: string;
@@ -227,6 +231,8 @@ export function loadConfig(
     secretKeyFile: resolve(c.secretKeyFile ?? `${dataDir}/secret.key`),
     templatesDir: resolve(c.templatesDir ?? `${dataDir}/templates`),
     publicUrl: withTrailingSlash(c.publicUrl ?? `http://${advertisedHost}:${c.httpPort}/`),
+    publicUrlConfigured: c.publicUrl !== undefined,
+    tftpPortConfigured: raw.tftpPort !== undefined,
   });
 }
 

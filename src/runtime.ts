@@ -8,7 +8,7 @@ import type { ProvisionDeps } from "./provisioning/provision.ts";
 import { SourceLimiter } from "./provisioning/source-limiter.ts";
 import { loadTemplateStore, missingTemplates } from "./provisioning/template-store.ts";
 import { ensureEventSecrets } from "./registrations/event-secrets.ts";
-import { createKeyRingBox } from "./secret-key-ring.ts";
+import { openSecretKey } from "./secret-key-guard.ts";
 import { sealPlainVoicemailPins } from "./services/extension-settings/secrets.ts";
 import { VENDOR_IDS, VENDOR_LIST } from "./vendors/registry.ts";
 
@@ -27,7 +27,14 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
   const db = openDb(dbPath);
   restrictDbFiles(dbPath); // the WAL and SHM files SQLite has just created or reopened
   // A key ring: reads rows sealed with retired keys while `secrets rotate` rewrites them.
-  const secrets = createKeyRingBox(config.secretKeyFile);
+  // Made only for a database without sealed values; otherwise a missing key refuses to start.
+  let secrets: ReturnType<typeof openSecretKey>;
+  try {
+    secrets = openSecretKey(db, config.secretKeyFile);
+  } catch (err) {
+    db.$client.close();
+    throw err;
+  }
   const templates = loadTemplateStore(VENDOR_IDS, [BUILTIN_TEMPLATES_DIR, config.templatesDir]);
   const missing = missingTemplates(templates, VENDOR_LIST);
   if (missing.length) throw new Error(`templates missing: ${missing.join(", ")}`);
@@ -49,6 +56,7 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
     vendors: VENDOR_LIST,
     templates,
     publicUrl: config.publicUrl,
+    publicUrlConfigured: config.publicUrlConfigured,
     configEncryptionDigest: config.configEncryptionDigest,
     recorder,
     discoveryLimiter: new SourceLimiter(DISCOVERY_PER_SOURCE_PER_HOUR, 3_600_000, () => clock().getTime()),

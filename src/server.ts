@@ -5,14 +5,18 @@ import type { Config } from "./config.ts";
 import { createAdminApp } from "./http/admin/app.ts";
 import { closeSilentConnections, ConnectionLimiter, listenerOptions, type ListenerTimeouts } from "./http/connection-limits.ts";
 import { createPhoneApp } from "./http/phone-app.ts";
+import { EnumerationGuard } from "./provisioning/enumeration-guard.ts";
 import { createRuntime } from "./runtime.ts";
 import { sipSettingsFrom } from "./registrations/sip-settings.ts";
 import { startTracker } from "./registrations/tracker.ts";
+import { resumePendingNotifies } from "./registrations/pending-notify.ts";
 import { startRetention, tenantAlert } from "./services/security-events.ts";
 import { createHttpsListener, describePeer, type HttpsListener } from "./tls/https-listener.ts";
 import type { TlsPaths } from "./tls/tls-material.ts";
 import type { TftpServer } from "./tftp/server.ts";
 import { startTftp } from "./tftp/start.ts";
+import { LISTENERS, naming } from "./listen-errors.ts";
+import { isLocalOnlyUrl, isLoopbackAddress } from "./provisioning/base-url.ts";
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -43,16 +47,17 @@ function listenTls(server: Server, host: string, port: number): Promise<Server> 
 }
 
 /**
- * Starts the phone-facing listener (HTTP, and HTTPS when `httpsPort` is set: the same app, so
- * both share the enumeration counters) and the admin API listener.
+ * Starts the phone-facing listener (HTTP, and HTTPS when `httpsPort` is set: the same app), TFTP
+ * and the admin API listener. All phone transports count failures in one enumeration guard.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = createRuntime(config, logger);
   let tls: HttpsListener | null = null;
+  const guard = new EnumerationGuard(config, () => runtime.clock().getTime(), (tenantId, failures) => tenantAlert(runtime, tenantId, failures));
   const phoneApp = createPhoneApp(runtime, {
     ...config,
     peerCertificate: (socket) => (tls ? describePeer(socket, tls.material()) : undefined),
-    onTenantAlert: (tenantId, failures) => tenantAlert(runtime, tenantId, failures),
+    guard,
   });
   const servers: Server[] = [];
   const timeouts: ListenerTimeouts = {
@@ -65,12 +70,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let tftp: TftpServer | null = null;
   const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
   try {
-    servers.push(await listen(phoneApp, config.httpHost, config.httpPort, timeouts, limiter));
+    servers.push(await naming(listen(phoneApp, config.httpHost, config.httpPort, timeouts, limiter), LISTENERS.http, config.httpHost, config.httpPort));
     if (config.httpsPort !== undefined) {
       tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger, timeouts);
       limiter.attach(tls.server);
       closeSilentConnections(tls.server, timeouts.headersTimeoutMs);
-      servers.push(await listenTls(tls.server, config.httpsHost ?? config.httpHost, config.httpsPort));
+      const host = config.httpsHost ?? config.httpHost;
+      servers.push(await naming(listenTls(tls.server, host, config.httpsPort), LISTENERS.https, host, config.httpsPort));
     }
     const adminOptions = {
       bodyLimitBytes: config.apiBodyLimitBytes,
@@ -78,8 +84,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       firmwareMaxBytes: config.firmwareMaxBytes,
       sip: sipSettingsFrom(config),
     };
-    servers.push(await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort, timeouts));
-    tftp = await startTftp(config, runtime, logger);
+    servers.push(await naming(listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort, timeouts), LISTENERS.api, config.apiHost, config.apiPort));
+    tftp = await startTftp(config, runtime, logger, guard);
   } catch (err) {
     tls?.close();
     await closeAll();
@@ -89,6 +95,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   // Expires registrations and confirms or times out force-unregisters.
   const tracker = startTracker(runtime, config.registrationCheckMs);
+  // NOTIFYs a previous process committed but never sent (killed in between) go out now.
+  void resumePendingNotifies(runtime, sipSettingsFrom(config)).done.catch((err) => logger.error({ err }, "resuming pending NOTIFYs failed"));
   const retention = startRetention(runtime, config.auditRetentionDays, logger, config.anonymousRetentionDays);
   const portOf = (s: Server) => (s.address() as AddressInfo).port;
   const httpPort = portOf(servers[0]!);
@@ -105,6 +113,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     },
     "phonehome listening",
   );
+  warnAboutPublicUrl(config, logger);
   return {
     httpPort,
     httpsPort,
@@ -123,4 +132,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
 export function tlsPathsOf(config: Config): TlsPaths {
   return { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, clientCaDir: config.clientCaDir, clientCrlDir: config.clientCrlDir };
+}
+
+/** Says at start-up which URL phones will be told (docs/phones.md#the-url-phones-are-told). */
+function warnAboutPublicUrl(config: Config, logger: Logger): void {
+  if (!config.publicUrlConfigured) {
+    logger.info("publicUrl not set: each phone is told the URL it reached (its Host header); set --public-url behind a proxy or for TFTP-only phones");
+  } else if (isLocalOnlyUrl(config.publicUrl) && !isLoopbackAddress(config.httpHost)) {
+    logger.warn({ publicUrl: config.publicUrl }, "publicUrl is a loopback URL: phones on other hosts will not be served their files until --public-url names an address they can reach");
+  }
 }
