@@ -98,6 +98,12 @@ const ConfigSchema = z.object({
   tftpTransferLifetimeSeconds: positiveInt.default(600),
   tftpMaxTransfers: positiveInt.default(500),
   tftpMaxTransfersPerSource: positiveInt.default(8),
+  /** Timeouts a TFTP request waits for its first ACK before its slot is freed. */
+  tftpUnconfirmedRetries: z.coerce.number().int().min(0).max(20).default(1),
+  /** Requests not yet acknowledged one source may hold; past it the oldest is dropped for a new one. */
+  tftpMaxUnconfirmedPerSource: positiveInt.default(4),
+  /** Requests not yet acknowledged all sources together may hold; past it the oldest is dropped for a new one. */
+  tftpMaxUnconfirmed: positiveInt.default(100),
   // --- phone-facing listeners: connection limits and timeouts (issue 11) ---
   /** Open connections one source address may hold on the phone-facing HTTP(S) listeners; more are closed at once. */
   httpMaxConnectionsPerSource: positiveInt.default(1000),
@@ -183,6 +189,9 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_TFTP_LIFETIME: "tftpTransferLifetimeSeconds",
   PHONEHOME_TFTP_MAX_TRANSFERS: "tftpMaxTransfers",
   PHONEHOME_TFTP_MAX_PER_SOURCE: "tftpMaxTransfersPerSource",
+  PHONEHOME_TFTP_UNCONFIRMED_RETRIES: "tftpUnconfirmedRetries",
+  PHONEHOME_TFTP_MAX_UNCONFIRMED_PER_SOURCE: "tftpMaxUnconfirmedPerSource",
+  PHONEHOME_TFTP_MAX_UNCONFIRMED: "tftpMaxUnconfirmed",
   PHONEHOME_HTTP_MAX_CONNECTIONS_PER_SOURCE: "httpMaxConnectionsPerSource",
   PHONEHOME_HTTP_HEADERS_TIMEOUT_MS: "httpHeadersTimeoutMs",
   PHONEHOME_HTTP_KEEPALIVE_TIMEOUT_MS: "httpKeepAliveTimeoutMs",

@@ -7,6 +7,7 @@ import { negotiate, type OptionLimits } from "./options.ts";
 import { encodeError, ERR, MAX_REQUEST_BYTES, OP, opcodeOf, parseRequest, type Mode } from "./packet.ts";
 import type { Source } from "./source.ts";
 import { Transfer, type RetryPolicy, type TransferEnd } from "./transfer.ts";
+import { UnconfirmedSlots } from "./unconfirmed.ts";
 
 /** What the server asks the application for a read request. */
 export interface TftpReadRequest {
@@ -29,6 +30,9 @@ export interface TftpServerOptions extends OptionLimits, RetryPolicy {
   readonly maxTransfersPerSource: number;
   /** CIDRs allowed to talk to the server at all; others are ignored without an answer. */
   readonly allowedNetworks: readonly string[];
+  /** Requests not yet acknowledged, per source address and all together (unconfirmed.ts). */
+  readonly maxUnconfirmedPerSource?: number;
+  readonly maxUnconfirmed?: number;
 }
 
 function blockListOf(cidrs: readonly string[]): BlockList {
@@ -52,6 +56,7 @@ export class TftpServer {
   private main: Socket | null = null;
   private readonly transfers = new Map<string, Transfer | "pending">();
   private readonly perSource = new Map<string, number>();
+  private readonly unconfirmed: UnconfirmedSlots<Transfer>;
   private readonly allowed: BlockList;
   private readonly type: SocketType;
 
@@ -61,6 +66,7 @@ export class TftpServer {
     private readonly logger: Logger,
   ) {
     this.allowed = blockListOf(options.allowedNetworks);
+    this.unconfirmed = new UnconfirmedSlots(options.maxUnconfirmedPerSource ?? 4, options.maxUnconfirmed ?? 100);
     this.type = isIP(options.host) === 6 ? "udp6" : "udp4";
   }
 
@@ -129,9 +135,9 @@ export class TftpServer {
       main.send(encodeError(ERR.illegalOperation, parsed.reason), rinfo.port, rinfo.address, () => {});
       return;
     }
-    // Over a limit: silence, not an ERROR, so a flood of spoofed requests reflects nothing.
-    if (this.transfers.size >= this.options.maxTransfers) return;
-    if ((this.perSource.get(address) ?? 0) >= this.options.maxTransfersPerSource) return;
+    // Over a limit: make room by dropping an unconfirmed request, else silence (not an ERROR, so a
+    // flood of spoofed requests reflects nothing).
+    if (!this.makeRoom(address)) return;
     const key = keyOf(rinfo);
     this.reserve(key, address);
     let lookup: TftpLookup;
@@ -176,9 +182,10 @@ export class TftpServer {
       this.release(key, address);
       socket.close();
       this.guard(() => lookup.finished(end));
-    });
+    }, () => this.unconfirmed.remove(key));
     socket.on("message", (m, r) => this.guard(() => transfer.handle(m, r)));
     this.transfers.set(key, transfer);
+    this.unconfirmed.attach(key, transfer);
     transfer.start();
   }
 
@@ -195,12 +202,35 @@ export class TftpServer {
     });
   }
 
+  /**
+   * True when a new request from `address` fits every limit, after dropping at most one unconfirmed
+   * request per limit that is full (unconfirmed.ts); false when the slots are held by confirmed
+   * transfers (or requests still being looked up).
+   */
+  private makeRoom(address: string): boolean {
+    const u = this.unconfirmed;
+    const limits: [full: () => boolean, victim: () => Transfer | null][] = [
+      [() => u.countFrom(address) >= u.perSource, () => u.oldest(address)],
+      [() => (this.perSource.get(address) ?? 0) >= this.options.maxTransfersPerSource, () => u.oldest(address)],
+      [() => u.size >= u.total, () => u.oldest()],
+      [() => this.transfers.size >= this.options.maxTransfers, () => u.oldest()],
+    ];
+    for (const [full, victim] of limits) {
+      if (!full()) continue;
+      victim()?.abort("dropped unacknowledged for a new request");
+      if (full()) return false;
+    }
+    return true;
+  }
+
   private reserve(key: string, address: string): void {
+    this.unconfirmed.add(key, address);
     this.transfers.set(key, "pending");
     this.perSource.set(address, (this.perSource.get(address) ?? 0) + 1);
   }
 
   private release(key: string, address: string): void {
+    this.unconfirmed.remove(key);
     this.transfers.delete(key);
     const n = (this.perSource.get(address) ?? 1) - 1;
     if (n <= 0) this.perSource.delete(address);

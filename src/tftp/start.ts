@@ -18,6 +18,9 @@ export function tftpOptions(config: Config): TftpServerOptions {
     lifetimeMs: config.tftpTransferLifetimeSeconds * 1000,
     maxTransfers: config.tftpMaxTransfers,
     maxTransfersPerSource: config.tftpMaxTransfersPerSource,
+    unconfirmedRetries: config.tftpUnconfirmedRetries,
+    maxUnconfirmedPerSource: config.tftpMaxUnconfirmedPerSource,
+    maxUnconfirmed: config.tftpMaxUnconfirmed,
     allowedNetworks: config.tftpAllowedNetworks,
   };
 }

@@ -12,6 +12,12 @@ export interface RetryPolicy {
   readonly maxRetries: number;
   /** Hard cap on a transfer's whole life, however slowly the client acknowledges. */
   readonly lifetimeMs: number;
+  /**
+   * Timeouts a transfer waits for its first ACK before it is abandoned (default 1): a request that
+   * is never acknowledged (spoofed, or its client gone) frees its slot after one short wait instead
+   * of the whole `maxRetries` ladder.
+   */
+  readonly unconfirmedRetries?: number;
 }
 
 export type TransferEnd = { readonly ok: true; readonly bytes: number } | { readonly ok: false; readonly reason: string };
@@ -27,6 +33,7 @@ const MAX_TID_ERRORS_PER_SECOND = 20;
  * - retransmission only on timeout, with exponential back-off and a lifetime cap;
  * - until the client has acknowledged once, nothing is ever retransmitted: a spoofed request
  *   makes at most one packet (no amplification); a client that lost it repeats its request;
+ *   without a first ACK the transfer gives up after `unconfirmedRetries` timeouts;
  * - a datagram from another address or port gets ERROR 5 and changes nothing.
  */
 export class Transfer {
@@ -64,6 +71,8 @@ export class Transfer {
     private readonly options: Negotiated,
     private readonly policy: RetryPolicy,
     private readonly onEnd: (end: TransferEnd) => void,
+    /** Called once, at the client's first ACK: its address is proven (it got our packet). */
+    private readonly onConfirmed: () => void = () => {},
   ) {
     this.totalBlocks = Math.floor(source.size / options.blksize) + 1;
     this.timeoutMs = options.timeoutMs ?? policy.timeoutMs;
@@ -121,7 +130,10 @@ export class Transfer {
 
   private acknowledged(seq: number): void {
     this.acked = seq;
-    this.confirmed = true;
+    if (!this.confirmed) {
+      this.confirmed = true;
+      this.onConfirmed();
+    }
     this.retries = 0;
     this.timeoutMs = this.options.timeoutMs ?? this.policy.timeoutMs;
     if (this.acked >= this.totalBlocks) this.finish({ ok: true, bytes: this.source.size });
@@ -179,6 +191,10 @@ export class Transfer {
       this.fail("timed out", this.confirmed);
       return;
     }
+    if (!this.confirmed && this.retries > (this.policy.unconfirmedRetries ?? 1)) {
+      this.fail("never acknowledged", false);
+      return;
+    }
     this.timeoutMs = Math.min(this.timeoutMs * 2, this.policy.maxTimeoutMs);
     if (!this.confirmed) {
       this.arm(); // keep listening for a late ACK, but send nothing to an unproven source
@@ -219,7 +235,7 @@ export class Transfer {
   }
 
   /** Stops the transfer without a word (server shutdown). */
-  abort(): void {
-    this.finish({ ok: false, reason: "server closing" });
+  abort(reason = "server closing"): void {
+    this.finish({ ok: false, reason });
   }
 }

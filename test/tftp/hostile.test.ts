@@ -93,28 +93,52 @@ describe("hostile datagrams on a transfer port", () => {
 });
 
 describe("limits", () => {
-  it("answers nothing beyond the per-source limit, and serves again once transfers end", async () => {
+  /** A transfer its client has acknowledged once (block 1), then left hanging. */
+  async function confirmed(port: number): Promise<RawPeer> {
+    const p = await RawPeer.open();
+    await p.send(rrq("f.bin"), port);
+    const first = await p.next(500);
+    expect(opcode(first)).toBe(3);
+    await p.send(ack(1), first!.rinfo.port);
+    expect(opcode(await p.next(500))).toBe(3); // block 2: the transfer is confirmed
+    return p;
+  }
+
+  it("answers nothing beyond the per-source limit of confirmed transfers, and serves again once they end", async () => {
     const limited = await startFileServer({ "f.bin": file }, { maxTransfersPerSource: 3 });
-    const peers = await Promise.all(Array.from({ length: 5 }, () => RawPeer.open()));
-    for (const p of peers) await p.send(rrq("f.bin"), limited.port);
-    const answered = (await Promise.all(peers.map((p) => p.drain(100)))).filter((a) => a.length > 0);
-    expect(answered.length).toBe(3);
-    for (const p of peers) p.close();
-    // Silent sources are dropped after the back-off (200+400+800+800+800 ms).
+    const held = [await confirmed(limited.port), await confirmed(limited.port), await confirmed(limited.port)];
+    const late = await Promise.all(Array.from({ length: 2 }, () => RawPeer.open()));
+    for (const p of late) await p.send(rrq("f.bin"), limited.port);
+    const answered = (await Promise.all(late.map((p) => p.drain(100)))).filter((a) => a.length > 0);
+    expect(answered.length).toBe(0); // confirmed transfers are never dropped for newcomers
+    for (const p of [...held, ...late]) p.close();
+    // Silent confirmed transfers are dropped after the back-off (200+400+800+800+800 ms).
     await new Promise((r) => setTimeout(r, 3200));
     expect(limited.server.activeTransfers).toBe(0);
     expect(await fetchRaw(limited.port, "f.bin")).toEqual(file);
     await limited.server.close();
   });
 
-  it("answers nothing beyond the global limit", async () => {
+  it("answers nothing beyond the global limit of confirmed transfers", async () => {
     const small = await startFileServer({ "f.bin": file }, { maxTransfers: 2, maxTransfersPerSource: 10 });
-    const peers = await Promise.all(Array.from({ length: 4 }, () => RawPeer.open()));
-    for (const p of peers) await p.send(rrq("f.bin"), small.port);
-    const answered = (await Promise.all(peers.map((p) => p.drain(100)))).filter((a) => a.length > 0);
-    expect(answered.length).toBe(2);
-    for (const p of peers) p.close();
+    const held = [await confirmed(small.port), await confirmed(small.port)];
+    const late = await Promise.all(Array.from({ length: 2 }, () => RawPeer.open()));
+    for (const p of late) await p.send(rrq("f.bin"), small.port);
+    const answered = (await Promise.all(late.map((p) => p.drain(100)))).filter((a) => a.length > 0);
+    expect(answered.length).toBe(0);
+    for (const p of [...held, ...late]) p.close();
     await small.server.close();
+  });
+
+  it("drops the oldest unacknowledged request for a new one instead of going silent", async () => {
+    const limited = await startFileServer({ "f.bin": file }, { maxTransfersPerSource: 3, maxUnconfirmedPerSource: 3 });
+    const peers = await Promise.all(Array.from({ length: 5 }, () => RawPeer.open()));
+    for (const p of peers) await p.send(rrq("f.bin"), limited.port);
+    const answered = (await Promise.all(peers.map((p) => p.drain(100)))).filter((a) => a.length > 0);
+    expect(answered.length).toBe(5);
+    expect(limited.server.activeTransfers).toBe(3);
+    for (const p of peers) p.close();
+    await limited.server.close();
   });
 
   it("ignores sources outside the allowed networks", async () => {
