@@ -28,7 +28,7 @@ afterEach(() => {
 });
 
 describe("data directory permissions", () => {
-  it("the CLI creates the data directory 0700 and the database 0600 whatever the umask", async () => {
+  it("the CLI creates the data directory 0700 and the database 0600 whatever the umask", { timeout: 60_000 }, async () => {
     const dataDir = join(tempRoot(), "data");
     const r = await run(["token", "create", "--name", "ops", "--role", "admin", "--data-dir", dataDir]);
     expect(r.code, r.stderr).toBe(0);
@@ -36,7 +36,7 @@ describe("data directory permissions", () => {
     expect(mode(join(dataDir, "phonehome.db"))).toBe("600");
   });
 
-  it("tightens an existing world-readable directory and database at the next start", async () => {
+  it("tightens an existing world-readable directory and database at the next start", { timeout: 90_000 }, async () => {
     const dataDir = join(tempRoot(), "data");
     mkdirSync(dataDir, { mode: 0o755 });
     chmodSync(dataDir, 0o755);
