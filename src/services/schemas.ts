@@ -78,6 +78,8 @@ export const LinesInput = z
   .array(z.strictObject({ index: z.number().int().min(1), extension: z.string().regex(EXTENSION_NUMBER, "must be 2-15 digits") }))
   .max(64);
 export type LinesInput = z.infer<typeof LinesInput>;
+/** `PUT /devices/{mac}/lines`: `{ "lines": [...] }`, the shape GET answers (a bare array is still taken). */
+export const LinesBody = z.strictObject({ lines: LinesInput });
 
 export const KeyInput = z
   .strictObject({
@@ -100,6 +102,16 @@ export const KeyInput = z
   });
 export type KeyInput = z.infer<typeof KeyInput>;
 export const KeysInput = z.array(KeyInput).max(256);
+/** `PUT /devices/{mac}/keys`: `{ "keys": [...] }`, the shape GET answers (a bare array is still taken). */
+export const KeysBody = z.strictObject({ keys: KeysInput });
+
+/**
+ * Parses a PUT body of a list that GET answers as `{ "<name>": [...] }`; the older bare array is
+ * read as that object, so an error path is `keys[0].value` whichever form was sent.
+ */
+export function parseListBody<T>(schema: z.ZodType<T>, name: string, body: unknown): T {
+  return schema.parse(Array.isArray(body) ? { [name]: body } : body);
+}
 
 export const FeatureCodesPatch = z.record(z.string().refine(isFeatureName, "is not a feature-code name"), dialString);
 

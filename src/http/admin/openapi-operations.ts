@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { FirmwarePinInput } from "../../firmware/schemas.ts";
 import {
   AllowedEndpointsInput,
@@ -16,7 +16,7 @@ import {
 import { GroupInput, GroupPatch, MembersInput } from "../../services/groups.ts";
 import { DeviceLayoutInput, KeyLayoutInput, KeyLayoutPut } from "../../services/key-layouts.ts";
 import { NumberingPlanInput } from "../../services/numbering.ts";
-import { DeviceInput, DevicePatch, ExtensionInput, ExtensionPatch, FeatureCodesPatch, KeysInput, LinesInput, TenantInput, TenantPatch } from "../../services/schemas.ts";
+import { DeviceInput, DevicePatch, ExtensionInput, ExtensionPatch, FeatureCodesPatch, KeysBody, KeysInput, LinesBody, LinesInput, TenantInput, TenantPatch } from "../../services/schemas.ts";
 import { AuditFilter } from "../../services/audit-query.ts";
 import { ClaimsInput } from "../../onboarding/claim.ts";
 import { MassResyncInput } from "../../registrations/actions.ts";
@@ -180,9 +180,9 @@ export const OPERATIONS: readonly Operation[] = [
   op("patch", "/devices/{mac}", "admin, technician", "devices", "Change model or label", { body: DevicePatch }),
   op("delete", "/devices/{mac}", "admin, technician", "devices", "Delete a device"),
   op("get", "/devices/{mac}/lines", "any", "devices", "Lines"),
-  op("put", "/devices/{mac}/lines", "admin, technician", "devices", "Replace lines (an extension not allowed on the phone is refused)", { body: LinesInput }),
+  op("put", "/devices/{mac}/lines", "admin, technician", "devices", "Replace lines (an extension not allowed on the phone is refused)", { body: z.union([LinesBody, LinesInput]) }),
   op("get", "/devices/{mac}/keys", "any", "devices", "The device's own keys"),
-  op("put", "/devices/{mac}/keys", "admin, technician", "devices", "Replace the device's own keys", { body: KeysInput }),
+  op("put", "/devices/{mac}/keys", "admin, technician", "devices", "Replace the device's own keys", { body: z.union([KeysBody, KeysInput]) }),
   op("get", "/devices/{mac}/key-layout", "any", "key layouts", "The device's layout and its effective keys"),
   op("put", "/devices/{mac}/key-layout", "admin, technician", "key layouts", "Assign a layout (null: none)", { body: DeviceLayoutInput }),
   op("get", "/devices/{mac}/files", "any", "devices", "Files the phone asks for at boot"),
