@@ -118,7 +118,45 @@ export const FeatureCodesPatch = z.record(z.string().refine(isFeatureName, "is n
 export const TokenRole = z.enum(["admin", "technician", "readonly", "registrar"]);
 export type TokenRole = z.infer<typeof TokenRole>;
 
+/**
+ * The one spelling of a field path in error messages, as services write them by hand too:
+ * `keys[0].value`, `lines[2].extension`, `forwarding.unconditional.destination`.
+ */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, p) => (typeof p === "number" ? `${out}[${p}]` : out ? `${out}.${String(p)}` : String(p)), "");
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union that matches no branch says only "Invalid input"; describe the branch the input got
+ * furthest into instead (deepest path, then fewest problems), e.g. a claim's `lines[0]` rather than
+ * the `{ "claims": [...] }` form it was not meant to be.
+ */
+function closestBranch(issue: Issue): Issue[] | null {
+  if (issue.code !== "invalid_union" || !issue.errors.length) return null;
+  const depth = (issues: Issue[]) => Math.max(...issues.map((i) => i.path.length));
+  const best = [...issue.errors].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0]!;
+  return best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue);
+}
+
+function flatten(issues: readonly Issue[]): Issue[] {
+  return issues.flatMap((i) => {
+    const branch = closestBranch(i);
+    return branch ? flatten(branch) : [i];
+  });
+}
+
 /** Turns a zod failure into one readable sentence per problem: `sipServerPort: expected number`. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "body"}: ${i.message}`).join("; ");
+  return flatten(error.issues)
+    .map((i) => `${i.path.length ? formatPath(i.path) : "body"}: ${describeIssue(i)}`)
+    .join("; ");
+}
+
+/** zod's message, with the names of missing fields (`POST /tenants` without `sipDomain`). */
+function describeIssue(i: Issue): string {
+  if (i.code === "invalid_type" && i.message.endsWith("received undefined")) return `is required (${i.expected})`;
+  if (i.code === "unrecognized_keys") return `${i.message}; unknown field(s) are refused`;
+  return i.message;
 }
