@@ -15,6 +15,7 @@ import { addRegistrationCommands } from "./registrations.ts";
 import { addSecurityCommands } from "./security-commands.ts";
 import { withActor } from "../services/actor.ts";
 import { extensionCommands } from "./extension-commands.ts";
+import { deviceCommands, tenantCommands } from "./site-commands.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -143,6 +144,8 @@ export function buildCli(): Command {
   addRegistrationCommands(program, configFrom, dataDirOption);
   addSecurityCommands(program, { dataDirOption, configFrom, withRuntime });
   program.addCommand(extensionCommands(withRuntime, dataDirOption));
+  program.addCommand(tenantCommands(withRuntime, dataDirOption));
+  program.addCommand(deviceCommands(withRuntime, dataDirOption));
   return program;
 }
 
