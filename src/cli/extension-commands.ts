@@ -4,6 +4,7 @@ import { invalidInput } from "../errors.ts";
 import type { createRuntime } from "../runtime.ts";
 import { getLines, setLines } from "../services/device-layout.ts";
 import { getDevice, modelOf } from "../services/devices.ts";
+import { addExtensionCsvCommands } from "./extension-csv-commands.ts";
 import { ProfileInput } from "../services/extension-settings/schemas.ts";
 import { putProfile, readSettings } from "../services/extension-settings/sections.ts";
 import { createExtension, devicesUsingExtension, listExtensions, numberWarnings } from "../services/extensions.ts";
@@ -94,5 +95,6 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
         console.log(`extension ${number} is on line ${index} of ${device.mac}`);
       }),
     );
+  addExtensionCsvCommands(cmd, dataDirOption);
   return cmd;
 }

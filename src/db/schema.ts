@@ -217,8 +217,8 @@ export const importBatches = sqliteTable("import_batches", {
   createdAt: integer("created_at").notNull(),
   /** Who: `token:<name>` for the admin API, `cli`. */
   actor: text("actor").notNull(),
-  /** `csv` (CLI or upload) or `claim` (discovery inbox). */
-  source: text("source", { enum: ["csv", "claim"] }).notNull(),
+  /** `csv` (CLI or upload), `claim` (discovery inbox) or `extensions` (extensions CSV; no devices). */
+  source: text("source", { enum: ["csv", "claim", "extensions"] }).notNull(),
   /** File name for a CSV import; null for claims and uploads without a name. */
   fileName: text("file_name"),
   rows: integer("rows").notNull(),

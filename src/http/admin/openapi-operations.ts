@@ -70,6 +70,14 @@ const ONBOARDING: readonly Operation[] = [
   op("get", "/imports", "any", "onboarding", "Import and claim batches, newest first (last 100)", { response: Out.BatchListOut }),
   op("get", "/imports/{id}", "any", "onboarding", "A batch with the onboarding state of each device", { query: { state: "fetched, refused, never or registered (registered now)" }, response: Out.BatchStatusOut }),
   op("get", "/exports/devices.csv", "any", "onboarding", "The devices in the import format", { query: { tenant: "only this tenant's" }, response: "text/csv" }),
+  op("post", "/tenants/{tenant}/extension-imports", "admin", "onboarding", "Create or update a tenant's extensions from a CSV file (all-or-nothing; 200 with batchId null for a dry run or when nothing changed)", {
+    body: "text/csv",
+    query: { dryRun: "1: check only, write nothing", fileName: "name recorded with the batch" },
+    status: 201,
+    response: Out.ImportReportOut,
+    errors: { 400: Out.ExtensionImportRefusedOut },
+  }),
+  op("get", "/tenants/{tenant}/exports/extensions.csv", "any", "onboarding", "A tenant's extensions in the extension import format (no PIN)", { response: "text/csv" }),
   op("post", "/discovered-devices/claim", "admin, technician", "onboarding", "Claim discovered phones, one or many (all-or-nothing)", {
     body: ClaimsInput,
     status: 201,
