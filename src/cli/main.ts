@@ -88,11 +88,15 @@ export function buildCli(): Command {
     .description("create a token and print it (shown once)")
     .addOption(dataDirOption())
     .requiredOption("--role <role>", "admin | technician | readonly | registrar")
-    .option("--name <name>", "a note saying whose token it is", "cli")
+    .option("--name <name>", "a note saying whose token it is (default <role>-<id>)")
     .action((opts) => {
       const role = TokenRole.safeParse(opts.role);
       if (!role.success) throw new AppError(400, "invalid_input", `--role must be admin, technician, readonly or registrar, not "${opts.role}"`);
-      withRuntime(opts, (rt) => console.log(createToken(rt, role.data, opts.name).token));
+      withRuntime(opts, (rt) => {
+        const { token, row } = createToken(rt, role.data, opts.name);
+        console.log(token);
+        console.error(`token ${row.id} "${row.name}" (${row.role}); it is shown once`);
+      });
     });
   token
     .command("list")
