@@ -3,7 +3,7 @@ import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { parseAuditFilter, queryAudit } from "../../services/audit-query.ts";
 import type { AdminState } from "./roles.ts";
 
-/** GET /audit?mac=&extension=&actor=&since=&until=&type=admin|fetch|all&limit= */
+/** GET /audit?mac=&tenant=&extension=&actor=&since=&until=&type=admin|fetch|all&limit= */
 export function auditRoutes(deps: ProvisionDeps): Router<AdminState> {
   const r = new Router<AdminState>();
   r.get("/audit", (ctx) => {
@@ -11,13 +11,14 @@ export function auditRoutes(deps: ProvisionDeps): Router<AdminState> {
     const one = (k: string) => (typeof q[k] === "string" ? q[k] : undefined);
     const filter = parseAuditFilter({
       mac: one("mac"),
+      tenant: one("tenant"),
       extension: one("extension"),
       actor: one("actor"),
       since: one("since"),
       until: one("until"),
       type: one("type"),
       limit: one("limit"),
-    });
+    }, deps.clock().getTime());
     ctx.body = { events: queryAudit(deps, filter) };
   });
   return r;
