@@ -47,7 +47,10 @@ export function addRegistrationCommands(program: Command, configFrom: (opts: Rec
       .action((mac: string, opts) =>
         run(opts, async (rt, config) => {
           const { done } = deviceAction(rt, sipSettingsFrom(config), mac, action, "cli");
-          return done;
+          const sent = await done;
+          // The phone did not confirm the NOTIFY: the command did not do what it says (docs/cli.md).
+          if (sent.outcome !== "ok") process.exitCode = 1;
+          return sent;
         }),
       );
   }
@@ -61,7 +64,9 @@ export function addRegistrationCommands(program: Command, configFrom: (opts: Rec
     .action((tenant: string, opts) =>
       run(opts, async (rt, config) => {
         const { skipped, done } = massResync(rt, sipSettingsFrom(config), { tenant, extension: opts.extension, model: opts.model }, "cli");
-        return { sent: await done, skipped };
+        const sent = await done;
+        if (sent.some((s) => s.outcome !== "ok")) process.exitCode = 1;
+        return { sent, skipped };
       }),
     );
 
