@@ -16,6 +16,7 @@ import { addSecurityCommands } from "./security-commands.ts";
 import { withActor } from "../services/actor.ts";
 import { extensionCommands } from "./extension-commands.ts";
 import { deviceCommands, tenantCommands } from "./site-commands.ts";
+import { exitQuietlyOnClosedPipe, isClosedPipe } from "./closed-pipe.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -154,9 +155,11 @@ export function buildCli(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
+    if (isClosedPipe(err)) return;
     if (err instanceof AppError || err instanceof ConfigError) {
       console.error(`phonehome: ${err.message}`);
       process.exitCode = err instanceof AppError && err.status === 404 ? 3 : 2;
