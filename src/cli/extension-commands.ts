@@ -2,9 +2,9 @@ import { Command, Option } from "commander";
 import type { z } from "zod";
 import { invalidInput } from "../errors.ts";
 import type { createRuntime } from "../runtime.ts";
-import { getLines, setLines } from "../services/device-layout.ts";
-import { getDevice, modelOf } from "../services/devices.ts";
+import { getDevice } from "../services/devices.ts";
 import { addExtensionCsvCommands } from "./extension-csv-commands.ts";
+import { assignExtensionLine } from "../services/line-assignment.ts";
 import { ProfileInput } from "../services/extension-settings/schemas.ts";
 import { putProfile, readSettings } from "../services/extension-settings/sections.ts";
 import { createExtension, devicesUsingExtension, listExtensions, numberWarnings } from "../services/extensions.ts";
@@ -84,15 +84,9 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
     .option("--line <n>", "line index on the phone", (v) => Number(v))
     .action((tenant: string, number: string, mac: string, opts) =>
       withRuntime(opts, (rt) => {
+        const r = assignExtensionLine(rt, tenant, number, mac, opts.line);
         const device = getDevice(rt, mac);
-        const lines = getLines(rt, device.mac).filter((l) => l.index !== opts.line);
-        const used = new Set(lines.map((l) => l.index));
-        let index: number = opts.line ?? 1;
-        while (opts.line === undefined && used.has(index)) index++;
-        if (index > modelOf(device).lines) throw invalidInput(`--line: ${device.model} has ${modelOf(device).lines} line(s); no free line for ${number}`);
-        readSettings(rt, tenant, number);
-        setLines(rt, device.mac, [...lines, { index, extension: number }]);
-        console.log(`extension ${number} is on line ${index} of ${device.mac}`);
+        console.log(r.changed ? `extension ${number} is on line ${r.index} of ${device.mac}` : `extension ${number} is already on line ${r.index} of ${device.mac}; nothing changed`);
       }),
     );
   addExtensionCsvCommands(cmd, dataDirOption);
