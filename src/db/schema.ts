@@ -311,8 +311,8 @@ export const forceUnregisters = sqliteTable(
     extension: text("extension").notNull(),
     /** remove | disable */
     mode: text("mode", { enum: ["remove", "disable"] }).notNull(),
-    /** pending | confirmed | timed-out */
-    state: text("state", { enum: ["pending", "confirmed", "timed-out"] }).notNull(),
+    /** pending | confirmed | timed-out | cancelled (by an admin, or when the extension is enabled again) */
+    state: text("state", { enum: ["pending", "confirmed", "timed-out", "cancelled"] }).notNull(),
     actor: text("actor").notNull(),
     createdAt: integer("created_at").notNull(),
     deadlineAt: integer("deadline_at").notNull(),

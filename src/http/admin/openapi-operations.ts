@@ -106,6 +106,7 @@ const REGISTRATIONS: readonly Operation[] = [
   }),
   op("post", `${X}/enable`, "admin", "registrations", "Re-enable an extension disabled by a force-unregister", { status: 204 }),
   op("get", "/force-unregisters/{id}", "any", "registrations", "A force-unregister request and its phones", { response: Out.ForceUnregisterOut }),
+  op("post", "/force-unregisters/{id}/cancel", "admin", "registrations", "Stop waiting for a pending force-unregister (what it did stays done)", { response: Out.ForceUnregisterOut }),
 ];
 
 /** Firmware catalogue, pinning and rollout (docs/firmware.md). */

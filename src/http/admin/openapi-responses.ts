@@ -106,7 +106,7 @@ export const ForceUnregisterOut = z.strictObject({
   id: z.number().int(),
   extension: z.string(),
   mode: z.enum(["remove", "disable"]),
-  state: z.enum(["pending", "confirmed", "timed-out"]),
+  state: z.enum(["pending", "confirmed", "timed-out", "cancelled"]),
   actor: z.string(),
   createdAt: iso,
   deadlineAt: iso,
