@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { invalidInput } from "../errors.ts";
 import type { createRuntime } from "../runtime.ts";
 import { getDevice } from "../services/devices.ts";
+import { presentEndpoints, presentVoicemail } from "../http/admin/extension-presenters.ts";
 import { addExtensionCsvCommands } from "./extension-csv-commands.ts";
 import { assignExtensionLine } from "../services/line-assignment.ts";
 import { ProfileInput } from "../services/extension-settings/schemas.ts";
@@ -58,7 +59,7 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
     .action((tenant: string, number: string, opts) =>
       withRuntime(opts, (rt) => {
         const { ext, settings } = readSettings(rt, tenant, number);
-        const { allowedEndpoints, ...rest } = settings;
+        // The sections as a non-admin token reads them: no PIN, no password, no ciphertext.
         const view = {
           number: ext.number,
           displayName: ext.displayName,
@@ -66,8 +67,9 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
           devices: devicesUsingExtension(rt, ext.id),
           groups: extensionGroupNames(rt.db, ext.id),
           phoneNumbers: phoneNumbersOf(rt.db, ext.id),
-          ...rest,
-          allowedEndpoints: { ...allowedEndpoints, thirdPartySoftphone: { allowed: allowedEndpoints.thirdPartySoftphone.allowed, sipUsername: allowedEndpoints.thirdPartySoftphone.sipUsername } },
+          ...settings,
+          voicemail: presentVoicemail(rt.secrets, settings, false),
+          allowedEndpoints: presentEndpoints(rt.db, rt.secrets, ext, settings, false),
         };
         if (opts.json) return console.log(JSON.stringify(view, null, 2));
         console.log(`${view.number}  ${view.displayName}  (username ${settings.username}, role ${settings.profile.role})`);
