@@ -23,20 +23,22 @@ describe("CLI JSON output", () => {
       });
     });
     const fu = JSON.parse((await run(["force-unregister", "demo.example", "103", "--disable"])).stdout);
-    const outputs = await Promise.all(
-      [
-        ["extension", "show", "demo.example", "101", "--json"],
-        ["audit", "--json", "--limit", "1000"],
-        ["registrations", "--mac", "805ec0000101"],
-        ["force-unregister-status", String(fu.id)],
-        ["tenant", "show", "demo.example", "--json"],
-        ["tenant", "list", "--json"],
-        ["device", "show", "805ec0000101", "--json"],
-        ["device", "keys", "805ec0000101", "--json"],
-        ["device", "lines", "805ec0000101", "--json"],
-        ["import-status"],
-      ].map((args) => run([...args])),
-    );
+    // One at a time: each command opens the database (and writes at start-up).
+    const outputs = [];
+    for (const args of [
+      ["extension", "show", "demo.example", "101", "--json"],
+      ["audit", "--json", "--limit", "1000"],
+      ["registrations", "--mac", "805ec0000101"],
+      ["force-unregister-status", String(fu.id)],
+      ["tenant", "show", "demo.example", "--json"],
+      ["tenant", "list", "--json"],
+      ["device", "show", "805ec0000101", "--json"],
+      ["device", "keys", "805ec0000101", "--json"],
+      ["device", "lines", "805ec0000101", "--json"],
+      ["import-status"],
+    ]) {
+      outputs.push(await run(args));
+    }
     for (const o of outputs) {
       expect(o.code, o.stderr).toBe(0);
       // The audit masks sealed columns as "***"; no value of one may come out.
