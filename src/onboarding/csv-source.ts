@@ -3,6 +3,7 @@ import { CsvError, parse } from "csv-parse";
 import { parseMac } from "../domain/mac.ts";
 import { invalidInput, type AppError } from "../errors.ts";
 import { COLUMNS, REQUIRED_COLUMNS, type Column, type DeviceRecord } from "./columns.ts";
+import { unguardCell } from "./csv-guard.ts";
 
 /**
  * Turns the bytes of a CSV file into device records, streaming: the file is never held whole.
@@ -163,7 +164,7 @@ export async function* readCsv<C extends string>(source: CsvInput, format: CsvFo
 function toRow<C extends string>(cells: string[], row: number, header: Map<C, number>, format: CsvFormat<C>): CsvRow<C> {
   const get = (c: C): string => {
     const i = header.get(c);
-    return i === undefined ? "" : (cells[i] ?? "");
+    return i === undefined ? "" : unguardCell(cells[i] ?? "");
   };
   const byColumn = Object.fromEntries(format.columns.map((c) => [c, get(c)])) as Record<C, string>;
   return { row, fieldCount: { got: cells.length, expected: header.size }, cells: byColumn, present: new Set(header.keys()) };

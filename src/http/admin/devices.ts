@@ -7,6 +7,7 @@ import { getKeys, getLines, setKeys, setLines } from "../../services/device-layo
 import { createDevice, deleteDevice, deviceCredentials, getDevice, listDevices, updateDevice, type DeviceRow } from "../../services/devices.ts";
 import { DeviceInput, DevicePatch, KeysBody, LinesBody, parseListBody } from "../../services/schemas.ts";
 import { presentDevice } from "./presenters.ts";
+import { queryParam } from "./query.ts";
 import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
 
 /** /devices, /devices/{mac}/lines, /devices/{mac}/keys, /devices/{mac}/files[/{name}] */
@@ -18,7 +19,7 @@ export function deviceRoutes(deps: ProvisionDeps): Router<AdminState> {
   const writer = (ctx: AdminContext) => requireRole(ctx, "admin", "technician");
 
   r.get("/devices", (ctx) => {
-    const tenant = typeof ctx.query.tenant === "string" ? ctx.query.tenant : undefined;
+    const tenant = queryParam(ctx, "tenant");
     const names = tenantNames();
     ctx.body = { devices: listDevices(deps, tenant).map((d) => present(ctx, d, names)) };
   });
