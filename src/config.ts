@@ -103,6 +103,8 @@ export type Config = Readonly<
     secretKeyFile: string;
     templatesDir: string;
     publicUrl: string;
+    /** publicUrl was set by the operator; otherwise phones are told the URL their request used. */
+    publicUrlConfigured: boolean;
     certsDir: string;
     tlsCertFile: string;
     tlsKeyFile: string;
@@ -208,6 +210,7 @@ export function loadConfig(
     secretKeyFile: resolve(c.secretKeyFile ?? `${dataDir}/secret.key`),
     templatesDir: resolve(c.templatesDir ?? `${dataDir}/templates`),
     publicUrl: withTrailingSlash(c.publicUrl ?? `http://${advertisedHost}:${c.httpPort}/`),
+    publicUrlConfigured: c.publicUrl !== undefined,
   });
 }
 

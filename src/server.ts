@@ -12,6 +12,7 @@ import { createHttpsListener, describePeer, type HttpsListener } from "./tls/htt
 import type { TlsPaths } from "./tls/tls-material.ts";
 import type { TftpServer } from "./tftp/server.ts";
 import { startTftp } from "./tftp/start.ts";
+import { isLocalOnlyUrl, isLoopbackAddress } from "./provisioning/base-url.ts";
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -96,6 +97,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     },
     "phonehome listening",
   );
+  warnAboutPublicUrl(config, logger);
   return {
     httpPort,
     httpsPort,
@@ -114,4 +116,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
 export function tlsPathsOf(config: Config): TlsPaths {
   return { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, clientCaDir: config.clientCaDir, clientCrlDir: config.clientCrlDir };
+}
+
+/** Says at start-up which URL phones will be told (docs/phones.md#the-url-phones-are-told). */
+function warnAboutPublicUrl(config: Config, logger: Logger): void {
+  if (!config.publicUrlConfigured) {
+    logger.info("publicUrl not set: each phone is told the URL it reached (its Host header); set --public-url behind a proxy or for TFTP-only phones");
+  } else if (isLocalOnlyUrl(config.publicUrl) && !isLoopbackAddress(config.httpHost)) {
+    logger.warn({ publicUrl: config.publicUrl }, "publicUrl is a loopback URL: phones on other hosts will not be served their files until --public-url names an address they can reach");
+  }
 }

@@ -12,6 +12,7 @@ import { EnumerationGuard, type EnumerationGuardOptions } from "../provisioning/
 import { DigestAuth, parseDigestHeader } from "./digest.ts";
 import { phoneEventRouter } from "./phone-events.ts";
 import { sendFirmware } from "./firmware-response.ts";
+import { requestBaseUrl } from "../provisioning/base-url.ts";
 
 export interface PhoneAppOptions extends EnumerationGuardOptions {
   readonly nonceTtlSeconds: number;
@@ -32,6 +33,15 @@ function uriPath(uri: string): string | null {
   } catch {
     return null;
   }
+}
+
+const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-real-ip"] as const;
+
+/** Where the phone says it reached us, and whether a proxy stands between (base-url.ts). */
+function requestOrigin(host: string, tls: boolean, headers: Record<string, unknown>): Pick<ProvisioningRequest, "requestUrl" | "forwarded"> {
+  const requestUrl = requestBaseUrl(tls ? "https" : "http", host || undefined);
+  const forwarded = PROXY_HEADERS.some((h) => headers[h] !== undefined);
+  return { ...(requestUrl ? { requestUrl } : {}), ...(forwarded ? { forwarded } : {}) };
 }
 
 /**
@@ -75,6 +85,7 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       userAgent: ctx.get("user-agent") || undefined,
       remoteAddress: address,
       ...(clientCert ? { clientCert } : {}),
+      ...requestOrigin(ctx.get("host"), tls, ctx.headers),
     };
     const record = (outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null = null) =>
       recordFetch(deps, req, ctx.status, outcome, result, bytes);
@@ -118,6 +129,14 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       ctx.set("Cache-Control", "no-store");
       ctx.body = "Unauthorized";
       record("unauthorized", result);
+      return;
+    }
+    if (result.outcome === "unreachable_url") {
+      // Logged by the pipeline; the phone retries later, by when an operator has set --public-url.
+      ctx.status = 503;
+      ctx.set("Retry-After", "300");
+      ctx.body = "Service Unavailable";
+      record("error", null);
       return;
     }
     if (result.outcome === "firmware") {

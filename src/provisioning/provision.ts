@@ -14,6 +14,7 @@ import { identifyAgent, identifyAs, identifyRequest } from "./identify-device.ts
 import { certificateOpens } from "./client-cert-auth.ts";
 import { ENCRYPTING_VENDORS, ensureConfigKey, opensslEncrypt, type EncryptionDigest } from "./config-encryption.ts";
 import { matchingNetwork } from "./network-rules.ts";
+import { chooseBaseUrl, isLoopbackAddress, type BaseUrlChoice } from "./base-url.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
 import type { TemplateStore } from "./template-store.ts";
 import type { SourceLimiter } from "./source-limiter.ts";
@@ -22,6 +23,8 @@ export interface ProvisionDeps extends ServiceDeps {
   readonly vendors: readonly Vendor[];
   readonly templates: TemplateStore;
   readonly publicUrl: string;
+  /** The operator set publicUrl (`--public-url`): it wins over the URL a phone's request used. */
+  readonly publicUrlConfigured?: boolean;
   readonly recorder: FetchRecorder;
   readonly discoveryLimiter: SourceLimiter;
   readonly logger: Logger;
@@ -80,6 +83,8 @@ export type ProvisionResult =
       readonly authDetail: AuthDetail;
     }
   | { readonly outcome: "firmware"; readonly image: FirmwareFile }
+  /** The only base URL at hand is loopback and the phone is not: nothing is sent (base-url.ts). */
+  | { readonly outcome: "unreachable_url"; readonly device: DeviceRow; readonly url: string }
   | { readonly outcome: "not_found" };
 
 /** A catalogued firmware image, found by the exact name requested; the transport streams it. */
@@ -170,9 +175,20 @@ function discover(deps: ProvisionDeps, req: ProvisioningRequest, id: Identificat
   });
 }
 
-function render(deps: ProvisionDeps, id: Identification, req: ProvisioningRequest, device: DeviceRow | null, tenant: Tenant | null) {
+/** The base URL this phone is told (tenant, configured, the request's Host, default): base-url.ts. */
+export function baseUrlFor(deps: ProvisionDeps, req: ProvisioningRequest, tenant: Tenant): BaseUrlChoice {
+  return chooseBaseUrl({
+    tenantUrl: tenant.provisioningBaseUrl,
+    serverUrl: deps.publicUrl,
+    serverUrlConfigured: deps.publicUrlConfigured ?? true,
+    requestUrl: req.requestUrl ?? null,
+    phoneIsLocal: isLoopbackAddress(req.remoteAddress) && !req.forwarded,
+  });
+}
+
+function render(deps: ProvisionDeps, id: Identification, req: ProvisioningRequest, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string) {
   const vendor = deps.vendors.find((v) => v.id === id.vendor)!;
-  const config = device && tenant ? resolvePhoneConfig(deps, device, tenant, deps.publicUrl, deps.clock()) : null;
+  const config = device && tenant ? resolvePhoneConfig(deps, device, tenant, baseUrl, deps.clock()) : null;
   const rendered = vendor.render(req.fileName, config, deps.templates.forVendor(vendor.id));
   return rendered ? { ...rendered, config } : null;
 }
@@ -221,8 +237,20 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
     authMethod = granted.method;
     authDetail = granted.detail;
   }
+  let baseUrl = deps.publicUrl;
+  if (device && tenant) {
+    const choice = baseUrlFor(deps, req, tenant);
+    if (!choice.ok) {
+      deps.logger.warn(
+        { mac: device.mac, address: req.remoteAddress, transport: req.transport, url: choice.url, source: choice.source },
+        "not served: the only provisioning URL at hand is loopback and the phone is not; set --public-url (PHONEHOME_PUBLIC_URL) or the tenant's provisioningBaseUrl",
+      );
+      return { outcome: "unreachable_url", device, url: choice.url };
+    }
+    baseUrl = choice.url;
+  }
   if (device && tenant?.configEncryption && ENCRYPTING_VENDORS.has(device.vendor)) ensureConfigKey(deps, device.id);
-  const rendered = render(deps, id, req, device, tenant);
+  const rendered = render(deps, id, req, device, tenant, baseUrl);
   if (!rendered) return { outcome: "not_found" };
   const { body, contentType, encrypted } = deliverable(deps, req, rendered);
   const credentials = id.file.kind === "device" && rendered.config ? rendered.config.lines.map((l) => l.extension) : [];

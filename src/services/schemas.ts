@@ -3,6 +3,7 @@ import { isFeatureName, DIAL_STRING } from "../domain/feature-codes.ts";
 import { KEY_KINDS } from "../domain/phone-config.ts";
 import { isKnownTimeZone } from "../domain/time-zone.ts";
 import { EXTENSION_NUMBER, hasControlCharacters, isHost, parseCidr, SIP_USER } from "../domain/validation.ts";
+import { nonEmpty, patchOf } from "./patch-schema.ts";
 
 /** Input shapes of the admin API and the CLI; semantic checks (existence, capacity) live in the services. */
 
@@ -43,7 +44,8 @@ export const TenantInput = z.strictObject({
   configEncryption: z.boolean().default(false),
 });
 export type TenantInput = z.infer<typeof TenantInput>;
-export const TenantPatch = TenantInput.partial().omit({ name: true });
+/** A PATCH names the fields it changes; defaults apply on create only (src/services/patch-schema.ts). */
+export const TenantPatch = patchOf(TenantInput.omit({ name: true }));
 export type TenantPatch = z.infer<typeof TenantPatch>;
 
 export const ExtensionInput = z.strictObject({
@@ -54,7 +56,7 @@ export const ExtensionInput = z.strictObject({
   voicemailNumber: dialString.nullable().default(null),
 });
 export type ExtensionInput = z.infer<typeof ExtensionInput>;
-export const ExtensionPatch = ExtensionInput.omit({ number: true }).partial();
+export const ExtensionPatch = patchOf(ExtensionInput.omit({ number: true }));
 export type ExtensionPatch = z.infer<typeof ExtensionPatch>;
 
 export const DeviceInput = z.strictObject({
@@ -67,11 +69,13 @@ export const DeviceInput = z.strictObject({
   expansionModules: z.number().int().min(0).max(16).optional(),
 });
 export type DeviceInput = z.infer<typeof DeviceInput>;
-export const DevicePatch = z.strictObject({
-  model: z.string().max(32).optional(),
-  label: text(128).nullable().optional(),
-  expansionModules: z.number().int().min(0).max(16).optional(),
-});
+export const DevicePatch = patchOf(
+  z.strictObject({
+    model: z.string().max(32),
+    label: text(128).nullable(),
+    expansionModules: z.number().int().min(0).max(16),
+  }),
+);
 export type DevicePatch = z.infer<typeof DevicePatch>;
 
 export const LinesInput = z
@@ -102,7 +106,7 @@ export const KeyInput = z
 export type KeyInput = z.infer<typeof KeyInput>;
 export const KeysInput = z.array(KeyInput).max(256);
 
-export const FeatureCodesPatch = z.record(z.string().refine(isFeatureName, "is not a feature-code name"), dialString);
+export const FeatureCodesPatch = nonEmpty(z.record(z.string().refine(isFeatureName, "is not a feature-code name"), dialString), "the feature-code names");
 
 export const TokenRole = z.enum(["admin", "technician", "readonly", "registrar"]);
 export type TokenRole = z.infer<typeof TokenRole>;

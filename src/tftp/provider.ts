@@ -58,6 +58,10 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
       record(req, fileName, result.outcome, result, null);
       return { found: false };
     }
+    if (result.outcome === "unreachable_url") {
+      record(req, fileName, "error", null, null);
+      return { found: false };
+    }
     let source: Source;
     try {
       source = await openSource(result);
@@ -75,6 +79,9 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
 
 function openSource(result: ProvisionResult): Promise<Source> {
   if (result.outcome === "served") return Promise.resolve(bufferSource(result.body));
-  if (result.outcome === "firmware") return fileSource(result.image.path);
+  if (result.outcome === "firmware") {
+    const { path } = result.image;
+    return Promise.resolve().then(() => fileSource(path));
+  }
   return Promise.reject(new Error("nothing to send"));
 }

@@ -8,6 +8,7 @@ import { createDevice, deleteDevice, deviceCredentials, getDevice, listDevices, 
 import { lineKeyWarnings } from "../../services/line-key-warnings.ts";
 import { DeviceInput, DevicePatch, KeysInput, LinesInput } from "../../services/schemas.ts";
 import { presentDevice } from "./presenters.ts";
+import { queryParam } from "./query.ts";
 import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
 
 /** /devices, /devices/{mac}/lines, /devices/{mac}/keys, /devices/{mac}/files[/{name}] */
@@ -19,7 +20,7 @@ export function deviceRoutes(deps: ProvisionDeps): Router<AdminState> {
   const writer = (ctx: AdminContext) => requireRole(ctx, "admin", "technician");
 
   r.get("/devices", (ctx) => {
-    const tenant = typeof ctx.query.tenant === "string" ? ctx.query.tenant : undefined;
+    const tenant = queryParam(ctx, "tenant");
     const names = tenantNames();
     ctx.body = { devices: listDevices(deps, tenant).map((d) => present(ctx, d, names)) };
   });
