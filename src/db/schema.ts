@@ -99,7 +99,7 @@ export const deviceKeys = sqliteTable(
       .notNull()
       .references(() => devices.id, { onDelete: "cascade" }),
     keyIndex: integer("key_index").notNull(),
-    kind: text("kind", { enum: ["line", "blf", "speed_dial", "park", "feature"] }).notNull(),
+    kind: text("kind", { enum: ["line", "blf", "speed_dial", "park", "feature", "none"] }).notNull(),
     label: text("label"),
     /** Account the key uses (1-based line index of the device). */
     lineIndex: integer("line_index").notNull().default(1),

@@ -95,7 +95,7 @@ export const KeyInput = z
     kind: z.enum([...KEY_KINDS, "blf_group"]),
     label: text(32).nullable().default(null),
     line: z.number().int().min(1).default(1),
-    /** blf: extension number; speed_dial: number to dial; park: park code or orbit; feature: feature-code name. */
+    /** blf: extension number; speed_dial: number to dial; park: park code or orbit; feature: feature-code name; line / none: no value. */
     value: text(64).nullable().default(null),
   })
   .superRefine((k, ctx) => {
@@ -105,6 +105,7 @@ export const KeyInput = z
     if (k.kind === "park") need(k.value === null || DIAL_STRING.test(k.value), "a park key's value is a park code of 0-9, * and #");
     if (k.kind === "feature") need(!!k.value && isFeatureName(k.value), "a feature key needs a feature-code name such as dnd_on");
     if (k.kind === "line") need(k.value === null, "a line key takes no value");
+    if (k.kind === "none") need(k.value === null, "a none key (left empty on purpose) takes no value");
     if (k.kind === "blf_group") need(!!k.value && k.value.length <= 64, "a blf_group key needs the name of the group it watches");
   });
 export type KeyInput = z.infer<typeof KeyInput>;
