@@ -8,6 +8,7 @@ import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { getTenant } from "../../services/tenants.ts";
 import { answer, flag, limitedBody } from "./onboarding.ts";
 import { requireRole, type AdminState } from "./roles.ts";
+import { queryParam } from "./query.ts";
 
 /** Extensions by CSV (docs/onboarding.md#extensions-by-csv): the device import's reader, checks and report. */
 export function extensionImportRoutes(deps: ProvisionDeps, options: { importLimitBytes: number }): Router<AdminState> {
@@ -17,10 +18,10 @@ export function extensionImportRoutes(deps: ProvisionDeps, options: { importLimi
     if (!ctx.is("text/csv")) throw new AppError(415, "unsupported_media_type", "send the file with Content-Type: text/csv");
     const length = Number(ctx.get("content-length") || 0);
     if (length > options.importLimitBytes) throw payloadTooLarge(`the file is larger than the upload limit of ${options.importLimitBytes} bytes (importBodyLimitBytes)`);
-    const fileName = typeof ctx.query.fileName === "string" ? ctx.query.fileName.slice(0, 200) : null;
+    const fileName = queryParam(ctx, "fileName")?.slice(0, 200) ?? null;
     getTenant(deps, ctx.params.tenant!); // an unknown tenant answers 404 before the body is read
     const rows = readCsv(limitedBody(ctx, options.importLimitBytes), EXTENSION_CSV);
-    const report = await importExtensions(deps, ctx.params.tenant!, rows, { dryRun: flag(ctx.query.dryRun), actor: `token:${ctx.state.tokenName}`, fileName });
+    const report = await importExtensions(deps, ctx.params.tenant!, rows, { dryRun: flag(queryParam(ctx, "dryRun")), actor: `token:${ctx.state.tokenName}`, fileName });
     answer(ctx, report, (p) => p, "file");
   });
   r.get("/tenants/:tenant/exports/extensions.csv", (ctx) => {

@@ -1,12 +1,17 @@
 import type { Next } from "koa";
 import { AppError } from "../../errors.ts";
+import { OPERATIONS } from "./openapi-operations.ts";
 import type { AdminContext } from "./roles.ts";
 
 /**
- * Routes whose body is not JSON; each checks its own content type (text/csv, application/octet-stream).
- * Every other route with a body takes JSON only.
+ * Routes whose body is not JSON, read from the operation list (`body: "text/csv"` or
+ * `"application/octet-stream"`); each checks its own content type. Every other route takes JSON only.
  */
-const RAW_BODY_ROUTES: ReadonlySet<string> = new Set(["POST /api/v1/imports", "POST /api/v1/firmware"]);
+const RAW_BODY_ROUTES: readonly { method: string; path: RegExp }[] = OPERATIONS.filter((o) => typeof o.body === "string").map((o) => ({
+  method: o.method.toUpperCase(),
+  path: new RegExp(`^/api/v1${o.path.replace(/\{[^}]+\}/g, "[^/]+")}$`),
+}));
+const isRawBodyRoute = (method: string, path: string) => RAW_BODY_ROUTES.some((r) => r.method === method && r.path.test(path));
 
 function hasBody(ctx: AdminContext): boolean {
   if (ctx.get("transfer-encoding") !== "") return true;
@@ -19,7 +24,7 @@ function hasBody(ctx: AdminContext): boolean {
  * route sees `{}`, so a PATCH sent as text/plain or form-encoded would "succeed" with no fields.
  */
 export async function requireJsonBody(ctx: AdminContext, next: Next): Promise<void> {
-  if (hasBody(ctx) && !RAW_BODY_ROUTES.has(`${ctx.method} ${ctx.path}`) && ctx.is("application/json", "+json") === false) {
+  if (hasBody(ctx) && !isRawBodyRoute(ctx.method, ctx.path) && ctx.is("application/json", "+json") === false) {
     const sent = ctx.get("content-type") || "no Content-Type";
     throw new AppError(415, "unsupported_media_type", `send the body as application/json (Content-Type: application/json); this request sent ${sent.slice(0, 100)}`);
   }
