@@ -16,6 +16,7 @@ import { addRegistrationCommands } from "./registrations.ts";
 import { addSecurityCommands } from "./security-commands.ts";
 import { withActor } from "../services/actor.ts";
 import { extensionCommands } from "./extension-commands.ts";
+import { addBackupCommands } from "./backup.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -144,6 +145,7 @@ export function buildCli(): Command {
   addRegistrationCommands(program, configFrom, dataDirOption);
   addSecurityCommands(program, { dataDirOption, configFrom, withRuntime });
   program.addCommand(extensionCommands(withRuntime, dataDirOption));
+  addBackupCommands(program, dataDirOption, configFrom);
   return program;
 }
 
