@@ -341,6 +341,11 @@ export const forceUnregisterDevices = sqliteTable(
     notify: text("notify"),
     notifyDetail: text("notify_detail"),
     confirmedAt: integer("confirmed_at"),
+    /**
+     * The NOTIFY still to send (target and the credentials the phone held before the rotation), JSON
+     * sealed like every secret; cleared once sent. A server killed before sending resumes it at start.
+     */
+    notifyPlanEnc: text("notify_plan_enc"),
   },
   (t) => [primaryKey({ columns: [t.requestId, t.deviceId] })],
 );

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
+import type { EnumerationGuard } from "../provisioning/enumeration-guard.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { describeListenFailure, listenError, LISTENERS } from "../listen-errors.ts";
 import { tftpResolver } from "./provider.ts";
@@ -27,8 +28,8 @@ export function tftpOptions(config: Config): TftpServerOptions {
  * such as tftpd-hpa holds it (EADDRINUSE), is a warning: phonehome runs without TFTP rather than
  * not at all. A port the operator asked for, and any other failure, stops the start.
  */
-export async function startTftp(config: Config, deps: ProvisionDeps, logger: Logger): Promise<TftpServer | null> {
-  const server = new TftpServer(tftpOptions(config), tftpResolver(deps, config.tftpDeviceNetworks), logger.child({ transport: "tftp" }));
+export async function startTftp(config: Config, deps: ProvisionDeps, logger: Logger, guard: EnumerationGuard): Promise<TftpServer | null> {
+  const server = new TftpServer(tftpOptions(config), tftpResolver(deps, config.tftpDeviceNetworks, guard), logger.child({ transport: "tftp" }));
   try {
     await server.listen();
     return server;

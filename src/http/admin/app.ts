@@ -21,6 +21,8 @@ import { DEFAULT_SIP_SETTINGS, type SipSettings } from "../../registrations/sip-
 import { extensionSettingsRoutes } from "./extension-settings.ts";
 import { tenantCatalogRoutes } from "./tenant-catalog.ts";
 import { openApiRoutes } from "./openapi.ts";
+import { requireJsonBody } from "./request-shape.ts";
+import { strictQuery } from "./query.ts";
 
 function toErrorBody(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
@@ -101,6 +103,8 @@ export function createAdminApp(
     // Admin changes are audited with the token's name as the actor (services/actor.ts).
     await withActor(`token:${row.name}`, next);
   });
+  app.use(strictQuery);
+  app.use(requireJsonBody);
   app.use(
     bodyParser({
       enableTypes: ["json"],
