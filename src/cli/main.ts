@@ -17,6 +17,8 @@ import { addSecurityCommands } from "./security-commands.ts";
 import { withActor } from "../services/actor.ts";
 import { extensionCommands } from "./extension-commands.ts";
 import { addBackupCommands } from "./backup.ts";
+import { deviceCommands, tenantCommands } from "./site-commands.ts";
+import { exitQuietlyOnClosedPipe, isClosedPipe } from "./closed-pipe.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -89,11 +91,15 @@ export function buildCli(): Command {
     .description("create a token and print it (shown once)")
     .addOption(dataDirOption())
     .requiredOption("--role <role>", "admin | technician | readonly | registrar")
-    .option("--name <name>", "a note saying whose token it is", "cli")
+    .option("--name <name>", "a note saying whose token it is (default <role>-<id>)")
     .action((opts) => {
       const role = TokenRole.safeParse(opts.role);
       if (!role.success) throw new AppError(400, "invalid_input", `--role must be admin, technician, readonly or registrar, not "${opts.role}"`);
-      withRuntime(opts, (rt) => console.log(createToken(rt, role.data, opts.name).token));
+      withRuntime(opts, (rt) => {
+        const { token, row } = createToken(rt, role.data, opts.name);
+        console.log(token);
+        console.error(`token ${row.id} "${row.name}" (${row.role}); it is shown once`);
+      });
     });
   token
     .command("list")
@@ -146,13 +152,17 @@ export function buildCli(): Command {
   addSecurityCommands(program, { dataDirOption, configFrom, withRuntime });
   program.addCommand(extensionCommands(withRuntime, dataDirOption));
   addBackupCommands(program, dataDirOption, configFrom);
+  program.addCommand(tenantCommands(withRuntime, dataDirOption));
+  program.addCommand(deviceCommands(withRuntime, dataDirOption));
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
+    if (isClosedPipe(err)) return;
     if (err instanceof AppError || err instanceof ConfigError) {
       console.error(`phonehome: ${err.message}`);
       process.exitCode = err instanceof AppError && err.status === 404 ? 3 : 2;
