@@ -114,6 +114,8 @@ const ConfigSchema = z.object({
   /** A request (headers and body) not received within this time is closed. */
   httpRequestTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   firmwareDir: z.string().min(1).default("./firmware"),
+  /** CIDRs that may scrape GET /metrics on the admin listener without a token. */
+  metricsAllowedNetworks: cidrList.default([]),
   firmwareMaxBytes: positiveInt.default(512 * 1024 * 1024),
 });
 
@@ -197,6 +199,7 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_HTTP_KEEPALIVE_TIMEOUT_MS: "httpKeepAliveTimeoutMs",
   PHONEHOME_HTTP_REQUEST_TIMEOUT_MS: "httpRequestTimeoutMs",
   PHONEHOME_FIRMWARE_DIR: "firmwareDir",
+  PHONEHOME_METRICS_NETWORKS: "metricsAllowedNetworks",
   PHONEHOME_FIRMWARE_MAX_BYTES: "firmwareMaxBytes",
 };
 

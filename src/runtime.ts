@@ -11,6 +11,7 @@ import { ensureEventSecrets } from "./registrations/event-secrets.ts";
 import { openSecretKey } from "./secret-key-guard.ts";
 import { sealPlainVoicemailPins } from "./services/extension-settings/secrets.ts";
 import { VENDOR_IDS, VENDOR_LIST } from "./vendors/registry.ts";
+import { createMetrics } from "./metrics/metrics.ts";
 
 export const BUILTIN_TEMPLATES_DIR = fileURLToPath(new URL("../templates", import.meta.url));
 
@@ -62,6 +63,7 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
     discoveryLimiter: new SourceLimiter(DISCOVERY_PER_SOURCE_PER_HOUR, 3_600_000, () => clock().getTime()),
     logger,
     firmwareDir: config.firmwareDir,
+    metrics: createMetrics(() => db),
     close() {
       recorder.flush();
       db.$client.close();

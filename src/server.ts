@@ -54,8 +54,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const runtime = createRuntime(config, logger);
   let tls: HttpsListener | null = null;
   const guard = new EnumerationGuard(config, () => runtime.clock().getTime(), (tenantId, failures) => tenantAlert(runtime, tenantId, failures));
+  // What /readyz reports: each listener bound; TFTP only once it runs (left out when skipped).
+  const bound = new Map<string, { listening: boolean }>();
+  const listeners = () => Object.fromEntries([...bound].map(([name, s]) => [name, s.listening]));
   const phoneApp = createPhoneApp(runtime, {
     ...config,
+    listeners,
     peerCertificate: (socket) => (tls ? describePeer(socket, tls.material()) : undefined),
     guard,
   });
@@ -71,21 +75,28 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
   try {
     servers.push(await naming(listen(phoneApp, config.httpHost, config.httpPort, timeouts, limiter), LISTENERS.http, config.httpHost, config.httpPort));
+    bound.set("http", servers[0]!);
+    bound.set("api", { listening: false });
     if (config.httpsPort !== undefined) {
       tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger, timeouts);
       limiter.attach(tls.server);
       closeSilentConnections(tls.server, timeouts.headersTimeoutMs);
       const host = config.httpsHost ?? config.httpHost;
       servers.push(await naming(listenTls(tls.server, host, config.httpsPort), LISTENERS.https, host, config.httpsPort));
+      bound.set("https", tls.server);
     }
     const adminOptions = {
       bodyLimitBytes: config.apiBodyLimitBytes,
       importLimitBytes: config.importBodyLimitBytes,
       firmwareMaxBytes: config.firmwareMaxBytes,
       sip: sipSettingsFrom(config),
+      listeners,
+      metricsAllowedNetworks: config.metricsAllowedNetworks,
     };
     servers.push(await naming(listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort, timeouts), LISTENERS.api, config.apiHost, config.apiPort));
+    bound.set("api", servers[servers.length - 1]!);
     tftp = await startTftp(config, runtime, logger, guard);
+    if (tftp) bound.set("tftp", { listening: true });
   } catch (err) {
     tls?.close();
     await closeAll();

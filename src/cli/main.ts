@@ -16,6 +16,7 @@ import { addRegistrationCommands } from "./registrations.ts";
 import { addSecurityCommands } from "./security-commands.ts";
 import { withActor } from "../services/actor.ts";
 import { extensionCommands } from "./extension-commands.ts";
+import { addBackupCommands } from "./backup.ts";
 import { deviceCommands, tenantCommands } from "./site-commands.ts";
 import { exitQuietlyOnClosedPipe, isClosedPipe } from "./closed-pipe.ts";
 
@@ -150,6 +151,7 @@ export function buildCli(): Command {
   addRegistrationCommands(program, configFrom, dataDirOption);
   addSecurityCommands(program, { dataDirOption, configFrom, withRuntime });
   program.addCommand(extensionCommands(withRuntime, dataDirOption));
+  addBackupCommands(program, dataDirOption, configFrom);
   program.addCommand(tenantCommands(withRuntime, dataDirOption));
   program.addCommand(deviceCommands(withRuntime, dataDirOption));
   return program;

@@ -14,8 +14,12 @@ import { DigestAuth, parseDigestHeader } from "./digest.ts";
 import { phoneEventRouter } from "./phone-events.ts";
 import { sendFirmware } from "./firmware-response.ts";
 import { requestBaseUrl } from "../provisioning/base-url.ts";
+import { countFetch } from "../metrics/metrics.ts";
+import { healthMiddleware, type ListenerState } from "./health.ts";
 
 export interface PhoneAppOptions extends EnumerationGuardOptions {
+  /** Listener states for GET /readyz (src/http/health.ts); without it only the database is checked. */
+  readonly listeners?: ListenerState;
   readonly nonceTtlSeconds: number;
   /** The client certificate of a TLS connection (set by the HTTPS listener); undefined on plain HTTP. */
   readonly peerCertificate?: (socket: TLSSocket) => ClientCertificate | undefined;
@@ -70,7 +74,9 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     }
     // Event URLs carry the device's secret in the path: never log it.
     const path = ctx.path.slice(0, 160).replace(/^\/events\/([^/]*)\/[^/]*/, "/events/$1/***");
-    log.info({ method: ctx.method, path, status: ctx.status, ms: Math.round(performance.now() - started) }, "phone fetch");
+    const ms = performance.now() - started;
+    deps.metrics?.fetchSeconds.observe({ transport: (ctx.socket as TLSSocket).encrypted === true ? "https" : "http" }, ms / 1000);
+    log.info({ method: ctx.method, path, status: ctx.status, ms: Math.round(ms) }, "phone fetch");
   });
 
   // strict: `/y000000000096.cfg/` is no file name; without it the router served it as the file.
@@ -88,8 +94,10 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       ...(clientCert ? { clientCert } : {}),
       ...requestOrigin(ctx.get("host"), tls, ctx.headers),
     };
-    const record = (outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null = null) =>
+    const record = (outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null = null) => {
+      countFetch(deps.metrics, req.transport, outcome, result);
       deps.recorder.record(fetchRecord({ at: deps.clock().getTime(), req, outcome, status: ctx.status, result, bytes }));
+    };
     if (!checkFileName(fileName)) {
       ctx.status = 404;
       ctx.body = "Not Found";
@@ -101,6 +109,7 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       ctx.status = 429;
       ctx.set("Retry-After", String(retryAfter));
       ctx.body = "Too Many Requests";
+      deps.metrics?.authBlocks.inc();
       record("rate_limited", null);
       return;
     }
@@ -130,6 +139,7 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       // Presented proof that failed counts at once; a bare request (or a stale nonce) is a challenge.
       const failed = (result.credentialsFailed && !staleButRight) || (params !== null && nonceState === "invalid") || req.clientCert !== undefined;
       const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
+      deps.metrics?.authFailures.inc({ kind: failed ? "failed" : "challenged" });
       await sleep(guard.failure(address, failed ? "failed" : "challenged", fileName, device));
       ctx.status = 401;
       ctx.set("WWW-Authenticate", digest.challenge(address, staleButRight));
@@ -143,6 +153,7 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       ctx.status = 503;
       ctx.set("Retry-After", "300");
       ctx.body = "Service Unavailable";
+      deps.metrics?.unreachableUrl.inc({ transport: req.transport });
       record("error", null);
       return;
     }
@@ -164,6 +175,7 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     record("served", result);
   });
   const events = phoneEventRouter(deps);
+  app.use(healthMiddleware(deps, options.listeners ?? (() => ({}))));
   app.use(events.routes());
   app.use(router.routes());
   app.use(router.allowedMethods());

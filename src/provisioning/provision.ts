@@ -7,6 +7,7 @@ import { randomPassword } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import type { FileKind, Identification, Vendor } from "../vendors/vendor.ts";
 import type { FetchRecorder } from "./fetch-recorder.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import { hotQueries } from "./hot-queries.ts";
 import { identifyAs, identifyRequest } from "./identify-device.ts";
 import { certificateOpens } from "./client-cert-auth.ts";
@@ -31,6 +32,8 @@ export interface ProvisionDeps extends ServiceDeps {
   readonly logger: Logger;
   /** EVP_BytesToKey digest of encrypted Grandstream files (config key `configEncryptionDigest`); default md5. */
   readonly configEncryptionDigest?: EncryptionDigest;
+  /** Prometheus counters (src/metrics/metrics.ts); absent in tests that do not look at them. */
+  readonly metrics?: Metrics;
   /** Where catalogued firmware images live; without it no firmware is served. */
   readonly firmwareDir?: string;
 }

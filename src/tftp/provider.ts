@@ -2,6 +2,7 @@ import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
 import { checkFileName, fetchRecord } from "../provisioning/deliver.ts";
 import type { EnumerationGuard } from "../provisioning/enumeration-guard.ts";
 import type { FetchOutcome } from "../provisioning/fetch-recorder.ts";
+import { countFetch } from "../metrics/metrics.ts";
 import { inNetworks } from "../provisioning/network-rules.ts";
 import { provision, type ProvisionDeps, type ProvisionResult } from "../provisioning/provision.ts";
 import type { TftpLookup, TftpResolver } from "./server.ts";
@@ -35,8 +36,10 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
   return async (tftpReq): Promise<TftpLookup> => {
     const fileName = tftpFileName(tftpReq.fileName);
     const req: ProvisioningRequest = { transport: "tftp", fileName: fileName ?? tftpReq.fileName, remoteAddress: tftpReq.remoteAddress };
-    const record = (outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null = null) =>
+    const record = (outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null = null) => {
+      countFetch(deps.metrics, "tftp", outcome, result);
       deps.recorder.record(fetchRecord({ at: deps.clock().getTime(), req, outcome, status: STATUS[outcome], result, bytes }));
+    };
     if (!fileName) {
       record("not_found", null);
       return { found: false };
@@ -50,12 +53,14 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
     const result = provision(req, deps, trusted ? { method: "trusted_network" } : null);
     if (result.outcome === "unauthorized") {
       const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
+      deps.metrics?.authFailures.inc({ kind: "failed" });
       await sleep(guard.failure(req.remoteAddress, "failed", fileName, device));
       record("unauthorized", result);
       // Unknown and unauthorised look the same to the client: "File not found".
       return { found: false };
     }
     if (result.outcome === "unreachable_url") {
+      deps.metrics?.unreachableUrl.inc({ transport: "tftp" });
       record("error", null);
       return { found: false };
     }
@@ -74,7 +79,10 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
     return {
       found: true,
       source,
-      finished: (end: TransferEnd) => record(end.ok ? "served" : "error", result, end.ok ? end.bytes : null),
+      finished: (end: TransferEnd) => {
+        deps.metrics?.tftpTransfers.inc({ outcome: end.ok ? "ok" : "failed" });
+        record(end.ok ? "served" : "error", result, end.ok ? end.bytes : null);
+      },
     };
   };
 }

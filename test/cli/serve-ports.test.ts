@@ -38,7 +38,7 @@ async function baseEnv(): Promise<Record<string, string>> {
   };
 }
 
-describe("serve with a port in use", () => {
+describe("serve with a port in use", { timeout: 90_000 }, () => {
   it("names the phone HTTP listener, the port and the flag, exits 1, no stack trace", async () => {
     const port = await freePort();
     const held = await holdTcp(port);

@@ -22,6 +22,7 @@ import { DEFAULT_SIP_SETTINGS, type SipSettings } from "../../registrations/sip-
 import { extensionSettingsRoutes } from "./extension-settings.ts";
 import { tenantCatalogRoutes } from "./tenant-catalog.ts";
 import { openApiRoutes } from "./openapi.ts";
+import { healthMiddleware, metricsMiddleware, type ListenerState } from "../health.ts";
 import { requireJsonBody } from "./request-shape.ts";
 import { strictQuery } from "./query.ts";
 
@@ -40,6 +41,9 @@ export interface AdminAppOptions {
   readonly importLimitBytes?: number;
   readonly sip?: SipSettings;
   readonly firmwareMaxBytes?: number;
+  /** Listener states for GET /readyz; GET /metrics without a token from these CIDRs (src/http/health.ts). */
+  readonly listeners?: ListenerState;
+  readonly metricsAllowedNetworks?: readonly string[];
 }
 
 /** Every router of the admin API; the OpenAPI test walks these (test/http/openapi.test.ts). */
@@ -87,6 +91,9 @@ export function createAdminApp(
     }
     deps.logger.info({ method: ctx.method, path: ctx.path.slice(0, 200), status: ctx.status, role: ctx.state.role }, "admin request");
   });
+  // Health and metrics answer before the API's token check (their own rules: src/http/health.ts).
+  app.use(healthMiddleware(deps, options.listeners ?? (() => ({}))));
+  app.use(metricsMiddleware(deps, options.metricsAllowedNetworks ?? []));
   app.use(async (ctx, next) => {
     const header = ctx.get("authorization");
     const match = /^Bearer\s+(\S+)$/i.exec(header);
