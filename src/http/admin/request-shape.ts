@@ -7,6 +7,10 @@ import type { AdminContext } from "./roles.ts";
  * Every other route with a body takes JSON only.
  */
 const RAW_BODY_ROUTES: ReadonlySet<string> = new Set(["POST /api/v1/imports", "POST /api/v1/firmware"]);
+/** The same, for routes with a path parameter (the extensions CSV of a tenant). */
+const RAW_BODY_PATTERNS: readonly RegExp[] = [/^POST \/api\/v1\/tenants\/[^/]+\/extension-imports$/];
+
+const takesRawBody = (route: string): boolean => RAW_BODY_ROUTES.has(route) || RAW_BODY_PATTERNS.some((p) => p.test(route));
 
 function hasBody(ctx: AdminContext): boolean {
   if (ctx.get("transfer-encoding") !== "") return true;
@@ -19,7 +23,7 @@ function hasBody(ctx: AdminContext): boolean {
  * route sees `{}`, so a PATCH sent as text/plain or form-encoded would "succeed" with no fields.
  */
 export async function requireJsonBody(ctx: AdminContext, next: Next): Promise<void> {
-  if (hasBody(ctx) && !RAW_BODY_ROUTES.has(`${ctx.method} ${ctx.path}`) && ctx.is("application/json", "+json") === false) {
+  if (hasBody(ctx) && !takesRawBody(`${ctx.method} ${ctx.path}`) && ctx.is("application/json", "+json") === false) {
     const sent = ctx.get("content-type") || "no Content-Type";
     throw new AppError(415, "unsupported_media_type", `send the body as application/json (Content-Type: application/json); this request sent ${sent.slice(0, 100)}`);
   }
