@@ -10,7 +10,8 @@ import { putNumberSettings, putProfile, putVoicemail, readSettings } from "../se
 import { createExtension, updateExtension } from "../services/extensions.ts";
 import { extensionGroupNames, setExtensionGroups } from "../services/groups.ts";
 import { describeIssues, ExtensionInput, ExtensionPatch } from "../services/schemas.ts";
-import { getTenant, type Tenant } from "../services/tenants.ts";
+import { getTenant } from "../services/tenants.ts";
+import type { Tenant } from "../db/rows.ts";
 import type { Problem } from "./columns.ts";
 import type { CsvRow } from "./csv-source.ts";
 import { CLEAR, columnOfMessage, GROUP_SEPARATOR, parseYesNo, type ExtensionColumn } from "./extension-columns.ts";

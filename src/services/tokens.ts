@@ -7,8 +7,8 @@ import { writeTransaction } from "../db/client.ts";
 import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { TokenRole } from "./schemas.ts";
+import type { TokenRow } from "../db/rows.ts";
 
-export type TokenRow = typeof apiTokens.$inferSelect;
 
 /** Actors the audit log uses for itself (services/actor.ts): a token named so would read like them. */
 const RESERVED_NAMES = ["cli", "system"];

@@ -9,6 +9,7 @@ import { verifyToken } from "../../services/tokens.ts";
 import { withActor } from "../../services/actor.ts";
 import { auditRoutes } from "./audit.ts";
 import { configKeyRoutes } from "./config-keys.ts";
+import { bootstrapRoutes } from "./bootstrap.ts";
 import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import { onboardingRoutes } from "./onboarding.ts";
@@ -52,6 +53,7 @@ export function adminRouters(deps: ProvisionDeps, options: Partial<AdminAppOptio
     registrationRoutes(deps, options.sip ?? DEFAULT_SIP_SETTINGS),
     auditRoutes(deps),
     configKeyRoutes(deps),
+    bootstrapRoutes(deps),
     extensionSettingsRoutes(deps),
     tenantCatalogRoutes(deps),
     firmwareRoutes(deps, { maxBytes: options.firmwareMaxBytes ?? 512 * 1024 * 1024 }),
