@@ -6,6 +6,7 @@ import type { ServiceDeps } from "../services/deps.ts";
 import { loadSettings } from "../services/extension-settings/store.ts";
 import { extensionGroupNames } from "../services/groups.ts";
 import { getTenant } from "../services/tenants.ts";
+import { guardCell } from "./csv-guard.ts";
 import { EXPORTED_EXTENSION_COLUMNS, GROUP_SEPARATOR, type ExtensionColumn } from "./extension-columns.ts";
 
 /**
@@ -35,7 +36,10 @@ export function exportExtensionRows(deps: ServiceDeps, tenantName: string): stri
   });
 }
 
-/** The CSV text as a stream, header first. A tenant of thousands of extensions is still a few hundred KB. */
+/**
+ * The CSV text as a stream, header first; cells a spreadsheet would run as formulas are guarded, as
+ * in the device export (csv-guard.ts). A tenant of thousands of extensions is a few hundred KB.
+ */
 export function exportExtensionsCsv(deps: ServiceDeps, tenantName: string): Readable {
-  return Readable.from(exportExtensionRows(deps, tenantName)).pipe(stringify({ header: true, columns: [...EXPORTED_EXTENSION_COLUMNS] }));
+  return Readable.from(exportExtensionRows(deps, tenantName)).pipe(stringify({ header: true, columns: [...EXPORTED_EXTENSION_COLUMNS], cast: { string: guardCell } }));
 }

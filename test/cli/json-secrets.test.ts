@@ -8,7 +8,7 @@ const { run, withRuntime } = cliRunner(env.config);
 
 beforeAll(async () => {
   await run(["demo"]);
-});
+}, 60_000);
 afterAll(() => env.cleanup());
 
 describe("CLI JSON output", () => {
@@ -50,5 +50,5 @@ describe("CLI JSON output", () => {
     const show = JSON.parse(outputs[0]!.stdout);
     expect(show.voicemail).not.toHaveProperty("pin");
     expect(show.allowedEndpoints.thirdPartySoftphone).toEqual({ allowed: true, sipUsername: "ana-soft" });
-  });
+  }, 300_000);
 });

@@ -19,7 +19,7 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 beforeAll(async () => {
   await run(["demo"]);
-});
+}, 60_000);
 afterAll(() => env.cleanup());
 
 describe("phonehome tenant", () => {
@@ -38,7 +38,7 @@ describe("phonehome tenant", () => {
     const twice = await run(["tenant", "create", "--sip-domain", "acme.example", "--sip-server-host", "pbx.acme.example"]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/tenant acme.example already exists/);
-  });
+  }, 120_000);
 
   it("lists and shows tenants, and changes only the settings given", async () => {
     const list = await run(["tenant", "list"]);
@@ -58,7 +58,7 @@ describe("phonehome tenant", () => {
     expect(proxy.code).toBe(2);
     expect(proxy.stderr).toMatch(/--outbound-proxy-port: set outboundProxyHost too/);
     expect((await run(["tenant", "show", "nope.example"])).code).toBe(3);
-  });
+  }, 120_000);
 });
 
 describe("phonehome device", () => {
@@ -72,7 +72,7 @@ describe("phonehome device", () => {
     expect(d).toMatchObject({ mac: "805ec0aa0001", vendor: "yealink", model: "T54W", tenant: "acme.example", label: "Front desk", expansionModules: 0 });
     expect(d).not.toHaveProperty("provisioningPassword");
     expect((await run(["device", "create", "805ec0aa0001", "--model", "T54W", "--tenant", "acme.example"])).code).toBe(2);
-  });
+  }, 120_000);
 
   it("shows, sets lines and keys in the CSV forms or the API's JSON, and changes the device", async () => {
     expect((await run(["extension", "create", "acme.example", "201", "--name", "Ana"])).code).toBe(0);
@@ -102,5 +102,5 @@ describe("phonehome device", () => {
     expect(show.stdout).toMatch(/lines: 1=201 3=202/);
     expect(show.stdout).toMatch(/keys: 1:feature:dnd_on/);
     expect((await run(["device", "show", "805ec0aa0999"])).code).toBe(3);
-  });
+  }, 120_000);
 });

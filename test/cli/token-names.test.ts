@@ -7,7 +7,7 @@ const { run } = cliRunner(env.config);
 
 beforeAll(async () => {
   await run(["demo"]);
-});
+}, 60_000);
 afterAll(() => env.cleanup());
 
 describe("phonehome token create", () => {

@@ -79,6 +79,16 @@ describe("extensions by CSV", () => {
     expect((await c.call("GET", `${T}/extensions/201/voicemail`)).json.pin).toBe("4321");
   });
 
+  it("guards a display name a spreadsheet would run as a formula, and reads it back unchanged", async () => {
+    expect((await c.call("PATCH", `${T}/extensions/203`, { displayName: "=HYPERLINK(1)" })).status).toBe(200);
+    const csv = (await c.call("GET", `${T}/exports/extensions.csv`)).text;
+    expect(csv).toMatch(/^203,'=HYPERLINK\(1\),/m);
+    const again = await upload(csv);
+    expect(again.json).toMatchObject({ accepted: true, updated: 0, unchanged: 4 });
+    expect((await c.call("GET", `${T}/extensions/203`)).json.displayName).toBe("=HYPERLINK(1)");
+    await c.call("PATCH", `${T}/extensions/203`, { displayName: "Desk, front" });
+  });
+
   it("refuses a file with problems, naming row, column and reason, all found in one pass, and writes nothing", async () => {
     const bad = [
       HEADER,
@@ -152,5 +162,5 @@ describe("extensions by CSV", () => {
     const exported = await cli(["extension", "export", "acme.example", "-"]);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toMatch(/^501,Team One,501,501,501,user,yes,,yes,sales$/m);
-  });
+  }, 180_000);
 });

@@ -39,7 +39,7 @@ describe("phonehome force-unregister-cancel and enable", () => {
   const { run } = cliRunner(env.config);
   beforeAll(async () => {
     await run(["demo"]);
-  });
+  }, 60_000);
   afterAll(() => env.cleanup());
 
   it("cancels a pending force-unregister when the extension is enabled again, so a new one can start", async () => {
