@@ -1,12 +1,11 @@
-import { fileURLToPath } from "node:url";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { grandstream } from "../../../src/vendors/grandstream/index.ts";
-import { loadTemplateStore } from "../../../src/provisioning/template-store.ts";
+import { builtinTemplates } from "../../helpers/templates.ts";
 import type { KeyConfig, PhoneConfig } from "../../../src/domain/phone-config.ts";
 import { blf, buildLine, buildPhoneConfig } from "../../helpers/phone-config.ts";
 
-const templates = loadTemplateStore(["grandstream"], [fileURLToPath(new URL("../../../templates", import.meta.url))]).forVendor("grandstream");
+const templates = builtinTemplates("grandstream");
 
 const ALIAS = "public GRP26xx alias template (docs/vendors/grandstream.md)";
 // Alias names with the account / key index replaced by N.
