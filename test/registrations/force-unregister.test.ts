@@ -138,7 +138,8 @@ describe("force-unregister and key layouts, groups", () => {
     expect(res.status).toBe(200);
     return res.text;
   }
-  const blfValues = (cfg: string) => [...cfg.matchAll(/^linekey\.\d+\.value = (\d+)$/gm)].map((m) => m[1]);
+  // BLF keys only (type 16): each phone's own line keeps its type-15 line key, whose value is its extension.
+  const blfValues = (cfg: string) => [...cfg.matchAll(/^linekey\.(\d+)\.type = 16\nlinekey\.\1\.line = \d+\nlinekey\.\1\.value = (\d+)$/gm)].map((m) => m[2]);
 
   beforeAll(async () => {
     for (const [number, displayName] of [["203", "Leaver Two"], ["204", "Desk 204"], ["205", "Desk 205"], ["206", "Paused"], ["207", "Desk 207"]]) {

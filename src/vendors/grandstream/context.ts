@@ -1,11 +1,8 @@
 import type { LineConfig, PhoneConfig, SipTransport } from "../../domain/phone-config.ts";
 import { domainRegistrar } from "../shared/sip-targets.ts";
-import { aliasKeys, aliasSoftkeys, pvalueKeys, type AliasKey, type AliasSoftkey, type PValueKey } from "./keys.ts";
+import { aliasKeys, aliasSoftkeys, type AliasKey, type AliasSoftkey } from "./keys.ts";
 import type { GrandstreamModel } from "./models.ts";
-import { ACCOUNT_PVALUES, GLOBAL_PVALUES, type AccountPValues } from "./pvalues.ts";
 
-/** P193 "every N minutes" range in the GXP21xx template (vendors.md G3). */
-const PVALUE_RESYNC_MINUTES = { min: 60, max: 86400 } as const;
 /** `provisioning.auto.minute` range "60 - 5256000" (public GRP26xx alias template). */
 const ALIAS_RESYNC_MINUTES = { min: 60, max: 5_256_000 } as const;
 /** P32 / registerExpiration range "1 - 64800" minutes (FPBX gxp2140 comments). */
@@ -22,17 +19,12 @@ export interface CommonContext {
   readonly ntp2: string;
   readonly timeZone: string;
   readonly provisioning: {
-    /** P212: 1 HTTP, 2 HTTPS (vendors.md G1). */
-    readonly pvalueProtocol: string;
     /** `provisioning.config.protocol`: HTTP / HTTPS. */
     readonly aliasProtocol: string;
     /** Host[:port]/path without scheme and without trailing slash (P237 takes no scheme). */
     readonly serverPath: string;
     readonly username: string;
     readonly password: string;
-    /** P194: 0 no periodic check, 1 every P193 minutes. */
-    readonly pvalueAutoMode: string;
-    readonly pvalueMinutes: number;
     /** `provisioning.auto.mode`: No / YesUpgradeMin ("Check at a Period Time"). */
     readonly aliasAutoMode: string;
     readonly aliasMinutes: number;
@@ -69,14 +61,11 @@ function commonContext(config: PhoneConfig): CommonContext {
     ntp2: config.time.ntpServers[1] ?? "",
     timeZone: config.time.zone.posix,
     provisioning: {
-      pvalueProtocol: https ? "2" : "1",
       aliasProtocol: https ? "HTTPS" : "HTTP",
       serverPath,
       username: config.provisioning.username,
       password: config.provisioning.password,
       // resyncMinutes 0 turns the periodic check off; otherwise clamp into the phone's range.
-      pvalueAutoMode: minutes > 0 ? "1" : "0",
-      pvalueMinutes: clamp(minutes, PVALUE_RESYNC_MINUTES),
       aliasAutoMode: minutes > 0 ? "YesUpgradeMin" : "No",
       aliasMinutes: clamp(minutes, ALIAS_RESYNC_MINUTES),
       filePassword: config.provisioning.configFilePassword ?? "",
@@ -164,33 +153,7 @@ function accounts(config: PhoneConfig, model: GrandstreamModel): { used: Account
   return { used, unused };
 }
 
-const PVALUE_TRANSPORT: Readonly<Record<SipTransport, string>> = { udp: "0", tcp: "1", tls: "2" };
 const ALIAS_TRANSPORT: Readonly<Record<SipTransport, string>> = { udp: "UDP", tcp: "TCP", tls: "TlsOrTcp" };
-
-type PValueAccount = AccountValues & { readonly p: AccountPValues; readonly transportCode: string };
-
-export interface PValueContext {
-  readonly common: CommonContext;
-  readonly globals: typeof GLOBAL_PVALUES;
-  readonly accounts: readonly PValueAccount[];
-  readonly unusedAccounts: readonly PValueAccount[];
-  readonly keys: readonly PValueKey[];
-  /** P91 "Disable Call Waiting": 0 No / 1 Yes. */
-  readonly disableCallWaiting: string;
-}
-
-export function buildPValueContext(config: PhoneConfig, model: GrandstreamModel): PValueContext {
-  const withP = (a: AccountValues): PValueAccount => ({ ...a, p: ACCOUNT_PVALUES[a.index - 1]!, transportCode: PVALUE_TRANSPORT[a.transport] });
-  const { used, unused } = accounts(config, model);
-  return {
-    common: commonContext(config),
-    globals: GLOBAL_PVALUES,
-    accounts: used.map(withP),
-    unusedAccounts: unused.map(withP),
-    keys: pvalueKeys(config.keys, model, usedLines(config, model)),
-    disableCallWaiting: callWaitingOf(config) ? "0" : "1",
-  };
-}
 
 type AliasAccount = AccountValues & { readonly transportName: string };
 

@@ -1,7 +1,7 @@
 import type { PhoneConfig } from "../../domain/phone-config.ts";
 import { encodeDeep, encodeXmlValue } from "../shared/encode.ts";
 import type { RenderedFile, TemplateSet, Vendor } from "../vendor.ts";
-import { buildAliasContext, buildPValueContext } from "./context.ts";
+import { buildAliasContext } from "./context.ts";
 import { defineVendor } from "../shared/define-vendor.ts";
 import { bootFilesFor, type GrandstreamFile } from "./files.ts";
 import { GRANDSTREAM_OUIS, parseGrandstreamFile, recognizeGrandstream } from "./identify.ts";
@@ -15,8 +15,8 @@ function xml(body: string): RenderedFile {
 }
 
 function renderDevice(config: PhoneConfig, model: GrandstreamModel, templates: TemplateSet): string {
-  const context = model.format === "pvalue" ? buildPValueContext(config, model) : buildAliasContext(config, model);
-  return templates.render([`device.${model.id}`, `device.${model.family}`], encodeDeep(context, encodeXmlValue));
+  // One alias-form template for both families (GXP21xx firmware 1.0.11.x and GRP26xx).
+  return templates.render([`device.${model.id}`, `device.${model.family}`, "device.alias"], encodeDeep(buildAliasContext(config, model), encodeXmlValue));
 }
 
 function renderCommon(file: GrandstreamFile, templates: TemplateSet): RenderedFile | null {
@@ -35,7 +35,7 @@ export const grandstream: Vendor = defineVendor<GrandstreamFile>({
   displayName: "Grandstream",
   ouis: GRANDSTREAM_OUIS,
   models: GRANDSTREAM_MODELS,
-  requiredTemplates: ["device.gxp21xx", "device.grp26xx", "common.gxp21xx", "common.grp26xx", "common"],
+  requiredTemplates: ["device.alias", "common.gxp21xx", "common.grp26xx", "common"],
   bootFiles: bootFilesFor,
   // The legacy binary cfg<mac> is proprietary and encrypted (vendors.md G7): never served.
   parseFile: parseGrandstreamFile,

@@ -9,12 +9,12 @@ const store = builtinTemplateStore(["grandstream"]);
 
 describe("grandstream model table", () => {
   it.each([
-    // id, family, format, lines, keys, fixed VPKs, softkeys
-    ["GXP2130", "gxp21xx", "pvalue", 3, 48, 3, 0],
-    ["GXP2135", "gxp21xx", "pvalue", 4, 48, 8, 0],
-    ["GXP2140", "gxp21xx", "pvalue", 4, 48, 4, 0],
-    ["GXP2160", "gxp21xx", "pvalue", 4, 48, 6, 0],
-    ["GXP2170", "gxp21xx", "pvalue", 4, 48, 12, 0],
+    // id, family, format, lines, keys (VPKs + physical MPKs), fixed VPKs, softkeys
+    ["GXP2130", "gxp21xx", "alias", 3, 12 + 8, 3, 3],
+    ["GXP2135", "gxp21xx", "alias", 4, 32, 8, 3],
+    ["GXP2140", "gxp21xx", "alias", 4, 16, 4, 3],
+    ["GXP2160", "gxp21xx", "alias", 6, 24 + 24, 6, 3],
+    ["GXP2170", "gxp21xx", "alias", 6, 48, 12, 3],
     ["GRP2612", "grp26xx", "alias", 2, 16, 4, 3],
     ["GRP2613", "grp26xx", "alias", 3, 24, 6, 3],
     ["GRP2614", "grp26xx", "alias", 4, 40, 4, 3],
@@ -24,8 +24,10 @@ describe("grandstream model table", () => {
     expect(GRANDSTREAM_MODELS[id]).toMatchObject({ id, family, format, lines, keys, fixedVpks, softkeys });
   });
 
-  it("caps P-value models at the four documented account layouts", () => {
-    expect(GRANDSTREAM_MODELS.GXP2170).toMatchObject({ hardwareAccounts: 6, lines: 4 });
+  it("gives GXP21xx the VPK and MPK counts of Grandstream's 1.0.11.79 template, lines only on fixed VPKs", () => {
+    expect(GRANDSTREAM_MODELS.GXP2130).toMatchObject({ vpks: 12, mpks: 8, lineKeySlots: 3 });
+    expect(GRANDSTREAM_MODELS.GXP2160).toMatchObject({ vpks: 24, mpks: 24, lineKeySlots: 6 });
+    expect(GRANDSTREAM_MODELS.GXP2170).toMatchObject({ hardwareAccounts: 6, lines: 6, vpks: 48, mpks: 0 });
   });
 
   it("has every required template", () => {

@@ -45,7 +45,7 @@ describe("grandstream golden files", () => {
     expectGolden(render(`cfg${GRP_MAC}.xml`, grp2614Demo()), "grandstream/cfgc074ad0b63ee-grp2614.xml");
   });
 
-  it("GXP2140 with two lines, speed dial, park and feature keys (P-value form)", async () => {
+  it("GXP2140 with two lines, speed dial, park and feature keys (alias form, firmware 1.0.11.x)", async () => {
     expectGolden(render(`cfg${GXP_MAC}.xml`, gxp2140TwoLines()), "grandstream/cfg000b828aa872-gxp2140.xml");
   });
 
@@ -56,7 +56,7 @@ describe("grandstream golden files", () => {
     expectGolden(render(`cfg${GRP_MAC}.xml`, config), "grandstream/cfgc074ad0b63ee-grp2614-extension-settings.xml");
   });
 
-  it("GXP2140 with an extension without voicemail and without call waiting (P-value form)", async () => {
+  it("GXP2140 with an extension without voicemail and without call waiting (alias form, firmware 1.0.11.x)", async () => {
     const config = buildPhoneConfig("grandstream", "GXP2140", GXP_MAC, { lines: [buildLine(1, "105", settings), buildLine(2, "106")] });
     expectGolden(render(`cfg${GXP_MAC}.xml`, config), "grandstream/cfg000b828aa872-gxp2140-extension-settings.xml");
   });
@@ -96,13 +96,12 @@ describe("grandstream render refusals", () => {
 describe("grandstream escaping", () => {
   const hostile = ['</P3><P2>x</P2><P3>', '"/><item name="users.admin.password">x</item><x a="', "Evil\r\nP2=x & 'q'"];
 
-  it.each(hostile)("a display name %j cannot add an element (GXP2140)", (name) => {
+  it.each(hostile)("a display name %j cannot add an item (GXP2140)", (name) => {
     const config = { ...gxp2140TwoLines(), lines: [buildLine(1, "201", { displayName: name })] };
     const body = render(`cfg${GXP_MAC}.xml`, config);
-    const parsed = new XMLParser({ parseTagValue: false }).parse(body) as { gs_provision: { config: Record<string, unknown> } };
-    expect(parsed.gs_provision.config.P3).toBe(name.replace(/[\r\n]/g, " "));
-    expect(parsed.gs_provision.config.P2).toBe("Adm1n-Secret-42");
-    expect(body.match(/<P2>/g)).toHaveLength(1);
+    expect(countItems(body)).toBe(countItems(render(`cfg${GXP_MAC}.xml`, { ...gxp2140TwoLines(), lines: [buildLine(1, "201")] })));
+    expect(parseItems(body).get("account.1.sip.subscriber.name")).toBe(name.replace(/[\r\n]/g, " "));
+    expect(parseItems(body).get("users.admin.password")).toBe("Adm1n-Secret-42");
   });
 
   it.each(hostile)("a display name %j cannot add an item (GRP2614)", (name) => {
@@ -116,7 +115,7 @@ describe("grandstream escaping", () => {
 
   it("escapes &, <, > and quotes", () => {
     const body = render(`cfg${GXP_MAC}.xml`, gxp2140TwoLines());
-    expect(body).toContain("<P3>R&amp;D &lt;Lab&gt;</P3>");
+    expect(body).toContain('<item name="account.1.sip.subscriber.name">R&amp;D &lt;Lab&gt;</item>');
   });
 });
 

@@ -7,6 +7,7 @@ import { polycom } from "../../../src/vendors/polycom/index.ts";
 import { planLineKeys } from "../../../src/vendors/shared/line-keys.ts";
 import type { Vendor } from "../../../src/vendors/vendor.ts";
 import { yealink } from "../../../src/vendors/yealink/index.ts";
+import { expectGolden } from "../../helpers/golden.ts";
 import { blf, buildLine, buildPhoneConfig } from "../../helpers/phone-config.ts";
 
 const store = loadTemplateStore(["yealink", "polycom", "grandstream"], [fileURLToPath(new URL("../../../templates", import.meta.url))]);
@@ -52,7 +53,7 @@ describe("line keys never vanish", () => {
     const body = render(yealink, "805ec0a1b2c7.cfg", config);
     expect(body).toContain("linekey.1.type = 15\nlinekey.1.line = 1\nlinekey.1.value = 101\n");
     expect(body).toContain("linekey.2.type = 15\nlinekey.2.line = 2\nlinekey.2.value = 102\n");
-    await expect(body).toMatchFileSnapshot("../../golden/yealink/T46S-blf-only.cfg");
+    expectGolden(body, "yealink/T46S-blf-only.cfg");
   });
 
   it("Yealink: a phone imported with no keys at all still shows its line", () => {
@@ -72,7 +73,7 @@ describe("line keys never vanish", () => {
     const config = buildPhoneConfig("polycom", "VVX411", "64167f0a0b11", { lines: twoLines, keys: blfOnly });
     const body = render(polycom, "64167f0a0b11-phonehome.cfg", config);
     expect(body).toContain('lineKey.1.category="Line" lineKey.1.index="1" lineKey.2.category="Line" lineKey.2.index="2"');
-    await expect(body).toMatchFileSnapshot("../../golden/polycom/VVX411-blf-only.cfg");
+    expectGolden(body, "polycom/VVX411-blf-only.cfg");
   });
 
   it("Polycom: a none key leaves the key Unassigned", () => {
@@ -85,6 +86,6 @@ describe("line keys never vanish", () => {
     const body = render(grandstream, "cfgc074ad0b63ef.xml", config);
     expect(body).toContain('<item name="pks.vpk.1.keyMode">Line</item>\n    <item name="pks.vpk.1.account">0</item>');
     expect(body).toContain('<item name="pks.vpk.2.keyMode">Line</item>\n    <item name="pks.vpk.2.account">1</item>');
-    await expect(body).toMatchFileSnapshot("../../golden/grandstream/cfgc074ad0b63ef-grp2614-blf-only.xml");
+    expectGolden(body, "grandstream/cfgc074ad0b63ef-grp2614-blf-only.xml");
   });
 });
