@@ -7,6 +7,7 @@ import { createPhoneApp } from "./http/phone-app.ts";
 import { createRuntime } from "./runtime.ts";
 import { sipSettingsFrom } from "./registrations/sip-settings.ts";
 import { startTracker } from "./registrations/tracker.ts";
+import { DEFAULT_FEED, startPbxFeed } from "./pbx/outbox.ts";
 import { startRetention, tenantAlert } from "./services/security-events.ts";
 import { createHttpsListener, describePeer, type HttpsListener } from "./tls/https-listener.ts";
 import type { TlsPaths } from "./tls/tls-material.ts";
@@ -81,6 +82,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Expires registrations and confirms or times out force-unregisters.
   const tracker = startTracker(runtime, config.registrationCheckMs);
   const retention = startRetention(runtime, config.auditRetentionDays, logger);
+  // Sends the change feed's webhooks (docs/pbx.md); the admin's request only wrote the outbox.
+  const feed = startPbxFeed(runtime, { ...DEFAULT_FEED, intervalMs: config.pbxFeedIntervalMs });
   const portOf = (s: Server) => (s.address() as AddressInfo).port;
   const httpPort = portOf(servers[0]!);
   const httpsPort = tls ? portOf(tls.server) : null;
@@ -104,6 +107,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     async close() {
       tracker.stop();
       retention.stop();
+      await feed.stop();
       tls?.close();
       await closeAll();
       await tftp?.close();

@@ -15,6 +15,7 @@ import { addRegistrationCommands } from "./registrations.ts";
 import { addSecurityCommands } from "./security-commands.ts";
 import { withActor } from "../services/actor.ts";
 import { extensionCommands } from "./extension-commands.ts";
+import { pbxCommands } from "./pbx-commands.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -38,6 +39,7 @@ export function configFrom(opts: Record<string, unknown>): Config {
     tftpPort: opts.tftpPort,
     tftpHost: opts.tftpHost,
     firmwareDir: opts.firmwareDir,
+    kamailioDb: opts.kamailioDb,
   });
 }
 
@@ -69,6 +71,7 @@ export function buildCli(): Command {
     .option("--tftp-port <port>", "TFTP port (env PHONEHOME_TFTP_PORT, default 69; without permission TFTP is skipped)", portArg)
     .option("--tftp-host <addr>", "TFTP bind address (env PHONEHOME_TFTP_HOST, default 0.0.0.0)")
     .option("--firmware-dir <dir>", "firmware images folder (env PHONEHOME_FIRMWARE_DIR, default ./firmware)")
+    .option("--kamailio-db <file>", "Kamailio SQLite database whose subscriber table phonehome keeps current (env PHONEHOME_KAMAILIO_DB)")
     .action(async (opts) => {
       const config = configFrom(opts);
       const logger = createLogger(config.logLevel);
@@ -86,12 +89,13 @@ export function buildCli(): Command {
     .command("create")
     .description("create a token and print it (shown once)")
     .addOption(dataDirOption())
-    .requiredOption("--role <role>", "admin | technician | readonly | registrar")
+    .requiredOption("--role <role>", "admin | technician | readonly | registrar | pbx")
     .option("--name <name>", "a note saying whose token it is", "cli")
+    .option("--tenant <tenant>", "pbx: a tenant whose SIP credentials it may read (repeatable, at least one)", (v: string, p: string[] = []) => [...p, v])
     .action((opts) => {
       const role = TokenRole.safeParse(opts.role);
-      if (!role.success) throw new AppError(400, "invalid_input", `--role must be admin, technician, readonly or registrar, not "${opts.role}"`);
-      withRuntime(opts, (rt) => console.log(createToken(rt, role.data, opts.name).token));
+      if (!role.success) throw new AppError(400, "invalid_input", `--role must be ${TokenRole.options.slice(0, -1).join(", ")} or ${TokenRole.options.at(-1)}, not "${opts.role}"`);
+      withRuntime(opts, (rt) => console.log(createToken(rt, role.data, opts.name, opts.tenant ?? []).token));
     });
   token
     .command("list")
@@ -143,6 +147,7 @@ export function buildCli(): Command {
   addRegistrationCommands(program, configFrom, dataDirOption);
   addSecurityCommands(program, { dataDirOption, configFrom, withRuntime });
   program.addCommand(extensionCommands(withRuntime, dataDirOption));
+  program.addCommand(pbxCommands({ withRuntime, configFrom, dataDirOption }));
   return program;
 }
 

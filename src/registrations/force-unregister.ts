@@ -6,6 +6,7 @@ import { conflict, notFound } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { randomPassword } from "../secrets.ts";
 import { recordAudit } from "../services/audit.ts";
+import { recordExtensionChange } from "../pbx/changes.ts";
 import { getExtension } from "../services/extensions.ts";
 import { getTenant } from "../services/tenants.ts";
 import { runNotify, type NotifyJob } from "./actions.ts";
@@ -64,6 +65,9 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
         .values({ requestId: request.id, deviceId: b.device.id, mac: b.device.mac, state: "pending", files: b.files, notify: b.plan ? null : "skipped", notifyDetail: b.plan ? null : "no known address" })
         .run();
     }
+    const rotated = tx.select().from(extensions).where(eq(extensions.id, ext.id)).get()!;
+    recordExtensionChange(tx, deps, "extension.credentials_rotated", rotated);
+    if (input.mode === "disable") recordExtensionChange(tx, deps, "extension.disabled", rotated);
     const macs = waited.map((b) => b.device.mac);
     recordAudit(tx, now, {
       actor,
@@ -113,6 +117,7 @@ export function enableExtension(deps: ProvisionDeps, tenantName: string, number:
     const ext = getExtension({ ...deps, db: tx }, tenantName, number);
     const r = tx.delete(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).run();
     if (r.changes === 0) throw conflict(`extension ${tenantName}/${number} is not disabled`);
+    recordExtensionChange(tx, deps, "extension.enabled", ext);
     recordAudit(tx, deps.clock().getTime(), { actor, action: "extension.enable", target: `extension:${tenantName}/${number}`, tenantId: ext.tenantId, extension: `${tenantName}/${number}` });
   });
 }

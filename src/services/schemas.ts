@@ -103,7 +103,7 @@ export const KeysInput = z.array(KeyInput).max(256);
 
 export const FeatureCodesPatch = z.record(z.string().refine(isFeatureName, "is not a feature-code name"), dialString);
 
-export const TokenRole = z.enum(["admin", "technician", "readonly", "registrar"]);
+export const TokenRole = z.enum(["admin", "technician", "readonly", "registrar", "pbx"]);
 export type TokenRole = z.infer<typeof TokenRole>;
 
 /** Turns a zod failure into one readable sentence per problem: `sipServerPort: expected number`. */

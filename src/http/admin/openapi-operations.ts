@@ -23,6 +23,7 @@ import { MassResyncInput } from "../../registrations/actions.ts";
 import { ForceUnregisterInput } from "../../registrations/force-unregister.ts";
 import { RegistrarEventInput } from "../../registrations/registrar-webhook.ts";
 import * as Out from "./openapi-responses.ts";
+import { PBX_OPERATIONS } from "./openapi-pbx.ts";
 
 /**
  * Every admin API operation: the OpenAPI document is built from this table (request bodies from
@@ -34,7 +35,7 @@ export interface Operation {
   readonly path: string;
   readonly summary: string;
   /** Roles allowed; `any` = every role but `registrar` may call it. */
-  readonly roles: "any" | "admin" | "admin, technician" | "registrar, admin";
+  readonly roles: "any" | "admin" | "admin, technician" | "registrar, admin" | "admin, pbx";
   readonly tag: string;
   /** JSON request body, a CSV file (`text/csv`) or a raw upload (`application/octet-stream`). */
   readonly body?: z.ZodType | "text/csv" | "application/octet-stream";
@@ -192,6 +193,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...ONBOARDING,
   ...REGISTRATIONS,
   ...FIRMWARE,
+  ...PBX_OPERATIONS,
   op("get", "/audit", "any", "audit", "Admin changes, security events and fetches, newest first", { query: AuditFilter, response: Out.AuditOut }),
   op("get", "/devices/{mac}/config-key", "admin", "security", "The device's config-file password (Grandstream P1359); 409 when configs are not encrypted", { response: Out.ConfigKeyOut }),
 ];
