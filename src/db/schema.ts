@@ -275,8 +275,8 @@ export const registrations = sqliteTable(
       .references(() => extensions.id, { onDelete: "cascade" }),
     deviceId: integer("device_id").references(() => devices.id, { onDelete: "cascade" }),
     bindingKey: text("binding_key").notNull(),
-    /** registered | unregistered | failed */
-    state: text("state", { enum: ["registered", "unregistered", "failed"] }).notNull(),
+    /** registered | unregistered | expired | failed */
+    state: text("state", { enum: ["registered", "unregistered", "expired", "failed"] }).notNull(),
     contact: text("contact"),
     source: text("source"),
     userAgent: text("user_agent"),
