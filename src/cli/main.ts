@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, ConfigError, type Config } from "../config.ts";
 import { loadDemo } from "../demo.ts";
 import { AppError } from "../errors.ts";
+import { ListenError } from "../listen-errors.ts";
 import { createLogger } from "../logger.ts";
 import { previewFile } from "../provisioning/preview.ts";
 import { createRuntime } from "../runtime.ts";
@@ -68,7 +69,7 @@ export function buildCli(): Command {
     .option("--https-port <port>", "phone-facing HTTPS port (env PHONEHOME_HTTPS_PORT; unset = no HTTPS)", portArg)
     .option("--https-host <addr>", "HTTPS bind address (env PHONEHOME_HTTPS_HOST, default the HTTP one)")
     .option("--certs-dir <dir>", "certificates from `certs init` (env PHONEHOME_CERTS_DIR, default <data-dir>/certs)")
-    .option("--tftp-port <port>", "TFTP port (env PHONEHOME_TFTP_PORT, default 69; without permission TFTP is skipped)", portArg)
+    .option("--tftp-port <port>", "TFTP port (env PHONEHOME_TFTP_PORT, default 69; on the default, taken or not permitted = a warning and no TFTP)", portArg)
     .option("--tftp-host <addr>", "TFTP bind address (env PHONEHOME_TFTP_HOST, default 0.0.0.0)")
     .option("--firmware-dir <dir>", "firmware images folder (env PHONEHOME_FIRMWARE_DIR, default ./firmware)")
     .option("--kamailio-db <file>", "Kamailio SQLite database whose subscriber table phonehome keeps current (env PHONEHOME_KAMAILIO_DB)")
@@ -158,6 +159,12 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof AppError || err instanceof ConfigError) {
       console.error(`phonehome: ${err.message}`);
       process.exitCode = err instanceof AppError && err.status === 404 ? 3 : 2;
+      return;
+    }
+    if (err instanceof ListenError) {
+      // A port in use or not permitted: the message says which listener and how to move it.
+      console.error(`phonehome: ${err.message}`);
+      process.exitCode = 1;
       return;
     }
     throw err;

@@ -25,6 +25,9 @@ export const tenants = sqliteTable("tenants", {
   allowedNetworks: text("allowed_networks", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   /** Serve device files encrypted with a per-device key where the vendor supports it (issue 7). */
   configEncryption: integer("config_encryption", { mode: "boolean" }).notNull().default(false),
+  /** A claim or import opens a bootstrap window for the phone (docs/onboarding.md#zero-touch-first-contact). */
+  zeroTouch: integer("zero_touch", { mode: "boolean" }).notNull().default(true),
+  zeroTouchWindowSeconds: integer("zero_touch_window_seconds").notNull().default(600),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -340,6 +343,11 @@ export const forceUnregisterDevices = sqliteTable(
     notify: text("notify"),
     notifyDetail: text("notify_detail"),
     confirmedAt: integer("confirmed_at"),
+    /**
+     * The NOTIFY still to send (target and the credentials the phone held before the rotation), JSON
+     * sealed like every secret; cleared once sent. A server killed before sending resumes it at start.
+     */
+    notifyPlanEnc: text("notify_plan_enc"),
   },
   (t) => [primaryKey({ columns: [t.requestId, t.deviceId] })],
 );
@@ -614,3 +622,27 @@ export const pbxDeliveries = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.eventId, t.webhookId] }), index("pbx_deliveries_due").on(t.state, t.nextAttemptAt)],
 );
+
+/**
+ * Zero-touch first contact (src/provisioning/bootstrap.ts): one row per device, its latest window.
+ * While open and unexpired, the device's files are served without Digest to `source_ip` only,
+ * until a file carrying its provisioning credentials went out or it authenticated.
+ */
+export const bootstrapWindows = sqliteTable("bootstrap_windows", {
+  deviceId: integer("device_id")
+    .primaryKey()
+    .references(() => devices.id, { onDelete: "cascade" }),
+  tenantId: integer("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  sourceIp: text("source_ip").notNull(),
+  openedAt: integer("opened_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  openedBy: text("opened_by").notNull(),
+  /** claim | import | manual */
+  reason: text("reason").notNull(),
+  filesServed: integer("files_served").notNull().default(0),
+  closedAt: integer("closed_at"),
+  /** delivered | authenticated | expired | reopened */
+  closedReason: text("closed_reason"),
+});

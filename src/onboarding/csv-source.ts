@@ -3,6 +3,7 @@ import { CsvError, parse } from "csv-parse";
 import { parseMac } from "../domain/mac.ts";
 import { invalidInput, type AppError } from "../errors.ts";
 import { COLUMNS, REQUIRED_COLUMNS, type Column, type DeviceRecord } from "./columns.ts";
+import { unguardCell } from "./csv-guard.ts";
 
 /**
  * Turns the bytes of a CSV file into device records, streaming: the file is never held whole.
@@ -133,7 +134,7 @@ export async function* readDeviceCsv(
 function toRecord(cells: string[], row: number, header: Map<Column, number>): DeviceRecord {
   const get = (c: Column): string => {
     const i = header.get(c);
-    return i === undefined ? "" : (cells[i] ?? "");
+    return i === undefined ? "" : unguardCell(cells[i] ?? "");
   };
   return {
     row,

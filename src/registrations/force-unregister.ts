@@ -9,12 +9,14 @@ import { recordAudit } from "../services/audit.ts";
 import { recordExtensionChange } from "../pbx/changes.ts";
 import { getExtension } from "../services/extensions.ts";
 import { getTenant } from "../services/tenants.ts";
-import { runNotify, type NotifyJob } from "./actions.ts";
+import type { NotifyJob } from "./actions.ts";
+import { sealPlan, sendForceUnregisterNotify } from "./pending-notify.ts";
 import { currentHashes } from "./drift.ts";
 import type { SipSettings } from "./sip-settings.ts";
 import { notifyPlan } from "./targets.ts";
 import { runThrottled } from "../sip/throttle.ts";
-import { devicesShowing, disable, removeFromPhones, type Removed } from "./take-off.ts";
+import { devicesShowingExtension, removeExtensionFromPhones, type Removed } from "../services/extension-usage.ts";
+import { disable } from "./take-off.ts";
 
 export const ForceUnregisterInput = z.strictObject({
   /**
@@ -43,7 +45,7 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
     const ext = getExtension(d, tenantName, number);
     const open = tx.select().from(forceUnregisters).where(and(eq(forceUnregisters.extensionId, ext.id), eq(forceUnregisters.state, "pending"))).get();
     if (open) throw conflict(`a force-unregister of ${tenant.name}/${number} is already pending (request ${open.id})`);
-    const before = devicesShowing(tx, ext.id).map(({ device, direct }) => ({ device, direct, plan: notifyPlan(d, device), hashes: currentHashes(d, device) }));
+    const before = devicesShowingExtension(tx, ext.id).map(({ device, line, key }) => ({ device, direct: line || key, plan: notifyPlan(d, device), hashes: currentHashes(d, device) }));
     const request = tx
       .insert(forceUnregisters)
       .values({ tenantId: tenant.id, extensionId: ext.id, extension: number, mode: input.mode, state: "pending", actor, createdAt: now, deadlineAt: now + settings.forceUnregisterTimeoutMs })
@@ -51,7 +53,7 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
       .get();
     tx.update(extensions).set({ sipPasswordEnc: deps.secrets.seal(randomPassword()), updatedAt: now }).where(eq(extensions.id, ext.id)).run();
     let removed: Removed | null = null;
-    if (input.mode === "remove") removed = removeFromPhones(tx, ext.id, now);
+    if (input.mode === "remove") removed = removeExtensionFromPhones(tx, ext.id, now);
     else disable(tx, ext.id, request.id, now);
     // A phone that only watched the extension through a layout or group, and whose files did not change
     // (the member was its own line, or did not fit), has nothing to fetch: it is not waited for.
@@ -62,7 +64,17 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
     });
     for (const b of waited) {
       tx.insert(forceUnregisterDevices)
-        .values({ requestId: request.id, deviceId: b.device.id, mac: b.device.mac, state: "pending", files: b.files, notify: b.plan ? null : "skipped", notifyDetail: b.plan ? null : "no known address" })
+        .values({
+          requestId: request.id,
+          deviceId: b.device.id,
+          mac: b.device.mac,
+          state: "pending",
+          files: b.files,
+          notify: b.plan ? null : "skipped",
+          notifyDetail: b.plan ? null : "no known address",
+          // Committed with the rotation, so a crash before the send loses no NOTIFY (pending-notify.ts).
+          notifyPlanEnc: b.plan ? sealPlan(deps, b.plan) : null,
+        })
         .run();
     }
     const rotated = tx.select().from(extensions).where(eq(extensions.id, ext.id)).get()!;
@@ -80,16 +92,7 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
     const jobs: NotifyJob[] = waited.filter((b) => b.plan).map((b) => ({ device: b.device, action: "resync", plan: b.plan! }));
     return { request, jobs };
   });
-  const done = runThrottled(jobs, settings.throttle, async (job) => {
-    const sent = await runNotify(deps, settings, job, actor);
-    writeTransaction(deps.db, (tx) =>
-      tx.update(forceUnregisterDevices)
-        .set({ notify: sent.outcome, notifyDetail: sent.detail })
-        .where(and(eq(forceUnregisterDevices.requestId, request.id), eq(forceUnregisterDevices.deviceId, job.device.id)))
-        .run(),
-    );
-    return sent;
-  });
+  const done = runThrottled(jobs, settings.throttle, (job) => sendForceUnregisterNotify(deps, settings, request.id, job, actor));
   return { request: presentForceUnregister(deps, request.id), done };
 }
 

@@ -9,8 +9,9 @@ import { usernameOwner } from "./extension-settings/sections.ts";
 import { loadSettings, saveSettings } from "./extension-settings/store.ts";
 import { auditChange } from "./actor.ts";
 import { recordExtensionChange } from "../pbx/changes.ts";
-import { extensionAuditTarget, getExtension, type ExtensionRow } from "./extensions.ts";
+import { extensionAuditTarget, getExtension } from "./extensions.ts";
 import { requireAllowedNumber } from "./numbering.ts";
+import type { ExtensionRow } from "../db/rows.ts";
 
 /**
  * "Duplicate": a new extension with a new number, a new SIP password, third-party softphone

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { isFeatureName, DIAL_STRING } from "../domain/feature-codes.ts";
 import { KEY_KINDS } from "../domain/phone-config.ts";
 import { isKnownTimeZone } from "../domain/time-zone.ts";
-import { EXTENSION_NUMBER, hasControlCharacters, isHost, parseCidr, SIP_USER } from "../domain/validation.ts";
+import { CONTROL_CHARACTERS_MESSAGE, EXTENSION_NUMBER, hasControlCharacters, isHost, isProvisioningUrl, parseCidr, SIP_USER } from "../domain/validation.ts";
+import { nonEmpty, patchOf } from "./patch-schema.ts";
 
 /** Input shapes of the admin API and the CLI; semantic checks (existence, capacity) live in the services. */
 
@@ -10,7 +11,7 @@ const text = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
-    .refine((v) => !hasControlCharacters(v), "must not contain control characters (CR, LF, tab, ...)");
+    .refine((v) => !hasControlCharacters(v), CONTROL_CHARACTERS_MESSAGE);
 
 const host = z.string().refine(isHost, "must be a host name or an IP address");
 const port = z.number().int().min(1).max(65535);
@@ -31,7 +32,8 @@ export const TenantInput = z.strictObject({
   timeZone: z.string().refine(isKnownTimeZone, "must be an IANA time zone such as Europe/Berlin").default("UTC"),
   ntpServers: z.array(host).min(1).max(2).default(["pool.ntp.org"]),
   provisioningBaseUrl: z
-    .url({ protocol: /^https?$/ })
+    .string()
+    .refine(isProvisioningUrl, "must be an absolute http:// or https:// URL of at most 512 characters without spaces, quotes, <, >, backslashes or control characters")
     .nullable()
     .default(null),
   resyncMinutes: z.number().int().min(0).max(10_080).default(1440),
@@ -41,9 +43,12 @@ export const TenantInput = z.strictObject({
     .max(256)
     .default([]),
   configEncryption: z.boolean().default(false),
+  zeroTouch: z.boolean().default(true),
+  zeroTouchWindowSeconds: z.number().int().min(60).max(86_400).default(600),
 });
 export type TenantInput = z.infer<typeof TenantInput>;
-export const TenantPatch = TenantInput.partial().omit({ name: true });
+/** A PATCH names the fields it changes; defaults apply on create only (src/services/patch-schema.ts). */
+export const TenantPatch = patchOf(TenantInput.omit({ name: true }));
 export type TenantPatch = z.infer<typeof TenantPatch>;
 
 export const ExtensionInput = z.strictObject({
@@ -54,7 +59,7 @@ export const ExtensionInput = z.strictObject({
   voicemailNumber: dialString.nullable().default(null),
 });
 export type ExtensionInput = z.infer<typeof ExtensionInput>;
-export const ExtensionPatch = ExtensionInput.omit({ number: true }).partial();
+export const ExtensionPatch = patchOf(ExtensionInput.omit({ number: true }));
 export type ExtensionPatch = z.infer<typeof ExtensionPatch>;
 
 export const DeviceInput = z.strictObject({
@@ -67,11 +72,13 @@ export const DeviceInput = z.strictObject({
   expansionModules: z.number().int().min(0).max(16).optional(),
 });
 export type DeviceInput = z.infer<typeof DeviceInput>;
-export const DevicePatch = z.strictObject({
-  model: z.string().max(32).optional(),
-  label: text(128).nullable().optional(),
-  expansionModules: z.number().int().min(0).max(16).optional(),
-});
+export const DevicePatch = patchOf(
+  z.strictObject({
+    model: z.string().max(32),
+    label: text(128).nullable(),
+    expansionModules: z.number().int().min(0).max(16),
+  }),
+);
 export type DevicePatch = z.infer<typeof DevicePatch>;
 
 export const LinesInput = z
@@ -87,7 +94,7 @@ export const KeyInput = z
     label: text(32).nullable().default(null),
     line: z.number().int().min(1).default(1),
     /** blf: extension number; speed_dial: number to dial; park: park code or orbit; feature: feature-code name. */
-    value: z.string().max(64).nullable().default(null),
+    value: text(64).nullable().default(null),
   })
   .superRefine((k, ctx) => {
     const need = (ok: boolean, message: string) => ok || ctx.addIssue({ code: "custom", path: ["value"], message });
@@ -101,7 +108,7 @@ export const KeyInput = z
 export type KeyInput = z.infer<typeof KeyInput>;
 export const KeysInput = z.array(KeyInput).max(256);
 
-export const FeatureCodesPatch = z.record(z.string().refine(isFeatureName, "is not a feature-code name"), dialString);
+export const FeatureCodesPatch = nonEmpty(z.record(z.string().refine(isFeatureName, "is not a feature-code name"), dialString), "the feature-code names");
 
 export const TokenRole = z.enum(["admin", "technician", "readonly", "registrar", "pbx"]);
 export type TokenRole = z.infer<typeof TokenRole>;

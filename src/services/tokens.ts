@@ -9,8 +9,8 @@ import { writeTransaction } from "../db/client.ts";
 import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { TokenRole } from "./schemas.ts";
+import type { TokenRow } from "../db/rows.ts";
 
-export type TokenRow = typeof apiTokens.$inferSelect;
 
 /**
  * Creates a bearer token; the clear token is returned once and only its SHA-256 is stored. A `pbx`

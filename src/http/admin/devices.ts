@@ -4,10 +4,12 @@ import { forbidden } from "../../errors.ts";
 import { deviceFiles, previewFile } from "../../provisioning/preview.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { getKeys, getLines, setKeys, setLines } from "../../services/device-layout.ts";
-import { createDevice, deleteDevice, deviceCredentials, getDevice, listDevices, updateDevice, type DeviceRow } from "../../services/devices.ts";
+import { createDevice, deleteDevice, deviceCredentials, getDevice, listDevices, updateDevice } from "../../services/devices.ts";
 import { DeviceInput, DevicePatch, KeysInput, LinesInput } from "../../services/schemas.ts";
 import { presentDevice } from "./presenters.ts";
+import { queryParam } from "./query.ts";
 import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
+import type { DeviceRow } from "../../db/rows.ts";
 
 /** /devices, /devices/{mac}/lines, /devices/{mac}/keys, /devices/{mac}/files[/{name}] */
 export function deviceRoutes(deps: ProvisionDeps): Router<AdminState> {
@@ -18,7 +20,7 @@ export function deviceRoutes(deps: ProvisionDeps): Router<AdminState> {
   const writer = (ctx: AdminContext) => requireRole(ctx, "admin", "technician");
 
   r.get("/devices", (ctx) => {
-    const tenant = typeof ctx.query.tenant === "string" ? ctx.query.tenant : undefined;
+    const tenant = queryParam(ctx, "tenant");
     const names = tenantNames();
     ctx.body = { devices: listDevices(deps, tenant).map((d) => present(ctx, d, names)) };
   });

@@ -195,5 +195,6 @@ export const OPERATIONS: readonly Operation[] = [
   ...FIRMWARE,
   ...PBX_OPERATIONS,
   op("get", "/audit", "any", "audit", "Admin changes, security events and fetches, newest first", { query: AuditFilter, response: Out.AuditOut }),
+  op("post", "/devices/{mac}/bootstrap", "admin, technician", "onboarding", "Open a zero-touch window bound to the address the phone last called in from (docs/onboarding.md); 409 when the tenant has zeroTouch off or the phone never called in", { response: Out.BootstrapWindowOut }),
   op("get", "/devices/{mac}/config-key", "admin", "security", "The device's config-file password (Grandstream P1359); 409 when configs are not encrypted", { response: Out.ConfigKeyOut }),
 ];

@@ -161,3 +161,5 @@ const FetchEvent = z.strictObject({
 export const AuditOut = z.strictObject({ events: z.array(z.discriminatedUnion("type", [AdminEvent, FetchEvent])) });
 
 export const ConfigKeyOut = z.strictObject({ mac, configFilePassword: z.string() });
+
+export const BootstrapWindowOut = z.strictObject({ mac, sourceIp: z.string(), expiresAt: z.string().describe("ISO 8601") });

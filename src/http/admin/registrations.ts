@@ -7,11 +7,9 @@ import { handleRegistrarEvent } from "../../registrations/registrar-webhook.ts";
 import type { SipSettings } from "../../registrations/sip-settings.ts";
 import { deviceStatus, extensionStatus, listRegistrations } from "../../registrations/views.ts";
 import { requireRole, type AdminContext, type AdminState } from "./roles.ts";
+import { queryParam } from "./query.ts";
 
-const queryString = (ctx: AdminContext, name: string): string | undefined => {
-  const v = ctx.query[name];
-  return typeof v === "string" ? v : undefined;
-};
+const queryString = queryParam;
 const actorOf = (ctx: AdminContext): string => `token:${ctx.state.tokenName}`;
 /** Background NOTIFY work must never surface as an unhandled rejection. */
 const detach = (deps: ProvisionDeps, p: Promise<unknown>) => p.catch((err) => deps.logger.error({ err }, "NOTIFY job failed"));

@@ -1,6 +1,7 @@
 import { ouiOf, parseMac, type Mac } from "../../domain/mac.ts";
 import type { ProvisioningRequest } from "../../domain/provisioning-request.ts";
-import type { FileKind, Identification, Support } from "../vendor.ts";
+import type { ParsedFile, Recognition } from "../shared/define-vendor.ts";
+import type { FileKind, Support } from "../vendor.ts";
 import { classifyFile, type YealinkFile } from "./files.ts";
 import { findModel, modelsWithCommonFile } from "./models.ts";
 
@@ -64,28 +65,18 @@ function fileOnlySupport(file: YealinkFile): Support | null {
   return isYealinkOui(file.mac) ? "complete" : null;
 }
 
-function identifyUnsafe(req: ProvisioningRequest): Identification | null {
+/** The served file a name is (vendors.md Y1). */
+export function parseYealinkFile(name: string): ParsedFile<YealinkFile> | null {
+  const file = classifyFile(name);
+  return file ? { kind: fileKind(file), mac: fileMac(file), parsed: file } : null;
+}
+
+export function recognizeYealink(req: ProvisioningRequest, parsed: ParsedFile<YealinkFile> | null): Recognition | null {
   const ua = parseUserAgent(req.userAgent);
-  const file = typeof req.fileName === "string" ? classifyFile(req.fileName) : null;
+  const file = parsed?.parsed ?? null;
   if (!ua && !file) return null;
   const support: Support | null = ua ? (findModel(ua.uaModel) ? "exact" : "complete") : fileOnlySupport(file!);
   if (!support) return null;
   const model = ua ? (findModel(ua.uaModel)?.id ?? null) : modelFromFile(file);
-  return {
-    vendor: "yealink",
-    support,
-    file: file ? { kind: fileKind(file), mac: fileMac(file) } : null,
-    mac: fileMac(file) ?? ua?.mac ?? null,
-    model,
-    firmware: ua?.firmware ?? null,
-  };
-}
-
-/** Never throws: a malformed request is simply not Yealink's. */
-export function identifyYealink(req: ProvisioningRequest): Identification | null {
-  try {
-    return identifyUnsafe(req);
-  } catch {
-    return null;
-  }
+  return { support, mac: fileMac(file) ?? ua?.mac ?? null, model, firmware: ua?.firmware ?? null };
 }
