@@ -55,6 +55,7 @@ const P = "/pbx/tenants/{tenant}/extensions";
 export const PBX_OPERATIONS: readonly Operation[] = [
   { method: "get", path: P, roles: "admin, pbx", tag: "pbx", summary: "SIP credentials of every extension of a tenant (a pbx token: its tenants only)", response: TenantCredentialsOut },
   { method: "get", path: `${P}/{number}`, roles: "admin, pbx", tag: "pbx", summary: "SIP credentials of one extension", response: SipCredentialOut },
+  { method: "post", path: "/pbx/freeswitch/directory", roles: "admin, pbx", tag: "pbx", summary: "FreeSWITCH mod_xml_curl directory lookup (form-encoded); answers a freeswitch/xml document or the not-found document" },
   { method: "get", path: "/pbx/webhooks", roles: "any", tag: "pbx", summary: "Change-feed webhooks with their delivery counts", response: WebhooksOut },
   { method: "post", path: "/pbx/webhooks", roles: "admin", tag: "pbx", summary: "Add a change-feed webhook; the signing secret is shown once", body: WebhookInput, status: 201, response: WebhookCreatedOut },
   { method: "delete", path: "/pbx/webhooks/{name}", roles: "admin", tag: "pbx", summary: "Remove a webhook (its pending deliveries go too)", status: 204 },

@@ -2,7 +2,10 @@ import Router from "@koa/router";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { extensionCredential, tenantCredentials } from "../../pbx/credentials.ts";
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from "../../pbx/webhooks.ts";
-import { requireRole, requireTenant, type AdminState } from "./roles.ts";
+import { AppError } from "../../errors.ts";
+import { answerDirectory } from "../../pbx/freeswitch.ts";
+import { listTenants } from "../../services/tenants.ts";
+import { requireRole, requireTenant, visibleTenants, type AdminState } from "./roles.ts";
 
 /** PBX-facing routes (docs/pbx.md): credentials for `pbx` tokens, the change-feed webhooks for admins. */
 export function pbxRoutes(deps: ProvisionDeps): Router<AdminState> {
@@ -34,6 +37,23 @@ export function pbxRoutes(deps: ProvisionDeps): Router<AdminState> {
   r.get("/pbx/deliveries", (ctx) => {
     requireRole(ctx, "admin", "technician", "readonly");
     ctx.body = { deliveries: listDeliveries(deps, ctx.query) };
+  });
+  // FreeSWITCH mod_xml_curl: form-encoded lookup in, freeswitch/xml out (docs/pbx.md).
+  r.post("/pbx/freeswitch/directory", async (ctx) => {
+    requireRole(ctx, "admin", "pbx");
+    if (!ctx.is("application/x-www-form-urlencoded")) {
+      throw new AppError(415, "unsupported_media_type", "send the lookup as application/x-www-form-urlencoded, as mod_xml_curl does");
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of ctx.req) {
+      size += (chunk as Buffer).length;
+      if (size > 65_536) throw new AppError(413, "payload_too_large", "the form is larger than 64 KiB");
+      chunks.push(chunk as Buffer);
+    }
+    const all = visibleTenants(ctx, listTenants(deps).map((t) => t.name));
+    ctx.type = "text/xml";
+    ctx.body = answerDirectory(deps, Buffer.concat(chunks).toString("utf8"), (t) => all.includes(t));
   });
   return r;
 }

@@ -6,7 +6,7 @@ import type { AdminContext } from "./roles.ts";
  * Routes whose body is not JSON; each checks its own content type (text/csv, application/octet-stream).
  * Every other route with a body takes JSON only.
  */
-const RAW_BODY_ROUTES: ReadonlySet<string> = new Set(["POST /api/v1/imports", "POST /api/v1/firmware"]);
+const RAW_BODY_ROUTES: ReadonlySet<string> = new Set(["POST /api/v1/imports", "POST /api/v1/firmware", "POST /api/v1/pbx/freeswitch/directory"]);
 
 function hasBody(ctx: AdminContext): boolean {
   if (ctx.get("transfer-encoding") !== "") return true;
