@@ -2,6 +2,9 @@ import { Command, type Option } from "commander";
 import type { Config } from "../config.ts";
 import { invalidInput } from "../errors.ts";
 import { renderKamailioConfig } from "../pbx/kamailio-config.ts";
+import { assertUnique, dialplanHints, pjsipConf, realtimeSql } from "../pbx/asterisk.ts";
+import { tenantCredentials } from "../pbx/credentials.ts";
+import { listTenants } from "../services/tenants.ts";
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from "../pbx/webhooks.ts";
 import type { createRuntime } from "../runtime.ts";
 import { createToken, verifyToken } from "../services/tokens.ts";
@@ -43,6 +46,28 @@ export function pbxCommands(deps: { withRuntime: WithRuntime; configFrom: (opts:
         return renderKamailioConfig({ ...draft, registrarToken: token });
       });
       process.stdout.write(cfg);
+    });
+
+  const exp = pbx.command("export").description("write what a PBX needs from phonehome's extensions");
+  exp
+    .command("asterisk")
+    .description("pjsip.conf sections and dialplan hints (default), or Sorcery realtime rows (--format realtime-sql)")
+    .addOption(dataDirOption())
+    .option("--tenant <tenant>", "only this tenant (default every tenant)")
+    .option("--format <format>", "pjsip | realtime-sql", "pjsip")
+    .action((opts) => {
+      if (!["pjsip", "realtime-sql"].includes(opts.format)) throw invalidInput(`--format must be pjsip or realtime-sql, not "${String(opts.format).slice(0, 32)}"`);
+      const text = withRuntime(opts, (rt) => {
+        const names = opts.tenant ? [opts.tenant as string] : listTenants(rt).map((t) => t.name);
+        const creds = names.flatMap((n) => tenantCredentials(rt, n));
+        try {
+          assertUnique(creds);
+        } catch (err) {
+          throw invalidInput((err as Error).message);
+        }
+        return opts.format === "pjsip" ? `${pjsipConf(creds)}\n${dialplanHints(creds)}` : realtimeSql(creds);
+      });
+      process.stdout.write(text);
     });
 
   const hook = pbx.command("webhook").description("change-feed webhooks (signed; docs/pbx.md)");
