@@ -17,6 +17,8 @@ import { addSecurityCommands } from "./security-commands.ts";
 import { withActor } from "../services/actor.ts";
 import { extensionCommands } from "./extension-commands.ts";
 import { pbxCommands } from "./pbx-commands.ts";
+import { deviceCommands, tenantCommands } from "./site-commands.ts";
+import { exitQuietlyOnClosedPipe, isClosedPipe } from "./closed-pipe.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -91,12 +93,16 @@ export function buildCli(): Command {
     .description("create a token and print it (shown once)")
     .addOption(dataDirOption())
     .requiredOption("--role <role>", "admin | technician | readonly | registrar | pbx")
-    .option("--name <name>", "a note saying whose token it is", "cli")
+    .option("--name <name>", "a note saying whose token it is (default <role>-<id>)")
     .option("--tenant <tenant>", "pbx: a tenant whose SIP credentials it may read (repeatable, at least one)", (v: string, p: string[] = []) => [...p, v])
     .action((opts) => {
       const role = TokenRole.safeParse(opts.role);
       if (!role.success) throw new AppError(400, "invalid_input", `--role must be ${TokenRole.options.slice(0, -1).join(", ")} or ${TokenRole.options.at(-1)}, not "${opts.role}"`);
-      withRuntime(opts, (rt) => console.log(createToken(rt, role.data, opts.name, opts.tenant ?? []).token));
+      withRuntime(opts, (rt) => {
+        const { token, row } = createToken(rt, role.data, opts.name, opts.tenant ?? []);
+        console.log(token);
+        console.error(`token ${row.id} "${row.name}" (${row.role}); it is shown once`);
+      });
     });
   token
     .command("list")
@@ -149,13 +155,17 @@ export function buildCli(): Command {
   addSecurityCommands(program, { dataDirOption, configFrom, withRuntime });
   program.addCommand(extensionCommands(withRuntime, dataDirOption));
   program.addCommand(pbxCommands({ withRuntime, configFrom, dataDirOption }));
+  program.addCommand(tenantCommands(withRuntime, dataDirOption));
+  program.addCommand(deviceCommands(withRuntime, dataDirOption));
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
+    if (isClosedPipe(err)) return;
     if (err instanceof AppError || err instanceof ConfigError) {
       console.error(`phonehome: ${err.message}`);
       process.exitCode = err instanceof AppError && err.status === 404 ? 3 : 2;

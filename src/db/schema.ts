@@ -99,7 +99,7 @@ export const deviceKeys = sqliteTable(
       .notNull()
       .references(() => devices.id, { onDelete: "cascade" }),
     keyIndex: integer("key_index").notNull(),
-    kind: text("kind", { enum: ["line", "blf", "speed_dial", "park", "feature"] }).notNull(),
+    kind: text("kind", { enum: ["line", "blf", "speed_dial", "park", "feature", "none"] }).notNull(),
     label: text("label"),
     /** Account the key uses (1-based line index of the device). */
     lineIndex: integer("line_index").notNull().default(1),
@@ -222,8 +222,8 @@ export const importBatches = sqliteTable("import_batches", {
   createdAt: integer("created_at").notNull(),
   /** Who: `token:<name>` for the admin API, `cli`. */
   actor: text("actor").notNull(),
-  /** `csv` (CLI or upload) or `claim` (discovery inbox). */
-  source: text("source", { enum: ["csv", "claim"] }).notNull(),
+  /** `csv` (CLI or upload), `claim` (discovery inbox) or `extensions` (extensions CSV; no devices). */
+  source: text("source", { enum: ["csv", "claim", "extensions"] }).notNull(),
   /** File name for a CSV import; null for claims and uploads without a name. */
   fileName: text("file_name"),
   rows: integer("rows").notNull(),
@@ -316,8 +316,8 @@ export const forceUnregisters = sqliteTable(
     extension: text("extension").notNull(),
     /** remove | disable */
     mode: text("mode", { enum: ["remove", "disable"] }).notNull(),
-    /** pending | confirmed | timed-out */
-    state: text("state", { enum: ["pending", "confirmed", "timed-out"] }).notNull(),
+    /** pending | confirmed | timed-out | cancelled (by an admin, or when the extension is enabled again) */
+    state: text("state", { enum: ["pending", "confirmed", "timed-out", "cancelled"] }).notNull(),
     actor: text("actor").notNull(),
     createdAt: integer("created_at").notNull(),
     deadlineAt: integer("deadline_at").notNull(),

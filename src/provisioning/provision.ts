@@ -8,7 +8,7 @@ import type { ServiceDeps } from "../services/deps.ts";
 import type { FileKind, Identification, Vendor } from "../vendors/vendor.ts";
 import type { FetchRecorder } from "./fetch-recorder.ts";
 import { hotQueries } from "./hot-queries.ts";
-import { identifyRequest } from "./identify-device.ts";
+import { identifyAs, identifyRequest } from "./identify-device.ts";
 import { certificateOpens } from "./client-cert-auth.ts";
 import { ensureConfigKey, vendorEncrypts, type EncryptionDigest } from "./config-encryption.ts";
 import { deliverFile, type Delivery } from "./deliver.ts";
@@ -225,8 +225,9 @@ function resolveFor(deps: ProvisionDeps, device: DeviceRow | null, tenant: Tenan
  * (`ensureConfigKey`, once per device), because the file it is about to get carries it.
  */
 export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: Authenticator | null): ProvisionResult {
-  const id = identifyRequest(req, deps.vendors, (v, e) => deps.logger.warn({ vendor: v.id, err: e }, "vendor identify failed"));
-  if (!id?.file) return findFirmware(req, deps);
+  const guessed = identifyRequest(req, deps.vendors, (v, e) => deps.logger.warn({ vendor: v.id, err: e }, "vendor identify failed"));
+  if (!guessed?.file) return findFirmware(req, deps);
+  let id: Identification & { file: NonNullable<Identification["file"]> } = { ...guessed, file: guessed.file };
   let device: DeviceRow | null = null;
   let tenant: Tenant | null = null;
   let authMethod: AuthMethod = "none";
@@ -234,6 +235,10 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   if (id.file.kind === "device") {
     const q = hotQueries(deps.db);
     device = (id.file.mac && q.deviceByMac.get({ mac: id.file.mac })) || null;
+    // A known device's record decides its vendor: the OUI guess only stands for unknown phones.
+    const own = device && device.vendor !== id.vendor ? deps.vendors.find((v) => v.id === device!.vendor) : undefined;
+    const asRecorded = own ? identifyAs(req, own) : null;
+    if (asRecorded?.file?.kind === "device" && asRecorded.file.mac === id.file.mac) id = { ...asRecorded, file: asRecorded.file };
     if (!device || device.vendor !== id.vendor) {
       // Same work as a real check, so timing does not tell unknown MACs from known ones.
       if (auth?.method === "digest") auth.check(randomPassword(12), randomPassword());

@@ -12,11 +12,18 @@ import type { TokenRole } from "./schemas.ts";
 import type { TokenRow } from "../db/rows.ts";
 
 
+/** Actors the audit log uses for itself (services/actor.ts): a token named so would read like them. */
+const RESERVED_NAMES = ["cli", "system"];
+
 /**
- * Creates a bearer token; the clear token is returned once and only its SHA-256 is stored. A `pbx`
- * token names the tenants it may read (at least one, each existing); other roles take none.
+ * Creates a bearer token; the clear token is returned once and only its SHA-256 is stored. Without a
+ * name it is called `<role>-<id>`, so every token shows up in the audit (`token:<name>`) as itself.
+ * A `pbx` token names the tenants it may read (at least one, each existing); other roles take none.
  */
-export function createToken(deps: ServiceDeps, role: TokenRole, name: string, tenantNames: readonly string[] = []): { token: string; row: TokenRow } {
+export function createToken(deps: ServiceDeps, role: TokenRole, name?: string, tenantNames: readonly string[] = []): { token: string; row: TokenRow } {
+  if (name !== undefined && (name.trim() === "" || RESERVED_NAMES.includes(name.trim().toLowerCase()))) {
+    throw invalidInput(`--name: "${name.slice(0, 32)}" cannot name a token (empty, or read as the actor ${RESERVED_NAMES.join(" or ")} in the audit); leave it out for a generated name`);
+  }
   // 32 random bytes: far beyond guessing, so a fast hash is enough (no password stretching needed).
   const token = `ph_${randomBytes(32).toString("base64url")}`;
   const scoped = ROLES[role].tenantScoped;
@@ -25,12 +32,13 @@ export function createToken(deps: ServiceDeps, role: TokenRole, name: string, te
   const row = writeTransaction(deps.db, (tx) => {
     for (const t of tenantNames) getTenant({ ...deps, db: tx }, t);
     const tenantScope = scoped ? [...new Set(tenantNames)].sort() : null;
-    const created = tx
+    const inserted = tx
       .insert(apiTokens)
-      .values({ name, role, tokenHash: sha256Hex(token), createdAt: deps.clock().getTime(), tenantScope })
+      .values({ name: name ?? "", role, tokenHash: sha256Hex(token), createdAt: deps.clock().getTime(), tenantScope })
       .returning()
       .get();
-    auditChange(tx, deps, { action: "token.create", target: `token:${created.id}`, after: { id: created.id, name, role, tenants: tenantScope } });
+    const created = name !== undefined ? inserted : tx.update(apiTokens).set({ name: `${role}-${inserted.id}` }).where(eq(apiTokens.id, inserted.id)).returning().get()!;
+    auditChange(tx, deps, { action: "token.create", target: `token:${created.id}`, after: { id: created.id, name: created.name, role, tenants: tenantScope } });
     return created;
   });
   return { token, row };

@@ -13,6 +13,7 @@ import { bootstrapRoutes } from "./bootstrap.ts";
 import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import { onboardingRoutes } from "./onboarding.ts";
+import { extensionImportRoutes } from "./extension-imports.ts";
 import { firmwareRoutes } from "./firmware.ts";
 import { roleRefusal, type AdminState, type Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
@@ -63,6 +64,7 @@ export function adminRouters(deps: ProvisionDeps, options: Partial<AdminAppOptio
     deviceRoutes(deps),
     discoveryRoutes(deps),
     onboardingRoutes(deps, { importLimitBytes: options.importLimitBytes ?? 64 * 1024 * 1024 }),
+    extensionImportRoutes(deps, { importLimitBytes: options.importLimitBytes ?? 64 * 1024 * 1024 }),
     registrationRoutes(deps, options.sip ?? DEFAULT_SIP_SETTINGS),
     auditRoutes(deps),
     configKeyRoutes(deps),
