@@ -117,6 +117,10 @@ const ConfigSchema = z.object({
   /** CIDRs that may scrape GET /metrics on the admin listener without a token. */
   metricsAllowedNetworks: cidrList.default([]),
   firmwareMaxBytes: positiveInt.default(512 * 1024 * 1024),
+  /** Kamailio SQLite database whose `subscriber` table phonehome keeps current (docs/pbx.md); unset = none. */
+  kamailioDb: z.string().min(1).optional(),
+  /** How often the change feed looks for webhook deliveries that are due. */
+  pbxFeedIntervalMs: z.coerce.number().int().min(10).max(60_000).default(250),
 });
 
 export type Config = Readonly<
@@ -201,6 +205,8 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_FIRMWARE_DIR: "firmwareDir",
   PHONEHOME_METRICS_NETWORKS: "metricsAllowedNetworks",
   PHONEHOME_FIRMWARE_MAX_BYTES: "firmwareMaxBytes",
+  PHONEHOME_KAMAILIO_DB: "kamailioDb",
+  PHONEHOME_PBX_FEED_INTERVAL_MS: "pbxFeedIntervalMs",
 };
 
 export const CONFIG_ENV_KEYS = Object.keys(ENV_KEYS);
@@ -240,6 +246,7 @@ export function loadConfig(
     clientCrlDir: resolve(c.clientCrlDir ?? `${certsDir}/client-crl`),
     dataDir,
     firmwareDir: resolve(c.firmwareDir),
+    ...(c.kamailioDb ? { kamailioDb: resolve(c.kamailioDb) } : {}),
     secretKeyFile: resolve(c.secretKeyFile ?? `${dataDir}/secret.key`),
     templatesDir: resolve(c.templatesDir ?? `${dataDir}/templates`),
     publicUrl: withTrailingSlash(c.publicUrl ?? `http://${advertisedHost}:${c.httpPort}/`),

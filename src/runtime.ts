@@ -8,6 +8,7 @@ import type { ProvisionDeps } from "./provisioning/provision.ts";
 import { SourceLimiter } from "./provisioning/source-limiter.ts";
 import { loadTemplateStore, missingTemplates } from "./provisioning/template-store.ts";
 import { ensureEventSecrets } from "./registrations/event-secrets.ts";
+import { attachKamailioDb } from "./pbx/kamailio-db.ts";
 import { openSecretKey } from "./secret-key-guard.ts";
 import { sealPlainVoicemailPins } from "./services/extension-settings/secrets.ts";
 import { VENDOR_IDS, VENDOR_LIST } from "./vendors/registry.ts";
@@ -50,6 +51,8 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
   ensureEventSecrets({ db, secrets, clock });
   // Voicemail PINs stored before they were sealed are sealed now.
   sealPlainVoicemailPins({ db, secrets });
+  // Kamailio's subscriber table follows every credential change from here on (docs/pbx.md).
+  if (config.kamailioDb) attachKamailioDb(db, secrets, config.kamailioDb);
   return {
     db,
     secrets,

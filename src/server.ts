@@ -9,6 +9,7 @@ import { EnumerationGuard } from "./provisioning/enumeration-guard.ts";
 import { createRuntime } from "./runtime.ts";
 import { sipSettingsFrom } from "./registrations/sip-settings.ts";
 import { startTracker } from "./registrations/tracker.ts";
+import { DEFAULT_FEED, startPbxFeed } from "./pbx/outbox.ts";
 import { resumePendingNotifies } from "./registrations/pending-notify.ts";
 import { startRetention, tenantAlert } from "./services/security-events.ts";
 import { createHttpsListener, describePeer, type HttpsListener } from "./tls/https-listener.ts";
@@ -109,6 +110,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // NOTIFYs a previous process committed but never sent (killed in between) go out now.
   void resumePendingNotifies(runtime, sipSettingsFrom(config)).done.catch((err) => logger.error({ err }, "resuming pending NOTIFYs failed"));
   const retention = startRetention(runtime, config.auditRetentionDays, logger, config.anonymousRetentionDays);
+  // Sends the change feed's webhooks (docs/pbx.md); the admin's request only wrote the outbox.
+  const feed = startPbxFeed(runtime, { ...DEFAULT_FEED, intervalMs: config.pbxFeedIntervalMs });
   const portOf = (s: Server) => (s.address() as AddressInfo).port;
   const httpPort = portOf(servers[0]!);
   const httpsPort = tls ? portOf(tls.server) : null;
@@ -133,6 +136,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     async close() {
       tracker.stop();
       retention.stop();
+      await feed.stop();
       tls?.close();
       await closeAll();
       await tftp?.close();

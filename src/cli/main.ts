@@ -17,6 +17,7 @@ import { addSecurityCommands } from "./security-commands.ts";
 import { withActor } from "../services/actor.ts";
 import { extensionCommands } from "./extension-commands.ts";
 import { addBackupCommands } from "./backup.ts";
+import { pbxCommands } from "./pbx-commands.ts";
 import { deviceCommands, tenantCommands } from "./site-commands.ts";
 import { exitQuietlyOnClosedPipe, isClosedPipe } from "./closed-pipe.ts";
 
@@ -42,6 +43,7 @@ export function configFrom(opts: Record<string, unknown>): Config {
     tftpPort: opts.tftpPort,
     tftpHost: opts.tftpHost,
     firmwareDir: opts.firmwareDir,
+    kamailioDb: opts.kamailioDb,
   });
 }
 
@@ -73,6 +75,7 @@ export function buildCli(): Command {
     .option("--tftp-port <port>", "TFTP port (env PHONEHOME_TFTP_PORT, default 69; on the default, taken or not permitted = a warning and no TFTP)", portArg)
     .option("--tftp-host <addr>", "TFTP bind address (env PHONEHOME_TFTP_HOST, default 0.0.0.0)")
     .option("--firmware-dir <dir>", "firmware images folder (env PHONEHOME_FIRMWARE_DIR, default ./firmware)")
+    .option("--kamailio-db <file>", "Kamailio SQLite database whose subscriber table phonehome keeps current (env PHONEHOME_KAMAILIO_DB)")
     .action(async (opts) => {
       const config = configFrom(opts);
       const logger = createLogger(config.logLevel);
@@ -90,13 +93,14 @@ export function buildCli(): Command {
     .command("create")
     .description("create a token and print it (shown once)")
     .addOption(dataDirOption())
-    .requiredOption("--role <role>", "admin | technician | readonly | registrar")
+    .requiredOption("--role <role>", "admin | technician | readonly | registrar | pbx")
     .option("--name <name>", "a note saying whose token it is (default <role>-<id>)")
+    .option("--tenant <tenant>", "pbx: a tenant whose SIP credentials it may read (repeatable, at least one)", (v: string, p: string[] = []) => [...p, v])
     .action((opts) => {
       const role = TokenRole.safeParse(opts.role);
-      if (!role.success) throw new AppError(400, "invalid_input", `--role must be admin, technician, readonly or registrar, not "${opts.role}"`);
+      if (!role.success) throw new AppError(400, "invalid_input", `--role must be ${TokenRole.options.slice(0, -1).join(", ")} or ${TokenRole.options.at(-1)}, not "${opts.role}"`);
       withRuntime(opts, (rt) => {
-        const { token, row } = createToken(rt, role.data, opts.name);
+        const { token, row } = createToken(rt, role.data, opts.name, opts.tenant ?? []);
         console.log(token);
         console.error(`token ${row.id} "${row.name}" (${row.role}); it is shown once`);
       });
@@ -152,6 +156,7 @@ export function buildCli(): Command {
   addSecurityCommands(program, { dataDirOption, configFrom, withRuntime });
   program.addCommand(extensionCommands(withRuntime, dataDirOption));
   addBackupCommands(program, dataDirOption, configFrom);
+  program.addCommand(pbxCommands({ withRuntime, configFrom, dataDirOption }));
   program.addCommand(tenantCommands(withRuntime, dataDirOption));
   program.addCommand(deviceCommands(withRuntime, dataDirOption));
   return program;

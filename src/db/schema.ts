@@ -192,12 +192,14 @@ export const fetchLog = sqliteTable(
 export const apiTokens = sqliteTable("api_tokens", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   name: text("name").notNull(),
-  role: text("role", { enum: ["admin", "technician", "readonly", "registrar"] }).notNull(),
+  role: text("role", { enum: ["admin", "technician", "readonly", "registrar", "pbx"] }).notNull(),
   /** SHA-256 (hex) of the token; the token itself is shown once. */
   tokenHash: text("token_hash").notNull().unique(),
   createdAt: integer("created_at").notNull(),
   lastUsedAt: integer("last_used_at"),
   revokedAt: integer("revoked_at"),
+  /** Tenant names a `pbx` token may read (docs/pbx.md); null for the other roles. */
+  tenantScope: text("tenant_scope", { mode: "json" }).$type<string[]>(),
 });
 
 /**
@@ -289,8 +291,8 @@ export const registrations = sqliteTable(
       .references(() => extensions.id, { onDelete: "cascade" }),
     deviceId: integer("device_id").references(() => devices.id, { onDelete: "cascade" }),
     bindingKey: text("binding_key").notNull(),
-    /** registered | unregistered | failed */
-    state: text("state", { enum: ["registered", "unregistered", "failed"] }).notNull(),
+    /** registered | unregistered | expired | failed */
+    state: text("state", { enum: ["registered", "unregistered", "expired", "failed"] }).notNull(),
     contact: text("contact"),
     source: text("source"),
     userAgent: text("user_agent"),
@@ -581,6 +583,57 @@ export const firmwarePins = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.vendor, t.model] }), index("firmware_pins_image").on(t.firmwareId)],
+);
+
+// --- PBX change feed (issue 15, docs/pbx.md): webhooks, the events of each extension, deliveries. ---
+
+export const pbxWebhooks = sqliteTable("pbx_webhooks", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  url: text("url").notNull(),
+  /** HMAC-SHA256 key, sealed. */
+  secretEnc: text("secret_enc").notNull(),
+  /** Tenant names whose events it gets; null = every tenant. */
+  tenants: text("tenants", { mode: "json" }).$type<string[]>(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** The outbox: one row per change of an extension, written in the change's transaction. */
+export const pbxEvents = sqliteTable(
+  "pbx_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: integer("tenant_id").notNull(),
+    /** `<tenant>/<number>`: the ordering key (the extension row may be gone after a delete). */
+    extensionKey: text("extension_key").notNull(),
+    type: text("type").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("pbx_events_extension").on(t.extensionKey, t.id)],
+);
+
+export const pbxDeliveries = sqliteTable(
+  "pbx_deliveries",
+  {
+    eventId: integer("event_id")
+      .notNull()
+      .references(() => pbxEvents.id, { onDelete: "cascade" }),
+    webhookId: integer("webhook_id")
+      .notNull()
+      .references(() => pbxWebhooks.id, { onDelete: "cascade" }),
+    extensionKey: text("extension_key").notNull(),
+    /** pending | delivered | failed (gave up after the last attempt) */
+    state: text("state", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    /** A sender holds the row until then (another node skips it). */
+    leaseUntil: integer("lease_until"),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.webhookId] }), index("pbx_deliveries_due").on(t.state, t.nextAttemptAt)],
 );
 
 /**

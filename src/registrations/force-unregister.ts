@@ -6,6 +6,7 @@ import { conflict, notFound } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { randomPassword } from "../secrets.ts";
 import { recordAudit } from "../services/audit.ts";
+import { recordExtensionChange } from "../pbx/changes.ts";
 import { getExtension } from "../services/extensions.ts";
 import { getTenant } from "../services/tenants.ts";
 import type { NotifyJob } from "./actions.ts";
@@ -76,6 +77,9 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
         })
         .run();
     }
+    const rotated = tx.select().from(extensions).where(eq(extensions.id, ext.id)).get()!;
+    recordExtensionChange(tx, deps, "extension.credentials_rotated", rotated);
+    if (input.mode === "disable") recordExtensionChange(tx, deps, "extension.disabled", rotated);
     const macs = waited.map((b) => b.device.mac);
     recordAudit(tx, now, {
       actor,
@@ -126,6 +130,7 @@ export function enableExtension(deps: ProvisionDeps, tenantName: string, number:
     const ext = getExtension({ ...deps, db: tx }, tenantName, number);
     const r = tx.delete(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).run();
     if (r.changes === 0) throw conflict(`extension ${tenantName}/${number} is not disabled`);
+    recordExtensionChange(tx, deps, "extension.enabled", ext);
     const now = deps.clock().getTime();
     recordAudit(tx, now, { actor, action: "extension.enable", target: `extension:${tenantName}/${number}`, tenantId: ext.tenantId, extension: `${tenantName}/${number}` });
     const open = tx.select().from(forceUnregisters).where(and(eq(forceUnregisters.extensionId, ext.id), eq(forceUnregisters.state, "pending"))).all();

@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, lt } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
-import { registrations } from "../db/schema.ts";
+import { registrations, tenants } from "../db/schema.ts";
 import { recordAudit } from "../services/audit.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import type { RegistrationRow } from "../db/rows.ts";
@@ -28,13 +28,26 @@ const STATE_OF: Readonly<Record<RegistrationEvent, RegistrationRow["state"]>> = 
   registered: "registered",
   refreshed: "registered",
   unregistered: "unregistered",
-  expired: "unregistered",
+  expired: "expired",
   register_failed: "failed",
 };
+
+/**
+ * A registration reported without an expiry (phone action URLs) ages out after the tenant's
+ * registration interval plus this margin, unless an event refreshes it: phones re-register before
+ * the interval ends, so a phone that went silent for longer is gone.
+ */
+export const noExpiryMarginS = (registerExpires: number): number => Math.max(60, Math.ceil(registerExpires * 0.1));
 
 /** `device:<id>` when the phone is known, else `contact:<uri>` (or the source when no contact). */
 export const bindingKeyOf = (r: Pick<RegistrationReport, "deviceId" | "contact" | "source">): string =>
   r.deviceId !== null ? `device:${r.deviceId}` : `contact:${r.contact ?? r.source ?? "unknown"}`;
+
+function noExpiryLifetimeS(tx: Db, tenantId: number): number {
+  const t = tx.select({ registerExpires: tenants.registerExpires }).from(tenants).where(eq(tenants.id, tenantId)).get();
+  const interval = t?.registerExpires ?? 3600;
+  return interval + noExpiryMarginS(interval);
+}
 
 /**
  * Applies one registration event inside the caller's transaction: upserts the binding's row and
@@ -42,7 +55,8 @@ export const bindingKeyOf = (r: Pick<RegistrationReport, "deviceId" | "contact" 
  */
 export function applyRegistrationEvent(tx: Db, now: number, r: RegistrationReport): RegistrationRow {
   const bindingKey = bindingKeyOf(r);
-  const state = r.expires === 0 ? "unregistered" : STATE_OF[r.event];
+  const state = r.expires === 0 && r.event !== "expired" ? "unregistered" : STATE_OF[r.event];
+  const lifetimeS = r.expires ?? noExpiryLifetimeS(tx, r.tenantId);
   const existing = tx
     .select()
     .from(registrations)
@@ -54,7 +68,7 @@ export function applyRegistrationEvent(tx: Db, now: number, r: RegistrationRepor
     source: r.source ?? existing?.source ?? null,
     userAgent: r.userAgent ?? existing?.userAgent ?? null,
     since: existing && existing.state === state ? existing.since : now,
-    expiresAt: state === "registered" && r.expires ? now + r.expires * 1000 : null,
+    expiresAt: state === "registered" && lifetimeS ? now + lifetimeS * 1000 : null,
     lastEvent: r.event,
     lastEventSource: r.reporter,
     lastEventAt: now,
@@ -92,7 +106,7 @@ export function expireRegistrations(deps: ServiceDeps): number {
       .all();
     for (const row of due) {
       tx.update(registrations)
-        .set({ state: "unregistered", since: row.expiresAt!, expiresAt: null, lastEvent: "expired", lastEventSource: "system", lastEventAt: now })
+        .set({ state: "expired", since: row.expiresAt!, expiresAt: null, lastEvent: "expired", lastEventSource: "system", lastEventAt: now })
         .where(eq(registrations.id, row.id))
         .run();
       recordAudit(tx, now, {
@@ -108,7 +122,7 @@ export function expireRegistrations(deps: ServiceDeps): number {
 }
 
 /** The state a reader should see: a registration past its expiry is already `expired`. */
-export function effectiveState(row: RegistrationRow, now: number): "registered" | "unregistered" | "failed" | "expired" {
+export function effectiveState(row: RegistrationRow, now: number): RegistrationRow["state"] {
   if (row.state === "registered" && row.expiresAt !== null && row.expiresAt <= now) return "expired";
   return row.state;
 }

@@ -8,6 +8,7 @@ import type { ServiceDeps } from "./deps.ts";
 import { usernameOwner } from "./extension-settings/sections.ts";
 import { loadSettings, saveSettings } from "./extension-settings/store.ts";
 import { auditChange } from "./actor.ts";
+import { recordExtensionChange } from "../pbx/changes.ts";
 import { extensionAuditTarget, getExtension } from "./extensions.ts";
 import { requireAllowedNumber } from "./numbering.ts";
 import type { ExtensionRow } from "../db/rows.ts";
@@ -75,6 +76,7 @@ export function duplicateExtension(
       tx.insert(extensionAllowedDevices).values({ extensionId: copy.id, deviceId: d.deviceId }).run();
     }
     auditChange(tx, deps, { action: "extension.duplicate", ...extensionAuditTarget(tenantName, copy), after: copy, detail: `copy of extension ${src.number}` });
+    recordExtensionChange(tx, deps, "extension.created", copy);
     return copy;
   });
 }

@@ -9,6 +9,7 @@ import { requireAllowedNumber, tenantPlan } from "./numbering.ts";
 import { conflict, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
 import { auditChange } from "./actor.ts";
+import { recordExtensionChange } from "../pbx/changes.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { ExtensionInput, ExtensionPatch } from "./schemas.ts";
 import { getTenant, stripUndefined } from "./tenants.ts";
@@ -45,6 +46,7 @@ export function createExtension(deps: ServiceDeps, tenantName: string, input: Ex
       .get();
     auditChange(tx, deps, { action: "extension.create", ...extensionAuditTarget(tenantName, row), after: row });
     saveSettings(tx, row, defaultSettings(row.number));
+    recordExtensionChange(tx, deps, "extension.created", row);
     return row;
   });
 }
@@ -87,6 +89,7 @@ export function updateExtension(deps: ServiceDeps, tenantName: string, number: s
       .returning()
       .get();
     auditChange(tx, deps, { action: "extension.update", ...extensionAuditTarget(tenantName, row), before: row, after });
+    recordExtensionChange(tx, deps, "extension.changed", after);
     return after;
   });
 }
@@ -96,12 +99,14 @@ export function resetExtensionPassword(deps: ServiceDeps, tenantName: string, nu
   return writeTransaction(deps.db, (tx) => {
     const row = getExtension({ ...deps, db: tx }, tenantName, number);
     auditChange(tx, deps, { action: "extension.reset_password", ...extensionAuditTarget(tenantName, row), detail: "new random SIP password" });
-    return tx
+    const after = tx
       .update(extensions)
       .set({ sipPasswordEnc: deps.secrets.seal(randomPassword()), updatedAt: deps.clock().getTime() })
       .where(eq(extensions.id, row.id))
       .returning()
       .get();
+    recordExtensionChange(tx, deps, "extension.credentials_rotated", after);
+    return after;
   });
 }
 
@@ -138,5 +143,6 @@ export function deleteExtension(deps: ServiceDeps, tenantName: string, number: s
     ].filter(Boolean);
     const detail = from.length ? `detached from ${from.join(" and ")}` : null;
     auditChange(tx, deps, { action: "extension.delete", ...extensionAuditTarget(tenantName, row), before: row, detail });
+    recordExtensionChange(tx, deps, "extension.deleted", row);
   });
 }

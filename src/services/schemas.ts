@@ -123,7 +123,7 @@ export function parseListBody<T>(schema: z.ZodType<T>, name: string, body: unkno
 
 export const FeatureCodesPatch = nonEmpty(z.record(z.string().refine(isFeatureName, "is not a feature-code name"), dialString), "the feature-code names");
 
-export const TokenRole = z.enum(["admin", "technician", "readonly", "registrar"]);
+export const TokenRole = z.enum(["admin", "technician", "readonly", "registrar", "pbx"]);
 export type TokenRole = z.infer<typeof TokenRole>;
 
 /**

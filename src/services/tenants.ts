@@ -1,3 +1,5 @@
+import { recordTenantChange } from "../pbx/changes.ts";
+import { syncSubscribers } from "../pbx/kamailio-db.ts";
 import { and, count, eq } from "drizzle-orm";
 import { writeTransaction } from "../db/client.ts";
 import { devices, featureCodes, tenants } from "../db/schema.ts";
@@ -58,6 +60,8 @@ export function updateTenant(deps: ServiceDeps, name: string, patch: TenantPatch
       .returning()
       .get();
     auditChange(tx, deps, { action: "tenant.update", target: `tenant:${name}`, tenantId: row.id, before: current, after: row });
+    // The SIP domain is the digest realm: every credential of the tenant changes with it.
+    if (row.sipDomain !== current.sipDomain || row.name !== current.name) recordTenantChange(tx, deps, row.id, "extension.changed");
     return row;
   });
 }
@@ -67,7 +71,9 @@ export function deleteTenant(deps: ServiceDeps, name: string): void {
     const t = getTenant({ ...deps, db: tx }, name);
     const n = tx.select({ n: count() }).from(devices).where(eq(devices.tenantId, t.id)).get()?.n ?? 0;
     if (n > 0) throw conflict(`tenant ${name} still has ${n} device(s); delete or move them first`);
+    recordTenantChange(tx, deps, t.id, "extension.deleted");
     tx.delete(tenants).where(eq(tenants.id, t.id)).run();
+    syncSubscribers(tx, deps.secrets, []);
     auditChange(tx, deps, { action: "tenant.delete", target: `tenant:${name}`, tenantId: t.id, before: t });
   });
 }

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import { apiTokens } from "../db/schema.ts";
 import { invalidInput, notFound } from "../errors.ts";
+import { ROLES } from "./roles.ts";
+import { getTenant } from "./tenants.ts";
 import { sha256Hex } from "../secrets.ts";
 import { writeTransaction } from "../db/client.ts";
 import { auditChange } from "./actor.ts";
@@ -16,21 +18,27 @@ const RESERVED_NAMES = ["cli", "system"];
 /**
  * Creates a bearer token; the clear token is returned once and only its SHA-256 is stored. Without a
  * name it is called `<role>-<id>`, so every token shows up in the audit (`token:<name>`) as itself.
+ * A `pbx` token names the tenants it may read (at least one, each existing); other roles take none.
  */
-export function createToken(deps: ServiceDeps, role: TokenRole, name?: string): { token: string; row: TokenRow } {
+export function createToken(deps: ServiceDeps, role: TokenRole, name?: string, tenantNames: readonly string[] = []): { token: string; row: TokenRow } {
   if (name !== undefined && (name.trim() === "" || RESERVED_NAMES.includes(name.trim().toLowerCase()))) {
     throw invalidInput(`--name: "${name.slice(0, 32)}" cannot name a token (empty, or read as the actor ${RESERVED_NAMES.join(" or ")} in the audit); leave it out for a generated name`);
   }
   // 32 random bytes: far beyond guessing, so a fast hash is enough (no password stretching needed).
   const token = `ph_${randomBytes(32).toString("base64url")}`;
+  const scoped = ROLES[role].tenantScoped;
+  if (scoped && tenantNames.length === 0) throw invalidInput(`tenants: a ${role} token needs at least one tenant (--tenant <name>)`);
+  if (!scoped && tenantNames.length > 0) throw invalidInput(`tenants: a ${role} token is not limited to tenants; only a pbx token takes --tenant`);
   const row = writeTransaction(deps.db, (tx) => {
+    for (const t of tenantNames) getTenant({ ...deps, db: tx }, t);
+    const tenantScope = scoped ? [...new Set(tenantNames)].sort() : null;
     const inserted = tx
       .insert(apiTokens)
-      .values({ name: name ?? "", role, tokenHash: sha256Hex(token), createdAt: deps.clock().getTime() })
+      .values({ name: name ?? "", role, tokenHash: sha256Hex(token), createdAt: deps.clock().getTime(), tenantScope })
       .returning()
       .get();
     const created = name !== undefined ? inserted : tx.update(apiTokens).set({ name: `${role}-${inserted.id}` }).where(eq(apiTokens.id, inserted.id)).returning().get()!;
-    auditChange(tx, deps, { action: "token.create", target: `token:${created.id}`, after: { id: created.id, name: created.name, role } });
+    auditChange(tx, deps, { action: "token.create", target: `token:${created.id}`, after: { id: created.id, name: created.name, role, tenants: tenantScope } });
     return created;
   });
   return { token, row };

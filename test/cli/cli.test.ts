@@ -53,7 +53,7 @@ describe("phonehome CLI", () => {
     expect(ok.stdout.trim()).toMatch(/^ph_[A-Za-z0-9_-]{43}$/);
     const bad = await run(["token", "create", "--role", "root", "--data-dir", dataDir]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--role must be admin, technician, readonly or registrar/);
+    expect(bad.stderr).toMatch(/--role must be admin, technician, readonly, registrar or pbx/);
     const list = await run(["token", "list", "--data-dir", dataDir]);
     expect(list.stdout).toMatch(/technician/);
     expect(list.stdout).not.toMatch(/ph_/);

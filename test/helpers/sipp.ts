@@ -65,3 +65,31 @@ export async function startSipp(name: string, options: { transport?: "udp" | "tc
   for (let i = 0; i < 100 && !(await listening(transport, port)); i++) await sleep(20);
   return { port, done, stop: () => child.kill("SIGKILL") };
 }
+
+export interface RegisterOptions {
+  /** Kamailio's `host:port`. */
+  readonly registrar: string;
+  readonly user: string;
+  readonly authUser: string;
+  readonly password: string;
+  readonly domain: string;
+  readonly expires: number;
+  /** 200: the scenario succeeds on 200; refused: on 401 or 403. */
+  readonly expect: 200 | "refused";
+  /** Local port: the contact, so a second run from the same port refreshes the binding. */
+  readonly port: number;
+}
+
+/** Runs sipp as a phone that registers (answering the digest challenge); resolves with sipp's exit. */
+export function registerWithSipp(o: RegisterOptions): Promise<{ code: number | null; output: string }> {
+  const args = ["-sf", scenario(o.expect === 200 ? "register-ok.xml" : "register-refused.xml"), o.registrar, "-i", "127.0.0.1", "-p", String(o.port), "-t", "u1"];
+  args.push("-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin", "-au", o.authUser, "-ap", o.password);
+  const vars = { user: o.user, domain: o.domain, expires: String(o.expires) };
+  for (const [k, v] of Object.entries(vars)) args.push("-set", k, v);
+  const child = spawn("sipp", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, output })));
+}
+

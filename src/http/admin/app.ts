@@ -15,7 +15,7 @@ import { discoveryRoutes } from "./discovery.ts";
 import { onboardingRoutes } from "./onboarding.ts";
 import { extensionImportRoutes } from "./extension-imports.ts";
 import { firmwareRoutes } from "./firmware.ts";
-import type { AdminState, Role } from "./roles.ts";
+import { roleRefusal, type AdminState, type Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
 import { registrationRoutes } from "./registrations.ts";
 import { DEFAULT_SIP_SETTINGS, type SipSettings } from "../../registrations/sip-settings.ts";
@@ -23,6 +23,7 @@ import { extensionSettingsRoutes } from "./extension-settings.ts";
 import { tenantCatalogRoutes } from "./tenant-catalog.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { healthMiddleware, metricsMiddleware, type ListenerState } from "../health.ts";
+import { pbxRoutes } from "./pbx.ts";
 import { requireJsonBody } from "./request-shape.ts";
 import { strictQuery } from "./query.ts";
 
@@ -34,6 +35,20 @@ function toErrorBody(err: unknown): { status: number; code: string; message: str
   if (e.status === 415) return { status: 415, code: "unsupported_media_type", message: "send the body as application/json" };
   if (e.status === 400 || e.type === "entity.parse.failed") return { status: 400, code: "invalid_json", message: "the request body is not valid JSON" };
   return { status: 500, code: "internal", message: "internal error" };
+}
+
+/**
+ * The token of an Authorization header: `Bearer <token>`, or HTTP Basic with the token as the
+ * password (FreeSWITCH mod_xml_curl sends only Basic credentials, docs/pbx.md).
+ */
+function tokenOf(header: string): string | null {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+  if (bearer) return bearer[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+  if (!basic) return null;
+  const decoded = Buffer.from(basic[1]!, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon >= 0 ? decoded.slice(colon + 1) : null;
 }
 
 export interface AdminAppOptions {
@@ -61,6 +76,7 @@ export function adminRouters(deps: ProvisionDeps, options: Partial<AdminAppOptio
     extensionSettingsRoutes(deps),
     tenantCatalogRoutes(deps),
     firmwareRoutes(deps, { maxBytes: options.firmwareMaxBytes ?? 512 * 1024 * 1024 }),
+    pbxRoutes(deps),
     openApiRoutes(),
   ];
 }
@@ -96,19 +112,17 @@ export function createAdminApp(
   app.use(metricsMiddleware(deps, options.metricsAllowedNetworks ?? []));
   app.use(async (ctx, next) => {
     const header = ctx.get("authorization");
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const row = match ? verifyToken(deps, match[1]!) : null;
+    const row = tokenOf(header) ? verifyToken(deps, tokenOf(header)!) : null;
     if (!row) {
       ctx.set("WWW-Authenticate", 'Bearer realm="phonehome"');
       throw unauthorized();
     }
     ctx.state.role = row.role as Role;
     ctx.state.tokenName = row.name;
-    if (!["GET", "HEAD"].includes(ctx.method) && row.role === "readonly") throw forbidden("a readonly token cannot change anything");
-    // A registrar token (a PBX) may report registrations and nothing else.
-    if (row.role === "registrar" && !(ctx.method === "POST" && ctx.path === "/api/v1/registrations/events")) {
-      throw forbidden("a registrar token may only call POST /api/v1/registrations/events");
-    }
+    ctx.state.tenants = row.tenantScope ?? null;
+    // What each role may call is defined once, in roles.ts.
+    const refused = roleRefusal(ctx.state.role, ctx.method, ctx.path);
+    if (refused) throw forbidden(refused);
     // Admin changes are audited with the token's name as the actor (services/actor.ts).
     await withActor(`token:${row.name}`, next);
   });

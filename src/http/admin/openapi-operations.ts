@@ -23,6 +23,7 @@ import { MassResyncInput } from "../../registrations/actions.ts";
 import { ForceUnregisterInput } from "../../registrations/force-unregister.ts";
 import { RegistrarEventInput } from "../../registrations/registrar-webhook.ts";
 import * as Out from "./openapi-responses.ts";
+import { PBX_OPERATIONS } from "./openapi-pbx.ts";
 
 /**
  * Every admin API operation: the OpenAPI document is built from this table (request bodies from
@@ -34,10 +35,10 @@ export interface Operation {
   readonly path: string;
   readonly summary: string;
   /** Roles allowed; `any` = every role but `registrar` may call it. */
-  readonly roles: "any" | "admin" | "admin, technician" | "registrar, admin";
+  readonly roles: "any" | "admin" | "admin, technician" | "registrar, admin" | "admin, pbx";
   readonly tag: string;
   /** JSON request body, a CSV file (`text/csv`) or a raw upload (`application/octet-stream`). */
-  readonly body?: z.ZodType | "text/csv" | "application/octet-stream";
+  readonly body?: z.ZodType | "text/csv" | "application/octet-stream" | "application/x-www-form-urlencoded";
   /** Query parameters: name -> description, or the zod object the route parses the query with. */
   readonly query?: Readonly<Record<string, string>> | z.ZodObject;
   /** Success status and answer: a JSON schema, `text/csv`, or nothing (204, 202 without body). */
@@ -201,6 +202,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...ONBOARDING,
   ...REGISTRATIONS,
   ...FIRMWARE,
+  ...PBX_OPERATIONS,
   op("get", "/audit", "any", "audit", "Admin changes, security events and fetches, newest first", { query: AuditFilter, response: Out.AuditOut }),
   op("post", "/devices/{mac}/bootstrap", "admin, technician", "onboarding", "Open a zero-touch window bound to the address the phone last called in from (docs/onboarding.md); 409 when the tenant has zeroTouch off or the phone never called in", { response: Out.BootstrapWindowOut }),
   op("get", "/devices/{mac}/config-key", "admin", "security", "The device's config-file password (Grandstream P1359); 409 when configs are not encrypted", { response: Out.ConfigKeyOut }),

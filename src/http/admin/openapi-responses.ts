@@ -64,7 +64,7 @@ export const BatchStatusOut = Batch.extend({
   ),
 });
 
-export const RegistrarEventOut = z.strictObject({ state: z.enum(["registered", "unregistered", "failed"]), since: iso, expiresAt: isoOrNull });
+export const RegistrarEventOut = z.strictObject({ state: z.enum(["registered", "unregistered", "expired", "failed"]), since: iso, expiresAt: isoOrNull });
 
 const Registration = z.strictObject({
   tenant: z.string(),

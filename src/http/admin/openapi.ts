@@ -31,6 +31,7 @@ const IMAGE = { "application/octet-stream": { schema: { type: "string", format: 
 function requestBody(body: NonNullable<Operation["body"]>) {
   if (body === "text/csv") return { required: true, content: CSV };
   if (body === "application/octet-stream") return { required: true, content: IMAGE };
+  if (body === "application/x-www-form-urlencoded") return { required: true, content: { [body]: { schema: { type: "object", description: "mod_xml_curl's form fields (section, key_value, user, domain, action, ...)" } } } };
   return { required: true, content: { "application/json": { schema: jsonSchema(body, "input") } } };
 }
 

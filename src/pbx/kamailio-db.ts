@@ -1,0 +1,78 @@
+import type Database from "better-sqlite3";
+import { rootDb, type Db } from "../db/client.ts";
+import { extensions } from "../db/schema.ts";
+import type { SecretBox } from "../secrets.ts";
+import { credentialsByIds } from "./credentials.ts";
+
+/**
+ * phonehome keeps Kamailio's `subscriber` table (auth_db) current in a Kamailio SQLite database
+ * file that it owns (docs/pbx.md, "Kamailio"). The file is ATTACHed to phonehome's own connection
+ * as `kamailio`, so a credential change and its subscriber row are written in the same
+ * transaction: Kamailio reads the file on every authentication (auth_db has no cache), so the
+ * new password works, and the old one fails, as soon as the change commits.
+ *
+ * Columns and version of `subscriber` are Kamailio 5.6's (auth_db-create.sql in the Debian package
+ * kamailio-sqlite-modules: id, username, domain, password, ha1, ha1b; table version 7). `password`
+ * stays empty (auth_db calculate_ha1 = 0 reads `ha1`/`ha1b`), so no plaintext leaves phonehome.
+ * One column is added, `sip_user`, the address-of-record user the credentials may register
+ * (loaded with auth_db `load_credentials`); `id` is the extension's id.
+ */
+export const KAMAILIO_SCHEMA = "kamailio";
+const SUBSCRIBER_VERSION = 7;
+
+const attached = new WeakSet<Database.Database>();
+
+const DDL = [
+  `CREATE TABLE IF NOT EXISTS kamailio.version (id INTEGER PRIMARY KEY NOT NULL, table_name VARCHAR(32) NOT NULL, table_version INTEGER DEFAULT 0 NOT NULL, CONSTRAINT version_table_name_idx UNIQUE (table_name))`,
+  `CREATE TABLE IF NOT EXISTS kamailio.subscriber (id INTEGER PRIMARY KEY NOT NULL, username VARCHAR(64) DEFAULT '' NOT NULL, domain VARCHAR(64) DEFAULT '' NOT NULL, password VARCHAR(64) DEFAULT '' NOT NULL, ha1 VARCHAR(128) DEFAULT '' NOT NULL, ha1b VARCHAR(128) DEFAULT '' NOT NULL, sip_user VARCHAR(64) DEFAULT '' NOT NULL, CONSTRAINT subscriber_account_idx UNIQUE (username, domain))`,
+  `CREATE INDEX IF NOT EXISTS kamailio.subscriber_username_idx ON subscriber (username)`,
+  `INSERT OR IGNORE INTO kamailio.version (table_name, table_version) VALUES ('version', 1)`,
+  `INSERT OR REPLACE INTO kamailio.version (table_name, table_version) VALUES ('subscriber', ${SUBSCRIBER_VERSION})`,
+];
+
+/**
+ * Attaches (creating when missing) the Kamailio database file and brings its subscriber table in
+ * line with every extension. Call once after opening the database, outside any transaction.
+ */
+export function attachKamailioDb(db: Db, secrets: SecretBox, file: string): void {
+  const client = rootDb(db).$client;
+  client.prepare(`ATTACH DATABASE ? AS ${KAMAILIO_SCHEMA}`).run(file);
+  // WAL: Kamailio's readers never wait for phonehome's writer, nor it for them.
+  client.pragma(`${KAMAILIO_SCHEMA}.journal_mode = WAL`);
+  client.pragma(`${KAMAILIO_SCHEMA}.synchronous = FULL`);
+  for (const sql of DDL) client.exec(sql);
+  attached.add(client);
+  const ids = db.select({ id: extensions.id }).from(extensions).all().map((r) => r.id);
+  client.transaction(() => syncSubscribers(db, secrets, ids))();
+}
+
+export const kamailioAttached = (db: Db): boolean => attached.has(rootDb(db).$client);
+
+/**
+ * Writes the subscriber rows of these extensions as they are now in the caller's transaction:
+ * an enabled extension gets its row (username = auth user, domain = SIP domain = realm), a
+ * disabled or deleted one loses it. Rows of extensions that no longer exist go too (a deleted
+ * tenant). A no-op without an attached Kamailio database.
+ */
+export function syncSubscribers(tx: Db, secrets: SecretBox, extensionIds: readonly number[]): void {
+  const client = rootDb(tx).$client;
+  if (!attached.has(client)) return;
+  const del = client.prepare(`DELETE FROM ${KAMAILIO_SCHEMA}.subscriber WHERE id = ?`);
+  const put = client.prepare(
+    `INSERT INTO ${KAMAILIO_SCHEMA}.subscriber (id, username, domain, password, ha1, ha1b, sip_user) VALUES (?, ?, ?, '', ?, ?, ?)`,
+  );
+  for (const id of extensionIds) del.run(id);
+  client.prepare(`DELETE FROM ${KAMAILIO_SCHEMA}.subscriber WHERE id NOT IN (SELECT id FROM main.extensions)`).run();
+  for (const { id, credential: c } of credentialsByIds(tx, secrets, extensionIds)) {
+    if (!c.enabled) continue;
+    // Two tenants sharing a SIP domain with the same auth user would collide on (username, domain):
+    // the first keeps the row, as a registrar could not tell them apart either.
+    const clash = client.prepare(`SELECT id FROM ${KAMAILIO_SCHEMA}.subscriber WHERE username = ? AND domain = ?`).get(c.authUser, c.domain);
+    if (!clash) put.run(id, c.authUser, c.domain, c.ha1, c.ha1b, c.sipUser);
+  }
+}
+
+/** Every subscriber row, for tests and `pbx kamailio-sync --check`. */
+export function subscriberRows(db: Db): { id: number; username: string; domain: string; password: string; ha1: string; ha1b: string; sip_user: string }[] {
+  return rootDb(db).$client.prepare(`SELECT * FROM ${KAMAILIO_SCHEMA}.subscriber ORDER BY id`).all() as never;
+}

@@ -1,0 +1,138 @@
+import { and, asc, eq, isNull, lt, or } from "drizzle-orm";
+import type { Logger } from "pino";
+import { writeTransaction } from "../db/client.ts";
+import { pbxDeliveries, pbxEvents, pbxWebhooks } from "../db/schema.ts";
+import { recordAudit } from "../services/audit.ts";
+import type { ServiceDeps } from "../services/deps.ts";
+import { signatureOf, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./signature.ts";
+
+export interface FeedSettings {
+  readonly intervalMs: number;
+  /** Per attempt. */
+  readonly timeoutMs: number;
+  /** Attempts before a delivery is given up (`failed`) and the extension's next event goes. */
+  readonly maxAttempts: number;
+  /** Wait after the first failure; doubles after each further one, up to `maxBackoffMs`. */
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  /** How long a sender holds a delivery it is sending (another node leaves it alone meanwhile). */
+  readonly leaseMs: number;
+}
+
+export const DEFAULT_FEED: FeedSettings = { intervalMs: 250, timeoutMs: 5000, maxAttempts: 10, backoffMs: 1000, maxBackoffMs: 300_000, leaseMs: 30_000 };
+
+type FeedDeps = ServiceDeps & { readonly logger: Logger };
+type Delivery = typeof pbxDeliveries.$inferSelect;
+
+/** Wait before attempt `attempts + 1`, after `attempts` failures. */
+export const backoff = (s: FeedSettings, attempts: number): number => Math.min(s.maxBackoffMs, s.backoffMs * 2 ** Math.max(0, attempts - 1));
+
+/**
+ * The deliveries to send now: per webhook and extension only the oldest pending one (so events
+ * of one extension arrive in order), when its time has come and no sender holds it. Claimed in
+ * one transaction.
+ */
+function claimDue(deps: FeedDeps, s: FeedSettings): Delivery[] {
+  const now = deps.clock().getTime();
+  return writeTransaction(deps.db, (tx) => {
+    const pending = tx.select().from(pbxDeliveries).where(eq(pbxDeliveries.state, "pending")).orderBy(asc(pbxDeliveries.eventId)).all();
+    const heads = new Map<string, Delivery>();
+    for (const d of pending) if (!heads.has(`${d.webhookId}|${d.extensionKey}`)) heads.set(`${d.webhookId}|${d.extensionKey}`, d);
+    const claimed: Delivery[] = [];
+    for (const d of heads.values()) {
+      if (d.nextAttemptAt > now || (d.leaseUntil !== null && d.leaseUntil > now)) continue;
+      const r = tx
+        .update(pbxDeliveries)
+        .set({ leaseUntil: now + s.leaseMs })
+        .where(and(eq(pbxDeliveries.eventId, d.eventId), eq(pbxDeliveries.webhookId, d.webhookId), or(isNull(pbxDeliveries.leaseUntil), lt(pbxDeliveries.leaseUntil, now + 1))))
+        .run();
+      if (r.changes === 1) claimed.push(d);
+    }
+    return claimed;
+  });
+}
+
+async function send(deps: FeedDeps, s: FeedSettings, d: Delivery): Promise<{ status: number | null; error: string | null }> {
+  const hook = deps.db.select().from(pbxWebhooks).where(eq(pbxWebhooks.id, d.webhookId)).get();
+  const event = deps.db.select().from(pbxEvents).where(eq(pbxEvents.id, d.eventId)).get();
+  if (!hook || !event) return { status: null, error: "webhook or event removed" };
+  const body = JSON.stringify(event.payload);
+  const ts = Math.floor(deps.clock().getTime() / 1000);
+  try {
+    const res = await fetch(hook.url, {
+      method: "POST",
+      redirect: "manual",
+      signal: AbortSignal.timeout(s.timeoutMs),
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "phonehome-change-feed",
+        "phonehome-event": event.type,
+        "phonehome-delivery": String(event.id),
+        [TIMESTAMP_HEADER]: String(ts),
+        [SIGNATURE_HEADER]: signatureOf(deps.secrets.open(hook.secretEnc), ts, body),
+      },
+      body,
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    return res.status >= 200 && res.status < 300 ? { status: res.status, error: null } : { status: res.status, error: `answered ${res.status}` };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    return { status: null, error: e.name === "TimeoutError" ? `no answer within ${s.timeoutMs} ms` : (e.cause?.code ?? e.message).slice(0, 200) };
+  }
+}
+
+function settle(deps: FeedDeps, s: FeedSettings, d: Delivery, out: { status: number | null; error: string | null }): void {
+  const now = deps.clock().getTime();
+  writeTransaction(deps.db, (tx) => {
+    const where = and(eq(pbxDeliveries.eventId, d.eventId), eq(pbxDeliveries.webhookId, d.webhookId));
+    if (!out.error) {
+      tx.update(pbxDeliveries).set({ state: "delivered", attempts: d.attempts + 1, lastStatus: out.status, lastError: null, deliveredAt: now, leaseUntil: null }).where(where).run();
+      return;
+    }
+    const attempts = d.attempts + 1;
+    const giveUp = attempts >= s.maxAttempts;
+    tx.update(pbxDeliveries)
+      .set({ state: giveUp ? "failed" : "pending", attempts, lastStatus: out.status, lastError: out.error, nextAttemptAt: now + backoff(s, attempts), leaseUntil: null })
+      .where(where)
+      .run();
+    const hook = tx.select({ name: pbxWebhooks.name }).from(pbxWebhooks).where(eq(pbxWebhooks.id, d.webhookId)).get();
+    recordAudit(tx, now, {
+      actor: "system",
+      action: giveUp ? "pbx_webhook.delivery_failed" : "pbx_webhook.delivery_retry",
+      target: `pbx_webhook:${hook?.name ?? d.webhookId}`,
+      extension: d.extensionKey,
+      outcome: "failed",
+      detail: `event ${d.eventId}, attempt ${attempts} of ${s.maxAttempts}: ${out.error}${giveUp ? "; given up" : `; next in ${backoff(s, attempts)} ms`}`,
+    });
+  });
+}
+
+/** One pass: sends every due delivery (one per extension queue), records the outcomes. */
+export async function deliverDue(deps: FeedDeps, s: FeedSettings = DEFAULT_FEED): Promise<number> {
+  const due = claimDue(deps, s);
+  await Promise.all(due.map(async (d) => settle(deps, s, d, await send(deps, s, d))));
+  return due.length;
+}
+
+/** Runs `deliverDue` every `intervalMs` until stopped; errors are logged, never thrown. */
+export function startPbxFeed(deps: FeedDeps, s: FeedSettings = DEFAULT_FEED): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = deliverDue(deps, s)
+      .then(() => undefined)
+      .catch((err) => deps.logger.error({ err }, "change feed delivery failed"))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, s.intervalMs).unref();
+      });
+  };
+  timer = setTimeout(tick, s.intervalMs).unref();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { handleRegistrarEvent } from "../../src/registrations/registrar-webhook.ts";
+import { expireRegistrations, noExpiryMarginS } from "../../src/registrations/state.ts";
+import { listRegistrations } from "../../src/registrations/views.ts";
+import { createExtension } from "../../src/services/extensions.ts";
+import { createTenant } from "../../src/services/tenants.ts";
+import { createTestDeps } from "../helpers/test-deps.ts";
+
+describe("registration state from events", () => {
+  const base = createTestDeps();
+  let now = Date.parse("2026-06-01T12:00:00Z");
+  const deps = { ...base, clock: () => new Date(now) };
+  createTenant(deps, { name: "r.example", sipDomain: "r.example", sipServerHost: "pbx.r.example", registerExpires: 600 } as never);
+  createExtension(deps, "r.example", { number: "501", displayName: "Gi" } as never);
+  afterAll(() => base.close());
+  const event = (e: Record<string, unknown>) =>
+    handleRegistrarEvent(deps, { aor: "sip:501@r.example", contact: "sip:501@127.0.0.1:5091", source: "127.0.0.1:5091", ...e }, "registrar:test");
+  const state = () => listRegistrations(deps, { tenant: "r.example" })[0]!;
+
+  it("stores an expired event as expired, not unregistered", () => {
+    event({ event: "registered", expires: 120 });
+    const row = event({ event: "expired", expires: 0 });
+    expect(row.state).toBe("expired");
+    expect(state()).toMatchObject({ state: "expired", lastEvent: "expired" });
+  });
+
+  it("the tracker marks a registration past its expiry as expired", () => {
+    event({ event: "registered", expires: 60 });
+    now += 61_000;
+    expect(expireRegistrations(deps)).toBe(1);
+    expect(state()).toMatchObject({ state: "expired", lastEvent: "expired", lastEventSource: "system" });
+  });
+
+  it("a registration reported without expiry ages out after registerExpires plus the margin, unless refreshed", () => {
+    const lifetime = (600 + noExpiryMarginS(600)) * 1000;
+    event({ event: "registered", expires: null });
+    expect(Date.parse(state().expiresAt!)).toBe(now + lifetime);
+    now += lifetime - 1000;
+    expect(expireRegistrations(deps)).toBe(0);
+    event({ event: "refreshed" });
+    now += lifetime - 1000;
+    expect(expireRegistrations(deps)).toBe(0);
+    expect(state().state).toBe("registered");
+    now += 2000;
+    expect(expireRegistrations(deps)).toBe(1);
+    expect(state().state).toBe("expired");
+  });
+});
