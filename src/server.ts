@@ -12,6 +12,8 @@ import { createHttpsListener, describePeer, type HttpsListener } from "./tls/htt
 import type { TlsPaths } from "./tls/tls-material.ts";
 import type { TftpServer } from "./tftp/server.ts";
 import { startTftp } from "./tftp/start.ts";
+import { createMailer } from "./portal/mailer.ts";
+import { portalSettingsFrom } from "./portal/settings.ts";
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -69,7 +71,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       firmwareMaxBytes: config.firmwareMaxBytes,
       sip: sipSettingsFrom(config),
     };
-    servers.push(await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort));
+    const portal = { settings: portalSettingsFrom(config), mailer: createMailer(config), sip: adminOptions.sip, importLimitBytes: config.importBodyLimitBytes };
+    servers.push(await listen(createAdminApp(runtime, { ...adminOptions, portal }), config.apiHost, config.apiPort));
+    // An ephemeral API port (0): emailed links name the port actually bound.
+    if (portal.settings.portalUrl.endsWith(":0/")) {
+      portal.settings.portalUrl = portal.settings.portalUrl.replace(/:0\/$/, `:${(servers.at(-1)!.address() as AddressInfo).port}/`);
+    }
     tftp = await startTftp(config, runtime, logger);
   } catch (err) {
     tls?.close();

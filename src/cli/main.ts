@@ -15,6 +15,7 @@ import { addRegistrationCommands } from "./registrations.ts";
 import { addSecurityCommands } from "./security-commands.ts";
 import { withActor } from "../services/actor.ts";
 import { extensionCommands } from "./extension-commands.ts";
+import { userCommands } from "./user-commands.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -143,6 +144,7 @@ export function buildCli(): Command {
   addRegistrationCommands(program, configFrom, dataDirOption);
   addSecurityCommands(program, { dataDirOption, configFrom, withRuntime });
   program.addCommand(extensionCommands(withRuntime, dataDirOption));
+  program.addCommand(userCommands(withRuntime, dataDirOption));
   return program;
 }
 

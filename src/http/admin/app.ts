@@ -20,6 +20,8 @@ import { DEFAULT_SIP_SETTINGS, type SipSettings } from "../../registrations/sip-
 import { extensionSettingsRoutes } from "./extension-settings.ts";
 import { tenantCatalogRoutes } from "./tenant-catalog.ts";
 import { openApiRoutes } from "./openapi.ts";
+import { portalMiddleware } from "../../portal/app.ts";
+import type { PortalOptions } from "../../portal/settings.ts";
 
 function toErrorBody(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
@@ -36,6 +38,8 @@ export interface AdminAppOptions {
   readonly importLimitBytes?: number;
   readonly sip?: SipSettings;
   readonly firmwareMaxBytes?: number;
+  /** The portal at `/` (src/portal); without it the listener serves the API only. */
+  readonly portal?: PortalOptions;
 }
 
 /** Every router of the admin API; the OpenAPI test walks these (test/http/openapi.test.ts). */
@@ -81,6 +85,7 @@ export function createAdminApp(
     }
     deps.logger.info({ method: ctx.method, path: ctx.path.slice(0, 200), status: ctx.status, role: ctx.state.role }, "admin request");
   });
+  if (options.portal) app.use(portalMiddleware(deps, options.portal));
   app.use(async (ctx, next) => {
     const header = ctx.get("authorization");
     const match = /^Bearer\s+(\S+)$/i.exec(header);
