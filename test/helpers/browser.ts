@@ -52,3 +52,13 @@ export async function signIn(page: Page, base: string, username: string, passwor
   await page.getByLabel(/^Password/).fill(password);
   await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Sign in" }).click()]);
 }
+
+/** Clicks a button or link that loads a page (a form post, a link) and waits for that page. */
+export async function clickAndWait(page: Page, name: string | RegExp, role: "button" | "link" = "button"): Promise<void> {
+  await Promise.all([page.waitForNavigation(), page.getByRole(role, { name }).first().click()]);
+}
+
+/** The visible text of the first element matching `selector`. */
+export async function textOf(page: Page, selector: string): Promise<string> {
+  return (await page.locator(selector).first().innerText()).trim();
+}
