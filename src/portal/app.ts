@@ -16,6 +16,7 @@ import { authRoutes } from "./pages/auth.ts";
 import { extensionRoutes } from "./pages/extensions.ts";
 import { selfRoutes } from "./pages/self.ts";
 import { homeRoutes } from "./pages/home.ts";
+import { deviceRoutes } from "./pages/devices.ts";
 
 export const SESSION_COOKIE = "ph_session";
 export const LOGIN_COOKIE = "ph_login";
@@ -47,7 +48,7 @@ function errorPage(ctx: PortalContext, status: number, title: string, message: s
  */
 export function portalMiddleware(deps: ProvisionDeps, options: PortalOptions): Middleware {
   const router = new Router<PortalState>();
-  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options)]) {
+  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options), deviceRoutes(deps, options)]) {
     router.use(r.routes(), r.allowedMethods());
   }
   const routes = router.routes();
