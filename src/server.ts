@@ -3,10 +3,13 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { createAdminApp } from "./http/admin/app.ts";
+import { closeSilentConnections, ConnectionLimiter, listenerOptions, type ListenerTimeouts } from "./http/connection-limits.ts";
 import { createPhoneApp } from "./http/phone-app.ts";
+import { EnumerationGuard } from "./provisioning/enumeration-guard.ts";
 import { createRuntime } from "./runtime.ts";
 import { sipSettingsFrom } from "./registrations/sip-settings.ts";
 import { startTracker } from "./registrations/tracker.ts";
+import { resumePendingNotifies } from "./registrations/pending-notify.ts";
 import { startRetention, tenantAlert } from "./services/security-events.ts";
 import { createHttpsListener, describePeer, type HttpsListener } from "./tls/https-listener.ts";
 import type { TlsPaths } from "./tls/tls-material.ts";
@@ -14,6 +17,8 @@ import type { TftpServer } from "./tftp/server.ts";
 import { startTftp } from "./tftp/start.ts";
 import { createMailer } from "./portal/mailer.ts";
 import { portalSettingsFrom } from "./portal/settings.ts";
+import { LISTENERS, naming } from "./listen-errors.ts";
+import { isLocalOnlyUrl, isLoopbackAddress } from "./provisioning/base-url.ts";
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -25,13 +30,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function listen(app: { callback(): RequestListener }, host: string, port: number): Promise<Server> {
+function listen(app: { callback(): RequestListener }, host: string, port: number, timeouts: ListenerTimeouts, limiter?: ConnectionLimiter): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(app.callback());
     // Phones open a connection per file; keep idle ones short so a boot storm does not pile them up.
-    server.keepAliveTimeout = 5_000;
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
+    const server = createServer(listenerOptions(timeouts), app.callback());
+    limiter?.attach(server);
+    closeSilentConnections(server, timeouts.headersTimeoutMs);
     server.once("error", reject);
     server.listen(port, host, () => resolve(server));
   });
@@ -45,25 +49,36 @@ function listenTls(server: Server, host: string, port: number): Promise<Server> 
 }
 
 /**
- * Starts the phone-facing listener (HTTP, and HTTPS when `httpsPort` is set: the same app, so
- * both share the enumeration counters) and the admin API listener.
+ * Starts the phone-facing listener (HTTP, and HTTPS when `httpsPort` is set: the same app), TFTP
+ * and the admin API listener. All phone transports count failures in one enumeration guard.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const runtime = createRuntime(config, logger);
   let tls: HttpsListener | null = null;
+  const guard = new EnumerationGuard(config, () => runtime.clock().getTime(), (tenantId, failures) => tenantAlert(runtime, tenantId, failures));
   const phoneApp = createPhoneApp(runtime, {
     ...config,
     peerCertificate: (socket) => (tls ? describePeer(socket, tls.material()) : undefined),
-    onTenantAlert: (tenantId, failures) => tenantAlert(runtime, tenantId, failures),
+    guard,
   });
   const servers: Server[] = [];
+  const timeouts: ListenerTimeouts = {
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+  };
+  // One count per source across HTTP and HTTPS.
+  const limiter = new ConnectionLimiter(config.httpMaxConnectionsPerSource);
   let tftp: TftpServer | null = null;
   const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
   try {
-    servers.push(await listen(phoneApp, config.httpHost, config.httpPort));
+    servers.push(await naming(listen(phoneApp, config.httpHost, config.httpPort, timeouts, limiter), LISTENERS.http, config.httpHost, config.httpPort));
     if (config.httpsPort !== undefined) {
-      tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger);
-      servers.push(await listenTls(tls.server, config.httpsHost ?? config.httpHost, config.httpsPort));
+      tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger, timeouts);
+      limiter.attach(tls.server);
+      closeSilentConnections(tls.server, timeouts.headersTimeoutMs);
+      const host = config.httpsHost ?? config.httpHost;
+      servers.push(await naming(listenTls(tls.server, host, config.httpsPort), LISTENERS.https, host, config.httpsPort));
     }
     const adminOptions = {
       bodyLimitBytes: config.apiBodyLimitBytes,
@@ -72,12 +87,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       sip: sipSettingsFrom(config),
     };
     const portal = { settings: portalSettingsFrom(config), mailer: createMailer(config), sip: adminOptions.sip, importLimitBytes: config.importBodyLimitBytes };
-    servers.push(await listen(createAdminApp(runtime, { ...adminOptions, portal }), config.apiHost, config.apiPort));
+    servers.push(await naming(listen(createAdminApp(runtime, { ...adminOptions, portal }), config.apiHost, config.apiPort, timeouts), LISTENERS.api, config.apiHost, config.apiPort));
     // An ephemeral API port (0): emailed links name the port actually bound.
     if (portal.settings.portalUrl.endsWith(":0/")) {
       portal.settings.portalUrl = portal.settings.portalUrl.replace(/:0\/$/, `:${(servers.at(-1)!.address() as AddressInfo).port}/`);
     }
-    tftp = await startTftp(config, runtime, logger);
+    tftp = await startTftp(config, runtime, logger, guard);
   } catch (err) {
     tls?.close();
     await closeAll();
@@ -87,6 +102,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   // Expires registrations and confirms or times out force-unregisters.
   const tracker = startTracker(runtime, config.registrationCheckMs);
+  // NOTIFYs a previous process committed but never sent (killed in between) go out now.
+  void resumePendingNotifies(runtime, sipSettingsFrom(config)).done.catch((err) => logger.error({ err }, "resuming pending NOTIFYs failed"));
   const retention = startRetention(runtime, config.auditRetentionDays, logger);
   const portOf = (s: Server) => (s.address() as AddressInfo).port;
   const httpPort = portOf(servers[0]!);
@@ -103,6 +120,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     },
     "phonehome listening",
   );
+  warnAboutPublicUrl(config, logger);
   return {
     httpPort,
     httpsPort,
@@ -121,4 +139,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
 export function tlsPathsOf(config: Config): TlsPaths {
   return { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, clientCaDir: config.clientCaDir, clientCrlDir: config.clientCrlDir };
+}
+
+/** Says at start-up which URL phones will be told (docs/phones.md#the-url-phones-are-told). */
+function warnAboutPublicUrl(config: Config, logger: Logger): void {
+  if (!config.publicUrlConfigured) {
+    logger.info("publicUrl not set: each phone is told the URL it reached (its Host header); set --public-url behind a proxy or for TFTP-only phones");
+  } else if (isLocalOnlyUrl(config.publicUrl) && !isLoopbackAddress(config.httpHost)) {
+    logger.warn({ publicUrl: config.publicUrl }, "publicUrl is a loopback URL: phones on other hosts will not be served their files until --public-url names an address they can reach");
+  }
 }

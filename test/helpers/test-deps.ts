@@ -8,10 +8,9 @@ import { openDb } from "../../src/db/client.ts";
 import { FetchRecorder } from "../../src/provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "../../src/provisioning/provision.ts";
 import { SourceLimiter } from "../../src/provisioning/source-limiter.ts";
-import { loadTemplateStore } from "../../src/provisioning/template-store.ts";
-import { BUILTIN_TEMPLATES_DIR } from "../../src/runtime.ts";
 import { createSecretBox } from "../../src/secrets.ts";
 import { VENDOR_IDS, VENDOR_LIST } from "../../src/vendors/registry.ts";
+import { builtinTemplateStore } from "./templates.ts";
 
 export type TestDeps = ProvisionDeps & { close(): void };
 
@@ -30,7 +29,7 @@ export function createTestDeps(options: { now?: Date; publicUrl?: string; firmwa
     secrets: createSecretBox(randomBytes(32)),
     clock,
     vendors: VENDOR_LIST,
-    templates: loadTemplateStore(VENDOR_IDS, [BUILTIN_TEMPLATES_DIR]),
+    templates: builtinTemplateStore(VENDOR_IDS),
     publicUrl: options.publicUrl ?? "http://prov.test:8080/",
     recorder,
     discoveryLimiter: new SourceLimiter(100, 3_600_000),
@@ -43,7 +42,11 @@ export function createTestDeps(options: { now?: Date; publicUrl?: string; firmwa
   };
 }
 
-/** A throw-away data directory and a config pointing at it, on ephemeral ports. */
+/**
+ * A throw-away data directory and a config pointing at it, on ephemeral ports. The public URL is
+ * set, as an operator would, so a file rendered by a second runtime (`expected()`) matches what a
+ * phone is served whatever Host it sends; pass `publicUrl: undefined` to test the derivation.
+ */
 export function tempConfig(overrides: Record<string, unknown> = {}): { config: Config; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), "phonehome-test-"));
   const config = loadConfig(
@@ -57,6 +60,7 @@ export function tempConfig(overrides: Record<string, unknown> = {}): { config: C
       tftpHost: "127.0.0.1",
       firmwareDir: join(dir, "firmware"),
       logLevel: "silent",
+      publicUrl: "http://127.0.0.1:8080/",
       ...overrides,
     },
     {},

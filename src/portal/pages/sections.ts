@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { DAYS, AllowedEndpointsInput, CallWaitingInput, ForwardingInput, MonitoringInput, NumberSettingsInput, ProfileInput, ROLES, VoicemailInput } from "../../services/extension-settings/schemas.ts";
 import { allowedDeviceMacs, putAllowedEndpoints, putCallWaiting, putForwarding, putMonitoring, putNumberSettings, putProfile, putVoicemail } from "../../services/extension-settings/sections.ts";
 import type { ExtensionSettings } from "../../services/extension-settings/store.ts";
-import type { ExtensionRow } from "../../services/extensions.ts";
+import type { ExtensionRow } from "../../db/rows.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { html, raw, type Html } from "../html.ts";
 import type { Fields } from "../request.ts";
