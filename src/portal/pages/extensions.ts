@@ -286,11 +286,19 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     const { writeTransaction } = await import("../../db/client.ts");
     let done: string;
     let extra: Html | undefined;
+    let sendError: string | null = null;
     if (subject.email && options.mailer.configured) {
-      await options.mailer.send(subject.email, subjectLine, text);
+      try {
+        await options.mailer.send(subject.email, subjectLine, text);
+      } catch (err) {
+        deps.logger.error({ err }, "sending a portal link failed");
+        sendError = "the mail server refused it or did not answer";
+      }
+    }
+    if (subject.email && options.mailer.configured && !sendError) {
       done = `${purpose === "welcome" ? "Welcome email" : "Reset link"} sent to ${subject.email}.`;
     } else {
-      const why = subject.phone ? "the personal contact is a phone number (an SMS gateway would be needed)" : !subject.email ? "the profile has no email address as personal contact" : "no SMTP relay is configured";
+      const why = sendError ?? (subject.phone ? "the personal contact is a phone number (an SMS gateway would be needed)" : !subject.email ? "the profile has no email address as personal contact" : "no SMTP relay is configured");
       done = "";
       extra = html`<div class="notice" role="status"><p>The link could not be emailed: ${why}. Pass this one-time link to ${subject.username} yourself (valid ${options.settings.linkHours} hours, works once):</p><p><code>${url}</code></p></div>`;
     }

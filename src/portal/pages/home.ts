@@ -26,8 +26,8 @@ export function homeRoutes(deps: ProvisionDeps, _options: PortalOptions): Router
       html`<ul>
 ${scope.self ? html`<li><a href="/me">My extension</a> (${scope.self.number})</li>` : ""}
 <li><a href="/extensions">Extensions</a>: ${count(extensions)}</li>
-${scope.role !== null ? html`<li><a href="/devices">Devices</a>: ${count(devices)}</li><li><a href="/tenants">Tenants</a>: ${visible.length}</li>` : ""}
-${inbox !== null ? html`<li><a href="/onboarding">Discovery inbox</a>: ${inbox} phone(s) waiting to be claimed</li>` : ""}
+${scope.role !== null ? html`<li><a href="/devices">Devices</a>: ${count(devices)}</li><li>Tenants: ${visible.map((t) => t.name).join(", ")}</li>` : ""}
+${inbox !== null ? html`<li>Discovery inbox: ${inbox} phone(s) waiting to be claimed (<code>GET /api/v1/discovered</code>, <code>phonehome</code> CLI)</li>` : ""}
 </ul>`,
     );
   });
