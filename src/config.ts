@@ -121,6 +121,34 @@ const ConfigSchema = z.object({
   kamailioDb: z.string().min(1).optional(),
   /** How often the change feed looks for webhook deliveries that are due. */
   pbxFeedIntervalMs: z.coerce.number().int().min(10).max(60_000).default(250),
+  // --- the portal (issue 14): sessions, sign-in limits, one-time links, SMTP ---
+  /** A session unused this long is signed out. */
+  portalIdleMinutes: positiveInt.default(30),
+  /** A session ends this long after sign-in, used or not. */
+  portalAbsoluteHours: positiveInt.default(12),
+  /** Failed sign-ins (per address or per account, within portalLoginWindowMinutes) before each answer is slowed. */
+  portalLoginSlowAfter: positiveInt.default(3),
+  /** Failed sign-ins per account within the window after which it is refused until the window passes. */
+  portalLoginMaxPerAccount: positiveInt.default(10),
+  /** Failed sign-ins per source address within the window after which it is refused. */
+  portalLoginMaxPerAddress: positiveInt.default(30),
+  portalLoginWindowMinutes: positiveInt.default(15),
+  /** Longest delay added to a slowed sign-in answer. */
+  portalLoginMaxDelayMs: z.coerce.number().int().min(0).max(30_000).default(3000),
+  /** Lifetime of reset-password and welcome links. */
+  portalLinkHours: positiveInt.default(24),
+  /** Lifetime of a two-step sign-in code. */
+  portalCodeMinutes: positiveInt.default(10),
+  /** Base URL of the portal written into emailed links; default http://<apiHost>:<apiPort>/. */
+  portalUrl: z.url().optional(),
+  /** SMTP relay for sign-in codes and links; unset = no email can be sent (the page says so). */
+  smtpHost: z.string().min(1).optional(),
+  smtpPort: port.default(587),
+  /** true: TLS from the first byte (port 465); false: STARTTLS when the server offers it. */
+  smtpSecure: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(false),
+  smtpUser: z.string().min(1).optional(),
+  smtpPassword: z.string().min(1).optional(),
+  smtpFrom: z.string().min(3).default("phonehome <phonehome@localhost>"),
 });
 
 export type Config = Readonly<
@@ -137,6 +165,7 @@ export type Config = Readonly<
     tlsKeyFile: string;
     clientCaDir: string;
     clientCrlDir: string;
+    portalUrl: string;
   }
 >;
 
@@ -207,6 +236,22 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_FIRMWARE_MAX_BYTES: "firmwareMaxBytes",
   PHONEHOME_KAMAILIO_DB: "kamailioDb",
   PHONEHOME_PBX_FEED_INTERVAL_MS: "pbxFeedIntervalMs",
+  PHONEHOME_PORTAL_IDLE_MINUTES: "portalIdleMinutes",
+  PHONEHOME_PORTAL_ABSOLUTE_HOURS: "portalAbsoluteHours",
+  PHONEHOME_PORTAL_LOGIN_SLOW_AFTER: "portalLoginSlowAfter",
+  PHONEHOME_PORTAL_LOGIN_MAX_PER_ACCOUNT: "portalLoginMaxPerAccount",
+  PHONEHOME_PORTAL_LOGIN_MAX_PER_ADDRESS: "portalLoginMaxPerAddress",
+  PHONEHOME_PORTAL_LOGIN_WINDOW_MINUTES: "portalLoginWindowMinutes",
+  PHONEHOME_PORTAL_LOGIN_MAX_DELAY_MS: "portalLoginMaxDelayMs",
+  PHONEHOME_PORTAL_LINK_HOURS: "portalLinkHours",
+  PHONEHOME_PORTAL_CODE_MINUTES: "portalCodeMinutes",
+  PHONEHOME_PORTAL_URL: "portalUrl",
+  PHONEHOME_SMTP_HOST: "smtpHost",
+  PHONEHOME_SMTP_PORT: "smtpPort",
+  PHONEHOME_SMTP_SECURE: "smtpSecure",
+  PHONEHOME_SMTP_USER: "smtpUser",
+  PHONEHOME_SMTP_PASSWORD: "smtpPassword",
+  PHONEHOME_SMTP_FROM: "smtpFrom",
 };
 
 export const CONFIG_ENV_KEYS = Object.keys(ENV_KEYS);
@@ -250,6 +295,7 @@ export function loadConfig(
     secretKeyFile: resolve(c.secretKeyFile ?? `${dataDir}/secret.key`),
     templatesDir: resolve(c.templatesDir ?? `${dataDir}/templates`),
     publicUrl: withTrailingSlash(c.publicUrl ?? `http://${advertisedHost}:${c.httpPort}/`),
+    portalUrl: withTrailingSlash(c.portalUrl ?? `http://${c.apiHost === "0.0.0.0" || c.apiHost === "::" ? "localhost" : c.apiHost}:${c.apiPort}/`),
     publicUrlConfigured: c.publicUrl !== undefined,
     tftpPortConfigured: raw.tftpPort !== undefined,
   });

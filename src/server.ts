@@ -16,6 +16,8 @@ import { createHttpsListener, describePeer, type HttpsListener } from "./tls/htt
 import type { TlsPaths } from "./tls/tls-material.ts";
 import type { TftpServer } from "./tftp/server.ts";
 import { startTftp } from "./tftp/start.ts";
+import { createMailer } from "./portal/mailer.ts";
+import { portalSettingsFrom } from "./portal/settings.ts";
 import { LISTENERS, naming } from "./listen-errors.ts";
 import { isLocalOnlyUrl, isLoopbackAddress } from "./provisioning/base-url.ts";
 
@@ -94,8 +96,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       listeners,
       metricsAllowedNetworks: config.metricsAllowedNetworks,
     };
-    servers.push(await naming(listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort, timeouts), LISTENERS.api, config.apiHost, config.apiPort));
+    const portal = { settings: portalSettingsFrom(config), mailer: createMailer(config), sip: adminOptions.sip, importLimitBytes: config.importBodyLimitBytes };
+    servers.push(await naming(listen(createAdminApp(runtime, { ...adminOptions, portal }), config.apiHost, config.apiPort, timeouts), LISTENERS.api, config.apiHost, config.apiPort));
     bound.set("api", servers[servers.length - 1]!);
+    // An ephemeral API port (0): emailed links name the port actually bound.
+    if (portal.settings.portalUrl.endsWith(":0/")) {
+      portal.settings.portalUrl = portal.settings.portalUrl.replace(/:0\/$/, `:${(servers.at(-1)!.address() as AddressInfo).port}/`);
+    }
     tftp = await startTftp(config, runtime, logger, guard);
     if (tftp) bound.set("tftp", { listening: true });
   } catch (err) {

@@ -636,6 +636,83 @@ export const pbxDeliveries = sqliteTable(
   (t) => [primaryKey({ columns: [t.eventId, t.webhookId] }), index("pbx_deliveries_due").on(t.state, t.nextAttemptAt)],
 );
 
+
+// --- The portal (issue 14): system accounts, extension users' passwords, sessions, one-time links. ---
+
+/** Operator accounts of the portal: admin, technician, readonly; across tenants or limited to some. */
+export const portalUsers = sqliteTable("portal_users", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  username: text("username").notNull().unique(),
+  role: text("role", { enum: ["admin", "technician", "readonly"] }).notNull(),
+  /** Tenant names this account may see; null = every tenant. */
+  tenants: text("tenants", { mode: "json" }).$type<string[] | null>(),
+  /** argon2id PHC string (src/portal/passwords.ts); null until a password is set. */
+  passwordHash: text("password_hash"),
+  /** Where one-time sign-in codes, reset and welcome links go. */
+  email: text("email"),
+  twoStep: integer("two_step", { mode: "boolean" }).notNull().default(false),
+  disabledAt: integer("disabled_at"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** The portal password of an extension's user (signing in as username@tenant). */
+export const extensionLogins = sqliteTable("extension_logins", {
+  extensionId: integer("extension_id")
+    .primaryKey()
+    .references(() => extensions.id, { onDelete: "cascade" }),
+  passwordHash: text("password_hash").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Portal sessions. `id` is the SHA-256 of the cookie's random value, so the database never holds a
+ * usable session. `stage` is `code` between the password and the one-time code of a two-step sign-in.
+ */
+export const portalSessions = sqliteTable(
+  "portal_sessions",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["system", "extension"] }).notNull(),
+    /** portal_users.id or extensions.id. */
+    subjectId: integer("subject_id").notNull(),
+    stage: text("stage", { enum: ["code", "full"] }).notNull(),
+    csrfToken: text("csrf_token").notNull(),
+    /** SHA-256 of the one-time code while `stage` is `code`. */
+    codeHash: text("code_hash"),
+    codeAttempts: integer("code_attempts").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    lastSeenAt: integer("last_seen_at").notNull(),
+    /** Absolute expiry: createdAt + portalSessionAbsoluteHours. */
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    sourceIp: text("source_ip"),
+  },
+  (t) => [index("portal_sessions_subject").on(t.kind, t.subjectId)],
+);
+
+/** One-time links (password reset, welcome); `id` is the SHA-256 of the token in the link. */
+export const portalLinks = sqliteTable("portal_links", {
+  id: text("id").primaryKey(),
+  purpose: text("purpose", { enum: ["reset", "welcome"] }).notNull(),
+  kind: text("kind", { enum: ["system", "extension"] }).notNull(),
+  subjectId: integer("subject_id").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+});
+
+/** Failed sign-ins, per source address and per account name, for slowing down and refusing. */
+export const portalLoginFailures = sqliteTable(
+  "portal_login_failures",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    sourceIp: text("source_ip").notNull(),
+    account: text("account").notNull(),
+  },
+  (t) => [index("portal_login_failures_ip").on(t.sourceIp, t.at), index("portal_login_failures_account").on(t.account, t.at)],
+);
 /**
  * Zero-touch first contact (src/provisioning/bootstrap.ts): one row per device, its latest window.
  * While open and unexpired, the device's files are served without Digest to `source_ip` only,

@@ -24,6 +24,8 @@ import { tenantCatalogRoutes } from "./tenant-catalog.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { healthMiddleware, metricsMiddleware, type ListenerState } from "../health.ts";
 import { pbxRoutes } from "./pbx.ts";
+import { portalMiddleware } from "../../portal/app.ts";
+import type { PortalOptions } from "../../portal/settings.ts";
 import { requireJsonBody } from "./request-shape.ts";
 import { strictQuery } from "./query.ts";
 
@@ -59,6 +61,8 @@ export interface AdminAppOptions {
   /** Listener states for GET /readyz; GET /metrics without a token from these CIDRs (src/http/health.ts). */
   readonly listeners?: ListenerState;
   readonly metricsAllowedNetworks?: readonly string[];
+  /** The portal at `/` (src/portal); without it the listener serves the API only. */
+  readonly portal?: PortalOptions;
 }
 
 /** Every router of the admin API; the OpenAPI test walks these (test/http/openapi.test.ts). */
@@ -110,6 +114,7 @@ export function createAdminApp(
   // Health and metrics answer before the API's token check (their own rules: src/http/health.ts).
   app.use(healthMiddleware(deps, options.listeners ?? (() => ({}))));
   app.use(metricsMiddleware(deps, options.metricsAllowedNetworks ?? []));
+  if (options.portal) app.use(portalMiddleware(deps, options.portal));
   app.use(async (ctx, next) => {
     const header = ctx.get("authorization");
     const row = tokenOf(header) ? verifyToken(deps, tokenOf(header)!) : null;

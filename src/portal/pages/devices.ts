@@ -1,0 +1,249 @@
+import Router from "@koa/router";
+import { eq } from "drizzle-orm";
+import { deviceLines, tenants as tenantsTable } from "../../db/schema.ts";
+import { KEY_KINDS } from "../../domain/phone-config.ts";
+import { AppError } from "../../errors.ts";
+import { firmwareStatus } from "../../firmware/status.ts";
+import { pinnedFirmware } from "../../firmware/catalogue.ts";
+import { deviceFiles, previewFile } from "../../provisioning/preview.ts";
+import type { ProvisionDeps } from "../../provisioning/provision.ts";
+import { deviceAction } from "../../registrations/actions.ts";
+import { deviceDrift } from "../../registrations/drift.ts";
+import { listRegistrations } from "../../registrations/views.ts";
+import { currentActor } from "../../services/actor.ts";
+import { getKeys, getLines, setKeys, setLines } from "../../services/device-layout.ts";
+import { getDevice, keyLimitsOf, listDevices } from "../../services/devices.ts";
+import type { DeviceRow } from "../../db/rows.ts";
+import { dbExpansionSource, deviceLayoutId, deviceOwnSpecs, expandSpecsWith, layoutSpecs, mergeSpecs } from "../../services/key-expansion.ts";
+import { listExtensions } from "../../services/extensions.ts";
+import { KeysInput, LinesInput } from "../../services/schemas.ts";
+import { keyLayouts } from "../../db/schema.ts";
+import { html, raw, type Html } from "../html.ts";
+import { Fields, pageContext, type PortalContext, type PortalState } from "../request.ts";
+import { canOperate, requireOperate, requireTenant, seesSecrets, seesTenantData } from "../scope.ts";
+import type { PortalOptions } from "../settings.ts";
+import { cleanForm, form, formErrors, generalErrors, notice, page, table, type FormState } from "../ui.ts";
+
+const iso = (ms: number | null) => (ms === null ? "never" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
+
+/** Devices: list with filters, and a device's page (lines, key editor, file preview and drift, resync and reboot). */
+export function deviceRoutes(deps: ProvisionDeps, options: PortalOptions): Router<PortalState> {
+  const r = new Router<PortalState>();
+  const tenantName = (id: number) => deps.db.select({ n: tenantsTable.name }).from(tenantsTable).where(eq(tenantsTable.id, id)).get()!.n;
+
+  /** The device, if the account may see its tenant. */
+  function device(ctx: PortalContext): { d: DeviceRow; tenant: string } {
+    const scope = ctx.state.scope!;
+    if (scope.role === null) throw new AppError(403, "forbidden", "this account cannot see devices");
+    const d = getDevice(deps, ctx.params.mac!);
+    const tenant = tenantName(d.tenantId);
+    requireTenant(scope, tenant);
+    return { d, tenant };
+  }
+
+  r.get("/devices", (ctx) => {
+    const scope = ctx.state.scope!;
+    if (scope.role === null) throw new AppError(403, "forbidden", "this account cannot see devices");
+    const q = typeof ctx.query.q === "string" ? ctx.query.q.trim().toLowerCase().slice(0, 100) : "";
+    const model = typeof ctx.query.model === "string" ? ctx.query.model : "";
+    const drift = typeof ctx.query.drift === "string" ? ctx.query.drift : "";
+    const names = new Map(deps.db.select().from(tenantsTable).all().map((t) => [t.id, t.name]));
+    const all = listDevices(deps).filter((d) => seesTenantData(scope, names.get(d.tenantId)!));
+    const registered = new Set(listRegistrations(deps).filter((x) => x.state === "registered").map((x) => x.mac));
+    const rows = all
+      .map((d) => {
+        const lines = getLines(deps, d.mac).map((l) => l.extension);
+        const target = pinnedFirmware(deps.db, d.tenantId, d.vendor, d.model)?.version ?? null;
+        return { d, tenant: names.get(d.tenantId)!, lines, registered: registered.has(d.mac), drift: deviceDrift(deps, d).state, firmware: firmwareStatus(d.lastFirmware, target) };
+      })
+      .filter((x) => (!model || x.d.model === model) && (!drift || x.drift === drift) && (!q || [x.d.mac, x.d.label ?? "", x.tenant, ...x.lines].some((v) => v.toLowerCase().includes(q))));
+    const models = [...new Set(all.map((d) => d.model))].sort();
+    ctx.type = "html";
+    ctx.body = page(
+      pageContext(ctx),
+      "Devices",
+      html`<form method="get" action="/devices" class="stack" role="search">
+<label for="f-q"><span class="l">Search</span><input id="f-q" type="search" name="q" value="${q}" placeholder="MAC, label, tenant or extension"></label>
+<label for="f-model"><span class="l">Model</span><select id="f-model" name="model"><option value="">(any)</option>${models.map((m) => html`<option${m === model ? raw(" selected") : ""}>${m}</option>`)}</select></label>
+<label for="f-drift"><span class="l">Configuration</span><select id="f-drift" name="drift">${[["", "(any)"], ["current", "current"], ["drift", "drift"], ["never-fetched", "never fetched"]].map(([v, l]) => html`<option value="${v}"${v === drift ? raw(" selected") : ""}>${l}</option>`)}</select></label>
+<div class="actions"><button type="submit">Filter</button></div></form>
+<p class="muted">${rows.length} device(s).</p>
+${table(
+  ["MAC", "Model", "Tenant", "Extensions", "Registered", "Last fetch", "Configuration", "Firmware"],
+  rows.map(
+    (x) => html`<tr><td><a href="/devices/${x.d.mac}">${x.d.mac}</a>${x.d.label ? html`<br><span class="muted">${x.d.label}</span>` : ""}</td><td>${x.d.vendor} ${x.d.model}</td><td>${x.tenant}</td><td>${x.lines.join(", ")}</td><td>${x.registered ? html`<span class="badge ok">yes</span>` : "no"}</td><td>${iso(x.d.lastSeenAt)}</td><td><span class="badge${x.drift === "drift" ? " bad" : x.drift === "current" ? " ok" : ""}">${x.drift}</span></td><td>${x.firmware}</td></tr>`,
+  ),
+)}`,
+    );
+  });
+
+  function devicePage(ctx: PortalContext, override?: { id: string; st: FormState }): void {
+    const scope = ctx.state.scope!;
+    const { d, tenant } = device(ctx);
+    const pc = pageContext(ctx);
+    const write = canOperate(scope);
+    const lines = getLines(deps, d.mac);
+    const exts = listExtensions(deps, tenant);
+    const limits = keyLimitsOf(d);
+    const layoutId = deviceLayoutId(deps.db, d.id);
+    const layoutName = layoutId ? deps.db.select({ n: keyLayouts.name }).from(keyLayouts).where(eq(keyLayouts.id, layoutId)).get()?.n : null;
+    const own = deviceOwnSpecs(deps.db, d.id);
+    const ownIds = new Set(deps.db.select({ e: deviceLines.extensionId }).from(deviceLines).where(eq(deviceLines.deviceId, d.id)).all().map((x) => x.e));
+    const effective = expandSpecsWith(dbExpansionSource(deps.db), mergeSpecs(layoutId ? layoutSpecs(deps.db, layoutId) : [], own), ownIds, limits);
+    const bySlot = new Map(effective.keys.map((k) => [k.index, k]));
+    const ownBySlot = new Map(getKeys(deps, d.mac).map((k) => [k.index, k]));
+    const drift = deviceDrift(deps, d);
+    const linesSt = override?.id === "lines" ? override.st : cleanForm({});
+    const keysSt = override?.id === "keys" ? override.st : cleanForm({});
+    const submittedKeys = override?.id === "keys" ? (override.st.values as Record<string, string>) : null;
+    const lineCount = Math.max(limits.lines, 1);
+    const files = deviceFiles(deps, d);
+    const done = typeof ctx.query.done === "string" ? ctx.query.done.slice(0, 200) : undefined;
+
+    const lineRows = Array.from({ length: lineCount }, (_, i) => {
+      const idx = i + 1;
+      const current = override?.id === "lines" ? new Fields(ctx.state.form.fields).str(`line.${idx}`) : (lines.find((l) => l.index === idx)?.extension ?? "");
+      return html`<label for="f-line-${idx}"><span class="l">Line ${idx}</span><select id="f-line-${idx}" name="line.${idx}"><option value="">(empty)</option>${exts.map((e) => html`<option value="${e.number}"${e.number === current ? raw(" selected") : ""}>${e.number} ${e.displayName}</option>`)}</select></label>`;
+    });
+
+    const slot = (n: number): Html => {
+      const k = bySlot.get(n);
+      const mine = ownBySlot.get(n);
+      const sub = submittedKeys ? { kind: submittedKeys[`key.${n}.kind`] ?? "", value: submittedKeys[`key.${n}.value`] ?? "", label: submittedKeys[`key.${n}.label`] ?? "" } : null;
+      const kind = sub?.kind ?? mine?.kind ?? "";
+      const value = sub?.value ?? mine?.value ?? "";
+      const label = sub?.label ?? mine?.label ?? "";
+      const from = !mine && k ? (k.group ? `from group ${k.group}` : k.source === "layout" ? `from layout ${layoutName ?? ""}` : "") : mine?.kind === "blf_group" ? "group key" : "";
+      const shows = k ? `${k.kind}${k.value ? ` ${k.value}` : ""}${k.label ?? k.targetName ? ` “${k.label ?? k.targetName}”` : ""}` : "";
+      const module = n > limits.ownKeys ? ` (module ${Math.ceil((n - limits.ownKeys) / Math.max(limits.keysPerModule, 1))})` : "";
+      const err = keysSt.errors[`key.${n}`];
+      return html`<div class="key${!mine && k ? (k.group ? " from-group" : " from-layout") : ""}" role="group" aria-labelledby="key-${n}-n">
+<div class="n" id="key-${n}-n">Key ${n}${module}</div>
+${shows ? html`<div>${shows}</div>` : ""}${from ? html`<div class="muted">${from}</div>` : ""}
+${write
+  ? html`<label><span class="muted">Kind</span><select name="key.${n}.kind" aria-label="Key ${n} kind"><option value="">${!mine && k ? "(from layout/group)" : "(empty)"}</option>${[...KEY_KINDS, "blf_group"].map((x) => html`<option value="${x}"${x === kind ? raw(" selected") : ""}>${x}</option>`)}</select></label>
+<label><span class="muted">Value</span><input type="text" name="key.${n}.value" value="${value}" aria-label="Key ${n} value"></label>
+<label><span class="muted">Label</span><input type="text" name="key.${n}.label" value="${label}" aria-label="Key ${n} label"></label>`
+  : ""}
+${err ? html`<p class="field-error">${err}</p>` : ""}</div>`;
+    };
+
+    ctx.status = override ? 400 : 200;
+    ctx.type = "html";
+    ctx.body = page(
+      pc,
+      `Device ${d.mac}`,
+      html`${notice(done)}
+<p>${d.vendor} ${d.model}${d.label ? ` · ${d.label}` : ""} · tenant ${tenant} · last fetch ${iso(d.lastSeenAt)}${d.lastIp ? ` from ${d.lastIp}` : ""} · firmware ${d.lastFirmware ?? "unknown"}</p>
+${write
+  ? html`<div class="actions">${form(pc, `/devices/${d.mac}/resync`, html``, { submit: "Resync", cls: "" })}${form(pc, `/devices/${d.mac}/reboot`, html``, { submit: "Reboot", cls: "", confirm: `Reboot ${d.mac}? Calls on it are cut.` })}</div>`
+  : ""}
+<section class="card" id="lines" aria-labelledby="lines-h"><h2 id="lines-h">Lines</h2>
+${write ? form(pc, `/devices/${d.mac}/lines`, html`${generalErrors(linesSt)}${lineRows}`, { submit: "Save lines" }) : html`<fieldset disabled class="stack">${lineRows}</fieldset>`}</section>
+<section class="card" id="keys" aria-labelledby="keys-h"><h2 id="keys-h">Keys</h2>
+<p class="muted">${limits.id}: ${limits.ownKeys} keys on the phone${limits.modules ? `, ${limits.modules} expansion module(s) of ${limits.keysPerModule}` : ""}: ${limits.capacity} in all.${layoutName ? ` Layout: ${layoutName} (dashed keys come from it or from a group; a key set here overrides the layout's).` : ""}</p>
+${effective.problems.length ? html`<div class="notice bad">${effective.problems.map((p) => html`<p>${p}</p>`)}</div>` : ""}
+${(write ? (b: Html) => form(pc, `/devices/${d.mac}/keys`, b, { submit: "Save keys" }) : (b: Html) => b)(html`${generalErrors(keysSt)}<div class="keys">${Array.from({ length: limits.capacity }, (_, i) => slot(i + 1))}</div>`)}
+</section>
+<section class="card" id="files" aria-labelledby="files-h"><h2 id="files-h">Files</h2>
+${table(
+  ["File", "Last fetched", "Compared with now"],
+  drift.files.map((f) => html`<tr><td>${seesSecrets(scope) ? html`<a href="/devices/${d.mac}/files/${f.name}">${f.name}</a>` : f.name}</td><td>${iso(f.fetchedAt)}</td><td>${f.fetchedHash === null ? "never fetched" : f.fetchedHash === f.currentHash ? html`<span class="badge ok">same</span>` : html`<span class="badge bad">changed since</span>`}</td></tr>`),
+)}
+<p class="muted">Other files: ${files.filter((f) => f.kind !== "device").map((f) => f.name).join(", ") || "none"}.${seesSecrets(scope) ? "" : " Device files hold credentials: only an admin may open their preview."}</p>
+</section>`,
+    );
+  }
+
+  r.get("/devices/:mac", (ctx) => devicePage(ctx));
+
+  r.get("/devices/:mac/files/:name", (ctx) => {
+    const scope = ctx.state.scope!;
+    const { d } = device(ctx);
+    const file = previewFile(deps, d, ctx.params.name!);
+    if (file.kind === "device" && !seesSecrets(scope)) throw new AppError(403, "forbidden", `${ctx.params.name} holds credentials; only an admin may preview it`);
+    const drift = deviceDrift(deps, d).files.find((f) => f.name === ctx.params.name);
+    ctx.type = "html";
+    ctx.body = page(
+      pageContext(ctx),
+      `${ctx.params.name} for ${d.mac}`,
+      html`<p>${drift ? (drift.fetchedHash === null ? "The phone has never fetched this file." : drift.fetchedHash === drift.currentHash ? `The phone last fetched this same content (${iso(drift.fetchedAt)}).` : `This differs from what the phone last fetched (${iso(drift.fetchedAt)}); it gets this version at its next fetch.`) : ""}</p>
+<pre class="file" id="preview">${file.body}</pre><p><a href="/devices/${d.mac}#files">Back to the device</a></p>`,
+    );
+  });
+
+  r.post("/devices/:mac/lines", (ctx) => {
+    const { d, tenant } = device(ctx);
+    requireOperate(ctx.state.scope!, tenant);
+    const f = new Fields(ctx.state.form.fields);
+    const lines = Array.from({ length: 64 }, (_, i) => ({ index: i + 1, extension: f.str(`line.${i + 1}`) })).filter((l) => l.extension !== "");
+    try {
+      setLines(deps, d.mac, LinesInput.parse(lines));
+    } catch (err) {
+      const fe = formErrors(err, []);
+      if (!fe) throw err;
+      // lines[2].extension → "Line 3: …"
+      const general = [...fe.general, ...Object.entries(fe.errors).map(([k, v]) => `${k}: ${v}`)].map((m) => m.replace(/^lines\[?\.?(\d+)\]?\.?(\w+)?: /, (_, i: string) => `Line ${lines[Number(i)]?.index ?? Number(i) + 1}: `));
+      return devicePage(ctx, { id: "lines", st: { values: {}, errors: {}, general } });
+    }
+    ctx.status = 303;
+    ctx.redirect(`/devices/${d.mac}?done=${encodeURIComponent("Lines saved; the phone gets them at its next fetch (Resync to make it fetch now).")}#lines`);
+  });
+
+  r.post("/devices/:mac/keys", (ctx) => {
+    const { d, tenant } = device(ctx);
+    requireOperate(ctx.state.scope!, tenant);
+    const f = new Fields(ctx.state.form.fields);
+    const values: Record<string, string> = {};
+    const keys: { index: number; kind: string; value: string | null; label: string | null }[] = [];
+    for (const [name] of ctx.state.form.fields) {
+      const m = /^key\.(\d+)\.kind$/.exec(name);
+      if (!m) continue;
+      const n = Number(m[1]);
+      for (const part of ["kind", "value", "label"]) values[`key.${n}.${part}`] = f.str(`key.${n}.${part}`);
+      if (f.str(`key.${n}.kind`)) keys.push({ index: n, kind: f.str(`key.${n}.kind`), value: f.opt(`key.${n}.value`), label: f.opt(`key.${n}.label`) });
+    }
+    try {
+      setKeys(deps, d.mac, KeysInput.parse(keys));
+    } catch (err) {
+      const fe = formErrors(err);
+      if (!fe) throw err;
+      // Errors name the key by its array position ("3.value") or its index ("key 12: …"): put each on its key.
+      const errors: Record<string, string> = {};
+      const general: string[] = [];
+      for (const [k, v] of Object.entries(fe.errors)) {
+        const pos = /^(\d+)\./.exec(k);
+        if (pos && keys[Number(pos[1])]) errors[`key.${keys[Number(pos[1])]!.index}`] = v;
+        else general.push(`${k}: ${v}`);
+      }
+      for (const g of fe.general) {
+        const m = /key (\d+)/.exec(g) ?? /^keys\[(\d+)\]/.exec(g);
+        const idx = m ? (g.startsWith("keys[") ? keys[Number(m[1])]?.index : Number(m[1])) : undefined;
+        if (idx !== undefined) errors[`key.${idx}`] = g;
+        else general.push(g);
+      }
+      return devicePage(ctx, { id: "keys", st: { values, errors, general: general.length ? general : Object.keys(errors).length ? [] : ["The keys were refused."] } });
+    }
+    ctx.status = 303;
+    ctx.redirect(`/devices/${d.mac}?done=${encodeURIComponent("Keys saved.")}#keys`);
+  });
+
+  for (const action of ["resync", "reboot"] as const) {
+    r.post(`/devices/:mac/${action}`, (ctx) => {
+      const { d, tenant } = device(ctx);
+      requireOperate(ctx.state.scope!, tenant);
+      let message: string;
+      try {
+        const { job, done } = deviceAction(deps, options.sip, d.mac, action, currentActor());
+        done.catch((err) => deps.logger.error({ err }, "NOTIFY job failed"));
+        message = `${action === "resync" ? "Resync" : "Reboot"} sent to ${job.plan.target.transport}:${job.plan.target.host}:${job.plan.target.port}.`;
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status >= 500) throw err;
+        message = `Not sent: ${err.message}`;
+      }
+      ctx.status = 303;
+      ctx.redirect(`/devices/${d.mac}?done=${encodeURIComponent(message)}`);
+    });
+  }
+  return r;
+}
