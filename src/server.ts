@@ -25,6 +25,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The server connection's busy_timeout: how long one attempt may block the event loop on another process's lock. */
+const SERVER_BUSY_TIMEOUT_MS = 100;
+
 function listen(app: { callback(): RequestListener }, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(app.callback());
@@ -49,7 +52,8 @@ function listenTls(server: Server, host: string, port: number): Promise<Server> 
  * both share the enumeration counters) and the admin API listener.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const runtime = createRuntime(config, logger);
+  // Short busy waits: they block the event loop; admin writes retry asynchronously (http/admin/busy-retry.ts).
+  const runtime = createRuntime(config, logger, undefined, { busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS });
   let tls: HttpsListener | null = null;
   const phoneApp = createPhoneApp(runtime, {
     ...config,
@@ -70,6 +74,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       importLimitBytes: config.importBodyLimitBytes,
       firmwareMaxBytes: config.firmwareMaxBytes,
       sip: sipSettingsFrom(config),
+      dbLockTimeoutMs: config.dbLockTimeoutMs,
     };
     servers.push(await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort));
     tftp = await startTftp(config, runtime, logger);

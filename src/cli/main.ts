@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, ConfigError, type Config } from "../config.ts";
 import { loadDemo } from "../demo.ts";
 import { AppError } from "../errors.ts";
+import { DatabaseBusyError, isBusy } from "../db/busy.ts";
 import { createLogger } from "../logger.ts";
 import { previewFile } from "../provisioning/preview.ts";
 import { createRuntime } from "../runtime.ts";
@@ -150,6 +151,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
+    if (isBusy(err)) err = new DatabaseBusyError(0);
     if (err instanceof AppError || err instanceof ConfigError) {
       console.error(`phonehome: ${err.message}`);
       process.exitCode = err instanceof AppError && err.status === 404 ? 3 : 2;

@@ -1,6 +1,10 @@
 import { eq, sql } from "drizzle-orm";
+import { DatabaseBusyError } from "../db/busy.ts";
 import { writeTransaction, type Db } from "../db/client.ts";
 import { devices, discoveredDevices } from "../db/schema.ts";
+
+/** Rows held in memory while another process holds the write lock: about a minute of a boot storm. */
+const MAX_BUFFERED = 200_000;
 
 export type FetchOutcome = "served" | "not_modified" | "unauthorized" | "not_found" | "rate_limited" | "error";
 
@@ -89,7 +93,7 @@ export class FetchRecorder {
   }
 
   private schedule(): void {
-    if (this.fetches.length + this.discoveries.length >= 500) this.flush();
+    if (this.fetches.length + this.discoveries.length >= 500 && Date.now() >= this.lockedUntil) this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.flushMs);
       this.timer.unref();
@@ -104,15 +108,45 @@ export class FetchRecorder {
     this.fetches = [];
     this.discoveries = [];
     if (!fetches.length && !discoveries.length) return;
+    const client = this.db.$client;
+    const wait = client.pragma("busy_timeout", { simple: true }) as number;
     try {
+      // Never block the event loop on another process's lock (a CLI import): try, and keep the rows for the next flush.
+      client.pragma("busy_timeout = 0");
       writeTransaction(this.db, (tx) => {
         for (const f of fetches) this.writeFetch(f);
         for (const d of discoveries) this.writeDiscovery(tx, d);
       });
     } catch (error) {
+      if (error instanceof DatabaseBusyError) return this.keep(fetches, discoveries);
       this.onError(error);
+    } finally {
+      client.pragma(`busy_timeout = ${wait}`);
     }
   }
+
+  /** Rows that met the lock go back in front of the buffer (bounded: past MAX_BUFFERED the oldest go, and are counted). */
+  private keep(fetches: FetchRecord[], discoveries: Discovery[]): void {
+    this.lockedUntil = Date.now() + this.flushMs;
+    this.fetches = fetches.concat(this.fetches);
+    this.discoveries = discoveries.concat(this.discoveries);
+    const over = this.fetches.length - MAX_BUFFERED;
+    if (over > 0) {
+      this.fetches.splice(0, over);
+      this.dropped += over;
+      this.onError(new Error(`the database stayed locked; ${this.dropped} fetch-log row(s) dropped so far to bound memory`));
+    }
+    if (this.discoveries.length > MAX_BUFFERED) this.discoveries.splice(0, this.discoveries.length - MAX_BUFFERED);
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Fetch-log rows given up while the database stayed locked (memory bound); 0 in normal operation. */
+  dropped = 0;
+  /** After meeting the lock, no flush before this time (no attempt per request while an import writes). */
+  private lockedUntil = 0;
 
   private writeFetch(f: FetchRecord): void {
     const { seen, ...row } = f;
