@@ -44,8 +44,12 @@ export function createRuntime(
   const templates = loadTemplateStore(VENDOR_IDS, [BUILTIN_TEMPLATES_DIR, config.templatesDir]);
   const missing = missingTemplates(templates, VENDOR_LIST);
   if (missing.length) throw new Error(`templates missing: ${missing.join(", ")}`);
-  const recorder = new FetchRecorder(db, config.fetchLogFlushMs, config.discoveryMaxEntries, (err) =>
-    logger.error({ err }, "writing the fetch log failed"),
+  const recorder = new FetchRecorder(
+    db,
+    config.fetchLogFlushMs,
+    config.discoveryMaxEntries,
+    (err) => logger.error({ err }, "writing the fetch log failed"),
+    { maxPerNetwork: config.discoveryMaxPerNetwork, retentionDays: config.discoveryRetentionDays },
   );
   // Devices created before registration events existed get their event secret now.
   ensureEventSecrets({ db, secrets, clock });

@@ -1,7 +1,6 @@
-import { eq, sql } from "drizzle-orm";
 import { DatabaseBusyError } from "../db/busy.ts";
 import { writeTransaction, type Db } from "../db/client.ts";
-import { devices, discoveredDevices } from "../db/schema.ts";
+import { pruneDiscovered, writeDiscovery } from "./discovery-inbox.ts";
 
 /** Rows held in memory while another process holds the write lock: about a minute of a boot storm. */
 const MAX_BUFFERED = 200_000;
@@ -80,6 +79,8 @@ export class FetchRecorder {
     private readonly flushMs: number,
     private readonly discoveryMax: number,
     private readonly onError: (error: unknown) => void,
+    /** Discovery-inbox caps and retention (src/provisioning/discovery-inbox.ts). */
+    private readonly inbox: { readonly maxPerNetwork?: number; readonly retentionDays?: number } = {},
   ) {}
 
   record(entry: FetchRecord): void {
@@ -172,41 +173,15 @@ export class FetchRecorder {
 
 
   private writeDiscovery(tx: Db, d: Discovery): void {
-    // A device that was created meanwhile is not unknown any more.
-    if (tx.select({ id: devices.id }).from(devices).where(eq(devices.mac, d.mac)).get()) return;
-    const existing = tx.select({ mac: discoveredDevices.mac }).from(discoveredDevices).where(eq(discoveredDevices.mac, d.mac)).get();
-    if (existing) {
-      tx.update(discoveredDevices)
-        .set({
-          lastSeenAt: d.at,
-          sourceIp: d.sourceIp,
-          lastFile: d.fileName,
-          transport: d.transport,
-          requestCount: sql`${discoveredDevices.requestCount} + 1`,
-          ...(d.vendor ? { vendor: d.vendor } : {}),
-          ...(d.model ? { model: d.model } : {}),
-          ...(d.firmware ? { firmware: d.firmware } : {}),
-          ...(d.userAgent ? { userAgent: d.userAgent } : {}),
-        })
-        .where(eq(discoveredDevices.mac, d.mac))
-        .run();
-      return;
+    writeDiscovery(tx, d, { maxEntries: this.discoveryMax, maxPerNetwork: this.inbox.maxPerNetwork ?? this.discoveryMax });
+    const days = this.inbox.retentionDays ?? 0;
+    // Age out at most once a minute, inside a flush that writes the inbox anyway.
+    if (days > 0 && d.at - this.lastPrune > 60_000) {
+      this.lastPrune = d.at;
+      pruneDiscovered(tx, d.at - days * 86_400_000);
     }
-    const n = tx.select({ n: sql<number>`count(*)` }).from(discoveredDevices).get()?.n ?? 0;
-    if (n >= this.discoveryMax) return;
-    tx.insert(discoveredDevices)
-      .values({
-        mac: d.mac,
-        vendor: d.vendor,
-        model: d.model,
-        firmware: d.firmware,
-        userAgent: d.userAgent,
-        lastFile: d.fileName,
-        sourceIp: d.sourceIp,
-        transport: d.transport,
-        firstSeenAt: d.at,
-        lastSeenAt: d.at,
-      })
-      .run();
   }
+
+  private lastPrune = 0;
+
 }
