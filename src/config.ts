@@ -99,8 +99,6 @@ const ConfigSchema = z.object({
   // --- hardening round 2 (issue 11) ---
   /** How long a write waits for another process's write lock (a CLI import) before it is refused: 503 in the API, exit 2 in the CLI. */
   dbLockTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(5000),
-  /** Most device rows one CSV import may hold; a larger file is refused before anything is written. */
-  importMaxRows: positiveInt.default(500_000),
   /** Discovery-inbox entries not seen for this many days are removed; 0 = never. */
   discoveryRetentionDays: z.coerce.number().int().min(0).default(30),
   /** Open (not dismissed) inbox entries one source network (/24 IPv4, /64 IPv6) may hold. */
@@ -178,7 +176,6 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_FIRMWARE_DIR: "firmwareDir",
   PHONEHOME_FIRMWARE_MAX_BYTES: "firmwareMaxBytes",
   PHONEHOME_DB_LOCK_TIMEOUT_MS: "dbLockTimeoutMs",
-  PHONEHOME_IMPORT_MAX_ROWS: "importMaxRows",
   PHONEHOME_DISCOVERY_RETENTION_DAYS: "discoveryRetentionDays",
   PHONEHOME_DISCOVERY_MAX_PER_NETWORK: "discoveryMaxPerNetwork",
 };

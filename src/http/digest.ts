@@ -76,11 +76,16 @@ export class DigestAuth {
 
   /** True when `p` proves knowledge of `password` for `method`; records `nc` against replays. */
   verify(p: DigestParams, method: string, username: string, password: string): boolean {
-    if (p.username !== username || p.realm !== REALM) return false;
+    // The same work whether or not the user name matches (an unknown MAC is checked against a
+    // dummy user): no early return, so timing does not tell which MACs exist (issue 11 item 3).
+    const sameUser = equalText(p.username, username);
+    const sameRealm = p.realm === REALM;
     const ha1 = md5(`${username}:${REALM}:${password}`);
     const ha2 = md5(`${method}:${p.uri}`);
     const expected = Buffer.from(md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`));
-    if (!timingSafeEqual(expected, Buffer.from(p.response))) return false;
+    const given = Buffer.from(p.response);
+    const sameResponse = given.length === expected.length && timingSafeEqual(expected, given);
+    if (!(sameUser && sameRealm && sameResponse)) return false;
     return this.recordNc(p.nonce, parseInt(p.nc, 16));
   }
 
@@ -98,4 +103,9 @@ export class DigestAuth {
     const now = this.clock();
     for (const [nonce, entry] of this.used) if (entry.expires <= now) this.used.delete(nonce);
   }
+}
+
+/** Compares two strings in time that depends on their lengths only (both hashed to 32 bytes first). */
+function equalText(a: string, b: string): boolean {
+  return timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
 }
