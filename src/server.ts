@@ -3,7 +3,9 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { createAdminApp } from "./http/admin/app.ts";
+import { closeSilentConnections, ConnectionLimiter, listenerOptions, type ListenerTimeouts } from "./http/connection-limits.ts";
 import { createPhoneApp } from "./http/phone-app.ts";
+import { EnumerationGuard } from "./provisioning/enumeration-guard.ts";
 import { createRuntime } from "./runtime.ts";
 import { sipSettingsFrom } from "./registrations/sip-settings.ts";
 import { startTracker } from "./registrations/tracker.ts";
@@ -13,6 +15,7 @@ import { createHttpsListener, describePeer, type HttpsListener } from "./tls/htt
 import type { TlsPaths } from "./tls/tls-material.ts";
 import type { TftpServer } from "./tftp/server.ts";
 import { startTftp } from "./tftp/start.ts";
+import { LISTENERS, naming } from "./listen-errors.ts";
 import { isLocalOnlyUrl, isLoopbackAddress } from "./provisioning/base-url.ts";
 
 export interface RunningServer {
@@ -28,13 +31,12 @@ export interface RunningServer {
 /** The server connection's busy_timeout: how long one attempt may block the event loop on another process's lock. */
 const SERVER_BUSY_TIMEOUT_MS = 100;
 
-function listen(app: { callback(): RequestListener }, host: string, port: number): Promise<Server> {
+function listen(app: { callback(): RequestListener }, host: string, port: number, timeouts: ListenerTimeouts, limiter?: ConnectionLimiter): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(app.callback());
     // Phones open a connection per file; keep idle ones short so a boot storm does not pile them up.
-    server.keepAliveTimeout = 5_000;
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
+    const server = createServer(listenerOptions(timeouts), app.callback());
+    limiter?.attach(server);
+    closeSilentConnections(server, timeouts.headersTimeoutMs);
     server.once("error", reject);
     server.listen(port, host, () => resolve(server));
   });
@@ -48,26 +50,37 @@ function listenTls(server: Server, host: string, port: number): Promise<Server> 
 }
 
 /**
- * Starts the phone-facing listener (HTTP, and HTTPS when `httpsPort` is set: the same app, so
- * both share the enumeration counters) and the admin API listener.
+ * Starts the phone-facing listener (HTTP, and HTTPS when `httpsPort` is set: the same app), TFTP
+ * and the admin API listener. All phone transports count failures in one enumeration guard.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   // Short busy waits: they block the event loop; admin writes retry asynchronously (http/admin/busy-retry.ts).
   const runtime = createRuntime(config, logger, undefined, { busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS });
   let tls: HttpsListener | null = null;
+  const guard = new EnumerationGuard(config, () => runtime.clock().getTime(), (tenantId, failures) => tenantAlert(runtime, tenantId, failures));
   const phoneApp = createPhoneApp(runtime, {
     ...config,
     peerCertificate: (socket) => (tls ? describePeer(socket, tls.material()) : undefined),
-    onTenantAlert: (tenantId, failures) => tenantAlert(runtime, tenantId, failures),
+    guard,
   });
   const servers: Server[] = [];
+  const timeouts: ListenerTimeouts = {
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+  };
+  // One count per source across HTTP and HTTPS.
+  const limiter = new ConnectionLimiter(config.httpMaxConnectionsPerSource);
   let tftp: TftpServer | null = null;
   const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
   try {
-    servers.push(await listen(phoneApp, config.httpHost, config.httpPort));
+    servers.push(await naming(listen(phoneApp, config.httpHost, config.httpPort, timeouts, limiter), LISTENERS.http, config.httpHost, config.httpPort));
     if (config.httpsPort !== undefined) {
-      tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger);
-      servers.push(await listenTls(tls.server, config.httpsHost ?? config.httpHost, config.httpsPort));
+      tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger, timeouts);
+      limiter.attach(tls.server);
+      closeSilentConnections(tls.server, timeouts.headersTimeoutMs);
+      const host = config.httpsHost ?? config.httpHost;
+      servers.push(await naming(listenTls(tls.server, host, config.httpsPort), LISTENERS.https, host, config.httpsPort));
     }
     const adminOptions = {
       bodyLimitBytes: config.apiBodyLimitBytes,
@@ -76,8 +89,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       sip: sipSettingsFrom(config),
       dbLockTimeoutMs: config.dbLockTimeoutMs,
     };
-    servers.push(await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort));
-    tftp = await startTftp(config, runtime, logger);
+    servers.push(await naming(listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort, timeouts), LISTENERS.api, config.apiHost, config.apiPort));
+    tftp = await startTftp(config, runtime, logger, guard);
   } catch (err) {
     tls?.close();
     await closeAll();

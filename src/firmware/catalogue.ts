@@ -1,8 +1,8 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { firmwareImages, firmwarePins } from "../db/schema.ts";
+import type { FirmwareRow } from "../db/rows.ts";
 
-export type FirmwareRow = typeof firmwareImages.$inferSelect;
 
 /** Catalogue reads on the fetch path, prepared once per database (see hot-queries.ts). */
 function prepare(db: Db) {

@@ -14,8 +14,9 @@ import type { ServiceDeps } from "../services/deps.ts";
 import { resolveModel } from "../services/devices.ts";
 import { isVendorId, VENDOR_IDS, VENDOR_LIST } from "../vendors/registry.ts";
 import type { VendorId } from "../vendors/vendor.ts";
-import { firmwareByFileName, type FirmwareRow } from "./catalogue.ts";
+import { firmwareByFileName } from "./catalogue.ts";
 import { requireVersion, sanitizeOriginalName, servedName } from "./names.ts";
+import type { FirmwareRow } from "../db/rows.ts";
 
 export interface FirmwareDeps extends ServiceDeps {
   readonly firmwareDir: string;

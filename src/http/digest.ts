@@ -76,8 +76,17 @@ export class DigestAuth {
 
   /** True when `p` proves knowledge of `password` for `method`; records `nc` against replays. */
   verify(p: DigestParams, method: string, username: string, password: string): boolean {
-    // The same work whether or not the user name matches (an unknown MAC is checked against a
-    // dummy user): no early return, so timing does not tell which MACs exist (issue 11 item 3).
+    if (!this.proves(p, method, username, password)) return false;
+    return this.recordNc(p.nonce, parseInt(p.nc, 16));
+  }
+
+  /**
+   * True when the response in `p` was computed with `password`, whatever the nonce's age; records
+   * nothing. With a stale nonce this decides `stale=true` (RFC 7616 §3.3: only for a valid digest).
+   * The same work whether or not the user name matches (an unknown MAC is checked against a dummy
+   * user): no early return, so timing does not tell which MACs exist (issue 11 item 3).
+   */
+  proves(p: DigestParams, method: string, username: string, password: string): boolean {
     const sameUser = equalText(p.username, username);
     const sameRealm = p.realm === REALM;
     const ha1 = md5(`${username}:${REALM}:${password}`);
@@ -85,8 +94,7 @@ export class DigestAuth {
     const expected = Buffer.from(md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`));
     const given = Buffer.from(p.response);
     const sameResponse = given.length === expected.length && timingSafeEqual(expected, given);
-    if (!(sameUser && sameRealm && sameResponse)) return false;
-    return this.recordNc(p.nonce, parseInt(p.nc, 16));
+    return sameUser && sameRealm && sameResponse;
   }
 
   private recordNc(nonce: string, nc: number): boolean {

@@ -8,6 +8,7 @@ import type { FetchOutcome } from "../provisioning/fetch-recorder.ts";
 import { provision, type Authenticator, type ProvisionDeps, type ProvisionResult } from "../provisioning/provision.ts";
 import type { TLSSocket } from "node:tls";
 import type { ClientCertificate } from "../domain/provisioning-request.ts";
+import { checkFileName, etagMatches, fetchRecord } from "../provisioning/deliver.ts";
 import { EnumerationGuard, type EnumerationGuardOptions } from "../provisioning/enumeration-guard.ts";
 import { DigestAuth, parseDigestHeader } from "./digest.ts";
 import { phoneEventRouter } from "./phone-events.ts";
@@ -20,10 +21,9 @@ export interface PhoneAppOptions extends EnumerationGuardOptions {
   readonly peerCertificate?: (socket: TLSSocket) => ClientCertificate | undefined;
   /** A tenant's devices see many bad credentials: a distributed attack (logged and audited). */
   readonly onTenantAlert?: (tenantId: number, failures: number) => void;
+  /** The enumeration guard to count failures in; shared with TFTP by the server. Default: a new one. */
+  readonly guard?: EnumerationGuard;
 }
-
-// Vendor file names are short and plain; anything else is not in the served set.
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,7 +53,7 @@ function requestOrigin(host: string, tls: boolean, headers: Record<string, unkno
 export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): Koa {
   const app = new Koa({ proxy: false });
   const digest = new DigestAuth(options.nonceTtlSeconds * 1000, () => deps.clock().getTime());
-  const guard = new EnumerationGuard(options, () => deps.clock().getTime(), options.onTenantAlert);
+  const guard = options.guard ?? new EnumerationGuard(options, () => deps.clock().getTime(), options.onTenantAlert);
   const sweeper = setInterval(() => digest.sweep(), 60_000);
   sweeper.unref();
 
@@ -73,7 +73,8 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     log.info({ method: ctx.method, path, status: ctx.status, ms: Math.round(performance.now() - started) }, "phone fetch");
   });
 
-  const router = new Router();
+  // strict: `/y000000000096.cfg/` is no file name; without it the router served it as the file.
+  const router = new Router({ strict: true });
   router.get("/:file", async (ctx) => {
     const address = normalizeAddress(ctx.socket.remoteAddress ?? "");
     const fileName = ctx.params.file ?? "";
@@ -88,8 +89,8 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       ...requestOrigin(ctx.get("host"), tls, ctx.headers),
     };
     const record = (outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null = null) =>
-      recordFetch(deps, req, ctx.status, outcome, result, bytes);
-    if (!FILE_NAME.test(fileName)) {
+      deps.recorder.record(fetchRecord({ at: deps.clock().getTime(), req, outcome, status: ctx.status, result, bytes }));
+    if (!checkFileName(fileName)) {
       ctx.status = 404;
       ctx.body = "Not Found";
       return;
@@ -106,10 +107,16 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     const params = parseDigestHeader(ctx.get("authorization") || undefined);
     let nonceState: "ok" | "stale" | "invalid" | "absent" = "absent";
     let auth: Authenticator | null = null;
+    // A stale nonce never grants; the password is still checked, so stale=true tells a phone
+    // "retry with a fresh nonce" only when its password was right (RFC 7616 §3.3), never a guesser.
+    let staleButRight = false;
     if (params) {
       nonceState = digest.checkNonce(params.nonce, address);
+      const method = ctx.method === "HEAD" ? "HEAD" : "GET";
       if (nonceState === "ok" && uriPath(params.uri) === ctx.path) {
-        auth = { method: "digest", check: (u, p) => digest.verify(params, ctx.method === "HEAD" ? "HEAD" : "GET", u, p) };
+        auth = { method: "digest", check: (u, p) => digest.verify(params, method, u, p) };
+      } else if (nonceState === "stale" && uriPath(params.uri) === ctx.path) {
+        auth = { method: "digest", check: (u, p) => ((staleButRight = digest.proves(params, method, u, p)), false) };
       }
     }
     const result = provision(req, deps, auth);
@@ -121,11 +128,11 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     }
     if (result.outcome === "unauthorized") {
       // Presented proof that failed counts at once; a bare request (or a stale nonce) is a challenge.
-      const failed = result.credentialsFailed || (params !== null && nonceState === "invalid") || req.clientCert !== undefined;
+      const failed = (result.credentialsFailed && !staleButRight) || (params !== null && nonceState === "invalid") || req.clientCert !== undefined;
       const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
       await sleep(guard.failure(address, failed ? "failed" : "challenged", fileName, device));
       ctx.status = 401;
-      ctx.set("WWW-Authenticate", digest.challenge(address, nonceState === "stale"));
+      ctx.set("WWW-Authenticate", digest.challenge(address, staleButRight));
       ctx.set("Cache-Control", "no-store");
       ctx.body = "Unauthorized";
       record("unauthorized", result);
@@ -145,11 +152,10 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       return;
     }
     if (result.device) guard.success(address, fileName, result.device.id);
-    const etag = `"${result.hash.slice(0, 32)}"`;
-    ctx.set("ETag", etag);
+    ctx.set("ETag", result.etag);
     ctx.set("Cache-Control", result.kind === "device" ? "no-store" : "no-cache");
     ctx.type = result.contentType;
-    if (ctx.get("if-none-match").split(/\s*,\s*/).includes(etag)) {
+    if (etagMatches(ctx.get("if-none-match"), result.etag)) {
       ctx.status = 304;
       record("not_modified", result);
       return;
@@ -167,42 +173,4 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     ctx.body = "Not Found";
   });
   return app;
-}
-
-/** One fetch-log row: who asked for what, over what, authenticated how, with what outcome. */
-function recordFetch(
-  deps: ProvisionDeps,
-  req: ProvisioningRequest,
-  status: number,
-  outcome: FetchOutcome,
-  result: ProvisionResult | null,
-  firmwareBytes: number | null,
-): void {
-  const served = result?.outcome === "served" ? result : null;
-  const withDevice = result?.outcome === "served" || result?.outcome === "unauthorized" ? result : null;
-  const device = withDevice?.device ?? null;
-  const detail = withDevice ? withDevice.authDetail : req.clientCert ? { certSubject: req.clientCert.subject, certSerial: req.clientCert.serial, certFailure: req.clientCert.failure ?? undefined } : {};
-  deps.recorder.record({
-    at: deps.clock().getTime(),
-    transport: req.transport,
-    sourceIp: req.remoteAddress,
-    fileName: req.fileName.slice(0, 128),
-    mac: device?.mac ?? null,
-    deviceId: device?.id ?? null,
-    tenantId: device?.tenantId ?? null,
-    userAgent: req.userAgent?.slice(0, 256) ?? null,
-    outcome,
-    status,
-    authMethod: served?.authMethod ?? null,
-    configHash: served?.hash ?? null,
-    bytes: served && outcome === "served" ? served.body.length : firmwareBytes,
-    authUser: served ? (detail.digestUser ?? null) : null,
-    certSubject: detail.certSubject?.slice(0, 256) ?? null,
-    certSerial: detail.certSerial?.slice(0, 64) ?? null,
-    certFailure: detail.certFailure ?? null,
-    networkRule: served ? (detail.networkRule ?? null) : null,
-    credentials: served && served.credentials.length ? served.credentials.join(",") : null,
-    encrypted: served ? served.encrypted : null,
-    ...(served?.device ? { seen: { firmware: served.identification.firmware } } : {}),
-  });
 }

@@ -22,6 +22,9 @@ export type EncryptionDigest = "md5" | "sha256";
 
 export const ENCRYPTING_VENDORS: ReadonlySet<VendorId> = new Set(["grandstream"]);
 
+/** True when the vendor's phones take encrypted config files. */
+export const vendorEncrypts = (vendor: { readonly id: VendorId }): boolean => ENCRYPTING_VENDORS.has(vendor.id);
+
 /** OpenSSL's EVP_BytesToKey with one iteration: key and IV from password and salt. */
 function bytesToKey(password: Buffer, salt: Buffer, digest: EncryptionDigest): { key: Buffer; iv: Buffer } {
   let block = Buffer.alloc(0);

@@ -1,11 +1,11 @@
-import { eq } from "drizzle-orm";
-import { tenants } from "../db/schema.ts";
 import type { Mac } from "../domain/mac.ts";
 import { notFound } from "../errors.ts";
-import type { DeviceRow } from "../services/devices.ts";
-import type { FileDescriptor, FileKind, RenderedFile } from "../vendors/vendor.ts";
+import type { FileDescriptor, FileKind } from "../vendors/vendor.ts";
+import { deliverFile } from "./deliver.ts";
+import { hotQueries } from "./hot-queries.ts";
 import type { ProvisionDeps } from "./provision.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
+import type { DeviceRow } from "../db/rows.ts";
 
 function vendorOf(deps: ProvisionDeps, device: DeviceRow) {
   return deps.vendors.find((v) => v.id === device.vendor)!;
@@ -16,19 +16,32 @@ export function deviceFiles(deps: ProvisionDeps, device: DeviceRow): readonly Fi
   return vendorOf(deps, device).bootFiles(device.mac as Mac, device.model);
 }
 
+export interface PreviewedFile {
+  readonly kind: FileKind;
+  /** The file as rendered, before any encryption (what the phone gets over HTTPS). */
+  readonly body: string;
+  readonly contentType: string;
+  /** The content hash the fetch log records when the phone gets this file, over any transport. */
+  readonly contentHash: string;
+}
+
 /**
- * Renders `fileName` exactly as the device would receive it, without authentication: for the
- * admin API's preview and the `render` command. Refuses names that are not this device's.
+ * Renders `fileName` exactly as the device would receive it, without authentication, through the
+ * same deliver step as the phone transports (deliver.ts): for the admin API's preview, the
+ * `render` command and drift. Refuses names that are not this device's. Reads only: a device of
+ * an encrypting tenant that has not fetched yet has no config password, and its preview has none.
  */
-export function previewFile(deps: ProvisionDeps, device: DeviceRow, fileName: string): RenderedFile & { kind: FileKind } {
+export function previewFile(deps: ProvisionDeps, device: DeviceRow, fileName: string): PreviewedFile {
   const vendor = vendorOf(deps, device);
-  const id = vendor.identify({ transport: "http", fileName, remoteAddress: "preview" });
+  const id = vendor.identify({ transport: "https", fileName, remoteAddress: "preview" });
   if (!id?.file || (id.file.kind === "device" && id.file.mac !== device.mac)) {
     throw notFound(`${fileName.slice(0, 64)} is not a file ${device.mac} (${vendor.displayName} ${device.model}) asks for`);
   }
-  const tenant = deps.db.select().from(tenants).where(eq(tenants.id, device.tenantId)).get()!;
+  const tenant = hotQueries(deps.db).tenantById.get({ id: device.tenantId })!;
   const config = id.file.kind === "device" ? resolvePhoneConfig(deps, device, tenant, deps.publicUrl, deps.clock()) : null;
-  const rendered = vendor.render(fileName, config, deps.templates.forVendor(vendor.id));
-  if (!rendered) throw notFound(`${fileName.slice(0, 64)} is not served for ${device.model}`);
-  return { ...rendered, kind: id.file.kind };
+  const templates = deps.templates.forVendor(vendor.id);
+  // "https": the plaintext; the content hash is the same whichever transport carries the file.
+  const delivery = deliverFile({ vendor, file: id.file, config, templates, transport: "https", digest: deps.configEncryptionDigest ?? "md5" });
+  if (!delivery) throw notFound(`${fileName.slice(0, 64)} is not served for ${device.model}`);
+  return { kind: id.file.kind, body: delivery.body.toString("utf8"), contentType: delivery.contentType, contentHash: delivery.contentHash };
 }

@@ -3,21 +3,22 @@ import type { Logger } from "pino";
 import type { PhoneConfig } from "../domain/phone-config.ts";
 import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
 import { firmwareByFileName } from "../firmware/catalogue.ts";
-import { randomPassword, sha256Hex } from "../secrets.ts";
+import { randomPassword } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import type { DeviceRow } from "../services/devices.ts";
-import type { Tenant } from "../services/tenants.ts";
 import type { FileKind, Identification, Vendor } from "../vendors/vendor.ts";
 import type { FetchRecorder } from "./fetch-recorder.ts";
 import { hotQueries } from "./hot-queries.ts";
-import { identifyAgent, identifyRequest } from "./identify-device.ts";
+import { identifyAs, identifyRequest } from "./identify-device.ts";
 import { certificateOpens } from "./client-cert-auth.ts";
-import { ENCRYPTING_VENDORS, ensureConfigKey, opensslEncrypt, type EncryptionDigest } from "./config-encryption.ts";
+import { ensureConfigKey, vendorEncrypts, type EncryptionDigest } from "./config-encryption.ts";
+import { deliverFile, type Delivery } from "./deliver.ts";
 import { matchingNetwork } from "./network-rules.ts";
+import { closeBootstrap, takeBootstrap } from "./bootstrap.ts";
 import { chooseBaseUrl, isLoopbackAddress, type BaseUrlChoice } from "./base-url.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
 import type { TemplateStore } from "./template-store.ts";
 import type { SourceLimiter } from "./source-limiter.ts";
+import type { DeviceRow, Tenant } from "../db/rows.ts";
 
 export interface ProvisionDeps extends ServiceDeps {
   readonly vendors: readonly Vendor[];
@@ -45,7 +46,7 @@ export type Authenticator =
   | { readonly method: "digest"; check(username: string, password: string): boolean }
   | { readonly method: "trusted_network" };
 
-export type AuthMethod = "digest" | "network" | "certificate" | "digest+certificate" | "none";
+export type AuthMethod = "digest" | "network" | "certificate" | "digest+certificate" | "bootstrap" | "none";
 
 /** How a request was let in (or why not): recorded in the fetch log for the audit trail. */
 export interface AuthDetail {
@@ -58,11 +59,8 @@ export interface AuthDetail {
   readonly certFailure?: string;
 }
 
-interface Served {
+interface Served extends Delivery {
   readonly outcome: "served";
-  readonly body: Buffer;
-  readonly contentType: string;
-  readonly hash: string;
   readonly kind: FileKind;
   readonly authMethod: AuthMethod;
   readonly authDetail: AuthDetail;
@@ -70,8 +68,6 @@ interface Served {
   readonly identification: Identification;
   /** Extension numbers whose SIP credentials the body holds (audit: who fetched which credentials). */
   readonly credentials: readonly string[];
-  /** The body is encrypted with the device's config key (config-encryption.ts). */
-  readonly encrypted: boolean;
 }
 
 export type ProvisionResult =
@@ -110,11 +106,6 @@ function certificateDetail(req: ProvisioningRequest, device: DeviceRow): AuthDet
 }
 
 /**
- * authorize: the tenant's policy decides which proofs a device request needs. `credentials` is
- * the per-device Digest password, `certificate` a verified client certificate naming the device's
- * MAC (client-cert-auth.ts), `network` one of the tenant's CIDRs.
- */
-/**
  * No credentials exist on this transport: the operator's network trust stands in for them, but a
  * tenant that lists its own networks (network modes) is still held to them.
  */
@@ -133,6 +124,11 @@ function findFirmware(req: ProvisioningRequest, deps: ProvisionDeps): ProvisionR
   return { outcome: "firmware", image: { path: join(deps.firmwareDir, vendor, fileName), fileName, vendor, version, size, sha256 } };
 }
 
+/**
+ * authorize: the tenant's policy decides which proofs a device request needs. `credentials` is
+ * the per-device Digest password, `certificate` a verified client certificate naming the device's
+ * MAC (client-cert-auth.ts), `network` one of the tenant's CIDRs.
+ */
 function authorize(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest, auth: Authenticator | null): Authorization {
   const rule = matchingNetwork(req.remoteAddress, tenant.allowedNetworks);
   if (auth?.method === "trusted_network") return trustedNetwork(tenant, rule);
@@ -157,6 +153,34 @@ function authorize(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: 
       return certOk() ? grant("certificate") : credentialsOk() ? grant("digest", digest) : grant(null);
     case "credentials_and_certificate":
       return certOk() && credentialsOk() ? grant("digest+certificate", digest) : grant(null);
+  }
+}
+
+/**
+ * Zero-touch first contact (bootstrap.ts): an open window bound to this address stands in for the
+ * Digest credentials, under the tenant's authMode otherwise unchanged (a network or certificate it
+ * requires is still required). HTTP(S) only: a TFTP source address is trivially forged.
+ */
+function bootstrapAuthorization(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest): Authorization {
+  if (!tenant.zeroTouch || req.transport === "tftp") return { method: null, detail: {} };
+  const take = () => takeBootstrap(deps.db, device.id, req.remoteAddress, deps.clock().getTime());
+  const granted = authorize(tenant, device, deps, req, { method: "digest", check: take });
+  if (!granted.method) return granted;
+  const { digestUser: _unused, ...detail } = granted.detail;
+  return { method: granted.method === "digest" ? "bootstrap" : granted.method, detail };
+}
+
+/** Closes the window once the credentials went out in a bootstrap file, or the phone proved it has them. */
+function settleBootstrap(deps: ProvisionDeps, req: ProvisioningRequest, device: DeviceRow, method: AuthMethod, config: PhoneConfig | null, delivery: Delivery): void {
+  const audit = { mac: device.mac, tenantId: device.tenantId, address: req.remoteAddress };
+  const now = deps.clock().getTime();
+  if (method === "bootstrap") {
+    // The file that carries the provisioning password (docs/phones.md, "holds credentials") ends the window.
+    // An encrypted file is the vendor's one device file, which holds them (Grandstream cfg<mac>.xml).
+    const carries = config !== null && (delivery.encrypted || delivery.body.includes(config.provisioning.password));
+    if (carries) closeBootstrap(deps.db, device.id, now, "delivered", audit);
+  } else if (method === "digest" || method === "digest+certificate") {
+    closeBootstrap(deps.db, device.id, now, "authenticated", audit);
   }
 }
 
@@ -186,33 +210,24 @@ export function baseUrlFor(deps: ProvisionDeps, req: ProvisioningRequest, tenant
   });
 }
 
-function render(deps: ProvisionDeps, id: Identification, req: ProvisioningRequest, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string) {
-  const vendor = deps.vendors.find((v) => v.id === id.vendor)!;
-  const config = device && tenant ? resolvePhoneConfig(deps, device, tenant, baseUrl, deps.clock()) : null;
-  const rendered = vendor.render(req.fileName, config, deps.templates.forVendor(vendor.id));
-  return rendered ? { ...rendered, config } : null;
+function resolveFor(deps: ProvisionDeps, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string): PhoneConfig | null {
+  return device && tenant ? resolvePhoneConfig(deps, device, tenant, baseUrl, deps.clock()) : null;
 }
 
 /**
- * deliver: the file holds its own decryption password (P1359) when the tenant encrypts configs.
- * Over HTTPS it is sent as is (the TLS channel, authenticated, is how the password reaches the
- * phone); over any other transport it is sent encrypted with that password.
- */
-function deliverable(deps: ProvisionDeps, req: ProvisioningRequest, rendered: { body: string; contentType: string; config: PhoneConfig | null }) {
-  const plain = Buffer.from(rendered.body, "utf8");
-  const password = rendered.config?.provisioning.configFilePassword;
-  if (!password || req.transport === "https") return { body: plain, contentType: rendered.contentType, encrypted: false };
-  const body = opensslEncrypt(plain, password, deps.configEncryptionDigest ?? "md5");
-  return { body, contentType: "application/octet-stream", encrypted: true };
-}
-
-/**
- * The provisioning pipeline, transport-agnostic: identify -> authorize -> resolve -> render.
- * Unknown MACs and failed authorisation give the same result, so a caller cannot tell them apart.
+ * The provisioning pipeline, transport-agnostic: identify -> authorize -> resolve -> render ->
+ * deliver (deliver.ts). Unknown MACs and failed authorisation give the same result, so a caller
+ * cannot tell them apart.
+ *
+ * The read path writes nothing itself: the fetch, the device's last-seen columns and discovery
+ * entries go to the batched recorder, written later by the transport's record. One write must
+ * happen here: a device of an encrypting tenant gets its config password on its first fetch
+ * (`ensureConfigKey`, once per device), because the file it is about to get carries it.
  */
 export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: Authenticator | null): ProvisionResult {
-  const id = identifyRequest(req, deps.vendors, (v, e) => deps.logger.warn({ vendor: v.id, err: e }, "vendor identify failed"));
-  if (!id?.file) return findFirmware(req, deps);
+  const guessed = identifyRequest(req, deps.vendors, (v, e) => deps.logger.warn({ vendor: v.id, err: e }, "vendor identify failed"));
+  if (!guessed?.file) return findFirmware(req, deps);
+  let id: Identification & { file: NonNullable<Identification["file"]> } = { ...guessed, file: guessed.file };
   let device: DeviceRow | null = null;
   let tenant: Tenant | null = null;
   let authMethod: AuthMethod = "none";
@@ -220,6 +235,10 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   if (id.file.kind === "device") {
     const q = hotQueries(deps.db);
     device = (id.file.mac && q.deviceByMac.get({ mac: id.file.mac })) || null;
+    // A known device's record decides its vendor: the OUI guess only stands for unknown phones.
+    const own = device && device.vendor !== id.vendor ? deps.vendors.find((v) => v.id === device!.vendor) : undefined;
+    const asRecorded = own ? identifyAs(req, own) : null;
+    if (asRecorded?.file?.kind === "device" && asRecorded.file.mac === id.file.mac) id = { ...asRecorded, file: asRecorded.file };
     if (!device || device.vendor !== id.vendor) {
       // Same work as a real check, so timing does not tell unknown MACs from known ones.
       if (auth?.method === "digest") auth.check(randomPassword(12), randomPassword());
@@ -227,7 +246,8 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
       return { outcome: "unauthorized", device: null, credentialsFailed: auth?.method === "digest", authDetail: {} };
     }
     tenant = q.tenantById.get({ id: device.tenantId }) ?? null;
-    const granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
+    let granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
+    if (!granted.method && tenant) granted = bootstrapAuthorization(tenant, device, deps, req);
     if (!granted.method) return { outcome: "unauthorized", device, credentialsFailed: auth?.method === "digest", authDetail: granted.detail };
     authMethod = granted.method;
     authDetail = granted.detail;
@@ -244,25 +264,13 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
     }
     baseUrl = choice.url;
   }
-  if (device && tenant?.configEncryption && ENCRYPTING_VENDORS.has(device.vendor)) ensureConfigKey(deps, device.id);
-  const rendered = render(deps, id, req, device, tenant, baseUrl);
-  if (!rendered) return { outcome: "not_found" };
-  const { body, contentType, encrypted } = deliverable(deps, req, rendered);
-  const credentials = id.file.kind === "device" && rendered.config ? rendered.config.lines.map((l) => l.extension) : [];
-  return {
-    outcome: "served",
-    body,
-    contentType,
-    hash: sha256Hex(body),
-    kind: id.file.kind,
-    authMethod,
-    authDetail,
-    device,
-    identification: id,
-    credentials,
-    encrypted,
-  };
+  const vendor = deps.vendors.find((v) => v.id === id.vendor)!;
+  if (device && tenant?.configEncryption && vendorEncrypts(vendor)) ensureConfigKey(deps, device.id);
+  const config = resolveFor(deps, device, tenant, baseUrl);
+  const templates = deps.templates.forVendor(vendor.id);
+  const delivery = deliverFile({ vendor, file: id.file, config, templates, transport: req.transport, digest: deps.configEncryptionDigest ?? "md5" });
+  if (!delivery) return { outcome: "not_found" };
+  if (device && tenant) settleBootstrap(deps, req, device, authMethod, config, delivery);
+  const credentials = id.file.kind === "device" && config ? config.lines.map((l) => l.extension) : [];
+  return { outcome: "served", ...delivery, kind: id.file.kind, authMethod, authDetail, device, identification: id, credentials };
 }
-
-/** The vendor/model/firmware a request's User-Agent names, whatever file it asked for. */
-export { identifyAgent };

@@ -8,8 +8,7 @@ import type { FirmwareTarget, KeyConfig, LineConfig, PhoneConfig } from "../doma
 import { pinnedFirmware } from "../firmware/catalogue.ts";
 import { describeTimeZone } from "../domain/time-zone.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import type { DeviceRow } from "../services/devices.ts";
-import { featureCodesFrom, type Tenant } from "../services/tenants.ts";
+import { featureCodesFrom } from "../services/tenants.ts";
 import { hotQueries } from "./hot-queries.ts";
 import { withTrailingSlash } from "../config.ts";
 import { eventSecretOf } from "../registrations/event-secrets.ts";
@@ -18,6 +17,7 @@ import { keyLimitsOf } from "../services/devices.ts";
 import type { CallWaiting, NumberSettings, Voicemail } from "../services/extension-settings/schemas.ts";
 import { defaultSettings } from "../services/extension-settings/store.ts";
 import { expandDeviceKeys } from "../services/key-expansion.ts";
+import type { DeviceRow, Tenant } from "../db/rows.ts";
 
 type ExtensionRow = typeof extensions.$inferSelect;
 type KeyRow = typeof deviceKeys.$inferSelect;
@@ -78,6 +78,8 @@ function toKey(row: KeyRow, target: ExtensionRow | null, codes: FeatureCodes): K
   switch (row.kind) {
     case "line":
       return { ...base, kind: "line", label: row.label ?? "" };
+    case "none":
+      return { ...base, kind: "none", label: "" };
     case "blf": {
       if (!target) return null;
       const prefix = codes.directed_pickup;

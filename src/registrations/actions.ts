@@ -5,13 +5,14 @@ import { deviceLines, devices, type extensions } from "../db/schema.ts";
 import { conflict, invalidInput } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { recordAudit } from "../services/audit.ts";
-import { getDevice, listDevices, resolveModel, type DeviceRow } from "../services/devices.ts";
+import { getDevice, listDevices, resolveModel } from "../services/devices.ts";
 import { getExtension } from "../services/extensions.ts";
 import { checkSyncEvent, type PhoneAction } from "../sip/check-sync.ts";
 import { sendNotify, type NotifyOutcome } from "../sip/notify.ts";
 import { runThrottled } from "../sip/throttle.ts";
 import type { SipSettings } from "./sip-settings.ts";
 import { notifyPlan, type NotifyPlan } from "./targets.ts";
+import type { DeviceRow } from "../db/rows.ts";
 
 export interface NotifyJob {
   readonly device: DeviceRow;

@@ -2,8 +2,7 @@ import { and, desc, eq, inArray, isNotNull } from "drizzle-orm";
 import { fetchLog } from "../db/schema.ts";
 import { deviceFiles, previewFile } from "../provisioning/preview.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
-import { sha256Hex } from "../secrets.ts";
-import type { DeviceRow } from "../services/devices.ts";
+import type { DeviceRow } from "../db/rows.ts";
 
 export interface FileDrift {
   readonly name: string;
@@ -30,11 +29,14 @@ export function lastFetch(deps: ProvisionDeps, deviceId: number, name: string) {
     .get();
 }
 
-/** Hash of each device-specific file as the device would receive it now (src/provisioning/preview.ts). */
+/**
+ * Content hash of each device-specific file as the device would receive it now, from the same
+ * deliver step as the fetches (src/provisioning/deliver.ts), so it compares with the fetch log's.
+ */
 export function currentHashes(deps: ProvisionDeps, device: DeviceRow): { name: string; hash: string }[] {
   return deviceFiles(deps, device)
     .filter((f) => f.kind === "device")
-    .map((f) => ({ name: f.name, hash: sha256Hex(Buffer.from(previewFile(deps, device, f.name).body, "utf8")) }));
+    .map((f) => ({ name: f.name, hash: previewFile(deps, device, f.name).contentHash }));
 }
 
 /** Config drift: the hash of what the phone last fetched against the hash of what it would get now. */

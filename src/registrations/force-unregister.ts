@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { writeTransaction } from "../db/client.ts";
+import { writeTransaction, type Db } from "../db/client.ts";
 import { disabledExtensions, extensions, forceUnregisterDevices, forceUnregisters } from "../db/schema.ts";
 import { conflict, notFound } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
@@ -14,7 +14,8 @@ import { currentHashes } from "./drift.ts";
 import type { SipSettings } from "./sip-settings.ts";
 import { notifyPlan } from "./targets.ts";
 import { runThrottled } from "../sip/throttle.ts";
-import { devicesShowing, disable, removeFromPhones, type Removed } from "./take-off.ts";
+import { devicesShowingExtension, removeExtensionFromPhones, type Removed } from "../services/extension-usage.ts";
+import { disable } from "./take-off.ts";
 
 export const ForceUnregisterInput = z.strictObject({
   /**
@@ -43,7 +44,7 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
     const ext = getExtension(d, tenantName, number);
     const open = tx.select().from(forceUnregisters).where(and(eq(forceUnregisters.extensionId, ext.id), eq(forceUnregisters.state, "pending"))).get();
     if (open) throw conflict(`a force-unregister of ${tenant.name}/${number} is already pending (request ${open.id})`);
-    const before = devicesShowing(tx, ext.id).map(({ device, direct }) => ({ device, direct, plan: notifyPlan(d, device), hashes: currentHashes(d, device) }));
+    const before = devicesShowingExtension(tx, ext.id).map(({ device, line, key }) => ({ device, direct: line || key, plan: notifyPlan(d, device), hashes: currentHashes(d, device) }));
     const request = tx
       .insert(forceUnregisters)
       .values({ tenantId: tenant.id, extensionId: ext.id, extension: number, mode: input.mode, state: "pending", actor, createdAt: now, deadlineAt: now + settings.forceUnregisterTimeoutMs })
@@ -51,7 +52,7 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
       .get();
     tx.update(extensions).set({ sipPasswordEnc: deps.secrets.seal(randomPassword()), updatedAt: now }).where(eq(extensions.id, ext.id)).run();
     let removed: Removed | null = null;
-    if (input.mode === "remove") removed = removeFromPhones(tx, ext.id, now);
+    if (input.mode === "remove") removed = removeExtensionFromPhones(tx, ext.id, now);
     else disable(tx, ext.id, request.id, now);
     // A phone that only watched the extension through a layout or group, and whose files did not change
     // (the member was its own line, or did not fit), has nothing to fetch: it is not waited for.
@@ -109,12 +110,36 @@ export function presentForceUnregister(deps: ProvisionDeps, id: number) {
   };
 }
 
-/** Re-enables an extension disabled by a force-unregister in `disable` mode; phones get it at their next fetch. */
+/** Ends a pending request as `cancelled`; what it already did (password, removal) stays done. */
+function cancelPending(tx: Db, r: Request, now: number, actor: string, why: string): void {
+  tx.update(forceUnregisters).set({ state: "cancelled", finishedAt: now }).where(eq(forceUnregisters.id, r.id)).run();
+  recordAudit(tx, now, { actor, action: "force_unregister.cancelled", target: `force_unregister:${r.id}`, tenantId: r.tenantId, detail: why });
+}
+
+/**
+ * Re-enables an extension disabled by a force-unregister in `disable` mode; phones get it at their
+ * next fetch. A request still waiting for the phones to drop it is cancelled: they never will now,
+ * and it would block the next force-unregister of the extension until its deadline.
+ */
 export function enableExtension(deps: ProvisionDeps, tenantName: string, number: string, actor: string): void {
   writeTransaction(deps.db, (tx) => {
     const ext = getExtension({ ...deps, db: tx }, tenantName, number);
     const r = tx.delete(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).run();
     if (r.changes === 0) throw conflict(`extension ${tenantName}/${number} is not disabled`);
-    recordAudit(tx, deps.clock().getTime(), { actor, action: "extension.enable", target: `extension:${tenantName}/${number}`, tenantId: ext.tenantId, extension: `${tenantName}/${number}` });
+    const now = deps.clock().getTime();
+    recordAudit(tx, now, { actor, action: "extension.enable", target: `extension:${tenantName}/${number}`, tenantId: ext.tenantId, extension: `${tenantName}/${number}` });
+    const open = tx.select().from(forceUnregisters).where(and(eq(forceUnregisters.extensionId, ext.id), eq(forceUnregisters.state, "pending"))).all();
+    for (const o of open) cancelPending(tx, o, now, actor, `extension ${tenantName}/${number} enabled again`);
   });
+}
+
+/** Stops waiting for a pending request, so a new one may be made. 409 unless it is pending. */
+export function cancelForceUnregister(deps: ProvisionDeps, id: number, actor: string) {
+  writeTransaction(deps.db, (tx) => {
+    const r = tx.select().from(forceUnregisters).where(eq(forceUnregisters.id, id)).get();
+    if (!r) throw notFound(`no force-unregister request ${id}`);
+    if (r.state !== "pending") throw conflict(`force-unregister request ${id} is ${r.state}, not pending; there is nothing to cancel`);
+    cancelPending(tx, r, deps.clock().getTime(), actor, "cancelled");
+  });
+  return presentForceUnregister(deps, id);
 }

@@ -4,10 +4,11 @@ import { deviceLines, extensions, registrations, tenants } from "../db/schema.ts
 import { parseMac } from "../domain/mac.ts";
 import { recordAudit } from "../services/audit.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { findDevice, type DeviceRow } from "../services/devices.ts";
+import { findDevice } from "../services/devices.ts";
 import type { SourceLimiter } from "../provisioning/source-limiter.ts";
 import { eventSecretMatches } from "./event-secrets.ts";
 import { applyRegistrationEvent, type RegistrationEvent } from "./state.ts";
+import type { DeviceRow } from "../db/rows.ts";
 
 /** Event names in the phone-facing URL path (what the device files configure). */
 const PHONE_EVENTS: Readonly<Record<string, RegistrationEvent>> = {

@@ -6,7 +6,8 @@ import { hasControlCharacters } from "../domain/validation.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { parseHostPort, parseSipUri } from "../sip/uri.ts";
-import { applyRegistrationEvent, type RegistrationRow } from "./state.ts";
+import { applyRegistrationEvent } from "./state.ts";
+import type { RegistrationRow } from "../db/rows.ts";
 
 const printable = (max: number) =>
   z.string().max(max, `must be at most ${max} characters`).refine((v) => !hasControlCharacters(v), "must not contain control characters");

@@ -3,9 +3,9 @@ import { writeTransaction, type Db } from "../db/client.ts";
 import { registrations } from "../db/schema.ts";
 import { recordAudit } from "../services/audit.ts";
 import type { ServiceDeps } from "../services/deps.ts";
+import type { RegistrationRow } from "../db/rows.ts";
 
 export type RegistrationEvent = "registered" | "refreshed" | "unregistered" | "expired" | "register_failed";
-export type RegistrationRow = typeof registrations.$inferSelect;
 
 export interface RegistrationReport {
   readonly tenantId: number;

@@ -3,7 +3,7 @@ import { deviceLines, extensions, registrations, tenants } from "../db/schema.ts
 import type { DigestCredentials } from "../sip/digest.ts";
 import { parseSipUri, uriHost, type SipTarget } from "../sip/uri.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import type { DeviceRow } from "../services/devices.ts";
+import type { DeviceRow } from "../db/rows.ts";
 
 /** Everything needed to NOTIFY one phone, resolved before anything changes. */
 export interface NotifyPlan {

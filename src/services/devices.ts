@@ -13,8 +13,8 @@ import { checkMac, checkModel, checkVendor, lineIndexProblem, keyProblem, orThro
 import type { DeviceInput, DevicePatch } from "./schemas.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { getTenant } from "./tenants.ts";
+import type { DeviceRow } from "../db/rows.ts";
 
-export type DeviceRow = typeof devices.$inferSelect;
 
 export function requireMac(input: string): Mac {
   return orThrow(checkMac(input), "mac");

@@ -3,8 +3,8 @@ import { discoveredDevices } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { requireMac } from "./devices.ts";
+import type { DiscoveredRow } from "../db/rows.ts";
 
-export type DiscoveredRow = typeof discoveredDevices.$inferSelect;
 
 /** Phones that asked for their files but are not known; newest first. Dismissed ones only on request. */
 export function listDiscovered(deps: ServiceDeps, includeDismissed = false): DiscoveredRow[] {

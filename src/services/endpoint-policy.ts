@@ -2,8 +2,8 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { extensionAllowedDevices } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
-import type { ExtensionRow } from "./extensions.ts";
 import { loadSettings, type ExtensionSettings, type StoredEndpoints } from "./extension-settings/store.ts";
+import type { ExtensionRow } from "../db/rows.ts";
 
 /**
  * Rules that follow from an extension's settings and that other writers must respect: whether a

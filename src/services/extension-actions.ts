@@ -8,8 +8,9 @@ import type { ServiceDeps } from "./deps.ts";
 import { usernameOwner } from "./extension-settings/sections.ts";
 import { loadSettings, saveSettings } from "./extension-settings/store.ts";
 import { auditChange } from "./actor.ts";
-import { extensionAuditTarget, getExtension, type ExtensionRow } from "./extensions.ts";
+import { extensionAuditTarget, getExtension } from "./extensions.ts";
 import { requireAllowedNumber } from "./numbering.ts";
+import type { ExtensionRow } from "../db/rows.ts";
 
 /**
  * "Duplicate": a new extension with a new number, a new SIP password, third-party softphone

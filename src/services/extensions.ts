@@ -1,6 +1,7 @@
-import { and, eq, or } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { writeTransaction } from "../db/client.ts";
-import { deviceKeys, deviceLines, devices, extensions, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
+import { extensions } from "../db/schema.ts";
+import { devicesShowingExtension, layoutsWatchingExtension, removeExtensionFromPhones } from "./extension-usage.ts";
 import { checkNumber } from "../domain/numbering-plan.ts";
 import { usernameOwner } from "./extension-settings/sections.ts";
 import { defaultSettings, saveSettings } from "./extension-settings/store.ts";
@@ -11,8 +12,8 @@ import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { ExtensionInput, ExtensionPatch } from "./schemas.ts";
 import { getTenant, stripUndefined } from "./tenants.ts";
+import type { ExtensionRow } from "../db/rows.ts";
 
-export type ExtensionRow = typeof extensions.$inferSelect;
 
 export function createExtension(deps: ServiceDeps, tenantName: string, input: ExtensionInput): ExtensionRow {
   const now = deps.clock().getTime();
@@ -104,27 +105,18 @@ export function resetExtensionPassword(deps: ServiceDeps, tenantName: string, nu
   });
 }
 
-/** Devices whose lines carry the extension or whose keys watch it. */
+/** Devices whose lines carry the extension or whose own keys watch it (extension-usage.ts). */
 export function devicesUsingExtension(deps: ServiceDeps, extensionId: number): string[] {
-  const onLines = deps.db
-    .selectDistinct({ mac: devices.mac })
-    .from(deviceLines)
-    .innerJoin(devices, eq(devices.id, deviceLines.deviceId))
-    .where(eq(deviceLines.extensionId, extensionId))
-    .all();
-  const onKeys = deps.db
-    .selectDistinct({ mac: devices.mac })
-    .from(deviceKeys)
-    .innerJoin(devices, eq(devices.id, deviceKeys.deviceId))
-    .where(or(eq(deviceKeys.targetExtensionId, extensionId)))
-    .all();
-  return [...new Set([...onLines, ...onKeys].map((r) => r.mac))].sort();
+  return devicesShowingExtension(deps.db, extensionId)
+    .filter((d) => d.line || d.key)
+    .map((d) => d.device.mac);
 }
 
 /**
- * Deletes an extension. Refused while phones carry or watch it, unless `detach`: then its lines
- * and BLF keys are removed from those phones (their files lose the line at the next fetch) and
- * key-layout keys watching it are removed too.
+ * Deletes an extension. Refused while phones carry or watch it, unless `detach`: then it is taken
+ * out of everything that shows it, as a force-unregister in `remove` mode does
+ * (`removeExtensionFromPhones`): the phones' lines with their line keys, their BLF keys, key-layout
+ * keys and group memberships. The audit entry names what it was detached from, groups included.
  */
 export function deleteExtension(deps: ServiceDeps, tenantName: string, number: string, options: { detach?: boolean } = {}): void {
   writeTransaction(deps.db, (tx) => {
@@ -133,20 +125,17 @@ export function deleteExtension(deps: ServiceDeps, tenantName: string, number: s
     if (users.length && !options.detach) {
       throw conflict(`extension ${number} is on device(s) ${users.join(", ")}; remove it from their lines and keys first, or delete with detach=1`);
     }
-    const layouts = tx
-      .selectDistinct({ name: keyLayouts.name })
-      .from(keyLayoutKeys)
-      .innerJoin(keyLayouts, eq(keyLayouts.id, keyLayoutKeys.layoutId))
-      .where(eq(keyLayoutKeys.targetExtensionId, row.id))
-      .all();
+    const layouts = layoutsWatchingExtension(tx, row.id);
     if (layouts.length && !options.detach) {
-      throw conflict(`extension ${number} is watched by key layout(s) ${layouts.map((l) => l.name).join(", ")}; remove those keys first, or delete with detach=1`);
+      throw conflict(`extension ${number} is watched by key layout(s) ${layouts.join(", ")}; remove those keys first, or delete with detach=1`);
     }
-    tx.delete(deviceLines).where(eq(deviceLines.extensionId, row.id)).run();
-    tx.delete(deviceKeys).where(eq(deviceKeys.targetExtensionId, row.id)).run();
-    tx.delete(keyLayoutKeys).where(eq(keyLayoutKeys.targetExtensionId, row.id)).run();
+    const removed = removeExtensionFromPhones(tx, row.id, deps.clock().getTime());
     tx.delete(extensions).where(eq(extensions.id, row.id)).run();
-    const from = [users.length ? `devices ${users.join(", ")}` : "", layouts.length ? `key layouts ${layouts.map((l) => `"${l.name}"`).join(", ")}` : ""].filter(Boolean);
+    const from = [
+      users.length ? `devices ${users.join(", ")}` : "",
+      layouts.length ? `key layouts ${layouts.map((l) => `"${l}"`).join(", ")}` : "",
+      removed.groups.length ? `groups ${removed.groups.map((g) => `"${g}"`).join(", ")}` : "",
+    ].filter(Boolean);
     const detail = from.length ? `detached from ${from.join(" and ")}` : null;
     auditChange(tx, deps, { action: "extension.delete", ...extensionAuditTarget(tenantName, row), before: row, detail });
   });

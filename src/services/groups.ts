@@ -10,6 +10,7 @@ import { extensionAuditTarget, getExtension } from "./extensions.ts";
 import { devicesUsingGroup } from "./key-expansion.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { getTenant } from "./tenants.ts";
+import type { GroupRow } from "../db/rows.ts";
 
 /** Groups of extensions ("Edit members configuration"); a BLF key may target a group. */
 
@@ -22,7 +23,6 @@ export const GroupInput = z.strictObject({ name: GROUP_NAME, members: z.array(z.
 export const GroupPatch = z.strictObject({ name: GROUP_NAME });
 export const MembersInput = z.strictObject({ members: z.array(z.string().max(15)).max(1000) });
 
-export type GroupRow = typeof extensionGroups.$inferSelect;
 export interface GroupView {
   readonly name: string;
   readonly members: string[];

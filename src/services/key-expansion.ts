@@ -244,16 +244,3 @@ export function devicesUsingGroup(db: Db, groupId: number): number[] {
     .all();
   return [...new Set([...direct, ...viaLayouts].map((r) => r.id))];
 }
-
-/** Devices whose key layout watches the extension, or whose keys (own or layout) target one of its groups. */
-export function devicesWatchingExtension(db: Db, extensionId: number): number[] {
-  const viaLayouts = db
-    .selectDistinct({ id: deviceKeyLayouts.deviceId })
-    .from(keyLayoutKeys)
-    .innerJoin(deviceKeyLayouts, eq(deviceKeyLayouts.layoutId, keyLayoutKeys.layoutId))
-    .where(eq(keyLayoutKeys.targetExtensionId, extensionId))
-    .all()
-    .map((r) => r.id);
-  const groups = db.select({ g: extensionGroupMembers.groupId }).from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, extensionId)).all();
-  return [...new Set([...viaLayouts, ...groups.flatMap((r) => devicesUsingGroup(db, r.g))])];
-}

@@ -5,7 +5,8 @@ import { conflict, notFound } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { loadSettings } from "./extension-settings/store.ts";
 import { auditChange } from "./actor.ts";
-import { extensionAuditTarget, getExtension, type ExtensionRow } from "./extensions.ts";
+import { extensionAuditTarget, getExtension } from "./extensions.ts";
+import type { ExtensionRow } from "../db/rows.ts";
 
 /** "Configure phone numbers": a number belongs to one extension of the tenant. */
 

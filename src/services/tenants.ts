@@ -6,8 +6,8 @@ import { conflict, invalidInput, notFound } from "../errors.ts";
 import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { TenantInput, TenantPatch } from "./schemas.ts";
+import type { Tenant } from "../db/rows.ts";
 
-export type Tenant = typeof tenants.$inferSelect;
 
 function checkProxy(t: { outboundProxyHost: string | null; outboundProxyPort: number | null }): void {
   if (t.outboundProxyPort !== null && t.outboundProxyHost === null) {

@@ -14,11 +14,22 @@ export const SUPPORT_RANK: Readonly<Record<Support, number>> = { exact: 3, compl
  */
 export type FileKind = "device" | "common";
 
+/**
+ * A file name as the vendor that serves it parsed it, once: `parsed` is the vendor's own reading
+ * of the name, handed back to that vendor's `renderFile` (the pipeline never looks inside it).
+ */
+export interface IdentifiedFile {
+  readonly kind: FileKind;
+  /** The MAC a device file belongs to; null for common files. */
+  readonly mac: Mac | null;
+  readonly parsed: unknown;
+}
+
 export interface Identification {
   readonly vendor: VendorId;
   readonly support: Support;
   /** The requested file as this vendor understands it; null when the name is not one it serves. */
-  readonly file: { readonly kind: FileKind; readonly mac: Mac | null } | null;
+  readonly file: IdentifiedFile | null;
   /** MAC from the file name, else from the User-Agent. */
   readonly mac: Mac | null;
   /** Model id of this vendor's `models` table, when the request tells it. */
@@ -36,6 +47,11 @@ export interface ModelInfo {
   readonly lines: number;
   /** Programmable line keys (DSS keys) on the phone itself, without expansion modules. */
   readonly keys: number;
+  /**
+   * The leading keys (1..lineKeySlots) that can show a line appearance; absent = all of `keys`.
+   * Automatic line keys go only there (src/vendors/shared/line-keys.ts).
+   */
+  readonly lineKeySlots?: number;
   /**
    * Expansion modules the model takes, only where a source documents them and the vendor adapter
    * renders their keys. Absent: no module is accepted for this model.
@@ -88,7 +104,14 @@ export interface Vendor {
   /** The files a device of `model` asks for at boot, in the order it asks. */
   bootFiles(mac: Mac, model: string): readonly FileDescriptor[];
   /**
-   * Renders `fileName`. For a `device` file `config` is that device's resolved configuration; for a
+   * Renders a file this vendor's `identify` returned, without parsing its name again. For a
+   * `device` file `config` is the configuration of the device the pipeline found for it; the
+   * vendor renders nothing (null) unless that configuration is one of its devices with the file's
+   * MAC. For a `common` file `config` is ignored.
+   */
+  renderFile(file: IdentifiedFile, config: PhoneConfig | null, templates: TemplateSet): RenderedFile | null;
+  /**
+   * Renders `fileName` (parsed here; the pipeline uses `renderFile`). For a `device` file `config` is that device's resolved configuration; for a
    * `common` file it is null and the output must not depend on any tenant or device. Returns null
    * when this vendor does not serve `fileName` (for this model). Every value that reaches the
    * output passes through the vendor's value encoder.

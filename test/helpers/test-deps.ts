@@ -8,10 +8,9 @@ import { openDb } from "../../src/db/client.ts";
 import { FetchRecorder } from "../../src/provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "../../src/provisioning/provision.ts";
 import { SourceLimiter } from "../../src/provisioning/source-limiter.ts";
-import { loadTemplateStore } from "../../src/provisioning/template-store.ts";
-import { BUILTIN_TEMPLATES_DIR } from "../../src/runtime.ts";
 import { createSecretBox } from "../../src/secrets.ts";
 import { VENDOR_IDS, VENDOR_LIST } from "../../src/vendors/registry.ts";
+import { builtinTemplateStore } from "./templates.ts";
 
 export type TestDeps = ProvisionDeps & { close(): void };
 
@@ -30,7 +29,7 @@ export function createTestDeps(options: { now?: Date; publicUrl?: string; firmwa
     secrets: createSecretBox(randomBytes(32)),
     clock,
     vendors: VENDOR_LIST,
-    templates: loadTemplateStore(VENDOR_IDS, [BUILTIN_TEMPLATES_DIR]),
+    templates: builtinTemplateStore(VENDOR_IDS),
     publicUrl: options.publicUrl ?? "http://prov.test:8080/",
     recorder,
     discoveryLimiter: new SourceLimiter(100, 3_600_000),

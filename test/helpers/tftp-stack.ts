@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import pino from "pino";
+import { loadConfig } from "../../src/config.ts";
 import { loadDemo } from "../../src/demo.ts";
+import { EnumerationGuard, type EnumerationGuardOptions } from "../../src/provisioning/enumeration-guard.ts";
 import { addFirmware } from "../../src/firmware/service.ts";
 import { tftpResolver } from "../../src/tftp/provider.ts";
 import { TftpServer, type TftpServerOptions } from "../../src/tftp/server.ts";
@@ -14,16 +16,23 @@ import { TEST_TFTP_OPTIONS } from "./tftp.ts";
  * The TFTP transport on the real pipeline: test database with the demo site, a firmware folder
  * in a temp directory, and a TFTP server on an ephemeral loopback port.
  */
-export async function startTftpStack(opts: { deviceNetworks?: string[]; server?: Partial<TftpServerOptions> } = {}) {
+export async function startTftpStack(
+  opts: { deviceNetworks?: string[]; server?: Partial<TftpServerOptions>; guard?: Partial<EnumerationGuardOptions> } = {},
+) {
   const firmwareDir = mkdtempSync(join(tmpdir(), "phonehome-fw-"));
   const deps: TestDeps = createTestDeps({ firmwareDir });
   const demo = loadDemo(deps);
-  const server = new TftpServer({ ...TEST_TFTP_OPTIONS, ...opts.server }, tftpResolver(deps, opts.deviceNetworks ?? []), pino({ level: "silent" }));
+  const alerts: { tenantId: number; failures: number }[] = [];
+  const guard = new EnumerationGuard({ ...loadConfig({}, {}), ...opts.guard }, () => deps.clock().getTime(), (tenantId, failures) => alerts.push({ tenantId, failures }));
+  const server = new TftpServer({ ...TEST_TFTP_OPTIONS, ...opts.server }, tftpResolver(deps, opts.deviceNetworks ?? [], guard), pino({ level: "silent" }));
   const port = await server.listen();
   return {
     deps,
     demo,
     server,
+    guard,
+    /** Tenant alerts the guard raised. */
+    alerts,
     port,
     firmwareDir,
     addImage(body: Buffer, input: { vendor: string; models: string[]; version: string; name: string }) {

@@ -75,6 +75,21 @@ describe("audit of extension settings", () => {
     expect(await last("", "key_layout.update")).toMatchObject({ before: { keys: [{ index: 2, kind: "blf_group" }] }, after: { keys: [{ index: 3, kind: "blf", value: "103" }] } });
   });
 
+  it("delete with detach leaves no line key behind and records the groups it left", async () => {
+    expect((await c.call("POST", `${T}/extensions`, { number: "105", displayName: "User 105" })).status).toBe(201);
+    expect((await c.call("POST", "/devices", { mac: "805ec0ab0009", model: "T54W", tenant: "au.example" })).status).toBe(201);
+    expect((await c.call("PUT", "/devices/805ec0ab0009/lines", [{ index: 1, extension: "101" }, { index: 2, extension: "105" }])).status).toBe(200);
+    const keys = [{ index: 1, kind: "line", line: 1 }, { index: 2, kind: "line", line: 2 }];
+    expect((await c.call("PUT", "/devices/805ec0ab0009/keys", keys)).status).toBe(200);
+    expect((await c.call("POST", `${T}/groups`, { name: "Support", members: ["105"] })).status).toBe(201);
+    expect((await c.call("DELETE", `${T}/extensions/105?detach=1`)).status).toBe(204);
+    // The key of the line that went is gone too, as with a force-unregister; line 1's stays.
+    const after = await c.call("GET", "/devices/805ec0ab0009/keys");
+    expect(after.json.keys.map((k: { index: number; kind: string }) => [k.index, k.kind])).toEqual([[1, "line"]]);
+    const del = await last("extension=105", "extension.delete");
+    expect(del!.detail).toBe('detached from devices 805ec0ab0009 and groups "Support"');
+  });
+
   it("records one row per import batch", async () => {
     const csv = "mac,vendor,model,tenant,lines,label,key_layout\n805ec0ab0002,,T54W,au.example,101,,\n805ec0ab0003,,T54W,au.example,102,,\n";
     expect((await c.call("POST", "/imports", csv, "admin", "text/csv")).status).toBe(201);

@@ -24,7 +24,7 @@ describe("provision", () => {
     if (r.outcome === "served") {
       expect(r.authMethod).toBe("digest");
       expect(r.body.toString()).toContain("<mac>c074ad000103</mac>");
-      expect(r.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(r.contentHash).toMatch(/^[0-9a-f]{64}$/);
     }
   });
 

@@ -68,3 +68,38 @@ describe("device files over TFTP", () => {
     expect(strip(dumpDb(stack.deps))).toEqual(strip(dump));
   });
 });
+
+describe("TFTP fetches in the audit trail and the enumeration guard", () => {
+  it("record which SIP credentials went to whom, the network rule and whether the file was encrypted", async () => {
+    stack = await startTftpStack({ deviceNetworks: ["127.0.0.0/8"] });
+    updateTenant(stack.deps, DEMO_TENANT, { authMode: "credentials_or_network", allowedNetworks: ["127.0.0.1/32"] });
+    await fetchRaw(stack.port, DEVICE_FILE);
+    const row = await vi.waitFor(() => {
+      const found = tftpRows().find((r) => r.fileName === DEVICE_FILE && r.outcome === "served");
+      if (!found) throw new Error("not recorded yet");
+      return found;
+    });
+    expect(row).toMatchObject({ authMethod: "network", networkRule: "127.0.0.1/32", encrypted: false, authUser: null });
+    expect(row.credentials).toMatch(/^\d+(,\d+)*$/);
+    expect(row.configHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("count refused device files per source: past the threshold the source is refused before any work", async () => {
+    stack = await startTftpStack({ guard: { authBlockThreshold: 3, authFailMaxDelayMs: 0 } });
+    for (let i = 0; i < 5; i++) await expect(fetchRaw(stack.port, `805ec0${String(900000 + i)}.cfg`)).rejects.toThrow(/ERROR 1/);
+    // Blocked now: even a common file is refused, and recorded as rate limited.
+    await expect(fetchRaw(stack.port, "y000000000000.boot")).rejects.toThrow(/ERROR 1/);
+    const outcomes = tftpRows().map((r) => r.outcome);
+    expect(outcomes.filter((o) => o === "unauthorized").length).toBe(4);
+    expect(outcomes.filter((o) => o === "rate_limited").length).toBe(2);
+    expect(stack.guard.retryAfter("127.0.0.1")).toBeGreaterThan(0);
+  });
+
+  it("raise the tenant alert when a tenant's phones are refused again and again", async () => {
+    stack = await startTftpStack({ guard: { tenantFailThreshold: 2, authFailMaxDelayMs: 0, authBlockThreshold: 100 } });
+    for (let i = 0; i < 3; i++) await expect(fetchRaw(stack.port, DEVICE_FILE)).rejects.toThrow(/ERROR 1/);
+    const tenantId = stack.deps.db.select().from(devices).all().find((d) => d.mac === "805ec0000101")!.tenantId;
+    expect(stack.alerts).toEqual([{ tenantId, failures: 3 }]);
+  });
+});
+

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tftpFileName } from "../../src/tftp/provider.ts";
 import { ack, blockOf, fetchRaw, opcode, RawPeer, rrq, startFileServer } from "../helpers/tftp.ts";
+import { startTftpStack } from "../helpers/tftp-stack.ts";
 
 /**
  * Each hostile datagram is sent, then a normal transfer must complete on the same server: nothing
@@ -36,8 +38,6 @@ const MAIN_PORT_CASES: Record<string, Buffer> = {
   "an OACK": Buffer.from("\x00\x06blksize\x00512\x00", "latin1"),
   "bad option values": rrq("f.bin", "octet", { blksize: "-1", tsize: "1e9", timeout: "0", windowsize: "65536", blksize2: "\x7f" }),
   "a huge numeric option": rrq("f.bin", "octet", { blksize: "99999999999999999999" }),
-  "path traversal": rrq("../../../etc/passwd"),
-  "an absolute path": rrq("/etc/passwd"),
 };
 
 describe("hostile datagrams on the request port", () => {
@@ -126,3 +126,50 @@ describe("limits", () => {
     await closed.server.close();
   });
 });
+
+describe("hostile names through the real pipeline (tftpResolver and its file-name guard)", () => {
+  let stack: Awaited<ReturnType<typeof startTftpStack>>;
+  beforeAll(async () => {
+    stack = await startTftpStack({ deviceNetworks: ["127.0.0.0/8"] });
+  });
+  afterAll(() => stack.close());
+
+  const NAMES: Record<string, string> = {
+    "path traversal": "../../../etc/passwd",
+    "traversal to a served name": "../y000000000000.boot",
+    "an absolute path": "/etc/passwd",
+    "two leading slashes": "//y000000000000.boot",
+    "a backslash": "..\\y000000000000.boot",
+    "a directory": "firmware/x.rom",
+  };
+  for (const [name, fileName] of Object.entries(NAMES)) {
+    it(`answers ${name} with exactly one ERROR 1 (File not found) and no data`, async () => {
+      const peer = await RawPeer.open();
+      await peer.send(rrq(fileName), stack.port);
+      const answers = await peer.drain(100);
+      peer.close();
+      expect(answers.map((a) => [opcode(a), a.msg.readUInt16BE(2)])).toEqual([[5, 1]]);
+    });
+  }
+
+  it("still serves a valid name afterwards", async () => {
+    expect((await fetchRaw(stack.port, "/y000000000000.boot")).length).toBeGreaterThan(10);
+  });
+});
+
+describe("tftpFileName", () => {
+  it.each([
+    ["y000000000000.boot", "y000000000000.boot"],
+    ["/y000000000000.boot", "y000000000000.boot"],
+    ["//y000000000000.boot", null],
+    ["../etc/passwd", null],
+    ["/etc/passwd", null],
+    ["a\\b", null],
+    ["", null],
+    ["/", null],
+    ["x\0.cfg", null],
+  ])("%j -> %j", (requested, expected) => {
+    expect(tftpFileName(requested)).toBe(expected);
+  });
+});
+

@@ -9,9 +9,11 @@ import { verifyToken } from "../../services/tokens.ts";
 import { withActor } from "../../services/actor.ts";
 import { auditRoutes } from "./audit.ts";
 import { configKeyRoutes } from "./config-keys.ts";
+import { bootstrapRoutes } from "./bootstrap.ts";
 import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import { onboardingRoutes } from "./onboarding.ts";
+import { extensionImportRoutes } from "./extension-imports.ts";
 import { firmwareRoutes } from "./firmware.ts";
 import type { AdminState, Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
@@ -52,9 +54,11 @@ export function adminRouters(deps: ProvisionDeps, options: Partial<AdminAppOptio
     deviceRoutes(deps),
     discoveryRoutes(deps),
     onboardingRoutes(deps, { importLimitBytes: options.importLimitBytes ?? 64 * 1024 * 1024 }),
+    extensionImportRoutes(deps, { importLimitBytes: options.importLimitBytes ?? 64 * 1024 * 1024 }),
     registrationRoutes(deps, options.sip ?? DEFAULT_SIP_SETTINGS),
     auditRoutes(deps),
     configKeyRoutes(deps),
+    bootstrapRoutes(deps),
     extensionSettingsRoutes(deps),
     tenantCatalogRoutes(deps),
     firmwareRoutes(deps, { maxBytes: options.firmwareMaxBytes ?? 512 * 1024 * 1024 }),

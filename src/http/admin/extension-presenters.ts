@@ -2,7 +2,7 @@ import type { Db } from "../../db/client.ts";
 import type { SecretBox } from "../../secrets.ts";
 import { allowedDeviceMacs } from "../../services/extension-settings/sections.ts";
 import type { ExtensionSettings } from "../../services/extension-settings/store.ts";
-import type { ExtensionRow } from "../../services/extensions.ts";
+import type { ExtensionRow } from "../../db/rows.ts";
 
 /** JSON of the allowed-endpoints section; the third-party SIP password only for admins. */
 export function presentEndpoints(db: Db, secrets: SecretBox, ext: ExtensionRow, s: ExtensionSettings, withSecrets: boolean) {

@@ -1,14 +1,15 @@
 import Router from "@koa/router";
 import { FirmwarePinInput } from "../../firmware/schemas.ts";
 import { AppError, payloadTooLarge } from "../../errors.ts";
-import { listFirmware, pinnedFirmware, type FirmwareRow } from "../../firmware/catalogue.ts";
+import { listFirmware, pinnedFirmware } from "../../firmware/catalogue.ts";
 import { deletePin, listPins, setPin } from "../../firmware/pins.ts";
 import { addFirmware, deleteFirmware, getFirmware } from "../../firmware/service.ts";
 import { firmwareStatus } from "../../firmware/status.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
-import { getDevice, listDevices, type DeviceRow } from "../../services/devices.ts";
+import { getDevice, listDevices } from "../../services/devices.ts";
 import { requireRole, type AdminContext, type AdminState } from "./roles.ts";
 import { queryParam } from "./query.ts";
+import type { DeviceRow, FirmwareRow } from "../../db/rows.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

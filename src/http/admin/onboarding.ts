@@ -22,10 +22,10 @@ function presentBatch(b: BatchSummary) {
   return { ...b, createdAt: iso(b.createdAt) };
 }
 
-const flag = (v: unknown): boolean => v === "1" || v === "true";
+export const flag = (v: unknown): boolean => v === "1" || v === "true";
 
 /** The request body as a stream, refused past `limit` bytes (checked as it arrives, not buffered). */
-async function* limitedBody(ctx: AdminContext, limit: number): AsyncGenerator<Buffer> {
+export async function* limitedBody(ctx: AdminContext, limit: number): AsyncGenerator<Buffer> {
   let seen = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     seen += chunk.length;
@@ -34,7 +34,7 @@ async function* limitedBody(ctx: AdminContext, limit: number): AsyncGenerator<Bu
   }
 }
 
-function answer(ctx: AdminContext, report: ImportReport, problem: (p: Problem) => unknown, what: "file" | "claims"): void {
+export function answer<C extends string>(ctx: AdminContext, report: ImportReport<C>, problem: (p: Problem<C>) => unknown, what: "file" | "claims"): void {
   if (!report.accepted) {
     ctx.status = 400;
     const first = report.problems.slice(0, 3).map((p) => (what === "file" ? formatProblem(p) : formatProblem(p).replace(/^row/, "claim")));

@@ -1,7 +1,5 @@
-import type { DiscoveredRow } from "../../services/discovery.ts";
-import type { DeviceCredentials, DeviceRow } from "../../services/devices.ts";
-import type { ExtensionRow } from "../../services/extensions.ts";
-import type { Tenant } from "../../services/tenants.ts";
+import type { DeviceCredentials } from "../../services/devices.ts";
+import type { DeviceRow, DiscoveredRow, ExtensionRow, Tenant } from "../../db/rows.ts";
 
 /** JSON shapes of the admin API; secrets only where the caller passes them (admins). */
 
@@ -24,6 +22,8 @@ export function presentTenant(t: Tenant) {
     authMode: t.authMode,
     allowedNetworks: t.allowedNetworks,
     configEncryption: t.configEncryption,
+    zeroTouch: t.zeroTouch,
+    zeroTouchWindowSeconds: t.zeroTouchWindowSeconds,
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),
   };

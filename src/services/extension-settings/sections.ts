@@ -1,7 +1,6 @@
 import { and, eq, isNull, ne } from "drizzle-orm";
 import { writeTransaction, type Db } from "../../db/client.ts";
 import {
-  deviceKeys,
   deviceLines,
   devices,
   extensionAllowedDevices,
@@ -9,19 +8,19 @@ import {
   extensionPhoneNumbers,
   extensionSettings,
   extensions,
-  keyLayoutKeys,
-  keyLayouts,
 } from "../../db/schema.ts";
 import { assertKeysFit } from "../key-checks.ts";
+import { devicesShowingExtension, layoutsWatchingExtension } from "../extension-usage.ts";
 import { devicesUsingGroup } from "../key-expansion.ts";
 import { conflict, invalidInput } from "../../errors.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { requireMac } from "../devices.ts";
 import { blfRefusalFor, lineRefusal } from "../endpoint-policy.ts";
 import { auditChange } from "../actor.ts";
-import { extensionAuditTarget, getExtension, type ExtensionRow } from "../extensions.ts";
+import { extensionAuditTarget, getExtension } from "../extensions.ts";
 import type { AllowedEndpointsInput, CallWaiting, Forwarding, Monitoring, NumberSettings, Profile, Voicemail } from "./schemas.ts";
 import { loadSettings, saveSettings, storedVoicemail, type ExtensionSettings, type SectionName, type StoredEndpoints } from "./store.ts";
+import type { ExtensionRow } from "../../db/rows.ts";
 
 /** Reads and replaces the guide's sections of one extension; every write is one transaction. */
 
@@ -90,23 +89,12 @@ export function putProfile(deps: ServiceDeps, tenant: string, number: string, pr
   });
 }
 
-/** Devices and layouts whose keys watch the extension directly. */
+/** Devices and layouts whose keys watch the extension directly (extension-usage.ts). */
 function watchers(tx: Db, extId: number): string[] {
-  const onDevices = tx
-    .selectDistinct({ mac: devices.mac })
-    .from(deviceKeys)
-    .innerJoin(devices, eq(devices.id, deviceKeys.deviceId))
-    .where(eq(deviceKeys.targetExtensionId, extId))
-    .all()
-    .map((r) => `device ${r.mac}`);
-  const onLayouts = tx
-    .selectDistinct({ name: keyLayouts.name })
-    .from(keyLayoutKeys)
-    .innerJoin(keyLayouts, eq(keyLayouts.id, keyLayoutKeys.layoutId))
-    .where(eq(keyLayoutKeys.targetExtensionId, extId))
-    .all()
-    .map((r) => `key layout "${r.name}"`);
-  return [...onDevices, ...onLayouts];
+  const onDevices = devicesShowingExtension(tx, extId)
+    .filter((d) => d.key)
+    .map((d) => `device ${d.device.mac}`);
+  return [...onDevices, ...layoutsWatchingExtension(tx, extId).map((name) => `key layout "${name}"`)];
 }
 
 /**

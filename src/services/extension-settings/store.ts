@@ -1,7 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { extensionSettings } from "../../db/schema.ts";
-import type { ExtensionRow } from "../extensions.ts";
 import {
   CallWaitingInput,
   ForwardingInput,
@@ -15,6 +14,7 @@ import {
   type Profile,
   type Voicemail,
 } from "./schemas.ts";
+import type { ExtensionRow } from "../../db/rows.ts";
 
 /** Allowed endpoints as stored: the third-party password sealed, IP-phone devices in their own table. */
 export interface StoredEndpoints {

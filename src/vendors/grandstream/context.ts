@@ -144,6 +144,9 @@ function accountValues(config: PhoneConfig, index: number, line: LineConfig | un
   };
 }
 
+/** The lines the model has room for: the accounts that get an automatic line key. */
+const usedLines = (config: PhoneConfig, model: GrandstreamModel): LineConfig[] => config.lines.filter((l) => l.index >= 1 && l.index <= model.lines);
+
 /** Call waiting is phone-wide on Grandstream: it follows the first account's extension. */
 const callWaitingOf = (config: PhoneConfig): boolean => config.lines.find((l) => l.index === 1)?.callWaiting !== false;
 
@@ -184,7 +187,7 @@ export function buildPValueContext(config: PhoneConfig, model: GrandstreamModel)
     globals: GLOBAL_PVALUES,
     accounts: used.map(withP),
     unusedAccounts: unused.map(withP),
-    keys: pvalueKeys(config.keys, model, config.lines.length),
+    keys: pvalueKeys(config.keys, model, usedLines(config, model)),
     disableCallWaiting: callWaitingOf(config) ? "0" : "1",
   };
 }
@@ -208,7 +211,7 @@ export function buildAliasContext(config: PhoneConfig, model: GrandstreamModel):
     common: commonContext(config),
     accounts: used.map(withName),
     unusedAccounts: unused.map(withName),
-    keys: aliasKeys(config.keys, model, config.lines.length),
+    keys: aliasKeys(config.keys, model, usedLines(config, model)),
     softkeys: aliasSoftkeys(config.softkeys, model.softkeys),
     callWaiting: callWaitingOf(config) ? "Yes" : "No",
   };

@@ -1,11 +1,13 @@
 import { parseMac, type Mac } from "../../domain/mac.ts";
 import type { ProvisioningRequest } from "../../domain/provisioning-request.ts";
-import type { Identification, Support } from "../vendor.ts";
+import type { ParsedFile, Recognition } from "../shared/define-vendor.ts";
+import type { Support } from "../vendor.ts";
 import { parseFileName, type GrandstreamFile } from "./files.ts";
 import { findModel } from "./models.ts";
+import { GRANDSTREAM_OUI_TABLE } from "./ouis.ts";
 
-/** OUIs from vendors.md §0: 00:0B:82 (FPBX), C0:74:AD (Wazo UA examples). */
-export const GRANDSTREAM_OUIS: readonly string[] = ["000b82", "c074ad"];
+/** OUIs with their sources: src/vendors/grandstream/ouis.ts (IEEE registry). */
+export const GRANDSTREAM_OUIS: readonly string[] = GRANDSTREAM_OUI_TABLE.map((r) => r.oui);
 
 // Captured User-Agents (vendors.md G5, Wazo BaseGrandstreamHTTPDeviceInfoExtractor):
 //   Grandstream Model HW GXP2135 SW 1.0.7.97 DevId 000b828aa872
@@ -48,31 +50,26 @@ function fileSupport(file: GrandstreamFile): Support {
   return isGrandstreamMac(file.mac) ? "complete" : "probable";
 }
 
-function servedFile(file: GrandstreamFile | null): Identification["file"] {
+/** The served file a name is (vendors.md G1); the legacy binary `cfg<mac>` is recognised, never served. */
+export function parseGrandstreamFile(name: string): ParsedFile<GrandstreamFile> | null {
+  const file = parseFileName(name);
   if (!file || file.kind === "legacy-binary") return null;
-  if (file.kind === "device") return { kind: "device", mac: file.mac };
-  return { kind: "common", mac: null };
+  return { kind: file.kind === "device" ? "device" : "common", mac: file.kind === "device" ? file.mac : null, parsed: file };
 }
 
-export function identifyGrandstream(req: ProvisioningRequest): Identification | null {
-  try {
-    const file = parseFileName(typeof req.fileName === "string" ? req.fileName : "");
-    const ua = parseUserAgent(req.userAgent);
-    if (!file && !ua) return null;
-    let support: Support;
-    if (ua?.model) support = "exact";
-    else if (file) support = fileSupport(file);
-    else support = "probable";
-    return {
-      vendor: "grandstream",
-      support,
-      file: servedFile(file),
-      mac: macOf(file) ?? ua?.mac ?? null,
-      model: ua?.model ?? (file?.kind === "model" ? file.model.id : null),
-      firmware: ua?.firmware ?? null,
-    };
-  } catch {
-    // Identification must never throw (Vendor contract); a bad request is simply not ours.
-    return null;
-  }
+export function recognizeGrandstream(req: ProvisioningRequest, served: ParsedFile<GrandstreamFile> | null): Recognition | null {
+  // A name that is not served may still tell the vendor and the MAC (the legacy binary).
+  const file = served?.parsed ?? parseFileName(req.fileName);
+  const ua = parseUserAgent(req.userAgent);
+  if (!file && !ua) return null;
+  let support: Support;
+  if (ua?.model) support = "exact";
+  else if (file) support = fileSupport(file);
+  else support = "probable";
+  return {
+    support,
+    mac: macOf(file) ?? ua?.mac ?? null,
+    model: ua?.model ?? (file?.kind === "model" ? file.model.id : null),
+    firmware: ua?.firmware ?? null,
+  };
 }

@@ -2,8 +2,9 @@ import type { PhoneConfig } from "../../domain/phone-config.ts";
 import { encodeDeep, encodeXmlValue } from "../shared/encode.ts";
 import type { RenderedFile, TemplateSet, Vendor } from "../vendor.ts";
 import { buildAliasContext, buildPValueContext } from "./context.ts";
-import { bootFilesFor, parseFileName } from "./files.ts";
-import { GRANDSTREAM_OUIS, identifyGrandstream } from "./identify.ts";
+import { defineVendor } from "../shared/define-vendor.ts";
+import { bootFilesFor, type GrandstreamFile } from "./files.ts";
+import { GRANDSTREAM_OUIS, parseGrandstreamFile, recognizeGrandstream } from "./identify.ts";
 import { findModel, GRANDSTREAM_MODELS, type GrandstreamModel } from "./models.ts";
 
 /** FPBX serves Grandstream XML as `text/xml; charset=utf-8` (vendors.md §0). */
@@ -18,28 +19,27 @@ function renderDevice(config: PhoneConfig, model: GrandstreamModel, templates: T
   return templates.render([`device.${model.id}`, `device.${model.family}`], encodeDeep(context, encodeXmlValue));
 }
 
-function renderGrandstream(fileName: string, config: PhoneConfig | null, templates: TemplateSet): RenderedFile | null {
-  const file = parseFileName(fileName);
-  // The legacy binary cfg<mac> is proprietary and encrypted (vendors.md G7): never served.
-  if (!file || file.kind === "legacy-binary") return null;
+function renderCommon(file: GrandstreamFile, templates: TemplateSet): RenderedFile | null {
   if (file.kind === "generic") return xml(templates.render(["common"], {}));
-  if (file.kind === "model") {
-    const m = file.model;
-    return xml(templates.render([`common.${m.id}`, `common.${m.family}`], {}));
-  }
-  // A device file only for that device's own configuration.
-  if (!config || config.device.vendor !== "grandstream" || config.device.mac !== file.mac) return null;
-  const model = findModel(config.device.model);
-  return model ? xml(renderDevice(config, model, templates)) : null;
+  if (file.kind !== "model") return null;
+  return xml(templates.render([`common.${file.model.id}`, `common.${file.model.family}`], {}));
 }
 
-export const grandstream: Vendor = {
+function renderDeviceFile(file: GrandstreamFile, config: PhoneConfig, templates: TemplateSet): RenderedFile | null {
+  const model = findModel(config.device.model);
+  return file.kind === "device" && model ? xml(renderDevice(config, model, templates)) : null;
+}
+
+export const grandstream: Vendor = defineVendor<GrandstreamFile>({
   id: "grandstream",
   displayName: "Grandstream",
   ouis: GRANDSTREAM_OUIS,
   models: GRANDSTREAM_MODELS,
   requiredTemplates: ["device.gxp21xx", "device.grp26xx", "common.gxp21xx", "common.grp26xx", "common"],
-  identify: identifyGrandstream,
   bootFiles: bootFilesFor,
-  render: renderGrandstream,
-};
+  // The legacy binary cfg<mac> is proprietary and encrypted (vendors.md G7): never served.
+  parseFile: parseGrandstreamFile,
+  recognize: recognizeGrandstream,
+  renderCommon,
+  renderDevice: renderDeviceFile,
+});

@@ -1,11 +1,13 @@
 import { isMac, parseMac, type Mac } from "../../domain/mac.ts";
 import type { ProvisioningRequest } from "../../domain/provisioning-request.ts";
-import { SUPPORT_RANK, type Identification, type Support } from "../vendor.ts";
-import { parseForeignFile, parseServedFile } from "./files.ts";
+import type { ParsedFile, Recognition } from "../shared/define-vendor.ts";
+import { SUPPORT_RANK, type Support } from "../vendor.ts";
+import { parseForeignFile, parseServedFile, type ServedFile } from "./files.ts";
 import { modelFromUaToken } from "./models.ts";
+import { POLYCOM_OUI_TABLE } from "./ouis.ts";
 
-/** OUIs from vendors.md §0 (FPBX device.php). */
-export const POLYCOM_OUIS: readonly string[] = ["0004f2", "00907a", "64167f", "482567"];
+/** OUIs with their sources: src/vendors/polycom/ouis.ts (IEEE registry). */
+export const POLYCOM_OUIS: readonly string[] = POLYCOM_OUI_TABLE.map((r) => r.oui);
 
 // Captured User-Agents (vendors.md P5):
 //   FileTransport PolycomVVX-VVX_410-UA/5.9.0.9373 Type/Application
@@ -47,25 +49,20 @@ function best(a: Support | null, b: Support | null): Support {
   return SUPPORT_RANK[a] >= SUPPORT_RANK[b] ? a : b;
 }
 
-export function identifyPolycom(req: ProvisioningRequest): Identification | null {
-  try {
-    const name = typeof req.fileName === "string" ? req.fileName : "";
-    const served = parseServedFile(name);
-    const foreign = served ? null : parseForeignFile(name);
-    const ua = parseUserAgent(req.userAgent);
-    if (!ua && !served && !foreign) return null;
-    const fileMac = served?.mac ?? foreign?.mac ?? null;
-    const mac = fileMac ?? ua?.mac ?? null;
-    const support = ua?.model ? "exact" : best(ua ? "probable" : null, served || foreign ? fileSupport(name, mac) : null);
-    return {
-      vendor: "polycom",
-      support,
-      file: served ? { kind: served.kind, mac: served.mac } : null,
-      mac: mac ? parseMac(mac) : null,
-      model: ua?.model ?? null,
-      firmware: ua?.firmware ?? null,
-    };
-  } catch {
-    return null;
-  }
+/** The served file a name is (vendors.md P1). */
+export function parsePolycomFile(name: string): ParsedFile<ServedFile> | null {
+  const served = parseServedFile(name);
+  return served ? { kind: served.kind, mac: served.mac, parsed: served } : null;
+}
+
+export function recognizePolycom(req: ProvisioningRequest, file: ParsedFile<ServedFile> | null): Recognition | null {
+  const name = req.fileName;
+  const served = file?.parsed ?? null;
+  const foreign = served ? null : parseForeignFile(name);
+  const ua = parseUserAgent(req.userAgent);
+  if (!ua && !served && !foreign) return null;
+  const fileMac = served?.mac ?? foreign?.mac ?? null;
+  const mac = fileMac ?? ua?.mac ?? null;
+  const support = ua?.model ? "exact" : best(ua ? "probable" : null, served || foreign ? fileSupport(name, mac) : null);
+  return { support, mac: mac ? parseMac(mac) : null, model: ua?.model ?? null, firmware: ua?.firmware ?? null };
 }

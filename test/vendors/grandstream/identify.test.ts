@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fixtures from "../../fixtures/user-agents/grandstream.json" with { type: "json" };
-import { identifyGrandstream } from "../../../src/vendors/grandstream/identify.ts";
+import { grandstream } from "../../../src/vendors/grandstream/index.ts";
+
+const identifyGrandstream = grandstream.identify;
 import type { ProvisioningRequest } from "../../../src/domain/provisioning-request.ts";
 
 function request(fileName: string, userAgent?: string): ProvisioningRequest {
@@ -28,7 +30,7 @@ describe("identifyGrandstream by file name only", () => {
     ["cfggxp2140.xml", { kind: "common", mac: null }, null, "GXP2140", "complete"],
     ["cfg.xml", { kind: "common", mac: null }, null, null, "probable"],
   ] as const)("%s", (name, file, mac, model, support) => {
-    expect(identifyGrandstream(request(name))).toEqual({ vendor: "grandstream", support, file, mac, model, firmware: null });
+    expect(identifyGrandstream(request(name))).toEqual({ vendor: "grandstream", support, file: { ...file, parsed: expect.anything() }, mac, model, firmware: null });
   });
 
   it("recognises the legacy binary cfg<mac> but does not serve it", () => {

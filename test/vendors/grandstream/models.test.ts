@@ -1,11 +1,11 @@
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { grandstream } from "../../../src/vendors/grandstream/index.ts";
 import { GRANDSTREAM_MODELS } from "../../../src/vendors/grandstream/models.ts";
-import { loadTemplateStore, missingTemplates } from "../../../src/provisioning/template-store.ts";
+import { missingTemplates } from "../../../src/provisioning/template-store.ts";
+import { builtinTemplateStore } from "../../helpers/templates.ts";
 import type { Mac } from "../../../src/domain/mac.ts";
 
-const store = loadTemplateStore(["grandstream"], [fileURLToPath(new URL("../../../templates", import.meta.url))]);
+const store = builtinTemplateStore(["grandstream"]);
 
 describe("grandstream model table", () => {
   it.each([

@@ -1,12 +1,11 @@
-import { fileURLToPath } from "node:url";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { grandstream } from "../../../src/vendors/grandstream/index.ts";
-import { loadTemplateStore } from "../../../src/provisioning/template-store.ts";
+import { builtinTemplates } from "../../helpers/templates.ts";
 import type { KeyConfig, PhoneConfig } from "../../../src/domain/phone-config.ts";
 import { blf, buildLine, buildPhoneConfig } from "../../helpers/phone-config.ts";
 
-const templates = loadTemplateStore(["grandstream"], [fileURLToPath(new URL("../../../templates", import.meta.url))]).forVendor("grandstream");
+const templates = builtinTemplates("grandstream");
 
 const FPBX = "FPBX grandstream/gxp2140/{$mac}.xml";
 // Every P-value the GXP21xx file may carry, with its source. Kept here, apart from src/, so a

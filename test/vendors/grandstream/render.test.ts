@@ -1,12 +1,12 @@
-import { fileURLToPath } from "node:url";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { grandstream } from "../../../src/vendors/grandstream/index.ts";
-import { loadTemplateStore } from "../../../src/provisioning/template-store.ts";
+import { expectGolden } from "../../helpers/golden.ts";
+import { builtinTemplates } from "../../helpers/templates.ts";
 import type { KeyConfig, PhoneConfig } from "../../../src/domain/phone-config.ts";
 import { blf, buildLine, buildPhoneConfig } from "../../helpers/phone-config.ts";
 
-const templates = loadTemplateStore(["grandstream"], [fileURLToPath(new URL("../../../templates", import.meta.url))]).forVendor("grandstream");
+const templates = builtinTemplates("grandstream");
 
 const GRP_MAC = "c074ad0b63ee";
 const GXP_MAC = "000b828aa872";
@@ -42,27 +42,27 @@ function render(name: string, config: PhoneConfig | null): string {
 
 describe("grandstream golden files", () => {
   it("GRP2614 with one line and two BLF keys (alias form)", async () => {
-    await expect(render(`cfg${GRP_MAC}.xml`, grp2614Demo())).toMatchFileSnapshot("../../golden/grandstream/cfgc074ad0b63ee-grp2614.xml");
+    expectGolden(render(`cfg${GRP_MAC}.xml`, grp2614Demo()), "grandstream/cfgc074ad0b63ee-grp2614.xml");
   });
 
   it("GXP2140 with two lines, speed dial, park and feature keys (P-value form)", async () => {
-    await expect(render(`cfg${GXP_MAC}.xml`, gxp2140TwoLines())).toMatchFileSnapshot("../../golden/grandstream/cfg000b828aa872-gxp2140.xml");
+    expectGolden(render(`cfg${GXP_MAC}.xml`, gxp2140TwoLines()), "grandstream/cfg000b828aa872-gxp2140.xml");
   });
 
   // Extension settings with a phone-side effect: no voicemail (MWI off), calls not queued (call waiting off).
   const settings = { voicemailEnabled: false, callWaiting: false, anonymous: true };
   it("GRP2614 with an extension without voicemail and without call waiting (alias form)", async () => {
     const config = buildPhoneConfig("grandstream", "GRP2614", GRP_MAC, { lines: [buildLine(1, "105", settings)] });
-    await expect(render(`cfg${GRP_MAC}.xml`, config)).toMatchFileSnapshot("../../golden/grandstream/cfgc074ad0b63ee-grp2614-extension-settings.xml");
+    expectGolden(render(`cfg${GRP_MAC}.xml`, config), "grandstream/cfgc074ad0b63ee-grp2614-extension-settings.xml");
   });
 
   it("GXP2140 with an extension without voicemail and without call waiting (P-value form)", async () => {
     const config = buildPhoneConfig("grandstream", "GXP2140", GXP_MAC, { lines: [buildLine(1, "105", settings), buildLine(2, "106")] });
-    await expect(render(`cfg${GXP_MAC}.xml`, config)).toMatchFileSnapshot("../../golden/grandstream/cfg000b828aa872-gxp2140-extension-settings.xml");
+    expectGolden(render(`cfg${GXP_MAC}.xml`, config), "grandstream/cfg000b828aa872-gxp2140-extension-settings.xml");
   });
 
   it.each(["cfggrp2614.xml", "cfggxp2140.xml", "cfg.xml"])("common file %s", async (name) => {
-    await expect(render(name, null)).toMatchFileSnapshot(`../../golden/grandstream/${name}`);
+    expectGolden(render(name, null), `grandstream/${name}`);
   });
 });
 

@@ -1,14 +1,12 @@
-import { fileURLToPath } from "node:url";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import type { KeyConfig, PhoneConfig } from "../../../src/domain/phone-config.ts";
-import { loadTemplateStore } from "../../../src/provisioning/template-store.ts";
+import { expectGolden } from "../../helpers/golden.ts";
+import { builtinTemplates } from "../../helpers/templates.ts";
 import { polycom } from "../../../src/vendors/polycom/index.ts";
 import { blf, buildLine, buildPhoneConfig } from "../../helpers/phone-config.ts";
 
-const templates = loadTemplateStore(["polycom"], [fileURLToPath(new URL("../../../templates", import.meta.url))]).forVendor(
-  "polycom",
-);
+const templates = builtinTemplates("polycom");
 
 const MAC_411 = "0004f2a10411";
 const MAC_410 = "0004f2a10410";
@@ -128,7 +126,7 @@ const ALLOWED: readonly [RegExp, string][] = [
 describe("polycom render", () => {
   it.each(Object.entries(CASES))("matches the golden file %s", async (name, { fileName, config }) => {
     const out = render(fileName, config);
-    await expect(out).toMatchFileSnapshot(`../../golden/polycom/${name}.cfg`);
+    expectGolden(out, `polycom/${name}.cfg`);
   });
 
   it.each(Object.entries(CASES))("emits only known parameters in %s", (_name, { fileName, config }) => {

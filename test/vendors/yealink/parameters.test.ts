@@ -1,13 +1,10 @@
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadTemplateStore } from "../../../src/provisioning/template-store.ts";
+import { builtinTemplates } from "../../helpers/templates.ts";
 import { yealink } from "../../../src/vendors/yealink/index.ts";
 import { COMMON_FILE_IDS } from "../../../src/vendors/yealink/models.ts";
 import { DEVICE_CASES } from "./golden-cases.ts";
 
-const templates = loadTemplateStore(["yealink"], [fileURLToPath(new URL("../../../templates", import.meta.url))]).forVendor(
-  "yealink",
-);
+const templates = builtinTemplates("yealink");
 
 /**
  * Every parameter the adapter may write, numbers replaced by N, with its source. A name not in

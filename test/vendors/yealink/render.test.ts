@@ -1,13 +1,11 @@
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadTemplateStore } from "../../../src/provisioning/template-store.ts";
+import { expectGolden } from "../../helpers/golden.ts";
+import { builtinTemplates } from "../../helpers/templates.ts";
 import { yealink } from "../../../src/vendors/yealink/index.ts";
 import { blf, buildLine, buildPhoneConfig } from "../../helpers/phone-config.ts";
 import { DEVICE_CASES } from "./golden-cases.ts";
 
-const templates = loadTemplateStore(["yealink"], [fileURLToPath(new URL("../../../templates", import.meta.url))]).forVendor(
-  "yealink",
-);
+const templates = builtinTemplates("yealink");
 
 function renderBody(fileName: string, config = DEVICE_CASES[0]!.config): string {
   const out = yealink.render(fileName, config, templates);
@@ -20,19 +18,19 @@ describe("yealink render: golden files", () => {
   it.each(DEVICE_CASES)("renders <mac>.cfg for $name", async ({ name, config }) => {
     const body = renderBody(`${config.device.mac}.cfg`, config);
     expect(body.startsWith("#!version:1.0.0.1\n")).toBe(true);
-    await expect(body).toMatchFileSnapshot(`../../golden/yealink/${name}.cfg`);
+    expectGolden(body, `yealink/${name}.cfg`);
   });
 
   it("renders the T54W boot file", async () => {
     const body = renderBody("805ec0a1b254.boot");
-    await expect(body).toMatchFileSnapshot("../../golden/yealink/T54W-demo.boot");
+    expectGolden(body, "yealink/T54W-demo.boot");
   });
 
   it("renders the common boot file and the 096 common file without a config", async () => {
     const boot = yealink.render("y000000000000.boot", null, templates)!.body;
     const common = yealink.render("y000000000096.cfg", null, templates)!.body;
-    await expect(boot).toMatchFileSnapshot("../../golden/yealink/y000000000000.boot");
-    await expect(common).toMatchFileSnapshot("../../golden/yealink/y000000000096.cfg");
+    expectGolden(boot, "yealink/y000000000000.boot");
+    expectGolden(common, "yealink/y000000000096.cfg");
   });
 });
 
@@ -94,7 +92,8 @@ describe("yealink render: values", () => {
     expect(body).not.toContain("account.3.");
     expect(body).not.toContain("linekey.3.");
     expect(body).toContain("account.2.enable = 0\n");
-    expect(body).toContain("linekey.1.type = 0\n");
+    // Line 1 has no explicit line key: it keeps key 1 as a type-15 line key (shared/line-keys.ts).
+    expect(body).toContain("linekey.1.type = 15\nlinekey.1.line = 1\n");
     expect(body).toContain("linekey.2.extension = *35\n");
   });
 

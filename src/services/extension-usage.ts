@@ -1,0 +1,101 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import type { DeviceRow } from "../db/rows.ts";
+import { deviceKeyLayouts, deviceKeys, deviceLines, devices, extensionGroupMembers, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
+import { extensionGroupNames } from "./groups.ts";
+import { devicesUsingGroup } from "./key-expansion.ts";
+
+/**
+ * "Which phones show extension X?", answered once. A phone shows an extension on a line of its
+ * own, on a BLF key of its own, through its key layout's BLF key, or through a BLF-to-group key
+ * (its own or its layout's) of a group the extension is in.
+ */
+export interface ExtensionShownOn {
+  readonly device: DeviceRow;
+  /** On one of the device's lines. */
+  readonly line: boolean;
+  /** Watched by one of the device's own BLF keys. */
+  readonly key: boolean;
+  /** Through what the device shares: its layout's BLF key, or a group key. */
+  readonly shared: boolean;
+}
+
+function idsOf(rows: { id: number }[]): Set<number> {
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Every device that shows the extension now, ordered by MAC. */
+export function devicesShowingExtension(db: Db, extensionId: number): ExtensionShownOn[] {
+  const onLines = idsOf(db.selectDistinct({ id: deviceLines.deviceId }).from(deviceLines).where(eq(deviceLines.extensionId, extensionId)).all());
+  const onKeys = idsOf(db.selectDistinct({ id: deviceKeys.deviceId }).from(deviceKeys).where(eq(deviceKeys.targetExtensionId, extensionId)).all());
+  const shared = new Set(devicesSharingExtension(db, extensionId));
+  const ids = [...new Set([...onLines, ...onKeys, ...shared])];
+  if (!ids.length) return [];
+  return db
+    .select()
+    .from(devices)
+    .where(inArray(devices.id, ids))
+    .orderBy(devices.mac)
+    .all()
+    .map((device) => ({ device, line: onLines.has(device.id), key: onKeys.has(device.id), shared: shared.has(device.id) }));
+}
+
+/** Devices whose key layout watches the extension, or whose keys (own or layout) target one of its groups. */
+function devicesSharingExtension(db: Db, extensionId: number): number[] {
+  const viaLayouts = db
+    .selectDistinct({ id: deviceKeyLayouts.deviceId })
+    .from(keyLayoutKeys)
+    .innerJoin(deviceKeyLayouts, eq(deviceKeyLayouts.layoutId, keyLayoutKeys.layoutId))
+    .where(eq(keyLayoutKeys.targetExtensionId, extensionId))
+    .all()
+    .map((r) => r.id);
+  const groups = db.select({ g: extensionGroupMembers.groupId }).from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, extensionId)).all();
+  return [...new Set([...viaLayouts, ...groups.flatMap((r) => devicesUsingGroup(db, r.g))])];
+}
+
+/** Key layouts with a BLF key watching the extension, by name. */
+export function layoutsWatchingExtension(db: Db, extensionId: number): string[] {
+  return db
+    .selectDistinct({ name: keyLayouts.name })
+    .from(keyLayoutKeys)
+    .innerJoin(keyLayouts, eq(keyLayouts.id, keyLayoutKeys.layoutId))
+    .where(eq(keyLayoutKeys.targetExtensionId, extensionId))
+    .orderBy(keyLayouts.name)
+    .all()
+    .map((r) => r.name);
+}
+
+/** What `removeExtensionFromPhones` took the extension out of, besides the phones' own lines and keys: for the audit log. */
+export interface Removed {
+  readonly groups: string[];
+  readonly keyLayouts: { layout: string; index: number }[];
+}
+
+/**
+ * Takes the extension out of everything that shows it, so no phone's next config shows it (no
+ * line, no BLF): the phones' lines (with their line keys) and BLF keys, key layouts' BLF keys, and
+ * group memberships. Returns the layout keys and groups it left, for the audit log, so an
+ * operator can put it back. Runs inside the caller's write transaction.
+ */
+export function removeExtensionFromPhones(tx: Db, extensionId: number, now: number): Removed {
+  const lines = tx.select().from(deviceLines).where(eq(deviceLines.extensionId, extensionId)).all();
+  for (const l of lines) {
+    tx.delete(deviceKeys).where(and(eq(deviceKeys.deviceId, l.deviceId), eq(deviceKeys.kind, "line"), eq(deviceKeys.lineIndex, l.lineIndex))).run();
+  }
+  tx.delete(deviceLines).where(eq(deviceLines.extensionId, extensionId)).run();
+  tx.delete(deviceKeys).where(eq(deviceKeys.targetExtensionId, extensionId)).run();
+  const layoutKeys = tx
+    .select({ id: keyLayouts.id, layout: keyLayouts.name, key: keyLayoutKeys.keyIndex })
+    .from(keyLayoutKeys)
+    .innerJoin(keyLayouts, eq(keyLayouts.id, keyLayoutKeys.layoutId))
+    .where(eq(keyLayoutKeys.targetExtensionId, extensionId))
+    .orderBy(keyLayouts.name, keyLayoutKeys.keyIndex)
+    .all();
+  tx.delete(keyLayoutKeys).where(eq(keyLayoutKeys.targetExtensionId, extensionId)).run();
+  const touched = [...new Set(layoutKeys.map((k) => k.id))];
+  if (touched.length) tx.update(keyLayouts).set({ updatedAt: now }).where(inArray(keyLayouts.id, touched)).run();
+  // Leaving a group only shrinks the expansions of the phones watching it: nothing can stop fitting.
+  const groups = extensionGroupNames(tx, extensionId);
+  tx.delete(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, extensionId)).run();
+  return { groups, keyLayouts: layoutKeys.map(({ layout, key }) => ({ layout, index: key })) };
+}
