@@ -149,6 +149,13 @@ const ConfigSchema = z.object({
   smtpUser: z.string().min(1).optional(),
   smtpPassword: z.string().min(1).optional(),
   smtpFrom: z.string().min(3).default("phonehome <phonehome@localhost>"),
+  // --- hardening round 2 (issue 11) ---
+  /** How long a write waits for another process's write lock (a CLI import) before it is refused: 503 in the API, exit 2 in the CLI. */
+  dbLockTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /** Discovery-inbox entries not seen for this many days are removed; 0 = never. */
+  discoveryRetentionDays: z.coerce.number().int().min(0).default(30),
+  /** Open (not dismissed) inbox entries one source network (/24 IPv4, /64 IPv6) may hold. */
+  discoveryMaxPerNetwork: positiveInt.default(500),
 });
 
 export type Config = Readonly<
@@ -252,6 +259,9 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_SMTP_USER: "smtpUser",
   PHONEHOME_SMTP_PASSWORD: "smtpPassword",
   PHONEHOME_SMTP_FROM: "smtpFrom",
+  PHONEHOME_DB_LOCK_TIMEOUT_MS: "dbLockTimeoutMs",
+  PHONEHOME_DISCOVERY_RETENTION_DAYS: "discoveryRetentionDays",
+  PHONEHOME_DISCOVERY_MAX_PER_NETWORK: "discoveryMaxPerNetwork",
 };
 
 export const CONFIG_ENV_KEYS = Object.keys(ENV_KEYS);

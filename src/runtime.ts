@@ -24,9 +24,15 @@ const DISCOVERY_PER_SOURCE_PER_HOUR = 100;
  * templates (built-in, then the site's overrides), fetch recorder. The composition root for the
  * server and for CLI commands that render or write.
  */
-export function createRuntime(config: Config, logger: Logger, clock: () => Date = () => new Date()): ProvisionDeps & { close(): void } {
+export function createRuntime(
+  config: Config,
+  logger: Logger,
+  clock: () => Date = () => new Date(),
+  options: { busyTimeoutMs?: number } = {},
+): ProvisionDeps & { close(): void } {
   const dbPath = prepareDataDir(config.dataDir);
-  const db = openDb(dbPath);
+  // CLI commands wait for another process's write lock up to dbLockTimeoutMs; the server passes a short wait.
+  const db = openDb(dbPath, { busyTimeoutMs: options.busyTimeoutMs ?? config.dbLockTimeoutMs });
   restrictDbFiles(dbPath); // the WAL and SHM files SQLite has just created or reopened
   // A key ring: reads rows sealed with retired keys while `secrets rotate` rewrites them.
   // Made only for a database without sealed values; otherwise a missing key refuses to start.
@@ -46,6 +52,7 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
     config.discoveryMaxEntries,
     (err) => logger.error({ err }, "writing the fetch log failed"),
     config.anonymousFetchRowsPerMinute,
+    { maxPerNetwork: config.discoveryMaxPerNetwork, retentionDays: config.discoveryRetentionDays },
   );
   // Devices created before registration events existed get their event secret now.
   ensureEventSecrets({ db, secrets, clock });

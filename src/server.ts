@@ -31,6 +31,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The server connection's busy_timeout: how long one attempt may block the event loop on another process's lock. */
+const SERVER_BUSY_TIMEOUT_MS = 100;
+
 function listen(app: { callback(): RequestListener }, host: string, port: number, timeouts: ListenerTimeouts, limiter?: ConnectionLimiter): Promise<Server> {
   return new Promise((resolve, reject) => {
     // Phones open a connection per file; keep idle ones short so a boot storm does not pile them up.
@@ -54,7 +57,8 @@ function listenTls(server: Server, host: string, port: number): Promise<Server> 
  * and the admin API listener. All phone transports count failures in one enumeration guard.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const runtime = createRuntime(config, logger);
+  // Short busy waits: they block the event loop; admin writes retry asynchronously (http/admin/busy-retry.ts).
+  const runtime = createRuntime(config, logger, undefined, { busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS });
   let tls: HttpsListener | null = null;
   const guard = new EnumerationGuard(config, () => runtime.clock().getTime(), (tenantId, failures) => tenantAlert(runtime, tenantId, failures));
   // What /readyz reports: each listener bound; TFTP only once it runs (left out when skipped).
@@ -95,6 +99,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       sip: sipSettingsFrom(config),
       listeners,
       metricsAllowedNetworks: config.metricsAllowedNetworks,
+      dbLockTimeoutMs: config.dbLockTimeoutMs,
     };
     const portal = { settings: portalSettingsFrom(config), mailer: createMailer(config), sip: adminOptions.sip, importLimitBytes: config.importBodyLimitBytes };
     servers.push(await naming(listen(createAdminApp(runtime, { ...adminOptions, portal }), config.apiHost, config.apiPort, timeouts), LISTENERS.api, config.apiHost, config.apiPort));

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, ConfigError, type Config } from "../config.ts";
 import { loadDemo } from "../demo.ts";
 import { AppError } from "../errors.ts";
+import { DatabaseBusyError, isBusy } from "../db/busy.ts";
 import { ListenError } from "../listen-errors.ts";
 import { createLogger } from "../logger.ts";
 import { previewFile } from "../provisioning/preview.ts";
@@ -169,6 +170,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
+    if (isBusy(err)) err = new DatabaseBusyError(0);
     if (isClosedPipe(err)) return;
     if (err instanceof AppError || err instanceof ConfigError) {
       console.error(`phonehome: ${err.message}`);

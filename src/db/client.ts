@@ -3,6 +3,7 @@ import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3"
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { fileURLToPath } from "node:url";
 import * as schema from "./schema.ts";
+import { DatabaseBusyError, isBusy } from "./busy.ts";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -24,12 +25,13 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL("../../drizzle", import.meta
  * better-sqlite3 reopens a WAL database at synchronous=NORMAL unless told otherwise
  * (shared reference security.md §5.2), and a busy wait blocks the event loop, so keep it short.
  */
-export function openDb(path: string): Db {
-  const sqlite = new Database(path);
+export function openDb(path: string, options: { busyTimeoutMs?: number } = {}): Db {
+  const sqlite = new Database(path, { timeout: options.busyTimeoutMs ?? 250 });
   if (path !== ":memory:") sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 250");
+  // A CLI process waits up to dbLockTimeoutMs; the server keeps it short (src/db/busy.ts).
+  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 250))}`);
   const db = drizzle(sqlite, { schema }) as Db;
   roots.set(sqlite, db);
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
@@ -41,6 +43,17 @@ export function openDb(path: string): Db {
  * callback's writes escape the rollback (security.md §5.4), so a promise is refused outright.
  */
 export function writeTransaction<T>(db: Db, fn: (tx: Db) => T): T {
+  const started = Date.now();
+  try {
+    return immediate(db, fn);
+  } catch (err) {
+    // Another process held the write lock past busy_timeout: nothing ran; say so clearly.
+    if (isBusy(err)) throw new DatabaseBusyError(Date.now() - started);
+    throw err;
+  }
+}
+
+function immediate<T>(db: Db, fn: (tx: Db) => T): T {
   return db.transaction(
     (tx) => {
       const result = fn(tx as unknown as Db);

@@ -83,13 +83,18 @@ export class DigestAuth {
   /**
    * True when the response in `p` was computed with `password`, whatever the nonce's age; records
    * nothing. With a stale nonce this decides `stale=true` (RFC 7616 §3.3: only for a valid digest).
+   * The same work whether or not the user name matches (an unknown MAC is checked against a dummy
+   * user): no early return, so timing does not tell which MACs exist (issue 11 item 3).
    */
   proves(p: DigestParams, method: string, username: string, password: string): boolean {
-    if (p.username !== username || p.realm !== REALM) return false;
+    const sameUser = equalText(p.username, username);
+    const sameRealm = p.realm === REALM;
     const ha1 = md5(`${username}:${REALM}:${password}`);
     const ha2 = md5(`${method}:${p.uri}`);
     const expected = Buffer.from(md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`));
-    return timingSafeEqual(expected, Buffer.from(p.response));
+    const given = Buffer.from(p.response);
+    const sameResponse = given.length === expected.length && timingSafeEqual(expected, given);
+    return sameUser && sameRealm && sameResponse;
   }
 
   private recordNc(nonce: string, nc: number): boolean {
@@ -106,4 +111,9 @@ export class DigestAuth {
     const now = this.clock();
     for (const [nonce, entry] of this.used) if (entry.expires <= now) this.used.delete(nonce);
   }
+}
+
+/** Compares two strings in time that depends on their lengths only (both hashed to 32 bytes first). */
+function equalText(a: string, b: string): boolean {
+  return timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
 }

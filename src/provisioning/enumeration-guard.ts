@@ -57,6 +57,8 @@ export class EnumerationGuard {
   private readonly challenges = new Map<string, Challenge[]>();
   private readonly unanswered = new Map<string, Challenge[]>();
   private readonly alerted = new Map<number, number>();
+  /** Until then every failure gets the maximum delay: a tenant passed tenantFailThreshold. */
+  private slowAllUntil = 0;
   private readonly windowMs: number;
 
   constructor(
@@ -136,10 +138,14 @@ export class EnumerationGuard {
     this.checkBlock(address, count);
     if (kind === "challenged") return 0;
     let delay = failureDelayMs(count, this.o.authFailThreshold, this.o.authFailMaxDelayMs);
+    // While any tenant is under a distributed attack every failed answer is slowed, the unknown MACs'
+    // and other tenants' too: slowing only the attacked tenant's devices told which MACs exist (issue 11 item 3).
+    if (this.clock() < this.slowAllUntil) delay = this.o.authFailMaxDelayMs;
     if (device) {
       const tenantCount = this.byTenant.hit(String(device.tenantId));
       if (tenantCount > this.o.tenantFailThreshold) {
         delay = this.o.authFailMaxDelayMs;
+        this.slowAllUntil = this.clock() + this.windowMs;
         const last = this.alerted.get(device.tenantId);
         if (last === undefined || this.clock() - last >= this.windowMs) {
           this.alerted.set(device.tenantId, this.clock());

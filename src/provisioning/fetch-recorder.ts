@@ -1,7 +1,10 @@
-import { eq, sql } from "drizzle-orm";
+import { DatabaseBusyError } from "../db/busy.ts";
 import { writeTransaction, type Db } from "../db/client.ts";
-import { devices, discoveredDevices } from "../db/schema.ts";
 import { AnonymousKeys, isAuthenticatedFetch, OVERFLOW_SOURCE } from "./anonymous-fetches.ts";
+import { pruneDiscovered, writeDiscovery } from "./discovery-inbox.ts";
+
+/** Rows held in memory while another process holds the write lock: about a minute of a boot storm. */
+const MAX_BUFFERED = 200_000;
 
 export type FetchOutcome = "served" | "not_modified" | "unauthorized" | "not_found" | "rate_limited" | "error";
 
@@ -87,6 +90,8 @@ export class FetchRecorder {
     private readonly discoveryMax: number,
     private readonly onError: (error: unknown) => void,
     anonymousRowsPerMinute = 1000,
+    /** Discovery-inbox caps and retention (src/provisioning/discovery-inbox.ts). */
+    private readonly inbox: { readonly maxPerNetwork?: number; readonly retentionDays?: number } = {},
   ) {
     this.anonymous = new AnonymousKeys(anonymousRowsPerMinute);
   }
@@ -102,7 +107,7 @@ export class FetchRecorder {
   }
 
   private schedule(): void {
-    if (this.fetches.length + this.discoveries.length >= 500) this.flush();
+    if (this.fetches.length + this.discoveries.length >= 500 && Date.now() >= this.lockedUntil) this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.flushMs);
       this.timer.unref();
@@ -117,15 +122,45 @@ export class FetchRecorder {
     this.fetches = [];
     this.discoveries = [];
     if (!fetches.length && !discoveries.length) return;
+    const client = this.db.$client;
+    const wait = client.pragma("busy_timeout", { simple: true }) as number;
     try {
+      // Never block the event loop on another process's lock (a CLI import): try, and keep the rows for the next flush.
+      client.pragma("busy_timeout = 0");
       writeTransaction(this.db, (tx) => {
         for (const f of fetches) this.writeFetch(f);
         for (const d of discoveries) this.writeDiscovery(tx, d);
       });
     } catch (error) {
+      if (error instanceof DatabaseBusyError) return this.keep(fetches, discoveries);
       this.onError(error);
+    } finally {
+      client.pragma(`busy_timeout = ${wait}`);
     }
   }
+
+  /** Rows that met the lock go back in front of the buffer (bounded: past MAX_BUFFERED the oldest go, and are counted). */
+  private keep(fetches: FetchRecord[], discoveries: Discovery[]): void {
+    this.lockedUntil = Date.now() + this.flushMs;
+    this.fetches = fetches.concat(this.fetches);
+    this.discoveries = discoveries.concat(this.discoveries);
+    const over = this.fetches.length - MAX_BUFFERED;
+    if (over > 0) {
+      this.fetches.splice(0, over);
+      this.dropped += over;
+      this.onError(new Error(`the database stayed locked; ${this.dropped} fetch-log row(s) dropped so far to bound memory`));
+    }
+    if (this.discoveries.length > MAX_BUFFERED) this.discoveries.splice(0, this.discoveries.length - MAX_BUFFERED);
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Fetch-log rows given up while the database stayed locked (memory bound); 0 in normal operation. */
+  dropped = 0;
+  /** After meeting the lock, no flush before this time (no attempt per request while an import writes). */
+  private lockedUntil = 0;
 
   private writeFetch(f: FetchRecord): void {
     const { seen, ...row } = f;
@@ -156,41 +191,15 @@ export class FetchRecorder {
 
 
   private writeDiscovery(tx: Db, d: Discovery): void {
-    // A device that was created meanwhile is not unknown any more.
-    if (tx.select({ id: devices.id }).from(devices).where(eq(devices.mac, d.mac)).get()) return;
-    const existing = tx.select({ mac: discoveredDevices.mac }).from(discoveredDevices).where(eq(discoveredDevices.mac, d.mac)).get();
-    if (existing) {
-      tx.update(discoveredDevices)
-        .set({
-          lastSeenAt: d.at,
-          sourceIp: d.sourceIp,
-          lastFile: d.fileName,
-          transport: d.transport,
-          requestCount: sql`${discoveredDevices.requestCount} + 1`,
-          ...(d.vendor ? { vendor: d.vendor } : {}),
-          ...(d.model ? { model: d.model } : {}),
-          ...(d.firmware ? { firmware: d.firmware } : {}),
-          ...(d.userAgent ? { userAgent: d.userAgent } : {}),
-        })
-        .where(eq(discoveredDevices.mac, d.mac))
-        .run();
-      return;
+    writeDiscovery(tx, d, { maxEntries: this.discoveryMax, maxPerNetwork: this.inbox.maxPerNetwork ?? this.discoveryMax });
+    const days = this.inbox.retentionDays ?? 0;
+    // Age out at most once a minute, inside a flush that writes the inbox anyway.
+    if (days > 0 && d.at - this.lastPrune > 60_000) {
+      this.lastPrune = d.at;
+      pruneDiscovered(tx, d.at - days * 86_400_000);
     }
-    const n = tx.select({ n: sql<number>`count(*)` }).from(discoveredDevices).get()?.n ?? 0;
-    if (n >= this.discoveryMax) return;
-    tx.insert(discoveredDevices)
-      .values({
-        mac: d.mac,
-        vendor: d.vendor,
-        model: d.model,
-        firmware: d.firmware,
-        userAgent: d.userAgent,
-        lastFile: d.fileName,
-        sourceIp: d.sourceIp,
-        transport: d.transport,
-        firstSeenAt: d.at,
-        lastSeenAt: d.at,
-      })
-      .run();
   }
+
+  private lastPrune = 0;
+
 }

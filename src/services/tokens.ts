@@ -1,3 +1,4 @@
+import { isBusy } from "../db/busy.ts";
 import { randomBytes } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import { apiTokens } from "../db/schema.ts";
@@ -54,7 +55,12 @@ export function verifyToken(deps: ServiceDeps, token: string): TokenRow | null {
   if (!row) return null;
   const now = deps.clock().getTime();
   if (!row.lastUsedAt || now - row.lastUsedAt > 60_000) {
-    deps.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
+    try {
+      deps.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
+    } catch (err) {
+      // A last-used stamp is not worth refusing a request over while another process holds the write lock.
+      if (!isBusy(err)) throw err;
+    }
   }
   return row;
 }

@@ -28,8 +28,11 @@ import { portalMiddleware } from "../../portal/app.ts";
 import type { PortalOptions } from "../../portal/settings.ts";
 import { requireJsonBody } from "./request-shape.ts";
 import { strictQuery } from "./query.ts";
+import { retryWhileBusy } from "./busy-retry.ts";
+import { BUSY_RETRY_AFTER_SECONDS, DatabaseBusyError, isBusy } from "../../db/busy.ts";
 
 function toErrorBody(err: unknown): { status: number; code: string; message: string } {
+  if (isBusy(err)) return toErrorBody(new DatabaseBusyError(0));
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
   if (err instanceof ZodError) return { status: 400, code: "invalid_input", message: describeIssues(err) };
   const e = err as { status?: number; type?: string; message?: string };
@@ -63,6 +66,8 @@ export interface AdminAppOptions {
   readonly metricsAllowedNetworks?: readonly string[];
   /** The portal at `/` (src/portal); without it the listener serves the API only. */
   readonly portal?: PortalOptions;
+  /** How long a request waits for another process's write lock before 503 (config dbLockTimeoutMs). */
+  readonly dbLockTimeoutMs?: number;
 }
 
 /** Every router of the admin API; the OpenAPI test walks these (test/http/openapi.test.ts). */
@@ -105,7 +110,10 @@ export function createAdminApp(
       }
     } catch (err) {
       const body = toErrorBody(err);
-      if (body.status >= 500) deps.logger.error({ err }, "admin request failed");
+      if (body.code === "database_busy") {
+        ctx.set("Retry-After", String(BUSY_RETRY_AFTER_SECONDS));
+        deps.logger.warn({ method: ctx.method, path: ctx.path.slice(0, 200) }, "admin request refused: database locked by another writer");
+      } else if (body.status >= 500) deps.logger.error({ err }, "admin request failed");
       ctx.status = body.status;
       ctx.body = { error: { code: body.code, message: body.message } };
     }
@@ -147,7 +155,9 @@ export function createAdminApp(
   for (const r of adminRouters(deps, options)) {
     api.use(r.routes(), r.allowedMethods());
   }
-  app.use(api.routes());
-  app.use(api.allowedMethods());
+  const routes = api.routes();
+  const allowed = api.allowedMethods();
+  // Another process's write lock (a CLI import): wait asynchronously, then 503 (src/db/busy.ts).
+  app.use(retryWhileBusy((ctx, next) => routes(ctx as never, () => allowed(ctx as never, next)), options.dbLockTimeoutMs ?? 5000));
   return app;
 }
