@@ -3,6 +3,7 @@ import { domainRegistrar } from "../shared/sip-targets.ts";
 import { aliasKeys, aliasSoftkeys, pvalueKeys, type AliasKey, type AliasSoftkey, type PValueKey } from "./keys.ts";
 import type { GrandstreamModel } from "./models.ts";
 import { ACCOUNT_PVALUES, GLOBAL_PVALUES, type AccountPValues } from "./pvalues.ts";
+import { phoneWideCallWaiting } from "../shared/call-waiting.ts";
 
 /** P193 "every N minutes" range in the GXP21xx template (vendors.md G3). */
 const PVALUE_RESYNC_MINUTES = { min: 60, max: 86400 } as const;
@@ -145,7 +146,6 @@ function accountValues(config: PhoneConfig, index: number, line: LineConfig | un
 }
 
 /** Call waiting is phone-wide on Grandstream: it follows the first account's extension. */
-const callWaitingOf = (config: PhoneConfig): boolean => config.lines.find((l) => l.index === 1)?.callWaiting !== false;
 
 /**
  * Every account slot of the model: configured lines, and the free slots, which are switched off and
@@ -185,7 +185,7 @@ export function buildPValueContext(config: PhoneConfig, model: GrandstreamModel)
     accounts: used.map(withP),
     unusedAccounts: unused.map(withP),
     keys: pvalueKeys(config.keys, model, config.lines.length),
-    disableCallWaiting: callWaitingOf(config) ? "0" : "1",
+    disableCallWaiting: phoneWideCallWaiting(config) ? "0" : "1",
   };
 }
 
@@ -210,6 +210,6 @@ export function buildAliasContext(config: PhoneConfig, model: GrandstreamModel):
     unusedAccounts: unused.map(withName),
     keys: aliasKeys(config.keys, model, config.lines.length),
     softkeys: aliasSoftkeys(config.softkeys, model.softkeys),
-    callWaiting: callWaitingOf(config) ? "Yes" : "No",
+    callWaiting: phoneWideCallWaiting(config) ? "Yes" : "No",
   };
 }
