@@ -94,6 +94,15 @@ const ConfigSchema = z.object({
   tftpTransferLifetimeSeconds: positiveInt.default(600),
   tftpMaxTransfers: positiveInt.default(500),
   tftpMaxTransfersPerSource: positiveInt.default(8),
+  // --- phone-facing listeners: connection limits and timeouts (issue 11) ---
+  /** Open connections one source address may hold on the phone-facing HTTP(S) listeners; more are closed at once. */
+  httpMaxConnectionsPerSource: positiveInt.default(1000),
+  /** A connection that has not sent its request headers within this time is closed. */
+  httpHeadersTimeoutMs: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  /** An idle keep-alive connection is closed after this time. */
+  httpKeepAliveTimeoutMs: z.coerce.number().int().min(100).max(300_000).default(5_000),
+  /** A request (headers and body) not received within this time is closed. */
+  httpRequestTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   firmwareDir: z.string().min(1).default("./firmware"),
   firmwareMaxBytes: positiveInt.default(512 * 1024 * 1024),
 });
@@ -103,6 +112,10 @@ export type Config = Readonly<
     secretKeyFile: string;
     templatesDir: string;
     publicUrl: string;
+    /** publicUrl was set by the operator; otherwise phones are told the URL their request used. */
+    publicUrlConfigured: boolean;
+    /** tftpPort was set by flag or environment: failing to bind it stops the start. */
+    tftpPortConfigured: boolean;
     certsDir: string;
     tlsCertFile: string;
     tlsKeyFile: string;
@@ -164,6 +177,10 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_TFTP_LIFETIME: "tftpTransferLifetimeSeconds",
   PHONEHOME_TFTP_MAX_TRANSFERS: "tftpMaxTransfers",
   PHONEHOME_TFTP_MAX_PER_SOURCE: "tftpMaxTransfersPerSource",
+  PHONEHOME_HTTP_MAX_CONNECTIONS_PER_SOURCE: "httpMaxConnectionsPerSource",
+  PHONEHOME_HTTP_HEADERS_TIMEOUT_MS: "httpHeadersTimeoutMs",
+  PHONEHOME_HTTP_KEEPALIVE_TIMEOUT_MS: "httpKeepAliveTimeoutMs",
+  PHONEHOME_HTTP_REQUEST_TIMEOUT_MS: "httpRequestTimeoutMs",
   PHONEHOME_FIRMWARE_DIR: "firmwareDir",
   PHONEHOME_FIRMWARE_MAX_BYTES: "firmwareMaxBytes",
 };
@@ -208,6 +225,8 @@ export function loadConfig(
     secretKeyFile: resolve(c.secretKeyFile ?? `${dataDir}/secret.key`),
     templatesDir: resolve(c.templatesDir ?? `${dataDir}/templates`),
     publicUrl: withTrailingSlash(c.publicUrl ?? `http://${advertisedHost}:${c.httpPort}/`),
+    publicUrlConfigured: c.publicUrl !== undefined,
+    tftpPortConfigured: raw.tftpPort !== undefined,
   });
 }
 

@@ -1,15 +1,14 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
+import { prepareDataDir, restrictDbFiles } from "./data-dir.ts";
 import { openDb } from "./db/client.ts";
 import { FetchRecorder } from "./provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "./provisioning/provision.ts";
 import { SourceLimiter } from "./provisioning/source-limiter.ts";
 import { loadTemplateStore, missingTemplates } from "./provisioning/template-store.ts";
 import { ensureEventSecrets } from "./registrations/event-secrets.ts";
-import { createKeyRingBox } from "./secret-key-ring.ts";
+import { openSecretKey } from "./secret-key-guard.ts";
 import { sealPlainVoicemailPins } from "./services/extension-settings/secrets.ts";
 import { VENDOR_IDS, VENDOR_LIST } from "./vendors/registry.ts";
 
@@ -24,10 +23,18 @@ const DISCOVERY_PER_SOURCE_PER_HOUR = 100;
  * server and for CLI commands that render or write.
  */
 export function createRuntime(config: Config, logger: Logger, clock: () => Date = () => new Date()): ProvisionDeps & { close(): void } {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const db = openDb(join(config.dataDir, "phonehome.db"));
+  const dbPath = prepareDataDir(config.dataDir);
+  const db = openDb(dbPath);
+  restrictDbFiles(dbPath); // the WAL and SHM files SQLite has just created or reopened
   // A key ring: reads rows sealed with retired keys while `secrets rotate` rewrites them.
-  const secrets = createKeyRingBox(config.secretKeyFile);
+  // Made only for a database without sealed values; otherwise a missing key refuses to start.
+  let secrets: ReturnType<typeof openSecretKey>;
+  try {
+    secrets = openSecretKey(db, config.secretKeyFile);
+  } catch (err) {
+    db.$client.close();
+    throw err;
+  }
   const templates = loadTemplateStore(VENDOR_IDS, [BUILTIN_TEMPLATES_DIR, config.templatesDir]);
   const missing = missingTemplates(templates, VENDOR_LIST);
   if (missing.length) throw new Error(`templates missing: ${missing.join(", ")}`);
@@ -45,6 +52,7 @@ export function createRuntime(config: Config, logger: Logger, clock: () => Date 
     vendors: VENDOR_LIST,
     templates,
     publicUrl: config.publicUrl,
+    publicUrlConfigured: config.publicUrlConfigured,
     configEncryptionDigest: config.configEncryptionDigest,
     recorder,
     discoveryLimiter: new SourceLimiter(DISCOVERY_PER_SOURCE_PER_HOUR, 3_600_000, () => clock().getTime()),

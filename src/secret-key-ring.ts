@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { createSecretBox, loadOrCreateKey, type SecretBox } from "./secrets.ts";
+import { createSecretBox, loadKey, type SecretBox } from "./secrets.ts";
 
 /**
  * The secret key and the keys it replaced, for rotation without downtime. `secret.key` holds the
@@ -30,7 +30,7 @@ interface Ring {
 }
 
 function loadRing(keyFile: string): Ring {
-  const current = createSecretBox(loadOrCreateKey(keyFile));
+  const current = createSecretBox(loadKey(keyFile));
   const byId = new Map<string, SecretBox>([[current.keyId, current]]);
   for (const key of readRetired(keyFile)) {
     const box = createSecretBox(key);

@@ -35,12 +35,22 @@ export function createSecretBox(key: Buffer): SecretBox {
   };
 }
 
-/** Reads the key file (base64, 32 bytes), creating it with mode 0600 on first use. */
+/**
+ * Reads the key file (base64, 32 bytes), creating it with mode 0600 on first use. Only
+ * `openSecretKey` (src/secret-key-guard.ts) calls it, after checking that the database holds no
+ * sealed value; everything else reads the key with `loadKey`, which never makes one.
+ */
 export function loadOrCreateKey(path: string): Buffer {
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
   }
+  return loadKey(path);
+}
+
+/** Reads the key file (base64, 32 bytes); a missing file is an error, never a new key. */
+export function loadKey(path: string): Buffer {
+  if (!existsSync(path)) throw new Error(`the secret key file ${path} is missing`);
   chmodSync(path, 0o600);
   const key = Buffer.from(readFileSync(path, "utf8").trim(), "base64");
   if (key.length !== 32) throw new Error(`${path} does not hold a base64 32-byte key`);

@@ -3,16 +3,20 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { createAdminApp } from "./http/admin/app.ts";
+import { closeSilentConnections, ConnectionLimiter, listenerOptions, type ListenerTimeouts } from "./http/connection-limits.ts";
 import { createPhoneApp } from "./http/phone-app.ts";
 import { EnumerationGuard } from "./provisioning/enumeration-guard.ts";
 import { createRuntime } from "./runtime.ts";
 import { sipSettingsFrom } from "./registrations/sip-settings.ts";
 import { startTracker } from "./registrations/tracker.ts";
+import { resumePendingNotifies } from "./registrations/pending-notify.ts";
 import { startRetention, tenantAlert } from "./services/security-events.ts";
 import { createHttpsListener, describePeer, type HttpsListener } from "./tls/https-listener.ts";
 import type { TlsPaths } from "./tls/tls-material.ts";
 import type { TftpServer } from "./tftp/server.ts";
 import { startTftp } from "./tftp/start.ts";
+import { LISTENERS, naming } from "./listen-errors.ts";
+import { isLocalOnlyUrl, isLoopbackAddress } from "./provisioning/base-url.ts";
 
 export interface RunningServer {
   readonly httpPort: number;
@@ -24,13 +28,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function listen(app: { callback(): RequestListener }, host: string, port: number): Promise<Server> {
+function listen(app: { callback(): RequestListener }, host: string, port: number, timeouts: ListenerTimeouts, limiter?: ConnectionLimiter): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(app.callback());
     // Phones open a connection per file; keep idle ones short so a boot storm does not pile them up.
-    server.keepAliveTimeout = 5_000;
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
+    const server = createServer(listenerOptions(timeouts), app.callback());
+    limiter?.attach(server);
+    closeSilentConnections(server, timeouts.headersTimeoutMs);
     server.once("error", reject);
     server.listen(port, host, () => resolve(server));
   });
@@ -57,13 +60,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     guard,
   });
   const servers: Server[] = [];
+  const timeouts: ListenerTimeouts = {
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+  };
+  // One count per source across HTTP and HTTPS.
+  const limiter = new ConnectionLimiter(config.httpMaxConnectionsPerSource);
   let tftp: TftpServer | null = null;
   const closeAll = () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); })));
   try {
-    servers.push(await listen(phoneApp, config.httpHost, config.httpPort));
+    servers.push(await naming(listen(phoneApp, config.httpHost, config.httpPort, timeouts, limiter), LISTENERS.http, config.httpHost, config.httpPort));
     if (config.httpsPort !== undefined) {
-      tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger);
-      servers.push(await listenTls(tls.server, config.httpsHost ?? config.httpHost, config.httpsPort));
+      tls = createHttpsListener(tlsPathsOf(config), phoneApp.callback(), logger, timeouts);
+      limiter.attach(tls.server);
+      closeSilentConnections(tls.server, timeouts.headersTimeoutMs);
+      const host = config.httpsHost ?? config.httpHost;
+      servers.push(await naming(listenTls(tls.server, host, config.httpsPort), LISTENERS.https, host, config.httpsPort));
     }
     const adminOptions = {
       bodyLimitBytes: config.apiBodyLimitBytes,
@@ -71,7 +84,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       firmwareMaxBytes: config.firmwareMaxBytes,
       sip: sipSettingsFrom(config),
     };
-    servers.push(await listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort));
+    servers.push(await naming(listen(createAdminApp(runtime, adminOptions), config.apiHost, config.apiPort, timeouts), LISTENERS.api, config.apiHost, config.apiPort));
     tftp = await startTftp(config, runtime, logger, guard);
   } catch (err) {
     tls?.close();
@@ -82,6 +95,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   // Expires registrations and confirms or times out force-unregisters.
   const tracker = startTracker(runtime, config.registrationCheckMs);
+  // NOTIFYs a previous process committed but never sent (killed in between) go out now.
+  void resumePendingNotifies(runtime, sipSettingsFrom(config)).done.catch((err) => logger.error({ err }, "resuming pending NOTIFYs failed"));
   const retention = startRetention(runtime, config.auditRetentionDays, logger);
   const portOf = (s: Server) => (s.address() as AddressInfo).port;
   const httpPort = portOf(servers[0]!);
@@ -98,6 +113,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     },
     "phonehome listening",
   );
+  warnAboutPublicUrl(config, logger);
   return {
     httpPort,
     httpsPort,
@@ -116,4 +132,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
 export function tlsPathsOf(config: Config): TlsPaths {
   return { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, clientCaDir: config.clientCaDir, clientCrlDir: config.clientCrlDir };
+}
+
+/** Says at start-up which URL phones will be told (docs/phones.md#the-url-phones-are-told). */
+function warnAboutPublicUrl(config: Config, logger: Logger): void {
+  if (!config.publicUrlConfigured) {
+    logger.info("publicUrl not set: each phone is told the URL it reached (its Host header); set --public-url behind a proxy or for TFTP-only phones");
+  } else if (isLocalOnlyUrl(config.publicUrl) && !isLoopbackAddress(config.httpHost)) {
+    logger.warn({ publicUrl: config.publicUrl }, "publicUrl is a loopback URL: phones on other hosts will not be served their files until --public-url names an address they can reach");
+  }
 }

@@ -2,8 +2,10 @@ import { Command, Option } from "commander";
 import type { z } from "zod";
 import { invalidInput } from "../errors.ts";
 import type { createRuntime } from "../runtime.ts";
-import { getLines, setLines } from "../services/device-layout.ts";
-import { getDevice, modelOf } from "../services/devices.ts";
+import { getDevice } from "../services/devices.ts";
+import { presentEndpoints, presentVoicemail } from "../http/admin/extension-presenters.ts";
+import { addExtensionCsvCommands } from "./extension-csv-commands.ts";
+import { assignExtensionLine } from "../services/line-assignment.ts";
 import { ProfileInput } from "../services/extension-settings/schemas.ts";
 import { putProfile, readSettings } from "../services/extension-settings/sections.ts";
 import { createExtension, devicesUsingExtension, listExtensions, numberWarnings } from "../services/extensions.ts";
@@ -57,7 +59,7 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
     .action((tenant: string, number: string, opts) =>
       withRuntime(opts, (rt) => {
         const { ext, settings } = readSettings(rt, tenant, number);
-        const { allowedEndpoints, ...rest } = settings;
+        // The sections as a non-admin token reads them: no PIN, no password, no ciphertext.
         const view = {
           number: ext.number,
           displayName: ext.displayName,
@@ -65,8 +67,9 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
           devices: devicesUsingExtension(rt, ext.id),
           groups: extensionGroupNames(rt.db, ext.id),
           phoneNumbers: phoneNumbersOf(rt.db, ext.id),
-          ...rest,
-          allowedEndpoints: { ...allowedEndpoints, thirdPartySoftphone: { allowed: allowedEndpoints.thirdPartySoftphone.allowed, sipUsername: allowedEndpoints.thirdPartySoftphone.sipUsername } },
+          ...settings,
+          voicemail: presentVoicemail(rt.secrets, settings, false),
+          allowedEndpoints: presentEndpoints(rt.db, rt.secrets, ext, settings, false),
         };
         if (opts.json) return console.log(JSON.stringify(view, null, 2));
         console.log(`${view.number}  ${view.displayName}  (username ${settings.username}, role ${settings.profile.role})`);
@@ -83,16 +86,11 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
     .option("--line <n>", "line index on the phone", (v) => Number(v))
     .action((tenant: string, number: string, mac: string, opts) =>
       withRuntime(opts, (rt) => {
+        const r = assignExtensionLine(rt, tenant, number, mac, opts.line);
         const device = getDevice(rt, mac);
-        const lines = getLines(rt, device.mac).filter((l) => l.index !== opts.line);
-        const used = new Set(lines.map((l) => l.index));
-        let index: number = opts.line ?? 1;
-        while (opts.line === undefined && used.has(index)) index++;
-        if (index > modelOf(device).lines) throw invalidInput(`--line: ${device.model} has ${modelOf(device).lines} line(s); no free line for ${number}`);
-        readSettings(rt, tenant, number);
-        setLines(rt, device.mac, [...lines, { index, extension: number }]);
-        console.log(`extension ${number} is on line ${index} of ${device.mac}`);
+        console.log(r.changed ? `extension ${number} is on line ${r.index} of ${device.mac}` : `extension ${number} is already on line ${r.index} of ${device.mac}; nothing changed`);
       }),
     );
+  addExtensionCsvCommands(cmd, dataDirOption);
   return cmd;
 }

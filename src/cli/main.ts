@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, ConfigError, type Config } from "../config.ts";
 import { loadDemo } from "../demo.ts";
 import { AppError } from "../errors.ts";
+import { ListenError } from "../listen-errors.ts";
 import { createLogger } from "../logger.ts";
 import { previewFile } from "../provisioning/preview.ts";
 import { createRuntime } from "../runtime.ts";
@@ -15,6 +16,8 @@ import { addRegistrationCommands } from "./registrations.ts";
 import { addSecurityCommands } from "./security-commands.ts";
 import { withActor } from "../services/actor.ts";
 import { extensionCommands } from "./extension-commands.ts";
+import { deviceCommands, tenantCommands } from "./site-commands.ts";
+import { exitQuietlyOnClosedPipe, isClosedPipe } from "./closed-pipe.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -66,7 +69,7 @@ export function buildCli(): Command {
     .option("--https-port <port>", "phone-facing HTTPS port (env PHONEHOME_HTTPS_PORT; unset = no HTTPS)", portArg)
     .option("--https-host <addr>", "HTTPS bind address (env PHONEHOME_HTTPS_HOST, default the HTTP one)")
     .option("--certs-dir <dir>", "certificates from `certs init` (env PHONEHOME_CERTS_DIR, default <data-dir>/certs)")
-    .option("--tftp-port <port>", "TFTP port (env PHONEHOME_TFTP_PORT, default 69; without permission TFTP is skipped)", portArg)
+    .option("--tftp-port <port>", "TFTP port (env PHONEHOME_TFTP_PORT, default 69; on the default, taken or not permitted = a warning and no TFTP)", portArg)
     .option("--tftp-host <addr>", "TFTP bind address (env PHONEHOME_TFTP_HOST, default 0.0.0.0)")
     .option("--firmware-dir <dir>", "firmware images folder (env PHONEHOME_FIRMWARE_DIR, default ./firmware)")
     .action(async (opts) => {
@@ -87,11 +90,15 @@ export function buildCli(): Command {
     .description("create a token and print it (shown once)")
     .addOption(dataDirOption())
     .requiredOption("--role <role>", "admin | technician | readonly | registrar")
-    .option("--name <name>", "a note saying whose token it is", "cli")
+    .option("--name <name>", "a note saying whose token it is (default <role>-<id>)")
     .action((opts) => {
       const role = TokenRole.safeParse(opts.role);
       if (!role.success) throw new AppError(400, "invalid_input", `--role must be admin, technician, readonly or registrar, not "${opts.role}"`);
-      withRuntime(opts, (rt) => console.log(createToken(rt, role.data, opts.name).token));
+      withRuntime(opts, (rt) => {
+        const { token, row } = createToken(rt, role.data, opts.name);
+        console.log(token);
+        console.error(`token ${row.id} "${row.name}" (${row.role}); it is shown once`);
+      });
     });
   token
     .command("list")
@@ -143,16 +150,26 @@ export function buildCli(): Command {
   addRegistrationCommands(program, configFrom, dataDirOption);
   addSecurityCommands(program, { dataDirOption, configFrom, withRuntime });
   program.addCommand(extensionCommands(withRuntime, dataDirOption));
+  program.addCommand(tenantCommands(withRuntime, dataDirOption));
+  program.addCommand(deviceCommands(withRuntime, dataDirOption));
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
+    if (isClosedPipe(err)) return;
     if (err instanceof AppError || err instanceof ConfigError) {
       console.error(`phonehome: ${err.message}`);
       process.exitCode = err instanceof AppError && err.status === 404 ? 3 : 2;
+      return;
+    }
+    if (err instanceof ListenError) {
+      // A port in use or not permitted: the message says which listener and how to move it.
+      console.error(`phonehome: ${err.message}`);
+      process.exitCode = 1;
       return;
     }
     throw err;

@@ -7,7 +7,7 @@ import { AppError, notFound } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import { batchStatus, listBatches } from "../onboarding/batches.ts";
 import { formatProblem } from "../onboarding/columns.ts";
-import { readDeviceCsv } from "../onboarding/csv-source.ts";
+import { readDeviceCsv, type CsvProgress } from "../onboarding/csv-source.ts";
 import { exportDevicesCsv } from "../onboarding/export.ts";
 import { importDevices, type ImportReport } from "../onboarding/import.ts";
 import { createRuntime } from "../runtime.ts";
@@ -15,7 +15,7 @@ import { createProgress } from "./progress.ts";
 
 type Runtime = ReturnType<typeof createRuntime>;
 
-async function withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtime) => Promise<T> | T): Promise<T> {
+export async function withRuntime<T>(opts: { dataDir?: string }, fn: (rt: Runtime) => Promise<T> | T): Promise<T> {
   const rt = createRuntime(loadConfig({ dataDir: opts.dataDir }), createLogger("warn"));
   try {
     return await fn(rt);
@@ -32,25 +32,29 @@ function fileSize(path: string): number {
   }
 }
 
-function summary(file: string, r: ImportReport): string {
+function summary(file: string, r: ImportReport<string>): string {
   const counts = `${r.rows} row(s): ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged`;
   if (r.dryRun) return `${file}: dry run, nothing written; it would be imported: ${counts}`;
   return `${file}: imported ${counts}${r.batchId !== null ? ` (batch ${r.batchId}; phonehome import-status ${r.batchId})` : " (nothing to change)"}`;
 }
 
-async function runImport(file: string, opts: { dataDir?: string; dryRun?: boolean; json?: boolean }): Promise<void> {
+interface ImportHooks {
+  readonly onChecked: (rows: number) => void;
+  readonly onWritten: (n: number, total: number) => void;
+}
+
+/** An import run from a file: checking pass, write, report; the devices and the extensions CSV alike. */
+export type CsvImporter = (rt: Runtime, source: NodeJS.ReadableStream, read: CsvProgress, hooks: ImportHooks) => Promise<ImportReport<string>>;
+
+export async function runCsvImport(file: string, opts: { dataDir?: string; json?: boolean }, importer: CsvImporter, what = "rows"): Promise<void> {
   const size = fileSize(file);
   const progress = createProgress();
   const read = { bytes: 0 };
   try {
     const report = await withRuntime(opts, (rt) =>
-      importDevices(rt, readDeviceCsv(createReadStream(file), read), {
-        dryRun: opts.dryRun === true,
-        actor: "cli",
-        source: "csv",
-        fileName: basename(file),
+      importer(rt, createReadStream(file), read, {
         onChecked: (rows) => progress.update("checking", size ? read.bytes / size : 1, `${rows.toLocaleString("en-US")} rows`),
-        onWritten: (n, total) => progress.update("writing", n / total, `${n.toLocaleString("en-US")} devices`),
+        onWritten: (n, total) => progress.update("writing", n / total, `${n.toLocaleString("en-US")} ${what}`),
       }),
     );
     progress.done();
@@ -70,6 +74,23 @@ async function runImport(file: string, opts: { dataDir?: string; dryRun?: boolea
     console.error(`phonehome: ${file}: ${err.message}; nothing was written`);
     process.exitCode = 1;
   }
+}
+
+function runImport(file: string, opts: { dataDir?: string; dryRun?: boolean; json?: boolean }): Promise<void> {
+  return runCsvImport(
+    file,
+    opts,
+    (rt, source, read, hooks) =>
+      importDevices(rt, readDeviceCsv(source as AsyncIterable<Buffer>, read), {
+        dryRun: opts.dryRun === true,
+        actor: "cli",
+        source: "csv",
+        fileName: basename(file),
+        onChecked: hooks.onChecked,
+        onWritten: hooks.onWritten,
+      }),
+    "devices",
+  );
 }
 
 function printStatus(rt: Runtime, id: string | undefined): void {

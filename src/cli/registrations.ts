@@ -3,13 +3,20 @@ import { Option } from "commander";
 import type { Config } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { deviceAction, massResync } from "../registrations/actions.ts";
-import { forceUnregister, ForceUnregisterInput, presentForceUnregister } from "../registrations/force-unregister.ts";
+import { invalidInput } from "../errors.ts";
+import { cancelForceUnregister, enableExtension, forceUnregister, ForceUnregisterInput, presentForceUnregister } from "../registrations/force-unregister.ts";
 import { sipSettingsFrom } from "../registrations/sip-settings.ts";
 import { checkRegistrations } from "../registrations/tracker.ts";
 import { deviceStatus, listRegistrations } from "../registrations/views.ts";
 import { createRuntime } from "../runtime.ts";
 
 type Runtime = ReturnType<typeof createRuntime>;
+
+function requestIdArg(id: string): number {
+  const n = Number(id);
+  if (!Number.isSafeInteger(n) || n < 1) throw invalidInput(`id: "${id.slice(0, 20)}" is not a request id`);
+  return n;
+}
 
 /** `registrations`, `resync`, `reboot`, `force-unregister`: the CLI face of src/registrations/. */
 export function addRegistrationCommands(program: Command, configFrom: (opts: Record<string, unknown>) => Config, dataDirOption: () => Option): void {
@@ -47,7 +54,10 @@ export function addRegistrationCommands(program: Command, configFrom: (opts: Rec
       .action((mac: string, opts) =>
         run(opts, async (rt, config) => {
           const { done } = deviceAction(rt, sipSettingsFrom(config), mac, action, "cli");
-          return done;
+          const sent = await done;
+          // The phone did not confirm the NOTIFY: the command did not do what it says (docs/cli.md).
+          if (sent.outcome !== "ok") process.exitCode = 1;
+          return sent;
         }),
       );
   }
@@ -61,7 +71,9 @@ export function addRegistrationCommands(program: Command, configFrom: (opts: Rec
     .action((tenant: string, opts) =>
       run(opts, async (rt, config) => {
         const { skipped, done } = massResync(rt, sipSettingsFrom(config), { tenant, extension: opts.extension, model: opts.model }, "cli");
-        return { sent: await done, skipped };
+        const sent = await done;
+        if (sent.some((s) => s.outcome !== "ok")) process.exitCode = 1;
+        return { sent, skipped };
       }),
     );
 
@@ -80,13 +92,30 @@ export function addRegistrationCommands(program: Command, configFrom: (opts: Rec
     );
 
   program
+    .command("force-unregister-cancel <id>")
+    .description("stop waiting for a pending force-unregister (what it did stays done), so a new one may be made")
+    .addOption(dataDirOption())
+    .action((id: string, opts) => run(opts, (rt) => cancelForceUnregister(rt, requestIdArg(id), "cli")));
+
+  program
+    .command("enable <tenant> <number>")
+    .description("enable an extension again after force-unregister --disable (cancels the request if still pending)")
+    .addOption(dataDirOption())
+    .action((tenant: string, number: string, opts) =>
+      run(opts, (rt) => {
+        enableExtension(rt, tenant, number, "cli");
+        console.log(`extension ${tenant}/${number} is enabled; its phones get it at their next fetch`);
+      }),
+    );
+
+  program
     .command("force-unregister-status <id>")
     .description("show a force-unregister request and its phones")
     .addOption(dataDirOption())
     .action((id: string, opts) =>
       run(opts, (rt) => {
         checkRegistrations(rt);
-        return presentForceUnregister(rt, Number(id));
+        return presentForceUnregister(rt, requestIdArg(id));
       }),
     );
 }

@@ -39,16 +39,20 @@ function addAuditCommand(program: Command, h: CliHelpers): void {
     .description("show the audit trail: admin changes, security events and phone fetches, newest first")
     .addOption(h.dataDirOption())
     .option("--mac <mac>", "only this device")
-    .option("--extension <number>", "only this extension (changes to it, fetches of files holding its credentials)")
+    .option("--tenant <name>", "only this tenant's events")
+    .option("--extension <number>", "only this extension, as 202 or tenant/202 (changes to it, its registrations, fetches of files holding its credentials)")
     .option("--actor <actor>", "only this actor: token:<name>, cli, system, source:<ip>")
-    .option("--since <time>", "from this ISO 8601 time")
-    .option("--until <time>", "up to this ISO 8601 time")
+    .option("--since <time>", "from this ISO 8601 time, or this long ago: 30m, 1h, 7d")
+    .option("--until <time>", "up to this ISO 8601 time, or this long ago")
     .option("--type <type>", "admin | fetch | all", "all")
     .option("--limit <n>", "most events shown (1-1000)", "100")
     .option("--json", "print JSON")
     .action((opts) =>
       h.withRuntime(opts, (rt) => {
-        const filter = parseAuditFilter({ mac: opts.mac, extension: opts.extension, actor: opts.actor, since: opts.since, until: opts.until, type: opts.type, limit: opts.limit });
+        const filter = parseAuditFilter(
+          { mac: opts.mac, tenant: opts.tenant, extension: opts.extension, actor: opts.actor, since: opts.since, until: opts.until, type: opts.type, limit: opts.limit },
+          rt.clock().getTime(),
+        );
         const events = queryAudit(rt, filter);
         if (opts.json) return console.log(JSON.stringify({ events }, null, 2));
         for (const e of events) console.log(formatAuditLine(e));

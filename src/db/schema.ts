@@ -26,6 +26,9 @@ export const tenants = sqliteTable("tenants", {
   allowedNetworks: text("allowed_networks", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   /** Serve device files encrypted with a per-device key where the vendor supports it (issue 7). */
   configEncryption: integer("config_encryption", { mode: "boolean" }).notNull().default(false),
+  /** A claim or import opens a bootstrap window for the phone (docs/onboarding.md#zero-touch-first-contact). */
+  zeroTouch: integer("zero_touch", { mode: "boolean" }).notNull().default(true),
+  zeroTouchWindowSeconds: integer("zero_touch_window_seconds").notNull().default(600),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -97,7 +100,7 @@ export const deviceKeys = sqliteTable(
       .notNull()
       .references(() => devices.id, { onDelete: "cascade" }),
     keyIndex: integer("key_index").notNull(),
-    kind: text("kind", { enum: ["line", "blf", "speed_dial", "park", "feature"] }).notNull(),
+    kind: text("kind", { enum: ["line", "blf", "speed_dial", "park", "feature", "none"] }).notNull(),
     label: text("label"),
     /** Account the key uses (1-based line index of the device). */
     lineIndex: integer("line_index").notNull().default(1),
@@ -218,8 +221,8 @@ export const importBatches = sqliteTable("import_batches", {
   createdAt: integer("created_at").notNull(),
   /** Who: `token:<name>` for the admin API, `cli`. */
   actor: text("actor").notNull(),
-  /** `csv` (CLI or upload) or `claim` (discovery inbox). */
-  source: text("source", { enum: ["csv", "claim"] }).notNull(),
+  /** `csv` (CLI or upload), `claim` (discovery inbox) or `extensions` (extensions CSV; no devices). */
+  source: text("source", { enum: ["csv", "claim", "extensions"] }).notNull(),
   /** File name for a CSV import; null for claims and uploads without a name. */
   fileName: text("file_name"),
   rows: integer("rows").notNull(),
@@ -312,8 +315,8 @@ export const forceUnregisters = sqliteTable(
     extension: text("extension").notNull(),
     /** remove | disable */
     mode: text("mode", { enum: ["remove", "disable"] }).notNull(),
-    /** pending | confirmed | timed-out */
-    state: text("state", { enum: ["pending", "confirmed", "timed-out"] }).notNull(),
+    /** pending | confirmed | timed-out | cancelled (by an admin, or when the extension is enabled again) */
+    state: text("state", { enum: ["pending", "confirmed", "timed-out", "cancelled"] }).notNull(),
     actor: text("actor").notNull(),
     createdAt: integer("created_at").notNull(),
     deadlineAt: integer("deadline_at").notNull(),
@@ -339,6 +342,11 @@ export const forceUnregisterDevices = sqliteTable(
     notify: text("notify"),
     notifyDetail: text("notify_detail"),
     confirmedAt: integer("confirmed_at"),
+    /**
+     * The NOTIFY still to send (target and the credentials the phone held before the rotation), JSON
+     * sealed like every secret; cleared once sent. A server killed before sending resumes it at start.
+     */
+    notifyPlanEnc: text("notify_plan_enc"),
   },
   (t) => [primaryKey({ columns: [t.requestId, t.deviceId] })],
 );
@@ -562,3 +570,27 @@ export const firmwarePins = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.vendor, t.model] }), index("firmware_pins_image").on(t.firmwareId)],
 );
+
+/**
+ * Zero-touch first contact (src/provisioning/bootstrap.ts): one row per device, its latest window.
+ * While open and unexpired, the device's files are served without Digest to `source_ip` only,
+ * until a file carrying its provisioning credentials went out or it authenticated.
+ */
+export const bootstrapWindows = sqliteTable("bootstrap_windows", {
+  deviceId: integer("device_id")
+    .primaryKey()
+    .references(() => devices.id, { onDelete: "cascade" }),
+  tenantId: integer("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  sourceIp: text("source_ip").notNull(),
+  openedAt: integer("opened_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  openedBy: text("opened_by").notNull(),
+  /** claim | import | manual */
+  reason: text("reason").notNull(),
+  filesServed: integer("files_served").notNull().default(0),
+  closedAt: integer("closed_at"),
+  /** delivered | authenticated | expired | reopened */
+  closedReason: text("closed_reason"),
+});

@@ -118,10 +118,15 @@ export type KeyConfig =
     })
   | (KeyBase & { readonly kind: "speed_dial"; readonly number: string })
   | (KeyBase & { readonly kind: "park"; readonly code: string })
-  | (KeyBase & { readonly kind: "feature"; readonly feature: FeatureName; readonly code: string });
+  | (KeyBase & { readonly kind: "feature"; readonly feature: FeatureName; readonly code: string })
+  /**
+   * A key left empty on purpose. On the key of a line's own number it gives that line's key away:
+   * the line then gets no automatic line key (src/vendors/shared/line-keys.ts).
+   */
+  | (KeyBase & { readonly kind: "none" });
 
 export type KeyKind = KeyConfig["kind"];
-export const KEY_KINDS = ["line", "blf", "speed_dial", "park", "feature"] as const satisfies readonly KeyKind[];
+export const KEY_KINDS = ["line", "blf", "speed_dial", "park", "feature", "none"] as const satisfies readonly KeyKind[];
 
 export interface SoftkeyConfig {
   readonly feature: FeatureName;

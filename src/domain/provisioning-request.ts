@@ -8,6 +8,10 @@ export interface ProvisioningRequest {
   readonly remoteAddress: string;
   /** The TLS client certificate the phone presented (HTTPS only); absent when it presented none. */
   readonly clientCert?: ClientCertificate;
+  /** The base URL the phone reached (listener scheme + validated Host header); absent over TFTP. */
+  readonly requestUrl?: string;
+  /** The request carries proxy headers (Forwarded, X-Forwarded-For, X-Real-IP): its source address is not the phone's. */
+  readonly forwarded?: boolean;
 }
 
 /**

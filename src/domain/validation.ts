@@ -2,13 +2,41 @@ import { isIP } from "node:net";
 
 /** Field rules shared by the admin API, the CLI and the demo loader. */
 
-// Control characters would let a value escape its line or attribute in a config file. The
-// vendors' encoders neutralise them anyway; the API refuses them so the operator learns at once.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
+// Control characters would let a value escape its line or attribute in a config file: C0, DEL,
+// C1 (U+0080-U+009F, NEL among them) and the Unicode line / paragraph separators. Bidi embeddings,
+// overrides and isolates (U+202A-U+202E, U+2066-U+2069) make a phone or admin screen show text in
+// another order than it is stored ("Trojan Source", CVE-2021-42574). The vendors' encoders replace
+// all of them (UNSAFE_CHARACTERS); the API refuses them so the operator learns at once.
+const UNSAFE_SOURCE = "[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]";
+const UNSAFE = new RegExp(UNSAFE_SOURCE);
+/** Every character no name, label or config value may hold, global: for `replace`. */
+export const UNSAFE_CHARACTERS = new RegExp(UNSAFE_SOURCE, "g");
 
+/** True when `value` holds a control character (C0, DEL, C1, U+2028/2029) or a bidi control. */
 export function hasControlCharacters(value: string): boolean {
-  return CONTROL.test(value);
+  return UNSAFE.test(value);
+}
+
+/** What the API says about a value `hasControlCharacters` refuses. */
+export const CONTROL_CHARACTERS_MESSAGE = "must not contain control characters (CR, LF, tab, C1 controls) or bidi controls (U+202A-U+202E, U+2066-U+2069)";
+
+/** Longest provisioning URL accepted: a bound well above any real one, so no field of a phone overflows. */
+const MAX_URL_LENGTH = 512;
+
+/**
+ * A URL phones are told to fetch from: absolute http(s) with a host, at most 512 characters, and no
+ * character that could end or break out of the config value or XML attribute it is written into
+ * (space, quotes, angle brackets, backslash, backtick, control and bidi characters).
+ */
+export function isProvisioningUrl(value: string): boolean {
+  if (value.length > MAX_URL_LENGTH || /[\s"'<>\\`{}|^]/.test(value) || hasControlCharacters(value)) return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "" && /^https?:\/\/[^/]/i.test(value);
 }
 
 export const EXTENSION_NUMBER = /^[0-9]{2,15}$/;

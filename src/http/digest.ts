@@ -76,12 +76,20 @@ export class DigestAuth {
 
   /** True when `p` proves knowledge of `password` for `method`; records `nc` against replays. */
   verify(p: DigestParams, method: string, username: string, password: string): boolean {
+    if (!this.proves(p, method, username, password)) return false;
+    return this.recordNc(p.nonce, parseInt(p.nc, 16));
+  }
+
+  /**
+   * True when the response in `p` was computed with `password`, whatever the nonce's age; records
+   * nothing. With a stale nonce this decides `stale=true` (RFC 7616 §3.3: only for a valid digest).
+   */
+  proves(p: DigestParams, method: string, username: string, password: string): boolean {
     if (p.username !== username || p.realm !== REALM) return false;
     const ha1 = md5(`${username}:${REALM}:${password}`);
     const ha2 = md5(`${method}:${p.uri}`);
     const expected = Buffer.from(md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`));
-    if (!timingSafeEqual(expected, Buffer.from(p.response))) return false;
-    return this.recordNc(p.nonce, parseInt(p.nc, 16));
+    return timingSafeEqual(expected, Buffer.from(p.response));
   }
 
   private recordNc(nonce: string, nc: number): boolean {

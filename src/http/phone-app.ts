@@ -13,6 +13,7 @@ import { EnumerationGuard, type EnumerationGuardOptions } from "../provisioning/
 import { DigestAuth, parseDigestHeader } from "./digest.ts";
 import { phoneEventRouter } from "./phone-events.ts";
 import { sendFirmware } from "./firmware-response.ts";
+import { requestBaseUrl } from "../provisioning/base-url.ts";
 
 export interface PhoneAppOptions extends EnumerationGuardOptions {
   readonly nonceTtlSeconds: number;
@@ -32,6 +33,15 @@ function uriPath(uri: string): string | null {
   } catch {
     return null;
   }
+}
+
+const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-real-ip"] as const;
+
+/** Where the phone says it reached us, and whether a proxy stands between (base-url.ts). */
+function requestOrigin(host: string, tls: boolean, headers: Record<string, unknown>): Pick<ProvisioningRequest, "requestUrl" | "forwarded"> {
+  const requestUrl = requestBaseUrl(tls ? "https" : "http", host || undefined);
+  const forwarded = PROXY_HEADERS.some((h) => headers[h] !== undefined);
+  return { ...(requestUrl ? { requestUrl } : {}), ...(forwarded ? { forwarded } : {}) };
 }
 
 /**
@@ -63,7 +73,8 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     log.info({ method: ctx.method, path, status: ctx.status, ms: Math.round(performance.now() - started) }, "phone fetch");
   });
 
-  const router = new Router();
+  // strict: `/y000000000096.cfg/` is no file name; without it the router served it as the file.
+  const router = new Router({ strict: true });
   router.get("/:file", async (ctx) => {
     const address = normalizeAddress(ctx.socket.remoteAddress ?? "");
     const fileName = ctx.params.file ?? "";
@@ -75,6 +86,7 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
       userAgent: ctx.get("user-agent") || undefined,
       remoteAddress: address,
       ...(clientCert ? { clientCert } : {}),
+      ...requestOrigin(ctx.get("host"), tls, ctx.headers),
     };
     const record = (outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null = null) =>
       deps.recorder.record(fetchRecord({ at: deps.clock().getTime(), req, outcome, status: ctx.status, result, bytes }));
@@ -95,10 +107,16 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     const params = parseDigestHeader(ctx.get("authorization") || undefined);
     let nonceState: "ok" | "stale" | "invalid" | "absent" = "absent";
     let auth: Authenticator | null = null;
+    // A stale nonce never grants; the password is still checked, so stale=true tells a phone
+    // "retry with a fresh nonce" only when its password was right (RFC 7616 §3.3), never a guesser.
+    let staleButRight = false;
     if (params) {
       nonceState = digest.checkNonce(params.nonce, address);
+      const method = ctx.method === "HEAD" ? "HEAD" : "GET";
       if (nonceState === "ok" && uriPath(params.uri) === ctx.path) {
-        auth = { method: "digest", check: (u, p) => digest.verify(params, ctx.method === "HEAD" ? "HEAD" : "GET", u, p) };
+        auth = { method: "digest", check: (u, p) => digest.verify(params, method, u, p) };
+      } else if (nonceState === "stale" && uriPath(params.uri) === ctx.path) {
+        auth = { method: "digest", check: (u, p) => ((staleButRight = digest.proves(params, method, u, p)), false) };
       }
     }
     const result = provision(req, deps, auth);
@@ -110,14 +128,22 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     }
     if (result.outcome === "unauthorized") {
       // Presented proof that failed counts at once; a bare request (or a stale nonce) is a challenge.
-      const failed = result.credentialsFailed || (params !== null && nonceState === "invalid") || req.clientCert !== undefined;
+      const failed = (result.credentialsFailed && !staleButRight) || (params !== null && nonceState === "invalid") || req.clientCert !== undefined;
       const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
       await sleep(guard.failure(address, failed ? "failed" : "challenged", fileName, device));
       ctx.status = 401;
-      ctx.set("WWW-Authenticate", digest.challenge(address, nonceState === "stale"));
+      ctx.set("WWW-Authenticate", digest.challenge(address, staleButRight));
       ctx.set("Cache-Control", "no-store");
       ctx.body = "Unauthorized";
       record("unauthorized", result);
+      return;
+    }
+    if (result.outcome === "unreachable_url") {
+      // Logged by the pipeline; the phone retries later, by when an operator has set --public-url.
+      ctx.status = 503;
+      ctx.set("Retry-After", "300");
+      ctx.body = "Service Unavailable";
+      record("error", null);
       return;
     }
     if (result.outcome === "firmware") {

@@ -38,7 +38,7 @@ const answer = (ctx: { status: number; body: unknown; type: string }, result: Ph
  * and `POST /events/<mac>/<secret>` with Poly telephony-notification XML.
  */
 export function phoneEventRouter(deps: ProvisionDeps): Router {
-  const router = new Router();
+  const router = new Router({ strict: true });
   const refusals = new SourceLimiter(REFUSALS_LOGGED_PER_HOUR, 3_600_000, () => deps.clock().getTime());
   const base = (ctx: ParameterizedContext & { params: Record<string, string | undefined> }): Omit<PhoneEventInput, "report"> => ({
     mac: ctx.params.mac ?? "",

@@ -6,6 +6,7 @@ import type { ServiceDeps } from "../services/deps.ts";
 import { randomPassword } from "../secrets.ts";
 import { newDeviceSecrets } from "../services/devices.ts";
 import type { Plan, PlannedDevice } from "./planner.ts";
+import { openBootstrapWindow } from "../provisioning/bootstrap.ts";
 
 export interface ApplyOptions {
   readonly actor: string;
@@ -42,6 +43,8 @@ function statements(db: Db) {
     deleteGroupKeys: c.prepare("delete from device_group_keys where device_id = ?"),
     insertGroupKey: c.prepare("insert into device_group_keys (device_id, key_index, group_id, label, line_index) values (?, ?, ?, ?, ?)"),
     undiscover: c.prepare("delete from discovered_devices where mac = ?"),
+    inboxContact: c.prepare("select source_ip as sourceIp, transport from discovered_devices where mac = ?"),
+    zeroTouch: c.prepare("select zero_touch as enabled, zero_touch_window_seconds as seconds from tenants where id = ?"),
     insertBatch: c.prepare(
       "insert into import_batches (created_at, actor, source, file_name, rows, created, updated, unchanged) values (?, ?, ?, ?, ?, ?, ?, ?)",
     ),
@@ -51,13 +54,26 @@ function statements(db: Db) {
 
 type Statements = ReturnType<typeof statements>;
 
-function writeDevice(deps: ServiceDeps, s: Statements, d: PlannedDevice, now: number): number {
+/**
+ * A phone that called in over HTTP(S) before it was claimed or imported gets a zero-touch window
+ * bound to that address, when its tenant has zeroTouch on (src/provisioning/bootstrap.ts).
+ */
+function openFirstContact(deps: ServiceDeps, s: Statements, d: PlannedDevice, id: number, now: number, options: ApplyOptions): void {
+  const contact = s.inboxContact.get(d.mac) as { sourceIp: string; transport: string } | undefined;
+  const tenant = s.zeroTouch.get(d.tenantId) as { enabled: number; seconds: number } | undefined;
+  if (!contact || contact.transport === "tftp" || !tenant?.enabled) return;
+  const reason = options.source === "claim" ? "claim" : "import";
+  openBootstrapWindow(deps.db, { deviceId: id, tenantId: d.tenantId, sourceIp: contact.sourceIp, now, seconds: tenant.seconds, openedBy: options.actor, reason });
+}
+
+function writeDevice(deps: ServiceDeps, s: Statements, d: PlannedDevice, now: number, options: ApplyOptions): number {
   const current = s.current.get(d.mac) as { id: number; updatedAt: number } | undefined;
   if (!d.existing) {
     if (current) throw changedMeanwhile(d.mac);
     const row = { ...d, ...newDeviceSecrets(deps, d.mac), now };
     const id = Number(s.insertDevice.run(row).lastInsertRowid);
     s.insertEventSecret.run(id, deps.secrets.seal(randomPassword()), now);
+    openFirstContact(deps, s, d, id, now, options);
     s.undiscover.run(d.mac);
     writeLayout(s, id, d);
     return id;
@@ -99,7 +115,7 @@ export function applyPlan(deps: ServiceDeps, plan: Plan, options: ApplyOptions):
         s.insertBatch.run(now, options.actor, options.source, options.fileName, plan.rows, counts.created, counts.updated, counts.unchanged).lastInsertRowid,
       );
       plan.devices.forEach((d, i) => {
-        s.insertMember.run(batchId, writeDevice(deps, s, d, now), d.mac, d.action, d.row);
+        s.insertMember.run(batchId, writeDevice(deps, s, d, now, options), d.mac, d.action, d.row);
         if ((i + 1) % PROGRESS_EVERY === 0) options.onProgress?.(i + 1, plan.devices.length);
       });
       recordAudit(tx, now, {

@@ -13,7 +13,7 @@ export interface BatchSummary {
   readonly id: number;
   readonly createdAt: number;
   readonly actor: string;
-  readonly source: "csv" | "claim";
+  readonly source: "csv" | "claim" | "extensions";
   readonly fileName: string | null;
   readonly rows: number;
   readonly created: number;

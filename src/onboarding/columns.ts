@@ -24,13 +24,13 @@ export interface DeviceRecord {
   readonly keyLayout: string;
 }
 
-export interface Problem {
+export interface Problem<C extends string = Column> {
   readonly row: number;
   /** Null when the problem is the row as a whole (wrong number of fields). */
-  readonly column: Column | null;
+  readonly column: C | null;
   readonly reason: string;
 }
 
-export function formatProblem(p: Problem): string {
+export function formatProblem(p: Problem<string>): string {
   return `row ${p.row}${p.column ? `, column ${p.column}` : ""}: ${p.reason}`;
 }

@@ -3,6 +3,7 @@ import { CsvError, parse } from "csv-parse";
 import { parseMac } from "../domain/mac.ts";
 import { invalidInput, type AppError } from "../errors.ts";
 import { COLUMNS, REQUIRED_COLUMNS, type Column, type DeviceRecord } from "./columns.ts";
+import { unguardCell } from "./csv-guard.ts";
 
 /**
  * Turns the bytes of a CSV file into device records, streaming: the file is never held whole.
@@ -72,22 +73,53 @@ function describeCsvError(err: CsvError): string {
   }
 }
 
+/** A CSV format: its columns, those the header must have, and what one row is (for messages). */
+export interface CsvFormat<C extends string> {
+  readonly columns: readonly C[];
+  readonly required: readonly C[];
+  /** "device", "extension": what a row holds. */
+  readonly rowKind: string;
+  /** "a" or "an", before rowKind. */
+  readonly article: "a" | "an";
+  /** True when a first line is a row rather than the header (a MAC, an extension number). */
+  readonly looksLikeRow: (firstCell: string) => boolean;
+}
+
+/** One data row as text: the cells by column ("" when the column is not in the header). */
+export interface CsvRow<C extends string> {
+  /** Line number in the file (header = 1). */
+  readonly row: number;
+  readonly fieldCount: { readonly got: number; readonly expected: number };
+  readonly cells: Readonly<Record<C, string>>;
+  /** The columns the header has. */
+  readonly present: ReadonlySet<C>;
+}
+
+export const DEVICE_CSV: CsvFormat<Column> = {
+  columns: COLUMNS,
+  required: REQUIRED_COLUMNS,
+  rowKind: "device",
+  article: "a",
+  looksLikeRow: (cell) => parseMac(cell) !== null,
+};
+
 /** Maps the header row to column positions, or says what is wrong with it. */
-export function readHeader(cells: readonly string[]): Map<Column, number> {
-  if (cells.length && parseMac(cells[0]!)) {
-    throw malformed(`the first line is a device, not the header; start the file with the line ${COLUMNS.join(",")}`);
+export function readHeader<C extends string>(cells: readonly string[], format: CsvFormat<C> = DEVICE_CSV as unknown as CsvFormat<C>): Map<C, number> {
+  const list = format.columns.join(",");
+  if (cells.length && format.looksLikeRow(cells[0]!)) {
+    throw malformed(`the first line is ${format.article} ${format.rowKind}, not the header; start the file with the line ${list}`);
   }
-  const positions = new Map<Column, number>();
+  const positions = new Map<C, number>();
   for (const [i, raw] of cells.entries()) {
     const name = raw.trim().toLowerCase();
-    if (!(COLUMNS as readonly string[]).includes(name)) {
-      throw malformed(`unknown column "${raw.slice(0, 32)}" in the header (columns: ${COLUMNS.join(",")})`);
+    if (!(format.columns as readonly string[]).includes(name)) {
+      throw malformed(`unknown column "${raw.slice(0, 32)}" in the header (columns: ${list})`);
     }
-    if (positions.has(name as Column)) throw malformed(`the column ${name} appears twice in the header`);
-    positions.set(name as Column, i);
+    if (positions.has(name as C)) throw malformed(`the column ${name} appears twice in the header`);
+    positions.set(name as C, i);
   }
-  const missing = REQUIRED_COLUMNS.filter((c) => !positions.has(c));
-  if (missing.length) throw malformed(`the header lacks the column(s) ${missing.join(", ")} (header: ${COLUMNS.join(",")})`);
+  const missing = format.required.filter((c) => !positions.has(c));
+  if (missing.length) throw malformed(`the header lacks the column(s) ${missing.join(", ")} (header: ${list})`);
   return positions;
 }
 
@@ -96,11 +128,10 @@ export interface CsvProgress {
   bytes: number;
 }
 
-/** Streams records out of CSV bytes; `progress.bytes` follows what has been read. */
-export async function* readDeviceCsv(
-  source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
-  progress: CsvProgress = { bytes: 0 },
-): AsyncGenerator<DeviceRecord> {
+type CsvInput = AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>;
+
+/** Streams the rows of a CSV file of `format`; `progress.bytes` follows what has been read. */
+export async function* readCsv<C extends string>(source: CsvInput, format: CsvFormat<C>, progress: CsvProgress = { bytes: 0 }): AsyncGenerator<CsvRow<C>> {
   async function* counted() {
     for await (const chunk of source) {
       progress.bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
@@ -111,15 +142,15 @@ export async function* readDeviceCsv(
   const input = Readable.from(decodeUtf8(counted()));
   input.on("error", (err) => parser.destroy(err));
   input.pipe(parser);
-  let header: Map<Column, number> | null = null;
+  let header: Map<C, number> | null = null;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (!header) {
-        header = readHeader(record);
+        header = readHeader(record, format);
         continue;
       }
       // info.lines is where the record ends; a quoted field with line breaks started it earlier.
-      yield toRecord(record, info.lines - record.reduce((n, cell) => n + countLines(cell), 0), header);
+      yield toRow(record, info.lines - record.reduce((n, cell) => n + countLines(cell), 0), header, format);
     }
   } catch (err) {
     if (err instanceof CsvError) throw malformed(describeCsvError(err));
@@ -127,23 +158,21 @@ export async function* readDeviceCsv(
   } finally {
     input.destroy();
   }
-  if (!header) throw malformed("the file is empty; it needs the header line and one line per device");
+  if (!header) throw malformed(`the file is empty; it needs the header line and one line per ${format.rowKind}`);
 }
 
-function toRecord(cells: string[], row: number, header: Map<Column, number>): DeviceRecord {
-  const get = (c: Column): string => {
+function toRow<C extends string>(cells: string[], row: number, header: Map<C, number>, format: CsvFormat<C>): CsvRow<C> {
+  const get = (c: C): string => {
     const i = header.get(c);
-    return i === undefined ? "" : (cells[i] ?? "");
+    return i === undefined ? "" : unguardCell(cells[i] ?? "");
   };
-  return {
-    row,
-    fieldCount: { got: cells.length, expected: header.size },
-    mac: get("mac"),
-    vendor: get("vendor"),
-    model: get("model"),
-    tenant: get("tenant"),
-    lines: get("lines"),
-    label: get("label"),
-    keyLayout: get("key_layout"),
-  };
+  const byColumn = Object.fromEntries(format.columns.map((c) => [c, get(c)])) as Record<C, string>;
+  return { row, fieldCount: { got: cells.length, expected: header.size }, cells: byColumn, present: new Set(header.keys()) };
+}
+
+/** Streams device records out of CSV bytes (docs/onboarding.md). */
+export async function* readDeviceCsv(source: CsvInput, progress: CsvProgress = { bytes: 0 }): AsyncGenerator<DeviceRecord> {
+  for await (const { row, fieldCount, cells } of readCsv(source, DEVICE_CSV, progress)) {
+    yield { row, fieldCount, mac: cells.mac, vendor: cells.vendor, model: cells.model, tenant: cells.tenant, lines: cells.lines, label: cells.label, keyLayout: cells.key_layout };
+  }
 }

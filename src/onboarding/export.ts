@@ -3,6 +3,7 @@ import { stringify } from "csv-stringify";
 import type { ServiceDeps } from "../services/deps.ts";
 import { getTenant } from "../services/tenants.ts";
 import { COLUMNS, LINE_SEPARATOR } from "./columns.ts";
+import { guardCell } from "./csv-guard.ts";
 import { formatKeyLayout, type KeyText } from "./key-layout-text.ts";
 
 /**
@@ -86,8 +87,8 @@ function* pages(deps: ServiceDeps, tenantId: number | null): Generator<string[]>
   }
 }
 
-/** The CSV text as a stream, header first. */
+/** The CSV text as a stream, header first; cells a spreadsheet would run as formulas are guarded. */
 export function exportDevicesCsv(deps: ServiceDeps, tenantName?: string): Readable {
   const rows = exportRows(deps, tenantName);
-  return Readable.from(rows).pipe(stringify({ header: true, columns: [...COLUMNS] }));
+  return Readable.from(rows).pipe(stringify({ header: true, columns: [...COLUMNS], cast: { string: guardCell } }));
 }

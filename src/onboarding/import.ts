@@ -1,7 +1,7 @@
 import { invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { applyPlan } from "./apply.ts";
-import type { DeviceRecord, Problem } from "./columns.ts";
+import type { Column, DeviceRecord, Problem } from "./columns.ts";
 import { createLookups } from "./lookups.ts";
 import { Planner, type PlannerOptions } from "./planner.ts";
 
@@ -16,7 +16,7 @@ export interface ImportOptions extends PlannerOptions {
   readonly onWritten?: (written: number, total: number) => void;
 }
 
-export interface ImportReport {
+export interface ImportReport<C extends string = Column> {
   /** True when the file was imported (or, in a dry run, would be). */
   readonly accepted: boolean;
   readonly dryRun: boolean;
@@ -26,7 +26,7 @@ export interface ImportReport {
   readonly unchanged: number;
   /** Null when refused, in a dry run, or when nothing changed. */
   readonly batchId: number | null;
-  readonly problems: Problem[];
+  readonly problems: Problem<C>[];
   /** All problems found; `problems` holds at most the first 1,000. */
   readonly problemCount: number;
 }

@@ -38,3 +38,17 @@ export function identifyAgent(req: ProvisioningRequest, vendorList: readonly Ven
   }
   return best;
 }
+
+/**
+ * The identification `vendor` itself gives for the request, when it serves the file: used once the
+ * device is found, because a known phone's record decides its vendor and the OUI only speaks for
+ * unknown phones (`<mac>.cfg` is both Yealink's and Polycom's name).
+ */
+export function identifyAs(req: ProvisioningRequest, vendor: Vendor): Identification | null {
+  try {
+    const id = vendor.identify(req);
+    return id?.file ? id : null;
+  } catch {
+    return null;
+  }
+}

@@ -8,11 +8,13 @@ import type { ServiceDeps } from "../services/deps.ts";
 import type { FileKind, Identification, Vendor } from "../vendors/vendor.ts";
 import type { FetchRecorder } from "./fetch-recorder.ts";
 import { hotQueries } from "./hot-queries.ts";
-import { identifyRequest } from "./identify-device.ts";
+import { identifyAs, identifyRequest } from "./identify-device.ts";
 import { certificateOpens } from "./client-cert-auth.ts";
 import { ensureConfigKey, type EncryptionDigest } from "./config-encryption.ts";
 import { deliverFile, type Delivery } from "./deliver.ts";
 import { matchingNetwork } from "./network-rules.ts";
+import { closeBootstrap, takeBootstrap } from "./bootstrap.ts";
+import { chooseBaseUrl, isLoopbackAddress, type BaseUrlChoice } from "./base-url.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
 import type { TemplateStore } from "./template-store.ts";
 import type { SourceLimiter } from "./source-limiter.ts";
@@ -22,6 +24,8 @@ export interface ProvisionDeps extends ServiceDeps {
   readonly vendors: readonly Vendor[];
   readonly templates: TemplateStore;
   readonly publicUrl: string;
+  /** The operator set publicUrl (`--public-url`): it wins over the URL a phone's request used. */
+  readonly publicUrlConfigured?: boolean;
   readonly recorder: FetchRecorder;
   readonly discoveryLimiter: SourceLimiter;
   readonly logger: Logger;
@@ -42,7 +46,7 @@ export type Authenticator =
   | { readonly method: "digest"; check(username: string, password: string): boolean }
   | { readonly method: "trusted_network" };
 
-export type AuthMethod = "digest" | "network" | "certificate" | "digest+certificate" | "none";
+export type AuthMethod = "digest" | "network" | "certificate" | "digest+certificate" | "bootstrap" | "none";
 
 /** How a request was let in (or why not): recorded in the fetch log for the audit trail. */
 export interface AuthDetail {
@@ -75,6 +79,8 @@ export type ProvisionResult =
       readonly authDetail: AuthDetail;
     }
   | { readonly outcome: "firmware"; readonly image: FirmwareFile }
+  /** The only base URL at hand is loopback and the phone is not: nothing is sent (base-url.ts). */
+  | { readonly outcome: "unreachable_url"; readonly device: DeviceRow; readonly url: string }
   | { readonly outcome: "not_found" };
 
 /** A catalogued firmware image, found by the exact name requested; the transport streams it. */
@@ -150,6 +156,34 @@ function authorize(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: 
   }
 }
 
+/**
+ * Zero-touch first contact (bootstrap.ts): an open window bound to this address stands in for the
+ * Digest credentials, under the tenant's authMode otherwise unchanged (a network or certificate it
+ * requires is still required). HTTP(S) only: a TFTP source address is trivially forged.
+ */
+function bootstrapAuthorization(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest): Authorization {
+  if (!tenant.zeroTouch || req.transport === "tftp") return { method: null, detail: {} };
+  const take = () => takeBootstrap(deps.db, device.id, req.remoteAddress, deps.clock().getTime());
+  const granted = authorize(tenant, device, deps, req, { method: "digest", check: take });
+  if (!granted.method) return granted;
+  const { digestUser: _unused, ...detail } = granted.detail;
+  return { method: granted.method === "digest" ? "bootstrap" : granted.method, detail };
+}
+
+/** Closes the window once the credentials went out in a bootstrap file, or the phone proved it has them. */
+function settleBootstrap(deps: ProvisionDeps, req: ProvisioningRequest, device: DeviceRow, method: AuthMethod, config: PhoneConfig | null, delivery: Delivery): void {
+  const audit = { mac: device.mac, tenantId: device.tenantId, address: req.remoteAddress };
+  const now = deps.clock().getTime();
+  if (method === "bootstrap") {
+    // The file that carries the provisioning password (docs/phones.md, "holds credentials") ends the window.
+    // An encrypted file is the vendor's one device file, which holds them (Grandstream cfg<mac>.xml).
+    const carries = config !== null && (delivery.encrypted || delivery.body.includes(config.provisioning.password));
+    if (carries) closeBootstrap(deps.db, device.id, now, "delivered", audit);
+  } else if (method === "digest" || method === "digest+certificate") {
+    closeBootstrap(deps.db, device.id, now, "authenticated", audit);
+  }
+}
+
 function discover(deps: ProvisionDeps, req: ProvisioningRequest, id: Identification): void {
   if (!id.file?.mac || !deps.discoveryLimiter.take(req.remoteAddress)) return;
   deps.recorder.discover({
@@ -165,8 +199,19 @@ function discover(deps: ProvisionDeps, req: ProvisioningRequest, id: Identificat
   });
 }
 
-function resolveFor(deps: ProvisionDeps, device: DeviceRow | null, tenant: Tenant | null): PhoneConfig | null {
-  return device && tenant ? resolvePhoneConfig(deps, device, tenant, deps.publicUrl, deps.clock()) : null;
+/** The base URL this phone is told (tenant, configured, the request's Host, default): base-url.ts. */
+export function baseUrlFor(deps: ProvisionDeps, req: ProvisioningRequest, tenant: Tenant): BaseUrlChoice {
+  return chooseBaseUrl({
+    tenantUrl: tenant.provisioningBaseUrl,
+    serverUrl: deps.publicUrl,
+    serverUrlConfigured: deps.publicUrlConfigured ?? true,
+    requestUrl: req.requestUrl ?? null,
+    phoneIsLocal: isLoopbackAddress(req.remoteAddress) && !req.forwarded,
+  });
+}
+
+function resolveFor(deps: ProvisionDeps, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string): PhoneConfig | null {
+  return device && tenant ? resolvePhoneConfig(deps, device, tenant, baseUrl, deps.clock()) : null;
 }
 
 /**
@@ -180,8 +225,9 @@ function resolveFor(deps: ProvisionDeps, device: DeviceRow | null, tenant: Tenan
  * (`ensureConfigKey`, once per device), because the file it is about to get carries it.
  */
 export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: Authenticator | null): ProvisionResult {
-  const id = identifyRequest(req, deps.vendors, (v, e) => deps.logger.warn({ vendor: v.id, err: e }, "vendor identify failed"));
-  if (!id?.file) return findFirmware(req, deps);
+  const guessed = identifyRequest(req, deps.vendors, (v, e) => deps.logger.warn({ vendor: v.id, err: e }, "vendor identify failed"));
+  if (!guessed?.file) return findFirmware(req, deps);
+  let id: Identification & { file: NonNullable<Identification["file"]> } = { ...guessed, file: guessed.file };
   let device: DeviceRow | null = null;
   let tenant: Tenant | null = null;
   let authMethod: AuthMethod = "none";
@@ -189,6 +235,10 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   if (id.file.kind === "device") {
     const q = hotQueries(deps.db);
     device = (id.file.mac && q.deviceByMac.get({ mac: id.file.mac })) || null;
+    // A known device's record decides its vendor: the OUI guess only stands for unknown phones.
+    const own = device && device.vendor !== id.vendor ? deps.vendors.find((v) => v.id === device!.vendor) : undefined;
+    const asRecorded = own ? identifyAs(req, own) : null;
+    if (asRecorded?.file?.kind === "device" && asRecorded.file.mac === id.file.mac) id = { ...asRecorded, file: asRecorded.file };
     if (!device || device.vendor !== id.vendor) {
       // Same work as a real check, so timing does not tell unknown MACs from known ones.
       if (auth?.method === "digest") auth.check(randomPassword(12), randomPassword());
@@ -196,17 +246,31 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
       return { outcome: "unauthorized", device: null, credentialsFailed: auth?.method === "digest", authDetail: {} };
     }
     tenant = q.tenantById.get({ id: device.tenantId }) ?? null;
-    const granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
+    let granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
+    if (!granted.method && tenant) granted = bootstrapAuthorization(tenant, device, deps, req);
     if (!granted.method) return { outcome: "unauthorized", device, credentialsFailed: auth?.method === "digest", authDetail: granted.detail };
     authMethod = granted.method;
     authDetail = granted.detail;
   }
+  let baseUrl = deps.publicUrl;
+  if (device && tenant) {
+    const choice = baseUrlFor(deps, req, tenant);
+    if (!choice.ok) {
+      deps.logger.warn(
+        { mac: device.mac, address: req.remoteAddress, transport: req.transport, url: choice.url, source: choice.source },
+        "not served: the only provisioning URL at hand is loopback and the phone is not; set --public-url (PHONEHOME_PUBLIC_URL) or the tenant's provisioningBaseUrl",
+      );
+      return { outcome: "unreachable_url", device, url: choice.url };
+    }
+    baseUrl = choice.url;
+  }
   const vendor = deps.vendors.find((v) => v.id === id.vendor)!;
   if (device && tenant?.configEncryption && vendor.encryptsConfigs) ensureConfigKey(deps, device.id);
-  const config = resolveFor(deps, device, tenant);
+  const config = resolveFor(deps, device, tenant, baseUrl);
   const templates = deps.templates.forVendor(vendor.id);
   const delivery = deliverFile({ vendor, file: id.file, config, templates, transport: req.transport, digest: deps.configEncryptionDigest ?? "md5" });
   if (!delivery) return { outcome: "not_found" };
+  if (device && tenant) settleBootstrap(deps, req, device, authMethod, config, delivery);
   const credentials = id.file.kind === "device" && config ? config.lines.map((l) => l.extension) : [];
   return { outcome: "served", ...delivery, kind: id.file.kind, authMethod, authDetail, device, identification: id, credentials };
 }

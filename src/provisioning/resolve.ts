@@ -79,6 +79,8 @@ function toKey(row: KeyRow, target: ExtensionRow | null, codes: FeatureCodes): K
   switch (row.kind) {
     case "line":
       return { ...base, kind: "line", label: row.label ?? "" };
+    case "none":
+      return { ...base, kind: "none", label: "" };
     case "blf": {
       if (!target) return null;
       const prefix = codes.directed_pickup;

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { writeTransaction } from "../db/client.ts";
+import { writeTransaction, type Db } from "../db/client.ts";
 import { disabledExtensions, extensions, forceUnregisterDevices, forceUnregisters } from "../db/schema.ts";
 import { conflict, notFound } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
@@ -8,7 +8,8 @@ import { randomPassword } from "../secrets.ts";
 import { recordAudit } from "../services/audit.ts";
 import { getExtension } from "../services/extensions.ts";
 import { getTenant } from "../services/tenants.ts";
-import { runNotify, type NotifyJob } from "./actions.ts";
+import type { NotifyJob } from "./actions.ts";
+import { sealPlan, sendForceUnregisterNotify } from "./pending-notify.ts";
 import { currentHashes } from "./drift.ts";
 import type { SipSettings } from "./sip-settings.ts";
 import { notifyPlan } from "./targets.ts";
@@ -62,7 +63,17 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
     });
     for (const b of waited) {
       tx.insert(forceUnregisterDevices)
-        .values({ requestId: request.id, deviceId: b.device.id, mac: b.device.mac, state: "pending", files: b.files, notify: b.plan ? null : "skipped", notifyDetail: b.plan ? null : "no known address" })
+        .values({
+          requestId: request.id,
+          deviceId: b.device.id,
+          mac: b.device.mac,
+          state: "pending",
+          files: b.files,
+          notify: b.plan ? null : "skipped",
+          notifyDetail: b.plan ? null : "no known address",
+          // Committed with the rotation, so a crash before the send loses no NOTIFY (pending-notify.ts).
+          notifyPlanEnc: b.plan ? sealPlan(deps, b.plan) : null,
+        })
         .run();
     }
     const macs = waited.map((b) => b.device.mac);
@@ -77,16 +88,7 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
     const jobs: NotifyJob[] = waited.filter((b) => b.plan).map((b) => ({ device: b.device, action: "resync", plan: b.plan! }));
     return { request, jobs };
   });
-  const done = runThrottled(jobs, settings.throttle, async (job) => {
-    const sent = await runNotify(deps, settings, job, actor);
-    writeTransaction(deps.db, (tx) =>
-      tx.update(forceUnregisterDevices)
-        .set({ notify: sent.outcome, notifyDetail: sent.detail })
-        .where(and(eq(forceUnregisterDevices.requestId, request.id), eq(forceUnregisterDevices.deviceId, job.device.id)))
-        .run(),
-    );
-    return sent;
-  });
+  const done = runThrottled(jobs, settings.throttle, (job) => sendForceUnregisterNotify(deps, settings, request.id, job, actor));
   return { request: presentForceUnregister(deps, request.id), done };
 }
 
@@ -108,12 +110,36 @@ export function presentForceUnregister(deps: ProvisionDeps, id: number) {
   };
 }
 
-/** Re-enables an extension disabled by a force-unregister in `disable` mode; phones get it at their next fetch. */
+/** Ends a pending request as `cancelled`; what it already did (password, removal) stays done. */
+function cancelPending(tx: Db, r: Request, now: number, actor: string, why: string): void {
+  tx.update(forceUnregisters).set({ state: "cancelled", finishedAt: now }).where(eq(forceUnregisters.id, r.id)).run();
+  recordAudit(tx, now, { actor, action: "force_unregister.cancelled", target: `force_unregister:${r.id}`, tenantId: r.tenantId, detail: why });
+}
+
+/**
+ * Re-enables an extension disabled by a force-unregister in `disable` mode; phones get it at their
+ * next fetch. A request still waiting for the phones to drop it is cancelled: they never will now,
+ * and it would block the next force-unregister of the extension until its deadline.
+ */
 export function enableExtension(deps: ProvisionDeps, tenantName: string, number: string, actor: string): void {
   writeTransaction(deps.db, (tx) => {
     const ext = getExtension({ ...deps, db: tx }, tenantName, number);
     const r = tx.delete(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).run();
     if (r.changes === 0) throw conflict(`extension ${tenantName}/${number} is not disabled`);
-    recordAudit(tx, deps.clock().getTime(), { actor, action: "extension.enable", target: `extension:${tenantName}/${number}`, tenantId: ext.tenantId, extension: `${tenantName}/${number}` });
+    const now = deps.clock().getTime();
+    recordAudit(tx, now, { actor, action: "extension.enable", target: `extension:${tenantName}/${number}`, tenantId: ext.tenantId, extension: `${tenantName}/${number}` });
+    const open = tx.select().from(forceUnregisters).where(and(eq(forceUnregisters.extensionId, ext.id), eq(forceUnregisters.state, "pending"))).all();
+    for (const o of open) cancelPending(tx, o, now, actor, `extension ${tenantName}/${number} enabled again`);
   });
+}
+
+/** Stops waiting for a pending request, so a new one may be made. 409 unless it is pending. */
+export function cancelForceUnregister(deps: ProvisionDeps, id: number, actor: string) {
+  writeTransaction(deps.db, (tx) => {
+    const r = tx.select().from(forceUnregisters).where(eq(forceUnregisters.id, id)).get();
+    if (!r) throw notFound(`no force-unregister request ${id}`);
+    if (r.state !== "pending") throw conflict(`force-unregister request ${id} is ${r.state}, not pending; there is nothing to cancel`);
+    cancelPending(tx, r, deps.clock().getTime(), actor, "cancelled");
+  });
+  return presentForceUnregister(deps, id);
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, like, lte, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { auditLog, fetchLog } from "../db/schema.ts";
 import { parseMac } from "../domain/mac.ts";
@@ -6,45 +6,78 @@ import { EXTENSION_NUMBER } from "../domain/validation.ts";
 import { invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { describeIssues } from "./schemas.ts";
+import { getTenant } from "./tenants.ts";
 
 /**
  * The audit trail as one list: admin changes and security events (`audit_log`) and phone fetches
  * (`fetch_log`: who fetched which file holding which extensions' credentials, from where, over
  * what, authenticated how). Newest first.
  */
-const isoTime = z
-  .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO 8601 time such as 2026-06-01T00:00:00Z")
-  .transform((v) => Date.parse(v));
+const RELATIVE = /^(\d{1,6})(s|m|h|d|w)$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 
-export const AuditFilter = z.strictObject({
-  mac: z
-    .string()
-    .refine((v) => parseMac(v) !== null, "must be a MAC address")
-    .transform((v) => parseMac(v)!)
-    .optional(),
-  extension: z.string().regex(EXTENSION_NUMBER, "must be 2-15 digits").optional(),
-  actor: z.string().min(1).max(128).optional(),
-  since: isoTime.optional(),
-  until: isoTime.optional(),
-  type: z.enum(["admin", "fetch", "all"]).default("all"),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
+/** An ISO 8601 time, or a time relative to now: `30m`, `1h`, `7d` (s, m, h, d, w) ago. */
+const timeOf = (now: number) =>
+  z.string().transform((v, ctx) => {
+    const rel = RELATIVE.exec(v.trim());
+    if (rel) return now - Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS];
+    const at = Date.parse(v);
+    if (Number.isNaN(at)) {
+      ctx.addIssue({ code: "custom", message: "must be an ISO 8601 time such as 2026-06-01T00:00:00Z, or a time ago such as 30m, 1h, 7d" });
+      return z.NEVER;
+    }
+    return at;
+  });
+
+/** `202`, or `acme.example/202` (the form the audit log's own entries show). */
+const EXTENSION_FILTER = /^(?:([a-z0-9][a-z0-9.-]{0,62})\/)?(\d{2,15})$/;
+
+const auditFilter = (now: number) =>
+  z.strictObject({
+    mac: z
+      .string()
+      .refine((v) => parseMac(v) !== null, "must be a MAC address")
+      .transform((v) => parseMac(v)!)
+      .optional(),
+    tenant: z.string().min(1).max(64).optional(),
+    extension: z
+      .string()
+      .refine((v) => EXTENSION_FILTER.test(v) && EXTENSION_NUMBER.test(EXTENSION_FILTER.exec(v)![2]!), "must be an extension number (2-15 digits), or tenant/number")
+      .optional(),
+    actor: z.string().min(1).max(128).optional(),
+    since: timeOf(now).optional(),
+    until: timeOf(now).optional(),
+    type: z.enum(["admin", "fetch", "all"]).default("all"),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  });
+/** The filter's shape, for the OpenAPI document (relative times resolve against the parse's `now`). */
+export const AuditFilter = auditFilter(0);
 export type AuditFilter = z.infer<typeof AuditFilter>;
 
-/** Parses query-string / CLI input; a bad value is a 400 naming the field. */
-export function parseAuditFilter(input: Record<string, unknown>): AuditFilter {
-  const r = AuditFilter.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
+/**
+ * Parses query-string / CLI input (relative times counted back from `now`); a bad value is a 400
+ * naming the field. `extension: "acme.example/202"` is `tenant: "acme.example", extension: "202"`.
+ */
+export function parseAuditFilter(input: Record<string, unknown>, now: number): AuditFilter {
+  const r = auditFilter(now).safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
   if (!r.success) throw invalidInput(describeIssues(r.error));
-  return r.data;
+  const f = r.data;
+  const m = f.extension === undefined ? null : EXTENSION_FILTER.exec(f.extension);
+  if (!m?.[1]) return f;
+  if (f.tenant !== undefined && f.tenant !== m[1]) throw invalidInput(`extension: ${f.extension} names tenant ${m[1]}, but tenant is ${f.tenant.slice(0, 64)}`);
+  return { ...f, tenant: m[1], extension: m[2] };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function adminEvents(deps: ServiceDeps, f: AuditFilter) {
+type Scoped = AuditFilter & { readonly tenantId?: number };
+
+function adminEvents(deps: ServiceDeps, f: Scoped) {
   const where: SQL[] = [];
   if (f.mac) where.push(eq(auditLog.mac, f.mac));
-  if (f.extension) where.push(eq(auditLog.extension, f.extension));
+  if (f.tenantId !== undefined) where.push(eq(auditLog.tenantId, f.tenantId));
+  // Settings changes store the number, registrations and force-unregisters `tenant/number`.
+  if (f.extension) where.push(or(eq(auditLog.extension, f.extension), like(auditLog.extension, `%/${f.extension}`))!);
   if (f.actor) where.push(eq(auditLog.actor, f.actor));
   if (f.since !== undefined) where.push(gte(auditLog.at, f.since));
   if (f.until !== undefined) where.push(lte(auditLog.at, f.until));
@@ -52,11 +85,12 @@ function adminEvents(deps: ServiceDeps, f: AuditFilter) {
   return rows.map(({ id, at, ...r }) => ({ type: "admin" as const, id, at: iso(at), ...r }));
 }
 
-function fetchEvents(deps: ServiceDeps, f: AuditFilter) {
+function fetchEvents(deps: ServiceDeps, f: Scoped) {
   // A fetch's actor is its source address: `source:<ip>`.
   if (f.actor && !f.actor.startsWith("source:")) return [];
   const where: SQL[] = [];
   if (f.mac) where.push(eq(fetchLog.mac, f.mac));
+  if (f.tenantId !== undefined) where.push(eq(fetchLog.tenantId, f.tenantId));
   if (f.extension) where.push(sql`(',' || ${fetchLog.credentials} || ',') like ${`%,${f.extension},%`}`);
   if (f.actor) where.push(eq(fetchLog.sourceIp, f.actor.slice("source:".length)));
   if (f.since !== undefined) where.push(gte(fetchLog.at, f.since));
@@ -76,7 +110,8 @@ function fetchEvents(deps: ServiceDeps, f: AuditFilter) {
 
 export type AuditEntry = ReturnType<typeof adminEvents>[number] | ReturnType<typeof fetchEvents>[number];
 
-export function queryAudit(deps: ServiceDeps, f: AuditFilter): AuditEntry[] {
+export function queryAudit(deps: ServiceDeps, filter: AuditFilter): AuditEntry[] {
+  const f: Scoped = filter.tenant === undefined ? filter : { ...filter, tenantId: getTenant(deps, filter.tenant).id };
   const events: AuditEntry[] = [...(f.type !== "fetch" ? adminEvents(deps, f) : []), ...(f.type !== "admin" ? fetchEvents(deps, f) : [])];
   return events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, f.limit);
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { writeTransaction, type Db } from "../db/client.ts";
 import { numberingPlans } from "../db/schema.ts";
 import { checkNumber, DEFAULT_NUMBERING_PLAN, type NumberCheck, type NumberingPlan } from "../domain/numbering-plan.ts";
+import { CONTROL_CHARACTERS_MESSAGE, hasControlCharacters } from "../domain/validation.ts";
 import { invalidInput } from "../errors.ts";
 import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
@@ -12,7 +13,7 @@ const Range = z
   .strictObject({
     from: z.number().int().min(0).max(999_999_999_999_999),
     to: z.number().int().min(0).max(999_999_999_999_999),
-    purpose: z.string().min(1).max(200),
+    purpose: z.string().min(1).max(200).refine((v) => !hasControlCharacters(v), CONTROL_CHARACTERS_MESSAGE),
   })
   .refine((x) => x.from <= x.to, { path: ["to"], message: "must not be below from" });
 

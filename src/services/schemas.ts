@@ -2,7 +2,8 @@ import { z } from "zod";
 import { isFeatureName, DIAL_STRING } from "../domain/feature-codes.ts";
 import { KEY_KINDS } from "../domain/phone-config.ts";
 import { isKnownTimeZone } from "../domain/time-zone.ts";
-import { EXTENSION_NUMBER, hasControlCharacters, isHost, parseCidr, SIP_USER } from "../domain/validation.ts";
+import { CONTROL_CHARACTERS_MESSAGE, EXTENSION_NUMBER, hasControlCharacters, isHost, isProvisioningUrl, parseCidr, SIP_USER } from "../domain/validation.ts";
+import { nonEmpty, patchOf } from "./patch-schema.ts";
 
 /** Input shapes of the admin API and the CLI; semantic checks (existence, capacity) live in the services. */
 
@@ -10,7 +11,7 @@ const text = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
-    .refine((v) => !hasControlCharacters(v), "must not contain control characters (CR, LF, tab, ...)");
+    .refine((v) => !hasControlCharacters(v), CONTROL_CHARACTERS_MESSAGE);
 
 const host = z.string().refine(isHost, "must be a host name or an IP address");
 const port = z.number().int().min(1).max(65535);
@@ -31,7 +32,8 @@ export const TenantInput = z.strictObject({
   timeZone: z.string().refine(isKnownTimeZone, "must be an IANA time zone such as Europe/Berlin").default("UTC"),
   ntpServers: z.array(host).min(1).max(2).default(["pool.ntp.org"]),
   provisioningBaseUrl: z
-    .url({ protocol: /^https?$/ })
+    .string()
+    .refine(isProvisioningUrl, "must be an absolute http:// or https:// URL of at most 512 characters without spaces, quotes, <, >, backslashes or control characters")
     .nullable()
     .default(null),
   resyncMinutes: z.number().int().min(0).max(10_080).default(1440),
@@ -41,9 +43,12 @@ export const TenantInput = z.strictObject({
     .max(256)
     .default([]),
   configEncryption: z.boolean().default(false),
+  zeroTouch: z.boolean().default(true),
+  zeroTouchWindowSeconds: z.number().int().min(60).max(86_400).default(600),
 });
 export type TenantInput = z.infer<typeof TenantInput>;
-export const TenantPatch = TenantInput.partial().omit({ name: true });
+/** A PATCH names the fields it changes; defaults apply on create only (src/services/patch-schema.ts). */
+export const TenantPatch = patchOf(TenantInput.omit({ name: true }));
 export type TenantPatch = z.infer<typeof TenantPatch>;
 
 export const ExtensionInput = z.strictObject({
@@ -54,7 +59,7 @@ export const ExtensionInput = z.strictObject({
   voicemailNumber: dialString.nullable().default(null),
 });
 export type ExtensionInput = z.infer<typeof ExtensionInput>;
-export const ExtensionPatch = ExtensionInput.omit({ number: true }).partial();
+export const ExtensionPatch = patchOf(ExtensionInput.omit({ number: true }));
 export type ExtensionPatch = z.infer<typeof ExtensionPatch>;
 
 export const DeviceInput = z.strictObject({
@@ -67,17 +72,21 @@ export const DeviceInput = z.strictObject({
   expansionModules: z.number().int().min(0).max(16).optional(),
 });
 export type DeviceInput = z.infer<typeof DeviceInput>;
-export const DevicePatch = z.strictObject({
-  model: z.string().max(32).optional(),
-  label: text(128).nullable().optional(),
-  expansionModules: z.number().int().min(0).max(16).optional(),
-});
+export const DevicePatch = patchOf(
+  z.strictObject({
+    model: z.string().max(32),
+    label: text(128).nullable(),
+    expansionModules: z.number().int().min(0).max(16),
+  }),
+);
 export type DevicePatch = z.infer<typeof DevicePatch>;
 
 export const LinesInput = z
   .array(z.strictObject({ index: z.number().int().min(1), extension: z.string().regex(EXTENSION_NUMBER, "must be 2-15 digits") }))
   .max(64);
 export type LinesInput = z.infer<typeof LinesInput>;
+/** `PUT /devices/{mac}/lines`: `{ "lines": [...] }`, the shape GET answers (a bare array is still taken). */
+export const LinesBody = z.strictObject({ lines: LinesInput });
 
 export const KeyInput = z
   .strictObject({
@@ -86,8 +95,8 @@ export const KeyInput = z
     kind: z.enum([...KEY_KINDS, "blf_group"]),
     label: text(32).nullable().default(null),
     line: z.number().int().min(1).default(1),
-    /** blf: extension number; speed_dial: number to dial; park: park code or orbit; feature: feature-code name. */
-    value: z.string().max(64).nullable().default(null),
+    /** blf: extension number; speed_dial: number to dial; park: park code or orbit; feature: feature-code name; line / none: no value. */
+    value: text(64).nullable().default(null),
   })
   .superRefine((k, ctx) => {
     const need = (ok: boolean, message: string) => ok || ctx.addIssue({ code: "custom", path: ["value"], message });
@@ -96,17 +105,66 @@ export const KeyInput = z
     if (k.kind === "park") need(k.value === null || DIAL_STRING.test(k.value), "a park key's value is a park code of 0-9, * and #");
     if (k.kind === "feature") need(!!k.value && isFeatureName(k.value), "a feature key needs a feature-code name such as dnd_on");
     if (k.kind === "line") need(k.value === null, "a line key takes no value");
+    if (k.kind === "none") need(k.value === null, "a none key (left empty on purpose) takes no value");
     if (k.kind === "blf_group") need(!!k.value && k.value.length <= 64, "a blf_group key needs the name of the group it watches");
   });
 export type KeyInput = z.infer<typeof KeyInput>;
 export const KeysInput = z.array(KeyInput).max(256);
+/** `PUT /devices/{mac}/keys`: `{ "keys": [...] }`, the shape GET answers (a bare array is still taken). */
+export const KeysBody = z.strictObject({ keys: KeysInput });
 
-export const FeatureCodesPatch = z.record(z.string().refine(isFeatureName, "is not a feature-code name"), dialString);
+/**
+ * Parses a PUT body of a list that GET answers as `{ "<name>": [...] }`; the older bare array is
+ * read as that object, so an error path is `keys[0].value` whichever form was sent.
+ */
+export function parseListBody<T>(schema: z.ZodType<T>, name: string, body: unknown): T {
+  return schema.parse(Array.isArray(body) ? { [name]: body } : body);
+}
+
+export const FeatureCodesPatch = nonEmpty(z.record(z.string().refine(isFeatureName, "is not a feature-code name"), dialString), "the feature-code names");
 
 export const TokenRole = z.enum(["admin", "technician", "readonly", "registrar"]);
 export type TokenRole = z.infer<typeof TokenRole>;
 
+/**
+ * The one spelling of a field path in error messages, as services write them by hand too:
+ * `keys[0].value`, `lines[2].extension`, `forwarding.unconditional.destination`.
+ */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, p) => (typeof p === "number" ? `${out}[${p}]` : out ? `${out}.${String(p)}` : String(p)), "");
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union that matches no branch says only "Invalid input"; describe the branch the input got
+ * furthest into instead (deepest path, then fewest problems), e.g. a claim's `lines[0]` rather than
+ * the `{ "claims": [...] }` form it was not meant to be.
+ */
+function closestBranch(issue: Issue): Issue[] | null {
+  if (issue.code !== "invalid_union" || !issue.errors.length) return null;
+  const depth = (issues: Issue[]) => Math.max(...issues.map((i) => i.path.length));
+  const best = [...issue.errors].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0]!;
+  return best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue);
+}
+
+function flatten(issues: readonly Issue[]): Issue[] {
+  return issues.flatMap((i) => {
+    const branch = closestBranch(i);
+    return branch ? flatten(branch) : [i];
+  });
+}
+
 /** Turns a zod failure into one readable sentence per problem: `sipServerPort: expected number`. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "body"}: ${i.message}`).join("; ");
+  return flatten(error.issues)
+    .map((i) => `${i.path.length ? formatPath(i.path) : "body"}: ${describeIssue(i)}`)
+    .join("; ");
+}
+
+/** zod's message, with the names of missing fields (`POST /tenants` without `sipDomain`). */
+function describeIssue(i: Issue): string {
+  if (i.code === "invalid_type" && i.message.endsWith("received undefined")) return `is required (${i.expected})`;
+  if (i.code === "unrecognized_keys") return `${i.message}; unknown field(s) are refused`;
+  return i.message;
 }

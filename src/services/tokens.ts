@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import { apiTokens } from "../db/schema.ts";
-import { notFound } from "../errors.ts";
+import { invalidInput, notFound } from "../errors.ts";
 import { sha256Hex } from "../secrets.ts";
 import { writeTransaction } from "../db/client.ts";
 import { auditChange } from "./actor.ts";
@@ -10,17 +10,27 @@ import type { TokenRole } from "./schemas.ts";
 import type { TokenRow } from "../db/rows.ts";
 
 
-/** Creates a bearer token; the clear token is returned once and only its SHA-256 is stored. */
-export function createToken(deps: ServiceDeps, role: TokenRole, name: string): { token: string; row: TokenRow } {
+/** Actors the audit log uses for itself (services/actor.ts): a token named so would read like them. */
+const RESERVED_NAMES = ["cli", "system"];
+
+/**
+ * Creates a bearer token; the clear token is returned once and only its SHA-256 is stored. Without a
+ * name it is called `<role>-<id>`, so every token shows up in the audit (`token:<name>`) as itself.
+ */
+export function createToken(deps: ServiceDeps, role: TokenRole, name?: string): { token: string; row: TokenRow } {
+  if (name !== undefined && (name.trim() === "" || RESERVED_NAMES.includes(name.trim().toLowerCase()))) {
+    throw invalidInput(`--name: "${name.slice(0, 32)}" cannot name a token (empty, or read as the actor ${RESERVED_NAMES.join(" or ")} in the audit); leave it out for a generated name`);
+  }
   // 32 random bytes: far beyond guessing, so a fast hash is enough (no password stretching needed).
   const token = `ph_${randomBytes(32).toString("base64url")}`;
   const row = writeTransaction(deps.db, (tx) => {
-    const created = tx
+    const inserted = tx
       .insert(apiTokens)
-      .values({ name, role, tokenHash: sha256Hex(token), createdAt: deps.clock().getTime() })
+      .values({ name: name ?? "", role, tokenHash: sha256Hex(token), createdAt: deps.clock().getTime() })
       .returning()
       .get();
-    auditChange(tx, deps, { action: "token.create", target: `token:${created.id}`, after: { id: created.id, name, role } });
+    const created = name !== undefined ? inserted : tx.update(apiTokens).set({ name: `${role}-${inserted.id}` }).where(eq(apiTokens.id, inserted.id)).returning().get()!;
+    auditChange(tx, deps, { action: "token.create", target: `token:${created.id}`, after: { id: created.id, name: created.name, role } });
     return created;
   });
   return { token, row };

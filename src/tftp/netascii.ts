@@ -1,4 +1,4 @@
-import { bufferSource, type Source } from "./source.ts";
+import { bufferSource, readAll, type Source } from "./source.ts";
 
 // netascii needs the whole body in memory (its size changes); beyond this the request is refused.
 export const MAX_NETASCII_BYTES = 64 * 1024 * 1024;
@@ -7,7 +7,7 @@ export const MAX_NETASCII_BYTES = 64 * 1024 * 1024;
 export async function netasciiSource(source: Source): Promise<Source> {
   try {
     if (source.size > MAX_NETASCII_BYTES) throw new Error("too large for netascii");
-    return bufferSource(toNetascii(await source.read(0, source.size)));
+    return bufferSource(toNetascii(readAll(source)));
   } finally {
     source.close();
   }

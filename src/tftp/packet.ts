@@ -77,14 +77,6 @@ export function parseAck(buf: Buffer): number | null {
   return buf.length >= 4 && buf.readUInt16BE(0) === OP.ACK ? buf.readUInt16BE(2) : null;
 }
 
-export function encodeData(block: number, payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(4 + payload.length);
-  out.writeUInt16BE(OP.DATA, 0);
-  out.writeUInt16BE(block & 0xffff, 2);
-  payload.copy(out, 4);
-  return out;
-}
-
 export function encodeError(code: number, message: string): Buffer {
   const text = Buffer.from(message.replace(/[^\x20-\x7e]/g, "?").slice(0, 100), "latin1");
   const out = Buffer.alloc(4 + text.length + 1);

@@ -55,6 +55,10 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
       // Unknown and unauthorised look the same to the client: "File not found".
       return { found: false };
     }
+    if (result.outcome === "unreachable_url") {
+      record("error", null);
+      return { found: false };
+    }
     if (result.outcome === "not_found") {
       record("not_found", result);
       return { found: false };
@@ -77,6 +81,9 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
 
 function openSource(result: ProvisionResult): Promise<Source> {
   if (result.outcome === "served") return Promise.resolve(bufferSource(result.body));
-  if (result.outcome === "firmware") return fileSource(result.image.path);
+  if (result.outcome === "firmware") {
+    const { path } = result.image;
+    return Promise.resolve().then(() => fileSource(path));
+  }
   return Promise.reject(new Error("nothing to send"));
 }

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { EnumerationGuard } from "../provisioning/enumeration-guard.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
+import { describeListenFailure, listenError, LISTENERS } from "../listen-errors.ts";
 import { tftpResolver } from "./provider.ts";
 import { TftpServer, type TftpServerOptions } from "./server.ts";
 
@@ -22,9 +23,10 @@ export function tftpOptions(config: Config): TftpServerOptions {
 }
 
 /**
- * Starts the TFTP server next to HTTP. Port 69 needs privileges: when binding is refused with
- * EACCES, phonehome logs a warning and runs without TFTP rather than not at all. Any other
- * failure (address in use, bad address) stops the start, as for HTTP.
+ * Starts the TFTP server next to HTTP. On its default port (69, not asked for by flag or
+ * environment) a refusal to bind, for lack of permission (EACCES) or because another TFTP server
+ * such as tftpd-hpa holds it (EADDRINUSE), is a warning: phonehome runs without TFTP rather than
+ * not at all. A port the operator asked for, and any other failure, stops the start.
  */
 export async function startTftp(config: Config, deps: ProvisionDeps, logger: Logger, guard: EnumerationGuard): Promise<TftpServer | null> {
   const server = new TftpServer(tftpOptions(config), tftpResolver(deps, config.tftpDeviceNetworks, guard), logger.child({ transport: "tftp" }));
@@ -32,13 +34,14 @@ export async function startTftp(config: Config, deps: ProvisionDeps, logger: Log
     await server.listen();
     return server;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EACCES") {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!config.tftpPortConfigured && (code === "EACCES" || code === "EADDRINUSE")) {
       logger.warn(
-        { port: config.tftpPort, host: config.tftpHost },
-        `TFTP disabled: no permission to bind ${config.tftpHost}:${config.tftpPort}; run with --tftp-port above 1023 or grant CAP_NET_BIND_SERVICE (docs/configuration.md)`,
+        { port: config.tftpPort, host: config.tftpHost, code },
+        `TFTP disabled: ${describeListenFailure(err, LISTENERS.tftp, config.tftpHost, config.tftpPort)} HTTP runs without it.`,
       );
       return null;
     }
-    throw err;
+    throw listenError(err, LISTENERS.tftp, config.tftpHost, config.tftpPort);
   }
 }

@@ -1,6 +1,6 @@
 import type { RemoteInfo, Socket } from "node:dgram";
 import type { Negotiated } from "./options.ts";
-import { encodeData, encodeError, encodeOack, ERR, OP, opcodeOf, parseAck } from "./packet.ts";
+import { encodeError, encodeOack, ERR, OP, opcodeOf, parseAck } from "./packet.ts";
 import type { Source } from "./source.ts";
 
 export interface RetryPolicy {
@@ -36,8 +36,20 @@ export class Transfer {
   private confirmed = false;
   private retries = 0;
   private timeoutMs: number;
-  private generation = 0;
+  /** The one retransmission timer, re-armed with `refresh()` while its duration stays the same. */
   private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
+  private timerArmed = false;
+  /**
+   * One window of DATA packets (header + block each), written in place for every window. A
+   * send still queued in the socket keeps its bytes: while any is pending, the next window gets
+   * a fresh buffer instead (on loopback and on a LAN the queue is empty by the time an ACK comes).
+   */
+  private window: Buffer;
+  private pendingSends = 0;
+  private readonly sent = () => {
+    this.pendingSends--;
+  };
   private readonly lifetime: NodeJS.Timeout;
   private ended = false;
   /** Set once an ERROR is on its way: nothing else is done while it leaves. */
@@ -56,6 +68,7 @@ export class Transfer {
     this.totalBlocks = Math.floor(source.size / options.blksize) + 1;
     this.timeoutMs = options.timeoutMs ?? policy.timeoutMs;
     this.firstPacket = options.oack.size ? encodeOack(options.oack) : null;
+    this.window = Buffer.allocUnsafe(Math.min(options.windowsize, this.totalBlocks) * (4 + options.blksize));
     this.acked = this.firstPacket ? -1 : 0;
     this.sentTo = 0;
     this.lifetime = setTimeout(() => this.fail("transfer lifetime exceeded", this.confirmed), policy.lifetimeMs);
@@ -119,34 +132,48 @@ export class Transfer {
     const from = this.acked + 1;
     const to = Math.min(this.acked + this.options.windowsize, this.totalBlocks);
     const { blksize } = this.options;
-    const generation = ++this.generation;
-    this.disarm();
-    this.source.read((from - 1) * blksize, (to - from + 1) * blksize).then(
-      (data) => {
-        if (this.ended || generation !== this.generation) return;
-        for (let seq = from; seq <= to; seq++) {
-          const offset = (seq - from) * blksize;
-          this.send(encodeData(seq, data.subarray(offset, offset + blksize)));
-        }
-        this.sentTo = Math.max(this.sentTo, to);
-        this.arm();
-      },
-      () => this.fail("read error", true),
-    );
+    const slot = 4 + blksize;
+    if (this.pendingSends > 0) this.window = Buffer.allocUnsafe(this.window.length);
+    const window = this.window;
+    try {
+      for (let seq = from; seq <= to; seq++) {
+        const at = (seq - from) * slot;
+        window.writeUInt16BE(OP.DATA, at);
+        window.writeUInt16BE(seq & 0xffff, at + 2);
+        const n = this.source.readInto(window, at + 4, (seq - 1) * blksize, blksize);
+        this.pendingSends++;
+        this.socket.send(window, at, 4 + n, this.peer.port, this.peer.address, this.sent);
+      }
+    } catch {
+      this.fail("read error", true);
+      return;
+    }
+    this.sentTo = Math.max(this.sentTo, to);
+    this.arm();
   }
 
   private arm(): void {
-    this.disarm();
-    this.timer = setTimeout(() => this.onTimeout(), this.timeoutMs);
+    if (this.timer && this.timerMs === this.timeoutMs) {
+      this.timer.refresh();
+    } else {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(this.onTimer, this.timeoutMs);
+      this.timerMs = this.timeoutMs;
+    }
+    this.timerArmed = true;
   }
 
   private disarm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    // The timer object stays for the next refresh(); a disarmed timer that fires does nothing.
+    this.timerArmed = false;
   }
 
+  private readonly onTimer = () => {
+    if (this.timerArmed) this.onTimeout();
+  };
+
   private onTimeout(): void {
-    this.timer = null;
+    this.timerArmed = false;
     if (this.ended || this.closing) return;
     if (++this.retries > this.policy.maxRetries) {
       this.fail("timed out", this.confirmed);
@@ -184,6 +211,8 @@ export class Transfer {
     if (this.ended) return;
     this.ended = true;
     this.disarm();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     clearTimeout(this.lifetime);
     this.source.close();
     this.onEnd(end);

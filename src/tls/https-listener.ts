@@ -4,6 +4,7 @@ import type { RequestListener } from "node:http";
 import type { DetailedPeerCertificate, TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import type { ClientCertificate } from "../domain/provisioning-request.ts";
+import { listenerOptions, type ListenerTimeouts } from "../http/connection-limits.ts";
 import { isRevoked, normalizeSerial } from "./crl.ts";
 import { loadTlsMaterial, tlsStamp, type TlsMaterial, type TlsPaths } from "./tls-material.ts";
 
@@ -61,13 +62,13 @@ export function createHttpsListener(
   paths: TlsPaths,
   handler: RequestListener,
   logger: Logger,
+  timeouts: ListenerTimeouts = { headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, requestTimeoutMs: 30_000 },
 ): HttpsListener {
   let material = loadTlsMaterial(paths);
   const options = (m: TlsMaterial) => ({ ...m.context, requestCert: true, rejectUnauthorized: false });
-  const server = createServer(options(material), handler);
-  server.keepAliveTimeout = 5_000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  // A connection that never completes its handshake is not yet HTTP, so the header timeout does not
+  // see it; TLS's own handshake timeout (120 s by default) gets the same bound.
+  const server = createServer({ ...options(material), ...listenerOptions(timeouts), handshakeTimeout: timeouts.headersTimeoutMs }, handler);
   // A failed handshake (old TLS version, garbage) is the client's problem; keep it out of the error path.
   server.on("tlsClientError", (err: Error, socket: Socket) => {
     logger.debug({ err: err.message, source: socket.remoteAddress }, "TLS handshake failed");

@@ -48,6 +48,11 @@ export interface ModelInfo {
   /** Programmable line keys (DSS keys) on the phone itself, without expansion modules. */
   readonly keys: number;
   /**
+   * The leading keys (1..lineKeySlots) that can show a line appearance; absent = all of `keys`.
+   * Automatic line keys go only there (src/vendors/shared/line-keys.ts).
+   */
+  readonly lineKeySlots?: number;
+  /**
    * Expansion modules the model takes, only where a source documents them and the vendor adapter
    * renders their keys. Absent: no module is accepted for this model.
    */

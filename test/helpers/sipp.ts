@@ -14,7 +14,7 @@ const scenario = (name: string) => fileURLToPath(new URL(`../sip/${name}`, impor
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A free port on 127.0.0.1 for the given transport (bind to 0, read it, release it). */
-async function freePort(transport: "udp" | "tcp"): Promise<number> {
+export async function freePort(transport: "udp" | "tcp"): Promise<number> {
   if (transport === "tcp") {
     return new Promise((resolve) => {
       const s = createServer().listen(0, "127.0.0.1", () => {
@@ -51,9 +51,9 @@ function listening(transport: "udp" | "tcp", port: number): Promise<boolean> {
  * Runs sipp as a phone (UAS) with a scenario from test/sip/, bound to 127.0.0.1 only, for one
  * call. `vars` become `-set name value` (the scenario reads them as [$name]).
  */
-export async function startSipp(name: string, options: { transport?: "udp" | "tcp"; vars?: Record<string, string>; timeoutS?: number } = {}): Promise<SippRun> {
+export async function startSipp(name: string, options: { transport?: "udp" | "tcp"; vars?: Record<string, string>; timeoutS?: number; port?: number } = {}): Promise<SippRun> {
   const transport = options.transport ?? "udp";
-  const port = await freePort(transport);
+  const port = options.port ?? (await freePort(transport));
   const args = ["-sf", scenario(name), "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", String(port), "-t", transport === "tcp" ? "t1" : "u1"];
   args.push("-m", "1", "-timeout", `${options.timeoutS ?? 10}s`, "-timeout_error", "-nostdin", "-max_recv_loops", "100");
   for (const [k, v] of Object.entries(options.vars ?? {})) args.push("-set", k, v);

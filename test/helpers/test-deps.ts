@@ -42,7 +42,11 @@ export function createTestDeps(options: { now?: Date; publicUrl?: string; firmwa
   };
 }
 
-/** A throw-away data directory and a config pointing at it, on ephemeral ports. */
+/**
+ * A throw-away data directory and a config pointing at it, on ephemeral ports. The public URL is
+ * set, as an operator would, so a file rendered by a second runtime (`expected()`) matches what a
+ * phone is served whatever Host it sends; pass `publicUrl: undefined` to test the derivation.
+ */
 export function tempConfig(overrides: Record<string, unknown> = {}): { config: Config; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), "phonehome-test-"));
   const config = loadConfig(
@@ -56,6 +60,7 @@ export function tempConfig(overrides: Record<string, unknown> = {}): { config: C
       tftpHost: "127.0.0.1",
       firmwareDir: join(dir, "firmware"),
       logLevel: "silent",
+      publicUrl: "http://127.0.0.1:8080/",
       ...overrides,
     },
     {},

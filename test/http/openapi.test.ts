@@ -44,7 +44,10 @@ describe("OpenAPI document", () => {
     expect(profile.required).toEqual(expect.arrayContaining(["username", "role"]));
     expect(profile.properties.role.enum).toEqual(["user", "operator", "manager", "administrator"]);
     const keys = doc.paths["/devices/{mac}/keys"].put.requestBody.content["application/json"].schema;
-    expect(keys.items.properties.kind.enum).toContain("blf_group");
+    // { "keys": [...] } as GET answers it, or the bare array of before.
+    const [wrapped, bare] = keys.anyOf;
+    expect(wrapped.properties.keys.items.properties.kind.enum).toContain("blf_group");
+    expect(bare.items.properties.kind.enum).toContain("blf_group");
     expect(doc.paths["/tenants/{tenant}/extensions/{number}"].delete.parameters.map((p: any) => p.name)).toEqual(["tenant", "number", "detach"]);
   });
 });

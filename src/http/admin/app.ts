@@ -9,9 +9,11 @@ import { verifyToken } from "../../services/tokens.ts";
 import { withActor } from "../../services/actor.ts";
 import { auditRoutes } from "./audit.ts";
 import { configKeyRoutes } from "./config-keys.ts";
+import { bootstrapRoutes } from "./bootstrap.ts";
 import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import { onboardingRoutes } from "./onboarding.ts";
+import { extensionImportRoutes } from "./extension-imports.ts";
 import { firmwareRoutes } from "./firmware.ts";
 import type { AdminState, Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
@@ -20,6 +22,8 @@ import { DEFAULT_SIP_SETTINGS, type SipSettings } from "../../registrations/sip-
 import { extensionSettingsRoutes } from "./extension-settings.ts";
 import { tenantCatalogRoutes } from "./tenant-catalog.ts";
 import { openApiRoutes } from "./openapi.ts";
+import { requireJsonBody } from "./request-shape.ts";
+import { strictQuery } from "./query.ts";
 
 function toErrorBody(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
@@ -45,9 +49,11 @@ export function adminRouters(deps: ProvisionDeps, options: Partial<AdminAppOptio
     deviceRoutes(deps),
     discoveryRoutes(deps),
     onboardingRoutes(deps, { importLimitBytes: options.importLimitBytes ?? 64 * 1024 * 1024 }),
+    extensionImportRoutes(deps, { importLimitBytes: options.importLimitBytes ?? 64 * 1024 * 1024 }),
     registrationRoutes(deps, options.sip ?? DEFAULT_SIP_SETTINGS),
     auditRoutes(deps),
     configKeyRoutes(deps),
+    bootstrapRoutes(deps),
     extensionSettingsRoutes(deps),
     tenantCatalogRoutes(deps),
     firmwareRoutes(deps, { maxBytes: options.firmwareMaxBytes ?? 512 * 1024 * 1024 }),
@@ -99,6 +105,8 @@ export function createAdminApp(
     // Admin changes are audited with the token's name as the actor (services/actor.ts).
     await withActor(`token:${row.name}`, next);
   });
+  app.use(strictQuery);
+  app.use(requireJsonBody);
   app.use(
     bodyParser({
       enableTypes: ["json"],

@@ -2,22 +2,23 @@ import Router from "@koa/router";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { parseAuditFilter, queryAudit } from "../../services/audit-query.ts";
 import type { AdminState } from "./roles.ts";
+import { queryParam } from "./query.ts";
 
-/** GET /audit?mac=&extension=&actor=&since=&until=&type=admin|fetch|all&limit= */
+/** GET /audit?mac=&tenant=&extension=&actor=&since=&until=&type=admin|fetch|all&limit= */
 export function auditRoutes(deps: ProvisionDeps): Router<AdminState> {
   const r = new Router<AdminState>();
   r.get("/audit", (ctx) => {
-    const q = ctx.query;
-    const one = (k: string) => (typeof q[k] === "string" ? q[k] : undefined);
+    const one = (k: string) => queryParam(ctx, k);
     const filter = parseAuditFilter({
       mac: one("mac"),
+      tenant: one("tenant"),
       extension: one("extension"),
       actor: one("actor"),
       since: one("since"),
       until: one("until"),
       type: one("type"),
       limit: one("limit"),
-    });
+    }, deps.clock().getTime());
     ctx.body = { events: queryAudit(deps, filter) };
   });
   return r;

@@ -5,8 +5,10 @@ import { deviceFiles, previewFile } from "../../provisioning/preview.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { getKeys, getLines, setKeys, setLines } from "../../services/device-layout.ts";
 import { createDevice, deleteDevice, deviceCredentials, getDevice, listDevices, updateDevice } from "../../services/devices.ts";
-import { DeviceInput, DevicePatch, KeysInput, LinesInput } from "../../services/schemas.ts";
+import { lineKeyWarnings } from "../../services/line-key-warnings.ts";
+import { DeviceInput, DevicePatch, KeysBody, LinesBody, parseListBody } from "../../services/schemas.ts";
 import { presentDevice } from "./presenters.ts";
+import { queryParam } from "./query.ts";
 import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
 import type { DeviceRow } from "../../db/rows.ts";
 
@@ -19,7 +21,7 @@ export function deviceRoutes(deps: ProvisionDeps): Router<AdminState> {
   const writer = (ctx: AdminContext) => requireRole(ctx, "admin", "technician");
 
   r.get("/devices", (ctx) => {
-    const tenant = typeof ctx.query.tenant === "string" ? ctx.query.tenant : undefined;
+    const tenant = queryParam(ctx, "tenant");
     const names = tenantNames();
     ctx.body = { devices: listDevices(deps, tenant).map((d) => present(ctx, d, names)) };
   });
@@ -46,14 +48,16 @@ export function deviceRoutes(deps: ProvisionDeps): Router<AdminState> {
   });
   r.put("/devices/:mac/lines", (ctx) => {
     writer(ctx);
-    ctx.body = { lines: setLines(deps, ctx.params.mac!, LinesInput.parse(ctx.request.body)) };
+    const lines = setLines(deps, ctx.params.mac!, parseListBody(LinesBody, "lines", ctx.request.body).lines);
+    ctx.body = { lines, warnings: lineKeyWarnings(deps.db, [getDevice(deps, ctx.params.mac!).id]) };
   });
   r.get("/devices/:mac/keys", (ctx) => {
     ctx.body = { keys: getKeys(deps, ctx.params.mac!) };
   });
   r.put("/devices/:mac/keys", (ctx) => {
     writer(ctx);
-    ctx.body = { keys: setKeys(deps, ctx.params.mac!, KeysInput.parse(ctx.request.body)) };
+    const keys = setKeys(deps, ctx.params.mac!, parseListBody(KeysBody, "keys", ctx.request.body).keys);
+    ctx.body = { keys, warnings: lineKeyWarnings(deps.db, [getDevice(deps, ctx.params.mac!).id]) };
   });
   r.get("/devices/:mac/files", (ctx) => {
     const d = getDevice(deps, ctx.params.mac!);

@@ -36,6 +36,7 @@ import type { ExtensionSettings } from "../../services/extension-settings/store.
 import { presentEndpoints, presentVoicemail } from "./extension-presenters.ts";
 import { presentExtension } from "./presenters.ts";
 import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
+import { queryParam } from "./query.ts";
 
 const BASE = "/tenants/:tenant/extensions/:number";
 
@@ -86,7 +87,8 @@ export function extensionSettingsRoutes(deps: ProvisionDeps): Router<AdminState>
   });
 
   r.get(`${BASE}/forwarding/effective`, (ctx) => {
-    const at = typeof ctx.query.at === "string" ? new Date(ctx.query.at) : deps.clock();
+    const atText = queryParam(ctx, "at");
+    const at = atText !== undefined ? new Date(atText) : deps.clock();
     if (Number.isNaN(at.getTime())) throw invalidInput("at: must be an ISO 8601 instant such as 2026-06-01T09:30:00Z");
     const { settings } = readSettings(deps, ...p(ctx));
     ctx.body = effectiveForwarding(settings.forwarding, at, getTenant(deps, ctx.params.tenant!).timeZone);

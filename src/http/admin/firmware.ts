@@ -8,6 +8,7 @@ import { firmwareStatus } from "../../firmware/status.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { getDevice, listDevices } from "../../services/devices.ts";
 import { requireRole, type AdminContext, type AdminState } from "./roles.ts";
+import { queryParam } from "./query.ts";
 import type { DeviceRow, FirmwareRow } from "../../db/rows.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -17,8 +18,8 @@ export function presentFirmware(f: FirmwareRow) {
 }
 
 function query(ctx: AdminContext, name: string): string {
-  const v = ctx.query[name];
-  if (typeof v !== "string" || v === "") throw new AppError(400, "invalid_input", `${name}: give it as a query parameter (?${name}=...)`);
+  const v = queryParam(ctx, name);
+  if (v === undefined || v === "") throw new AppError(400, "invalid_input", `${name}: give it as a query parameter (?${name}=...)`);
   return v;
 }
 
@@ -51,7 +52,7 @@ export function firmwareRoutes(deps: ProvisionDeps, options: { maxBytes: number 
     ctx.body = presentFirmware(row);
   });
   r.get("/firmware/rollout", (ctx) => {
-    const tenant = typeof ctx.query.tenant === "string" ? ctx.query.tenant : undefined;
+    const tenant = queryParam(ctx, "tenant");
     ctx.body = { devices: listDevices(deps, tenant).map(rollout) };
   });
   r.get("/firmware/:id", (ctx) => {

@@ -10,6 +10,7 @@ import type { ImportReport } from "../../onboarding/import.ts";
 import { importDevices } from "../../onboarding/import.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { requireRole, type AdminContext, type AdminState } from "./roles.ts";
+import { queryParam } from "./query.ts";
 
 /**
  * Bulk onboarding (docs/onboarding.md): CSV upload and export, claiming from the discovery inbox,
@@ -21,10 +22,10 @@ function presentBatch(b: BatchSummary) {
   return { ...b, createdAt: iso(b.createdAt) };
 }
 
-const flag = (v: unknown): boolean => v === "1" || v === "true";
+export const flag = (v: unknown): boolean => v === "1" || v === "true";
 
 /** The request body as a stream, refused past `limit` bytes (checked as it arrives, not buffered). */
-async function* limitedBody(ctx: AdminContext, limit: number): AsyncGenerator<Buffer> {
+export async function* limitedBody(ctx: AdminContext, limit: number): AsyncGenerator<Buffer> {
   let seen = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     seen += chunk.length;
@@ -33,7 +34,7 @@ async function* limitedBody(ctx: AdminContext, limit: number): AsyncGenerator<Bu
   }
 }
 
-function answer(ctx: AdminContext, report: ImportReport, problem: (p: Problem) => unknown, what: "file" | "claims"): void {
+export function answer<C extends string>(ctx: AdminContext, report: ImportReport<C>, problem: (p: Problem<C>) => unknown, what: "file" | "claims"): void {
   if (!report.accepted) {
     ctx.status = 400;
     const first = report.problems.slice(0, 3).map((p) => (what === "file" ? formatProblem(p) : formatProblem(p).replace(/^row/, "claim")));
@@ -56,16 +57,16 @@ export function onboardingRoutes(deps: ProvisionDeps, options: { importLimitByte
     if (!ctx.is("text/csv")) throw new AppError(415, "unsupported_media_type", "send the file with Content-Type: text/csv");
     const length = Number(ctx.get("content-length") || 0);
     if (length > options.importLimitBytes) throw payloadTooLarge(`the file is larger than the upload limit of ${options.importLimitBytes} bytes (importBodyLimitBytes)`);
-    const fileName = typeof ctx.query.fileName === "string" ? ctx.query.fileName.slice(0, 200) : null;
+    const fileName = queryParam(ctx, "fileName")?.slice(0, 200) ?? null;
     const records = readDeviceCsv(limitedBody(ctx, options.importLimitBytes));
-    const report = await importDevices(deps, records, { dryRun: flag(ctx.query.dryRun), actor: actor(ctx), source: "csv", fileName });
+    const report = await importDevices(deps, records, { dryRun: flag(queryParam(ctx, "dryRun")), actor: actor(ctx), source: "csv", fileName });
     answer(ctx, report, (p) => p, "file");
   });
   r.get("/imports", (ctx) => {
     ctx.body = { imports: listBatches(deps).map(presentBatch) };
   });
   r.get("/imports/:id", (ctx) => {
-    const state = ctx.query.state;
+    const state = queryParam(ctx, "state");
     if (state !== undefined && !STATUS_FILTERS.includes(state as never)) throw invalidInput(`state: must be one of ${STATUS_FILTERS.join(", ")}`);
     const { batch, summary, devices } = batchStatus(deps, Number(ctx.params.id));
     ctx.body = {
@@ -77,7 +78,7 @@ export function onboardingRoutes(deps: ProvisionDeps, options: { importLimitByte
     };
   });
   r.get("/exports/devices.csv", (ctx) => {
-    const tenant = typeof ctx.query.tenant === "string" ? ctx.query.tenant : undefined;
+    const tenant = queryParam(ctx, "tenant");
     if (tenant !== undefined) getTenant(deps, tenant); // an unknown tenant answers 404 before the stream starts
     ctx.type = "text/csv; charset=utf-8";
     ctx.attachment("devices.csv");

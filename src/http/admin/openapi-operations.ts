@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { FirmwarePinInput } from "../../firmware/schemas.ts";
 import {
   AllowedEndpointsInput,
@@ -16,7 +16,7 @@ import {
 import { GroupInput, GroupPatch, MembersInput } from "../../services/groups.ts";
 import { DeviceLayoutInput, KeyLayoutInput, KeyLayoutPut } from "../../services/key-layouts.ts";
 import { NumberingPlanInput } from "../../services/numbering.ts";
-import { DeviceInput, DevicePatch, ExtensionInput, ExtensionPatch, FeatureCodesPatch, KeysInput, LinesInput, TenantInput, TenantPatch } from "../../services/schemas.ts";
+import { DeviceInput, DevicePatch, ExtensionInput, ExtensionPatch, FeatureCodesPatch, KeysBody, KeysInput, LinesBody, LinesInput, TenantInput, TenantPatch } from "../../services/schemas.ts";
 import { AuditFilter } from "../../services/audit-query.ts";
 import { ClaimsInput } from "../../onboarding/claim.ts";
 import { MassResyncInput } from "../../registrations/actions.ts";
@@ -70,6 +70,14 @@ const ONBOARDING: readonly Operation[] = [
   op("get", "/imports", "any", "onboarding", "Import and claim batches, newest first (last 100)", { response: Out.BatchListOut }),
   op("get", "/imports/{id}", "any", "onboarding", "A batch with the onboarding state of each device", { query: { state: "fetched, refused, never or registered (registered now)" }, response: Out.BatchStatusOut }),
   op("get", "/exports/devices.csv", "any", "onboarding", "The devices in the import format", { query: { tenant: "only this tenant's" }, response: "text/csv" }),
+  op("post", "/tenants/{tenant}/extension-imports", "admin", "onboarding", "Create or update a tenant's extensions from a CSV file (all-or-nothing; 200 with batchId null for a dry run or when nothing changed)", {
+    body: "text/csv",
+    query: { dryRun: "1: check only, write nothing", fileName: "name recorded with the batch" },
+    status: 201,
+    response: Out.ImportReportOut,
+    errors: { 400: Out.ExtensionImportRefusedOut },
+  }),
+  op("get", "/tenants/{tenant}/exports/extensions.csv", "any", "onboarding", "A tenant's extensions in the extension import format (no PIN)", { response: "text/csv" }),
   op("post", "/discovered-devices/claim", "admin, technician", "onboarding", "Claim discovered phones, one or many (all-or-nothing)", {
     body: ClaimsInput,
     status: 201,
@@ -98,6 +106,7 @@ const REGISTRATIONS: readonly Operation[] = [
   }),
   op("post", `${X}/enable`, "admin", "registrations", "Re-enable an extension disabled by a force-unregister", { status: 204 }),
   op("get", "/force-unregisters/{id}", "any", "registrations", "A force-unregister request and its phones", { response: Out.ForceUnregisterOut }),
+  op("post", "/force-unregisters/{id}/cancel", "admin", "registrations", "Stop waiting for a pending force-unregister (what it did stays done)", { response: Out.ForceUnregisterOut }),
 ];
 
 /** Firmware catalogue, pinning and rollout (docs/firmware.md). */
@@ -180,9 +189,9 @@ export const OPERATIONS: readonly Operation[] = [
   op("patch", "/devices/{mac}", "admin, technician", "devices", "Change model or label", { body: DevicePatch }),
   op("delete", "/devices/{mac}", "admin, technician", "devices", "Delete a device"),
   op("get", "/devices/{mac}/lines", "any", "devices", "Lines"),
-  op("put", "/devices/{mac}/lines", "admin, technician", "devices", "Replace lines (an extension not allowed on the phone is refused)", { body: LinesInput }),
+  op("put", "/devices/{mac}/lines", "admin, technician", "devices", "Replace lines (an extension not allowed on the phone is refused)", { body: z.union([LinesBody, LinesInput]) }),
   op("get", "/devices/{mac}/keys", "any", "devices", "The device's own keys"),
-  op("put", "/devices/{mac}/keys", "admin, technician", "devices", "Replace the device's own keys", { body: KeysInput }),
+  op("put", "/devices/{mac}/keys", "admin, technician", "devices", "Replace the device's own keys", { body: z.union([KeysBody, KeysInput]) }),
   op("get", "/devices/{mac}/key-layout", "any", "key layouts", "The device's layout and its effective keys"),
   op("put", "/devices/{mac}/key-layout", "admin, technician", "key layouts", "Assign a layout (null: none)", { body: DeviceLayoutInput }),
   op("get", "/devices/{mac}/files", "any", "devices", "Files the phone asks for at boot"),
@@ -193,5 +202,6 @@ export const OPERATIONS: readonly Operation[] = [
   ...REGISTRATIONS,
   ...FIRMWARE,
   op("get", "/audit", "any", "audit", "Admin changes, security events and fetches, newest first", { query: AuditFilter, response: Out.AuditOut }),
+  op("post", "/devices/{mac}/bootstrap", "admin, technician", "onboarding", "Open a zero-touch window bound to the address the phone last called in from (docs/onboarding.md); 409 when the tenant has zeroTouch off or the phone never called in", { response: Out.BootstrapWindowOut }),
   op("get", "/devices/{mac}/config-key", "admin", "security", "The device's config-file password (Grandstream P1359); 409 when configs are not encrypted", { response: Out.ConfigKeyOut }),
 ];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ONBOARDING_STATES } from "../../onboarding/batches.ts";
 import { COLUMNS } from "../../onboarding/columns.ts";
+import { EXTENSION_COLUMNS } from "../../onboarding/extension-columns.ts";
 
 /**
  * Answer shapes of the onboarding, registration, audit and config-key routes, for the OpenAPI
@@ -33,13 +34,14 @@ const problemsError = (item: z.ZodType) =>
   });
 
 export const ImportRefusedOut = problemsError(z.strictObject({ row: z.number().int(), column: z.enum(COLUMNS).nullable(), reason: z.string() }));
+export const ExtensionImportRefusedOut = problemsError(z.strictObject({ row: z.number().int(), column: z.enum(EXTENSION_COLUMNS).nullable(), reason: z.string() }));
 export const ClaimRefusedOut = problemsError(z.strictObject({ claim: z.number().int(), field: z.string().nullable(), reason: z.string() }));
 
 const Batch = z.strictObject({
   id: z.number().int(),
   createdAt: iso,
   actor: z.string(),
-  source: z.enum(["csv", "claim"]),
+  source: z.enum(["csv", "claim", "extensions"]),
   fileName: z.string().nullable(),
   rows: z.number().int(),
   created: z.number().int(),
@@ -104,7 +106,7 @@ export const ForceUnregisterOut = z.strictObject({
   id: z.number().int(),
   extension: z.string(),
   mode: z.enum(["remove", "disable"]),
-  state: z.enum(["pending", "confirmed", "timed-out"]),
+  state: z.enum(["pending", "confirmed", "timed-out", "cancelled"]),
   actor: z.string(),
   createdAt: iso,
   deadlineAt: iso,
@@ -161,3 +163,5 @@ const FetchEvent = z.strictObject({
 export const AuditOut = z.strictObject({ events: z.array(z.discriminatedUnion("type", [AdminEvent, FetchEvent])) });
 
 export const ConfigKeyOut = z.strictObject({ mac, configFilePassword: z.string() });
+
+export const BootstrapWindowOut = z.strictObject({ mac, sourceIp: z.string(), expiresAt: z.string().describe("ISO 8601") });

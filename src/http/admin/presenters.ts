@@ -22,6 +22,8 @@ export function presentTenant(t: Tenant) {
     authMode: t.authMode,
     allowedNetworks: t.allowedNetworks,
     configEncryption: t.configEncryption,
+    zeroTouch: t.zeroTouch,
+    zeroTouchWindowSeconds: t.zeroTouchWindowSeconds,
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),
   };

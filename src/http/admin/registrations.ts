@@ -2,16 +2,14 @@ import Router from "@koa/router";
 import { invalidInput } from "../../errors.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { deviceAction, massResync, MassResyncInput } from "../../registrations/actions.ts";
-import { enableExtension, forceUnregister, ForceUnregisterInput, presentForceUnregister } from "../../registrations/force-unregister.ts";
+import { cancelForceUnregister, enableExtension, forceUnregister, ForceUnregisterInput, presentForceUnregister } from "../../registrations/force-unregister.ts";
 import { handleRegistrarEvent } from "../../registrations/registrar-webhook.ts";
 import type { SipSettings } from "../../registrations/sip-settings.ts";
 import { deviceStatus, extensionStatus, listRegistrations } from "../../registrations/views.ts";
 import { requireRole, type AdminContext, type AdminState } from "./roles.ts";
+import { queryParam } from "./query.ts";
 
-const queryString = (ctx: AdminContext, name: string): string | undefined => {
-  const v = ctx.query[name];
-  return typeof v === "string" ? v : undefined;
-};
+const queryString = queryParam;
 const actorOf = (ctx: AdminContext): string => `token:${ctx.state.tokenName}`;
 /** Background NOTIFY work must never surface as an unhandled rejection. */
 const detach = (deps: ProvisionDeps, p: Promise<unknown>) => p.catch((err) => deps.logger.error({ err }, "NOTIFY job failed"));
@@ -75,10 +73,17 @@ export function registrationRoutes(deps: ProvisionDeps, sip: SipSettings): Route
     enableExtension(deps, ctx.params.tenant!, ctx.params.number!, actorOf(ctx));
     ctx.status = 204;
   });
-  r.get("/force-unregisters/:id", (ctx) => {
+  const requestId = (ctx: AdminContext): number => {
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id) || id < 1) throw invalidInput(`id: "${String(ctx.params.id).slice(0, 20)}" is not a request id`);
-    ctx.body = presentForceUnregister(deps, id);
+    return id;
+  };
+  r.get("/force-unregisters/:id", (ctx) => {
+    ctx.body = presentForceUnregister(deps, requestId(ctx));
+  });
+  r.post("/force-unregisters/:id/cancel", (ctx) => {
+    requireRole(ctx, "admin");
+    ctx.body = cancelForceUnregister(deps, requestId(ctx), actorOf(ctx));
   });
   return r;
 }

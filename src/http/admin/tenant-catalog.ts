@@ -3,6 +3,8 @@ import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { createGroup, deleteGroup, getGroup, GroupInput, GroupPatch, addMember, listGroups, MembersInput, putMembers, removeMember, renameGroup } from "../../services/groups.ts";
 import { createLayout, deleteLayout, DeviceLayoutInput, getDeviceLayout, getLayout, KeyLayoutInput, KeyLayoutPut, listLayouts, putLayout, setDeviceLayout } from "../../services/key-layouts.ts";
 import { getNumberingPlan, NumberingPlanInput, resetNumberingPlan, setNumberingPlan } from "../../services/numbering.ts";
+import { getDevice } from "../../services/devices.ts";
+import { layoutLineKeyWarnings, lineKeyWarnings } from "../../services/line-key-warnings.ts";
 import { requireRole, type AdminState } from "./roles.ts";
 
 /** /tenants/{t}/groups, /tenants/{t}/numbering-plan, /tenants/{t}/key-layouts, /devices/{mac}/key-layout */
@@ -56,20 +58,24 @@ export function tenantCatalogRoutes(deps: ProvisionDeps): Router<AdminState> {
   });
 
   const L = "/tenants/:tenant/key-layouts";
+  // Lines the layout leaves without a line key (src/services/line-key-warnings.ts).
+  const withWarnings = <T extends object>(body: T, mac: string) => ({ ...body, warnings: lineKeyWarnings(deps.db, [getDevice(deps, mac).id]) });
   r.get(L, (ctx) => {
     ctx.body = { keyLayouts: listLayouts(deps, ctx.params.tenant!) };
   });
   r.post(L, (ctx) => {
     requireRole(ctx, "admin", "technician");
     ctx.status = 201;
-    ctx.body = createLayout(deps, ctx.params.tenant!, KeyLayoutInput.parse(ctx.request.body));
+    const layout = createLayout(deps, ctx.params.tenant!, KeyLayoutInput.parse(ctx.request.body));
+    ctx.body = { ...layout, warnings: layoutLineKeyWarnings(deps, ctx.params.tenant!, layout.name) };
   });
   r.get(`${L}/:layout`, (ctx) => {
     ctx.body = getLayout(deps, ctx.params.tenant!, ctx.params.layout!);
   });
   r.put(`${L}/:layout`, (ctx) => {
     requireRole(ctx, "admin", "technician");
-    ctx.body = putLayout(deps, ctx.params.tenant!, ctx.params.layout!, KeyLayoutPut.parse(ctx.request.body));
+    const layout = putLayout(deps, ctx.params.tenant!, ctx.params.layout!, KeyLayoutPut.parse(ctx.request.body));
+    ctx.body = { ...layout, warnings: layoutLineKeyWarnings(deps, ctx.params.tenant!, layout.name) };
   });
   r.delete(`${L}/:layout`, (ctx) => {
     requireRole(ctx, "admin", "technician");
@@ -77,11 +83,11 @@ export function tenantCatalogRoutes(deps: ProvisionDeps): Router<AdminState> {
     ctx.status = 204;
   });
   r.get("/devices/:mac/key-layout", (ctx) => {
-    ctx.body = getDeviceLayout(deps, ctx.params.mac!);
+    ctx.body = withWarnings(getDeviceLayout(deps, ctx.params.mac!), ctx.params.mac!);
   });
   r.put("/devices/:mac/key-layout", (ctx) => {
     requireRole(ctx, "admin", "technician");
-    ctx.body = setDeviceLayout(deps, ctx.params.mac!, DeviceLayoutInput.parse(ctx.request.body).layout);
+    ctx.body = withWarnings(setDeviceLayout(deps, ctx.params.mac!, DeviceLayoutInput.parse(ctx.request.body).layout), ctx.params.mac!);
   });
   return r;
 }

@@ -17,6 +17,7 @@ import { extensionGroupNames } from "../../services/groups.ts";
 import { phoneNumbersOf } from "../../services/phone-numbers.ts";
 import { presentExtension, presentTenant } from "./presenters.ts";
 import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
+import { queryParam } from "./query.ts";
 
 /** /tenants, /tenants/{tenant}/extensions, /tenants/{tenant}/feature-codes */
 export function tenantRoutes(deps: ProvisionDeps): Router<AdminState> {
@@ -81,7 +82,7 @@ export function tenantRoutes(deps: ProvisionDeps): Router<AdminState> {
   });
   r.delete("/tenants/:tenant/extensions/:number", (ctx) => {
     requireRole(ctx, "admin");
-    const detach = ctx.query.detach === "1" || ctx.query.detach === "true";
+    const detach = ["1", "true"].includes(queryParam(ctx, "detach") ?? "");
     deleteExtension(deps, ctx.params.tenant!, ctx.params.number!, { detach });
     ctx.status = 204;
   });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DIAL_STRING } from "../../domain/feature-codes.ts";
-import { EXTENSION_NUMBER, hasControlCharacters } from "../../domain/validation.ts";
+import { CONTROL_CHARACTERS_MESSAGE, EXTENSION_NUMBER, hasControlCharacters } from "../../domain/validation.ts";
 
 /**
  * One zod schema per section of the portal guide (shared seed "extension settings portal guide").
@@ -15,7 +15,7 @@ const text = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
-    .refine((v) => !hasControlCharacters(v), "must not contain control characters (CR, LF, tab, ...)");
+    .refine((v) => !hasControlCharacters(v), CONTROL_CHARACTERS_MESSAGE);
 const dialString = z.string().regex(DIAL_STRING, "must be 1-32 of 0-9, * and # (a leading + is allowed)");
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
 const email = z.string().max(254).regex(EMAIL, "must be an email address such as ana@example.com");

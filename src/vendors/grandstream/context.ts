@@ -145,7 +145,8 @@ function accountValues(config: PhoneConfig, index: number, line: LineConfig | un
   };
 }
 
-/** Call waiting is phone-wide on Grandstream: it follows the first account's extension. */
+/** The lines the model has room for: the accounts that get an automatic line key. */
+const usedLines = (config: PhoneConfig, model: GrandstreamModel): LineConfig[] => config.lines.filter((l) => l.index >= 1 && l.index <= model.lines);
 
 /**
  * Every account slot of the model: configured lines, and the free slots, which are switched off and
@@ -184,7 +185,7 @@ export function buildPValueContext(config: PhoneConfig, model: GrandstreamModel)
     globals: GLOBAL_PVALUES,
     accounts: used.map(withP),
     unusedAccounts: unused.map(withP),
-    keys: pvalueKeys(config.keys, model, config.lines.length),
+    keys: pvalueKeys(config.keys, model, usedLines(config, model)),
     disableCallWaiting: phoneWideCallWaiting(config) ? "0" : "1",
   };
 }
@@ -208,7 +209,7 @@ export function buildAliasContext(config: PhoneConfig, model: GrandstreamModel):
     common: commonContext(config),
     accounts: used.map(withName),
     unusedAccounts: unused.map(withName),
-    keys: aliasKeys(config.keys, model, config.lines.length),
+    keys: aliasKeys(config.keys, model, usedLines(config, model)),
     softkeys: aliasSoftkeys(config.softkeys, model.softkeys),
     callWaiting: phoneWideCallWaiting(config) ? "Yes" : "No",
   };

@@ -4,9 +4,10 @@ import type { ParsedFile, Recognition } from "../shared/define-vendor.ts";
 import type { Support } from "../vendor.ts";
 import { parseFileName, type GrandstreamFile } from "./files.ts";
 import { findModel } from "./models.ts";
+import { GRANDSTREAM_OUI_TABLE } from "./ouis.ts";
 
-/** OUIs from vendors.md §0: 00:0B:82 (FPBX), C0:74:AD (Wazo UA examples). */
-export const GRANDSTREAM_OUIS: readonly string[] = ["000b82", "c074ad"];
+/** OUIs with their sources: src/vendors/grandstream/ouis.ts (IEEE registry). */
+export const GRANDSTREAM_OUIS: readonly string[] = GRANDSTREAM_OUI_TABLE.map((r) => r.oui);
 
 // Captured User-Agents (vendors.md G5, Wazo BaseGrandstreamHTTPDeviceInfoExtractor):
 //   Grandstream Model HW GXP2135 SW 1.0.7.97 DevId 000b828aa872

@@ -1,4 +1,5 @@
-import type { KeyConfig, SoftkeyConfig } from "../../domain/phone-config.ts";
+import type { KeyConfig, LineConfig, SoftkeyConfig } from "../../domain/phone-config.ts";
+import { withLineKeys } from "../shared/line-keys.ts";
 import type { GrandstreamModel } from "./models.ts";
 import { DYNAMIC_VPK_OFFSET, FIXED_VPK_MODE, vpkPValues } from "./pvalues.ts";
 
@@ -31,6 +32,7 @@ export interface AliasSoftkey {
 function valueOf(key: KeyConfig): string {
   switch (key.kind) {
     case "line":
+    case "none":
       return "";
     case "blf":
       return key.target;
@@ -46,6 +48,8 @@ function fixedModeOf(key: KeyConfig): number {
   switch (key.kind) {
     case "line":
       return FIXED_VPK_MODE.line;
+    case "none":
+      return FIXED_VPK_MODE.none;
     case "blf":
       return FIXED_VPK_MODE.blf;
     case "park":
@@ -73,20 +77,20 @@ function inRange(keys: readonly KeyConfig[], from: number, to: number): KeyConfi
 
 /**
  * GXP21xx VPKs 1..n. Fixed (line-key) VPKs take the line table; dynamic ones the MPK table, which
- * has no "line" mode, so a line key there becomes None. An unassigned fixed VPK gets its factory
- * default (Default/line mode on account n-1, FPBX comments "P1366 = 1", "P1368 = 2").
+ * has no "line" mode, so a line key there becomes None. Each account keeps a line key on a fixed
+ * VPK unless a `none` key gives it away (src/vendors/shared/line-keys.ts); other unassigned VPKs are None.
  */
-export function pvalueKeys(keys: readonly KeyConfig[], model: GrandstreamModel, lines: number): PValueKey[] {
-  const byIndex = new Map(inRange(keys, 1, model.vpks).map((k) => [k.index, k]));
+export function pvalueKeys(keys: readonly KeyConfig[], model: GrandstreamModel, lines: readonly LineConfig[]): PValueKey[] {
+  const placed = withLineKeys(inRange(keys, 1, model.vpks), lines, model.lineKeySlots ?? model.vpks);
+  const byIndex = new Map(placed.map((k) => [k.index, k]));
   const out: PValueKey[] = [];
   const last = lastIndex([...byIndex.values()], model.fixedVpks, model.vpks);
   for (let n = 1; n <= last; n++) {
     const p = vpkPValues(n);
     const key = byIndex.get(n);
     const fixed = n <= model.fixedVpks;
-    if (!key) {
-      if (fixed) out.push({ index: n, params: params(p, FIXED_VPK_MODE.line, n <= lines ? n - 1 : 0, "", "") });
-      else out.push({ index: n, params: [{ p: p.mode, value: String(FIXED_VPK_MODE.none) }] });
+    if (!key || key.kind === "none") {
+      out.push({ index: n, params: [{ p: p.mode, value: String(FIXED_VPK_MODE.none) }] });
       continue;
     }
     let mode = fixedModeOf(key);
@@ -111,6 +115,8 @@ function aliasModeOf(key: KeyConfig, section: "vpk" | "mpk"): string {
     case "line":
       // MPKs have no line mode (public GRP26xx alias template: "MPKs do NOT support line/sharedline").
       return section === "vpk" ? "Line" : "None";
+    case "none":
+      return "None";
     case "blf":
       return "BLF";
     case "park":
@@ -133,15 +139,13 @@ function aliasKey(section: "vpk" | "mpk", n: number, key: KeyConfig): AliasKey {
 }
 
 /** GRP26xx: key indexes 1..vpks are VPKs, the next mpks are MPKs (Wazo `_add_v2_fkeys` numbering). */
-export function aliasKeys(keys: readonly KeyConfig[], model: GrandstreamModel, lines: number): AliasKey[] {
-  const vpks = new Map(inRange(keys, 1, model.vpks).map((k) => [k.index, k]));
+export function aliasKeys(keys: readonly KeyConfig[], model: GrandstreamModel, lines: readonly LineConfig[]): AliasKey[] {
+  const placed = withLineKeys(inRange(keys, 1, model.vpks), lines, model.lineKeySlots ?? model.vpks);
+  const vpks = new Map(placed.map((k) => [k.index, k]));
   const out: AliasKey[] = [];
   for (let n = 1; n <= lastIndex([...vpks.values()], model.fixedVpks, model.vpks); n++) {
     const key = vpks.get(n);
-    if (key) out.push(aliasKey("vpk", n, key));
-    else if (n <= model.fixedVpks && n <= lines) {
-      out.push({ section: "vpk", n, keyMode: "Line", details: { account: String(n - 1), description: "", value: "" } });
-    } else out.push({ section: "vpk", n, keyMode: "None", details: null });
+    out.push(key ? aliasKey("vpk", n, key) : { section: "vpk", n, keyMode: "None", details: null });
   }
   const mpks = new Map(inRange(keys, model.vpks + 1, model.keys).map((k) => [k.index - model.vpks, k]));
   for (let n = 1; n <= model.mpks; n++) {

@@ -69,6 +69,8 @@ function gxp(id: string, hardwareAccounts: number, fixedVpks: number): Grandstre
     vpks: GXP_MAX_VPKS,
     mpks: 0,
     keys: GXP_MAX_VPKS,
+    // Only fixed VPKs take the line mode (FPBX gxp2140: dynamic VPKs use the MPK table).
+    lineKeySlots: fixedVpks,
     softkeys: 0,
   };
 }

@@ -1,4 +1,5 @@
 import type { LineConfig, PhoneConfig, SipTransport } from "../../domain/phone-config.ts";
+import { domainRegistrar } from "../shared/sip-targets.ts";
 import { buildKeyTables, buildSoftkeys } from "./keys.ts";
 import type { PolycomModel } from "./models.ts";
 import { polycomTime } from "./time.ts";
@@ -22,7 +23,10 @@ export function provisioningServer(baseUrl: string): { serverName: string; serve
 }
 
 function lineContext(line: LineConfig, config: PhoneConfig) {
-  const { server, outboundProxy, domain, registerExpires } = config.sip;
+  const { server, domain, registerExpires } = config.sip;
+  // Server field = the SIP domain, packets through the proxy: the rule shared with Yealink and Grandstream.
+  const registrar = domainRegistrar(config.sip);
+  const outboundProxy = registrar.outboundProxy;
   const transport = TRANSPORT[server.transport];
   return {
     index: line.index,
@@ -31,7 +35,7 @@ function lineContext(line: LineConfig, config: PhoneConfig) {
     displayName: line.displayName,
     userId: line.authName,
     password: line.password,
-    server: { address: server.host, port: server.port, transport, expires: registerExpires },
+    server: { address: registrar.host, port: registrar.port, transport, expires: registerExpires },
     outboundProxy: outboundProxy ? { address: outboundProxy.host, port: outboundProxy.port, transport } : null,
     // An empty msg.mwi.x.subscribe subscribes to nothing: no voicemail, no MWI.
     mwiSubscribe: line.voicemailEnabled === false ? "" : `${line.userName}@${domain}`,

@@ -4,9 +4,10 @@ import type { ParsedFile, Recognition } from "../shared/define-vendor.ts";
 import { SUPPORT_RANK, type Support } from "../vendor.ts";
 import { parseForeignFile, parseServedFile, type ServedFile } from "./files.ts";
 import { modelFromUaToken } from "./models.ts";
+import { POLYCOM_OUI_TABLE } from "./ouis.ts";
 
-/** OUIs from vendors.md §0 (FPBX device.php). */
-export const POLYCOM_OUIS: readonly string[] = ["0004f2", "00907a", "64167f", "482567"];
+/** OUIs with their sources: src/vendors/polycom/ouis.ts (IEEE registry). */
+export const POLYCOM_OUIS: readonly string[] = POLYCOM_OUI_TABLE.map((r) => r.oui);
 
 // Captured User-Agents (vendors.md P5):
 //   FileTransport PolycomVVX-VVX_410-UA/5.9.0.9373 Type/Application

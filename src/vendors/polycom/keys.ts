@@ -1,5 +1,6 @@
 import { DIAL_STRING } from "../../domain/feature-codes.ts";
 import type { KeyConfig, PhoneConfig, SoftkeyConfig } from "../../domain/phone-config.ts";
+import { withLineKeys } from "../shared/line-keys.ts";
 import type { PolycomModel } from "./models.ts";
 
 /**
@@ -43,9 +44,17 @@ function efkAction(key: KeyConfig): string | null {
   }
 }
 
+/**
+ * With no key configured nothing is written and the phone keeps its default layout, registrations
+ * first (vendors.md P4). Once keys are configured, `lineKey.reassignment.enabled` makes every key
+ * follow the table, so each registration keeps a Line key unless a `none` key gives it away
+ * (src/vendors/shared/line-keys.ts): a layout of BLFs alone would otherwise leave the line "Unassigned".
+ */
 export function buildKeyTables(config: PhoneConfig, model: PolycomModel, lineCount: number): KeyTables {
-  const byIndex = new Map(config.keys.filter((k) => k.index >= 1 && k.index <= model.keys).map((k) => [k.index, k]));
-  if (byIndex.size === 0) return { lineKeys: [], blf: [], efk: [] };
+  const configured = config.keys.filter((k) => k.index >= 1 && k.index <= model.keys);
+  if (configured.length === 0) return { lineKeys: [], blf: [], efk: [] };
+  const lines = config.lines.filter((l) => l.index >= 1 && l.index <= lineCount);
+  const byIndex = new Map(withLineKeys(configured, lines, model.lineKeySlots ?? model.keys).map((k) => [k.index, k]));
   const lineKeys: LineKeyRow[] = [];
   const blf: BlfRow[] = [];
   const efk: EfkRow[] = [];

@@ -1,3 +1,5 @@
+import { UNSAFE_CHARACTERS } from "../../domain/validation.ts";
+
 /**
  * Value encoders. Adapters run their whole template context through one of these before
  * rendering (templates are compiled with escaping off), so no value can reach a file unencoded.
@@ -7,10 +9,10 @@ export type Encoder = (value: string) => string;
 /**
  * `key = value` formats (Yealink): a value is one line. CR, LF and every other control character
  * are replaced by a space, so a hostile display name cannot start a new `account.1.password = …` line.
+ * C1 controls and bidi controls go the same way (domain/validation.ts): the API refuses them, and
+ * a value stored before it did never reaches a phone.
  */
-export const encodeLineValue: Encoder = (value) =>
-  // eslint-disable-next-line no-control-regex
-  value.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, " ");
+export const encodeLineValue: Encoder = (value) => value.replace(UNSAFE_CHARACTERS, " ");
 
 const XML_ENTITIES: Readonly<Record<string, string>> = {
   "&": "&amp;",
@@ -21,13 +23,14 @@ const XML_ENTITIES: Readonly<Record<string, string>> = {
 };
 
 /**
- * XML text and attribute values: the five predefined entities, and control characters that XML 1.0
- * forbids (everything below 0x20 but tab) replaced by a space, so CR/LF cannot split an attribute.
+ * XML text and attribute values: the five predefined entities, and every character below 0x20 (XML
+ * 1.0 forbids most of them; CR, LF and tab would be normalised in an attribute), DEL, C1 and bidi
+ * controls replaced by a space, so CR/LF cannot split an attribute.
  */
 export const encodeXmlValue: Encoder = (value) =>
   value
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f\ufffe\uffff]/g, " ")
+    .replace(UNSAFE_CHARACTERS, " ")
+    .replace(/[\ufffe\uffff]/g, " ")
     .replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
 
 /**

@@ -1,4 +1,5 @@
 import type { LineConfig, PhoneConfig, SipTransport } from "../../domain/phone-config.ts";
+import { withLineKeys } from "../shared/line-keys.ts";
 import { domainRegistrar } from "../shared/sip-targets.ts";
 import { deviceFileName } from "./files.ts";
 import { buildExpansionKeys, buildLineKeys, buildSoftkeys, type ExpansionKeyContext, type LineKeyContext, type SoftkeyContext } from "./keys.ts";
@@ -111,11 +112,13 @@ export function buildDeviceContext(config: PhoneConfig, model: YealinkModel): De
   const unusedAccounts: string[] = [];
   for (let i = 1; i <= model.lines; i++) if (!used.has(i)) unusedAccounts.push(String(i));
   const resync = config.provisioning.resyncMinutes;
+  // Each used account keeps a type-15 line key unless a `none` key gives it away (shared/line-keys.ts).
+  const keys = withLineKeys(config.keys, lines, model.lineKeySlots ?? model.keys);
   return {
     accounts: lines.map((l) => buildAccount(l, config)),
     unusedAccounts,
-    lineKeys: buildLineKeys(model, config.keys, lines),
-    expansionKeys: buildExpansionKeys(model, config.device.expansionModules, config.keys, lines),
+    lineKeys: buildLineKeys(model, keys, lines),
+    expansionKeys: buildExpansionKeys(model, config.device.expansionModules, keys, lines),
     softkeys: buildSoftkeys(config.softkeys),
     callWaiting: phoneWideCallWaiting(config) ? "1" : "0",
     time: buildTime(config.time.zone, config.time.ntpServers),

@@ -4,12 +4,10 @@ import type { ParsedFile, Recognition } from "../shared/define-vendor.ts";
 import type { FileKind, Support } from "../vendor.ts";
 import { classifyFile, type YealinkFile } from "./files.ts";
 import { findModel, modelsWithCommonFile } from "./models.ts";
+import { YEALINK_OUI_TABLE } from "./ouis.ts";
 
-/**
- * OUIs: vendors.md §0 (tancredi: 00:15:65, 24:9A:D8, 44:DB:D2, 80:5E:0C, 80:5E:C0, C4:FC:22) plus
- * e4:34:d7 from Wazo `KNOWN_MAC_PREFIXES` (plugins/wazo_yealink/v86/common.py).
- */
-export const YEALINK_OUIS = ["001565", "249ad8", "44dbd2", "805e0c", "805ec0", "c4fc22", "e434d7"] as const;
+/** OUIs with their sources: src/vendors/yealink/ouis.ts (IEEE registry plus later sightings). */
+export const YEALINK_OUIS: readonly string[] = YEALINK_OUI_TABLE.map((r) => r.oui);
 
 // A real User-Agent is well under 100 characters; anything far longer is not a phone's.
 const MAX_USER_AGENT = 256;
@@ -53,16 +51,20 @@ function modelFromFile(file: YealinkFile | null): string | null {
 }
 
 function isYealinkOui(mac: Mac): boolean {
-  return (YEALINK_OUIS as readonly string[]).includes(ouiOf(mac));
+  return YEALINK_OUIS.includes(ouiOf(mac));
 }
 
 /**
  * Without a User-Agent (TFTP), `.boot` and `y0000000000XX.cfg` names are Yealink's own, but
- * `<mac>.cfg` is also Polycom's master-file name: claim it only for a Yealink OUI.
+ * `<mac>.cfg` is also Polycom's master-file name: `complete` only for a Yealink OUI, else
+ * `probable`. For a phone in the database its record decides the vendor, whatever the OUI
+ * (src/provisioning/provision.ts); the OUI only speaks for unknown phones.
  */
-function fileOnlySupport(file: YealinkFile): Support | null {
+function fileOnlySupport(file: YealinkFile, otherAgent: boolean): Support | null {
   if (file.kind !== "device") return "complete";
-  return isYealinkOui(file.mac) ? "complete" : null;
+  if (isYealinkOui(file.mac)) return "complete";
+  // A User-Agent that is not Yealink's (a Polycom one) says the phone is someone else's.
+  return otherAgent ? null : "probable";
 }
 
 /** The served file a name is (vendors.md Y1). */
@@ -75,7 +77,8 @@ export function recognizeYealink(req: ProvisioningRequest, parsed: ParsedFile<Ye
   const ua = parseUserAgent(req.userAgent);
   const file = parsed?.parsed ?? null;
   if (!ua && !file) return null;
-  const support: Support | null = ua ? (findModel(ua.uaModel) ? "exact" : "complete") : fileOnlySupport(file!);
+  const otherAgent = typeof req.userAgent === "string" && req.userAgent.trim() !== "";
+  const support: Support | null = ua ? (findModel(ua.uaModel) ? "exact" : "complete") : fileOnlySupport(file!, otherAgent);
   if (!support) return null;
   const model = ua ? (findModel(ua.uaModel)?.id ?? null) : modelFromFile(file);
   return { support, mac: fileMac(file) ?? ua?.mac ?? null, model, firmware: ua?.firmware ?? null };

@@ -55,6 +55,8 @@ function assignedKey(key: KeyConfig, lines: readonly LineConfig[]): LineKeyConte
       return { ...base, type: LINEKEY_TYPE.park, value: key.code };
     case "feature":
       return { ...base, type: LINEKEY_TYPE.speedDial, value: key.code };
+    case "none":
+      return emptyKey(key.index);
   }
 }
 

@@ -51,8 +51,10 @@ describe("yealink identify", () => {
     expect(id).toMatchObject({ vendor: "yealink", support, file: { kind, mac }, mac, model, firmware: null });
   });
 
-  it("leaves a <mac>.cfg of another vendor's OUI alone when no User-Agent says Yealink", () => {
-    expect(yealink.identify(req("0004f2a1b2c3.cfg"))).toBeNull();
+  it("claims a <mac>.cfg outside its OUIs only as probable, so a known device's record can decide", () => {
+    // The OUI speaks only for unknown phones: a device recorded as Yealink gets its file whatever its OUI.
+    expect(yealink.identify(req("0004f2a1b2c3.cfg"))).toMatchObject({ vendor: "yealink", support: "probable", file: { kind: "device", mac: "0004f2a1b2c3" } });
+    expect(yealink.identify(req("805ec0a1b2c3.cfg"))?.support).toBe("complete");
   });
 
   it.each([

@@ -92,7 +92,8 @@ describe("yealink render: values", () => {
     expect(body).not.toContain("account.3.");
     expect(body).not.toContain("linekey.3.");
     expect(body).toContain("account.2.enable = 0\n");
-    expect(body).toContain("linekey.1.type = 0\n");
+    // Line 1 has no explicit line key: it keeps key 1 as a type-15 line key (shared/line-keys.ts).
+    expect(body).toContain("linekey.1.type = 15\nlinekey.1.line = 1\n");
     expect(body).toContain("linekey.2.extension = *35\n");
   });
 

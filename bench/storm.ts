@@ -1,0 +1,179 @@
+/**
+ * Boot storm at the speed of a static file server: N Yealink T54W phones in a tenant whose
+ * `authMode` is `network` (no Digest round trip), fetched at random by `wrk` (one thread, 64
+ * connections), against `phonehome serve` and, in the same run, a bare `node:http` server that
+ * answers phonehome's own bytes from a Map (bench/storm-bare.ts). Both with keep-alive and with
+ * `Connection: close`. Prints req/s, p50/p99 and the ratio phonehome / bare.
+ *
+ *   npm run bench:storm -- [--phones 10000] [--connections 64] [--seconds 10]
+ *   npm run bench:storm -- --phones 100000
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pino from "pino";
+import { loadConfig } from "../src/config.ts";
+import { createRuntime } from "../src/runtime.ts";
+import { setKeys, setLines } from "../src/services/device-layout.ts";
+import { createDevice } from "../src/services/devices.ts";
+import { createExtension } from "../src/services/extensions.ts";
+import { ExtensionInput, KeyInput, TenantInput } from "../src/services/schemas.ts";
+import { createTenant } from "../src/services/tenants.ts";
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const PHONES = arg("phones", 10_000);
+const CONNECTIONS = arg("connections", 64);
+const SECONDS = arg("seconds", 10);
+const PORT = arg("port", 18_490);
+const BARE_PORT = PORT + 1;
+
+function seed(dataDir: string): string[] {
+  const config = loadConfig({ dataDir, logLevel: "silent" }, {});
+  const rt = createRuntime(config, pino({ level: "silent" }));
+  const paths: string[] = [];
+  rt.db.$client.transaction(() => {
+    createTenant(rt, TenantInput.parse({ sipDomain: "storm.example", sipServerHost: "pbx.storm.example", timeZone: "Europe/Berlin", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }));
+    for (let i = 0; i < PHONES; i++) {
+      createExtension(rt, "storm.example", ExtensionInput.parse({ number: String(100_000 + i), displayName: `Phone ${i}` }));
+    }
+    for (let i = 0; i < PHONES; i++) {
+      const mac = `805ec0${i.toString(16).padStart(6, "0")}`;
+      createDevice(rt, { mac, vendor: "yealink", model: "T54W", tenant: "storm.example", label: null });
+      setLines(rt, mac, [{ index: 1, extension: String(100_000 + i) }]);
+      const neighbours = [1, 2, 3].map((d) => String(100_000 + ((i + d) % PHONES)));
+      setKeys(rt, mac, neighbours.map((n, k) => KeyInput.parse({ index: k + 2, kind: "blf", value: n })));
+      paths.push(`/${mac}.cfg`);
+    }
+  })();
+  rt.close();
+  return paths;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer;
+}
+
+function get(port: number, path: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, agent: false, headers: { "user-agent": "Yealink SIP-T54W 96.86.0.100 80:5e:c0:00:00:00" } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function waitFor(port: number, path: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      await get(port, path);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`nothing answers on port ${port}`);
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+interface WrkResult {
+  readonly rps: number;
+  readonly p50: string;
+  readonly p99: string;
+  readonly non2xx: number;
+}
+
+function wrk(port: number, script: string, close: boolean): WrkResult {
+  const header = close ? ["-H", "Connection: close"] : [];
+  const run = spawnSync("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", ...header, "-s", script, `http://127.0.0.1:${port}`], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`wrk failed: ${run.stderr}`);
+  const out = run.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? "?";
+  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? "?";
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  return { rps, p50, p99, non2xx };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((r) => {
+    child.once("exit", () => r());
+    child.kill("SIGTERM");
+  });
+}
+
+async function main(): Promise<void> {
+  if (spawnSync("wrk", ["--version"]).error) throw new Error("bench:storm needs wrk (Debian package wrk)");
+  const dir = mkdtempSync(join(tmpdir(), "phonehome-storm-"));
+  const dataDir = join(dir, "data");
+  const t0 = performance.now();
+  const paths = seed(dataDir);
+  console.log(`seeded ${paths.length} Yealink T54W phones (tenant in network mode) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const bin = fileURLToPath(new URL("../bin/phonehome.mjs", import.meta.url));
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const startAt = performance.now();
+  const server = spawn(process.execPath, [...profile, bin, "serve", "--data-dir", dataDir, "--http-port", String(PORT), "--http-host", "127.0.0.1", "--api-port", "0", "--tftp-port", "0"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, PHONEHOME_LOG_LEVEL: "warn" },
+  });
+  let bare: ChildProcess | null = null;
+  try {
+    await waitFor(PORT, paths[0]!);
+    console.log(`start-up to first answer: ${((performance.now() - startAt) / 1000).toFixed(2)} s`);
+    // Every phone fetches once (what the bare server will serve, and a warm phonehome).
+    const entries: { path: string; type: string; etag: string; body: string }[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < paths.length) {
+          const path = paths[next++]!;
+          const a = await get(PORT, path);
+          if (a.status !== 200) throw new Error(`${path}: ${a.status}`);
+          entries.push({ path, type: String(a.headers["content-type"]), etag: String(a.headers.etag), body: a.body.toString("base64") });
+        }
+      }),
+    );
+    const avg = entries.reduce((s, e) => s + Buffer.from(e.body, "base64").length, 0) / entries.length;
+    console.log(`every phone fetched once: ${entries.length} files, ${(avg / 1024).toFixed(1)} KB on average; server RSS ${rssMiB(server.pid!).toFixed(0)} MiB`);
+    const filesJson = join(dir, "files.json");
+    writeFileSync(filesJson, JSON.stringify(entries));
+    const script = join(dir, "paths.lua");
+    writeFileSync(script, `local paths = {${paths.map((p) => `"${p}"`).join(",")}}\nrequest = function() return wrk.format("GET", paths[math.random(#paths)]) end\n`);
+    bare = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./storm-bare.ts", import.meta.url)), filesJson, String(BARE_PORT)], { stdio: ["ignore", "ignore", "inherit"] });
+    await waitFor(BARE_PORT, paths[0]!);
+    console.log(`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, random phone per request`);
+    console.log("                         phonehome req/s   p50      p99      | bare node:http req/s  p50      p99      | ratio");
+    for (const close of [false, true]) {
+      const ph = wrk(PORT, script, close);
+      const b = wrk(BARE_PORT, script, close);
+      const label = close ? "Connection: close" : "keep-alive       ";
+      if (ph.non2xx || b.non2xx) console.log(`  (non-2xx answers: phonehome ${ph.non2xx}, bare ${b.non2xx})`);
+      console.log(
+        `  ${label}      ${ph.rps.toFixed(0).padStart(9)}   ${ph.p50.padEnd(8)} ${ph.p99.padEnd(8)} | ${b.rps.toFixed(0).padStart(15)}      ${b.p50.padEnd(8)} ${b.p99.padEnd(8)} | ${(ph.rps / b.rps).toFixed(2)}x`,
+      );
+    }
+    console.log(`server RSS after the storm: ${rssMiB(server.pid!).toFixed(0)} MiB`);
+  } finally {
+    if (bare) await stop(bare);
+    await stop(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

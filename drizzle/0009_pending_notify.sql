@@ -1,0 +1,1 @@
+ALTER TABLE `force_unregister_devices` ADD `notify_plan_enc` text;

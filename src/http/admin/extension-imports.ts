@@ -1,0 +1,33 @@
+import Router from "@koa/router";
+import { AppError, payloadTooLarge } from "../../errors.ts";
+import { readCsv } from "../../onboarding/csv-source.ts";
+import { EXTENSION_CSV } from "../../onboarding/extension-columns.ts";
+import { exportExtensionsCsv } from "../../onboarding/extension-export.ts";
+import { importExtensions } from "../../onboarding/extension-import.ts";
+import type { ProvisionDeps } from "../../provisioning/provision.ts";
+import { getTenant } from "../../services/tenants.ts";
+import { answer, flag, limitedBody } from "./onboarding.ts";
+import { requireRole, type AdminState } from "./roles.ts";
+
+/** Extensions by CSV (docs/onboarding.md#extensions-by-csv): the device import's reader, checks and report. */
+export function extensionImportRoutes(deps: ProvisionDeps, options: { importLimitBytes: number }): Router<AdminState> {
+  const r = new Router<AdminState>();
+  r.post("/tenants/:tenant/extension-imports", async (ctx) => {
+    requireRole(ctx, "admin");
+    if (!ctx.is("text/csv")) throw new AppError(415, "unsupported_media_type", "send the file with Content-Type: text/csv");
+    const length = Number(ctx.get("content-length") || 0);
+    if (length > options.importLimitBytes) throw payloadTooLarge(`the file is larger than the upload limit of ${options.importLimitBytes} bytes (importBodyLimitBytes)`);
+    const fileName = typeof ctx.query.fileName === "string" ? ctx.query.fileName.slice(0, 200) : null;
+    getTenant(deps, ctx.params.tenant!); // an unknown tenant answers 404 before the body is read
+    const rows = readCsv(limitedBody(ctx, options.importLimitBytes), EXTENSION_CSV);
+    const report = await importExtensions(deps, ctx.params.tenant!, rows, { dryRun: flag(ctx.query.dryRun), actor: `token:${ctx.state.tokenName}`, fileName });
+    answer(ctx, report, (p) => p, "file");
+  });
+  r.get("/tenants/:tenant/exports/extensions.csv", (ctx) => {
+    getTenant(deps, ctx.params.tenant!);
+    ctx.type = "text/csv; charset=utf-8";
+    ctx.attachment("extensions.csv");
+    ctx.body = exportExtensionsCsv(deps, ctx.params.tenant!);
+  });
+  return r;
+}

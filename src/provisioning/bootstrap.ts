@@ -1,0 +1,102 @@
+import type Database from "better-sqlite3";
+import { rootDb, type Db } from "../db/client.ts";
+import { recordAudit } from "../services/audit.ts";
+
+/**
+ * Zero-touch first contact. A phone that was just claimed or imported has no provisioning
+ * credentials yet, so its first Digest challenge can never be answered. When its tenant has
+ * `zeroTouch` on, the claim (or import, or `POST /devices/{mac}/bootstrap`) opens a short window
+ * bound to the address the phone last called in from: from that address only, the device's own
+ * files are served without Digest, until the file that carries its provisioning credentials has
+ * gone out (`delivered`), the phone authenticated with them (`authenticated`), the window expired,
+ * or MAX_BOOTSTRAP_FILES files were served. Rows live in the database, so every node sees the same
+ * window and only one of them can serve a given file from it (the take is one UPDATE).
+ */
+
+/** Files one window may serve without Digest: a phone's whole boot list is at most 3 device files. */
+export const MAX_BOOTSTRAP_FILES = 6;
+
+export type BootstrapReason = "claim" | "import" | "manual";
+export type BootstrapClose = "delivered" | "authenticated" | "expired" | "reopened";
+
+export interface OpenWindow {
+  readonly deviceId: number;
+  readonly tenantId: number;
+  readonly sourceIp: string;
+  readonly now: number;
+  readonly seconds: number;
+  readonly openedBy: string;
+  readonly reason: BootstrapReason;
+}
+
+const cache = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
+
+function prepare(c: Database.Database) {
+  return {
+    open: c.prepare(
+      `insert into bootstrap_windows (device_id, tenant_id, source_ip, opened_at, expires_at, opened_by, reason, files_served, closed_at, closed_reason)
+       values (@deviceId, @tenantId, @sourceIp, @now, @expiresAt, @openedBy, @reason, 0, null, null)
+       on conflict (device_id) do update set tenant_id = excluded.tenant_id, source_ip = excluded.source_ip, opened_at = excluded.opened_at,
+         expires_at = excluded.expires_at, opened_by = excluded.opened_by, reason = excluded.reason, files_served = 0, closed_at = null, closed_reason = null`,
+    ),
+    openFor: c.prepare("select source_ip as sourceIp, expires_at as expiresAt from bootstrap_windows where device_id = ? and closed_at is null"),
+    take: c.prepare(
+      "update bootstrap_windows set files_served = files_served + 1 where device_id = ? and source_ip = ? and closed_at is null and expires_at > ? and files_served < ?",
+    ),
+    close: c.prepare("update bootstrap_windows set closed_at = ?, closed_reason = ? where device_id = ? and closed_at is null"),
+    expire: c.prepare("update bootstrap_windows set closed_at = expires_at, closed_reason = 'expired' where closed_at is null and expires_at <= ?"),
+    pending: c.prepare("select count(*) as n from bootstrap_windows where closed_at is null and expires_at > ?"),
+  };
+}
+
+function statements(db: Db) {
+  const c = rootDb(db).$client;
+  let s = cache.get(c);
+  if (!s) cache.set(c, (s = prepare(c)));
+  return s;
+}
+
+/** Opens (or reopens, resetting it) the device's window; call inside the write transaction that claims it. */
+export function openBootstrapWindow(db: Db, w: OpenWindow): void {
+  statements(db).open.run({ ...w, expiresAt: w.now + w.seconds * 1000 });
+}
+
+/**
+ * One file from the device's open window for a request from `address`: true when the window is
+ * open, unexpired, bound to that address and not used up. Reads first, so a device without a
+ * window (every phone after its first contact) costs no write.
+ */
+export function takeBootstrap(db: Db, deviceId: number, address: string, now: number): boolean {
+  const s = statements(db);
+  const open = s.openFor.get(deviceId) as { sourceIp: string; expiresAt: number } | undefined;
+  if (!open || open.sourceIp !== address || open.expiresAt <= now) return false;
+  return s.take.run(deviceId, address, now, MAX_BOOTSTRAP_FILES).changes === 1;
+}
+
+/** Closes the device's open window, if any; true when this call closed it. */
+export function closeBootstrap(db: Db, deviceId: number, now: number, reason: BootstrapClose, audit?: { mac: string; tenantId: number; address: string }): boolean {
+  const s = statements(db);
+  if (!s.openFor.get(deviceId)) return false;
+  const closed = s.close.run(now, reason, deviceId).changes === 1;
+  if (closed && audit) {
+    recordAudit(db, now, {
+      actor: `phone:${audit.address}`,
+      action: `device.bootstrap_${reason}`,
+      target: `device:${audit.mac}`,
+      tenantId: audit.tenantId,
+      mac: audit.mac,
+      after: { sourceIp: audit.address },
+    });
+  }
+  return closed;
+}
+
+/** Marks windows past their expiry as expired; returns how many. */
+export function expireBootstrapWindows(db: Db, now: number): number {
+  return statements(db).expire.run(now).changes;
+}
+
+/** Windows open now (for the metrics). */
+export function openBootstrapCount(db: Db, now: number): number {
+  return (statements(db).pending.get(now) as { n: number }).n;
+}

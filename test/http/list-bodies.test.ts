@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadDemo } from "../../src/demo.ts";
+import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
+
+let c: AdminClient;
+const MAC = "805ec0000101";
+
+beforeAll(async () => {
+  c = await startAdminClient({}, { prepare: (rt) => void loadDemo(rt) });
+});
+afterAll(async () => c.close());
+
+describe("PUT /devices/{mac}/keys and /lines take what GET answers", () => {
+  it("writes back the { keys } a GET answered (read, edit, write)", async () => {
+    const got = (await c.call("GET", `/devices/${MAC}/keys`)).json;
+    expect(got.keys.length).toBeGreaterThan(0);
+    const edited = { keys: got.keys.map((k: { label: string | null }, i: number) => (i === 0 ? { ...k, label: "Edited" } : k)) };
+    const put = await c.call("PUT", `/devices/${MAC}/keys`, edited);
+    expect(put.status, put.text).toBe(200);
+    expect(put.json.keys[0].label).toBe("Edited");
+    expect((await c.call("GET", `/devices/${MAC}/keys`)).json).toEqual(put.json);
+  });
+
+  it("still takes the bare array documented before", async () => {
+    const got = (await c.call("GET", `/devices/${MAC}/keys`)).json;
+    const put = await c.call("PUT", `/devices/${MAC}/keys`, got.keys);
+    expect(put.status, put.text).toBe(200);
+    expect(put.json).toEqual(got);
+  });
+
+  it("writes back the { lines } a GET answered", async () => {
+    const got = (await c.call("GET", `/devices/${MAC}/lines`)).json;
+    const put = await c.call("PUT", `/devices/${MAC}/lines`, got);
+    expect(put.status, put.text).toBe(200);
+    expect(put.json).toEqual(got);
+  });
+});
