@@ -185,7 +185,6 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_FIRMWARE_MAX_BYTES: "firmwareMaxBytes",
 };
 
-export const CONFIG_ENV_KEYS = Object.keys(ENV_KEYS);
 
 export class ConfigError extends Error {}
 
