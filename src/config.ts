@@ -264,7 +264,6 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_DISCOVERY_MAX_PER_NETWORK: "discoveryMaxPerNetwork",
 };
 
-export const CONFIG_ENV_KEYS = Object.keys(ENV_KEYS);
 
 export class ConfigError extends Error {}
 

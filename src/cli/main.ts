@@ -84,7 +84,7 @@ export function buildCli(): Command {
       const server = await startServer(config, logger);
       const stop = () => {
         logger.info("shutting down");
-        server.close().then(() => process.exit(0));
+        void server.close().then(() => process.exit(0));
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);

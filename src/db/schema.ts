@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { VENDOR_IDS } from "../domain/phone-config.ts";
 
 // Every secret column holds ciphertext from src/secrets.ts (`*_enc`); timestamps are epoch milliseconds.
 
@@ -57,7 +58,7 @@ export const devices = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     mac: text("mac").notNull().unique(),
-    vendor: text("vendor", { enum: ["yealink", "polycom", "grandstream"] }).notNull(),
+    vendor: text("vendor", { enum: VENDOR_IDS }).notNull(),
     model: text("model").notNull(),
     tenantId: integer("tenant_id")
       .notNull()
@@ -554,7 +555,7 @@ export const firmwareImages = sqliteTable(
   "firmware_images",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    vendor: text("vendor", { enum: ["yealink", "polycom", "grandstream"] }).notNull(),
+    vendor: text("vendor", { enum: VENDOR_IDS }).notNull(),
     version: text("version").notNull(),
     /** Model ids of the vendor's table this image is for. */
     models: text("models", { mode: "json" }).$type<string[]>().notNull(),
@@ -575,7 +576,7 @@ export const firmwarePins = sqliteTable(
     tenantId: integer("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    vendor: text("vendor", { enum: ["yealink", "polycom", "grandstream"] }).notNull(),
+    vendor: text("vendor", { enum: VENDOR_IDS }).notNull(),
     model: text("model").notNull(),
     firmwareId: integer("firmware_id")
       .notNull()

@@ -52,8 +52,6 @@ export const DEFAULT_FEATURE_CODES = {
 export type FeatureName = keyof typeof DEFAULT_FEATURE_CODES;
 export type FeatureCodes = Readonly<Record<FeatureName, string>>;
 
-export const FEATURE_NAMES = Object.keys(DEFAULT_FEATURE_CODES) as FeatureName[];
-
 export function isFeatureName(value: string): value is FeatureName {
   return Object.hasOwn(DEFAULT_FEATURE_CODES, value);
 }

@@ -2,7 +2,12 @@ import type { FeatureCodes, FeatureName } from "./feature-codes.ts";
 import type { Mac } from "./mac.ts";
 import type { TimeZoneInfo } from "./time-zone.ts";
 
-export type VendorId = "yealink" | "polycom" | "grandstream";
+/**
+ * The vendors phonehome serves: the one list. The registry (src/vendors/registry.ts) must hold an
+ * adapter for each, and the schema's vendor columns take their values from it.
+ */
+export const VENDOR_IDS = ["yealink", "polycom", "grandstream"] as const;
+export type VendorId = (typeof VENDOR_IDS)[number];
 export type SipTransport = "udp" | "tcp" | "tls";
 
 /**

@@ -4,7 +4,7 @@ import type { ParameterizedContext } from "koa";
 import { normalizeAddress } from "../domain/validation.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { SourceLimiter } from "../provisioning/source-limiter.ts";
-import { handlePhoneEvent, parsePolyEvent, type PhoneEventInput, type PhoneEventResult } from "../registrations/phone-events.ts";
+import { handlePhoneEvent, type PhoneEventInput, type PhoneEventResult } from "../registrations/phone-events.ts";
 
 const MAX_BODY = 16_384;
 /** Refused events logged per source address and hour (the rest are counted in the access log only). */
@@ -40,25 +40,27 @@ const answer = (ctx: { status: number; body: unknown; type: string }, result: Ph
 export function phoneEventRouter(deps: ProvisionDeps): Router {
   const router = new Router({ strict: true });
   const refusals = new SourceLimiter(REFUSALS_LOGGED_PER_HOUR, 3_600_000, () => deps.clock().getTime());
-  const base = (ctx: ParameterizedContext & { params: Record<string, string | undefined> }): Omit<PhoneEventInput, "event" | "account" | "line"> => ({
+  const base = (ctx: ParameterizedContext & { params: Record<string, string | undefined> }): Omit<PhoneEventInput, "report"> => ({
     mac: ctx.params.mac ?? "",
     secret: ctx.params.secret ?? "",
     sourceIp: normalizeAddress(ctx.socket.remoteAddress ?? ""),
     userAgent: ctx.get("user-agent").slice(0, 256) || null,
   });
+  const query = (ctx: ParameterizedContext): Record<string, string> =>
+    Object.fromEntries(Object.entries(ctx.query).flatMap(([k, v]) => (typeof v === "string" ? [[k, v]] : [])));
+  // The vendor adapter of the device reads the report (Vendor.parseEvent), after the secret is checked.
   router.get("/events/:mac/:secret/:event", (ctx) => {
-    const account = typeof ctx.query.account === "string" ? ctx.query.account.slice(0, 64) : null;
-    answer(ctx, handlePhoneEvent(deps, { ...base(ctx), event: ctx.params.event ?? "", account, line: null }, refusals));
+    const report = { method: "GET" as const, path: ctx.params.event ?? "", query: query(ctx), body: null };
+    answer(ctx, handlePhoneEvent(deps, { ...base(ctx), report }, refusals));
   });
   router.post("/events/:mac/:secret", async (ctx) => {
     const body = await readBody(ctx.req);
-    const parsed = body === null ? null : parsePolyEvent(body);
-    if (!parsed) {
-      ctx.status = 400;
-      ctx.body = "expected a LineRegistrationEvent or LineUnregistrationEvent";
+    if (body === null) {
+      ctx.status = 413;
+      ctx.body = `an event report is at most ${MAX_BODY} bytes`;
       return;
     }
-    answer(ctx, handlePhoneEvent(deps, { ...base(ctx), event: parsed.event, account: null, line: parsed.line }, refusals));
+    answer(ctx, handlePhoneEvent(deps, { ...base(ctx), report: { method: "POST", path: "", query: query(ctx), body } }, refusals));
   });
   return router;
 }

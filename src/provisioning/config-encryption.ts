@@ -4,7 +4,7 @@ import { writeTransaction } from "../db/client.ts";
 import { deviceConfigKeys } from "../db/schema.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { randomPassword } from "../secrets.ts";
-import type { VendorId } from "../domain/phone-config.ts";
+import type { Vendor } from "../vendors/vendor.ts";
 
 /**
  * Per-device config encryption (issue 7, reference/vendors.md Y7 G7 P7).
@@ -16,14 +16,15 @@ import type { VendorId } from "../domain/phone-config.ts";
  * EVP_BytesToKey is MD5 by default: Grandstream's guide dates from OpenSSL 0.9/1.0, whose `enc`
  * used MD5 (OpenSSL 1.1 switched to SHA-256); `configEncryptionDigest` selects it.
  *
- * Yealink (Y7) and Polycom (P7) are not encrypted: see docs/security.md for why.
+ * Which vendors encrypt is the adapter's `encryptsConfigs`; Yealink (Y7) and Polycom (P7) do not:
+ * see docs/security.md for why.
  */
 export type EncryptionDigest = "md5" | "sha256";
 
-export const ENCRYPTING_VENDORS: ReadonlySet<VendorId> = new Set(["grandstream"]);
-
-/** True when the vendor's phones take encrypted config files. */
-export const vendorEncrypts = (vendor: { readonly id: VendorId }): boolean => ENCRYPTING_VENDORS.has(vendor.id);
+/** True when the device's vendor takes encrypted config files (Vendor.encryptsConfigs). */
+export function deviceEncrypts(vendors: readonly Vendor[], device: { readonly vendor: string }): boolean {
+  return vendors.find((v) => v.id === device.vendor)?.encryptsConfigs === true;
+}
 
 /** OpenSSL's EVP_BytesToKey with one iteration: key and IV from password and salt. */
 function bytesToKey(password: Buffer, salt: Buffer, digest: EncryptionDigest): { key: Buffer; iv: Buffer } {

@@ -25,19 +25,6 @@ export function identifyRequest(
   return best;
 }
 
-/** The vendor a User-Agent names, for requests whose file name no vendor serves (discovery). */
-export function identifyAgent(req: ProvisioningRequest, vendorList: readonly Vendor[]): Identification | null {
-  let best: Identification | null = null;
-  for (const vendor of vendorList) {
-    try {
-      const id = vendor.identify(req);
-      if (id && (!best || SUPPORT_RANK[id.support] > SUPPORT_RANK[best.support])) best = id;
-    } catch {
-      // contained: a vendor that fails on a request simply does not identify it
-    }
-  }
-  return best;
-}
 
 /**
  * The identification `vendor` itself gives for the request, when it serves the file: used once the

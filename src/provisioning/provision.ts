@@ -11,7 +11,7 @@ import type { Metrics } from "../metrics/metrics.ts";
 import { hotQueries } from "./hot-queries.ts";
 import { identifyAs, identifyRequest } from "./identify-device.ts";
 import { certificateOpens } from "./client-cert-auth.ts";
-import { ensureConfigKey, vendorEncrypts, type EncryptionDigest } from "./config-encryption.ts";
+import { ensureConfigKey, type EncryptionDigest } from "./config-encryption.ts";
 import { deliverFile, type Delivery } from "./deliver.ts";
 import { matchingNetwork } from "./network-rules.ts";
 import { closeBootstrap, takeBootstrap } from "./bootstrap.ts";
@@ -268,7 +268,7 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
     baseUrl = choice.url;
   }
   const vendor = deps.vendors.find((v) => v.id === id.vendor)!;
-  if (device && tenant?.configEncryption && vendorEncrypts(vendor)) ensureConfigKey(deps, device.id);
+  if (device && tenant?.configEncryption && vendor.encryptsConfigs) ensureConfigKey(deps, device.id);
   const config = resolveFor(deps, device, tenant, baseUrl);
   const templates = deps.templates.forVendor(vendor.id);
   const delivery = deliverFile({ vendor, file: id.file, config, templates, transport: req.transport, digest: deps.configEncryptionDigest ?? "md5" });

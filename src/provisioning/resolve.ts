@@ -1,4 +1,4 @@
-import { ENCRYPTING_VENDORS, readConfigKey } from "./config-encryption.ts";
+import { deviceEncrypts, readConfigKey } from "./config-encryption.ts";
 import { eq } from "drizzle-orm";
 import { extensions as extensionsTable, type deviceKeys, type extensionSettings, type extensions } from "../db/schema.ts";
 import type { FeatureCodes, FeatureName } from "../domain/feature-codes.ts";
@@ -8,6 +8,7 @@ import type { FirmwareTarget, KeyConfig, LineConfig, PhoneConfig } from "../doma
 import { pinnedFirmware } from "../firmware/catalogue.ts";
 import { describeTimeZone } from "../domain/time-zone.ts";
 import type { ServiceDeps } from "../services/deps.ts";
+import type { Vendor } from "../vendors/vendor.ts";
 import { featureCodesFrom } from "../services/tenants.ts";
 import { hotQueries } from "./hot-queries.ts";
 import { withTrailingSlash } from "../config.ts";
@@ -104,16 +105,12 @@ function toKey(row: KeyRow, target: ExtensionRow | null, codes: FeatureCodes): K
 }
 
 /** The device's config-file password when its tenant encrypts configs and its vendor can (config-encryption.ts). */
-function configFilePassword(deps: ServiceDeps, device: DeviceRow, tenant: Tenant): { configFilePassword?: string } {
-  if (!tenant.configEncryption || !ENCRYPTING_VENDORS.has(device.vendor)) return {};
+function configFilePassword(deps: ResolveDeps, device: DeviceRow, tenant: Tenant): { configFilePassword?: string } {
+  if (!tenant.configEncryption || !deviceEncrypts(deps.vendors, device)) return {};
   const key = readConfigKey(deps, device.id);
   return key === null ? {} : { configFilePassword: key };
 }
 
-/**
- * Resolves a device's vendor-neutral configuration from the database. Reads only; `now` fixes
- * the time-zone rules to the current year.
- */
 /** Numbers of the tenant's disabled extensions (rare: only queried when there are any). */
 function numbersOf(deps: ServiceDeps, tenantId: number, ids: ReadonlySet<number>): ReadonlySet<string> {
   if (ids.size === 0) return new Set();
@@ -121,8 +118,15 @@ function numbersOf(deps: ServiceDeps, tenantId: number, ids: ReadonlySet<number>
   return new Set(rows.filter((r) => ids.has(r.id)).map((r) => r.number));
 }
 
+/** The resolver reads the database and asks the vendor adapters what they support (encryption). */
+type ResolveDeps = ServiceDeps & { readonly vendors: readonly Vendor[] };
+
+/**
+ * Resolves a device's vendor-neutral configuration from the database. Reads only; `now` fixes
+ * the time-zone rules to the current year.
+ */
 export function resolvePhoneConfig(
-  deps: ServiceDeps,
+  deps: ResolveDeps,
   device: DeviceRow,
   tenant: Tenant,
   publicUrl: string,

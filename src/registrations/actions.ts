@@ -7,7 +7,7 @@ import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { recordAudit } from "../services/audit.ts";
 import { getDevice, listDevices, resolveModel } from "../services/devices.ts";
 import { getExtension } from "../services/extensions.ts";
-import { checkSyncEvent, type PhoneAction } from "../sip/check-sync.ts";
+import type { PhoneAction } from "../vendors/vendor.ts";
 import { sendNotify, type NotifyOutcome } from "../sip/notify.ts";
 import { runThrottled } from "../sip/throttle.ts";
 import type { SipSettings } from "./sip-settings.ts";
@@ -26,11 +26,16 @@ export interface SentNotify extends NotifyOutcome {
   readonly target: string;
 }
 
+/** The NOTIFY Event header of `action` for the device's vendor (Vendor.notifyEvents). */
+function notifyEvent(deps: ProvisionDeps, device: DeviceRow, action: PhoneAction): string {
+  return deps.vendors.find((v) => v.id === device.vendor)!.notifyEvents[action];
+}
+
 const describeTarget = (p: NotifyPlan) => `${p.target.transport}:${p.target.host}:${p.target.port}`;
 
 /** Sends one NOTIFY and writes its outcome to the audit log. Never throws. */
 export async function runNotify(deps: ProvisionDeps, settings: SipSettings, job: NotifyJob, actor: string): Promise<SentNotify> {
-  const event = checkSyncEvent(job.device.vendor, job.action);
+  const event = notifyEvent(deps, job.device, job.action);
   const outcome = await sendNotify({ ...job.plan, event }, settings.notify);
   const sent = { ...outcome, mac: job.device.mac, event, target: describeTarget(job.plan) };
   try {
@@ -63,7 +68,7 @@ export function planAction(deps: ProvisionDeps, device: DeviceRow, action: Phone
       target: `device:${device.mac}`,
       tenantId: device.tenantId,
       mac: device.mac,
-      after: { target: describeTarget(plan), via: plan.via, event: checkSyncEvent(device.vendor, action) },
+      after: { target: describeTarget(plan), via: plan.via, event: notifyEvent(deps, device, action) },
     }),
   );
   return { device, action, plan };

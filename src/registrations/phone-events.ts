@@ -9,25 +9,18 @@ import type { SourceLimiter } from "../provisioning/source-limiter.ts";
 import { eventSecretMatches } from "./event-secrets.ts";
 import { applyRegistrationEvent, type RegistrationEvent } from "./state.ts";
 import type { DeviceRow } from "../db/rows.ts";
-
-/** Event names in the phone-facing URL path (what the device files configure). */
-const PHONE_EVENTS: Readonly<Record<string, RegistrationEvent>> = {
-  registered: "registered",
-  unregistered: "unregistered",
-  register_failed: "register_failed",
-};
+import type { EventReport, PhoneEvent, Vendor } from "../vendors/vendor.ts";
 
 export interface PhoneEventInput {
   readonly mac: string;
   readonly secret: string;
-  readonly event: string;
-  /** The account's SIP user (Yealink/Grandstream `$active_user`), when the phone sent one. */
-  readonly account: string | null;
-  /** 1-based line (Poly `<LineNumber>`), when the phone sent one. */
-  readonly line: number | null;
+  /** The request as it reached the event URL; the device's vendor adapter reads it (Vendor.parseEvent). */
+  readonly report: EventReport;
   readonly sourceIp: string;
   readonly userAgent: string | null;
 }
+
+type Picked = Pick<PhoneEvent, "account" | "line">;
 
 export type PhoneEventResult =
   | { readonly ok: true; readonly extensions: readonly string[] }
@@ -54,7 +47,7 @@ function candidates(deps: ServiceDeps, device: DeviceRow): { ext: ExtensionRow; 
   return [...onLines, ...before];
 }
 
-function pick(all: ReturnType<typeof candidates>, input: PhoneEventInput): ExtensionRow[] {
+function pick(all: ReturnType<typeof candidates>, input: Picked): ExtensionRow[] {
   const account = input.account && !input.account.startsWith("$") ? input.account : null;
   if (account) return all.filter((c) => c.ext.sipUser === account || c.ext.authUser === account || c.ext.number === account).map((c) => c.ext);
   if (input.line !== null) return all.filter((c) => c.line === input.line).map((c) => c.ext);
@@ -72,25 +65,32 @@ function refuse(deps: ServiceDeps, input: PhoneEventInput, limiter: SourceLimite
         tenantId: device?.tenantId ?? null,
         mac: device?.mac ?? null,
         outcome: "refused",
-        detail: `${device ? "wrong secret" : "unknown device"} for event ${input.event.slice(0, 32)} from ${input.sourceIp}`,
+        detail: `${device ? "wrong secret" : "unknown device"} for event ${(input.report.path || input.report.method).slice(0, 32)} from ${input.sourceIp}`,
       }),
     );
   }
   return { ok: false, status: 403, reason: "refused" };
 }
 
+function badReport(report: EventReport, vendor: Vendor | undefined): string {
+  const what = report.method === "GET" ? `unknown event "${report.path.slice(0, 32)}"` : "not a registration event";
+  return `${what}: ${vendor?.displayName ?? "this"} phones report registered, unregistered or register_failed the way their device file configures`;
+}
+
 /**
  * A registration event reported by a phone through the URL in its device file. The MAC must be a
  * known device and the secret its secret; an unknown MAC and a wrong secret get the same answer.
  */
-export function handlePhoneEvent(deps: ServiceDeps, input: PhoneEventInput, refusalLog: SourceLimiter): PhoneEventResult {
+export function handlePhoneEvent(deps: ServiceDeps & { readonly vendors: readonly Vendor[] }, input: PhoneEventInput, refusalLog: SourceLimiter): PhoneEventResult {
   const mac = parseMac(input.mac);
   const device = mac ? findDevice(deps.db, mac) : undefined;
   if (!device || !eventSecretMatches(deps, device.id, input.secret)) return refuse(deps, input, refusalLog, device);
-  const event = PHONE_EVENTS[input.event];
-  if (!event) return { ok: false, status: 400, reason: `unknown event "${input.event.slice(0, 32)}" (registered, unregistered, register_failed)` };
-  const matched = pick(candidates(deps, device), input);
-  if (!matched.length) return { ok: false, status: 404, reason: `no line of ${device.mac} matches account ${input.account ?? input.line ?? "(none)"}` };
+  const vendor = deps.vendors.find((v) => v.id === device.vendor);
+  const parsed = vendor?.parseEvent(input.report) ?? null;
+  if (!parsed) return { ok: false, status: 400, reason: badReport(input.report, vendor) };
+  const event: RegistrationEvent = parsed.event;
+  const matched = pick(candidates(deps, device), parsed);
+  if (!matched.length) return { ok: false, status: 404, reason: `no line of ${device.mac} matches account ${parsed.account ?? parsed.line ?? "(none)"}` };
   const tenant = deps.db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, device.tenantId)).get()!;
   const now = deps.clock().getTime();
   writeTransaction(deps.db, (tx) => {
@@ -112,13 +112,3 @@ export function handlePhoneEvent(deps: ServiceDeps, input: PhoneEventInput, refu
   });
   return { ok: true, extensions: matched.map((e) => e.number) };
 }
-
-/** Poly posts `<LineRegistrationEvent>` / `<LineUnregistrationEvent>` XML; null when it is neither. */
-export function parsePolyEvent(body: string): { event: string; line: number | null } | null {
-  if (body.length > 16_384) return null;
-  const kind = /<(LineRegistrationEvent|LineUnregistrationEvent)>/.exec(body)?.[1];
-  if (!kind) return null;
-  const line = /<LineNumber>\s*(\d{1,3})\s*<\/LineNumber>/.exec(body)?.[1];
-  return { event: kind === "LineRegistrationEvent" ? "registered" : "unregistered", line: line ? Number(line) : null };
-}
-

@@ -1,4 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { devices } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
@@ -21,6 +21,3 @@ export function assertKeysFit(tx: Db, deviceIds: readonly number[], context: str
   }
 }
 
-export function deviceIdByMac(tx: Db, mac: string): number | undefined {
-  return tx.select({ id: devices.id }).from(devices).where(eq(devices.mac, mac)).get()?.id;
-}

@@ -130,7 +130,6 @@ export interface GroupMember {
   readonly policy: BlfPolicy | null;
 }
 
-/** Members a group key shows on a phone carrying `ownExtIds`: watchable, not its own lines, in number order. */
 export function visibleMembers(members: readonly GroupMember[], ownExtIds: ReadonlySet<number>): GroupMember[] {
   return members.filter((m) => !ownExtIds.has(m.id) && (m.policy === null || blfRefusalFor(m.number, m.policy) === null)).sort((a, b) => byNumber(a.number, b.number));
 }
@@ -147,10 +146,6 @@ export function groupMembersOf(db: Db, groupId: number): GroupMember[] {
     .map((m) => ({ id: m.id, number: m.number, displayName: m.displayName, policy: m.ns === null ? null : { numberSettings: m.ns as NumberSettings, monitoring: m.mon as Monitoring } }));
 }
 
-/** Members a group key shows on a phone carrying `ownExtIds`, in stable order. */
-export function groupMembersFor(db: Db, groupId: number, ownExtIds: ReadonlySet<number>): GroupMember[] {
-  return visibleMembers(groupMembersOf(db, groupId), ownExtIds);
-}
 
 export interface Expansion {
   readonly keys: ExpandedKey[];

@@ -6,7 +6,7 @@ import type { SipTarget } from "./uri.ts";
 
 export interface NotifyRequest {
   readonly target: SipTarget;
-  /** Event header value: `check-sync;reboot=false`, `resync`, ... (src/sip/check-sync.ts). */
+  /** Event header value: `check-sync;reboot=false`, `resync`, ... (the adapter's `notifyEvents`, src/vendors/vendor.ts). */
   readonly event: string;
   /** To: the line's address of record. */
   readonly toUri: string;

@@ -1,13 +1,25 @@
+import { VENDOR_IDS, type VendorId } from "../domain/phone-config.ts";
 import { grandstream } from "./grandstream/index.ts";
 import { polycom } from "./polycom/index.ts";
 import { yealink } from "./yealink/index.ts";
-import type { Vendor, VendorId } from "./vendor.ts";
+import type { Vendor } from "./vendor.ts";
 
+/**
+ * Every vendor adapter, one line each. Adding a vendor: its folder under src/vendors/<id>/, its
+ * id in VENDOR_IDS (src/domain/phone-config.ts) and its line here; the compiler refuses one
+ * without the other. Everything else (schema values, NOTIFY events, encryption, event reports)
+ * is asked of the adapter.
+ */
 export const vendors = { yealink, polycom, grandstream } satisfies Record<VendorId, Vendor>;
 
-export const VENDOR_IDS = Object.keys(vendors) as VendorId[];
-export const VENDOR_LIST: readonly Vendor[] = Object.values(vendors);
+export { VENDOR_IDS };
+export const VENDOR_LIST: readonly Vendor[] = VENDOR_IDS.map((id) => vendors[id]);
 
 export function isVendorId(value: string): value is VendorId {
   return Object.hasOwn(vendors, value);
+}
+
+/** The adapter of a known vendor id. */
+export function vendorById(id: VendorId): Vendor {
+  return vendors[id];
 }

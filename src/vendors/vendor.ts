@@ -75,6 +75,30 @@ export interface RenderedFile {
   readonly contentType: string;
 }
 
+/** What a SIP NOTIFY asks a phone to do. */
+export type PhoneAction = "resync" | "reboot";
+
+/**
+ * A registration event a phone reported at its event URL (`PhoneConfig.events.url`, which carries
+ * the device's MAC and secret): `GET <url>/<path>?<query>` or `POST <url>` with a body.
+ */
+export interface EventReport {
+  readonly method: "GET" | "POST";
+  /** What follows the secret in the path, without the slash; empty for `<url>` itself. */
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  /** The request body (POST, at most 16 KiB); null for GET. */
+  readonly body: string | null;
+}
+
+export interface PhoneEvent {
+  readonly event: "registered" | "unregistered" | "register_failed";
+  /** The SIP account the phone named, when it names one. */
+  readonly account: string | null;
+  /** The line index the phone named, when it names one. */
+  readonly line: number | null;
+}
+
 /** Compiled templates of one vendor; a pure lookup, loaded once at start-up. */
 export interface TemplateSet {
   /**
@@ -101,6 +125,18 @@ export interface Vendor {
    * this vendor's. Must not throw on any input, however malformed.
    */
   identify(req: ProvisioningRequest): Identification | null;
+  /** The SIP NOTIFY Event header that makes this vendor's phones resync or reboot. */
+  readonly notifyEvents: Readonly<Record<PhoneAction, string>>;
+  /**
+   * True when the vendor's phones take encrypted config files (src/provisioning/config-encryption.ts):
+   * a device of an encrypting tenant then gets a config password and the file carries it.
+   */
+  readonly encryptsConfigs: boolean;
+  /**
+   * Reads a registration event in the form this vendor's rendered hooks send it to the event URL;
+   * null when the report is not one (the caller answers 400). Pure; must not throw.
+   */
+  parseEvent(report: EventReport): PhoneEvent | null;
   /** The files a device of `model` asks for at boot, in the order it asks. */
   bootFiles(mac: Mac, model: string): readonly FileDescriptor[];
   /**

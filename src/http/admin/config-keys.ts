@@ -2,7 +2,7 @@ import Router from "@koa/router";
 import { eq } from "drizzle-orm";
 import { tenants } from "../../db/schema.ts";
 import { conflict } from "../../errors.ts";
-import { ENCRYPTING_VENDORS, ensureConfigKey, readConfigKey } from "../../provisioning/config-encryption.ts";
+import { deviceEncrypts, ensureConfigKey, readConfigKey } from "../../provisioning/config-encryption.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { getDevice } from "../../services/devices.ts";
 import { requireRole, type AdminState } from "./roles.ts";
@@ -18,7 +18,7 @@ export function configKeyRoutes(deps: ProvisionDeps): Router<AdminState> {
     requireRole(ctx, "admin");
     const device = getDevice(deps, ctx.params.mac!);
     const tenant = deps.db.select().from(tenants).where(eq(tenants.id, device.tenantId)).get()!;
-    if (!ENCRYPTING_VENDORS.has(device.vendor)) throw conflict(`${device.vendor} configs are not encrypted by phonehome (see docs/security.md)`);
+    if (!deviceEncrypts(deps.vendors, device)) throw conflict(`${device.vendor} configs are not encrypted by phonehome (see docs/security.md)`);
     if (!tenant.configEncryption) throw conflict(`tenant ${tenant.name} does not encrypt configs; set configEncryption first`);
     ensureConfigKey(deps, device.id);
     ctx.body = { mac: device.mac, configFilePassword: readConfigKey(deps, device.id) };

@@ -40,7 +40,7 @@ export function registrationRoutes(deps: ProvisionDeps, sip: SipSettings): Route
     r.post(`/devices/:mac/${action}`, (ctx) => {
       operator(ctx);
       const { job, done } = deviceAction(deps, sip, ctx.params.mac!, action, actorOf(ctx));
-      detach(deps, done);
+      void detach(deps, done);
       ctx.status = 202;
       ctx.body = { action, mac: job.device.mac, target: `${job.plan.target.transport}:${job.plan.target.host}:${job.plan.target.port}`, via: job.plan.via };
     });
@@ -49,14 +49,14 @@ export function registrationRoutes(deps: ProvisionDeps, sip: SipSettings): Route
     operator(ctx);
     const body = MassResyncInput.parse(ctx.request.body ?? {});
     const { queued, skipped, done } = massResync(deps, sip, { tenant: ctx.params.tenant!, model: body.model }, actorOf(ctx));
-    detach(deps, done);
+    void detach(deps, done);
     ctx.status = 202;
     ctx.body = { queued, skipped };
   });
   r.post("/tenants/:tenant/extensions/:number/resync", (ctx) => {
     operator(ctx);
     const { queued, skipped, done } = massResync(deps, sip, { tenant: ctx.params.tenant!, extension: ctx.params.number! }, actorOf(ctx));
-    detach(deps, done);
+    void detach(deps, done);
     ctx.status = 202;
     ctx.body = { queued, skipped };
   });
@@ -64,7 +64,7 @@ export function registrationRoutes(deps: ProvisionDeps, sip: SipSettings): Route
     requireRole(ctx, "admin");
     const input = ForceUnregisterInput.parse(ctx.request.body ?? {});
     const { request, done } = forceUnregister(deps, sip, ctx.params.tenant!, ctx.params.number!, input, actorOf(ctx));
-    detach(deps, done);
+    void detach(deps, done);
     ctx.status = 202;
     ctx.body = request;
   });

@@ -2,6 +2,7 @@ import type { LineConfig, PhoneConfig, SipTransport } from "../../domain/phone-c
 import { domainRegistrar } from "../shared/sip-targets.ts";
 import { aliasKeys, aliasSoftkeys, type AliasKey, type AliasSoftkey } from "./keys.ts";
 import type { GrandstreamModel } from "./models.ts";
+import { phoneWideCallWaiting } from "../shared/call-waiting.ts";
 
 /** `provisioning.auto.minute` range "60 - 5256000" (public GRP26xx alias template). */
 const ALIAS_RESYNC_MINUTES = { min: 60, max: 5_256_000 } as const;
@@ -136,9 +137,6 @@ function accountValues(config: PhoneConfig, index: number, line: LineConfig | un
 /** The lines the model has room for: the accounts that get an automatic line key. */
 const usedLines = (config: PhoneConfig, model: GrandstreamModel): LineConfig[] => config.lines.filter((l) => l.index >= 1 && l.index <= model.lines);
 
-/** Call waiting is phone-wide on Grandstream: it follows the first account's extension. */
-const callWaitingOf = (config: PhoneConfig): boolean => config.lines.find((l) => l.index === 1)?.callWaiting !== false;
-
 /**
  * Every account slot of the model: configured lines, and the free slots, which are switched off and
  * emptied so a line removed from the phone (force-unregister) stops registering with old credentials.
@@ -176,6 +174,6 @@ export function buildAliasContext(config: PhoneConfig, model: GrandstreamModel):
     unusedAccounts: unused.map(withName),
     keys: aliasKeys(config.keys, model, usedLines(config, model)),
     softkeys: aliasSoftkeys(config.softkeys, model.softkeys),
-    callWaiting: callWaitingOf(config) ? "Yes" : "No",
+    callWaiting: phoneWideCallWaiting(config) ? "Yes" : "No",
   };
 }

@@ -3,6 +3,7 @@ import { encodeDeep, encodeXmlValue } from "../shared/encode.ts";
 import type { RenderedFile, TemplateSet, Vendor } from "../vendor.ts";
 import { buildAliasContext } from "./context.ts";
 import { defineVendor } from "../shared/define-vendor.ts";
+import { parseActionUrlEvent } from "../shared/events.ts";
 import { bootFilesFor, type GrandstreamFile } from "./files.ts";
 import { GRANDSTREAM_OUIS, parseGrandstreamFile, recognizeGrandstream } from "./identify.ts";
 import { findModel, GRANDSTREAM_MODELS, type GrandstreamModel } from "./models.ts";
@@ -36,6 +37,12 @@ export const grandstream: Vendor = defineVendor<GrandstreamFile>({
   ouis: GRANDSTREAM_OUIS,
   models: GRANDSTREAM_MODELS,
   requiredTemplates: ["device.alias", "common.gxp21xx", "common.grp26xx", "common"],
+  // `resync` re-provisions without reboot, `check-sync;reboot=true` reboots (vendors.md G6; FPBX
+  // PR 3014, tested on GXP2130/2160).
+  notifyEvents: { resync: "resync", reboot: "check-sync;reboot=true" },
+  // OpenSSL `enc` format with the device's P1359 (vendors.md G7, src/provisioning/config-encryption.ts).
+  encryptsConfigs: true,
+  parseEvent: parseActionUrlEvent,
   bootFiles: bootFilesFor,
   // The legacy binary cfg<mac> is proprietary and encrypted (vendors.md G7): never served.
   parseFile: parseGrandstreamFile,

@@ -3,6 +3,7 @@ import { domainRegistrar } from "../shared/sip-targets.ts";
 import { buildKeyTables, buildSoftkeys } from "./keys.ts";
 import type { PolycomModel } from "./models.ts";
 import { polycomTime } from "./time.ts";
+import { phoneWideCallWaiting } from "../shared/call-waiting.ts";
 
 // reg.x.server.y.transport values (vendors.md P3; Wazo common.py `_SIP_TRANSPORT`).
 const TRANSPORT: Readonly<Record<SipTransport, string>> = { udp: "UDPOnly", tcp: "TCPOnly", tls: "TLS" };
@@ -60,7 +61,7 @@ export function buildDeviceContext(config: PhoneConfig, model: PolycomModel) {
     lines: lines.map((l) => lineContext(l, config)),
     pickupString: config.featureCodes.directed_pickup,
     // call.callWaiting.enable is phone-wide (Wazo polycom base.tpl writes "0"/"1"); follows line 1.
-    callWaiting: config.lines.find((l) => l.index === 1)?.callWaiting === false ? "0" : "1",
+    callWaiting: phoneWideCallWaiting(config) ? "1" : "0",
     attendantReg: firstBlf?.line ?? 1,
     ...keys,
     efkEnabled: keys.efk.length > 0 || config.softkeys.length > 0 ? "1" : "0",

@@ -3,6 +3,7 @@ import { encodeDeep, encodeXmlValue } from "../shared/encode.ts";
 import type { RenderedFile, TemplateSet, Vendor } from "../vendor.ts";
 import { APP_FILE_PATH, buildDeviceContext } from "./context.ts";
 import { defineVendor } from "../shared/define-vendor.ts";
+import { parsePolyEvent } from "./events.ts";
 import { bootFileList, CONFIG_FILES_MACRO, configFilesFor, type ServedFile } from "./files.ts";
 import { parsePolycomFile, POLYCOM_OUIS, recognizePolycom } from "./identify.ts";
 import { POLYCOM_MODELS } from "./models.ts";
@@ -38,6 +39,13 @@ export const polycom: Vendor = defineVendor<ServedFile>({
   ouis: POLYCOM_OUIS,
   models: POLYCOM_MODELS,
   requiredTemplates: ["master-common", "master-device", "common", "device"],
+  // `check-sync` for both; whether it reboots is the phone's
+  // `voIpProt.SIP.specialEvent.checkSync.alwaysReboot` (we render 0: reboot only when the new files
+  // need it). vendors.md P6 (Asterisk pjsip_notify.conf.sample `polycom-check-cfg`, FPBX).
+  notifyEvents: { resync: "check-sync", reboot: "check-sync" },
+  // Not encrypted (vendors.md P7, docs/security.md).
+  encryptsConfigs: false,
+  parseEvent: parsePolyEvent,
   bootFiles(mac, model) {
     return Object.hasOwn(POLYCOM_MODELS, model) ? bootFileList(mac) : [];
   },

@@ -5,6 +5,7 @@ import { deviceFileName } from "./files.ts";
 import { buildExpansionKeys, buildLineKeys, buildSoftkeys, type ExpansionKeyContext, type LineKeyContext, type SoftkeyContext } from "./keys.ts";
 import { COMMON_FILE_IDS, commonFileName, modelsWithCommonFile, type YealinkModel } from "./models.ts";
 import { buildTime, type YealinkTime } from "./time.ts";
+import { phoneWideCallWaiting } from "../shared/call-waiting.ts";
 
 /** `account.X.sip_server.Y.transport_type`: 0 UDP, 1 TCP, 2 TLS (vendors.md Y3). */
 const TRANSPORT_TYPE: Readonly<Record<SipTransport, string>> = { udp: "0", tcp: "1", tls: "2" };
@@ -41,7 +42,7 @@ export interface DeviceContext {
   /** Keys of the attached expansion modules, module by module. */
   readonly expansionKeys: ExpansionKeyContext[];
   readonly softkeys: SoftkeyContext[];
-  /** `call_waiting.enable` is phone-wide: it follows the first account's extension. */
+  /** `call_waiting.enable` is phone-wide: it follows line 1 (shared/call-waiting.ts). */
   readonly callWaiting: string;
   readonly time: YealinkTime;
   readonly provisioning: {
@@ -119,7 +120,7 @@ export function buildDeviceContext(config: PhoneConfig, model: YealinkModel): De
     lineKeys: buildLineKeys(model, keys, lines),
     expansionKeys: buildExpansionKeys(model, config.device.expansionModules, keys, lines),
     softkeys: buildSoftkeys(config.softkeys),
-    callWaiting: lines[0]?.callWaiting === false ? "0" : "1",
+    callWaiting: phoneWideCallWaiting(config) ? "1" : "0",
     time: buildTime(config.time.zone, config.time.ntpServers),
     provisioning: {
       url: config.provisioning.baseUrl,

@@ -8,6 +8,7 @@ import {
   buildModelCommonContext,
 } from "./context.ts";
 import { defineVendor } from "../shared/define-vendor.ts";
+import { parseActionUrlEvent } from "../shared/events.ts";
 import { bootFilesFor, type YealinkFile } from "./files.ts";
 import { parseYealinkFile, recognizeYealink, YEALINK_OUIS } from "./identify.ts";
 import { findModel, YEALINK_MODELS } from "./models.ts";
@@ -42,6 +43,12 @@ export const yealink: Vendor = defineVendor<YealinkFile>({
   ouis: YEALINK_OUIS,
   models: YEALINK_MODELS,
   requiredTemplates: ["device", "model-common", "mac-boot", "common-boot"],
+  // `check-sync;reboot=false` resyncs, `reboot=true` reboots, given `sip.notify_reboot_enable = 0`
+  // in the device file (vendors.md Y6; FPBX event_notify/index.lua).
+  notifyEvents: { resync: "check-sync;reboot=false", reboot: "check-sync;reboot=true" },
+  // Not encrypted: the sources do not establish Yealink's format (docs/security.md, Yealink).
+  encryptsConfigs: false,
+  parseEvent: parseActionUrlEvent,
   bootFiles: bootFilesFor,
   parseFile: parseYealinkFile,
   recognize: recognizeYealink,
