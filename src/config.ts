@@ -33,6 +33,8 @@ const ConfigSchema = z.object({
   authFailMaxDelayMs: z.coerce.number().int().min(0).max(30_000).default(2000),
   discoveryMaxEntries: positiveInt.default(10_000),
   fetchLogFlushMs: positiveInt.default(200),
+  /** Bytes of rendered files kept in memory (render-cache.ts); 0 renders every fetch. */
+  renderCacheMaxBytes: z.coerce.number().int().min(0).default(128 * 1024 * 1024),
   /** Largest CSV upload to POST /imports (streamed, never buffered whole). */
   importBodyLimitBytes: positiveInt.default(64 * 1024 * 1024),
   // Registrations, NOTIFY, force-unregister (issue 5).
@@ -193,6 +195,7 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_AUTH_FAIL_MAX_DELAY_MS: "authFailMaxDelayMs",
   PHONEHOME_DISCOVERY_MAX: "discoveryMaxEntries",
   PHONEHOME_FETCH_LOG_FLUSH_MS: "fetchLogFlushMs",
+  PHONEHOME_RENDER_CACHE_MAX_BYTES: "renderCacheMaxBytes",
   PHONEHOME_IMPORT_BODY_LIMIT: "importBodyLimitBytes",
   PHONEHOME_SIP_BIND_HOST: "sipBindHost",
   PHONEHOME_SIP_ADVERTISED_HOST: "sipAdvertisedHost",

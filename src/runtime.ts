@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
@@ -6,7 +7,8 @@ import { openDb } from "./db/client.ts";
 import { FetchRecorder } from "./provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "./provisioning/provision.ts";
 import { SourceLimiter } from "./provisioning/source-limiter.ts";
-import { loadTemplateStore, missingTemplates } from "./provisioning/template-store.ts";
+import { RenderCache } from "./provisioning/render-cache.ts";
+import { loadTemplateStore, missingTemplates, watchTemplateStore } from "./provisioning/template-store.ts";
 import { ensureEventSecrets } from "./registrations/event-secrets.ts";
 import { attachKamailioDb } from "./pbx/kamailio-db.ts";
 import { openSecretKey } from "./secret-key-guard.ts";
@@ -43,9 +45,16 @@ export function createRuntime(
     db.$client.close();
     throw err;
   }
-  const templates = loadTemplateStore(VENDOR_IDS, [BUILTIN_TEMPLATES_DIR, config.templatesDir]);
-  const missing = missingTemplates(templates, VENDOR_LIST);
-  if (missing.length) throw new Error(`templates missing: ${missing.join(", ")}`);
+  const templateDirs = [BUILTIN_TEMPLATES_DIR, config.templatesDir];
+  // The site's folder exists from the start, so the watcher sees the first override put there.
+  mkdirSync(config.templatesDir, { recursive: true, mode: 0o700 });
+  const missing = missingTemplates(loadTemplateStore(VENDOR_IDS, templateDirs), VENDOR_LIST);
+  if (missing.length) {
+    db.$client.close();
+    throw new Error(`templates missing: ${missing.join(", ")}`);
+  }
+  const templates = watchTemplateStore(VENDOR_LIST, templateDirs, (err) => logger.error({ err }, "reloading templates failed; the previous templates stay in use"));
+  const renderCache = config.renderCacheMaxBytes > 0 ? new RenderCache(db.$client, config.renderCacheMaxBytes, () => templates.generation) : undefined;
   const recorder = new FetchRecorder(
     db,
     config.fetchLogFlushMs,
@@ -66,6 +75,7 @@ export function createRuntime(
     clock,
     vendors: VENDOR_LIST,
     templates,
+    ...(renderCache ? { renderCache } : {}),
     publicUrl: config.publicUrl,
     publicUrlConfigured: config.publicUrlConfigured,
     configEncryptionDigest: config.configEncryptionDigest,
@@ -75,6 +85,7 @@ export function createRuntime(
     firmwareDir: config.firmwareDir,
     metrics: createMetrics(() => db),
     close() {
+      templates.close();
       recorder.flush();
       db.$client.close();
     },

@@ -7,6 +7,7 @@ import { closeSilentConnections, ConnectionLimiter, listenerOptions, type Listen
 import { createPhoneApp } from "./http/phone-app.ts";
 import { EnumerationGuard } from "./provisioning/enumeration-guard.ts";
 import { createRuntime } from "./runtime.ts";
+import type { ProvisionDeps } from "./provisioning/provision.ts";
 import { sipSettingsFrom } from "./registrations/sip-settings.ts";
 import { startTracker } from "./registrations/tracker.ts";
 import { DEFAULT_FEED, startPbxFeed } from "./pbx/outbox.ts";
@@ -28,6 +29,8 @@ export interface RunningServer {
   readonly apiPort: number;
   /** Null when TFTP could not bind its port for lack of permission (EACCES). */
   readonly tftpPort: number | null;
+  /** The server's dependencies (database, caches, templates), for embedding and tests. */
+  readonly runtime: ProvisionDeps;
   close(): Promise<void>;
 }
 
@@ -145,6 +148,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     httpsPort,
     apiPort,
     tftpPort,
+    runtime,
     async close() {
       tracker.stop();
       retention.stop();

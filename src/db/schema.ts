@@ -737,3 +737,17 @@ export const bootstrapWindows = sqliteTable("bootstrap_windows", {
   /** delivered | authenticated | expired | reopened */
   closedReason: text("closed_reason"),
 });
+
+/**
+ * One row: the generation of everything rendered files depend on. Triggers (migration
+ * `render_cache`) bump it on every write to a table in RENDER_INPUT_TABLES
+ * (src/provisioning/render-cache.ts), from any connection or process.
+ */
+export const configGeneration = sqliteTable(
+  "config_generation",
+  {
+    id: integer("id").primaryKey(),
+    gen: integer("gen").notNull().default(0),
+  },
+  (t) => [check("config_generation_one_row", sql`${t.id} = 1`)],
+);

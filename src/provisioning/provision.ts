@@ -13,6 +13,7 @@ import { identifyAs, identifyRequest } from "./identify-device.ts";
 import { certificateOpens } from "./client-cert-auth.ts";
 import { ensureConfigKey, type EncryptionDigest } from "./config-encryption.ts";
 import { deliverFile, type Delivery } from "./deliver.ts";
+import type { CachedFile, RenderCache } from "./render-cache.ts";
 import { matchingNetwork } from "./network-rules.ts";
 import { closeBootstrap, takeBootstrap } from "./bootstrap.ts";
 import { chooseBaseUrl, isLoopbackAddress, type BaseUrlChoice } from "./base-url.ts";
@@ -34,6 +35,8 @@ export interface ProvisionDeps extends ServiceDeps {
   readonly configEncryptionDigest?: EncryptionDigest;
   /** Prometheus counters (src/metrics/metrics.ts); absent in tests that do not look at them. */
   readonly metrics?: Metrics;
+  /** Rendered files kept between fetches (render-cache.ts); without it every fetch renders. */
+  readonly renderCache?: RenderCache;
   /** Where catalogued firmware images live; without it no firmware is served. */
   readonly firmwareDir?: string;
 }
@@ -174,14 +177,12 @@ function bootstrapAuthorization(tenant: Tenant, device: DeviceRow, deps: Provisi
 }
 
 /** Closes the window once the credentials went out in a bootstrap file, or the phone proved it has them. */
-function settleBootstrap(deps: ProvisionDeps, req: ProvisioningRequest, device: DeviceRow, method: AuthMethod, config: PhoneConfig | null, delivery: Delivery): void {
+function settleBootstrap(deps: ProvisionDeps, req: ProvisioningRequest, device: DeviceRow, method: AuthMethod, carriesPassword: boolean): void {
   const audit = { mac: device.mac, tenantId: device.tenantId, address: req.remoteAddress };
   const now = deps.clock().getTime();
   if (method === "bootstrap") {
     // The file that carries the provisioning password (docs/phones.md, "holds credentials") ends the window.
-    // An encrypted file is the vendor's one device file, which holds them (Grandstream cfg<mac>.xml).
-    const carries = config !== null && (delivery.encrypted || delivery.body.includes(config.provisioning.password));
-    if (carries) closeBootstrap(deps.db, device.id, now, "delivered", audit);
+    if (carriesPassword) closeBootstrap(deps.db, device.id, now, "delivered", audit);
   } else if (method === "digest" || method === "digest+certificate") {
     closeBootstrap(deps.db, device.id, now, "authenticated", audit);
   }
@@ -215,6 +216,36 @@ export function baseUrlFor(deps: ProvisionDeps, req: ProvisioningRequest, tenant
 
 function resolveFor(deps: ProvisionDeps, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string): PhoneConfig | null {
   return device && tenant ? resolvePhoneConfig(deps, device, tenant, baseUrl, deps.clock()) : null;
+}
+
+/**
+ * render + deliver, through the render cache when there is one: the key names everything of the
+ * request a file depends on (vendor, file, device, the base URL it is told, plaintext over HTTPS
+ * or encrypted elsewhere, the day: time-zone rules follow the date); the cache's generation
+ * covers everything in the database and the templates on disk.
+ */
+function renderCached(deps: ProvisionDeps, req: ProvisioningRequest, id: Identification & { file: NonNullable<Identification["file"]> }, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string): CachedFile | null {
+  const cache = deps.renderCache;
+  const gen = cache?.generation() ?? "";
+  const day = Math.floor(deps.clock().getTime() / 86_400_000);
+  const key = `${id.vendor}|${req.fileName}|${device?.id ?? ""}|${baseUrl}|${req.transport === "https" ? "tls" : "plain"}|${day}`;
+  const hit = cache?.get(key, gen);
+  if (hit) return hit;
+  const vendor = deps.vendors.find((v) => v.id === id.vendor)!;
+  if (device && tenant?.configEncryption && vendor.encryptsConfigs) ensureConfigKey(deps, device.id);
+  const config = resolveFor(deps, device, tenant, baseUrl);
+  const templates = deps.templates.forVendor(vendor.id);
+  const delivery = deliverFile({ vendor, file: id.file, config, templates, transport: req.transport, digest: deps.configEncryptionDigest ?? "md5" });
+  if (!delivery) return null;
+  const file: CachedFile = {
+    delivery,
+    credentials: id.file.kind === "device" && config ? config.lines.map((l) => l.extension) : [],
+    // An encrypted file is the vendor's one device file, which holds them (Grandstream cfg<mac>.xml).
+    carriesProvisioningPassword: config !== null && (delivery.encrypted || delivery.body.includes(config.provisioning.password)),
+  };
+  // ensureConfigKey may just have written (a first fetch): the next lookup reads the new generation.
+  cache?.set(key, cache.generation() === gen ? gen : cache.generation(), file);
+  return file;
 }
 
 /**
@@ -267,13 +298,9 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
     }
     baseUrl = choice.url;
   }
-  const vendor = deps.vendors.find((v) => v.id === id.vendor)!;
-  if (device && tenant?.configEncryption && vendor.encryptsConfigs) ensureConfigKey(deps, device.id);
-  const config = resolveFor(deps, device, tenant, baseUrl);
-  const templates = deps.templates.forVendor(vendor.id);
-  const delivery = deliverFile({ vendor, file: id.file, config, templates, transport: req.transport, digest: deps.configEncryptionDigest ?? "md5" });
-  if (!delivery) return { outcome: "not_found" };
-  if (device && tenant) settleBootstrap(deps, req, device, authMethod, config, delivery);
-  const credentials = id.file.kind === "device" && config ? config.lines.map((l) => l.extension) : [];
+  const file = renderCached(deps, req, id, device, tenant, baseUrl);
+  if (!file) return { outcome: "not_found" };
+  const { delivery, credentials } = file;
+  if (device && tenant) settleBootstrap(deps, req, device, authMethod, file.carriesProvisioningPassword);
   return { outcome: "served", ...delivery, kind: id.file.kind, authMethod, authDetail, device, identification: id, credentials };
 }

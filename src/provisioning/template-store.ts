@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from "node:fs";
 import { join, relative, sep } from "node:path";
 import Handlebars from "handlebars";
 import type { TemplateSet, Vendor, VendorId } from "../vendors/vendor.ts";
@@ -16,6 +16,8 @@ export interface TemplateStore {
   forVendor(vendor: VendorId): TemplateSet;
   /** Names (relative, without `.hbs`) known for a vendor; for the start-up sanity check. */
   names(vendor: VendorId): readonly string[];
+  /** Grows each time the templates are reloaded from disk; the render cache keys on it. */
+  readonly generation: number;
 }
 
 function listTemplates(dir: string): Map<string, string> {
@@ -69,6 +71,63 @@ export function loadTemplateStore(vendorIds: readonly VendorId[], dirs: readonly
       return s.set;
     },
     names: (vendor) => sets.get(vendor)?.names ?? [],
+    generation: 0,
+  };
+}
+
+export interface WatchedTemplateStore extends TemplateStore {
+  close(): void;
+}
+
+/**
+ * The template store of a running server: it watches the template folders (inotify, through
+ * `fs.watch`) and reloads them all on any change, so an edited site template reaches the next
+ * fetch after the write without a restart, and cached files rendered with the old one are no
+ * longer served (the generation moves). A reload that fails (a syntax error, a required template
+ * removed) keeps the previous templates and reports the error; the next change tries again.
+ */
+export function watchTemplateStore(vendors: readonly Vendor[], dirs: readonly string[], onError: (err: unknown) => void): WatchedTemplateStore {
+  const ids = vendors.map((v) => v.id);
+  let current = loadTemplateStore(ids, dirs);
+  let generation = 0;
+  let dirty = false;
+  const reload = () => {
+    if (!dirty) return;
+    dirty = false;
+    try {
+      const next = loadTemplateStore(ids, dirs);
+      const missing = missingTemplates(next, vendors);
+      if (missing.length) throw new Error(`templates missing: ${missing.join(", ")}`);
+      current = next;
+      generation++;
+    } catch (err) {
+      onError(err);
+    }
+  };
+  const watchers: FSWatcher[] = [];
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    try {
+      const w = watch(dir, { recursive: true, persistent: false }, () => {
+        dirty = true;
+      });
+      w.on("error", onError);
+      watchers.push(w);
+    } catch (err) {
+      onError(err);
+    }
+  }
+  return {
+    forVendor(vendor) {
+      reload();
+      return current.forVendor(vendor);
+    },
+    names: (vendor) => current.names(vendor),
+    get generation() {
+      reload();
+      return generation;
+    },
+    close: () => watchers.forEach((w) => w.close()),
   };
 }
 

@@ -1,0 +1,146 @@
+import type { Database } from "better-sqlite3";
+import type { Delivery } from "./deliver.ts";
+
+/**
+ * Render once, serve many: a device's (or a common) file as delivered, kept in memory until
+ * something it depends on changes. What it depends on is all in the database or in the template
+ * store, so validity is two numbers:
+ * - `config_generation.gen`, bumped by triggers (migration `render_cache`) on every write to a
+ *   table the resolver or the vendors read (RENDER_INPUT_TABLES), whichever process or
+ *   connection writes: an admin request, the CLI, an import, a key rotation. Writes that only
+ *   record (fetch log, last-seen columns, audit, registrations) do not bump it.
+ * - the template store's generation, bumped when a template file changes on disk.
+ * Every lookup reads the generation (one prepared single-row read) and an entry of another
+ * generation is a miss, so a change is visible at the very next fetch: never a stale byte.
+ *
+ * Memory is bounded by `maxBytes` (config key `renderCacheMaxBytes`), counted as body bytes plus
+ * a fixed overhead per entry; the least recently used entries go first. A 6.3 KB Yealink file
+ * costs about 7 KB, so 100,000 phones need about 700 MB to be held at once: the default of
+ * 128 MiB keeps the ~18,000 most recently fetched and re-renders the rest on their next fetch.
+ */
+
+/** Tables whose rows reach a rendered file; each has the generation triggers. */
+export const RENDER_INPUT_TABLES = [
+  "tenants",
+  "extensions",
+  "devices",
+  "device_lines",
+  "device_keys",
+  "feature_codes",
+  "device_event_secrets",
+  "disabled_extensions",
+  "device_config_keys",
+  "extension_settings",
+  "extension_avatars",
+  "extension_phone_numbers",
+  "extension_allowed_devices",
+  "extension_groups",
+  "extension_group_members",
+  "numbering_plans",
+  "key_layouts",
+  "key_layout_keys",
+  "device_key_layouts",
+  "device_group_keys",
+  "firmware_images",
+  "firmware_pins",
+] as const;
+
+/** Tables that only record what happened; writing them never changes a file. */
+export const NOT_RENDERED_TABLES = [
+  "config_generation",
+  "fetch_log",
+  "audit_log",
+  "discovered_devices",
+  "api_tokens",
+  "import_batches",
+  "import_batch_devices",
+  "registrations",
+  "force_unregisters",
+  "force_unregister_devices",
+  "bootstrap_windows",
+  "pbx_webhooks",
+  "pbx_events",
+  "pbx_deliveries",
+  "portal_users",
+  "extension_logins",
+  "portal_sessions",
+  "portal_links",
+  "portal_login_failures",
+] as const;
+
+/** Columns of `devices` the fetch recorder writes on every fetch: they never reach a file. */
+export const DEVICE_SEEN_COLUMNS = ["last_seen_at", "last_ip", "last_user_agent", "last_firmware"] as const;
+
+/** What a hit gives back besides the bytes: what provision() reports about the file. */
+export interface CachedFile {
+  readonly delivery: Delivery;
+  /** Extension numbers whose SIP credentials the file holds. */
+  readonly credentials: readonly string[];
+  /** The file holds the device's provisioning password (zero-touch: it closes the window). */
+  readonly carriesProvisioningPassword: boolean;
+}
+
+interface Entry {
+  readonly gen: string;
+  readonly file: CachedFile;
+  readonly bytes: number;
+}
+
+// Map entry, key string, Delivery and CachedFile objects: measured at about 600 bytes.
+const ENTRY_OVERHEAD_BYTES = 600;
+
+export class RenderCache {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+  private readonly readGen: () => number;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    db: Database,
+    private readonly maxBytes: number,
+    private readonly templateGeneration: () => number,
+  ) {
+    const stmt = db.prepare("SELECT gen FROM config_generation WHERE id = 1").pluck();
+    this.readGen = () => (stmt.get() as number | undefined) ?? 0;
+  }
+
+  /** The generation files rendered now belong to; read once per request, before the lookup. */
+  generation(): string {
+    return `${this.readGen()}.${this.templateGeneration()}`;
+  }
+
+  get(key: string, gen: string): CachedFile | null {
+    const e = this.entries.get(key);
+    if (!e || e.gen !== gen) {
+      this.misses++;
+      return null;
+    }
+    this.hits++;
+    // Most recently used last: delete and re-insert keeps Map order as the LRU order.
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    return e.file;
+  }
+
+  set(key: string, gen: string, file: CachedFile): void {
+    const bytes = file.delivery.body.length + key.length + ENTRY_OVERHEAD_BYTES;
+    if (bytes > this.maxBytes) return;
+    const old = this.entries.get(key);
+    if (old) {
+      this.bytes -= old.bytes;
+      this.entries.delete(key);
+    }
+    this.entries.set(key, { gen, file, bytes });
+    this.bytes += bytes;
+    for (const [k, e] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= e.bytes;
+    }
+  }
+
+  get size(): { readonly entries: number; readonly bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
+  }
+}
