@@ -29,5 +29,11 @@ export default tseslint.config(
       "no-regex-spaces": "off",
     },
   },
-  { files: ["**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+  { files: ["**/*.mjs", "src/portal/assets/**/*.js"], ...tseslint.configs.disableTypeChecked },
+  // Scripts run by Node and the portal's one browser script: their globals.
+  { files: ["**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly", setTimeout: "readonly", Buffer: "readonly" } } },
+  {
+    files: ["src/portal/assets/**/*.js"],
+    languageOptions: { globals: { document: "readonly", window: "readonly", fetch: "readonly", setTimeout: "readonly", clearTimeout: "readonly", URLSearchParams: "readonly", URL: "readonly", FormData: "readonly", console: "readonly" } },
+  },
 );

@@ -169,8 +169,8 @@ export async function main(argv: string[]): Promise<void> {
   exitQuietlyOnClosedPipe();
   try {
     await buildCli().parseAsync(argv);
-  } catch (err) {
-    if (isBusy(err)) err = new DatabaseBusyError(0);
+  } catch (caught) {
+    const err = isBusy(caught) ? new DatabaseBusyError(0) : caught;
     if (isClosedPipe(err)) return;
     if (err instanceof AppError || err instanceof ConfigError) {
       console.error(`phonehome: ${err.message}`);

@@ -22,7 +22,10 @@ describe("DigestAuth.verify does the same work when the user name does not match
       for (let i = 0; i < 20; i++) digest.verify(p, "GET", user, "not-the-password");
       return Number(process.hrtime.bigint() - t0);
     };
-    for (let i = 0; i < 50; i++) time("805ec0000101"), time("unknown-mac-dummy");
+    for (let i = 0; i < 50; i++) {
+      time("805ec0000101");
+      time("unknown-mac-dummy");
+    }
     const known: number[] = [];
     const unknown: number[] = [];
     for (let i = 0; i < 300; i++) {
