@@ -71,6 +71,8 @@ export const devices = sqliteTable(
     lastIp: text("last_ip"),
     lastUserAgent: text("last_user_agent"),
     lastFirmware: text("last_firmware"),
+    /** The base URL this device was last told (its request's Host, or the configured URL): preview and drift render with it. */
+    lastBaseUrl: text("last_base_url"),
     // Expansion modules attached (issue 3 point 7); checked against the model's maximum by the services.
     expansionModules: integer("expansion_modules").notNull().default(0),
     createdAt: integer("created_at").notNull(),

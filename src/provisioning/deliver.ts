@@ -131,6 +131,6 @@ export function fetchRecord(e: FetchEvent): FetchRecord {
     credentials: served && served.credentials.length ? served.credentials.join(",") : null,
     encrypted: served ? served.encrypted : null,
     // A 304 is a fetch too: the device was seen.
-    ...(served?.device && (outcome === "served" || outcome === "not_modified") ? { seen: { firmware: served.identification.firmware } } : {}),
+    ...(served?.device && (outcome === "served" || outcome === "not_modified") ? { seen: { firmware: served.identification.firmware, baseUrl: served.baseUrl } } : {}),
   };
 }

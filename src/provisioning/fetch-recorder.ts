@@ -30,7 +30,7 @@ export interface FetchRecord {
   readonly credentials?: string | null;
   readonly encrypted?: boolean | null;
   /** Set on a successful device fetch: refresh the device's last-seen columns. */
-  readonly seen?: { readonly firmware: string | null };
+  readonly seen?: { readonly firmware: string | null; readonly baseUrl?: string | null };
 }
 
 /** fetch_log columns written for each fetch, by FetchRecord field name. */
@@ -55,7 +55,7 @@ function prepareStatements(db: Db) {
          file_name = excluded.file_name, user_agent = coalesce(excluded.user_agent, fetch_log.user_agent)`,
     ),
     touchDevice: c.prepare(
-      "update devices set last_seen_at = ?, last_ip = ?, last_user_agent = coalesce(?, last_user_agent), last_firmware = coalesce(?, last_firmware) where id = ?",
+      "update devices set last_seen_at = ?, last_ip = ?, last_user_agent = coalesce(?, last_user_agent), last_firmware = coalesce(?, last_firmware), last_base_url = coalesce(?, last_base_url) where id = ?",
     ),
   };
 }
@@ -178,7 +178,7 @@ export class FetchRecorder {
     }
     if (seen && f.deviceId !== null) {
       // TFTP has no User-Agent: keep the one the phone last sent over HTTP (coalesce keeps it).
-      s.touchDevice.run(f.at, f.sourceIp, f.transport === "tftp" ? null : f.userAgent, seen.firmware, f.deviceId);
+      s.touchDevice.run(f.at, f.sourceIp, f.transport === "tftp" ? null : f.userAgent, seen.firmware, seen.baseUrl ?? null, f.deviceId);
     }
   }
 

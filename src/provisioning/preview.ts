@@ -5,6 +5,7 @@ import { deliverFile } from "./deliver.ts";
 import { hotQueries } from "./hot-queries.ts";
 import type { ProvisionDeps } from "./provision.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
+import { chooseBaseUrl } from "./base-url.ts";
 import type { DeviceRow } from "../db/rows.ts";
 
 function vendorOf(deps: ProvisionDeps, device: DeviceRow) {
@@ -38,7 +39,15 @@ export function previewFile(deps: ProvisionDeps, device: DeviceRow, fileName: st
     throw notFound(`${fileName.slice(0, 64)} is not a file ${device.mac} (${vendor.displayName} ${device.model}) asks for`);
   }
   const tenant = hotQueries(deps.db).tenantById.get({ id: device.tenantId })!;
-  const config = id.file.kind === "device" ? resolvePhoneConfig(deps, device, tenant, deps.publicUrl, deps.clock()) : null;
+  // The URL the phone was last told (its Host header when no URL is configured), so drift compares like with like.
+  const baseUrl = chooseBaseUrl({
+    tenantUrl: tenant.provisioningBaseUrl,
+    serverUrl: deps.publicUrl,
+    serverUrlConfigured: deps.publicUrlConfigured ?? true,
+    requestUrl: device.lastBaseUrl ?? null,
+    phoneIsLocal: true,
+  }).url;
+  const config = id.file.kind === "device" ? resolvePhoneConfig(deps, device, tenant, baseUrl, deps.clock()) : null;
   const templates = deps.templates.forVendor(vendor.id);
   // "https": the plaintext; the content hash is the same whichever transport carries the file.
   const delivery = deliverFile({ vendor, file: id.file, config, templates, transport: "https", digest: deps.configEncryptionDigest ?? "md5" });

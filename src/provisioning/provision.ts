@@ -68,6 +68,8 @@ export interface AuthDetail {
 interface Served extends Delivery {
   readonly outcome: "served";
   readonly kind: FileKind;
+  /** The base URL written into the file (base-url.ts); null for a common file. */
+  readonly baseUrl: string | null;
   readonly authMethod: AuthMethod;
   readonly authDetail: AuthDetail;
   readonly device: DeviceRow | null;
@@ -302,5 +304,5 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   if (!file) return { outcome: "not_found" };
   const { delivery, credentials } = file;
   if (device && tenant) settleBootstrap(deps, req, device, authMethod, file.carriesProvisioningPassword);
-  return { outcome: "served", ...delivery, kind: id.file.kind, authMethod, authDetail, device, identification: id, credentials };
+  return { outcome: "served", ...delivery, kind: id.file.kind, baseUrl: device && tenant ? baseUrl : null, authMethod, authDetail, device, identification: id, credentials };
 }

@@ -69,7 +69,7 @@ export const NOT_RENDERED_TABLES = [
 ] as const;
 
 /** Columns of `devices` the fetch recorder writes on every fetch: they never reach a file. */
-export const DEVICE_SEEN_COLUMNS = ["last_seen_at", "last_ip", "last_user_agent", "last_firmware"] as const;
+export const DEVICE_SEEN_COLUMNS = ["last_seen_at", "last_ip", "last_user_agent", "last_firmware", "last_base_url"] as const;
 
 /** What a hit gives back besides the bytes: what provision() reports about the file. */
 export interface CachedFile {
