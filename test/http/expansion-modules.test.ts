@@ -31,7 +31,11 @@ describe("expansion modules", () => {
     const r = await c.call("PUT", `/devices/${WITH}/keys`, [{ index: 27, kind: "blf", value: "102" }, { index: 28, kind: "blf", value: "103" }]);
     expect(r.status).toBe(200);
     expect(await keysOf(WITH, /expansion_module\.1\.key\./)).toEqual({ "1": { type: "16", value: "103", label: "Ext 103" } });
-    expect(await keysOf(WITH, /linekey\./)).toEqual({ "27": { type: "16", value: "102", label: "Ext 102" } });
+    // Key 1 is the line's own key (type 15: each line keeps one, docs/vendors/README.md); 27 the BLF.
+    const own = await keysOf(WITH, /linekey\./);
+    expect(own["27"]).toEqual({ type: "16", value: "102", label: "Ext 102" });
+    expect(Object.keys(own).sort()).toEqual(["1", "27"]);
+    expect(own["1"]!.type).toBe("15");
     await c.refused("PUT", `/devices/${WITH}/keys`, [{ index: 88, kind: "blf", value: "103" }], 400, /keys\[0\]\.index: T54S has 87 programmable key\(s\) \(27 \+ 1 expansion module\(s\) × 60\), not 88/);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAdminApp } from "../../src/http/admin/app.ts";
+import { adminRouters } from "../../src/http/admin/app.ts";
 import { sealedColumns } from "../../src/services/key-rotation.ts";
 import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
 
@@ -17,9 +17,11 @@ interface Layer {
 
 function adminRoutes(): Layer[] {
   return c.withRuntime((rt) => {
-    const app = createAdminApp(rt, { bodyLimitBytes: 1 << 20 });
-    const routers = app.middleware.map((m) => (m as { router?: { stack: Layer[] } }).router).filter((r) => r !== undefined);
-    return routers.flatMap((r) => r!.stack).filter((l) => l.methods.length > 0);
+    // The routers createAdminApp mounts under /api/v1 (adminRouters is that list).
+    return adminRouters(rt, { bodyLimitBytes: 1 << 20 })
+      .flatMap((r) => r.stack as unknown as Layer[])
+      .filter((l) => l.methods.length > 0)
+      .map((l) => ({ ...l, path: `/api/v1${l.path}` }));
   });
 }
 

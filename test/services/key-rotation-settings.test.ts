@@ -89,7 +89,7 @@ describe("extension-settings secrets and key rotation", () => {
   });
 
   it("keeps neither in the clear in the data directory", () => {
-    for (const f of readdirSync(env.config.dataDir)) {
+    for (const f of readdirSync(env.config.dataDir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name)) {
       const content = readFileSync(join(env.config.dataDir, f)).toString("latin1");
       expect(content.includes(PASSWORD), f).toBe(false);
       expect(content.includes(PIN), f).toBe(false);

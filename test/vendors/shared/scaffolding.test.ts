@@ -7,7 +7,7 @@ import { builtinTemplates } from "../../helpers/templates.ts";
 const CASES = [
   { vendor: "yealink", model: "T46U", mac: "805ec0a1b254", file: "805ec0a1b254.cfg", on: "call_waiting.enable = 1", off: "call_waiting.enable = 0" },
   { vendor: "polycom", model: "VVX411", mac: "0004f2a1b2c3", file: "0004f2a1b2c3-phonehome.cfg", on: 'call.callWaiting.enable="1"', off: 'call.callWaiting.enable="0"' },
-  { vendor: "grandstream", model: "GXP2140", mac: "000b828aa872", file: "cfg000b828aa872.xml", on: "<P91>0</P91>", off: "<P91>1</P91>" },
+  { vendor: "grandstream", model: "GXP2140", mac: "000b828aa872", file: "cfg000b828aa872.xml", on: "<item name=\"call.callWaiting.enable\">Yes</item>", off: "<item name=\"call.callWaiting.enable\">No</item>" },
 ] as const;
 
 function render(c: (typeof CASES)[number], config: PhoneConfig): string {
