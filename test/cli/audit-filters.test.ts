@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliRunner } from "../helpers/cli-run.ts";
-import { tempConfig } from "../helpers/test-deps.ts";
+import { describe, expect, it } from "vitest";
+import { demoCliRunner } from "../helpers/cli-run.ts";
 
-const env = tempConfig();
-const { run } = cliRunner(env.config);
-
-beforeAll(async () => {
-  await run(["demo"]);
-}, 60_000);
-afterAll(() => env.cleanup());
+const { run } = demoCliRunner();
 
 describe("phonehome audit filters", () => {
   it("finds an extension's force-unregister and registration events, by number, by tenant/number, and with a tenant filter", async () => {

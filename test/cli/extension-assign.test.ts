@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliRunner } from "../helpers/cli-run.ts";
-import { tempConfig } from "../helpers/test-deps.ts";
+import { describe, expect, it } from "vitest";
+import { demoCliRunner } from "../helpers/cli-run.ts";
 
-const env = tempConfig();
-const { run } = cliRunner(env.config);
-
-beforeAll(async () => {
-  await run(["demo"]);
-}, 60_000);
-afterAll(() => env.cleanup());
+const { run } = demoCliRunner();
 
 describe("phonehome extension assign", () => {
   it("refuses to put an extension on a second line of the same phone", async () => {

@@ -1,15 +1,8 @@
 import { putAllowedEndpoints, putVoicemail } from "../../src/services/extension-settings/sections.ts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliRunner } from "../helpers/cli-run.ts";
-import { tempConfig } from "../helpers/test-deps.ts";
+import { describe, expect, it } from "vitest";
+import { demoCliRunner } from "../helpers/cli-run.ts";
 
-const env = tempConfig();
-const { run, withRuntime } = cliRunner(env.config);
-
-beforeAll(async () => {
-  await run(["demo"]);
-}, 60_000);
-afterAll(() => env.cleanup());
+const { run, withRuntime } = demoCliRunner();
 
 describe("CLI JSON output", () => {
   it("prints no PIN, password or ciphertext in any --json output", async () => {

@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliRunner } from "../helpers/cli-run.ts";
-import { tempConfig } from "../helpers/test-deps.ts";
+import { describe, expect, it } from "vitest";
+import { demoCliRunner } from "../helpers/cli-run.ts";
 
-const env = tempConfig();
-const { run, withRuntime } = cliRunner(env.config);
-
-beforeAll(async () => {
-  await run(["demo"]);
-}, 60_000);
-afterAll(() => env.cleanup());
+const { run, withRuntime } = demoCliRunner();
 
 describe("phonehome resync exit code", () => {
   it("exits non-zero when the phone does not confirm a resync", async () => {

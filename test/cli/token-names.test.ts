@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliRunner } from "../helpers/cli-run.ts";
-import { tempConfig } from "../helpers/test-deps.ts";
+import { describe, expect, it } from "vitest";
+import { demoCliRunner } from "../helpers/cli-run.ts";
 
-const env = tempConfig();
-const { run } = cliRunner(env.config);
-
-beforeAll(async () => {
-  await run(["demo"]);
-}, 60_000);
-afterAll(() => env.cleanup());
+const { run } = demoCliRunner();
 
 describe("phonehome token create", () => {
   it("names a token without --name <role>-<id>, never cli, and refuses the name cli", async () => {

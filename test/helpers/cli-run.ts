@@ -1,9 +1,11 @@
+import { afterAll, beforeAll } from "vitest";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createRuntime } from "../../src/runtime.ts";
+import { tempConfig } from "./test-deps.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/phonehome.mjs", import.meta.url));
 
@@ -43,4 +45,18 @@ export function cliRunner(config: Config) {
     }
   };
   return { run, runIntoHead, withRuntime };
+}
+
+/**
+ * A throw-away data directory loaded with the demo site (`phonehome demo`) before the file's tests,
+ * removed after them; the runner works on it. Call at the top level of a test file.
+ */
+export function demoCliRunner(): ReturnType<typeof cliRunner> & { readonly config: Config } {
+  const env = tempConfig();
+  const runner = cliRunner(env.config);
+  beforeAll(async () => {
+    await runner.run(["demo"]);
+  }, 60_000);
+  afterAll(() => env.cleanup());
+  return { ...runner, config: env.config };
 }
