@@ -245,8 +245,9 @@ function renderCached(deps: ProvisionDeps, req: ProvisioningRequest, id: Identif
     // An encrypted file is the vendor's one device file, which holds them (Grandstream cfg<mac>.xml).
     carriesProvisioningPassword: config !== null && (delivery.encrypted || delivery.body.includes(config.provisioning.password)),
   };
-  // ensureConfigKey may just have written (a first fetch): the next lookup reads the new generation.
-  cache?.set(key, cache.generation() === gen ? gen : cache.generation(), file);
+  // Kept only when nothing was written while it rendered (another process, or ensureConfigKey on a
+  // first fetch): a file rendered across a change is served this once and rendered again next time.
+  if (cache && cache.generation() === gen) cache.set(key, gen, file);
   return file;
 }
 
