@@ -17,9 +17,9 @@ import type { FromWorker, ToWorker, WorkerJob } from "./off-thread.ts";
  * write transaction runs. SQLite in WAL mode lets the server's connection keep reading meanwhile;
  * the server's own writes (the fetch log) wait in memory for the lock (fetch-recorder.ts).
  *
- * The file arrives in chunks from the main thread, one "pull" per chunk consumed, so at most a few
- * chunks are in flight: the file is never held whole, and a refusal (a malformed line, a file past
- * importMaxRows) stops the upload where it is.
+ * The file arrives in chunks from the main thread, each acknowledged ("pull") once consumed, so a
+ * bounded number of bytes is in flight (WINDOW_BYTES): the file is never held whole, and a refusal
+ * (a malformed line, a file past importMaxRows) stops the upload where it is.
  */
 const job = workerData as WorkerJob;
 const port = parentPort!;
@@ -39,7 +39,7 @@ async function* body(): AsyncGenerator<Uint8Array> {
     const chunk = queue.shift()!;
     if (chunk === null) return;
     yield chunk;
-    post({ t: "pull" });
+    post({ t: "pull", bytes: chunk.byteLength });
   }
 }
 
