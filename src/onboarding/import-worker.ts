@@ -9,6 +9,7 @@ import { readCsv, readDeviceCsv } from "./csv-source.ts";
 import { EXTENSION_CSV } from "./extension-columns.ts";
 import { importExtensions } from "./extension-import.ts";
 import { importDevices } from "./import.ts";
+import { onlyTenants } from "./planner.ts";
 import type { FromWorker, ToWorker, WorkerJob } from "./off-thread.ts";
 
 /**
@@ -54,7 +55,13 @@ async function run(): Promise<void> {
     const limits = { maxRows: job.maxRows };
     const report =
       job.kind === "devices"
-        ? await importDevices(deps, readDeviceCsv(body(), { bytes: 0 }, limits), { dryRun: job.dryRun, actor: job.actor, source: "csv", fileName: job.fileName })
+        ? await importDevices(deps, readDeviceCsv(body(), { bytes: 0 }, limits), {
+            dryRun: job.dryRun,
+            actor: job.actor,
+            source: "csv",
+            fileName: job.fileName,
+            ...(job.onlyTenants ? { tenantRefused: onlyTenants(job.onlyTenants) } : {}),
+          })
         : await withActor(job.actor, () =>
             importExtensions(deps, job.tenant!, readCsv(body(), EXTENSION_CSV, { bytes: 0 }, limits), { dryRun: job.dryRun, actor: job.actor, fileName: job.fileName }),
           );

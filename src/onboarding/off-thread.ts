@@ -33,6 +33,8 @@ export interface ImportJob {
   readonly dryRun: boolean;
   readonly actor: string;
   readonly fileName: string | null;
+  /** Devices: the tenants an account limited to some tenants may onboard phones of (the portal). */
+  readonly onlyTenants?: readonly string[];
 }
 
 /** What the worker is started with (workerData). */
@@ -59,6 +61,8 @@ const BOOT = new URL("./import-worker-boot.mjs", import.meta.url);
 export const WINDOW_BYTES = 16 * 1024 * 1024;
 /** Heap of one import worker: about 4x what importMaxRows' default (200,000 rows) needs. */
 export const WORKER_HEAP_MB = 1536;
+
+export const DEFAULT_IMPORT_MAX_ROWS = 200_000;
 
 export const importRunning = (): AppError =>
   new AppError(503, "import_running", "another CSV import is running on this server; nothing was written. Send the file again when it has finished");
@@ -145,4 +149,20 @@ export class ImportRunner {
       await worker.terminate();
     }
   }
+}
+
+/**
+ * Runs an import through the worker when the server has one and its database is a file, else in
+ * this process (`inProcess`: the CLI's way, and an in-memory database in tests): same report, errors
+ * and row limit.
+ */
+export function runImport(
+  deps: ServiceDeps,
+  options: { readonly importMaxRows?: number; readonly imports?: ImportRunner },
+  job: Omit<ImportJob, "maxRows">,
+  body: AsyncIterable<Uint8Array>,
+  inProcess: (body: AsyncIterable<Uint8Array>, maxRows: number) => Promise<ImportReport<string>>,
+): Promise<ImportReport<string>> {
+  const maxRows = options.importMaxRows ?? DEFAULT_IMPORT_MAX_ROWS;
+  return options.imports && ImportRunner.canRun(deps) ? options.imports.run(deps, { ...job, maxRows }, body) : inProcess(body, maxRows);
 }

@@ -79,6 +79,7 @@ describe("a CSV import runs off the event loop", () => {
 
   it("refuses a file past importMaxRows with 413 naming the limit and the key, writing nothing", async () => {
     await c.call("GET", "/imports", undefined, "technician"); // the token's last use is recorded first
+    c.server.runtime.recorder.flush(); // and the fetch-log rows of the phones above are written
     const before = c.snapshot();
     const r = await c.call("POST", "/imports", file(ROWS + 1, 30_000), "technician", "text/csv");
     expect(r.status).toBe(413);
