@@ -1,8 +1,8 @@
 import { deviceEncrypts, readConfigKey } from "./config-encryption.ts";
 import { eq } from "drizzle-orm";
 import { extensions as extensionsTable, type extensionSettings, type extensions } from "../db/schema.ts";
-import type { FeatureCodes, FeatureName } from "../domain/feature-codes.ts";
-import { STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
+import type { FeatureCodes } from "../domain/feature-codes.ts";
+import { FEATURE_LABELS, parseFeatureValue, STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
 import type { Mac } from "../domain/mac.ts";
 import type { FirmwareTarget, KeyConfig, LineConfig, PhoneConfig } from "../domain/phone-config.ts";
 import { pinnedFirmware } from "../firmware/catalogue.ts";
@@ -23,9 +23,6 @@ import type { DeviceRow, Tenant } from "../db/rows.ts";
 
 type ExtensionRow = typeof extensions.$inferSelect;
 
-const FEATURE_LABELS: Partial<Record<FeatureName, string>> = Object.fromEntries(
-  STANDARD_SOFTKEYS.map((s) => [s.feature, s.label]),
-);
 
 type SettingsRow = typeof extensionSettings.$inferSelect;
 
@@ -90,8 +87,13 @@ function toKey(k: Omit<ExpandedKey, "group" | "source">, codes: FeatureCodes): K
     case "park":
       return { ...base, kind: "park", label: k.label ?? "Park", code: k.value ?? codes.park };
     case "feature": {
-      const feature = k.value as FeatureName;
-      return { ...base, kind: "feature", label: k.label ?? FEATURE_LABELS[feature] ?? feature, feature, code: codes[feature] };
+      // intercom / directed pickup name their extension (`intercom:105`); a stored bare one would
+      // dial a code that does nothing alone, so it is not rendered.
+      const parsed = parseFeatureValue(k.value);
+      if (!parsed) return null;
+      const { feature, extension } = parsed;
+      const label = k.label ?? (extension ? `${FEATURE_LABELS[feature]} ${extension}` : FEATURE_LABELS[feature]);
+      return { ...base, kind: "feature", label, feature, code: `${codes[feature]}${extension ?? ""}` };
     }
   }
 }
