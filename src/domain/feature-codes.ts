@@ -68,3 +68,10 @@ export const STANDARD_SOFTKEYS: readonly { feature: FeatureName; label: string }
   { feature: "park", label: "Park" },
   { feature: "voicemail", label: "Voicemail" },
 ];
+
+/** The tenant's rows over the defaults, so a code added by a later release has a value. */
+export function featureCodesFrom(rows: readonly { name: string; code: string }[]): FeatureCodes {
+  const codes: Record<string, string> = { ...DEFAULT_FEATURE_CODES };
+  for (const r of rows) codes[r.name] = r.code;
+  return codes as FeatureCodes;
+}

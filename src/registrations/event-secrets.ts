@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { eq, isNull, sql } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
 import { deviceEventSecrets, devices } from "../db/schema.ts";
+import { preparedPerDb } from "../db/prepared.ts";
 import { randomPassword, type SecretBox } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 
@@ -17,28 +18,23 @@ export function issueEventSecret(tx: Db, secrets: SecretBox, deviceId: number, n
 /** Gives every device that has none a secret (devices created before this feature). */
 export function ensureEventSecrets(deps: ServiceDeps): number {
   const now = deps.clock().getTime();
+  const missing = (db: Db) =>
+    db.select({ id: devices.id }).from(devices).leftJoin(deviceEventSecrets, eq(deviceEventSecrets.deviceId, devices.id)).where(isNull(deviceEventSecrets.deviceId)).all();
+  // Read first: every command opens a runtime, and a write transaction with nothing to write would
+  // still take the write lock from a server or another command working on the same data directory.
+  if (!missing(deps.db).length) return 0;
   return writeTransaction(deps.db, (tx) => {
-    const missing = tx
-      .select({ id: devices.id })
-      .from(devices)
-      .leftJoin(deviceEventSecrets, eq(deviceEventSecrets.deviceId, devices.id))
-      .where(isNull(deviceEventSecrets.deviceId))
-      .all();
-    for (const d of missing) issueEventSecret(tx, deps.secrets, d.id, now);
-    return missing.length;
+    const rows = missing(tx);
+    for (const d of rows) issueEventSecret(tx, deps.secrets, d.id, now);
+    return rows.length;
   });
 }
 
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
-function prepare(db: Db) {
-  return db.select().from(deviceEventSecrets).where(eq(deviceEventSecrets.deviceId, sql.placeholder("deviceId"))).prepare();
-}
+const secretOfDevice = preparedPerDb((db) => db.select().from(deviceEventSecrets).where(eq(deviceEventSecrets.deviceId, sql.placeholder("deviceId"))).prepare());
 
 /** The device's event secret in clear, or null when it has none yet. Read on the fetch path. */
 export function eventSecretOf(deps: ServiceDeps, deviceId: number): string | null {
-  let stmt = statements.get(deps.db);
-  if (!stmt) statements.set(deps.db, (stmt = prepare(deps.db)));
-  const row = stmt.get({ deviceId });
+  const row = secretOfDevice(deps.db).get({ deviceId });
   return row ? deps.secrets.open(row.secretEnc) : null;
 }
 
