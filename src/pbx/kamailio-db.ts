@@ -38,7 +38,7 @@ const DDL = [
  * Attaches (creating when missing) the Kamailio database file and brings its subscriber table in
  * line with every extension. Call once after opening the database, outside any transaction.
  */
-export function attachKamailioDb(db: Db, secrets: SecretBox, file: string): void {
+export function attachKamailioDb(db: Db, secrets: SecretBox, file: string, options: { sync?: boolean } = {}): void {
   const client = rootDb(db).$client;
   client.prepare(`ATTACH DATABASE ? AS ${KAMAILIO_SCHEMA}`).run(file);
   // WAL: Kamailio's readers never wait for phonehome's writer, nor it for them.
@@ -46,6 +46,8 @@ export function attachKamailioDb(db: Db, secrets: SecretBox, file: string): void
   client.pragma(`${KAMAILIO_SCHEMA}.synchronous = FULL`);
   for (const sql of DDL) client.exec(sql);
   attached.add(client);
+  // A second connection of the same process (the CSV import's worker) finds the rows already in line.
+  if (options.sync === false) return;
   const ids = db.select({ id: extensions.id }).from(extensions).all().map((r) => r.id);
   client.transaction(() => syncSubscribers(db, secrets, ids))();
 }
