@@ -38,6 +38,8 @@ try {
   await page.screenshot({ path: out("tenant"), fullPage: true });
   await page.goto(`${srv.base}/audit`);
   await page.screenshot({ path: out("audit") });
+  await page.goto(`${srv.base}/firmware`);
+  await page.screenshot({ path: out("firmware") });
   await page.goto(`${srv.base}/accounts`);
   await page.screenshot({ path: out("accounts"), fullPage: true });
   const phone = await b.newPage();
