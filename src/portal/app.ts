@@ -22,6 +22,7 @@ import { onboardingRoutes } from "./pages/onboarding.ts";
 import { tenantRoutes } from "./pages/tenants.ts";
 import { accountRoutes } from "./pages/accounts.ts";
 import { auditRoutes } from "./pages/audit.ts";
+import { firmwareRoutes } from "./pages/firmware.ts";
 
 const ASSETS: Record<string, { type: string; body: Buffer }> = {
   "/assets/portal.css": { type: "text/css; charset=utf-8", body: readFileSync(new URL("./assets/portal.css", import.meta.url)) },
@@ -44,7 +45,7 @@ function errorPage(ctx: PortalContext, status: number, title: string, message: s
  */
 export function portalMiddleware(deps: ProvisionDeps, options: PortalOptions): Middleware {
   const router = new Router<PortalState>();
-  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options), deviceRoutes(deps, options), onboardingRoutes(deps, options), tenantRoutes(deps, options), accountRoutes(deps, options), auditRoutes(deps, options)]) {
+  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options), deviceRoutes(deps, options), onboardingRoutes(deps, options), tenantRoutes(deps, options), accountRoutes(deps, options), auditRoutes(deps, options), firmwareRoutes(deps, options)]) {
     router.use(r.routes(), r.allowedMethods());
   }
   const routes = router.routes();

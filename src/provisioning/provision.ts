@@ -13,6 +13,7 @@ import { identifyAs, identifyRequest } from "./identify-device.ts";
 import { certificateOpens } from "./client-cert-auth.ts";
 import { ensureConfigKey, type EncryptionDigest } from "./config-encryption.ts";
 import { deliverFile, type Delivery } from "./deliver.ts";
+import { secretValuesOf } from "./served-files.ts";
 import type { CachedFile, RenderCache } from "./render-cache.ts";
 import { matchingNetwork } from "./network-rules.ts";
 import { closeBootstrap, takeBootstrap } from "./bootstrap.ts";
@@ -88,6 +89,8 @@ interface Served extends Delivery {
   readonly identification: Identification;
   /** Extension numbers whose SIP credentials the body holds (audit: who fetched which credentials). */
   readonly credentials: readonly string[];
+  /** Secret values of the configuration the file was rendered from (src/provisioning/served-files.ts). */
+  readonly secretValues: readonly string[];
 }
 
 export type ProvisionResult =
@@ -257,6 +260,7 @@ function renderCached(deps: ProvisionDeps, gen: string, req: ProvisioningRequest
     credentials: id.file.kind === "device" && config ? config.lines.map((l) => l.extension) : [],
     // An encrypted file is the vendor's one device file, which holds them (Grandstream cfg<mac>.xml).
     carriesProvisioningPassword: config !== null && (delivery.encrypted || delivery.body.includes(config.provisioning.password)),
+    secretValues: config ? secretValuesOf(config) : [],
   };
   // Kept only when nothing was written while it rendered (another process, or ensureConfigKey on a
   // first fetch): a file rendered across a change is served this once and rendered again next time.
@@ -323,7 +327,7 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   }
   const file = renderCached(deps, gen, req, id, device, tenant, baseUrl);
   if (!file) return { outcome: "not_found" };
-  const { delivery, credentials } = file;
+  const { delivery, credentials, secretValues = [] } = file;
   if (device && tenant) settleBootstrap(deps, req, device, authMethod, file.carriesProvisioningPassword);
-  return { outcome: "served", ...delivery, kind: id.file.kind, baseUrl: device && tenant ? baseUrl : null, authMethod, authDetail, device, identification: id, credentials };
+  return { outcome: "served", ...delivery, kind: id.file.kind, baseUrl: device && tenant ? baseUrl : null, authMethod, authDetail, device, identification: id, credentials, secretValues };
 }

@@ -50,6 +50,7 @@ export const RENDER_INPUT_TABLES = [
 export const NOT_RENDERED_TABLES = [
   "config_generation",
   "fetch_log",
+  "served_files",
   "audit_log",
   "discovered_devices",
   "api_tokens",
@@ -79,6 +80,8 @@ export interface CachedFile {
   readonly credentials: readonly string[];
   /** The file holds the device's provisioning password (zero-touch: it closes the window). */
   readonly carriesProvisioningPassword: boolean;
+  /** The secret values the file may hold (its last served copy is masked with them for roles that may not read secrets). */
+  readonly secretValues?: readonly string[];
 }
 
 interface Entry {
@@ -149,7 +152,7 @@ export class RenderCache {
   }
 
   set(key: string, gen: string, file: CachedFile): void {
-    const bytes = file.delivery.body.length + key.length + ENTRY_OVERHEAD_BYTES;
+    const bytes = file.delivery.body.length + (file.delivery.plain?.length ?? 0) + key.length + ENTRY_OVERHEAD_BYTES;
     if (bytes > this.maxBytes) return;
     const old = this.entries.get(key);
     if (old) {
