@@ -1,4 +1,7 @@
 import { Command, InvalidArgumentError, type Option } from "commander";
+import { ZodError } from "zod";
+import { invalidInput } from "../errors.ts";
+import { describeIssues } from "../services/schemas.ts";
 import type { Config } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { candidates, deskOf, disableHotDesk, enableHotDesk, listHotDesks, signIn, signOut, type DeskChange } from "../hot-desk/desks.ts";
@@ -40,6 +43,9 @@ export function hotDeskCommands(configFrom: (opts: Record<string, unknown>) => C
     try {
       const out = await withActor("cli", () => fn(rt, config));
       if (out !== undefined) console.log(JSON.stringify(out, null, 2));
+    } catch (err) {
+      // Bad option values get the API's message (field: what is wrong) and exit 2.
+      throw err instanceof ZodError ? invalidInput(describeIssues(err)) : err;
     } finally {
       rt.close();
     }
