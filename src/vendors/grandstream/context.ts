@@ -3,6 +3,7 @@ import { domainRegistrar } from "../shared/sip-targets.ts";
 import { aliasKeys, aliasSoftkeys, type AliasKey, type AliasSoftkey } from "./keys.ts";
 import type { GrandstreamModel } from "./models.ts";
 import { phoneWideCallWaiting } from "../shared/call-waiting.ts";
+import { grandstreamTimeZone, type GrandstreamTimeZone } from "./time-zones.ts";
 
 /** `provisioning.auto.minute` range "60 - 5256000" (public GRP26xx alias template). */
 const ALIAS_RESYNC_MINUTES = { min: 60, max: 5_256_000 } as const;
@@ -18,7 +19,8 @@ export interface CommonContext {
   readonly ntp1: string;
   /** Empty when the tenant has a single NTP server. */
   readonly ntp2: string;
-  readonly timeZone: string;
+  /** `dateTime.timezone` (a list option or `customize`) and `dateTime.timezone.custom` (time-zones.ts). */
+  readonly timeZone: GrandstreamTimeZone;
   readonly provisioning: {
     /** `provisioning.config.protocol`: HTTP / HTTPS. */
     readonly aliasProtocol: string;
@@ -38,11 +40,25 @@ export interface CommonContext {
    */
   readonly events: { readonly registered: string; readonly unregistered: string } | null;
   /**
-   * Pinned firmware: the phone fetches `<prefix><its own image name><postfix>` from the server
-   * path (vendors.md G1/G3). Our served name is `<version>-<original>`, so the prefix is
-   * `<version>-` and the postfix empty. Null = firmware settings left alone.
+   * Firmware source and check rule, always written so that the firmware changes only when the
+   * tenant pins an image (GRP261x 1.0.9.103 and GXP21xx 1.0.11.79 templates, kept in fusionpbx
+   * grandstream/grp2614 and gxp2140 `{$mac}.xml`: `provisioning.firmware.checkCondition` = P238,
+   * "AlwaysCheck (default), CheckWhenChange, SkipCheck"; `provisioning.firmware.serverPath` = P192;
+   * `provisioning.firmware.protocol` = P6767, "TFTP, HTTP, HTTPS"):
+   * - the server path is ours in every case, never the factory one (FPBX always sets P192);
+   * - pinned: the phone fetches `<prefix><its own image name><postfix>` from it (vendors.md G1/G3).
+   *   Our served name is `<version>-<original>`, so the prefix is `<version>-`, the postfix empty,
+   *   and `AlwaysCheck` lets the phone compare on every check and converge on the pin;
+   * - not pinned: `SkipCheck`, so the periodic check (`provisioning.auto.mode`, P194) re-reads the
+   *   configuration only and an image found on the server path is never installed.
    */
-  readonly firmware: { readonly serverPath: string; readonly prefix: string } | null;
+  readonly firmware: {
+    readonly serverPath: string;
+    readonly protocol: string;
+    readonly checkCondition: "AlwaysCheck" | "SkipCheck";
+    /** Null when not pinned: prefix and postfix are then left alone. */
+    readonly prefix: string | null;
+  };
 }
 
 /** P237 / `provisioning.config.serverPath`: the base URL without `http(s)://` and trailing `/`. */
@@ -60,7 +76,7 @@ function commonContext(config: PhoneConfig): CommonContext {
     adminPassword: config.device.adminPassword,
     ntp1: config.time.ntpServers[0] ?? "",
     ntp2: config.time.ntpServers[1] ?? "",
-    timeZone: config.time.zone.posix,
+    timeZone: grandstreamTimeZone(config.time.zone),
     provisioning: {
       aliasProtocol: https ? "HTTPS" : "HTTP",
       serverPath,
@@ -77,7 +93,12 @@ function commonContext(config: PhoneConfig): CommonContext {
           unregistered: `${config.events.url}/unregistered?account=$active_user&ip=$phone_ip`,
         }
       : null,
-    firmware: config.firmware ? { serverPath, prefix: config.firmware.fileName.slice(0, -config.firmware.originalName.length) } : null,
+    firmware: {
+      serverPath,
+      protocol: https ? "HTTPS" : "HTTP",
+      checkCondition: config.firmware ? "AlwaysCheck" : "SkipCheck",
+      prefix: config.firmware ? config.firmware.fileName.slice(0, -config.firmware.originalName.length) : null,
+    },
   };
 }
 
@@ -163,6 +184,11 @@ export interface AliasContext {
   readonly softkeys: readonly AliasSoftkey[];
   /** `call.callWaiting.enable` Yes/No. */
   readonly callWaiting: string;
+  /**
+   * "1" on GXP21xx, "" on GRP26xx: the items only one family's template names (DHCP override
+   * options). A string: encodeDeep would turn `false` into the truthy "false".
+   */
+  readonly gxp: string;
 }
 
 export function buildAliasContext(config: PhoneConfig, model: GrandstreamModel): AliasContext {
@@ -175,5 +201,6 @@ export function buildAliasContext(config: PhoneConfig, model: GrandstreamModel):
     keys: aliasKeys(config.keys, model, usedLines(config, model)),
     softkeys: aliasSoftkeys(config.softkeys, model.softkeys),
     callWaiting: phoneWideCallWaiting(config) ? "Yes" : "No",
+    gxp: model.family === "gxp21xx" ? "1" : "",
   };
 }

@@ -8,6 +8,8 @@ import { blf, buildLine, buildPhoneConfig } from "../../helpers/phone-config.ts"
 const templates = builtinTemplates("grandstream");
 
 const ALIAS = "public GRP26xx alias template (docs/vendors/grandstream.md)";
+const GXP_1011 = "Grandstream GXP21xx 1.0.11.79 template (FPBX gxp2140)";
+const GRP_109 = "Grandstream GRP261x 1.0.9.103 template (FPBX grp2614)";
 // Alias names with the account / key index replaced by N.
 const ALIAS_SOURCES: Readonly<Record<string, string>> = {
   "account.N.enable": "vendors.md G3",
@@ -62,7 +64,19 @@ const ALIAS_SOURCES: Readonly<Record<string, string>> = {
   "ons.actionUrl.registered": "alias of P8305, GXP21xx 1.0.11.x config template via grandstream-actionurl-server (docs/vendors/grandstream.md)",
   "ons.actionUrl.unregistered": "alias of P8306, GXP21xx 1.0.11.x config template via grandstream-actionurl-server (docs/vendors/grandstream.md)",
   "call.callWaiting.enable": `${ALIAS} ("Disable Call Waiting", Invert_Yes_No)`,
+  "account.N.network.natTraversal": `${GXP_1011}, ${GRP_109} (P52)`,
+  "sip.keepAliveInterval": `${GXP_1011}, ${GRP_109}`,
+  "provisioning.override.dhcp.allowCommonOptions": `${GXP_1011}, ${GRP_109} (P145)`,
+  "provisioning.override.dhcp.allowCustomOption": GXP_1011,
+  "provisioning.override.dhcp.enableOption150": `${GRP_109} (P1007)`,
+  "provisioning.override.dhcp.enableOption160": `${GRP_109} (P1008)`,
+  "provisioning.override.dhcp.enableOption161": GRP_109,
+  "provisioning.firmware.checkCondition": `${GXP_1011}, ${GRP_109} (P238)`,
+  "provisioning.firmware.protocol": `${GXP_1011}, ${GRP_109} (P6767)`,
 };
+// Names only one family's template has: never emitted for the other family.
+const GXP_ONLY = ["provisioning.override.dhcp.allowCustomOption"];
+const GRP_ONLY = ["provisioning.override.dhcp.enableOption150", "provisioning.override.dhcp.enableOption160", "provisioning.override.dhcp.enableOption161"];
 
 const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (n) => n === "item" });
 
@@ -109,6 +123,7 @@ describe("grandstream parameters are all known", () => {
     const body = grandstream.render("cfgc074ad0b63ee.xml", fullConfig(model, "c074ad0b63ee"), templates)!.body;
     expect(Object.keys(configOf(body)).filter((k) => !k.startsWith("@_"))).toEqual(["item"]);
     expect(aliasNames(body).filter((n) => !(n in ALIAS_SOURCES))).toEqual([]);
+    expect(aliasNames(body).filter((n) => (model.startsWith("GXP") ? GRP_ONLY : GXP_ONLY).includes(n))).toEqual([]);
     expect(body).toContain('<config version="2">');
   });
 });
@@ -160,6 +175,30 @@ describe("grandstream values", () => {
     expect(aliasNames(body).filter((n) => !(n in ALIAS_SOURCES))).toEqual([]);
     expect(body).toContain('<item name="provisioning.firmware.serverPath">prov.demo.example:8080</item>');
     expect(body).toContain('<item name="provisioning.firmware.filePrefix">1.0.5.15-</item>');
+  });
+
+  it("keeps the firmware under the tenant's control: our server path, no check without a pin, DHCP cannot redirect", () => {
+    for (const model of ["GXP2140", "GRP2614"]) {
+      const c = gxp(model);
+      expect(c).toMatchObject({
+        "provisioning.auto.mode": "YesUpgradeMin",
+        "provisioning.firmware.checkCondition": "SkipCheck",
+        "provisioning.firmware.serverPath": "prov.demo.example:8080",
+        "provisioning.firmware.protocol": "HTTP",
+        "provisioning.override.dhcp.allowCommonOptions": "No",
+      });
+      expect(c).not.toHaveProperty("provisioning.firmware.filePrefix");
+    }
+    expect(gxp("GXP2140")["provisioning.override.dhcp.allowCustomOption"]).toBe("None");
+    expect(gxp("GRP2614")).toMatchObject({ "provisioning.override.dhcp.enableOption150": "No", "provisioning.override.dhcp.enableOption160": "No" });
+    const pinned = itemsOf(grandstream.render("cfgc074ad0b63ee.xml", { ...fullConfig("GXP2140", "c074ad0b63ee"), firmware: FIRMWARE }, templates)!.body);
+    expect(pinned).toMatchObject({ "provisioning.firmware.checkCondition": "AlwaysCheck", "provisioning.firmware.filePrefix": "1.0.7.97-", "provisioning.firmware.protocol": "HTTP" });
+  });
+
+  it("sends NAT keep-alives on every used account", () => {
+    const c = gxp("GXP2140");
+    expect(c).toMatchObject({ "account.1.network.natTraversal": "KeepAlive", "account.2.network.natTraversal": "KeepAlive", "sip.keepAliveInterval": "20" });
+    expect(c).not.toHaveProperty("account.3.network.natTraversal");
   });
 
   it("carries the device MAC in <mac>", () => {

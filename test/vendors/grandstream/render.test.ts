@@ -4,7 +4,8 @@ import { grandstream } from "../../../src/vendors/grandstream/index.ts";
 import { expectGolden } from "../../helpers/golden.ts";
 import { builtinTemplates } from "../../helpers/templates.ts";
 import type { KeyConfig, PhoneConfig } from "../../../src/domain/phone-config.ts";
-import { blf, buildLine, buildPhoneConfig } from "../../helpers/phone-config.ts";
+import { blf, buildLine, buildPhoneConfig, GOLDEN_NOW } from "../../helpers/phone-config.ts";
+import { describeTimeZone } from "../../../src/domain/time-zone.ts";
 
 const templates = builtinTemplates("grandstream");
 
@@ -59,6 +60,21 @@ describe("grandstream golden files", () => {
   it("GXP2140 with an extension without voicemail and without call waiting (alias form, firmware 1.0.11.x)", async () => {
     const config = buildPhoneConfig("grandstream", "GXP2140", GXP_MAC, { lines: [buildLine(1, "105", settings), buildLine(2, "106")] });
     expectGolden(render(`cfg${GXP_MAC}.xml`, config), "grandstream/cfg000b828aa872-gxp2140-extension-settings.xml");
+  });
+
+  // Issue fixes: a time zone without a letter abbreviation as the list option (TZU-5:45), a pinned
+  // image checked on every resync, DHCP 43/66 not allowed to move the server.
+  it("GXP2140 in Kathmandu with a pinned image (time-zone option, firmware control)", async () => {
+    const config = buildPhoneConfig("grandstream", "GXP2140", GXP_MAC, {
+      time: { zone: describeTimeZone("Asia/Kathmandu", GOLDEN_NOW), ntpServers: ["ntp.demo.example"] },
+      firmware: { version: "1.0.11.79", fileName: "1.0.11.79-gxp2140fw.bin", originalName: "gxp2140fw.bin", url: "http://prov.demo.example:8080/1.0.11.79-gxp2140fw.bin" },
+    });
+    expectGolden(render(`cfg${GXP_MAC}.xml`, config), "grandstream/cfg000b828aa872-gxp2140-kathmandu-pinned.xml");
+  });
+
+  it("GRP2614 in Adelaide (self-defined zone in the list's form, no pinned image)", async () => {
+    const config = buildPhoneConfig("grandstream", "GRP2614", GRP_MAC, { time: { zone: describeTimeZone("Australia/Adelaide", GOLDEN_NOW), ntpServers: [] } });
+    expectGolden(render(`cfg${GRP_MAC}.xml`, config), "grandstream/cfgc074ad0b63ee-grp2614-adelaide.xml");
   });
 
   it.each(["cfggrp2614.xml", "cfggxp2140.xml", "cfg.xml"])("common file %s", async (name) => {
