@@ -139,6 +139,18 @@ const ConfigSchema = z.object({
   portalLoginWindowMinutes: positiveInt.default(15),
   /** Longest delay added to a slowed sign-in answer. */
   portalLoginMaxDelayMs: z.coerce.number().int().min(0).max(30_000).default(3000),
+  // --- hot-desking (docs/hot-desking.md): wrong PINs per device and per extension, the sign-out sweep ---
+  /** Wrong hot-desk PINs (per device or per extension, within hotDeskPinWindowMinutes) before each answer is slowed. */
+  hotDeskPinSlowAfter: positiveInt.default(3),
+  /** Wrong PINs at one device within the window after which its sign-ins are refused until the window passes. */
+  hotDeskPinMaxPerDevice: positiveInt.default(10),
+  /** Wrong PINs for one extension within the window after which its sign-ins are refused. */
+  hotDeskPinMaxPerExtension: positiveInt.default(5),
+  hotDeskPinWindowMinutes: positiveInt.default(15),
+  /** Longest delay added to the answer of a slowed sign-in. */
+  hotDeskPinMaxDelayMs: z.coerce.number().int().min(0).max(30_000).default(3000),
+  /** How often the server applies the tenants' automatic sign-out rules. */
+  hotDeskSweepMs: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
   /** Lifetime of reset-password and welcome links. */
   portalLinkHours: positiveInt.default(24),
   /** Lifetime of a two-step sign-in code. */
@@ -257,6 +269,12 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_PORTAL_LOGIN_WINDOW_MINUTES: "portalLoginWindowMinutes",
   PHONEHOME_PORTAL_LOGIN_MAX_DELAY_MS: "portalLoginMaxDelayMs",
   PHONEHOME_PORTAL_LINK_HOURS: "portalLinkHours",
+  PHONEHOME_HOT_DESK_PIN_SLOW_AFTER: "hotDeskPinSlowAfter",
+  PHONEHOME_HOT_DESK_PIN_MAX_PER_DEVICE: "hotDeskPinMaxPerDevice",
+  PHONEHOME_HOT_DESK_PIN_MAX_PER_EXTENSION: "hotDeskPinMaxPerExtension",
+  PHONEHOME_HOT_DESK_PIN_WINDOW_MINUTES: "hotDeskPinWindowMinutes",
+  PHONEHOME_HOT_DESK_PIN_MAX_DELAY_MS: "hotDeskPinMaxDelayMs",
+  PHONEHOME_HOT_DESK_SWEEP_MS: "hotDeskSweepMs",
   PHONEHOME_PORTAL_CODE_MINUTES: "portalCodeMinutes",
   PHONEHOME_PORTAL_URL: "portalUrl",
   PHONEHOME_SMTP_HOST: "smtpHost",

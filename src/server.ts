@@ -13,6 +13,8 @@ import { startTracker } from "./registrations/tracker.ts";
 import { DEFAULT_FEED, startPbxFeed } from "./pbx/outbox.ts";
 import { resumePendingNotifies } from "./registrations/pending-notify.ts";
 import { startRetention, tenantAlert } from "./services/security-events.ts";
+import { pinLimitsFrom } from "./hot-desk/pin-guard.ts";
+import { startHotDeskSweep } from "./hot-desk/sweep.ts";
 import { createHttpsListener, describePeer, type HttpsListener } from "./tls/https-listener.ts";
 import type { TlsPaths } from "./tls/tls-material.ts";
 import type { TftpServer } from "./tftp/server.ts";
@@ -104,6 +106,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       listeners,
       metricsAllowedNetworks: config.metricsAllowedNetworks,
       dbLockTimeoutMs: config.dbLockTimeoutMs,
+      hotDeskPins: pinLimitsFrom(config),
       // CSV imports parse, check and write in a worker thread: phones are served meanwhile.
       importMaxRows: config.importMaxRows,
       imports: new ImportRunner({ secretKeyFile: config.secretKeyFile, busyTimeoutMs: config.dbLockTimeoutMs, ...(config.kamailioDb ? { kamailioDb: config.kamailioDb } : {}) }),
@@ -131,6 +134,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const retention = startRetention(runtime, config.auditRetentionDays, logger, config.anonymousRetentionDays);
   // Sends the change feed's webhooks (docs/pbx.md); the admin's request only wrote the outbox.
   const feed = startPbxFeed(runtime, { ...DEFAULT_FEED, intervalMs: config.pbxFeedIntervalMs });
+  // Hoteling: the tenants' automatic sign-out rules (docs/hot-desking.md).
+  const hotDesk = startHotDeskSweep(runtime, sipSettingsFrom(config), pinLimitsFrom(config), config.hotDeskSweepMs);
   const portOf = (s: Server) => (s.address() as AddressInfo).port;
   const httpPort = portOf(servers[0]!);
   const httpsPort = tls ? portOf(tls.server) : null;
@@ -156,6 +161,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     async close() {
       tracker.stop();
       retention.stop();
+      hotDesk.stop();
       await feed.stop();
       tls?.close();
       await closeAll();

@@ -19,6 +19,7 @@ import { withActor } from "../services/actor.ts";
 import { extensionCommands } from "./extension-commands.ts";
 import { addBackupCommands } from "./backup.ts";
 import { pbxCommands } from "./pbx-commands.ts";
+import { hotDeskCommands } from "./hot-desk-commands.ts";
 import { userCommands } from "./user-commands.ts";
 import { deviceCommands, tenantCommands } from "./site-commands.ts";
 import { exitQuietlyOnClosedPipe, isClosedPipe } from "./closed-pipe.ts";
@@ -159,6 +160,7 @@ export function buildCli(): Command {
   program.addCommand(extensionCommands(withRuntime, dataDirOption));
   addBackupCommands(program, dataDirOption, configFrom);
   program.addCommand(pbxCommands({ withRuntime, configFrom, dataDirOption }));
+  program.addCommand(hotDeskCommands(configFrom, dataDirOption));
   program.addCommand(userCommands(withRuntime, dataDirOption));
   program.addCommand(tenantCommands(withRuntime, dataDirOption));
   program.addCommand(deviceCommands(withRuntime, dataDirOption));

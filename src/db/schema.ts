@@ -774,3 +774,66 @@ export const servedFiles = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.deviceId, t.fileName] })],
 );
+
+// --- Hot-desking (docs/hot-desking.md) --------------------------------------------------------
+
+/**
+ * A device that is a hot desk. While someone is signed in, `extension_id` names them and
+ * `base_profile` holds the device's own lines and keys as they were (src/hot-desk/profile.ts);
+ * signing out writes them back. Free: both null.
+ */
+export const hotDesks = sqliteTable(
+  "hot_desks",
+  {
+    deviceId: integer("device_id")
+      .primaryKey()
+      .references(() => devices.id, { onDelete: "cascade" }),
+    tenantId: integer("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** Key slot of the Sign in / Sign out key; null = none (the codes are dialled). */
+    keyIndex: integer("key_index"),
+    enabledAt: integer("enabled_at").notNull(),
+    /** Set null when the extension is deleted: the next sweep restores the base profile. */
+    extensionId: integer("extension_id").references(() => extensions.id, { onDelete: "set null" }),
+    signedInAt: integer("signed_in_at"),
+    /** pbx | admin | cli */
+    signedInVia: text("signed_in_via"),
+    baseProfile: text("base_profile", { mode: "json" }),
+  },
+  (t) => [index("hot_desks_tenant").on(t.tenantId), index("hot_desks_extension").on(t.extensionId)],
+);
+
+/** What an extension brings to a hot desk: its hot-desk PIN (sealed) and its key layout. */
+export const hotDeskProfiles = sqliteTable("hot_desk_profiles", {
+  extensionId: integer("extension_id")
+    .primaryKey()
+    .references(() => extensions.id, { onDelete: "cascade" }),
+  pinEnc: text("pin_enc"),
+  layoutId: integer("layout_id").references(() => keyLayouts.id, { onDelete: "set null" }),
+});
+
+/** A tenant's hoteling rules; no row = the defaults (no automatic sign-out, one desk per person). */
+export const hotDeskRules = sqliteTable("hot_desk_rules", {
+  tenantId: integer("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  /** Tenant-local "HH:MM": everyone signed in is signed out when the tenant's clock passes it. */
+  signOutAt: text("sign_out_at"),
+  /** Sign out after this many hours signed in. */
+  maxHours: integer("max_hours"),
+  oneDeskPerPerson: integer("one_desk_per_person", { mode: "boolean" }).notNull().default(true),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Wrong hot-desk PINs, per device and per extension, for slowing down and refusing. */
+export const hotDeskPinFailures = sqliteTable(
+  "hot_desk_pin_failures",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    deviceId: integer("device_id").notNull(),
+    extensionId: integer("extension_id").notNull(),
+  },
+  (t) => [index("hot_desk_pin_failures_device").on(t.deviceId, t.at), index("hot_desk_pin_failures_extension").on(t.extensionId, t.at)],
+);

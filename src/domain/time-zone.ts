@@ -168,3 +168,20 @@ function computeTimeZone(zone: string, now: Date): TimeZoneInfo {
   const posix = `${stdName}${posixOffset(standard)}${dstName}${dstOffsetPart},${posixRule(start)},${posixRule(end)}`;
   return { iana: zone, standardOffsetMinutes: standard, dst: { offsetMinutes: daylight, start, end }, posix };
 }
+
+/**
+ * The first instant after `after` at which the zone's wall clock shows `hh:mm` (hot-desking's
+ * automatic sign-out, docs/hot-desking.md). A time skipped by a DST change that day is taken as
+ * the same wall time after the change (e.g. 02:30 on a spring-forward night is 03:30).
+ */
+export function nextLocalTime(zone: string, after: number, hh: number, mm: number): number {
+  const p = localParts(zone, after);
+  for (let day = 0; day <= 2; day++) {
+    const wall = Date.UTC(p.y, p.mo - 1, p.d + day, hh, mm);
+    let t = wall - offsetAt(zone, wall) * 60_000;
+    t = wall - offsetAt(zone, t) * 60_000;
+    if (t > after) return t;
+  }
+  /* c8 ignore next: two days ahead always holds the time */
+  return after + 86_400_000;
+}

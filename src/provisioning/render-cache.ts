@@ -68,6 +68,11 @@ export const NOT_RENDERED_TABLES = [
   "portal_sessions",
   "portal_links",
   "portal_login_failures",
+  // Hot-desking state: signing in and out writes device_lines / device_keys, which are render inputs.
+  "hot_desks",
+  "hot_desk_profiles",
+  "hot_desk_rules",
+  "hot_desk_pin_failures",
 ] as const;
 
 /** Columns of `devices` the fetch recorder writes on every fetch: they never reach a file. */

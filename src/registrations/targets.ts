@@ -37,13 +37,18 @@ export function notifyPlan(deps: ServiceDeps, device: DeviceRow): NotifyPlan | n
     .orderBy(asc(deviceLines.lineIndex))
     .all()
     .map((r) => r.ext);
+  const onLines = new Set(lines.map((l) => l.id));
   const bound = deps.db
     .select({ r: registrations, ext: extensions })
     .from(registrations)
     .innerJoin(extensions, eq(extensions.id, registrations.extensionId))
     .where(and(eq(registrations.deviceId, device.id), eq(registrations.state, "registered"), isNotNull(registrations.contact)))
     .all()
-    .find(({ r }) => device.lastIp !== null && hostOf(r.source) === device.lastIp && parseSipUri(r.contact!) !== null);
+    .filter(({ r }) => device.lastIp !== null && hostOf(r.source) === device.lastIp && parseSipUri(r.contact!) !== null)
+    // A binding of a line the phone has now, the latest first: a line that left the phone (a hot-desk
+    // sign-in replaced it) may still show "registered" with a contact the phone no longer uses.
+    .sort((a, b) => Number(onLines.has(b.ext.id)) - Number(onLines.has(a.ext.id)) || b.r.lastEventAt - a.r.lastEventAt)
+    .at(0);
   const transport = tenant.sipTransport === "tcp" ? "tcp" : "udp";
   const lineExt = bound?.ext ?? lines[0] ?? null;
   const credentials = lineExt ? { username: lineExt.authUser, password: deps.secrets.open(lineExt.sipPasswordEnc) } : null;

@@ -10,6 +10,7 @@ import { checkUniqueIndexes, resolveKeyInputs } from "./key-inputs.ts";
 import { invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { keyLimitsOf, lineIndexProblem, modelOf } from "./device-rules.ts";
+import { refuseWhileSignedIn } from "../hot-desk/desks.ts";
 import { getDevice, tenantExtension } from "./devices.ts";
 import type { KeyInput, LinesInput } from "./schemas.ts";
 
@@ -45,6 +46,7 @@ export function getLines(deps: ServiceDeps, mac: string): LineView[] {
 export function setLines(deps: ServiceDeps, mac: string, lines: LinesInput): LineView[] {
   writeTransaction(deps.db, (tx) => {
     const device = getDevice({ ...deps, db: tx }, mac);
+    refuseWhileSignedIn(tx, device, "lines");
     const model = modelOf(device);
     checkUnique(lines.map((l) => l.index), "line");
     const rows = lines.map((l, i) => {
@@ -73,6 +75,7 @@ export function getKeys(deps: ServiceDeps, mac: string): KeyView[] {
 export function setKeys(deps: ServiceDeps, mac: string, keys: readonly KeyInput[]): KeyView[] {
   writeTransaction(deps.db, (tx) => {
     const device = getDevice({ ...deps, db: tx }, mac);
+    refuseWhileSignedIn(tx, device, "keys");
     const before = getKeys({ ...deps, db: tx }, mac);
     const resolved = resolveKeyInputs(tx, device.tenantId, keys, keyLimitsOf(device));
     tx.delete(deviceKeys).where(eq(deviceKeys.deviceId, device.id)).run();

@@ -13,6 +13,7 @@ import type { ExpandedKey } from "../domain/key-expansion.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { resolveKeyInputs } from "./key-inputs.ts";
 import { KeysInput } from "./schemas.ts";
+import { refuseWhileSignedIn } from "../hot-desk/desks.ts";
 import { getTenant } from "./tenants.ts";
 
 /** Named key layouts per tenant ("reception panel"), reusable across phones. */
@@ -115,6 +116,7 @@ export function deleteLayout(deps: ServiceDeps, tenant: string, name: string): v
 export function setDeviceLayout(deps: ServiceDeps, mac: string, layout: string | null) {
   writeTransaction(deps.db, (tx) => {
     const device = getDevice({ ...deps, db: tx }, mac);
+    refuseWhileSignedIn(tx, device, "layout");
     const before = layoutNameOf(tx, device.id);
     tx.delete(deviceKeyLayouts).where(eq(deviceKeyLayouts.deviceId, device.id)).run();
     if (layout !== null) {

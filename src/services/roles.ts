@@ -18,6 +18,8 @@ export interface RoleDefinition {
 const reads = (method: string) => method === "GET" || method === "HEAD";
 /** The routes a PBX calls: credentials of its tenants, the FreeSWITCH directory (docs/pbx.md). */
 const PBX_ROUTE = /^\/api\/v1\/pbx\/(tenants\/[^/]+\/extensions(\/[^/]+)?|freeswitch\/directory)$/;
+/** What the PBX posts when a phone dials the hot-desk codes 9902, *46, 9999 (docs/hot-desking.md). */
+const PBX_POSTS = /^\/api\/v1\/pbx\/(freeswitch\/directory|hot-desk\/(sign-in|release|deactivate))$/;
 
 /**
  * Every token role, in one place: what it may call and see. The admin app (src/http/admin/roles.ts) asks
@@ -45,9 +47,9 @@ export const ROLES: Readonly<Record<Role, RoleDefinition>> = {
   pbx: {
     purpose: "a PBX: reads the SIP credentials of its tenants",
     refuses: (method, path) =>
-      (reads(method) || (method === "POST" && path === "/api/v1/pbx/freeswitch/directory")) && PBX_ROUTE.test(path)
+      (reads(method) && PBX_ROUTE.test(path)) || (method === "POST" && PBX_POSTS.test(path))
         ? null
-        : "a pbx token may only read /api/v1/pbx/tenants/{tenant}/extensions[/{number}] and call POST /api/v1/pbx/freeswitch/directory",
+        : "a pbx token may only read /api/v1/pbx/tenants/{tenant}/extensions[/{number}] and call POST /api/v1/pbx/freeswitch/directory and POST /api/v1/pbx/hot-desk/{sign-in,release,deactivate}",
     seesSecrets: false,
     readsSipCredentials: true,
     tenantScoped: true,

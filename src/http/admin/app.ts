@@ -25,6 +25,8 @@ import { tenantCatalogRoutes } from "./tenant-catalog.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { healthMiddleware, metricsMiddleware, type ListenerState } from "../health.ts";
 import { pbxRoutes } from "./pbx.ts";
+import { hotDeskRoutes } from "./hot-desk.ts";
+import { DEFAULT_PIN_LIMITS, type PinLimits } from "../../hot-desk/pin-guard.ts";
 import { portalMiddleware } from "../../portal/app.ts";
 import type { PortalOptions } from "../../portal/settings.ts";
 import { requireJsonBody } from "./request-shape.ts";
@@ -69,6 +71,8 @@ export interface AdminAppOptions {
   readonly portal?: PortalOptions;
   /** How long a request waits for another process's write lock before 503 (config dbLockTimeoutMs). */
   readonly dbLockTimeoutMs?: number;
+  /** Wrong hot-desk PIN limits (config `hotDeskPin*`). */
+  readonly hotDeskPins?: PinLimits;
   /** Most rows of one CSV import (config importMaxRows). */
   readonly importMaxRows?: number;
   /** Runs CSV imports in a worker thread (src/onboarding/off-thread.ts), shared with the portal. */
@@ -96,6 +100,7 @@ export function adminRouters(deps: ProvisionDeps, options: Partial<AdminAppOptio
     tenantCatalogRoutes(deps),
     firmwareRoutes(deps, { maxBytes: options.firmwareMaxBytes ?? 512 * 1024 * 1024 }),
     pbxRoutes(deps),
+    hotDeskRoutes(deps, options.sip ?? DEFAULT_SIP_SETTINGS, options.hotDeskPins ?? DEFAULT_PIN_LIMITS),
     openApiRoutes(),
   ];
 }

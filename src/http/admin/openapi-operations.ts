@@ -24,6 +24,7 @@ import { ForceUnregisterInput } from "../../registrations/force-unregister.ts";
 import { RegistrarEventInput } from "../../registrations/registrar-webhook.ts";
 import * as Out from "./openapi-responses.ts";
 import { PBX_OPERATIONS } from "./openapi-pbx.ts";
+import { HOT_DESK_OPERATIONS } from "./openapi-hot-desk.ts";
 
 /**
  * Every admin API operation: the OpenAPI document is built from this table (request bodies from
@@ -203,6 +204,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...REGISTRATIONS,
   ...FIRMWARE,
   ...PBX_OPERATIONS,
+  ...HOT_DESK_OPERATIONS,
   op("get", "/audit", "any", "audit", "Admin changes, security events and fetches, newest first", { query: AuditFilter, response: Out.AuditOut }),
   op("post", "/devices/{mac}/bootstrap", "admin, technician", "onboarding", "Open a zero-touch window bound to the address the phone last called in from (docs/onboarding.md); 409 when the tenant has zeroTouch off or the phone never called in", { response: Out.BootstrapWindowOut }),
   op("get", "/devices/{mac}/config-key", "admin", "security", "The device's config-file password (Grandstream P1359); 409 when configs are not encrypted", { response: Out.ConfigKeyOut }),

@@ -1,0 +1,272 @@
+import { and, asc, eq, isNotNull, ne } from "drizzle-orm";
+import { writeTransaction, type Db } from "../db/client.ts";
+import { deviceKeys, devices, extensions, hotDeskProfiles, hotDesks, tenants } from "../db/schema.ts";
+import type { DeviceRow, ExtensionRow } from "../db/rows.ts";
+import { conflict, invalidInput } from "../errors.ts";
+import { auditChange } from "../services/actor.ts";
+import type { ServiceDeps } from "../services/deps.ts";
+import { keyLimitsOf } from "../services/device-rules.ts";
+import { getDevice, tenantExtension } from "../services/devices.ts";
+import { assertExtensionAllowedOnDevice } from "../services/endpoint-policy.ts";
+import { expandDeviceKeys } from "../services/key-expansion.ts";
+import { assertKeysFit } from "../services/key-checks.ts";
+import { getTenant } from "../services/tenants.ts";
+import { applyPersonProfile, placeHotDeskKey, restoreProfile, snapshotProfile, type BaseProfile } from "./profile.ts";
+import { rulesOf, signOutDueAt } from "./rules.ts";
+
+/** Hot desks: enable, disable, sign in, sign out, and what is where (docs/hot-desking.md). */
+
+export type HotDeskRow = typeof hotDesks.$inferSelect;
+
+export interface HotDeskView {
+  readonly mac: string;
+  readonly tenant: string;
+  readonly model: string;
+  readonly label: string | null;
+  /** Key slot of the Sign in / Sign out key; null = none. */
+  readonly key: number | null;
+  readonly state: "free" | "signed-in";
+  readonly extension: string | null;
+  readonly displayName: string | null;
+  readonly signedInAt: string | null;
+  readonly signedInVia: string | null;
+  /** When the tenant's rules sign this person out; null = not signed in or no rule. */
+  readonly signOutDueAt: string | null;
+}
+
+/** What a change did: the devices whose files changed (each gets a NOTIFY), and the desks a person left. */
+export interface DeskChange {
+  readonly desk: HotDeskView | null;
+  readonly changed: DeviceRow[];
+  readonly moved: string[];
+}
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+const howToSignOut = (mac: string) => `phonehome hot-desk sign-out ${mac}, or POST /api/v1/devices/${mac}/hot-desk/sign-out`;
+
+export function deskOf(db: Db, deviceId: number): HotDeskRow | undefined {
+  return db.select().from(hotDesks).where(eq(hotDesks.deviceId, deviceId)).get();
+}
+
+function requireDesk(db: Db, device: DeviceRow): HotDeskRow {
+  const desk = deskOf(db, device.id);
+  if (!desk) throw conflict(`device ${device.mac} is not a hot desk: enable it first (phonehome hot-desk enable ${device.mac}, or POST /api/v1/devices/${device.mac}/hot-desk)`);
+  return desk;
+}
+
+/**
+ * Edits of a signed-in desk's lines or keys are refused: they would land on the person's profile
+ * and vanish at sign-out. Called by the device line, key and layout services inside their write.
+ */
+export function refuseWhileSignedIn(db: Db, device: { id: number; mac: string }, what: string): void {
+  const desk = deskOf(db, device.id);
+  if (!desk || desk.baseProfile === null) return;
+  const ext = desk.extensionId === null ? null : db.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get();
+  throw conflict(
+    `${what}: device ${device.mac} is a hot desk and ${ext ? `extension ${ext.number}` : "someone"} is signed in, so its lines and keys are theirs for now; ` +
+      `sign them out first (${howToSignOut(device.mac)}), then edit the device's own profile`,
+  );
+}
+
+export function presentDesk(db: Db, desk: HotDeskRow): HotDeskView {
+  const row = db
+    .select({ device: devices, tenant: tenants })
+    .from(devices)
+    .innerJoin(tenants, eq(tenants.id, devices.tenantId))
+    .where(eq(devices.id, desk.deviceId))
+    .get()!;
+  const ext = desk.extensionId === null ? null : db.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get() ?? null;
+  const signedIn = desk.baseProfile !== null;
+  return {
+    mac: row.device.mac,
+    tenant: row.tenant.name,
+    model: row.device.model,
+    label: row.device.label,
+    key: desk.keyIndex,
+    state: signedIn ? "signed-in" : "free",
+    extension: ext?.number ?? null,
+    displayName: ext?.displayName ?? null,
+    signedInAt: iso(desk.signedInAt),
+    signedInVia: desk.signedInVia,
+    signOutDueAt: signedIn && desk.signedInAt !== null ? iso(signOutDueAt(rulesOf(db, desk.tenantId), row.tenant.timeZone, desk.signedInAt)) : null,
+  };
+}
+
+export function listHotDesks(deps: ServiceDeps, tenantName?: string): HotDeskView[] {
+  const tenant = tenantName === undefined ? null : getTenant(deps, tenantName);
+  const rows = deps.db
+    .select({ desk: hotDesks })
+    .from(hotDesks)
+    .innerJoin(devices, eq(devices.id, hotDesks.deviceId))
+    .where(tenant ? eq(hotDesks.tenantId, tenant.id) : undefined)
+    .orderBy(asc(devices.mac))
+    .all();
+  return rows.map((r) => presentDesk(deps.db, r.desk));
+}
+
+export function getHotDesk(deps: ServiceDeps, mac: string): HotDeskView {
+  const device = getDevice(deps, mac);
+  return presentDesk(deps.db, requireDesk(deps.db, device));
+}
+
+/** The first key slot of the phone itself that no key (own, layout or group) uses; null when all are taken. */
+function firstFreeKey(db: Db, device: DeviceRow): number | null {
+  const limits = keyLimitsOf(device);
+  const used = new Set(expandDeviceKeys(db, device, limits).keys.map((k) => k.index));
+  for (let i = 1; i <= limits.ownKeys; i++) if (!used.has(i)) return i;
+  return null;
+}
+
+function chooseKey(db: Db, device: DeviceRow, key: number | null | undefined): number | null {
+  if (key === undefined) return firstFreeKey(db, device);
+  if (key === null) return null;
+  const limits = keyLimitsOf(device);
+  if (key > limits.capacity) throw invalidInput(`key: ${device.model} takes keys 1-${limits.capacity}${limits.capacity === 0 ? " (none)" : ""}; choose one of them, or null for no hot-desk key`);
+  const taken = expandDeviceKeys(db, device, limits).keys.find((k) => k.index === key);
+  if (taken) throw invalidInput(`key: key ${key} of ${device.mac} is a ${taken.kind} key already; choose a free key, or leave key out to take the first free one`);
+  return key;
+}
+
+/** Makes a device a hot desk: its current lines and keys are its base profile, plus a Sign in key. */
+export function enableHotDesk(deps: ServiceDeps, mac: string, input: { key?: number | null }): DeskChange {
+  return writeTransaction(deps.db, (tx) => {
+    const device = getDevice({ ...deps, db: tx }, mac);
+    if (deskOf(tx, device.id)) throw conflict(`device ${device.mac} is a hot desk already; its state: GET /api/v1/devices/${device.mac}/hot-desk`);
+    const keyIndex = chooseKey(tx, device, input.key);
+    tx.insert(hotDesks).values({ deviceId: device.id, tenantId: device.tenantId, keyIndex, enabledAt: deps.clock().getTime() }).run();
+    placeHotDeskKey(tx, device.id, keyIndex, false);
+    assertKeysFit(tx, [device.id], "key");
+    const desk = presentDesk(tx, deskOf(tx, device.id)!);
+    auditChange(tx, deps, { action: "hot_desk.enable", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, after: { keySlot: keyIndex } });
+    return { desk, changed: keyIndex === null ? [] : [device], moved: [] };
+  });
+}
+
+function signOutIn(tx: Db, deps: ServiceDeps, device: DeviceRow, desk: HotDeskRow, reason: string): void {
+  if (desk.baseProfile === null) return;
+  const ext = desk.extensionId === null ? null : tx.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get();
+  const dropped = restoreProfile(tx, device.id, desk.baseProfile as BaseProfile);
+  tx.update(hotDesks).set({ extensionId: null, signedInAt: null, signedInVia: null, baseProfile: null }).where(eq(hotDesks.deviceId, device.id)).run();
+  auditChange(tx, deps, {
+    action: "hot_desk.sign_out",
+    target: `device:${device.mac}`,
+    tenantId: device.tenantId,
+    mac: device.mac,
+    extension: ext?.number ?? null,
+    before: { extension: ext?.number ?? null },
+    after: { extension: null, notRestored: dropped },
+    detail: reason,
+  });
+}
+
+/** No longer a hot desk: whoever is signed in is signed out, the Sign in key goes, the rest stays. */
+export function disableHotDesk(deps: ServiceDeps, mac: string): DeskChange {
+  return writeTransaction(deps.db, (tx) => {
+    const device = getDevice({ ...deps, db: tx }, mac);
+    const desk = requireDesk(tx, device);
+    signOutIn(tx, deps, device, desk, "hot desk disabled");
+    const signInKey =
+      desk.keyIndex !== null &&
+      tx
+        .delete(deviceKeys)
+        .where(and(eq(deviceKeys.deviceId, device.id), eq(deviceKeys.keyIndex, desk.keyIndex), eq(deviceKeys.kind, "feature"), eq(deviceKeys.value, "hot_desk_sign_in")))
+        .run().changes > 0;
+    tx.delete(hotDesks).where(eq(hotDesks.deviceId, device.id)).run();
+    auditChange(tx, deps, { action: "hot_desk.disable", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: { keySlot: desk.keyIndex } });
+    return { desk: null, changed: desk.baseProfile !== null || signInKey ? [device] : [], moved: [] };
+  });
+}
+
+/**
+ * Signs `ext` in at the desk in one transaction: the base profile is kept (the one stored when
+ * someone else was signed in, else the device's current one), the person's profile applied. With
+ * the tenant's one-desk rule, the person is signed out of any other desk first.
+ */
+export function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRow, via: string): DeskChange {
+  const desk = requireDesk(tx, device);
+  assertExtensionAllowedOnDevice(tx, ext, device, "extension");
+  const now = deps.clock().getTime();
+  if (desk.extensionId === ext.id && desk.baseProfile !== null) {
+    // Signing in again where one sits already starts the hours anew; the files do not change.
+    tx.update(hotDesks).set({ signedInAt: now, signedInVia: via }).where(eq(hotDesks.deviceId, device.id)).run();
+    auditChange(tx, deps, { action: "hot_desk.sign_in", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, extension: ext.number, after: { extension: ext.number }, detail: `${via}: signed in again` });
+    return { desk: presentDesk(tx, deskOf(tx, device.id)!), changed: [], moved: [] };
+  }
+  const changed: DeviceRow[] = [device];
+  const moved: string[] = [];
+  if (rulesOf(tx, device.tenantId).oneDeskPerPerson) {
+    for (const other of tx.select().from(hotDesks).where(and(eq(hotDesks.extensionId, ext.id), ne(hotDesks.deviceId, device.id))).all()) {
+      const otherDevice = tx.select().from(devices).where(eq(devices.id, other.deviceId)).get()!;
+      signOutIn(tx, deps, otherDevice, other, `moved: ${ext.number} signed in at ${device.mac}`);
+      changed.push(otherDevice);
+      moved.push(otherDevice.mac);
+    }
+  }
+  const previous = desk.extensionId === null ? null : tx.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get() ?? null;
+  const base = (desk.baseProfile as BaseProfile | null) ?? snapshotProfile(tx, device.id);
+  const profile = tx.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).get();
+  applyPersonProfile(tx, device, base, ext.id, profile?.layoutId ?? null, desk.keyIndex);
+  tx.update(hotDesks).set({ extensionId: ext.id, signedInAt: now, signedInVia: via, baseProfile: base }).where(eq(hotDesks.deviceId, device.id)).run();
+  auditChange(tx, deps, {
+    action: "hot_desk.sign_in",
+    target: `device:${device.mac}`,
+    tenantId: device.tenantId,
+    mac: device.mac,
+    extension: ext.number,
+    before: { extension: previous?.number ?? null },
+    after: { extension: ext.number, moved },
+    detail: via,
+  });
+  return { desk: presentDesk(tx, deskOf(tx, device.id)!), changed, moved };
+}
+
+export function signIn(deps: ServiceDeps, mac: string, number: string, via: string): DeskChange {
+  return writeTransaction(deps.db, (tx) => {
+    const device = getDevice({ ...deps, db: tx }, mac);
+    requireDesk(tx, device);
+    const ext = tenantExtension(tx, device.tenantId, number, "extension");
+    return signInAt(tx, deps, device, ext, via);
+  });
+}
+
+/** Restores the base profile; a free desk is refused (nothing to do is worth saying). */
+export function signOutAt(tx: Db, deps: ServiceDeps, device: DeviceRow, reason: string): DeskChange {
+  const desk = requireDesk(tx, device);
+  if (desk.baseProfile === null) throw conflict(`device ${device.mac} is a free hot desk: nobody is signed in`);
+  signOutIn(tx, deps, device, desk, reason);
+  return { desk: presentDesk(tx, deskOf(tx, device.id)!), changed: [device], moved: [] };
+}
+
+export function signOut(deps: ServiceDeps, mac: string, reason: string): DeskChange {
+  return writeTransaction(deps.db, (tx) => signOutAt(tx, deps, getDevice({ ...deps, db: tx }, mac), reason));
+}
+
+/** Signs an extension out of every desk it sits at (`9999`, hoteling deactivate). */
+export function signOutEverywhere(tx: Db, deps: ServiceDeps, extensionId: number, reason: string): DeskChange {
+  const changed: DeviceRow[] = [];
+  for (const desk of tx.select().from(hotDesks).where(and(eq(hotDesks.extensionId, extensionId), isNotNull(hotDesks.baseProfile))).all()) {
+    const device = tx.select().from(devices).where(eq(devices.id, desk.deviceId)).get()!;
+    signOutIn(tx, deps, device, desk, reason);
+    changed.push(device);
+  }
+  return { desk: null, changed, moved: changed.map((d) => d.mac) };
+}
+
+/** Desks an extension is signed in at (its hot-desk state). */
+export function desksOfExtension(db: Db, extensionId: number): string[] {
+  return db
+    .select({ mac: devices.mac })
+    .from(hotDesks)
+    .innerJoin(devices, eq(devices.id, hotDesks.deviceId))
+    .where(and(eq(hotDesks.extensionId, extensionId), isNotNull(hotDesks.baseProfile)))
+    .orderBy(asc(devices.mac))
+    .all()
+    .map((r) => r.mac);
+}
+
+/** Devices a change of this desk or person may touch: planned for NOTIFY before the change. */
+export function candidates(db: Db, deviceId: number, extensionId: number | null): number[] {
+  const ids = new Set([deviceId]);
+  if (extensionId !== null) for (const d of db.select().from(hotDesks).where(eq(hotDesks.extensionId, extensionId)).all()) ids.add(d.deviceId);
+  return [...ids];
+}

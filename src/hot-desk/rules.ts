@@ -1,0 +1,66 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { writeTransaction, type Db } from "../db/client.ts";
+import { hotDeskRules } from "../db/schema.ts";
+import { nextLocalTime } from "../domain/time-zone.ts";
+import { auditChange } from "../services/actor.ts";
+import type { ServiceDeps } from "../services/deps.ts";
+import { getTenant } from "../services/tenants.ts";
+
+/** A tenant's hoteling rules (docs/hot-desking.md#hoteling-rules). */
+export interface HotDeskRules {
+  /** Tenant-local "HH:MM" at which everyone signed in is signed out; null = none. */
+  readonly signOutAt: string | null;
+  /** Hours after sign-in at which a person is signed out; null = none. */
+  readonly maxHours: number | null;
+  /** A sign-in at a second desk signs the person out of the first. */
+  readonly oneDeskPerPerson: boolean;
+}
+
+export const DEFAULT_RULES: HotDeskRules = { signOutAt: null, maxHours: null, oneDeskPerPerson: true };
+
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** Body of `PATCH /tenants/{tenant}/hot-desk/rules`: the fields named change, the others stay. */
+export const HotDeskRulesPatch = z.strictObject({
+  signOutAt: z.string().regex(HHMM, 'must be a 24-hour time "HH:MM" such as "20:00" (tenant time), or null for none').nullable().optional(),
+  maxHours: z.number("must be a number of hours 1-168, or null for none").int().min(1).max(168).nullable().optional(),
+  oneDeskPerPerson: z.boolean("must be true or false").optional(),
+});
+export type HotDeskRulesPatch = z.infer<typeof HotDeskRulesPatch>;
+
+export function rulesOf(db: Db, tenantId: number): HotDeskRules {
+  const row = db.select().from(hotDeskRules).where(eq(hotDeskRules.tenantId, tenantId)).get();
+  return row ? { signOutAt: row.signOutAt, maxHours: row.maxHours, oneDeskPerPerson: row.oneDeskPerPerson } : DEFAULT_RULES;
+}
+
+/** When the rules sign out someone who signed in at `signedInAt`; null when no rule applies. */
+export function signOutDueAt(rules: HotDeskRules, timeZone: string, signedInAt: number): number | null {
+  const due: number[] = [];
+  if (rules.maxHours !== null) due.push(signedInAt + rules.maxHours * 3_600_000);
+  const m = rules.signOutAt === null ? null : HHMM.exec(rules.signOutAt);
+  if (m) due.push(nextLocalTime(timeZone, signedInAt, Number(m[1]), Number(m[2])));
+  return due.length ? Math.min(...due) : null;
+}
+
+export function getRules(deps: ServiceDeps, tenantName: string): HotDeskRules & { tenant: string; timeZone: string } {
+  const tenant = getTenant(deps, tenantName);
+  return { tenant: tenant.name, timeZone: tenant.timeZone, ...rulesOf(deps.db, tenant.id) };
+}
+
+export function updateRules(deps: ServiceDeps, tenantName: string, body: unknown): ReturnType<typeof getRules> {
+  const patch = HotDeskRulesPatch.parse(body);
+  writeTransaction(deps.db, (tx) => {
+    const tenant = getTenant({ ...deps, db: tx }, tenantName);
+    const before = rulesOf(tx, tenant.id);
+    const after: HotDeskRules = {
+      signOutAt: patch.signOutAt === undefined ? before.signOutAt : patch.signOutAt,
+      maxHours: patch.maxHours === undefined ? before.maxHours : patch.maxHours,
+      oneDeskPerPerson: patch.oneDeskPerPerson ?? before.oneDeskPerPerson,
+    };
+    const row = { tenantId: tenant.id, ...after, updatedAt: deps.clock().getTime() };
+    tx.insert(hotDeskRules).values(row).onConflictDoUpdate({ target: hotDeskRules.tenantId, set: row }).run();
+    auditChange(tx, deps, { action: "hot_desk.rules", target: `tenant:${tenant.name}`, tenantId: tenant.id, before, after });
+  });
+  return getRules(deps, tenantName);
+}

@@ -1,0 +1,78 @@
+import { eq, isNotNull } from "drizzle-orm";
+import { writeTransaction } from "../db/client.ts";
+import { devices, hotDesks, tenants } from "../db/schema.ts";
+import type { DeviceRow } from "../db/rows.ts";
+import type { ProvisionDeps } from "../provisioning/provision.ts";
+import type { SipSettings } from "../registrations/sip-settings.ts";
+import { withActor } from "../services/actor.ts";
+import { deskOf, signOutAt } from "./desks.ts";
+import { notifyChange, planNotifies, type NotifyReport } from "./notify.ts";
+import { prunePinFailures, type PinLimits } from "./pin-guard.ts";
+import { rulesOf, signOutDueAt } from "./rules.ts";
+
+interface Due {
+  readonly deviceId: number;
+  readonly reason: string;
+}
+
+/** Signed-in desks the tenants' rules sign out at `now`, and desks whose person was deleted. */
+export function dueSignOuts(deps: ProvisionDeps, now: number): Due[] {
+  const rows = deps.db
+    .select({ desk: hotDesks, zone: tenants.timeZone })
+    .from(hotDesks)
+    .innerJoin(tenants, eq(tenants.id, hotDesks.tenantId))
+    .where(isNotNull(hotDesks.baseProfile))
+    .all();
+  const out: Due[] = [];
+  for (const { desk, zone } of rows) {
+    if (desk.extensionId === null) {
+      out.push({ deviceId: desk.deviceId, reason: "automatic: the signed-in extension was deleted" });
+      continue;
+    }
+    const rules = rulesOf(deps.db, desk.tenantId);
+    const due = desk.signedInAt === null ? null : signOutDueAt(rules, zone, desk.signedInAt);
+    if (due === null || due > now) continue;
+    const hours = rules.maxHours !== null && desk.signedInAt! + rules.maxHours * 3_600_000 === due;
+    out.push({ deviceId: desk.deviceId, reason: hours ? `automatic: after ${rules.maxHours} h` : `automatic: ${rules.signOutAt} ${zone}` });
+  }
+  return out;
+}
+
+/**
+ * One pass of the hoteling rules at `now` (the server runs it every `hotDeskSweepMs`; tests call
+ * it with the clock they set): each due desk is signed out in its own transaction, then NOTIFYed.
+ */
+export function sweepHotDesks(deps: ProvisionDeps, sip: SipSettings, limits: PinLimits): { signedOut: string[]; notify: NotifyReport } {
+  const now = deps.clock().getTime();
+  const due = dueSignOuts(deps, now);
+  const plans = planNotifies(deps, due.map((d) => d.deviceId));
+  const changed: DeviceRow[] = [];
+  withActor("system", () => {
+    for (const d of due) {
+      writeTransaction(deps.db, (tx) => {
+        const desk = deskOf(tx, d.deviceId);
+        // Signed out or in again since the list was read: the next pass decides.
+        if (!desk || desk.baseProfile === null) return;
+        const device = tx.select().from(devices).where(eq(devices.id, d.deviceId)).get()!;
+        changed.push(...signOutAt(tx, deps, device, d.reason).changed);
+      });
+    }
+    writeTransaction(deps.db, (tx) => prunePinFailures(tx, now, limits));
+  });
+  return { signedOut: changed.map((c) => c.mac), notify: withActor("system", () => notifyChange(deps, sip, plans, { changed })) };
+}
+
+/** Runs the sweep every `intervalMs` until stopped; errors are logged, never thrown. */
+export function startHotDeskSweep(deps: ProvisionDeps, sip: SipSettings, limits: PinLimits, intervalMs: number): { stop(): void } {
+  const timer = setInterval(() => {
+    try {
+      const { signedOut, notify } = sweepHotDesks(deps, sip, limits);
+      if (signedOut.length) deps.logger.info({ signedOut }, "hot desks signed out by the tenants' rules");
+      notify.done.catch((err) => deps.logger.error({ err }, "hot-desk NOTIFY failed"));
+    } catch (err) {
+      deps.logger.error({ err }, "hot-desk sweep failed");
+    }
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

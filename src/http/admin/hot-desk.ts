@@ -1,0 +1,155 @@
+import Router from "@koa/router";
+import { ZodError } from "zod";
+import { describeIssues } from "../../services/schemas.ts";
+import { AppError } from "../../errors.ts";
+import { candidates, deskOf, disableHotDesk, enableHotDesk, getHotDesk, listHotDesks, signIn, signOut, type DeskChange } from "../../hot-desk/desks.ts";
+import { notifyChange, planNotifies } from "../../hot-desk/notify.ts";
+import { callerDevice, PbxCallerInput, pbxDeactivate, pbxRelease, pbxSignIn } from "../../hot-desk/pbx-calls.ts";
+import { getHotDeskProfile, updateHotDeskProfile } from "../../hot-desk/person.ts";
+import type { PinLimits } from "../../hot-desk/pin-guard.ts";
+import { getRules, updateRules } from "../../hot-desk/rules.ts";
+import type { ProvisionDeps } from "../../provisioning/provision.ts";
+import type { SipSettings } from "../../registrations/sip-settings.ts";
+import { getDevice, tenantExtension } from "../../services/devices.ts";
+import { AdminSignInInput, EnableInput } from "./openapi-hot-desk.ts";
+import { queryParam } from "./query.ts";
+import { requireRole, requireTenant, type AdminContext, type AdminState } from "./roles.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Reads a dialplan's form post (at most 4 KiB) into an object; a JSON body was parsed already. */
+async function pbxBody(ctx: AdminContext): Promise<{ body: unknown; form: boolean }> {
+  if (!ctx.is("application/x-www-form-urlencoded")) return { body: ctx.request.body ?? {}, form: false };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > 4096) throw new AppError(413, "payload_too_large", "the form is larger than 4 KiB");
+    chunks.push(chunk as Buffer);
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(Buffer.concat(chunks).toString("utf8"))) {
+    if (Object.hasOwn(out, k)) throw new AppError(400, "invalid_input", `form field ${k.slice(0, 40)} is given more than once`);
+    out[k] = v;
+  }
+  return { body: out, form: true };
+}
+
+/** A dialplan reads the first word of a one-line answer: `OK ...` or `ERR <code> <message>`. */
+function answerText(ctx: AdminContext, status: number, line: string): void {
+  ctx.status = status;
+  ctx.type = "text/plain";
+  ctx.body = `${line}\n`;
+}
+
+/** /hot-desks, /devices/{mac}/hot-desk[/sign-in|/sign-out], hoteling rules, the extension's profile, the PBX calls. */
+export function hotDeskRoutes(deps: ProvisionDeps, sip: SipSettings, limits: PinLimits): Router<AdminState> {
+  const r = new Router<AdminState>();
+  const writer = (ctx: AdminContext) => requireRole(ctx, "admin", "technician");
+  /** Plans the NOTIFYs, runs the change, sends them; the answer does not wait for the phones. */
+  const changing = (deviceIds: number[], change: () => DeskChange) => {
+    const plans = planNotifies(deps, deviceIds);
+    const c = change();
+    const n = notifyChange(deps, sip, plans, c);
+    n.done.catch((err) => deps.logger.error({ err }, "hot-desk NOTIFY failed"));
+    return { hotDesk: c.desk, moved: c.moved, notify: { notified: n.notified, skipped: n.skipped } };
+  };
+  const deviceId = (mac: string) => getDevice(deps, mac).id;
+
+  r.get("/hot-desks", (ctx) => {
+    ctx.body = { hotDesks: listHotDesks(deps, queryParam(ctx, "tenant")) };
+  });
+  r.get("/devices/:mac/hot-desk", (ctx) => {
+    ctx.body = getHotDesk(deps, ctx.params.mac!);
+  });
+  r.post("/devices/:mac/hot-desk", (ctx) => {
+    writer(ctx);
+    const input = EnableInput.parse(ctx.request.body ?? {});
+    ctx.body = changing([deviceId(ctx.params.mac!)], () => enableHotDesk(deps, ctx.params.mac!, input));
+    ctx.status = 201;
+  });
+  r.delete("/devices/:mac/hot-desk", (ctx) => {
+    writer(ctx);
+    changing([deviceId(ctx.params.mac!)], () => disableHotDesk(deps, ctx.params.mac!));
+    ctx.status = 204;
+  });
+  r.post("/devices/:mac/hot-desk/sign-in", (ctx) => {
+    writer(ctx);
+    const input = AdminSignInInput.parse(ctx.request.body);
+    const device = getDevice(deps, ctx.params.mac!);
+    const ext = deskOf(deps.db, device.id) ? tenantExtension(deps.db, device.tenantId, input.extension, "extension") : null;
+    ctx.body = changing(candidates(deps.db, device.id, ext?.id ?? null), () => signIn(deps, device.mac, input.extension, "admin"));
+  });
+  r.post("/devices/:mac/hot-desk/sign-out", (ctx) => {
+    writer(ctx);
+    ctx.body = changing([deviceId(ctx.params.mac!)], () => signOut(deps, ctx.params.mac!, "admin"));
+  });
+  r.get("/tenants/:tenant/hot-desk/rules", (ctx) => {
+    ctx.body = getRules(deps, ctx.params.tenant!);
+  });
+  r.patch("/tenants/:tenant/hot-desk/rules", (ctx) => {
+    requireRole(ctx, "admin");
+    ctx.body = updateRules(deps, ctx.params.tenant!, ctx.request.body);
+  });
+  r.get("/tenants/:tenant/extensions/:number/hot-desk", (ctx) => {
+    ctx.body = getHotDeskProfile(deps, ctx.params.tenant!, ctx.params.number!);
+  });
+  r.patch("/tenants/:tenant/extensions/:number/hot-desk", (ctx) => {
+    requireRole(ctx, "admin");
+    ctx.body = updateHotDeskProfile(deps, ctx.params.tenant!, ctx.params.number!, ctx.request.body);
+  });
+
+  // The PBX's calls: JSON in and out, or a form in and one line of text out (docs/hot-desking.md).
+  const pbx = (path: string, run: (body: unknown, allowed: (t: string) => void) => Promise<DeskChange>, ok: (c: DeskChange) => string) => {
+    r.post(path, async (ctx) => {
+      requireRole(ctx, "admin", "pbx");
+      const { body, form } = await pbxBody(ctx);
+      try {
+        const answer = changingAsync(await prepare(body), () => run(body, (t) => requireTenant(ctx, t)));
+        const done = await answer;
+        if (form) answerText(ctx, 200, `OK ${ok(done.change)}`);
+        else ctx.body = done.json;
+      } catch (err) {
+        if (!form) throw err;
+        const e = err instanceof ZodError ? new AppError(400, "invalid_input", describeIssues(err)) : err;
+        if (!(e instanceof AppError)) throw err;
+        answerText(ctx, e.status, `ERR ${e.code} ${e.message.replace(/\s+/g, " ")}`);
+      }
+    });
+  };
+  /** The calling phone, and the desks its person sits at, planned before the change. */
+  const prepare = async (body: unknown): Promise<number[]> => {
+    const parsed = PbxCallerInput.safeParse(body);
+    if (!parsed.success) return [];
+    try {
+      const device = callerDevice(deps.db, parsed.data);
+      const desk = deskOf(deps.db, device.id);
+      const typed = (body as { extension?: unknown }).extension;
+      const ext = typeof typed === "string" && /^\d{2,15}$/.test(typed) ? deps.db.$client.prepare("select id from extensions where tenant_id = ? and number = ?").get(device.tenantId, typed) as { id: number } | undefined : undefined;
+      return [...new Set([...candidates(deps.db, device.id, ext?.id ?? null), ...candidates(deps.db, device.id, desk?.extensionId ?? null)])];
+    } catch {
+      return [];
+    }
+  };
+  const changingAsync = async (ids: number[], run: () => Promise<DeskChange>) => {
+    const plans = planNotifies(deps, ids);
+    const change = await run();
+    const n = notifyChange(deps, sip, plans, change);
+    n.done.catch((err) => deps.logger.error({ err }, "hot-desk NOTIFY failed"));
+    return { change, json: { hotDesk: change.desk, moved: change.moved, notify: { notified: n.notified, skipped: n.skipped } } };
+  };
+  pbx(
+    "/pbx/hot-desk/sign-in",
+    async (body, allowed) => {
+      const outcome = pbxSignIn(deps, body, limits, allowed);
+      // Slowed guessing: the answer waits, right PIN or wrong, once the count passed the threshold.
+      if (outcome.delayMs) await sleep(outcome.delayMs);
+      if (!outcome.ok) throw outcome.error;
+      return outcome.change;
+    },
+    (c) => `signed-in ${c.desk?.extension ?? ""}`.trim(),
+  );
+  pbx("/pbx/hot-desk/release", async (body, allowed) => pbxRelease(deps, body, allowed), () => "signed-out");
+  pbx("/pbx/hot-desk/deactivate", async (body, allowed) => pbxDeactivate(deps, body, allowed), (c) => `signed-out ${c.moved.join(",")}`);
+  return r;
+}
