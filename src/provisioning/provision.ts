@@ -243,9 +243,8 @@ function resolveFor(deps: ProvisionDeps, device: DeviceRow | null, tenant: Tenan
  * or encrypted elsewhere, the day: time-zone rules follow the date); the cache's generation
  * covers everything in the database and the templates on disk.
  */
-function renderCached(deps: ProvisionDeps, req: ProvisioningRequest, id: Identification & { file: NonNullable<Identification["file"]> }, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string): CachedFile | null {
+function renderCached(deps: ProvisionDeps, gen: string, req: ProvisioningRequest, id: Identification & { file: NonNullable<Identification["file"]> }, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string): CachedFile | null {
   const cache = deps.renderCache;
-  const gen = cache?.generation() ?? "";
   const day = Math.floor(deps.clock().getTime() / 86_400_000);
   const key = `${id.vendor}|${req.fileName}|${device?.id ?? ""}|${baseUrl}|${req.transport === "https" ? "tls" : "plain"}|${day}`;
   const hit = cache?.get(key, gen);
@@ -287,6 +286,8 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   let tenant: Tenant | null = null;
   let authMethod: AuthMethod = "none";
   let authDetail: AuthDetail = {};
+  // Read once per request: everything this request takes from the caches belongs to it.
+  const gen = deps.renderCache?.generation() ?? "";
   if (id.file.kind === "device") {
     const q = hotQueries(deps.db);
     device = (id.file.mac && q.deviceByMac.get({ mac: id.file.mac })) || null;
@@ -303,7 +304,9 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
       if (!device) discover(deps, req, id);
       return { outcome: "unauthorized", device: null, credentialsFailed: auth?.method === "digest", authDetail: {} };
     }
-    tenant = q.tenantById.get({ id: device.tenantId }) ?? null;
+    const tenantId = device.tenantId;
+    const loadTenant = () => q.tenantById.get({ id: tenantId }) ?? null;
+    tenant = deps.renderCache ? deps.renderCache.tenant(tenantId, gen, loadTenant) : loadTenant();
     let granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
     if (!granted.method && tenant) granted = bootstrapAuthorization(tenant, device, deps, req);
     if (!granted.method) return { outcome: "unauthorized", device, credentialsFailed: auth?.method === "digest", authDetail: granted.detail };
@@ -322,7 +325,7 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
     }
     baseUrl = choice.url;
   }
-  const file = renderCached(deps, req, id, device, tenant, baseUrl);
+  const file = renderCached(deps, gen, req, id, device, tenant, baseUrl);
   if (!file) return { outcome: "not_found" };
   const { delivery, credentials, secretValues = [] } = file;
   if (device && tenant) settleBootstrap(deps, req, device, authMethod, file.carriesProvisioningPassword);

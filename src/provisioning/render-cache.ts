@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import type { Tenant } from "../db/rows.ts";
 import type { Delivery } from "./deliver.ts";
 
 /**
@@ -111,6 +112,30 @@ export class RenderCache {
   /** The generation files rendered now belong to; read once per request, before the lookup. */
   generation(): string {
     return `${this.readGen()}.${this.templateGeneration()}`;
+  }
+
+  private tenantGen = "";
+  private readonly tenants = new Map<number, Tenant | null>();
+
+  /**
+   * The tenant row of generation `gen`, read with `load` once per generation: every fetch of a
+   * device needs its tenant, and a tenant row (JSON columns) costs as much to read as the device's.
+   * Tenants are few and the map is cleared whenever the generation moves. Device rows are not
+   * kept: a known MAC answered from memory and an unknown one from the database would differ in
+   * time, which is what the enumeration defence must not show.
+   */
+  tenant(id: number, gen: string, load: () => Tenant | null): Tenant | null {
+    if (gen !== this.tenantGen) {
+      this.tenants.clear();
+      this.tenantGen = gen;
+    }
+    let row = this.tenants.get(id);
+    if (row === undefined) {
+      row = load();
+      if (this.tenants.size >= 10_000) this.tenants.clear();
+      this.tenants.set(id, row);
+    }
+    return row;
   }
 
   get(key: string, gen: string): CachedFile | null {
