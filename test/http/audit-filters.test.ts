@@ -19,4 +19,20 @@ describe("GET /audit filters", () => {
     expect(other.json.error.message).toMatch(/^extension: /);
     expect((await c.call("GET", "/audit?tenant=nope.example")).status).toBe(404);
   });
+
+  it("filters by action or its first parts and pages with offset", async () => {
+    const all = (await c.call("GET", "/audit?type=admin&action=device&limit=1000")).json.events as { id: number; action: string }[];
+    expect(all.length).toBeGreaterThan(3);
+    expect(all.every((e) => e.action.startsWith("device."))).toBe(true);
+    const exact = (await c.call("GET", "/audit?type=admin&action=device.create")).json.events as { action: string }[];
+    expect(exact.length).toBeGreaterThan(0);
+    expect(exact.every((e) => e.action === "device.create")).toBe(true);
+    // "dev" is not a first part of "device.create".
+    expect((await c.call("GET", "/audit?type=admin&action=dev")).json.events).toEqual([]);
+    const page2 = (await c.call("GET", "/audit?type=admin&action=device&limit=2&offset=2")).json.events as { id: number }[];
+    expect(page2.map((e) => e.id)).toEqual(all.slice(2, 4).map((e) => e.id));
+    const bad = await c.call("GET", "/audit?action=Device%20create");
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/^action: /);
+  });
 });

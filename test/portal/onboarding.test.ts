@@ -6,6 +6,11 @@ import { clickAndWait, signIn, startBrowser, textOf, type TestBrowser } from "..
 import { curl } from "../helpers/curl.ts";
 import { tableCounts } from "../helpers/test-deps.ts";
 import { PASSWORD, TENANT, startPortal, type PortalServer } from "./portal-fixture.ts";
+import { createSystemUser } from "../../src/portal/accounts.ts";
+import { hashPassword } from "../../src/portal/passwords.ts";
+import { createExtension } from "../../src/services/extensions.ts";
+import { TenantInput } from "../../src/services/schemas.ts";
+import { createTenant } from "../../src/services/tenants.ts";
 
 let srv: PortalServer;
 let b: TestBrowser;
@@ -13,7 +18,12 @@ const HOSTILE_UA_TAIL = `<script>alert(1)</script> & "x"`;
 const HEADER = "mac,vendor,model,tenant,lines,label,key_layout";
 
 beforeAll(async () => {
-  srv = await startPortal({ fetchLogFlushMs: 10 });
+  const hash = await hashPassword(PASSWORD);
+  srv = await startPortal({ fetchLogFlushMs: 10 }, (rt) => {
+    createTenant(rt, TenantInput.parse({ sipDomain: "other.example", sipServerHost: "pbx.other.example" }));
+    createExtension(rt, "other.example", { number: "201", displayName: "Other" } as never);
+    createSystemUser(rt, { username: "field", role: "technician", tenants: [TENANT] }, hash);
+  });
   b = await startBrowser();
 }, 60_000);
 afterAll(async () => {
@@ -117,6 +127,20 @@ describe("a field technician on a phone-sized screen", () => {
 });
 
 describe("who may onboard", () => {
+  test("a technician limited to a tenant has no inbox and cannot import phones of another tenant", async () => {
+    const { page } = await phone();
+    await signIn(page, srv.base, "field", PASSWORD);
+    await page.goto(`${srv.base}/onboarding`);
+    expect(await textOf(page, "#inbox")).toContain("only an admin or technician across every tenant");
+    const before = counts();
+    const file = [HEADER, `805ec0ff0001,,T54W,${TENANT},101,,`, "805ec0ff0002,,T54W,other.example,201,,"].join("\n");
+    await page.getByLabel(/^CSV file/).setInputFiles({ name: "mixed.csv", mimeType: "text/csv", buffer: Buffer.from(file) });
+    await clickAndWait(page, "Import without checking first");
+    const rows = await page.locator("#csv tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    expect(rows).toEqual([["3", "tenant", "this account may not onboard phones of tenant other.example"]]);
+    expect(counts()).toEqual(before);
+  }, 60_000);
+
   test("readonly and an extension user get no onboarding page, and the server refuses their posts (403) with nothing written", async () => {
     for (const who of ["readonly", `101@${TENANT}`]) {
       const { page, context } = await b.newPage();
