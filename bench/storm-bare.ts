@@ -2,7 +2,9 @@
  * The baseline of `bench:storm`: a bare `node:http` server answering phonehome's own bytes from a
  * Map, with the same status line and headers, and nothing else. What phonehome costs beyond Node.
  *
- *   node --import tsx bench/storm-bare.ts FILES.json PORT
+ *   node --import tsx bench/storm-bare.ts FILES.json FILES.bin PORT
+ *
+ * FILES.json lists path, content type, ETag and where each body lies in FILES.bin.
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -11,12 +13,15 @@ interface Entry {
   readonly path: string;
   readonly type: string;
   readonly etag: string;
-  readonly body: string;
+  readonly offset: number;
+  readonly length: number;
 }
 
-const [file, port] = process.argv.slice(2);
-const entries = JSON.parse(readFileSync(file!, "utf8")) as Entry[];
-const files = new Map(entries.map((e) => [e.path, { type: e.type, etag: e.etag, body: Buffer.from(e.body, "base64") }]));
+const [index, blob, port] = process.argv.slice(2);
+const entries = JSON.parse(readFileSync(index!, "utf8")) as Entry[];
+const bodies = readFileSync(blob!);
+// Each body its own copy, as phonehome holds them.
+const files = new Map(entries.map((e) => [e.path, { type: e.type, etag: e.etag, body: Buffer.from(bodies.subarray(e.offset, e.offset + e.length)) }]));
 
 const server = createServer((req, res) => {
   const hit = files.get(req.url ?? "");

@@ -37,6 +37,8 @@ const ConfigSchema = z.object({
   renderCacheMaxBytes: z.coerce.number().int().min(0).default(128 * 1024 * 1024),
   /** Largest CSV upload to POST /imports (streamed, never buffered whole). */
   importBodyLimitBytes: positiveInt.default(64 * 1024 * 1024),
+  /** Most data rows one CSV import may hold; a longer file is refused before the rest is read. */
+  importMaxRows: positiveInt.default(200_000),
   // Registrations, NOTIFY, force-unregister (issue 5).
   /** Local address NOTIFY sockets bind to. */
   sipBindHost: z.string().min(1).default("0.0.0.0"),
@@ -197,6 +199,7 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_FETCH_LOG_FLUSH_MS: "fetchLogFlushMs",
   PHONEHOME_RENDER_CACHE_MAX_BYTES: "renderCacheMaxBytes",
   PHONEHOME_IMPORT_BODY_LIMIT: "importBodyLimitBytes",
+  PHONEHOME_IMPORT_MAX_ROWS: "importMaxRows",
   PHONEHOME_SIP_BIND_HOST: "sipBindHost",
   PHONEHOME_SIP_ADVERTISED_HOST: "sipAdvertisedHost",
   PHONEHOME_SIP_T1_MS: "sipT1Ms",

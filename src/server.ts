@@ -103,6 +103,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       listeners,
       metricsAllowedNetworks: config.metricsAllowedNetworks,
       dbLockTimeoutMs: config.dbLockTimeoutMs,
+      // CSV imports parse, check and write in a worker thread: phones are served meanwhile.
+      importMaxRows: config.importMaxRows,
+      importWorker: { secretKeyFile: config.secretKeyFile, busyTimeoutMs: config.dbLockTimeoutMs, ...(config.kamailioDb ? { kamailioDb: config.kamailioDb } : {}) },
     };
     const portal = { settings: portalSettingsFrom(config), mailer: createMailer(config), sip: adminOptions.sip, importLimitBytes: config.importBodyLimitBytes };
     servers.push(await naming(listen(createAdminApp(runtime, { ...adminOptions, portal }), config.apiHost, config.apiPort, timeouts), LISTENERS.api, config.apiHost, config.apiPort));

@@ -8,7 +8,7 @@ import { exportExtensionsCsv } from "../onboarding/extension-export.ts";
 import { importExtensions } from "../onboarding/extension-import.ts";
 import { withActor } from "../services/actor.ts";
 import { getTenant } from "../services/tenants.ts";
-import { runCsvImport, withRuntime } from "./onboarding-commands.ts";
+import { importMaxRows, runCsvImport, withRuntime } from "./onboarding-commands.ts";
 
 /** `phonehome extension import|export`: the extensions CSV (docs/onboarding.md#extensions-by-csv). */
 export function addExtensionCsvCommands(cmd: Command, dataDirOption: () => Option): void {
@@ -23,7 +23,7 @@ export function addExtensionCsvCommands(cmd: Command, dataDirOption: () => Optio
         file,
         opts,
         (rt, source, read, hooks) =>
-          withActor("cli", () => importExtensions(rt, tenant, readCsv(source as AsyncIterable<Buffer>, EXTENSION_CSV, read), { dryRun: opts.dryRun === true, actor: "cli", fileName: basename(file), onChecked: hooks.onChecked })),
+          withActor("cli", () => importExtensions(rt, tenant, readCsv(source as AsyncIterable<Buffer>, EXTENSION_CSV, read, { maxRows: importMaxRows(opts) }), { dryRun: opts.dryRun === true, actor: "cli", fileName: basename(file), onChecked: hooks.onChecked })),
         "extensions",
       ),
     );

@@ -76,12 +76,15 @@ export async function runCsvImport(file: string, opts: { dataDir?: string; json?
   }
 }
 
+/** Config importMaxRows: the CLI refuses a longer file as the server does. */
+export const importMaxRows = (opts: { dataDir?: string }): number => loadConfig({ dataDir: opts.dataDir }).importMaxRows;
+
 function runImport(file: string, opts: { dataDir?: string; dryRun?: boolean; json?: boolean }): Promise<void> {
   return runCsvImport(
     file,
     opts,
     (rt, source, read, hooks) =>
-      importDevices(rt, readDeviceCsv(source as AsyncIterable<Buffer>, read), {
+      importDevices(rt, readDeviceCsv(source as AsyncIterable<Buffer>, read, { maxRows: importMaxRows(opts) }), {
         dryRun: opts.dryRun === true,
         actor: "cli",
         source: "csv",

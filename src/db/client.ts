@@ -25,7 +25,7 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL("../../drizzle", import.meta
  * better-sqlite3 reopens a WAL database at synchronous=NORMAL unless told otherwise
  * (shared reference security.md §5.2), and a busy wait blocks the event loop, so keep it short.
  */
-export function openDb(path: string, options: { busyTimeoutMs?: number } = {}): Db {
+export function openDb(path: string, options: { busyTimeoutMs?: number; migrate?: boolean } = {}): Db {
   const sqlite = new Database(path, { timeout: options.busyTimeoutMs ?? 250 });
   if (path !== ":memory:") sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
@@ -34,7 +34,8 @@ export function openDb(path: string, options: { busyTimeoutMs?: number } = {}): 
   sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 250))}`);
   const db = drizzle(sqlite, { schema }) as Db;
   roots.set(sqlite, db);
-  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  // A second connection to a database the server has just migrated (the CSV import's worker) skips it.
+  if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   return db;
 }
 

@@ -87,9 +87,19 @@ export class DigestAuth {
    * user): no early return, so timing does not tell which MACs exist (issue 11 item 3).
    */
   proves(p: DigestParams, method: string, username: string, password: string): boolean {
+    return this.provesHa1(p, method, username, digestHa1(username, password));
+  }
+
+  /** verify() with the HA1 of the user's password (digestHa1) instead of the password. */
+  verifyHa1(p: DigestParams, method: string, username: string, ha1: string): boolean {
+    if (!this.provesHa1(p, method, username, ha1)) return false;
+    return this.recordNc(p.nonce, parseInt(p.nc, 16));
+  }
+
+  /** proves() with the HA1 of the user's password: the same work, without the password. */
+  provesHa1(p: DigestParams, method: string, username: string, ha1: string): boolean {
     const sameUser = equalText(p.username, username);
     const sameRealm = p.realm === REALM;
-    const ha1 = md5(`${username}:${REALM}:${password}`);
     const ha2 = md5(`${method}:${p.uri}`);
     const expected = Buffer.from(md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`));
     const given = Buffer.from(p.response);
@@ -111,6 +121,14 @@ export class DigestAuth {
     const now = this.clock();
     for (const [nonce, entry] of this.used) if (entry.expires <= now) this.used.delete(nonce);
   }
+}
+
+/**
+ * HA1 of RFC 7616 §3.4.2 (MD5): what a Digest check needs of the password. A server may keep it
+ * instead of the password; it proves the password for this realm only.
+ */
+export function digestHa1(username: string, password: string): string {
+  return md5(`${username}:${REALM}:${password}`);
 }
 
 /** Compares two strings in time that depends on their lengths only (both hashed to 32 bytes first). */

@@ -1,6 +1,8 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import type { Context } from "koa";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline } from "node:stream";
+import { sendText } from "./plain-response.ts";
 import type { FirmwareFile } from "../provisioning/provision.ts";
 
 export type ByteRange = { readonly start: number; readonly end: number };
@@ -25,37 +27,40 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end };
 }
 
-/** Sends a firmware image with `Range` support; returns the HTTP status and the bytes promised. */
-export async function sendFirmware(ctx: Context, image: FirmwareFile): Promise<{ status: number; bytes: number | null }> {
+/**
+ * Sends a firmware image with `Range` support on a plain `node:http` response (the phone-file
+ * handler, phone-files.ts); returns the HTTP status and the bytes promised. Headers and bodies are
+ * the ones the koa version of this function sent: ETag, Accept-Ranges, Cache-Control and
+ * Content-Type on every answer about the image, Content-Range on 206 and 416.
+ */
+export async function sendFirmware(req: IncomingMessage, res: ServerResponse, image: FirmwareFile): Promise<{ status: number; bytes: number | null }> {
   let size: number;
   try {
     size = (await stat(image.path)).size;
   } catch {
-    ctx.status = 404;
-    ctx.body = "Not Found";
+    sendText(res, 404, "Not Found");
     return { status: 404, bytes: null };
   }
-  const etag = `"${image.sha256.slice(0, 32)}"`;
-  ctx.set("ETag", etag);
-  ctx.set("Accept-Ranges", "bytes");
-  ctx.set("Cache-Control", "public, max-age=86400");
-  ctx.type = "application/octet-stream";
-  const range = parseRange(ctx.get("range") || undefined, size);
+  res.setHeader("ETag", `"${image.sha256.slice(0, 32)}"`);
+  res.setHeader("Accept-Ranges", "bytes");
+  res.setHeader("Cache-Control", "public, max-age=86400");
+  res.setHeader("Content-Type", "application/octet-stream");
+  const range = parseRange(req.headers.range || undefined, size);
   if (range === "unsatisfiable") {
-    ctx.status = 416;
-    ctx.set("Content-Range", `bytes */${size}`);
-    ctx.body = "Range Not Satisfiable";
+    res.setHeader("Content-Range", `bytes */${size}`);
+    // The Content-Type above stays: the answer is about the image.
+    sendText(res, 416, "Range Not Satisfiable");
     return { status: 416, bytes: null };
   }
   const { start, end } = range ?? { start: 0, end: size - 1 };
   const length = size === 0 ? 0 : end - start + 1;
-  ctx.status = range ? 206 : 200;
-  if (range) ctx.set("Content-Range", `bytes ${start}-${end}/${size}`);
-  if (ctx.method === "HEAD" || length === 0) {
-    ctx.body = Buffer.alloc(0);
+  res.statusCode = range ? 206 : 200;
+  if (range) res.setHeader("Content-Range", `bytes ${start}-${end}/${size}`);
+  res.setHeader("Content-Length", length);
+  if (req.method === "HEAD" || length === 0) {
+    res.end();
   } else {
-    ctx.body = createReadStream(image.path, { start, end });
+    pipeline(createReadStream(image.path, { start, end }), res, () => {});
   }
-  ctx.length = length;
-  return { status: ctx.status, bytes: length };
+  return { status: res.statusCode, bytes: length };
 }

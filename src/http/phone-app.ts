@@ -1,20 +1,16 @@
 import Router from "@koa/router";
 import Koa from "koa";
-import type { Logger } from "pino";
 import { randomUUID } from "node:crypto";
-import { normalizeAddress } from "../domain/validation.ts";
-import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
-import type { FetchOutcome } from "../provisioning/fetch-recorder.ts";
-import { provision, type Authenticator, type ProvisionDeps, type ProvisionResult } from "../provisioning/provision.ts";
+import type { RequestListener } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { ClientCertificate } from "../domain/provisioning-request.ts";
-import { checkFileName, etagMatches, fetchRecord } from "../provisioning/deliver.ts";
+import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { EnumerationGuard, type EnumerationGuardOptions } from "../provisioning/enumeration-guard.ts";
-import { DigestAuth, parseDigestHeader } from "./digest.ts";
+import { DigestAuth } from "./digest.ts";
+import { DigestHa1Cache } from "./digest-ha1.ts";
 import { phoneEventRouter } from "./phone-events.ts";
-import { sendFirmware } from "./firmware-response.ts";
-import { requestBaseUrl } from "../provisioning/base-url.ts";
-import { countFetch } from "../metrics/metrics.ts";
+import { phoneFileHandler, phoneFileTarget } from "./phone-files.ts";
+import { sendText } from "./plain-response.ts";
 import { healthMiddleware, type ListenerState } from "./health.ts";
 
 export interface PhoneAppOptions extends EnumerationGuardOptions {
@@ -29,150 +25,55 @@ export interface PhoneAppOptions extends EnumerationGuardOptions {
   readonly guard?: EnumerationGuard;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function uriPath(uri: string): string | null {
-  try {
-    return new URL(uri, "http://phone.invalid").pathname;
-  } catch {
-    return null;
-  }
+/** The phone-facing listener's request handler (what `http.createServer` and the HTTPS listener take). */
+export interface PhoneApp {
+  callback(): RequestListener;
 }
 
-const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-real-ip"] as const;
-
-/** Where the phone says it reached us, and whether a proxy stands between (base-url.ts). */
-function requestOrigin(host: string, tls: boolean, headers: Record<string, unknown>): Pick<ProvisioningRequest, "requestUrl" | "forwarded"> {
-  const requestUrl = requestBaseUrl(tls ? "https" : "http", host || undefined);
-  const forwarded = PROXY_HEADERS.some((h) => headers[h] !== undefined);
-  return { ...(requestUrl ? { requestUrl } : {}), ...(forwarded ? { forwarded } : {}) };
-}
+const requestId = () => randomUUID().slice(0, 8);
 
 /**
- * The phone-facing app: the vendors' boot files at the root, GET and HEAD only. Unknown MACs,
- * wrong credentials and disallowed networks all get the same 401 with a fresh Digest challenge;
- * repeated failures from one address are answered more and more slowly, then with 429
- * (enumeration-guard.ts). Served over HTTP and, by the HTTPS listener, over TLS: the same app.
+ * The phone-facing app: the vendors' boot files at the root, GET and HEAD only, answered by the
+ * plain `node:http` handler of phone-files.ts (Digest, enumeration guard, the pipeline); health
+ * (`/healthz`, `/readyz`), registration events and every other request by koa. Served over HTTP
+ * and, by the HTTPS listener, over TLS: the same app.
  */
-export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): Koa {
+export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): PhoneApp {
   const app = new Koa({ proxy: false });
   const digest = new DigestAuth(options.nonceTtlSeconds * 1000, () => deps.clock().getTime());
   const guard = options.guard ?? new EnumerationGuard(options, () => deps.clock().getTime(), options.onTenantAlert);
   const sweeper = setInterval(() => digest.sweep(), 60_000);
   sweeper.unref();
+  const servePhoneFile = phoneFileHandler(deps, { digest, guard, ha1: new DigestHa1Cache(deps.secrets), peerCertificate: options.peerCertificate });
+  const logger = deps.logger;
+
+  /** The duration metric and the access log of both paths; a request id only when the line is written. */
+  const finished = (method: string, rawPath: string, status: number, started: number, tls: boolean) => {
+    const ms = performance.now() - started;
+    deps.metrics?.fetchSeconds.observe({ transport: tls ? "https" : "http" }, ms / 1000);
+    if (!logger.isLevelEnabled("info")) return;
+    // Event URLs carry the device's secret in the path: never log it.
+    const path = rawPath.slice(0, 160).replace(/^\/events\/([^/]*)\/[^/]*/, "/events/$1/***");
+    logger.info({ rid: requestId(), method, path, status, ms: Math.round(ms) }, "phone fetch");
+  };
 
   app.use(async (ctx, next) => {
     const started = performance.now();
-    const log: Logger = deps.logger.child({ rid: randomUUID().slice(0, 8) });
-    ctx.state.log = log;
     try {
       await next();
     } catch (err) {
-      log.error({ err }, "phone request failed");
+      logger.error({ rid: requestId(), err }, "phone request failed");
       ctx.status = 500;
       ctx.body = "Internal Server Error";
     }
-    // Event URLs carry the device's secret in the path: never log it.
-    const path = ctx.path.slice(0, 160).replace(/^\/events\/([^/]*)\/[^/]*/, "/events/$1/***");
-    const ms = performance.now() - started;
-    deps.metrics?.fetchSeconds.observe({ transport: (ctx.socket as TLSSocket).encrypted === true ? "https" : "http" }, ms / 1000);
-    log.info({ method: ctx.method, path, status: ctx.status, ms: Math.round(ms) }, "phone fetch");
+    finished(ctx.method, ctx.path, ctx.status, started, (ctx.socket as TLSSocket).encrypted === true);
   });
-
   // strict: `/y000000000096.cfg/` is no file name; without it the router served it as the file.
   const router = new Router({ strict: true });
-  router.get("/:file", async (ctx) => {
-    const address = normalizeAddress(ctx.socket.remoteAddress ?? "");
-    const fileName = ctx.params.file ?? "";
-    const tls = (ctx.socket as TLSSocket).encrypted === true;
-    const clientCert = tls ? options.peerCertificate?.(ctx.socket as TLSSocket) : undefined;
-    const req: ProvisioningRequest = {
-      transport: tls ? "https" : "http",
-      fileName,
-      userAgent: ctx.get("user-agent") || undefined,
-      remoteAddress: address,
-      ...(clientCert ? { clientCert } : {}),
-      ...requestOrigin(ctx.get("host"), tls, ctx.headers),
-    };
-    const record = (outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null = null) => {
-      countFetch(deps.metrics, req.transport, outcome, result);
-      deps.recorder.record(fetchRecord({ at: deps.clock().getTime(), req, outcome, status: ctx.status, result, bytes }));
-    };
-    if (!checkFileName(fileName)) {
-      ctx.status = 404;
-      ctx.body = "Not Found";
-      return;
-    }
-    const retryAfter = guard.retryAfter(address);
-    if (retryAfter > 0) {
-      // Blocked before any work: no Digest check, no database read, no config.
-      ctx.status = 429;
-      ctx.set("Retry-After", String(retryAfter));
-      ctx.body = "Too Many Requests";
-      deps.metrics?.authBlocks.inc();
-      record("rate_limited", null);
-      return;
-    }
-    const params = parseDigestHeader(ctx.get("authorization") || undefined);
-    let nonceState: "ok" | "stale" | "invalid" | "absent" = "absent";
-    let auth: Authenticator | null = null;
-    // A stale nonce never grants; the password is still checked, so stale=true tells a phone
-    // "retry with a fresh nonce" only when its password was right (RFC 7616 §3.3), never a guesser.
-    let staleButRight = false;
-    if (params) {
-      nonceState = digest.checkNonce(params.nonce, address);
-      const method = ctx.method === "HEAD" ? "HEAD" : "GET";
-      if (nonceState === "ok" && uriPath(params.uri) === ctx.path) {
-        auth = { method: "digest", check: (u, p) => digest.verify(params, method, u, p) };
-      } else if (nonceState === "stale" && uriPath(params.uri) === ctx.path) {
-        auth = { method: "digest", check: (u, p) => ((staleButRight = digest.proves(params, method, u, p)), false) };
-      }
-    }
-    const result = provision(req, deps, auth);
-    if (result.outcome === "not_found") {
-      ctx.status = 404;
-      ctx.body = "Not Found";
-      record("not_found", result);
-      return;
-    }
-    if (result.outcome === "unauthorized") {
-      // Presented proof that failed counts at once; a bare request (or a stale nonce) is a challenge.
-      const failed = (result.credentialsFailed && !staleButRight) || (params !== null && nonceState === "invalid") || req.clientCert !== undefined;
-      const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
-      deps.metrics?.authFailures.inc({ kind: failed ? "failed" : "challenged" });
-      await sleep(guard.failure(address, failed ? "failed" : "challenged", fileName, device));
-      ctx.status = 401;
-      ctx.set("WWW-Authenticate", digest.challenge(address, staleButRight));
-      ctx.set("Cache-Control", "no-store");
-      ctx.body = "Unauthorized";
-      record("unauthorized", result);
-      return;
-    }
-    if (result.outcome === "unreachable_url") {
-      // Logged by the pipeline; the phone retries later, by when an operator has set --public-url.
-      ctx.status = 503;
-      ctx.set("Retry-After", "300");
-      ctx.body = "Service Unavailable";
-      deps.metrics?.unreachableUrl.inc({ transport: req.transport });
-      record("error", null);
-      return;
-    }
-    if (result.outcome === "firmware") {
-      const sent = await sendFirmware(ctx, result.image);
-      record(sent.status < 300 ? "served" : sent.status === 404 ? "not_found" : "error", result, sent.bytes);
-      return;
-    }
-    if (result.device) guard.success(address, fileName, result.device.id);
-    ctx.set("ETag", result.etag);
-    ctx.set("Cache-Control", result.kind === "device" ? "no-store" : "no-cache");
-    ctx.type = result.contentType;
-    if (etagMatches(ctx.get("if-none-match"), result.etag)) {
-      ctx.status = 304;
-      record("not_modified", result);
-      return;
-    }
-    ctx.body = result.body;
-    record("served", result);
+  // Every name that passes checkFileName went to the plain handler: what reaches this route is none.
+  router.get("/:file", (ctx) => {
+    ctx.status = 404;
+    ctx.body = "Not Found";
   });
   const events = phoneEventRouter(deps);
   app.use(healthMiddleware(deps, options.listeners ?? (() => ({}))));
@@ -184,5 +85,25 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): K
     ctx.status = 404;
     ctx.body = "Not Found";
   });
-  return app;
+  const koa = app.callback();
+
+  const listener: RequestListener = (req, res) => {
+    const target = phoneFileTarget(req);
+    if (!target) {
+      void koa(req, res);
+      return;
+    }
+    const started = performance.now();
+    const tls = (req.socket as TLSSocket).encrypted === true;
+    servePhoneFile(req, res, target).then(
+      () => finished(req.method!, target.path, res.statusCode, started, tls),
+      (err: unknown) => {
+        logger.error({ rid: requestId(), err }, "phone request failed");
+        if (!res.headersSent) sendText(res, 500, "Internal Server Error");
+        else res.destroy();
+        finished(req.method!, target.path, 500, started, tls);
+      },
+    );
+  };
+  return { callback: () => listener };
 }

@@ -5,6 +5,7 @@ import { parseMac } from "../domain/mac.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { LINE_SEPARATOR, type DeviceRecord } from "./columns.ts";
 import { importDevices, type ImportReport } from "./import.ts";
+import type { PlannerOptions } from "./planner.ts";
 
 /**
  * Claiming phones from the discovery inbox: one or many at once, all-or-nothing, with the same
@@ -51,7 +52,7 @@ function toRecords(claims: readonly Claim[], inbox: Map<string, InboxEntry>): De
   });
 }
 
-export async function claimDevices(deps: ServiceDeps, input: z.infer<typeof ClaimsInput>, actor: string): Promise<ImportReport> {
+export async function claimDevices(deps: ServiceDeps, input: z.infer<typeof ClaimsInput>, actor: string, options: Pick<PlannerOptions, "tenantRefused"> = {}): Promise<ImportReport> {
   const claims = "claims" in input ? input.claims : [input];
   const inbox = inboxOf(deps, claims);
   return importDevices(deps, toRecords(claims, inbox), {
@@ -59,6 +60,7 @@ export async function claimDevices(deps: ServiceDeps, input: z.infer<typeof Clai
     actor,
     source: "claim",
     fileName: null,
+    ...options,
     claimable: (mac, existing) =>
       existing ? `${mac} is already a device; change it with PATCH /devices/${mac}` : inbox.has(mac) ? null : `${mac} is not in the discovery inbox`,
   });

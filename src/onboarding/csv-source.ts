@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { CsvError, parse } from "csv-parse";
 import { parseMac } from "../domain/mac.ts";
-import { invalidInput, type AppError } from "../errors.ts";
+import { invalidInput, payloadTooLarge, type AppError } from "../errors.ts";
 import { COLUMNS, REQUIRED_COLUMNS, type Column, type DeviceRecord } from "./columns.ts";
 import { unguardCell } from "./csv-guard.ts";
 
@@ -130,8 +130,24 @@ export interface CsvProgress {
 
 type CsvInput = AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>;
 
+export interface CsvLimits {
+  /** Most data rows (config importMaxRows); the next one refuses the file before the rest is read. */
+  readonly maxRows?: number;
+}
+
+/** A file past `importMaxRows`: refused as a whole, and its remaining bytes are never read. */
+export const tooManyRows = (max: number): AppError =>
+  payloadTooLarge(
+    `the file has more than ${max} rows, the most one import takes (importMaxRows, env PHONEHOME_IMPORT_MAX_ROWS); nothing was written. Split the file, or raise importMaxRows`,
+  );
+
 /** Streams the rows of a CSV file of `format`; `progress.bytes` follows what has been read. */
-export async function* readCsv<C extends string>(source: CsvInput, format: CsvFormat<C>, progress: CsvProgress = { bytes: 0 }): AsyncGenerator<CsvRow<C>> {
+export async function* readCsv<C extends string>(
+  source: CsvInput,
+  format: CsvFormat<C>,
+  progress: CsvProgress = { bytes: 0 },
+  limits: CsvLimits = {},
+): AsyncGenerator<CsvRow<C>> {
   async function* counted() {
     for await (const chunk of source) {
       progress.bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
@@ -139,16 +155,19 @@ export async function* readCsv<C extends string>(source: CsvInput, format: CsvFo
     }
   }
   const parser = parse({ relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: MAX_RECORD_CHARS });
-  const input = Readable.from(decodeUtf8(counted()));
+  // One decoded chunk read ahead at most: a refused file stops being read where it is refused.
+  const input = Readable.from(decodeUtf8(counted()), { objectMode: true, highWaterMark: 1 });
   input.on("error", (err) => parser.destroy(err));
   input.pipe(parser);
   let header: Map<C, number> | null = null;
+  let rows = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (!header) {
         header = readHeader(record, format);
         continue;
       }
+      if (limits.maxRows !== undefined && ++rows > limits.maxRows) throw tooManyRows(limits.maxRows);
       // info.lines is where the record ends; a quoted field with line breaks started it earlier.
       yield toRow(record, info.lines - record.reduce((n, cell) => n + countLines(cell), 0), header, format);
     }
@@ -171,8 +190,8 @@ function toRow<C extends string>(cells: string[], row: number, header: Map<C, nu
 }
 
 /** Streams device records out of CSV bytes (docs/onboarding.md). */
-export async function* readDeviceCsv(source: CsvInput, progress: CsvProgress = { bytes: 0 }): AsyncGenerator<DeviceRecord> {
-  for await (const { row, fieldCount, cells } of readCsv(source, DEVICE_CSV, progress)) {
+export async function* readDeviceCsv(source: CsvInput, progress: CsvProgress = { bytes: 0 }, limits: CsvLimits = {}): AsyncGenerator<DeviceRecord> {
+  for await (const { row, fieldCount, cells } of readCsv(source, DEVICE_CSV, progress, limits)) {
     yield { row, fieldCount, mac: cells.mac, vendor: cells.vendor, model: cells.model, tenant: cells.tenant, lines: cells.lines, label: cells.label, keyLayout: cells.key_layout };
   }
 }

@@ -1,7 +1,9 @@
 import type { KeyLimits } from "../vendors/key-capacity.ts";
-import { expandSpecsWith, mergeSpecs } from "../services/key-expansion.ts";
-import type { ExistingDevice, ExistingKey, Lookups } from "./lookups.ts";
-import { toSpec } from "./lookups.ts";
+import { expandSpecs, mergeSpecs, toSpec, type StoredKey } from "../domain/key-expansion.ts";
+import type { ExistingDevice, Lookups } from "./lookups.ts";
+
+/** A key the row would write: a stored key before the reader joins in the names. */
+type UnnamedKey = Omit<StoredKey, "targetNumber" | "targetName" | "groupName">;
 
 /**
  * The capacity check of `assertKeysFit` (src/services/key-checks.ts) for a row before it is written:
@@ -14,15 +16,21 @@ export function effectiveKeysProblem(
   existing: Pick<ExistingDevice, "id"> | null,
   limits: KeyLimits,
   lineIds: readonly (number | null)[],
-  planned: readonly ExistingKey[] | null,
+  planned: readonly UnnamedKey[] | null,
 ): string | null {
   const layout = existing ? lookups.layout(existing.id) : null;
-  const own = planned ?? (existing ? lookups.keys(existing.id) : []);
+  const own: readonly UnnamedKey[] = planned ?? (existing ? lookups.keys(existing.id) : []);
   if (!layout && !own.some((k) => k.kind === "blf_group")) return null;
-  const specs = mergeSpecs(layout?.keys ?? [], own.map((k) => toSpec(k, "device", lookups.extensionInfo, lookups.groupName)));
+  const specs = mergeSpecs(layout?.keys ?? [], own.map((k) => toSpec(named(lookups, k), "device")));
   const ownLines = new Set(lineIds.filter((id): id is number => id !== null));
-  const problem = expandSpecsWith(lookups.expansion, specs, ownLines, limits).problems[0];
+  const problem = expandSpecs(lookups.expansion, specs, ownLines, limits).problems[0];
   if (problem === undefined) return null;
   const withLayout = layout ? ` key layout "${layout.name}"` : "";
   return planned ? `${problem}${withLayout && ` (the device uses${withLayout})`}` : `the device keeps its keys${withLayout && ` (and${withLayout})`}, but ${problem}; give a key_layout that fits`;
+}
+
+/** The names the reader would join in, from the importer's caches. */
+function named(lookups: Lookups, k: UnnamedKey): StoredKey {
+  const ext = k.targetExtensionId === null ? null : lookups.extensionInfo(k.targetExtensionId);
+  return { ...k, targetNumber: ext?.number ?? null, targetName: ext?.displayName ?? null, groupName: k.groupId === null ? null : lookups.groupName(k.groupId) };
 }

@@ -1,13 +1,15 @@
 import type { Db } from "../db/client.ts";
 import { policyFromJson, type SettingsPolicy } from "../services/extension-settings/store.ts";
-import type { ExpansionSource, GroupMember, KeySpec, SpecKind } from "../services/key-expansion.ts";
+import type { ExpansionSource, GroupMember, KeySpec, StoredKey } from "../domain/key-expansion.ts";
+import { deviceLayout, layoutSpecs, storedDeviceKeys } from "../services/key-expansion.ts";
 
 /**
  * Read-only lookups of the import's checking pass, as prepared statements with caches: building a
  * drizzle query per row costs more than the check itself (the same finding as
  * src/provisioning/hot-queries.ts), and a 100,000-row file makes several lookups a row. Extensions,
- * their settings and groups are read once per tenant; the rules applied to them are the admin API's
- * (src/services/endpoint-policy.ts, src/services/key-expansion.ts).
+ * their settings and groups are read once per tenant; a device's keys and key layout come from the
+ * one reader of stored keys (src/services/key-expansion.ts). The rules applied to them are the admin
+ * API's (src/services/endpoint-policy.ts, src/domain/key-expansion.ts).
  */
 export interface ExistingDevice {
   readonly id: number;
@@ -20,16 +22,8 @@ export interface ExistingDevice {
   readonly expansionModules: number;
 }
 
-/** A device's own key: `device_keys`, or `device_group_keys` (kind `blf_group`, `groupId` set). */
-export interface ExistingKey {
-  readonly keyIndex: number;
-  readonly kind: string;
-  readonly label: string | null;
-  readonly lineIndex: number;
-  readonly targetExtensionId: number | null;
-  readonly groupId: number | null;
-  readonly value: string | null;
-}
+/** A device's own key as stored (src/domain/key-expansion.ts). */
+export type ExistingKey = StoredKey;
 
 export interface ExtensionInfo {
   readonly id: number;
@@ -59,7 +53,7 @@ export interface Lookups {
   /** The device's key layout, with its keys. */
   layout(deviceId: number): { name: string; keys: readonly KeySpec[] } | null;
   discovered(mac: string): boolean;
-  /** Group members and names for src/services/key-expansion.ts, from the caches. */
+  /** Group members for the expansion (src/domain/key-expansion.ts), from the caches. */
   readonly expansion: ExpansionSource;
 }
 
@@ -88,18 +82,6 @@ function statements(db: Db) {
     extensionTenant: c.prepare("select tenant_id from extensions where id = ?").pluck(),
     device: c.prepare("select id, tenant_id as tenantId, vendor, model, label, updated_at as updatedAt, expansion_modules as expansionModules from devices where mac = ?"),
     lines: c.prepare("select line_index as i, extension_id as e from device_lines where device_id = ? order by line_index"),
-    keys: c.prepare(
-      `select key_index as keyIndex, kind, label, line_index as lineIndex, target_extension_id as targetExtensionId, null as groupId, value
-       from device_keys where device_id = ?
-       union all
-       select key_index, 'blf_group', label, line_index, null, group_id, null from device_group_keys where device_id = ?
-       order by keyIndex`,
-    ),
-    layout: c.prepare("select l.id, l.name from device_key_layouts d join key_layouts l on l.id = d.layout_id where d.device_id = ?"),
-    layoutKeys: c.prepare(
-      `select key_index as keyIndex, kind, label, line_index as lineIndex, target_extension_id as targetExtensionId, target_group_id as groupId, value
-       from key_layout_keys where layout_id = ? order by key_index`,
-    ),
     discovered: c.prepare("select 1 from discovered_devices where mac = ?").pluck(),
   };
 }
@@ -140,7 +122,7 @@ export function createLookups(db: Db): Lookups {
       return { id, number: e.number, displayName: e.displayName, policy: e.policy().blf };
     }),
   );
-  const layoutKeys = cached((layoutId: number): KeySpec[] => (q.layoutKeys.all(layoutId) as ExistingKey[]).map((k) => toSpec(k, "layout", info, groupName)));
+  const layoutKeys = cached((layoutId: number): KeySpec[] => layoutSpecs(db, layoutId));
   return {
     tenant: (name) => tenantsByName.get(name) ?? null,
     tenantName: (id) => tenantNames.get(id) ?? String(id),
@@ -158,18 +140,12 @@ export function createLookups(db: Db): Lookups {
       }
       return out;
     },
-    keys: (deviceId) => q.keys.all(deviceId, deviceId) as ExistingKey[],
+    keys: (deviceId) => storedDeviceKeys(db, deviceId),
     layout(deviceId) {
-      const l = q.layout.get(deviceId) as { id: number; name: string } | undefined;
+      const l = deviceLayout(db, deviceId);
       return l ? { name: l.name, keys: layoutKeys(l.id) } : null;
     },
     discovered: (mac) => q.discovered.get(mac) !== undefined,
-    expansion: { members, displayName: (id) => info(id).displayName },
+    expansion: { members },
   };
-}
-
-/** A stored key as the expansion reads it (blf: the watched number; blf_group: the group's name). */
-export function toSpec(k: ExistingKey, source: KeySpec["source"], ext: (id: number) => { number: string }, groupName: (id: number) => string): KeySpec {
-  const value = k.kind === "blf" && k.targetExtensionId !== null ? ext(k.targetExtensionId).number : k.kind === "blf_group" && k.groupId !== null ? groupName(k.groupId) : k.value;
-  return { index: k.keyIndex, kind: k.kind as SpecKind, label: k.label, line: k.lineIndex, value, targetExtensionId: k.targetExtensionId, groupId: k.groupId, source };
 }

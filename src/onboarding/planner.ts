@@ -60,6 +60,8 @@ export const MAX_PROBLEMS = 1000;
 export interface PlannerOptions {
   /** Claims: a reason when the MAC may not be claimed (not in the inbox, already a device). */
   readonly claimable?: (mac: Mac, existing: ExistingDevice | null) => string | null;
+  /** Accounts limited to some tenants (the portal): a reason when rows may not name this tenant. */
+  readonly tenantRefused?: (name: string) => string | null;
 }
 
 type Report = (column: Column | null, reason: string) => void;
@@ -141,6 +143,8 @@ export class Planner {
     if (r.tenant === "") return report("tenant", "is empty"), null;
     const tenant = this.lookups.tenant(r.tenant);
     if (!tenant) report("tenant", `no tenant named ${r.tenant.slice(0, 64)}`);
+    const refused = tenant && this.options.tenantRefused?.(tenant.name);
+    if (refused) return report("tenant", refused), null;
     return tenant;
   }
 

@@ -80,7 +80,9 @@ export function realtimeSql(creds: readonly SipCredential[]): string {
     const id = idOf(c);
     out.push(`DELETE FROM ps_endpoints WHERE id = ${sql(id)};`, `DELETE FROM ps_auths WHERE id = ${sql(id)};`, `DELETE FROM ps_aors WHERE id = ${sql(id)};`);
     out.push(
-      `INSERT INTO ps_endpoints (id, transport, aors, auth, context, disallow, allow, callerid) VALUES (${[id, "", id, id, c.tenant, "all", "ulaw,alaw,g722", `"${c.displayName.replace(/"/g, "")}" <${c.number}>`].map(sql).join(", ")});`,
+      // No transport column: NULL lets Asterisk pick the transport matching the request; an empty
+      // string would name a transport '' that does not exist.
+      `INSERT INTO ps_endpoints (id, aors, auth, context, disallow, allow, callerid) VALUES (${[id, id, id, c.tenant, "all", "ulaw,alaw,g722", `"${c.displayName.replace(/"/g, "")}" <${c.number}>`].map(sql).join(", ")});`,
       `INSERT INTO ps_auths (id, auth_type, username, realm, md5_cred) VALUES (${[id, "md5", c.authUser, c.domain, c.ha1].map(sql).join(", ")});`,
       `INSERT INTO ps_aors (id, max_contacts, remove_existing) VALUES (${[id, maxContacts(c), maxContacts(c) === 1 ? "yes" : "no"].map(sql).join(", ")});`,
     );

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { disabledExtensions, extensions, pbxDeliveries, pbxEvents, pbxWebhooks, tenants } from "../db/schema.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { syncSubscribers } from "./kamailio-db.ts";
+import { queueUnregister, syncSubscribers } from "./kamailio-db.ts";
 
 /** The change-feed event types (docs/pbx.md, "Change feed"). */
 export const CHANGE_TYPES = [
@@ -45,6 +45,8 @@ export function recordExtensionChange(tx: Db, deps: Pick<ServiceDeps, "secrets" 
   const tenant = tx.select().from(tenants).where(eq(tenants.id, ext.tenantId)).get();
   if (!tenant) return;
   const now = deps.clock().getTime();
+  // Credentials that no longer exist must not keep a binding at the registrar either.
+  if (type === "extension.disabled" || type === "extension.deleted") queueUnregister(tx, `sip:${ext.sipUser}@${tenant.sipDomain}`, now);
   const key = `${tenant.name}/${ext.number}`;
   const enabled = type !== "extension.deleted" && !tx.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).get();
   const hooks = tx.select().from(pbxWebhooks).all().filter((h) => h.tenants === null || h.tenants.includes(tenant.name));

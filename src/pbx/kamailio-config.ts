@@ -77,6 +77,8 @@ loadmodule "auth_db.so"
 loadmodule "usrloc.so"
 loadmodule "registrar.so"
 loadmodule "http_client.so"
+loadmodule "sqlops.so"
+loadmodule "rtimer.so"
 
 # auth_db: HA1 from the subscriber table (username = the phone's auth user, domain = realm),
 # plus the address-of-record user those credentials may register.
@@ -86,6 +88,11 @@ modparam("auth_db", "password_column", "ha1")
 modparam("auth_db", "password_column_2", "ha1b")
 modparam("auth_db", "use_domain", 1)
 modparam("auth_db", "load_credentials", "$avp(sip_user)=sip_user")
+
+# Bindings phonehome asks to drop (force-unregister, a disabled or deleted extension): read every second.
+modparam("sqlops", "sqlcon", "ph=>sqlite://${db}")
+modparam("rtimer", "timer", "name=phonehome;interval=1;mode=1;")
+modparam("rtimer", "exec", "timer=phonehome;route=PHONEHOME_UNREGISTER")
 
 # usrloc in memory only (db_mode 0): phonehome has the registration state.
 modparam("usrloc", "db_mode", 0)
@@ -175,6 +182,40 @@ route[PHONEHOME] {
     http_client_query("${hook}", "$var(body)",
         "Content-Type: application/json\\r\\nAuthorization: Bearer ${input.registrarToken}", "$var(reply)");
     if ($rc != 200) xlog("L_WARN", "phonehome webhook answered $rc for $tu: $var(reply)\\n");
+}
+
+# Drops the bindings phonehome queued, tells phonehome of each contact dropped, and removes the
+# queue row. A row whose address of record has no binding (-3) is removed as well; any other
+# failure is retried next second. The contacts are fetched first so each can be reported.
+route[PHONEHOME_UNREGISTER] {
+    if (!sql_query("ph", "SELECT rowid, aor FROM phonehome_unregister ORDER BY queued_at LIMIT 100", "q")) return;
+    $var(i) = 0;
+    while ($var(i) < $dbr(q=>rows)) {
+        $var(id) = $dbr(q=>[$var(i),0]);
+        $var(aor) = $dbr(q=>[$var(i),1]);
+        $var(fetched) = 0;
+        if (reg_fetch_contacts("location", "$var(aor)", "gone")) $var(fetched) = 1;
+        unregister("location", "$var(aor)");
+        $var(rc) = $rc;
+        if ($var(rc) > 0 && $var(fetched) == 1) {
+            $var(j) = 0;
+            while ($var(j) < $(ulc(gone=>count))) {
+                $var(contact) = $(ulc(gone=>addr)[$var(j)]);
+                $var(port) = $(var(contact){uri.port});
+                if ($var(port) == "") $var(port) = "5060";
+                $var(body) = "{\\"aor\\":\\"" + $(var(aor){s.escape.common}) + "\\",\\"contact\\":\\"" + $(var(contact){s.escape.common})
+                    + "\\",\\"source\\":\\"" + $(var(contact){uri.host}) + ":" + $var(port) + "\\",\\"expires\\":0,\\"event\\":\\"unregistered\\"}";
+                http_client_query("${hook}", "$var(body)",
+                    "Content-Type: application/json\\r\\nAuthorization: Bearer ${input.registrarToken}", "$var(reply)");
+                if ($rc != 200) xlog("L_WARN", "phonehome webhook answered $rc for $var(aor): $var(reply)\\n");
+                $var(j) = $var(j) + 1;
+            }
+        }
+        if ($var(fetched) == 1) reg_free_contacts("gone");
+        if ($var(rc) > 0 || $var(rc) == -3) sql_query("ph", "DELETE FROM phonehome_unregister WHERE rowid = $var(id)");
+        $var(i) = $var(i) + 1;
+    }
+    sql_result_free("q");
 }
 
 # A contact that expired without a refresh or a de-registration.

@@ -26,6 +26,10 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS kamailio.version (id INTEGER PRIMARY KEY NOT NULL, table_name VARCHAR(32) NOT NULL, table_version INTEGER DEFAULT 0 NOT NULL, CONSTRAINT version_table_name_idx UNIQUE (table_name))`,
   `CREATE TABLE IF NOT EXISTS kamailio.subscriber (id INTEGER PRIMARY KEY NOT NULL, username VARCHAR(64) DEFAULT '' NOT NULL, domain VARCHAR(64) DEFAULT '' NOT NULL, password VARCHAR(64) DEFAULT '' NOT NULL, ha1 VARCHAR(128) DEFAULT '' NOT NULL, ha1b VARCHAR(128) DEFAULT '' NOT NULL, sip_user VARCHAR(64) DEFAULT '' NOT NULL, CONSTRAINT subscriber_account_idx UNIQUE (username, domain))`,
   `CREATE INDEX IF NOT EXISTS kamailio.subscriber_username_idx ON subscriber (username)`,
+  // Address-of-record bindings phonehome wants Kamailio to drop (a force-unregister, a disabled or
+  // deleted extension): the generated kamailio.cfg reads it every second (rtimer + sqlops), calls
+  // registrar's unregister() and deletes the row. Written in the change's own transaction.
+  `CREATE TABLE IF NOT EXISTS kamailio.phonehome_unregister (aor VARCHAR(255) PRIMARY KEY NOT NULL, queued_at INTEGER NOT NULL)`,
   `INSERT OR IGNORE INTO kamailio.version (table_name, table_version) VALUES ('version', 1)`,
   `INSERT OR REPLACE INTO kamailio.version (table_name, table_version) VALUES ('subscriber', ${SUBSCRIBER_VERSION})`,
 ];
@@ -34,7 +38,7 @@ const DDL = [
  * Attaches (creating when missing) the Kamailio database file and brings its subscriber table in
  * line with every extension. Call once after opening the database, outside any transaction.
  */
-export function attachKamailioDb(db: Db, secrets: SecretBox, file: string): void {
+export function attachKamailioDb(db: Db, secrets: SecretBox, file: string, options: { sync?: boolean } = {}): void {
   const client = rootDb(db).$client;
   client.prepare(`ATTACH DATABASE ? AS ${KAMAILIO_SCHEMA}`).run(file);
   // WAL: Kamailio's readers never wait for phonehome's writer, nor it for them.
@@ -42,6 +46,8 @@ export function attachKamailioDb(db: Db, secrets: SecretBox, file: string): void
   client.pragma(`${KAMAILIO_SCHEMA}.synchronous = FULL`);
   for (const sql of DDL) client.exec(sql);
   attached.add(client);
+  // A second connection of the same process (the CSV import's worker) finds the rows already in line.
+  if (options.sync === false) return;
   const ids = db.select({ id: extensions.id }).from(extensions).all().map((r) => r.id);
   client.transaction(() => syncSubscribers(db, secrets, ids))();
 }
@@ -70,6 +76,18 @@ export function syncSubscribers(tx: Db, secrets: SecretBox, extensionIds: readon
     const clash = client.prepare(`SELECT id FROM ${KAMAILIO_SCHEMA}.subscriber WHERE username = ? AND domain = ?`).get(c.authUser, c.domain);
     if (!clash) put.run(id, c.authUser, c.domain, c.ha1, c.ha1b, c.sipUser);
   }
+}
+
+/**
+ * Asks Kamailio to drop every binding of this address of record (`sip:user@domain`) within about a
+ * second, in the caller's transaction: a phone that still holds the old credentials stays
+ * registered until its binding expires otherwise, and calls would still reach it. A no-op without
+ * an attached Kamailio database.
+ */
+export function queueUnregister(tx: Db, aor: string, now: number): void {
+  const client = rootDb(tx).$client;
+  if (!attached.has(client)) return;
+  client.prepare(`INSERT OR REPLACE INTO ${KAMAILIO_SCHEMA}.phonehome_unregister (aor, queued_at) VALUES (?, ?)`).run(aor, now);
 }
 
 /** Every subscriber row, for tests and `pbx kamailio-sync --check`. */

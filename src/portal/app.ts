@@ -17,6 +17,10 @@ import { extensionRoutes } from "./pages/extensions.ts";
 import { selfRoutes } from "./pages/self.ts";
 import { homeRoutes } from "./pages/home.ts";
 import { deviceRoutes } from "./pages/devices.ts";
+import { onboardingRoutes } from "./pages/onboarding.ts";
+import { tenantRoutes } from "./pages/tenants.ts";
+import { accountRoutes } from "./pages/accounts.ts";
+import { auditRoutes } from "./pages/audit.ts";
 
 export const SESSION_COOKIE = "ph_session";
 export const LOGIN_COOKIE = "ph_login";
@@ -48,7 +52,7 @@ function errorPage(ctx: PortalContext, status: number, title: string, message: s
  */
 export function portalMiddleware(deps: ProvisionDeps, options: PortalOptions): Middleware {
   const router = new Router<PortalState>();
-  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options), deviceRoutes(deps, options)]) {
+  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options), deviceRoutes(deps, options), onboardingRoutes(deps, options), tenantRoutes(deps, options), accountRoutes(deps, options), auditRoutes(deps, options)]) {
     router.use(r.routes(), r.allowedMethods());
   }
   const routes = router.routes();

@@ -20,8 +20,11 @@ function navFor(scope: Scope): NavItem[] {
   const items: NavItem[] = [];
   if (scope.self) items.push({ href: "/me", label: "My extension" });
   if (scope.role !== null || scope.directory) items.push({ href: "/extensions", label: "Extensions" });
-  // Onboarding, tenant settings, audit, firmware and accounts pages are not built yet (docs/portal.md).
   if (scope.role !== null) items.push({ href: "/devices", label: "Devices" });
+  if (scope.role === "admin" || scope.role === "technician") items.push({ href: "/onboarding", label: "Onboarding" });
+  if (scope.role !== null) items.push({ href: "/tenants", label: "Tenants" });
+  if (scope.role !== null) items.push({ href: "/audit", label: "Audit" });
+  if (scope.role === "admin" && scope.unlimited) items.push({ href: "/accounts", label: "Accounts" });
   return items;
 }
 

@@ -49,8 +49,20 @@ export interface ProvisionDeps extends ServiceDeps {
  *   decides this from its own config; the pipeline still applies the tenant's CIDR rules.
  */
 export type Authenticator =
-  | { readonly method: "digest"; check(username: string, password: string): boolean }
+  | {
+      readonly method: "digest";
+      check(username: string, password: string): boolean;
+      /**
+       * The same check given the device's password as sealed in the database, so that the
+       * authenticator can keep a derivative of it (HTTP: the Digest HA1, src/http/digest-ha1.ts)
+       * instead of decrypting it on every request. UNKNOWN_DEVICE_SECRET for a MAC no device has.
+       */
+      checkSealed?(username: string, sealed: string): boolean;
+    }
   | { readonly method: "trusted_network" };
+
+/** The sealed password checkSealed() gets for an unknown MAC: checked with the same work, never matching. */
+export const UNKNOWN_DEVICE_SECRET = "unknown-device";
 
 export type AuthMethod = "digest" | "network" | "certificate" | "digest+certificate" | "bootstrap" | "none";
 
@@ -140,7 +152,9 @@ function findFirmware(req: ProvisioningRequest, deps: ProvisionDeps): ProvisionR
 function authorize(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest, auth: Authenticator | null): Authorization {
   const rule = matchingNetwork(req.remoteAddress, tenant.allowedNetworks);
   if (auth?.method === "trusted_network") return trustedNetwork(tenant, rule);
-  const credentialsOk = () => auth?.method === "digest" && auth.check(device.provUsername, deps.secrets.open(device.provPasswordEnc));
+  const credentialsOk = () =>
+    auth?.method === "digest" &&
+    (auth.checkSealed ? auth.checkSealed(device.provUsername, device.provPasswordEnc) : auth.check(device.provUsername, deps.secrets.open(device.provPasswordEnc)));
   const certOk = () => certificateOpens(req.clientCert, device.mac);
   const cert = certificateDetail(req, device);
   const digest = { digestUser: device.provUsername };
@@ -278,7 +292,10 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
     if (asRecorded?.file?.kind === "device" && asRecorded.file.mac === id.file.mac) id = { ...asRecorded, file: asRecorded.file };
     if (!device || device.vendor !== id.vendor) {
       // Same work as a real check, so timing does not tell unknown MACs from known ones.
-      if (auth?.method === "digest") auth.check(randomPassword(12), randomPassword());
+      if (auth?.method === "digest") {
+        if (auth.checkSealed) auth.checkSealed(UNKNOWN_DEVICE_SECRET, UNKNOWN_DEVICE_SECRET);
+        else auth.check(randomPassword(12), randomPassword());
+      }
       if (!device) discover(deps, req, id);
       return { outcome: "unauthorized", device: null, credentialsFailed: auth?.method === "digest", authDetail: {} };
     }

@@ -1,6 +1,6 @@
 import { deviceEncrypts, readConfigKey } from "./config-encryption.ts";
 import { eq } from "drizzle-orm";
-import { extensions as extensionsTable, type deviceKeys, type extensionSettings, type extensions } from "../db/schema.ts";
+import { extensions as extensionsTable, type extensionSettings, type extensions } from "../db/schema.ts";
 import type { FeatureCodes } from "../domain/feature-codes.ts";
 import { FEATURE_LABELS, parseFeatureValue, STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
 import type { Mac } from "../domain/mac.ts";
@@ -17,11 +17,11 @@ import { disabledExtensionIds } from "../registrations/disabled-extensions.ts";
 import { keyLimitsOf } from "../services/devices.ts";
 import type { CallWaiting, NumberSettings, Voicemail } from "../services/extension-settings/schemas.ts";
 import { defaultSettings } from "../services/extension-settings/store.ts";
-import { expandDeviceKeys } from "../services/key-expansion.ts";
+import { expandDeviceKeys, readDeviceKeys } from "../services/key-expansion.ts";
+import type { ExpandedKey } from "../domain/key-expansion.ts";
 import type { DeviceRow, Tenant } from "../db/rows.ts";
 
 type ExtensionRow = typeof extensions.$inferSelect;
-type KeyRow = typeof deviceKeys.$inferSelect;
 
 
 type SettingsRow = typeof extensionSettings.$inferSelect;
@@ -52,55 +52,47 @@ function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, row: Settin
   };
 }
 
-/** Keys of a device with a key layout or group keys: merged and expanded (src/services/key-expansion.ts). */
-function composedKeys(deps: ServiceDeps, device: DeviceRow, codes: FeatureCodes, disabledNumbers: ReadonlySet<string>): KeyConfig[] {
-  const { keys } = expandDeviceKeys(deps.db, device, keyLimitsOf(device));
-  const out: KeyConfig[] = [];
-  for (const k of keys) {
-    const base = { index: k.index, line: k.line };
-    if (k.kind === "blf") {
-      if (disabledNumbers.has(k.value!)) continue;
-      const prefix = codes.directed_pickup;
-      out.push({ ...base, kind: "blf", label: k.label ?? k.targetName ?? k.value!, target: k.value!, pickupPrefix: prefix, pickupCode: `${prefix}${k.value}` });
-      continue;
-    }
-    const row = { deviceId: device.id, keyIndex: k.index, kind: k.kind, label: k.label, lineIndex: k.line, targetExtensionId: null, value: k.value };
-    const key = toKey(row, null, codes);
-    if (key) out.push(key);
+/**
+ * The device's keys (src/services/key-expansion.ts, the one reader): a device with a key layout or
+ * group keys gets them merged and expanded (what does not fit is dropped); plain keys are used as
+ * stored. Keys watching a disabled extension are left out.
+ */
+function deviceKeyConfigs(deps: ServiceDeps, device: DeviceRow, codes: FeatureCodes, disabled: ReadonlySet<number>): KeyConfig[] {
+  const read = readDeviceKeys(deps.db, device.id);
+  const keys: Omit<ExpandedKey, "group" | "source">[] = [];
+  if (read.composed) {
+    const disabledNumbers = numbersOf(deps, device.tenantId, disabled);
+    for (const k of expandDeviceKeys(deps.db, device, keyLimitsOf(device), read).keys) if (!(k.kind === "blf" && disabledNumbers.has(k.value!))) keys.push(k);
+  } else {
+    for (const k of read.own) if (k.kind !== "blf_group" && !(k.targetExtensionId !== null && disabled.has(k.targetExtensionId))) keys.push({ ...k, kind: k.kind });
   }
-  return out;
+  return keys.map((k) => toKey(k, codes)).filter((k): k is KeyConfig => k !== null);
 }
 
-function toKey(row: KeyRow, target: ExtensionRow | null, codes: FeatureCodes): KeyConfig | null {
-  const base = { index: row.keyIndex, line: row.lineIndex };
-  switch (row.kind) {
+function toKey(k: Omit<ExpandedKey, "group" | "source">, codes: FeatureCodes): KeyConfig | null {
+  const base = { index: k.index, line: k.line };
+  switch (k.kind) {
     case "line":
-      return { ...base, kind: "line", label: row.label ?? "" };
+      return { ...base, kind: "line", label: k.label ?? "" };
     case "none":
       return { ...base, kind: "none", label: "" };
     case "blf": {
-      if (!target) return null;
+      // A plain BLF key whose extension is gone has no number: nothing to watch.
+      if (k.value === null) return null;
       const prefix = codes.directed_pickup;
-      return {
-        ...base,
-        kind: "blf",
-        label: row.label ?? target.displayName,
-        target: target.number,
-        pickupPrefix: prefix,
-        pickupCode: `${prefix}${target.number}`,
-      };
+      return { ...base, kind: "blf", label: k.label ?? k.targetName ?? k.value, target: k.value, pickupPrefix: prefix, pickupCode: `${prefix}${k.value}` };
     }
     case "speed_dial":
-      return { ...base, kind: "speed_dial", label: row.label ?? row.value ?? "", number: row.value ?? "" };
+      return { ...base, kind: "speed_dial", label: k.label ?? k.value ?? "", number: k.value ?? "" };
     case "park":
-      return { ...base, kind: "park", label: row.label ?? "Park", code: row.value ?? codes.park };
+      return { ...base, kind: "park", label: k.label ?? "Park", code: k.value ?? codes.park };
     case "feature": {
       // intercom / directed pickup name their extension (`intercom:105`); a stored bare one would
       // dial a code that does nothing alone, so it is not rendered.
-      const parsed = parseFeatureValue(row.value);
+      const parsed = parseFeatureValue(k.value);
       if (!parsed) return null;
       const { feature, extension } = parsed;
-      const label = row.label ?? (extension ? `${FEATURE_LABELS[feature]} ${extension}` : FEATURE_LABELS[feature]);
+      const label = k.label ?? (extension ? `${FEATURE_LABELS[feature]} ${extension}` : FEATURE_LABELS[feature]);
       return { ...base, kind: "feature", label, feature, code: `${codes[feature]}${extension ?? ""}` };
     }
   }
@@ -139,7 +131,6 @@ export function resolvePhoneConfig(
   // A disabled extension (force-unregister with `disable`) keeps its assignments but is not rendered.
   const disabled = disabledExtensionIds(deps.db);
   const lineRows = q.lines.all({ deviceId: device.id }).filter((r) => !disabled.has(r.ext.id));
-  const keyRows = q.keys.all({ deviceId: device.id }).filter((r) => !(r.target && disabled.has(r.target.id)));
   const baseUrl = withTrailingSlash(tenant.provisioningBaseUrl ?? publicUrl);
   const eventSecret = eventSecretOf(deps, device.id);
   return {
@@ -168,9 +159,7 @@ export function resolvePhoneConfig(
     },
     time: { zone: describeTimeZone(tenant.timeZone, now), ntpServers: tenant.ntpServers },
     lines: lineRows.map((r) => toLine(deps, r.index, r.ext, r.settings, codes)),
-    keys: q.composedKeys.get(device.id, device.id)?.c
-      ? composedKeys(deps, device, codes, numbersOf(deps, tenant.id, disabled))
-      : keyRows.map((r) => toKey(r.key, r.target, codes)).filter((k): k is KeyConfig => k !== null),
+    keys: deviceKeyConfigs(deps, device, codes, disabled),
     softkeys: STANDARD_SOFTKEYS.map((s) => ({ feature: s.feature, label: s.label, code: codes[s.feature] })),
     featureCodes: codes,
     events: eventSecret ? { url: `${baseUrl}events/${device.mac}/${eventSecret}` } : null,

@@ -17,15 +17,15 @@ export function issueEventSecret(tx: Db, secrets: SecretBox, deviceId: number, n
 /** Gives every device that has none a secret (devices created before this feature). */
 export function ensureEventSecrets(deps: ServiceDeps): number {
   const now = deps.clock().getTime();
+  const missing = (db: Db) =>
+    db.select({ id: devices.id }).from(devices).leftJoin(deviceEventSecrets, eq(deviceEventSecrets.deviceId, devices.id)).where(isNull(deviceEventSecrets.deviceId)).all();
+  // Read first: every command opens a runtime, and a write transaction with nothing to write would
+  // still take the write lock from a server or another command working on the same data directory.
+  if (!missing(deps.db).length) return 0;
   return writeTransaction(deps.db, (tx) => {
-    const missing = tx
-      .select({ id: devices.id })
-      .from(devices)
-      .leftJoin(deviceEventSecrets, eq(deviceEventSecrets.deviceId, devices.id))
-      .where(isNull(deviceEventSecrets.deviceId))
-      .all();
-    for (const d of missing) issueEventSecret(tx, deps.secrets, d.id, now);
-    return missing.length;
+    const rows = missing(tx);
+    for (const d of rows) issueEventSecret(tx, deps.secrets, d.id, now);
+    return rows.length;
   });
 }
 

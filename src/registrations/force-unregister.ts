@@ -7,6 +7,7 @@ import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { randomPassword } from "../secrets.ts";
 import { recordAudit } from "../services/audit.ts";
 import { recordExtensionChange } from "../pbx/changes.ts";
+import { queueUnregister } from "../pbx/kamailio-db.ts";
 import { getExtension } from "../services/extensions.ts";
 import { getTenant } from "../services/tenants.ts";
 import type { NotifyJob } from "./actions.ts";
@@ -79,6 +80,8 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
     }
     const rotated = tx.select().from(extensions).where(eq(extensions.id, ext.id)).get()!;
     recordExtensionChange(tx, deps, "extension.credentials_rotated", rotated);
+    // The registrar drops the phones' bindings too (docs/pbx.md): a phone that ignores the NOTIFY is off at once.
+    queueUnregister(tx, `sip:${rotated.sipUser}@${tenant.sipDomain}`, now);
     if (input.mode === "disable") recordExtensionChange(tx, deps, "extension.disabled", rotated);
     const macs = waited.map((b) => b.device.mac);
     recordAudit(tx, now, {

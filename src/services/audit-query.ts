@@ -45,10 +45,14 @@ const auditFilter = (now: number) =>
       .refine((v) => EXTENSION_FILTER.test(v) && EXTENSION_NUMBER.test(EXTENSION_FILTER.exec(v)![2]!), "must be an extension number (2-15 digits), or tenant/number")
       .optional(),
     actor: z.string().min(1).max(128).optional(),
+    /** An action (`tenant.update`), or its first parts (`tenant`, `portal`): `fetch.served`, `fetch` for fetches. */
+    action: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, "must be an action such as tenant.update, or its first part such as tenant").max(64).optional(),
     since: timeOf(now).optional(),
     until: timeOf(now).optional(),
     type: z.enum(["admin", "fetch", "all"]).default("all"),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** Entries to skip (paging: the next page is offset + limit). */
+    offset: z.coerce.number().int().min(0).max(100_000).default(0),
   });
 /** The filter's shape, for the OpenAPI document (relative times resolve against the parse's `now`). */
 export const AuditFilter = auditFilter(0);
@@ -79,23 +83,26 @@ function adminEvents(deps: ServiceDeps, f: Scoped) {
   // Settings changes store the number, registrations and force-unregisters `tenant/number`.
   if (f.extension) where.push(or(eq(auditLog.extension, f.extension), like(auditLog.extension, `%/${f.extension}`))!);
   if (f.actor) where.push(eq(auditLog.actor, f.actor));
+  if (f.action) where.push(or(eq(auditLog.action, f.action), sql`substr(${auditLog.action}, 1, ${f.action.length + 1}) = ${`${f.action}.`}`)!);
   if (f.since !== undefined) where.push(gte(auditLog.at, f.since));
   if (f.until !== undefined) where.push(lte(auditLog.at, f.until));
-  const rows = deps.db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(f.limit).all();
+  const rows = deps.db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(f.limit + f.offset).all();
   return rows.map(({ id, at, ...r }) => ({ type: "admin" as const, id, at: iso(at), ...r }));
 }
 
 function fetchEvents(deps: ServiceDeps, f: Scoped) {
   // A fetch's actor is its source address: `source:<ip>`.
   if (f.actor && !f.actor.startsWith("source:")) return [];
+  if (f.action && f.action !== "fetch" && !f.action.startsWith("fetch.")) return [];
   const where: SQL[] = [];
+  if (f.action?.startsWith("fetch.")) where.push(eq(fetchLog.outcome, f.action.slice("fetch.".length) as never));
   if (f.mac) where.push(eq(fetchLog.mac, f.mac));
   if (f.tenantId !== undefined) where.push(eq(fetchLog.tenantId, f.tenantId));
   if (f.extension) where.push(sql`(',' || ${fetchLog.credentials} || ',') like ${`%,${f.extension},%`}`);
   if (f.actor) where.push(eq(fetchLog.sourceIp, f.actor.slice("source:".length)));
   if (f.since !== undefined) where.push(gte(fetchLog.at, f.since));
   if (f.until !== undefined) where.push(lte(fetchLog.at, f.until));
-  const rows = deps.db.select().from(fetchLog).where(and(...where)).orderBy(desc(fetchLog.at), desc(fetchLog.id)).limit(f.limit).all();
+  const rows = deps.db.select().from(fetchLog).where(and(...where)).orderBy(desc(fetchLog.at), desc(fetchLog.id)).limit(f.limit + f.offset).all();
   return rows.map(({ id, at, credentials, sourceIp, fileName, outcome, deviceId: _d, anonKey: _k, lastAt, ...r }) => ({
     type: "fetch" as const,
     id,
@@ -114,5 +121,5 @@ export type AuditEntry = ReturnType<typeof adminEvents>[number] | ReturnType<typ
 export function queryAudit(deps: ServiceDeps, filter: AuditFilter): AuditEntry[] {
   const f: Scoped = filter.tenant === undefined ? filter : { ...filter, tenantId: getTenant(deps, filter.tenant).id };
   const events: AuditEntry[] = [...(f.type !== "fetch" ? adminEvents(deps, f) : []), ...(f.type !== "admin" ? fetchEvents(deps, f) : [])];
-  return events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, f.limit);
+  return events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(f.offset, f.offset + f.limit);
 }

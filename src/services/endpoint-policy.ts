@@ -2,8 +2,9 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { extensionAllowedDevices } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
-import { loadSettings, type ExtensionSettings, type StoredEndpoints } from "./extension-settings/store.ts";
+import { loadSettings, type StoredEndpoints } from "./extension-settings/store.ts";
 import type { ExtensionRow } from "../db/rows.ts";
+import { blfRefusalFor, type BlfPolicy } from "../domain/key-expansion.ts";
 
 /**
  * Rules that follow from an extension's settings and that other writers must respect: whether a
@@ -47,15 +48,6 @@ export function assertExtensionAllowedOnDevice(
 ): void {
   const reason = lineRefusal(db, ext, device.id, device.mac);
   if (reason) throw invalidInput(`${field}: ${reason}`);
-}
-
-export type BlfPolicy = Pick<ExtensionSettings, "numberSettings" | "monitoring">;
-
-/** Why a BLF key may not watch an extension with these settings, or null. */
-export function blfRefusalFor(number: string, s: BlfPolicy): string | null {
-  if (!s.numberSettings.presence) return `extension ${number} may not be monitored (number settings: presence off)`;
-  if (!s.monitoring.allowMonitoring) return `extension ${number} does not allow its calls to be monitored (monitoring: allowMonitoring off)`;
-  return null;
 }
 
 /** The same reason worded for a refused key: `a BLF may not watch extension 103: may not be monitored (...)`. */

@@ -3,7 +3,7 @@ import type { Db } from "../db/client.ts";
 import { devices } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
 import { keyLimitsOf } from "./devices.ts";
-import { expandDeviceKeys, hasComposedKeys } from "./key-expansion.ts";
+import { expandDeviceKeys, readDeviceKeys } from "./key-expansion.ts";
 
 /**
  * Re-checks the effective keys of devices after a write that changes them indirectly (a layout,
@@ -15,8 +15,9 @@ export function assertKeysFit(tx: Db, deviceIds: readonly number[], context: str
   const rows = tx.select().from(devices).where(inArray(devices.id, [...deviceIds])).orderBy(devices.mac).all();
   for (const d of rows) {
     // Plain keys were checked by their writer; only layouts and group keys can overflow or collide.
-    if (!hasComposedKeys(tx, d.id)) continue;
-    const { problems } = expandDeviceKeys(tx, d, keyLimitsOf(d));
+    const read = readDeviceKeys(tx, d.id);
+    if (!read.composed) continue;
+    const { problems } = expandDeviceKeys(tx, d, keyLimitsOf(d), read);
     if (problems.length) throw invalidInput(`${context}: on device ${d.mac}, ${problems[0]}`);
   }
 }

@@ -7,7 +7,8 @@ import { conflict, invalidInput, notFound } from "../errors.ts";
 import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { getDevice, keyLimitsOf } from "./devices.ts";
-import { devicesUsingLayout, expandDeviceKeys, layoutSpecs, type ExpandedKey } from "./key-expansion.ts";
+import { deviceLayout, devicesUsingLayout, expandDeviceKeys, layoutSpecs } from "./key-expansion.ts";
+import type { ExpandedKey } from "../domain/key-expansion.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { resolveKeyInputs } from "./key-inputs.ts";
 import { KeysInput } from "./schemas.ts";
@@ -133,11 +134,5 @@ export function getDeviceLayout(deps: ServiceDeps, mac: string): { layout: strin
 }
 
 function layoutNameOf(db: Db, deviceId: number): string | null {
-  const row = db
-    .select({ name: keyLayouts.name })
-    .from(deviceKeyLayouts)
-    .innerJoin(keyLayouts, eq(keyLayouts.id, deviceKeyLayouts.layoutId))
-    .where(eq(deviceKeyLayouts.deviceId, deviceId))
-    .get();
-  return row?.name ?? null;
+  return deviceLayout(db, deviceId)?.name ?? null;
 }

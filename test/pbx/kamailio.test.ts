@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
+import Database from "better-sqlite3";
 import { sipAnswers, startKamailio, type RunningKamailio } from "../helpers/kamailio.ts";
 import { freePort, registerWithSipp } from "../helpers/sipp.ts";
 
@@ -114,9 +115,22 @@ describe("Kamailio with the configuration phonehome prints", () => {
     expect((await register({ ...creds, password: disabled.password }, "refused")).code).toBe(0);
   }, 30_000);
 
-  it("after force-unregister the extension cannot register with what the phone holds", async () => {
+  it("after force-unregister Kamailio drops the phone's binding, and the extension cannot register with what the phone holds", async () => {
     const held = await phoneCredentials();
+    expect((await register(held, 200, 600)).code).toBe(0);
+    await registrationMatching({ state: "registered" });
     expect((await c.call("POST", `/tenants/${DOMAIN}/extensions/101/force-unregister`, { mode: "remove" })).status).toBe(202);
+    // The binding goes at the registrar itself (not at its expiry in 600 s), and phonehome hears of it.
+    await registrationMatching({ state: "unregistered", lastEvent: "unregistered", lastEventSource: "registrar:kamailio" });
+    const queued = () => {
+      const k = new Database(join(dir, "kamailio.db"), { readonly: true });
+      try {
+        return k.prepare("SELECT aor FROM phonehome_unregister").all();
+      } finally {
+        k.close();
+      }
+    };
+    await vi.waitFor(() => expect(queued()).toEqual([]), { timeout: 10_000, interval: 100 });
     expect((await register(held, "refused")).code).toBe(0);
   }, 30_000);
 

@@ -14,6 +14,7 @@ import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import { onboardingRoutes } from "./onboarding.ts";
 import { extensionImportRoutes } from "./extension-imports.ts";
+import { ImportRunner, type ImportWorkerSettings } from "../../onboarding/off-thread.ts";
 import { firmwareRoutes } from "./firmware.ts";
 import { roleRefusal, type AdminState, type Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
@@ -68,16 +69,25 @@ export interface AdminAppOptions {
   readonly portal?: PortalOptions;
   /** How long a request waits for another process's write lock before 503 (config dbLockTimeoutMs). */
   readonly dbLockTimeoutMs?: number;
+  /** Most rows of one CSV import (config importMaxRows). */
+  readonly importMaxRows?: number;
+  /** CSV imports run in a worker thread with these settings (src/onboarding/off-thread.ts). */
+  readonly importWorker?: ImportWorkerSettings;
 }
 
 /** Every router of the admin API; the OpenAPI test walks these (test/http/openapi.test.ts). */
 export function adminRouters(deps: ProvisionDeps, options: Partial<AdminAppOptions> = {}): Router<AdminState>[] {
+  const imports = {
+    importLimitBytes: options.importLimitBytes ?? 64 * 1024 * 1024,
+    ...(options.importMaxRows !== undefined ? { importMaxRows: options.importMaxRows } : {}),
+    ...(options.importWorker ? { imports: new ImportRunner(options.importWorker) } : {}),
+  };
   return [
     tenantRoutes(deps),
     deviceRoutes(deps),
     discoveryRoutes(deps),
-    onboardingRoutes(deps, { importLimitBytes: options.importLimitBytes ?? 64 * 1024 * 1024 }),
-    extensionImportRoutes(deps, { importLimitBytes: options.importLimitBytes ?? 64 * 1024 * 1024 }),
+    onboardingRoutes(deps, imports),
+    extensionImportRoutes(deps, imports),
     registrationRoutes(deps, options.sip ?? DEFAULT_SIP_SETTINGS),
     auditRoutes(deps),
     configKeyRoutes(deps),

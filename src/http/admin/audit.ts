@@ -4,7 +4,7 @@ import { parseAuditFilter, queryAudit } from "../../services/audit-query.ts";
 import type { AdminState } from "./roles.ts";
 import { queryParam } from "./query.ts";
 
-/** GET /audit?mac=&tenant=&extension=&actor=&since=&until=&type=admin|fetch|all&limit= */
+/** GET /audit?mac=&tenant=&extension=&actor=&action=&since=&until=&type=admin|fetch|all&limit=&offset= */
 export function auditRoutes(deps: ProvisionDeps): Router<AdminState> {
   const r = new Router<AdminState>();
   r.get("/audit", (ctx) => {
@@ -14,10 +14,12 @@ export function auditRoutes(deps: ProvisionDeps): Router<AdminState> {
       tenant: one("tenant"),
       extension: one("extension"),
       actor: one("actor"),
+      action: one("action"),
       since: one("since"),
       until: one("until"),
       type: one("type"),
       limit: one("limit"),
+      offset: one("offset"),
     }, deps.clock().getTime());
     ctx.body = { events: queryAudit(deps, filter) };
   });

@@ -6,12 +6,12 @@ import { exportExtensionsCsv } from "../../onboarding/extension-export.ts";
 import { importExtensions } from "../../onboarding/extension-import.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { getTenant } from "../../services/tenants.ts";
-import { answer, flag, limitedBody } from "./onboarding.ts";
+import { answer, flag, runUpload, type ImportRouteOptions } from "./onboarding.ts";
 import { requireRole, type AdminState } from "./roles.ts";
 import { queryParam } from "./query.ts";
 
 /** Extensions by CSV (docs/onboarding.md#extensions-by-csv): the device import's reader, checks and report. */
-export function extensionImportRoutes(deps: ProvisionDeps, options: { importLimitBytes: number }): Router<AdminState> {
+export function extensionImportRoutes(deps: ProvisionDeps, options: ImportRouteOptions): Router<AdminState> {
   const r = new Router<AdminState>();
   r.post("/tenants/:tenant/extension-imports", async (ctx) => {
     requireRole(ctx, "admin");
@@ -20,8 +20,10 @@ export function extensionImportRoutes(deps: ProvisionDeps, options: { importLimi
     if (length > options.importLimitBytes) throw payloadTooLarge(`the file is larger than the upload limit of ${options.importLimitBytes} bytes (importBodyLimitBytes)`);
     const fileName = queryParam(ctx, "fileName")?.slice(0, 200) ?? null;
     getTenant(deps, ctx.params.tenant!); // an unknown tenant answers 404 before the body is read
-    const rows = readCsv(limitedBody(ctx, options.importLimitBytes), EXTENSION_CSV);
-    const report = await importExtensions(deps, ctx.params.tenant!, rows, { dryRun: flag(queryParam(ctx, "dryRun")), actor: `token:${ctx.state.tokenName}`, fileName });
+    const job = { kind: "extensions", tenant: ctx.params.tenant!, dryRun: flag(queryParam(ctx, "dryRun")), actor: `token:${ctx.state.tokenName}`, fileName } as const;
+    const report = await runUpload(deps, options, ctx, job, (body, maxRows) =>
+      importExtensions(deps, job.tenant, readCsv(body, EXTENSION_CSV, undefined, { maxRows }), { dryRun: job.dryRun, actor: job.actor, fileName }),
+    );
     answer(ctx, report, (p) => p, "file");
   });
   r.get("/tenants/:tenant/exports/extensions.csv", (ctx) => {

@@ -8,6 +8,7 @@ import { exportDevicesCsv } from "../../onboarding/export.ts";
 import { getTenant } from "../../services/tenants.ts";
 import type { ImportReport } from "../../onboarding/import.ts";
 import { importDevices } from "../../onboarding/import.ts";
+import { ImportRunner, type ImportJob } from "../../onboarding/off-thread.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { requireRole, type AdminContext, type AdminState } from "./roles.ts";
 import { queryParam } from "./query.ts";
@@ -34,6 +35,33 @@ export async function* limitedBody(ctx: AdminContext, limit: number): AsyncGener
   }
 }
 
+/** What the import routes are given: the upload limits, and the worker runner when the server has one. */
+export interface ImportRouteOptions {
+  readonly importLimitBytes: number;
+  /** Config importMaxRows. */
+  readonly importMaxRows?: number;
+  /** Runs imports off the event loop (src/onboarding/off-thread.ts); without it they run in process. */
+  readonly imports?: ImportRunner;
+}
+
+export const DEFAULT_IMPORT_MAX_ROWS = 200_000;
+
+/**
+ * Runs a CSV upload through the worker when the server has one and its database is a file, else in
+ * this process (`inProcess`, an in-memory database in tests): same report, errors and row limit.
+ */
+export function runUpload(
+  deps: ProvisionDeps,
+  options: ImportRouteOptions,
+  ctx: AdminContext,
+  job: Omit<ImportJob, "maxRows">,
+  inProcess: (body: AsyncIterable<Buffer>, maxRows: number) => Promise<ImportReport<string>>,
+): Promise<ImportReport<string>> {
+  const maxRows = options.importMaxRows ?? DEFAULT_IMPORT_MAX_ROWS;
+  const body = limitedBody(ctx, options.importLimitBytes);
+  return options.imports && ImportRunner.canRun(deps) ? options.imports.run(deps, { ...job, maxRows }, body) : inProcess(body, maxRows);
+}
+
 export function answer<C extends string>(ctx: AdminContext, report: ImportReport<C>, problem: (p: Problem<C>) => unknown, what: "file" | "claims"): void {
   if (!report.accepted) {
     ctx.status = 400;
@@ -47,7 +75,7 @@ export function answer<C extends string>(ctx: AdminContext, report: ImportReport
   ctx.body = rest;
 }
 
-export function onboardingRoutes(deps: ProvisionDeps, options: { importLimitBytes: number }): Router<AdminState> {
+export function onboardingRoutes(deps: ProvisionDeps, options: ImportRouteOptions): Router<AdminState> {
   const r = new Router<AdminState>();
   const writer = (ctx: AdminContext) => requireRole(ctx, "admin", "technician");
   const actor = (ctx: AdminContext) => `token:${ctx.state.tokenName}`;
@@ -58,8 +86,10 @@ export function onboardingRoutes(deps: ProvisionDeps, options: { importLimitByte
     const length = Number(ctx.get("content-length") || 0);
     if (length > options.importLimitBytes) throw payloadTooLarge(`the file is larger than the upload limit of ${options.importLimitBytes} bytes (importBodyLimitBytes)`);
     const fileName = queryParam(ctx, "fileName")?.slice(0, 200) ?? null;
-    const records = readDeviceCsv(limitedBody(ctx, options.importLimitBytes));
-    const report = await importDevices(deps, records, { dryRun: flag(queryParam(ctx, "dryRun")), actor: actor(ctx), source: "csv", fileName });
+    const job = { kind: "devices", dryRun: flag(queryParam(ctx, "dryRun")), actor: actor(ctx), fileName } as const;
+    const report = await runUpload(deps, options, ctx, job, (body, maxRows) =>
+      importDevices(deps, readDeviceCsv(body, undefined, { maxRows }), { dryRun: job.dryRun, actor: job.actor, source: "csv", fileName }),
+    );
     answer(ctx, report, (p) => p, "file");
   });
   r.get("/imports", (ctx) => {

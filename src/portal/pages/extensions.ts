@@ -18,9 +18,9 @@ import { findAccount, type Subject } from "../accounts.ts";
 import { html, raw, type Html } from "../html.ts";
 import { Fields, pageContext, type PortalContext, type PortalState } from "../request.ts";
 import { canAdmin, requireAdmin, requireTenant, seesTenant, type Scope } from "../scope.ts";
-import { createLink } from "../sessions.ts";
 import type { PortalOptions } from "../settings.ts";
 import { cleanForm, form, formErrors, generalErrors, notice, page, table, textField, type FormState, type PageContext } from "../ui.ts";
+import { sendAccountLink } from "./links.ts";
 import { ALL_SECTIONS, COMMUNICATION_SECTIONS, forwardingSection, profileSection, type Section, type SectionContext } from "./sections.ts";
 
 const PAGE_SIZE = 25;
@@ -278,36 +278,10 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     const { settings } = readSettings(deps, tenant, number);
     const subject: Subject | null = findAccount(deps.db, `${settings.username}@${tenant}`);
     if (!subject || subject.kind !== "extension") throw new AppError(404, "not_found", `no portal account for extension ${number}`);
-    const t = createLink(deps, purpose, subject, options.settings);
-    const url = `${options.settings.portalUrl}reset/${t}`;
-    const subjectLine = purpose === "welcome" ? "Welcome to phonehome: choose your password" : "Choose a new phonehome password";
-    const text = `${purpose === "welcome" ? `Your portal account is ${subject.username}.` : `A new password was requested for ${subject.username}.`}\n\nOpen this link to choose your password:\n\n${url}\n\nIt is valid for ${options.settings.linkHours} hours and works once.`;
-    const { auditChange } = await import("../../services/actor.ts");
-    const { writeTransaction } = await import("../../db/client.ts");
-    let done: string;
-    let extra: Html | undefined;
-    let sendError: string | null = null;
-    if (subject.email && options.mailer.configured) {
-      try {
-        await options.mailer.send(subject.email, subjectLine, text);
-      } catch (err) {
-        deps.logger.error({ err }, "sending a portal link failed");
-        sendError = "the mail server refused it or did not answer";
-      }
-    }
-    if (subject.email && options.mailer.configured && !sendError) {
-      done = `${purpose === "welcome" ? "Welcome email" : "Reset link"} sent to ${subject.email}.`;
-    } else {
-      const why = sendError ?? (subject.phone ? "the personal contact is a phone number (an SMS gateway would be needed)" : !subject.email ? "the profile has no email address as personal contact" : "no SMTP relay is configured");
-      done = "";
-      extra = html`<div class="notice" role="status"><p>The link could not be emailed: ${why}. Pass this one-time link to ${subject.username} yourself (valid ${options.settings.linkHours} hours, works once):</p><p><code>${url}</code></p></div>`;
-    }
-    writeTransaction(deps.db, (tx) =>
-      auditChange(tx, deps, { action: purpose === "welcome" ? "portal.welcome_sent" : "portal.reset_sent", target: `extension:${tenant}/${number}`, tenantId: subject.tenantId, extension: number, detail: extra ? "link shown to the admin" : "emailed" }),
-    );
+    const { done, extra } = await sendAccountLink(deps, options, subject, purpose, { target: `extension:${tenant}/${number}`, tenantId: subject.tenantId, extension: number });
     if (extra) return extensionPage(ctx, tenant, number, undefined, extra);
     ctx.status = 303;
-    ctx.redirect(`${extensionPath(tenant, number)}?done=${encodeURIComponent(done)}#profile`);
+    ctx.redirect(`${extensionPath(tenant, number)}?done=${encodeURIComponent(done!)}#profile`);
   }
   r.post(`${BASE}/send-reset`, (ctx) => sendLink(ctx, "reset"));
   r.post(`${BASE}/send-welcome`, (ctx) => sendLink(ctx, "welcome"));

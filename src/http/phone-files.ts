@@ -1,0 +1,207 @@
+import type { IncomingMessage, IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import { normalizeAddress } from "../domain/validation.ts";
+import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
+import type { FetchOutcome } from "../provisioning/fetch-recorder.ts";
+import { provision, type Authenticator, type ProvisionDeps, type ProvisionResult } from "../provisioning/provision.ts";
+import { checkFileName, etagMatches, fetchRecord } from "../provisioning/deliver.ts";
+import type { EnumerationGuard } from "../provisioning/enumeration-guard.ts";
+import { requestBaseUrl } from "../provisioning/base-url.ts";
+import { countFetch } from "../metrics/metrics.ts";
+import type { ClientCertificate } from "../domain/provisioning-request.ts";
+import { parseDigestHeader, type DigestAuth } from "./digest.ts";
+import type { DigestHa1Cache } from "./digest-ha1.ts";
+import { sendFirmware } from "./firmware-response.ts";
+import { contentTypeHeader, sendText } from "./plain-response.ts";
+
+/**
+ * The phones' boot files (`GET|HEAD /<file>`), answered on a plain `node:http` request handler.
+ * A boot storm is thousands of these a second, and koa's context, router and middleware cost
+ * several times what Node itself needs per request (CPU profile of `bench:storm`,
+ * docs/benchmarks.md); everything else on the phone listener (health, events, other methods)
+ * still goes through koa (phone-app.ts). Statuses, headers and bodies are the ones koa sent.
+ */
+
+/** The file a request names, when it is a phone file this handler answers; null sends it to koa. */
+export interface PhoneFileTarget {
+  /** The last path segment, URL-decoded, passing checkFileName. */
+  readonly fileName: string;
+  /** The request's path as sent (not decoded): what a Digest `uri` must name. */
+  readonly path: string;
+}
+
+/**
+ * GET and HEAD of `/<name>` where the decoded name passes checkFileName, as koa's router matched
+ * `/:file` (strict: no trailing slash); `/healthz` and `/readyz` stay with the health middleware.
+ */
+export function phoneFileTarget(req: IncomingMessage): PhoneFileTarget | null {
+  if (req.method !== "GET" && req.method !== "HEAD") return null;
+  let url = req.url ?? "";
+  if (url[0] !== "/") {
+    // absolute-form request target (RFC 9112 3.2.2): its path, as koa's URL parsing took it
+    try {
+      const u = new URL(url);
+      url = u.pathname + u.search;
+    } catch {
+      return null;
+    }
+  }
+  let end = url.length;
+  for (let i = 1; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 0x3f || c === 0x23) {
+      end = i;
+      break;
+    }
+    if (c === 0x2f) return null; // a second segment: not a phone file
+  }
+  const path = end === url.length ? url : url.slice(0, end);
+  if (path === "/healthz" || path === "/readyz") return null;
+  let name = path.slice(1);
+  if (name.includes("%")) {
+    try {
+      name = decodeURIComponent(name);
+    } catch {
+      return null;
+    }
+  }
+  return checkFileName(name) ? { fileName: name, path } : null;
+}
+
+function uriPath(uri: string): string | null {
+  try {
+    return new URL(uri, "http://phone.invalid").pathname;
+  } catch {
+    return null;
+  }
+}
+
+const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-real-ip"] as const;
+
+/** Where the phone says it reached us, and whether a proxy stands between (base-url.ts). */
+function requestOrigin(host: string, tls: boolean, headers: IncomingHttpHeaders): Pick<ProvisioningRequest, "requestUrl" | "forwarded"> {
+  const requestUrl = requestBaseUrl(tls ? "https" : "http", host || undefined);
+  const forwarded = PROXY_HEADERS.some((h) => headers[h] !== undefined);
+  return { ...(requestUrl ? { requestUrl } : {}), ...(forwarded ? { forwarded } : {}) };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface PhoneFileOptions {
+  readonly digest: DigestAuth;
+  readonly ha1: DigestHa1Cache;
+  readonly guard: EnumerationGuard;
+  /** The client certificate of a TLS connection (set by the HTTPS listener); undefined on plain HTTP. */
+  readonly peerCertificate?: (socket: TLSSocket) => ClientCertificate | undefined;
+}
+
+/**
+ * Unknown MACs, wrong credentials and disallowed networks all get the same 401 with a fresh Digest
+ * challenge; repeated failures from one address are answered more and more slowly, then with 429
+ * (enumeration-guard.ts).
+ */
+export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
+  const { digest, guard, ha1 } = o;
+  return async function servePhoneFile(req: IncomingMessage, res: ServerResponse, target: PhoneFileTarget): Promise<void> {
+    const { fileName, path } = target;
+    const socket = req.socket as TLSSocket;
+    const address = normalizeAddress(socket.remoteAddress ?? "");
+    const tls = socket.encrypted === true;
+    const clientCert = tls ? o.peerCertificate?.(socket) : undefined;
+    const headers = req.headers;
+    const preq: ProvisioningRequest = {
+      transport: tls ? "https" : "http",
+      fileName,
+      userAgent: headers["user-agent"] || undefined,
+      remoteAddress: address,
+      ...(clientCert ? { clientCert } : {}),
+      ...requestOrigin(headers.host ?? "", tls, headers),
+    };
+    const record = (outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null = null) => {
+      countFetch(deps.metrics, preq.transport, outcome, result);
+      deps.recorder.record(fetchRecord({ at: deps.clock().getTime(), req: preq, outcome, status: res.statusCode, result, bytes }));
+    };
+    const retryAfter = guard.retryAfter(address);
+    if (retryAfter > 0) {
+      // Blocked before any work: no Digest check, no database read, no config.
+      res.setHeader("Retry-After", String(retryAfter));
+      sendText(res, 429, "Too Many Requests");
+      deps.metrics?.authBlocks.inc();
+      record("rate_limited", null);
+      return;
+    }
+    const params = parseDigestHeader(headers.authorization || undefined);
+    let nonceState: "ok" | "stale" | "invalid" | "absent" = "absent";
+    let auth: Authenticator | null = null;
+    // A stale nonce never grants; the password is still checked, so stale=true tells a phone
+    // "retry with a fresh nonce" only when its password was right (RFC 7616 §3.3), never a guesser.
+    let staleButRight = false;
+    if (params) {
+      nonceState = digest.checkNonce(params.nonce, address);
+      const method = req.method === "HEAD" ? "HEAD" : "GET";
+      if (nonceState === "ok" && uriPath(params.uri) === path) {
+        auth = {
+          method: "digest",
+          check: (u, p) => digest.verify(params, method, u, p),
+          checkSealed: (u, sealed) => digest.verifyHa1(params, method, u, ha1.of(u, sealed)),
+        };
+      } else if (nonceState === "stale" && uriPath(params.uri) === path) {
+        auth = {
+          method: "digest",
+          check: (u, p) => ((staleButRight = digest.proves(params, method, u, p)), false),
+          checkSealed: (u, sealed) => ((staleButRight = digest.provesHa1(params, method, u, ha1.of(u, sealed))), false),
+        };
+      }
+    }
+    const result = provision(preq, deps, auth);
+    if (result.outcome === "not_found") {
+      sendText(res, 404, "Not Found");
+      record("not_found", result);
+      return;
+    }
+    if (result.outcome === "unauthorized") {
+      // Presented proof that failed counts at once; a bare request (or a stale nonce) is a challenge.
+      const failed = (result.credentialsFailed && !staleButRight) || (params !== null && nonceState === "invalid") || preq.clientCert !== undefined;
+      const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
+      deps.metrics?.authFailures.inc({ kind: failed ? "failed" : "challenged" });
+      const delay = guard.failure(address, failed ? "failed" : "challenged", fileName, device);
+      // The same for known and unknown MACs: a delay of 0 is no timer, for either.
+      if (delay > 0) await sleep(delay);
+      res.setHeader("WWW-Authenticate", digest.challenge(address, staleButRight));
+      res.setHeader("Cache-Control", "no-store");
+      sendText(res, 401, "Unauthorized");
+      record("unauthorized", result);
+      return;
+    }
+    if (result.outcome === "unreachable_url") {
+      // Logged by the pipeline; the phone retries later, by when an operator has set --public-url.
+      res.setHeader("Retry-After", "300");
+      sendText(res, 503, "Service Unavailable");
+      deps.metrics?.unreachableUrl.inc({ transport: preq.transport });
+      record("error", null);
+      return;
+    }
+    if (result.outcome === "firmware") {
+      const sent = await sendFirmware(req, res, result.image);
+      record(sent.status < 300 ? "served" : sent.status === 404 ? "not_found" : "error", result, sent.bytes);
+      return;
+    }
+    if (result.device) guard.success(address, fileName, result.device.id);
+    res.setHeader("ETag", result.etag);
+    res.setHeader("Cache-Control", result.kind === "device" ? "no-store" : "no-cache");
+    const ifNoneMatch = headers["if-none-match"];
+    if (ifNoneMatch && etagMatches(ifNoneMatch, result.etag)) {
+      // No Content-Type or Content-Length on a 304 (koa stripped them).
+      res.statusCode = 304;
+      res.end();
+      record("not_modified", result);
+      return;
+    }
+    const type = contentTypeHeader(result.contentType);
+    if (type) res.setHeader("Content-Type", type);
+    res.setHeader("Content-Length", result.body.length);
+    res.statusCode = 200;
+    res.end(result.body);
+    record("served", result);
+  };
+}

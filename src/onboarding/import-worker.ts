@@ -1,0 +1,70 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { openDb } from "../db/client.ts";
+import { AppError } from "../errors.ts";
+import { attachKamailioDb } from "../pbx/kamailio-db.ts";
+import { createKeyRingBox } from "../secret-key-ring.ts";
+import { withActor } from "../services/actor.ts";
+import type { ServiceDeps } from "../services/deps.ts";
+import { readCsv, readDeviceCsv } from "./csv-source.ts";
+import { EXTENSION_CSV } from "./extension-columns.ts";
+import { importExtensions } from "./extension-import.ts";
+import { importDevices } from "./import.ts";
+import type { FromWorker, ToWorker, WorkerJob } from "./off-thread.ts";
+
+/**
+ * The CSV import's worker thread (src/onboarding/off-thread.ts): parses, checks and writes one file
+ * on its own better-sqlite3 connection, so the server's event loop keeps serving phones while the
+ * write transaction runs. SQLite in WAL mode lets the server's connection keep reading meanwhile;
+ * the server's own writes (the fetch log) wait in memory for the lock (fetch-recorder.ts).
+ *
+ * The file arrives in chunks from the main thread, one "pull" per chunk consumed, so at most a few
+ * chunks are in flight: the file is never held whole, and a refusal (a malformed line, a file past
+ * importMaxRows) stops the upload where it is.
+ */
+const job = workerData as WorkerJob;
+const port = parentPort!;
+const post = (m: FromWorker) => port.postMessage(m);
+
+const queue: (Uint8Array | null)[] = [];
+let wake: (() => void) | null = null;
+port.on("message", (m: ToWorker) => {
+  queue.push(m.t === "chunk" ? m.bytes : null);
+  wake?.();
+});
+
+async function* body(): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+    wake = null;
+    const chunk = queue.shift()!;
+    if (chunk === null) return;
+    yield chunk;
+    post({ t: "pull" });
+  }
+}
+
+async function run(): Promise<void> {
+  // The main thread already migrated the database and checked the key file (src/runtime.ts).
+  const db = openDb(job.dbPath, { busyTimeoutMs: job.busyTimeoutMs, migrate: false });
+  try {
+    const secrets = createKeyRingBox(job.secretKeyFile);
+    if (job.kamailioDb) attachKamailioDb(db, secrets, job.kamailioDb, { sync: false });
+    // The server's clock, kept as an offset (a test's fixed clock moves on with real time here).
+    const deps: ServiceDeps = { db, secrets, clock: () => new Date(Date.now() + job.clockOffsetMs) };
+    const limits = { maxRows: job.maxRows };
+    const report =
+      job.kind === "devices"
+        ? await importDevices(deps, readDeviceCsv(body(), { bytes: 0 }, limits), { dryRun: job.dryRun, actor: job.actor, source: "csv", fileName: job.fileName })
+        : await withActor(job.actor, () =>
+            importExtensions(deps, job.tenant!, readCsv(body(), EXTENSION_CSV, { bytes: 0 }, limits), { dryRun: job.dryRun, actor: job.actor, fileName: job.fileName }),
+          );
+    post({ t: "done", report });
+  } finally {
+    db.$client.close();
+  }
+}
+
+run().catch((err: unknown) => {
+  if (err instanceof AppError) post({ t: "refused", status: err.status, code: err.code, message: err.message, details: err.details === undefined ? undefined : JSON.parse(JSON.stringify(err.details)) });
+  else post({ t: "failed", message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
+});
