@@ -140,8 +140,11 @@ async function main(): Promise<void> {
     await waitFor(BARE_PORT, paths[0]!);
     console.log(`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, random phone per request`);
     console.log("                         phonehome req/s   p50      p99      | bare node:http req/s  p50      p99      | ratio");
+    const since = () => ((performance.now() - startAt) / 1000).toFixed(1);
     for (const close of [false, true]) {
+      const phaseStart = since();
       const ph = wrk(PORT, script, close);
+      console.log(`  (phonehome ${close ? "Connection: close" : "keep-alive"} from ${phaseStart} s to ${since()} s after its start: profile-top.ts --from/--to)`);
       const b = wrk(BARE_PORT, script, close);
       const label = close ? "Connection: close" : "keep-alive       ";
       if (ph.non2xx || b.non2xx) console.log(`  (non-2xx answers: phonehome ${ph.non2xx}, bare ${b.non2xx})`);

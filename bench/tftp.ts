@@ -40,8 +40,10 @@ const name = (await addFirmware({ ...rt, firmwareDir: config.firmwareDir }, { ve
 rt.close();
 
 const bin = fileURLToPath(new URL("../bin/phonehome.mjs", import.meta.url));
-const server = spawn(process.execPath, [bin, "serve"], {
-  env: { ...process.env, PHONEHOME_DATA_DIR: dir, PHONEHOME_FIRMWARE_DIR: config.firmwareDir, PHONEHOME_HTTP_HOST: "127.0.0.1", PHONEHOME_HTTP_PORT: "18580", PHONEHOME_API_PORT: "18581", PHONEHOME_TFTP_HOST: "127.0.0.1", PHONEHOME_TFTP_PORT: String(PORT), PHONEHOME_LOG_LEVEL: "warn", PHONEHOME_TFTP_MAX_PER_SOURCE: String(CONCURRENT + 10), PHONEHOME_TFTP_MAX_TRANSFERS: String(CONCURRENT + 10) },
+// BENCH_CPU_PROF=DIR writes a V8 CPU profile of the server there (bench/profile-top.ts reads it).
+const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+const server = spawn(process.execPath, [...profile, bin, "serve"], {
+  env: { ...process.env, PHONEHOME_DATA_DIR: dir, PHONEHOME_FIRMWARE_DIR: config.firmwareDir, PHONEHOME_HTTP_HOST: "127.0.0.1", PHONEHOME_HTTP_PORT: "18580", PHONEHOME_API_PORT: "18581", PHONEHOME_TFTP_HOST: "127.0.0.1", PHONEHOME_TFTP_PORT: String(PORT), PHONEHOME_LOG_LEVEL: "warn", PHONEHOME_TFTP_MAX_PER_SOURCE: String(CONCURRENT + 10), PHONEHOME_TFTP_MAX_TRANSFERS: String(CONCURRENT + 10), PHONEHOME_TFTP_MAX_UNCONFIRMED_PER_SOURCE: String(CONCURRENT + 10), PHONEHOME_TFTP_MAX_UNCONFIRMED: String(CONCURRENT + 10) },
   stdio: ["ignore", "inherit", "inherit"],
 });
 const exec = (cmd: string, a: string[]) =>

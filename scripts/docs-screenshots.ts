@@ -4,11 +4,15 @@
  */
 import { fileURLToPath } from "node:url";
 import { signIn, startBrowser } from "../test/helpers/browser.ts";
+import { curl } from "../test/helpers/curl.ts";
 import { PASSWORD, TENANT, startPortal } from "../test/portal/portal-fixture.ts";
+import { deviceCredentials, getDevice } from "../src/services/devices.ts";
+import { updateExtension } from "../src/services/extensions.ts";
 
 const out = (name: string) => fileURLToPath(new URL(`../docs/img/${name}.png`, import.meta.url));
 
-const srv = await startPortal();
+const srv = await startPortal({ fetchLogFlushMs: 10 });
+const settle = () => new Promise((r) => setTimeout(r, 300));
 const b = await startBrowser();
 try {
   const { page } = await b.newPage();
@@ -23,10 +27,43 @@ try {
   await page.screenshot({ path: out("devices") });
   await page.goto(`${srv.base}/devices/805ec0000101`);
   await page.screenshot({ path: out("device"), fullPage: true });
+  // A phone fetches its file, then its extension is renamed: the file page shows the diff.
+  const pw = srv.withRuntime((rt) => deviceCredentials(rt, getDevice(rt, "805ec0000101")).password);
+  await curl(["-A", "Yealink SIP-T54W 96.86.0.100 805ec0000101", "--digest", "-u", `805ec0000101:${pw}`, `${srv.phoneUrl}/805ec0000101.cfg`]);
+  await settle();
+  srv.withRuntime((rt) => updateExtension(rt, TENANT, "101", { displayName: "Reception desk" }));
+  await page.goto(`${srv.base}/devices/805ec0000101/files/805ec0000101.cfg`);
+  await page.screenshot({ path: out("file-diff") });
+  await page.goto(`${srv.base}/tenants/${TENANT}`);
+  await page.screenshot({ path: out("tenant"), fullPage: true });
+  await page.goto(`${srv.base}/audit`);
+  await page.screenshot({ path: out("audit") });
+  await page.goto(`${srv.base}/firmware`);
+  await page.screenshot({ path: out("firmware") });
+  await page.goto(`${srv.base}/accounts`);
+  await page.screenshot({ path: out("accounts"), fullPage: true });
   const phone = await b.newPage();
   await phone.page.setViewportSize({ width: 390, height: 844 });
   await signIn(phone.page, srv.base, `101@${TENANT}`, PASSWORD);
   await phone.page.screenshot({ path: out("me-phone") });
+  // A technician on a phone: two phones in the inbox, a CSV checked, a claim's batch.
+  for (const mac of ["805ec0ab0001", "805ec0ab0002"]) await curl(["-A", `Yealink SIP-T46U 96.86.0.100 ${mac}`, `${srv.phoneUrl}/${mac}.cfg`]);
+  await settle();
+  const tech = await b.newPage();
+  await tech.page.setViewportSize({ width: 390, height: 844 });
+  await signIn(tech.page, srv.base, "technician", PASSWORD);
+  await tech.page.goto(`${srv.base}/onboarding`);
+  await tech.page.getByLabel(/^CSV file/).setInputFiles({
+    name: "pallet.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(`mac,vendor,model,tenant,lines,label,key_layout\n805ec0ac0001,,T54W,${TENANT},101,Desk,\n805ec0ac0002,,T54W,${TENANT},199,,\n`),
+  });
+  await Promise.all([tech.page.waitForNavigation(), tech.page.getByRole("button", { name: "Check the file (dry run)" }).click()]);
+  await tech.page.screenshot({ path: out("onboarding-phone"), fullPage: true });
+  await tech.page.getByLabel("Claim 805ec0ab0001").check();
+  await tech.page.locator("#f-lines-805ec0ab0001").fill("104");
+  await Promise.all([tech.page.waitForNavigation(), tech.page.getByRole("button", { name: "Claim the ticked phones" }).click()]);
+  await tech.page.screenshot({ path: out("batch-phone"), fullPage: true });
   console.log("screenshots written to docs/img/");
 } finally {
   await b.close();

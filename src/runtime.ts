@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { prepareDataDir, restrictDbFiles } from "./data-dir.ts";
 import { openDb } from "./db/client.ts";
+import { ServedFileKeeper } from "./provisioning/served-files.ts";
 import { FetchRecorder } from "./provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "./provisioning/provision.ts";
 import { SourceLimiter } from "./provisioning/source-limiter.ts";
@@ -62,6 +63,7 @@ export function createRuntime(
     (err) => logger.error({ err }, "writing the fetch log failed"),
     config.anonymousFetchRowsPerMinute,
     { maxPerNetwork: config.discoveryMaxPerNetwork, retentionDays: config.discoveryRetentionDays },
+    new ServedFileKeeper((plain) => secrets.seal(plain)),
   );
   // Devices created before registration events existed get their event secret now.
   ensureEventSecrets({ db, secrets, clock });

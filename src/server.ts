@@ -21,6 +21,7 @@ import type { TftpServer } from "./tftp/server.ts";
 import { startTftp } from "./tftp/start.ts";
 import { createMailer } from "./portal/mailer.ts";
 import { portalSettingsFrom } from "./portal/settings.ts";
+import { ImportRunner } from "./onboarding/off-thread.ts";
 import { LISTENERS, naming } from "./listen-errors.ts";
 import { isLocalOnlyUrl, isLoopbackAddress } from "./provisioning/base-url.ts";
 
@@ -108,9 +109,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       hotDeskPins: pinLimitsFrom(config),
       // CSV imports parse, check and write in a worker thread: phones are served meanwhile.
       importMaxRows: config.importMaxRows,
-      importWorker: { secretKeyFile: config.secretKeyFile, busyTimeoutMs: config.dbLockTimeoutMs, ...(config.kamailioDb ? { kamailioDb: config.kamailioDb } : {}) },
+      imports: new ImportRunner({ secretKeyFile: config.secretKeyFile, busyTimeoutMs: config.dbLockTimeoutMs, ...(config.kamailioDb ? { kamailioDb: config.kamailioDb } : {}) }),
     };
-    const portal = { settings: portalSettingsFrom(config), mailer: createMailer(config), sip: adminOptions.sip, importLimitBytes: config.importBodyLimitBytes };
+    const portal = { settings: portalSettingsFrom(config), mailer: createMailer(config), sip: adminOptions.sip, importLimitBytes: config.importBodyLimitBytes, importMaxRows: config.importMaxRows, imports: adminOptions.imports };
     servers.push(await naming(listen(createAdminApp(runtime, { ...adminOptions, portal }), config.apiHost, config.apiPort, timeouts), LISTENERS.api, config.apiHost, config.apiPort));
     bound.set("api", servers[servers.length - 1]!);
     // An ephemeral API port (0): emailed links name the port actually bound.

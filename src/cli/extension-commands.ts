@@ -9,7 +9,7 @@ import { assignExtensionLine } from "../services/line-assignment.ts";
 import { ProfileInput } from "../services/extension-settings/schemas.ts";
 import { putProfile, readSettings } from "../services/extension-settings/sections.ts";
 import { createExtension, devicesUsingExtension, listExtensions, numberWarnings } from "../services/extensions.ts";
-import { extensionGroupNames } from "../services/groups.ts";
+import { extensionGroupNames } from "../services/extension-usage.ts";
 import { phoneNumbersOf } from "../services/phone-numbers.ts";
 import { describeIssues, ExtensionInput } from "../services/schemas.ts";
 

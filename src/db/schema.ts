@@ -816,3 +816,24 @@ export const hotDeskPinFailures = sqliteTable(
   },
   (t) => [index("hot_desk_pin_failures_device").on(t.deviceId, t.at), index("hot_desk_pin_failures_extension").on(t.extensionId, t.at)],
 );
+
+/**
+ * The last body each device file was served with, for the portal's diff against what the phone
+ * would get now (the fetch log keeps hashes only). One row per device file, replaced when the
+ * content changes; the body holds SIP passwords, so it is sealed like every secret (`*_enc`, re-sealed
+ * by key rotation). Written by the fetch recorder's batch, off the request path.
+ */
+export const servedFiles = sqliteTable(
+  "served_files",
+  {
+    deviceId: integer("device_id")
+      .notNull()
+      .references(() => devices.id, { onDelete: "cascade" }),
+    fileName: text("file_name").notNull(),
+    /** SHA-256 of the plaintext, as fetch_log.config_hash. */
+    contentHash: text("content_hash").notNull(),
+    bodyEnc: text("body_enc").notNull(),
+    servedAt: integer("served_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deviceId, t.fileName] })],
+);

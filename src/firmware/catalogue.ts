@@ -1,12 +1,12 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { preparedPerDb } from "../db/prepared.ts";
 import { firmwareImages, firmwarePins } from "../db/schema.ts";
 import type { FirmwareRow } from "../db/rows.ts";
 
 
-/** Catalogue reads on the fetch path, prepared once per database (see hot-queries.ts). */
-function prepare(db: Db) {
-  return {
+/** Catalogue reads on the fetch path, prepared once per database (src/db/prepared.ts). */
+const queries = preparedPerDb((db) => ({
     byFileName: db.select().from(firmwareImages).where(eq(firmwareImages.fileName, sql.placeholder("fileName"))).prepare(),
     pinned: db
       .select({ image: firmwareImages })
@@ -16,19 +16,7 @@ function prepare(db: Db) {
         sql`${firmwarePins.tenantId} = ${sql.placeholder("tenantId")} and ${firmwarePins.vendor} = ${sql.placeholder("vendor")} and ${firmwarePins.model} = ${sql.placeholder("model")}`,
       )
       .prepare(),
-  };
-}
-
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-
-function queries(db: Db) {
-  let q = cache.get(db);
-  if (!q) {
-    q = prepare(db);
-    cache.set(db, q);
-  }
-  return q;
-}
+}));
 
 export function firmwareByFileName(db: Db, fileName: string): FirmwareRow | null {
   return queries(db).byFileName.get({ fileName }) ?? null;

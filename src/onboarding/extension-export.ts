@@ -4,7 +4,7 @@ import { asc, eq } from "drizzle-orm";
 import { extensions } from "../db/schema.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { loadSettings } from "../services/extension-settings/store.ts";
-import { extensionGroupNames } from "../services/groups.ts";
+import { extensionGroupNames } from "../services/extension-usage.ts";
 import { getTenant } from "../services/tenants.ts";
 import { guardCell } from "./csv-guard.ts";
 import { EXPORTED_EXTENSION_COLUMNS, GROUP_SEPARATOR, type ExtensionColumn } from "./extension-columns.ts";

@@ -9,6 +9,7 @@ import { readCsv, readDeviceCsv } from "./csv-source.ts";
 import { EXTENSION_CSV } from "./extension-columns.ts";
 import { importExtensions } from "./extension-import.ts";
 import { importDevices } from "./import.ts";
+import { onlyTenants } from "./planner.ts";
 import type { FromWorker, ToWorker, WorkerJob } from "./off-thread.ts";
 
 /**
@@ -17,9 +18,9 @@ import type { FromWorker, ToWorker, WorkerJob } from "./off-thread.ts";
  * write transaction runs. SQLite in WAL mode lets the server's connection keep reading meanwhile;
  * the server's own writes (the fetch log) wait in memory for the lock (fetch-recorder.ts).
  *
- * The file arrives in chunks from the main thread, one "pull" per chunk consumed, so at most a few
- * chunks are in flight: the file is never held whole, and a refusal (a malformed line, a file past
- * importMaxRows) stops the upload where it is.
+ * The file arrives in chunks from the main thread, each acknowledged ("pull") once consumed, so a
+ * bounded number of bytes is in flight (WINDOW_BYTES): the file is never held whole, and a refusal
+ * (a malformed line, a file past importMaxRows) stops the upload where it is.
  */
 const job = workerData as WorkerJob;
 const port = parentPort!;
@@ -39,7 +40,7 @@ async function* body(): AsyncGenerator<Uint8Array> {
     const chunk = queue.shift()!;
     if (chunk === null) return;
     yield chunk;
-    post({ t: "pull" });
+    post({ t: "pull", bytes: chunk.byteLength });
   }
 }
 
@@ -54,7 +55,13 @@ async function run(): Promise<void> {
     const limits = { maxRows: job.maxRows };
     const report =
       job.kind === "devices"
-        ? await importDevices(deps, readDeviceCsv(body(), { bytes: 0 }, limits), { dryRun: job.dryRun, actor: job.actor, source: "csv", fileName: job.fileName })
+        ? await importDevices(deps, readDeviceCsv(body(), { bytes: 0 }, limits), {
+            dryRun: job.dryRun,
+            actor: job.actor,
+            source: "csv",
+            fileName: job.fileName,
+            ...(job.onlyTenants ? { tenantRefused: onlyTenants(job.onlyTenants) } : {}),
+          })
         : await withActor(job.actor, () =>
             importExtensions(deps, job.tenant!, readCsv(body(), EXTENSION_CSV, { bytes: 0 }, limits), { dryRun: job.dryRun, actor: job.actor, fileName: job.fileName }),
           );

@@ -13,7 +13,7 @@ import type { ImportReport } from "./import.ts";
  * What stays as it was: the same importer code, the same report, errors and audit; all rows in one
  * transaction or none (the worker commits or its connection goes away with the transaction open,
  * which SQLite rolls back, as after `kill -9`). What the server bounds:
- * - the file streams to the worker with at most WINDOW chunks in flight (never held whole);
+ * - the file streams to the worker with at most WINDOW_BYTES in flight (never held whole);
  * - `importMaxRows` rows per file, refused at the next row without reading the rest;
  * - one import at a time per server, and a heap cap per worker (WORKER_HEAP_MB).
  */
@@ -33,6 +33,8 @@ export interface ImportJob {
   readonly dryRun: boolean;
   readonly actor: string;
   readonly fileName: string | null;
+  /** Devices: the tenants an account limited to some tenants may onboard phones of (the portal). */
+  readonly onlyTenants?: readonly string[];
 }
 
 /** What the worker is started with (workerData). */
@@ -44,16 +46,23 @@ export interface WorkerJob extends ImportJob, ImportWorkerSettings {
 
 export type ToWorker = { t: "chunk"; bytes: Uint8Array } | { t: "end" };
 export type FromWorker =
-  | { t: "pull" }
+  | { t: "pull"; bytes: number }
   | { t: "done"; report: ImportReport<string> }
   | { t: "refused"; status: number; code: string; message: string; details?: unknown }
   | { t: "failed"; message: string; stack?: string };
 
 const BOOT = new URL("./import-worker-boot.mjs", import.meta.url);
-/** Chunks of the upload sent to the worker and not yet consumed by its CSV parser. */
-const WINDOW = 4;
+/**
+ * Bytes of the upload sent to the worker and not yet consumed by its CSV parser. Large enough that a
+ * file of importMaxRows' default (200,000 rows, about 16 MB) is received at network speed while the
+ * worker starts and checks it, so a slow check does not run the request into httpRequestTimeoutMs;
+ * small enough to bound memory. Past it, the upload is read as fast as the worker consumes it.
+ */
+export const WINDOW_BYTES = 16 * 1024 * 1024;
 /** Heap of one import worker: about 4x what importMaxRows' default (200,000 rows) needs. */
 export const WORKER_HEAP_MB = 1536;
+
+export const DEFAULT_IMPORT_MAX_ROWS = 200_000;
 
 export const importRunning = (): AppError =>
   new AppError(503, "import_running", "another CSV import is running on this server; nothing was written. Send the file again when it has finished");
@@ -83,7 +92,7 @@ export class ImportRunner {
     this.running++;
     const data: WorkerJob = { ...this.settings, ...job, dbPath: deps.db.$client.name, clockOffsetMs: deps.clock().getTime() - Date.now() };
     const worker = new Worker(BOOT, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-    let credit = WINDOW;
+    let inFlight = 0;
     let settled = false;
     let wake: (() => void) | null = null;
     const settle = () => {
@@ -93,7 +102,7 @@ export class ImportRunner {
     const result = new Promise<ImportReport<string>>((resolve, reject) => {
       worker.on("message", (m: FromWorker) => {
         if (m.t === "pull") {
-          credit++;
+          inFlight -= m.bytes;
           wake?.();
           return;
         }
@@ -118,11 +127,11 @@ export class ImportRunner {
     });
     const pump = async () => {
       for await (const chunk of body) {
-        while (credit === 0 && !settled) await new Promise<void>((r) => (wake = r));
+        while (inFlight >= WINDOW_BYTES && !settled) await new Promise<void>((r) => (wake = r));
         wake = null;
         // The worker answered (a malformed line, a file past importMaxRows): the rest is not read.
         if (settled) return;
-        credit--;
+        inFlight += chunk.byteLength;
         const bytes = new Uint8Array(chunk); // its own buffer, moved to the worker without a second copy
         worker.postMessage({ t: "chunk", bytes } satisfies ToWorker, [bytes.buffer]);
       }
@@ -140,4 +149,20 @@ export class ImportRunner {
       await worker.terminate();
     }
   }
+}
+
+/**
+ * Runs an import through the worker when the server has one and its database is a file, else in
+ * this process (`inProcess`: the CLI's way, and an in-memory database in tests): same report, errors
+ * and row limit.
+ */
+export function runImport(
+  deps: ServiceDeps,
+  options: { readonly importMaxRows?: number; readonly imports?: ImportRunner },
+  job: Omit<ImportJob, "maxRows">,
+  body: AsyncIterable<Uint8Array>,
+  inProcess: (body: AsyncIterable<Uint8Array>, maxRows: number) => Promise<ImportReport<string>>,
+): Promise<ImportReport<string>> {
+  const maxRows = options.importMaxRows ?? DEFAULT_IMPORT_MAX_ROWS;
+  return options.imports && ImportRunner.canRun(deps) ? options.imports.run(deps, { ...job, maxRows }, body) : inProcess(body, maxRows);
 }

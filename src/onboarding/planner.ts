@@ -64,6 +64,12 @@ export interface PlannerOptions {
   readonly tenantRefused?: (name: string) => string | null;
 }
 
+/** `tenantRefused` for an account limited to some tenants (the portal's technicians). */
+export const onlyTenants =
+  (tenants: readonly string[]) =>
+  (name: string): string | null =>
+    tenants.includes(name) ? null : `this account may not onboard phones of tenant ${name}`;
+
 type Report = (column: Column | null, reason: string) => void;
 
 export class Planner {

@@ -5,7 +5,7 @@ import { deviceLines, disabledExtensions, extensions, tenants } from "../db/sche
 import { notFound } from "../errors.ts";
 import type { SecretBox } from "../secrets.ts";
 import { loadSettings } from "../services/extension-settings/store.ts";
-import { getFeatureCodes } from "../services/tenants.ts";
+import { getFeatureCodes } from "../services/feature-codes.ts";
 
 type TenantRow = typeof tenants.$inferSelect;
 type ExtensionRow = typeof extensions.$inferSelect;
@@ -59,7 +59,7 @@ export function credentialOf(db: Db, secrets: SecretBox, tenant: TenantRow, ext:
     password,
     ha1: digestHa1(ext.authUser, tenant.sipDomain, password),
     ha1b: digestHa1(`${ext.authUser}@${tenant.sipDomain}`, tenant.sipDomain, password),
-    voicemailNumber: ext.voicemailNumber ?? getFeatureCodes({ db, secrets, clock: () => new Date() }, tenant.id).voicemail,
+    voicemailNumber: ext.voicemailNumber ?? getFeatureCodes({ db }, tenant.id).voicemail,
     voicemailPin: pinEnc === null ? null : secrets.open(pinEnc),
     enabled: !disabled,
     phones,

@@ -12,6 +12,7 @@ import { scopeOf } from "./scope.ts";
 import { findSession, pruneSessions } from "./sessions.ts";
 import type { PortalOptions } from "./settings.ts";
 import { page } from "./ui.ts";
+import { LOGIN_COOKIE, SESSION_COOKIE, setCookie } from "./cookies.ts";
 import { authRoutes } from "./pages/auth.ts";
 import { extensionRoutes } from "./pages/extensions.ts";
 import { selfRoutes } from "./pages/self.ts";
@@ -21,9 +22,7 @@ import { onboardingRoutes } from "./pages/onboarding.ts";
 import { tenantRoutes } from "./pages/tenants.ts";
 import { accountRoutes } from "./pages/accounts.ts";
 import { auditRoutes } from "./pages/audit.ts";
-
-export const SESSION_COOKIE = "ph_session";
-export const LOGIN_COOKIE = "ph_login";
+import { firmwareRoutes } from "./pages/firmware.ts";
 
 const ASSETS: Record<string, { type: string; body: Buffer }> = {
   "/assets/portal.css": { type: "text/css; charset=utf-8", body: readFileSync(new URL("./assets/portal.css", import.meta.url)) },
@@ -32,12 +31,6 @@ const ASSETS: Record<string, { type: string; body: Buffer }> = {
 
 /** Paths a browser without a session may open. */
 const PUBLIC = [/^\/login$/, /^\/forgot$/, /^\/reset\/[^/]+$/, /^\/assets\//];
-
-export function setCookie(ctx: PortalContext, options: PortalOptions, name: string, value: string, clear = false): void {
-  const secure = ctx.secure || options.settings.portalUrl.startsWith("https:");
-  const parts = [`${name}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", ...(secure ? ["Secure"] : []), ...(clear ? ["Max-Age=0"] : [])];
-  ctx.append("Set-Cookie", parts.join("; "));
-}
 
 function errorPage(ctx: PortalContext, status: number, title: string, message: string): void {
   ctx.status = status;
@@ -52,7 +45,7 @@ function errorPage(ctx: PortalContext, status: number, title: string, message: s
  */
 export function portalMiddleware(deps: ProvisionDeps, options: PortalOptions): Middleware {
   const router = new Router<PortalState>();
-  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options), deviceRoutes(deps, options), onboardingRoutes(deps, options), tenantRoutes(deps, options), accountRoutes(deps, options), auditRoutes(deps, options)]) {
+  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options), deviceRoutes(deps, options), onboardingRoutes(deps, options), tenantRoutes(deps, options), accountRoutes(deps, options), auditRoutes(deps, options), firmwareRoutes(deps, options)]) {
     router.use(r.routes(), r.allowedMethods());
   }
   const routes = router.routes();

@@ -1,3 +1,4 @@
+import type { ImportRunner } from "../onboarding/off-thread.ts";
 import type { Config } from "../config.ts";
 import type { SipSettings } from "../registrations/sip-settings.ts";
 import type { Mailer } from "./mailer.ts";
@@ -22,6 +23,10 @@ export interface PortalOptions {
   readonly mailer: Mailer;
   readonly sip: SipSettings;
   readonly importLimitBytes: number;
+  /** Config importMaxRows. */
+  readonly importMaxRows?: number;
+  /** The server's import worker (src/onboarding/off-thread.ts), shared with the admin API. */
+  readonly imports?: ImportRunner;
 }
 
 export function portalSettingsFrom(config: Config): PortalSettings {

@@ -23,7 +23,7 @@ function navFor(scope: Scope): NavItem[] {
   if (scope.role !== null) items.push({ href: "/devices", label: "Devices" });
   if (scope.role === "admin" || scope.role === "technician") items.push({ href: "/onboarding", label: "Onboarding" });
   if (scope.role !== null) items.push({ href: "/tenants", label: "Tenants" });
-  if (scope.role !== null) items.push({ href: "/audit", label: "Audit" });
+  if (scope.role !== null) items.push({ href: "/audit", label: "Audit" }, { href: "/firmware", label: "Firmware" });
   if (scope.role === "admin" && scope.unlimited) items.push({ href: "/accounts", label: "Accounts" });
   return items;
 }

@@ -1,5 +1,5 @@
-import type Database from "better-sqlite3";
-import { rootDb, type Db } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
+import { preparedPerDb } from "../db/prepared.ts";
 import { recordAudit } from "../services/audit.ts";
 
 /**
@@ -29,10 +29,7 @@ export interface OpenWindow {
   readonly reason: BootstrapReason;
 }
 
-const cache = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
-
-function prepare(c: Database.Database) {
-  return {
+const statements = preparedPerDb(({ $client: c }) => ({
     open: c.prepare(
       `insert into bootstrap_windows (device_id, tenant_id, source_ip, opened_at, expires_at, opened_by, reason, files_served, closed_at, closed_reason)
        values (@deviceId, @tenantId, @sourceIp, @now, @expiresAt, @openedBy, @reason, 0, null, null)
@@ -46,15 +43,7 @@ function prepare(c: Database.Database) {
     close: c.prepare("update bootstrap_windows set closed_at = ?, closed_reason = ? where device_id = ? and closed_at is null"),
     expire: c.prepare("update bootstrap_windows set closed_at = expires_at, closed_reason = 'expired' where closed_at is null and expires_at <= ?"),
     pending: c.prepare("select count(*) as n from bootstrap_windows where closed_at is null and expires_at > ?"),
-  };
-}
-
-function statements(db: Db) {
-  const c = rootDb(db).$client;
-  let s = cache.get(c);
-  if (!s) cache.set(c, (s = prepare(c)));
-  return s;
-}
+}));
 
 /** Opens (or reopens, resetting it) the device's window; call inside the write transaction that claims it. */
 export function openBootstrapWindow(db: Db, w: OpenWindow): void {

@@ -34,6 +34,8 @@ export interface Delivery {
   readonly etag: string;
   /** `body` is the rendered file encrypted with the device's config password. */
   readonly encrypted: boolean;
+  /** The rendered file itself when `body` is encrypted (kept as the last served copy, never sent). */
+  readonly plain?: Buffer;
 }
 
 export interface DeliverInput {
@@ -68,7 +70,7 @@ export function deliverRendered(rendered: RenderedFile, password: string | null,
     return { body: plain, contentType: rendered.contentType, contentHash, etag: etagOf(contentHash), encrypted: false };
   }
   const body = opensslEncrypt(plain, password, digest, saltFor(password, plain));
-  return { body, contentType: "application/octet-stream", contentHash, etag: etagOf(sha256Hex(body)), encrypted: true };
+  return { body, contentType: "application/octet-stream", contentHash, etag: etagOf(sha256Hex(body)), encrypted: true, plain };
 }
 
 /**
@@ -130,6 +132,7 @@ export function fetchRecord(e: FetchEvent): FetchRecord {
     networkRule: served ? (detail.networkRule ?? null) : null,
     credentials: served && served.credentials.length ? served.credentials.join(",") : null,
     encrypted: served ? served.encrypted : null,
+    servedCopy: served && outcome === "served" && served.kind === "device" && served.device ? { plain: served.plain ?? served.body, secrets: served.secretValues } : null,
     // A 304 is a fetch too: the device was seen.
     ...(served?.device && (outcome === "served" || outcome === "not_modified") ? { seen: { firmware: served.identification.firmware, baseUrl: served.baseUrl } } : {}),
   };

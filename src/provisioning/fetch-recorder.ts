@@ -2,6 +2,7 @@ import { DatabaseBusyError } from "../db/busy.ts";
 import { writeTransaction, type Db } from "../db/client.ts";
 import { AnonymousKeys, isAuthenticatedFetch, OVERFLOW_SOURCE } from "./anonymous-fetches.ts";
 import { pruneDiscovered, writeDiscovery } from "./discovery-inbox.ts";
+import type { ServedFileKeeper } from "./served-files.ts";
 
 /** Rows held in memory while another process holds the write lock: about a minute of a boot storm. */
 const MAX_BUFFERED = 200_000;
@@ -29,6 +30,8 @@ export interface FetchRecord {
   readonly networkRule?: string | null;
   readonly credentials?: string | null;
   readonly encrypted?: boolean | null;
+  /** A served device file's plaintext and the secret values in it (kept as its last served copy, src/provisioning/served-files.ts). */
+  readonly servedCopy?: { readonly plain: Buffer; readonly secrets: readonly string[] } | null;
   /** Set on a successful device fetch: refresh the device's last-seen columns. */
   readonly seen?: { readonly firmware: string | null; readonly baseUrl?: string | null };
 }
@@ -92,11 +95,18 @@ export class FetchRecorder {
     anonymousRowsPerMinute = 1000,
     /** Discovery-inbox caps and retention (src/provisioning/discovery-inbox.ts). */
     private readonly inbox: { readonly maxPerNetwork?: number; readonly retentionDays?: number } = {},
+    /** Keeps the last served body of each device file, when given. */
+    private readonly served: ServedFileKeeper | null = null,
   ) {
     this.anonymous = new AnonymousKeys(anonymousRowsPerMinute);
   }
 
   record(entry: FetchRecord): void {
+    if (entry.servedCopy) {
+      const { servedCopy, ...row } = entry;
+      if (this.served && row.deviceId !== null && row.configHash) this.served.add({ deviceId: row.deviceId, fileName: row.fileName, contentHash: row.configHash, ...servedCopy, at: row.at });
+      entry = row;
+    }
     this.fetches.push(entry);
     this.schedule();
   }
@@ -130,7 +140,9 @@ export class FetchRecorder {
       writeTransaction(this.db, (tx) => {
         for (const f of fetches) this.writeFetch(f);
         for (const d of discoveries) this.writeDiscovery(tx, d);
+        this.served?.write(this.db); // the same connection, inside this transaction
       });
+      this.served?.written();
     } catch (error) {
       if (error instanceof DatabaseBusyError) return this.keep(fetches, discoveries);
       this.onError(error);

@@ -1,4 +1,5 @@
 import type { Mac } from "../domain/mac.ts";
+import { secretValuesOf } from "./served-files.ts";
 import { notFound } from "../errors.ts";
 import type { FileDescriptor, FileKind } from "../vendors/vendor.ts";
 import { deliverFile } from "./deliver.ts";
@@ -24,6 +25,8 @@ export interface PreviewedFile {
   readonly contentType: string;
   /** The content hash the fetch log records when the phone gets this file, over any transport. */
   readonly contentHash: string;
+  /** Secret values the configuration holds (src/provisioning/served-files.ts), to mask them. */
+  readonly secrets: readonly string[];
 }
 
 /**
@@ -52,5 +55,5 @@ export function previewFile(deps: ProvisionDeps, device: DeviceRow, fileName: st
   // "https": the plaintext; the content hash is the same whichever transport carries the file.
   const delivery = deliverFile({ vendor, file: id.file, config, templates, transport: "https", digest: deps.configEncryptionDigest ?? "md5" });
   if (!delivery) throw notFound(`${fileName.slice(0, 64)} is not served for ${device.model}`);
-  return { kind: id.file.kind, body: delivery.body.toString("utf8"), contentType: delivery.contentType, contentHash: delivery.contentHash };
+  return { kind: id.file.kind, body: delivery.body.toString("utf8"), contentType: delivery.contentType, contentHash: delivery.contentHash, secrets: config ? secretValuesOf(config) : [] };
 }

@@ -13,6 +13,7 @@ import { identifyAs, identifyRequest } from "./identify-device.ts";
 import { certificateOpens } from "./client-cert-auth.ts";
 import { ensureConfigKey, type EncryptionDigest } from "./config-encryption.ts";
 import { deliverFile, type Delivery } from "./deliver.ts";
+import { secretValuesOf } from "./served-files.ts";
 import type { CachedFile, RenderCache } from "./render-cache.ts";
 import { matchingNetwork } from "./network-rules.ts";
 import { closeBootstrap, takeBootstrap } from "./bootstrap.ts";
@@ -88,6 +89,8 @@ interface Served extends Delivery {
   readonly identification: Identification;
   /** Extension numbers whose SIP credentials the body holds (audit: who fetched which credentials). */
   readonly credentials: readonly string[];
+  /** Secret values of the configuration the file was rendered from (src/provisioning/served-files.ts). */
+  readonly secretValues: readonly string[];
 }
 
 export type ProvisionResult =
@@ -240,9 +243,8 @@ function resolveFor(deps: ProvisionDeps, device: DeviceRow | null, tenant: Tenan
  * or encrypted elsewhere, the day: time-zone rules follow the date); the cache's generation
  * covers everything in the database and the templates on disk.
  */
-function renderCached(deps: ProvisionDeps, req: ProvisioningRequest, id: Identification & { file: NonNullable<Identification["file"]> }, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string): CachedFile | null {
+function renderCached(deps: ProvisionDeps, gen: string, req: ProvisioningRequest, id: Identification & { file: NonNullable<Identification["file"]> }, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string): CachedFile | null {
   const cache = deps.renderCache;
-  const gen = cache?.generation() ?? "";
   const day = Math.floor(deps.clock().getTime() / 86_400_000);
   const key = `${id.vendor}|${req.fileName}|${device?.id ?? ""}|${baseUrl}|${req.transport === "https" ? "tls" : "plain"}|${day}`;
   const hit = cache?.get(key, gen);
@@ -258,6 +260,7 @@ function renderCached(deps: ProvisionDeps, req: ProvisioningRequest, id: Identif
     credentials: id.file.kind === "device" && config ? config.lines.map((l) => l.extension) : [],
     // An encrypted file is the vendor's one device file, which holds them (Grandstream cfg<mac>.xml).
     carriesProvisioningPassword: config !== null && (delivery.encrypted || delivery.body.includes(config.provisioning.password)),
+    secretValues: config ? secretValuesOf(config) : [],
   };
   // Kept only when nothing was written while it rendered (another process, or ensureConfigKey on a
   // first fetch): a file rendered across a change is served this once and rendered again next time.
@@ -283,6 +286,8 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   let tenant: Tenant | null = null;
   let authMethod: AuthMethod = "none";
   let authDetail: AuthDetail = {};
+  // Read once per request: everything this request takes from the caches belongs to it.
+  const gen = deps.renderCache?.generation() ?? "";
   if (id.file.kind === "device") {
     const q = hotQueries(deps.db);
     device = (id.file.mac && q.deviceByMac.get({ mac: id.file.mac })) || null;
@@ -299,7 +304,9 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
       if (!device) discover(deps, req, id);
       return { outcome: "unauthorized", device: null, credentialsFailed: auth?.method === "digest", authDetail: {} };
     }
-    tenant = q.tenantById.get({ id: device.tenantId }) ?? null;
+    const tenantId = device.tenantId;
+    const loadTenant = () => q.tenantById.get({ id: tenantId }) ?? null;
+    tenant = deps.renderCache ? deps.renderCache.tenant(tenantId, gen, loadTenant) : loadTenant();
     let granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
     if (!granted.method && tenant) granted = bootstrapAuthorization(tenant, device, deps, req);
     if (!granted.method) return { outcome: "unauthorized", device, credentialsFailed: auth?.method === "digest", authDetail: granted.detail };
@@ -318,9 +325,9 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
     }
     baseUrl = choice.url;
   }
-  const file = renderCached(deps, req, id, device, tenant, baseUrl);
+  const file = renderCached(deps, gen, req, id, device, tenant, baseUrl);
   if (!file) return { outcome: "not_found" };
-  const { delivery, credentials } = file;
+  const { delivery, credentials, secretValues = [] } = file;
   if (device && tenant) settleBootstrap(deps, req, device, authMethod, file.carriesProvisioningPassword);
-  return { outcome: "served", ...delivery, kind: id.file.kind, baseUrl: device && tenant ? baseUrl : null, authMethod, authDetail, device, identification: id, credentials };
+  return { outcome: "served", ...delivery, kind: id.file.kind, baseUrl: device && tenant ? baseUrl : null, authMethod, authDetail, device, identification: id, credentials, secretValues };
 }

@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import type { Tenant } from "../db/rows.ts";
 import type { Delivery } from "./deliver.ts";
 
 /**
@@ -49,6 +50,7 @@ export const RENDER_INPUT_TABLES = [
 export const NOT_RENDERED_TABLES = [
   "config_generation",
   "fetch_log",
+  "served_files",
   "audit_log",
   "discovered_devices",
   "api_tokens",
@@ -83,6 +85,8 @@ export interface CachedFile {
   readonly credentials: readonly string[];
   /** The file holds the device's provisioning password (zero-touch: it closes the window). */
   readonly carriesProvisioningPassword: boolean;
+  /** The secret values the file may hold (its last served copy is masked with them for roles that may not read secrets). */
+  readonly secretValues?: readonly string[];
 }
 
 interface Entry {
@@ -115,6 +119,30 @@ export class RenderCache {
     return `${this.readGen()}.${this.templateGeneration()}`;
   }
 
+  private tenantGen = "";
+  private readonly tenants = new Map<number, Tenant | null>();
+
+  /**
+   * The tenant row of generation `gen`, read with `load` once per generation: every fetch of a
+   * device needs its tenant, and a tenant row (JSON columns) costs as much to read as the device's.
+   * Tenants are few and the map is cleared whenever the generation moves. Device rows are not
+   * kept: a known MAC answered from memory and an unknown one from the database would differ in
+   * time, which is what the enumeration defence must not show.
+   */
+  tenant(id: number, gen: string, load: () => Tenant | null): Tenant | null {
+    if (gen !== this.tenantGen) {
+      this.tenants.clear();
+      this.tenantGen = gen;
+    }
+    let row = this.tenants.get(id);
+    if (row === undefined) {
+      row = load();
+      if (this.tenants.size >= 10_000) this.tenants.clear();
+      this.tenants.set(id, row);
+    }
+    return row;
+  }
+
   get(key: string, gen: string): CachedFile | null {
     const e = this.entries.get(key);
     if (!e || e.gen !== gen) {
@@ -129,7 +157,7 @@ export class RenderCache {
   }
 
   set(key: string, gen: string, file: CachedFile): void {
-    const bytes = file.delivery.body.length + key.length + ENTRY_OVERHEAD_BYTES;
+    const bytes = file.delivery.body.length + (file.delivery.plain?.length ?? 0) + key.length + ENTRY_OVERHEAD_BYTES;
     if (bytes > this.maxBytes) return;
     const old = this.entries.get(key);
     if (old) {

@@ -1,20 +1,20 @@
 import { deviceEncrypts, readConfigKey } from "./config-encryption.ts";
 import { eq } from "drizzle-orm";
 import { extensions as extensionsTable, type extensionSettings, type extensions } from "../db/schema.ts";
-import type { FeatureCodes, FeatureName } from "../domain/feature-codes.ts";
-import { STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
+import type { FeatureCodes } from "../domain/feature-codes.ts";
+import { FEATURE_LABELS, parseFeatureValue, STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
 import type { Mac } from "../domain/mac.ts";
 import type { FirmwareTarget, KeyConfig, LineConfig, PhoneConfig } from "../domain/phone-config.ts";
 import { pinnedFirmware } from "../firmware/catalogue.ts";
 import { describeTimeZone } from "../domain/time-zone.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import type { Vendor } from "../vendors/vendor.ts";
-import { featureCodesFrom } from "../services/tenants.ts";
+import { featureCodesFrom } from "../domain/feature-codes.ts";
 import { hotQueries } from "./hot-queries.ts";
 import { withTrailingSlash } from "../config.ts";
 import { eventSecretOf } from "../registrations/event-secrets.ts";
 import { disabledExtensionIds } from "../registrations/disabled-extensions.ts";
-import { keyLimitsOf } from "../services/devices.ts";
+import { keyLimitsOf } from "../services/device-rules.ts";
 import type { CallWaiting, NumberSettings, Voicemail } from "../services/extension-settings/schemas.ts";
 import { defaultSettings } from "../services/extension-settings/store.ts";
 import { expandDeviceKeys, readDeviceKeys } from "../services/key-expansion.ts";
@@ -23,9 +23,6 @@ import type { DeviceRow, Tenant } from "../db/rows.ts";
 
 type ExtensionRow = typeof extensions.$inferSelect;
 
-const FEATURE_LABELS: Partial<Record<FeatureName, string>> = Object.fromEntries(
-  STANDARD_SOFTKEYS.map((s) => [s.feature, s.label]),
-);
 
 type SettingsRow = typeof extensionSettings.$inferSelect;
 
@@ -90,8 +87,13 @@ function toKey(k: Omit<ExpandedKey, "group" | "source">, codes: FeatureCodes): K
     case "park":
       return { ...base, kind: "park", label: k.label ?? "Park", code: k.value ?? codes.park };
     case "feature": {
-      const feature = k.value as FeatureName;
-      return { ...base, kind: "feature", label: k.label ?? FEATURE_LABELS[feature] ?? feature, feature, code: codes[feature] };
+      // intercom / directed pickup name their extension (`intercom:105`); a stored bare one would
+      // dial a code that does nothing alone, so it is not rendered.
+      const parsed = parseFeatureValue(k.value);
+      if (!parsed) return null;
+      const { feature, extension } = parsed;
+      const label = k.label ?? (extension ? `${FEATURE_LABELS[feature]} ${extension}` : FEATURE_LABELS[feature]);
+      return { ...base, kind: "feature", label, feature, code: `${codes[feature]}${extension ?? ""}` };
     }
   }
 }

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { eq, isNull, sql } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
 import { deviceEventSecrets, devices } from "../db/schema.ts";
+import { preparedPerDb } from "../db/prepared.ts";
 import { randomPassword, type SecretBox } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 
@@ -29,16 +30,11 @@ export function ensureEventSecrets(deps: ServiceDeps): number {
   });
 }
 
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
-function prepare(db: Db) {
-  return db.select().from(deviceEventSecrets).where(eq(deviceEventSecrets.deviceId, sql.placeholder("deviceId"))).prepare();
-}
+const secretOfDevice = preparedPerDb((db) => db.select().from(deviceEventSecrets).where(eq(deviceEventSecrets.deviceId, sql.placeholder("deviceId"))).prepare());
 
 /** The device's event secret in clear, or null when it has none yet. Read on the fetch path. */
 export function eventSecretOf(deps: ServiceDeps, deviceId: number): string | null {
-  let stmt = statements.get(deps.db);
-  if (!stmt) statements.set(deps.db, (stmt = prepare(deps.db)));
-  const row = stmt.get({ deviceId });
+  const row = secretOfDevice(deps.db).get({ deviceId });
   return row ? deps.secrets.open(row.secretEnc) : null;
 }
 

@@ -9,9 +9,9 @@ import { deviceOwnSpecs } from "./key-expansion.ts";
 import { checkUniqueIndexes, resolveKeyInputs } from "./key-inputs.ts";
 import { invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { lineIndexProblem } from "./device-rules.ts";
+import { keyLimitsOf, lineIndexProblem, modelOf } from "./device-rules.ts";
 import { refuseWhileSignedIn } from "../hot-desk/desks.ts";
-import { getDevice, keyLimitsOf, modelOf, tenantExtension } from "./devices.ts";
+import { getDevice, tenantExtension } from "./devices.ts";
 import type { KeyInput, LinesInput } from "./schemas.ts";
 
 /** A device's lines (account index -> extension) and programmable keys. */

@@ -1,8 +1,9 @@
 import { ouiOf, parseMac, type Mac } from "../domain/mac.ts";
 import { invalidInput } from "../errors.ts";
 import { isVendorId, VENDOR_IDS, VENDOR_LIST, vendors } from "../vendors/registry.ts";
-import { capacityText, type KeyLimits } from "../vendors/key-capacity.ts";
+import { capacityText, keyLimits, type KeyLimits } from "../vendors/key-capacity.ts";
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
+import type { DeviceRow } from "../db/rows.ts";
 
 /**
  * The device rules as pure checks: each returns the value or a reason (no field name, no throw).
@@ -45,6 +46,16 @@ export function checkModel(vendor: VendorId, model: string): Checked<ModelInfo> 
   const models = Object.values(vendors[vendor].models);
   const found = models.find((m) => m.id.toLowerCase() === modelKey(model));
   return found ? ok(found) : no(`unknown ${vendor} model "${model.slice(0, 32)}" (known: ${models.map((m) => m.id).join(", ")})`);
+}
+
+/** A stored device's model (its vendor and model were checked when written). */
+export function modelOf(device: Pick<DeviceRow, "vendor" | "model">): ModelInfo {
+  return orThrow(checkModel(device.vendor, device.model), "model");
+}
+
+/** The phone's key capacity: its model's own keys plus the expansion modules attached to it. */
+export function keyLimitsOf(device: Pick<DeviceRow, "vendor" | "model" | "expansionModules">): KeyLimits {
+  return keyLimits(modelOf(device), device.expansionModules);
 }
 
 /** Null when line `index` exists on the model. */

@@ -5,11 +5,11 @@ import type { Mac } from "../domain/mac.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
 import { issueEventSecret } from "../registrations/event-secrets.ts";
-import { capacityText, expansionModulesProblem, keyLimits, type KeyLimits } from "../vendors/key-capacity.ts";
+import { capacityText, expansionModulesProblem, keyLimits } from "../vendors/key-capacity.ts";
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
 import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { checkMac, checkModel, checkVendor, lineIndexProblem, keyProblem, orThrow, unknownExtensionReason, vendorForOui } from "./device-rules.ts";
+import { checkMac, checkModel, checkVendor, lineIndexProblem, keyProblem, modelOf, orThrow, unknownExtensionReason, vendorForOui } from "./device-rules.ts";
 import type { DeviceInput, DevicePatch } from "./schemas.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { getTenant } from "./tenants.ts";
@@ -37,15 +37,6 @@ export function newDeviceSecrets(deps: Pick<ServiceDeps, "secrets">, mac: Mac) {
     provPasswordEnc: deps.secrets.seal(randomPassword()),
     adminPasswordEnc: deps.secrets.seal(randomPassword(16)),
   };
-}
-
-export function modelOf(device: Pick<DeviceRow, "vendor" | "model">): ModelInfo {
-  return resolveModel(device.vendor, device.model);
-}
-
-/** The phone's key capacity: its model's own keys plus the expansion modules attached to it. */
-export function keyLimitsOf(device: Pick<DeviceRow, "vendor" | "model" | "expansionModules">): KeyLimits {
-  return keyLimits(modelOf(device), device.expansionModules);
 }
 
 function requireModules(model: ModelInfo, modules: number, field: string): number {

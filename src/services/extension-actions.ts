@@ -5,7 +5,7 @@ import { conflict } from "../errors.ts";
 import { randomInt } from "node:crypto";
 import { randomPassword } from "../secrets.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { usernameOwner } from "./extension-settings/sections.ts";
+import { usernameOwner } from "./extension-settings/store.ts";
 import { loadSettings, saveSettings } from "./extension-settings/store.ts";
 import { auditChange } from "./actor.ts";
 import { recordExtensionChange } from "../pbx/changes.ts";

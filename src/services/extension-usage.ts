@@ -1,8 +1,7 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { DeviceRow } from "../db/rows.ts";
-import { deviceKeyLayouts, deviceKeys, deviceLines, devices, extensionGroupMembers, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
-import { extensionGroupNames } from "./groups.ts";
+import { deviceKeyLayouts, deviceKeys, deviceLines, devices, extensionGroupMembers, extensionGroups, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
 import { devicesUsingGroup } from "./key-expansion.ts";
 
 /**
@@ -98,4 +97,16 @@ export function removeExtensionFromPhones(tx: Db, extensionId: number, now: numb
   const groups = extensionGroupNames(tx, extensionId);
   tx.delete(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, extensionId)).run();
   return { groups, keyLayouts: layoutKeys.map(({ layout, key }) => ({ layout, index: key })) };
+}
+
+/** The groups an extension belongs to, by name (the extension's Groups pop-up; groups.ts replaces the list). */
+export function extensionGroupNames(db: Db, extensionId: number): string[] {
+  return db
+    .select({ name: extensionGroups.name })
+    .from(extensionGroupMembers)
+    .innerJoin(extensionGroups, eq(extensionGroups.id, extensionGroupMembers.groupId))
+    .where(eq(extensionGroupMembers.extensionId, extensionId))
+    .orderBy(asc(extensionGroups.name))
+    .all()
+    .map((r) => r.name);
 }

@@ -8,6 +8,7 @@ import type { ServiceDeps } from "./deps.ts";
 import { auditChange } from "./actor.ts";
 import { extensionAuditTarget, getExtension } from "./extensions.ts";
 import { devicesUsingGroup } from "./key-expansion.ts";
+import { extensionGroupNames } from "./extension-usage.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { getTenant } from "./tenants.ts";
 import type { GroupRow } from "../db/rows.ts";
@@ -147,18 +148,7 @@ export function removeMember(deps: ServiceDeps, tenant: string, name: string, nu
   });
 }
 
-/** The groups an extension belongs to, and replacing that list (the extension's Groups pop-up). */
-export function extensionGroupNames(db: Db, extensionId: number): string[] {
-  return db
-    .select({ name: extensionGroups.name })
-    .from(extensionGroupMembers)
-    .innerJoin(extensionGroups, eq(extensionGroups.id, extensionGroupMembers.groupId))
-    .where(eq(extensionGroupMembers.extensionId, extensionId))
-    .orderBy(asc(extensionGroups.name))
-    .all()
-    .map((r) => r.name);
-}
-
+/** Replaces the groups an extension belongs to (the extension's Groups pop-up), all-or-nothing. */
 export function setExtensionGroups(deps: ServiceDeps, tenant: string, number: string, names: readonly string[]): string[] {
   return writeTransaction(deps.db, (tx) => {
     const ext = getExtension({ ...deps, db: tx }, tenant, number);

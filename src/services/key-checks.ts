@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { devices } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
-import { keyLimitsOf } from "./devices.ts";
+import { keyLimitsOf } from "./device-rules.ts";
 import { expandDeviceKeys, readDeviceKeys } from "./key-expansion.ts";
 
 /**

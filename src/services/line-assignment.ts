@@ -2,7 +2,8 @@ import { conflict, invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { getLines, setLines, type LineView } from "./device-layout.ts";
 import { lineIndexProblem } from "./device-rules.ts";
-import { getDevice, modelOf } from "./devices.ts";
+import { getDevice } from "./devices.ts";
+import { modelOf } from "./device-rules.ts";
 import { getExtension } from "./extensions.ts";
 import { getTenant } from "./tenants.ts";
 

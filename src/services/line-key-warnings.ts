@@ -3,7 +3,7 @@ import type { Db } from "../db/client.ts";
 import { deviceLines, devices, extensions } from "../db/schema.ts";
 import { planLineKeys } from "../vendors/shared/line-keys.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { keyLimitsOf, modelOf } from "./devices.ts";
+import { keyLimitsOf, modelOf } from "./device-rules.ts";
 import { devicesUsingLayout, expandDeviceKeys } from "./key-expansion.ts";
 import { findLayout } from "./key-layouts.ts";
 import { getTenant } from "./tenants.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isFeatureName, DIAL_STRING } from "../domain/feature-codes.ts";
+import { isFeatureName, DIAL_STRING, FEATURES_WITH_EXTENSION, parseFeatureValue } from "../domain/feature-codes.ts";
 import { KEY_KINDS } from "../domain/phone-config.ts";
 import { isKnownTimeZone } from "../domain/time-zone.ts";
 import { CONTROL_CHARACTERS_MESSAGE, EXTENSION_NUMBER, hasControlCharacters, isHost, isProvisioningUrl, parseCidr, SIP_USER } from "../domain/validation.ts";
@@ -103,7 +103,13 @@ export const KeyInput = z
     if (k.kind === "blf") need(!!k.value && EXTENSION_NUMBER.test(k.value), "a blf key needs the extension number it watches");
     if (k.kind === "speed_dial") need(!!k.value && DIAL_STRING.test(k.value), "a speed_dial key needs a number of 0-9, * and #");
     if (k.kind === "park") need(k.value === null || DIAL_STRING.test(k.value), "a park key's value is a park code of 0-9, * and #");
-    if (k.kind === "feature") need(!!k.value && isFeatureName(k.value), "a feature key needs a feature-code name such as dnd_on");
+    if (k.kind === "feature") {
+      const name = k.value?.split(":")[0] ?? "";
+      if (!isFeatureName(name)) need(false, "a feature key needs a feature-code name such as dnd_on");
+      else if (FEATURES_WITH_EXTENSION.includes(name) && !parseFeatureValue(k.value))
+        need(false, `${name} dials its code followed by an extension: give it as ${name}:<extension>, e.g. ${name}:105`);
+      else need(parseFeatureValue(k.value) !== null, `${name} takes no extension: give it as ${name}`);
+    }
     if (k.kind === "line") need(k.value === null, "a line key takes no value");
     if (k.kind === "none") need(k.value === null, "a none key (left empty on purpose) takes no value");
     if (k.kind === "blf_group") need(!!k.value && k.value.length <= 64, "a blf_group key needs the name of the group it watches");

@@ -4,6 +4,7 @@ import { and, count, eq } from "drizzle-orm";
 import { writeTransaction } from "../db/client.ts";
 import { devices, featureCodes, tenants } from "../db/schema.ts";
 import { DEFAULT_FEATURE_CODES, type FeatureCodes, type FeatureName } from "../domain/feature-codes.ts";
+import { getFeatureCodes } from "./feature-codes.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
@@ -76,17 +77,6 @@ export function deleteTenant(deps: ServiceDeps, name: string): void {
     syncSubscribers(tx, deps.secrets, []);
     auditChange(tx, deps, { action: "tenant.delete", target: `tenant:${name}`, tenantId: t.id, before: t });
   });
-}
-
-export function getFeatureCodes(deps: ServiceDeps, tenantId: number): FeatureCodes {
-  return featureCodesFrom(deps.db.select().from(featureCodes).where(eq(featureCodes.tenantId, tenantId)).all());
-}
-
-/** The tenant's rows over the defaults, so a code added by a later release has a value. */
-export function featureCodesFrom(rows: readonly { name: string; code: string }[]): FeatureCodes {
-  const codes: Record<string, string> = { ...DEFAULT_FEATURE_CODES };
-  for (const r of rows) codes[r.name] = r.code;
-  return codes as FeatureCodes;
 }
 
 export function updateFeatureCodes(deps: ServiceDeps, name: string, patch: Partial<Record<FeatureName, string>>): FeatureCodes {

@@ -49,14 +49,12 @@ export class Transfer {
   private timerArmed = false;
   /**
    * One window of DATA packets (header + block each), written in place for every window. A
-   * send still queued in the socket keeps its bytes: while any is pending, the next window gets
-   * a fresh buffer instead (on loopback and on a LAN the queue is empty by the time an ACK comes).
+   * send still queued in the socket keeps its bytes: while the socket's send queue is not empty,
+   * the next window gets a fresh buffer instead (on loopback and on a LAN the kernel takes each
+   * datagram at once, so the queue is empty). DATA is sent without a completion callback: one
+   * callback per block cost a SendWrap callback and a tick each (CPU profile of `bench:tftp`).
    */
   private window: Buffer;
-  private pendingSends = 0;
-  private readonly sent = () => {
-    this.pendingSends--;
-  };
   private readonly lifetime: NodeJS.Timeout;
   private ended = false;
   /** Set once an ERROR is on its way: nothing else is done while it leaves. */
@@ -145,7 +143,7 @@ export class Transfer {
     const to = Math.min(this.acked + this.options.windowsize, this.totalBlocks);
     const { blksize } = this.options;
     const slot = 4 + blksize;
-    if (this.pendingSends > 0) this.window = Buffer.allocUnsafe(this.window.length);
+    if (this.socket.getSendQueueCount() > 0) this.window = Buffer.allocUnsafe(this.window.length);
     const window = this.window;
     try {
       for (let seq = from; seq <= to; seq++) {
@@ -153,8 +151,7 @@ export class Transfer {
         window.writeUInt16BE(OP.DATA, at);
         window.writeUInt16BE(seq & 0xffff, at + 2);
         const n = this.source.readInto(window, at + 4, (seq - 1) * blksize, blksize);
-        this.pendingSends++;
-        this.socket.send(window, at, 4 + n, this.peer.port, this.peer.address, this.sent);
+        this.socket.send(window, at, 4 + n, this.peer.port, this.peer.address);
       }
     } catch {
       this.fail("read error", true);

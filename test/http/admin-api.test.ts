@@ -105,6 +105,25 @@ describe("admin API", () => {
     expect(foreign.status).toBe(404);
   });
 
+  it("feature keys: intercom and directed pickup name their extension, every code has a readable label", async () => {
+    const original = (await c.call("GET", "/devices/805ec0aa0001/keys")).json.keys;
+    await c.refused("PUT", "/devices/805ec0aa0001/keys", [{ index: 6, kind: "feature", value: "intercom" }], 400, /intercom dials its code followed by an extension: give it as intercom:<extension>/);
+    await c.refused("PUT", "/devices/805ec0aa0001/keys", [{ index: 6, kind: "feature", value: "dnd_on:201" }], 400, /dnd_on takes no extension/);
+    const keys = await c.call("PUT", "/devices/805ec0aa0001/keys", [
+      { index: 6, kind: "feature", value: "intercom:202" },
+      { index: 7, kind: "feature", value: "directed_pickup:202" },
+      { index: 8, kind: "feature", value: "pickup_any" },
+    ]);
+    expect(keys.status).toBe(200);
+    const preview = (await c.call("GET", "/devices/805ec0aa0001/files/805ec0aa0001.cfg")).text;
+    expect(preview).toContain("linekey.6.value = *50202");
+    expect(preview).toContain("linekey.6.label = Intercom 202");
+    expect(preview).toContain("linekey.7.value = *35202");
+    expect(preview).toContain("linekey.8.label = Pickup Any");
+    expect(preview).not.toContain("pickup_any");
+    expect((await c.call("PUT", "/devices/805ec0aa0001/keys", original)).status).toBe(200);
+  });
+
   it("lets readonly tokens read but not write", async () => {
     expect((await c.call("GET", "/devices", undefined, "readonly")).status).toBe(200);
     const r = await c.call("POST", "/tenants", { sipDomain: "x.example", sipServerHost: "x.example" }, "readonly");

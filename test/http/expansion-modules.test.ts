@@ -49,14 +49,14 @@ describe("expansion modules", () => {
 
   it("more modules than the model takes, or any on a model without a documented module, is refused", async () => {
     await c.refused("POST", "/devices", { mac: "805ec0dd0003", model: "T54S", tenant: "acme.example", expansionModules: 4 }, 400, /expansionModules: T54S takes at most 3 expansion module\(s\), not 4/);
-    await c.refused("POST", "/devices", { mac: "805ec0dd0004", model: "T54W", tenant: "acme.example", expansionModules: 1 }, 400, /expansionModules: T54W takes no expansion module, not 1/);
+    await c.refused("POST", "/devices", { mac: "805ec0dd0004", model: "T33G", tenant: "acme.example", expansionModules: 1 }, 400, /expansionModules: T33G takes no expansion module, not 1/);
     await c.refused("POST", "/devices", { mac: "805ec0dd0005", model: "T54S", tenant: "acme.example", expansionModules: -1 }, 400, /expansionModules/);
     await c.refused("PATCH", `/devices/${WITH}`, { expansionModules: 4 }, 400, /expansionModules: T54S takes at most 3 expansion module\(s\), not 4/);
   });
 
   it("removing a module, or a model without modules, is refused while a key sits on it", async () => {
     await c.refused("PATCH", `/devices/${WITH}`, { expansionModules: 0 }, 400, /expansionModules: T54S has 27 programmable key\(s\) but key 28 is set/);
-    await c.refused("PATCH", `/devices/${WITH}`, { model: "T54W" }, 400, /model: T54W takes no expansion module, not 1/);
+    await c.refused("PATCH", `/devices/${WITH}`, { model: "T33G" }, 400, /model: T33G takes no expansion module, not 1/);
     const two = await c.call("PATCH", `/devices/${WITH}`, { expansionModules: 2 });
     expect(two.json.expansionModules).toBe(2);
     await c.call("PUT", `/devices/${WITH}/keys`, []);

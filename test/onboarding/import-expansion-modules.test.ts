@@ -24,11 +24,11 @@ describe("CSV import with expansion modules", () => {
   it("refuses a key beyond the phone's own keys on a new device (no module), and a model that takes fewer modules", async () => {
     createDevice(deps, DeviceInput.parse({ mac: "805ec0aa0002", model: "T54S", tenant: "acme.example", expansionModules: 2 }));
     const before = dumpDb(deps);
-    const r = await importText(deps, csv("805ec0aa0001,,T54S,acme.example,101,,28:blf:103", "805ec0aa0002,,T54W,acme.example,102,,"));
+    const r = await importText(deps, csv("805ec0aa0001,,T54S,acme.example,101,,28:blf:103", "805ec0aa0002,,T33G,acme.example,102,,"));
     expect(r.accepted).toBe(false);
     expect(r.problems).toEqual([
       { row: 2, column: "key_layout", reason: expect.stringMatching(/key 28: T54S has 27 programmable key\(s\), not 28/) },
-      { row: 3, column: "model", reason: expect.stringMatching(/the device has 2 expansion module\(s\) but T54W takes no expansion module/) },
+      { row: 3, column: "model", reason: expect.stringMatching(/the device has 2 expansion module\(s\) but T33G takes no expansion module/) },
     ]);
     expect(dumpDb(deps)).toBe(before);
   });

@@ -22,6 +22,8 @@ describe("key capacity", () => {
   it("refuses more modules than the model takes, and any on a model without a documented module", () => {
     expect(expansionModulesProblem(YEALINK_MODELS.T54S, 3)).toBeNull();
     expect(expansionModulesProblem(YEALINK_MODELS.T54S, 4)).toBe("T54S takes at most 3 expansion module(s), not 4");
-    expect(expansionModulesProblem(YEALINK_MODELS.T54W, 1)).toBe("T54W takes no expansion module, not 1");
+    expect(expansionModulesProblem(YEALINK_MODELS.T54W, 3)).toBeNull();
+    expect(expansionModulesProblem(YEALINK_MODELS.T54W, 4)).toBe("T54W takes at most 3 expansion module(s), not 4");
+    expect(expansionModulesProblem(YEALINK_MODELS.T33G, 1)).toBe("T33G takes no expansion module, not 1");
   });
 });

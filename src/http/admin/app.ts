@@ -14,7 +14,7 @@ import { deviceRoutes } from "./devices.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import { onboardingRoutes } from "./onboarding.ts";
 import { extensionImportRoutes } from "./extension-imports.ts";
-import { ImportRunner, type ImportWorkerSettings } from "../../onboarding/off-thread.ts";
+import type { ImportRunner } from "../../onboarding/off-thread.ts";
 import { firmwareRoutes } from "./firmware.ts";
 import { roleRefusal, type AdminState, type Role } from "./roles.ts";
 import { tenantRoutes } from "./tenants.ts";
@@ -75,8 +75,8 @@ export interface AdminAppOptions {
   readonly hotDeskPins?: PinLimits;
   /** Most rows of one CSV import (config importMaxRows). */
   readonly importMaxRows?: number;
-  /** CSV imports run in a worker thread with these settings (src/onboarding/off-thread.ts). */
-  readonly importWorker?: ImportWorkerSettings;
+  /** Runs CSV imports in a worker thread (src/onboarding/off-thread.ts), shared with the portal. */
+  readonly imports?: ImportRunner;
 }
 
 /** Every router of the admin API; the OpenAPI test walks these (test/http/openapi.test.ts). */
@@ -84,7 +84,7 @@ export function adminRouters(deps: ProvisionDeps, options: Partial<AdminAppOptio
   const imports = {
     importLimitBytes: options.importLimitBytes ?? 64 * 1024 * 1024,
     ...(options.importMaxRows !== undefined ? { importMaxRows: options.importMaxRows } : {}),
-    ...(options.importWorker ? { imports: new ImportRunner(options.importWorker) } : {}),
+    ...(options.imports ? { imports: options.imports } : {}),
   };
   return [
     tenantRoutes(deps),

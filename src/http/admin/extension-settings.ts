@@ -29,7 +29,8 @@ import {
   readSettings,
 } from "../../services/extension-settings/sections.ts";
 import { numberWarnings } from "../../services/extensions.ts";
-import { extensionGroupNames, setExtensionGroups } from "../../services/groups.ts";
+import { setExtensionGroups } from "../../services/groups.ts";
+import { extensionGroupNames } from "../../services/extension-usage.ts";
 import { addPhoneNumber, phoneNumbersOf, removePhoneNumber } from "../../services/phone-numbers.ts";
 import { getTenant } from "../../services/tenants.ts";
 import type { ExtensionSettings } from "../../services/extension-settings/store.ts";

@@ -8,7 +8,7 @@ import { exportDevicesCsv } from "../../onboarding/export.ts";
 import { getTenant } from "../../services/tenants.ts";
 import type { ImportReport } from "../../onboarding/import.ts";
 import { importDevices } from "../../onboarding/import.ts";
-import { ImportRunner, type ImportJob } from "../../onboarding/off-thread.ts";
+import { runImport, type ImportJob, type ImportRunner } from "../../onboarding/off-thread.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { requireRole, type AdminContext, type AdminState } from "./roles.ts";
 import { queryParam } from "./query.ts";
@@ -44,22 +44,15 @@ export interface ImportRouteOptions {
   readonly imports?: ImportRunner;
 }
 
-export const DEFAULT_IMPORT_MAX_ROWS = 200_000;
-
-/**
- * Runs a CSV upload through the worker when the server has one and its database is a file, else in
- * this process (`inProcess`, an in-memory database in tests): same report, errors and row limit.
- */
+/** A streamed CSV upload through `runImport` (src/onboarding/off-thread.ts), refused past importLimitBytes. */
 export function runUpload(
   deps: ProvisionDeps,
   options: ImportRouteOptions,
   ctx: AdminContext,
   job: Omit<ImportJob, "maxRows">,
-  inProcess: (body: AsyncIterable<Buffer>, maxRows: number) => Promise<ImportReport<string>>,
+  inProcess: (body: AsyncIterable<Uint8Array>, maxRows: number) => Promise<ImportReport<string>>,
 ): Promise<ImportReport<string>> {
-  const maxRows = options.importMaxRows ?? DEFAULT_IMPORT_MAX_ROWS;
-  const body = limitedBody(ctx, options.importLimitBytes);
-  return options.imports && ImportRunner.canRun(deps) ? options.imports.run(deps, { ...job, maxRows }, body) : inProcess(body, maxRows);
+  return runImport(deps, options, job, limitedBody(ctx, options.importLimitBytes), inProcess);
 }
 
 export function answer<C extends string>(ctx: AdminContext, report: ImportReport<C>, problem: (p: Problem<C>) => unknown, what: "file" | "claims"): void {

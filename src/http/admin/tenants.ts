@@ -11,9 +11,10 @@ import {
   updateExtension,
 } from "../../services/extensions.ts";
 import { ExtensionInput, ExtensionPatch, FeatureCodesPatch, TenantInput, TenantPatch } from "../../services/schemas.ts";
-import { createTenant, deleteTenant, getFeatureCodes, getTenant, listTenants, updateFeatureCodes, updateTenant } from "../../services/tenants.ts";
+import { createTenant, deleteTenant, getTenant, listTenants, updateFeatureCodes, updateTenant } from "../../services/tenants.ts";
+import { getFeatureCodes } from "../../services/feature-codes.ts";
 import { loadSettings } from "../../services/extension-settings/store.ts";
-import { extensionGroupNames } from "../../services/groups.ts";
+import { extensionGroupNames } from "../../services/extension-usage.ts";
 import { phoneNumbersOf } from "../../services/phone-numbers.ts";
 import { presentExtension, presentTenant } from "./presenters.ts";
 import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";

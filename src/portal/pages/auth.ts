@@ -4,7 +4,7 @@ import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { recordAudit } from "../../services/audit.ts";
 import { audited, findAccount, loadSubject, setPassword, type Subject } from "../accounts.ts";
 import { withActor } from "../../services/actor.ts";
-import { LOGIN_COOKIE, SESSION_COOKIE, setCookie } from "../app.ts";
+import { LOGIN_COOKIE, SESSION_COOKIE, setCookie } from "../cookies.ts";
 import { html, type Html } from "../html.ts";
 import { dummyHash, hashPassword, passwordProblem, verifyPassword } from "../passwords.ts";
 import { Fields, pageContext, type PortalContext, type PortalState } from "../request.ts";

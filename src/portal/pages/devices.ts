@@ -12,12 +12,15 @@ import { deviceDrift } from "../../registrations/drift.ts";
 import { listRegistrations } from "../../registrations/views.ts";
 import { currentActor } from "../../services/actor.ts";
 import { getKeys, getLines, setKeys, setLines } from "../../services/device-layout.ts";
-import { getDevice, keyLimitsOf, listDevices } from "../../services/devices.ts";
+import { getDevice, listDevices } from "../../services/devices.ts";
+import { keyLimitsOf } from "../../services/device-rules.ts";
 import type { DeviceRow } from "../../db/rows.ts";
 import { expandDeviceKeys, readDeviceKeys } from "../../services/key-expansion.ts";
 import { listExtensions } from "../../services/extensions.ts";
 import { KeysInput, LinesInput } from "../../services/schemas.ts";
 import { html, raw, type Html } from "../html.ts";
+import { diffLines } from "diff";
+import { lastServed, MASK, maskSecretValues, type ServedCopy } from "../../provisioning/served-files.ts";
 import { Fields, pageContext, type PortalContext, type PortalState } from "../request.ts";
 import { canOperate, requireOperate, requireTenant, seesSecrets, seesTenantData } from "../scope.ts";
 import type { PortalOptions } from "../settings.ts";
@@ -145,9 +148,9 @@ ${(write ? (b: Html) => form(pc, `/devices/${d.mac}/keys`, b, { submit: "Save ke
 <section class="card" id="files" aria-labelledby="files-h"><h2 id="files-h">Files</h2>
 ${table(
   ["File", "Last fetched", "Compared with now"],
-  drift.files.map((f) => html`<tr><td>${seesSecrets(scope) ? html`<a href="/devices/${d.mac}/files/${f.name}">${f.name}</a>` : f.name}</td><td>${iso(f.fetchedAt)}</td><td>${f.fetchedHash === null ? "never fetched" : f.fetchedHash === f.currentHash ? html`<span class="badge ok">same</span>` : html`<span class="badge bad">changed since</span>`}</td></tr>`),
+  drift.files.map((f) => html`<tr><td><a href="/devices/${d.mac}/files/${f.name}">${f.name}</a></td><td>${iso(f.fetchedAt)}</td><td>${f.fetchedHash === null ? "never fetched" : f.fetchedHash === f.currentHash ? html`<span class="badge ok">same</span>` : html`<span class="badge bad">changed since</span>`}</td></tr>`),
 )}
-<p class="muted">Other files: ${files.filter((f) => f.kind !== "device").map((f) => f.name).join(", ") || "none"}.${seesSecrets(scope) ? "" : " Device files hold credentials: only an admin may open their preview."}</p>
+<p class="muted">Other files: ${files.filter((f) => f.kind !== "device").map((f) => f.name).join(", ") || "none"}.${seesSecrets(scope) ? "" : " Secrets in device files are masked for this account."}</p>
 </section>`,
     );
   }
@@ -157,15 +160,53 @@ ${table(
   r.get("/devices/:mac/files/:name", (ctx) => {
     const scope = ctx.state.scope!;
     const { d } = device(ctx);
-    const file = previewFile(deps, d, ctx.params.name!);
-    if (file.kind === "device" && !seesSecrets(scope)) throw new AppError(403, "forbidden", `${ctx.params.name} holds credentials; only an admin may preview it`);
-    const drift = deviceDrift(deps, d).files.find((f) => f.name === ctx.params.name);
+    const name = ctx.params.name!;
+    const file = previewFile(deps, d, name);
+    // Admins read the file as the phone does; every other role gets each secret value masked (docs/portal.md).
+    const clear = seesSecrets(scope);
+    const now = clear ? file.body : maskSecretValues(file.body, file.secrets);
+    const drift = deviceDrift(deps, d).files.find((f) => f.name === name);
+    const kept = file.kind === "device" ? lastServed(deps.db, d.id, name) : null;
+    let copy: ServedCopy | null = null;
+    let unreadable = false;
+    if (kept) {
+      try {
+        copy = JSON.parse(deps.secrets.open(kept.bodyEnc)) as ServedCopy;
+      } catch {
+        unreadable = true;
+      }
+    }
+    let diffView: Html = html``;
+    if (kept && copy) {
+      const before = clear ? copy.body : maskSecretValues(copy.body, [...copy.secrets, ...file.secrets]);
+      const parts = diffLines(before, now);
+      const changed = parts.filter((p) => p.added || p.removed).length;
+      const split = (text: string) => text.replace(/\n$/, "").split("\n");
+      // Unchanged runs keep two lines of context on each side.
+      const context = (text: string) => {
+        const all = split(text);
+        return all.length <= 6 ? lines(text, " ") : `${lines(all.slice(0, 2).join("\n"), " ")}  … ${all.length - 4} unchanged line(s) …\n${lines(all.slice(-2).join("\n"), " ")}`;
+      };
+      const lines = (text: string, mark: string) => text.replace(/\n$/, "").split("\n").map((l) => `${mark} ${l}\n`).join("");
+      diffView =
+        kept.contentHash === file.contentHash
+          ? html`<p><span class="badge ok">same</span> The phone last got exactly this file (${iso(kept.servedAt)}).</p>`
+          : changed === 0
+            ? html`<p><span class="badge bad">changed</span> Only a secret value differs from what the phone last got (${iso(kept.servedAt)}); it is masked for this account.</p>`
+            : html`<p><span class="badge bad">changed</span> Lines removed (<del>-</del>) and added (<ins>+</ins>) since the phone last got it (${iso(kept.servedAt)}):</p>
+<pre class="file" id="diff">${parts.map((p) => (p.added ? html`<ins>${lines(p.value, "+")}</ins>` : p.removed ? html`<del>${lines(p.value, "-")}</del>` : html`${context(p.value)}`))}</pre>`;
+    } else if (file.kind === "device") {
+      diffView = html`<p class="muted">${unreadable ? "The copy kept of the last fetch was sealed with a secret key this server no longer has; the next fetch replaces it." : drift?.fetchedHash ? "The phone fetched this file before phonehome kept served copies; the diff is shown after its next fetch." : "The phone has never fetched this file."}</p>`;
+    }
     ctx.type = "html";
     ctx.body = page(
       pageContext(ctx),
-      `${ctx.params.name} for ${d.mac}`,
+      `${name} for ${d.mac}`,
       html`<p>${drift ? (drift.fetchedHash === null ? "The phone has never fetched this file." : drift.fetchedHash === drift.currentHash ? `The phone last fetched this same content (${iso(drift.fetchedAt)}).` : `This differs from what the phone last fetched (${iso(drift.fetchedAt)}); it gets this version at its next fetch.`) : ""}</p>
-<pre class="file" id="preview">${file.body}</pre><p><a href="/devices/${d.mac}#files">Back to the device</a></p>`,
+${clear || file.secrets.length === 0 ? "" : html`<p class="notice" role="note">Passwords and other secrets are masked (${MASK}): only an admin reads them.</p>`}
+<section class="card" aria-labelledby="diff-h"><h2 id="diff-h">Against the last fetch</h2>${diffView}</section>
+<section class="card" aria-labelledby="now-h"><h2 id="now-h">As the phone gets it now</h2>
+<pre class="file" id="preview">${now}</pre></section><p><a href="/devices/${d.mac}#files">Back to the device</a></p>`,
     );
   });
 

@@ -8,6 +8,8 @@ import { claimDevices, ClaimsInput, type Claim } from "../../onboarding/claim.ts
 import type { Problem } from "../../onboarding/columns.ts";
 import { readDeviceCsv } from "../../onboarding/csv-source.ts";
 import { importDevices, type ImportReport } from "../../onboarding/import.ts";
+import { runImport } from "../../onboarding/off-thread.ts";
+import { onlyTenants } from "../../onboarding/planner.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { currentActor } from "../../services/actor.ts";
 import { dismissDiscovered, listDiscovered } from "../../services/discovery.ts";
@@ -68,6 +70,11 @@ const CLAIM_FIELD: Record<string, string> = { key_layout: "keyLayout", lines: "l
  * claim, a CSV upload with its dry-run report, the import, and each batch's progress. Everything runs
  * through src/onboarding/ (the same checks and write path as the API and the CLI).
  */
+/** A held upload in chunks of 64 KiB, as the worker takes a streamed one. */
+async function* chunksOf(data: Buffer): AsyncGenerator<Buffer> {
+  for (let at = 0; at < data.length; at += 65_536) yield data.subarray(at, at + 65_536);
+}
+
 export function onboardingRoutes(deps: ProvisionDeps, options: PortalOptions): Router<PortalState> {
   const r = new Router<PortalState>();
   const staged = new StagedFiles(Math.max(options.importLimitBytes * 2, 8 * 1024 * 1024));
@@ -79,7 +86,7 @@ export function onboardingRoutes(deps: ProvisionDeps, options: PortalOptions): R
   };
   /** The inbox holds phones of no tenant yet: only accounts across every tenant see and claim them. */
   const seesInbox = (scope: Scope) => scope.unlimited && canOperate(scope);
-  const tenantRefused = (scope: Scope) => (name: string) => (seesTenant(scope, name) ? null : `this account may not onboard phones of tenant ${name}`);
+  const tenantRefused = (scope: Scope) => (scope.tenants === null ? () => null : onlyTenants(scope.tenants));
 
   /** Batches the account may open: every batch across tenants; a limited account only its own. */
   function visibleBatch(scope: Scope, b: { actor: string }): boolean {
@@ -263,7 +270,11 @@ ${batchesSection(scope)}`,
     }
     let report: ImportReport;
     try {
-      report = await importDevices(deps, readDeviceCsv([file.data]), { dryRun, actor: currentActor(), source: "csv", fileName: file.fileName, tenantRefused: tenantRefused(scope) });
+      // In the server's import worker, as POST /imports: phones are served while it runs.
+      const job = { kind: "devices", dryRun, actor: currentActor(), fileName: file.fileName, ...(scope.tenants ? { onlyTenants: scope.tenants } : {}) } as const;
+      report = (await runImport(deps, options, job, chunksOf(file.data), (body, maxRows) =>
+        importDevices(deps, readDeviceCsv(body, undefined, { maxRows }), { dryRun, actor: job.actor, source: "csv", fileName: file.fileName, tenantRefused: tenantRefused(scope) }),
+      )) as ImportReport;
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
       return onboardingPage(ctx, { upload: { error: err.message, fileName: file.fileName }, status: 400 });

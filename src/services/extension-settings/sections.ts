@@ -1,4 +1,4 @@
-import { and, eq, isNull, ne } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { writeTransaction, type Db } from "../../db/client.ts";
 import {
   deviceLines,
@@ -6,7 +6,6 @@ import {
   extensionAllowedDevices,
   extensionGroupMembers,
   extensionPhoneNumbers,
-  extensionSettings,
   extensions,
 } from "../../db/schema.ts";
 import { assertKeysFit } from "../key-checks.ts";
@@ -20,7 +19,7 @@ import { blfRefusalFor } from "../../domain/key-expansion.ts";
 import { auditChange } from "../actor.ts";
 import { extensionAuditTarget, getExtension } from "../extensions.ts";
 import type { AllowedEndpointsInput, CallWaiting, Forwarding, Monitoring, NumberSettings, Profile, Voicemail } from "./schemas.ts";
-import { loadSettings, saveSettings, storedVoicemail, type ExtensionSettings, type SectionName, type StoredEndpoints } from "./store.ts";
+import { loadSettings, saveSettings, storedVoicemail, usernameOwner, type ExtensionSettings, type SectionName, type StoredEndpoints } from "./store.ts";
 import type { ExtensionRow } from "../../db/rows.ts";
 
 /** Reads and replaces the guide's sections of one extension; every write is one transaction. */
@@ -62,24 +61,6 @@ function updateSettings(deps: ServiceDeps, tenant: string, number: string, secti
 export function readSettings(deps: ServiceDeps, tenant: string, number: string): { ext: ExtensionRow; settings: ExtensionSettings } {
   const ext = getExtension(deps, tenant, number);
   return { ext, settings: loadSettings(deps.db, ext) };
-}
-
-/** Usernames are unique per tenant; an extension without a settings row goes by its number. */
-export function usernameOwner(db: Db, tenantId: number, username: string, exceptId: number): string | null {
-  const row = db
-    .select({ number: extensions.number })
-    .from(extensionSettings)
-    .innerJoin(extensions, eq(extensions.id, extensionSettings.extensionId))
-    .where(and(eq(extensionSettings.tenantId, tenantId), eq(extensionSettings.username, username), ne(extensionSettings.extensionId, exceptId)))
-    .get();
-  if (row) return row.number;
-  const bare = db
-    .select({ number: extensions.number })
-    .from(extensions)
-    .leftJoin(extensionSettings, eq(extensionSettings.extensionId, extensions.id))
-    .where(and(eq(extensions.tenantId, tenantId), eq(extensions.number, username), ne(extensions.id, exceptId), isNull(extensionSettings.extensionId)))
-    .get();
-  return bare?.number ?? null;
 }
 
 export function putProfile(deps: ServiceDeps, tenant: string, number: string, profile: Profile) {

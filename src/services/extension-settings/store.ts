@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull, ne } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { extensionSettings } from "../../db/schema.ts";
+import { extensionSettings, extensions } from "../../db/schema.ts";
 import {
   CallWaitingInput,
   ForwardingInput,
@@ -128,4 +128,22 @@ export function saveSettings(tx: Db, ext: Pick<ExtensionRow, "id" | "tenantId">,
     forwarding: s.forwarding,
   };
   tx.insert(extensionSettings).values(values).onConflictDoUpdate({ target: extensionSettings.extensionId, set: values }).run();
+}
+
+/** Usernames are unique per tenant; an extension without a settings row goes by its number. */
+export function usernameOwner(db: Db, tenantId: number, username: string, exceptId: number): string | null {
+  const row = db
+    .select({ number: extensions.number })
+    .from(extensionSettings)
+    .innerJoin(extensions, eq(extensions.id, extensionSettings.extensionId))
+    .where(and(eq(extensionSettings.tenantId, tenantId), eq(extensionSettings.username, username), ne(extensionSettings.extensionId, exceptId)))
+    .get();
+  if (row) return row.number;
+  const bare = db
+    .select({ number: extensions.number })
+    .from(extensions)
+    .leftJoin(extensionSettings, eq(extensionSettings.extensionId, extensions.id))
+    .where(and(eq(extensions.tenantId, tenantId), eq(extensions.number, username), ne(extensions.id, exceptId), isNull(extensionSettings.extensionId)))
+    .get();
+  return bare?.number ?? null;
 }

@@ -1,14 +1,14 @@
 import type { LineConfig, PhoneConfig, SipTransport } from "../../domain/phone-config.ts";
 import { domainRegistrar } from "../shared/sip-targets.ts";
-import { buildKeyTables, buildSoftkeys } from "./keys.ts";
+import { buildKeyTables, buildSoftkeys, type DirectoryRow } from "./keys.ts";
 import type { PolycomModel } from "./models.ts";
 import { polycomTime } from "./time.ts";
 import { phoneWideCallWaiting } from "../shared/call-waiting.ts";
 
 // reg.x.server.y.transport values (vendors.md P3; Wazo common.py `_SIP_TRANSPORT`).
 const TRANSPORT: Readonly<Record<SipTransport, string>> = { udp: "UDPOnly", tcp: "TCPOnly", tls: "TLS" };
-// prov.polling.mode `rel` needs a period above one hour (vendors.md P3).
-const MIN_POLLING_SECONDS = 3600;
+// prov.polling.mode `rel` needs a period "greater than 3600" seconds (vendors.md P3).
+export const MIN_POLLING_SECONDS = 3601;
 /** Firmware is managed later: `sip.ld` is the documented default APP_FILE_PATH (P1, Wazo master file). */
 export const APP_FILE_PATH = "sip.ld";
 
@@ -64,7 +64,11 @@ export function buildDeviceContext(config: PhoneConfig, model: PolycomModel) {
     callWaiting: phoneWideCallWaiting(config) ? "1" : "0",
     attendantReg: firstBlf?.line ?? 1,
     ...keys,
-    efkEnabled: keys.efk.length > 0 || config.softkeys.length > 0 ? "1" : "0",
+    // Soft-key actions are macro strings: they need Enhanced Feature Keys on (vendors.md P4).
+    efkEnabled: config.softkeys.length > 0 ? "1" : "0",
+    // The directory backs the speed-dial keys and is replaced at every boot: read-only on the phone
+    // ("If 'Enabled', the local contact directory is read-only", excaliburpartners/polycomphones).
+    directoryReadOnly: keys.speedDials.length > 0 ? "1" : "",
     softkeys: buildSoftkeys(config.softkeys),
     time: { ...polycomTime(config.time.zone), ntp: config.time.ntpServers[0] ?? null },
     // Telephony event notification: the phone POSTs <LineRegistrationEvent> XML to this URL
@@ -74,3 +78,9 @@ export function buildDeviceContext(config: PhoneConfig, model: PolycomModel) {
 }
 
 export type DeviceContext = ReturnType<typeof buildDeviceContext>;
+
+/** `<mac>-directory.xml`, or null when the phone has no speed-dial key (the file is then not served). */
+export function buildDirectoryContext(config: PhoneConfig, model: PolycomModel): { items: readonly DirectoryRow[] } | null {
+  const { speedDials } = buildKeyTables(config, model, model.lines);
+  return speedDials.length > 0 ? { items: speedDials } : null;
+}

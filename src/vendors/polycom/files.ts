@@ -12,16 +12,22 @@ export const COMMON_CONFIG_FILE = "phonehome-common.cfg";
 const DEVICE_CONFIG_SUFFIX = "-phonehome.cfg";
 
 export const deviceMasterFile = (mac: Mac): string => `${mac}.cfg`;
+/**
+ * The phone's contact directory, fetched at boot from CONTACTS_DIRECTORY (vendors.md P1). Served
+ * only to a phone whose layout has speed-dial keys (its entries back them, see keys.ts); for any
+ * other phone it stays unserved (404), so the phone keeps its own contacts.
+ */
+export const deviceDirectoryFile = (mac: Mac): string => `${mac}-directory.xml`;
 export const deviceConfigFile = (mac: Mac): string => `${mac}${DEVICE_CONFIG_SUFFIX}`;
 
 export type ServedFile =
   | { readonly role: "common-master" | "common-config"; readonly kind: "common"; readonly mac: null }
-  | { readonly role: "device-master" | "device-config"; readonly kind: "device"; readonly mac: Mac };
+  | { readonly role: "device-master" | "device-config" | "device-directory"; readonly kind: "device"; readonly mac: Mac };
 
-const DEVICE_FILE = /^([0-9a-f]{12})(\.cfg|-phonehome\.cfg)$/;
+const DEVICE_FILE = /^([0-9a-f]{12})(\.cfg|-phonehome\.cfg|-directory\.xml)$/;
 // Names the phone requests or uploads that this adapter does not serve (vendors.md P1):
 // they still tell us the vendor and the MAC.
-const FOREIGN_DEVICE_FILE = /^([0-9a-f]{12})-(?:phone\.cfg|web\.cfg|license\.cfg|directory\.xml|app\.log|boot\.log)$/;
+const FOREIGN_DEVICE_FILE = /^([0-9a-f]{12})-(?:phone\.cfg|web\.cfg|license\.cfg|app\.log|boot\.log)$/;
 const FOREIGN_COMMON_FILE = /^000000000000-(?:license\.cfg|directory\.xml)$/;
 
 /** Parses a requested name strictly; null when this adapter does not serve it. */
@@ -30,7 +36,7 @@ export function parseServedFile(name: string): ServedFile | null {
   if (name === COMMON_CONFIG_FILE) return { role: "common-config", kind: "common", mac: null };
   const m = DEVICE_FILE.exec(name);
   if (!m || !isMac(m[1]!)) return null;
-  const role = m[2] === ".cfg" ? "device-master" : "device-config";
+  const role = m[2] === ".cfg" ? "device-master" : m[2] === "-directory.xml" ? "device-directory" : "device-config";
   return { role, kind: "device", mac: m[1] as Mac };
 }
 

@@ -1,7 +1,7 @@
 import type { PhoneConfig } from "../../domain/phone-config.ts";
 import { encodeDeep, encodeXmlValue } from "../shared/encode.ts";
 import type { RenderedFile, TemplateSet, Vendor } from "../vendor.ts";
-import { APP_FILE_PATH, buildDeviceContext } from "./context.ts";
+import { APP_FILE_PATH, buildDeviceContext, buildDirectoryContext } from "./context.ts";
 import { defineVendor } from "../shared/define-vendor.ts";
 import { parsePolyEvent } from "./events.ts";
 import { bootFileList, CONFIG_FILES_MACRO, configFilesFor, type ServedFile } from "./files.ts";
@@ -24,6 +24,10 @@ function renderDevice(file: ServedFile, config: PhoneConfig, templates: Template
     // APP_FILE_PATH (vendors.md P1/P3): relative to the boot server, where the pinned image is served.
     return xml(templates, ["master-device"], { appFilePath: config.firmware?.fileName ?? APP_FILE_PATH, configFiles: configFilesFor(mac) });
   }
+  if (file.role === "device-directory") {
+    const directory = buildDirectoryContext(config, model);
+    return directory ? xml(templates, ["directory"], directory) : null;
+  }
   return xml(templates, [`device.${model.id}`, `device.${model.family}`, "device"], buildDeviceContext(config, model));
 }
 
@@ -38,7 +42,7 @@ export const polycom: Vendor = defineVendor<ServedFile>({
   displayName: "Poly / Polycom",
   ouis: POLYCOM_OUIS,
   models: POLYCOM_MODELS,
-  requiredTemplates: ["master-common", "master-device", "common", "device"],
+  requiredTemplates: ["master-common", "master-device", "common", "device", "directory"],
   // `check-sync` for both; whether it reboots is the phone's
   // `voIpProt.SIP.specialEvent.checkSync.alwaysReboot` (we render 0: reboot only when the new files
   // need it). vendors.md P6 (Asterisk pjsip_notify.conf.sample `polycom-check-cfg`, FPBX).

@@ -8,14 +8,20 @@ import type { PolycomModel } from "./models.ts";
  * `lineKey.N.category`:
  * - line → `Line`, index = registration number;
  * - blf → `BLF`, index 0 ("next BLF"), backed by `attendant.resourceList.M.*` in key order;
- * - speed_dial / park / feature → `EFK`, index = `efk.efklist.M` macro: Polycom has no
- *   unsupervised speed-dial key type (Wazo common.py), so these keys run an Enhanced Feature Key
- *   macro (`<digits>$Tinvite$` dials, `<digits>$Trefer$` transfers the active call, P4 tokens);
+ * - speed_dial / feature → `SpeedDial`, index = the speed-dial number `<sd>` of an entry of the
+ *   phone's contact directory `<mac>-directory.xml` (vendors.md P4 "Speed dials: from the contact
+ *   directory (`<sd>` index)"; category and 1-based index as written by the FreePBX Polycom module,
+ *   excaliburpartners/polycomphones provisioning/device.php). The entry calls the number or the
+ *   star code; Polycom has no other unsupervised speed-dial key (Wazo common.py);
+ * - park → `Unassigned`: a speed dial would place a new call, not park the active one, and the
+ *   `EFK` line-key category some third-party tools write is in no Poly guide or public template we
+ *   found. Parking stays on the Park soft key (`<park code>$Trefer$` during a call);
  * - gaps → `Unassigned`.
  */
 export interface LineKeyRow { readonly n: number; readonly category: string; readonly index: number }
 export interface BlfRow { readonly n: number; readonly address: string; readonly label: string }
-export interface EfkRow { readonly n: number; readonly mname: string; readonly label: string; readonly action: string }
+/** One `<item>` of `<mac>-directory.xml`: `fn` name, `ct` contact (what is dialled), `sd` speed-dial index. */
+export interface DirectoryRow { readonly sd: number; readonly name: string; readonly contact: string }
 export interface SoftkeyRow {
   readonly n: number;
   readonly label: string;
@@ -27,18 +33,16 @@ export interface SoftkeyRow {
 export interface KeyTables {
   readonly lineKeys: readonly LineKeyRow[];
   readonly blf: readonly BlfRow[];
-  readonly efk: readonly EfkRow[];
+  /** Empty when the layout has no speed-dial key: the directory is then not served at all. */
+  readonly speedDials: readonly DirectoryRow[];
 }
 
-function efkAction(key: KeyConfig): string | null {
+function speedDialNumber(key: KeyConfig): string | null {
   switch (key.kind) {
     case "speed_dial":
-      return DIAL_STRING.test(key.number) ? `${key.number}$Tinvite$` : null;
+      return DIAL_STRING.test(key.number) ? key.number : null;
     case "feature":
-      return DIAL_STRING.test(key.code) ? `${key.code}$Tinvite$` : null;
-    case "park":
-      // Park is a transfer of the active call to the park code (`***`, seed star codes).
-      return DIAL_STRING.test(key.code) ? `${key.code}$Trefer$` : null;
+      return DIAL_STRING.test(key.code) ? key.code : null;
     default:
       return null;
   }
@@ -52,28 +56,29 @@ function efkAction(key: KeyConfig): string | null {
  */
 export function buildKeyTables(config: PhoneConfig, model: PolycomModel, lineCount: number): KeyTables {
   const configured = config.keys.filter((k) => k.index >= 1 && k.index <= model.keys);
-  if (configured.length === 0) return { lineKeys: [], blf: [], efk: [] };
+  if (configured.length === 0) return { lineKeys: [], blf: [], speedDials: [] };
   const lines = config.lines.filter((l) => l.index >= 1 && l.index <= lineCount);
   const byIndex = new Map(withLineKeys(configured, lines, model.lineKeySlots ?? model.keys).map((k) => [k.index, k]));
   const lineKeys: LineKeyRow[] = [];
   const blf: BlfRow[] = [];
-  const efk: EfkRow[] = [];
+  const speedDials: DirectoryRow[] = [];
   for (let n = 1; n <= model.keys; n++) {
     const key = byIndex.get(n);
+    const number = key ? speedDialNumber(key) : null;
     if (key?.kind === "line" && key.line <= lineCount) {
       lineKeys.push({ n, category: "Line", index: key.line });
     } else if (key?.kind === "blf" && DIAL_STRING.test(key.target)) {
       blf.push({ n: blf.length + 1, address: key.target, label: key.label });
       lineKeys.push({ n, category: "BLF", index: 0 });
-    } else if (key && efkAction(key)) {
-      const m = efk.length + 1;
-      efk.push({ n: m, mname: `phonehome${m}`, label: key.label, action: efkAction(key)! });
-      lineKeys.push({ n, category: "EFK", index: m });
+    } else if (key && number) {
+      const sd = speedDials.length + 1;
+      speedDials.push({ sd, name: key.label || number, contact: number });
+      lineKeys.push({ n, category: "SpeedDial", index: sd });
     } else {
       lineKeys.push({ n, category: "Unassigned", index: 0 });
     }
   }
-  return { lineKeys, blf, efk };
+  return { lineKeys, blf, speedDials };
 }
 
 /**

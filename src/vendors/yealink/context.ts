@@ -141,13 +141,14 @@ export function buildMacBootContext(config: PhoneConfig, model: YealinkModel): {
   return { includes: [commonFileName(model.commonFileId), deviceFileName(config.device.mac)] };
 }
 
-/** `y000000000000.boot`: one `[$MODEL]` section per common file, naming the models that use it. */
-export function buildCommonBootContext(): { sections: { models: string; file: string }[] } {
+/**
+ * `y000000000000.boot`: one line per model, `[<model>]include:config "<common file>"`, the model
+ * section prefixing the include on the same line (FusionPBX yealink/t2x, t4x and t5x
+ * `y000000000000.boot`: `[T54W]include:config "y000000000096.cfg"`).
+ */
+export function buildCommonBootContext(): { sections: { model: string; file: string }[] } {
   return {
-    sections: COMMON_FILE_IDS.map((id) => ({
-      models: modelsWithCommonFile(id).map((m) => m.id).join(", "),
-      file: commonFileName(id),
-    })),
+    sections: COMMON_FILE_IDS.flatMap((id) => modelsWithCommonFile(id).map((m) => ({ model: m.id, file: commonFileName(id) }))),
   };
 }
 

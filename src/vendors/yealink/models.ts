@@ -27,12 +27,16 @@ export interface YealinkModel extends ModelInfo {
  *   template as kept in fusionpbx resources/templates/provision/yealink/t54w/y000000000096.cfg:
  *   "SIP-T54S/T52S: X ranges from 1 to 3, Y ranges from 1 to 60; SIP-T48G/T48S/T46G/T46S: X ranges
  *   from 1 to 6, Y ranges from 1 to 40 ... Only SIP-T54S/T52S/T48G/T48S/T46G/T46S/T29G/T27P/T27G
- *   Models support the parameter." Models that comment does not name (T3x, T4xU, T53/T53W/T54W/T57W)
- *   take no module here until a source gives their limits.
+ *   Models support the parameter." T4xU and T53/T53W/T54W/T57W, which that comment does not name:
+ *   wazo-provd-plugins plugins/wazo_yealink/v86 and v87 common.py `_expmod_by_model`: T43U/T46U/T48U
+ *   take the EXP43 (`key_count = 60`, `max_daisy_chain = 3`), every T5 model the EXP50 (60 keys,
+ *   3 modules). T3x, T42U and T44U/T44W take no module here (no source gives their limits).
  */
 /** `expansion_module.X.key.Y.*` ranges of the comment above. */
 const EXP_T5X = { maxModules: 3, keysPerModule: 60 } as const;
 const EXP_T4XS = { maxModules: 6, keysPerModule: 40 } as const;
+/** EXP43 on T43U/T46U/T48U (Wazo v86/v87 `EXP43ExpansionModule`). */
+const EXP_T4XU = { maxModules: 3, keysPerModule: 60 } as const;
 
 export const YEALINK_MODELS = {
   T30: { id: "T30", family: "t3x", lines: 1, keys: 0, commonFileId: "127" },
@@ -47,17 +51,17 @@ export const YEALINK_MODELS = {
   T46S: { id: "T46S", family: "t4xs", lines: 16, keys: 27, commonFileId: "066", expansion: EXP_T4XS },
   T48S: { id: "T48S", family: "t4xs", lines: 16, keys: 29, commonFileId: "065", expansion: EXP_T4XS },
   T42U: { id: "T42U", family: "t4xu", lines: 12, keys: 15, commonFileId: "116" },
-  T43U: { id: "T43U", family: "t4xu", lines: 12, keys: 15, commonFileId: "107" },
+  T43U: { id: "T43U", family: "t4xu", lines: 12, keys: 15, commonFileId: "107", expansion: EXP_T4XU },
   T44U: { id: "T44U", family: "t4xu", lines: 12, keys: 24, commonFileId: "173" },
   T44W: { id: "T44W", family: "t4xu", lines: 12, keys: 24, commonFileId: "174" },
-  T46U: { id: "T46U", family: "t4xu", lines: 16, keys: 27, commonFileId: "108" },
-  T48U: { id: "T48U", family: "t4xu", lines: 16, keys: 29, commonFileId: "109" },
+  T46U: { id: "T46U", family: "t4xu", lines: 16, keys: 27, commonFileId: "108", expansion: EXP_T4XU },
+  T48U: { id: "T48U", family: "t4xu", lines: 16, keys: 29, commonFileId: "109", expansion: EXP_T4XU },
   T52S: { id: "T52S", family: "t5x", lines: 12, keys: 21, commonFileId: "074", expansion: EXP_T5X },
   T54S: { id: "T54S", family: "t5x", lines: 16, keys: 27, commonFileId: "070", expansion: EXP_T5X },
-  T53: { id: "T53", family: "t5x", lines: 12, keys: 21, commonFileId: "095" },
-  T53W: { id: "T53W", family: "t5x", lines: 12, keys: 21, commonFileId: "095" },
-  T54W: { id: "T54W", family: "t5x", lines: 16, keys: 27, commonFileId: "096" },
-  T57W: { id: "T57W", family: "t5x", lines: 16, keys: 29, commonFileId: "097" },
+  T53: { id: "T53", family: "t5x", lines: 12, keys: 21, commonFileId: "095", expansion: EXP_T5X },
+  T53W: { id: "T53W", family: "t5x", lines: 12, keys: 21, commonFileId: "095", expansion: EXP_T5X },
+  T54W: { id: "T54W", family: "t5x", lines: 16, keys: 27, commonFileId: "096", expansion: EXP_T5X },
+  T57W: { id: "T57W", family: "t5x", lines: 16, keys: 29, commonFileId: "097", expansion: EXP_T5X },
 } as const satisfies Record<string, YealinkModel>;
 
 export type YealinkModelId = keyof typeof YEALINK_MODELS;

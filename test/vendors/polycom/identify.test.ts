@@ -33,12 +33,13 @@ describe("polycom identify", () => {
     ["0004f2a1b2c3.cfg", "device", "0004f2a1b2c3", "complete"],
     ["805ec0a1b2c3.cfg", "device", "805ec0a1b2c3", "probable"],
     ["0004f2a1b2c3-phonehome.cfg", "device", "0004f2a1b2c3", "complete"],
+    ["0004f2a1b2c3-directory.xml", "device", "0004f2a1b2c3", "complete"],
   ])("serves %s without a User-Agent", (name, kind, mac, support) => {
     const id = polycom.identify(req(name));
     expect(id).toMatchObject({ vendor: "polycom", support, file: { kind, mac }, mac, model: null, firmware: null });
   });
 
-  it.each(["0004f2a1b2c3-phone.cfg", "0004f2a1b2c3-web.cfg", "0004f2a1b2c3-license.cfg", "0004f2a1b2c3-directory.xml", "0004f2a1b2c3-app.log", "0004f2a1b2c3-boot.log"])(
+  it.each(["0004f2a1b2c3-phone.cfg", "0004f2a1b2c3-web.cfg", "0004f2a1b2c3-license.cfg", "0004f2a1b2c3-app.log", "0004f2a1b2c3-boot.log"])(
     "recognises the phone's own file %s but does not serve it",
     (name) => {
       const id = polycom.identify(req(name));

@@ -86,6 +86,10 @@ const CASES: Record<string, { fileName: string; config: PhoneConfig | null }> = 
       provisioning: { baseUrl: "https://prov.demo.example/t/acme/", username: "u", password: "p", resyncMinutes: 0 },
     }),
   },
+  "VVX410-directory": {
+    fileName: `${MAC_410}-directory.xml`,
+    config: buildPhoneConfig("polycom", "VVX410", MAC_410, { keys: parkAndSpeed() }),
+  },
   "EdgeE450-two-lines": {
     fileName: `${MAC_E450}-phonehome.cfg`,
     config: buildPhoneConfig("polycom", "EdgeE450", MAC_E450, {
@@ -96,7 +100,7 @@ const CASES: Record<string, { fileName: string; config: PhoneConfig | null }> = 
 
 // Every attribute name the adapter may emit, with its source; `N`/`x` stand for any index.
 const ALLOWED: readonly [RegExp, string][] = [
-  [/^(APP_FILE_PATH|CONFIG_FILES|MISC_FILES|LOG_FILE_DIRECTORY|OVERRIDES_DIRECTORY|CONTACTS_DIRECTORY|LICENSE_DIRECTORY|USER_PROFILES_DIRECTORY|CALL_LISTS_DIRECTORY|COREFILE_DIRECTORY)$/, "P2"],
+  [/^(APP_FILE_PATH|CONFIG_FILES|MISC_FILES|LOG_FILE_DIRECTORY|OVERRIDES_DIRECTORY|CONTACTS_DIRECTORY|LICENSE_DIRECTORY|USER_PROFILES_DIRECTORY|CALL_LISTS_DIRECTORY)$/, "P2"],
   [/^\?xml$|^(version|encoding|standalone)$/, "XML declaration"],
   [/^device\.set$/, "P2"],
   [/^device\.prov\.(serverName|serverType|user|password|tagSerialNo)(\.set)?$/, "P3, P5"],
@@ -111,8 +115,9 @@ const ALLOWED: readonly [RegExp, string][] = [
   [/^call\.callWaiting\.enable$/, "Wazo wazo-polycom common/templates/base.tpl"],
   [/^attendant\.reg$|^attendant\.resourceList\.\d+\.(address|label|type)$/, "P4"],
   [/^lineKey\.reassignment\.enabled$|^lineKey\.\d+\.(category|index)$/, "P4"],
-  [/^feature\.(enhancedFeatureKeys|EFKLineKey)\.enabled$/, "P4"],
-  [/^efk\.efklist\.\d+\.(mname|status|label|action\.string)$/, "P4"],
+  [/^feature\.enhancedFeatureKeys\.enabled$/, "P4"],
+  [/^dir\.local\.readonly$/, "excaliburpartners/polycomphones device.php"],
+  [/^nat\.keepalive\.interval$/, "FusionPBX poly/edge-e550 template, excaliburpartners device.php"],
   [/^softkey\.\d+\.(label|action|enable|use\.idle|use\.active)$/, "P4"],
   [/^softkey\.feature\.(doNotDisturb|forward)$/, "P4"],
   [/^voIpProt\.SIP\.specialEvent\.checkSync\.alwaysReboot$/, "P6"],
@@ -129,7 +134,8 @@ describe("polycom render", () => {
     expectGolden(out, `polycom/${name}.cfg`);
   });
 
-  it.each(Object.entries(CASES))("emits only known parameters in %s", (_name, { fileName, config }) => {
+  // Parameter files only: the directory holds repeated <item> elements, checked in its own test.
+  it.each(Object.entries(CASES).filter(([, c]) => !c.fileName.endsWith("-directory.xml")))("emits only known parameters in %s", (_name, { fileName, config }) => {
     for (const key of attributes(render(fileName, config)).keys()) {
       expect(ALLOWED.some(([re]) => re.test(key)), `unknown parameter ${key}`).toBe(true);
     }
@@ -188,6 +194,56 @@ describe("polycom render", () => {
     expect(polycom.render(`${MAC_410}-phonehome.cfg`, null, templates)).toBeNull();
     expect(polycom.render(`${MAC_411}-phonehome.cfg`, cfg, templates)).toBeNull();
     expect(polycom.render(`${MAC_410}-phonehome.cfg`, { ...cfg, device: { ...cfg.device, model: "T46S" } }, templates)).toBeNull();
+  });
+});
+
+describe("polycom speed-dial keys (documented SpeedDial category backed by the contact directory)", () => {
+  const keys: KeyConfig[] = [
+    { index: 1, kind: "line", label: "101", line: 1 },
+    { index: 2, kind: "speed_dial", label: "Lobby", line: 1, number: "5551234" },
+    { index: 3, kind: "park", label: "Park", line: 1, code: "***" },
+    { index: 4, kind: "feature", label: "DND", line: 1, feature: "dnd_on", code: "*78" },
+  ];
+  const cfg = buildPhoneConfig("polycom", "VVX410", MAC_410, { keys });
+
+  // Was lineKey.N.category="EFK" + efk.efklist.* + feature.EFKLineKey.enabled: in no Poly guide or public template.
+  it("writes speed dial and feature keys as SpeedDial keys indexed into the directory, never EFK", () => {
+    const out = render(`${MAC_410}-phonehome.cfg`, cfg);
+    const attrs = attributes(out);
+    expect(attrs.get("lineKey.2.category")).toBe("SpeedDial");
+    expect(attrs.get("lineKey.2.index")).toBe("1");
+    expect(attrs.get("lineKey.3.category")).toBe("Unassigned");
+    expect(attrs.get("lineKey.4.category")).toBe("SpeedDial");
+    expect(attrs.get("lineKey.4.index")).toBe("2");
+    expect(attrs.get("dir.local.readonly")).toBe("1");
+    expect(out).not.toMatch(/EFK|efklist/);
+  });
+
+  it("serves the directory with one entry per speed dial, and only to a phone that has one", () => {
+    const out = render(`${MAC_410}-directory.xml`, cfg);
+    expect(out).toContain("<item><fn>Lobby</fn><ct>5551234</ct><sd>1</sd></item>");
+    expect(out).toContain("<item><fn>DND</fn><ct>*78</ct><sd>2</sd></item>");
+    const noSpeedDial = buildPhoneConfig("polycom", "VVX410", MAC_410, { keys: [blf(1, "102")] });
+    expect(polycom.render(`${MAC_410}-directory.xml`, noSpeedDial, templates)).toBeNull();
+    expect(attributes(render(`${MAC_410}-phonehome.cfg`, noSpeedDial)).has("dir.local.readonly")).toBe(false);
+    expect(polycom.render(`${MAC_410}-directory.xml`, null, templates)).toBeNull();
+  });
+
+  it("names no COREFILE_DIRECTORY in the master files", () => {
+    expect(render("000000000000.cfg", null)).not.toContain("COREFILE_DIRECTORY");
+    expect(render(`${MAC_411}.cfg`, buildPhoneConfig("polycom", "VVX411", MAC_411))).not.toContain("COREFILE_DIRECTORY");
+  });
+});
+
+describe("polycom smaller fixes", () => {
+  it("polls at more than 3600 s, as the guide says (\"greater than 3600\")", () => {
+    const base = buildPhoneConfig("polycom", "VVX410", MAC_410);
+    const hourly = { ...base, provisioning: { ...base.provisioning, resyncMinutes: 60 } };
+    expect(attributes(render(`${MAC_410}-phonehome.cfg`, hourly)).get("prov.polling.period")).toBe("3601");
+  });
+
+  it("keeps NAT mappings open with a keep-alive every 30 s", () => {
+    expect(attributes(render("phonehome-common.cfg", null)).get("nat.keepalive.interval")).toBe("30");
   });
 });
 

@@ -70,6 +70,15 @@ export const DEVICE_CASES: readonly DeviceCase[] = [
     }),
   },
   {
+    // T54W and T46U take modules too (Wazo v86/v87: EXP50 / EXP43, 3 × 60 keys). Two EXP50 on a T54W
+    // (27 own keys): key 28 is module 1 key 1, key 147 module 2 key 60.
+    name: "T54W-two-expansion-modules",
+    config: buildPhoneConfig("yealink", "T54W", "805ec0a1b256", {
+      device: { mac: "805ec0a1b256" as Mac, vendor: "yealink", model: "T54W", label: "Reception", adminPassword: "Adm1n-Secret-42", expansionModules: 2 },
+      keys: [{ index: 1, kind: "line", label: "101", line: 1 }, blf(28, "103"), blf(147, "104")],
+    }),
+  },
+  {
     // One expansion module on a T54S (27 own keys, modules of 60): key 28 is module 1 key 1, key 87
     // its last key; the module's other keys are cleared. Key 88 would be a second module's and is dropped.
     name: "T54S-expansion-module",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { builtinTemplates } from "../../helpers/templates.ts";
 import { yealink } from "../../../src/vendors/yealink/index.ts";
-import { COMMON_FILE_IDS } from "../../../src/vendors/yealink/models.ts";
+import { COMMON_FILE_IDS, modelsWithCommonFile } from "../../../src/vendors/yealink/models.ts";
 import { DEVICE_CASES } from "./golden-cases.ts";
 
 const templates = builtinTemplates("yealink");
@@ -21,6 +21,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "account.N.sip_server.N.port": "vendors.md Y3",
   "account.N.sip_server.N.transport_type": "vendors.md Y3 (0 UDP, 1 TCP, 2 TLS)",
   "account.N.sip_server.N.expires": "vendors.md Y3",
+  "account.N.nat.udp_update_enable": "Wazo wazo_yealink v86/v87 base.tpl (NAT keep-alive)",
   "account.N.outbound_proxy_enable": "vendors.md Y3",
   "account.N.outbound_proxy.N.address": "vendors.md Y3",
   "account.N.outbound_proxy.N.port": "vendors.md Y3",
@@ -82,11 +83,13 @@ function parse(body: string): Parsed {
   const parsed: Parsed = { params: [], includes: [], sections: [] };
   for (const line of rest) {
     if (line === "" || line.startsWith("#")) continue;
-    const include = /^include:config "([^"]+)"$/.exec(line);
-    const section = /^\[([A-Z0-9, ]+)\]$/.exec(line);
+    // `[<model>]include:config "<file>"`: the model section prefixes the include (FusionPBX boot files).
+    const include = /^(?:\[([A-Z0-9]+)\])?include:config "([^"]+)"$/.exec(line);
     const param = /^([a-z0-9_.]+) = (.*)$/.exec(line);
-    if (include) parsed.includes.push(include[1]!);
-    else if (section) parsed.sections.push(section[1]!);
+    if (include) {
+      parsed.includes.push(include[2]!);
+      if (include[1]) parsed.sections.push(include[1]);
+    }
     else if (param) parsed.params.push([param[1]!, param[2]!]);
     else throw new Error(`unparsable line: ${line}`);
   }
@@ -100,6 +103,10 @@ function expectAllowed(body: string): Parsed {
   for (const [name] of parsed.params) expect(ALLOWED, `${name} has no source`).toHaveProperty([generic(name)]);
   return parsed;
 }
+
+const YEALINK_MODELS_BY_FILE: Record<string, string> = Object.fromEntries(
+  COMMON_FILE_IDS.flatMap((id) => modelsWithCommonFile(id).map((m) => [m.id, `y000000000${id}.cfg`])),
+);
 
 describe("yealink parameters", () => {
   it("names a pinned image by its full URL, and nothing when none is pinned", () => {
@@ -130,10 +137,11 @@ describe("yealink parameters", () => {
     expect(expectAllowed(body).params).toEqual([["static.auto_provision.user_agent_mac.enable", "1"]]);
   });
 
-  it("the generic boot file names one common file per model group and no phone", () => {
+  it("the generic boot file names each model's common file and no phone", () => {
     const { includes, sections } = expectAllowed(yealink.render("y000000000000.boot", null, templates)!.body);
-    expect(includes).toEqual(COMMON_FILE_IDS.map((id) => `y000000000${id}.cfg`));
-    expect(sections).toContain("T53, T53W");
+    expect(sections).toEqual(Object.keys(YEALINK_MODELS_BY_FILE));
+    expect(includes).toEqual(Object.values(YEALINK_MODELS_BY_FILE));
+    expect(sections).toEqual(expect.arrayContaining(["T53", "T53W"]));
     expect(includes.some((f) => /^[0-9a-f]{12}\.cfg$/.test(f))).toBe(false);
   });
 });

@@ -34,6 +34,22 @@ describe("yealink render: golden files", () => {
   });
 });
 
+describe("yealink render: common boot file and NAT", () => {
+  it("prefixes each include with its model section on the same line, one model per line (FusionPBX y000000000000.boot)", () => {
+    const lines = yealink.render("y000000000000.boot", null, templates)!.body.split("\n");
+    expect(lines).toContain('[T54W]include:config "y000000000096.cfg"');
+    expect(lines).toContain('[T53]include:config "y000000000095.cfg"');
+    expect(lines).toContain('[T53W]include:config "y000000000095.cfg"');
+    expect(lines.filter((l) => /^\[[^\]]*\]\s*$/.test(l))).toEqual([]);
+    expect(lines.filter((l) => l.startsWith("include:config"))).toEqual([]);
+  });
+
+  it("sends NAT keep-alives on every account", () => {
+    const body = renderBody("805ec0a1b254.cfg");
+    expect(body).toContain("account.1.nat.udp_update_enable = 1");
+  });
+});
+
 describe("yealink render: values", () => {
   it("keeps a hostile display name on its own line", () => {
     const config = buildPhoneConfig("yealink", "T54W", "805ec0a1b254", {
