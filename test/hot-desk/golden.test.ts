@@ -18,9 +18,10 @@ import { createTestDeps, type TestDeps } from "../helpers/test-deps.ts";
  * Sign in / Sign out key is an ordinary feature key, so every adapter renders it with the
  * parameters its golden files already hold). Generated secrets are replaced by fixed ones.
  */
-const DESKS: readonly { vendor: VendorId; model: string; mac: string; file: string }[] = [
+// Poly: a speed-dial (feature) key's number lives in the device's directory file, so both are rendered.
+const DESKS: readonly { vendor: VendorId; model: string; mac: string; file: string; also?: string }[] = [
   { vendor: "yealink", model: "T54W", mac: "805ec0000501", file: "805ec0000501.cfg" },
-  { vendor: "polycom", model: "VVX411", mac: "0004f2000502", file: "0004f2000502-phonehome.cfg" },
+  { vendor: "polycom", model: "VVX411", mac: "0004f2000502", file: "0004f2000502-phonehome.cfg", also: "0004f2000502-directory.xml" },
   { vendor: "grandstream", model: "GXP2140", mac: "000b82000503", file: "cfg000b82000503.xml" },
 ];
 
@@ -52,7 +53,9 @@ function rendered(d: (typeof DESKS)[number]): string {
   const device = getDevice(deps, d.mac);
   const config = fixedSecrets(resolvePhoneConfig(deps, device, getTenant(deps, "desk.example"), "http://prov.desk.example:8080/", GOLDEN_NOW));
   const vendor = VENDOR_LIST.find((v) => v.id === d.vendor)!;
-  return vendor.render(d.file, config, builtinTemplates(d.vendor))!.body;
+  const templates = builtinTemplates(d.vendor);
+  const main = vendor.render(d.file, config, templates)!.body;
+  return d.also ? `${main}\n<!-- ${d.also} -->\n${vendor.render(d.also, config, templates)?.body ?? ""}` : main;
 }
 
 describe("hot-desk golden files", () => {
