@@ -7,7 +7,7 @@
  *   npm run bench:import-serving -- [--rows 100000] [--phones 4] [--seconds 5]
  *   npm run bench:import-serving -- --bin OTHER_CHECKOUT/bin/phonehome.mjs   # the same run against another build
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -22,6 +22,7 @@ import { createExtension } from "../src/services/extensions.ts";
 import { ExtensionInput, TenantInput } from "../src/services/schemas.ts";
 import { createTenant } from "../src/services/tenants.ts";
 import { createToken } from "../src/services/tokens.ts";
+import { stop } from "./child.ts";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -125,14 +126,6 @@ async function waitFor(path: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`nothing answers on port ${PORT}`);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((r) => {
-    child.once("exit", () => r());
-    child.kill("SIGTERM");
-  });
 }
 
 async function main(): Promise<void> {

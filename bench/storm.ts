@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { seedStorm } from "./storm-seed.ts";
+import { stop } from "./child.ts";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -79,14 +80,6 @@ function wrk(port: number, script: string, close: boolean): WrkResult {
   const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? "?";
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   return { rps, p50, p99, non2xx };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((r) => {
-    child.once("exit", () => r());
-    child.kill("SIGTERM");
-  });
 }
 
 async function main(): Promise<void> {

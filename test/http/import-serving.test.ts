@@ -6,6 +6,7 @@ import { createExtension } from "../../src/services/extensions.ts";
 import { ExtensionInput, TenantInput } from "../../src/services/schemas.ts";
 import { createTenant } from "../../src/services/tenants.ts";
 import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
+import { writeLockHeld } from "../helpers/write-lock.ts";
 
 /**
  * A CSV import must not freeze the server (issue 11 item 4): before, the write phase ran on the
@@ -36,16 +37,7 @@ afterAll(async () => {
   await c?.close();
 });
 
-function writeLockHeld(): boolean {
-  try {
-    probe.exec("BEGIN IMMEDIATE");
-    probe.exec("ROLLBACK");
-    return false;
-  } catch (err) {
-    if ((err as { code?: string }).code?.startsWith("SQLITE_BUSY")) return true;
-    throw err;
-  }
-}
+const lockHeld = () => writeLockHeld(probe);
 
 const file = (rows: number, from = 0) =>
   `${HEADER}\n${Array.from({ length: rows }, (_, i) => `805ec0ef${(from + i).toString(16).padStart(4, "0")},,T54W,acme.example,101,Desk ${i},`).join("\n")}\n`;
@@ -57,13 +49,13 @@ describe("a CSV import runs off the event loop", () => {
     let answeredDuringWrite = 0;
     let fetches = 0;
     while (!finished) {
-      if (writeLockHeld()) {
+      if (lockHeld()) {
         const r = await fetch(`${c.phoneUrl}/${PHONE}.cfg`);
         fetches++;
         expect(r.status).toBe(200);
         expect(await r.text()).toContain("phonehome");
         // Still locked after the answer: the phone was served inside the import's transaction.
-        if (writeLockHeld() && !finished) answeredDuringWrite++;
+        if (lockHeld() && !finished) answeredDuringWrite++;
       } else {
         await new Promise((r) => setTimeout(r, 2));
       }
@@ -90,7 +82,7 @@ describe("a CSV import runs off the event loop", () => {
   it("a second import while one runs is refused, and the first still commits", async () => {
     let finished = false;
     const first = c.call("POST", "/imports", file(10_000, 50_000), "admin", "text/csv").finally(() => (finished = true));
-    while (!finished && !writeLockHeld()) await new Promise((r) => setTimeout(r, 2));
+    while (!finished && !lockHeld()) await new Promise((r) => setTimeout(r, 2));
     expect(finished).toBe(false);
     const second = await c.call("POST", "/imports", file(1, 60_000), "admin", "text/csv");
     expect(second.status).toBe(503);

@@ -13,6 +13,7 @@ import { createTenant } from "../../src/services/tenants.ts";
 import { createToken } from "../../src/services/tokens.ts";
 import { startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
 import { HEADER } from "./helpers.ts";
+import { writeLockHeld } from "../helpers/write-lock.ts";
 
 /**
  * All or nothing with the import in a worker thread: the server process killed with SIGKILL while
@@ -51,16 +52,7 @@ describe("kill -9 during a server-side CSV import", () => {
       () => "connection lost",
     );
     const probe = new Database(join(dataDir, DB_FILE), { timeout: 0 });
-    const locked = () => {
-      try {
-        probe.exec("BEGIN IMMEDIATE");
-        probe.exec("ROLLBACK");
-        return false;
-      } catch (err) {
-        if ((err as { code?: string }).code?.startsWith("SQLITE_BUSY")) return true;
-        throw err;
-      }
-    };
+    const locked = () => writeLockHeld(probe);
     let answered: unknown = null;
     void upload.then((s) => (answered = s));
     // Wait for the import's write transaction (the only writer holding the lock for long), then kill.
