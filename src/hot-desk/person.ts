@@ -11,14 +11,18 @@ import type { ServiceDeps } from "../services/deps.ts";
 import { loadSettings } from "../services/extension-settings/store.ts";
 import { getExtension } from "../services/extensions.ts";
 import { findLayout } from "../services/key-layouts.ts";
+import { nonEmpty } from "../services/patch-schema.ts";
 import { desksOfExtension } from "./desks.ts";
 
 /** What an extension brings to a hot desk: its PIN and its keys (docs/hot-desking.md#the-persons-profile). */
 
-export const HotDeskProfilePatch = z.strictObject({
-  pin: z.string().regex(/^\d{4,12}$/, "must be 4 to 12 digits (the phone's keypad types it), or null to use the voicemail PIN").nullable().optional(),
-  layout: z.string("must be the name of a key layout of the tenant, or null for the desk's own keys").min(1).max(64).nullable().optional(),
-});
+export const HotDeskProfilePatch = nonEmpty(
+  z.strictObject({
+    pin: z.string().regex(/^\d{4,12}$/, "must be 4 to 12 digits (the phone's keypad types it), or null to use the voicemail PIN").nullable().optional(),
+    layout: z.string("must be the name of a key layout of the tenant, or null for the desk's own keys").min(1).max(64).nullable().optional(),
+  }),
+  "pin, layout",
+);
 
 export interface HotDeskProfileView {
   readonly tenant: string;

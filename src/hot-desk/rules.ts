@@ -5,6 +5,7 @@ import { hotDeskRules } from "../db/schema.ts";
 import { nextLocalTime } from "../domain/time-zone.ts";
 import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
+import { nonEmpty } from "../services/patch-schema.ts";
 import { getTenant } from "../services/tenants.ts";
 
 /** A tenant's hoteling rules (docs/hot-desking.md#hoteling-rules). */
@@ -22,11 +23,14 @@ export const DEFAULT_RULES: HotDeskRules = { signOutAt: null, maxHours: null, on
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /** Body of `PATCH /tenants/{tenant}/hot-desk/rules`: the fields named change, the others stay. */
-export const HotDeskRulesPatch = z.strictObject({
-  signOutAt: z.string().regex(HHMM, 'must be a 24-hour time "HH:MM" such as "20:00" (tenant time), or null for none').nullable().optional(),
-  maxHours: z.number("must be a number of hours 1-168, or null for none").int().min(1).max(168).nullable().optional(),
-  oneDeskPerPerson: z.boolean("must be true or false").optional(),
-});
+export const HotDeskRulesPatch = nonEmpty(
+  z.strictObject({
+    signOutAt: z.string().regex(HHMM, 'must be a 24-hour time "HH:MM" such as "20:00" (tenant time), or null for none').nullable().optional(),
+    maxHours: z.number("must be a number of hours 1-168, or null for none").int().min(1).max(168).nullable().optional(),
+    oneDeskPerPerson: z.boolean("must be true or false").optional(),
+  }),
+  "signOutAt, maxHours, oneDeskPerPerson",
+);
 export type HotDeskRulesPatch = z.infer<typeof HotDeskRulesPatch>;
 
 export function rulesOf(db: Db, tenantId: number): HotDeskRules {

@@ -107,7 +107,15 @@ describe("audit of every PATCH body schema", () => {
 
   it("lists the PATCH routes (so a new one is covered)", () => {
     expect(patches.map((o) => o.path).sort()).toEqual(
-      ["/devices/{mac}", "/tenants/{tenant}", "/tenants/{tenant}/extensions/{number}", "/tenants/{tenant}/feature-codes", "/tenants/{tenant}/groups/{group}"].sort(),
+      [
+        "/devices/{mac}",
+        "/tenants/{tenant}",
+        "/tenants/{tenant}/extensions/{number}",
+        "/tenants/{tenant}/extensions/{number}/hot-desk",
+        "/tenants/{tenant}/feature-codes",
+        "/tenants/{tenant}/groups/{group}",
+        "/tenants/{tenant}/hot-desk/rules",
+      ].sort(),
     );
   });
 
