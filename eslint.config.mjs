@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "drizzle/**", ".ci/out/**", "bin/**", "firmware/**", "templates/**"] },
+  { ignores: [".dependency-cruiser.cjs", "node_modules/**", "drizzle/**", ".ci/out/**", "bin/**", "firmware/**", "templates/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
