@@ -5,20 +5,13 @@ import { conflict } from "../errors.ts";
 import { randomInt } from "node:crypto";
 import { randomPassword } from "../secrets.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { usernameOwner } from "./extension-settings/store.ts";
-import { loadSettings, saveSettings } from "./extension-settings/store.ts";
+import { loadSettings, saveSettings, usernameOwner } from "./extension-settings/store.ts";
 import { auditChange } from "./actor.ts";
 import { recordExtensionChange } from "../pbx/changes.ts";
 import { extensionAuditTarget, getExtension } from "./extensions.ts";
 import { requireAllowedNumber } from "./numbering.ts";
 import type { ExtensionRow } from "../db/rows.ts";
 
-/**
- * "Duplicate": a new extension with a new number, a new SIP password, third-party softphone
- * credentials not copied and a new random voicemail PIN (secrets are never shared), every other setting copied (groups and allowed devices included). Phone
- * numbers are not copied: a number belongs to one extension. The SIP user and auth user follow
- * the new number unless they differed from the number on the original.
- */
 /** A new random PIN of the same length as `old`, never `old` itself. */
 function newPin(old: string): string {
   for (;;) {
@@ -27,6 +20,13 @@ function newPin(old: string): string {
   }
 }
 
+/**
+ * "Duplicate": a new extension with a new number, a new SIP password, third-party softphone
+ * credentials not copied and a new random voicemail PIN (secrets are never shared), every other
+ * setting copied (groups and allowed devices included). Phone numbers are not copied: a number
+ * belongs to one extension. The SIP user and auth user follow the new number unless they differed
+ * from the number on the original.
+ */
 export function duplicateExtension(
   deps: ServiceDeps,
   tenantName: string,
