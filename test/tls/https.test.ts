@@ -51,6 +51,8 @@ function run(cmd: string, args: string[], input = ""): Promise<{ code: number; o
     const child = execFile(cmd, args, { encoding: "utf8", timeout: 10_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout, all: stdout + stderr }),
     );
+    // A tool that reads a file, not stdin, may exit before the write: its exit status tells, not EPIPE.
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(input);
   });
 }
