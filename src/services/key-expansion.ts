@@ -4,7 +4,6 @@ import { preparedPerDb } from "../db/prepared.ts";
 import { deviceGroupKeys, deviceKeyLayouts, extensionGroupMembers, extensionSettings, extensions, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
 import { expandSpecs, mergeSpecs, toSpec, type Expansion, type ExpansionSource, type GroupMember, type KeySpec, type StoredKey } from "../domain/key-expansion.ts";
 import type { KeyLimits } from "../vendors/key-capacity.ts";
-import type { Monitoring, NumberSettings } from "./extension-settings/schemas.ts";
 
 /**
  * The one reader of a device's keys: its own keys (`device_keys` and `device_group_keys`), its key
@@ -79,7 +78,7 @@ export function ownLineExtensionIds(db: Db, deviceId: number): Set<number> {
 function groupMembersOf(db: Db, groupId: number): GroupMember[] {
   return statements(db)
     .members.all({ groupId })
-    .map((m) => ({ id: m.id, number: m.number, displayName: m.displayName, policy: m.ns === null ? null : { numberSettings: m.ns as NumberSettings, monitoring: m.mon as Monitoring } }));
+    .map((m) => ({ id: m.id, number: m.number, displayName: m.displayName, policy: m.ns === null || m.mon === null ? null : { numberSettings: m.ns, monitoring: m.mon } }));
 }
 
 export function dbExpansionSource(db: Db): ExpansionSource {
