@@ -68,7 +68,7 @@ export function refuseWhileSignedIn(db: Db, device: { id: number; mac: string },
   );
 }
 
-export function presentDesk(db: Db, desk: HotDeskRow): HotDeskView {
+function presentDesk(db: Db, desk: HotDeskRow): HotDeskView {
   const row = db
     .select({ device: devices, tenant: tenants })
     .from(devices)

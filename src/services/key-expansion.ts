@@ -58,7 +58,7 @@ export function deviceLayout(db: Db, deviceId: number): { id: number; name: stri
 }
 
 /** A layout's keys as stored, by index. */
-export function storedLayoutKeys(db: Db, layoutId: number): StoredKey[] {
+function storedLayoutKeys(db: Db, layoutId: number): StoredKey[] {
   return statements(db).layoutKeys.all(layoutId);
 }
 
@@ -71,7 +71,7 @@ export function deviceOwnSpecs(db: Db, deviceId: number): KeySpec[] {
 }
 
 /** Extensions on the device's own lines (a group key leaves them out). */
-export function ownLineExtensionIds(db: Db, deviceId: number): Set<number> {
+function ownLineExtensionIds(db: Db, deviceId: number): Set<number> {
   return new Set(statements(db).ownLines.all(deviceId));
 }
 
@@ -81,7 +81,7 @@ function groupMembersOf(db: Db, groupId: number): GroupMember[] {
     .map((m) => ({ id: m.id, number: m.number, displayName: m.displayName, policy: m.ns === null || m.mon === null ? null : { numberSettings: m.ns, monitoring: m.mon } }));
 }
 
-export function dbExpansionSource(db: Db): ExpansionSource {
+function dbExpansionSource(db: Db): ExpansionSource {
   return { members: (groupId) => groupMembersOf(db, groupId) };
 }
 
