@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Router from "@koa/router";
 import type { Middleware } from "koa";
+import { isBusy } from "../db/busy.ts";
 import { AppError } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { withActor } from "../services/actor.ts";
@@ -75,7 +76,11 @@ export function portalMiddleware(deps: ProvisionDeps, options: PortalOptions): M
       const now = deps.clock().getTime();
       if (now - lastPrune > 600_000) {
         lastPrune = now;
-        pruneSessions(deps.db, now, options.settings);
+        try {
+          pruneSessions(deps.db, now, options.settings);
+        } catch (err) {
+          if (!isBusy(err)) throw err; // another writer holds the lock: pruned next time
+        }
       }
       const session = findSession(deps, ctx.cookies.get(SESSION_COOKIE), options.settings);
       const subject = session ? loadSubject(deps.db, session.kind, session.subjectId) : null;
