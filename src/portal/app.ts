@@ -21,6 +21,7 @@ import { homeRoutes } from "./pages/home.ts";
 import { deviceRoutes } from "./pages/devices.ts";
 import { onboardingRoutes } from "./pages/onboarding.ts";
 import { tenantRoutes } from "./pages/tenants.ts";
+import { tenantCatalogRoutes } from "./pages/tenant-catalog.ts";
 import { accountRoutes } from "./pages/accounts.ts";
 import { auditRoutes } from "./pages/audit.ts";
 import { firmwareRoutes } from "./pages/firmware.ts";
@@ -46,7 +47,7 @@ function errorPage(ctx: PortalContext, status: number, title: string, message: s
  */
 export function portalMiddleware(deps: ProvisionDeps, options: PortalOptions): Middleware {
   const router = new Router<PortalState>();
-  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options), deviceRoutes(deps, options), onboardingRoutes(deps, options), tenantRoutes(deps, options), accountRoutes(deps, options), auditRoutes(deps, options), firmwareRoutes(deps, options)]) {
+  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options), deviceRoutes(deps, options), onboardingRoutes(deps, options), tenantRoutes(deps, options), tenantCatalogRoutes(deps, options), accountRoutes(deps, options), auditRoutes(deps, options), firmwareRoutes(deps, options)]) {
     router.use(r.routes(), r.allowedMethods());
   }
   const routes = router.routes();

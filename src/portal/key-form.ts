@@ -33,9 +33,10 @@ export function readKeyForm(form: URLSearchParams): KeyFormInput {
 /**
  * The refusal of a key list, by key: errors name a key by its array position ("3.value",
  * "keys[3]") or its index ("key 12: …"); each is put on `key.<index>`, the rest is general.
- * Null when the error is not the input's fault (rethrow it).
+ * `keep`: other fields of the form whose errors stay on them. Null when the error is not the
+ * input's fault (rethrow it).
  */
-export function keyFormErrors(err: unknown, keys: KeyFormInput["keys"], prefix = ""): { errors: Record<string, string>; general: string[] } | null {
+export function keyFormErrors(err: unknown, keys: KeyFormInput["keys"], prefix = "", keep: readonly string[] = []): { errors: Record<string, string>; general: string[] } | null {
   const fe = formErrors(err);
   if (!fe) return null;
   const errors: Record<string, string> = {};
@@ -43,6 +44,7 @@ export function keyFormErrors(err: unknown, keys: KeyFormInput["keys"], prefix =
   for (const [k, v] of Object.entries(fe.errors)) {
     const pos = new RegExp(`^${prefix.replace(/\./g, "\\.")}(\\d+)\\.`).exec(k);
     if (pos && keys[Number(pos[1])]) errors[`key.${keys[Number(pos[1])]!.index}`] = v;
+    else if (keep.includes(k)) errors[k] = v;
     else general.push(`${k}: ${v}`);
   }
   for (const g of fe.general) {
