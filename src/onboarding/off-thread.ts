@@ -1,7 +1,7 @@
-import { Worker } from "node:worker_threads";
 import { DatabaseBusyError } from "../db/busy.ts";
 import { AppError, payloadTooLarge } from "../errors.ts";
 import type { ServiceDeps } from "../services/deps.ts";
+import { startThread } from "../threads.ts";
 import type { ImportReport } from "./import.ts";
 
 /**
@@ -60,20 +60,20 @@ export type FromWorker =
   | { t: "refused"; status: number; code: string; message: string; details?: unknown }
   | { t: "failed"; message: string; stack?: string };
 
-const BOOT = new URL("./import-worker-boot.mjs", import.meta.url);
+const ENTRY = new URL("./import-worker.ts", import.meta.url);
 /**
  * Bytes of the upload sent to the worker and not yet consumed by its CSV parser. Large enough that a
  * file of importMaxRows' default (200,000 rows, about 16 MB) is received at network speed while the
  * worker starts and checks it, so a slow check does not run the request into httpRequestTimeoutMs;
  * small enough to bound memory. Past it, the upload is read as fast as the worker consumes it.
  */
-export const WINDOW_BYTES = 16 * 1024 * 1024;
+const WINDOW_BYTES = 16 * 1024 * 1024;
 /** Heap of one import worker: about 4x what importMaxRows' default (200,000 rows) needs. */
-export const WORKER_HEAP_MB = 1536;
+const WORKER_HEAP_MB = 1536;
 
-export const DEFAULT_IMPORT_MAX_ROWS = 200_000;
+const DEFAULT_IMPORT_MAX_ROWS = 200_000;
 
-export const importRunning = (): AppError =>
+const importRunning = (): AppError =>
   new AppError(503, "import_running", "another CSV import is running on this server; nothing was written. Send the file again when it has finished");
 
 function rebuild(m: Extract<FromWorker, { t: "refused" }>): AppError {
@@ -101,7 +101,7 @@ export class ImportRunner {
     if (this.running > 0) throw importRunning();
     this.running++;
     const data: WorkerJob = { ...this.settings, ...job, dbPath: deps.db.$client.name, clockOffsetMs: deps.clock().getTime() - Date.now() };
-    const worker = new Worker(BOOT, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const worker = startThread(ENTRY, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     let inFlight = 0;
     let settled = false;
     let wake: (() => void) | null = null;
