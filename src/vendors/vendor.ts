@@ -1,5 +1,5 @@
 import type { Mac } from "../domain/mac.ts";
-import type { PhoneConfig, VendorId } from "../domain/phone-config.ts";
+import type { KeyKind, PhoneConfig, VendorId } from "../domain/phone-config.ts";
 import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
 
 export type { VendorId };
@@ -118,6 +118,12 @@ export interface Vendor {
   /** OUIs (first 6 lowercase hex digits of a MAC) this vendor's phones ship with. */
   readonly ouis: readonly string[];
   readonly models: Readonly<Record<string, ModelInfo>>;
+  /**
+   * Key kinds this vendor's phones are rendered without: such a key is written as an empty key
+   * (`Unassigned`, type 0 …), and the admin API warns about it (src/services/unrendered-key-warnings.ts).
+   * Kind → why, in words for the operator. Absent: every kind renders.
+   */
+  readonly unrenderedKeys?: Readonly<Partial<Record<KeyKind, string>>>;
   /** Template names (without `.hbs`) that must exist in `templates/<id>/`; checked at start-up. */
   readonly requiredTemplates: readonly string[];
   /**
