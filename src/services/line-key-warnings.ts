@@ -43,7 +43,7 @@ export function lineKeyWarnings(db: Db, deviceIds: readonly number[]): string[] 
       );
     }
     // Keys the vendor renders as nothing (a Polycom park key): same answers, same field.
-    out.push(...unrenderedKeyWarnings(d.mac, vendors[d.vendor], keys));
+    out.push(...unrenderedKeyWarnings(d.mac, vendors[d.vendor], model, keys));
   }
   return out;
 }

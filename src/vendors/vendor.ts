@@ -119,11 +119,11 @@ export interface Vendor {
   readonly ouis: readonly string[];
   readonly models: Readonly<Record<string, ModelInfo>>;
   /**
-   * Key kinds this vendor's phones are rendered without: such a key is written as an empty key
-   * (`Unassigned`, type 0 …), and the admin API warns about it (src/services/unrendered-key-warnings.ts).
-   * Kind → why, in words for the operator. Absent: every kind renders.
+   * Why this vendor writes `key` as an empty key on `model` (`Unassigned`, `None` …), in words for the
+   * operator; null when the key renders. The renderer and the admin API's warnings
+   * (src/services/unrendered-key-warnings.ts) both ask it. Pure. Absent: every key renders.
    */
-  readonly unrenderedKeys?: Readonly<Partial<Record<KeyKind, string>>>;
+  readonly unrenderedKey?: (model: ModelInfo, key: { readonly index: number; readonly kind: KeyKind }) => string | null;
   /** Template names (without `.hbs`) that must exist in `templates/<id>/`; checked at start-up. */
   readonly requiredTemplates: readonly string[];
   /**

@@ -1,6 +1,7 @@
 import { DIAL_STRING } from "../../domain/feature-codes.ts";
 import type { KeyConfig, KeyKind, PhoneConfig, SoftkeyConfig } from "../../domain/phone-config.ts";
 import { withLineKeys } from "../shared/line-keys.ts";
+import type { ModelInfo } from "../vendor.ts";
 import type { PolycomModel } from "./models.ts";
 
 /**
@@ -19,12 +20,14 @@ import type { PolycomModel } from "./models.ts";
  * - gaps → `Unassigned`.
  */
 /**
- * Kinds written as `Unassigned` whatever their value (the park rule above); the vendor's
- * `unrenderedKeys`, so the admin API warns about them (src/services/unrendered-key-warnings.ts).
+ * Keys written as `Unassigned` whatever their value (the park rule above): the vendor's
+ * `unrenderedKey`, so the admin API warns about them (src/services/unrendered-key-warnings.ts).
  */
-export const POLYCOM_UNRENDERED_KEYS: Readonly<Partial<Record<KeyKind, string>>> = {
-  park: "Polycom has no documented line-key type for call park, so the key is shown as Unassigned; parking stays on the Park soft key during a call",
-};
+export function polycomUnrenderedKey(_model: ModelInfo, key: { readonly kind: KeyKind }): string | null {
+  return key.kind === "park"
+    ? "Polycom has no documented line-key type for call park, so the key is shown as Unassigned; parking stays on the Park soft key during a call"
+    : null;
+}
 
 export interface LineKeyRow { readonly n: number; readonly category: string; readonly index: number }
 export interface BlfRow { readonly n: number; readonly address: string; readonly label: string }
@@ -73,7 +76,7 @@ export function buildKeyTables(config: PhoneConfig, model: PolycomModel, lineCou
   for (let n = 1; n <= model.keys; n++) {
     const key = byIndex.get(n);
     const number = key ? speedDialNumber(key) : null;
-    if (key && Object.hasOwn(POLYCOM_UNRENDERED_KEYS, key.kind)) {
+    if (key && polycomUnrenderedKey(model, key)) {
       lineKeys.push({ n, category: "Unassigned", index: 0 });
     } else if (key?.kind === "line" && key.line <= lineCount) {
       lineKeys.push({ n, category: "Line", index: key.line });
