@@ -11,7 +11,7 @@ import { assertExtensionAllowedOnDevice } from "../services/endpoint-policy.ts";
 import { expandDeviceKeys } from "../services/key-expansion.ts";
 import { assertKeysFit } from "../services/key-checks.ts";
 import { getTenant } from "../services/tenants.ts";
-import { applyPersonProfile, placeHotDeskKey, restoreProfile, snapshotProfile, type BaseProfile } from "./profile.ts";
+import { applyPersonProfile, placeHotDeskKey, restoreProfile, snapshotProfile } from "./profile.ts";
 import { rulesOf, signOutDueAt } from "./rules.ts";
 
 /** Hot desks: enable, disable, sign in, sign out, and what is where (docs/hot-desking.md). */
@@ -68,7 +68,7 @@ export function refuseWhileSignedIn(db: Db, device: { id: number; mac: string },
   );
 }
 
-export function presentDesk(db: Db, desk: HotDeskRow): HotDeskView {
+function presentDesk(db: Db, desk: HotDeskRow): HotDeskView {
   const row = db
     .select({ device: devices, tenant: tenants })
     .from(devices)
@@ -145,7 +145,7 @@ export function enableHotDesk(deps: ServiceDeps, mac: string, input: { key?: num
 function signOutIn(tx: Db, deps: ServiceDeps, device: DeviceRow, desk: HotDeskRow, reason: string): void {
   if (desk.baseProfile === null) return;
   const ext = desk.extensionId === null ? null : tx.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get();
-  const dropped = restoreProfile(tx, device.id, desk.baseProfile as BaseProfile);
+  const dropped = restoreProfile(tx, device.id, desk.baseProfile);
   tx.update(hotDesks).set({ extensionId: null, signedInAt: null, signedInVia: null, baseProfile: null }).where(eq(hotDesks.deviceId, device.id)).run();
   auditChange(tx, deps, {
     action: "hot_desk.sign_out",
@@ -203,7 +203,7 @@ export function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: Exte
     }
   }
   const previous = desk.extensionId === null ? null : tx.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get() ?? null;
-  const base = (desk.baseProfile as BaseProfile | null) ?? snapshotProfile(tx, device.id);
+  const base = desk.baseProfile ?? snapshotProfile(tx, device.id);
   const profile = tx.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).get();
   applyPersonProfile(tx, device, base, ext.id, profile?.layoutId ?? null, desk.keyIndex);
   tx.update(hotDesks).set({ extensionId: ext.id, signedInAt: now, signedInVia: via, baseProfile: base }).where(eq(hotDesks.deviceId, device.id)).run();

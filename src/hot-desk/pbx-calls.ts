@@ -40,7 +40,7 @@ const needsCaller = (v: { mac?: string; aor?: string }) => v.mac !== undefined |
 const CALLER_MESSAGE = { message: "name the calling phone: mac, or aor (with contact when the extension is on several phones)", path: ["mac"] };
 
 export const PbxCallerInput = z.strictObject(CALLER).refine(needsCaller, CALLER_MESSAGE);
-export const PbxSignInInput = z
+const PbxSignInInput = z
   .strictObject({
     ...CALLER,
     extension: z.string("must be the extension number the caller typed").regex(/^\d{2,15}$/, "must be 2-15 digits, the extension number the caller typed"),
