@@ -4,8 +4,8 @@ import { invalidInput } from "../errors.ts";
 import { describeIssues } from "../services/schemas.ts";
 import type { Config } from "../config.ts";
 import { createLogger } from "../logger.ts";
-import { candidates, deskOf, disableHotDesk, enableHotDesk, listHotDesks, signIn, signOut, type DeskChange } from "../hot-desk/desks.ts";
-import { notifyChange, planNotifies } from "../hot-desk/notify.ts";
+import { disableHotDesk, enableHotDesk, listHotDesks, signIn, signOut, type DeskChange } from "../hot-desk/desks.ts";
+import { notifyChange } from "../hot-desk/notify.ts";
 import { getHotDeskProfile, updateHotDeskProfile } from "../hot-desk/person.ts";
 import { pinLimitsFrom } from "../hot-desk/pin-guard.ts";
 import { getRules, updateRules } from "../hot-desk/rules.ts";
@@ -13,7 +13,6 @@ import { sweepHotDesks } from "../hot-desk/sweep.ts";
 import { sipSettingsFrom } from "../registrations/sip-settings.ts";
 import { createRuntime } from "../runtime.ts";
 import { withActor } from "../services/actor.ts";
-import { getDevice, tenantExtension } from "../services/devices.ts";
 
 type Runtime = ReturnType<typeof createRuntime>;
 
@@ -50,11 +49,9 @@ export function hotDeskCommands(configFrom: (opts: Record<string, unknown>) => C
       rt.close();
     }
   };
-  /** Runs a change, then NOTIFYs the phones it touched and waits for their answers. */
-  const changing = async (rt: Runtime, config: Config, ids: number[], change: () => DeskChange) => {
-    const plans = planNotifies(rt, ids);
-    const c = change();
-    const n = notifyChange(rt, sipSettingsFrom(config), plans, c);
+  /** Sends the NOTIFYs a committed change queued and waits for the phones' answers. */
+  const changing = async (rt: Runtime, config: Config, c: DeskChange) => {
+    const n = notifyChange(rt, sipSettingsFrom(config), [c]);
     const sent = await n.done;
     return { hotDesk: c.desk, moved: c.moved, notify: { notified: n.notified, skipped: n.skipped, outcomes: sent.map((s) => ({ mac: s.mac, outcome: s.outcome, detail: s.detail })) } };
   };
@@ -66,29 +63,23 @@ export function hotDeskCommands(configFrom: (opts: Record<string, unknown>) => C
     .option("--key <n>", "the key slot of the Sign in / Sign out key", keyArg)
     .option("--no-key", "no hot-desk key (people dial the codes)")
     .action((mac: string, opts) =>
-      run(opts, (rt, config) => changing(rt, config, [getDevice(rt, mac).id], () => enableHotDesk(rt, mac, { key: opts.key === false ? null : opts.key }))),
+      run(opts, (rt, config) => changing(rt, config, enableHotDesk(rt, mac, { key: opts.key === false ? null : opts.key }))),
     );
   cmd
     .command("disable <mac>")
     .description("no longer a hot desk: whoever sits there is signed out, the Sign in key is removed")
     .addOption(dataDirOption())
-    .action((mac: string, opts) => run(opts, (rt, config) => changing(rt, config, [getDevice(rt, mac).id], () => disableHotDesk(rt, mac))));
+    .action((mac: string, opts) => run(opts, (rt, config) => changing(rt, config, disableHotDesk(rt, mac))));
   cmd
     .command("sign-in <mac> <extension>")
     .description("sign the extension in at the hot desk (no PIN); with one desk per person it leaves any other desk")
     .addOption(dataDirOption())
-    .action((mac: string, extension: string, opts) =>
-      run(opts, (rt, config) => {
-        const device = getDevice(rt, mac);
-        const ext = deskOf(rt.db, device.id) ? tenantExtension(rt.db, device.tenantId, extension, "extension") : null;
-        return changing(rt, config, candidates(rt.db, device.id, ext?.id ?? null), () => signIn(rt, mac, extension, "cli"));
-      }),
-    );
+    .action((mac: string, extension: string, opts) => run(opts, (rt, config) => changing(rt, config, signIn(rt, mac, extension, "cli"))));
   cmd
     .command("sign-out <mac>")
     .description("sign out whoever sits at the hot desk: its base profile comes back")
     .addOption(dataDirOption())
-    .action((mac: string, opts) => run(opts, (rt, config) => changing(rt, config, [getDevice(rt, mac).id], () => signOut(rt, mac, "cli"))));
+    .action((mac: string, opts) => run(opts, (rt, config) => changing(rt, config, signOut(rt, mac, "cli"))));
   cmd
     .command("list")
     .description("hot desks and who sits where")
