@@ -5,6 +5,7 @@ import { describeIssues } from "../services/schemas.ts";
 import type { Config } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { disableHotDesk, enableHotDesk, listHotDesks, signIn, signOut, type DeskChange } from "../hot-desk/desks.ts";
+import { addHotDeskDefault, listHotDeskDefaults, removeHotDeskDefault } from "../hot-desk/defaults.ts";
 import { notifyChange } from "../hot-desk/notify.ts";
 import { getHotDeskProfile, updateHotDeskProfile } from "../hot-desk/person.ts";
 import { pinLimitsFrom } from "../hot-desk/pin-guard.ts";
@@ -50,11 +51,12 @@ export function hotDeskCommands(configFrom: (opts: Record<string, unknown>) => C
     }
   };
   /** Sends the NOTIFYs a committed change queued and waits for the phones' answers. */
-  const changing = async (rt: Runtime, config: Config, c: DeskChange) => {
-    const n = notifyChange(rt, sipSettingsFrom(config), [c]);
+  const notifying = async (rt: Runtime, config: Config, changes: DeskChange[]) => {
+    const n = notifyChange(rt, sipSettingsFrom(config), changes);
     const sent = await n.done;
-    return { hotDesk: c.desk, moved: c.moved, notify: { notified: n.notified, skipped: n.skipped, outcomes: sent.map((s) => ({ mac: s.mac, outcome: s.outcome, detail: s.detail })) } };
+    return { notified: n.notified, skipped: n.skipped, outcomes: sent.map((s) => ({ mac: s.mac, outcome: s.outcome, detail: s.detail })) };
   };
+  const changing = async (rt: Runtime, config: Config, c: DeskChange) => ({ hotDesk: c.desk, moved: c.moved, notify: await notifying(rt, config, [c]) });
 
   cmd
     .command("enable <mac>")
@@ -117,6 +119,32 @@ export function hotDeskCommands(configFrom: (opts: Record<string, unknown>) => C
         return Object.keys(patch).length ? updateHotDeskProfile(rt, tenant, number, patch) : getHotDeskProfile(rt, tenant, number);
       }),
     );
+  const def = cmd.command("default").description("models that are hot desks by default in a tenant (every device of the model, unless disabled)");
+  def
+    .command("add <model>")
+    .description("make every device of the model in the tenant a hot desk, its lines and keys as they are (no Sign in key: people dial the code)")
+    .addOption(dataDirOption())
+    .requiredOption("--tenant <tenant>", "the tenant")
+    .option("--vendor <vendor>", "the vendor, when the model name is not enough")
+    .action((model: string, opts) => run(opts, (rt) => addHotDeskDefault(rt, opts.tenant, model, opts.vendor)));
+  def
+    .command("remove <model>")
+    .description("the model is no longer a hot desk by default; people at its default desks are signed out")
+    .addOption(dataDirOption())
+    .requiredOption("--tenant <tenant>", "the tenant")
+    .option("--vendor <vendor>", "the vendor, when the model name is not enough")
+    .action((model: string, opts) =>
+      run(opts, async (rt, config) => {
+        const { removed, changes } = removeHotDeskDefault(rt, opts.tenant, model, opts.vendor);
+        return { removed, signedOut: changes.flatMap((c) => c.changed.map((d) => d.mac)), notify: await notifying(rt, config, changes) };
+      }),
+    );
+  def
+    .command("list")
+    .description("the tenant's hot-desk default models, with how many desks each makes and the devices taken out")
+    .addOption(dataDirOption())
+    .requiredOption("--tenant <tenant>", "the tenant")
+    .action((opts) => run(opts, (rt) => listHotDeskDefaults(rt, opts.tenant)));
   cmd
     .command("sweep")
     .description("apply the tenants' automatic sign-out rules now (the server does it every hotDeskSweepMs)")

@@ -71,12 +71,14 @@ export function deskOf(db: Db, deviceId: number): HotDeskRow | undefined {
   return storedDesk(db, deviceId) ?? defaultDesk(db, deviceId);
 }
 
+const tenantNameOf = (db: Db, tenantId: number) => db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId)).get()!.name;
+
 /** Why a device is no hot desk, and how to make it one. */
 function notADesk(db: Db, device: DeviceRow): string {
   const how = `enable it first (phonehome hot-desk enable ${device.mac}, or POST /api/v1/devices/${device.mac}/hot-desk)`;
   return isOptedOut(db, device.id)
     ? `device ${device.mac} is not a hot desk: it was disabled (hot-desk disable), which keeps it out of its tenant's hot-desk default too; ${how}`
-    : `device ${device.mac} is not a hot desk: ${how}, or make its model a hot desk by default (phonehome hot-desk default add --tenant T ${device.model})`;
+    : `device ${device.mac} is not a hot desk: ${how}, or make its model a hot desk by default (phonehome hot-desk default add --tenant ${tenantNameOf(db, device.tenantId)} ${device.model})`;
 }
 
 function requireDesk(db: Db, device: DeviceRow): HotDeskRow {

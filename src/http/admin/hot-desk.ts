@@ -3,6 +3,7 @@ import { ZodError } from "zod";
 import { describeIssues } from "../../services/schemas.ts";
 import { AppError } from "../../errors.ts";
 import { disableHotDesk, enableHotDesk, getHotDesk, listHotDesks, signIn, signOut, type DeskChange } from "../../hot-desk/desks.ts";
+import { addHotDeskDefault, listHotDeskDefaults, removeHotDeskDefault } from "../../hot-desk/defaults.ts";
 import { notifyChange } from "../../hot-desk/notify.ts";
 import { pbxDeactivate, pbxRelease, pbxSignIn } from "../../hot-desk/pbx-calls.ts";
 import { getHotDeskProfile, updateHotDeskProfile } from "../../hot-desk/person.ts";
@@ -84,6 +85,20 @@ export function hotDeskRoutes(deps: ProvisionDeps, sip: SipSettings, limits: Pin
   r.patch("/tenants/:tenant/hot-desk/rules", (ctx) => {
     requireRole(ctx, "admin");
     ctx.body = updateRules(deps, ctx.params.tenant!, ctx.request.body);
+  });
+  r.get("/tenants/:tenant/hot-desk/defaults", (ctx) => {
+    ctx.body = listHotDeskDefaults(deps, ctx.params.tenant!);
+  });
+  r.put("/tenants/:tenant/hot-desk/defaults/:vendor/:model", (ctx) => {
+    requireRole(ctx, "admin");
+    ctx.body = addHotDeskDefault(deps, ctx.params.tenant!, ctx.params.model!, ctx.params.vendor!);
+  });
+  r.delete("/tenants/:tenant/hot-desk/defaults/:vendor/:model", (ctx) => {
+    requireRole(ctx, "admin");
+    const { removed, changes } = removeHotDeskDefault(deps, ctx.params.tenant!, ctx.params.model!, ctx.params.vendor!);
+    const n = notifyChange(deps, sip, changes);
+    n.done.catch((err) => deps.logger.error({ err }, "hot-desk NOTIFY failed"));
+    ctx.body = { removed, signedOut: changes.flatMap((c) => c.changed.map((d) => d.mac)), notify: { notified: n.notified, skipped: n.skipped } };
   });
   r.get("/tenants/:tenant/extensions/:number/hot-desk", (ctx) => {
     ctx.body = getHotDeskProfile(deps, ctx.params.tenant!, ctx.params.number!);
