@@ -4,7 +4,6 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { prepareDataDir, restrictDbFiles } from "./data-dir.ts";
 import { openDb } from "./db/client.ts";
-import { ServedFileKeeper } from "./provisioning/served-files.ts";
 import { FetchRecorder } from "./provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "./provisioning/provision.ts";
 import { SourceLimiter } from "./provisioning/source-limiter.ts";
@@ -27,6 +26,13 @@ const DISCOVERY_PER_SOURCE_PER_HOUR = 100;
  * templates (built-in, then the site's overrides), fetch recorder. The composition root for the
  * server and for CLI commands that render or write.
  */
+/**
+ * The fetch-log thread's wait for the write lock: short, so that a flush() called by a request
+ * (/metrics, the bootstrap window) returns quickly while a CLI import holds the lock; the rows are
+ * kept and tried again after fetchLogFlushMs.
+ */
+const FETCH_LOG_BUSY_TIMEOUT_MS = 250;
+
 export function createRuntime(
   config: Config,
   logger: Logger,
@@ -63,7 +69,10 @@ export function createRuntime(
     (err) => logger.error({ err }, "writing the fetch log failed"),
     config.anonymousFetchRowsPerMinute,
     { maxPerNetwork: config.discoveryMaxPerNetwork, retentionDays: config.discoveryRetentionDays },
-    new ServedFileKeeper((plain) => secrets.seal(plain)),
+    // An in-memory database has no file a second connection could open: its batches are written here.
+    db.$client.memory
+      ? { seal: (plain) => secrets.seal(plain) }
+      : { thread: { secretKeyFile: config.secretKeyFile, busyTimeoutMs: FETCH_LOG_BUSY_TIMEOUT_MS } },
   );
   // Devices created before registration events existed get their event secret now.
   ensureEventSecrets({ db, secrets, clock });
@@ -88,7 +97,7 @@ export function createRuntime(
     metrics: createMetrics(() => db),
     close() {
       templates.close();
-      recorder.flush();
+      recorder.close();
       db.$client.close();
     },
   };

@@ -66,6 +66,8 @@ function listenTls(server: Server, host: string, port: number): Promise<Server> 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   // Short busy waits: they block the event loop; admin writes retry asynchronously (http/admin/busy-retry.ts).
   const runtime = createRuntime(config, logger, undefined, { busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS });
+  // The fetch-log thread loads while the listeners open, not at the first phone's fetch.
+  runtime.recorder.start();
   let tls: HttpsListener | null = null;
   const guard = new EnumerationGuard(config, () => runtime.clock().getTime(), (tenantId, failures) => tenantAlert(runtime, tenantId, failures));
   // What /readyz reports: each listener bound; TFTP only once it runs (left out when skipped).

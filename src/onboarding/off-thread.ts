@@ -1,7 +1,7 @@
-import { Worker } from "node:worker_threads";
 import { DatabaseBusyError } from "../db/busy.ts";
 import { AppError, payloadTooLarge } from "../errors.ts";
 import type { ServiceDeps } from "../services/deps.ts";
+import { startThread } from "../threads.ts";
 import type { ImportReport } from "./import.ts";
 
 /**
@@ -51,7 +51,7 @@ export type FromWorker =
   | { t: "refused"; status: number; code: string; message: string; details?: unknown }
   | { t: "failed"; message: string; stack?: string };
 
-const BOOT = new URL("./import-worker-boot.mjs", import.meta.url);
+const ENTRY = new URL("./import-worker.ts", import.meta.url);
 /**
  * Bytes of the upload sent to the worker and not yet consumed by its CSV parser. Large enough that a
  * file of importMaxRows' default (200,000 rows, about 16 MB) is received at network speed while the
@@ -91,7 +91,7 @@ export class ImportRunner {
     if (this.running > 0) throw importRunning();
     this.running++;
     const data: WorkerJob = { ...this.settings, ...job, dbPath: deps.db.$client.name, clockOffsetMs: deps.clock().getTime() - Date.now() };
-    const worker = new Worker(BOOT, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const worker = startThread(ENTRY, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     let inFlight = 0;
     let settled = false;
     let wake: (() => void) | null = null;

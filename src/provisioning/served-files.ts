@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { preparedPerDb } from "../db/prepared.ts";
 import { servedFiles } from "../db/schema.ts";
 import type { PhoneConfig } from "../domain/phone-config.ts";
 
@@ -15,7 +16,8 @@ export interface ServedBody {
   readonly deviceId: number;
   readonly fileName: string;
   readonly contentHash: string;
-  readonly plain: Buffer;
+  /** A Buffer on the thread that served it; a plain Uint8Array once posted to the fetch-log thread. */
+  readonly plain: Uint8Array;
   readonly secrets: readonly string[];
   readonly at: number;
 }
@@ -56,38 +58,60 @@ export interface ServedCopy {
   readonly secrets: readonly string[];
 }
 
+/**
+ * The latest served body of each device file since the last batch (one per file, however many
+ * fetches), handed to the fetch-log writer with the recorder's batch.
+ */
 export class ServedFileKeeper {
   private pending = new Map<string, ServedBody>();
-  constructor(private readonly seal: (plain: string) => string) {}
 
   add(b: ServedBody): void {
-    this.pending.set(`${b.deviceId}\u0000${b.fileName}`, b);
+    this.pending.set(keyOf(b), b);
   }
 
   get size(): number {
     return this.pending.size;
   }
 
-  /** Writes the pending bodies inside the recorder's transaction; call `written()` once it committed. */
-  write(db: Db): void {
-    if (!this.pending.size) return;
-    const c = db.$client;
-    const current = c.prepare("select content_hash as h from served_files where device_id = ? and file_name = ?").pluck();
+  /** The pending bodies, now the caller's. */
+  take(): ServedBody[] {
+    const out = [...this.pending.values()];
+    this.pending = new Map();
+    return out;
+  }
+
+  /** Bodies whose batch met the write lock: kept for the next one unless a newer fetch replaced them. */
+  giveBack(bodies: readonly ServedBody[]): void {
+    for (const b of bodies) if (!this.pending.has(keyOf(b))) this.pending.set(keyOf(b), b);
+  }
+}
+
+const keyOf = (b: ServedBody): string => `${b.deviceId}\u0000${b.fileName}`;
+
+const statements = preparedPerDb((db) => {
+  const c = db.$client;
+  return {
+    current: c.prepare("select content_hash as h from served_files where device_id = ? and file_name = ?").pluck(),
     // A device deleted since its fetch has no row to keep (and must not fail the batch).
-    const upsert = c.prepare(
+    upsert: c.prepare(
       `insert into served_files (device_id, file_name, content_hash, body_enc, served_at)
        select @deviceId, @fileName, @contentHash, @bodyEnc, @at where exists (select 1 from devices where id = @deviceId)
        on conflict (device_id, file_name) do update set content_hash = excluded.content_hash, body_enc = excluded.body_enc, served_at = excluded.served_at`,
-    );
-    const touch = c.prepare("update served_files set served_at = ? where device_id = ? and file_name = ?");
-    for (const b of this.pending.values()) {
-      if (current.get(b.deviceId, b.fileName) === b.contentHash) touch.run(b.at, b.deviceId, b.fileName);
-      else upsert.run({ deviceId: b.deviceId, fileName: b.fileName, contentHash: b.contentHash, bodyEnc: this.seal(JSON.stringify({ body: b.plain.toString("utf8"), secrets: b.secrets } satisfies ServedCopy)), at: b.at });
-    }
-  }
+    ),
+    touch: c.prepare("update served_files set served_at = ? where device_id = ? and file_name = ?"),
+  };
+});
 
-  written(): void {
-    this.pending = new Map();
+/** Writes served bodies inside the caller's transaction (the fetch-log writer's batch). */
+export function writeServedBodies(db: Db, bodies: readonly ServedBody[], seal: (plain: string) => string): void {
+  if (!bodies.length) return;
+  const s = statements(db);
+  for (const b of bodies) {
+    if (s.current.get(b.deviceId, b.fileName) === b.contentHash) s.touch.run(b.at, b.deviceId, b.fileName);
+    else {
+      const copy: ServedCopy = { body: Buffer.from(b.plain).toString("utf8"), secrets: b.secrets };
+      s.upsert.run({ deviceId: b.deviceId, fileName: b.fileName, contentHash: b.contentHash, bodyEnc: seal(JSON.stringify(copy)), at: b.at });
+    }
   }
 }
 

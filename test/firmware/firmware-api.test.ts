@@ -88,7 +88,7 @@ describe("firmware catalogue over the admin API", () => {
     // The phone reports its firmware in its User-Agent.
     for (const [fw, status] of [["96.85.0.5", "upgrade pending"], ["96.86.0.100", "current"]]) {
       await curl(["--digest", "-u", `${creds.username}:${creds.password}`, "-A", `Yealink SIP-T54W ${fw} 80:5e:c0:00:01:01`, `${c.phoneUrl}/805ec0000101.cfg`]);
-      await new Promise((r) => setTimeout(r, 400)); // the fetch recorder writes in batches
+      c.server.runtime.recorder.flush(); // the fetch recorder writes in batches
       const rollout = (await c.call("GET", "/firmware/rollout?tenant=demo.example")).json;
       expect(rollout.devices.find((d: { mac: string }) => d.mac === "805ec0000101")).toMatchObject({ reported: fw, target: "96.86.0.100", status });
     }

@@ -158,7 +158,7 @@ describe("admin API", () => {
     const phone = c.phoneUrl;
     await curl(["-A", "Grandstream Model HW GRP2614 SW 1.0.5.15 DevId c074ad0b63ee", `${phone}/cfgc074ad0b63ee.xml`]);
     await curl(["-A", "FileTransport PolycomVVX-VVX_410-UA/5.9.0.9373 Type/Application", `${phone}/0004f2abcdef-phonehome.cfg`]);
-    await new Promise((r) => setTimeout(r, 300));
+    c.server.runtime.recorder.flush();
     const inbox = await c.call("GET", "/discovered-devices", undefined, "technician");
     expect(inbox.json.devices).toEqual(
       expect.arrayContaining([

@@ -68,7 +68,7 @@ describe("metrics", () => {
     await curl(["-A", "Yealink SIP-T54W 96.86.0.100 805ec0ee0001", `${c.phoneUrl}/805ec0ee0001.cfg`]);
     const common = await fetchRaw(c.server.tftpPort!, "y000000000000.boot");
     expect(common.length).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 50));
+    c.server.runtime.recorder.flush();
     const after = await scrape();
     const served = 'phonehome_fetches_total{vendor="yealink",outcome="served",transport="http"}';
     expect(sample(after, served) - sample(before, served)).toBe(3);

@@ -13,7 +13,8 @@ beforeAll(async () => {
 
 afterAll(async () => c.close());
 
-const settle = () => new Promise((r) => setTimeout(r, 60));
+/** Writes the fetch recorder's batch (the fetch log, the discovery inbox, last-seen). */
+const settle = async () => c.server.runtime.recorder.flush();
 
 /** A phone fetching its file with the credentials an admin reads. */
 async function phoneFetch(mac: string, password?: string) {

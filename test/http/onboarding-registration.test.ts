@@ -13,7 +13,8 @@ beforeAll(async () => {
 
 afterAll(async () => c.close());
 
-const settle = () => new Promise((r) => setTimeout(r, 60));
+/** Writes the fetch recorder's batch (the fetch log, the discovery inbox, last-seen). */
+const settle = async () => c.server.runtime.recorder.flush();
 
 async function phoneFetch(mac: string) {
   const pw = (await c.call("GET", `/devices/${mac}`)).json.provisioningPassword;

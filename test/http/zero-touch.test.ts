@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(async () => c.close());
 
-const settle = () => new Promise((r) => setTimeout(r, 60));
+/** Writes the fetch recorder's batch (the fetch log, the discovery inbox, last-seen). */
+const settle = async () => c.server.runtime.recorder.flush();
 const ua = (mac: string) => `Yealink SIP-T54W 96.86.0.100 ${mac}`;
 /** A bare fetch, as a phone without credentials makes it; `from` picks the loopback source address. */
 const bare = (mac: string, from = "127.0.0.1") => curl(["--interface", from, "-A", ua(mac), `http://127.0.0.1:${c.server.httpPort}/${mac}.cfg`]);

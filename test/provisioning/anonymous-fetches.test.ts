@@ -37,7 +37,7 @@ describe("unauthenticated traffic in fetch_log", () => {
     expect(codes).toHaveLength(400);
     expect(codes).toContain(429); // the enumeration guard still works
     expect(codes.filter((c) => c === 200)).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 100));
+    s.server.runtime.recorder.flush();
     const rows = rowsFrom("127.0.0.9");
     // One row per minute and outcome (401 challenge, 401 failure, 429): at most two minutes of each.
     expect(rows.length).toBeLessThanOrEqual(6);
@@ -52,7 +52,7 @@ describe("unauthenticated traffic in fetch_log", () => {
     for (let i = 0; i < 3; i++) {
       expect((await curl(["--interface", "127.0.0.10", "--digest", "-u", `${d.username}:${d.password}`, `${s.phoneUrl}/${d.mac}.cfg`])).status).toBe(200);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    s.server.runtime.recorder.flush();
     const served = rowsFrom("127.0.0.10").filter((r) => r.outcome === "served");
     expect(served).toHaveLength(3);
     expect(served.every((r) => r.anon_key === null && r.count === 1 && r.mac === d.mac)).toBe(true);

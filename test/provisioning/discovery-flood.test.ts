@@ -6,7 +6,6 @@ import { startTestServer, type TestServer } from "../helpers/test-server.ts";
 
 /** Issue 11 item 5: a flood of invented MACs cannot keep real phones out of the discovery inbox, nor rewrite them. */
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** GET from a chosen loopback source address, as a phone (or a scanner) on that network would. */
 function get(s: TestServer, path: string, from: string, userAgent: string): Promise<number> {
@@ -29,7 +28,7 @@ async function flood(s: TestServer, net: number, count: number, first = 0): Prom
 
 const inbox = (s: TestServer) => s.withRuntime((rt) => listDiscovered(rt));
 /** Lets the fetch recorder write its batch. */
-const flushed = () => sleep(60);
+const flushed = async (server: TestServer = s) => server.server.runtime.recorder.flush();
 
 let s: TestServer;
 beforeAll(async () => {
@@ -99,7 +98,7 @@ describe("discovery inbox retention", () => {
     try {
       expect(inbox(t).map((d) => d.mac)).toEqual(["805ec0fc0001"]);
       expect(await get(t, "/805ec0fc0002.cfg", "127.0.0.8", yealink("T54W", "805ec0fc0002"))).toBe(401);
-      await flushed();
+      await flushed(t);
       expect(inbox(t).map((d) => d.mac)).toEqual(["805ec0fc0002"]);
     } finally {
       await t.close();

@@ -48,7 +48,7 @@ async function fetchAllDemoFiles(): Promise<void> {
       expect(r.status, `${d.mac} ${file}`).toBe(200);
     }
   }
-  await new Promise((r) => setTimeout(r, 50));
+  server.runtime.recorder.flush();
 }
 
 beforeAll(async () => {

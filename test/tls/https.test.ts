@@ -134,7 +134,7 @@ describe("client certificates bound to the MAC", () => {
   });
 
   it("records the certificate subject, serial and the reason a certificate was refused", async () => {
-    await new Promise((r) => setTimeout(r, 50));
+    s.server.runtime.recorder.flush();
     const rt = s.runtime();
     const rows = rt.db.$client
       .prepare("select outcome, transport, auth_method, cert_subject, cert_serial, cert_failure from fetch_log where mac = ? order by id")
@@ -193,7 +193,7 @@ describe("encrypted Grandstream configs (openssl enc format, per-device password
     expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
     const again = await run("curl", ["-sS", "--max-time", "10", ...auth, "-H", `If-None-Match: ${etag}`, "-o", "/dev/null", "-w", "%{http_code}", url]);
     expect(again.out).toBe("304");
-    await new Promise((r) => setTimeout(r, 50));
+    s.server.runtime.recorder.flush();
     const state = s.withRuntime((rt) => deviceDrift(rt, getDevice(rt, d.mac)));
     expect(state.files.find((f) => f.name === `cfg${d.mac}.xml`)?.fetchedHash).toBe(state.files.find((f) => f.name === `cfg${d.mac}.xml`)?.currentHash);
     expect(state.state).toBe("current");

@@ -1,0 +1,64 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { curl } from "../helpers/curl.ts";
+import { startDemoServer, type DemoServer } from "../helpers/demo-server.ts";
+
+// The server writes its fetch log (rows, last-seen, served copies) on a connection of its own, in a
+// worker thread: neither the inserts nor a wait for another process's write lock run on the event
+// loop that answers phones.
+const HOLDER = fileURLToPath(new URL("../helpers/lock-holder.mjs", import.meta.url));
+
+let s: DemoServer;
+let probe: Database.Database;
+beforeAll(async () => {
+  s = await startDemoServer({ fetchLogFlushMs: 20 });
+  probe = new Database(join(s.config.dataDir, "phonehome.db"), { timeout: 0 });
+});
+afterAll(async () => {
+  probe.close();
+  await s.close();
+});
+
+const served = (mac: string) => probe.prepare("select count(*) from fetch_log where mac = ? and outcome = 'served'").pluck().get(mac) as number;
+/** Rows changed through the server's own connection since it opened (SQLite total_changes()). */
+const serverChanges = () => s.server.runtime.db.$client.prepare("select total_changes()").pluck().get() as number;
+
+async function fetchAs(d: DemoServer["demo"][number]): Promise<number> {
+  const file = d.files.find((f) => f.includes(d.mac))!;
+  return (await curl(["--digest", "-u", `${d.username}:${d.password}`, `${s.phoneUrl}/${file}`])).status;
+}
+
+describe("the fetch log's own thread", () => {
+  it("writes each fetch and the served copy, none of it through the server's connection", async () => {
+    const d = s.demo[0]!;
+    const changes = serverChanges();
+    const before = served(d.mac);
+    for (let i = 0; i < 3; i++) expect(await fetchAs(d)).toBe(200);
+    s.server.runtime.recorder.flush();
+    expect(served(d.mac)).toBe(before + 3);
+    expect(probe.prepare("select count(*) from served_files where device_id = (select id from devices where mac = ?)").pluck().get(d.mac)).toBeGreaterThan(0);
+    expect(probe.prepare("select last_seen_at from devices where mac = ?").pluck().get(d.mac)).not.toBeNull();
+    expect(serverChanges()).toBe(changes);
+  });
+
+  it("while another process holds the write lock, phones are served, flush() returns, and the rows follow the lock's release", async () => {
+    const d = s.demo[1]!;
+    const before = served(d.mac);
+    const holder = spawn(process.execPath, [HOLDER, join(s.config.dataDir, "phonehome.db")], { stdio: ["pipe", "pipe", "inherit"] });
+    await new Promise<void>((resolve) => holder.stdout!.once("data", () => resolve()));
+    const exited = new Promise<void>((r) => holder.once("exit", () => r()));
+    try {
+      expect(await fetchAs(d)).toBe(200);
+      s.server.runtime.recorder.flush();
+      // The thread met the lock: it keeps the row for its next try, nothing is lost or half-written.
+      expect(served(d.mac)).toBe(before);
+    } finally {
+      holder.stdin!.write("release\n");
+      await exited;
+    }
+    await vi.waitFor(() => expect(served(d.mac)).toBe(before + 1), { timeout: 10_000, interval: 20 });
+  });
+});
