@@ -1,8 +1,8 @@
-import { and, asc, eq, isNotNull, ne } from "drizzle-orm";
+import { and, eq, isNotNull, ne } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
-import { deviceKeys, devices, extensions, hotDeskOptOuts, hotDeskProfiles, hotDesks, tenants } from "../db/schema.ts";
+import { deviceKeys, devices, extensions, hotDeskOptOuts, hotDeskProfiles, hotDesks } from "../db/schema.ts";
 import type { DeviceRow, ExtensionRow } from "../db/rows.ts";
-import { conflict, invalidInput, notFound } from "../errors.ts";
+import { conflict, invalidInput } from "../errors.ts";
 import { planNotifies, queueNotifies, type QueuedNotifies } from "../registrations/notify-outbox.ts";
 import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
@@ -11,32 +11,12 @@ import { getDevice, tenantExtension } from "../services/devices.ts";
 import { assertExtensionAllowedOnDevice } from "../services/endpoint-policy.ts";
 import { expandDeviceKeys } from "../services/key-expansion.ts";
 import { assertKeysFit } from "../services/key-checks.ts";
-import { getTenant } from "../services/tenants.ts";
 import { applyPersonProfile, placeHotDeskKey, restoreProfile, snapshotProfile, type BaseProfile } from "./profile.ts";
-import { defaultDesk, defaultSince, freeDefaultDesks, isOptedOut, type HotDeskRow } from "./default-desks.ts";
-import { rulesOf, signOutDueAt } from "./rules.ts";
+import { defaultDesk, defaultSince, type HotDeskRow } from "./default-desks.ts";
+import { candidates, deskOf, presentDesk, requireDesk, storedDesk, type HotDeskView } from "./desk-state.ts";
+import { rulesOf } from "./rules.ts";
 
-/** Hot desks: enable, disable, sign in, sign out, and what is where (docs/hot-desking.md). */
-
-export type { HotDeskRow };
-
-export interface HotDeskView {
-  readonly mac: string;
-  readonly tenant: string;
-  readonly model: string;
-  readonly label: string | null;
-  /** Key slot of the Sign in / Sign out key; null = none. */
-  readonly key: number | null;
-  readonly state: "free" | "signed-in";
-  readonly extension: string | null;
-  readonly displayName: string | null;
-  readonly signedInAt: string | null;
-  readonly signedInVia: string | null;
-  /** When the tenant's rules sign this person out; null = not signed in or no rule. */
-  readonly signOutDueAt: string | null;
-  /** device: `hot-desk enable`; tenant-default: its model is a hot desk by the tenant's default. */
-  readonly source: "device" | "tenant-default";
-}
+/** Hot-desk changes: enable, disable, sign in, sign out (docs/hot-desking.md); what is where: desk-state.ts. */
 
 /** What a change did: the devices whose files changed (each gets a NOTIFY), and the desks a person left. */
 export interface DeskEdit {
@@ -59,85 +39,6 @@ export function notifying(tx: Db, deps: ServiceDeps, deviceIds: readonly number[
   const plans = planNotifies({ ...deps, db: tx }, deviceIds);
   const done = edit();
   return { ...done, notify: queueNotifies(tx, deps, plans, done.changed, reason) };
-}
-
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-const howToSignOut = (mac: string) => `phonehome hot-desk sign-out ${mac}, or POST /api/v1/devices/${mac}/hot-desk/sign-out`;
-
-const storedDesk = (db: Db, deviceId: number): HotDeskRow | undefined => db.select().from(hotDesks).where(eq(hotDesks.deviceId, deviceId)).get();
-
-/** The device's desk: stored (enabled, or someone signed in), else the free desk of its tenant's default. */
-export function deskOf(db: Db, deviceId: number): HotDeskRow | undefined {
-  return storedDesk(db, deviceId) ?? defaultDesk(db, deviceId);
-}
-
-const tenantNameOf = (db: Db, tenantId: number) => db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId)).get()!.name;
-
-/** Why a device is no hot desk, and how to make it one. */
-function notADesk(db: Db, device: DeviceRow): string {
-  const how = `enable it first (phonehome hot-desk enable ${device.mac}, or POST /api/v1/devices/${device.mac}/hot-desk)`;
-  return isOptedOut(db, device.id)
-    ? `device ${device.mac} is not a hot desk: it was disabled (hot-desk disable), which keeps it out of its tenant's hot-desk default too; ${how}`
-    : `device ${device.mac} is not a hot desk: ${how}, or make its model a hot desk by default (phonehome hot-desk default add --tenant ${tenantNameOf(db, device.tenantId)} ${device.model})`;
-}
-
-function requireDesk(db: Db, device: DeviceRow): HotDeskRow {
-  const desk = deskOf(db, device.id);
-  if (!desk) throw conflict(notADesk(db, device));
-  return desk;
-}
-
-/**
- * Edits of a signed-in desk's lines or keys are refused: they would land on the person's profile
- * and vanish at sign-out. Called by the device line, key and layout services inside their write.
- */
-export function refuseWhileSignedIn(db: Db, device: { id: number; mac: string }, what: string): void {
-  const desk = deskOf(db, device.id);
-  if (!desk || desk.baseProfile === null) return;
-  const ext = desk.extensionId === null ? null : db.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get();
-  throw conflict(
-    `${what}: device ${device.mac} is a hot desk and ${ext ? `extension ${ext.number}` : "someone"} is signed in, so its lines and keys are theirs for now; ` +
-      `sign them out first (${howToSignOut(device.mac)}), then edit the device's own profile`,
-  );
-}
-
-export function presentDesk(db: Db, desk: HotDeskRow): HotDeskView {
-  const row = db
-    .select({ device: devices, tenant: tenants })
-    .from(devices)
-    .innerJoin(tenants, eq(tenants.id, devices.tenantId))
-    .where(eq(devices.id, desk.deviceId))
-    .get()!;
-  const ext = desk.extensionId === null ? null : db.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get() ?? null;
-  const signedIn = desk.baseProfile !== null;
-  return {
-    mac: row.device.mac,
-    tenant: row.tenant.name,
-    model: row.device.model,
-    label: row.device.label,
-    key: desk.keyIndex,
-    state: signedIn ? "signed-in" : "free",
-    extension: ext?.number ?? null,
-    displayName: ext?.displayName ?? null,
-    signedInAt: iso(desk.signedInAt),
-    signedInVia: desk.signedInVia,
-    signOutDueAt: signedIn && desk.signedInAt !== null ? iso(signOutDueAt(rulesOf(db, desk.tenantId), row.tenant.timeZone, desk.signedInAt)) : null,
-    source: desk.origin === "default" ? "tenant-default" : "device",
-  };
-}
-
-export function listHotDesks(deps: ServiceDeps, tenantName?: string): HotDeskView[] {
-  const tenant = tenantName === undefined ? null : getTenant(deps, tenantName);
-  const stored = deps.db.select().from(hotDesks).where(tenant ? eq(hotDesks.tenantId, tenant.id) : undefined).all();
-  return [...stored, ...freeDefaultDesks(deps.db, tenant?.id ?? null)].map((d) => presentDesk(deps.db, d)).sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
-}
-
-/** A device's desk; 404 when the device is no hot desk (saying how to make it one). */
-export function getHotDesk(deps: ServiceDeps, mac: string): HotDeskView {
-  const device = getDevice(deps, mac);
-  const desk = deskOf(deps.db, device.id);
-  if (!desk) throw notFound(notADesk(deps.db, device));
-  return presentDesk(deps.db, desk);
 }
 
 /** The first key slot of the phone itself that no key (own, layout or group) uses; null when all are taken. */
@@ -309,23 +210,4 @@ export function signOutEverywhere(tx: Db, deps: ServiceDeps, extensionId: number
     changed.push(device);
   }
   return { desk: null, changed, moved: changed.map((d) => d.mac) };
-}
-
-/** Desks an extension is signed in at (its hot-desk state). */
-export function desksOfExtension(db: Db, extensionId: number): string[] {
-  return db
-    .select({ mac: devices.mac })
-    .from(hotDesks)
-    .innerJoin(devices, eq(devices.id, hotDesks.deviceId))
-    .where(and(eq(hotDesks.extensionId, extensionId), isNotNull(hotDesks.baseProfile)))
-    .orderBy(asc(devices.mac))
-    .all()
-    .map((r) => r.mac);
-}
-
-/** Devices a change of this desk or person may touch: planned for NOTIFY before the change. */
-export function candidates(db: Db, deviceId: number, extensionId: number | null): number[] {
-  const ids = new Set([deviceId]);
-  if (extensionId !== null) for (const d of db.select().from(hotDesks).where(eq(hotDesks.extensionId, extensionId)).all()) ids.add(d.deviceId);
-  return [...ids];
 }

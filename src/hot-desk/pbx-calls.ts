@@ -10,7 +10,8 @@ import { currentActor } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { findDevice, requireMac } from "../services/devices.ts";
 import { parseHostPort, parseSipUri } from "../sip/uri.ts";
-import { candidates, deskOf, notifying, signInQueued, signOutAt, signOutEverywhere, type DeskChange } from "./desks.ts";
+import { candidates, deskOf } from "./desk-state.ts";
+import { notifying, signInQueued, signOutAt, signOutEverywhere, type DeskChange } from "./desks.ts";
 import { expectedPin, pinMatches } from "./person.ts";
 import { clearPinFailures, pinVerdict, recordPinFailure, type PinLimits } from "./pin-guard.ts";
 
