@@ -140,6 +140,14 @@ describe("a hot-desk default for a model", () => {
     expect(audit("hot_desk.default_remove")).toHaveLength(1);
   });
 
+  it("a device imported from a CSV file after the default is a hot desk at once", async () => {
+    expect((await c.call("PUT", `${BASE}/yealink/T54W`)).status).toBe(200);
+    const imported = await c.call("POST", "/imports", `mac,model,tenant,lines\n805ec0000505,T54W,${T},100\n`, "technician", "text/csv");
+    expect(imported.status, imported.text).toBe(201);
+    expect((await c.call("GET", "/devices/805ec0000505/hot-desk")).json).toMatchObject({ state: "free", source: "tenant-default" });
+    expect((await c.call("DELETE", `${BASE}/yealink/T54W`)).json.signedOut).toEqual([]);
+  });
+
   it("refuses bad input with the fix, changing nothing", async () => {
     await settled();
     await c.refused("PUT", `${BASE}/yealink/T99X`, undefined, 400, /model: unknown yealink model "T99X" \(known: .*T54W/);
