@@ -6,7 +6,7 @@ import { loadOrCreateKey } from "./secrets.ts";
 import { sealedColumns } from "./services/key-rotation.ts";
 
 /** Key id -> number of values sealed with it, over every `*_enc` column of the database. */
-export function sealedKeyIds(db: Db): Map<string, number> {
+function sealedKeyIds(db: Db): Map<string, number> {
   const ids = new Map<string, number>();
   for (const { table, column } of sealedColumns(db)) {
     // Ciphertext is `v1.<keyId>.<iv>.<data>.<tag>` (src/secrets.ts): the id is the second part.

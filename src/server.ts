@@ -175,7 +175,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 }
 
-export function tlsPathsOf(config: Config): TlsPaths {
+function tlsPathsOf(config: Config): TlsPaths {
   return { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, clientCaDir: config.clientCaDir, clientCrlDir: config.clientCrlDir };
 }
 

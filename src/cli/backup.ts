@@ -14,14 +14,14 @@ import { retiredKeysPath } from "../secret-key-ring.ts";
  * `--with-key` it is not copied and the command says so; with it, it is written beside the backup as
  * `<FILE>.key` (and `<FILE>.key.retired` after a rotation), mode 0600. See docs/operations.md.
  */
-export const dbPath = (config: Config): string => join(config.dataDir, "phonehome.db");
+const dbPath = (config: Config): string => join(config.dataDir, "phonehome.db");
 
 const keyFilesOf = (keyFile: string): [string, string][] => [
   [keyFile, ""],
   [retiredKeysPath(keyFile), ".retired"],
 ];
 
-export async function backupDatabase(config: Config, file: string, withKey: boolean): Promise<string[]> {
+async function backupDatabase(config: Config, file: string, withKey: boolean): Promise<string[]> {
   const source = dbPath(config);
   if (!existsSync(source)) throw invalidInput(`no database at ${source}: check --data-dir`);
   if (existsSync(file)) throw conflict(`${file} exists; choose a new file name (a backup never overwrites)`);
@@ -45,7 +45,7 @@ export async function backupDatabase(config: Config, file: string, withKey: bool
   return notes;
 }
 
-export function restoreDatabase(config: Config, file: string, keyFile: string | undefined, force: boolean): string[] {
+function restoreDatabase(config: Config, file: string, keyFile: string | undefined, force: boolean): string[] {
   if (!existsSync(file)) throw invalidInput(`no backup at ${file}`);
   const check = new Database(file, { readonly: true, fileMustExist: true });
   try {

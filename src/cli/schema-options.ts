@@ -28,7 +28,7 @@ function kindOf(schema: z.ZodType): FieldKind {
   }
 }
 
-export const kebab = (field: string): string => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const kebab = (field: string): string => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Adds one option per field of `shape` (minus `skip`) to `cmd`. */
 export function addSchemaOptions(cmd: Command, shape: Shape, describe: Record<string, string> = {}, skip: readonly string[] = []): Command {
@@ -58,7 +58,7 @@ export function bodyFromOptions(opts: Record<string, unknown>, shape: Shape): Re
 }
 
 /** Field names in a message as the CLI spells them: `sipServerHost: ...` -> `--sip-server-host: ...`. */
-export function asOptionNames(message: string, shape: Shape): string {
+function asOptionNames(message: string, shape: Shape): string {
   return message.replace(/(^|; )([a-z][A-Za-z]*)(?=[[.:])/g, (all, sep: string, field: string) => (field in shape ? `${sep}--${kebab(field)}` : all));
 }
 

@@ -1,15 +1,11 @@
 import type {
   apiTokens,
-  deviceKeys,
   devices,
   discoveredDevices,
   extensionGroups,
   extensions,
   extensionSettings,
   firmwareImages,
-  forceUnregisterDevices,
-  forceUnregisters,
-  keyLayouts,
   registrations,
   tenants,
 } from "./schema.ts";
@@ -22,12 +18,22 @@ export type Tenant = typeof tenants.$inferSelect;
 export type ExtensionRow = typeof extensions.$inferSelect;
 export type ExtensionSettingsRow = typeof extensionSettings.$inferSelect;
 export type DeviceRow = typeof devices.$inferSelect;
-export type DeviceKeyRow = typeof deviceKeys.$inferSelect;
 export type GroupRow = typeof extensionGroups.$inferSelect;
-export type LayoutRow = typeof keyLayouts.$inferSelect;
 export type TokenRow = typeof apiTokens.$inferSelect;
 export type DiscoveredRow = typeof discoveredDevices.$inferSelect;
 export type FirmwareRow = typeof firmwareImages.$inferSelect;
 export type RegistrationRow = typeof registrations.$inferSelect;
-export type ForceUnregisterRow = typeof forceUnregisters.$inferSelect;
-export type ForceUnregisterDeviceRow = typeof forceUnregisterDevices.$inferSelect;
+
+/** A JSON value as `JSON.stringify` writes it. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** `audit_log.before` / `after`: a snapshot of the object with its secrets masked (src/services/audit.ts maskSecrets). */
+export type AuditSnapshot = JsonValue;
+
+/**
+ * Decodes the text of a JSON column read by a raw prepared statement, with the column's own
+ * decoder and its `$type`: the one place such text is parsed.
+ */
+export function decodeJsonColumn<C extends { readonly _: { readonly data: unknown }; mapFromDriverValue(value: string): unknown }>(column: C, text: string): C["_"]["data"] {
+  return column.mapFromDriverValue(text) as C["_"]["data"];
+}

@@ -1,6 +1,13 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { VENDOR_IDS } from "../domain/phone-config.ts";
+// The types of the JSON columns, from where each is defined (type-only: nothing here runs them).
+import type { NumberingPlan } from "../domain/numbering-plan.ts";
+import type { BaseProfile } from "../hot-desk/profile.ts";
+import type { ChangePayload } from "../pbx/changes.ts";
+import type { CallWaiting, Forwarding, Monitoring, NumberSettings, Profile } from "../services/extension-settings/schemas.ts";
+import type { EndpointsJson, VoicemailJson } from "../services/extension-settings/store.ts";
+import type { AuditSnapshot } from "./rows.ts";
 
 // Every secret column holds ciphertext from src/secrets.ts (`*_enc`); timestamps are epoch milliseconds.
 
@@ -223,8 +230,8 @@ export const auditLog = sqliteTable(
     tenantId: integer("tenant_id"),
     mac: text("mac"),
     extension: text("extension"),
-    before: text("before", { mode: "json" }),
-    after: text("after", { mode: "json" }),
+    before: text("before", { mode: "json" }).$type<AuditSnapshot>(),
+    after: text("after", { mode: "json" }).$type<AuditSnapshot>(),
     outcome: text("outcome").notNull().default("ok"),
     detail: text("detail"),
   },
@@ -397,15 +404,15 @@ export const extensionSettings = sqliteTable(
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
     username: text("username").notNull(),
-    profile: text("profile", { mode: "json" }).notNull(),
-    numberSettings: text("number_settings", { mode: "json" }).notNull(),
+    profile: text("profile", { mode: "json" }).$type<Profile>().notNull(),
+    numberSettings: text("number_settings", { mode: "json" }).$type<NumberSettings>().notNull(),
     /** Without the third-party SIP password: that is sealed in `third_party_sip_password_enc`. */
-    allowedEndpoints: text("allowed_endpoints", { mode: "json" }).notNull(),
+    allowedEndpoints: text("allowed_endpoints", { mode: "json" }).$type<EndpointsJson>().notNull(),
     /** Without the PIN: that is sealed in `voicemail_pin_enc`. */
-    voicemail: text("voicemail", { mode: "json" }).notNull(),
-    callWaiting: text("call_waiting", { mode: "json" }).notNull(),
-    monitoring: text("monitoring", { mode: "json" }).notNull(),
-    forwarding: text("forwarding", { mode: "json" }).notNull(),
+    voicemail: text("voicemail", { mode: "json" }).$type<VoicemailJson>().notNull(),
+    callWaiting: text("call_waiting", { mode: "json" }).$type<CallWaiting>().notNull(),
+    monitoring: text("monitoring", { mode: "json" }).$type<Monitoring>().notNull(),
+    forwarding: text("forwarding", { mode: "json" }).$type<Forwarding>().notNull(),
     // Sealed like every secret, in `*_enc` columns so that key rotation finds them (services/key-rotation.ts).
     thirdPartySipPasswordEnc: text("third_party_sip_password_enc"),
     voicemailPinEnc: text("voicemail_pin_enc"),
@@ -481,8 +488,8 @@ export const numberingPlans = sqliteTable("numbering_plans", {
   tenantId: integer("tenant_id")
     .primaryKey()
     .references(() => tenants.id, { onDelete: "cascade" }),
-  restricted: text("restricted", { mode: "json" }).notNull(),
-  recommended: text("recommended", { mode: "json" }).notNull(),
+  restricted: text("restricted", { mode: "json" }).$type<NumberingPlan["restricted"]>().notNull(),
+  recommended: text("recommended", { mode: "json" }).$type<NumberingPlan["recommended"]>().notNull(),
 });
 
 /** Named key layouts per tenant ("reception panel"), reusable across phones. */
@@ -610,7 +617,8 @@ export const pbxEvents = sqliteTable(
     /** `<tenant>/<number>`: the ordering key (the extension row may be gone after a delete). */
     extensionKey: text("extension_key").notNull(),
     type: text("type").notNull(),
-    payload: text("payload", { mode: "json" }).notNull(),
+    /** The webhook body; `{}` for the moment between the insert (which gives the id) and its update. */
+    payload: text("payload", { mode: "json" }).$type<ChangePayload | Record<string, never>>().notNull(),
     at: integer("at").notNull(),
   },
   (t) => [index("pbx_events_extension").on(t.extensionKey, t.id)],
@@ -799,7 +807,7 @@ export const hotDesks = sqliteTable(
     signedInAt: integer("signed_in_at"),
     /** pbx | admin | cli */
     signedInVia: text("signed_in_via"),
-    baseProfile: text("base_profile", { mode: "json" }),
+    baseProfile: text("base_profile", { mode: "json" }).$type<BaseProfile>(),
     /**
      * device: made a hot desk with `hot-desk enable`; default: a desk of a tenant-default model
      * (hot_desk_defaults) while someone is signed in. A free default desk has no row.

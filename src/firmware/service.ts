@@ -45,7 +45,7 @@ export function requireVendor(vendor: string): VendorId {
 }
 
 /** Validates everything before a byte is stored; the same checks for the CLI and the API. */
-export function checkFirmwareInput(deps: ServiceDeps, input: FirmwareInput): Checked {
+function checkFirmwareInput(deps: ServiceDeps, input: FirmwareInput): Checked {
   const vendor = requireVendor(input.vendor);
   if (input.models.length === 0) throw invalidInput("models: give at least one model");
   const models = [...new Set(input.models.map((m) => resolveModel(vendor, m.trim()).id))];

@@ -29,7 +29,7 @@ export interface HotDeskDefaultView {
 }
 
 /** The catalogue's vendor and model id: the vendor given, else the one vendor that has the model. */
-export function resolveDefaultModel(modelInput: string, vendorInput?: string): { vendor: VendorId; model: string } {
+function resolveDefaultModel(modelInput: string, vendorInput?: string): { vendor: VendorId; model: string } {
   if (vendorInput !== undefined) {
     const vendor = requireVendor(vendorInput);
     return { vendor, model: resolveModel(vendor, modelInput).id };

@@ -11,7 +11,7 @@ import { getDevice, tenantExtension } from "../services/devices.ts";
 import { assertExtensionAllowedOnDevice } from "../services/endpoint-policy.ts";
 import { expandDeviceKeys } from "../services/key-expansion.ts";
 import { assertKeysFit } from "../services/key-checks.ts";
-import { applyPersonProfile, placeHotDeskKey, restoreProfile, snapshotProfile, type BaseProfile } from "./profile.ts";
+import { applyPersonProfile, placeHotDeskKey, restoreProfile, snapshotProfile } from "./profile.ts";
 import { defaultDesk, defaultSince, type HotDeskRow } from "./default-desks.ts";
 import { candidates, deskOf, presentDesk, requireDesk, storedDesk, type HotDeskView } from "./desk-state.ts";
 import { rulesOf } from "./rules.ts";
@@ -85,7 +85,7 @@ export function enableHotDesk(deps: ServiceDeps, mac: string, input: { key?: num
 function signOutIn(tx: Db, deps: ServiceDeps, device: DeviceRow, desk: HotDeskRow, reason: string): void {
   if (desk.baseProfile === null) return;
   const ext = desk.extensionId === null ? null : tx.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get();
-  const dropped = restoreProfile(tx, device.id, desk.baseProfile as BaseProfile);
+  const dropped = restoreProfile(tx, device.id, desk.baseProfile);
   // A desk of the tenant's default keeps no row while free (default-desks.ts).
   if (desk.origin === "default") tx.delete(hotDesks).where(eq(hotDesks.deviceId, device.id)).run();
   else tx.update(hotDesks).set({ extensionId: null, signedInAt: null, signedInVia: null, baseProfile: null }).where(eq(hotDesks.deviceId, device.id)).run();
@@ -131,7 +131,7 @@ export function disableHotDesk(deps: ServiceDeps, mac: string): DeskChange {
  * someone else was signed in, else the device's current one), the person's profile applied. With
  * the tenant's one-desk rule, the person is signed out of any other desk first.
  */
-export function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRow, via: string): DeskEdit {
+function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRow, via: string): DeskEdit {
   const desk = requireDesk(tx, device);
   assertExtensionAllowedOnDevice(tx, ext, device, "extension");
   const now = deps.clock().getTime();
@@ -152,7 +152,7 @@ export function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: Exte
     }
   }
   const previous = desk.extensionId === null ? null : tx.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get() ?? null;
-  const base = (desk.baseProfile as BaseProfile | null) ?? snapshotProfile(tx, device.id);
+  const base = desk.baseProfile ?? snapshotProfile(tx, device.id);
   const profile = tx.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).get();
   applyPersonProfile(tx, device, base, ext.id, profile?.layoutId ?? null, desk.keyIndex);
   // A free desk of the tenant's default has no row yet: signing in writes it.

@@ -40,8 +40,8 @@ const CALLER = {
 const needsCaller = (v: { mac?: string; aor?: string }) => v.mac !== undefined || v.aor !== undefined;
 const CALLER_MESSAGE = { message: "name the calling phone: mac, or aor (with contact when the extension is on several phones)", path: ["mac"] };
 
-export const PbxCallerInput = z.strictObject(CALLER).refine(needsCaller, CALLER_MESSAGE);
-export const PbxSignInInput = z
+const PbxCallerInput = z.strictObject(CALLER).refine(needsCaller, CALLER_MESSAGE);
+const PbxSignInInput = z
   .strictObject({
     ...CALLER,
     extension: z.string("must be the extension number the caller typed").regex(/^\d{2,15}$/, "must be 2-15 digits, the extension number the caller typed"),
@@ -71,7 +71,7 @@ function extensionOfAor(db: Db, aor: string): ExtensionRow {
 }
 
 /** The phone that called: by MAC, else by AOR (and contact when the extension is on several phones). */
-export function callerDevice(db: Db, caller: Caller): DeviceRow {
+function callerDevice(db: Db, caller: Caller): DeviceRow {
   if (caller.mac !== undefined) {
     const mac = requireMac(caller.mac);
     const device = findDevice(db, mac);

@@ -17,8 +17,8 @@ export interface BaseProfile {
 }
 
 /** The label of the hot-desk key on a free desk and on a signed-in one. */
-export const SIGN_IN_LABEL = "Sign in";
-export const SIGN_OUT_LABEL = "Sign out";
+const SIGN_IN_LABEL = "Sign in";
+const SIGN_OUT_LABEL = "Sign out";
 
 const strip = <T extends { deviceId: number }>({ deviceId: _, ...rest }: T): Omit<T, "deviceId"> => rest;
 
@@ -74,7 +74,7 @@ export function restoreProfile(tx: Db, deviceId: number, p: BaseProfile): string
 }
 
 /** The hot-desk key: a feature key dialling the tenant's code, rendered like every feature key. */
-export function hotDeskKey(keyIndex: number, signedIn: boolean): BaseProfile["keys"][number] {
+function hotDeskKey(keyIndex: number, signedIn: boolean): BaseProfile["keys"][number] {
   return signedIn
     ? { keyIndex, kind: "feature", label: SIGN_OUT_LABEL, lineIndex: 1, targetExtensionId: null, value: "hot_desk_release" }
     : { keyIndex, kind: "feature", label: SIGN_IN_LABEL, lineIndex: 1, targetExtensionId: null, value: "hot_desk_sign_in" };

@@ -18,7 +18,7 @@ export interface HotDeskRules {
   readonly oneDeskPerPerson: boolean;
 }
 
-export const DEFAULT_RULES: HotDeskRules = { signOutAt: null, maxHours: null, oneDeskPerPerson: true };
+const DEFAULT_RULES: HotDeskRules = { signOutAt: null, maxHours: null, oneDeskPerPerson: true };
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 

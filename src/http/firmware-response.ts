@@ -12,7 +12,7 @@ export type ByteRange = { readonly start: number; readonly end: number };
  * `bytes=-n`. Returns null when there is no usable single range (serve the whole file), or
  * "unsatisfiable" when the range lies outside the file.
  */
-export function parseRange(header: string | undefined, size: number): ByteRange | null | "unsatisfiable" {
+function parseRange(header: string | undefined, size: number): ByteRange | null | "unsatisfiable" {
   if (!header) return null;
   const m = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(header.trim());
   if (!m || (m[1] === "" && m[2] === "")) return null; // several ranges or garbage: the whole file

@@ -20,7 +20,7 @@ export type ListenerState = () => Readonly<Record<string, boolean>>;
 const expectedMigrations = (): number =>
   (JSON.parse(readFileSync(join(MIGRATIONS_DIR, "meta", "_journal.json"), "utf8")) as { entries: unknown[] }).entries.length;
 
-export function readiness(deps: ProvisionDeps, listeners: ListenerState) {
+function readiness(deps: ProvisionDeps, listeners: ListenerState) {
   let database = false;
   let migrations = false;
   try {

@@ -95,7 +95,7 @@ export interface CsvRow<C extends string> {
   readonly present: ReadonlySet<C>;
 }
 
-export const DEVICE_CSV: CsvFormat<Column> = {
+const DEVICE_CSV: CsvFormat<Column> = {
   columns: COLUMNS,
   required: REQUIRED_COLUMNS,
   rowKind: "device",
@@ -104,7 +104,7 @@ export const DEVICE_CSV: CsvFormat<Column> = {
 };
 
 /** Maps the header row to column positions, or says what is wrong with it. */
-export function readHeader<C extends string>(cells: readonly string[], format: CsvFormat<C> = DEVICE_CSV as unknown as CsvFormat<C>): Map<C, number> {
+function readHeader<C extends string>(cells: readonly string[], format: CsvFormat<C> = DEVICE_CSV as unknown as CsvFormat<C>): Map<C, number> {
   const list = format.columns.join(",");
   if (cells.length && format.looksLikeRow(cells[0]!)) {
     throw malformed(`the first line is ${format.article} ${format.rowKind}, not the header; start the file with the line ${list}`);
@@ -136,7 +136,7 @@ export interface CsvLimits {
 }
 
 /** A file past `importMaxRows`: refused as a whole, and its remaining bytes are never read. */
-export const tooManyRows = (max: number): AppError =>
+const tooManyRows = (max: number): AppError =>
   payloadTooLarge(
     `the file has more than ${max} rows, the most one import takes (importMaxRows, env PHONEHOME_IMPORT_MAX_ROWS); nothing was written. Split the file, or raise importMaxRows`,
   );

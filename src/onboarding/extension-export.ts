@@ -14,7 +14,7 @@ import { EXPORTED_EXTENSION_COLUMNS, GROUP_SEPARATOR, type ExtensionColumn } fro
  * nothing. No PIN and no password (the export is for any role); the email is written only while
  * notification is on, since the column means "notify this address".
  */
-export function exportExtensionRows(deps: ServiceDeps, tenantName: string): string[][] {
+function exportExtensionRows(deps: ServiceDeps, tenantName: string): string[][] {
   const tenant = getTenant(deps, tenantName);
   const rows = deps.db.select().from(extensions).where(eq(extensions.tenantId, tenant.id)).orderBy(asc(extensions.number)).all();
   return rows.map((e) => {

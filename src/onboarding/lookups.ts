@@ -1,5 +1,7 @@
 import type { Db } from "../db/client.ts";
-import { policyFromJson, type SettingsPolicy } from "../services/extension-settings/store.ts";
+import { decodeJsonColumn } from "../db/rows.ts";
+import { extensionSettings } from "../db/schema.ts";
+import { policyOf, type SettingsPolicy } from "../services/extension-settings/store.ts";
 import type { ExpansionSource, GroupMember, KeySpec, StoredKey } from "../domain/key-expansion.ts";
 import { deviceLayout, layoutSpecs, storedDeviceKeys } from "../services/key-expansion.ts";
 
@@ -95,10 +97,15 @@ export function createLookups(db: Db): Lookups {
     const byNumber = new Map<string, number>();
     for (const e of q.extensions.all(tenantId) as ExtRow[]) {
       byNumber.set(e.number, e.id);
-      // Settings JSON is parsed once per extension, and only for the extensions the file uses.
+      // Settings JSON is parsed once per extension, and only for the extensions the file uses, by
+      // the columns' own decoders (their types are the schema's).
       let policy: SettingsPolicy | null = null;
-      const json = e.ae === null ? null : { allowedEndpoints: e.ae, numberSettings: e.ns, monitoring: e.mon };
-      extensionInfo.set(e.id, { id: e.id, number: e.number, displayName: e.displayName, policy: () => (policy ??= policyFromJson(e.number, json)) });
+      const settings = () => {
+        if (e.ae === null) return null;
+        const s = extensionSettings;
+        return { allowedEndpoints: decodeJsonColumn(s.allowedEndpoints, e.ae), numberSettings: decodeJsonColumn(s.numberSettings, e.ns), monitoring: decodeJsonColumn(s.monitoring, e.mon) };
+      };
+      extensionInfo.set(e.id, { id: e.id, number: e.number, displayName: e.displayName, policy: () => (policy ??= policyOf(e.number, settings())) });
     }
     return byNumber;
   });

@@ -58,13 +58,13 @@ const ENTRY = new URL("./import-worker.ts", import.meta.url);
  * worker starts and checks it, so a slow check does not run the request into httpRequestTimeoutMs;
  * small enough to bound memory. Past it, the upload is read as fast as the worker consumes it.
  */
-export const WINDOW_BYTES = 16 * 1024 * 1024;
+const WINDOW_BYTES = 16 * 1024 * 1024;
 /** Heap of one import worker: about 4x what importMaxRows' default (200,000 rows) needs. */
-export const WORKER_HEAP_MB = 1536;
+const WORKER_HEAP_MB = 1536;
 
-export const DEFAULT_IMPORT_MAX_ROWS = 200_000;
+const DEFAULT_IMPORT_MAX_ROWS = 200_000;
 
-export const importRunning = (): AppError =>
+const importRunning = (): AppError =>
   new AppError(503, "import_running", "another CSV import is running on this server; nothing was written. Send the file again when it has finished");
 
 function rebuild(m: Extract<FromWorker, { t: "refused" }>): AppError {

@@ -24,7 +24,7 @@ export const NOT_FOUND_DOCUMENT = `<?xml version="1.0" encoding="UTF-8" standalo
 const FIELD_MAX = 256;
 
 /** The form fields phonehome reads; refuses (400) a body that is not a directory lookup form. */
-export function parseDirectoryRequest(body: string): { section: string; domain: string; user: string | null; action: string | null } {
+function parseDirectoryRequest(body: string): { section: string; domain: string; user: string | null; action: string | null } {
   if (body.length > 65_536) throw invalidInput("the form is larger than 64 KiB");
   const form = new URLSearchParams(body);
   const get = (name: string): string | null => {

@@ -13,7 +13,7 @@ export interface KamailioConfigInput {
 }
 
 /** `ADDR:PORT` with a literal address; throws a 400 that says what is wrong. */
-export function parseListen(value: string): { host: string; port: number; kamailio: string } {
+function parseListen(value: string): { host: string; port: number; kamailio: string } {
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(value.trim());
   const host = m?.[1] ?? m?.[2];
   const port = Number(m?.[3]);

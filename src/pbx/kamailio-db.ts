@@ -17,7 +17,7 @@ import { credentialsByIds } from "./credentials.ts";
  * One column is added, `sip_user`, the address-of-record user the credentials may register
  * (loaded with auth_db `load_credentials`); `id` is the extension's id.
  */
-export const KAMAILIO_SCHEMA = "kamailio";
+const KAMAILIO_SCHEMA = "kamailio";
 const SUBSCRIBER_VERSION = 7;
 
 const attached = new WeakSet<Database.Database>();
@@ -51,8 +51,6 @@ export function attachKamailioDb(db: Db, secrets: SecretBox, file: string, optio
   const ids = db.select({ id: extensions.id }).from(extensions).all().map((r) => r.id);
   client.transaction(() => syncSubscribers(db, secrets, ids))();
 }
-
-export const kamailioAttached = (db: Db): boolean => attached.has(rootDb(db).$client);
 
 /**
  * Writes the subscriber rows of these extensions as they are now in the caller's transaction:

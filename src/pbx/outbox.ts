@@ -25,7 +25,7 @@ type FeedDeps = ServiceDeps & { readonly logger: Logger };
 type Delivery = typeof pbxDeliveries.$inferSelect;
 
 /** Wait before attempt `attempts + 1`, after `attempts` failures. */
-export const backoff = (s: FeedSettings, attempts: number): number => Math.min(s.maxBackoffMs, s.backoffMs * 2 ** Math.max(0, attempts - 1));
+const backoff = (s: FeedSettings, attempts: number): number => Math.min(s.maxBackoffMs, s.backoffMs * 2 ** Math.max(0, attempts - 1));
 
 /**
  * The deliveries to send now: per webhook and extension only the oldest pending one (so events

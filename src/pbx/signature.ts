@@ -9,7 +9,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  */
 export const SIGNATURE_HEADER = "phonehome-signature";
 export const TIMESTAMP_HEADER = "phonehome-timestamp";
-export const DEFAULT_TOLERANCE_S = 300;
+const DEFAULT_TOLERANCE_S = 300;
 
 export const signatureOf = (secret: string, timestamp: number, body: string): string =>
   `v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`, "utf8").digest("hex")}`;

@@ -208,7 +208,7 @@ export function disableSystemUser(deps: ServiceDeps, username: string): void {
   });
 }
 
-export function revokeSessionsOf(tx: Db, kind: "system" | "extension", id: number, now: number): void {
+function revokeSessionsOf(tx: Db, kind: "system" | "extension", id: number, now: number): void {
   tx.update(portalSessions)
     .set({ revokedAt: now })
     .where(and(eq(portalSessions.kind, kind), eq(portalSessions.subjectId, id), isNull(portalSessions.revokedAt)))

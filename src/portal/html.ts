@@ -13,7 +13,7 @@ export class Html {
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
 
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
 }
 
@@ -34,5 +34,3 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
 
 /** A fixed string known to be safe HTML (never data from a request or the database). */
 export const raw = (s: string): Html => new Html(s);
-
-export const join = (items: readonly Html[], sep = ""): Html => new Html(items.map((i) => i.value).join(sep));

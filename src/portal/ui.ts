@@ -61,7 +61,7 @@ ${body}
 </html>`.value;
 }
 
-export const csrfField = (token: string): Html => html`<input type="hidden" name="_csrf" value="${token}">`;
+const csrfField = (token: string): Html => html`<input type="hidden" name="_csrf" value="${token}">`;
 
 // --- form state and errors ---
 

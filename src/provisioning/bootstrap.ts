@@ -14,7 +14,7 @@ import { recordAudit } from "../services/audit.ts";
  */
 
 /** Files one window may serve without Digest: a phone's whole boot list is at most 3 device files. */
-export const MAX_BOOTSTRAP_FILES = 6;
+const MAX_BOOTSTRAP_FILES = 6;
 
 export type BootstrapReason = "claim" | "import" | "manual";
 export type BootstrapClose = "delivered" | "authenticated" | "expired" | "reopened";
@@ -41,7 +41,6 @@ const statements = preparedPerDb(({ $client: c }) => ({
       "update bootstrap_windows set files_served = files_served + 1 where device_id = ? and source_ip = ? and closed_at is null and expires_at > ? and files_served < ?",
     ),
     close: c.prepare("update bootstrap_windows set closed_at = ?, closed_reason = ? where device_id = ? and closed_at is null"),
-    expire: c.prepare("update bootstrap_windows set closed_at = expires_at, closed_reason = 'expired' where closed_at is null and expires_at <= ?"),
     pending: c.prepare("select count(*) as n from bootstrap_windows where closed_at is null and expires_at > ?"),
 }));
 
@@ -78,11 +77,6 @@ export function closeBootstrap(db: Db, deviceId: number, now: number, reason: Bo
     });
   }
   return closed;
-}
-
-/** Marks windows past their expiry as expired; returns how many. */
-export function expireBootstrapWindows(db: Db, now: number): number {
-  return statements(db).expire.run(now).changes;
 }
 
 /** Windows open now (for the metrics). */

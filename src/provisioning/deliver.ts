@@ -63,7 +63,7 @@ function saltFor(password: string, plain: Buffer): Buffer {
  * encrypts configs. Over HTTPS it is sent as is (the TLS channel, authenticated, is how the
  * password reaches the phone); over any other transport it is sent encrypted with that password.
  */
-export function deliverRendered(rendered: RenderedFile, password: string | null, transport: DeliverInput["transport"], digest: EncryptionDigest): Delivery {
+function deliverRendered(rendered: RenderedFile, password: string | null, transport: DeliverInput["transport"], digest: EncryptionDigest): Delivery {
   const plain = Buffer.from(rendered.body, "utf8");
   const contentHash = sha256Hex(plain);
   if (!password || transport === "https") {

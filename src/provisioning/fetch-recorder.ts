@@ -183,7 +183,7 @@ export class FetchRecorder {
 }
 
 /** Runs `fn` with the connection's busy_timeout set to `ms`, then puts it back. */
-export function withBusyTimeout<T>(db: Db, ms: number, fn: () => T): T {
+function withBusyTimeout<T>(db: Db, ms: number, fn: () => T): T {
   const client = db.$client;
   const wait = client.pragma("busy_timeout", { simple: true }) as number;
   client.pragma(`busy_timeout = ${ms}`);

@@ -223,7 +223,7 @@ function discover(deps: ProvisionDeps, req: ProvisioningRequest, id: Identificat
 }
 
 /** The base URL this phone is told (tenant, configured, the request's Host, default): base-url.ts. */
-export function baseUrlFor(deps: ProvisionDeps, req: ProvisioningRequest, tenant: Tenant): BaseUrlChoice {
+function baseUrlFor(deps: ProvisionDeps, req: ProvisioningRequest, tenant: Tenant): BaseUrlChoice {
   return chooseBaseUrl({
     tenantUrl: tenant.provisioningBaseUrl,
     serverUrl: deps.publicUrl,

@@ -32,7 +32,7 @@ const DEFAULTS = defaultSettings("0");
 /** The settings that reach phones; an extension without a settings row has the defaults. */
 function phoneSettings(row: SettingsRow | null): { voicemail: Pick<Voicemail, "unansweredCalls">; callWaiting: CallWaiting; numberSettings: NumberSettings } {
   if (!row) return DEFAULTS;
-  return { voicemail: row.voicemail as Pick<Voicemail, "unansweredCalls">, callWaiting: row.callWaiting as CallWaiting, numberSettings: row.numberSettings as NumberSettings };
+  return { voicemail: row.voicemail, callWaiting: row.callWaiting, numberSettings: row.numberSettings };
 }
 
 function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, row: SettingsRow | null, codes: FeatureCodes): LineConfig {

@@ -58,7 +58,7 @@ export async function runNotify(deps: ProvisionDeps, settings: SipSettings, job:
 }
 
 /** Plans a NOTIFY for one device and records the request; throws (changing nothing) without an address. */
-export function planAction(deps: ProvisionDeps, device: DeviceRow, action: PhoneAction, actor: string): NotifyJob {
+function planAction(deps: ProvisionDeps, device: DeviceRow, action: PhoneAction, actor: string): NotifyJob {
   const plan = notifyPlan(deps, device);
   if (!plan) throw conflict(`device ${device.mac} has no known address: it never fetched its config and no registration was reported`);
   writeTransaction(deps.db, (tx) =>
@@ -86,7 +86,7 @@ export const MassResyncInput = z.object({ model: z.string("must be a model name 
 export type ResyncScope = { readonly tenant: string; readonly extension?: string; readonly model?: string };
 
 /** Devices of a scope: a tenant's, an extension's (lines), or a model's within a tenant. */
-export function devicesInScope(deps: ProvisionDeps, scope: ResyncScope): DeviceRow[] {
+function devicesInScope(deps: ProvisionDeps, scope: ResyncScope): DeviceRow[] {
   if (scope.extension !== undefined) {
     const ext: typeof extensions.$inferSelect = getExtension(deps, scope.tenant, scope.extension);
     const ids = new Set(deps.db.select({ id: deviceLines.deviceId }).from(deviceLines).where(eq(deviceLines.extensionId, ext.id)).all().map((r) => r.id));

@@ -37,8 +37,6 @@ export interface QueuedNotifies {
   readonly skipped: string[];
 }
 
-export const NO_NOTIFIES: QueuedNotifies = { ids: [], notified: [], skipped: [] };
-
 /**
  * Queues a NOTIFY for each changed device, inside the change's transaction `tx`. A device the plans
  * do not name is planned now (its change did not touch what a NOTIFY needs).

@@ -40,7 +40,7 @@ const STATE_OF: Readonly<Record<RegistrationEvent, RegistrationRow["state"]>> = 
 export const noExpiryMarginS = (registerExpires: number): number => Math.max(60, Math.ceil(registerExpires * 0.1));
 
 /** `device:<id>` when the phone is known, else `contact:<uri>` (or the source when no contact). */
-export const bindingKeyOf = (r: Pick<RegistrationReport, "deviceId" | "contact" | "source">): string =>
+const bindingKeyOf = (r: Pick<RegistrationReport, "deviceId" | "contact" | "source">): string =>
   r.deviceId !== null ? `device:${r.deviceId}` : `contact:${r.contact ?? r.source ?? "unknown"}`;
 
 function noExpiryLifetimeS(tx: Db, tenantId: number): number {

@@ -1,5 +1,6 @@
 import { auditLog } from "../db/schema.ts";
 import type { Db } from "../db/client.ts";
+import type { AuditSnapshot } from "../db/rows.ts";
 
 export interface AuditEvent {
   readonly actor: string;
@@ -19,15 +20,18 @@ export interface AuditEvent {
 // PINs and sealed columns (`*Enc`).
 const SECRET_KEY = /password|secret|token|(^|_)key$|[a-z]Key$|^pin$|Pin$|Enc$/i;
 
-/** Copies `value` with every secret-looking field replaced by "***". */
-export function maskSecrets(value: unknown): unknown {
+/**
+ * Copies `value` with every secret-looking field replaced by "***". Snapshots are rows and plain
+ * objects; the leaves are stored as `JSON.stringify` writes them.
+ */
+export function maskSecrets(value: unknown): AuditSnapshot {
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== null && v !== undefined ? "***" : maskSecrets(v)]),
     );
   }
-  return value;
+  return value as AuditSnapshot;
 }
 
 /**

@@ -9,7 +9,7 @@ import { auditChange } from "./actor.ts";
 import { extensionAuditTarget, getExtension } from "./extensions.ts";
 
 /** The user's image ("Drag an image file..."): type from the declared content type AND the file's magic bytes. */
-export const AVATAR_MAX_BYTES = 256 * 1024;
+const AVATAR_MAX_BYTES = 256 * 1024;
 
 const MAGIC: Record<string, (b: Buffer) => boolean> = {
   "image/png": (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),

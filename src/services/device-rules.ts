@@ -26,7 +26,7 @@ export function checkMac(input: string): Checked<Mac> {
   return mac ? ok(mac) : no(`"${input.slice(0, 40)}" is not a MAC address (12 hex digits, e.g. 80:5e:c0:a1:b2:c3 or 805ec0a1b2c3)`);
 }
 
-export function vendorForOui(mac: Mac): VendorId | null {
+function vendorForOui(mac: Mac): VendorId | null {
   return VENDOR_LIST.find((v) => v.ouis.includes(ouiOf(mac)))?.id ?? null;
 }
 

@@ -9,7 +9,7 @@ import { capacityText, expansionModulesProblem, keyLimits } from "../vendors/key
 import type { ModelInfo, VendorId } from "../vendors/vendor.ts";
 import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { checkMac, checkModel, checkVendor, lineIndexProblem, keyProblem, modelOf, orThrow, unknownExtensionReason, vendorForOui } from "./device-rules.ts";
+import { checkMac, checkModel, checkVendor, lineIndexProblem, keyProblem, modelOf, orThrow, unknownExtensionReason } from "./device-rules.ts";
 import type { DeviceInput, DevicePatch } from "./schemas.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { getTenant } from "./tenants.ts";
@@ -20,9 +20,7 @@ export function requireMac(input: string): Mac {
   return orThrow(checkMac(input), "mac");
 }
 
-export { vendorForOui };
-
-export function resolveVendor(mac: Mac, vendor: string | undefined): VendorId {
+function resolveVendor(mac: Mac, vendor: string | undefined): VendorId {
   return orThrow(checkVendor(mac, vendor), "vendor");
 }
 

@@ -25,7 +25,7 @@ export function lineRefusalFor(number: string, ip: StoredEndpoints["ipPhone"], m
 }
 
 /** Whether `deviceId` is in the extension's list of allowed devices. */
-export function deviceListed(db: Db, extensionId: number, deviceId: number): boolean {
+function deviceListed(db: Db, extensionId: number, deviceId: number): boolean {
   const row = db
     .select({ d: extensionAllowedDevices.deviceId })
     .from(extensionAllowedDevices)

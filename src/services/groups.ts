@@ -15,7 +15,7 @@ import type { GroupRow } from "../db/rows.ts";
 
 /** Groups of extensions ("Edit members configuration"); a BLF key may target a group. */
 
-export const GROUP_NAME = z
+const GROUP_NAME = z
   .string()
   .min(1, "must not be empty")
   .max(64, "must be at most 64 characters")
@@ -39,7 +39,7 @@ function requireGroup(db: Db, tenantId: number, name: string, field = "group"): 
   return g;
 }
 
-export function groupMembers(db: Db, groupId: number): string[] {
+function groupMembers(db: Db, groupId: number): string[] {
   return db
     .select({ n: extensions.number })
     .from(extensionGroupMembers)

@@ -4,7 +4,6 @@ import { preparedPerDb } from "../db/prepared.ts";
 import { deviceGroupKeys, deviceKeyLayouts, extensionGroupMembers, extensionSettings, extensions, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
 import { expandSpecs, mergeSpecs, toSpec, type Expansion, type ExpansionSource, type GroupMember, type KeySpec, type StoredKey } from "../domain/key-expansion.ts";
 import type { KeyLimits } from "../vendors/key-capacity.ts";
-import type { Monitoring, NumberSettings } from "./extension-settings/schemas.ts";
 
 /**
  * The one reader of a device's keys: its own keys (`device_keys` and `device_group_keys`), its key
@@ -59,7 +58,7 @@ export function deviceLayout(db: Db, deviceId: number): { id: number; name: stri
 }
 
 /** A layout's keys as stored, by index. */
-export function storedLayoutKeys(db: Db, layoutId: number): StoredKey[] {
+function storedLayoutKeys(db: Db, layoutId: number): StoredKey[] {
   return statements(db).layoutKeys.all(layoutId);
 }
 
@@ -72,17 +71,17 @@ export function deviceOwnSpecs(db: Db, deviceId: number): KeySpec[] {
 }
 
 /** Extensions on the device's own lines (a group key leaves them out). */
-export function ownLineExtensionIds(db: Db, deviceId: number): Set<number> {
+function ownLineExtensionIds(db: Db, deviceId: number): Set<number> {
   return new Set(statements(db).ownLines.all(deviceId));
 }
 
 function groupMembersOf(db: Db, groupId: number): GroupMember[] {
   return statements(db)
     .members.all({ groupId })
-    .map((m) => ({ id: m.id, number: m.number, displayName: m.displayName, policy: m.ns === null ? null : { numberSettings: m.ns as NumberSettings, monitoring: m.mon as Monitoring } }));
+    .map((m) => ({ id: m.id, number: m.number, displayName: m.displayName, policy: m.ns === null || m.mon === null ? null : { numberSettings: m.ns, monitoring: m.mon } }));
 }
 
-export function dbExpansionSource(db: Db): ExpansionSource {
+function dbExpansionSource(db: Db): ExpansionSource {
   return { members: (groupId) => groupMembersOf(db, groupId) };
 }
 

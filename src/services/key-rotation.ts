@@ -17,7 +17,7 @@ export function sealedColumns(db: Db): { table: string; column: string }[] {
 const BATCH = 500;
 
 /** Re-seals, in short transactions, every value not sealed with the current key; returns how many. */
-export function resealAll(db: Db, box: KeyRingBox): number {
+function resealAll(db: Db, box: KeyRingBox): number {
   let total = 0;
   const prefix = `v1.${box.keyId}.`;
   for (const { table, column } of sealedColumns(db)) {

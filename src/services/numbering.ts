@@ -26,7 +26,7 @@ export const NumberingPlanInput = z.strictObject({
 export function tenantPlan(db: Db, tenantId: number): NumberingPlan & { custom: boolean } {
   const row = db.select().from(numberingPlans).where(eq(numberingPlans.tenantId, tenantId)).get();
   if (!row) return { ...DEFAULT_NUMBERING_PLAN, custom: false };
-  return { restricted: row.restricted as NumberingPlan["restricted"], recommended: row.recommended as NumberingPlan["recommended"], custom: true };
+  return { restricted: row.restricted, recommended: row.recommended, custom: true };
 }
 
 export function getNumberingPlan(deps: ServiceDeps, tenantName: string) {

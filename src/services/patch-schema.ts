@@ -31,7 +31,7 @@ export function nonEmpty<S extends z.ZodType<Record<string, unknown>>>(schema: S
 type StripDefault<T> = T extends z.ZodDefault<infer Inner> ? StripDefault<Inner> : T extends z.ZodOptional<infer Inner> ? StripDefault<Inner> : T;
 
 /** The field without its `.default()` (and without `.optional()`; the caller re-adds it). */
-export function withoutDefault(field: z.ZodType): z.ZodType {
+function withoutDefault(field: z.ZodType): z.ZodType {
   let f: z.ZodType = field;
   for (;;) {
     if (f instanceof z.ZodDefault || f instanceof z.ZodPrefault) f = f.unwrap() as z.ZodType;

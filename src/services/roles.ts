@@ -56,8 +56,6 @@ export const ROLES: Readonly<Record<Role, RoleDefinition>> = {
   },
 };
 
-export const ROLE_NAMES = Object.keys(ROLES) as Role[];
-
 /** Why the role may not make this request, or null. */
 export const roleRefusal = (role: Role, method: string, path: string): string | null => ROLES[role].refuses(method, path);
 

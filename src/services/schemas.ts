@@ -136,7 +136,7 @@ export type TokenRole = z.infer<typeof TokenRole>;
  * The one spelling of a field path in error messages, as services write them by hand too:
  * `keys[0].value`, `lines[2].extension`, `forwarding.unconditional.destination`.
  */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, p) => (typeof p === "number" ? `${out}[${p}]` : out ? `${out}.${String(p)}` : String(p)), "");
 }
 

@@ -1,7 +1,7 @@
 import { bufferSource, readAll, type Source } from "./source.ts";
 
 // netascii needs the whole body in memory (its size changes); beyond this the request is refused.
-export const MAX_NETASCII_BYTES = 64 * 1024 * 1024;
+const MAX_NETASCII_BYTES = 64 * 1024 * 1024;
 
 /** Reads a source whole and returns its netascii form; throws when it is too large. */
 export async function netasciiSource(source: Source): Promise<Source> {
@@ -17,7 +17,7 @@ export async function netasciiSource(source: Source): Promise<Source> {
  * RFC 1350 / RFC 764 netascii: end of line is CR LF and a bare CR is sent as CR NUL. Bodies are
  * converted whole before the transfer, so `tsize` announces the size actually sent.
  */
-export function toNetascii(body: Buffer): Buffer {
+function toNetascii(body: Buffer): Buffer {
   let extra = 0;
   for (const b of body) if (b === 0x0a || b === 0x0d) extra++;
   if (extra === 0) return body;

@@ -19,7 +19,7 @@ export interface Negotiated {
   readonly oack: ReadonlyMap<string, string>;
 }
 
-export const DEFAULT_BLKSIZE = 512;
+const DEFAULT_BLKSIZE = 512;
 const NUMBER = /^[0-9]{1,10}$/;
 
 function numeric(value: string): number | null {

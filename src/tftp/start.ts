@@ -6,7 +6,7 @@ import { describeListenFailure, listenError, LISTENERS } from "../listen-errors.
 import { tftpResolver } from "./provider.ts";
 import { TftpServer, type TftpServerOptions } from "./server.ts";
 
-export function tftpOptions(config: Config): TftpServerOptions {
+function tftpOptions(config: Config): TftpServerOptions {
   return {
     host: config.tftpHost,
     port: config.tftpPort,

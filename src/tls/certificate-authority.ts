@@ -82,7 +82,7 @@ function createCa(dir: string, now: Date): void {
 }
 
 /** DNS names and IP addresses in the subjectAltName of an existing server certificate. */
-export function serverCertHostnames(pem: string): string[] {
+function serverCertHostnames(pem: string): string[] {
   const san = new X509Certificate(pem).subjectAltName ?? "";
   return san
     .split(/,\s*/)

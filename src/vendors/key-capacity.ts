@@ -18,7 +18,7 @@ export interface KeyLimits {
 }
 
 /** The most modules `model` takes; 0 when it takes none (or none is documented). */
-export function maxExpansionModules(model: ModelInfo): number {
+function maxExpansionModules(model: ModelInfo): number {
   return model.expansion?.maxModules ?? 0;
 }
 

@@ -19,7 +19,3 @@ export function isVendorId(value: string): value is VendorId {
   return Object.hasOwn(vendors, value);
 }
 
-/** The adapter of a known vendor id. */
-export function vendorById(id: VendorId): Vendor {
-  return vendors[id];
-}

@@ -11,7 +11,7 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+const CHROMIUM_PATH = "/usr/bin/chromium";
 
 export async function startBrowser(): Promise<TestBrowser> {
   // playwright-core gives every launch a fresh temporary --user-data-dir of its own (and refuses

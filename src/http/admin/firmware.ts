@@ -13,7 +13,7 @@ import type { DeviceRow, FirmwareRow } from "../../db/rows.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function presentFirmware(f: FirmwareRow) {
+function presentFirmware(f: FirmwareRow) {
   return { id: f.id, vendor: f.vendor, models: f.models, version: f.version, fileName: f.fileName, originalName: f.originalName, size: f.size, sha256: f.sha256, createdAt: iso(f.createdAt) };
 }
 

@@ -26,7 +26,7 @@ function presentBatch(b: BatchSummary) {
 export const flag = (v: unknown): boolean => v === "1" || v === "true";
 
 /** The request body as a stream, refused past `limit` bytes (checked as it arrives, not buffered). */
-export async function* limitedBody(ctx: AdminContext, limit: number): AsyncGenerator<Buffer> {
+async function* limitedBody(ctx: AdminContext, limit: number): AsyncGenerator<Buffer> {
   let seen = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     seen += chunk.length;

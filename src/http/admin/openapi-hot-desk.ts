@@ -6,7 +6,7 @@ import type { Operation } from "./openapi-operations.ts";
 /** Answer shapes and operations of the hot-desk routes (docs/hot-desking.md). */
 const iso = z.string().describe("ISO 8601 time");
 
-export const HotDeskOut = z.strictObject({
+const HotDeskOut = z.strictObject({
   mac: z.string(),
   tenant: z.string(),
   model: z.string(),
@@ -21,7 +21,7 @@ export const HotDeskOut = z.strictObject({
   source: z.enum(["device", "tenant-default"]).describe("device: hot-desk enable; tenant-default: the tenant's default for the model"),
 });
 const Notify = z.strictObject({ notified: z.array(z.string()), skipped: z.array(z.string()).describe("phones with no known address: they get the change at their next fetch") });
-export const HotDeskChangeOut = z.strictObject({ hotDesk: HotDeskOut.nullable(), moved: z.array(z.string()).describe("desks the person was signed out of"), notify: Notify });
+const HotDeskChangeOut = z.strictObject({ hotDesk: HotDeskOut.nullable(), moved: z.array(z.string()).describe("desks the person was signed out of"), notify: Notify });
 const RulesOut = z.strictObject({ tenant: z.string(), timeZone: z.string(), signOutAt: z.string().nullable(), maxHours: z.number().int().nullable(), oneDeskPerPerson: z.boolean() });
 const ProfileOut = z.strictObject({
   tenant: z.string(),

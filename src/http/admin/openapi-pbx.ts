@@ -5,7 +5,7 @@ import type { Operation } from "./openapi-operations.ts";
 /** Answer shapes and operations of the PBX routes (docs/pbx.md); strict, like openapi-responses.ts. */
 const iso = z.string().describe("ISO 8601 time");
 
-export const SipCredentialOut = z.strictObject({
+const SipCredentialOut = z.strictObject({
   tenant: z.string(),
   domain: z.string().describe("SIP domain, also the digest realm"),
   number: z.string(),
@@ -21,7 +21,7 @@ export const SipCredentialOut = z.strictObject({
   phones: z.number().int(),
   registerExpires: z.number().int(),
 });
-export const TenantCredentialsOut = z.strictObject({ tenant: z.string(), extensions: z.array(SipCredentialOut) });
+const TenantCredentialsOut = z.strictObject({ tenant: z.string(), extensions: z.array(SipCredentialOut) });
 const Webhook = z.strictObject({
   name: z.string(),
   url: z.string(),
@@ -31,9 +31,9 @@ const Webhook = z.strictObject({
   delivered: z.number().int(),
   failed: z.number().int(),
 });
-export const WebhookCreatedOut = z.strictObject({ webhook: Webhook, secret: z.string().describe("HMAC-SHA256 key, shown once") });
-export const WebhooksOut = z.strictObject({ webhooks: z.array(Webhook) });
-export const DeliveriesOut = z.strictObject({
+const WebhookCreatedOut = z.strictObject({ webhook: Webhook, secret: z.string().describe("HMAC-SHA256 key, shown once") });
+const WebhooksOut = z.strictObject({ webhooks: z.array(Webhook) });
+const DeliveriesOut = z.strictObject({
   deliveries: z.array(
     z.strictObject({
       event: z.number().int(),

@@ -67,7 +67,7 @@ function operation(o: Operation) {
   };
 }
 
-export function buildOpenApi(): Record<string, unknown> {
+function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const o of OPERATIONS) (paths[o.path] ??= {})[o.method] = operation(o);
   return {

@@ -9,7 +9,7 @@ import type { AdminContext } from "./roles.ts";
  * `typeof === "string"` check and list every tenant. Bracket syntax (`mac[$ne]=1`, `tenant[]=a`)
  * is not a parameter any route knows and is refused too, instead of being ignored.
  */
-export function parseAdminQuery(querystring: string): Map<string, string> {
+function parseAdminQuery(querystring: string): Map<string, string> {
   const params = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(querystring)) {
     const shown = name.slice(0, 60);

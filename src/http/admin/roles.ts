@@ -2,7 +2,7 @@ import type { ParameterizedContext } from "koa";
 import { forbidden } from "../../errors.ts";
 import { ROLES, type Role } from "../../services/roles.ts";
 
-export { ROLES, ROLE_NAMES, roleRefusal, type Role, type RoleDefinition } from "../../services/roles.ts";
+export { roleRefusal, type Role } from "../../services/roles.ts";
 
 export interface AdminState {
   role: Role;

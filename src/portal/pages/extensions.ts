@@ -26,7 +26,7 @@ import { ALL_SECTIONS, COMMUNICATION_SECTIONS, forwardingSection, profileSection
 
 const PAGE_SIZE = 25;
 
-export const extensionPath = (tenant: string, number: string) => `/tenants/${encodeURIComponent(tenant)}/extensions/${encodeURIComponent(number)}`;
+const extensionPath = (tenant: string, number: string) => `/tenants/${encodeURIComponent(tenant)}/extensions/${encodeURIComponent(number)}`;
 
 export function sectionContext(deps: ProvisionDeps, tenant: string, number: string): SectionContext {
   const { ext, settings } = readSettings(deps, tenant, number);

@@ -39,8 +39,6 @@ export interface Section {
   render(st: FormState, c: SectionContext): Html;
 }
 
-const yesNo = (b: boolean) => (b ? "yes" : "no");
-
 export const profileSection: Section = {
   id: "information",
   title: "Extension information",
@@ -63,7 +61,7 @@ ${checkField(st, "loginAllowed", "Allowed to log in")}
 ${selectField(st, "role", "Role", ROLES.map((r) => [r, r] as const), { required: true })}`,
 };
 
-export const numberSection: Section = {
+const numberSection: Section = {
   id: "number-settings",
   title: "Number settings",
   fields: ["shortNumber", "presentationNumber", "dialPlanProfile", "country", "presentation", "presence", "recordedCalls"],
@@ -87,7 +85,7 @@ ${checkField(st, "presence", "Presence: the extension can be monitored (BLF keys
 ${checkField(st, "recordedCalls", "Calls can be recorded")}`,
 };
 
-export const endpointsSection: Section = {
+const endpointsSection: Section = {
   id: "allowed-endpoints",
   title: "Allowed endpoints",
   fields: ["softphone.allowed", "softphone.client", "mobileApp", "thirdPartySoftphone.allowed", "thirdPartySoftphone.sipUsername", "thirdPartySoftphone.sipPassword", "ipPhone.allowed", "ipPhone.devices", "ipPhone.scope"],
@@ -168,7 +166,7 @@ ${textField(st, "email", "Email address", { type: "email", hint: "Mandatory with
 </div>`,
 };
 
-export const callWaitingSection: Section = {
+const callWaitingSection: Section = {
   id: "call-waiting",
   title: "Call waiting & holding",
   fields: ["queueCalls", "maxWaitingCalls", "queueWelcomeMessage", "maxSimultaneousCalls", "musicOnHold"],
@@ -193,7 +191,7 @@ ${textField(st, "musicOnHold", "Music on hold", { hint: "Name of the audio file"
 </div>`,
 };
 
-export const monitoringSection: Section = {
+const monitoringSection: Section = {
   id: "monitoring",
   title: "Monitoring",
   fields: ["monitorOthers", "allowMonitoring"],
@@ -285,5 +283,3 @@ ${action("noAnswer", "When the number doesn't answer", textField(st, "conditiona
 /** The communications tab, in the guide's order. */
 export const COMMUNICATION_SECTIONS = [numberSection, endpointsSection, voicemailSection, callWaitingSection, monitoringSection] as const;
 export const ALL_SECTIONS: readonly Section[] = [profileSection, ...COMMUNICATION_SECTIONS, forwardingSection];
-
-export const summary = { yesNo };

@@ -23,7 +23,7 @@ interface TenantField {
 }
 
 /** Every field `PATCH /tenants/{tenant}` takes (TenantPatch), in the order of docs/api.md. */
-export const TENANT_FIELDS: readonly { readonly legend: string; readonly fields: readonly TenantField[] }[] = [
+const TENANT_FIELDS: readonly { readonly legend: string; readonly fields: readonly TenantField[] }[] = [
   {
     legend: "SIP server",
     fields: [
@@ -108,7 +108,7 @@ function decode(kind: Kind, f: Fields, name: string): unknown {
  * with (`_was.<field>`), so a save changes exactly what was changed on the page (the API's PATCH
  * semantics) and does not write back a value someone else changed meanwhile.
  */
-export function tenantPatchOf(f: Fields): Record<string, unknown> {
+function tenantPatchOf(f: Fields): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
   for (const field of ALL_FIELDS) {
     if (!f.has(field.name)) continue;

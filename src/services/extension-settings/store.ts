@@ -14,7 +14,7 @@ import {
   type Profile,
   type Voicemail,
 } from "./schemas.ts";
-import type { ExtensionRow } from "../../db/rows.ts";
+import type { ExtensionRow, ExtensionSettingsRow } from "../../db/rows.ts";
 
 /** Allowed endpoints as stored: the third-party password sealed, IP-phone devices in their own table. */
 export interface StoredEndpoints {
@@ -63,28 +63,28 @@ export function defaultSettings(number: string): ExtensionSettings {
   };
 }
 
-type Row = typeof extensionSettings.$inferSelect;
-
 /** A voicemail section with its PIN replaced by the sealed one. */
 export function storedVoicemail(v: Voicemail, pinEnc: string | null): StoredVoicemail {
   const { pin: _plain, ...rest } = v;
   return { ...rest, pinEnc };
 }
 
-// The sealed secrets live in their own columns; the JSON sections are stored without them.
-type EndpointsJson = Omit<StoredEndpoints, "thirdPartySoftphone"> & { thirdPartySoftphone: Omit<StoredEndpoints["thirdPartySoftphone"], "sipPasswordEnc"> };
+// The sealed secrets live in their own columns; the JSON sections are stored without them
+// (the column types of extension_settings, src/db/schema.ts).
+export type EndpointsJson = Omit<StoredEndpoints, "thirdPartySoftphone"> & { readonly thirdPartySoftphone: Omit<StoredEndpoints["thirdPartySoftphone"], "sipPasswordEnc"> };
+export type VoicemailJson = Omit<StoredVoicemail, "pinEnc">;
 
-function fromRow(row: Row): ExtensionSettings {
-  const endpoints = row.allowedEndpoints as EndpointsJson;
+function fromRow(row: ExtensionSettingsRow): ExtensionSettings {
+  const endpoints = row.allowedEndpoints;
   return {
     username: row.username,
-    profile: row.profile as Profile,
-    numberSettings: row.numberSettings as NumberSettings,
+    profile: row.profile,
+    numberSettings: row.numberSettings,
     allowedEndpoints: { ...endpoints, thirdPartySoftphone: { ...endpoints.thirdPartySoftphone, sipPasswordEnc: row.thirdPartySipPasswordEnc } },
-    voicemail: { ...(row.voicemail as Omit<StoredVoicemail, "pinEnc">), pinEnc: row.voicemailPinEnc },
-    callWaiting: row.callWaiting as CallWaiting,
-    monitoring: row.monitoring as Monitoring,
-    forwarding: row.forwarding as Forwarding,
+    voicemail: { ...row.voicemail, pinEnc: row.voicemailPinEnc },
+    callWaiting: row.callWaiting,
+    monitoring: row.monitoring,
+    forwarding: row.forwarding,
   };
 }
 
@@ -94,19 +94,18 @@ export function loadSettings(db: Db, ext: Pick<ExtensionRow, "id" | "number">): 
   return row ? fromRow(row) : defaultSettings(ext.number);
 }
 
-/** What other writers must respect (src/services/endpoint-policy.ts), from a row's JSON text or the defaults. */
+/** What other writers must respect (src/services/endpoint-policy.ts), from a settings row or the defaults. */
 export interface SettingsPolicy {
   readonly ipPhone: StoredEndpoints["ipPhone"];
   readonly blf: Pick<ExtensionSettings, "numberSettings" | "monitoring">;
 }
 
-export function policyFromJson(number: string, json: { allowedEndpoints: string; numberSettings: string; monitoring: string } | null): SettingsPolicy {
-  if (!json) {
+export function policyOf(number: string, row: Pick<ExtensionSettingsRow, "allowedEndpoints" | "numberSettings" | "monitoring"> | null): SettingsPolicy {
+  if (!row) {
     const d = defaultSettings(number);
     return { ipPhone: d.allowedEndpoints.ipPhone, blf: d };
   }
-  const endpoints = JSON.parse(json.allowedEndpoints) as StoredEndpoints;
-  return { ipPhone: endpoints.ipPhone, blf: { numberSettings: JSON.parse(json.numberSettings) as NumberSettings, monitoring: JSON.parse(json.monitoring) as Monitoring } };
+  return { ipPhone: row.allowedEndpoints.ipPhone, blf: { numberSettings: row.numberSettings, monitoring: row.monitoring } };
 }
 
 /** Writes the whole settings row (insert or replace); call inside a write transaction. */

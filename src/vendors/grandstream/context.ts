@@ -62,7 +62,7 @@ export interface CommonContext {
 }
 
 /** P237 / `provisioning.config.serverPath`: the base URL without `http(s)://` and trailing `/`. */
-export function splitBaseUrl(baseUrl: string): { https: boolean; serverPath: string } {
+function splitBaseUrl(baseUrl: string): { https: boolean; serverPath: string } {
   const m = /^(https?):\/\/(.*)$/i.exec(baseUrl.trim());
   const rest = m ? m[2]! : baseUrl.trim();
   return { https: m?.[1]!.toLowerCase() === "https", serverPath: rest.replace(/\/+$/, "") };

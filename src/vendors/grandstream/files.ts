@@ -19,7 +19,7 @@ export type GrandstreamFile =
 const DEVICE_XML = /^cfg([0-9a-f]{12})\.xml$/;
 const LEGACY_BINARY = /^cfg([0-9a-f]{12})$/;
 const MODEL_XML = /^cfg([a-z]{3}[0-9]{4})\.xml$/;
-export const GENERIC_FILE = "cfg.xml";
+const GENERIC_FILE = "cfg.xml";
 const MAX_NAME_LENGTH = 64;
 
 export function parseFileName(name: string): GrandstreamFile | null {
@@ -43,12 +43,12 @@ export function parseFileName(name: string): GrandstreamFile | null {
   return null;
 }
 
-export function deviceFileName(mac: Mac): string {
+function deviceFileName(mac: Mac): string {
   return `cfg${mac}.xml`;
 }
 
 /** `cfggrp2614.xml`: lowercase model (vendors.md G1, model table). */
-export function modelFileName(model: GrandstreamModel): string {
+function modelFileName(model: GrandstreamModel): string {
   return `cfg${model.id.toLowerCase()}.xml`;
 }
 

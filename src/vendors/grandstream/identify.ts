@@ -27,7 +27,7 @@ interface UaInfo {
   readonly mac: Mac | null;
 }
 
-export function parseUserAgent(userAgent: unknown): UaInfo | null {
+function parseUserAgent(userAgent: unknown): UaInfo | null {
   if (typeof userAgent !== "string") return null;
   const ua = userAgent.slice(0, MAX_UA_LENGTH);
   const m = MODEL_UA.exec(ua) ?? LEGACY_UA.exec(ua);

@@ -141,7 +141,7 @@ function ruleText(r: Rule): string {
 }
 
 /** The zone in the option list's form: letter names, explicit offsets, rules with `hh:mm:ss` times. */
-export function customTimeZone(zone: TimeZoneInfo): string {
+function customTimeZone(zone: TimeZoneInfo): string {
   const names = parsePosixTz(zone.posix);
   const rules = zoneRules(zone);
   const std = `${names?.stdName ?? FALLBACK_NAME}${offsetText(rules.std)}`;

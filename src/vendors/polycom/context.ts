@@ -8,7 +8,7 @@ import { phoneWideCallWaiting } from "../shared/call-waiting.ts";
 // reg.x.server.y.transport values (vendors.md P3; Wazo common.py `_SIP_TRANSPORT`).
 const TRANSPORT: Readonly<Record<SipTransport, string>> = { udp: "UDPOnly", tcp: "TCPOnly", tls: "TLS" };
 // prov.polling.mode `rel` needs a period "greater than 3600" seconds (vendors.md P3).
-export const MIN_POLLING_SECONDS = 3601;
+const MIN_POLLING_SECONDS = 3601;
 /** Firmware is managed later: `sip.ld` is the documented default APP_FILE_PATH (P1, Wazo master file). */
 export const APP_FILE_PATH = "sip.ld";
 
@@ -16,7 +16,7 @@ export const APP_FILE_PATH = "sip.ld";
  * `device.prov.serverName` takes host[:port]/path without a scheme; the scheme goes to
  * `device.prov.serverType` (vendors.md P3; a scheme in the name would override the type, P1).
  */
-export function provisioningServer(baseUrl: string): { serverName: string; serverType: string } {
+function provisioningServer(baseUrl: string): { serverName: string; serverType: string } {
   const url = new URL(baseUrl);
   const path = url.pathname.replace(/\/+$/, "");
   return { serverName: `${url.host}${path}`, serverType: url.protocol === "https:" ? "HTTPS" : "HTTP" };
@@ -76,8 +76,6 @@ export function buildDeviceContext(config: PhoneConfig, model: PolycomModel) {
     events: config.events ? { url: config.events.url } : null,
   };
 }
-
-export type DeviceContext = ReturnType<typeof buildDeviceContext>;
 
 /** `<mac>-directory.xml`, or null when the phone has no speed-dial key (the file is then not served). */
 export function buildDirectoryContext(config: PhoneConfig, model: PolycomModel): { items: readonly DirectoryRow[] } | null {

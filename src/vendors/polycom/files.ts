@@ -7,18 +7,16 @@ import type { FileDescriptor } from "../vendor.ts";
  * first occurrence of a parameter wins (P1). Names must not collide with what the phone itself
  * uploads: `<mac>-phone.cfg`, `<mac>-web.cfg`, `-license.cfg`, `-directory.xml`, `-app.log`, `-boot.log`.
  */
-export const COMMON_MASTER_FILE = "000000000000.cfg";
-export const COMMON_CONFIG_FILE = "phonehome-common.cfg";
+const COMMON_MASTER_FILE = "000000000000.cfg";
+const COMMON_CONFIG_FILE = "phonehome-common.cfg";
 const DEVICE_CONFIG_SUFFIX = "-phonehome.cfg";
 
-export const deviceMasterFile = (mac: Mac): string => `${mac}.cfg`;
-/**
- * The phone's contact directory, fetched at boot from CONTACTS_DIRECTORY (vendors.md P1). Served
- * only to a phone whose layout has speed-dial keys (its entries back them, see keys.ts); for any
- * other phone it stays unserved (404), so the phone keeps its own contacts.
- */
-export const deviceDirectoryFile = (mac: Mac): string => `${mac}-directory.xml`;
-export const deviceConfigFile = (mac: Mac): string => `${mac}${DEVICE_CONFIG_SUFFIX}`;
+const deviceMasterFile = (mac: Mac): string => `${mac}.cfg`;
+// `<mac>-directory.xml` (role `device-directory`): the phone's contact directory, fetched at boot
+// from CONTACTS_DIRECTORY (vendors.md P1). Served only to a phone whose layout has speed-dial keys
+// (its entries back them, see keys.ts); for any other phone it stays unserved (404), so the phone
+// keeps its own contacts.
+const deviceConfigFile = (mac: Mac): string => `${mac}${DEVICE_CONFIG_SUFFIX}`;
 
 export type ServedFile =
   | { readonly role: "common-master" | "common-config"; readonly kind: "common"; readonly mac: null }

@@ -28,7 +28,7 @@ interface UaInfo {
   readonly mac: Mac | null;
 }
 
-export function parseUserAgent(userAgent: string | undefined): UaInfo | null {
+function parseUserAgent(userAgent: string | undefined): UaInfo | null {
   if (typeof userAgent !== "string") return null;
   const ua = userAgent.slice(0, MAX_UA_LENGTH);
   const m = UA.exec(ua);

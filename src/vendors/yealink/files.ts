@@ -13,7 +13,7 @@ export type YealinkFile =
   | { readonly kind: "model-common"; readonly commonFileId: string }
   | { readonly kind: "device"; readonly mac: Mac };
 
-export const COMMON_BOOT_FILE = "y000000000000.boot";
+const COMMON_BOOT_FILE = "y000000000000.boot";
 
 // Exact shapes only: 12 lowercase hex digits, no separators, nothing before or after.
 const MAC_FILE = /^([0-9a-f]{12})\.(boot|cfg)$/;
@@ -33,7 +33,7 @@ export function classifyFile(fileName: string): YealinkFile | null {
   return byMac[2] === "boot" ? { kind: "mac-boot", mac } : { kind: "device", mac };
 }
 
-export function macBootFileName(mac: Mac): string {
+function macBootFileName(mac: Mac): string {
   return `${mac}.boot`;
 }
 

@@ -28,7 +28,7 @@ interface UserAgentInfo {
   readonly mac: Mac | null;
 }
 
-export function parseUserAgent(userAgent: string | undefined): UserAgentInfo | null {
+function parseUserAgent(userAgent: string | undefined): UserAgentInfo | null {
   if (typeof userAgent !== "string" || userAgent.length > MAX_USER_AGENT) return null;
   const m = USER_AGENT.exec(userAgent.trim());
   if (!m) return null;

@@ -6,10 +6,10 @@ import type { YealinkModel } from "./models.ts";
  * Line-key type codes (vendors.md Y4, agreed by FPBX app_config.php and tancredi): 0 none,
  * 10 call park, 13 speed dial, 15 line, 16 BLF. A feature key is a speed dial of the star code.
  */
-export const LINEKEY_TYPE = { none: "0", park: "10", speedDial: "13", line: "15", blf: "16" } as const;
+const LINEKEY_TYPE = { none: "0", park: "10", speedDial: "13", line: "15", blf: "16" } as const;
 
 /** Wazo writes `%NULL%` to clear a value (vendors.md Y2): a key removed on the server is cleared on the phone. */
-export const NULL_VALUE = "%NULL%";
+const NULL_VALUE = "%NULL%";
 
 /** One `linekey.N.*` group; every field is written so a stale value never survives on the phone. */
 export interface LineKeyContext {
@@ -36,7 +36,7 @@ export interface SoftkeyContext {
 }
 
 /** Idle-screen soft keys that take a label: `programablekey.1`-`4` (vendors.md Y4). */
-export const SOFTKEY_SLOTS = 4;
+const SOFTKEY_SLOTS = 4;
 
 function lineValue(key: KeyConfig & { kind: "line" }, lines: readonly LineConfig[]): string {
   return lines.find((l) => l.index === key.line)?.extension ?? key.label;

@@ -37,7 +37,7 @@ export function formatZoneOffset(offsetMinutes: number): string {
  * 1 = Monday … 7 = Sunday; hour 0-23 (Admin Guide, local_time.start_time, e.g.
  * https://www.easymanua.ls/yealink/t27p/manual/21630?p=112). Our rules count 0 = Sunday.
  */
-export function formatWeekRule(rule: TransitionRule): string {
+function formatWeekRule(rule: TransitionRule): string {
   const weekday = rule.weekday === 0 ? 7 : rule.weekday;
   return `${rule.month}/${rule.week}/${weekday}/${rule.hour}`;
 }
