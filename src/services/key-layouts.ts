@@ -14,7 +14,7 @@ import type { ExpandedKey } from "../domain/key-expansion.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { resolveKeyInputs } from "./key-inputs.ts";
 import { KeysInput } from "./schemas.ts";
-import { refuseWhileSignedIn } from "../hot-desk/desks.ts";
+import { refuseWhileSignedIn } from "../hot-desk/desk-state.ts";
 import { getTenant } from "./tenants.ts";
 
 /** Named key layouts per tenant ("reception panel"), reusable across phones. */
