@@ -14,7 +14,7 @@ export interface KeyFormInput {
   readonly keys: { index: number; kind: string; value: string | null; label: string | null }[];
 }
 
-export const KEY_FORM_KINDS: readonly string[] = [...KEY_KINDS, "blf_group"];
+const KEY_FORM_KINDS: readonly string[] = [...KEY_KINDS, "blf_group"];
 
 export function readKeyForm(form: URLSearchParams): KeyFormInput {
   const f = new Fields(form);
