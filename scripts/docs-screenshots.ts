@@ -2,12 +2,17 @@
  * `npm run docs:screenshots`: the demo site in a throw-away data directory, the portal in Debian's
  * Chromium, and screenshots of the main pages into docs/img/ (docs/portal.md shows them).
  */
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { signIn, startBrowser } from "../test/helpers/browser.ts";
 import { curl } from "../test/helpers/curl.ts";
 import { PASSWORD, TENANT, startPortal } from "../test/portal/portal-fixture.ts";
 import { deviceCredentials, getDevice } from "../src/services/devices.ts";
 import { updateExtension } from "../src/services/extensions.ts";
+import { createGroup } from "../src/services/groups.ts";
+import { createLayout, setDeviceLayout } from "../src/services/key-layouts.ts";
+import { KeysInput } from "../src/services/schemas.ts";
+import { holdWriteLock } from "../test/helpers/write-lock.ts";
 
 const out = (name: string) => fileURLToPath(new URL(`../docs/img/${name}.png`, import.meta.url));
 
@@ -36,6 +41,21 @@ try {
   await page.screenshot({ path: out("file-diff") });
   await page.goto(`${srv.base}/tenants/${TENANT}`);
   await page.screenshot({ path: out("tenant"), fullPage: true });
+  // The tenant's numbering plan (on a phone), a key layout used by a phone, a group watched by it.
+  srv.withRuntime((rt) => {
+    createGroup(rt, TENANT, { name: "Sales", members: ["102", "103", "104"] });
+    createLayout(rt, TENANT, { name: "Reception", keys: KeysInput.parse([{ index: 1, kind: "line" }, { index: 2, kind: "blf", value: "102", label: "Bob" }, { index: 3, kind: "blf_group", value: "Sales" }, { index: 7, kind: "speed_dial", value: "*97", label: "Voicemail" }]) });
+    setDeviceLayout(rt, "805ec0000101", "Reception");
+  });
+  const narrow = await b.newPage();
+  await narrow.page.setViewportSize({ width: 390, height: 844 });
+  await signIn(narrow.page, srv.base, "admin", PASSWORD);
+  await narrow.page.goto(`${srv.base}/tenants/${TENANT}/numbering-plan`);
+  await narrow.page.screenshot({ path: out("numbering-plan-phone") });
+  await page.goto(`${srv.base}/tenants/${TENANT}/key-layouts/Reception`);
+  await page.screenshot({ path: out("key-layout") });
+  await page.goto(`${srv.base}/tenants/${TENANT}/groups/Sales`);
+  await page.screenshot({ path: out("group"), fullPage: true });
   await page.goto(`${srv.base}/audit`);
   await page.screenshot({ path: out("audit") });
   await page.goto(`${srv.base}/firmware`);
@@ -59,11 +79,25 @@ try {
     buffer: Buffer.from(`mac,vendor,model,tenant,lines,label,key_layout\n805ec0ac0001,,T54W,${TENANT},101,Desk,\n805ec0ac0002,,T54W,${TENANT},199,,\n`),
   });
   await Promise.all([tech.page.waitForNavigation(), tech.page.getByRole("button", { name: "Check the file (dry run)" }).click()]);
+  await tech.page.waitForSelector("#csv-result");
   await tech.page.screenshot({ path: out("onboarding-phone"), fullPage: true });
   await tech.page.getByLabel("Claim 805ec0ab0001").check();
   await tech.page.locator("#f-lines-805ec0ab0001").fill("104");
   await Promise.all([tech.page.waitForNavigation(), tech.page.getByRole("button", { name: "Claim the ticked phones" }).click()]);
   await tech.page.screenshot({ path: out("batch-phone"), fullPage: true });
+  // A long import waiting for the write lock another process holds: its page shows the rows checked.
+  const rows = ["mac,vendor,model,tenant,lines,label,key_layout", ...Array.from({ length: 5000 }, (_, i) => `805ec1${i.toString(16).padStart(6, "0")},yealink,T54W,${TENANT},101,,`)];
+  const lock = await holdWriteLock(join(srv.config.dataDir, "phonehome.db"));
+  try {
+    await tech.page.goto(`${srv.base}/onboarding#csv`);
+    await tech.page.getByLabel(/^CSV file/).setInputFiles({ name: "warehouse.csv", mimeType: "text/csv", buffer: Buffer.from(rows.join("\n")) });
+    await Promise.all([tech.page.waitForNavigation(), tech.page.getByRole("button", { name: "Import without checking first" }).click()]);
+    await tech.page.waitForFunction(() => document.getElementById("imp-total")?.textContent === "5000");
+    await tech.page.screenshot({ path: out("import-progress-phone") });
+  } finally {
+    await lock.release();
+  }
+  await tech.page.waitForURL(/\/onboarding\/batches\//);
   console.log("screenshots written to docs/img/");
 } finally {
   await b.close();

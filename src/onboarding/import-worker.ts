@@ -53,6 +53,14 @@ async function run(): Promise<void> {
     // The server's clock, kept as an offset (a test's fixed clock moves on with real time here).
     const deps: ServiceDeps = { db, secrets, clock: () => new Date(Date.now() + job.clockOffsetMs) };
     const limits = { maxRows: job.maxRows };
+    // Progress for the portal's import page; posted from inside the write transaction too, which
+    // the main thread receives at once (it does not wait for this thread's event loop).
+    let checked = 0;
+    const onChecked = (rows: number) => {
+      checked = rows;
+      post({ t: "progress", progress: { checked, written: 0, total: null } });
+    };
+    const onWritten = (written: number, total: number) => post({ t: "progress", progress: { checked, written, total } });
     const report =
       job.kind === "devices"
         ? await importDevices(deps, readDeviceCsv(body(), { bytes: 0 }, limits), {
@@ -60,10 +68,12 @@ async function run(): Promise<void> {
             actor: job.actor,
             source: "csv",
             fileName: job.fileName,
+            onChecked,
+            onWritten,
             ...(job.onlyTenants ? { tenantRefused: onlyTenants(job.onlyTenants) } : {}),
           })
         : await withActor(job.actor, () =>
-            importExtensions(deps, job.tenant!, readCsv(body(), EXTENSION_CSV, { bytes: 0 }, limits), { dryRun: job.dryRun, actor: job.actor, fileName: job.fileName }),
+            importExtensions(deps, job.tenant!, readCsv(body(), EXTENSION_CSV, { bytes: 0 }, limits), { dryRun: job.dryRun, actor: job.actor, fileName: job.fileName, onChecked }),
           );
     post({ t: "done", report });
   } finally {

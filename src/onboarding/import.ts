@@ -12,7 +12,7 @@ export interface ImportOptions extends PlannerOptions {
   readonly fileName: string | null;
   /** Rows checked so far (every 1,000 rows, and at the end). */
   readonly onChecked?: (rows: number) => void;
-  /** Devices written so far, inside the transaction. */
+  /** Devices written so far: 0 when the write phase starts, then inside the transaction. */
   readonly onWritten?: (written: number, total: number) => void;
 }
 
@@ -46,6 +46,8 @@ export async function importDevices(deps: ServiceDeps, records: AsyncIterable<De
   const plan = planner.finish();
   if (plan.rows === 0) throw invalidInput(options.source === "csv" ? "malformed CSV: the file has a header but no device rows" : "no devices given");
   const accepted = plan.problemCount === 0;
+  // The write phase starts (it may first wait for another writer's lock): 0 of the devices written.
+  if (accepted && !options.dryRun) options.onWritten?.(0, plan.devices.length);
   const batchId =
     accepted && !options.dryRun
       ? applyPlan(deps, plan, { actor: options.actor, source: options.source, fileName: options.fileName, onProgress: options.onWritten })

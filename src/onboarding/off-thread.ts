@@ -44,9 +44,18 @@ export interface WorkerJob extends ImportJob, ImportWorkerSettings {
   readonly clockOffsetMs: number;
 }
 
+/** How far an import has got: rows checked so far; once checked, devices written of the total. */
+export interface ImportProgress {
+  readonly checked: number;
+  readonly written: number;
+  /** Rows to write, known once every row is checked; null while checking. */
+  readonly total: number | null;
+}
+
 export type ToWorker = { t: "chunk"; bytes: Uint8Array } | { t: "end" };
 export type FromWorker =
   | { t: "pull"; bytes: number }
+  | { t: "progress"; progress: ImportProgress }
   | { t: "done"; report: ImportReport<string> }
   | { t: "refused"; status: number; code: string; message: string; details?: unknown }
   | { t: "failed"; message: string; stack?: string };
@@ -87,7 +96,8 @@ export class ImportRunner {
     return !client.memory && client.name !== "" && client.name !== ":memory:";
   }
 
-  async run(deps: ServiceDeps, job: ImportJob, body: AsyncIterable<Uint8Array>): Promise<ImportReport<string>> {
+  /** `onProgress` follows the worker's checking and writing (src/onboarding/import-worker.ts). */
+  async run(deps: ServiceDeps, job: ImportJob, body: AsyncIterable<Uint8Array>, onProgress?: (p: ImportProgress) => void): Promise<ImportReport<string>> {
     if (this.running > 0) throw importRunning();
     this.running++;
     const data: WorkerJob = { ...this.settings, ...job, dbPath: deps.db.$client.name, clockOffsetMs: deps.clock().getTime() - Date.now() };
@@ -104,6 +114,10 @@ export class ImportRunner {
         if (m.t === "pull") {
           inFlight -= m.bytes;
           wake?.();
+          return;
+        }
+        if (m.t === "progress") {
+          onProgress?.(m.progress);
           return;
         }
         settle();
@@ -162,7 +176,8 @@ export function runImport(
   job: Omit<ImportJob, "maxRows">,
   body: AsyncIterable<Uint8Array>,
   inProcess: (body: AsyncIterable<Uint8Array>, maxRows: number) => Promise<ImportReport<string>>,
+  onProgress?: (p: ImportProgress) => void,
 ): Promise<ImportReport<string>> {
   const maxRows = options.importMaxRows ?? DEFAULT_IMPORT_MAX_ROWS;
-  return options.imports && ImportRunner.canRun(deps) ? options.imports.run(deps, { ...job, maxRows }, body) : inProcess(body, maxRows);
+  return options.imports && ImportRunner.canRun(deps) ? options.imports.run(deps, { ...job, maxRows }, body, onProgress) : inProcess(body, maxRows);
 }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Router from "@koa/router";
 import type { Middleware } from "koa";
+import { isBusy } from "../db/busy.ts";
 import { AppError } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { withActor } from "../services/actor.ts";
@@ -20,6 +21,7 @@ import { homeRoutes } from "./pages/home.ts";
 import { deviceRoutes } from "./pages/devices.ts";
 import { onboardingRoutes } from "./pages/onboarding.ts";
 import { tenantRoutes } from "./pages/tenants.ts";
+import { tenantCatalogRoutes } from "./pages/tenant-catalog.ts";
 import { accountRoutes } from "./pages/accounts.ts";
 import { auditRoutes } from "./pages/audit.ts";
 import { firmwareRoutes } from "./pages/firmware.ts";
@@ -45,7 +47,7 @@ function errorPage(ctx: PortalContext, status: number, title: string, message: s
  */
 export function portalMiddleware(deps: ProvisionDeps, options: PortalOptions): Middleware {
   const router = new Router<PortalState>();
-  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options), deviceRoutes(deps, options), onboardingRoutes(deps, options), tenantRoutes(deps, options), accountRoutes(deps, options), auditRoutes(deps, options), firmwareRoutes(deps, options)]) {
+  for (const r of [authRoutes(deps, options), homeRoutes(deps, options), extensionRoutes(deps, options), selfRoutes(deps, options), deviceRoutes(deps, options), onboardingRoutes(deps, options), tenantRoutes(deps, options), tenantCatalogRoutes(deps, options), accountRoutes(deps, options), auditRoutes(deps, options), firmwareRoutes(deps, options)]) {
     router.use(r.routes(), r.allowedMethods());
   }
   const routes = router.routes();
@@ -75,7 +77,11 @@ export function portalMiddleware(deps: ProvisionDeps, options: PortalOptions): M
       const now = deps.clock().getTime();
       if (now - lastPrune > 600_000) {
         lastPrune = now;
-        pruneSessions(deps.db, now, options.settings);
+        try {
+          pruneSessions(deps.db, now, options.settings);
+        } catch (err) {
+          if (!isBusy(err)) throw err; // another writer holds the lock: pruned next time
+        }
       }
       const session = findSession(deps, ctx.cookies.get(SESSION_COOKIE), options.settings);
       const subject = session ? loadSubject(deps.db, session.kind, session.subjectId) : null;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { isBusy } from "../db/busy.ts";
 import { writeTransaction, type Db } from "../db/client.ts";
 import { portalLinks, portalLoginFailures, portalSessions } from "../db/schema.ts";
 import { attemptVerdict, failuresSince, type AttemptVerdict } from "../services/attempt-limiter.ts";
@@ -48,7 +49,13 @@ export function findSession(deps: ServiceDeps, cookie: string | undefined, setti
   if (!row || row.revokedAt !== null) return null;
   const now = deps.clock().getTime();
   if (now >= row.expiresAt || now - row.lastSeenAt >= settings.idleMinutes * 60_000) return null;
-  deps.db.update(portalSessions).set({ lastSeenAt: now }).where(eq(portalSessions.id, row.id)).run();
+  try {
+    deps.db.update(portalSessions).set({ lastSeenAt: now }).where(eq(portalSessions.id, row.id)).run();
+  } catch (err) {
+    // Another writer holds the lock (a long CSV import's write phase): the page is still served, so
+    // that its progress can be followed; the touch is made at the next request.
+    if (!isBusy(err)) throw err;
+  }
   return row;
 }
 

@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { writeTransaction, type Db } from "../db/client.ts";
-import { deviceGroupKeys, extensionGroupMembers, extensionGroups, extensions, keyLayoutKeys } from "../db/schema.ts";
+import { deviceGroupKeys, devices, extensionGroupMembers, extensionGroups, extensions, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
 import { hasControlCharacters } from "../domain/validation.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
@@ -169,4 +169,24 @@ function requireGroupForInput(db: Db, tenantId: number, name: string, field: str
   const g = findGroup(db, tenantId, name);
   if (!g) throw invalidInput(`${field}: no group "${name.slice(0, 64)}" in this tenant`);
   return g;
+}
+
+/** The BLF keys that watch a group: on a device (its own keys) or in a key layout, by key index. */
+export function groupKeyUses(deps: ServiceDeps, tenant: string, name: string): { devices: { mac: string; index: number; label: string | null }[]; layouts: { layout: string; index: number; label: string | null }[] } {
+  const g = requireGroup(deps.db, getTenant(deps, tenant).id, name);
+  const onDevices = deps.db
+    .select({ mac: devices.mac, index: deviceGroupKeys.keyIndex, label: deviceGroupKeys.label })
+    .from(deviceGroupKeys)
+    .innerJoin(devices, eq(devices.id, deviceGroupKeys.deviceId))
+    .where(eq(deviceGroupKeys.groupId, g.id))
+    .orderBy(asc(devices.mac), asc(deviceGroupKeys.keyIndex))
+    .all();
+  const inLayouts = deps.db
+    .select({ layout: keyLayouts.name, index: keyLayoutKeys.keyIndex, label: keyLayoutKeys.label })
+    .from(keyLayoutKeys)
+    .innerJoin(keyLayouts, eq(keyLayouts.id, keyLayoutKeys.layoutId))
+    .where(eq(keyLayoutKeys.targetGroupId, g.id))
+    .orderBy(asc(keyLayouts.name), asc(keyLayoutKeys.keyIndex))
+    .all();
+  return { devices: onDevices, layouts: inLayouts };
 }

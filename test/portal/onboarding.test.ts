@@ -46,6 +46,8 @@ async function phone() {
   await p.page.setViewportSize({ width: 390, height: 844 });
   return p;
 }
+/** A CSV posted from the portal runs as an import with its own page: wait for its outcome. */
+const outcome = (page: import("playwright-core").Page, selector = "#csv-result") => page.waitForSelector(selector, { timeout: 30_000 });
 const noSideScroll = (page: import("playwright-core").Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
 describe("a field technician on a phone-sized screen", () => {
@@ -105,6 +107,7 @@ describe("a field technician on a phone-sized screen", () => {
     const before = counts();
     await page.getByLabel(/^CSV file/).setInputFiles({ name: "pallet.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
     await clickAndWait(page, "Check the file (dry run)");
+    await outcome(page);
     expect(await textOf(page, "#csv-result")).toContain("3 problem(s) in 4 row(s); nothing was written");
     const rows = await page.locator("#csv tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
     expect(rows.map((r) => [r[0], r[1]])).toEqual([["3", "mac"], ["4", "lines"], ["5", "model"]]);
@@ -115,9 +118,11 @@ describe("a field technician on a phone-sized screen", () => {
     const good = [HEADER, `805ec0ee0001,,T54W,${TENANT},101;102,Desk 1,2:blf:103`, `805ec0ee0002,,T46U,${TENANT},104,Desk 2,`].join("\n");
     await page.getByLabel(/^CSV file/).setInputFiles({ name: "pallet.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
     await clickAndWait(page, "Check the file (dry run)");
+    await outcome(page);
     expect(await textOf(page, "#csv-result")).toContain("2 row(s) checked, no problem. Importing would create 2");
     expect(counts()).toEqual(before);
     await clickAndWait(page, "Import this file");
+    await page.waitForURL(/\/onboarding\/batches\/\d+/, { timeout: 30_000 });
     expect(await textOf(page, "h1")).toMatch(/^Batch \d+$/);
     expect(await textOf(page, "[role=status]")).toContain("pallet.csv imported: 2 created");
     expect(await page.locator("tbody tr").count()).toBe(2);
@@ -136,6 +141,7 @@ describe("who may onboard", () => {
     const file = [HEADER, `805ec0ff0001,,T54W,${TENANT},101,,`, "805ec0ff0002,,T54W,other.example,201,,"].join("\n");
     await page.getByLabel(/^CSV file/).setInputFiles({ name: "mixed.csv", mimeType: "text/csv", buffer: Buffer.from(file) });
     await clickAndWait(page, "Import without checking first");
+    await outcome(page, "#csv tbody tr");
     const rows = await page.locator("#csv tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
     expect(rows).toEqual([["3", "tenant", "this account may not onboard phones of tenant other.example"]]);
     expect(counts()).toEqual(before);

@@ -27,7 +27,8 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) e.preventDefault();
     });
   });
-  // Live status: <table data-poll="/url.json"> is refreshed until the JSON says it is done.
+  // Live status: <div data-poll="/url"> is refreshed from the URL's JSON until it says it is done
+  // (then, when it names a location, that page is opened).
   document.querySelectorAll("[data-poll]").forEach(function (el) {
     var url = el.getAttribute("data-poll");
     function tick() {
@@ -37,8 +38,12 @@
           (data.cells || []).forEach(function (c) {
             var cell = document.getElementById(c.id);
             if (cell) cell.textContent = c.text;
+            // A <progress>: its value and max as well.
+            if (cell && c.value !== undefined) { cell.max = c.max; cell.value = c.value; }
           });
-          if (!data.done) setTimeout(tick, 1000);
+          // Finished: the page that shows the outcome.
+          if (data.done && data.location) window.location.assign(data.location);
+          else if (!data.done) setTimeout(tick, 1000);
         })
         .catch(function () { setTimeout(tick, 3000); });
     }

@@ -1,7 +1,6 @@
 import Router from "@koa/router";
 import { eq } from "drizzle-orm";
 import { tenants as tenantsTable } from "../../db/schema.ts";
-import { KEY_KINDS } from "../../domain/phone-config.ts";
 import { AppError } from "../../errors.ts";
 import { firmwareStatus } from "../../firmware/status.ts";
 import { pinnedFirmware } from "../../firmware/catalogue.ts";
@@ -19,6 +18,7 @@ import { expandDeviceKeys, readDeviceKeys } from "../../services/key-expansion.t
 import { listExtensions } from "../../services/extensions.ts";
 import { KeysInput, LinesInput } from "../../services/schemas.ts";
 import { html, raw, type Html } from "../html.ts";
+import { keyControls, keyFormErrors, readKeyForm } from "../key-form.ts";
 import { diffLines } from "diff";
 import { lastServed, MASK, maskSecretValues, type ServedCopy } from "../../provisioning/served-files.ts";
 import { Fields, pageContext, type PortalContext, type PortalState } from "../request.ts";
@@ -120,11 +120,7 @@ ${table(
       return html`<div class="key${!mine && k ? (k.group ? " from-group" : " from-layout") : ""}" role="group" aria-labelledby="key-${n}-n">
 <div class="n" id="key-${n}-n">Key ${n}${module}</div>
 ${shows ? html`<div>${shows}</div>` : ""}${from ? html`<div class="muted">${from}</div>` : ""}
-${write
-  ? html`<label><span class="muted">Kind</span><select name="key.${n}.kind" aria-label="Key ${n} kind"><option value="">${!mine && k ? "(from layout/group)" : "(empty)"}</option>${[...KEY_KINDS, "blf_group"].map((x) => html`<option value="${x}"${x === kind ? raw(" selected") : ""}>${x}</option>`)}</select></label>
-<label><span class="muted">Value</span><input type="text" name="key.${n}.value" value="${value}" aria-label="Key ${n} value"></label>
-<label><span class="muted">Label</span><input type="text" name="key.${n}.label" value="${label}" aria-label="Key ${n} label"></label>`
-  : ""}
+${write ? keyControls(n, { kind, value, label }, !mine && k ? "(from layout/group)" : "(empty)") : ""}
 ${err ? html`<p class="field-error">${err}</p>` : ""}</div>`;
     };
 
@@ -231,36 +227,13 @@ ${clear || file.secrets.length === 0 ? "" : html`<p class="notice" role="note">P
   r.post("/devices/:mac/keys", (ctx) => {
     const { d, tenant } = device(ctx);
     requireOperate(ctx.state.scope!, tenant);
-    const f = new Fields(ctx.state.form.fields);
-    const values: Record<string, string> = {};
-    const keys: { index: number; kind: string; value: string | null; label: string | null }[] = [];
-    for (const [name] of ctx.state.form.fields) {
-      const m = /^key\.(\d+)\.kind$/.exec(name);
-      if (!m) continue;
-      const n = Number(m[1]);
-      for (const part of ["kind", "value", "label"]) values[`key.${n}.${part}`] = f.str(`key.${n}.${part}`);
-      if (f.str(`key.${n}.kind`)) keys.push({ index: n, kind: f.str(`key.${n}.kind`), value: f.opt(`key.${n}.value`), label: f.opt(`key.${n}.label`) });
-    }
+    const { values, keys } = readKeyForm(ctx.state.form.fields);
     try {
       setKeys(deps, d.mac, KeysInput.parse(keys));
     } catch (err) {
-      const fe = formErrors(err);
+      const fe = keyFormErrors(err, keys);
       if (!fe) throw err;
-      // Errors name the key by its array position ("3.value") or its index ("key 12: …"): put each on its key.
-      const errors: Record<string, string> = {};
-      const general: string[] = [];
-      for (const [k, v] of Object.entries(fe.errors)) {
-        const pos = /^(\d+)\./.exec(k);
-        if (pos && keys[Number(pos[1])]) errors[`key.${keys[Number(pos[1])]!.index}`] = v;
-        else general.push(`${k}: ${v}`);
-      }
-      for (const g of fe.general) {
-        const m = /key (\d+)/.exec(g) ?? /^keys\[(\d+)\]/.exec(g);
-        const idx = m ? (g.startsWith("keys[") ? keys[Number(m[1])]?.index : Number(m[1])) : undefined;
-        if (idx !== undefined) errors[`key.${idx}`] = g;
-        else general.push(g);
-      }
-      return devicePage(ctx, { id: "keys", st: { values, errors, general: general.length ? general : Object.keys(errors).length ? [] : ["The keys were refused."] } });
+      return devicePage(ctx, { id: "keys", st: { values, ...fe } });
     }
     ctx.status = 303;
     ctx.redirect(`/devices/${d.mac}?done=${encodeURIComponent("Keys saved.")}#keys`);

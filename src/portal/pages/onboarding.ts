@@ -9,6 +9,7 @@ import type { Problem } from "../../onboarding/columns.ts";
 import { readDeviceCsv } from "../../onboarding/csv-source.ts";
 import { importDevices, type ImportReport } from "../../onboarding/import.ts";
 import { runImport } from "../../onboarding/off-thread.ts";
+import { ImportJobs } from "../import-jobs.ts";
 import { onlyTenants } from "../../onboarding/planner.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { currentActor } from "../../services/actor.ts";
@@ -78,6 +79,7 @@ async function* chunksOf(data: Buffer): AsyncGenerator<Buffer> {
 export function onboardingRoutes(deps: ProvisionDeps, options: PortalOptions): Router<PortalState> {
   const r = new Router<PortalState>();
   const staged = new StagedFiles(Math.max(options.importLimitBytes * 2, 8 * 1024 * 1024));
+  const jobs = new ImportJobs(() => deps.clock().getTime());
 
   const operator = (ctx: PortalContext): Scope => {
     const scope = ctx.state.scope!;
@@ -268,22 +270,88 @@ ${batchesSection(scope)}`,
       file = { fileName: up.filename.slice(0, 200), data: up.data };
       dryRun = f.str("mode") !== "import";
     }
-    let report: ImportReport;
-    try {
-      // In the server's import worker, as POST /imports: phones are served while it runs.
-      const job = { kind: "devices", dryRun, actor: currentActor(), fileName: file.fileName, ...(scope.tenants ? { onlyTenants: scope.tenants } : {}) } as const;
-      report = (await runImport(deps, options, job, chunksOf(file.data), (body, maxRows) =>
-        importDevices(deps, readDeviceCsv(body, undefined, { maxRows }), { dryRun, actor: job.actor, source: "csv", fileName: file.fileName, tenantRefused: tenantRefused(scope) }),
-      )) as ImportReport;
-    } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      return onboardingPage(ctx, { upload: { error: err.message, fileName: file.fileName }, status: 400 });
-    }
-    if (!report.accepted) return onboardingPage(ctx, { upload: { report, fileName: file.fileName }, status: 400 });
-    if (dryRun) return onboardingPage(ctx, { upload: { report, fileName: file.fileName, token: staged.put(session, file.fileName, file.data, now) } });
+    // In the server's import worker, as POST /imports: phones are served while it runs, and the
+    // import's own page follows its progress (rows checked, devices written) until it is done.
+    const job = { kind: "devices", dryRun, actor: currentActor(), fileName: file.fileName, ...(scope.tenants ? { onlyTenants: scope.tenants } : {}) } as const;
+    const started = jobs.start(
+      session,
+      file.fileName,
+      dryRun,
+      file.data,
+      async (progress) => {
+        let checked = 0;
+        const onChecked = (rows: number) => progress({ checked: (checked = rows), written: 0, total: null });
+        const onWritten = (written: number, total: number) => progress({ checked, written, total });
+        return (await runImport(
+          deps,
+          options,
+          job,
+          chunksOf(file.data),
+          (body, maxRows) => importDevices(deps, readDeviceCsv(body, undefined, { maxRows }), { dryRun, actor: job.actor, source: "csv", fileName: file.fileName, tenantRefused: tenantRefused(scope), onChecked, onWritten }),
+          progress,
+        )) as ImportReport;
+      },
+      (err) => {
+        if (err instanceof AppError && err.status < 500) return err.message;
+        deps.logger.error({ err }, "portal CSV import failed");
+        return null;
+      },
+    );
     ctx.status = 303;
-    const done = `${file.fileName ?? "The file"} imported: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged.`;
-    ctx.redirect(report.batchId !== null ? `/onboarding/batches/${report.batchId}?done=${encodeURIComponent(done)}` : `/onboarding?done=${encodeURIComponent(`${done} Nothing changed, so no batch was recorded.`)}`);
+    ctx.redirect(`/onboarding/imports/${started.id}`);
+  });
+
+  /** An import's page: its progress while it runs (live, or reloaded every 2 s without JavaScript), then its outcome. */
+  r.get("/onboarding/imports/:id", (ctx) => {
+    operator(ctx);
+    const job = jobs.get(ctx.state.session!.id, ctx.params.id!);
+    if (!job) throw new AppError(404, "not_found", "this import is not known here: an import's page is kept 30 minutes after it has finished, for the session that started it (and a restart forgets it). Its batch is listed under Onboarding");
+    const self = `/onboarding/imports/${job.id}`;
+    const json = ctx.accepts("html", "json") === "json";
+    if (job.finishedAt !== null) {
+      if (json) {
+        ctx.body = { done: true, location: self };
+        return;
+      }
+      const rep = job.report;
+      if (rep && rep.accepted && !rep.dryRun) {
+        const done = `${job.fileName ?? "The file"} imported: ${rep.created} created, ${rep.updated} updated, ${rep.unchanged} unchanged.`;
+        ctx.status = 303;
+        return ctx.redirect(rep.batchId !== null ? `/onboarding/batches/${rep.batchId}?done=${encodeURIComponent(done)}` : `/onboarding?done=${encodeURIComponent(`${done} Nothing changed, so no batch was recorded.`)}`);
+      }
+      if (rep && rep.accepted) {
+        job.token ??= staged.put(job.session, job.fileName, job.data, deps.clock().getTime());
+        return onboardingPage(ctx, { upload: { report: rep, fileName: job.fileName, token: job.token } });
+      }
+      return onboardingPage(ctx, { upload: rep ? { report: rep, fileName: job.fileName } : { error: job.error ?? "the import failed", fileName: job.fileName }, status: 400 });
+    }
+    const p = job.progress;
+    const phase = p.total === null ? "checking every row (nothing is written before the whole file is right)" : job.dryRun ? "checked" : "writing, all rows in one transaction (it waits while another writer holds the database)";
+    if (json) {
+      ctx.body = {
+        done: false,
+        cells: [
+          { id: "imp-checked", text: String(p.checked) },
+          { id: "imp-written", text: String(p.written) },
+          { id: "imp-total", text: p.total === null ? "?" : String(p.total) },
+          { id: "imp-phase", text: phase },
+          ...(p.total === null ? [] : [{ id: "imp-bar", text: `${p.written} of ${p.total}`, value: p.written, max: Math.max(p.total, 1) }]),
+        ],
+      };
+      return;
+    }
+    ctx.type = "html";
+    ctx.body = page(
+      pageContext(ctx),
+      `${job.dryRun ? "Checking" : "Importing"} ${job.fileName ?? "a CSV file"}`,
+      html`<div data-poll="${self}" class="card" id="import-progress">
+<p aria-live="polite"><strong id="imp-checked">${p.checked}</strong> row(s) checked · <strong id="imp-written">${p.written}</strong> of <span id="imp-total">${p.total === null ? "?" : p.total}</span> device(s) written</p>
+<p class="muted" id="imp-phase">${phase}</p>
+${p.total === null ? html`<progress id="imp-bar" aria-label="Devices written">${p.written} written</progress>` : html`<progress id="imp-bar" max="${Math.max(p.total, 1)}" value="${p.written}" aria-label="Devices written">${p.written} of ${p.total}</progress>`}
+<p class="muted">This page updates by itself and shows the outcome when the import has finished. Phones are served meanwhile.</p></div>
+<p><a href="/onboarding">Back to onboarding</a></p>`,
+      { refreshSeconds: 2 },
+    );
   });
 
   const stateText = (d: BatchDeviceStatus) => (d.state === "fetched" ? "fetched its configuration" : d.state === "refused" ? "called in, refused" : "not called in yet");

@@ -185,6 +185,7 @@ export function tenantRoutes(deps: ProvisionDeps, _options: PortalOptions): Rout
       `Tenant ${t.name}`,
       html`${notice(done)}
 <p class="muted">Changes apply to the tenant's phones at their next fetch. <a href="/extensions?tenant=${encodeURIComponent(t.name)}">Extensions</a> · <a href="/devices?q=${encodeURIComponent(t.name)}">Devices</a>${seesTenantData(scope, t.name) ? html` · <a href="/audit?tenant=${encodeURIComponent(t.name)}">Audit trail</a>` : ""}</p>
+<nav aria-label="Tenant catalogue" class="actions"><a class="button secondary" href="${path(t.name)}/numbering-plan">Numbering plan</a><a class="button secondary" href="${path(t.name)}/key-layouts">Key layouts</a><a class="button secondary" href="${path(t.name)}/groups">Groups</a></nav>
 <section class="card" id="settings" aria-labelledby="settings-h"><h2 id="settings-h">Settings</h2>
 ${admin ? form(pc, `${path(t.name)}/settings`, settingsBody, { submit: "Save settings" }) : html`<fieldset disabled class="stack">${settingsBody}</fieldset><p class="muted">Only an admin can change tenant settings.</p>`}</section>
 <section class="card" id="feature-codes" aria-labelledby="fc-h"><h2 id="fc-h">Feature codes</h2>
