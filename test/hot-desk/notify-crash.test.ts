@@ -63,12 +63,14 @@ describe("a hot-desk NOTIFY survives kill -9", () => {
     const outcome = await phone.done;
     expect(outcome.code, outcome.output).toBe(0);
     expect(server.output()).toContain("resuming queued NOTIFYs");
-    let events: { outcome: string }[] = [];
-    for (let i = 0; i < 200 && events.length === 0; i++) {
+    // The restarted server's NOTIFY is audited once sent. (Should the jitter have let the first process
+    // send before the kill, to the port nobody listened on yet, that attempt is audited too, as an error.)
+    let events: { outcome: string; actor: string }[] = [];
+    for (let i = 0; i < 200 && !events.some((e) => e.outcome === "ok"); i++) {
       events = (await call("GET", `/audit?action=notify.sent&mac=${MAC}`, undefined)).json.events;
-      if (events.length === 0) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 50));
     }
-    expect(events.map((e) => e.outcome)).toEqual(["ok"]);
+    expect(events.filter((e) => e.outcome === "ok")).toHaveLength(1);
     const desk = await call("GET", `/devices/${MAC}/hot-desk`, undefined);
     expect(desk.json).toMatchObject({ state: "signed-in", extension: "101" });
   }, 180_000);
