@@ -12,6 +12,7 @@ import { sipSettingsFrom } from "./registrations/sip-settings.ts";
 import { startTracker } from "./registrations/tracker.ts";
 import { DEFAULT_FEED, startPbxFeed } from "./pbx/outbox.ts";
 import { resumePendingNotifies } from "./registrations/pending-notify.ts";
+import { resumeQueuedNotifies } from "./registrations/notify-outbox.ts";
 import { startRetention, tenantAlert } from "./services/security-events.ts";
 import { pinLimitsFrom } from "./hot-desk/pin-guard.ts";
 import { startHotDeskSweep } from "./hot-desk/sweep.ts";
@@ -133,6 +134,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const tracker = startTracker(runtime, config.registrationCheckMs);
   // NOTIFYs a previous process committed but never sent (killed in between) go out now.
   void resumePendingNotifies(runtime, sipSettingsFrom(config)).done.catch((err) => logger.error({ err }, "resuming pending NOTIFYs failed"));
+  void resumeQueuedNotifies(runtime, sipSettingsFrom(config)).done.catch((err) => logger.error({ err }, "resuming queued NOTIFYs failed"));
   const retention = startRetention(runtime, config.auditRetentionDays, logger, config.anonymousRetentionDays);
   // Sends the change feed's webhooks (docs/pbx.md); the admin's request only wrote the outbox.
   const feed = startPbxFeed(runtime, { ...DEFAULT_FEED, intervalMs: config.pbxFeedIntervalMs });

@@ -4,8 +4,10 @@ import { invalidInput } from "../errors.ts";
 import { describeIssues } from "../services/schemas.ts";
 import type { Config } from "../config.ts";
 import { createLogger } from "../logger.ts";
-import { candidates, deskOf, disableHotDesk, enableHotDesk, listHotDesks, signIn, signOut, type DeskChange } from "../hot-desk/desks.ts";
-import { notifyChange, planNotifies } from "../hot-desk/notify.ts";
+import { listHotDesks } from "../hot-desk/desk-state.ts";
+import { disableHotDesk, enableHotDesk, signIn, signOut, type DeskChange } from "../hot-desk/desks.ts";
+import { addHotDeskDefault, listHotDeskDefaults, removeHotDeskDefault } from "../hot-desk/defaults.ts";
+import { notifyChange } from "../hot-desk/notify.ts";
 import { getHotDeskProfile, updateHotDeskProfile } from "../hot-desk/person.ts";
 import { pinLimitsFrom } from "../hot-desk/pin-guard.ts";
 import { getRules, updateRules } from "../hot-desk/rules.ts";
@@ -13,7 +15,6 @@ import { sweepHotDesks } from "../hot-desk/sweep.ts";
 import { sipSettingsFrom } from "../registrations/sip-settings.ts";
 import { createRuntime } from "../runtime.ts";
 import { withActor } from "../services/actor.ts";
-import { getDevice, tenantExtension } from "../services/devices.ts";
 
 type Runtime = ReturnType<typeof createRuntime>;
 
@@ -50,14 +51,13 @@ export function hotDeskCommands(configFrom: (opts: Record<string, unknown>) => C
       rt.close();
     }
   };
-  /** Runs a change, then NOTIFYs the phones it touched and waits for their answers. */
-  const changing = async (rt: Runtime, config: Config, ids: number[], change: () => DeskChange) => {
-    const plans = planNotifies(rt, ids);
-    const c = change();
-    const n = notifyChange(rt, sipSettingsFrom(config), plans, c);
+  /** Sends the NOTIFYs a committed change queued and waits for the phones' answers. */
+  const notifying = async (rt: Runtime, config: Config, changes: DeskChange[]) => {
+    const n = notifyChange(rt, sipSettingsFrom(config), changes);
     const sent = await n.done;
-    return { hotDesk: c.desk, moved: c.moved, notify: { notified: n.notified, skipped: n.skipped, outcomes: sent.map((s) => ({ mac: s.mac, outcome: s.outcome, detail: s.detail })) } };
+    return { notified: n.notified, skipped: n.skipped, outcomes: sent.map((s) => ({ mac: s.mac, outcome: s.outcome, detail: s.detail })) };
   };
+  const changing = async (rt: Runtime, config: Config, c: DeskChange) => ({ hotDesk: c.desk, moved: c.moved, notify: await notifying(rt, config, [c]) });
 
   cmd
     .command("enable <mac>")
@@ -66,29 +66,23 @@ export function hotDeskCommands(configFrom: (opts: Record<string, unknown>) => C
     .option("--key <n>", "the key slot of the Sign in / Sign out key", keyArg)
     .option("--no-key", "no hot-desk key (people dial the codes)")
     .action((mac: string, opts) =>
-      run(opts, (rt, config) => changing(rt, config, [getDevice(rt, mac).id], () => enableHotDesk(rt, mac, { key: opts.key === false ? null : opts.key }))),
+      run(opts, (rt, config) => changing(rt, config, enableHotDesk(rt, mac, { key: opts.key === false ? null : opts.key }))),
     );
   cmd
     .command("disable <mac>")
     .description("no longer a hot desk: whoever sits there is signed out, the Sign in key is removed")
     .addOption(dataDirOption())
-    .action((mac: string, opts) => run(opts, (rt, config) => changing(rt, config, [getDevice(rt, mac).id], () => disableHotDesk(rt, mac))));
+    .action((mac: string, opts) => run(opts, (rt, config) => changing(rt, config, disableHotDesk(rt, mac))));
   cmd
     .command("sign-in <mac> <extension>")
     .description("sign the extension in at the hot desk (no PIN); with one desk per person it leaves any other desk")
     .addOption(dataDirOption())
-    .action((mac: string, extension: string, opts) =>
-      run(opts, (rt, config) => {
-        const device = getDevice(rt, mac);
-        const ext = deskOf(rt.db, device.id) ? tenantExtension(rt.db, device.tenantId, extension, "extension") : null;
-        return changing(rt, config, candidates(rt.db, device.id, ext?.id ?? null), () => signIn(rt, mac, extension, "cli"));
-      }),
-    );
+    .action((mac: string, extension: string, opts) => run(opts, (rt, config) => changing(rt, config, signIn(rt, mac, extension, "cli"))));
   cmd
     .command("sign-out <mac>")
     .description("sign out whoever sits at the hot desk: its base profile comes back")
     .addOption(dataDirOption())
-    .action((mac: string, opts) => run(opts, (rt, config) => changing(rt, config, [getDevice(rt, mac).id], () => signOut(rt, mac, "cli"))));
+    .action((mac: string, opts) => run(opts, (rt, config) => changing(rt, config, signOut(rt, mac, "cli"))));
   cmd
     .command("list")
     .description("hot desks and who sits where")
@@ -126,6 +120,32 @@ export function hotDeskCommands(configFrom: (opts: Record<string, unknown>) => C
         return Object.keys(patch).length ? updateHotDeskProfile(rt, tenant, number, patch) : getHotDeskProfile(rt, tenant, number);
       }),
     );
+  const def = cmd.command("default").description("models that are hot desks by default in a tenant (every device of the model, unless disabled)");
+  def
+    .command("add <model>")
+    .description("make every device of the model in the tenant a hot desk, its lines and keys as they are (no Sign in key: people dial the code)")
+    .addOption(dataDirOption())
+    .requiredOption("--tenant <tenant>", "the tenant")
+    .option("--vendor <vendor>", "the vendor, when the model name is not enough")
+    .action((model: string, opts) => run(opts, (rt) => addHotDeskDefault(rt, opts.tenant, model, opts.vendor)));
+  def
+    .command("remove <model>")
+    .description("the model is no longer a hot desk by default; people at its default desks are signed out")
+    .addOption(dataDirOption())
+    .requiredOption("--tenant <tenant>", "the tenant")
+    .option("--vendor <vendor>", "the vendor, when the model name is not enough")
+    .action((model: string, opts) =>
+      run(opts, async (rt, config) => {
+        const { removed, changes } = removeHotDeskDefault(rt, opts.tenant, model, opts.vendor);
+        return { removed, signedOut: changes.flatMap((c) => c.changed.map((d) => d.mac)), notify: await notifying(rt, config, changes) };
+      }),
+    );
+  def
+    .command("list")
+    .description("the tenant's hot-desk default models, with how many desks each makes and the devices taken out")
+    .addOption(dataDirOption())
+    .requiredOption("--tenant <tenant>", "the tenant")
+    .action((opts) => run(opts, (rt) => listHotDeskDefaults(rt, opts.tenant)));
   cmd
     .command("sweep")
     .description("apply the tenants' automatic sign-out rules now (the server does it every hotDeskSweepMs)")

@@ -6,6 +6,9 @@ import type {
   extensions,
   extensionSettings,
   firmwareImages,
+  forceUnregisterDevices,
+  forceUnregisters,
+  keyLayouts,
   registrations,
   tenants,
 } from "./schema.ts";
@@ -19,10 +22,13 @@ export type ExtensionRow = typeof extensions.$inferSelect;
 export type ExtensionSettingsRow = typeof extensionSettings.$inferSelect;
 export type DeviceRow = typeof devices.$inferSelect;
 export type GroupRow = typeof extensionGroups.$inferSelect;
+export type LayoutRow = typeof keyLayouts.$inferSelect;
 export type TokenRow = typeof apiTokens.$inferSelect;
 export type DiscoveredRow = typeof discoveredDevices.$inferSelect;
 export type FirmwareRow = typeof firmwareImages.$inferSelect;
 export type RegistrationRow = typeof registrations.$inferSelect;
+export type ForceUnregisterRow = typeof forceUnregisters.$inferSelect;
+export type ForceUnregisterDeviceRow = typeof forceUnregisterDevices.$inferSelect;
 
 /** A JSON value as `JSON.stringify` writes it. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };

@@ -808,6 +808,11 @@ export const hotDesks = sqliteTable(
     /** pbx | admin | cli */
     signedInVia: text("signed_in_via"),
     baseProfile: text("base_profile", { mode: "json" }).$type<BaseProfile>(),
+    /**
+     * device: made a hot desk with `hot-desk enable`; default: a desk of a tenant-default model
+     * (hot_desk_defaults) while someone is signed in. A free default desk has no row.
+     */
+    origin: text("origin", { enum: ["device", "default"] }).notNull().default("device"),
   },
   (t) => [index("hot_desks_tenant").on(t.tenantId), index("hot_desks_extension").on(t.extensionId)],
 );
@@ -844,4 +849,47 @@ export const hotDeskPinFailures = sqliteTable(
     extensionId: integer("extension_id").notNull(),
   },
   (t) => [index("hot_desk_pin_failures_device").on(t.deviceId, t.at), index("hot_desk_pin_failures_extension").on(t.extensionId, t.at)],
+);
+
+/** Models that are hot desks by default in a tenant: each device of the model is one, unless opted out. */
+export const hotDeskDefaults = sqliteTable(
+  "hot_desk_defaults",
+  {
+    tenantId: integer("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    vendor: text("vendor", { enum: VENDOR_IDS }).notNull(),
+    model: text("model").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.vendor, t.model] })],
+);
+
+/** Devices `hot-desk disable` took out: never a hot desk by their tenant's default, until `hot-desk enable`. */
+export const hotDeskOptOuts = sqliteTable("hot_desk_opt_outs", {
+  deviceId: integer("device_id")
+    .primaryKey()
+    .references(() => devices.id, { onDelete: "cascade" }),
+  at: integer("at").notNull(),
+});
+
+/**
+ * NOTIFYs a change committed and still has to send (hot-desk sign-in and sign-out), written in the
+ * change's transaction with the plan sealed like every secret; deleted once sent. A process killed
+ * in between leaves the row, and the next server start sends it (src/registrations/notify-outbox.ts).
+ */
+export const notifyOutbox = sqliteTable(
+  "notify_outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    deviceId: integer("device_id")
+      .notNull()
+      .references(() => devices.id, { onDelete: "cascade" }),
+    /** The audit action of the change that queued it (`hot_desk.sign_in`, ...). */
+    reason: text("reason").notNull(),
+    actor: text("actor").notNull(),
+    planEnc: text("plan_enc").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("notify_outbox_device").on(t.deviceId)],
 );

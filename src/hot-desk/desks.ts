@@ -1,8 +1,9 @@
-import { and, asc, eq, isNotNull, ne } from "drizzle-orm";
+import { and, eq, isNotNull, ne } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
-import { deviceKeys, devices, extensions, hotDeskProfiles, hotDesks, tenants } from "../db/schema.ts";
+import { deviceKeys, devices, extensions, hotDeskOptOuts, hotDeskProfiles, hotDesks } from "../db/schema.ts";
 import type { DeviceRow, ExtensionRow } from "../db/rows.ts";
 import { conflict, invalidInput } from "../errors.ts";
+import { planNotifies, queueNotifies, type QueuedNotifies } from "../registrations/notify-outbox.ts";
 import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { keyLimitsOf } from "../services/device-rules.ts";
@@ -10,103 +11,34 @@ import { getDevice, tenantExtension } from "../services/devices.ts";
 import { assertExtensionAllowedOnDevice } from "../services/endpoint-policy.ts";
 import { expandDeviceKeys } from "../services/key-expansion.ts";
 import { assertKeysFit } from "../services/key-checks.ts";
-import { getTenant } from "../services/tenants.ts";
 import { applyPersonProfile, placeHotDeskKey, restoreProfile, snapshotProfile } from "./profile.ts";
-import { rulesOf, signOutDueAt } from "./rules.ts";
+import { defaultDesk, defaultSince, type HotDeskRow } from "./default-desks.ts";
+import { candidates, deskOf, presentDesk, requireDesk, storedDesk, type HotDeskView } from "./desk-state.ts";
+import { rulesOf } from "./rules.ts";
 
-/** Hot desks: enable, disable, sign in, sign out, and what is where (docs/hot-desking.md). */
-
-export type HotDeskRow = typeof hotDesks.$inferSelect;
-
-export interface HotDeskView {
-  readonly mac: string;
-  readonly tenant: string;
-  readonly model: string;
-  readonly label: string | null;
-  /** Key slot of the Sign in / Sign out key; null = none. */
-  readonly key: number | null;
-  readonly state: "free" | "signed-in";
-  readonly extension: string | null;
-  readonly displayName: string | null;
-  readonly signedInAt: string | null;
-  readonly signedInVia: string | null;
-  /** When the tenant's rules sign this person out; null = not signed in or no rule. */
-  readonly signOutDueAt: string | null;
-}
+/** Hot-desk changes: enable, disable, sign in, sign out (docs/hot-desking.md); what is where: desk-state.ts. */
 
 /** What a change did: the devices whose files changed (each gets a NOTIFY), and the desks a person left. */
-export interface DeskChange {
+export interface DeskEdit {
   readonly desk: HotDeskView | null;
   readonly changed: DeviceRow[];
   readonly moved: string[];
 }
 
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-const howToSignOut = (mac: string) => `phonehome hot-desk sign-out ${mac}, or POST /api/v1/devices/${mac}/hot-desk/sign-out`;
-
-export function deskOf(db: Db, deviceId: number): HotDeskRow | undefined {
-  return db.select().from(hotDesks).where(eq(hotDesks.deviceId, deviceId)).get();
-}
-
-function requireDesk(db: Db, device: DeviceRow): HotDeskRow {
-  const desk = deskOf(db, device.id);
-  if (!desk) throw conflict(`device ${device.mac} is not a hot desk: enable it first (phonehome hot-desk enable ${device.mac}, or POST /api/v1/devices/${device.mac}/hot-desk)`);
-  return desk;
+/** A committed change and the NOTIFYs it queued in its transaction (sent by notify.ts). */
+export interface DeskChange extends DeskEdit {
+  readonly notify: QueuedNotifies;
 }
 
 /**
- * Edits of a signed-in desk's lines or keys are refused: they would land on the person's profile
- * and vanish at sign-out. Called by the device line, key and layout services inside their write.
+ * Runs a desk edit in `tx` with the NOTIFYs of the devices it may change planned before it (the
+ * target and the credentials the phone holds now, not those of the file it is about to fetch) and
+ * queued after it, in the same transaction: a crash after the commit still sends them.
  */
-export function refuseWhileSignedIn(db: Db, device: { id: number; mac: string }, what: string): void {
-  const desk = deskOf(db, device.id);
-  if (!desk || desk.baseProfile === null) return;
-  const ext = desk.extensionId === null ? null : db.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get();
-  throw conflict(
-    `${what}: device ${device.mac} is a hot desk and ${ext ? `extension ${ext.number}` : "someone"} is signed in, so its lines and keys are theirs for now; ` +
-      `sign them out first (${howToSignOut(device.mac)}), then edit the device's own profile`,
-  );
-}
-
-function presentDesk(db: Db, desk: HotDeskRow): HotDeskView {
-  const row = db
-    .select({ device: devices, tenant: tenants })
-    .from(devices)
-    .innerJoin(tenants, eq(tenants.id, devices.tenantId))
-    .where(eq(devices.id, desk.deviceId))
-    .get()!;
-  const ext = desk.extensionId === null ? null : db.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get() ?? null;
-  const signedIn = desk.baseProfile !== null;
-  return {
-    mac: row.device.mac,
-    tenant: row.tenant.name,
-    model: row.device.model,
-    label: row.device.label,
-    key: desk.keyIndex,
-    state: signedIn ? "signed-in" : "free",
-    extension: ext?.number ?? null,
-    displayName: ext?.displayName ?? null,
-    signedInAt: iso(desk.signedInAt),
-    signedInVia: desk.signedInVia,
-    signOutDueAt: signedIn && desk.signedInAt !== null ? iso(signOutDueAt(rulesOf(db, desk.tenantId), row.tenant.timeZone, desk.signedInAt)) : null,
-  };
-}
-
-export function listHotDesks(deps: ServiceDeps, tenantName?: string): HotDeskView[] {
-  const tenant = tenantName === undefined ? null : getTenant(deps, tenantName);
-  const rows = deps.db
-    .select({ desk: hotDesks })
-    .from(hotDesks)
-    .innerJoin(devices, eq(devices.id, hotDesks.deviceId))
-    .where(tenant ? eq(hotDesks.tenantId, tenant.id) : undefined)
-    .orderBy(asc(devices.mac))
-    .all();
-  return rows.map((r) => presentDesk(deps.db, r.desk));
-}
-
-export function getHotDesk(deps: ServiceDeps, mac: string): HotDeskView {
-  const device = getDevice(deps, mac);
-  return presentDesk(deps.db, requireDesk(deps.db, device));
+export function notifying(tx: Db, deps: ServiceDeps, deviceIds: readonly number[], reason: string, edit: () => DeskEdit): DeskChange {
+  const plans = planNotifies({ ...deps, db: tx }, deviceIds);
+  const done = edit();
+  return { ...done, notify: queueNotifies(tx, deps, plans, done.changed, reason) };
 }
 
 /** The first key slot of the phone itself that no key (own, layout or group) uses; null when all are taken. */
@@ -127,18 +59,26 @@ function chooseKey(db: Db, device: DeviceRow, key: number | null | undefined): n
   return key;
 }
 
-/** Makes a device a hot desk: its current lines and keys are its base profile, plus a Sign in key. */
+/**
+ * Makes a device a hot desk: its current lines and keys are its base profile, plus a Sign in key.
+ * A free desk of the tenant's default becomes the device's own (with its key); a device taken out
+ * of the default (disable) is back in.
+ */
 export function enableHotDesk(deps: ServiceDeps, mac: string, input: { key?: number | null }): DeskChange {
   return writeTransaction(deps.db, (tx) => {
     const device = getDevice({ ...deps, db: tx }, mac);
-    if (deskOf(tx, device.id)) throw conflict(`device ${device.mac} is a hot desk already; its state: GET /api/v1/devices/${device.mac}/hot-desk`);
-    const keyIndex = chooseKey(tx, device, input.key);
-    tx.insert(hotDesks).values({ deviceId: device.id, tenantId: device.tenantId, keyIndex, enabledAt: deps.clock().getTime() }).run();
-    placeHotDeskKey(tx, device.id, keyIndex, false);
-    assertKeysFit(tx, [device.id], "key");
-    const desk = presentDesk(tx, deskOf(tx, device.id)!);
-    auditChange(tx, deps, { action: "hot_desk.enable", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, after: { keySlot: keyIndex } });
-    return { desk, changed: keyIndex === null ? [] : [device], moved: [] };
+    return notifying(tx, deps, [device.id], "hot_desk.enable", () => {
+      if (storedDesk(tx, device.id)) throw conflict(`device ${device.mac} is a hot desk already; its state: GET /api/v1/devices/${device.mac}/hot-desk`);
+      const byDefault = defaultDesk(tx, device.id) !== undefined;
+      const keyIndex = chooseKey(tx, device, input.key);
+      tx.delete(hotDeskOptOuts).where(eq(hotDeskOptOuts.deviceId, device.id)).run();
+      tx.insert(hotDesks).values({ deviceId: device.id, tenantId: device.tenantId, keyIndex, enabledAt: deps.clock().getTime() }).run();
+      placeHotDeskKey(tx, device.id, keyIndex, false);
+      assertKeysFit(tx, [device.id], "key");
+      const desk = presentDesk(tx, storedDesk(tx, device.id)!);
+      auditChange(tx, deps, { action: "hot_desk.enable", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: byDefault ? { source: "tenant-default" } : null, after: { keySlot: keyIndex } });
+      return { desk, changed: keyIndex === null ? [] : [device], moved: [] };
+    });
   });
 }
 
@@ -146,7 +86,9 @@ function signOutIn(tx: Db, deps: ServiceDeps, device: DeviceRow, desk: HotDeskRo
   if (desk.baseProfile === null) return;
   const ext = desk.extensionId === null ? null : tx.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get();
   const dropped = restoreProfile(tx, device.id, desk.baseProfile);
-  tx.update(hotDesks).set({ extensionId: null, signedInAt: null, signedInVia: null, baseProfile: null }).where(eq(hotDesks.deviceId, device.id)).run();
+  // A desk of the tenant's default keeps no row while free (default-desks.ts).
+  if (desk.origin === "default") tx.delete(hotDesks).where(eq(hotDesks.deviceId, device.id)).run();
+  else tx.update(hotDesks).set({ extensionId: null, signedInAt: null, signedInVia: null, baseProfile: null }).where(eq(hotDesks.deviceId, device.id)).run();
   auditChange(tx, deps, {
     action: "hot_desk.sign_out",
     target: `device:${device.mac}`,
@@ -159,21 +101,28 @@ function signOutIn(tx: Db, deps: ServiceDeps, device: DeviceRow, desk: HotDeskRo
   });
 }
 
-/** No longer a hot desk: whoever is signed in is signed out, the Sign in key goes, the rest stays. */
+/**
+ * No longer a hot desk: whoever is signed in is signed out, the Sign in key goes, the rest stays.
+ * The device is kept out of its tenant's hot-desk default too (hot_desk_opt_outs) until enabled again.
+ */
 export function disableHotDesk(deps: ServiceDeps, mac: string): DeskChange {
   return writeTransaction(deps.db, (tx) => {
     const device = getDevice({ ...deps, db: tx }, mac);
-    const desk = requireDesk(tx, device);
-    signOutIn(tx, deps, device, desk, "hot desk disabled");
-    const signInKey =
-      desk.keyIndex !== null &&
-      tx
-        .delete(deviceKeys)
-        .where(and(eq(deviceKeys.deviceId, device.id), eq(deviceKeys.keyIndex, desk.keyIndex), eq(deviceKeys.kind, "feature"), eq(deviceKeys.value, "hot_desk_sign_in")))
-        .run().changes > 0;
-    tx.delete(hotDesks).where(eq(hotDesks.deviceId, device.id)).run();
-    auditChange(tx, deps, { action: "hot_desk.disable", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: { keySlot: desk.keyIndex } });
-    return { desk: null, changed: desk.baseProfile !== null || signInKey ? [device] : [], moved: [] };
+    return notifying(tx, deps, [device.id], "hot_desk.disable", () => {
+      const desk = requireDesk(tx, device);
+      signOutIn(tx, deps, device, desk, "hot desk disabled");
+      const signInKey =
+        desk.keyIndex !== null &&
+        tx
+          .delete(deviceKeys)
+          .where(and(eq(deviceKeys.deviceId, device.id), eq(deviceKeys.keyIndex, desk.keyIndex), eq(deviceKeys.kind, "feature"), eq(deviceKeys.value, "hot_desk_sign_in")))
+          .run().changes > 0;
+      tx.delete(hotDesks).where(eq(hotDesks.deviceId, device.id)).run();
+      tx.insert(hotDeskOptOuts).values({ deviceId: device.id, at: deps.clock().getTime() }).onConflictDoNothing().run();
+      const byDefault = defaultSince(tx, device.id) !== null;
+      auditChange(tx, deps, { action: "hot_desk.disable", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: { keySlot: desk.keyIndex, source: desk.origin === "default" ? "tenant-default" : "device" }, after: { optedOutOfDefault: byDefault } });
+      return { desk: null, changed: desk.baseProfile !== null || signInKey ? [device] : [], moved: [] };
+    });
   });
 }
 
@@ -182,7 +131,7 @@ export function disableHotDesk(deps: ServiceDeps, mac: string): DeskChange {
  * someone else was signed in, else the device's current one), the person's profile applied. With
  * the tenant's one-desk rule, the person is signed out of any other desk first.
  */
-export function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRow, via: string): DeskChange {
+function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRow, via: string): DeskEdit {
   const desk = requireDesk(tx, device);
   assertExtensionAllowedOnDevice(tx, ext, device, "extension");
   const now = deps.clock().getTime();
@@ -206,6 +155,8 @@ export function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: Exte
   const base = desk.baseProfile ?? snapshotProfile(tx, device.id);
   const profile = tx.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).get();
   applyPersonProfile(tx, device, base, ext.id, profile?.layoutId ?? null, desk.keyIndex);
+  // A free desk of the tenant's default has no row yet: signing in writes it.
+  tx.insert(hotDesks).values(desk).onConflictDoNothing().run();
   tx.update(hotDesks).set({ extensionId: ext.id, signedInAt: now, signedInVia: via, baseProfile: base }).where(eq(hotDesks.deviceId, device.id)).run();
   auditChange(tx, deps, {
     action: "hot_desk.sign_in",
@@ -220,21 +171,30 @@ export function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: Exte
   return { desk: presentDesk(tx, deskOf(tx, device.id)!), changed, moved };
 }
 
+/** Signs `ext` in at the desk and queues the NOTIFYs, in one transaction (the admin's sign-in). */
+export function signInQueued(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRow, via: string): DeskChange {
+  return notifying(tx, deps, candidates(tx, device.id, ext.id), "hot_desk.sign_in", () => signInAt(tx, deps, device, ext, via));
+}
+
 export function signIn(deps: ServiceDeps, mac: string, number: string, via: string): DeskChange {
   return writeTransaction(deps.db, (tx) => {
     const device = getDevice({ ...deps, db: tx }, mac);
     requireDesk(tx, device);
     const ext = tenantExtension(tx, device.tenantId, number, "extension");
-    return signInAt(tx, deps, device, ext, via);
+    return signInQueued(tx, deps, device, ext, via);
   });
 }
 
 /** Restores the base profile; a free desk is refused (nothing to do is worth saying). */
 export function signOutAt(tx: Db, deps: ServiceDeps, device: DeviceRow, reason: string): DeskChange {
-  const desk = requireDesk(tx, device);
-  if (desk.baseProfile === null) throw conflict(`device ${device.mac} is a free hot desk: nobody is signed in`);
-  signOutIn(tx, deps, device, desk, reason);
-  return { desk: presentDesk(tx, deskOf(tx, device.id)!), changed: [device], moved: [] };
+  return notifying(tx, deps, [device.id], "hot_desk.sign_out", () => {
+    const desk = requireDesk(tx, device);
+    if (desk.baseProfile === null) throw conflict(`device ${device.mac} is a free hot desk: nobody is signed in`);
+    signOutIn(tx, deps, device, desk, reason);
+    // A desk of a default the tenant no longer has, or of a model the device no longer is, is none now.
+    const after = deskOf(tx, device.id);
+    return { desk: after ? presentDesk(tx, after) : null, changed: [device], moved: [] };
+  });
 }
 
 export function signOut(deps: ServiceDeps, mac: string, reason: string): DeskChange {
@@ -242,7 +202,7 @@ export function signOut(deps: ServiceDeps, mac: string, reason: string): DeskCha
 }
 
 /** Signs an extension out of every desk it sits at (`9999`, hoteling deactivate). */
-export function signOutEverywhere(tx: Db, deps: ServiceDeps, extensionId: number, reason: string): DeskChange {
+export function signOutEverywhere(tx: Db, deps: ServiceDeps, extensionId: number, reason: string): DeskEdit {
   const changed: DeviceRow[] = [];
   for (const desk of tx.select().from(hotDesks).where(and(eq(hotDesks.extensionId, extensionId), isNotNull(hotDesks.baseProfile))).all()) {
     const device = tx.select().from(devices).where(eq(devices.id, desk.deviceId)).get()!;
@@ -250,23 +210,4 @@ export function signOutEverywhere(tx: Db, deps: ServiceDeps, extensionId: number
     changed.push(device);
   }
   return { desk: null, changed, moved: changed.map((d) => d.mac) };
-}
-
-/** Desks an extension is signed in at (its hot-desk state). */
-export function desksOfExtension(db: Db, extensionId: number): string[] {
-  return db
-    .select({ mac: devices.mac })
-    .from(hotDesks)
-    .innerJoin(devices, eq(devices.id, hotDesks.deviceId))
-    .where(and(eq(hotDesks.extensionId, extensionId), isNotNull(hotDesks.baseProfile)))
-    .orderBy(asc(devices.mac))
-    .all()
-    .map((r) => r.mac);
-}
-
-/** Devices a change of this desk or person may touch: planned for NOTIFY before the change. */
-export function candidates(db: Db, deviceId: number, extensionId: number | null): number[] {
-  const ids = new Set([deviceId]);
-  if (extensionId !== null) for (const d of db.select().from(hotDesks).where(eq(hotDesks.extensionId, extensionId)).all()) ids.add(d.deviceId);
-  return [...ids];
 }

@@ -10,7 +10,8 @@ import { currentActor } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { findDevice, requireMac } from "../services/devices.ts";
 import { parseHostPort, parseSipUri } from "../sip/uri.ts";
-import { deskOf, signInAt, signOutAt, signOutEverywhere, type DeskChange } from "./desks.ts";
+import { candidates, deskOf } from "./desk-state.ts";
+import { notifying, signInQueued, signOutAt, signOutEverywhere, type DeskChange } from "./desks.ts";
 import { expectedPin, pinMatches } from "./person.ts";
 import { clearPinFailures, pinVerdict, recordPinFailure, type PinLimits } from "./pin-guard.ts";
 
@@ -39,7 +40,7 @@ const CALLER = {
 const needsCaller = (v: { mac?: string; aor?: string }) => v.mac !== undefined || v.aor !== undefined;
 const CALLER_MESSAGE = { message: "name the calling phone: mac, or aor (with contact when the extension is on several phones)", path: ["mac"] };
 
-export const PbxCallerInput = z.strictObject(CALLER).refine(needsCaller, CALLER_MESSAGE);
+const PbxCallerInput = z.strictObject(CALLER).refine(needsCaller, CALLER_MESSAGE);
 const PbxSignInInput = z
   .strictObject({
     ...CALLER,
@@ -70,7 +71,7 @@ function extensionOfAor(db: Db, aor: string): ExtensionRow {
 }
 
 /** The phone that called: by MAC, else by AOR (and contact when the extension is on several phones). */
-export function callerDevice(db: Db, caller: Caller): DeviceRow {
+function callerDevice(db: Db, caller: Caller): DeviceRow {
   if (caller.mac !== undefined) {
     const mac = requireMac(caller.mac);
     const device = findDevice(db, mac);
@@ -124,7 +125,7 @@ export function pbxSignIn(deps: ServiceDeps, body: unknown, limits: PinLimits, a
   }
   const change = writeTransaction(deps.db, (tx) => {
     clearPinFailures(tx, ext.id);
-    return signInAt(tx, deps, device, ext, `pbx: 9902 (${expected.source} PIN)`);
+    return signInQueued(tx, deps, device, ext, `pbx: 9902 (${expected.source} PIN)`);
   });
   return { ok: true, change, delayMs: verdict.delayMs };
 }
@@ -146,9 +147,11 @@ export function pbxDeactivate(deps: ServiceDeps, body: unknown, allowed: (tenant
   allowed(tenantNameOf(deps.db, device));
   const desk = deskOf(deps.db, device.id);
   const personId = desk?.baseProfile != null && desk.extensionId !== null ? desk.extensionId : input.aor !== undefined ? extensionOfAor(deps.db, input.aor).id : null;
-  return writeTransaction(deps.db, (tx) => {
-    const change = personId === null ? null : signOutEverywhere(tx, deps, personId, "pbx: 9999 deactivate");
-    if (!change?.changed.length) throw conflict(`nobody is signed in at ${device.mac}${input.aor ? ` and ${input.aor.slice(0, 128)} sits at no hot desk` : ""}: nothing to deactivate`);
-    return change;
-  });
+  return writeTransaction(deps.db, (tx) =>
+    notifying(tx, deps, candidates(tx, device.id, personId), "hot_desk.sign_out", () => {
+      const change = personId === null ? null : signOutEverywhere(tx, deps, personId, "pbx: 9999 deactivate");
+      if (!change?.changed.length) throw conflict(`nobody is signed in at ${device.mac}${input.aor ? ` and ${input.aor.slice(0, 128)} sits at no hot desk` : ""}: nothing to deactivate`);
+      return change;
+    }),
+  );
 }

@@ -12,7 +12,7 @@ import { loadSettings } from "../services/extension-settings/store.ts";
 import { getExtension } from "../services/extensions.ts";
 import { findLayout } from "../services/key-layouts.ts";
 import { nonEmpty } from "../services/patch-schema.ts";
-import { desksOfExtension } from "./desks.ts";
+import { desksOfExtension } from "./desk-state.ts";
 
 /** What an extension brings to a hot desk: its PIN and its keys (docs/hot-desking.md#the-persons-profile). */
 

@@ -1,12 +1,12 @@
 import { eq, isNotNull } from "drizzle-orm";
 import { writeTransaction } from "../db/client.ts";
 import { devices, hotDesks, tenants } from "../db/schema.ts";
-import type { DeviceRow } from "../db/rows.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import type { SipSettings } from "../registrations/sip-settings.ts";
 import { withActor } from "../services/actor.ts";
-import { deskOf, signOutAt } from "./desks.ts";
-import { notifyChange, planNotifies, type NotifyReport } from "./notify.ts";
+import { deskOf } from "./desk-state.ts";
+import { signOutAt, type DeskChange } from "./desks.ts";
+import { notifyChange, type NotifyReport } from "./notify.ts";
 import { prunePinFailures, type PinLimits } from "./pin-guard.ts";
 import { rulesOf, signOutDueAt } from "./rules.ts";
 
@@ -40,13 +40,13 @@ export function dueSignOuts(deps: ProvisionDeps, now: number): Due[] {
 
 /**
  * One pass of the hoteling rules at `now` (the server runs it every `hotDeskSweepMs`; tests call
- * it with the clock they set): each due desk is signed out in its own transaction, then NOTIFYed.
+ * it with the clock they set): each due desk is signed out in its own transaction, which queues
+ * its NOTIFY; they are sent once all are committed.
  */
 export function sweepHotDesks(deps: ProvisionDeps, sip: SipSettings, limits: PinLimits): { signedOut: string[]; notify: NotifyReport } {
   const now = deps.clock().getTime();
   const due = dueSignOuts(deps, now);
-  const plans = planNotifies(deps, due.map((d) => d.deviceId));
-  const changed: DeviceRow[] = [];
+  const changes: DeskChange[] = [];
   withActor("system", () => {
     for (const d of due) {
       writeTransaction(deps.db, (tx) => {
@@ -54,12 +54,12 @@ export function sweepHotDesks(deps: ProvisionDeps, sip: SipSettings, limits: Pin
         // Signed out or in again since the list was read: the next pass decides.
         if (!desk || desk.baseProfile === null) return;
         const device = tx.select().from(devices).where(eq(devices.id, d.deviceId)).get()!;
-        changed.push(...signOutAt(tx, deps, device, d.reason).changed);
+        changes.push(signOutAt(tx, deps, device, d.reason));
       });
     }
     writeTransaction(deps.db, (tx) => prunePinFailures(tx, now, limits));
   });
-  return { signedOut: changed.map((c) => c.mac), notify: withActor("system", () => notifyChange(deps, sip, plans, { changed })) };
+  return { signedOut: changes.flatMap((c) => c.changed.map((d) => d.mac)), notify: notifyChange(deps, sip, changes) };
 }
 
 /** Runs the sweep every `intervalMs` until stopped; errors are logged, never thrown. */

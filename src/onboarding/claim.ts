@@ -1,3 +1,4 @@
+import type { DiscoveredRow as InboxEntry } from "../db/rows.ts";
 import { inArray } from "drizzle-orm";
 import { z } from "zod";
 import { discoveredDevices } from "../db/schema.ts";
@@ -29,7 +30,6 @@ export const ClaimsInput = z.union([Claim, z.strictObject({ claims: z.array(Clai
 
 export const claimField = (column: string): string => (column === "key_layout" ? "keyLayout" : column);
 
-type InboxEntry = typeof discoveredDevices.$inferSelect;
 
 function inboxOf(deps: ServiceDeps, claims: readonly Claim[]): Map<string, InboxEntry> {
   const macs = claims.map((c) => parseMac(c.mac)).filter((m): m is NonNullable<typeof m> => m !== null);

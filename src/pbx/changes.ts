@@ -1,3 +1,4 @@
+import type { ExtensionRow } from "../db/rows.ts";
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { disabledExtensions, extensions, pbxDeliveries, pbxEvents, pbxWebhooks, tenants } from "../db/schema.ts";
@@ -15,7 +16,6 @@ export const CHANGE_TYPES = [
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
-type ExtensionRow = typeof extensions.$inferSelect;
 
 /** The body of a change-feed webhook: what changed, never a secret (a PBX reads those with a pbx token). */
 export interface ChangePayload {

@@ -1,3 +1,4 @@
+import type { Tenant as TenantRow, ExtensionRow } from "../db/rows.ts";
 import { createHash } from "node:crypto";
 import { and, count, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
@@ -7,8 +8,6 @@ import type { SecretBox } from "../secrets.ts";
 import { loadSettings } from "../services/extension-settings/store.ts";
 import { getFeatureCodes } from "../services/feature-codes.ts";
 
-type TenantRow = typeof tenants.$inferSelect;
-type ExtensionRow = typeof extensions.$inferSelect;
 
 /** What a PBX needs to authenticate one extension, and to route to it. */
 export interface SipCredential {

@@ -1,8 +1,9 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
-import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
 import { isBusy } from "../db/busy.ts";
 import { writeTransaction, type Db } from "../db/client.ts";
 import { portalLinks, portalLoginFailures, portalSessions } from "../db/schema.ts";
+import { attemptVerdict, failuresSince, type AttemptVerdict } from "../services/attempt-limiter.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import type { Subject } from "./accounts.ts";
 import type { PortalSettings } from "./settings.ts";
@@ -114,30 +115,24 @@ export function useLink(db: Db, id: string, now: number): boolean {
 
 // --- sign-in limiter ---
 
-export interface Verdict {
-  /** Refused outright (too many failures); the message says for how long. */
-  readonly refused: string | null;
-  /** Delay before answering this attempt. */
-  readonly delayMs: number;
-}
+export type Verdict = AttemptVerdict;
 
 /**
- * Failures within the window, per source address and per account name (whether the account exists
- * or not, so the answer tells nothing). After `loginSlowAfter` each answer waits, doubling from
- * 250 ms up to `loginMaxDelayMs`; past the per-account or per-address maximum the attempt is refused
- * without checking the password until the window has passed.
+ * Failures within the window, per account name (whether the account exists or not, so the answer
+ * tells nothing) and per source address, under the shared slow-then-refuse rule
+ * (services/attempt-limiter.ts) with the `login*` settings.
  */
 export function signInVerdict(db: Db, now: number, ip: string, account: string, s: PortalSettings): Verdict {
   const since = now - s.loginWindowMinutes * 60_000;
-  const count = (where: ReturnType<typeof eq>): number =>
-    db.select({ n: sql<number>`count(*)` }).from(portalLoginFailures).where(and(where, gt(portalLoginFailures.at, since))).get()?.n ?? 0;
-  const byIp = count(eq(portalLoginFailures.sourceIp, ip));
-  const byAccount = count(eq(portalLoginFailures.account, account.toLowerCase()));
+  const count = (key: ReturnType<typeof eq>) => failuresSince(db, portalLoginFailures, portalLoginFailures.at, key, since);
   const minutes = s.loginWindowMinutes;
-  if (byAccount >= s.loginMaxPerAccount) return { refused: `too many failed sign-ins for this account; try again in ${minutes} minutes or reset the password`, delayMs: 0 };
-  if (byIp >= s.loginMaxPerAddress) return { refused: `too many failed sign-ins from this address; try again in ${minutes} minutes`, delayMs: 0 };
-  const n = Math.max(byIp, byAccount) - s.loginSlowAfter + 1;
-  return { refused: null, delayMs: n > 0 ? Math.min(s.loginMaxDelayMs, 250 * 2 ** (n - 1)) : 0 };
+  return attemptVerdict(
+    [
+      { failures: count(eq(portalLoginFailures.account, account.toLowerCase())), max: s.loginMaxPerAccount, refused: `too many failed sign-ins for this account; try again in ${minutes} minutes or reset the password` },
+      { failures: count(eq(portalLoginFailures.sourceIp, ip)), max: s.loginMaxPerAddress, refused: `too many failed sign-ins from this address; try again in ${minutes} minutes` },
+    ],
+    { slowAfter: s.loginSlowAfter, maxDelayMs: s.loginMaxDelayMs },
+  );
 }
 
 export function recordFailure(db: Db, now: number, ip: string, account: string): void {

@@ -73,6 +73,10 @@ export const NOT_RENDERED_TABLES = [
   "hot_desk_profiles",
   "hot_desk_rules",
   "hot_desk_pin_failures",
+  "hot_desk_defaults",
+  "hot_desk_opt_outs",
+  // NOTIFYs still to send: a send changes no file.
+  "notify_outbox",
 ] as const;
 
 /** Columns of `devices` the fetch recorder writes on every fetch: they never reach a file. */

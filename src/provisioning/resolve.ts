@@ -1,6 +1,6 @@
 import { deviceEncrypts, readConfigKey } from "./config-encryption.ts";
 import { eq } from "drizzle-orm";
-import { extensions as extensionsTable, type extensionSettings, type extensions } from "../db/schema.ts";
+import { extensions as extensionsTable } from "../db/schema.ts";
 import type { FeatureCodes } from "../domain/feature-codes.ts";
 import { FEATURE_LABELS, parseFeatureValue, STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
 import type { Mac } from "../domain/mac.ts";
@@ -19,12 +19,10 @@ import type { CallWaiting, NumberSettings, Voicemail } from "../services/extensi
 import { defaultSettings } from "../services/extension-settings/store.ts";
 import { expandDeviceKeys, readDeviceKeys } from "../services/key-expansion.ts";
 import type { ExpandedKey } from "../domain/key-expansion.ts";
-import type { DeviceRow, Tenant } from "../db/rows.ts";
-
-type ExtensionRow = typeof extensions.$inferSelect;
+import type { DeviceRow, Tenant, ExtensionRow, ExtensionSettingsRow as SettingsRow } from "../db/rows.ts";
 
 
-type SettingsRow = typeof extensionSettings.$inferSelect;
+
 
 // The number only sets the default username, which phones never see.
 const DEFAULTS = defaultSettings("0");

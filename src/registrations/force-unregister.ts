@@ -1,3 +1,4 @@
+import type { ForceUnregisterRow as Request } from "../db/rows.ts";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { writeTransaction, type Db } from "../db/client.ts";
@@ -28,7 +29,6 @@ export const ForceUnregisterInput = z.strictObject({
 });
 export type ForceUnregisterInput = z.infer<typeof ForceUnregisterInput>;
 
-type Request = typeof forceUnregisters.$inferSelect;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**

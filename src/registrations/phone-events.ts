@@ -8,7 +8,7 @@ import { findDevice } from "../services/devices.ts";
 import type { SourceLimiter } from "../provisioning/source-limiter.ts";
 import { eventSecretMatches } from "./event-secrets.ts";
 import { applyRegistrationEvent, type RegistrationEvent } from "./state.ts";
-import type { DeviceRow } from "../db/rows.ts";
+import type { DeviceRow, ExtensionRow } from "../db/rows.ts";
 import type { EventReport, PhoneEvent, Vendor } from "../vendors/vendor.ts";
 
 export interface PhoneEventInput {
@@ -26,7 +26,6 @@ export type PhoneEventResult =
   | { readonly ok: true; readonly extensions: readonly string[] }
   | { readonly ok: false; readonly status: 400 | 403 | 404; readonly reason: string };
 
-type ExtensionRow = typeof extensions.$inferSelect;
 
 /** Extensions this device may report about: its lines, and extensions it was registered for before. */
 function candidates(deps: ServiceDeps, device: DeviceRow): { ext: ExtensionRow; line: number | null }[] {

@@ -1,3 +1,4 @@
+import type { ForceUnregisterDeviceRow as Item, ForceUnregisterRow as Request } from "../db/rows.ts";
 import { and, eq, gte, inArray } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
 import { forceUnregisterDevices, forceUnregisters, registrations } from "../db/schema.ts";
@@ -6,8 +7,6 @@ import { recordAudit } from "../services/audit.ts";
 import { lastFetch } from "./drift.ts";
 import { expireRegistrations } from "./state.ts";
 
-type Item = typeof forceUnregisterDevices.$inferSelect;
-type Request = typeof forceUnregisters.$inferSelect;
 
 /** Has the phone fetched every changed file since the request, and got something other than the old content? */
 function fetchedNewConfig(deps: ProvisionDeps, item: Item, since: number): boolean {

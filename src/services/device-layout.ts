@@ -10,7 +10,7 @@ import { checkUniqueIndexes, resolveKeyInputs } from "./key-inputs.ts";
 import { invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { keyLimitsOf, lineIndexProblem, modelOf } from "./device-rules.ts";
-import { refuseWhileSignedIn } from "../hot-desk/desks.ts";
+import { refuseWhileSignedIn } from "../hot-desk/desk-state.ts";
 import { getDevice, tenantExtension } from "./devices.ts";
 import type { KeyInput, LinesInput } from "./schemas.ts";
 

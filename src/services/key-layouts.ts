@@ -1,3 +1,4 @@
+import type { LayoutRow } from "../db/rows.ts";
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { writeTransaction, type Db } from "../db/client.ts";
@@ -13,7 +14,7 @@ import type { ExpandedKey } from "../domain/key-expansion.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { resolveKeyInputs } from "./key-inputs.ts";
 import { KeysInput } from "./schemas.ts";
-import { refuseWhileSignedIn } from "../hot-desk/desks.ts";
+import { refuseWhileSignedIn } from "../hot-desk/desk-state.ts";
 import { getTenant } from "./tenants.ts";
 
 /** Named key layouts per tenant ("reception panel"), reusable across phones. */
@@ -27,7 +28,6 @@ export const KeyLayoutInput = z.strictObject({ name: LAYOUT_NAME, keys: KeysInpu
 export const KeyLayoutPut = z.strictObject({ name: LAYOUT_NAME.optional(), keys: KeysInput });
 export const DeviceLayoutInput = z.strictObject({ layout: LAYOUT_NAME.nullable() });
 
-type LayoutRow = typeof keyLayouts.$inferSelect;
 
 export function findLayout(db: Db, tenantId: number, name: string): LayoutRow | undefined {
   return db.select().from(keyLayouts).where(and(eq(keyLayouts.tenantId, tenantId), eq(keyLayouts.name, name))).get();

@@ -7,10 +7,13 @@ import { keyLimitsOf, modelOf } from "./device-rules.ts";
 import { devicesUsingLayout, expandDeviceKeys } from "./key-expansion.ts";
 import { findLayout } from "./key-layouts.ts";
 import { getTenant } from "./tenants.ts";
+import { unrenderedKeyWarnings } from "./unrendered-key-warnings.ts";
+import { vendors } from "../vendors/registry.ts";
 
 /**
  * Warnings (not errors: the write stands) for lines that the devices' effective keys leave without
- * a line key although the operator did not give it away with a `none` key. The rule is the one the
+ * a line key although the operator did not give it away with a `none` key, then for keys the
+ * device's vendor renders as an empty key (src/services/unrendered-key-warnings.ts). The rule is the one the
  * renderers apply (src/vendors/shared/line-keys.ts), so a warning names exactly the lines a phone
  * will show no line appearance for. Returned in the `warnings` field of the admin API answers that
  * change keys, lines or layouts (docs/api.md, "Line keys").
@@ -39,6 +42,8 @@ export function lineKeyWarnings(db: Db, deviceIds: readonly number[]): string[] 
           `free one of them, add a line key for line ${line}, or put a "none" key on key ${line} to give the line key away on purpose`,
       );
     }
+    // Keys the vendor renders as nothing (a Polycom park key): same answers, same field.
+    out.push(...unrenderedKeyWarnings(d.mac, vendors[d.vendor], model, keys));
   }
   return out;
 }

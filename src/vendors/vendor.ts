@@ -1,5 +1,5 @@
 import type { Mac } from "../domain/mac.ts";
-import type { PhoneConfig, VendorId } from "../domain/phone-config.ts";
+import type { KeyKind, PhoneConfig, VendorId } from "../domain/phone-config.ts";
 import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
 
 export type { VendorId };
@@ -118,6 +118,12 @@ export interface Vendor {
   /** OUIs (first 6 lowercase hex digits of a MAC) this vendor's phones ship with. */
   readonly ouis: readonly string[];
   readonly models: Readonly<Record<string, ModelInfo>>;
+  /**
+   * Why this vendor writes `key` as an empty key on `model` (`Unassigned`, `None` …), in words for the
+   * operator; null when the key renders. The renderer and the admin API's warnings
+   * (src/services/unrendered-key-warnings.ts) both ask it. Pure. Absent: every key renders.
+   */
+  readonly unrenderedKey?: (model: ModelInfo, key: { readonly index: number; readonly kind: KeyKind }) => string | null;
   /** Template names (without `.hbs`) that must exist in `templates/<id>/`; checked at start-up. */
   readonly requiredTemplates: readonly string[];
   /**

@@ -55,6 +55,26 @@ describe("phonehome hot-desk", () => {
     expect(actors).toEqual([{ actor: "cli" }]);
   });
 
+  it("makes a model a hot desk by default, lists it, signs in at a device nobody enabled, and removes it", { timeout: 180_000 }, async () => {
+    withRuntime((rt) => createDevice(rt, { mac: "805ec0000602", model: "T57W", tenant: "cli.example" } as never));
+    const added = await run(["hot-desk", "default", "add", "--tenant", "cli.example", "T57W"]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(json(added)).toMatchObject({ tenant: "cli.example", vendor: "yealink", model: "T57W", hotDesks: 1, optedOut: [] });
+    const signedIn = await run(["hot-desk", "sign-in", "805ec0000602", "101"]);
+    expect(signedIn.code, signedIn.stderr).toBe(0);
+    expect(json(signedIn).hotDesk).toMatchObject({ mac: "805ec0000602", extension: "101", source: "tenant-default" });
+    const removed = await run(["hot-desk", "default", "remove", "--tenant", "cli.example", "T57W"]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(json(removed)).toMatchObject({ removed: { model: "T57W" }, signedOut: ["805ec0000602"] });
+    const list = await run(["hot-desk", "default", "list", "--tenant", "cli.example"]);
+    expect(json(list)).toEqual({ tenant: "cli.example", defaults: [] });
+    const before = withRuntime((rt) => dumpDb(rt));
+    const bad = await run(["hot-desk", "default", "add", "--tenant", "cli.example", "X1"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/model: no vendor has a model "X1" \(known: yealink: /);
+    expect(withRuntime((rt) => dumpDb(rt))).toBe(before);
+  });
+
   it("shows and changes the hoteling rules and the extension's profile", { timeout: 180_000 }, async () => {
     const rules = await run(["hot-desk", "rules", "cli.example", "--sign-out-at", "20:00", "--max-hours", "9"]);
     expect(rules.code, rules.stderr).toBe(0);

@@ -41,7 +41,7 @@ export interface AdminClient extends TestServer {
   refused(method: string, path: string, body: unknown, status: number, message: RegExp): Promise<void>;
 }
 
-function encode(body: unknown, type: string | undefined): BodyInit | undefined {
+export function encode(body: unknown, type: string | undefined): BodyInit | undefined {
   if (body === undefined) return undefined;
   if (!type) return JSON.stringify(body);
   if (body instanceof Uint8Array) return new Uint8Array(body);
@@ -65,13 +65,7 @@ export async function startAdminClient(overrides: Record<string, unknown> = {}, 
       body: encode(body, type),
     });
     const text = await res.text();
-    let json: any = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      json = text;
-    }
-    return { status: res.status, json, text, type: res.headers.get("content-type"), headers: res.headers };
+    return { status: res.status, json: parseAnswer(text), text, type: res.headers.get("content-type"), headers: res.headers };
   };
   const snapshot = () => base.withRuntime((rt) => dumpDb(rt));
   return {
@@ -80,12 +74,26 @@ export async function startAdminClient(overrides: Record<string, unknown> = {}, 
     tokens,
     call,
     snapshot,
-    async refused(method, path, body, status, message) {
-      const before = snapshot();
-      const r = await call(method, path, body);
-      expect(r.status, JSON.stringify(r.json)).toBe(status);
-      expect(r.json.error.message).toMatch(message);
-      expect(snapshot()).toBe(before);
-    },
+    refused: refusedCheck(call, snapshot),
   };
+}
+
+/** `refused` of a client: the status and message, and a database left as it was. */
+export function refusedCheck(call: AdminClient["call"], snapshot: () => string): AdminClient["refused"] {
+  return async (method, path, body, status, message) => {
+    const before = snapshot();
+    const r = await call(method, path, body);
+    expect(r.status, JSON.stringify(r.json)).toBe(status);
+    expect(r.json.error.message).toMatch(message);
+    expect(snapshot()).toBe(before);
+  };
+}
+
+/** An answer's body as `call` gives it: parsed JSON, else the text, null when empty. */
+export function parseAnswer(text: string): any {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return text;
+  }
 }

@@ -208,6 +208,11 @@ describe("refusals change nothing", () => {
     expect(notDesk.status).toBe(409);
     expect(JSON.parse(notDesk.body).error.message).toMatch(/805ec0000399 is not a hot desk; an administrator enables it with phonehome hot-desk enable/);
     expect(state()).toBe(mid);
+    // Its hot-desk state is not found (404), with how to make it a hot desk.
+    const get = await c.call("GET", "/devices/805ec0000399/hot-desk");
+    expect(get.status).toBe(404);
+    expect(get.json.error.message).toMatch(/805ec0000399 is not a hot desk: enable it first \(phonehome hot-desk enable 805ec0000399.*phonehome hot-desk default add --tenant hd\.example T54W/);
+    expect(state()).toBe(mid);
     const other = c.withRuntime((rt) => createToken(rt, "pbx", "other-pbx", ["other.example"]).token);
     const mid2 = state();
     const r = await curl(["-H", `Authorization: Bearer ${other}`, "-H", "Content-Type: application/json", "--data", JSON.stringify({ mac: DESK1 }), `${c.api}/pbx/hot-desk/release`]);

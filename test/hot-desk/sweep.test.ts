@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_PIN_LIMITS } from "../../src/hot-desk/pin-guard.ts";
-import { enableHotDesk, getHotDesk, signIn } from "../../src/hot-desk/desks.ts";
+import { getHotDesk } from "../../src/hot-desk/desk-state.ts";
+import { enableHotDesk, signIn } from "../../src/hot-desk/desks.ts";
 import { updateRules } from "../../src/hot-desk/rules.ts";
 import { dueSignOuts, sweepHotDesks } from "../../src/hot-desk/sweep.ts";
 import { nextLocalTime } from "../../src/domain/time-zone.ts";

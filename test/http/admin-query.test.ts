@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
+import { startAdminApp, type AdminApp } from "../helpers/admin-app.ts";
 
-let c: AdminClient;
+let c: AdminApp;
 
 beforeAll(async () => {
-  c = await startAdminClient();
+  c = startAdminApp();
   for (const t of ["a.example", "b.example"]) {
     await c.call("POST", "/tenants", { sipDomain: t, sipServerHost: `pbx.${t}` });
     await c.call("POST", `/tenants/${t}/extensions`, { number: "201", displayName: `Desk ${t}` });

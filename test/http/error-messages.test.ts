@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemo } from "../../src/demo.ts";
-import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
+import { startAdminApp, type AdminApp } from "../helpers/admin-app.ts";
 
-let c: AdminClient;
+let c: AdminApp;
 const MAC = "805ec0000101";
 
 beforeAll(async () => {
-  c = await startAdminClient({}, { prepare: (rt) => void loadDemo(rt) });
+  c = startAdminApp({}, { prepare: (rt) => void loadDemo(rt) });
 });
 afterAll(async () => c.close());
 

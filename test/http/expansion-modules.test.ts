@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
+import { startAdminApp, type AdminApp } from "../helpers/admin-app.ts";
 
-let c: AdminClient;
+let c: AdminApp;
 const T = "/tenants/acme.example";
 const WITH = "805ec0dd0001"; // T54S: 27 own keys; modules of 60 keys, at most 3
 const WITHOUT = "805ec0dd0002"; // T54S, no module
@@ -16,7 +16,7 @@ async function keysOf(mac: string, prefix: RegExp): Promise<Record<string, Recor
 }
 
 beforeAll(async () => {
-  c = await startAdminClient();
+  c = startAdminApp();
   await c.call("POST", "/tenants", { sipDomain: "acme.example", sipServerHost: "pbx.acme.example" });
   for (const n of ["101", "102", "103"]) await c.call("POST", `${T}/extensions`, { number: n, displayName: `Ext ${n}` });
 });

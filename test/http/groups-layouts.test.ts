@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
+import { startAdminApp, type AdminApp } from "../helpers/admin-app.ts";
 
-let c: AdminClient;
+let c: AdminApp;
 const T = "/tenants/acme.example";
 const MAC = "805ec0cc0001"; // T54W: 27 programmable keys
 const SMALL = "805ec0cc0002"; // T31G: 2 keys
@@ -15,7 +15,7 @@ async function lineKeys(mac: string): Promise<Record<string, Record<string, stri
 }
 
 beforeAll(async () => {
-  c = await startAdminClient();
+  c = startAdminApp();
   await c.call("POST", "/tenants", { sipDomain: "acme.example", sipServerHost: "pbx.acme.example" });
   for (const n of ["101", "102", "103", "104", "105", "1000"]) await c.call("POST", `${T}/extensions`, { number: n, displayName: `Ext ${n}` });
   await c.call("POST", "/devices", { mac: MAC, model: "T54W", tenant: "acme.example" });

@@ -3,13 +3,13 @@ import { z } from "zod";
 import { adminRouters } from "../../src/http/admin/app.ts";
 import { OPERATIONS } from "../../src/http/admin/openapi-operations.ts";
 import { createTestDeps, type TestDeps } from "../helpers/test-deps.ts";
-import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
+import { startAdminApp, type AdminApp } from "../helpers/admin-app.ts";
 
 let deps: TestDeps;
-let c: AdminClient;
+let c: AdminApp;
 beforeAll(async () => {
   deps = createTestDeps();
-  c = await startAdminClient();
+  c = startAdminApp();
 });
 afterAll(async () => {
   deps.close();

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminRouters } from "../../src/http/admin/app.ts";
 import { sealedColumns } from "../../src/services/key-rotation.ts";
-import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
+import { startAdminApp, type AdminApp } from "../helpers/admin-app.ts";
 
 /**
  * The technician role never reads a secret, through any route. The routes are read from the admin
  * router itself, so a route added later is covered without touching this test.
  */
-let c: AdminClient;
+let c: AdminApp;
 const MAC = "805ec0dd0001";
 
 interface Layer {
@@ -38,7 +38,7 @@ const THIRD_PARTY_PASSWORD = "Softphone-Secret-42";
 const PIN = "50793861";
 
 beforeAll(async () => {
-  c = await startAdminClient({ fetchLogFlushMs: 10 }, { roles: ["admin", "technician"] });
+  c = startAdminApp({ fetchLogFlushMs: 10 }, { roles: ["admin", "technician"] });
   await c.call("POST", "/tenants", { sipDomain: "acme.example", sipServerHost: "pbx.acme.example" });
   await c.call("POST", "/tenants/acme.example/extensions", { number: "101", displayName: "Reception" });
   await c.call("POST", "/tenants/acme.example/extensions", { number: "102", displayName: "Office" });

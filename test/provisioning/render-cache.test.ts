@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_TENANT } from "../../src/demo.ts";
@@ -13,7 +13,6 @@ import { addMember, createGroup } from "../../src/services/groups.ts";
 import { createLayout, putLayout, setDeviceLayout } from "../../src/services/key-layouts.ts";
 import { ExtensionInput, KeyInput } from "../../src/services/schemas.ts";
 import { updateFeatureCodes, updateTenant } from "../../src/services/tenants.ts";
-import { BUILTIN_TEMPLATES_DIR } from "../../src/runtime.ts";
 import { cliRunner } from "../helpers/cli-run.ts";
 import { curl } from "../helpers/curl.ts";
 import { startDemoServer, type DemoServer } from "../helpers/demo-server.ts";
@@ -22,6 +21,7 @@ import { createDevice } from "../../src/services/devices.ts";
 import { createTenant } from "../../src/services/tenants.ts";
 import { TenantInput } from "../../src/services/schemas.ts";
 import { createTestDeps } from "../helpers/test-deps.ts";
+import { builtinTemplateSource } from "../helpers/templates.ts";
 
 // The demo Yealink T54W (805ec0000101): one line (101), BLF keys on 102-104.
 const MAC = "805ec0000101";
@@ -110,7 +110,7 @@ describe("render cache", () => {
 
   it("a site template changed on disk", async () => {
     const name = "yealink/device.hbs";
-    const source = readFileSync(join(BUILTIN_TEMPLATES_DIR, name), "utf8");
+    const source = builtinTemplateSource(name);
     mkdirSync(join(s.config.templatesDir, "yealink"), { recursive: true });
     await servesChangeAtOnce(async () => {
       const generation = s.withRuntime((rt) => rt.templates.generation);

@@ -7,15 +7,15 @@ import { deviceLines, devices, fetchLog } from "../../src/db/schema.ts";
 import { DEMO_TENANT, loadDemo } from "../../src/demo.ts";
 import { parseMac } from "../../src/domain/mac.ts";
 import { createPhoneApp } from "../../src/http/phone-app.ts";
-import { loadTemplateStore, missingTemplates } from "../../src/provisioning/template-store.ts";
+import { missingTemplates } from "../../src/provisioning/template-store.ts";
 import { issueEventSecret } from "../../src/registrations/event-secrets.ts";
-import { BUILTIN_TEMPLATES_DIR } from "../../src/runtime.ts";
 import { newDeviceSecrets } from "../../src/services/devices.ts";
 import { getExtension } from "../../src/services/extensions.ts";
 import { getTenant, updateTenant } from "../../src/services/tenants.ts";
 import { VENDOR_IDS, VENDOR_LIST } from "../../src/vendors/registry.ts";
 import { acme, ACME_ID } from "../fixtures/vendors/acme/index.ts";
 import { createTestDeps, type TestDeps } from "../helpers/test-deps.ts";
+import { builtinTemplateStore } from "../helpers/templates.ts";
 
 /**
  * A fourth vendor from one folder (test/fixtures/vendors/acme/) and one registry entry: the
@@ -30,7 +30,7 @@ let deviceId: number;
 
 beforeAll(async () => {
   const fixtures = fileURLToPath(new URL("../fixtures/vendors/acme/templates", import.meta.url));
-  deps = { ...createTestDeps(), vendors: [...VENDOR_LIST, acme], templates: loadTemplateStore([...VENDOR_IDS, ACME_ID], [BUILTIN_TEMPLATES_DIR, fixtures]) };
+  deps = { ...createTestDeps(), vendors: [...VENDOR_LIST, acme], templates: builtinTemplateStore([...VENDOR_IDS, ACME_ID], [fixtures]) };
   expect(missingTemplates(deps.templates, deps.vendors)).toEqual([]);
   loadDemo(deps);
   updateTenant(deps, DEMO_TENANT, { authMode: "network", allowedNetworks: ["127.0.0.0/8"] });

@@ -2,15 +2,16 @@ import Router from "@koa/router";
 import { ZodError } from "zod";
 import { describeIssues } from "../../services/schemas.ts";
 import { AppError } from "../../errors.ts";
-import { candidates, deskOf, disableHotDesk, enableHotDesk, getHotDesk, listHotDesks, signIn, signOut, type DeskChange } from "../../hot-desk/desks.ts";
-import { notifyChange, planNotifies } from "../../hot-desk/notify.ts";
-import { callerDevice, PbxCallerInput, pbxDeactivate, pbxRelease, pbxSignIn } from "../../hot-desk/pbx-calls.ts";
+import { getHotDesk, listHotDesks } from "../../hot-desk/desk-state.ts";
+import { disableHotDesk, enableHotDesk, signIn, signOut, type DeskChange } from "../../hot-desk/desks.ts";
+import { addHotDeskDefault, listHotDeskDefaults, removeHotDeskDefault } from "../../hot-desk/defaults.ts";
+import { notifyChange } from "../../hot-desk/notify.ts";
+import { pbxDeactivate, pbxRelease, pbxSignIn } from "../../hot-desk/pbx-calls.ts";
 import { getHotDeskProfile, updateHotDeskProfile } from "../../hot-desk/person.ts";
 import type { PinLimits } from "../../hot-desk/pin-guard.ts";
 import { getRules, updateRules } from "../../hot-desk/rules.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import type { SipSettings } from "../../registrations/sip-settings.ts";
-import { getDevice, tenantExtension } from "../../services/devices.ts";
 import { AdminSignInInput, EnableInput } from "./openapi-hot-desk.ts";
 import { queryParam } from "./query.ts";
 import { requireRole, requireTenant, type AdminContext, type AdminState } from "./roles.ts";
@@ -46,15 +47,12 @@ function answerText(ctx: AdminContext, status: number, line: string): void {
 export function hotDeskRoutes(deps: ProvisionDeps, sip: SipSettings, limits: PinLimits): Router<AdminState> {
   const r = new Router<AdminState>();
   const writer = (ctx: AdminContext) => requireRole(ctx, "admin", "technician");
-  /** Plans the NOTIFYs, runs the change, sends them; the answer does not wait for the phones. */
-  const changing = (deviceIds: number[], change: () => DeskChange) => {
-    const plans = planNotifies(deps, deviceIds);
-    const c = change();
-    const n = notifyChange(deps, sip, plans, c);
+  /** Sends the NOTIFYs the committed change queued; the answer does not wait for the phones. */
+  const changed = (c: DeskChange) => {
+    const n = notifyChange(deps, sip, [c]);
     n.done.catch((err) => deps.logger.error({ err }, "hot-desk NOTIFY failed"));
     return { hotDesk: c.desk, moved: c.moved, notify: { notified: n.notified, skipped: n.skipped } };
   };
-  const deviceId = (mac: string) => getDevice(deps, mac).id;
 
   r.get("/hot-desks", (ctx) => {
     ctx.body = { hotDesks: listHotDesks(deps, queryParam(ctx, "tenant")) };
@@ -65,24 +63,22 @@ export function hotDeskRoutes(deps: ProvisionDeps, sip: SipSettings, limits: Pin
   r.post("/devices/:mac/hot-desk", (ctx) => {
     writer(ctx);
     const input = EnableInput.parse(ctx.request.body ?? {});
-    ctx.body = changing([deviceId(ctx.params.mac!)], () => enableHotDesk(deps, ctx.params.mac!, input));
+    ctx.body = changed(enableHotDesk(deps, ctx.params.mac!, input));
     ctx.status = 201;
   });
   r.delete("/devices/:mac/hot-desk", (ctx) => {
     writer(ctx);
-    changing([deviceId(ctx.params.mac!)], () => disableHotDesk(deps, ctx.params.mac!));
+    changed(disableHotDesk(deps, ctx.params.mac!));
     ctx.status = 204;
   });
   r.post("/devices/:mac/hot-desk/sign-in", (ctx) => {
     writer(ctx);
     const input = AdminSignInInput.parse(ctx.request.body);
-    const device = getDevice(deps, ctx.params.mac!);
-    const ext = deskOf(deps.db, device.id) ? tenantExtension(deps.db, device.tenantId, input.extension, "extension") : null;
-    ctx.body = changing(candidates(deps.db, device.id, ext?.id ?? null), () => signIn(deps, device.mac, input.extension, "admin"));
+    ctx.body = changed(signIn(deps, ctx.params.mac!, input.extension, "admin"));
   });
   r.post("/devices/:mac/hot-desk/sign-out", (ctx) => {
     writer(ctx);
-    ctx.body = changing([deviceId(ctx.params.mac!)], () => signOut(deps, ctx.params.mac!, "admin"));
+    ctx.body = changed(signOut(deps, ctx.params.mac!, "admin"));
   });
   r.get("/tenants/:tenant/hot-desk/rules", (ctx) => {
     ctx.body = getRules(deps, ctx.params.tenant!);
@@ -90,6 +86,20 @@ export function hotDeskRoutes(deps: ProvisionDeps, sip: SipSettings, limits: Pin
   r.patch("/tenants/:tenant/hot-desk/rules", (ctx) => {
     requireRole(ctx, "admin");
     ctx.body = updateRules(deps, ctx.params.tenant!, ctx.request.body);
+  });
+  r.get("/tenants/:tenant/hot-desk/defaults", (ctx) => {
+    ctx.body = listHotDeskDefaults(deps, ctx.params.tenant!);
+  });
+  r.put("/tenants/:tenant/hot-desk/defaults/:vendor/:model", (ctx) => {
+    requireRole(ctx, "admin");
+    ctx.body = addHotDeskDefault(deps, ctx.params.tenant!, ctx.params.model!, ctx.params.vendor!);
+  });
+  r.delete("/tenants/:tenant/hot-desk/defaults/:vendor/:model", (ctx) => {
+    requireRole(ctx, "admin");
+    const { removed, changes } = removeHotDeskDefault(deps, ctx.params.tenant!, ctx.params.model!, ctx.params.vendor!);
+    const n = notifyChange(deps, sip, changes);
+    n.done.catch((err) => deps.logger.error({ err }, "hot-desk NOTIFY failed"));
+    ctx.body = { removed, signedOut: changes.flatMap((c) => c.changed.map((d) => d.mac)), notify: { notified: n.notified, skipped: n.skipped } };
   });
   r.get("/tenants/:tenant/extensions/:number/hot-desk", (ctx) => {
     ctx.body = getHotDeskProfile(deps, ctx.params.tenant!, ctx.params.number!);
@@ -105,10 +115,10 @@ export function hotDeskRoutes(deps: ProvisionDeps, sip: SipSettings, limits: Pin
       requireRole(ctx, "admin", "pbx");
       const { body, form } = await pbxBody(ctx);
       try {
-        const answer = changingAsync(await prepare(body), () => run(body, (t) => requireTenant(ctx, t)));
-        const done = await answer;
-        if (form) answerText(ctx, 200, `OK ${ok(done.change)}`);
-        else ctx.body = done.json;
+        const change = await run(body, (t) => requireTenant(ctx, t));
+        const json = changed(change);
+        if (form) answerText(ctx, 200, `OK ${ok(change)}`);
+        else ctx.body = json;
       } catch (err) {
         if (!form) throw err;
         const e = err instanceof ZodError ? new AppError(400, "invalid_input", describeIssues(err)) : err;
@@ -116,27 +126,6 @@ export function hotDeskRoutes(deps: ProvisionDeps, sip: SipSettings, limits: Pin
         answerText(ctx, e.status, `ERR ${e.code} ${e.message.replace(/\s+/g, " ")}`);
       }
     });
-  };
-  /** The calling phone, and the desks its person sits at, planned before the change. */
-  const prepare = async (body: unknown): Promise<number[]> => {
-    const parsed = PbxCallerInput.safeParse(body);
-    if (!parsed.success) return [];
-    try {
-      const device = callerDevice(deps.db, parsed.data);
-      const desk = deskOf(deps.db, device.id);
-      const typed = (body as { extension?: unknown }).extension;
-      const ext = typeof typed === "string" && /^\d{2,15}$/.test(typed) ? deps.db.$client.prepare("select id from extensions where tenant_id = ? and number = ?").get(device.tenantId, typed) as { id: number } | undefined : undefined;
-      return [...new Set([...candidates(deps.db, device.id, ext?.id ?? null), ...candidates(deps.db, device.id, desk?.extensionId ?? null)])];
-    } catch {
-      return [];
-    }
-  };
-  const changingAsync = async (ids: number[], run: () => Promise<DeskChange>) => {
-    const plans = planNotifies(deps, ids);
-    const change = await run();
-    const n = notifyChange(deps, sip, plans, change);
-    n.done.catch((err) => deps.logger.error({ err }, "hot-desk NOTIFY failed"));
-    return { change, json: { hotDesk: change.desk, moved: change.moved, notify: { notified: n.notified, skipped: n.skipped } } };
   };
   pbx(
     "/pbx/hot-desk/sign-in",

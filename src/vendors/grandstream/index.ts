@@ -6,6 +6,7 @@ import { defineVendor } from "../shared/define-vendor.ts";
 import { parseActionUrlEvent } from "../shared/events.ts";
 import { bootFilesFor, type GrandstreamFile } from "./files.ts";
 import { GRANDSTREAM_OUIS, parseGrandstreamFile, recognizeGrandstream } from "./identify.ts";
+import { grandstreamUnrenderedKey } from "./keys.ts";
 import { findModel, GRANDSTREAM_MODELS, type GrandstreamModel } from "./models.ts";
 
 /** FPBX serves Grandstream XML as `text/xml; charset=utf-8` (vendors.md §0). */
@@ -36,6 +37,7 @@ export const grandstream: Vendor = defineVendor<GrandstreamFile>({
   displayName: "Grandstream",
   ouis: GRANDSTREAM_OUIS,
   models: GRANDSTREAM_MODELS,
+  unrenderedKey: grandstreamUnrenderedKey,
   requiredTemplates: ["device.alias", "common.gxp21xx", "common.grp26xx", "common"],
   // `resync` re-provisions without reboot, `check-sync;reboot=true` reboots (vendors.md G6; FPBX
   // PR 3014, tested on GXP2130/2160).

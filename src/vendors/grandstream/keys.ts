@@ -1,6 +1,8 @@
 import type { KeyConfig, LineConfig, SoftkeyConfig } from "../../domain/phone-config.ts";
 import { withLineKeys } from "../shared/line-keys.ts";
-import type { GrandstreamModel } from "./models.ts";
+import type { KeyKind } from "../../domain/phone-config.ts";
+import type { ModelInfo } from "../vendor.ts";
+import { findModel, type GrandstreamModel } from "./models.ts";
 
 /** A `pks.<section>.<n>.*` key; `account` etc. are absent for a key that is only cleared. */
 export interface AliasKey {
@@ -68,9 +70,27 @@ function aliasAccount(section: "vpk" | "mpk", line: number): string {
   return section === "vpk" ? String(line - 1) : `Account${line}`;
 }
 
-function aliasKey(section: "vpk" | "mpk", n: number, key: KeyConfig, lineSlots: number): AliasKey {
-  // A GXP21xx dynamic VPK has no Line mode (1.0.11.79 template): a line key there is None.
-  const keyMode = section === "vpk" && key.kind === "line" && n > lineSlots ? "None" : aliasModeOf(key, section);
+/**
+ * Line keys written `None`: on a physical MPK (public GRP26xx alias template: "MPKs do NOT support
+ * line/sharedline") and on a GXP21xx dynamic VPK (1.0.11.79 template: Line only in the fixed-VPK
+ * list). The vendor's `unrenderedKey`, so the admin API warns about them
+ * (src/services/unrendered-key-warnings.ts). `key.index` is the key index (VPKs, then MPKs).
+ */
+export function grandstreamUnrenderedKey(model: ModelInfo, key: { readonly index: number; readonly kind: KeyKind }): string | null {
+  const gs = findModel(model.id);
+  if (!gs || key.kind !== "line") return null;
+  const slots = gs.lineKeySlots ?? gs.vpks;
+  if (key.index > gs.vpks) {
+    return `key ${key.index} is a physical MPK of the ${gs.id} and MPKs have no line mode, so it is written None; line keys go on VPKs 1-${slots}`;
+  }
+  if (key.index > slots) {
+    return `only the fixed VPKs 1-${slots} of the ${gs.id} take the Line mode, so VPK ${key.index} is written None`;
+  }
+  return null;
+}
+
+function aliasKey(section: "vpk" | "mpk", n: number, key: KeyConfig, model: GrandstreamModel): AliasKey {
+  const keyMode = grandstreamUnrenderedKey(model, key) ? "None" : aliasModeOf(key, section);
   if (keyMode === "None") return { section, n, keyMode, details: null };
   return { section, n, keyMode, details: { account: aliasAccount(section, key.line), description: key.label, value: valueOf(key) } };
 }
@@ -89,12 +109,12 @@ export function aliasKeys(keys: readonly KeyConfig[], model: GrandstreamModel, l
   const out: AliasKey[] = [];
   for (let n = 1; n <= lastIndex([...vpks.values()], model.fixedVpks, model.vpks); n++) {
     const key = vpks.get(n);
-    out.push(key ? aliasKey("vpk", n, key, lineSlots) : { section: "vpk", n, keyMode: "None", details: null });
+    out.push(key ? aliasKey("vpk", n, key, model) : { section: "vpk", n, keyMode: "None", details: null });
   }
   const mpks = new Map(inRange(keys, model.vpks + 1, model.keys).map((k) => [k.index - model.vpks, k]));
   for (let n = 1; n <= model.mpks; n++) {
     const key = mpks.get(n);
-    out.push(key ? aliasKey("mpk", n, key, 0) : { section: "mpk", n, keyMode: "None", details: null });
+    out.push(key ? aliasKey("mpk", n, key, model) : { section: "mpk", n, keyMode: "None", details: null });
   }
   return out;
 }

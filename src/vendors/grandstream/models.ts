@@ -92,6 +92,9 @@ function grp(id: string, accounts: number, fixedVpks: number, vpks: number, mpks
     vpks,
     mpks,
     keys: vpks + mpks,
+    // Line keys only on VPKs: MPKs have no line mode (public GRP26xx alias template: "MPKs do NOT
+    // support line/sharedline"), so the automatic line keys and the line-key warnings look at VPKs only.
+    lineKeySlots: vpks,
     softkeys: 3,
   };
 }

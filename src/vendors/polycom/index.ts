@@ -6,6 +6,7 @@ import { defineVendor } from "../shared/define-vendor.ts";
 import { parsePolyEvent } from "./events.ts";
 import { bootFileList, CONFIG_FILES_MACRO, configFilesFor, type ServedFile } from "./files.ts";
 import { parsePolycomFile, POLYCOM_OUIS, recognizePolycom } from "./identify.ts";
+import { polycomUnrenderedKey } from "./keys.ts";
 import { POLYCOM_MODELS } from "./models.ts";
 
 // FPBX serves Poly XML as text/xml; charset=utf-8 (vendors.md §0).
@@ -42,6 +43,7 @@ export const polycom: Vendor = defineVendor<ServedFile>({
   displayName: "Poly / Polycom",
   ouis: POLYCOM_OUIS,
   models: POLYCOM_MODELS,
+  unrenderedKey: polycomUnrenderedKey,
   requiredTemplates: ["master-common", "master-device", "common", "device", "directory"],
   // `check-sync` for both; whether it reboots is the phone's
   // `voIpProt.SIP.specialEvent.checkSync.alwaysReboot` (we render 0: reboot only when the new files

@@ -1,6 +1,7 @@
 import { DIAL_STRING } from "../../domain/feature-codes.ts";
-import type { KeyConfig, PhoneConfig, SoftkeyConfig } from "../../domain/phone-config.ts";
+import type { KeyConfig, KeyKind, PhoneConfig, SoftkeyConfig } from "../../domain/phone-config.ts";
 import { withLineKeys } from "../shared/line-keys.ts";
+import type { ModelInfo } from "../vendor.ts";
 import type { PolycomModel } from "./models.ts";
 
 /**
@@ -18,6 +19,16 @@ import type { PolycomModel } from "./models.ts";
  *   found. Parking stays on the Park soft key (`<park code>$Trefer$` during a call);
  * - gaps → `Unassigned`.
  */
+/**
+ * Keys written as `Unassigned` whatever their value (the park rule above): the vendor's
+ * `unrenderedKey`, so the admin API warns about them (src/services/unrendered-key-warnings.ts).
+ */
+export function polycomUnrenderedKey(_model: ModelInfo, key: { readonly kind: KeyKind }): string | null {
+  return key.kind === "park"
+    ? "Polycom has no documented line-key type for call park, so the key is shown as Unassigned; parking stays on the Park soft key during a call"
+    : null;
+}
+
 export interface LineKeyRow { readonly n: number; readonly category: string; readonly index: number }
 export interface BlfRow { readonly n: number; readonly address: string; readonly label: string }
 /** One `<item>` of `<mac>-directory.xml`: `fn` name, `ct` contact (what is dialled), `sd` speed-dial index. */
@@ -65,7 +76,9 @@ export function buildKeyTables(config: PhoneConfig, model: PolycomModel, lineCou
   for (let n = 1; n <= model.keys; n++) {
     const key = byIndex.get(n);
     const number = key ? speedDialNumber(key) : null;
-    if (key?.kind === "line" && key.line <= lineCount) {
+    if (key && polycomUnrenderedKey(model, key)) {
+      lineKeys.push({ n, category: "Unassigned", index: 0 });
+    } else if (key?.kind === "line" && key.line <= lineCount) {
       lineKeys.push({ n, category: "Line", index: key.line });
     } else if (key?.kind === "blf" && DIAL_STRING.test(key.target)) {
       blf.push({ n: blf.length + 1, address: key.target, label: key.label });

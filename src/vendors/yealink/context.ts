@@ -39,6 +39,11 @@ export interface DeviceContext {
   /** Account numbers the model has but this phone does not use: disabled, secrets cleared. */
   readonly unusedAccounts: string[];
   readonly lineKeys: LineKeyContext[];
+  /**
+   * DECT bases only (family `dect`): handset N takes account N and the line's display name
+   * (templates/yealink/partials/handsets.hbs). Empty for desk phones.
+   */
+  readonly handsets: { readonly index: string; readonly name: string }[];
   /** Keys of the attached expansion modules, module by module. */
   readonly expansionKeys: ExpansionKeyContext[];
   readonly softkeys: SoftkeyContext[];
@@ -118,6 +123,7 @@ export function buildDeviceContext(config: PhoneConfig, model: YealinkModel): De
     accounts: lines.map((l) => buildAccount(l, config)),
     unusedAccounts,
     lineKeys: buildLineKeys(model, keys, lines),
+    handsets: model.family === "dect" ? lines.map((l) => ({ index: String(l.index), name: l.displayName || l.label })) : [],
     expansionKeys: buildExpansionKeys(model, config.device.expansionModules, keys, lines),
     softkeys: buildSoftkeys(config.softkeys),
     callWaiting: phoneWideCallWaiting(config) ? "1" : "0",

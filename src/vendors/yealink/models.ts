@@ -1,6 +1,6 @@
 import type { ModelInfo } from "../vendor.ts";
 
-export type YealinkFamily = "t3x" | "t4xs" | "t4xu" | "t5x";
+export type YealinkFamily = "t3x" | "t4xs" | "t4xu" | "t5x" | "dect";
 
 export interface YealinkModel extends ModelInfo {
   readonly family: YealinkFamily;
@@ -31,6 +31,13 @@ export interface YealinkModel extends ModelInfo {
  *   wazo-provd-plugins plugins/wazo_yealink/v86 and v87 common.py `_expmod_by_model`: T43U/T46U/T48U
  *   take the EXP43 (`key_count = 60`, `max_daisy_chain = 3`), every T5 model the EXP50 (60 keys,
  *   3 modules). T3x, T42U and T44U/T44W take no module here (no source gives their limits).
+ * - W60B / W70B (DECT bases, family `dect`, docs/vendors/yealink.md "DECT bases"): one SIP account
+ *   per handset, `lines` = accounts = handsets the base takes: wazo-provd-plugins
+ *   plugins/wazo_yealink/v85/common.py `_NB_SIP_ACCOUNTS` 'W60B': 8 and v87/common.py 'W70B': 10;
+ *   no line key (`_NB_LINEKEY` 0 for both). ⚠ FusionPBX yealink/w70b/{$mac}.cfg has 8 account
+ *   sections: it is a copy of its w60b folder (same y000000000077-style body); Wazo's W70B plugin is
+ *   the model's own. Common files 077 / 146: vendors.md "Yealink common-file IDs" (FPBX w60b
+ *   y000000000077.cfg, w70b y000000000146.cfg).
  */
 /** `expansion_module.X.key.Y.*` ranges of the comment above. */
 const EXP_T5X = { maxModules: 3, keysPerModule: 60 } as const;
@@ -62,6 +69,8 @@ export const YEALINK_MODELS = {
   T53W: { id: "T53W", family: "t5x", lines: 12, keys: 21, commonFileId: "095", expansion: EXP_T5X },
   T54W: { id: "T54W", family: "t5x", lines: 16, keys: 27, commonFileId: "096", expansion: EXP_T5X },
   T57W: { id: "T57W", family: "t5x", lines: 16, keys: 29, commonFileId: "097", expansion: EXP_T5X },
+  W60B: { id: "W60B", family: "dect", lines: 8, keys: 0, commonFileId: "077" },
+  W70B: { id: "W70B", family: "dect", lines: 10, keys: 0, commonFileId: "146" },
 } as const satisfies Record<string, YealinkModel>;
 
 export type YealinkModelId = keyof typeof YEALINK_MODELS;

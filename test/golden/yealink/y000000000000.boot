@@ -24,3 +24,5 @@ overwrite_mode = 1
 [T53W]include:config "y000000000095.cfg"
 [T54W]include:config "y000000000096.cfg"
 [T57W]include:config "y000000000097.cfg"
+[W60B]include:config "y000000000077.cfg"
+[W70B]include:config "y000000000146.cfg"

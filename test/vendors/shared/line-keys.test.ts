@@ -1,7 +1,5 @@
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { KeyConfig, PhoneConfig } from "../../../src/domain/phone-config.ts";
-import { loadTemplateStore } from "../../../src/provisioning/template-store.ts";
 import { grandstream } from "../../../src/vendors/grandstream/index.ts";
 import { polycom } from "../../../src/vendors/polycom/index.ts";
 import { planLineKeys } from "../../../src/vendors/shared/line-keys.ts";
@@ -9,8 +7,9 @@ import type { Vendor } from "../../../src/vendors/vendor.ts";
 import { yealink } from "../../../src/vendors/yealink/index.ts";
 import { expectGolden } from "../../helpers/golden.ts";
 import { blf, buildLine, buildPhoneConfig } from "../../helpers/phone-config.ts";
+import { builtinTemplateStore } from "../../helpers/templates.ts";
 
-const store = loadTemplateStore(["yealink", "polycom", "grandstream"], [fileURLToPath(new URL("../../../templates", import.meta.url))]);
+const store = builtinTemplateStore(["yealink", "polycom", "grandstream"]);
 
 function render(vendor: Vendor, name: string, config: PhoneConfig): string {
   const out = vendor.render(name, config, store.forVendor(vendor.id));

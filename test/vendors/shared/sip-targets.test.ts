@@ -1,13 +1,12 @@
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { PhoneConfig } from "../../../src/domain/phone-config.ts";
-import { loadTemplateStore } from "../../../src/provisioning/template-store.ts";
 import { grandstream } from "../../../src/vendors/grandstream/index.ts";
 import { polycom } from "../../../src/vendors/polycom/index.ts";
 import { domainRegistrar } from "../../../src/vendors/shared/sip-targets.ts";
 import type { Vendor } from "../../../src/vendors/vendor.ts";
 import { yealink } from "../../../src/vendors/yealink/index.ts";
 import { buildPhoneConfig } from "../../helpers/phone-config.ts";
+import { builtinTemplateStore } from "../../helpers/templates.ts";
 
 const sip = (domain: string, host: string, outboundProxy: { host: string; port: number } | null = null) => ({
   domain,
@@ -39,7 +38,7 @@ describe("domainRegistrar", () => {
 });
 
 describe("the three vendors agree on server field and outbound proxy", () => {
-  const store = loadTemplateStore(["yealink", "polycom", "grandstream"], [fileURLToPath(new URL("../../../templates", import.meta.url))]);
+  const store = builtinTemplateStore(["yealink", "polycom", "grandstream"]);
   const render = (v: Vendor, name: string, config: PhoneConfig) => v.render(name, config, store.forVendor(v.id))!.body;
   const tenant = { domain: "acme.example", server: { host: "pbx.example", port: 5070, transport: "udp" as const }, outboundProxy: null, registerExpires: 3600 };
 

@@ -87,4 +87,27 @@ export const DEVICE_CASES: readonly DeviceCase[] = [
       keys: [{ index: 1, kind: "line", label: "101", line: 1 }, blf(27, "102"), blf(28, "103"), blf(87, "104"), blf(88, "105")],
     }),
   },
+  {
+    // DECT base (docs/vendors/yealink.md "DECT bases"): line N = account N = handset N, named after
+    // the line; accounts 3-8 stay disabled. No key is written: a base has none.
+    name: "W60B-handsets",
+    config: buildPhoneConfig("yealink", "W60B", "805ec0a1b260", {
+      lines: [buildLine(1, "101", { displayName: "Warehouse" }), buildLine(2, "102", { displayName: "Zoë Ångström" })],
+      keys: [],
+    }),
+  },
+  {
+    // W70B: 10 accounts (Wazo v87). Line 10 on handset 10, behind the tenant's outbound proxy.
+    name: "W70B-handsets",
+    config: buildPhoneConfig("yealink", "W70B", "805ec0a1b270", {
+      lines: [buildLine(1, "201"), buildLine(10, "210", { displayName: "Night porter" })],
+      keys: [],
+      sip: {
+        domain: "demo.example",
+        server: { host: "pbx.demo.example", port: 5061, transport: "tls" },
+        outboundProxy: { host: "edge.demo.example", port: 5070 },
+        registerExpires: 600,
+      },
+    }),
+  },
 ];

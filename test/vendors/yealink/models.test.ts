@@ -26,6 +26,8 @@ describe("yealink models", () => {
     ["T53W", 12, 21, "095"],
     ["T54W", 16, 27, "096"],
     ["T57W", 16, 29, "097"],
+    ["W60B", 8, 0, "077"],
+    ["W70B", 10, 0, "146"],
   ])("%s has %i accounts, %i line keys, common file %s", (id, lines, keys, commonFileId) => {
     expect(yealink.models[id]).toMatchObject({ lines, keys, commonFileId });
   });

@@ -72,6 +72,10 @@ const ALLOWED: Readonly<Record<string, string>> = {
   "action_url.registered": "Admin Guide T2/T4/T5/CP920 'Action URL' (easymanua.ls yealink/t21pe2 p=450)",
   "action_url.unregistered": "Admin Guide T2/T4/T5/CP920 'Action URL' (easymanua.ls yealink/t21pe2 p=450)",
   "action_url.register_failed": "Admin Guide T2/T4/T5/CP920 'Action URL' (easymanua.ls yealink/t21pe2 p=450)",
+  "handset.N.name": "FusionPBX yealink/w60b y000000000077.cfg 'Number Assignment'; Wazo xivo-yealink W52P model.tpl",
+  "handset.N.incoming_lines": "FusionPBX yealink/w60b y000000000077.cfg 'Number Assignment'; Wazo xivo-yealink W52P model.tpl",
+  "handset.N.dial_out_lines": "FusionPBX yealink/w60b y000000000077.cfg 'Number Assignment'; Wazo xivo-yealink W52P model.tpl",
+  "handset.N.dial_out_default_line": "FusionPBX yealink/w60b y000000000077.cfg 'Number Assignment'; Wazo xivo-yealink W52P model.tpl",
 };
 
 interface Parsed { params: [string, string][]; includes: string[]; sections: string[] }
