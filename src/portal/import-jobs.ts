@@ -15,8 +15,8 @@ export interface ImportJobState {
   readonly session: string;
   readonly fileName: string | null;
   readonly dryRun: boolean;
-  /** The file, kept to offer "Import this file" after a clean check. */
-  readonly data: Buffer;
+  /** The file, kept until a clean check has offered "Import this file" (then held by the staging), else dropped when done. */
+  data: Buffer;
   readonly startedAt: number;
   progress: ImportProgress;
   /** Set when the import has finished. */
@@ -51,10 +51,12 @@ export class ImportJobs {
     }).then(
       (report) => {
         job.report = report;
+        if (!(report.dryRun && report.accepted)) job.data = Buffer.alloc(0);
         job.finishedAt = this.clock();
       },
       (err: unknown) => {
         job.error = describe(err) ?? "the import failed; the error was logged and nothing was written";
+        job.data = Buffer.alloc(0);
         job.finishedAt = this.clock();
       },
     );

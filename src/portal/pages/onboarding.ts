@@ -320,7 +320,10 @@ ${batchesSection(scope)}`,
         return ctx.redirect(rep.batchId !== null ? `/onboarding/batches/${rep.batchId}?done=${encodeURIComponent(done)}` : `/onboarding?done=${encodeURIComponent(`${done} Nothing changed, so no batch was recorded.`)}`);
       }
       if (rep && rep.accepted) {
-        job.token ??= staged.put(job.session, job.fileName, job.data, deps.clock().getTime());
+        if (job.token === null) {
+          job.token = staged.put(job.session, job.fileName, job.data, deps.clock().getTime());
+          job.data = Buffer.alloc(0); // held by the staging from here on
+        }
         return onboardingPage(ctx, { upload: { report: rep, fileName: job.fileName, token: job.token } });
       }
       return onboardingPage(ctx, { upload: rep ? { report: rep, fileName: job.fileName } : { error: job.error ?? "the import failed", fileName: job.fileName }, status: 400 });
