@@ -70,9 +70,10 @@ export function createRuntime(
     config.anonymousFetchRowsPerMinute,
     { maxPerNetwork: config.discoveryMaxPerNetwork, retentionDays: config.discoveryRetentionDays },
     // An in-memory database has no file a second connection could open: its batches are written here.
-    db.$client.memory
-      ? { seal: (plain) => secrets.seal(plain) }
-      : { thread: { secretKeyFile: config.secretKeyFile, busyTimeoutMs: FETCH_LOG_BUSY_TIMEOUT_MS } },
+    {
+      seal: (plain) => secrets.seal(plain),
+      ...(db.$client.memory ? {} : { thread: { secretKeyFile: config.secretKeyFile, busyTimeoutMs: FETCH_LOG_BUSY_TIMEOUT_MS } }),
+    },
   );
   // Devices created before registration events existed get their event secret now.
   ensureEventSecrets({ db, secrets, clock });

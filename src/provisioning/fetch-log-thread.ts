@@ -29,7 +29,7 @@ const BOOT_MS = 30_000;
 /**
  * The server's side of the fetch-log thread (fetch-log-worker.ts): batches are posted (a structured
  * clone, the only cost left on the event loop), written there in order. The thread starts with the
- * first batch, so a CLI command that records nothing never starts one.
+ * first batch (or `start()`), so a CLI command that records nothing never starts one.
  *
  * `drain()` blocks this thread (Atomics.wait) until the thread has written every batch posted
  * before it, for at most the thread's busy timeout plus two seconds: it is for the rare callers that
@@ -47,12 +47,23 @@ export class FetchLogThread {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  write(batch: FetchLogBatch): void {
-    this.start().postMessage({ t: "batch", batch } satisfies ToFetchLog);
+  /** Whether the thread has started and loaded its modules (until then the recorder writes on its own thread). */
+  ready(): boolean {
+    if (!this.worker) this.start();
+    return Atomics.load(this.answered, 1) === 1;
   }
 
+  write(batch: FetchLogBatch): void {
+    this.start().postMessage({ t: "batch", batch } satisfies ToFetchLog);
+    this.posted = true;
+  }
+
+  /** A batch was posted since the last drain. */
+  private posted = false;
+
   drain(): void {
-    if (!this.worker) return;
+    if (!this.worker || !this.posted) return;
+    this.posted = false;
     const seq = ++this.seq;
     this.worker.postMessage({ t: "drain", seq } satisfies ToFetchLog);
     // A thread still starting (loading its modules) gets up to BOOT_MS more.

@@ -57,8 +57,8 @@ export interface Discovery {
  * Where the batch is written (FetchLogWriter): with `thread` settings (the server, on a database
  * file), in a worker thread with its own connection (fetch-log-thread.ts), so neither the inserts
  * nor a wait for another process's write lock (a CLI import) run on the event loop that answers
- * phones; otherwise (an in-memory test database) on this thread, trying the lock without waiting
- * and keeping the rows for the next batch. `flush()` returns once everything recorded before it is
+ * phones. Otherwise (an in-memory test database), and while the thread is still loading, on this
+ * thread, trying the lock without waiting and keeping the rows for the next batch. `flush()` returns once everything recorded before it is
  * written (or, past the lock, kept for the next try): callers that read the fetch log right after
  * (the bootstrap window, /metrics, the registration check, tests) see every fetch.
  */
@@ -67,7 +67,7 @@ export class FetchRecorder {
   private discoveries: Discovery[] = [];
   private readonly served = new ServedFileKeeper();
   private timer: NodeJS.Timeout | null = null;
-  private readonly writer: FetchLogWriter | null;
+  private readonly writer: FetchLogWriter;
   private readonly thread: FetchLogThread | null;
   /** Fetch-log rows given up while the database stayed locked (memory bound); 0 in normal operation. */
   dropped = 0;
@@ -86,20 +86,14 @@ export class FetchRecorder {
     options: {
       /** Seals the last served copy of each device file (table served_files); without it none is kept. */
       readonly seal?: (plain: string) => string;
-      /** Write in a worker thread (the server): the database file is opened there a second time. */
+      /** Write in a worker thread (the server): the database file is opened there a second time. Give `seal` with it (and its key file here). */
       readonly thread?: FetchLogThreadSettings;
     } = {},
   ) {
     const writerOptions = { discoveryMax, anonymousRowsPerMinute, inbox };
-    const keepsCopies = Boolean(options.seal || options.thread?.secretKeyFile);
-    this.keepsCopies = keepsCopies;
-    if (options.thread) {
-      this.writer = null;
-      this.thread = new FetchLogThread({ ...options.thread, dbPath: db.$client.name, flushMs, writer: writerOptions }, onError);
-    } else {
-      this.writer = new FetchLogWriter(db, writerOptions, options.seal ?? null);
-      this.thread = null;
-    }
+    this.keepsCopies = Boolean(options.seal);
+    this.writer = new FetchLogWriter(db, writerOptions, options.seal ?? null);
+    this.thread = options.thread ? new FetchLogThread({ ...options.thread, dbPath: db.$client.name, flushMs, writer: writerOptions }, onError) : null;
   }
 
   private readonly keepsCopies: boolean;
@@ -135,10 +129,11 @@ export class FetchRecorder {
     const batch: FetchLogBatch = { fetches: this.fetches, discoveries: this.discoveries, served: this.served.take() };
     this.fetches = [];
     this.discoveries = [];
-    if (this.thread) return this.thread.write(batch);
+    // Until the thread has loaded (the server's first second or two), batches are written here.
+    if (this.thread?.ready()) return this.thread.write(batch);
     try {
       // Never block the event loop on another process's lock (a CLI import): try, and keep the rows for the next flush.
-      withBusyTimeout(this.db, 0, () => this.writer!.write(batch));
+      withBusyTimeout(this.db, 0, () => this.writer.write(batch));
     } catch (error) {
       if (error instanceof DatabaseBusyError) return this.keep(batch);
       this.onError(error);
@@ -149,6 +144,11 @@ export class FetchRecorder {
   flush(): void {
     this.send();
     this.thread?.drain();
+  }
+
+  /** Whether batches now go to the writer thread (it has loaded); false without one. */
+  inThread(): boolean {
+    return this.thread?.ready() ?? false;
   }
 
   /** Starts the writer thread now, if there is one (the server, before it listens). */

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holdWriteLock } from "../helpers/write-lock.ts";
 import { startAdminClient, type AdminClient } from "../helpers/admin-client.ts";
 import { BIN } from "../helpers/server-process.ts";
 
@@ -12,8 +12,6 @@ import { BIN } from "../helpers/server-process.ts";
  * message and a non-zero exit in the CLI; never a 500 or an uncaught "database is locked".
  */
 
-const HOLDER = fileURLToPath(new URL("../helpers/lock-holder.mjs", import.meta.url));
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let c: AdminClient;
@@ -27,21 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => c.close());
 
-/** Another process holding the write lock until `release()`. */
-async function holdLock(): Promise<{ release(): Promise<void> }> {
-  const child = spawn(process.execPath, [HOLDER, dbFile], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.once("data", () => resolve());
-    child.once("exit", (code) => reject(new Error(`lock holder exited ${code}`)));
-  });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  return {
-    async release() {
-      child.stdin!.write("release\n");
-      await exited;
-    },
-  };
-}
+const holdLock = () => holdWriteLock(dbFile);
 
 function cli(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, [BIN, ...args, "--data-dir", c.config.dataDir], { env: { ...process.env, PHONEHOME_DATA_DIR: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });

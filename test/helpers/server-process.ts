@@ -74,3 +74,16 @@ export function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv = {},
     });
   });
 }
+
+/** Loopback SIP with short timers, for the kill -9 tests of queued NOTIFYs. */
+const SIP_ENV = { PHONEHOME_SIP_BIND_HOST: "127.0.0.1", PHONEHOME_SIP_T1_MS: "50", PHONEHOME_SIP_T2_MS: "400", PHONEHOME_SIP_TIMER_F_MS: "3000", PHONEHOME_FETCH_LOG_FLUSH_MS: "5" };
+
+/**
+ * `phonehome serve` with loopback SIP and short SIP timers; `jitterMs` delays each NOTIFY (a long
+ * one keeps the first process's NOTIFY from leaving before a kill -9). Throws when it does not start.
+ */
+export async function startSipServerProcess(dataDir: string, jitterMs: number): Promise<ServerProcess> {
+  const r = await startServerProcess(dataDir, { ...SIP_ENV, PHONEHOME_NOTIFY_JITTER_MS: String(jitterMs) });
+  if (!r.ok) throw new Error(`server did not start: ${r.output}`);
+  return r.server;
+}

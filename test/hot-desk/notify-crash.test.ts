@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { curl } from "../helpers/curl.ts";
-import { runCli, startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
+import { runCli, startSipServerProcess, type ServerProcess } from "../helpers/server-process.ts";
 import { freePort, startSipp } from "../helpers/sipp.ts";
 import { tempConfig } from "../helpers/test-deps.ts";
 
@@ -19,19 +19,10 @@ afterAll(async () => {
   env.cleanup();
 });
 
-// Loopback SIP with short timers; a long jitter keeps the first process's NOTIFY from leaving before the kill.
-const SIP_ENV = { PHONEHOME_SIP_BIND_HOST: "127.0.0.1", PHONEHOME_SIP_T1_MS: "50", PHONEHOME_SIP_T2_MS: "400", PHONEHOME_SIP_TIMER_F_MS: "3000", PHONEHOME_FETCH_LOG_FLUSH_MS: "5" };
-
-async function start(extra: Record<string, string>): Promise<ServerProcess> {
-  const r = await startServerProcess(dataDir, { ...SIP_ENV, ...extra });
-  if (!r.ok) throw new Error(`server did not start: ${r.output}`);
-  return r.server;
-}
-
 describe("a hot-desk NOTIFY survives kill -9", () => {
   it("is sent by the next server start", async () => {
     const admin = (await runCli(["token", "create", "--role", "admin", "--data-dir", dataDir])).stdout.trim();
-    server = await start({ PHONEHOME_NOTIFY_JITTER_MS: "60000" });
+    server = await startSipServerProcess(dataDir, 60_000);
     const call = async (method: string, path: string, body: unknown) => {
       const api = `http://127.0.0.1:${server!.apiPort}/api/v1`;
       const r = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -59,18 +50,19 @@ describe("a hot-desk NOTIFY survives kill -9", () => {
 
     // The sign-in is committed; the phone's NOTIFY is still to be sent.
     const phone = await startSipp("notify-200.xml", { port, timeoutS: 60 });
-    server = await start({ PHONEHOME_NOTIFY_JITTER_MS: "0" });
+    server = await startSipServerProcess(dataDir, 0);
     const outcome = await phone.done;
     expect(outcome.code, outcome.output).toBe(0);
     expect(server.output()).toContain("resuming queued NOTIFYs");
     // The restarted server's NOTIFY is audited once sent. (Should the jitter have let the first process
     // send before the kill, to the port nobody listened on yet, that attempt is audited too, as an error.)
-    let events: { outcome: string; actor: string }[] = [];
-    for (let i = 0; i < 200 && !events.some((e) => e.outcome === "ok"); i++) {
-      events = (await call("GET", `/audit?action=notify.sent&mac=${MAC}`, undefined)).json.events;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(events.filter((e) => e.outcome === "ok")).toHaveLength(1);
+    await vi.waitFor(
+      async () => {
+        const events: { outcome: string }[] = (await call("GET", `/audit?action=notify.sent&mac=${MAC}`, undefined)).json.events;
+        expect(events.filter((e) => e.outcome === "ok")).toHaveLength(1);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     const desk = await call("GET", `/devices/${MAC}/hot-desk`, undefined);
     expect(desk.json).toMatchObject({ state: "signed-in", extension: "101" });
   }, 180_000);

@@ -1,15 +1,13 @@
-import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { curl } from "../helpers/curl.ts";
 import { startDemoServer, type DemoServer } from "../helpers/demo-server.ts";
+import { holdWriteLock } from "../helpers/write-lock.ts";
 
 // The server writes its fetch log (rows, last-seen, served copies) on a connection of its own, in a
 // worker thread: neither the inserts nor a wait for another process's write lock run on the event
 // loop that answers phones.
-const HOLDER = fileURLToPath(new URL("../helpers/lock-holder.mjs", import.meta.url));
 
 let s: DemoServer;
 let probe: Database.Database;
@@ -33,6 +31,7 @@ async function fetchAs(d: DemoServer["demo"][number]): Promise<number> {
 
 describe("the fetch log's own thread", () => {
   it("writes each fetch and the served copy, none of it through the server's connection", async () => {
+    await vi.waitFor(() => expect(s.server.runtime.recorder.inThread()).toBe(true), { timeout: 30_000 });
     const d = s.demo[0]!;
     const changes = serverChanges();
     const before = served(d.mac);
@@ -47,17 +46,14 @@ describe("the fetch log's own thread", () => {
   it("while another process holds the write lock, phones are served, flush() returns, and the rows follow the lock's release", async () => {
     const d = s.demo[1]!;
     const before = served(d.mac);
-    const holder = spawn(process.execPath, [HOLDER, join(s.config.dataDir, "phonehome.db")], { stdio: ["pipe", "pipe", "inherit"] });
-    await new Promise<void>((resolve) => holder.stdout!.once("data", () => resolve()));
-    const exited = new Promise<void>((r) => holder.once("exit", () => r()));
+    const lock = await holdWriteLock(join(s.config.dataDir, "phonehome.db"));
     try {
       expect(await fetchAs(d)).toBe(200);
       s.server.runtime.recorder.flush();
       // The thread met the lock: it keeps the row for its next try, nothing is lost or half-written.
       expect(served(d.mac)).toBe(before);
     } finally {
-      holder.stdin!.write("release\n");
-      await exited;
+      await lock.release();
     }
     await vi.waitFor(() => expect(served(d.mac)).toBe(before + 1), { timeout: 10_000, interval: 20 });
   });

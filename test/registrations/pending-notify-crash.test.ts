@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { curl } from "../helpers/curl.ts";
-import { runCli, startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
+import { runCli, startSipServerProcess, type ServerProcess } from "../helpers/server-process.ts";
 import { freePort, startSipp } from "../helpers/sipp.ts";
 import { tempConfig } from "../helpers/test-deps.ts";
 
@@ -18,20 +18,11 @@ afterAll(async () => {
   env.cleanup();
 });
 
-// Loopback SIP with short timers; a long jitter keeps the first process's NOTIFY from leaving before the kill.
-const SIP_ENV = { PHONEHOME_SIP_BIND_HOST: "127.0.0.1", PHONEHOME_SIP_T1_MS: "50", PHONEHOME_SIP_T2_MS: "400", PHONEHOME_SIP_TIMER_F_MS: "3000", PHONEHOME_FETCH_LOG_FLUSH_MS: "5" };
-
-async function start(extra: Record<string, string>): Promise<ServerProcess> {
-  const r = await startServerProcess(dataDir, { ...SIP_ENV, ...extra });
-  if (!r.ok) throw new Error(`server did not start: ${r.output}`);
-  return r.server;
-}
-
 describe("pending NOTIFY survives kill -9", () => {
   it("is sent by the next server start", async () => {
     const admin = (await runCli(["token", "create", "--role", "admin", "--data-dir", dataDir])).stdout.trim();
     const registrar = (await runCli(["token", "create", "--role", "registrar", "--data-dir", dataDir])).stdout.trim();
-    server = await start({ PHONEHOME_NOTIFY_JITTER_MS: "60000" });
+    server = await startSipServerProcess(dataDir, 60_000);
     const call = async (method: string, path: string, body: unknown, token = admin) => {
       const api = `http://127.0.0.1:${server!.apiPort}/api/v1`;
       const r = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -59,7 +50,7 @@ describe("pending NOTIFY survives kill -9", () => {
 
     // The rotation is committed; the phone's NOTIFY is still to be sent.
     const phone = await startSipp("notify-401.xml", { port, vars: { user: "301", pw: oldPassword }, timeoutS: 60 });
-    server = await start({ PHONEHOME_NOTIFY_JITTER_MS: "0" });
+    server = await startSipServerProcess(dataDir, 0);
     const outcome = await phone.done;
     expect(outcome.code, outcome.output).toBe(0);
     let row: any = null;
