@@ -2,14 +2,13 @@ import { parentPort, workerData } from "node:worker_threads";
 import { DatabaseBusyError } from "../db/busy.ts";
 import { openDb } from "../db/client.ts";
 import { createKeyRingBox } from "../secret-key-ring.ts";
-import { MAX_BUFFERED } from "./fetch-recorder.ts";
 import type { FetchLogJob, FromFetchLog, ToFetchLog } from "./fetch-log-thread.ts";
-import { FetchLogWriter, type FetchLogBatch } from "./fetch-log-writer.ts";
+import { boundKept, droppedMessage, FetchLogWriter, type FetchLogBatch } from "./fetch-log-writer.ts";
 
 /**
  * The server's fetch-log thread (fetch-log-thread.ts): writes the fetch recorder's batches on its
  * own connection, in the order they were posted. When another process holds the write lock past
- * the busy timeout (a CLI import), the rows are kept, bounded by MAX_BUFFERED, and tried again
+ * the busy timeout (a CLI import), the rows are kept, bounded (boundKept), and tried again
  * after `flushMs`; the server's event loop never waits for that lock.
  */
 const job = workerData as FetchLogJob;
@@ -20,7 +19,7 @@ const db = openDb(job.dbPath, { busyTimeoutMs: job.busyTimeoutMs, migrate: false
 const secrets = job.secretKeyFile ? createKeyRingBox(job.secretKeyFile) : null;
 const writer = new FetchLogWriter(db, job.writer, secrets ? (plain) => secrets.seal(plain) : null);
 
-let kept: { fetches: FetchLogBatch["fetches"][number][]; discoveries: FetchLogBatch["discoveries"][number][]; served: FetchLogBatch["served"][number][] } | null = null;
+let kept: FetchLogBatch | null = null;
 let retry: NodeJS.Timeout | null = null;
 let dropped = 0;
 const post = (m: FromFetchLog) => port.postMessage(m);
@@ -39,14 +38,14 @@ function write(batch: FetchLogBatch): void {
       post({ t: "error", message: `writing the fetch log failed: ${err instanceof Error ? err.message : String(err)}`, ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) });
       return;
     }
-    kept = { fetches: [...all.fetches], discoveries: [...all.discoveries], served: [...all.served] };
-    const over = kept.fetches.length - MAX_BUFFERED;
+    const fetches = [...all.fetches];
+    const discoveries = [...all.discoveries];
+    const over = boundKept(fetches, discoveries);
+    kept = { fetches, discoveries, served: all.served };
     if (over > 0) {
-      kept.fetches.splice(0, over);
       dropped += over;
-      post({ t: "error", message: `the database stayed locked; ${dropped} fetch-log row(s) dropped so far to bound memory` });
+      post({ t: "error", message: droppedMessage(dropped) });
     }
-    if (kept.discoveries.length > MAX_BUFFERED) kept.discoveries.splice(0, kept.discoveries.length - MAX_BUFFERED);
     retry ??= setTimeout(() => {
       retry = null;
       if (kept) write({ fetches: [], discoveries: [], served: [] });

@@ -4,6 +4,22 @@ import { pruneDiscovered, writeDiscovery } from "./discovery-inbox.ts";
 import type { Discovery, FetchRecord } from "./fetch-recorder.ts";
 import { writeServedBodies, type ServedBody } from "./served-files.ts";
 
+/** Rows held in memory while another process holds the write lock: about a minute of a boot storm. */
+const MAX_BUFFERED = 200_000;
+
+/**
+ * Bounds the rows kept after a batch met the write lock (the recorder's, or its thread's): past
+ * MAX_BUFFERED the oldest go. Returns how many fetch rows were given up.
+ */
+export function boundKept(fetches: FetchRecord[], discoveries: Discovery[]): number {
+  const over = Math.max(0, fetches.length - MAX_BUFFERED);
+  fetches.splice(0, over);
+  if (discoveries.length > MAX_BUFFERED) discoveries.splice(0, discoveries.length - MAX_BUFFERED);
+  return over;
+}
+
+export const droppedMessage = (dropped: number): string => `the database stayed locked; ${dropped} fetch-log row(s) dropped so far to bound memory`;
+
 /** One batch of what the fetch recorder buffered: written in one transaction, or not at all. */
 export interface FetchLogBatch {
   readonly fetches: readonly FetchRecord[];

@@ -1,11 +1,8 @@
 import { DatabaseBusyError } from "../db/busy.ts";
 import type { Db } from "../db/client.ts";
 import { FetchLogThread, type FetchLogThreadSettings } from "./fetch-log-thread.ts";
-import { FetchLogWriter, type FetchLogBatch } from "./fetch-log-writer.ts";
+import { boundKept, droppedMessage, FetchLogWriter, type FetchLogBatch } from "./fetch-log-writer.ts";
 import { ServedFileKeeper } from "./served-files.ts";
-
-/** Rows held in memory while another process holds the write lock: about a minute of a boot storm. */
-export const MAX_BUFFERED = 200_000;
 
 export type FetchOutcome = "served" | "not_modified" | "unauthorized" | "not_found" | "rate_limited" | "error";
 
@@ -162,19 +159,17 @@ export class FetchRecorder {
     this.thread?.close();
   }
 
-  /** Rows that met the lock go back in front of the buffer (bounded: past MAX_BUFFERED the oldest go, and are counted). */
+  /** Rows that met the lock go back in front of the buffer (bounded by boundKept; what it gives up is counted). */
   private keep(batch: FetchLogBatch): void {
     this.lockedUntil = Date.now() + this.flushMs;
     this.fetches = batch.fetches.concat(this.fetches);
     this.discoveries = batch.discoveries.concat(this.discoveries);
     this.served.giveBack(batch.served);
-    const over = this.fetches.length - MAX_BUFFERED;
+    const over = boundKept(this.fetches, this.discoveries);
     if (over > 0) {
-      this.fetches.splice(0, over);
       this.dropped += over;
-      this.onError(new Error(`the database stayed locked; ${this.dropped} fetch-log row(s) dropped so far to bound memory`));
+      this.onError(new Error(droppedMessage(this.dropped)));
     }
-    if (this.discoveries.length > MAX_BUFFERED) this.discoveries.splice(0, this.discoveries.length - MAX_BUFFERED);
     if (!this.timer) {
       this.timer = setTimeout(() => this.send(), this.flushMs);
       this.timer.unref();
