@@ -6,9 +6,10 @@
  *
  * When tftpd-hpa's `in.tftpd` is installed (Debian package tftpd-hpa; it runs as root to chroot),
  * the same image is also fetched from it in the same run, and each blksize gets a ratio:
- * tftpd-hpa's time / phonehome's time (1.00x = as fast as tftpd-hpa).
+ * phonehome's throughput / tftpd-hpa's (1.00x = as fast as tftpd-hpa). Each server is fetched
+ * `--reps` times, the two alternating, and the median is compared.
  *
- *   npm run bench:tftp -- [--concurrent 200] [--port 16969]
+ *   npm run bench:tftp -- [--reps 7] [--curl-only] [--concurrent 200] [--port 16969]
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -30,6 +31,9 @@ const arg = (name: string, fallback: number) => {
 };
 const CONCURRENT = arg("concurrent", 200);
 const PORT = arg("port", 16_969);
+const REPS = arg("reps", 7);
+// --curl-only: only the side-by-side curl fetches (a profile of the lock-step path alone).
+const CURL_ONLY = args.includes("--curl-only");
 const SIZE = 8 * 1024 * 1024;
 
 const dir = mkdtempSync(join(tmpdir(), "phonehome-bench-tftp-"));
@@ -61,22 +65,51 @@ async function waitForServer() {
   throw new Error("server did not start");
 }
 
-async function timed(label: string, run: (out: string) => Promise<void>): Promise<number> {
+/** One fetch of the image into a fresh file, checked byte for byte; its time in seconds. */
+async function timed(run: (out: string) => Promise<void>): Promise<{ s: number; ok: boolean }> {
   const out = join(dir, "out.bin");
   rmSync(out, { force: true });
   const t = performance.now();
   await run(out);
   const s = (performance.now() - t) / 1000;
-  const ok = readFileSync(out).equals(image);
-  console.log(`${label.padEnd(42)} ${s.toFixed(3).padStart(6)} s  ${(SIZE / 1024 / 1024 / s).toFixed(1).padStart(6)} MB/s  ${ok ? "intact" : "CORRUPT"}`);
+  return { s, ok: readFileSync(out).equals(image) };
+}
+
+const mbps = (s: number) => SIZE / 1024 / 1024 / s;
+const line = (label: string, s: number, ok: boolean) => console.log(`${label.padEnd(42)} ${s.toFixed(3).padStart(6)} s  ${mbps(s).toFixed(1).padStart(6)} MB/s  ${ok ? "intact" : "CORRUPT"}`);
+
+async function once(label: string, run: (out: string) => Promise<void>): Promise<number> {
+  const { s, ok } = await timed(run);
+  line(label, s, ok);
   return s;
 }
 
-/** Best of three: one run on a loaded machine says little. */
-async function best(label: string, run: (out: string) => Promise<void>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) times.push(await timed(`${label} (run ${i + 1})`, run));
-  return Math.min(...times);
+const median = (xs: readonly number[]) => {
+  const a = [...xs].sort((x, y) => x - y);
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
+};
+
+/**
+ * REPS fetches from each server, alternating phonehome and tftpd-hpa so that both see the same
+ * load on a shared machine; the median of each.
+ */
+async function sideBySide(label: string, runs: readonly { name: string; run: (out: string) => Promise<void> }[]) {
+  const times = runs.map(() => [] as number[]);
+  let intact = true;
+  for (let i = 0; i < REPS; i++) {
+    for (const [k, r] of runs.entries()) {
+      const { s, ok } = await timed(r.run);
+      times[k]!.push(s);
+      intact &&= ok;
+    }
+  }
+  const medians = times.map(median);
+  for (const [k, r] of runs.entries()) {
+    const t = times[k]!;
+    console.log(`${`${label}, ${r.name}`.padEnd(42)} ${medians[k]!.toFixed(3).padStart(6)} s  ${mbps(medians[k]!).toFixed(1).padStart(6)} MB/s  (median of ${REPS}, min ${Math.min(...t).toFixed(3)}, max ${Math.max(...t).toFixed(3)})${intact ? "" : "  CORRUPT"}`);
+  }
+  return medians;
 }
 
 /** tftpd-hpa in the foreground on PORT + 1, serving a copy of the image; null when not installed. */
@@ -93,32 +126,36 @@ async function startTftpdHpa(): Promise<ChildProcess | null> {
 
 try {
   await waitForServer();
-  const url = `tftp://127.0.0.1:${PORT}/${name}`;
   console.log(`8 MB image (${SIZE} bytes), loopback, server = phonehome serve`);
   const hpa = await startTftpdHpa();
+  const curl = (port: number, blksize: number) => (o: string) => exec("curl", ["-sS", "--tftp-blksize", String(blksize), "-o", o, `tftp://127.0.0.1:${port}/${name}`]);
+  const ratios: string[] = [];
   try {
     for (const blksize of [512, 1468]) {
-      const ours = await best(`curl blksize ${blksize}`, (o) => exec("curl", ["-sS", "--tftp-blksize", String(blksize), "-o", o, url]));
-      if (!hpa) continue;
-      const theirs = await best(`  tftpd-hpa, curl blksize ${blksize}`, (o) => exec("curl", ["-sS", "--tftp-blksize", String(blksize), "-o", o, `tftp://127.0.0.1:${PORT + 1}/${name}`]));
-      console.log(`  blksize ${blksize}: phonehome ${ours.toFixed(3)} s, tftpd-hpa ${theirs.toFixed(3)} s: ${(theirs / ours).toFixed(2)}x tftpd-hpa's speed`);
+      const runs = [{ name: "phonehome", run: curl(PORT, blksize) }];
+      if (hpa) runs.push({ name: "tftpd-hpa", run: curl(PORT + 1, blksize) });
+      const [ours, theirs] = await sideBySide(`curl blksize ${blksize}`, runs);
+      if (theirs !== undefined) ratios.push(`blksize ${String(blksize).padEnd(4)}: phonehome ${mbps(ours!).toFixed(1)} MB/s, tftpd-hpa ${mbps(theirs).toFixed(1)} MB/s: ${(theirs / ours!).toFixed(2)}x tftpd-hpa's throughput`);
     }
-    if (!hpa) console.log("  (tftpd-hpa not installed or not root: no side-by-side ratio)");
+    if (!hpa) console.log("  (tftpd-hpa not installed at /usr/sbin/in.tftpd, or not run as root: phonehome only, no ratio)");
+    for (const r of ratios) console.log(r);
   } finally {
     hpa?.kill("SIGTERM");
   }
-  await timed("atftp blksize 512", (o) => exec("atftp", ["--option", "blksize 512", "-g", "-r", name, "-l", o, "127.0.0.1", String(PORT)]));
-  await timed("atftp blksize 1468", (o) => exec("atftp", ["--option", "blksize 1468", "-g", "-r", name, "-l", o, "127.0.0.1", String(PORT)]));
-  await timed("atftp blksize 512 windowsize 16", (o) => exec("atftp", ["--option", "blksize 512", "--option", "windowsize 16", "-g", "-r", name, "-l", o, "127.0.0.1", String(PORT)]));
-  await timed("atftp blksize 1468 windowsize 16", (o) => exec("atftp", ["--option", "blksize 1468", "--option", "windowsize 16", "-g", "-r", name, "-l", o, "127.0.0.1", String(PORT)]));
+  if (!CURL_ONLY) {
+    await once("atftp blksize 512", (o) => exec("atftp", ["--option", "blksize 512", "-g", "-r", name, "-l", o, "127.0.0.1", String(PORT)]));
+    await once("atftp blksize 1468", (o) => exec("atftp", ["--option", "blksize 1468", "-g", "-r", name, "-l", o, "127.0.0.1", String(PORT)]));
+    await once("atftp blksize 512 windowsize 16", (o) => exec("atftp", ["--option", "blksize 512", "--option", "windowsize 16", "-g", "-r", name, "-l", o, "127.0.0.1", String(PORT)]));
+    await once("atftp blksize 1468 windowsize 16", (o) => exec("atftp", ["--option", "blksize 1468", "--option", "windowsize 16", "-g", "-r", name, "-l", o, "127.0.0.1", String(PORT)]));
 
-  const small = "y000000000000.boot";
-  const expected = await fetchRaw(PORT, small);
-  const t = performance.now();
-  const results = await Promise.all(Array.from({ length: CONCURRENT }, () => fetchRaw(PORT, small).then((b) => b.equals(expected), () => false)));
-  const s = (performance.now() - t) / 1000;
-  const ok = results.filter(Boolean).length;
-  console.log(`${CONCURRENT} concurrent transfers of ${small} (${expected.length} B): ${s.toFixed(2)} s, ${(CONCURRENT / s).toFixed(0)} transfers/s, ${ok}/${CONCURRENT} intact`);
+    const small = "y000000000000.boot";
+    const expected = await fetchRaw(PORT, small);
+    const t = performance.now();
+    const results = await Promise.all(Array.from({ length: CONCURRENT }, () => fetchRaw(PORT, small).then((b) => b.equals(expected), () => false)));
+    const s = (performance.now() - t) / 1000;
+    const ok = results.filter(Boolean).length;
+    console.log(`${CONCURRENT} concurrent transfers of ${small} (${expected.length} B): ${s.toFixed(2)} s, ${(CONCURRENT / s).toFixed(0)} transfers/s, ${ok}/${CONCURRENT} intact`);
+  }
 } finally {
   server.kill("SIGTERM");
   await new Promise((r) => server.once("exit", r));

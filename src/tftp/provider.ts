@@ -6,7 +6,8 @@ import { countFetch } from "../metrics/metrics.ts";
 import { inNetworks } from "../provisioning/network-rules.ts";
 import { provision, type ProvisionDeps, type ProvisionResult } from "../provisioning/provision.ts";
 import type { TftpLookup, TftpResolver } from "./server.ts";
-import { bufferSource, fileSource, type Source } from "./source.ts";
+import { ImageCache } from "./image-cache.ts";
+import { bufferSource, type Source } from "./source.ts";
 import type { TransferEnd } from "./transfer.ts";
 
 /**
@@ -32,7 +33,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * is no challenge to answer over TFTP, so each counts as a failure at once, slows that source's
  * answers, blocks it past the threshold and raises the tenant alert.
  */
-export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly string[], guard: EnumerationGuard): TftpResolver {
+export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly string[], guard: EnumerationGuard, images = new ImageCache()): TftpResolver {
   return async (tftpReq): Promise<TftpLookup> => {
     const fileName = tftpFileName(tftpReq.fileName);
     const req: ProvisioningRequest = { transport: "tftp", fileName: fileName ?? tftpReq.fileName, remoteAddress: tftpReq.remoteAddress };
@@ -71,7 +72,7 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
     if (result.outcome === "served" && result.device) guard.success(req.remoteAddress, fileName, result.device.id);
     let source: Source;
     try {
-      source = await openSource(result);
+      source = await openSource(result, images);
     } catch {
       record("not_found", result);
       return { found: false };
@@ -87,11 +88,11 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
   };
 }
 
-function openSource(result: ProvisionResult): Promise<Source> {
+function openSource(result: ProvisionResult, images: ImageCache): Promise<Source> {
   if (result.outcome === "served") return Promise.resolve(bufferSource(result.body));
   if (result.outcome === "firmware") {
     const { path } = result.image;
-    return Promise.resolve().then(() => fileSource(path));
+    return Promise.resolve().then(() => images.open(path));
   }
   return Promise.reject(new Error("nothing to send"));
 }

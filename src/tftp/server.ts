@@ -195,7 +195,14 @@ export class TftpServer {
       socket.close();
       this.guard(() => lookup.finished(end));
     }, () => this.unconfirmed.remove(key));
-    socket.on("message", (m, r) => this.guard(() => transfer.handle(m, r)));
+    // One listener per transfer, no closure per datagram.
+    socket.on("message", (m, r) => {
+      try {
+        transfer.handle(m, r);
+      } catch (err) {
+        this.logger.error({ err }, "tftp handler failed");
+      }
+    });
     this.transfers.set(key, transfer);
     this.unconfirmed.attach(key, transfer);
     transfer.start();

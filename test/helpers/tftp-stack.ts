@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config.ts";
 import { loadDemo } from "../../src/demo.ts";
 import { EnumerationGuard, type EnumerationGuardOptions } from "../../src/provisioning/enumeration-guard.ts";
 import { addFirmware } from "../../src/firmware/service.ts";
+import type { ImageCache } from "../../src/tftp/image-cache.ts";
 import { tftpResolver } from "../../src/tftp/provider.ts";
 import { TftpServer, type TftpServerOptions } from "../../src/tftp/server.ts";
 import { createTestDeps, type TestDeps } from "./test-deps.ts";
@@ -17,14 +18,14 @@ import { TEST_TFTP_OPTIONS } from "./tftp.ts";
  * in a temp directory, and a TFTP server on an ephemeral loopback port.
  */
 export async function startTftpStack(
-  opts: { deviceNetworks?: string[]; server?: Partial<TftpServerOptions>; guard?: Partial<EnumerationGuardOptions> } = {},
+  opts: { deviceNetworks?: string[]; server?: Partial<TftpServerOptions>; guard?: Partial<EnumerationGuardOptions>; images?: ImageCache } = {},
 ) {
   const firmwareDir = mkdtempSync(join(tmpdir(), "phonehome-fw-"));
   const deps: TestDeps = createTestDeps({ firmwareDir });
   const demo = loadDemo(deps);
   const alerts: { tenantId: number; failures: number }[] = [];
   const guard = new EnumerationGuard({ ...loadConfig({}, {}), ...opts.guard }, () => deps.clock().getTime(), (tenantId, failures) => alerts.push({ tenantId, failures }));
-  const server = new TftpServer({ ...TEST_TFTP_OPTIONS, ...opts.server }, tftpResolver(deps, opts.deviceNetworks ?? [], guard), pino({ level: "silent" }));
+  const server = new TftpServer({ ...TEST_TFTP_OPTIONS, ...opts.server }, tftpResolver(deps, opts.deviceNetworks ?? [], guard, opts.images), pino({ level: "silent" }));
   const port = await server.listen();
   return {
     deps,
