@@ -6,8 +6,9 @@
  *
  * When tftpd-hpa's `in.tftpd` is installed (Debian package tftpd-hpa; it runs as root to chroot),
  * the same image is also fetched from it in the same run, and each blksize gets a ratio:
- * phonehome's throughput / tftpd-hpa's (1.00x = as fast as tftpd-hpa). Each server is fetched
- * `--reps` times, the two alternating, and the median is compared.
+ * phonehome's throughput / tftpd-hpa's (1.00x = as fast as tftpd-hpa). A bare `node:dgram` server
+ * (bench/tftp-bare.ts: what Node's UDP path alone costs per block) runs alongside as the floor of
+ * any server on Node. Each server is fetched `--reps` times, in turn, and the medians are compared.
  *
  *   npm run bench:tftp -- [--reps 7] [--curl-only] [--concurrent 200] [--port 16969]
  */
@@ -112,6 +113,15 @@ async function sideBySide(label: string, runs: readonly { name: string; run: (ou
   return medians;
 }
 
+/** The bare node:dgram server (bench/tftp-bare.ts) on PORT + 2, serving a copy of the image. */
+async function startBare(): Promise<ChildProcess> {
+  const copy = join(dir, "bare.bin");
+  writeFileSync(copy, image);
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./tftp-bare.ts", import.meta.url)), copy, String(PORT + 2)], { stdio: ["ignore", "ignore", "inherit"] });
+  await new Promise((r) => setTimeout(r, 1500));
+  return child;
+}
+
 /** tftpd-hpa in the foreground on PORT + 1, serving a copy of the image; null when not installed. */
 async function startTftpdHpa(): Promise<ChildProcess | null> {
   const daemon = "/usr/sbin/in.tftpd";
@@ -128,19 +138,26 @@ try {
   await waitForServer();
   console.log(`8 MB image (${SIZE} bytes), loopback, server = phonehome serve`);
   const hpa = await startTftpdHpa();
+  const bare = await startBare();
   const curl = (port: number, blksize: number) => (o: string) => exec("curl", ["-sS", "--tftp-blksize", String(blksize), "-o", o, `tftp://127.0.0.1:${port}/${name}`]);
   const ratios: string[] = [];
   try {
     for (const blksize of [512, 1468]) {
       const runs = [{ name: "phonehome", run: curl(PORT, blksize) }];
+      runs.push({ name: "bare node:dgram", run: curl(PORT + 2, blksize) });
       if (hpa) runs.push({ name: "tftpd-hpa", run: curl(PORT + 1, blksize) });
-      const [ours, theirs] = await sideBySide(`curl blksize ${blksize}`, runs);
-      if (theirs !== undefined) ratios.push(`blksize ${String(blksize).padEnd(4)}: phonehome ${mbps(ours!).toFixed(1)} MB/s, tftpd-hpa ${mbps(theirs).toFixed(1)} MB/s: ${(theirs / ours!).toFixed(2)}x tftpd-hpa's throughput`);
+      const [ours, floor, theirs] = await sideBySide(`curl blksize ${blksize}`, runs);
+      const vs = (t: number) => (t / ours!).toFixed(2);
+      ratios.push(
+        `blksize ${String(blksize).padEnd(4)}: phonehome ${mbps(ours!).toFixed(1)} MB/s, ${vs(floor!)}x the bare node:dgram server's throughput` +
+          (theirs === undefined ? "" : `; tftpd-hpa ${mbps(theirs).toFixed(1)} MB/s: ${vs(theirs)}x tftpd-hpa's (bare node:dgram: ${(theirs / floor!).toFixed(2)}x)`),
+      );
     }
     if (!hpa) console.log("  (tftpd-hpa not installed at /usr/sbin/in.tftpd, or not run as root: phonehome only, no ratio)");
     for (const r of ratios) console.log(r);
   } finally {
     hpa?.kill("SIGTERM");
+    bare.kill("SIGTERM");
   }
   if (!CURL_ONLY) {
     await once("atftp blksize 512", (o) => exec("atftp", ["--option", "blksize 512", "-g", "-r", name, "-l", o, "127.0.0.1", String(PORT)]));
