@@ -290,7 +290,11 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   const gen = deps.renderCache?.generation() ?? "";
   if (id.file.kind === "device") {
     const q = hotQueries(deps.db);
-    device = (id.file.mac && q.deviceByMac.get({ mac: id.file.mac })) || null;
+    const mac = id.file.mac;
+    if (mac && deps.renderCache) {
+      const deviceId = q.deviceIdByMac.get(mac);
+      device = deviceId === undefined ? null : deps.renderCache.device(deviceId, gen, () => q.deviceById.get({ id: deviceId }));
+    } else device = (mac && q.deviceByMac.get({ mac })) || null;
     // A known device's record decides its vendor: the OUI guess only stands for unknown phones.
     const own = device && device.vendor !== id.vendor ? deps.vendors.find((v) => v.id === device!.vendor) : undefined;
     const asRecorded = own ? identifyAs(req, own) : null;
