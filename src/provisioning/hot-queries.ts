@@ -11,8 +11,6 @@ import { deviceLines, devices, extensionSettings, extensions, featureCodes, tena
  */
 export const hotQueries = preparedPerDb((db: Db) => ({
   deviceByMac: db.select().from(devices).where(eq(devices.mac, sql.placeholder("mac"))).prepare(),
-  // The index alone (no row decoded): the fetch path's first step for known and unknown MACs alike.
-  deviceIdByMac: db.$client.prepare<[string], number>("select id from devices where mac = ?").pluck(),
   deviceById: db.select().from(devices).where(eq(devices.id, sql.placeholder("id"))).prepare(),
   tenantById: db.select().from(tenants).where(eq(tenants.id, sql.placeholder("id"))).prepare(),
   featureCodes: db.select().from(featureCodes).where(eq(featureCodes.tenantId, sql.placeholder("tenantId"))).prepare(),

@@ -1,4 +1,4 @@
-import type { Database } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import type { DeviceRow, Tenant } from "../db/rows.ts";
 import type { Delivery } from "./deliver.ts";
 
@@ -119,11 +119,23 @@ export class RenderCache {
   ) {
     const stmt = db.prepare("SELECT gen FROM config_generation WHERE id = 1").pluck();
     this.readGen = () => (stmt.get() as number | undefined) ?? 0;
+    this.readGenAndDevice = db.prepare<[string], [number | null, number | null]>("SELECT (SELECT gen FROM config_generation WHERE id = 1), (SELECT id FROM devices WHERE mac = ?)").raw();
   }
+
+  private readonly readGenAndDevice: Statement<[string], [number | null, number | null]>;
 
   /** The generation files rendered now belong to; read once per request, before the lookup. */
   generation(): string {
     return `${this.readGen()}.${this.templateGeneration()}`;
+  }
+
+  /**
+   * generation() and the id of the device with this MAC (null when none has it) in one statement:
+   * a device file's request needs both, and each statement costs the read lock of the WAL.
+   */
+  generationAndDevice(mac: string): { readonly gen: string; readonly deviceId: number | null } {
+    const [gen, deviceId] = this.readGenAndDevice.get(mac) ?? [null, null];
+    return { gen: `${gen ?? 0}.${this.templateGeneration()}`, deviceId };
   }
 
   private tenantGen = "";
