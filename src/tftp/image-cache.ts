@@ -19,8 +19,8 @@ interface Entry {
 /**
  * Firmware images in memory while transfers read them. A block read from disk was a positioned
  * `readSync` per block: one system call and the argument checks of `fs.readSync` for every 512 or
- * 1468 bytes, a quarter of the server's CPU time per 512-byte block (`bench:tftp`). Here a
- * transfer copies its blocks out of one buffer that every transfer of the same image shares.
+ * 1468 bytes, 12-24% of the server's CPU time per 512-byte block (docs/benchmarks.md, bench:tftp).
+ * Here a transfer copies its blocks out of one buffer that every transfer of the same image shares.
  *
  * - An image is loaded once (asynchronously, in 1 MB reads) by the first transfer that needs it,
  *   and dropped when the last transfer reading it ends: nothing is kept for a client that may never
