@@ -5,6 +5,7 @@ import { DatabaseBusyError } from "../../src/db/busy.ts";
 import { registrations } from "../../src/db/schema.ts";
 import { DEFAULT_PIN_LIMITS } from "../../src/hot-desk/pin-guard.ts";
 import { sweepHotDesks } from "../../src/hot-desk/sweep.ts";
+import { deliverDue } from "../../src/pbx/outbox.ts";
 import { sipSettingsFrom } from "../../src/registrations/sip-settings.ts";
 import { expireRegistrations } from "../../src/registrations/state.ts";
 import { createRuntime } from "../../src/runtime.ts";
@@ -14,10 +15,10 @@ import { createTenant } from "../../src/services/tenants.ts";
 import { tempConfig } from "../helpers/test-deps.ts";
 import { holdWriteLock } from "../helpers/write-lock.ts";
 
-// The server runs the registration expiry every second and the hot-desk sweep every 30 s, on the
-// event loop that answers phones. With nothing due they must not take the write lock: waiting for
-// another writer's transaction (the fetch-log thread's, an import) stalled every request queued
-// behind it, once a second.
+// The server runs the registration expiry every second, the PBX change feed four times a second
+// and the hot-desk sweep every 30 s, on the event loop that answers phones. With nothing due they
+// must not take the write lock: waiting for another writer's transaction (the fetch-log thread's,
+// an import) stalled every request queued behind it, several times a second.
 
 let env: ReturnType<typeof tempConfig>;
 let rt: ReturnType<typeof createRuntime>;
@@ -36,6 +37,7 @@ describe("periodic passes with nothing due", () => {
     try {
       expect(expireRegistrations(rt)).toBe(0);
       expect(sweepHotDesks(rt, sipSettingsFrom(env.config), DEFAULT_PIN_LIMITS).signedOut).toEqual([]);
+      expect(await deliverDue(rt)).toBe(0);
     } finally {
       await lock.release();
     }
