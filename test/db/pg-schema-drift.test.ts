@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,15 +30,20 @@ const DRIZZLE_KIT = join(ROOT, "node_modules", ".bin", "drizzle-kit");
 const postgres = usePostgres();
 const config = loadConfig({}, {});
 
-/** drizzle-kit generate against a copy of `migrations`: its output and the files it added. */
-function generateInto(migrations: string, args: string[]): { output: string; added: string[] } {
+/**
+ * drizzle-kit generate with the project's config file, its `out` pointed at a copy of the migrations
+ * folder: the output and the files it added.
+ */
+function generateInto(configFile: string, migrations: string): { output: string; added: string[] } {
   const dir = mkdtempSync(join(tmpdir(), "phonehome-drift-"));
   try {
     const out = join(dir, "migrations");
     cpSync(migrations, out, { recursive: true });
+    // drizzle-kit takes `out` (and `schema`) relative to the working directory (it prefixes "./").
+    const config = join(dir, "drizzle.config.ts");
+    writeFileSync(config, `import base from ${JSON.stringify(join(ROOT, configFile))};\nexport default { ...base, out: ${JSON.stringify(relative(ROOT, out))} };\n`);
     const before = readdirSync(out, { recursive: true }).map(String).sort();
-    // drizzle-kit takes `out` relative to the working directory (it prefixes "./").
-    const run = spawnSync(DRIZZLE_KIT, ["generate", ...args, "--out", relative(ROOT, out)], { cwd: ROOT, encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] });
+    const run = spawnSync(DRIZZLE_KIT, ["generate", "--config", config], { cwd: ROOT, encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] });
     const after = readdirSync(out, { recursive: true }).map(String).sort();
     // drizzle-kit exits 0 on some errors too: the callers check the output.
     expect(run.status, run.stdout + run.stderr).toBe(0);
@@ -50,13 +55,13 @@ function generateInto(migrations: string, args: string[]): { output: string; add
 
 describe("schema and migrations agree (drizzle-kit generate finds nothing to do)", () => {
   it("PostgreSQL: src/db/pg-schema.ts and drizzle-pg/", () => {
-    const { output, added } = generateInto(PG_MIGRATIONS_DIR, ["--dialect", "postgresql", "--schema", "./src/db/pg-schema.ts"]);
+    const { output, added } = generateInto("drizzle-pg.config.ts", PG_MIGRATIONS_DIR);
     expect(added).toEqual([]);
     expect(output).toContain("No schema changes");
   });
 
   it("SQLite: src/db/schema.ts and drizzle/", () => {
-    const { output, added } = generateInto(MIGRATIONS_DIR, ["--dialect", "sqlite", "--schema", "./src/db/schema.ts"]);
+    const { output, added } = generateInto("drizzle.config.ts", MIGRATIONS_DIR);
     expect(added).toEqual([]);
     expect(output).toContain("No schema changes");
   });
