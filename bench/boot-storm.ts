@@ -1,18 +1,24 @@
 /**
  * Boot storm: N phones fetch their device file with HTTP Digest, each request on a fresh TCP
  * connection (as phones do), at a given concurrency. The server runs as a separate process
- * (`phonehome serve`), so its peak RSS is its own.
+ * (`phonehome serve`), so its peak RSS is its own. In the same run, a bare `node:http` server doing
+ * the same Digest exchange with phonehome's own bytes (bench/boot-bare.ts) gives the baseline:
+ * what Node, this client and the kernel cost per fetch; the ratio is phonehome's over it.
  *
- *   npm run bench:boot -- [--phones 10000] [--concurrency 64]
+ *   npm run bench:boot -- [--phones 10000] [--concurrency 64] [--reuse]
+ *
+ * `--reuse`: a phone sends its authenticated request on the connection that got the challenge
+ * (keep-alive, as most phones do), still a new connection per phone.
  */
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { request } from "node:http";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
+import { stop } from "./child.ts";
 import { loadConfig } from "../src/config.ts";
 import { createRuntime } from "../src/runtime.ts";
 import { setKeys, setLines } from "../src/services/device-layout.ts";
@@ -29,6 +35,8 @@ const arg = (name: string, fallback: number) => {
 const PHONES = arg("phones", 10_000);
 const CONCURRENCY = arg("concurrency", 64);
 const HTTP_PORT = arg("port", 18_480);
+const BARE_PORT = HTTP_PORT + 1;
+const REUSE = args.includes("--reuse");
 
 interface Phone {
   file: string;
@@ -68,14 +76,24 @@ function seed(dataDir: string): Phone[] {
 
 const md5 = (s: string) => createHash("md5").update(s).digest("hex");
 
-function get(path: string, authorization?: string): Promise<{ status: number; www?: string; bytes: number }> {
+interface Answer {
+  readonly status: number;
+  readonly www?: string;
+  readonly type?: string;
+  readonly etag?: string;
+  readonly body: Buffer;
+}
+
+function get(port: number, path: string, agent: Agent | false, authorization?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port: HTTP_PORT, path, agent: false, headers: { "user-agent": "phonehome-bench", ...(authorization ? { authorization } : {}) } },
+      { host: "127.0.0.1", port, path, agent, headers: { "user-agent": "phonehome-bench", ...(authorization ? { authorization } : {}) } },
       (res) => {
-        let bytes = 0;
-        res.on("data", (c: Buffer) => (bytes += c.length));
-        res.on("end", () => resolve({ status: res.statusCode!, www: res.headers["www-authenticate"] as string | undefined, bytes }));
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode!, www: res.headers["www-authenticate"] as string | undefined, type: res.headers["content-type"], etag: res.headers.etag, body: Buffer.concat(chunks) }),
+        );
       },
     );
     req.on("error", reject);
@@ -83,18 +101,56 @@ function get(path: string, authorization?: string): Promise<{ status: number; ww
   });
 }
 
-async function fetchWithDigest(p: Phone): Promise<number> {
+async function fetchWithDigest(port: number, p: Phone): Promise<Answer> {
   const path = `/${p.file}`;
-  const challenge = await get(path);
-  const nonce = /nonce="([^"]+)"/.exec(challenge.www ?? "")?.[1];
-  if (challenge.status !== 401 || !nonce) throw new Error(`expected a challenge for ${path}, got ${challenge.status}`);
-  const cnonce = randomBytes(8).toString("hex");
-  const ha1 = md5(`${p.user}:phonehome:${p.password}`);
-  const response = md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${md5(`GET:${path}`)}`);
-  const auth = `Digest username="${p.user}", realm="phonehome", nonce="${nonce}", uri="${path}", response="${response}", qop=auth, nc=00000001, cnonce="${cnonce}"`;
-  const res = await get(path, auth);
-  if (res.status !== 200) throw new Error(`expected 200 for ${path}, got ${res.status}`);
-  return res.bytes;
+  // A new connection per request, or (--reuse) one per phone for both of its requests.
+  const agent = REUSE ? new Agent({ keepAlive: true, maxSockets: 1 }) : false;
+  try {
+    const challenge = await get(port, path, agent);
+    const nonce = /nonce="([^"]+)"/.exec(challenge.www ?? "")?.[1];
+    if (challenge.status !== 401 || !nonce) throw new Error(`expected a challenge for ${path}, got ${challenge.status}`);
+    const cnonce = randomBytes(8).toString("hex");
+    const ha1 = md5(`${p.user}:phonehome:${p.password}`);
+    const response = md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${md5(`GET:${path}`)}`);
+    const auth = `Digest username="${p.user}", realm="phonehome", nonce="${nonce}", uri="${path}", response="${response}", qop=auth, nc=00000001, cnonce="${cnonce}"`;
+    const res = await get(port, path, agent, auth);
+    if (res.status !== 200) throw new Error(`expected 200 for ${path}, got ${res.status}`);
+    return res;
+  } finally {
+    if (agent) agent.destroy();
+  }
+}
+
+interface StormResult {
+  readonly perSecond: number;
+  readonly p50: string;
+  readonly p99: string;
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+/** Every phone fetches once through `port`, CONCURRENCY at a time; `keep` sees each 200. */
+async function storm(port: number, phones: readonly Phone[], keep: (p: Phone, a: Answer) => void = () => {}): Promise<StormResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  let bytes = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < phones.length) {
+        const p = phones[next++]!;
+        const s = performance.now();
+        const answer = await fetchWithDigest(port, p);
+        latencies.push(performance.now() - s);
+        bytes += answer.body.length;
+        keep(p, answer);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
+  return { perSecond: phones.length / seconds, p50: pct(0.5), p99: pct(0.99), bytes, seconds };
 }
 
 function peakRssMiB(pid: number): number {
@@ -102,10 +158,10 @@ function peakRssMiB(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function waitForServer(): Promise<void> {
+async function waitForServer(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
     try {
-      await get("/cfg.xml");
+      await get(port, "/cfg.xml", false);
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
@@ -125,35 +181,53 @@ async function main(): Promise<void> {
   const server = spawn(process.execPath, [...profile, bin, "serve", "--data-dir", dataDir, "--http-port", String(HTTP_PORT), "--http-host", "127.0.0.1", "--api-port", "0"], {
     stdio: ["ignore", "ignore", "inherit"],
   });
+  const answers = new Map<Phone, Answer>();
+  let bare: ReturnType<typeof spawn> | null = null;
   try {
-    await waitForServer();
-    const latencies: number[] = [];
-    let next = 0;
-    let bytes = 0;
-    const start = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < phones.length) {
-          const p = phones[next++]!;
-          const s = performance.now();
-          const received = await fetchWithDigest(p);
-          bytes += received;
-          latencies.push(performance.now() - s);
-        }
-      }),
-    );
-    const seconds = (performance.now() - start) / 1000;
-    latencies.sort((a, b) => a - b);
-    const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
-    console.log(`boot storm: ${phones.length} phones, concurrency ${CONCURRENCY}, fresh TCP connection per request`);
-    console.log(`  phone fetches/s (401 challenge + authenticated 200): ${(phones.length / seconds).toFixed(0)}`);
-    console.log(`  HTTP requests/s:                                     ${((2 * phones.length) / seconds).toFixed(0)}`);
-    console.log(`  fetch latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms (both round trips)`);
-    console.log(`  served ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s`);
-    console.log(`  server peak RSS: ${peakRssMiB(server.pid!).toFixed(0)} MiB`);
-  } finally {
+    await waitForServer(HTTP_PORT);
+    // Cold: the server has just started, every file is rendered at its first fetch (a power cut).
+    // Warm: the same phones again, the server still up (phones rebooted by a resync or a firmware push).
+    const cold = await storm(HTTP_PORT, phones, (p, a) => answers.set(p, a));
+    const ph = await storm(HTTP_PORT, phones);
+    const rss = peakRssMiB(server.pid!);
     server.kill("SIGTERM");
     await new Promise((r) => server.once("exit", r));
+
+    // The baseline, with the bytes and headers phonehome served to each phone.
+    const index = join(dataDir, "bare.json");
+    const blob = join(dataDir, "bare.bin");
+    const fd = openSync(blob, "w");
+    let offset = 0;
+    const entries = phones.map((p) => {
+      const a = answers.get(p)!;
+      writeSync(fd, a.body);
+      const e = { path: `/${p.file}`, user: p.user, ha1: md5(`${p.user}:phonehome:${p.password}`), type: a.type ?? "", etag: a.etag ?? "", offset, length: a.body.length };
+      offset += a.body.length;
+      return e;
+    });
+    closeSync(fd);
+    writeFileSync(index, JSON.stringify(entries));
+    bare = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./boot-bare.ts", import.meta.url)), index, blob, String(BARE_PORT)], { stdio: ["ignore", "ignore", "inherit"] });
+    await waitForServer(BARE_PORT);
+    const b = await storm(BARE_PORT, phones);
+
+    const mode = REUSE ? "both requests of a phone on one keep-alive connection" : "fresh TCP connection per request";
+    console.log(`boot storm: ${phones.length} phones, concurrency ${CONCURRENCY}, ${mode}`);
+    const row = (name: string, r: StormResult) =>
+      console.log(
+        `  ${name.padEnd(34)} ${r.perSecond.toFixed(0).padStart(6)} ${(2 * r.perSecond).toFixed(0).padStart(8)}   ${`${r.p50} / ${r.p99}`.padEnd(16)} ${r === b ? "" : `${(r.perSecond / b.perSecond).toFixed(2)}x`}`,
+      );
+    console.log(`  ${"".padEnd(34)} fetch/s   req/s   p50 / p99 ms     ratio to bare`);
+    row("phonehome, first fetch (cold)", cold);
+    row("phonehome, again (warm)", ph);
+    row("bare node:http", b);
+    console.log(`  phonehome served ${(cold.bytes / 1e6).toFixed(1)} MB per pass; server peak RSS: ${rss.toFixed(0)} MiB`);
+  } finally {
+    if (server.exitCode === null) {
+      server.kill("SIGTERM");
+      await new Promise((r) => server.once("exit", r));
+    }
+    if (bare) await stop(bare);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -63,6 +63,22 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** CPU seconds used by a process, all its threads (utime + stime of /proc/PID/stat); `children` those of its reaped children. */
+function cpuSeconds(pid: number | "self", children = false): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  // After "(comm) ": field 3 is state, so utime (14) is index 11, stime 12, cutime 13, cstime 14.
+  const at = children ? 13 : 11;
+  return (Number(fields[at]) + Number(fields[at + 1])) / 100; // USER_HZ is 100 on Linux
+}
+
+/** Runs wrk against `port` and measures the cores the server (`pid`) and wrk used meanwhile. */
+function measured(pid: number, port: number, script: string, close: boolean): WrkResult & { readonly serverCores: number; readonly wrkCores: number } {
+  const [s0, w0, t0] = [cpuSeconds(pid), cpuSeconds("self", true), performance.now()];
+  const r = wrk(port, script, close);
+  const wall = (performance.now() - t0) / 1000;
+  return { ...r, serverCores: (cpuSeconds(pid) - s0) / wall, wrkCores: (cpuSeconds("self", true) - w0) / wall };
+}
+
 interface WrkResult {
   readonly rps: number;
   readonly p50: string;
@@ -136,14 +152,16 @@ async function main(): Promise<void> {
     const since = () => ((performance.now() - startAt) / 1000).toFixed(1);
     for (const close of [false, true]) {
       const phaseStart = since();
-      const ph = wrk(PORT, script, close);
+      const ph = measured(server.pid!, PORT, script, close);
       console.log(`  (phonehome ${close ? "Connection: close" : "keep-alive"} from ${phaseStart} s to ${since()} s after its start: profile-top.ts --from/--to)`);
-      const b = wrk(BARE_PORT, script, close);
+      const b = measured(bare.pid!, BARE_PORT, script, close);
       const label = close ? "Connection: close" : "keep-alive       ";
       if (ph.non2xx || b.non2xx) console.log(`  (non-2xx answers: phonehome ${ph.non2xx}, bare ${b.non2xx})`);
       console.log(
         `  ${label}      ${ph.rps.toFixed(0).padStart(9)}   ${ph.p50.padEnd(8)} ${ph.p99.padEnd(8)} | ${b.rps.toFixed(0).padStart(15)}      ${b.p50.padEnd(8)} ${b.p99.padEnd(8)} | ${(ph.rps / b.rps).toFixed(2)}x`,
       );
+      // Where the two cores went: a server using one core while wrk leaves the other idle could gain from a second process.
+      console.log(`    cores used: phonehome ${ph.serverCores.toFixed(2)} (all its threads), wrk ${ph.wrkCores.toFixed(2)} | bare ${b.serverCores.toFixed(2)}, wrk ${b.wrkCores.toFixed(2)}`);
     }
     console.log(`server RSS after the storm: ${rssMiB(server.pid!).toFixed(0)} MiB`);
   } finally {

@@ -1,6 +1,7 @@
 import type { Worker } from "node:worker_threads";
 import { startThread } from "../threads.ts";
 import type { FetchLogBatch, FetchLogWriterOptions } from "./fetch-log-writer.ts";
+import type { WantedBody } from "./served-files.ts";
 
 /** What the server gives its fetch-log thread (src/runtime.ts). */
 export interface FetchLogThreadSettings {
@@ -20,7 +21,7 @@ export interface FetchLogJob extends FetchLogThreadSettings {
 }
 
 export type ToFetchLog = { t: "batch"; batch: FetchLogBatch } | { t: "drain"; seq: number } | { t: "close" };
-export type FromFetchLog = { t: "error"; message: string; stack?: string };
+export type FromFetchLog = { t: "error"; message: string; stack?: string } | { t: "want"; files: WantedBody[] };
 
 const ENTRY = new URL("./fetch-log-worker.ts", import.meta.url);
 /** How long a drain waits for a thread that has not started yet: its modules load first. */
@@ -45,6 +46,8 @@ export class FetchLogThread {
   constructor(
     private readonly job: Omit<FetchLogJob, "signal">,
     private readonly onError: (error: unknown) => void,
+    /** Device files whose served body the thread needs whole (served-files.ts). */
+    private readonly onWant: (files: readonly WantedBody[]) => void = () => {},
   ) {}
 
   /** Whether the thread has started and loaded its modules (until then the recorder writes on its own thread). */
@@ -75,6 +78,25 @@ export class FetchLogThread {
     }
   }
 
+  /**
+   * drain() without blocking: resolves once the thread has written every batch posted before it,
+   * or after the same bound (then reported through onError). For periodic work on the event loop
+   * that needs the fetch log (the registration tracker), where a blocking drain would stall every
+   * phone request queued behind it.
+   */
+  async settle(): Promise<void> {
+    if (!this.worker) return;
+    const seq = ++this.seq;
+    this.worker.postMessage({ t: "drain", seq } satisfies ToFetchLog);
+    const deadline = Date.now() + this.job.busyTimeoutMs + 2000 + (Atomics.load(this.answered, 1) ? 0 : BOOT_MS);
+    for (let seen = Atomics.load(this.answered, 0); seen < seq; seen = Atomics.load(this.answered, 0)) {
+      const left = deadline - Date.now();
+      if (left <= 0) return this.onError(new Error("the fetch-log thread did not answer in time; its rows are written when it does"));
+      const wait = Atomics.waitAsync(this.answered, 0, seen, left);
+      if (wait.async) await wait.value;
+    }
+  }
+
   close(): void {
     if (!this.worker) return;
     this.worker.postMessage({ t: "close" } satisfies ToFetchLog);
@@ -87,7 +109,10 @@ export class FetchLogThread {
     const worker = startThread(ENTRY, { workerData: { ...this.job, signal: this.signal } satisfies FetchLogJob });
     // The thread never keeps a process alive: close() (the runtime's) drains it first.
     worker.unref();
-    worker.on("message", (m: FromFetchLog) => this.onError(Object.assign(new Error(m.message), m.stack ? { stack: m.stack } : {})));
+    worker.on("message", (m: FromFetchLog) => {
+      if (m.t === "want") this.onWant(m.files);
+      else this.onError(Object.assign(new Error(m.message), m.stack ? { stack: m.stack } : {}));
+    });
     worker.on("error", (err) => this.onError(err));
     worker.on("exit", (code) => {
       if (this.worker === worker) {

@@ -32,7 +32,8 @@ function write(batch: FetchLogBatch): void {
     : batch;
   kept = null;
   try {
-    writer.write(all);
+    const files = writer.write(all);
+    if (files.length) post({ t: "want", files });
   } catch (err) {
     if (!(err instanceof DatabaseBusyError)) {
       post({ t: "error", message: `writing the fetch log failed: ${err instanceof Error ? err.message : String(err)}`, ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) });

@@ -2,7 +2,7 @@ import { writeTransaction, type Db } from "../db/client.ts";
 import { AnonymousKeys, isAuthenticatedFetch, OVERFLOW_SOURCE } from "./anonymous-fetches.ts";
 import { pruneDiscovered, writeDiscovery } from "./discovery-inbox.ts";
 import type { Discovery, FetchRecord } from "./fetch-recorder.ts";
-import { writeServedBodies, type ServedBody } from "./served-files.ts";
+import { writeServedBodies, type ServedBody, type WantedBody } from "./served-files.ts";
 
 /** Rows held in memory while another process holds the write lock: about a minute of a boot storm. */
 const MAX_BUFFERED = 200_000;
@@ -83,11 +83,12 @@ export class FetchLogWriter {
     this.anonymous = new AnonymousKeys(options.anonymousRowsPerMinute);
   }
 
-  write(batch: FetchLogBatch): void {
-    writeTransaction(this.db, (tx) => {
+  /** Writes the batch; returns the device files whose served body must come whole next time (served-files.ts). */
+  write(batch: FetchLogBatch): WantedBody[] {
+    return writeTransaction(this.db, (tx) => {
       for (const f of batch.fetches) this.writeFetch(f);
       for (const d of batch.discoveries) this.writeDiscovery(tx, d);
-      if (this.seal) writeServedBodies(this.db, batch.served, this.seal); // the same connection, inside this transaction
+      return this.seal ? writeServedBodies(this.db, batch.served, this.seal) : []; // the same connection, inside this transaction
     });
   }
 

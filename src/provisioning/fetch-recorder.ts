@@ -90,7 +90,9 @@ export class FetchRecorder {
     const writerOptions = { discoveryMax, anonymousRowsPerMinute, inbox };
     this.keepsCopies = Boolean(options.seal);
     this.writer = new FetchLogWriter(db, writerOptions, options.seal ?? null);
-    this.thread = options.thread ? new FetchLogThread({ ...options.thread, dbPath: db.$client.name, flushMs, writer: writerOptions }, onError) : null;
+    this.thread = options.thread
+      ? new FetchLogThread({ ...options.thread, dbPath: db.$client.name, flushMs, writer: writerOptions }, onError, (files) => this.served.forget(files))
+      : null;
   }
 
   private readonly keepsCopies: boolean;
@@ -130,7 +132,7 @@ export class FetchRecorder {
     if (this.thread?.ready()) return this.thread.write(batch);
     try {
       // Never block the event loop on another process's lock (a CLI import): try, and keep the rows for the next flush.
-      withBusyTimeout(this.db, 0, () => this.writer.write(batch));
+      this.served.forget(withBusyTimeout(this.db, 0, () => this.writer.write(batch)));
     } catch (error) {
       if (error instanceof DatabaseBusyError) return this.keep(batch);
       this.onError(error);
@@ -141,6 +143,12 @@ export class FetchRecorder {
   flush(): void {
     this.send();
     this.thread?.drain();
+  }
+
+  /** flush() without blocking the event loop: resolves once everything recorded before it is written. */
+  settle(): Promise<void> {
+    this.send();
+    return this.thread?.settle() ?? Promise.resolve();
   }
 
   /** Whether batches now go to the writer thread (it has loaded); false without one. */

@@ -11,6 +11,7 @@ import { deviceLines, devices, extensionSettings, extensions, featureCodes, tena
  */
 export const hotQueries = preparedPerDb((db: Db) => ({
   deviceByMac: db.select().from(devices).where(eq(devices.mac, sql.placeholder("mac"))).prepare(),
+  deviceById: db.select().from(devices).where(eq(devices.id, sql.placeholder("id"))).prepare(),
   tenantById: db.select().from(tenants).where(eq(tenants.id, sql.placeholder("id"))).prepare(),
   featureCodes: db.select().from(featureCodes).where(eq(featureCodes.tenantId, sql.placeholder("tenantId"))).prepare(),
   lines: db

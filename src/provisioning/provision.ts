@@ -286,11 +286,15 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   let tenant: Tenant | null = null;
   let authMethod: AuthMethod = "none";
   let authDetail: AuthDetail = {};
-  // Read once per request: everything this request takes from the caches belongs to it.
-  const gen = deps.renderCache?.generation() ?? "";
+  // Read once per request: everything this request takes from the caches belongs to it. A device
+  // file's MAC is looked up in the same statement (the index only, for known and unknown MACs alike).
+  const cache = deps.renderCache;
+  const mac = id.file.kind === "device" ? id.file.mac : null;
+  const { gen, deviceId } = cache ? (mac ? cache.generationAndDevice(mac) : { gen: cache.generation(), deviceId: null }) : { gen: "", deviceId: null };
   if (id.file.kind === "device") {
     const q = hotQueries(deps.db);
-    device = (id.file.mac && q.deviceByMac.get({ mac: id.file.mac })) || null;
+    if (mac && cache) device = deviceId === null ? null : cache.device(deviceId, gen, () => q.deviceById.get({ id: deviceId }));
+    else device = (mac && q.deviceByMac.get({ mac })) || null;
     // A known device's record decides its vendor: the OUI guess only stands for unknown phones.
     const own = device && device.vendor !== id.vendor ? deps.vendors.find((v) => v.id === device!.vendor) : undefined;
     const asRecorded = own ? identifyAs(req, own) : null;

@@ -1,5 +1,5 @@
-import type { Database } from "better-sqlite3";
-import type { Tenant } from "../db/rows.ts";
+import type { Database, Statement } from "better-sqlite3";
+import type { DeviceRow, Tenant } from "../db/rows.ts";
 import type { Delivery } from "./deliver.ts";
 
 /**
@@ -99,6 +99,9 @@ interface Entry {
   readonly bytes: number;
 }
 
+/** Device rows kept per generation (RenderCache.device): 100,000 phones in about 40 MB. */
+const MAX_DEVICE_ROWS = 100_000;
+
 // Map entry, key string, Delivery and CachedFile objects: measured at about 600 bytes.
 const ENTRY_OVERHEAD_BYTES = 600;
 
@@ -116,11 +119,23 @@ export class RenderCache {
   ) {
     const stmt = db.prepare("SELECT gen FROM config_generation WHERE id = 1").pluck();
     this.readGen = () => (stmt.get() as number | undefined) ?? 0;
+    this.readGenAndDevice = db.prepare<[string], [number | null, number | null]>("SELECT (SELECT gen FROM config_generation WHERE id = 1), (SELECT id FROM devices WHERE mac = ?)").raw();
   }
+
+  private readonly readGenAndDevice: Statement<[string], [number | null, number | null]>;
 
   /** The generation files rendered now belong to; read once per request, before the lookup. */
   generation(): string {
     return `${this.readGen()}.${this.templateGeneration()}`;
+  }
+
+  /**
+   * generation() and the id of the device with this MAC (null when none has it) in one statement:
+   * a device file's request needs both, and each statement costs the read lock of the WAL.
+   */
+  generationAndDevice(mac: string): { readonly gen: string; readonly deviceId: number | null } {
+    const [gen, deviceId] = this.readGenAndDevice.get(mac) ?? [null, null];
+    return { gen: `${gen ?? 0}.${this.templateGeneration()}`, deviceId };
   }
 
   private tenantGen = "";
@@ -143,6 +158,33 @@ export class RenderCache {
       row = load();
       if (this.tenants.size >= 10_000) this.tenants.clear();
       this.tenants.set(id, row);
+    }
+    return row;
+  }
+
+  private deviceGen = "";
+  private readonly devices = new Map<number, DeviceRow>();
+
+  /**
+   * The device row of id `id` in generation `gen`, read with `load` once per generation. The
+   * caller finds the id first with the MAC index for known and unknown MACs alike (one indexed
+   * read, no row decoded), so a known MAC answered from here costs what an unknown one costs, and
+   * less than decoding the row did. Every write to `devices` that can change a file moves the
+   * generation; the last-seen columns (DEVICE_SEEN_COLUMNS) do not, so in a kept row they are as
+   * of when it was read: nothing on the fetch path reads them. At most MAX_DEVICE_ROWS rows
+   * (about 400 bytes each); past it the map starts again.
+   */
+  device(id: number, gen: string, load: () => DeviceRow | undefined): DeviceRow | null {
+    if (gen !== this.deviceGen) {
+      this.devices.clear();
+      this.deviceGen = gen;
+    }
+    let row = this.devices.get(id);
+    if (row === undefined) {
+      row = load();
+      if (row === undefined) return null;
+      if (this.devices.size >= MAX_DEVICE_ROWS) this.devices.clear();
+      this.devices.set(id, row);
     }
     return row;
   }

@@ -16,8 +16,11 @@ export interface ServedBody {
   readonly deviceId: number;
   readonly fileName: string;
   readonly contentHash: string;
-  /** A Buffer on the thread that served it; a plain Uint8Array once posted to the fetch-log thread. */
-  readonly plain: Uint8Array;
+  /**
+   * A Buffer on the thread that served it; a plain Uint8Array once posted to the fetch-log thread.
+   * Null when this content was already handed over for this device file: only served_at moves.
+   */
+  readonly plain: Uint8Array | null;
   readonly secrets: readonly string[];
   readonly at: number;
 }
@@ -58,15 +61,32 @@ export interface ServedCopy {
   readonly secrets: readonly string[];
 }
 
+/** A device file whose stored copy is not the content a touch named: its next fetch sends the body again. */
+export interface WantedBody {
+  readonly deviceId: number;
+  readonly fileName: string;
+}
+
+/** Device files whose last handed-over hash is remembered; past it the memory starts again (bodies are sent again, nothing is lost). */
+const MAX_REMEMBERED = 250_000;
+
 /**
  * The latest served body of each device file since the last batch (one per file, however many
- * fetches), handed to the fetch-log writer with the recorder's batch.
+ * fetches), handed to the fetch-log writer with the recorder's batch. A body whose content was
+ * already handed over for that file goes as a touch (no bytes): a boot storm of unchanged files
+ * posts a few numbers per file, not 6 KB. Should the stored copy turn out to be another content
+ * (a batch lost with its process), the writer names the file back (`forget`) and the next fetch
+ * carries the body.
  */
 export class ServedFileKeeper {
   private pending = new Map<string, ServedBody>();
+  private readonly handedOver = new Map<string, string>();
 
   add(b: ServedBody): void {
-    this.pending.set(keyOf(b), b);
+    const key = keyOf(b);
+    const prev = this.pending.get(key);
+    if (prev && prev.contentHash === b.contentHash) this.pending.set(key, { ...prev, at: b.at });
+    else this.pending.set(key, this.handedOver.get(key) === b.contentHash ? { ...b, plain: null, secrets: [] } : b);
   }
 
   get size(): number {
@@ -77,6 +97,8 @@ export class ServedFileKeeper {
   take(): ServedBody[] {
     const out = [...this.pending.values()];
     this.pending = new Map();
+    if (this.handedOver.size + out.length > MAX_REMEMBERED) this.handedOver.clear();
+    for (const b of out) this.handedOver.set(keyOf(b), b.contentHash);
     return out;
   }
 
@@ -84,9 +106,14 @@ export class ServedFileKeeper {
   giveBack(bodies: readonly ServedBody[]): void {
     for (const b of bodies) if (!this.pending.has(keyOf(b))) this.pending.set(keyOf(b), b);
   }
+
+  /** Files the writer found without this content: their next served body is sent whole. */
+  forget(files: readonly WantedBody[]): void {
+    for (const f of files) this.handedOver.delete(keyOf(f));
+  }
 }
 
-const keyOf = (b: ServedBody): string => `${b.deviceId}\u0000${b.fileName}`;
+const keyOf = (b: WantedBody): string => `${b.deviceId}\u0000${b.fileName}`;
 
 const statements = preparedPerDb((db) => {
   const c = db.$client;
@@ -102,17 +129,23 @@ const statements = preparedPerDb((db) => {
   };
 });
 
-/** Writes served bodies inside the caller's transaction (the fetch-log writer's batch). */
-export function writeServedBodies(db: Db, bodies: readonly ServedBody[], seal: (plain: string) => string): void {
-  if (!bodies.length) return;
+/**
+ * Writes served bodies inside the caller's transaction (the fetch-log writer's batch). Returns the
+ * touches whose file holds another content: the keeper sends their next body whole.
+ */
+export function writeServedBodies(db: Db, bodies: readonly ServedBody[], seal: (plain: string) => string): WantedBody[] {
+  const wanted: WantedBody[] = [];
+  if (!bodies.length) return wanted;
   const s = statements(db);
   for (const b of bodies) {
     if (s.current.get(b.deviceId, b.fileName) === b.contentHash) s.touch.run(b.at, b.deviceId, b.fileName);
+    else if (b.plain === null) wanted.push({ deviceId: b.deviceId, fileName: b.fileName });
     else {
       const copy: ServedCopy = { body: Buffer.from(b.plain).toString("utf8"), secrets: b.secrets };
       s.upsert.run({ deviceId: b.deviceId, fileName: b.fileName, contentHash: b.contentHash, bodyEnc: seal(JSON.stringify(copy)), at: b.at });
     }
   }
+  return wanted;
 }
 
 /** The last served copy of a device file, or null when none is kept. */

@@ -48,24 +48,44 @@ function settle(deps: ProvisionDeps, tx: Db, r: Request, now: number): void {
   });
 }
 
-/** One pass: expire registrations, then confirm or time out pending force-unregisters. */
-export function checkRegistrations(deps: ProvisionDeps): void {
-  deps.recorder.flush();
-  expireRegistrations(deps);
+/** Confirms or times out pending force-unregisters, reading the fetch log as written so far. */
+function settlePending(deps: ProvisionDeps): void {
   const now = deps.clock().getTime();
   writeTransaction(deps.db, (tx) => {
     for (const r of tx.select().from(forceUnregisters).where(inArray(forceUnregisters.state, ["pending"])).all()) settle(deps, tx, r, now);
   });
 }
 
-/** Runs `checkRegistrations` every `intervalMs` until stopped; errors are logged, never thrown. */
+const anyPending = (db: Db): boolean => db.select({ id: forceUnregisters.id }).from(forceUnregisters).where(eq(forceUnregisters.state, "pending")).limit(1).get() !== undefined;
+
+/** One pass: expire registrations, then confirm or time out pending force-unregisters (the CLI's, after a blocking flush). */
+export function checkRegistrations(deps: ProvisionDeps): void {
+  deps.recorder.flush();
+  expireRegistrations(deps);
+  settlePending(deps);
+}
+
+/**
+ * The server's pass: the same, but the event loop never blocks on the fetch-log thread. It waits
+ * for the thread (without blocking) only when a force-unregister is pending, since a confirming
+ * fetch may still be in a batch; with none pending there is nothing to wait for.
+ */
+async function serverPass(deps: ProvisionDeps): Promise<void> {
+  expireRegistrations(deps);
+  if (!anyPending(deps.db)) return;
+  await deps.recorder.settle();
+  settlePending(deps);
+}
+
+/** Runs the server's pass every `intervalMs` (never two at once) until stopped; errors are logged, never thrown. */
 export function startTracker(deps: ProvisionDeps, intervalMs: number): { stop(): void } {
+  let running = false;
   const timer = setInterval(() => {
-    try {
-      checkRegistrations(deps);
-    } catch (err) {
-      deps.logger.error({ err }, "registration check failed");
-    }
+    if (running) return;
+    running = true;
+    serverPass(deps)
+      .catch((err: unknown) => deps.logger.error({ err }, "registration check failed"))
+      .finally(() => (running = false));
   }, intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };

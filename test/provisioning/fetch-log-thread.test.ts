@@ -57,4 +57,31 @@ describe("the fetch log's own thread", () => {
     }
     await vi.waitFor(() => expect(served(d.mac)).toBe(before + 1), { timeout: 10_000, interval: 20 });
   });
+
+  it("sends a served body once per content: later fetches move served_at only, and a copy lost behind its back comes again", async () => {
+    const d = s.demo[2]!;
+    const copy = () => probe.prepare("select content_hash as hash, body_enc as body, served_at as at from served_files where device_id = (select id from devices where mac = ?)").get(d.mac) as { hash: string; body: string; at: number } | undefined;
+    expect(await fetchAs(d)).toBe(200);
+    s.server.runtime.recorder.flush();
+    const first = copy()!;
+    expect(first.body.length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await fetchAs(d)).toBe(200);
+    s.server.runtime.recorder.flush();
+    const second = copy()!;
+    // The same content: the sealed copy is the one written first, only the time moved.
+    expect(second.body).toBe(first.body);
+    expect(second.hash).toBe(first.hash);
+    expect(second.at).toBeGreaterThan(first.at);
+    // Lost (say, a batch that died with its process): the next touch finds no copy and asks for the body.
+    probe.prepare("delete from served_files where device_id = (select id from devices where mac = ?)").run(d.mac);
+    expect(await fetchAs(d)).toBe(200);
+    s.server.runtime.recorder.flush();
+    expect(copy()).toBeUndefined();
+    await vi.waitFor(async () => {
+      expect(await fetchAs(d)).toBe(200);
+      s.server.runtime.recorder.flush();
+      expect(copy()?.hash).toBe(first.hash);
+    }, { timeout: 10_000, interval: 50 });
+  });
 });
