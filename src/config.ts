@@ -14,6 +14,20 @@ const cidrList = z
   .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter((s) => s.length > 0))
   .refine((list) => list.every((c) => parseCidr(c) !== null), { message: "every entry must be a CIDR such as 10.0.0.0/8" });
 
+/** Whether `url` is a postgres:// or postgresql:// URL with a host. */
+export function isPostgresUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+/** A PostgreSQL connection URL; anything else (a file path, mysql://, a typo) is refused. */
+const postgresUrl = z.string().refine(isPostgresUrl, {
+  message: "must be a PostgreSQL URL such as postgres://user:password@host:5432/phonehome (postgres:// or postgresql://); unset it to keep SQLite in the data directory",
+});
+
 const ConfigSchema = z.object({
   dataDir: z.string().min(1).default("./data"),
   httpHost: z.string().min(1).default("0.0.0.0"),
@@ -172,6 +186,15 @@ const ConfigSchema = z.object({
   discoveryRetentionDays: z.coerce.number().int().min(0).default(30),
   /** Open (not dismissed) inbox entries one source network (/24 IPv4, /64 IPv6) may hold. */
   discoveryMaxPerNetwork: positiveInt.default(500),
+  // --- PostgreSQL (docs/scale-out.md) ---
+  /** PostgreSQL database of a multi-node site; unset = SQLite in the data directory. */
+  databaseUrl: postgresUrl.optional(),
+  /** Connections one process keeps open to PostgreSQL. */
+  databasePoolSize: z.coerce.number().int().min(1).max(100).default(10),
+  /** A connection to PostgreSQL not established within this time fails (pg waits forever by default). */
+  databaseConnectTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** PostgreSQL statement_timeout of phonehome's sessions; 0 = none. */
+  databaseStatementTimeoutMs: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
 });
 
 export type Config = Readonly<
@@ -286,6 +309,10 @@ const ENV_KEYS: Readonly<Record<string, keyof z.input<typeof ConfigSchema>>> = {
   PHONEHOME_DB_LOCK_TIMEOUT_MS: "dbLockTimeoutMs",
   PHONEHOME_DISCOVERY_RETENTION_DAYS: "discoveryRetentionDays",
   PHONEHOME_DISCOVERY_MAX_PER_NETWORK: "discoveryMaxPerNetwork",
+  PHONEHOME_DATABASE_URL: "databaseUrl",
+  PHONEHOME_DATABASE_POOL_SIZE: "databasePoolSize",
+  PHONEHOME_DATABASE_CONNECT_TIMEOUT_MS: "databaseConnectTimeoutMs",
+  PHONEHOME_DATABASE_STATEMENT_TIMEOUT_MS: "databaseStatementTimeoutMs",
 };
 
 

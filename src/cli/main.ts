@@ -23,6 +23,7 @@ import { hotDeskCommands } from "./hot-desk-commands.ts";
 import { userCommands } from "./user-commands.ts";
 import { deviceCommands, tenantCommands } from "./site-commands.ts";
 import { exitQuietlyOnClosedPipe, isClosedPipe } from "./closed-pipe.ts";
+import { dbCommands, refuseServingFromPostgres } from "./db-commands.ts";
 
 const portArg = (value: string): number => {
   const n = Number(value);
@@ -47,6 +48,7 @@ export function configFrom(opts: Record<string, unknown>): Config {
     tftpHost: opts.tftpHost,
     firmwareDir: opts.firmwareDir,
     kamailioDb: opts.kamailioDb,
+    databaseUrl: opts.databaseUrl,
   });
 }
 
@@ -81,6 +83,7 @@ export function buildCli(): Command {
     .option("--kamailio-db <file>", "Kamailio SQLite database whose subscriber table phonehome keeps current (env PHONEHOME_KAMAILIO_DB)")
     .action(async (opts) => {
       const config = configFrom(opts);
+      refuseServingFromPostgres(config);
       const logger = createLogger(config.logLevel);
       const server = await startServer(config, logger);
       const stop = () => {
@@ -164,6 +167,7 @@ export function buildCli(): Command {
   program.addCommand(userCommands(withRuntime, dataDirOption));
   program.addCommand(tenantCommands(withRuntime, dataDirOption));
   program.addCommand(deviceCommands(withRuntime, dataDirOption));
+  program.addCommand(dbCommands(configFrom, dataDirOption));
   return program;
 }
 
