@@ -56,3 +56,8 @@ export function clearPinFailures(tx: Db, extensionId: number): void {
 export function prunePinFailures(tx: Db, now: number, l: PinLimits): void {
   tx.delete(hotDeskPinFailures).where(lt(hotDeskPinFailures.at, now - l.windowMinutes * 60_000)).run();
 }
+
+/** Whether prunePinFailures has anything to delete: the periodic sweep takes no write lock for nothing. */
+export function pinFailuresToPrune(db: Db, now: number, l: PinLimits): boolean {
+  return db.select({ at: hotDeskPinFailures.at }).from(hotDeskPinFailures).where(lt(hotDeskPinFailures.at, now - l.windowMinutes * 60_000)).limit(1).get() !== undefined;
+}

@@ -7,7 +7,7 @@ import { withActor } from "../services/actor.ts";
 import { deskOf } from "./desk-state.ts";
 import { signOutAt, type DeskChange } from "./desks.ts";
 import { notifyChange, type NotifyReport } from "./notify.ts";
-import { prunePinFailures, type PinLimits } from "./pin-guard.ts";
+import { pinFailuresToPrune, prunePinFailures, type PinLimits } from "./pin-guard.ts";
 import { rulesOf, signOutDueAt } from "./rules.ts";
 
 interface Due {
@@ -57,7 +57,7 @@ export function sweepHotDesks(deps: ProvisionDeps, sip: SipSettings, limits: Pin
         changes.push(signOutAt(tx, deps, device, d.reason));
       });
     }
-    writeTransaction(deps.db, (tx) => prunePinFailures(tx, now, limits));
+    if (pinFailuresToPrune(deps.db, now, limits)) writeTransaction(deps.db, (tx) => prunePinFailures(tx, now, limits));
   });
   return { signedOut: changes.flatMap((c) => c.changed.map((d) => d.mac)), notify: notifyChange(deps, sip, changes) };
 }

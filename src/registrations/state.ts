@@ -98,12 +98,12 @@ export function applyRegistrationEvent(tx: Db, now: number, r: RegistrationRepor
  */
 export function expireRegistrations(deps: ServiceDeps): number {
   const now = deps.clock().getTime();
+  const dueWhere = and(eq(registrations.state, "registered"), isNotNull(registrations.expiresAt), lt(registrations.expiresAt, now));
+  // The server runs this every second: with nothing due it takes no write lock, so the event loop
+  // never waits for another writer's transaction (the fetch-log thread's, an import's) for nothing.
+  if (!deps.db.select({ id: registrations.id }).from(registrations).where(dueWhere).limit(1).get()) return 0;
   return writeTransaction(deps.db, (tx) => {
-    const due = tx
-      .select()
-      .from(registrations)
-      .where(and(eq(registrations.state, "registered"), isNotNull(registrations.expiresAt), lt(registrations.expiresAt, now)))
-      .all();
+    const due = tx.select().from(registrations).where(dueWhere).all();
     for (const row of due) {
       tx.update(registrations)
         .set({ state: "expired", since: row.expiresAt!, expiresAt: null, lastEvent: "expired", lastEventSource: "system", lastEventAt: now })
