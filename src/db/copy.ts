@@ -75,7 +75,7 @@ async function refuseForeignSchema(client: pg.Client, url: string): Promise<void
   );
   const row = r.rows[0]!;
   if (!row.ours && Number(row.tables) > 0) {
-    throw conflict(`${redactedUrl(url)} already holds ${row.tables} tables that phonehome did not create: copy into a new, empty database (CREATE DATABASE phonehome)`);
+    throw conflict(`${redactedUrl(url)} already holds ${row.tables} table(s) that phonehome did not create: copy into a new, empty database (CREATE DATABASE phonehome)`);
   }
 }
 

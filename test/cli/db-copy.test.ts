@@ -194,6 +194,16 @@ describe("phonehome db copy", () => {
     expect(await pgCounts(url)).toEqual(empty);
   });
 
+  it("refuses a database holding tables phonehome did not create, and creates nothing there", async () => {
+    const url = await postgres.createDatabase();
+    await withPg(url, (c) => c.query("create table inventory (id int primary key)"));
+    const r = await run(["db", "copy", "--from", from, "--to", url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("already holds 1 table(s) that phonehome did not create: copy into a new, empty database");
+    const tables = await withPg(url, (c) => c.query("select table_schema || '.' || table_name as t from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema')"));
+    expect(tables.rows).toEqual([{ t: "public.inventory" }]);
+  });
+
   it.each([
     [["--from", "./data"], /--from must be sqlite:<data directory>, e\.g\. sqlite:\.\/data .*not "\.\/data"/],
     [["--from", "sqlite:/nonexistent/phonehome-data"], /no phonehome database at \/nonexistent\/phonehome-data\/phonehome\.db/],
