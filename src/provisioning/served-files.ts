@@ -118,14 +118,14 @@ const keyOf = (b: WantedBody): string => `${b.deviceId}\u0000${b.fileName}`;
 const statements = preparedPerDb((db) => {
   const c = db.$client;
   return {
-    current: c.prepare("select content_hash as h from served_files where device_id = ? and file_name = ?").pluck(),
     // A device deleted since its fetch has no row to keep (and must not fail the batch).
     upsert: c.prepare(
       `insert into served_files (device_id, file_name, content_hash, body_enc, served_at)
        select @deviceId, @fileName, @contentHash, @bodyEnc, @at where exists (select 1 from devices where id = @deviceId)
        on conflict (device_id, file_name) do update set content_hash = excluded.content_hash, body_enc = excluded.body_enc, served_at = excluded.served_at`,
     ),
-    touch: c.prepare("update served_files set served_at = ? where device_id = ? and file_name = ?"),
+    // One statement for the usual case (the same content again): no change when the stored copy is another.
+    touch: c.prepare("update served_files set served_at = ? where device_id = ? and file_name = ? and content_hash = ?"),
   };
 });
 
@@ -138,8 +138,8 @@ export function writeServedBodies(db: Db, bodies: readonly ServedBody[], seal: (
   if (!bodies.length) return wanted;
   const s = statements(db);
   for (const b of bodies) {
-    if (s.current.get(b.deviceId, b.fileName) === b.contentHash) s.touch.run(b.at, b.deviceId, b.fileName);
-    else if (b.plain === null) wanted.push({ deviceId: b.deviceId, fileName: b.fileName });
+    if (s.touch.run(b.at, b.deviceId, b.fileName, b.contentHash).changes === 1) continue;
+    if (b.plain === null) wanted.push({ deviceId: b.deviceId, fileName: b.fileName });
     else {
       const copy: ServedCopy = { body: Buffer.from(b.plain).toString("utf8"), secrets: b.secrets };
       s.upsert.run({ deviceId: b.deviceId, fileName: b.fileName, contentHash: b.contentHash, bodyEnc: seal(JSON.stringify(copy)), at: b.at });
