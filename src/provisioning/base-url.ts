@@ -23,6 +23,20 @@ const HOST_HEADER = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+))(?::(\d{1,5}))?$/;
  */
 export function requestBaseUrl(scheme: "http" | "https", hostHeader: string | undefined): string | null {
   if (!hostHeader) return null;
+  // A pure function of its two strings, asked on every phone request with the same few Host headers.
+  const key = `${scheme} ${hostHeader}`;
+  const known = baseUrls.get(key);
+  if (known !== undefined) return known;
+  const url = parseBaseUrl(scheme, hostHeader);
+  // Bounded: Host headers are the client's to choose.
+  if (baseUrls.size >= 1000) baseUrls.clear();
+  baseUrls.set(key, url);
+  return url;
+}
+
+const baseUrls = new Map<string, string | null>();
+
+function parseBaseUrl(scheme: "http" | "https", hostHeader: string): string | null {
   const m = HOST_HEADER.exec(hostHeader.trim().toLowerCase());
   if (!m) return null;
   const [, v6, name, port] = m;

@@ -67,13 +67,11 @@ export class FetchLogThread {
   drain(): void {
     if (!this.worker || !this.posted) return;
     this.posted = false;
-    const seq = ++this.seq;
-    this.worker.postMessage({ t: "drain", seq } satisfies ToFetchLog);
-    // A thread still starting (loading its modules) gets up to BOOT_MS more.
-    const deadline = Date.now() + this.job.busyTimeoutMs + 2000 + (Atomics.load(this.answered, 1) ? 0 : BOOT_MS);
-    for (let seen = Atomics.load(this.answered, 0); seen < seq; seen = Atomics.load(this.answered, 0)) {
-      const left = deadline - Date.now();
-      if (left <= 0) return this.onError(new Error("the fetch-log thread did not answer in time; its rows are written when it does"));
+    const { seq, deadline } = this.askDrain();
+    for (;;) {
+      const seen = Atomics.load(this.answered, 0);
+      const left = this.waitLeft(seq, seen, deadline);
+      if (left === 0) return;
       Atomics.wait(this.answered, 0, seen, left);
     }
   }
@@ -86,15 +84,30 @@ export class FetchLogThread {
    */
   async settle(): Promise<void> {
     if (!this.worker) return;
-    const seq = ++this.seq;
-    this.worker.postMessage({ t: "drain", seq } satisfies ToFetchLog);
-    const deadline = Date.now() + this.job.busyTimeoutMs + 2000 + (Atomics.load(this.answered, 1) ? 0 : BOOT_MS);
-    for (let seen = Atomics.load(this.answered, 0); seen < seq; seen = Atomics.load(this.answered, 0)) {
-      const left = deadline - Date.now();
-      if (left <= 0) return this.onError(new Error("the fetch-log thread did not answer in time; its rows are written when it does"));
+    const { seq, deadline } = this.askDrain();
+    for (;;) {
+      const seen = Atomics.load(this.answered, 0);
+      const left = this.waitLeft(seq, seen, deadline);
+      if (left === 0) return;
+      // Waits only while the value is still `seen`: an answer between the read and the wait ends it at once.
       const wait = Atomics.waitAsync(this.answered, 0, seen, left);
       if (wait.async) await wait.value;
     }
+  }
+
+  /** Asks the thread to answer once every batch posted so far is written; a thread still starting (loading its modules) gets up to BOOT_MS more. */
+  private askDrain(): { seq: number; deadline: number } {
+    const seq = ++this.seq;
+    this.worker!.postMessage({ t: "drain", seq } satisfies ToFetchLog);
+    return { seq, deadline: Date.now() + this.job.busyTimeoutMs + 2000 + (Atomics.load(this.answered, 1) ? 0 : BOOT_MS) };
+  }
+
+  /** How long to wait more for drain `seq`, the thread having answered `seen`: 0 once answered, or past the deadline (then reported). */
+  private waitLeft(seq: number, seen: number, deadline: number): number {
+    if (seen >= seq) return 0;
+    const left = deadline - Date.now();
+    if (left <= 0) this.onError(new Error("the fetch-log thread did not answer in time; its rows are written when it does"));
+    return Math.max(0, left);
   }
 
   close(): void {

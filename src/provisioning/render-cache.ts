@@ -99,8 +99,29 @@ interface Entry {
   readonly bytes: number;
 }
 
-/** Device rows kept per generation (RenderCache.device): 100,000 phones in about 40 MB. */
-const MAX_DEVICE_ROWS = 100_000;
+/** Device rows kept per generation (RenderCache.device): about 0.7 KB each, so at most ~18 MB. */
+const MAX_DEVICE_ROWS = 25_000;
+
+/** Rows by id, valid for one generation: the map is cleared when the generation moves, and when it holds `max` rows. */
+class RowsOfGeneration<T> {
+  private gen = "";
+  private readonly rows = new Map<number, T>();
+
+  constructor(private readonly max: number) {}
+
+  get(id: number, gen: string, load: () => T): T {
+    if (gen !== this.gen) {
+      this.rows.clear();
+      this.gen = gen;
+    }
+    if (this.rows.has(id)) return this.rows.get(id)!;
+    const row = load();
+    if (row === undefined) return row;
+    if (this.rows.size >= this.max) this.rows.clear();
+    this.rows.set(id, row);
+    return row;
+  }
+}
 
 // Map entry, key string, Delivery and CachedFile objects: measured at about 600 bytes.
 const ENTRY_OVERHEAD_BYTES = 600;
@@ -138,32 +159,17 @@ export class RenderCache {
     return { gen: `${gen ?? 0}.${this.templateGeneration()}`, deviceId };
   }
 
-  private tenantGen = "";
-  private readonly tenants = new Map<number, Tenant | null>();
+  private readonly tenants = new RowsOfGeneration<Tenant | null>(10_000);
 
   /**
    * The tenant row of generation `gen`, read with `load` once per generation: every fetch of a
    * device needs its tenant, and a tenant row (JSON columns) costs as much to read as the device's.
-   * Tenants are few and the map is cleared whenever the generation moves. Device rows are not
-   * kept: a known MAC answered from memory and an unknown one from the database would differ in
-   * time, which is what the enumeration defence must not show.
    */
   tenant(id: number, gen: string, load: () => Tenant | null): Tenant | null {
-    if (gen !== this.tenantGen) {
-      this.tenants.clear();
-      this.tenantGen = gen;
-    }
-    let row = this.tenants.get(id);
-    if (row === undefined) {
-      row = load();
-      if (this.tenants.size >= 10_000) this.tenants.clear();
-      this.tenants.set(id, row);
-    }
-    return row;
+    return this.tenants.get(id, gen, load);
   }
 
-  private deviceGen = "";
-  private readonly devices = new Map<number, DeviceRow>();
+  private readonly devices = new RowsOfGeneration<DeviceRow | undefined>(MAX_DEVICE_ROWS);
 
   /**
    * The device row of id `id` in generation `gen`, read with `load` once per generation. The
@@ -171,22 +177,10 @@ export class RenderCache {
    * read, no row decoded), so a known MAC answered from here costs what an unknown one costs, and
    * less than decoding the row did. Every write to `devices` that can change a file moves the
    * generation; the last-seen columns (DEVICE_SEEN_COLUMNS) do not, so in a kept row they are as
-   * of when it was read: nothing on the fetch path reads them. At most MAX_DEVICE_ROWS rows
-   * (about 400 bytes each); past it the map starts again.
+   * of when it was read: nothing on the fetch path reads them.
    */
   device(id: number, gen: string, load: () => DeviceRow | undefined): DeviceRow | null {
-    if (gen !== this.deviceGen) {
-      this.devices.clear();
-      this.deviceGen = gen;
-    }
-    let row = this.devices.get(id);
-    if (row === undefined) {
-      row = load();
-      if (row === undefined) return null;
-      if (this.devices.size >= MAX_DEVICE_ROWS) this.devices.clear();
-      this.devices.set(id, row);
-    }
-    return row;
+    return this.devices.get(id, gen, load) ?? null;
   }
 
   get(key: string, gen: string): CachedFile | null {
