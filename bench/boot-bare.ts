@@ -10,23 +10,16 @@
  * PHONES.json lists path, user, HA1, content type, ETag and where each body lies in BODIES.bin.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { loadBareFiles, type BareEntry } from "./bare-files.ts";
 
-interface Entry {
-  readonly path: string;
+interface Phone extends BareEntry {
   readonly user: string;
   readonly ha1: string;
-  readonly type: string;
-  readonly etag: string;
-  readonly offset: number;
-  readonly length: number;
 }
 
 const [index, blob, port] = process.argv.slice(2);
-const entries = JSON.parse(readFileSync(index!, "utf8")) as Entry[];
-const bodies = readFileSync(blob!);
-const phones = new Map(entries.map((e) => [e.path, { ...e, body: Buffer.from(bodies.subarray(e.offset, e.offset + e.length)) }]));
+const phones = loadBareFiles<Phone>(index!, blob!);
 const md5 = (s: string) => createHash("md5").update(s).digest("hex");
 const field = (header: string, name: string) => new RegExp(`${name}="?([^",]+)"?`).exec(header)?.[1];
 

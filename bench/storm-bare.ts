@@ -6,22 +6,11 @@
  *
  * FILES.json lists path, content type, ETag and where each body lies in FILES.bin.
  */
-import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
-
-interface Entry {
-  readonly path: string;
-  readonly type: string;
-  readonly etag: string;
-  readonly offset: number;
-  readonly length: number;
-}
+import { loadBareFiles } from "./bare-files.ts";
 
 const [index, blob, port] = process.argv.slice(2);
-const entries = JSON.parse(readFileSync(index!, "utf8")) as Entry[];
-const bodies = readFileSync(blob!);
-// Each body its own copy, as phonehome holds them.
-const files = new Map(entries.map((e) => [e.path, { type: e.type, etag: e.etag, body: Buffer.from(bodies.subarray(e.offset, e.offset + e.length)) }]));
+const files = loadBareFiles(index!, blob!);
 
 const server = createServer((req, res) => {
   const hit = files.get(req.url ?? "");
