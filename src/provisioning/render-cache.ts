@@ -1,6 +1,7 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { DeviceRow, Tenant } from "../db/rows.ts";
 import type { Delivery } from "./deliver.ts";
+import { pack, payloadOf, unpack } from "./packed-file.ts";
 
 /**
  * Render once, serve many: a device's (or a common) file as delivered, kept in memory until
@@ -93,12 +94,6 @@ export interface CachedFile {
   readonly secretValues?: readonly string[];
 }
 
-interface Entry {
-  readonly gen: string;
-  readonly file: CachedFile;
-  readonly bytes: number;
-}
-
 /** Device rows kept per generation (RenderCache.device): about 0.7 KB each, so at most ~18 MB. */
 const MAX_DEVICE_ROWS = 25_000;
 
@@ -123,12 +118,41 @@ class RowsOfGeneration<T> {
   }
 }
 
-// Map entry, key string, Delivery and CachedFile objects: measured at about 600 bytes.
-const ENTRY_OVERHEAD_BYTES = 600;
+/**
+ * What an entry costs besides its bytes, measured (bench/memory.ts: heap after a forced GC, 10,000
+ * T54W files): a file kept as rendered holds its Map slot and key, the CachedFile, the Delivery,
+ * the body's Buffer objects and backing store, the hash and ETag strings and the credential and
+ * secret-value arrays; a packed one its Map slot and key, one small object and one string.
+ */
+const FILE_OVERHEAD_BYTES = 1_300;
+const PACKED_OVERHEAD_BYTES = 200;
+/** The share of the bound kept as rendered (a hit is a lookup); files past it are packed (packed-file.ts). */
+const AS_RENDERED_SHARE = 0.5;
+/** Preset dictionaries kept (one per vendor, file kind and tenant); past it files are packed without one. */
+const MAX_DICTIONARIES = 256;
+
+/** A file kept packed (packed-file.ts), with the dictionary it was packed against. */
+class PackedEntry {
+  constructor(
+    readonly text: string,
+    readonly dictionary: Buffer | null,
+  ) {}
+}
+
+type Entry = CachedFile | PackedEntry;
+
+const renderedBytes = (key: string, file: CachedFile): number => file.delivery.body.length + (file.delivery.plain?.length ?? 0) + key.length + FILE_OVERHEAD_BYTES;
+const packedBytes = (key: string, e: PackedEntry): number => e.text.length + key.length + PACKED_OVERHEAD_BYTES;
 
 export class RenderCache {
+  /** Least recently used first. Every entry belongs to generation `gen`: a newer one empties the map. */
   private readonly entries = new Map<string, Entry>();
+  private gen = "";
   private bytes = 0;
+  /** Bytes of the entries kept as rendered (at most AS_RENDERED_SHARE of maxBytes). */
+  private renderedBytes = 0;
+  private readonly asRenderedMax: number;
+  private readonly dictionaries = new Map<string, Buffer>();
   private readonly readGen: () => number;
   hits = 0;
   misses = 0;
@@ -138,6 +162,7 @@ export class RenderCache {
     private readonly maxBytes: number,
     private readonly templateGeneration: () => number,
   ) {
+    this.asRenderedMax = Math.floor(maxBytes * AS_RENDERED_SHARE);
     const stmt = db.prepare("SELECT gen FROM config_generation WHERE id = 1").pluck();
     this.readGen = () => (stmt.get() as number | undefined) ?? 0;
     this.readGenAndDevice = db.prepare<[string], [number | null, number | null]>("SELECT (SELECT gen FROM config_generation WHERE id = 1), (SELECT id FROM devices WHERE mac = ?)").raw();
@@ -184,33 +209,103 @@ export class RenderCache {
   }
 
   get(key: string, gen: string): CachedFile | null {
+    if (gen !== this.gen) this.newGeneration(gen);
     const e = this.entries.get(key);
-    if (!e || e.gen !== gen) {
+    if (!e) {
       this.misses++;
       return null;
     }
     this.hits++;
     // Most recently used last: delete and re-insert keeps Map order as the LRU order.
     this.entries.delete(key);
-    this.entries.set(key, e);
-    return e.file;
+    if (!(e instanceof PackedEntry)) {
+      this.entries.set(key, e);
+      return e;
+    }
+    const file = unpack(e.text, e.dictionary);
+    const size = renderedBytes(key, file);
+    if (this.renderedBytes + size <= this.asRenderedMax) {
+      // Room as rendered again (entries went since): kept so, its next hit is a lookup.
+      this.bytes += size - packedBytes(key, e);
+      this.renderedBytes += size;
+      this.entries.set(key, file);
+      this.evict();
+    } else this.entries.set(key, e);
+    return file;
   }
 
-  set(key: string, gen: string, file: CachedFile): void {
-    const bytes = file.delivery.body.length + (file.delivery.plain?.length ?? 0) + key.length + ENTRY_OVERHEAD_BYTES;
-    if (bytes > this.maxBytes) return;
-    const old = this.entries.get(key);
-    if (old) {
-      this.bytes -= old.bytes;
-      this.entries.delete(key);
+  /**
+   * Keeps `file` for `key` in generation `gen`. `group` names the files that look alike (vendor,
+   * file kind, tenant): the first one packed in a group is the dictionary the others are packed
+   * against.
+   */
+  set(key: string, gen: string, file: CachedFile, group = ""): void {
+    if (gen !== this.gen) this.newGeneration(gen);
+    this.remove(key);
+    const size = renderedBytes(key, file);
+    if (size > this.maxBytes) return;
+    let entry: Entry = file;
+    if (this.renderedBytes + size <= this.asRenderedMax) {
+      this.renderedBytes += size;
+      this.bytes += size;
+    } else {
+      const payload = payloadOf(file);
+      const dictionary = this.dictionaryFor(group, payload);
+      entry = new PackedEntry(pack(payload, dictionary), dictionary);
+      this.bytes += packedBytes(key, entry);
     }
-    this.entries.set(key, { gen, file, bytes });
-    this.bytes += bytes;
+    this.entries.set(key, entry);
+    this.evict();
+  }
+
+  private remove(key: string): void {
+    const old = this.entries.get(key);
+    if (!old) return;
+    this.entries.delete(key);
+    this.forget(key, old);
+  }
+
+  private forget(key: string, e: Entry): void {
+    if (e instanceof PackedEntry) this.bytes -= packedBytes(key, e);
+    else {
+      const size = renderedBytes(key, e);
+      this.bytes -= size;
+      this.renderedBytes -= size;
+    }
+  }
+
+  /** Least recently used first, until the bound holds. */
+  private evict(): void {
     for (const [k, e] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(k);
-      this.bytes -= e.bytes;
+      this.forget(k, e);
     }
+  }
+
+  /**
+   * Generations only move forward (a file is kept only when the generation did not move while it
+   * rendered), so once a request reads a newer one no entry can be hit again: all go at once, with
+   * their dictionaries (the next files packed make new ones, from the new configuration).
+   */
+  private newGeneration(gen: string): void {
+    this.gen = gen;
+    this.entries.clear();
+    this.dictionaries.clear();
+    this.bytes = 0;
+    this.renderedBytes = 0;
+  }
+
+  private dictionaryFor(group: string, payload: Buffer): Buffer | null {
+    const kept = this.dictionaries.get(group);
+    if (kept) return kept;
+    if (this.dictionaries.size >= MAX_DICTIONARIES) return null;
+    // Its own buffer (not a slice of Node's pool; zlib's window is 32 KB). Counted in the bound until the generation moves.
+    const dictionary = Buffer.alloc(Math.min(payload.length, 32_768));
+    payload.copy(dictionary, 0, 0, dictionary.length);
+    this.dictionaries.set(group, dictionary);
+    this.bytes += dictionary.length;
+    return dictionary;
   }
 
   get size(): { readonly entries: number; readonly bytes: number } {
