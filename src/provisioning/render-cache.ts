@@ -1,6 +1,7 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { DeviceRow, Tenant } from "../db/rows.ts";
 import type { Delivery } from "./deliver.ts";
+import { flatString } from "./flat-string.ts";
 import { pack, payloadOf, unpack } from "./packed-file.ts";
 
 /**
@@ -15,10 +16,12 @@ import { pack, payloadOf, unpack } from "./packed-file.ts";
  * Every lookup reads the generation (one prepared single-row read) and an entry of another
  * generation is a miss, so a change is visible at the very next fetch: never a stale byte.
  *
- * Memory is bounded by `maxBytes` (config key `renderCacheMaxBytes`), counted as body bytes plus
- * a fixed overhead per entry; the least recently used entries go first. A 6.3 KB Yealink file
- * costs about 7 KB, so 100,000 phones need about 700 MB to be held at once: the default of
- * 128 MiB keeps the ~18,000 most recently fetched and re-renders the rest on their next fetch.
+ * Memory is bounded by `maxBytes` (config key `renderCacheMaxBytes`), counted as the bytes kept
+ * plus a measured overhead per entry; the least recently used entries go first. The first half
+ * (AS_RENDERED_SHARE) holds files as rendered: a hit is a Map lookup (1-4 µs). Past it files are
+ * packed (packed-file.ts): a 6.4 KB Yealink T54W file is counted as about 580 bytes, and a hit
+ * inflates it (25-50 µs, against about 2 ms for a render). So the default of 128 MiB holds 100,000
+ * such phones: about 8,600 as rendered, the rest packed (bench:render-cache, docs/benchmarks.md).
  */
 
 /** Tables whose rows reach a rendered file; each has the generation triggers. */
@@ -135,7 +138,7 @@ const MAX_DICTIONARIES = 256;
  * One kept file: as rendered (`file`), or packed (`text`, with the dictionary it was packed
  * against). The key is kept flat: a key built by concatenation is a tree of string pieces, about
  * 350 bytes where the flat string is about 100 (measured, 100,000 keys), and a hit re-inserts the
- * entry under this key, not under the request's.
+ * entry under this key, not under the request's (flat-string.ts).
  */
 class Entry {
   constructor(
@@ -161,9 +164,6 @@ class Dictionary {
     readonly bytes: Buffer,
   ) {}
 }
-
-/** A flat copy of `s` (one sequential string, not a tree of concatenated pieces). */
-const flat = (s: string): string => Buffer.from(s, "utf8").toString("utf8");
 
 export class RenderCache {
   /** Least recently used first. Every entry belongs to generation `gen`: a newer one empties the map. */
@@ -270,7 +270,7 @@ export class RenderCache {
       this.entries.delete(key);
       this.forget(old);
     }
-    let entry = new Entry(flat(key), file, null, 0, null);
+    let entry = new Entry(flatString(key), file, null, 0, null);
     if (entry.bytes > this.maxBytes) return;
     if (this.renderedBytes + entry.bytes <= this.asRenderedMax) this.renderedBytes += entry.bytes;
     else {
