@@ -7,12 +7,13 @@
  *
  *   npm run bench:storm -- [--phones 10000] [--connections 64] [--seconds 10]
  *   npm run bench:storm -- --phones 100000
+ *   npm run bench:storm -- --bin OTHER_CHECKOUT/bin/phonehome.mjs   # another build, same seeding and baseline
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stormMac } from "./storm-seed.ts";
 import { stop } from "./child.ts";
@@ -27,6 +28,8 @@ const CONNECTIONS = arg("connections", 64);
 const SECONDS = arg("seconds", 10);
 const PORT = arg("port", 18_490);
 const BARE_PORT = PORT + 1;
+/** `--bin OTHER_CHECKOUT/bin/phonehome.mjs`: the same run against another build (same schema). */
+const BIN = args.includes("--bin") ? resolve(args[args.indexOf("--bin") + 1]!) : fileURLToPath(new URL("../bin/phonehome.mjs", import.meta.url));
 
 interface Answer {
   readonly status: number;
@@ -71,12 +74,32 @@ function cpuSeconds(pid: number | "self", children = false): number {
   return (Number(fields[at]) + Number(fields[at + 1])) / 100; // USER_HZ is 100 on Linux
 }
 
-/** Runs wrk against `port` and measures the cores the server (`pid`) and wrk used meanwhile. */
-function measured(pid: number, port: number, script: string, close: boolean): WrkResult & { readonly serverCores: number; readonly wrkCores: number } {
-  const [s0, w0, t0] = [cpuSeconds(pid), cpuSeconds("self", true), performance.now()];
+/** CPU seconds of a process's main thread alone (its event loop: the thread id is the process id). */
+function mainThreadSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Measured extends WrkResult {
+  readonly serverCores: number;
+  readonly wrkCores: number;
+  /** CPU microseconds per answered request: all the server's threads, and its main thread alone. */
+  readonly cpuPerRequest: number;
+  readonly mainPerRequest: number;
+}
+
+/**
+ * Runs wrk against `port` and measures the cores the server (`pid`) and wrk used meanwhile, and the
+ * server's CPU time per request: on a machine other work also loads, req/s follow the CPU a server
+ * was given, while CPU per request stays what a request costs.
+ */
+function measured(pid: number, port: number, script: string, close: boolean): Measured {
+  const [s0, m0, w0, t0] = [cpuSeconds(pid), mainThreadSeconds(pid), cpuSeconds("self", true), performance.now()];
   const r = wrk(port, script, close);
   const wall = (performance.now() - t0) / 1000;
-  return { ...r, serverCores: (cpuSeconds(pid) - s0) / wall, wrkCores: (cpuSeconds("self", true) - w0) / wall };
+  const [s1, m1] = [cpuSeconds(pid), mainThreadSeconds(pid)];
+  const requests = r.rps * wall;
+  return { ...r, serverCores: (s1 - s0) / wall, wrkCores: (cpuSeconds("self", true) - w0) / wall, cpuPerRequest: ((s1 - s0) * 1e6) / requests, mainPerRequest: ((m1 - m0) * 1e6) / requests };
 }
 
 interface WrkResult {
@@ -109,7 +132,7 @@ async function main(): Promise<void> {
   if (seeding.status !== 0) throw new Error("seeding failed");
   const paths = Array.from({ length: PHONES }, (_, i) => `/${stormMac(i)}.cfg`);
   console.log(`seeded ${paths.length} Yealink T54W phones (tenant in network mode) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const bin = fileURLToPath(new URL("../bin/phonehome.mjs", import.meta.url));
+  const bin = BIN;
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const startAt = performance.now();
   const benchCpuAtStart = cpuSeconds("self");
@@ -150,7 +173,7 @@ async function main(): Promise<void> {
     // The phone's path is computed in Lua: a table of 100,000 constants is more than LuaJIT takes.
     const script = join(dir, "paths.lua");
     writeFileSync(script, `request = function() return wrk.format("GET", string.format("/805ec0%06x.cfg", math.random(0, ${PHONES - 1}))) end\n`);
-    bare = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./storm-bare.ts", import.meta.url)), filesJson, filesBin, String(BARE_PORT)], { stdio: ["ignore", "ignore", "inherit"] });
+    bare = spawn(process.execPath, [...profile, "--import", "tsx", fileURLToPath(new URL("./storm-bare.ts", import.meta.url)), filesJson, filesBin, String(BARE_PORT)], { stdio: ["ignore", "ignore", "inherit"] });
     await waitFor(BARE_PORT, paths[0]!);
     console.log(`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, random phone per request`);
     console.log("                         phonehome req/s   p50      p99      | bare node:http req/s  p50      p99      | ratio");
@@ -167,6 +190,9 @@ async function main(): Promise<void> {
       );
       // Where the two cores went: a server using one core while wrk leaves the other idle could gain from a second process.
       console.log(`    cores used: phonehome ${ph.serverCores.toFixed(2)} (all its threads), wrk ${ph.wrkCores.toFixed(2)} | bare ${b.serverCores.toFixed(2)}, wrk ${b.wrkCores.toFixed(2)}`);
+      console.log(
+        `    CPU per request: phonehome ${ph.cpuPerRequest.toFixed(0)} us (main thread ${ph.mainPerRequest.toFixed(0)} us) | bare ${b.cpuPerRequest.toFixed(0)} us | bare/phonehome main thread ${(b.mainPerRequest / ph.mainPerRequest).toFixed(2)}x`,
+      );
     }
     console.log(`server RSS after the storm: ${rssMiB(server.pid!).toFixed(0)} MiB`);
   } finally {
