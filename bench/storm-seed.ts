@@ -9,6 +9,7 @@
  * the rows are the ones the services write (same sealed secrets, default extension settings,
  * event secrets), without the audit and change-feed rows a phone file never reads.
  */
+import { pathToFileURL } from "node:url";
 import pino from "pino";
 import { loadConfig } from "../src/config.ts";
 import { writeTransaction } from "../src/db/client.ts";
@@ -69,3 +70,6 @@ export function seedStorm(dataDir: string, phones: number): string[] {
   }
   return Array.from({ length: phones }, (_, i) => `/${stormMac(i)}.cfg`);
 }
+
+/** As a command (bench:storm seeds in its own process): `node --import tsx bench/storm-seed.ts DATA_DIR PHONES`. */
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) seedStorm(process.argv[2]!, Number(process.argv[3]));

@@ -270,7 +270,9 @@ function renderCached(deps: ProvisionDeps, gen: string, req: ProvisioningRequest
   };
   // Kept only when nothing was written while it rendered (another process, or ensureConfigKey on a
   // first fetch): a file rendered across a change is served this once and rendered again next time.
-  if (cache && cache.generation() === gen) cache.set(key, gen, file);
+  // Files alike (vendor, file name but the MAC, tenant) share the dictionary they are packed against.
+  const group = `${id.vendor}|${id.file.mac ? req.fileName.toLowerCase().replace(id.file.mac, "") : req.fileName}|${tenant?.id ?? ""}|${req.transport === "https" ? "tls" : "plain"}`;
+  if (cache && cache.generation() === gen) cache.set(key, gen, file, group);
   return file;
 }
 

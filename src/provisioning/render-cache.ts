@@ -1,6 +1,8 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { DeviceRow, Tenant } from "../db/rows.ts";
 import type { Delivery } from "./deliver.ts";
+import { flatString } from "./flat-string.ts";
+import { pack, payloadOf, unpack } from "./packed-file.ts";
 
 /**
  * Render once, serve many: a device's (or a common) file as delivered, kept in memory until
@@ -14,10 +16,12 @@ import type { Delivery } from "./deliver.ts";
  * Every lookup reads the generation (one prepared single-row read) and an entry of another
  * generation is a miss, so a change is visible at the very next fetch: never a stale byte.
  *
- * Memory is bounded by `maxBytes` (config key `renderCacheMaxBytes`), counted as body bytes plus
- * a fixed overhead per entry; the least recently used entries go first. A 6.3 KB Yealink file
- * costs about 7 KB, so 100,000 phones need about 700 MB to be held at once: the default of
- * 128 MiB keeps the ~18,000 most recently fetched and re-renders the rest on their next fetch.
+ * Memory is bounded by `maxBytes` (config key `renderCacheMaxBytes`), counted as the bytes kept
+ * plus a measured overhead per entry; the least recently used entries go first. The first half
+ * (AS_RENDERED_SHARE) holds files as rendered: a hit is a Map lookup (1-4 µs). Past it files are
+ * packed (packed-file.ts): a 6.4 KB Yealink T54W file is counted as about 580 bytes, and a hit
+ * inflates it (25-50 µs, against about 2 ms for a render). So the default of 128 MiB holds 100,000
+ * such phones: about 8,600 as rendered, the rest packed (bench:render-cache, docs/benchmarks.md).
  */
 
 /** Tables whose rows reach a rendered file; each has the generation triggers. */
@@ -93,12 +97,6 @@ export interface CachedFile {
   readonly secretValues?: readonly string[];
 }
 
-interface Entry {
-  readonly gen: string;
-  readonly file: CachedFile;
-  readonly bytes: number;
-}
-
 /** Device rows kept per generation (RenderCache.device): about 0.7 KB each, so at most ~18 MB. */
 const MAX_DEVICE_ROWS = 25_000;
 
@@ -123,12 +121,59 @@ class RowsOfGeneration<T> {
   }
 }
 
-// Map entry, key string, Delivery and CachedFile objects: measured at about 600 bytes.
-const ENTRY_OVERHEAD_BYTES = 600;
+/**
+ * What an entry costs besides its bytes, measured (bench/memory.ts: heap after a forced GC, 10,000
+ * T54W files): a file kept as rendered holds its Map slot and key, the CachedFile, the Delivery,
+ * the body's Buffer objects and backing store, the hash and ETag strings and the credential and
+ * secret-value arrays; a packed one its Map slot and key, one small object and one string.
+ */
+const FILE_OVERHEAD_BYTES = 1_300;
+const PACKED_OVERHEAD_BYTES = 200;
+/** The share of the bound kept as rendered (a hit is a lookup); files past it are packed (packed-file.ts). */
+const AS_RENDERED_SHARE = 0.5;
+/** Preset dictionaries kept (one per vendor, file kind and tenant); past it files are packed without one. */
+const MAX_DICTIONARIES = 256;
+
+/**
+ * One kept file: as rendered (`file`), or packed (`text`, with the dictionary it was packed
+ * against). The key is kept flat: a key built by concatenation is a tree of string pieces, about
+ * 350 bytes where the flat string is about 100 (measured, 100,000 keys), and a hit re-inserts the
+ * entry under this key, not under the request's (flat-string.ts).
+ */
+class Entry {
+  constructor(
+    readonly key: string,
+    readonly file: CachedFile | null,
+    readonly text: string | null,
+    /** Bytes of the payload `text` unpacks to. */
+    readonly size: number,
+    readonly dictionary: Dictionary | null,
+  ) {}
+
+  get bytes(): number {
+    if (this.file) return this.file.delivery.body.length + (this.file.delivery.plain?.length ?? 0) + this.key.length + FILE_OVERHEAD_BYTES;
+    return this.text!.length + this.key.length + PACKED_OVERHEAD_BYTES;
+  }
+}
+
+/** A preset dictionary of one group of files, counted in the bound while an entry packed against it is kept. */
+class Dictionary {
+  users = 0;
+  constructor(
+    readonly group: string,
+    readonly bytes: Buffer,
+  ) {}
+}
 
 export class RenderCache {
+  /** Least recently used first. Every entry belongs to generation `gen`: a newer one empties the map. */
   private readonly entries = new Map<string, Entry>();
+  private gen = "";
   private bytes = 0;
+  /** Bytes of the entries kept as rendered (at most AS_RENDERED_SHARE of maxBytes). */
+  private renderedBytes = 0;
+  private readonly asRenderedMax: number;
+  private readonly dictionaries = new Map<string, Dictionary>();
   private readonly readGen: () => number;
   hits = 0;
   misses = 0;
@@ -137,7 +182,10 @@ export class RenderCache {
     db: Database,
     private readonly maxBytes: number,
     private readonly templateGeneration: () => number,
+    /** The share of `maxBytes` kept as rendered (tests and bench:render-cache set it; the server keeps the default). */
+    asRenderedShare = AS_RENDERED_SHARE,
   ) {
+    this.asRenderedMax = Math.floor(maxBytes * asRenderedShare);
     const stmt = db.prepare("SELECT gen FROM config_generation WHERE id = 1").pluck();
     this.readGen = () => (stmt.get() as number | undefined) ?? 0;
     this.readGenAndDevice = db.prepare<[string], [number | null, number | null]>("SELECT (SELECT gen FROM config_generation WHERE id = 1), (SELECT id FROM devices WHERE mac = ?)").raw();
@@ -184,33 +232,101 @@ export class RenderCache {
   }
 
   get(key: string, gen: string): CachedFile | null {
+    if (gen !== this.gen) this.newGeneration(gen);
     const e = this.entries.get(key);
-    if (!e || e.gen !== gen) {
+    if (!e) {
       this.misses++;
       return null;
     }
     this.hits++;
     // Most recently used last: delete and re-insert keeps Map order as the LRU order.
     this.entries.delete(key);
-    this.entries.set(key, e);
-    return e.file;
+    if (e.file) {
+      this.entries.set(e.key, e);
+      return e.file;
+    }
+    const file = unpack(e.text!, e.size, e.dictionary?.bytes ?? null);
+    const rendered = new Entry(e.key, file, null, 0, null);
+    if (this.renderedBytes + rendered.bytes <= this.asRenderedMax) {
+      // Room as rendered again (entries went since): kept so, its next hit is a lookup.
+      this.forget(e);
+      this.bytes += rendered.bytes;
+      this.renderedBytes += rendered.bytes;
+      this.entries.set(e.key, rendered);
+      this.evict();
+    } else this.entries.set(e.key, e);
+    return file;
   }
 
-  set(key: string, gen: string, file: CachedFile): void {
-    const bytes = file.delivery.body.length + (file.delivery.plain?.length ?? 0) + key.length + ENTRY_OVERHEAD_BYTES;
-    if (bytes > this.maxBytes) return;
+  /**
+   * Keeps `file` for `key` in generation `gen`. `group` names the files that look alike (vendor,
+   * file kind, tenant): the first one packed in a group is the dictionary the others are packed
+   * against.
+   */
+  set(key: string, gen: string, file: CachedFile, group = ""): void {
+    if (gen !== this.gen) this.newGeneration(gen);
     const old = this.entries.get(key);
     if (old) {
-      this.bytes -= old.bytes;
       this.entries.delete(key);
+      this.forget(old);
     }
-    this.entries.set(key, { gen, file, bytes });
-    this.bytes += bytes;
-    for (const [k, e] of this.entries) {
+    let entry = new Entry(flatString(key), file, null, 0, null);
+    if (entry.bytes > this.maxBytes) return;
+    if (this.renderedBytes + entry.bytes <= this.asRenderedMax) this.renderedBytes += entry.bytes;
+    else {
+      const payload = payloadOf(file);
+      const dictionary = this.dictionaryFor(group, payload);
+      entry = new Entry(entry.key, null, pack(payload, dictionary?.bytes ?? null), payload.length, dictionary);
+      if (dictionary) dictionary.users++;
+    }
+    this.bytes += entry.bytes;
+    this.entries.set(entry.key, entry);
+    this.evict();
+  }
+
+  private forget(e: Entry): void {
+    this.bytes -= e.bytes;
+    if (e.file) this.renderedBytes -= e.bytes;
+    const d = e.dictionary;
+    if (d && --d.users === 0) {
+      this.dictionaries.delete(d.group);
+      this.bytes -= d.bytes.length;
+    }
+  }
+
+  /** Least recently used first, until the bound holds. */
+  private evict(): void {
+    for (const e of this.entries.values()) {
       if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.bytes -= e.bytes;
+      this.entries.delete(e.key);
+      this.forget(e);
     }
+  }
+
+  /**
+   * Generations only move forward (a file is kept only when the generation did not move while it
+   * rendered), so once a request reads a newer one no entry can be hit again: all go at once, with
+   * their dictionaries (the next files packed make new ones, from the new configuration).
+   */
+  private newGeneration(gen: string): void {
+    this.gen = gen;
+    this.entries.clear();
+    this.dictionaries.clear();
+    this.bytes = 0;
+    this.renderedBytes = 0;
+  }
+
+  private dictionaryFor(group: string, payload: Buffer): Dictionary | null {
+    const kept = this.dictionaries.get(group);
+    if (kept) return kept;
+    if (this.dictionaries.size >= MAX_DICTIONARIES) return null;
+    // Its own buffer (not a slice of Node's pool); zlib's window is 32 KB.
+    const bytes = Buffer.alloc(Math.min(payload.length, 32_768));
+    payload.copy(bytes, 0, 0, bytes.length);
+    const dictionary = new Dictionary(group, bytes);
+    this.dictionaries.set(group, dictionary);
+    this.bytes += bytes.length;
+    return dictionary;
   }
 
   get size(): { readonly entries: number; readonly bytes: number } {

@@ -3,6 +3,7 @@ import type { Db } from "../db/client.ts";
 import { preparedPerDb } from "../db/prepared.ts";
 import { servedFiles } from "../db/schema.ts";
 import type { PhoneConfig } from "../domain/phone-config.ts";
+import { flatString } from "./flat-string.ts";
 
 /**
  * Keeps the last served body of each device file (table `served_files`), so the portal can show a
@@ -100,7 +101,8 @@ export class ServedFileKeeper {
     const out = [...this.pending.values()];
     this.pending = new Map();
     if (this.handedOver.size + out.length > MAX_REMEMBERED) this.handedOver.clear();
-    for (const b of out) this.handedOver.set(keyOf(b), b.contentHash);
+    // Kept as long as the file is remembered: a flat key costs a third of a concatenated one (flat-string.ts).
+    for (const b of out) this.handedOver.set(flatString(keyOf(b)), b.contentHash);
     return out;
   }
 
