@@ -5,6 +5,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { openDb } from "../../src/db/client.ts";
+import { sqliteDataOn } from "../../src/db/data-sqlite.ts";
 import { FetchRecorder } from "../../src/provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "../../src/provisioning/provision.ts";
 import { SourceLimiter } from "../../src/provisioning/source-limiter.ts";
@@ -26,6 +27,8 @@ export function createTestDeps(options: { now?: Date; publicUrl?: string; firmwa
   });
   return {
     db,
+    // One connection (in memory), shared: reads and writes of the handle take its lock.
+    data: sqliteDataOn(db, { lockTimeoutMs: 5000 }),
     secrets: createSecretBox(randomBytes(32)),
     clock,
     vendors: VENDOR_LIST,
