@@ -21,6 +21,7 @@ const TABLES = Object.fromEntries(Object.entries(schema).filter(([, v]) => is(v,
 /** Waits between tries of BEGIN IMMEDIATE while another process holds the write lock. */
 const FIRST_RETRY_MS = 10;
 const LONGEST_RETRY_MS = 200;
+const OPEN_BUSY_TIMEOUT_MS = 250;
 
 export interface SqliteDataOptions {
   /** How long a write waits for another process's write lock before DatabaseBusyError (dbLockTimeoutMs). */
@@ -33,9 +34,12 @@ function queryOf(db: Db | ReturnType<typeof drizzle<typeof schema>>): Query {
   return { db: db as unknown as QueryDb, t: TABLES, dialect: "sqlite" };
 }
 
-/** Opens the file at `path` with its own writer (busy_timeout 0: waits are timers, never a blocked thread) and reader. */
+/** Opens the file at `path` with its own writer and reader connections. */
 export function openSqliteData(path: string, options: SqliteDataOptions): Data {
-  const writer = openDb(path, { busyTimeoutMs: 0, ...(options.migrate === false ? { migrate: false } : {}) });
+  // Opening (pragmas, migrations) may wait briefly for another process, as the server's own open does;
+  // from then on the writer never waits in SQLite: beginImmediate retries on a timer.
+  const writer = openDb(path, { busyTimeoutMs: Math.min(options.lockTimeoutMs, OPEN_BUSY_TIMEOUT_MS), ...(options.migrate === false ? { migrate: false } : {}) });
+  writer.$client.pragma("busy_timeout = 0");
   if (writer.$client.memory) return sqliteData(writer, undefined, options, () => writer.$client.close());
   const reader = new Database(path, { readonly: true, fileMustExist: true, timeout: 100 });
   return sqliteData(writer, drizzle(reader, { schema }), options, () => {

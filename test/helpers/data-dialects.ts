@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,8 @@ import type { Data } from "../../src/db/data.ts";
 import { openPgData } from "../../src/db/data-pg.ts";
 import { openSqliteData, sqliteDataOn } from "../../src/db/data-sqlite.ts";
 import { migratePostgres } from "../../src/db/migrations.ts";
+import type { ServiceDeps } from "../../src/services/deps.ts";
+import { createSecretBox } from "../../src/secrets.ts";
 import type { usePostgres } from "./postgres.ts";
 
 /**
@@ -63,4 +66,18 @@ export function dataDialects(postgres: ReturnType<typeof usePostgres>): DataDial
       },
     },
   ];
+}
+
+/**
+ * Service dependencies for code converted to the asynchronous handle: `data`, and a `db` that
+ * throws when used, so that a converted service still reaching for the synchronous handle fails
+ * on every database instead of passing on SQLite.
+ */
+export function convertedDeps(data: Data, clock: () => Date = () => new Date()): ServiceDeps {
+  const db = new Proxy({} as ServiceDeps["db"], {
+    get(_, key) {
+      throw new Error(`deps.db.${String(key)} used by converted code: use deps.data`);
+    },
+  });
+  return { db, data, secrets: createSecretBox(randomBytes(32)), clock };
 }

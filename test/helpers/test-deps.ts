@@ -92,3 +92,17 @@ export function dumpDb(deps: { db: ProvisionDeps["db"] }): string {
   };
   return JSON.stringify(tables.map((t) => [t, rows(t)]));
 }
+
+/** `fn(rt)`, then `rt.close()`: once its promise has settled when `fn` is asynchronous (a service on the asynchronous handle). */
+export function closingAfter<R extends { close(): void }, T>(rt: R, fn: (rt: R) => T): T {
+  let result: T;
+  try {
+    result = fn(rt);
+  } catch (err) {
+    rt.close();
+    throw err;
+  }
+  if (result instanceof Promise) return result.finally(() => rt.close()) as T;
+  rt.close();
+  return result;
+}
