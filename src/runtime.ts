@@ -106,8 +106,8 @@ export function createRuntime(
       templates.close();
       recorder.close();
       db.$client.close();
-      // After the transaction under way, if one is (its connections are not db's).
-      void data.close();
+      // After the transaction under way, if one is (its connections are not db's); closing cannot fail.
+      void data.close().catch(() => undefined);
     },
   };
 }

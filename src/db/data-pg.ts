@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isPostgresUrl, type Config } from "../config.ts";
 import { invalidInput } from "../errors.ts";
-import { markedWrite, refuseNested, type Data, type Query, type QueryDb, type Tables, type WriteOptions } from "./data.ts";
+import { marked, refuseNested, type Data, type Query, type QueryDb, type Tables, type WriteOptions } from "./data.ts";
 import { connectFailed, redactedUrl } from "./pg-client.ts";
 import * as pgSchema from "./pg-schema.ts";
 
@@ -55,14 +55,14 @@ export async function openPgData(url: string, settings: PgSettings): Promise<Dat
     dialect: "postgres",
     read(fn) {
       refuseNested(data, "read");
-      return fn(poolQuery);
+      return marked(data, "read", () => fn(poolQuery));
     },
     async write(fn, options: WriteOptions = {}) {
       refuseNested(data, "write");
       const isolationLevel = options.isolation ?? "serializable";
       for (let attempt = 1, backoff = FIRST_BACKOFF_MS; ; attempt++, backoff = Math.min(backoff * 2, LONGEST_BACKOFF_MS)) {
         try {
-          return await markedWrite(data, () => db.transaction((tx) => fn(query(tx)), { isolationLevel }));
+          return await marked(data, "write", () => db.transaction((tx) => fn(query(tx)), { isolationLevel }));
         } catch (err) {
           const state = sqlState(err);
           if (attempt >= WRITE_ATTEMPTS || !state || !RETRYABLE.has(state)) throw err;

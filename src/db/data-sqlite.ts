@@ -6,7 +6,7 @@ import { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DatabaseBusyError, isBusy } from "./busy.ts";
 import { openDb, type Db } from "./client.ts";
-import { markedWrite, refuseNested, type Data, type Query, type QueryDb, type Tables } from "./data.ts";
+import { marked, refuseNested, type Data, type Query, type QueryDb, type Tables } from "./data.ts";
 import * as schema from "./schema.ts";
 
 /**
@@ -65,14 +65,14 @@ function sqliteData(writer: Db, reader: ReturnType<typeof drizzle<typeof schema>
     dialect: "sqlite",
     read(fn) {
       refuseNested(data, "read");
-      return readerQuery ? fn(readerQuery) : lock.runExclusive(() => fn(writerQuery));
+      return readerQuery ? marked(data, "read", () => fn(readerQuery)) : lock.runExclusive(() => marked(data, "read", () => fn(writerQuery)));
     },
     write(fn) {
       refuseNested(data, "write");
       return lock.runExclusive(async () => {
         await beginImmediate(client, options.lockTimeoutMs);
         try {
-          const result = await markedWrite(data, () => fn(writerQuery));
+          const result = await marked(data, "write", () => fn(writerQuery));
           client.exec("COMMIT");
           return result;
         } catch (err) {

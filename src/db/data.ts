@@ -51,21 +51,25 @@ export function dialectSql(q: Pick<Query, "dialect">, forms: { readonly sqlite: 
   return forms[q.dialect];
 }
 
-/** The transaction a task is in, so that a nested read or write is refused instead of waiting for itself. */
-const openWrites = new AsyncLocalStorage<{ readonly data: Data; open: boolean }>();
+/**
+ * The read or write a task is in, so that a nested call is refused instead of waiting for itself (a
+ * write, or a read of an in-memory SQLite database, holds the one connection's lock). Refused on
+ * every database alike, so that code that passes its tests on one runs on the other.
+ */
+const openCalls = new AsyncLocalStorage<{ readonly data: Data; readonly kind: "read" | "write"; open: boolean }>();
 
 export function refuseNested(data: Data, what: "read" | "write"): void {
-  const inside = openWrites.getStore();
+  const inside = openCalls.getStore();
   if (inside?.open && inside.data === data) {
-    throw new Error(`nested transaction: data.${what}() was called inside data.write(); use the transaction's query handle (q) instead`);
+    throw new Error(`nested call: data.${what}() was called inside data.${inside.kind}(); use the query handle (q) of the call you are in instead`);
   }
 }
 
-/** Runs `fn` marked as inside `data`'s transaction (for refuseNested), unmarked once it has settled. */
-export async function markedWrite<T>(data: Data, fn: () => Promise<T>): Promise<T> {
-  const mark = { data, open: true };
+/** Runs `fn` marked as inside `data`'s read or write (for refuseNested), unmarked once it has settled. */
+export async function marked<T>(data: Data, kind: "read" | "write", fn: () => Promise<T>): Promise<T> {
+  const mark = { data, kind, open: true };
   try {
-    return await openWrites.run(mark, fn);
+    return await openCalls.run(mark, fn);
   } finally {
     mark.open = false;
   }

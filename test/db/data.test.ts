@@ -170,10 +170,12 @@ describe.each(dataDialects(postgres))("data handle on $name", (dialect) => {
     expect(rows).toEqual([{ n: 1 }]);
   });
 
-  it("refuses a read or a write nested in a transaction instead of waiting for itself", async () => {
+  it("refuses a read or a write nested in another instead of waiting for itself", async () => {
     await open();
-    await expect(data.write(async () => data.read(async () => 1))).rejects.toThrow(/nested transaction/);
-    await expect(data.write(async () => data.write(async () => 1))).rejects.toThrow(/nested transaction/);
+    await expect(data.write(async () => data.read(async () => 1))).rejects.toThrow(/nested call: data.read\(\) was called inside data.write\(\)/);
+    await expect(data.write(async () => data.write(async () => 1))).rejects.toThrow(/nested call: data.write\(\) was called inside data.write\(\)/);
+    await expect(data.read(async () => data.read(async () => 1))).rejects.toThrow(/nested call: data.read\(\) was called inside data.read\(\)/);
+    await expect(data.read(async () => data.write(async () => 1))).rejects.toThrow(/nested call/);
     // Once the transaction has ended, the same task may read and write again.
     expect(await data.write(async () => 2)).toBe(2);
     expect(await data.read(async () => 3)).toBe(3);
