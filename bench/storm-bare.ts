@@ -23,3 +23,5 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 5_000;
 server.listen(Number(port), "127.0.0.1", () => process.stdout.write("ready\n"));
+// A normal exit on SIGTERM, so that `--cpu-prof` (BENCH_CPU_PROF) writes its profile.
+process.on("SIGTERM", () => process.exit(0));

@@ -71,12 +71,32 @@ function cpuSeconds(pid: number | "self", children = false): number {
   return (Number(fields[at]) + Number(fields[at + 1])) / 100; // USER_HZ is 100 on Linux
 }
 
-/** Runs wrk against `port` and measures the cores the server (`pid`) and wrk used meanwhile. */
-function measured(pid: number, port: number, script: string, close: boolean): WrkResult & { readonly serverCores: number; readonly wrkCores: number } {
-  const [s0, w0, t0] = [cpuSeconds(pid), cpuSeconds("self", true), performance.now()];
+/** CPU seconds of a process's main thread alone (its event loop: the thread id is the process id). */
+function mainThreadSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Measured extends WrkResult {
+  readonly serverCores: number;
+  readonly wrkCores: number;
+  /** CPU microseconds per answered request: all the server's threads, and its main thread alone. */
+  readonly cpuPerRequest: number;
+  readonly mainPerRequest: number;
+}
+
+/**
+ * Runs wrk against `port` and measures the cores the server (`pid`) and wrk used meanwhile, and the
+ * server's CPU time per request: on a machine other work also loads, req/s follow the CPU a server
+ * was given, while CPU per request stays what a request costs.
+ */
+function measured(pid: number, port: number, script: string, close: boolean): Measured {
+  const [s0, m0, w0, t0] = [cpuSeconds(pid), mainThreadSeconds(pid), cpuSeconds("self", true), performance.now()];
   const r = wrk(port, script, close);
   const wall = (performance.now() - t0) / 1000;
-  return { ...r, serverCores: (cpuSeconds(pid) - s0) / wall, wrkCores: (cpuSeconds("self", true) - w0) / wall };
+  const [s1, m1] = [cpuSeconds(pid), mainThreadSeconds(pid)];
+  const requests = r.rps * wall;
+  return { ...r, serverCores: (s1 - s0) / wall, wrkCores: (cpuSeconds("self", true) - w0) / wall, cpuPerRequest: ((s1 - s0) * 1e6) / requests, mainPerRequest: ((m1 - m0) * 1e6) / requests };
 }
 
 interface WrkResult {
@@ -145,7 +165,7 @@ async function main(): Promise<void> {
     // The phone's path is computed in Lua: a table of 100,000 constants is more than LuaJIT takes.
     const script = join(dir, "paths.lua");
     writeFileSync(script, `request = function() return wrk.format("GET", string.format("/805ec0%06x.cfg", math.random(0, ${PHONES - 1}))) end\n`);
-    bare = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./storm-bare.ts", import.meta.url)), filesJson, filesBin, String(BARE_PORT)], { stdio: ["ignore", "ignore", "inherit"] });
+    bare = spawn(process.execPath, [...profile, "--import", "tsx", fileURLToPath(new URL("./storm-bare.ts", import.meta.url)), filesJson, filesBin, String(BARE_PORT)], { stdio: ["ignore", "ignore", "inherit"] });
     await waitFor(BARE_PORT, paths[0]!);
     console.log(`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, random phone per request`);
     console.log("                         phonehome req/s   p50      p99      | bare node:http req/s  p50      p99      | ratio");
@@ -162,6 +182,9 @@ async function main(): Promise<void> {
       );
       // Where the two cores went: a server using one core while wrk leaves the other idle could gain from a second process.
       console.log(`    cores used: phonehome ${ph.serverCores.toFixed(2)} (all its threads), wrk ${ph.wrkCores.toFixed(2)} | bare ${b.serverCores.toFixed(2)}, wrk ${b.wrkCores.toFixed(2)}`);
+      console.log(
+        `    CPU per request: phonehome ${ph.cpuPerRequest.toFixed(0)} us (main thread ${ph.mainPerRequest.toFixed(0)} us) | bare ${b.cpuPerRequest.toFixed(0)} us | bare/phonehome main thread ${(b.mainPerRequest / ph.mainPerRequest).toFixed(2)}x`,
+      );
     }
     console.log(`server RSS after the storm: ${rssMiB(server.pid!).toFixed(0)} MiB`);
   } finally {

@@ -1,7 +1,7 @@
 import Router from "@koa/router";
 import Koa from "koa";
 import { randomUUID } from "node:crypto";
-import type { RequestListener } from "node:http";
+import type { RequestListener, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { ClientCertificate } from "../domain/provisioning-request.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
@@ -31,6 +31,13 @@ export interface PhoneApp {
 }
 
 const requestId = () => randomUUID().slice(0, 8);
+
+/** A phone request that threw: logged, and answered 500 unless its answer had begun (then the connection is closed). */
+function answerFailure(logger: ProvisionDeps["logger"], res: ServerResponse, err: unknown): void {
+  logger.error({ rid: requestId(), err }, "phone request failed");
+  if (!res.headersSent) sendText(res, 500, "Internal Server Error");
+  else res.destroy();
+}
 
 /**
  * The phone-facing app: the vendors' boot files at the root, GET and HEAD only, answered by the
@@ -95,15 +102,24 @@ export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): P
     }
     const started = performance.now();
     const tls = (req.socket as TLSSocket).encrypted === true;
-    servePhoneFile(req, res, target).then(
-      () => finished(req.method!, target.path, res.statusCode, started, tls),
-      (err: unknown) => {
-        logger.error({ rid: requestId(), err }, "phone request failed");
-        if (!res.headersSent) sendText(res, 500, "Internal Server Error");
-        else res.destroy();
-        finished(req.method!, target.path, 500, started, tls);
-      },
-    );
+    let pending: Promise<void> | void;
+    try {
+      pending = servePhoneFile(req, res, target);
+    } catch (err) {
+      answerFailure(logger, res, err);
+      finished(req.method!, target.path, 500, started, tls);
+      return;
+    }
+    // Answered from memory: done in the call above (no closure, no promise). A delayed 401 or a firmware stream finishes later.
+    if (!pending) finished(req.method!, target.path, res.statusCode, started, tls);
+    else
+      pending.then(
+        () => finished(req.method!, target.path, res.statusCode, started, tls),
+        (err: unknown) => {
+          answerFailure(logger, res, err);
+          finished(req.method!, target.path, 500, started, tls);
+        },
+      );
   };
   return { callback: () => listener };
 }

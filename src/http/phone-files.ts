@@ -76,13 +76,18 @@ function uriPath(uri: string): string | null {
   }
 }
 
-const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-real-ip"] as const;
-
 /** Where the phone says it reached us, and whether a proxy stands between (base-url.ts). */
 function requestOrigin(host: string, tls: boolean, headers: IncomingHttpHeaders): Pick<ProvisioningRequest, "requestUrl" | "forwarded"> {
   const requestUrl = requestBaseUrl(tls ? "https" : "http", host || undefined);
-  const forwarded = PROXY_HEADERS.some((h) => headers[h] !== undefined);
+  // The proxy headers: Forwarded (RFC 7239), X-Forwarded-For, X-Real-IP.
+  const forwarded = headers.forwarded !== undefined || headers["x-forwarded-for"] !== undefined || headers["x-real-ip"] !== undefined;
   return { ...(requestUrl ? { requestUrl } : {}), ...(forwarded ? { forwarded } : {}) };
+}
+
+/** Counts and logs one answered request (the fetch recorder writes it later, off the event loop). */
+function recordFetch(deps: ProvisionDeps, preq: ProvisioningRequest, res: ServerResponse, outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null): void {
+  countFetch(deps.metrics, preq.transport, outcome, result);
+  deps.recorder.record(fetchRecord({ at: deps.clock().getTime(), req: preq, outcome, status: res.statusCode, result, bytes }));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -102,7 +107,9 @@ export interface PhoneFileOptions {
  */
 export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
   const { digest, guard, ha1 } = o;
-  return async function servePhoneFile(req: IncomingMessage, res: ServerResponse, target: PhoneFileTarget): Promise<void> {
+  // Not async: a file answered from memory is answered in this call (no promise, no microtask per
+  // request); only the guard's delay and a firmware stream return a promise.
+  return function servePhoneFile(req: IncomingMessage, res: ServerResponse, target: PhoneFileTarget): Promise<void> | void {
     const { fileName, path } = target;
     const socket = req.socket as TLSSocket;
     const address = normalizeAddress(socket.remoteAddress ?? "");
@@ -117,17 +124,13 @@ export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
       ...(clientCert ? { clientCert } : {}),
       ...requestOrigin(headers.host ?? "", tls, headers),
     };
-    const record = (outcome: FetchOutcome, result: ProvisionResult | null, bytes: number | null = null) => {
-      countFetch(deps.metrics, preq.transport, outcome, result);
-      deps.recorder.record(fetchRecord({ at: deps.clock().getTime(), req: preq, outcome, status: res.statusCode, result, bytes }));
-    };
     const retryAfter = guard.retryAfter(address);
     if (retryAfter > 0) {
       // Blocked before any work: no Digest check, no database read, no config.
       res.setHeader("Retry-After", String(retryAfter));
       sendText(res, 429, "Too Many Requests");
       deps.metrics?.authBlocks.inc();
-      record("rate_limited", null);
+      recordFetch(deps, preq, res, "rate_limited", null, null);
       return;
     }
     const params = parseDigestHeader(headers.authorization || undefined);
@@ -156,7 +159,7 @@ export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
     const result = provision(preq, deps, auth);
     if (result.outcome === "not_found") {
       sendText(res, 404, "Not Found");
-      record("not_found", result);
+      recordFetch(deps, preq, res, "not_found", result, null);
       return;
     }
     if (result.outcome === "unauthorized") {
@@ -165,12 +168,15 @@ export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
       const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
       deps.metrics?.authFailures.inc({ kind: failed ? "failed" : "challenged" });
       const delay = guard.failure(address, failed ? "failed" : "challenged", fileName, device);
+      const challenge = () => {
+        res.setHeader("WWW-Authenticate", digest.challenge(address, staleButRight));
+        res.setHeader("Cache-Control", "no-store");
+        sendText(res, 401, "Unauthorized");
+        recordFetch(deps, preq, res, "unauthorized", result, null);
+      };
       // The same for known and unknown MACs: a delay of 0 is no timer, for either.
-      if (delay > 0) await sleep(delay);
-      res.setHeader("WWW-Authenticate", digest.challenge(address, staleButRight));
-      res.setHeader("Cache-Control", "no-store");
-      sendText(res, 401, "Unauthorized");
-      record("unauthorized", result);
+      if (delay > 0) return sleep(delay).then(challenge);
+      challenge();
       return;
     }
     if (result.outcome === "unreachable_url") {
@@ -178,13 +184,11 @@ export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
       res.setHeader("Retry-After", "300");
       sendText(res, 503, "Service Unavailable");
       deps.metrics?.unreachableUrl.inc({ transport: preq.transport });
-      record("error", null);
+      recordFetch(deps, preq, res, "error", null, null);
       return;
     }
     if (result.outcome === "firmware") {
-      const sent = await sendFirmware(req, res, result.image);
-      record(sent.status < 300 ? "served" : sent.status === 404 ? "not_found" : "error", result, sent.bytes);
-      return;
+      return sendFirmware(req, res, result.image).then((sent) => recordFetch(deps, preq, res, sent.status < 300 ? "served" : sent.status === 404 ? "not_found" : "error", result, sent.bytes));
     }
     if (result.device) guard.success(address, fileName, result.device.id);
     res.setHeader("ETag", result.etag);
@@ -194,7 +198,7 @@ export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
       // No Content-Type or Content-Length on a 304 (koa stripped them).
       res.statusCode = 304;
       res.end();
-      record("not_modified", result);
+      recordFetch(deps, preq, res, "not_modified", result, null);
       return;
     }
     const type = contentTypeHeader(result.contentType);
@@ -202,6 +206,6 @@ export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
     res.setHeader("Content-Length", result.body.length);
     res.statusCode = 200;
     res.end(result.body);
-    record("served", result);
+    recordFetch(deps, preq, res, "served", result, null);
   };
 }

@@ -1,6 +1,7 @@
 import type { Worker } from "node:worker_threads";
 import { startThread } from "../threads.ts";
 import type { FetchLogBatch, FetchLogWriterOptions } from "./fetch-log-writer.ts";
+import { packBatch, type PackedBatch } from "./fetch-log-wire.ts";
 import type { WantedBody } from "./served-files.ts";
 
 /** What the server gives its fetch-log thread (src/runtime.ts). */
@@ -20,7 +21,7 @@ export interface FetchLogJob extends FetchLogThreadSettings {
   readonly signal: SharedArrayBuffer;
 }
 
-export type ToFetchLog = { t: "batch"; batch: FetchLogBatch } | { t: "drain"; seq: number } | { t: "close" };
+export type ToFetchLog = { t: "batch"; batch: PackedBatch } | { t: "drain"; seq: number } | { t: "close" };
 export type FromFetchLog = { t: "error"; message: string; stack?: string } | { t: "want"; files: WantedBody[] };
 
 const ENTRY = new URL("./fetch-log-worker.ts", import.meta.url);
@@ -29,7 +30,7 @@ const BOOT_MS = 30_000;
 
 /**
  * The server's side of the fetch-log thread (fetch-log-worker.ts): batches are posted (a structured
- * clone, the only cost left on the event loop), written there in order. The thread starts with the
+ * clone of flat arrays, fetch-log-wire.ts: the only cost left on the event loop), written there in order. The thread starts with the
  * first batch (or `start()`), so a CLI command that records nothing never starts one.
  *
  * `drain()` blocks this thread (Atomics.wait) until the thread has written every batch posted
@@ -57,7 +58,7 @@ export class FetchLogThread {
   }
 
   write(batch: FetchLogBatch): void {
-    this.start().postMessage({ t: "batch", batch } satisfies ToFetchLog);
+    this.start().postMessage({ t: "batch", batch: packBatch(batch) } satisfies ToFetchLog);
     this.posted = true;
   }
 

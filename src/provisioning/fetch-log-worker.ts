@@ -4,6 +4,7 @@ import { openDb } from "../db/client.ts";
 import { createKeyRingBox } from "../secret-key-ring.ts";
 import type { FetchLogJob, FromFetchLog, ToFetchLog } from "./fetch-log-thread.ts";
 import { boundKept, droppedMessage, FetchLogWriter, type FetchLogBatch } from "./fetch-log-writer.ts";
+import { unpackBatch } from "./fetch-log-wire.ts";
 
 /**
  * The server's fetch-log thread (fetch-log-thread.ts): writes the fetch recorder's batches on its
@@ -55,7 +56,7 @@ function write(batch: FetchLogBatch): void {
 }
 
 port.on("message", (m: ToFetchLog) => {
-  if (m.t === "batch") write(m.batch);
+  if (m.t === "batch") write(unpackBatch(m.batch));
   else if (m.t === "drain") {
     // Rows kept from a locked try wait for their timer: a drain does not wait for the lock twice.
     Atomics.store(answered, 0, m.seq);

@@ -36,10 +36,10 @@ export interface FetchLogWriterOptions {
 }
 
 /** fetch_log columns written for each fetch, by FetchRecord field name. */
-const FETCH_COLUMNS = [
+export const FETCH_COLUMNS = [
   "at", "transport", "sourceIp", "fileName", "mac", "deviceId", "tenantId", "userAgent", "outcome", "status", "authMethod",
   "configHash", "bytes", "authUser", "certSubject", "certSerial", "certFailure", "networkRule", "credentials", "encrypted",
-] as const;
+] as const satisfies readonly (keyof FetchRecord)[];
 
 const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 

@@ -98,11 +98,9 @@ export class FetchRecorder {
   private readonly keepsCopies: boolean;
 
   record(entry: FetchRecord): void {
-    if (entry.servedCopy) {
-      const { servedCopy, ...row } = entry;
-      if (this.keepsCopies && row.deviceId !== null && row.configHash) this.served.add({ deviceId: row.deviceId, fileName: row.fileName, contentHash: row.configHash, ...servedCopy, at: row.at });
-      entry = row;
-    }
+    // The served copy goes to the keeper; the row keeps its reference until the batch leaves (no copy of the row per fetch).
+    const copy = entry.servedCopy;
+    if (copy && this.keepsCopies && entry.deviceId !== null && entry.configHash) this.served.add(entry.deviceId, entry.fileName, entry.configHash, copy.plain, copy.secrets, entry.at);
     this.fetches.push(entry);
     this.schedule();
   }

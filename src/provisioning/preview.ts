@@ -37,11 +37,11 @@ export interface PreviewedFile {
  */
 export function previewFile(deps: ProvisionDeps, device: DeviceRow, fileName: string): PreviewedFile {
   const vendor = vendorOf(deps, device);
-  const id = vendor.identify({ transport: "https", fileName, remoteAddress: "preview" });
+  const id = vendor.identify({ fileName });
   if (!id?.file || (id.file.kind === "device" && id.file.mac !== device.mac)) {
     throw notFound(`${fileName.slice(0, 64)} is not a file ${device.mac} (${vendor.displayName} ${device.model}) asks for`);
   }
-  const tenant = hotQueries(deps.db).tenantById.get({ id: device.tenantId })!;
+  const tenant = hotQueries(deps.db).tenantRow(device.tenantId)!;
   // The URL the phone was last told (its Host header when no URL is configured), so drift compares like with like.
   const baseUrl = chooseBaseUrl({
     tenantUrl: tenant.provisioningBaseUrl,

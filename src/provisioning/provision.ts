@@ -155,30 +155,36 @@ function findFirmware(req: ProvisioningRequest, deps: ProvisionDeps): ProvisionR
 function authorize(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest, auth: Authenticator | null): Authorization {
   const rule = matchingNetwork(req.remoteAddress, tenant.allowedNetworks);
   if (auth?.method === "trusted_network") return trustedNetwork(tenant, rule);
-  const credentialsOk = () =>
-    auth?.method === "digest" &&
-    (auth.checkSealed ? auth.checkSealed(device.provUsername, device.provPasswordEnc) : auth.check(device.provUsername, deps.secrets.open(device.provPasswordEnc)));
-  const certOk = () => certificateOpens(req.clientCert, device.mac);
+  // Plain calls, no closures: this runs on every device fetch of a boot storm.
   const cert = certificateDetail(req, device);
   const digest = { digestUser: device.provUsername };
   const net = rule ? { networkRule: rule } : {};
-  const grant = (method: AuthMethod | null, detail: AuthDetail = {}): Authorization => ({ method, detail: { ...cert, ...detail } });
   switch (tenant.authMode) {
     case "credentials":
-      return credentialsOk() ? grant("digest", digest) : grant(null);
+      return credentialsOk(auth, device, deps) ? grant(cert, "digest", digest) : grant(cert, null);
     case "network":
-      return rule ? grant("network", net) : grant(null);
+      return rule ? grant(cert, "network", net) : grant(cert, null);
     case "credentials_and_network":
-      return rule && credentialsOk() ? grant("digest", { ...digest, ...net }) : grant(null);
+      return rule && credentialsOk(auth, device, deps) ? grant(cert, "digest", { ...digest, ...net }) : grant(cert, null);
     case "credentials_or_network":
-      return rule ? grant("network", net) : credentialsOk() ? grant("digest", digest) : grant(null);
+      return rule ? grant(cert, "network", net) : credentialsOk(auth, device, deps) ? grant(cert, "digest", digest) : grant(cert, null);
     case "certificate":
-      return certOk() ? grant("certificate") : grant(null);
+      return certificateOpens(req.clientCert, device.mac) ? grant(cert, "certificate") : grant(cert, null);
     case "credentials_or_certificate":
-      return certOk() ? grant("certificate") : credentialsOk() ? grant("digest", digest) : grant(null);
+      return certificateOpens(req.clientCert, device.mac) ? grant(cert, "certificate") : credentialsOk(auth, device, deps) ? grant(cert, "digest", digest) : grant(cert, null);
     case "credentials_and_certificate":
-      return certOk() && credentialsOk() ? grant("digest+certificate", digest) : grant(null);
+      return certificateOpens(req.clientCert, device.mac) && credentialsOk(auth, device, deps) ? grant(cert, "digest+certificate", digest) : grant(cert, null);
   }
+}
+
+/** The request's Digest proof holds for the device's credentials. */
+function credentialsOk(auth: Authenticator | null, device: DeviceRow, deps: ProvisionDeps): boolean {
+  if (auth?.method !== "digest") return false;
+  return auth.checkSealed ? auth.checkSealed(device.provUsername, device.provPasswordEnc) : auth.check(device.provUsername, deps.secrets.open(device.provPasswordEnc));
+}
+
+function grant(cert: AuthDetail, method: AuthMethod | null, detail: AuthDetail = {}): Authorization {
+  return { method, detail: { ...cert, ...detail } };
 }
 
 /**
@@ -279,7 +285,7 @@ function renderCached(deps: ProvisionDeps, gen: string, req: ProvisioningRequest
  * (`ensureConfigKey`, once per device), because the file it is about to get carries it.
  */
 export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: Authenticator | null): ProvisionResult {
-  const guessed = identifyRequest(req, deps.vendors, (v, e) => deps.logger.warn({ vendor: v.id, err: e }, "vendor identify failed"));
+  const guessed = identifyRequest(req, deps.vendors, deps.logger);
   if (!guessed?.file) return findFirmware(req, deps);
   let id: Identification & { file: NonNullable<Identification["file"]> } = { ...guessed, file: guessed.file };
   let device: DeviceRow | null = null;
@@ -293,7 +299,7 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
   const { gen, deviceId } = cache ? (mac ? cache.generationAndDevice(mac) : { gen: cache.generation(), deviceId: null }) : { gen: "", deviceId: null };
   if (id.file.kind === "device") {
     const q = hotQueries(deps.db);
-    if (mac && cache) device = deviceId === null ? null : cache.device(deviceId, gen, () => q.deviceById.get({ id: deviceId }));
+    if (mac && cache) device = deviceId === null ? null : cache.device(deviceId, gen, q.deviceRow);
     else device = (mac && q.deviceByMac.get({ mac })) || null;
     // A known device's record decides its vendor: the OUI guess only stands for unknown phones.
     const own = device && device.vendor !== id.vendor ? deps.vendors.find((v) => v.id === device!.vendor) : undefined;
@@ -308,9 +314,7 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
       if (!device) discover(deps, req, id);
       return { outcome: "unauthorized", device: null, credentialsFailed: auth?.method === "digest", authDetail: {} };
     }
-    const tenantId = device.tenantId;
-    const loadTenant = () => q.tenantById.get({ id: tenantId }) ?? null;
-    tenant = deps.renderCache ? deps.renderCache.tenant(tenantId, gen, loadTenant) : loadTenant();
+    tenant = deps.renderCache ? deps.renderCache.tenant(device.tenantId, gen, q.tenantRow) : q.tenantRow(device.tenantId);
     let granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
     if (!granted.method && tenant) granted = bootstrapAuthorization(tenant, device, deps, req);
     if (!granted.method) return { outcome: "unauthorized", device, credentialsFailed: auth?.method === "digest", authDetail: granted.detail };

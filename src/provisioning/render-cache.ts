@@ -109,13 +109,13 @@ class RowsOfGeneration<T> {
 
   constructor(private readonly max: number) {}
 
-  get(id: number, gen: string, load: () => T): T {
+  get(id: number, gen: string, load: (id: number) => T): T {
     if (gen !== this.gen) {
       this.rows.clear();
       this.gen = gen;
     }
     if (this.rows.has(id)) return this.rows.get(id)!;
-    const row = load();
+    const row = load(id);
     if (row === undefined) return row;
     if (this.rows.size >= this.max) this.rows.clear();
     this.rows.set(id, row);
@@ -165,7 +165,7 @@ export class RenderCache {
    * The tenant row of generation `gen`, read with `load` once per generation: every fetch of a
    * device needs its tenant, and a tenant row (JSON columns) costs as much to read as the device's.
    */
-  tenant(id: number, gen: string, load: () => Tenant | null): Tenant | null {
+  tenant(id: number, gen: string, load: (id: number) => Tenant | null): Tenant | null {
     return this.tenants.get(id, gen, load);
   }
 
@@ -179,7 +179,7 @@ export class RenderCache {
    * generation; the last-seen columns (DEVICE_SEEN_COLUMNS) do not, so in a kept row they are as
    * of when it was read: nothing on the fetch path reads them.
    */
-  device(id: number, gen: string, load: () => DeviceRow | undefined): DeviceRow | null {
+  device(id: number, gen: string, load: (id: number) => DeviceRow | undefined): DeviceRow | null {
     return this.devices.get(id, gen, load) ?? null;
   }
 

@@ -79,14 +79,16 @@ const MAX_REMEMBERED = 250_000;
  * carries the body.
  */
 export class ServedFileKeeper {
-  private pending = new Map<string, ServedBody>();
+  private pending = new Map<string, { -readonly [K in keyof ServedBody]: ServedBody[K] }>();
   private readonly handedOver = new Map<string, string>();
 
-  add(b: ServedBody): void {
-    const key = keyOf(b);
+  /** The body served for a device file at `at` (every fetch of a storm: no object but the first per file and batch). */
+  add(deviceId: number, fileName: string, contentHash: string, plain: Uint8Array, secrets: readonly string[], at: number): void {
+    const key = `${deviceId}\u0000${fileName}`;
     const prev = this.pending.get(key);
-    if (prev && prev.contentHash === b.contentHash) this.pending.set(key, { ...prev, at: b.at });
-    else this.pending.set(key, this.handedOver.get(key) === b.contentHash ? { ...b, plain: null, secrets: [] } : b);
+    if (prev && prev.contentHash === contentHash) prev.at = at;
+    else if (this.handedOver.get(key) === contentHash) this.pending.set(key, { deviceId, fileName, contentHash, plain: null, secrets: NO_SECRETS, at });
+    else this.pending.set(key, { deviceId, fileName, contentHash, plain, secrets, at });
   }
 
   get size(): number {
@@ -114,6 +116,7 @@ export class ServedFileKeeper {
 }
 
 const keyOf = (b: WantedBody): string => `${b.deviceId}\u0000${b.fileName}`;
+const NO_SECRETS: readonly string[] = Object.freeze([]);
 
 const statements = preparedPerDb((db) => {
   const c = db.$client;

@@ -19,7 +19,7 @@ export interface BootstrapWindowView {
  */
 export function openBootstrapFromLastContact(deps: ServiceDeps, macInput: string): BootstrapWindowView {
   const device = getDevice(deps, macInput);
-  const tenant = hotQueries(deps.db).tenantById.get({ id: device.tenantId })!;
+  const tenant = hotQueries(deps.db).tenantRow(device.tenantId)!;
   if (!tenant.zeroTouch) throw conflict(`tenant ${tenant.name} has zeroTouch off; set it with PATCH /tenants/${tenant.name} {"zeroTouch": true}`);
   const last = deps.db.$client
     .prepare("select source_ip as sourceIp from fetch_log where device_id = ? and transport in ('http', 'https') order by at desc, id desc limit 1")

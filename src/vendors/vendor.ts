@@ -25,6 +25,9 @@ export interface IdentifiedFile {
   readonly parsed: unknown;
 }
 
+/** What a vendor's identify looks at: the file name and the User-Agent. */
+export type IdentifyInput = Pick<ProvisioningRequest, "fileName" | "userAgent">;
+
 export interface Identification {
   readonly vendor: VendorId;
   readonly support: Support;
@@ -127,10 +130,11 @@ export interface Vendor {
   /** Template names (without `.hbs`) that must exist in `templates/<id>/`; checked at start-up. */
   readonly requiredTemplates: readonly string[];
   /**
-   * Looks at a request's file name and User-Agent. Returns null when nothing in the request is
-   * this vendor's. Must not throw on any input, however malformed.
+   * Looks at a request's file name and User-Agent, and nothing else (so an answer can be kept for
+   * the same request: src/provisioning/identify-device.ts). Returns null when nothing in the request
+   * is this vendor's. Must not throw on any input, however malformed.
    */
-  identify(req: ProvisioningRequest): Identification | null;
+  identify(req: IdentifyInput): Identification | null;
   /** The SIP NOTIFY Event header that makes this vendor's phones resync or reboot. */
   readonly notifyEvents: Readonly<Record<PhoneAction, string>>;
   /**

@@ -80,7 +80,11 @@ describe("RFC 1123 4.2.3", () => {
     await peer.send(ack(1), d1.rinfo.port);
     expect(await peer.next(120)).toBeNull(); // below the 200 ms timeout: nothing was sent
     await peer.send(ack(2), d1.rinfo.port);
-    expect(blockOf((await peer.next())!)).toBe(3);
+    // On a loaded machine the 200 ms timer may fire before ack(2) arrives: that resend of block 2 is
+    // the timeout's (allowed), not the duplicate ACK's (ruled out above). Block 3 follows ack(2).
+    let next = (await peer.next())!;
+    if (blockOf(next) === 2) next = (await peer.next())!;
+    expect(blockOf(next)).toBe(3);
     peer.close();
   });
 

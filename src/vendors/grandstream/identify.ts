@@ -1,7 +1,6 @@
 import { parseMac, type Mac } from "../../domain/mac.ts";
-import type { ProvisioningRequest } from "../../domain/provisioning-request.ts";
 import type { ParsedFile, Recognition } from "../shared/define-vendor.ts";
-import type { Support } from "../vendor.ts";
+import type { Support, IdentifyInput } from "../vendor.ts";
 import { parseFileName, type GrandstreamFile } from "./files.ts";
 import { findModel } from "./models.ts";
 import { GRANDSTREAM_OUI_TABLE } from "./ouis.ts";
@@ -57,7 +56,7 @@ export function parseGrandstreamFile(name: string): ParsedFile<GrandstreamFile> 
   return { kind: file.kind === "device" ? "device" : "common", mac: file.kind === "device" ? file.mac : null, parsed: file };
 }
 
-export function recognizeGrandstream(req: ProvisioningRequest, served: ParsedFile<GrandstreamFile> | null): Recognition | null {
+export function recognizeGrandstream(req: IdentifyInput, served: ParsedFile<GrandstreamFile> | null): Recognition | null {
   // A name that is not served may still tell the vendor and the MAC (the legacy binary).
   const file = served?.parsed ?? parseFileName(req.fileName);
   const ua = parseUserAgent(req.userAgent);

@@ -1,7 +1,6 @@
 import { isMac, parseMac, type Mac } from "../../domain/mac.ts";
-import type { ProvisioningRequest } from "../../domain/provisioning-request.ts";
 import type { ParsedFile, Recognition } from "../shared/define-vendor.ts";
-import { SUPPORT_RANK, type Support } from "../vendor.ts";
+import { SUPPORT_RANK, type Support, type IdentifyInput } from "../vendor.ts";
 import { parseForeignFile, parseServedFile, type ServedFile } from "./files.ts";
 import { modelFromUaToken } from "./models.ts";
 import { POLYCOM_OUI_TABLE } from "./ouis.ts";
@@ -55,7 +54,7 @@ export function parsePolycomFile(name: string): ParsedFile<ServedFile> | null {
   return served ? { kind: served.kind, mac: served.mac, parsed: served } : null;
 }
 
-export function recognizePolycom(req: ProvisioningRequest, file: ParsedFile<ServedFile> | null): Recognition | null {
+export function recognizePolycom(req: IdentifyInput, file: ParsedFile<ServedFile> | null): Recognition | null {
   const name = req.fileName;
   const served = file?.parsed ?? null;
   const foreign = served ? null : parseForeignFile(name);

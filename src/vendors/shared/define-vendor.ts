@@ -1,7 +1,6 @@
 import type { Mac } from "../../domain/mac.ts";
 import type { PhoneConfig } from "../../domain/phone-config.ts";
-import type { ProvisioningRequest } from "../../domain/provisioning-request.ts";
-import type { FileKind, IdentifiedFile, Identification, RenderedFile, TemplateSet, Vendor } from "../vendor.ts";
+import type { FileKind, IdentifiedFile, Identification, IdentifyInput, RenderedFile, TemplateSet, Vendor } from "../vendor.ts";
 
 /** A served file as a vendor's own parser reads its name. */
 export interface ParsedFile<F> {
@@ -22,7 +21,7 @@ export interface VendorSpec<F> extends Omit<Vendor, "identify" | "render" | "ren
    * answer for the request's name (null when not served). Null when nothing is this vendor's.
    * May throw on malformed input: the scaffolding turns that into "not ours".
    */
-  recognize(req: ProvisioningRequest, file: ParsedFile<F> | null): Recognition | null;
+  recognize(req: IdentifyInput, file: ParsedFile<F> | null): Recognition | null;
   /** Renders a common file: no tenant or device data. */
   renderCommon(file: F, templates: TemplateSet): RenderedFile | null;
   /** Renders a device file; `config` is always this vendor's device with the file's MAC. */

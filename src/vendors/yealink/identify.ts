@@ -1,7 +1,6 @@
 import { ouiOf, parseMac, type Mac } from "../../domain/mac.ts";
-import type { ProvisioningRequest } from "../../domain/provisioning-request.ts";
 import type { ParsedFile, Recognition } from "../shared/define-vendor.ts";
-import type { FileKind, Support } from "../vendor.ts";
+import type { FileKind, Support, IdentifyInput } from "../vendor.ts";
 import { classifyFile, type YealinkFile } from "./files.ts";
 import { findModel, modelsWithCommonFile } from "./models.ts";
 import { YEALINK_OUI_TABLE } from "./ouis.ts";
@@ -73,7 +72,7 @@ export function parseYealinkFile(name: string): ParsedFile<YealinkFile> | null {
   return file ? { kind: fileKind(file), mac: fileMac(file), parsed: file } : null;
 }
 
-export function recognizeYealink(req: ProvisioningRequest, parsed: ParsedFile<YealinkFile> | null): Recognition | null {
+export function recognizeYealink(req: IdentifyInput, parsed: ParsedFile<YealinkFile> | null): Recognition | null {
   const ua = parseUserAgent(req.userAgent);
   const file = parsed?.parsed ?? null;
   if (!ua && !file) return null;
