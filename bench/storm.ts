@@ -7,12 +7,13 @@
  *
  *   npm run bench:storm -- [--phones 10000] [--connections 64] [--seconds 10]
  *   npm run bench:storm -- --phones 100000
+ *   npm run bench:storm -- --bin OTHER_CHECKOUT/bin/phonehome.mjs   # another build, same seeding and baseline
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { seedStorm } from "./storm-seed.ts";
 import { stop } from "./child.ts";
@@ -27,6 +28,8 @@ const CONNECTIONS = arg("connections", 64);
 const SECONDS = arg("seconds", 10);
 const PORT = arg("port", 18_490);
 const BARE_PORT = PORT + 1;
+/** `--bin OTHER_CHECKOUT/bin/phonehome.mjs`: the same run against another build (same schema). */
+const BIN = args.includes("--bin") ? resolve(args[args.indexOf("--bin") + 1]!) : fileURLToPath(new URL("../bin/phonehome.mjs", import.meta.url));
 
 interface Answer {
   readonly status: number;
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const paths = seedStorm(dataDir, PHONES);
   console.log(`seeded ${paths.length} Yealink T54W phones (tenant in network mode) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const bin = fileURLToPath(new URL("../bin/phonehome.mjs", import.meta.url));
+  const bin = BIN;
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const startAt = performance.now();
   const server = spawn(process.execPath, [...profile, bin, "serve", "--data-dir", dataDir, "--http-port", String(PORT), "--http-host", "127.0.0.1", "--api-port", "0", "--tftp-port", "0"], {
