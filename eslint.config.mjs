@@ -29,6 +29,30 @@ export default tseslint.config(
       "no-regex-spaces": "off",
     },
   },
+  // Services on the asynchronous data handle run on SQLite and PostgreSQL: only what both drivers
+  // do (docs/scale-out.md#data-access-on-two-databases). A module joins this list when it is converted.
+  {
+    files: ["src/services/numbering.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[arguments.length=0][callee.property.name=/^(get|all|run|values)$/]",
+          message: "await the query instead: .get(), .all(), .run() and .values() exist on SQLite only (one row: first(await query.limit(1)))",
+        },
+        { selector: "CallExpression[callee.property.name='prepare']", message: "prepared statements are per dialect: see docs/scale-out.md#raw-sql-and-prepared-statements" },
+      ],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/db/schema.ts"], allowTypeImports: true, message: "take tables from q.t: a table imported from schema.ts is a SQLite table on PostgreSQL" },
+            { group: ["**/db/client.ts"], allowTypeImports: true, message: "write through deps.data.write(), not writeTransaction on the synchronous handle" },
+          ],
+        },
+      ],
+    },
+  },
   { files: ["**/*.mjs", "src/portal/assets/**/*.js"], ...tseslint.configs.disableTypeChecked },
   // Scripts run by Node and the portal's one browser script: their globals.
   { files: ["**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly", setTimeout: "readonly", Buffer: "readonly" } } },

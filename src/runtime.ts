@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { prepareDataDir, restrictDbFiles } from "./data-dir.ts";
 import { openDb } from "./db/client.ts";
+import { openSqliteData, sqliteDataOn } from "./db/data-sqlite.ts";
 import { FetchRecorder } from "./provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "./provisioning/provision.ts";
 import { SourceLimiter } from "./provisioning/source-limiter.ts";
@@ -61,6 +62,10 @@ export function createRuntime(
     throw new Error(`templates missing: ${missing.join(", ")}`);
   }
   const templates = watchTemplateStore(VENDOR_LIST, templateDirs, (err) => logger.error({ err }, "reloading templates failed; the previous templates stay in use"));
+  // The asynchronous handle of converted code: its own writer and reader connections to the same file
+  // (docs/scale-out.md#transactions); an in-memory database has one connection, shared.
+  const dataOptions = { lockTimeoutMs: config.dbLockTimeoutMs, migrate: false };
+  const data = db.$client.memory ? sqliteDataOn(db, dataOptions) : openSqliteData(dbPath, dataOptions);
   const renderCache = config.renderCacheMaxBytes > 0 ? new RenderCache(db.$client, config.renderCacheMaxBytes, () => templates.generation) : undefined;
   const recorder = new FetchRecorder(
     db,
@@ -76,13 +81,14 @@ export function createRuntime(
     },
   );
   // Devices created before registration events existed get their event secret now.
-  ensureEventSecrets({ db, secrets, clock });
+  ensureEventSecrets({ db, data, secrets, clock });
   // Voicemail PINs stored before they were sealed are sealed now.
   sealPlainVoicemailPins({ db, secrets });
   // Kamailio's subscriber table follows every credential change from here on (docs/pbx.md).
   if (config.kamailioDb) attachKamailioDb(db, secrets, config.kamailioDb);
   return {
     db,
+    data,
     secrets,
     clock,
     vendors: VENDOR_LIST,
@@ -100,6 +106,8 @@ export function createRuntime(
       templates.close();
       recorder.close();
       db.$client.close();
+      // After the transaction under way, if one is (its connections are not db's); closing cannot fail.
+      void data.close().catch(() => undefined);
     },
   };
 }

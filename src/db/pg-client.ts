@@ -33,11 +33,16 @@ export async function connectPg(url: string, settings: PgSettings, options: { st
     await client.connect();
   } catch (err) {
     await client.end().catch(() => undefined);
-    const e = err as NodeJS.ErrnoException;
-    throw invalidInput(
-      `cannot connect to PostgreSQL at ${redactedUrl(url)} (${e.code ?? ""}${e.code ? ": " : ""}${e.message || "connection failed"}): ` +
-        "check the URL (--database-url or PHONEHOME_DATABASE_URL), that the server is running and reachable, and databaseConnectTimeoutMs",
-    );
+    throw connectFailed(url, err);
   }
   return client;
+}
+
+/** A failure to connect, saying where and what to check (a single client or the server's pool). */
+export function connectFailed(url: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  return invalidInput(
+    `cannot connect to PostgreSQL at ${redactedUrl(url)} (${e.code ?? ""}${e.code ? ": " : ""}${e.message || "connection failed"}): ` +
+      "check the URL (--database-url or PHONEHOME_DATABASE_URL), that the server is running and reachable, and databaseConnectTimeoutMs",
+  );
 }

@@ -9,6 +9,7 @@ import type {
   forceUnregisterDevices,
   forceUnregisters,
   keyLayouts,
+  numberingPlans,
   registrations,
   tenants,
 } from "./schema.ts";
@@ -23,6 +24,7 @@ export type ExtensionSettingsRow = typeof extensionSettings.$inferSelect;
 export type DeviceRow = typeof devices.$inferSelect;
 export type GroupRow = typeof extensionGroups.$inferSelect;
 export type LayoutRow = typeof keyLayouts.$inferSelect;
+export type NumberingPlanRow = typeof numberingPlans.$inferSelect;
 export type TokenRow = typeof apiTokens.$inferSelect;
 export type DiscoveredRow = typeof discoveredDevices.$inferSelect;
 export type FirmwareRow = typeof firmwareImages.$inferSelect;

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { openDb } from "../db/client.ts";
+import { openSqliteData } from "../db/data-sqlite.ts";
 import { AppError } from "../errors.ts";
 import { attachKamailioDb } from "../pbx/kamailio-db.ts";
 import { createKeyRingBox } from "../secret-key-ring.ts";
@@ -47,11 +48,12 @@ async function* body(): AsyncGenerator<Uint8Array> {
 async function run(): Promise<void> {
   // The main thread already migrated the database and checked the key file (src/runtime.ts).
   const db = openDb(job.dbPath, { busyTimeoutMs: job.busyTimeoutMs, migrate: false });
+  const data = openSqliteData(job.dbPath, { lockTimeoutMs: job.busyTimeoutMs, migrate: false });
   try {
     const secrets = createKeyRingBox(job.secretKeyFile);
     if (job.kamailioDb) attachKamailioDb(db, secrets, job.kamailioDb, { sync: false });
     // The server's clock, kept as an offset (a test's fixed clock moves on with real time here).
-    const deps: ServiceDeps = { db, secrets, clock: () => new Date(Date.now() + job.clockOffsetMs) };
+    const deps: ServiceDeps = { db, data, secrets, clock: () => new Date(Date.now() + job.clockOffsetMs) };
     const limits = { maxRows: job.maxRows };
     // Progress for the portal's import page; posted from inside the write transaction too, which
     // the main thread receives at once (it does not wait for this thread's event loop).
@@ -78,6 +80,7 @@ async function run(): Promise<void> {
     post({ t: "done", report });
   } finally {
     db.$client.close();
+    await data.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Db } from "../db/client.ts";
-import { recordAudit, type AuditEvent } from "./audit.ts";
+import type { Query } from "../db/data.ts";
+import { insertAudit, recordAudit, type AuditEvent } from "./audit.ts";
 import type { ServiceDeps } from "./deps.ts";
 
 /**
@@ -21,4 +22,9 @@ export function currentActor(): string {
 /** Records an admin change by the current actor; call it inside the change's `writeTransaction`. */
 export function auditChange(tx: Db, deps: Pick<ServiceDeps, "clock">, event: Omit<AuditEvent, "actor">): void {
   recordAudit(tx, deps.clock().getTime(), { actor: currentActor(), ...event });
+}
+
+/** auditChange for converted code: call it inside the change's `data.write`, with its `q`. */
+export function auditChangeIn(q: Query, deps: Pick<ServiceDeps, "clock">, event: Omit<AuditEvent, "actor">): Promise<void> {
+  return insertAudit(q, deps.clock().getTime(), { actor: currentActor(), ...event });
 }

@@ -1,5 +1,6 @@
 import { auditLog } from "../db/schema.ts";
 import type { Db } from "../db/client.ts";
+import type { Query } from "../db/data.ts";
 import type { AuditSnapshot } from "../db/rows.ts";
 
 export interface AuditEvent {
@@ -34,24 +35,32 @@ export function maskSecrets(value: unknown): AuditSnapshot {
   return value as AuditSnapshot;
 }
 
+/** The audit row of an event at `at`: the one place its columns are filled, for both writers below. */
+function auditRow(at: number, e: AuditEvent) {
+  return {
+    at,
+    actor: e.actor,
+    action: e.action,
+    target: e.target,
+    tenantId: e.tenantId ?? null,
+    mac: e.mac ?? null,
+    extension: e.extension ?? null,
+    before: e.before === undefined ? null : maskSecrets(e.before),
+    after: e.after === undefined ? null : maskSecrets(e.after),
+    outcome: e.outcome ?? "ok",
+    detail: e.detail ?? null,
+  };
+}
+
 /**
  * Appends one audit row. Call it inside the same `writeTransaction` as the change it describes, so
  * a change and its record commit or roll back together.
  */
 export function recordAudit(db: Db, at: number, e: AuditEvent): void {
-  db.insert(auditLog)
-    .values({
-      at,
-      actor: e.actor,
-      action: e.action,
-      target: e.target,
-      tenantId: e.tenantId ?? null,
-      mac: e.mac ?? null,
-      extension: e.extension ?? null,
-      before: e.before === undefined ? null : maskSecrets(e.before),
-      after: e.after === undefined ? null : maskSecrets(e.after),
-      outcome: e.outcome ?? "ok",
-      detail: e.detail ?? null,
-    })
-    .run();
+  db.insert(auditLog).values(auditRow(at, e)).run();
+}
+
+/** recordAudit for converted code: inside the same `data.write` as the change it describes. */
+export async function insertAudit(q: Query, at: number, e: AuditEvent): Promise<void> {
+  await q.db.insert(q.t.auditLog).values(auditRow(at, e));
 }

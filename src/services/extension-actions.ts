@@ -9,7 +9,7 @@ import { loadSettings, saveSettings, usernameOwner } from "./extension-settings/
 import { auditChange } from "./actor.ts";
 import { recordExtensionChange } from "../pbx/changes.ts";
 import { extensionAuditTarget, getExtension } from "./extensions.ts";
-import { requireAllowedNumber } from "./numbering.ts";
+import { requireAllowedNumber } from "./numbering-checks.ts";
 import type { ExtensionRow } from "../db/rows.ts";
 
 /** A new random PIN of the same length as `old`, never `old` itself. */

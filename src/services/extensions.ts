@@ -4,7 +4,7 @@ import { extensions } from "../db/schema.ts";
 import { devicesShowingExtension, layoutsWatchingExtension, removeExtensionFromPhones } from "./extension-usage.ts";
 import { checkNumber } from "../domain/numbering-plan.ts";
 import { defaultSettings, saveSettings, usernameOwner } from "./extension-settings/store.ts";
-import { requireAllowedNumber, tenantPlan } from "./numbering.ts";
+import { requireAllowedNumber, tenantPlan } from "./numbering-checks.ts";
 import { conflict, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
 import { auditChange } from "./actor.ts";

@@ -1,13 +1,12 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { numberingPlans } from "../db/schema.ts";
-import { checkNumber, DEFAULT_NUMBERING_PLAN, type NumberCheck, type NumberingPlan } from "../domain/numbering-plan.ts";
+import { first, type Query } from "../db/data.ts";
+import type { NumberingPlanRow } from "../db/rows.ts";
+import { DEFAULT_NUMBERING_PLAN, type NumberingPlan } from "../domain/numbering-plan.ts";
 import { CONTROL_CHARACTERS_MESSAGE, hasControlCharacters } from "../domain/validation.ts";
-import { invalidInput } from "../errors.ts";
-import { auditChange } from "./actor.ts";
+import { auditChangeIn } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { getTenant } from "./tenants.ts";
+import { loadTenant } from "./tenants.ts";
 
 const Range = z
   .strictObject({
@@ -23,45 +22,46 @@ export const NumberingPlanInput = z.strictObject({
   recommended: z.array(Range).max(500),
 });
 
-export function tenantPlan(db: Db, tenantId: number): NumberingPlan & { custom: boolean } {
-  const row = db.select().from(numberingPlans).where(eq(numberingPlans.tenantId, tenantId)).get();
+export type TenantPlan = NumberingPlan & { custom: boolean };
+
+/** A tenant's plan from its row: its own tables, or the default when it has none. */
+export function planOf(row: NumberingPlanRow | undefined): TenantPlan {
   if (!row) return { ...DEFAULT_NUMBERING_PLAN, custom: false };
   return { restricted: row.restricted, recommended: row.recommended, custom: true };
 }
 
-export function getNumberingPlan(deps: ServiceDeps, tenantName: string) {
-  return tenantPlan(deps.db, getTenant(deps, tenantName).id);
+async function readPlan(q: Query, tenantId: number): Promise<TenantPlan> {
+  return planOf(first(await q.db.select().from(q.t.numberingPlans).where(eq(q.t.numberingPlans.tenantId, tenantId)).limit(1)));
 }
 
-function audited(deps: ServiceDeps, tx: Db, tenant: { id: number; name: string }, before: ReturnType<typeof tenantPlan>) {
-  const after = tenantPlan(tx, tenant.id);
-  auditChange(tx, deps, { action: "tenant.numbering_plan", target: `tenant:${tenant.name}`, tenantId: tenant.id, before, after });
+export function getNumberingPlan(deps: ServiceDeps, tenantName: string): Promise<TenantPlan> {
+  return deps.data.read(async (q) => readPlan(q, (await loadTenant(q, tenantName)).id));
+}
+
+async function audited(deps: ServiceDeps, q: Query, tenant: { id: number; name: string }, before: TenantPlan): Promise<TenantPlan> {
+  const after = await readPlan(q, tenant.id);
+  await auditChangeIn(q, deps, { action: "tenant.numbering_plan", target: `tenant:${tenant.name}`, tenantId: tenant.id, before, after });
   return after;
 }
 
-export function setNumberingPlan(deps: ServiceDeps, tenantName: string, plan: z.infer<typeof NumberingPlanInput>) {
-  return writeTransaction(deps.db, (tx) => {
-    const tenant = getTenant({ ...deps, db: tx }, tenantName);
-    const before = tenantPlan(tx, tenant.id);
+// Both writes read the plan they replace for the audit row: serializable on PostgreSQL (the default),
+// so the row records what was really replaced (docs/scale-out.md#transactions).
+export function setNumberingPlan(deps: ServiceDeps, tenantName: string, plan: z.infer<typeof NumberingPlanInput>): Promise<TenantPlan> {
+  return deps.data.write(async (q) => {
+    const tenant = await loadTenant(q, tenantName);
+    const before = await readPlan(q, tenant.id);
     const values = { tenantId: tenant.id, restricted: plan.restricted, recommended: plan.recommended };
-    tx.insert(numberingPlans).values(values).onConflictDoUpdate({ target: numberingPlans.tenantId, set: values }).run();
-    return audited(deps, tx, tenant, before);
+    await q.db.insert(q.t.numberingPlans).values(values).onConflictDoUpdate({ target: q.t.numberingPlans.tenantId, set: values });
+    return audited(deps, q, tenant, before);
   });
 }
 
 /** Back to the star-code document's tables. */
-export function resetNumberingPlan(deps: ServiceDeps, tenantName: string) {
-  return writeTransaction(deps.db, (tx) => {
-    const tenant = getTenant({ ...deps, db: tx }, tenantName);
-    const before = tenantPlan(tx, tenant.id);
-    tx.delete(numberingPlans).where(eq(numberingPlans.tenantId, tenant.id)).run();
-    return audited(deps, tx, tenant, before);
+export function resetNumberingPlan(deps: ServiceDeps, tenantName: string): Promise<TenantPlan> {
+  return deps.data.write(async (q) => {
+    const tenant = await loadTenant(q, tenantName);
+    const before = await readPlan(q, tenant.id);
+    await q.db.delete(q.t.numberingPlans).where(eq(q.t.numberingPlans.tenantId, tenant.id));
+    return audited(deps, q, tenant, before);
   });
-}
-
-/** Refuses a restricted number (400 naming the range); returns the warnings otherwise. */
-export function requireAllowedNumber(db: Db, tenantId: number, number: string, field = "number"): string[] {
-  const check: NumberCheck = checkNumber(tenantPlan(db, tenantId), number);
-  if (check.error) throw invalidInput(`${field}: ${check.error}`);
-  return check.warnings;
 }

@@ -2,6 +2,7 @@ import { recordTenantChange } from "../pbx/changes.ts";
 import { syncSubscribers } from "../pbx/kamailio-db.ts";
 import { and, count, eq } from "drizzle-orm";
 import { writeTransaction } from "../db/client.ts";
+import { first, type Query } from "../db/data.ts";
 import { devices, featureCodes, tenants } from "../db/schema.ts";
 import { DEFAULT_FEATURE_CODES, type FeatureCodes, type FeatureName } from "../domain/feature-codes.ts";
 import { getFeatureCodes } from "./feature-codes.ts";
@@ -45,9 +46,18 @@ export function listTenants(deps: ServiceDeps): Tenant[] {
 
 export function getTenant(deps: ServiceDeps, name: string): Tenant {
   const row = deps.db.select().from(tenants).where(eq(tenants.name, name)).get();
-  if (!row) throw notFound(`no tenant named ${name}`);
+  if (!row) throw noTenant(name);
   return row;
 }
+
+/** getTenant for converted code, in a `data.read` or `data.write`. */
+export async function loadTenant(q: Query, name: string): Promise<Tenant> {
+  const row = first(await q.db.select().from(q.t.tenants).where(eq(q.t.tenants.name, name)).limit(1));
+  if (!row) throw noTenant(name);
+  return row;
+}
+
+const noTenant = (name: string) => notFound(`no tenant named ${name}`);
 
 export function updateTenant(deps: ServiceDeps, name: string, patch: TenantPatch): Tenant {
   return writeTransaction(deps.db, (tx) => {

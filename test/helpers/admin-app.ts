@@ -1,5 +1,6 @@
 import inject from "light-my-request";
 import pino from "pino";
+import type { Data } from "../../src/db/data.ts";
 import { createAdminApp } from "../../src/http/admin/app.ts";
 import { sipSettingsFrom } from "../../src/registrations/sip-settings.ts";
 import { createRuntime } from "../../src/runtime.ts";
@@ -23,14 +24,18 @@ export interface AdminApp extends Pick<AdminClient, "tokens" | "call" | "snapsho
 
 const quiet = pino({ level: "silent" });
 
-export function startAdminApp(overrides: Record<string, unknown> = {}, options: AdminClientOptions = {}): AdminApp {
+/**
+ * `options.data` replaces the runtime's asynchronous handle (a PostgreSQL one, say): the routes of
+ * converted services then read and write there, everything else stays on the runtime's SQLite file.
+ */
+export function startAdminApp(overrides: Record<string, unknown> = {}, options: AdminClientOptions & { data?: Data } = {}): AdminApp {
   const env = tempConfig(overrides);
   const runtime = createRuntime(env.config, quiet);
   const tokens: Partial<Record<Role, string>> = {};
   for (const role of options.roles ?? ["admin", "technician", "readonly"]) tokens[role] = createToken(runtime, role, role).token;
   options.prepare?.(runtime, env.config);
   const config = env.config;
-  const handler = createAdminApp(runtime, {
+  const handler = createAdminApp(options.data ? { ...runtime, data: options.data } : runtime, {
     bodyLimitBytes: config.apiBodyLimitBytes,
     importLimitBytes: config.importBodyLimitBytes,
     firmwareMaxBytes: config.firmwareMaxBytes,

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { Config } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createRuntime } from "../../src/runtime.ts";
-import { tempConfig } from "./test-deps.ts";
+import { closingAfter, tempConfig } from "./test-deps.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/phonehome.mjs", import.meta.url));
 
@@ -38,11 +38,7 @@ export function cliRunner(config: Config) {
   /** A runtime on the same data directory, closed after `fn` (to arrange what the CLI cannot). */
   const withRuntime = <T>(fn: (rt: ReturnType<typeof createRuntime>) => T): T => {
     const rt = createRuntime(config, createLogger("silent"));
-    try {
-      return fn(rt);
-    } finally {
-      rt.close();
-    }
+    return closingAfter(rt, fn);
   };
   return { run, runIntoHead, withRuntime };
 }

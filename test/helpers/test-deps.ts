@@ -5,6 +5,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { openDb } from "../../src/db/client.ts";
+import { sqliteDataOn } from "../../src/db/data-sqlite.ts";
 import { FetchRecorder } from "../../src/provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "../../src/provisioning/provision.ts";
 import { SourceLimiter } from "../../src/provisioning/source-limiter.ts";
@@ -26,6 +27,8 @@ export function createTestDeps(options: { now?: Date; publicUrl?: string; firmwa
   });
   return {
     db,
+    // One connection (in memory), shared: reads and writes of the handle take its lock.
+    data: sqliteDataOn(db, { lockTimeoutMs: 5000 }),
     secrets: createSecretBox(randomBytes(32)),
     clock,
     vendors: VENDOR_LIST,
@@ -88,4 +91,18 @@ export function dumpDb(deps: { db: ProvisionDeps["db"] }): string {
     return t === "api_tokens" ? all.map((r) => ({ ...r, last_used_at: null })) : all;
   };
   return JSON.stringify(tables.map((t) => [t, rows(t)]));
+}
+
+/** `fn(rt)`, then `rt.close()`: once its promise has settled when `fn` is asynchronous (a service on the asynchronous handle). */
+export function closingAfter<R extends { close(): void }, T>(rt: R, fn: (rt: R) => T): T {
+  let result: T;
+  try {
+    result = fn(rt);
+  } catch (err) {
+    rt.close();
+    throw err;
+  }
+  if (result instanceof Promise) return result.finally(() => rt.close()) as T;
+  rt.close();
+  return result;
 }

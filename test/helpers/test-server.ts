@@ -2,7 +2,7 @@ import pino from "pino";
 import type { Config } from "../../src/config.ts";
 import { createRuntime } from "../../src/runtime.ts";
 import { startServer, type RunningServer } from "../../src/server.ts";
-import { tempConfig } from "./test-deps.ts";
+import { closingAfter, tempConfig } from "./test-deps.ts";
 
 export type Runtime = ReturnType<typeof createRuntime>;
 
@@ -32,11 +32,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, p
   const runtime = () => createRuntime(env.config, quiet);
   const withRuntime = <T>(fn: (rt: Runtime) => T): T => {
     const rt = runtime();
-    try {
-      return fn(rt);
-    } finally {
-      rt.close();
-    }
+    return closingAfter(rt, fn);
   };
   if (prepare) withRuntime((rt) => prepare(rt, env.config));
   const server = await startServer(env.config, quiet);

@@ -47,7 +47,7 @@ describe("numbering plan", () => {
     await clickAndWait(page, "Numbering plan", "link");
     expect(await textOf(page, "h1")).toBe(`Numbering plan of ${TENANT}`);
     expect(await noSideScroll(page)).toBe(true);
-    const stored = plan();
+    const stored = await plan();
     expect(stored.custom).toBe(false);
     const n = stored.recommended.length;
 
@@ -61,20 +61,20 @@ describe("numbering plan", () => {
     expect(await page.getByLabel(`Recommended ranges, row ${n + 1}: to`).getAttribute("aria-invalid")).toBe("true");
     expect(await page.getByLabel(`Recommended ranges, row ${n + 1}: from`).inputValue()).toBe("5000"); // kept to be corrected
     expect(counts()).toEqual(before);
-    expect(plan()).toEqual(stored);
+    expect(await plan()).toEqual(stored);
 
     await page.getByLabel(`Recommended ranges, row ${n + 1}: to`).fill("5999");
     await page.getByLabel("Recommended ranges, row 1: purpose").fill("Renamed first range");
     await clickAndWait(page, "Save the numbering plan");
     expect(await textOf(page, "[role=status]")).toContain(`${n + 1} recommended range(s)`);
-    const saved = plan();
+    const saved = await plan();
     expect(saved.custom).toBe(true);
     expect(saved.restricted).toEqual(stored.restricted);
     expect(saved.recommended).toEqual([{ ...stored.recommended[0]!, purpose: "Renamed first range" }, ...stored.recommended.slice(1), { from: 5000, to: 5999, purpose: "Call centre" }]);
 
     page.once("dialog", (d) => void d.accept());
     await clickAndWait(page, "Reset to the default plan");
-    expect(plan()).toEqual(stored);
+    expect(await plan()).toEqual(stored);
   }, 90_000);
 });
 

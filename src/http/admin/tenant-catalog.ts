@@ -45,16 +45,16 @@ export function tenantCatalogRoutes(deps: ProvisionDeps): Router<AdminState> {
   });
 
   const N = "/tenants/:tenant/numbering-plan";
-  r.get(N, (ctx) => {
-    ctx.body = getNumberingPlan(deps, ctx.params.tenant!);
+  r.get(N, async (ctx) => {
+    ctx.body = await getNumberingPlan(deps, ctx.params.tenant!);
   });
-  r.put(N, (ctx) => {
+  r.put(N, async (ctx) => {
     requireRole(ctx, "admin");
-    ctx.body = setNumberingPlan(deps, ctx.params.tenant!, NumberingPlanInput.parse(ctx.request.body));
+    ctx.body = await setNumberingPlan(deps, ctx.params.tenant!, NumberingPlanInput.parse(ctx.request.body));
   });
-  r.delete(N, (ctx) => {
+  r.delete(N, async (ctx) => {
     requireRole(ctx, "admin");
-    ctx.body = resetNumberingPlan(deps, ctx.params.tenant!);
+    ctx.body = await resetNumberingPlan(deps, ctx.params.tenant!);
   });
 
   const L = "/tenants/:tenant/key-layouts";

@@ -71,11 +71,11 @@ export function tenantCatalogRoutes(deps: ProvisionDeps, _options: PortalOptions
     return { body, at, rows };
   }
 
-  function planPage(ctx: PortalContext, tenant: string, submitted?: PlanForm): void {
+  async function planPage(ctx: PortalContext, tenant: string, submitted?: PlanForm): Promise<void> {
     const t = see(ctx, tenant);
     const pc = pageContext(ctx);
     const admin = canAdmin(ctx.state.scope!);
-    const plan = getNumberingPlan(deps, t.name);
+    const plan = await getNumberingPlan(deps, t.name);
     const st = submitted?.st ?? cleanForm({});
     const cell = (name: string, label: string, value: string, type: "text" | "number") => {
       const err = st.errors[name];
@@ -109,12 +109,12 @@ ${back(t.name)}`,
 
   r.get("/tenants/:tenant/numbering-plan", (ctx) => planPage(ctx, ctx.params.tenant!));
 
-  r.post("/tenants/:tenant/numbering-plan", (ctx) => {
+  r.post("/tenants/:tenant/numbering-plan", async (ctx) => {
     const tenant = ctx.params.tenant!;
     requireAdmin(ctx.state.scope!, tenant);
     const { body, at, rows } = decodePlan(new Fields(ctx.state.form.fields));
     try {
-      setNumberingPlan(deps, tenant, NumberingPlanInput.parse(body));
+      await setNumberingPlan(deps, tenant, NumberingPlanInput.parse(body));
     } catch (err) {
       const fe = formErrors(err);
       if (!fe) throw err;
@@ -130,10 +130,10 @@ ${back(t.name)}`,
     redirect(ctx, `${base(tenant)}/numbering-plan`, `Numbering plan saved: ${body.restricted.length} restricted and ${body.recommended.length} recommended range(s).`);
   });
 
-  r.post("/tenants/:tenant/numbering-plan/reset", (ctx) => {
+  r.post("/tenants/:tenant/numbering-plan/reset", async (ctx) => {
     const tenant = ctx.params.tenant!;
     requireAdmin(ctx.state.scope!, tenant);
-    resetNumberingPlan(deps, tenant);
+    await resetNumberingPlan(deps, tenant);
     redirect(ctx, `${base(tenant)}/numbering-plan`, "The tenant uses the default numbering plan again.");
   });
 
