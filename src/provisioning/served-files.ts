@@ -85,7 +85,7 @@ export class ServedFileKeeper {
 
   /** The body served for a device file at `at` (every fetch of a storm: no object but the first per file and batch). */
   add(deviceId: number, fileName: string, contentHash: string, plain: Uint8Array, secrets: readonly string[], at: number): void {
-    const key = `${deviceId}\u0000${fileName}`;
+    const key = fileKey(deviceId, fileName);
     const prev = this.pending.get(key);
     if (prev && prev.contentHash === contentHash) prev.at = at;
     else if (this.handedOver.get(key) === contentHash) this.pending.set(key, { deviceId, fileName, contentHash, plain: null, secrets: NO_SECRETS, at });
@@ -117,7 +117,9 @@ export class ServedFileKeeper {
   }
 }
 
-const keyOf = (b: WantedBody): string => `${b.deviceId}\u0000${b.fileName}`;
+/** The key of a device file in the keeper's maps, the one format for both. */
+const fileKey = (deviceId: number, fileName: string): string => `${deviceId}\u0000${fileName}`;
+const keyOf = (b: WantedBody): string => fileKey(b.deviceId, b.fileName);
 const NO_SECRETS: readonly string[] = Object.freeze([]);
 
 const statements = preparedPerDb((db) => {
