@@ -18,7 +18,7 @@ import type { Data } from "./data.ts";
  */
 
 /** This process, as a lease holder: the host, the pid, and a random part (a pid is reused after a restart). */
-export const THIS_PROCESS = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+const THIS_PROCESS = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
 /** Takes or renews the lease on `name` for `ms` from `now`; false when another holder's lease still runs. */
 export async function takeLease(data: Data, name: string, now: number, ms: number, holder = THIS_PROCESS): Promise<boolean> {
