@@ -35,6 +35,8 @@ export default tseslint.config(
     files: [
       "src/db/leases.ts",
       "src/http/nonce-counts-table.ts",
+      "src/services/key-checks.ts",
+      "src/services/key-expansion.ts",
       "src/services/numbering.ts",
     ],
     rules: {
