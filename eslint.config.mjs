@@ -37,6 +37,8 @@ export default tseslint.config(
       "src/http/nonce-counts-table.ts",
       "src/services/key-checks.ts",
       "src/services/key-expansion.ts",
+      "src/services/discovery.ts",
+      "src/services/feature-codes.ts",
       "src/services/numbering.ts",
     ],
     rules: {

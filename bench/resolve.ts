@@ -21,7 +21,7 @@ const i = args.indexOf("--iterations");
 const N = i >= 0 ? Number(args[i + 1]) : 5000;
 
 const deps = createTestDeps();
-createTenant(deps, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example" }));
+await createTenant(deps, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example" }));
 for (let n = 100; n < 120; n++) createExtension(deps, "bench.example", ExtensionInput.parse({ number: String(n), displayName: `Ext ${n}` }));
 const plain = createDevice(deps, { mac: "805ec0000001", model: "T54W", tenant: "bench.example", label: null });
 setLines(deps, plain.mac, [{ index: 1, extension: "100" }]);

@@ -12,9 +12,9 @@ const env = tempConfig();
 const { run, withRuntime } = cliRunner(env.config);
 const MAC = "805ec0000601";
 
-beforeAll(() => {
-  withRuntime((rt) => {
-    createTenant(rt, TenantInput.parse({ name: "cli.example", sipDomain: "cli.example", sipServerHost: "pbx.cli.example" }));
+beforeAll(async () => {
+  await withRuntime(async (rt) => {
+    await createTenant(rt, TenantInput.parse({ name: "cli.example", sipDomain: "cli.example", sipServerHost: "pbx.cli.example" }));
     for (const [number, name] of [["100", "Guest"], ["101", "Ana"]]) createExtension(rt, "cli.example", { number, displayName: name } as never);
     createDevice(rt, { mac: MAC, model: "T54W", tenant: "cli.example" } as never);
     setLines(rt, MAC, [{ index: 1, extension: "100" }]);

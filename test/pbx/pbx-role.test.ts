@@ -67,8 +67,8 @@ describe("Kamailio subscriber table", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("follows create, rotation, tenant domain change and delete in the same transaction, with HA1 and no plaintext", () => {
-    createTenant(deps, { name: "s.example", sipDomain: "s.example", sipServerHost: "pbx.s.example" } as never);
+  it("follows create, rotation, tenant domain change and delete in the same transaction, with HA1 and no plaintext", async () => {
+    await createTenant(deps, { name: "s.example", sipDomain: "s.example", sipServerHost: "pbx.s.example" } as never);
     createExtension(deps, "s.example", { number: "201", displayName: "Bo" } as never);
     attachKamailioDb(deps.db, deps.secrets, join(dir, "k.db"));
     const cred = () => extensionCredential(deps, "s.example", "201");

@@ -17,11 +17,11 @@ import { createTestDeps, type TestDeps } from "../helpers/test-deps.ts";
 
 let deps: TestDeps;
 let passwords: Map<string, string>;
-let demo: ReturnType<typeof loadDemo>;
+let demo: Awaited<ReturnType<typeof loadDemo>>;
 
-beforeEach(() => {
+beforeEach(async () => {
   deps = createTestDeps({ now: new Date("2026-06-01T12:00:00Z") });
-  demo = loadDemo(deps);
+  demo = await loadDemo(deps);
   passwords = new Map(demo.map((d) => [d.mac, d.password]));
 });
 afterEach(() => deps.close());

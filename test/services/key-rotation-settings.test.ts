@@ -24,10 +24,10 @@ const PASSWORD = "ThirdParty-Rotate-7";
 const PIN = "90817263";
 let env: ReturnType<typeof tempConfig>;
 
-beforeEach(() => {
+beforeEach(async () => {
   env = tempConfig();
   const rt = createRuntime(env.config, quiet);
-  createTenant(rt, TenantInput.parse({ sipDomain: "rot.example", sipServerHost: "pbx.rot.example" }));
+  await createTenant(rt, TenantInput.parse({ sipDomain: "rot.example", sipServerHost: "pbx.rot.example" }));
   createExtension(rt, "rot.example", ExtensionInput.parse({ number: "101", displayName: "Rotated" }));
   putAllowedEndpoints(rt, "rot.example", "101", AllowedEndpointsInput.parse({ thirdPartySoftphone: { allowed: true, sipUsername: "softy", sipPassword: PASSWORD } }));
   putVoicemail(rt, "rot.example", "101", VoicemailInput.parse({ pin: PIN }));
