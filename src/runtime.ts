@@ -11,7 +11,7 @@ import { SourceLimiter } from "./provisioning/source-limiter.ts";
 import { RenderCache } from "./provisioning/render-cache.ts";
 import { loadTemplateStore, missingTemplates, watchTemplateStore } from "./provisioning/template-store.ts";
 import { ensureEventSecrets } from "./registrations/event-secrets.ts";
-import { attachKamailioDb } from "./pbx/kamailio-db.ts";
+import { attachKamailioDb, attachKamailioToData } from "./pbx/kamailio-db.ts";
 import { openSecretKey } from "./secret-key-guard.ts";
 import { sealPlainVoicemailPins } from "./services/extension-settings/secrets.ts";
 import { VENDOR_IDS, VENDOR_LIST } from "./vendors/registry.ts";
@@ -85,7 +85,10 @@ export function createRuntime(
   // Voicemail PINs stored before they were sealed are sealed now.
   sealPlainVoicemailPins({ db, secrets });
   // Kamailio's subscriber table follows every credential change from here on (docs/pbx.md).
-  if (config.kamailioDb) attachKamailioDb(db, secrets, config.kamailioDb);
+  if (config.kamailioDb) {
+    attachKamailioDb(db, secrets, config.kamailioDb);
+    attachKamailioToData(data, config.kamailioDb);
+  }
   return {
     db,
     data,

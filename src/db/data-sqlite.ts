@@ -56,6 +56,18 @@ export function sqliteDataOn(db: Db, options: SqliteDataOptions): Data {
   return sqliteData(db, undefined, options, () => undefined);
 }
 
+/** The writer connection of each SQLite handle, for sqliteWriterOf. */
+const writers = new WeakMap<Data, Database.Database>();
+
+/**
+ * The raw writer connection of a SQLite handle, or undefined on PostgreSQL: for SQLite-only code
+ * that must act on the connection itself outside any transaction (ATTACH of the Kamailio file,
+ * src/pbx/kamailio-db.ts), never for queries.
+ */
+export function sqliteWriterOf(data: Data): Database.Database | undefined {
+  return writers.get(data);
+}
+
 function sqliteData(writer: Db, reader: ReturnType<typeof drizzle<typeof schema>> | undefined, options: SqliteDataOptions, closeAll: () => void): Data {
   const lock = new Mutex();
   const client = writer.$client;
@@ -86,6 +98,7 @@ function sqliteData(writer: Db, reader: ReturnType<typeof drizzle<typeof schema>
       await lock.runExclusive(closeAll);
     },
   };
+  writers.set(data, client);
   return data;
 }
 

@@ -10,6 +10,7 @@ import type {
   forceUnregisters,
   keyLayouts,
   numberingPlans,
+  pbxWebhooks,
   registrations,
   tenants,
 } from "./schema.ts";
@@ -31,6 +32,7 @@ export type FirmwareRow = typeof firmwareImages.$inferSelect;
 export type RegistrationRow = typeof registrations.$inferSelect;
 export type ForceUnregisterRow = typeof forceUnregisters.$inferSelect;
 export type ForceUnregisterDeviceRow = typeof forceUnregisterDevices.$inferSelect;
+export type PbxWebhookRow = typeof pbxWebhooks.$inferSelect;
 
 /** A JSON value as `JSON.stringify` writes it. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };

@@ -1,9 +1,11 @@
 import type { ExtensionRow } from "../db/rows.ts";
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { first, type Query } from "../db/data.ts";
+import type { PbxWebhookRow, Tenant as TenantRow } from "../db/rows.ts";
 import { disabledExtensions, extensions, pbxDeliveries, pbxEvents, pbxWebhooks, tenants } from "../db/schema.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { queueUnregister, syncSubscribers } from "./kamailio-db.ts";
+import { queueUnregister, queueUnregisterIn, syncSubscribers, syncSubscribersIn } from "./kamailio-db.ts";
 
 /** The change-feed event types (docs/pbx.md, "Change feed"). */
 export const CHANGE_TYPES = [
@@ -46,14 +48,55 @@ export function recordExtensionChange(tx: Db, deps: Pick<ServiceDeps, "secrets" 
   if (!tenant) return;
   const now = deps.clock().getTime();
   // Credentials that no longer exist must not keep a binding at the registrar either.
-  if (type === "extension.disabled" || type === "extension.deleted") queueUnregister(tx, `sip:${ext.sipUser}@${tenant.sipDomain}`, now);
-  const key = `${tenant.name}/${ext.number}`;
+  if (dropsBinding(type)) queueUnregister(tx, aorOf(ext, tenant), now);
   const enabled = type !== "extension.deleted" && !tx.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).get();
-  const hooks = tx.select().from(pbxWebhooks).all().filter((h) => h.tenants === null || h.tenants.includes(tenant.name));
+  const hooks = followers(tx.select().from(pbxWebhooks).all(), tenant);
   if (!hooks.length) return;
-  const event = tx.insert(pbxEvents).values({ tenantId: tenant.id, extensionKey: key, type, payload: {}, at: now }).returning().get();
-  const payload: ChangePayload = {
-    id: event.id,
+  const event = tx.insert(pbxEvents).values(eventRow(tenant, ext, type, now)).returning().get();
+  tx.update(pbxEvents).set({ payload: changePayload(event.id, type, now, tenant, ext, enabled) }).where(eq(pbxEvents.id, event.id)).run();
+  for (const h of hooks) tx.insert(pbxDeliveries).values(deliveryRow(event.id, h, tenant, ext, now)).run();
+}
+
+/**
+ * recordExtensionChange for converted code, inside the change's `data.write` (the synchronous form
+ * stays for force-unregister and the CSV import until they move).
+ */
+export async function recordExtensionChangeIn(q: Query, deps: Pick<ServiceDeps, "secrets" | "clock">, type: ChangeType, ext: ExtensionRow): Promise<void> {
+  const { tenants: tn, disabledExtensions: de, pbxWebhooks: wh, pbxEvents: ev, pbxDeliveries: dv } = q.t;
+  await syncSubscribersIn(q, deps.secrets, [ext.id]);
+  const tenant = first(await q.db.select().from(tn).where(eq(tn.id, ext.tenantId)).limit(1));
+  if (!tenant) return;
+  const now = deps.clock().getTime();
+  if (dropsBinding(type)) queueUnregisterIn(q, aorOf(ext, tenant), now);
+  const enabled = type !== "extension.deleted" && !first(await q.db.select({ id: de.extensionId }).from(de).where(eq(de.extensionId, ext.id)).limit(1));
+  const hooks = followers(await q.db.select().from(wh).orderBy(wh.id), tenant);
+  if (!hooks.length) return;
+  const [event] = await q.db.insert(ev).values(eventRow(tenant, ext, type, now)).returning({ id: ev.id });
+  await q.db.update(ev).set({ payload: changePayload(event!.id, type, now, tenant, ext, enabled) }).where(eq(ev.id, event!.id));
+  await q.db.insert(dv).values(hooks.map((h) => deliveryRow(event!.id, h, tenant, ext, now)));
+}
+
+const dropsBinding = (type: ChangeType) => type === "extension.disabled" || type === "extension.deleted";
+const aorOf = (ext: ExtensionRow, tenant: TenantRow) => `sip:${ext.sipUser}@${tenant.sipDomain}`;
+const keyOf = (ext: ExtensionRow, tenant: TenantRow) => `${tenant.name}/${ext.number}`;
+
+/** The webhooks that follow the tenant (all tenants, or a list naming it). */
+function followers(hooks: PbxWebhookRow[], tenant: TenantRow): PbxWebhookRow[] {
+  return hooks.filter((h) => h.tenants === null || h.tenants.includes(tenant.name));
+}
+
+/** The event row, its payload written once its id is known (the payload carries it). */
+function eventRow(tenant: TenantRow, ext: ExtensionRow, type: ChangeType, now: number) {
+  return { tenantId: tenant.id, extensionKey: keyOf(ext, tenant), type, payload: {}, at: now };
+}
+
+function deliveryRow(eventId: number, hook: PbxWebhookRow, tenant: TenantRow, ext: ExtensionRow, now: number) {
+  return { eventId, webhookId: hook.id, extensionKey: keyOf(ext, tenant), state: "pending" as const, nextAttemptAt: now };
+}
+
+function changePayload(id: number, type: ChangeType, now: number, tenant: TenantRow, ext: ExtensionRow, enabled: boolean): ChangePayload {
+  return {
+    id,
     type,
     at: new Date(now).toISOString(),
     tenant: tenant.name,
@@ -65,14 +108,18 @@ export function recordExtensionChange(tx: Db, deps: Pick<ServiceDeps, "secrets" 
     enabled,
     credentials: type === "extension.deleted" ? null : `/api/v1/pbx/tenants/${encodeURIComponent(tenant.name)}/extensions/${encodeURIComponent(ext.number)}`,
   };
-  tx.update(pbxEvents).set({ payload }).where(eq(pbxEvents.id, event.id)).run();
-  for (const h of hooks) {
-    tx.insert(pbxDeliveries).values({ eventId: event.id, webhookId: h.id, extensionKey: key, state: "pending", nextAttemptAt: now }).run();
-  }
 }
 
 /** A tenant's SIP domain (the realm) changed or the tenant went: every subscriber row of it follows. */
 export function recordTenantChange(tx: Db, deps: Pick<ServiceDeps, "secrets" | "clock">, tenantId: number, type: ChangeType): void {
   for (const ext of tx.select().from(extensions).where(eq(extensions.tenantId, tenantId)).all()) recordExtensionChange(tx, deps, type, ext);
   syncSubscribers(tx, deps.secrets, []);
+}
+
+/** recordTenantChange for converted code, inside the tenant change's `data.write`. */
+export async function recordTenantChangeIn(q: Query, deps: Pick<ServiceDeps, "secrets" | "clock">, tenantId: number, type: ChangeType): Promise<void> {
+  for (const ext of await q.db.select().from(q.t.extensions).where(eq(q.t.extensions.tenantId, tenantId)).orderBy(q.t.extensions.id)) {
+    await recordExtensionChangeIn(q, deps, type, ext);
+  }
+  await syncSubscribersIn(q, deps.secrets, []);
 }

@@ -2,10 +2,12 @@ import type { Tenant as TenantRow, ExtensionRow } from "../db/rows.ts";
 import { createHash } from "node:crypto";
 import { and, count, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { first, type Query } from "../db/data.ts";
 import { deviceLines, disabledExtensions, extensions, tenants } from "../db/schema.ts";
+import { featureCodesFrom } from "../domain/feature-codes.ts";
 import { notFound } from "../errors.ts";
 import type { SecretBox } from "../secrets.ts";
-import { loadSettings } from "../services/extension-settings/store.ts";
+import { loadSettings, loadSettingsIn } from "../services/extension-settings/store.ts";
 import { getFeatureCodes } from "../services/feature-codes.ts";
 
 
@@ -42,12 +44,16 @@ const md5 = (s: string) => createHash("md5").update(s, "utf8").digest("hex");
 /** HA1 per RFC 2617 §3.2.2.2 for a username, realm and password. */
 export const digestHa1 = (user: string, realm: string, password: string): string => md5(`${user}:${realm}:${password}`);
 
-/** The credential of one extension row (the caller read it in its transaction). */
-export function credentialOf(db: Db, secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow): SipCredential {
+/** What a credential is made of besides the rows: read by each form below in its own transaction. */
+interface CredentialFacts {
+  readonly disabled: boolean;
+  readonly phones: number;
+  readonly pinEnc: string | null;
+  readonly voicemailCode: string;
+}
+
+function shapeCredential(secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow, f: CredentialFacts): SipCredential {
   const password = secrets.open(ext.sipPasswordEnc);
-  const disabled = db.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).get();
-  const phones = db.select({ n: count() }).from(deviceLines).where(eq(deviceLines.extensionId, ext.id)).get()?.n ?? 0;
-  const pinEnc = loadSettings(db, ext).voicemail.pinEnc;
   return {
     tenant: tenant.name,
     domain: tenant.sipDomain,
@@ -58,12 +64,32 @@ export function credentialOf(db: Db, secrets: SecretBox, tenant: TenantRow, ext:
     password,
     ha1: digestHa1(ext.authUser, tenant.sipDomain, password),
     ha1b: digestHa1(`${ext.authUser}@${tenant.sipDomain}`, tenant.sipDomain, password),
-    voicemailNumber: ext.voicemailNumber ?? getFeatureCodes({ db }, tenant.id).voicemail,
-    voicemailPin: pinEnc === null ? null : secrets.open(pinEnc),
-    enabled: !disabled,
-    phones,
+    voicemailNumber: ext.voicemailNumber ?? f.voicemailCode,
+    voicemailPin: f.pinEnc === null ? null : secrets.open(f.pinEnc),
+    enabled: !f.disabled,
+    phones: f.phones,
     registerExpires: tenant.registerExpires,
   };
+}
+
+/** The credential of one extension row (the caller read it in its transaction). */
+export function credentialOf(db: Db, secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow): SipCredential {
+  return shapeCredential(secrets, tenant, ext, {
+    disabled: !!db.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).get(),
+    phones: db.select({ n: count() }).from(deviceLines).where(eq(deviceLines.extensionId, ext.id)).get()?.n ?? 0,
+    pinEnc: loadSettings(db, ext).voicemail.pinEnc,
+    voicemailCode: getFeatureCodes({ db }, tenant.id).voicemail,
+  });
+}
+
+/** credentialOf for converted code (inside the caller's `data.write`, e.g. the Kamailio subscriber rows). */
+export async function credentialOfIn(q: Query, secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow): Promise<SipCredential> {
+  const { disabledExtensions: de, deviceLines: dl, featureCodes: fc } = q.t;
+  const disabled = first(await q.db.select({ id: de.extensionId }).from(de).where(eq(de.extensionId, ext.id)).limit(1));
+  const phones = first(await q.db.select({ n: count().mapWith(Number) }).from(dl).where(eq(dl.extensionId, ext.id)))?.n ?? 0;
+  // The tenant's star codes over the defaults, as getFeatureCodes reads them (feature-codes.ts).
+  const codes = featureCodesFrom(await q.db.select().from(fc).where(eq(fc.tenantId, tenant.id)));
+  return shapeCredential(secrets, tenant, ext, { disabled: !!disabled, phones, pinEnc: (await loadSettingsIn(q, ext)).voicemail.pinEnc, voicemailCode: codes.voicemail });
 }
 
 function tenantNamed(db: Db, name: string): TenantRow {
@@ -101,4 +127,18 @@ export function credentialsByIds(db: Db, secrets: SecretBox, ids: readonly numbe
     .where(inArray(extensions.id, [...ids]))
     .all()
     .map(({ ext, tenant }) => ({ id: ext.id, credential: credentialOf(db, secrets, tenant, ext) }));
+}
+
+/** credentialsByIds for converted code. */
+export async function credentialsByIdsIn(q: Query, secrets: SecretBox, ids: readonly number[]): Promise<{ id: number; credential: SipCredential }[]> {
+  if (!ids.length) return [];
+  const rows = await q.db
+    .select({ ext: q.t.extensions, tenant: q.t.tenants })
+    .from(q.t.extensions)
+    .innerJoin(q.t.tenants, eq(q.t.tenants.id, q.t.extensions.tenantId))
+    .where(inArray(q.t.extensions.id, [...ids]))
+    .orderBy(q.t.extensions.id);
+  const out: { id: number; credential: SipCredential }[] = [];
+  for (const { ext, tenant } of rows) out.push({ id: ext.id, credential: await credentialOfIn(q, secrets, tenant, ext) });
+  return out;
 }

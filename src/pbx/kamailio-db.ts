@@ -1,8 +1,10 @@
 import type Database from "better-sqlite3";
 import { rootDb, type Db } from "../db/client.ts";
+import type { Data, Query } from "../db/data.ts";
+import { sqliteWriterOf } from "../db/data-sqlite.ts";
 import { extensions } from "../db/schema.ts";
 import type { SecretBox } from "../secrets.ts";
-import { credentialsByIds } from "./credentials.ts";
+import { credentialsByIds, credentialsByIdsIn, type SipCredential } from "./credentials.ts";
 
 /**
  * phonehome keeps Kamailio's `subscriber` table (auth_db) current in a Kamailio SQLite database
@@ -40,16 +42,39 @@ const DDL = [
  */
 export function attachKamailioDb(db: Db, secrets: SecretBox, file: string, options: { sync?: boolean } = {}): void {
   const client = rootDb(db).$client;
+  attachTo(client, file);
+  // A second connection of the same process (the CSV import's worker) finds the rows already in line.
+  if (options.sync === false) return;
+  const ids = db.select({ id: extensions.id }).from(extensions).all().map((r) => r.id);
+  client.transaction(() => syncSubscribers(db, secrets, ids))();
+}
+
+function attachTo(client: Database.Database, file: string): void {
+  if (attached.has(client)) return;
   client.prepare(`ATTACH DATABASE ? AS ${KAMAILIO_SCHEMA}`).run(file);
   // WAL: Kamailio's readers never wait for phonehome's writer, nor it for them.
   client.pragma(`${KAMAILIO_SCHEMA}.journal_mode = WAL`);
   client.pragma(`${KAMAILIO_SCHEMA}.synchronous = FULL`);
   for (const sql of DDL) client.exec(sql);
   attached.add(client);
-  // A second connection of the same process (the CSV import's worker) finds the rows already in line.
-  if (options.sync === false) return;
-  const ids = db.select({ id: extensions.id }).from(extensions).all().map((r) => r.id);
-  client.transaction(() => syncSubscribers(db, secrets, ids))();
+}
+
+/**
+ * Attaches the same file to the writer connection of the asynchronous handle, so that converted
+ * services write the subscriber rows in their own `data.write` (after attachKamailioDb, which has
+ * brought the rows in line). SQLite only: the Kamailio file is a SQLite database ATTACHed to
+ * phonehome's connection, which a PostgreSQL handle does not have (docs/scale-out.md#status).
+ */
+export function attachKamailioToData(data: Data, file: string): void {
+  const client = sqliteWriterOf(data);
+  if (client) attachTo(client, file);
+}
+
+/** The connection of a query handle when the Kamailio file is attached to it (SQLite only). */
+function attachedClientOf(q: Query): Database.Database | undefined {
+  if (q.dialect !== "sqlite") return undefined;
+  const client = rootDb(q.db as unknown as Db).$client;
+  return attached.has(client) ? client : undefined;
 }
 
 /**
@@ -61,13 +86,25 @@ export function attachKamailioDb(db: Db, secrets: SecretBox, file: string, optio
 export function syncSubscribers(tx: Db, secrets: SecretBox, extensionIds: readonly number[]): void {
   const client = rootDb(tx).$client;
   if (!attached.has(client)) return;
+  putSubscribers(client, extensionIds, credentialsByIds(tx, secrets, extensionIds));
+}
+
+/** syncSubscribers for converted code, inside the change's `data.write`. */
+export async function syncSubscribersIn(q: Query, secrets: SecretBox, extensionIds: readonly number[]): Promise<void> {
+  const client = attachedClientOf(q);
+  if (!client) return;
+  putSubscribers(client, extensionIds, await credentialsByIdsIn(q, secrets, extensionIds));
+}
+
+/** The subscriber statements themselves, on the connection whose transaction is open. */
+function putSubscribers(client: Database.Database, extensionIds: readonly number[], credentials: readonly { id: number; credential: SipCredential }[]): void {
   const del = client.prepare(`DELETE FROM ${KAMAILIO_SCHEMA}.subscriber WHERE id = ?`);
   const put = client.prepare(
     `INSERT INTO ${KAMAILIO_SCHEMA}.subscriber (id, username, domain, password, ha1, ha1b, sip_user) VALUES (?, ?, ?, '', ?, ?, ?)`,
   );
   for (const id of extensionIds) del.run(id);
   client.prepare(`DELETE FROM ${KAMAILIO_SCHEMA}.subscriber WHERE id NOT IN (SELECT id FROM main.extensions)`).run();
-  for (const { id, credential: c } of credentialsByIds(tx, secrets, extensionIds)) {
+  for (const { id, credential: c } of credentials) {
     if (!c.enabled) continue;
     // Two tenants sharing a SIP domain with the same auth user would collide on (username, domain):
     // the first keeps the row, as a registrar could not tell them apart either.
@@ -84,7 +121,16 @@ export function syncSubscribers(tx: Db, secrets: SecretBox, extensionIds: readon
  */
 export function queueUnregister(tx: Db, aor: string, now: number): void {
   const client = rootDb(tx).$client;
-  if (!attached.has(client)) return;
+  if (attached.has(client)) queueOn(client, aor, now);
+}
+
+/** queueUnregister for converted code, inside the change's `data.write`. */
+export function queueUnregisterIn(q: Query, aor: string, now: number): void {
+  const client = attachedClientOf(q);
+  if (client) queueOn(client, aor, now);
+}
+
+function queueOn(client: Database.Database, aor: string, now: number): void {
   client.prepare(`INSERT OR REPLACE INTO ${KAMAILIO_SCHEMA}.phonehome_unregister (aor, queued_at) VALUES (?, ?)`).run(aor, now);
 }
 

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { DeviceRow } from "../db/rows.ts";
 import { deviceKeyLayouts, deviceKeys, deviceLines, devices, extensionGroupMembers, extensionGroups, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
-import { devicesUsingGroup } from "./key-expansion.ts";
+import { devicesUsingGroupSync } from "./key-expansion-sync.ts";
 
 /**
  * "Which phones show extension X?", answered once. A phone shows an extension on a line of its
@@ -49,7 +49,7 @@ function devicesSharingExtension(db: Db, extensionId: number): number[] {
     .all()
     .map((r) => r.id);
   const groups = db.select({ g: extensionGroupMembers.groupId }).from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, extensionId)).all();
-  return [...new Set([...viaLayouts, ...groups.flatMap((r) => devicesUsingGroup(db, r.g))])];
+  return [...new Set([...viaLayouts, ...groups.flatMap((r) => devicesUsingGroupSync(db, r.g))])];
 }
 
 /** Key layouts with a BLF key watching the extension, by name. */

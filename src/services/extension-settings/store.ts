@@ -1,5 +1,6 @@
 import { and, eq, isNull, ne } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
+import { first, type Query } from "../../db/data.ts";
 import { extensionSettings, extensions } from "../../db/schema.ts";
 import {
   CallWaitingInput,
@@ -94,6 +95,12 @@ export function loadSettings(db: Db, ext: Pick<ExtensionRow, "id" | "number">): 
   return row ? fromRow(row) : defaultSettings(ext.number);
 }
 
+/** loadSettings for converted code (the synchronous form stays for the request path, hot-desk and the import). */
+export async function loadSettingsIn(q: Query, ext: Pick<ExtensionRow, "id" | "number">): Promise<ExtensionSettings> {
+  const row = first(await q.db.select().from(q.t.extensionSettings).where(eq(q.t.extensionSettings.extensionId, ext.id)).limit(1));
+  return row ? fromRow(row) : defaultSettings(ext.number);
+}
+
 /** What other writers must respect (src/services/endpoint-policy.ts), from a settings row or the defaults. */
 export interface SettingsPolicy {
   readonly ipPhone: StoredEndpoints["ipPhone"];
@@ -110,9 +117,21 @@ export function policyOf(number: string, row: Pick<ExtensionSettingsRow, "allowe
 
 /** Writes the whole settings row (insert or replace); call inside a write transaction. */
 export function saveSettings(tx: Db, ext: Pick<ExtensionRow, "id" | "tenantId">, s: ExtensionSettings): void {
+  const values = settingsValues(ext, s);
+  tx.insert(extensionSettings).values(values).onConflictDoUpdate({ target: extensionSettings.extensionId, set: values }).run();
+}
+
+/** saveSettings for converted code, inside the change's `data.write`. */
+export async function saveSettingsIn(q: Query, ext: Pick<ExtensionRow, "id" | "tenantId">, s: ExtensionSettings): Promise<void> {
+  const values = settingsValues(ext, s);
+  await q.db.insert(q.t.extensionSettings).values(values).onConflictDoUpdate({ target: q.t.extensionSettings.extensionId, set: values });
+}
+
+/** The settings row's columns: the sealed secrets in their own columns, the JSON sections without them. */
+function settingsValues(ext: Pick<ExtensionRow, "id" | "tenantId">, s: ExtensionSettings) {
   const { sipPasswordEnc, ...thirdParty } = s.allowedEndpoints.thirdPartySoftphone;
   const { pinEnc, ...voicemail } = s.voicemail;
-  const values = {
+  return {
     extensionId: ext.id,
     tenantId: ext.tenantId,
     username: s.profile.username,
@@ -126,7 +145,6 @@ export function saveSettings(tx: Db, ext: Pick<ExtensionRow, "id" | "tenantId">,
     monitoring: s.monitoring,
     forwarding: s.forwarding,
   };
-  tx.insert(extensionSettings).values(values).onConflictDoUpdate({ target: extensionSettings.extensionId, set: values }).run();
 }
 
 /** Usernames are unique per tenant; an extension without a settings row goes by its number. */
@@ -144,5 +162,28 @@ export function usernameOwner(db: Db, tenantId: number, username: string, except
     .leftJoin(extensionSettings, eq(extensionSettings.extensionId, extensions.id))
     .where(and(eq(extensions.tenantId, tenantId), eq(extensions.number, username), ne(extensions.id, exceptId), isNull(extensionSettings.extensionId)))
     .get();
+  return bare?.number ?? null;
+}
+
+/** usernameOwner for converted code. */
+export async function usernameOwnerIn(q: Query, tenantId: number, username: string, exceptId: number): Promise<string | null> {
+  const { extensionSettings: es, extensions: e } = q.t;
+  const row = first(
+    await q.db
+      .select({ number: e.number })
+      .from(es)
+      .innerJoin(e, eq(e.id, es.extensionId))
+      .where(and(eq(es.tenantId, tenantId), eq(es.username, username), ne(es.extensionId, exceptId)))
+      .limit(1),
+  );
+  if (row) return row.number;
+  const bare = first(
+    await q.db
+      .select({ number: e.number })
+      .from(e)
+      .leftJoin(es, eq(es.extensionId, e.id))
+      .where(and(eq(e.tenantId, tenantId), eq(e.number, username), ne(e.id, exceptId), isNull(es.extensionId)))
+      .limit(1),
+  );
   return bare?.number ?? null;
 }
