@@ -35,11 +35,14 @@ export default tseslint.config(
     files: [
       "src/db/leases.ts",
       "src/http/nonce-counts-table.ts",
-      "src/services/key-checks.ts",
-      "src/services/key-expansion.ts",
+      "src/services/audit-query.ts",
       "src/services/discovery.ts",
       "src/services/feature-codes.ts",
+      "src/services/key-checks.ts",
+      "src/services/key-expansion.ts",
       "src/services/numbering.ts",
+      "src/services/tenants.ts",
+      "src/services/tokens.ts",
     ],
     rules: {
       "no-restricted-syntax": [

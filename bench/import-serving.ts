@@ -42,7 +42,6 @@ const KNOWN = 200;
 async function seed(dataDir: string): Promise<{ paths: string[]; token: string }> {
   const rt = createRuntime(loadConfig({ dataDir, logLevel: "silent" }, {}), pino({ level: "silent" }));
   const paths: string[] = [];
-  let token = "";
   await createTenant(rt, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }));
   rt.db.$client.transaction(() => {
     for (let n = 0; n < EXTENSIONS; n++) createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(1000 + n), displayName: `User ${n}` }));
@@ -52,8 +51,8 @@ async function seed(dataDir: string): Promise<{ paths: string[]; token: string }
       setLines(rt, mac, [{ index: 1, extension: String(1000 + (i % EXTENSIONS)) }]);
       paths.push(`/${mac}.cfg`);
     }
-    token = createToken(rt, "admin", "bench").token;
   })();
+  const token = (await createToken(rt, "admin", "bench")).token;
   rt.close();
   return { paths, token };
 }

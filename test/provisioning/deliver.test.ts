@@ -57,9 +57,9 @@ describe("deliver: encrypted Grandstream files", () => {
     expect(previewFile(deps, getDevice(deps, GS_MAC), GS_FILE).contentHash).toBe(http.contentHash);
   });
 
-  it("show drift once the configuration changes", () => {
+  it("show drift once the configuration changes", async () => {
     fetchOver("http");
-    updateTenant(deps, DEMO_TENANT, { resyncMinutes: 77 });
+    await updateTenant(deps, DEMO_TENANT, { resyncMinutes: 77 });
     expect(deviceDrift(deps, getDevice(deps, GS_MAC)).state).toBe("drift");
   });
 });

@@ -102,9 +102,9 @@ describe.each([
   beforeEach(async () => {
     if (pg) {
       ({ data, cleanup } = await dataDialects(postgres).find((d) => d.name === "PostgreSQL")!.open());
-      app = startAdminApp({}, { data });
+      app = await startAdminApp({}, { data });
     } else {
-      app = startAdminApp();
+      app = await startAdminApp();
       data = app.runtime.data;
     }
     await addTenant(data);
