@@ -163,8 +163,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     tftpPort,
     runtime,
     async close() {
-      retention.stop();
-      await Promise.all([tracker.stop(), hotDesk.stop(), feed.stop()]);
+      await Promise.all([tracker.stop(), retention.stop(), hotDesk.stop(), feed.stop()]);
       tls?.close();
       await closeAll();
       await tftp?.close();
