@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { startTestPostgres, type TestPostgres } from "./postgres-server.ts";
 
-export { startTestPostgres, type TestPostgres } from "./postgres-server.ts";
+export { startTestPostgres } from "./postgres-server.ts";
 
 /** For a test file: the server starts before its tests and is stopped after them, failed or not. */
 export function usePostgres(): { createDatabase(): Promise<string> } {
