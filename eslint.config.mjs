@@ -35,10 +35,16 @@ export default tseslint.config(
     files: [
       "src/db/leases.ts",
       "src/http/nonce-counts-table.ts",
-      "src/services/key-checks.ts",
-      "src/services/key-expansion.ts",
+      "src/services/device-layout.ts",
+      "src/services/devices.ts",
       "src/services/discovery.ts",
       "src/services/feature-codes.ts",
+      "src/services/groups.ts",
+      "src/services/key-checks.ts",
+      "src/services/key-expansion.ts",
+      "src/services/key-inputs.ts",
+      "src/services/key-layouts.ts",
+      "src/services/line-key-warnings.ts",
       "src/services/numbering.ts",
     ],
     rules: {

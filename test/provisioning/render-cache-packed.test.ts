@@ -72,15 +72,15 @@ describe("render cache: packed files", () => {
     expect(again.map((f) => f.contentHash)).toEqual(uncached);
   });
 
-  it("files alike pack against one dictionary: 40 Yealink phones of one tenant take a fraction of their rendered size", () => {
+  it("files alike pack against one dictionary: 40 Yealink phones of one tenant take a fraction of their rendered size", async () => {
     createExtension(deps, DEMO_TENANT, ExtensionInput.parse({ number: "2199", displayName: "Shared" }));
     const macs = Array.from({ length: 40 }, (_, i) => `805ec0aa${i.toString(16).padStart(4, "0")}`);
     for (const [i, mac] of macs.entries()) {
       const number = String(2200 + i);
       createExtension(deps, DEMO_TENANT, ExtensionInput.parse({ number, displayName: `Desk ${i}` }));
-      createDevice(deps, { mac, vendor: "yealink", model: "T54W", tenant: DEMO_TENANT, label: null });
-      setLines(deps, mac, [{ index: 1, extension: number }]);
-      setKeys(deps, mac, [KeyInput.parse({ index: 2, kind: "blf", value: "2199" })]);
+      await createDevice(deps, { mac, vendor: "yealink", model: "T54W", tenant: DEMO_TENANT, label: null });
+      await setLines(deps, mac, [{ index: 1, extension: number }]);
+      await setKeys(deps, mac, [KeyInput.parse({ index: 2, kind: "blf", value: "2199" })]);
     }
     updateTenant(deps, DEMO_TENANT, { authMode: "network", allowedNetworks: ["198.51.100.0/24"] });
     const sizes = [];
