@@ -35,6 +35,7 @@ export default tseslint.config(
     files: [
       "src/db/leases.ts",
       "src/http/nonce-counts-table.ts",
+      "src/services/audit-query.ts",
       "src/services/device-layout.ts",
       "src/services/devices.ts",
       "src/services/discovery.ts",
@@ -46,6 +47,8 @@ export default tseslint.config(
       "src/services/key-layouts.ts",
       "src/services/line-key-warnings.ts",
       "src/services/numbering.ts",
+      "src/services/tenants.ts",
+      "src/services/tokens.ts",
     ],
     rules: {
       "no-restricted-syntax": [

@@ -111,8 +111,8 @@ export function buildCli(): Command {
     .action((opts) => {
       const role = TokenRole.safeParse(opts.role);
       if (!role.success) throw new AppError(400, "invalid_input", `--role must be ${TokenRole.options.slice(0, -1).join(", ")} or ${TokenRole.options.at(-1)}, not "${opts.role}"`);
-      withRuntime(opts, (rt) => {
-        const { token, row } = createToken(rt, role.data, opts.name, opts.tenant ?? []);
+      return withRuntime(opts, async (rt) => {
+        const { token, row } = await createToken(rt, role.data, opts.name, opts.tenant ?? []);
         console.log(token);
         console.error(`token ${row.id} "${row.name}" (${row.role}); it is shown once`);
       });
@@ -122,8 +122,8 @@ export function buildCli(): Command {
     .description("list tokens (never their values)")
     .addOption(dataDirOption())
     .action((opts) =>
-      withRuntime(opts, (rt) => {
-        for (const t of listTokens(rt)) {
+      withRuntime(opts, async (rt) => {
+        for (const t of await listTokens(rt)) {
           console.log(`${t.id}\t${t.role}\t${t.name}\t${t.revokedAt ? "revoked" : "active"}`);
         }
       }),

@@ -27,20 +27,20 @@ export function pbxCommands(deps: { withRuntime: WithRuntime; configFrom: (opts:
     .option("--registrar-token <token>", "registrar token for the registration webhook (default: a new one is created)")
     .option("--phonehome-url <url>", "phonehome's admin API as Kamailio reaches it (default http://<apiHost>:<apiPort>)")
     .option("--kamailio-db <file>", "the Kamailio SQLite database phonehome keeps current (env PHONEHOME_KAMAILIO_DB)")
-    .action((opts) => {
+    .action(async (opts) => {
       const config = configFrom(opts);
       if (!config.kamailioDb) throw invalidInput("set the Kamailio database with --kamailio-db <file> or PHONEHOME_KAMAILIO_DB (the same as the server's)");
       const phonehomeUrl = opts.phonehomeUrl ?? `http://${config.apiHost.includes(":") ? `[${config.apiHost}]` : config.apiHost}:${config.apiPort}`;
-      const cfg = withRuntime(opts, (rt) => {
+      const cfg = await withRuntime(opts, async (rt) => {
         const draft = { listen: opts.listen, dbFile: config.kamailioDb!, phonehomeUrl };
         // Checks the listen address and URL before a token is made, so bad input changes nothing.
         renderKamailioConfig({ ...draft, registrarToken: `ph_${"x".repeat(43)}` });
         let token = opts.registrarToken as string | undefined;
         if (token !== undefined) {
-          const row = verifyToken(rt, token);
+          const row = await verifyToken(rt, token);
           if (!row || row.role !== "registrar") throw invalidInput("--registrar-token is not an active registrar token of this phonehome");
         } else {
-          token = createToken(rt, "registrar", "kamailio").token;
+          token = (await createToken(rt, "registrar", "kamailio")).token;
           console.error("phonehome: created registrar token \"kamailio\" for the webhook (it is in the configuration)");
         }
         return renderKamailioConfig({ ...draft, registrarToken: token });

@@ -48,12 +48,12 @@ function addAuditCommand(program: Command, h: CliHelpers): void {
     .option("--limit <n>", "most events shown (1-1000)", "100")
     .option("--json", "print JSON")
     .action((opts) =>
-      h.withRuntime(opts, (rt) => {
+      h.withRuntime(opts, async (rt) => {
         const filter = parseAuditFilter(
           { mac: opts.mac, tenant: opts.tenant, extension: opts.extension, actor: opts.actor, since: opts.since, until: opts.until, type: opts.type, limit: opts.limit },
           rt.clock().getTime(),
         );
-        const events = queryAudit(rt, filter);
+        const events = await queryAudit(rt, filter);
         if (opts.json) return console.log(JSON.stringify({ events }, null, 2));
         for (const e of events) console.log(formatAuditLine(e));
       }),

@@ -84,10 +84,10 @@ export function tenantCommands(withRuntime: WithRuntime, dataDirOption: () => Op
   addSchemaOptions(cmd.command("set <tenant>").description("change the settings given, and only those (PATCH /tenants/{tenant})").addOption(dataDirOption()), patchShape, TENANT_HELP)
     .option("--json", "print the tenant as JSON")
     .action((name: string, opts) =>
-      withRuntime(opts, (rt) => {
+      withRuntime(opts, async (rt) => {
         const body = bodyFromOptions(opts, patchShape);
         if (!Object.keys(body).length) throw invalidInput(`nothing to change: give at least one setting, e.g. --time-zone Europe/Berlin (phonehome tenant set --help)`);
-        const t = presentTenant(withOptionNames(patchShape, () => updateTenant(rt, name, parseOptions(TenantPatch, patchShape, body))));
+        const t = presentTenant(await withOptionNames(patchShape, () => updateTenant(rt, name, parseOptions(TenantPatch, patchShape, body))));
         if (opts.json) return print(t);
         console.log(`tenant ${t.name}: ${Object.keys(body).join(", ")} changed`);
       }),

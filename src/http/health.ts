@@ -59,7 +59,7 @@ export function metricsMiddleware(deps: ProvisionDeps, allowedNetworks: readonly
     if (ctx.path !== "/metrics" || (ctx.method !== "GET" && ctx.method !== "HEAD") || !deps.metrics) return next();
     const token = /^Bearer\s+(\S+)$/i.exec(ctx.get("authorization"))?.[1];
     const fromNetwork = inNetworks(normalizeAddress(ctx.socket.remoteAddress ?? ""), allowedNetworks);
-    if (!fromNetwork && !(token && verifyToken(deps, token))) {
+    if (!fromNetwork && !(token && (await verifyToken(deps, token)))) {
       ctx.status = 401;
       ctx.set("WWW-Authenticate", 'Bearer realm="phonehome"');
       ctx.body = { error: { code: "unauthorized", message: "GET /metrics needs a bearer token, or a source address in metricsAllowedNetworks" } };

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { first, type Query } from "../db/data.ts";
 import type { PbxWebhookRow, Tenant as TenantRow } from "../db/rows.ts";
-import { disabledExtensions, extensions, pbxDeliveries, pbxEvents, pbxWebhooks, tenants } from "../db/schema.ts";
+import { disabledExtensions, pbxDeliveries, pbxEvents, pbxWebhooks, tenants } from "../db/schema.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { queueUnregister, queueUnregisterIn, syncSubscribers, syncSubscribersIn } from "./kamailio-db.ts";
 
@@ -110,13 +110,10 @@ function changePayload(id: number, type: ChangeType, now: number, tenant: Tenant
   };
 }
 
-/** A tenant's SIP domain (the realm) changed or the tenant went: every subscriber row of it follows. */
-export function recordTenantChange(tx: Db, deps: Pick<ServiceDeps, "secrets" | "clock">, tenantId: number, type: ChangeType): void {
-  for (const ext of tx.select().from(extensions).where(eq(extensions.tenantId, tenantId)).all()) recordExtensionChange(tx, deps, type, ext);
-  syncSubscribers(tx, deps.secrets, []);
-}
-
-/** recordTenantChange for converted code, inside the tenant change's `data.write`. */
+/**
+ * A tenant's SIP domain (the realm) changed or the tenant went: every subscriber row of it follows.
+ * Inside the tenant change's `data.write`.
+ */
 export async function recordTenantChangeIn(q: Query, deps: Pick<ServiceDeps, "secrets" | "clock">, tenantId: number, type: ChangeType): Promise<void> {
   for (const ext of await q.db.select().from(q.t.extensions).where(eq(q.t.extensions.tenantId, tenantId)).orderBy(q.t.extensions.id)) {
     await recordExtensionChangeIn(q, deps, type, ext);

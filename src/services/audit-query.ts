@@ -1,12 +1,12 @@
-import { and, desc, eq, gte, like, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, ilike, like, lte, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { auditLog, fetchLog } from "../db/schema.ts";
+import { dialectSql, type Query } from "../db/data.ts";
 import { parseMac } from "../domain/mac.ts";
 import { EXTENSION_NUMBER } from "../domain/validation.ts";
 import { invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { describeIssues } from "./schemas.ts";
-import { getTenant } from "./tenants.ts";
+import { loadTenant } from "./tenants.ts";
 
 /**
  * The audit trail as one list: admin changes and security events (`audit_log`) and phone fetches
@@ -76,33 +76,45 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 type Scoped = AuditFilter & { readonly tenantId?: number };
 
-function adminEvents(deps: ServiceDeps, f: Scoped) {
+/**
+ * `column like pattern` as SQLite means it: case-blind for ASCII letters. PostgreSQL's `like` tells
+ * case apart, so its form is `ilike`. The patterns here hold digits, `/`, `,` and `%` only today, but
+ * the filter's meaning should not depend on that.
+ */
+const caseBlindLike = (q: Query, column: Parameters<typeof like>[0], pattern: string): SQL =>
+  dialectSql(q, { sqlite: like(column, pattern), postgres: ilike(column, pattern) });
+
+async function adminEvents(q: Query, f: Scoped) {
+  const a = q.t.auditLog;
   const where: SQL[] = [];
-  if (f.mac) where.push(eq(auditLog.mac, f.mac));
-  if (f.tenantId !== undefined) where.push(eq(auditLog.tenantId, f.tenantId));
+  if (f.mac) where.push(eq(a.mac, f.mac));
+  if (f.tenantId !== undefined) where.push(eq(a.tenantId, f.tenantId));
   // Settings changes store the number, registrations and force-unregisters `tenant/number`.
-  if (f.extension) where.push(or(eq(auditLog.extension, f.extension), like(auditLog.extension, `%/${f.extension}`))!);
-  if (f.actor) where.push(eq(auditLog.actor, f.actor));
-  if (f.action) where.push(or(eq(auditLog.action, f.action), sql`substr(${auditLog.action}, 1, ${f.action.length + 1}) = ${`${f.action}.`}`)!);
-  if (f.since !== undefined) where.push(gte(auditLog.at, f.since));
-  if (f.until !== undefined) where.push(lte(auditLog.at, f.until));
-  const rows = deps.db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(f.limit + f.offset).all();
+  if (f.extension) where.push(or(eq(a.extension, f.extension), caseBlindLike(q, a.extension, `%/${f.extension}`))!);
+  if (f.actor) where.push(eq(a.actor, f.actor));
+  // substr(text, from, count) means the same on both databases.
+  if (f.action) where.push(or(eq(a.action, f.action), sql`substr(${a.action}, 1, ${f.action.length + 1}) = ${`${f.action}.`}`)!);
+  if (f.since !== undefined) where.push(gte(a.at, f.since));
+  if (f.until !== undefined) where.push(lte(a.at, f.until));
+  const rows = await q.db.select().from(a).where(and(...where)).orderBy(desc(a.at), desc(a.id)).limit(f.limit + f.offset);
   return rows.map(({ id, at, ...r }) => ({ type: "admin" as const, id, at: iso(at), ...r }));
 }
 
-function fetchEvents(deps: ServiceDeps, f: Scoped) {
+async function fetchEvents(q: Query, f: Scoped) {
+  const l = q.t.fetchLog;
   // A fetch's actor is its source address: `source:<ip>`.
   if (f.actor && !f.actor.startsWith("source:")) return [];
   if (f.action && f.action !== "fetch" && !f.action.startsWith("fetch.")) return [];
   const where: SQL[] = [];
-  if (f.action?.startsWith("fetch.")) where.push(eq(fetchLog.outcome, f.action.slice("fetch.".length) as never));
-  if (f.mac) where.push(eq(fetchLog.mac, f.mac));
-  if (f.tenantId !== undefined) where.push(eq(fetchLog.tenantId, f.tenantId));
-  if (f.extension) where.push(sql`(',' || ${fetchLog.credentials} || ',') like ${`%,${f.extension},%`}`);
-  if (f.actor) where.push(eq(fetchLog.sourceIp, f.actor.slice("source:".length)));
-  if (f.since !== undefined) where.push(gte(fetchLog.at, f.since));
-  if (f.until !== undefined) where.push(lte(fetchLog.at, f.until));
-  const rows = deps.db.select().from(fetchLog).where(and(...where)).orderBy(desc(fetchLog.at), desc(fetchLog.id)).limit(f.limit + f.offset).all();
+  if (f.action?.startsWith("fetch.")) where.push(eq(l.outcome, f.action.slice("fetch.".length) as never));
+  if (f.mac) where.push(eq(l.mac, f.mac));
+  if (f.tenantId !== undefined) where.push(eq(l.tenantId, f.tenantId));
+  // `||` concatenates on both; the credentials column is a comma-separated list of extensions.
+  if (f.extension) where.push(caseBlindLike(q, sql`(',' || ${l.credentials} || ',')`, `%,${f.extension},%`));
+  if (f.actor) where.push(eq(l.sourceIp, f.actor.slice("source:".length)));
+  if (f.since !== undefined) where.push(gte(l.at, f.since));
+  if (f.until !== undefined) where.push(lte(l.at, f.until));
+  const rows = await q.db.select().from(l).where(and(...where)).orderBy(desc(l.at), desc(l.id)).limit(f.limit + f.offset);
   return rows.map(({ id, at, credentials, sourceIp, fileName, outcome, deviceId: _d, anonKey: _k, lastAt, ...r }) => ({
     type: "fetch" as const,
     id,
@@ -116,10 +128,13 @@ function fetchEvents(deps: ServiceDeps, f: Scoped) {
   }));
 }
 
-export type AuditEntry = ReturnType<typeof adminEvents>[number] | ReturnType<typeof fetchEvents>[number];
+export type AuditEntry = Awaited<ReturnType<typeof adminEvents>>[number] | Awaited<ReturnType<typeof fetchEvents>>[number];
 
-export function queryAudit(deps: ServiceDeps, filter: AuditFilter): AuditEntry[] {
-  const f: Scoped = filter.tenant === undefined ? filter : { ...filter, tenantId: getTenant(deps, filter.tenant).id };
-  const events: AuditEntry[] = [...(f.type !== "fetch" ? adminEvents(deps, f) : []), ...(f.type !== "admin" ? fetchEvents(deps, f) : [])];
-  return events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(f.offset, f.offset + f.limit);
+/** The events matching `filter`, newest first (outside a transaction: each list reads the last commit). */
+export function queryAudit(deps: ServiceDeps, filter: AuditFilter): Promise<AuditEntry[]> {
+  return deps.data.read(async (q) => {
+    const f: Scoped = filter.tenant === undefined ? filter : { ...filter, tenantId: (await loadTenant(q, filter.tenant)).id };
+    const events: AuditEntry[] = [...(f.type !== "fetch" ? await adminEvents(q, f) : []), ...(f.type !== "admin" ? await fetchEvents(q, f) : [])];
+    return events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(f.offset, f.offset + f.limit);
+  });
 }

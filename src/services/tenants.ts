@@ -1,13 +1,13 @@
-import { recordTenantChange } from "../pbx/changes.ts";
-import { syncSubscribers } from "../pbx/kamailio-db.ts";
+import { recordTenantChangeIn } from "../pbx/changes.ts";
+import { syncSubscribersIn } from "../pbx/kamailio-db.ts";
 import { and, count, eq } from "drizzle-orm";
-import { writeTransaction } from "../db/client.ts";
 import { first, type Query } from "../db/data.ts";
-import { devices, tenants } from "../db/schema.ts";
+// eslint-disable-next-line no-restricted-imports -- getTenant below, the synchronous form kept for unconverted callers
+import { tenants } from "../db/schema.ts";
 import { DEFAULT_FEATURE_CODES, type FeatureCodes, type FeatureName } from "../domain/feature-codes.ts";
 import { loadFeatureCodes } from "./feature-codes.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
-import { auditChange, auditChangeIn } from "./actor.ts";
+import { auditChangeIn } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { TenantInput, TenantPatch } from "./schemas.ts";
 import type { Tenant } from "../db/rows.ts";
@@ -53,6 +53,7 @@ export function readTenant(deps: ServiceDeps, name: string): Promise<Tenant> {
  * devices, groups, key layouts, the request path, background passes) until they move.
  */
 export function getTenant(deps: ServiceDeps, name: string): Tenant {
+  // eslint-disable-next-line no-restricted-syntax -- the synchronous form, kept for unconverted callers
   const row = deps.db.select().from(tenants).where(eq(tenants.name, name)).get();
   if (!row) throw noTenant(name);
   return row;
@@ -67,33 +68,36 @@ export async function loadTenant(q: Query, name: string): Promise<Tenant> {
 
 const noTenant = (name: string) => notFound(`no tenant named ${name}`);
 
-export function updateTenant(deps: ServiceDeps, name: string, patch: TenantPatch): Tenant {
-  return writeTransaction(deps.db, (tx) => {
-    const current = getTenant({ ...deps, db: tx }, name);
+// Reads the tenant it changes for the audit row, then writes it with the change-feed rows of its
+// extensions: serializable on PostgreSQL (the default).
+export function updateTenant(deps: ServiceDeps, name: string, patch: TenantPatch): Promise<Tenant> {
+  return deps.data.write(async (q) => {
+    const current = await loadTenant(q, name);
     const next = { ...current, ...stripUndefined(patch) };
     checkProxy(next);
-    const row = tx
-      .update(tenants)
+    const [row] = await q.db
+      .update(q.t.tenants)
       .set({ ...stripUndefined(patch), updatedAt: deps.clock().getTime() })
-      .where(eq(tenants.id, current.id))
-      .returning()
-      .get();
-    auditChange(tx, deps, { action: "tenant.update", target: `tenant:${name}`, tenantId: row.id, before: current, after: row });
+      .where(eq(q.t.tenants.id, current.id))
+      .returning();
+    await auditChangeIn(q, deps, { action: "tenant.update", target: `tenant:${name}`, tenantId: row!.id, before: current, after: row });
     // The SIP domain is the digest realm: every credential of the tenant changes with it.
-    if (row.sipDomain !== current.sipDomain || row.name !== current.name) recordTenantChange(tx, deps, row.id, "extension.changed");
-    return row;
+    if (row!.sipDomain !== current.sipDomain || row!.name !== current.name) await recordTenantChangeIn(q, deps, row!.id, "extension.changed");
+    return row!;
   });
 }
 
-export function deleteTenant(deps: ServiceDeps, name: string): void {
-  writeTransaction(deps.db, (tx) => {
-    const t = getTenant({ ...deps, db: tx }, name);
-    const n = tx.select({ n: count() }).from(devices).where(eq(devices.tenantId, t.id)).get()?.n ?? 0;
+// Counts the tenant's devices before it deletes: serializable on PostgreSQL (the default), so a
+// device added meanwhile makes one of the two fail instead of being deleted with the tenant.
+export async function deleteTenant(deps: ServiceDeps, name: string): Promise<void> {
+  await deps.data.write(async (q) => {
+    const t = await loadTenant(q, name);
+    const n = first(await q.db.select({ n: count() }).from(q.t.devices).where(eq(q.t.devices.tenantId, t.id)).limit(1))?.n ?? 0;
     if (n > 0) throw conflict(`tenant ${name} still has ${n} device(s); delete or move them first`);
-    recordTenantChange(tx, deps, t.id, "extension.deleted");
-    tx.delete(tenants).where(eq(tenants.id, t.id)).run();
-    syncSubscribers(tx, deps.secrets, []);
-    auditChange(tx, deps, { action: "tenant.delete", target: `tenant:${name}`, tenantId: t.id, before: t });
+    await recordTenantChangeIn(q, deps, t.id, "extension.deleted");
+    await q.db.delete(q.t.tenants).where(eq(q.t.tenants.id, t.id));
+    await syncSubscribersIn(q, deps.secrets, []);
+    await auditChangeIn(q, deps, { action: "tenant.delete", target: `tenant:${name}`, tenantId: t.id, before: t });
   });
 }
 

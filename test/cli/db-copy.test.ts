@@ -67,8 +67,8 @@ beforeAll(async () => {
   // A site as the services build it: the demo tenant, extensions, phones, lines, keys, settings, a token.
   await withRuntime(async (rt) => {
     await loadDemo(rt);
-    createToken(rt, "admin", "ops", []);
-    createToken(rt, "pbx", "kamailio", ["demo.example"]);
+    await createToken(rt, "admin", "ops", []);
+    await createToken(rt, "pbx", "kamailio", ["demo.example"]);
   });
 });
 

@@ -28,13 +28,14 @@ const quiet = pino({ level: "silent" });
  * `options.data` replaces the runtime's asynchronous handle (a PostgreSQL one, say): the routes of
  * converted services then read and write there, everything else stays on the runtime's SQLite file.
  */
-export function startAdminApp(overrides: Record<string, unknown> = {}, options: AdminClientOptions & { data?: Data } = {}): AdminApp {
+export async function startAdminApp(overrides: Record<string, unknown> = {}, options: AdminClientOptions & { data?: Data } = {}): Promise<AdminApp> {
   const env = tempConfig(overrides);
   const runtime = createRuntime(env.config, quiet);
   const tokens: Partial<Record<Role, string>> = {};
-  for (const role of options.roles ?? ["admin", "technician", "readonly"]) tokens[role] = createToken(runtime, role, role).token;
-  // Synchronous: seed what is asynchronous after the app has started (`await loadDemo(app.runtime)`).
-  if (options.prepare?.(runtime, env.config) instanceof Promise) throw new Error("startAdminApp runs prepare synchronously: await the seeding on app.runtime after it instead");
+  // The tokens live where the API's token check reads them: in `options.data` when it is given.
+  const tokenDeps = options.data ? { ...runtime, data: options.data } : runtime;
+  for (const role of options.roles ?? ["admin", "technician", "readonly"]) tokens[role] = (await createToken(tokenDeps, role, role)).token;
+  await options.prepare?.(runtime, env.config);
   const config = env.config;
   const handler = createAdminApp(options.data ? { ...runtime, data: options.data } : runtime, {
     bodyLimitBytes: config.apiBodyLimitBytes,

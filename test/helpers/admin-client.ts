@@ -52,7 +52,7 @@ export function encode(body: unknown, type: string | undefined): BodyInit | unde
 export async function startAdminClient(overrides: Record<string, unknown> = {}, options: AdminClientOptions = {}): Promise<AdminClient> {
   const tokens: Partial<Record<Role, string>> = {};
   const base = await startTestServer(overrides, async (rt, config) => {
-    for (const role of options.roles ?? ["admin", "technician", "readonly"]) tokens[role] = createToken(rt, role, role).token;
+    for (const role of options.roles ?? ["admin", "technician", "readonly"]) tokens[role] = (await createToken(rt, role, role)).token;
     await options.prepare?.(rt, config);
   });
   const api = `http://127.0.0.1:${base.server.apiPort}/api/v1`;

@@ -26,7 +26,7 @@ beforeAll(async () => {
     { roles: ["admin", "technician", "readonly"] },
   );
   await c.call("POST", "/tenants", { name: T, sipDomain: T, sipServerHost: "127.0.0.1", provisioningBaseUrl: `${c.phoneUrl}/` });
-  pbxToken = c.withRuntime((rt) => createToken(rt, "pbx", "asterisk", [T]).token);
+  pbxToken = (await c.withRuntime((rt) => createToken(rt, "pbx", "asterisk", [T]))).token;
   for (const [number, displayName] of [["100", "Desk guest"], ["101", "Ana"]]) {
     expect((await c.call("POST", `/tenants/${T}/extensions`, { number, displayName })).status).toBe(201);
   }

@@ -22,7 +22,7 @@ beforeAll(async () => {
   );
   await c.call("POST", "/tenants", { name: T, sipDomain: T, sipServerHost: "127.0.0.1", timeZone: "Europe/Berlin", provisioningBaseUrl: `${c.phoneUrl}/` });
   await c.call("POST", "/tenants", { name: "other.example", sipDomain: "other.example", sipServerHost: "127.0.0.1" });
-  pbxToken = c.withRuntime((rt) => createToken(rt, "pbx", "asterisk", [T]).token);
+  pbxToken = (await c.withRuntime((rt) => createToken(rt, "pbx", "asterisk", [T]))).token;
   for (const [number, displayName] of [["100", "Desk guest"], ["101", "Ana"], ["102", "Bo"], ["103", "Reception"]]) {
     expect((await c.call("POST", `/tenants/${T}/extensions`, { number, displayName })).status).toBe(201);
   }
@@ -213,7 +213,7 @@ describe("refusals change nothing", () => {
     expect(get.status).toBe(404);
     expect(get.json.error.message).toMatch(/805ec0000399 is not a hot desk: enable it first \(phonehome hot-desk enable 805ec0000399.*phonehome hot-desk default add --tenant hd\.example T54W/);
     expect(state()).toBe(mid);
-    const other = c.withRuntime((rt) => createToken(rt, "pbx", "other-pbx", ["other.example"]).token);
+    const other = (await c.withRuntime((rt) => createToken(rt, "pbx", "other-pbx", ["other.example"]))).token;
     const mid2 = state();
     const r = await curl(["-H", `Authorization: Bearer ${other}`, "-H", "Content-Type: application/json", "--data", JSON.stringify({ mac: DESK1 }), `${c.api}/pbx/hot-desk/release`]);
     expect(r.status).toBe(403);

@@ -4,7 +4,7 @@ import { startAdminApp, type AdminApp } from "../helpers/admin-app.ts";
 let c: AdminApp;
 
 beforeAll(async () => {
-  c = startAdminApp();
+  c = await startAdminApp();
   for (const t of ["a.example", "b.example"]) {
     await c.call("POST", "/tenants", { sipDomain: t, sipServerHost: `pbx.${t}` });
     await c.call("POST", `/tenants/${t}/extensions`, { number: "201", displayName: `Desk ${t}` });

@@ -5,7 +5,7 @@ import { startAdminApp, type AdminApp } from "../helpers/admin-app.ts";
 let c: AdminApp;
 
 beforeAll(async () => {
-  c = startAdminApp();
+  c = await startAdminApp();
   await loadDemo(c.runtime);
 });
 afterAll(async () => c.close());

@@ -6,7 +6,7 @@ let c: AdminApp;
 const MAC = "805ec0000101";
 
 beforeAll(async () => {
-  c = startAdminApp();
+  c = await startAdminApp();
   await loadDemo(c.runtime);
 });
 afterAll(async () => c.close());

@@ -16,7 +16,7 @@ async function keysOf(mac: string, prefix: RegExp): Promise<Record<string, Recor
 }
 
 beforeAll(async () => {
-  c = startAdminApp();
+  c = await startAdminApp();
   await c.call("POST", "/tenants", { sipDomain: "acme.example", sipServerHost: "pbx.acme.example" });
   for (const n of ["101", "102", "103"]) await c.call("POST", `${T}/extensions`, { number: n, displayName: `Ext ${n}` });
 });

@@ -15,7 +15,7 @@ async function lineKeys(mac: string): Promise<Record<string, Record<string, stri
 }
 
 beforeAll(async () => {
-  c = startAdminApp();
+  c = await startAdminApp();
   await c.call("POST", "/tenants", { sipDomain: "acme.example", sipServerHost: "pbx.acme.example" });
   for (const n of ["101", "102", "103", "104", "105", "1000"]) await c.call("POST", `${T}/extensions`, { number: n, displayName: `Ext ${n}` });
   await c.call("POST", "/devices", { mac: MAC, model: "T54W", tenant: "acme.example" });

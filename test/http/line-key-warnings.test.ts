@@ -6,7 +6,7 @@ const T = "/tenants/warn.example";
 const MAC = "805ec0dd0001"; // T31G: 2 keys, 2 accounts
 
 beforeAll(async () => {
-  c = startAdminApp();
+  c = await startAdminApp();
   await c.call("POST", "/tenants", { sipDomain: "warn.example", sipServerHost: "pbx.warn.example" });
   for (const n of ["101", "102", "103", "104"]) await c.call("POST", `${T}/extensions`, { number: n, displayName: `Ext ${n}` });
   await c.call("POST", "/devices", { mac: MAC, model: "T31G", tenant: "warn.example" });

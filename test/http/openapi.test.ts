@@ -9,7 +9,7 @@ let deps: TestDeps;
 let c: AdminApp;
 beforeAll(async () => {
   deps = createTestDeps();
-  c = startAdminApp();
+  c = await startAdminApp();
 });
 afterAll(async () => {
   deps.close();

@@ -128,14 +128,14 @@ describe("phone-facing HTTP", () => {
 
   it("serves by network rule alone when the tenant allows loopback", async () => {
     const rt = s.runtime();
-    updateTenant(rt, "demo.example", TenantPatch.parse({ authMode: "credentials_or_network", allowedNetworks: ["127.0.0.0/8"] }));
+    await updateTenant(rt, "demo.example", TenantPatch.parse({ authMode: "credentials_or_network", allowedNetworks: ["127.0.0.0/8"] }));
     rt.close();
     try {
       const r = await curl([`${s.phoneUrl}/805ec0000104.cfg`]);
       expect(r.status).toBe(200);
     } finally {
       const rt2 = s.runtime();
-      updateTenant(rt2, "demo.example", TenantPatch.parse({ authMode: "credentials", allowedNetworks: [] }));
+      await updateTenant(rt2, "demo.example", TenantPatch.parse({ authMode: "credentials", allowedNetworks: [] }));
       rt2.close();
     }
     expect((await curl([`${s.phoneUrl}/805ec0000104.cfg`])).status).toBe(401);

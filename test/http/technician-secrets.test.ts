@@ -38,7 +38,7 @@ const THIRD_PARTY_PASSWORD = "Softphone-Secret-42";
 const PIN = "50793861";
 
 beforeAll(async () => {
-  c = startAdminApp({ fetchLogFlushMs: 10 }, { roles: ["admin", "technician"] });
+  c = await startAdminApp({ fetchLogFlushMs: 10 }, { roles: ["admin", "technician"] });
   await c.call("POST", "/tenants", { sipDomain: "acme.example", sipServerHost: "pbx.acme.example" });
   await c.call("POST", "/tenants/acme.example/extensions", { number: "101", displayName: "Reception" });
   await c.call("POST", "/tenants/acme.example/extensions", { number: "102", displayName: "Office" });

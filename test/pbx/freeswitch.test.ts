@@ -39,7 +39,7 @@ describe("POST /pbx/freeswitch/directory", () => {
       await c.call("POST", "/tenants", { name: t, sipDomain: t, sipServerHost: `pbx.${t}` });
       await c.call("POST", `/tenants/${t}/extensions`, { number: "101", displayName: "Ana" });
     }
-    pbx = c.withRuntime((rt) => createToken(rt, "pbx", "freeswitch", ["fs.example"]).token);
+    pbx = (await c.withRuntime((rt) => createToken(rt, "pbx", "freeswitch", ["fs.example"]))).token;
   });
   afterAll(() => c.close());
   // mod_xml_curl sends HTTP Basic credentials (gateway-credentials user:password): the token is the password.

@@ -19,7 +19,7 @@ describe("the pbx token role", () => {
       await c.call("POST", "/tenants", { name: t, sipDomain: t, sipServerHost: `pbx.${t}` });
       await c.call("POST", `/tenants/${t}/extensions`, { number: "101", displayName: "Ana" });
     }
-    pbx = c.withRuntime((rt) => createToken(rt, "pbx", "asterisk", ["a.example"]).token);
+    pbx = (await c.withRuntime((rt) => createToken(rt, "pbx", "asterisk", ["a.example"]))).token;
   });
   afterAll(() => c.close());
   const as = (token: string, method: string, path: string) => fetch(`${c.api}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
@@ -48,12 +48,12 @@ describe("the pbx token role", () => {
     expect(r.status).toBe(403);
   });
 
-  it("refuses a pbx token without tenants, with an unknown tenant, and tenants on another role, changing nothing", () => {
-    c.withRuntime((rt) => {
+  it("refuses a pbx token without tenants, with an unknown tenant, and tenants on another role, changing nothing", async () => {
+    await c.withRuntime(async (rt) => {
       const before = dumpDb(rt);
-      expect(() => createToken(rt, "pbx", "x")).toThrow(/needs at least one tenant/);
-      expect(() => createToken(rt, "pbx", "x", ["nope.example"])).toThrow(/no tenant named nope.example/);
-      expect(() => createToken(rt, "readonly", "x", ["a.example"])).toThrow(/only a pbx token takes --tenant/);
+      await expect(createToken(rt, "pbx", "x")).rejects.toThrow(/needs at least one tenant/);
+      await expect(createToken(rt, "pbx", "x", ["nope.example"])).rejects.toThrow(/no tenant named nope.example/);
+      await expect(createToken(rt, "readonly", "x", ["a.example"])).rejects.toThrow(/only a pbx token takes --tenant/);
       expect(dumpDb(rt)).toBe(before);
     });
   });
@@ -81,7 +81,7 @@ describe("Kamailio subscriber table", () => {
     expect(rows[0]!.ha1).toBe(digestHa1("201", "s.example", cred().password));
     createExtension(deps, "s.example", { number: "202", displayName: "Cy" } as never);
     expect(subscriberRows(deps.db)).toHaveLength(2);
-    updateTenant(deps, "s.example", { sipDomain: "new.s.example" } as never);
+    await updateTenant(deps, "s.example", { sipDomain: "new.s.example" } as never);
     expect(subscriberRows(deps.db).map((r) => r.domain)).toEqual(["new.s.example", "new.s.example"]);
     deleteExtension(deps, "s.example", "202");
     expect(subscriberRows(deps.db).map((r) => r.username)).toEqual(["201"]);

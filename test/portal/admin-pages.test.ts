@@ -56,7 +56,7 @@ describe("tenant settings", () => {
     expect(tenant()).toEqual(stored);
 
     // Meanwhile someone else changes the SIP server; the page still shows the old one.
-    srv.withRuntime((rt) => updateTenant(rt, TENANT, { sipServerHost: "pbx2.demo.example" }));
+    await srv.withRuntime((rt) => updateTenant(rt, TENANT, { sipServerHost: "pbx2.demo.example" }));
     await page.getByLabel(/^Time zone/).fill("Europe/Lisbon");
     await page.getByLabel(/^NTP servers/).fill("ntp1.example.net\nntp2.example.net");
     await page.getByLabel(/^Authentication mode/).selectOption("credentials_or_network");

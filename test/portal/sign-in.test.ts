@@ -23,10 +23,10 @@ beforeAll(async () => {
   const hash = await hashPassword(PASSWORD);
   srv = await startPortal(
     { smtpHost: "127.0.0.1", smtpPort: smtp.port, portalLoginSlowAfter: 2, portalLoginMaxPerAccount: 4, portalLoginMaxDelayMs: 50 },
-    (rt) => {
+    async (rt) => {
       createSystemUser(rt, { username: "ana", role: "technician", email: "ana@example.com", twoStep: true }, hash);
       createSystemUser(rt, { username: "locked", role: "readonly" }, hash);
-      token = createToken(rt, "admin", "api").token;
+      token = (await createToken(rt, "admin", "api")).token;
       // 102 signs in with two steps, but its personal contact is a phone number.
       const p = readSettings(rt, TENANT, "102").settings.profile;
       putProfile(rt, TENANT, "102", { ...p, authentication: "two_step", personalContact: "+351210000102" });

@@ -59,7 +59,7 @@ describe("deliver: encrypted Grandstream files", () => {
 
   it("show drift once the configuration changes", async () => {
     fetchOver("http");
-    updateTenant(deps, DEMO_TENANT, { resyncMinutes: 77 });
+    await updateTenant(deps, DEMO_TENANT, { resyncMinutes: 77 });
     expect(deviceDrift(deps, (await getDevice(deps, GS_MAC))).state).toBe("drift");
   });
 });

@@ -47,19 +47,19 @@ describe("provision", () => {
     expect(provision(req("passwd"), deps, null).outcome).toBe("not_found");
   });
 
-  it("applies each tenant auth mode", () => {
+  it("applies each tenant auth mode", async () => {
     const mode = (authMode: string, allowedNetworks: string[]) =>
       updateTenant(deps, "demo.example", TenantPatch.parse({ authMode, allowedNetworks }));
     const good = knows(passwords.get("805ec0000104")!);
     const file = "805ec0000104.cfg";
-    mode("network", ["198.51.100.0/24"]);
+    await mode("network", ["198.51.100.0/24"]);
     expect(provision(req(file), deps, null).outcome).toBe("served");
     expect(provision(req(file, "203.0.113.1"), deps, good).outcome).toBe("unauthorized");
-    mode("credentials_and_network", ["198.51.100.0/24"]);
+    await mode("credentials_and_network", ["198.51.100.0/24"]);
     expect(provision(req(file), deps, null).outcome).toBe("unauthorized");
     expect(provision(req(file, "203.0.113.1"), deps, good).outcome).toBe("unauthorized");
     expect(provision(req(file), deps, good).outcome).toBe("served");
-    mode("credentials_or_network", ["::ffff:198.51.100.0/120", "198.51.100.0/24"]);
+    await mode("credentials_or_network", ["::ffff:198.51.100.0/120", "198.51.100.0/24"]);
     expect(provision(req(file, "::ffff:198.51.100.9"), deps, null).outcome).toBe("served");
     expect(provision(req(file, "203.0.113.1"), deps, good).outcome).toBe("served");
   });

@@ -82,7 +82,7 @@ describe("render cache: packed files", () => {
       await setLines(deps, mac, [{ index: 1, extension: number }]);
       await setKeys(deps, mac, [KeyInput.parse({ index: 2, kind: "blf", value: "2199" })]);
     }
-    updateTenant(deps, DEMO_TENANT, { authMode: "network", allowedNetworks: ["198.51.100.0/24"] });
+    await updateTenant(deps, DEMO_TENANT, { authMode: "network", allowedNetworks: ["198.51.100.0/24"] });
     const sizes = [];
     for (const share of [1, 0]) {
       const cache = cacheOf(64 * 1024 * 1024, share);
@@ -96,8 +96,8 @@ describe("render cache: packed files", () => {
     expect(sizes[1]).toBeLessThan(sizes[0]! / 5);
   });
 
-  it("an encrypted file (its plaintext kept beside it) comes back whole from a packed entry", () => {
-    updateTenant(deps, DEMO_TENANT, { configEncryption: true });
+  it("an encrypted file (its plaintext kept beside it) comes back whole from a packed entry", async () => {
+    await updateTenant(deps, DEMO_TENANT, { configEncryption: true });
     const rendered = fetchAll(cacheOf(64 * 1024 * 1024, 1), "tftp").map(({ file, r }) => ({ file, ...fields(r) }));
     const encrypted = rendered.filter((f) => f.encrypted);
     expect(encrypted.length, "the demo has a vendor that encrypts").toBeGreaterThan(0);
@@ -129,7 +129,7 @@ describe("render cache: packed files", () => {
     expect(cache.misses).toBe(misses + 1);
   });
 
-  it("files are kept as rendered up to their share of the bound, packed past it, and rendered again once there is room", () => {
+  it("files are kept as rendered up to their share of the bound, packed past it, and rendered again once there is room", async () => {
     const all = cacheOf(2 ** 40, 1);
     fetchAll(all);
     // A share that takes about a third of the files as rendered.
@@ -140,7 +140,7 @@ describe("render cache: packed files", () => {
     // Hits give back the same files whichever way each is kept.
     expect(fetchAll(cache).map(({ r }) => fields(r))).toEqual(served.map(({ r }) => fields(r)));
     // A newer generation empties it: the next files are kept as rendered again.
-    updateTenant(deps, DEMO_TENANT, { resyncMinutes: 61 });
+    await updateTenant(deps, DEMO_TENANT, { resyncMinutes: 61 });
     const d = demo[0]!;
     const file = d.files.at(-1)!;
     provision(req(file), { ...deps, renderCache: cache }, knows(passwords.get(d.mac)!));
@@ -149,11 +149,11 @@ describe("render cache: packed files", () => {
     expect(cache.size).toEqual(asRendered.size);
   });
 
-  it("a newer generation drops every entry at once: nothing of the old one is kept or hit", () => {
+  it("a newer generation drops every entry at once: nothing of the old one is kept or hit", async () => {
     const cache = cacheOf(64 * 1024 * 1024, 0);
     fetchAll(cache);
     expect(cache.size.entries).toBeGreaterThan(0);
-    updateTenant(deps, DEMO_TENANT, { resyncMinutes: 61 });
+    await updateTenant(deps, DEMO_TENANT, { resyncMinutes: 61 });
     const hits = cache.hits;
     const again = fetchAll(cache);
     expect(cache.hits).toBe(hits);

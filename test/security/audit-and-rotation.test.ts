@@ -54,7 +54,7 @@ async function fetchAllDemoFiles(): Promise<void> {
 beforeAll(async () => {
   const rt = createRuntime(cfg, pino({ level: "silent" }));
   demo = await loadDemo(rt);
-  token = createToken(rt, "admin", "alice").token;
+  token = (await createToken(rt, "admin", "alice")).token;
   rt.close();
   // The server logs at debug level into a file, as an operator would capture it.
   server = await startServer({ ...cfg, logLevel: "trace" }, pino({ level: "trace" }, pino.destination({ dest: logFile, sync: true })));

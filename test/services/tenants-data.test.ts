@@ -7,7 +7,7 @@ import { maskSecrets } from "../../src/services/audit.ts";
 import type { ServiceDeps } from "../../src/services/deps.ts";
 import { dismissDiscovered, listDiscovered } from "../../src/services/discovery.ts";
 import { TenantInput } from "../../src/services/schemas.ts";
-import { createTenant, listTenants, readFeatureCodes, readTenant, updateFeatureCodes } from "../../src/services/tenants.ts";
+import { createTenant, deleteTenant, listTenants, readFeatureCodes, readTenant, updateFeatureCodes, updateTenant } from "../../src/services/tenants.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
 
@@ -120,6 +120,53 @@ describe.each(dataDialects(postgres))("tenants and feature codes on $name", (dia
     await refuseAudit(data, "tenant.feature_codes");
     const before = await rows(data);
     await expectRefusedByTrigger(updateFeatureCodes(deps, "acme.example", { dnd_on: "*178" }));
+    expect(await rows(data)).toEqual(before);
+  });
+
+  it("changes exactly the settings named, and records before and after", async () => {
+    const created = await createTenant(deps, ACME);
+    const row = await updateTenant(deps, "acme.example", { timeZone: "Europe/Lisbon", resyncMinutes: 61 });
+    expect(row).toEqual({ ...created, timeZone: "Europe/Lisbon", resyncMinutes: 61, updatedAt: NOW.getTime() });
+    expect(await readTenant(deps, "acme.example")).toEqual(row);
+    const audit = (await rows(data)).audit.find((a) => a.action === "tenant.update")!;
+    expect(audit.before).toMatchObject({ timeZone: created.timeZone });
+    expect(audit.after).toMatchObject({ timeZone: "Europe/Lisbon", resyncMinutes: 61 });
+  });
+
+  it("refuses a proxy port without a host and leaves the tenant as it was", async () => {
+    await createTenant(deps, ACME);
+    const before = await rows(data);
+    await expect(updateTenant(deps, "acme.example", { outboundProxyPort: 5070 })).rejects.toMatchObject({ status: 400, message: /outboundProxyPort/ });
+    expect(await rows(data)).toEqual(before);
+  });
+
+  it("changes nothing when the audit row of a change fails", async () => {
+    await createTenant(deps, ACME);
+    await refuseAudit(data, "tenant.update");
+    const before = await rows(data);
+    await expectRefusedByTrigger(updateTenant(deps, "acme.example", { timeZone: "Europe/Lisbon" }));
+    expect(await rows(data)).toEqual(before);
+  });
+
+  it("deletes a tenant without devices, with its feature codes, and records it", async () => {
+    await createTenant(deps, ACME);
+    await deleteTenant(deps, "acme.example");
+    const after = await rows(data);
+    expect(after.tenants).toEqual([]);
+    expect(after.featureCodes).toEqual([]);
+    expect(after.audit.map((a) => a.action)).toEqual(["tenant.create", "tenant.delete"]);
+    await expect(deleteTenant(deps, "acme.example")).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("keeps a tenant whose deletion fails at its last write", async () => {
+    await createTenant(deps, ACME);
+    await exec(data, {
+      sqlite: `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'tenant.delete' BEGIN SELECT RAISE(ABORT, 'audit refused'); END`,
+      postgres: `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = 'tenant.delete' THEN RAISE EXCEPTION 'audit refused'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
+    });
+    const before = await rows(data);
+    await expectRefusedByTrigger(deleteTenant(deps, "acme.example"));
     expect(await rows(data)).toEqual(before);
   });
 

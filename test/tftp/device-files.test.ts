@@ -48,9 +48,9 @@ describe("device files over TFTP", () => {
 
   it("still obey a tenant that restricts its phones to its own networks", async () => {
     stack = await startTftpStack({ deviceNetworks: ["127.0.0.0/8"] });
-    updateTenant(stack.deps, DEMO_TENANT, { authMode: "credentials_or_network", allowedNetworks: ["10.1.0.0/16"] });
+    await updateTenant(stack.deps, DEMO_TENANT, { authMode: "credentials_or_network", allowedNetworks: ["10.1.0.0/16"] });
     await expect(fetchRaw(stack.port, DEVICE_FILE)).rejects.toThrow(/ERROR 1/);
-    updateTenant(stack.deps, DEMO_TENANT, { allowedNetworks: ["127.0.0.1/32"] });
+    await updateTenant(stack.deps, DEMO_TENANT, { allowedNetworks: ["127.0.0.1/32"] });
     expect((await fetchRaw(stack.port, DEVICE_FILE)).length).toBeGreaterThan(100);
   });
 
@@ -72,7 +72,7 @@ describe("device files over TFTP", () => {
 describe("TFTP fetches in the audit trail and the enumeration guard", () => {
   it("record which SIP credentials went to whom, the network rule and whether the file was encrypted", async () => {
     stack = await startTftpStack({ deviceNetworks: ["127.0.0.0/8"] });
-    updateTenant(stack.deps, DEMO_TENANT, { authMode: "credentials_or_network", allowedNetworks: ["127.0.0.1/32"] });
+    await updateTenant(stack.deps, DEMO_TENANT, { authMode: "credentials_or_network", allowedNetworks: ["127.0.0.1/32"] });
     await fetchRaw(stack.port, DEVICE_FILE);
     const row = await vi.waitFor(() => {
       const found = tftpRows().find((r) => r.fileName === DEVICE_FILE && r.outcome === "served");

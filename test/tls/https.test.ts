@@ -152,9 +152,9 @@ describe("client certificates bound to the MAC", () => {
 describe("encrypted Grandstream configs (openssl enc format, per-device password)", () => {
   const gs = () => s.demo.find((x) => x.vendor === "grandstream")!;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const rt = s.runtime();
-    updateTenant(rt, "demo.example", { configEncryption: true });
+    await updateTenant(rt, "demo.example", { configEncryption: true });
     rt.close();
   });
 

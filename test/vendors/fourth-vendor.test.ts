@@ -33,7 +33,7 @@ beforeAll(async () => {
   deps = { ...createTestDeps(), vendors: [...VENDOR_LIST, acme], templates: builtinTemplateStore([...VENDOR_IDS, ACME_ID], [fixtures]) };
   expect(missingTemplates(deps.templates, deps.vendors)).toEqual([]);
   await loadDemo(deps);
-  updateTenant(deps, DEMO_TENANT, { authMode: "network", allowedNetworks: ["127.0.0.0/8"] });
+  await updateTenant(deps, DEMO_TENANT, { authMode: "network", allowedNetworks: ["127.0.0.0/8"] });
   const tenant = getTenant(deps, DEMO_TENANT);
   const now = deps.clock().getTime();
   // The admin services check ids and models against VENDOR_IDS, where a real vendor is listed: the rows they would write.

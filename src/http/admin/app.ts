@@ -140,7 +140,7 @@ export function createAdminApp(
   if (options.portal) app.use(portalMiddleware(deps, options.portal));
   app.use(async (ctx, next) => {
     const header = ctx.get("authorization");
-    const row = tokenOf(header) ? verifyToken(deps, tokenOf(header)!) : null;
+    const row = tokenOf(header) ? await verifyToken(deps, tokenOf(header)!) : null;
     if (!row) {
       ctx.set("WWW-Authenticate", 'Bearer realm="phonehome"');
       throw unauthorized();

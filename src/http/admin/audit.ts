@@ -7,7 +7,7 @@ import { queryParam } from "./query.ts";
 /** GET /audit?mac=&tenant=&extension=&actor=&action=&since=&until=&type=admin|fetch|all&limit=&offset= */
 export function auditRoutes(deps: ProvisionDeps): Router<AdminState> {
   const r = new Router<AdminState>();
-  r.get("/audit", (ctx) => {
+  r.get("/audit", async (ctx) => {
     const one = (k: string) => queryParam(ctx, k);
     const filter = parseAuditFilter({
       mac: one("mac"),
@@ -21,7 +21,7 @@ export function auditRoutes(deps: ProvisionDeps): Router<AdminState> {
       limit: one("limit"),
       offset: one("offset"),
     }, deps.clock().getTime());
-    ctx.body = { events: queryAudit(deps, filter) };
+    ctx.body = { events: await queryAudit(deps, filter) };
   });
   return r;
 }

@@ -37,13 +37,13 @@ export function tenantRoutes(deps: ProvisionDeps): Router<AdminState> {
   r.get("/tenants/:tenant", async (ctx) => {
     ctx.body = presentTenant(await readTenant(deps, ctx.params.tenant!));
   });
-  r.patch("/tenants/:tenant", (ctx) => {
+  r.patch("/tenants/:tenant", async (ctx) => {
     requireRole(ctx, "admin");
-    ctx.body = presentTenant(updateTenant(deps, ctx.params.tenant!, TenantPatch.parse(ctx.request.body)));
+    ctx.body = presentTenant(await updateTenant(deps, ctx.params.tenant!, TenantPatch.parse(ctx.request.body)));
   });
-  r.delete("/tenants/:tenant", (ctx) => {
+  r.delete("/tenants/:tenant", async (ctx) => {
     requireRole(ctx, "admin");
-    deleteTenant(deps, ctx.params.tenant!);
+    await deleteTenant(deps, ctx.params.tenant!);
     ctx.status = 204;
   });
   r.get("/tenants/:tenant/feature-codes", async (ctx) => {

@@ -45,7 +45,7 @@ export function auditRoutes(deps: ProvisionDeps, _options: PortalOptions): Route
         { ...Object.fromEntries(FILTERS.map((k) => [k, q(k)])), tenant, type, limit: String(PAGE_SIZE + 1), offset: String((pageNo - 1) * PAGE_SIZE) },
         deps.clock().getTime(),
       );
-      events = queryAudit(deps, filter);
+      events = await queryAudit(deps, filter);
     } catch (err) {
       const fe = formErrors(err, [...FILTERS, "type", "tenant"]);
       if (!fe) throw err;

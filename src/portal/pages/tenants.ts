@@ -197,7 +197,7 @@ ${admin ? form(pc, `${path(t.name)}/feature-codes`, fcBody, { submit: "Save feat
 
   r.get("/tenants/:tenant", (ctx) => tenantPage(ctx, ctx.params.tenant!));
 
-  r.post("/tenants/:tenant/settings", (ctx) => {
+  r.post("/tenants/:tenant/settings", async (ctx) => {
     const name = ctx.params.tenant!;
     requireAdmin(ctx.state.scope!, name);
     const patch = tenantPatchOf(new Fields(ctx.state.form.fields));
@@ -206,7 +206,7 @@ ${admin ? form(pc, `${path(t.name)}/feature-codes`, fcBody, { submit: "Save feat
       return ctx.redirect(`${path(name)}?done=${encodeURIComponent("Nothing was changed.")}#settings`);
     }
     try {
-      updateTenant(deps, name, TenantPatch.parse(patch));
+      await updateTenant(deps, name, TenantPatch.parse(patch));
     } catch (err) {
       const fe = err instanceof ZodError ? byField(err) : formErrors(err, ALL_FIELDS.map((x) => x.name));
       if (!fe) throw err;
