@@ -59,17 +59,18 @@ async function seed(dataDir: string): Promise<Phone[]> {
     for (let i = 0; i < PHONES; i++) {
       createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(10_000 + i), displayName: `Phone ${i}` }));
     }
-    for (let i = 0; i < PHONES; i++) {
-      const f = FLEET[i % FLEET.length]!;
-      const mac = `${f.oui}${i.toString(16).padStart(6, "0")}`;
-      const device = createDevice(rt, { mac, vendor: f.vendor, model: f.model, tenant: "bench.example", label: null });
-      setLines(rt, mac, [{ index: 1, extension: String(10_000 + i) }]);
-      const neighbours = [1, 2, 3].map((d) => String(10_000 + ((i + d) % PHONES)));
-      setKeys(rt, mac, neighbours.map((n, k) => KeyInput.parse({ index: k + 2, kind: "blf", value: n })));
-      const c = deviceCredentials(rt, device);
-      phones.push({ file: f.file(mac), user: c.username, password: c.password });
-    }
   })();
+  // Devices, their lines and keys are on the asynchronous handle: one transaction each.
+  for (let i = 0; i < PHONES; i++) {
+    const f = FLEET[i % FLEET.length]!;
+    const mac = `${f.oui}${i.toString(16).padStart(6, "0")}`;
+    const device = await createDevice(rt, { mac, vendor: f.vendor, model: f.model, tenant: "bench.example", label: null });
+    await setLines(rt, mac, [{ index: 1, extension: String(10_000 + i) }]);
+    const neighbours = [1, 2, 3].map((d) => String(10_000 + ((i + d) % PHONES)));
+    await setKeys(rt, mac, neighbours.map((n, k) => KeyInput.parse({ index: k + 2, kind: "blf", value: n })));
+    const c = deviceCredentials(rt, device);
+    phones.push({ file: f.file(mac), user: c.username, password: c.password });
+  }
   rt.close();
   return phones;
 }

@@ -45,14 +45,15 @@ async function seed(dataDir: string): Promise<{ paths: string[]; token: string }
   await createTenant(rt, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }));
   rt.db.$client.transaction(() => {
     for (let n = 0; n < EXTENSIONS; n++) createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(1000 + n), displayName: `User ${n}` }));
-    for (let i = 0; i < KNOWN; i++) {
-      const mac = `805ec0ff${i.toString(16).padStart(4, "0")}`;
-      createDevice(rt, { mac, vendor: "yealink", model: "T54W", tenant: "bench.example", label: null });
-      setLines(rt, mac, [{ index: 1, extension: String(1000 + (i % EXTENSIONS)) }]);
-      paths.push(`/${mac}.cfg`);
-    }
   })();
   const token = (await createToken(rt, "admin", "bench")).token;
+  // Devices and their lines are on the asynchronous handle: one transaction each.
+  for (let i = 0; i < KNOWN; i++) {
+    const mac = `805ec0ff${i.toString(16).padStart(4, "0")}`;
+    await createDevice(rt, { mac, vendor: "yealink", model: "T54W", tenant: "bench.example", label: null });
+    await setLines(rt, mac, [{ index: 1, extension: String(1000 + (i % EXTENSIONS)) }]);
+    paths.push(`/${mac}.cfg`);
+  }
   rt.close();
   return { paths, token };
 }

@@ -41,7 +41,7 @@ async function seed(): Promise<void> {
     createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(1000 + n), displayName: `User ${n}` }));
   }
   if (GROUPS) {
-    createGroup(rt, "bench.example", { name: "Team", members: Array.from({ length: 8 }, (_, k) => String(1000 + k)) });
+    await createGroup(rt, "bench.example", { name: "Team", members: Array.from({ length: 8 }, (_, k) => String(1000 + k)) });
     // Extensions 1400-1449: IP phones allowed, but only listed devices: none yet, so only on lines of no phone in the file.
     for (let n = 400; n < 450; n++) putAllowedEndpoints(rt, "bench.example", String(1000 + n), AllowedEndpointsInput.parse({ ipPhone: { allowed: true, devices: [] } }));
   }

@@ -23,15 +23,15 @@ const N = i >= 0 ? Number(args[i + 1]) : 5000;
 const deps = createTestDeps();
 await createTenant(deps, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example" }));
 for (let n = 100; n < 120; n++) createExtension(deps, "bench.example", ExtensionInput.parse({ number: String(n), displayName: `Ext ${n}` }));
-const plain = createDevice(deps, { mac: "805ec0000001", model: "T54W", tenant: "bench.example", label: null });
-setLines(deps, plain.mac, [{ index: 1, extension: "100" }]);
-setKeys(deps, plain.mac, ["101", "102", "103"].map((v, k) => KeyInput.parse({ index: k + 2, kind: "blf", value: v })));
-const composed = createDevice(deps, { mac: "805ec0000002", model: "T54W", tenant: "bench.example", label: null });
-setLines(deps, composed.mac, [{ index: 1, extension: "100" }]);
-createGroup(deps, "bench.example", { name: "team", members: ["101", "102", "103", "104", "105", "106"] });
-createLayout(deps, "bench.example", { name: "panel", keys: KeysInput.parse([{ index: 1, kind: "line" }, { index: 2, kind: "speed_dial", value: "5551234" }]) });
-setDeviceLayout(deps, composed.mac, "panel");
-setKeys(deps, composed.mac, [KeyInput.parse({ index: 3, kind: "blf_group", value: "team" })]);
+const plain = await createDevice(deps, { mac: "805ec0000001", model: "T54W", tenant: "bench.example", label: null });
+await setLines(deps, plain.mac, [{ index: 1, extension: "100" }]);
+await setKeys(deps, plain.mac, ["101", "102", "103"].map((v, k) => KeyInput.parse({ index: k + 2, kind: "blf", value: v })));
+const composed = await createDevice(deps, { mac: "805ec0000002", model: "T54W", tenant: "bench.example", label: null });
+await setLines(deps, composed.mac, [{ index: 1, extension: "100" }]);
+await createGroup(deps, "bench.example", { name: "team", members: ["101", "102", "103", "104", "105", "106"] });
+await createLayout(deps, "bench.example", { name: "panel", keys: KeysInput.parse([{ index: 1, kind: "line" }, { index: 2, kind: "speed_dial", value: "5551234" }]) });
+await setDeviceLayout(deps, composed.mac, "panel");
+await setKeys(deps, composed.mac, [KeyInput.parse({ index: 3, kind: "blf_group", value: "team" })]);
 
 function run(label: string, device: typeof plain): void {
   for (let k = 0; k < 200; k++) previewFile(deps, device, `${device.mac}.cfg`);

@@ -33,7 +33,7 @@ try {
   await page.goto(`${srv.base}/devices/805ec0000101`);
   await page.screenshot({ path: out("device"), fullPage: true });
   // A phone fetches its file, then its extension is renamed: the file page shows the diff.
-  const pw = srv.withRuntime((rt) => deviceCredentials(rt, getDevice(rt, "805ec0000101")).password);
+  const pw = await srv.withRuntime(async (rt) => deviceCredentials(rt, await getDevice(rt, "805ec0000101")).password);
   await curl(["-A", "Yealink SIP-T54W 96.86.0.100 805ec0000101", "--digest", "-u", `805ec0000101:${pw}`, `${srv.phoneUrl}/805ec0000101.cfg`]);
   await settle();
   srv.withRuntime((rt) => updateExtension(rt, TENANT, "101", { displayName: "Reception desk" }));
@@ -42,10 +42,10 @@ try {
   await page.goto(`${srv.base}/tenants/${TENANT}`);
   await page.screenshot({ path: out("tenant"), fullPage: true });
   // The tenant's numbering plan (on a phone), a key layout used by a phone, a group watched by it.
-  srv.withRuntime((rt) => {
-    createGroup(rt, TENANT, { name: "Sales", members: ["102", "103", "104"] });
-    createLayout(rt, TENANT, { name: "Reception", keys: KeysInput.parse([{ index: 1, kind: "line" }, { index: 2, kind: "blf", value: "102", label: "Bob" }, { index: 3, kind: "blf_group", value: "Sales" }, { index: 7, kind: "speed_dial", value: "*97", label: "Voicemail" }]) });
-    setDeviceLayout(rt, "805ec0000101", "Reception");
+  await srv.withRuntime(async (rt) => {
+    await createGroup(rt, TENANT, { name: "Sales", members: ["102", "103", "104"] });
+    await createLayout(rt, TENANT, { name: "Reception", keys: KeysInput.parse([{ index: 1, kind: "line" }, { index: 2, kind: "blf", value: "102", label: "Bob" }, { index: 3, kind: "blf_group", value: "Sales" }, { index: 7, kind: "speed_dial", value: "*97", label: "Voicemail" }]) });
+    await setDeviceLayout(rt, "805ec0000101", "Reception");
   });
   const narrow = await b.newPage();
   await narrow.page.setViewportSize({ width: 390, height: 844 });

@@ -87,20 +87,22 @@ export async function loadDemo(deps: ProvisionDeps): Promise<DemoDevice[]> {
       .get();
     if (!exists) createExtension(deps, DEMO_TENANT, ExtensionInput.parse(e));
   }
-  return DEVICES.map((d) => {
+  const out: DemoDevice[] = [];
+  for (const d of DEVICES) {
     const device =
-      findDevice(deps.db, d.mac as Mac) ??
-      createDevice(deps, { mac: d.mac, vendor: d.vendor, model: d.model, tenant: DEMO_TENANT, label: d.label });
-    setLines(deps, d.mac, d.lines.map((extension, i) => ({ index: i + 1, extension })));
-    setKeys(deps, d.mac, d.keys.map((k) => KeyInput.parse(k)));
+      (await deps.data.read((q) => findDevice(q, d.mac as Mac))) ??
+      (await createDevice(deps, { mac: d.mac, vendor: d.vendor, model: d.model, tenant: DEMO_TENANT, label: d.label }));
+    await setLines(deps, d.mac, d.lines.map((extension, i) => ({ index: i + 1, extension })));
+    await setKeys(deps, d.mac, d.keys.map((k) => KeyInput.parse(k)));
     const creds = deviceCredentials(deps, device);
-    return {
+    out.push({
       mac: device.mac,
       vendor: device.vendor,
       model: device.model,
       username: creds.username,
       password: creds.password,
       files: deviceFiles(deps, device).map((f) => f.name),
-    };
-  });
+    });
+  }
+  return out;
 }

@@ -85,9 +85,9 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
     .addOption(dataDirOption())
     .option("--line <n>", "line index on the phone", (v) => Number(v))
     .action((tenant: string, number: string, mac: string, opts) =>
-      withRuntime(opts, (rt) => {
-        const r = assignExtensionLine(rt, tenant, number, mac, opts.line);
-        const device = getDevice(rt, mac);
+      withRuntime(opts, async (rt) => {
+        const r = await assignExtensionLine(rt, tenant, number, mac, opts.line);
+        const device = await getDevice(rt, mac);
         console.log(r.changed ? `extension ${number} is on line ${r.index} of ${device.mac}` : `extension ${number} is already on line ${r.index} of ${device.mac}; nothing changed`);
       }),
     );

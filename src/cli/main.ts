@@ -145,8 +145,8 @@ export function buildCli(): Command {
     .addOption(dataDirOption())
     .option("--public-url <url>", "URL phones are told to fetch from")
     .action((mac: string, file: string, opts) =>
-      withRuntime(opts, (rt) => {
-        process.stdout.write(previewFile(rt, getDevice(rt, mac), file).body);
+      withRuntime(opts, async (rt) => {
+        process.stdout.write(previewFile(rt, await getDevice(rt, mac), file).body);
       }),
     );
 

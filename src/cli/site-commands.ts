@@ -65,7 +65,7 @@ export function tenantCommands(withRuntime: WithRuntime, dataDirOption: () => Op
       withRuntime(opts, async (rt) => {
         const all = (await listTenants(rt)).map(presentTenant);
         if (opts.json) return print({ tenants: all });
-        for (const t of all) console.log(`${t.name}\t${t.sipDomain}\t${t.sipServerHost}:${t.sipServerPort}/${t.sipTransport}\t${listDevices(rt, t.name).length} device(s)`);
+        for (const t of all) console.log(`${t.name}\t${t.sipDomain}\t${t.sipServerHost}:${t.sipServerPort}/${t.sipTransport}\t${(await listDevices(rt, t.name)).length} device(s)`);
       }),
     );
   cmd
@@ -132,8 +132,8 @@ export function deviceCommands(withRuntime: WithRuntime, dataDirOption: () => Op
   )
     .option("--json", "print the device as JSON")
     .action((mac: string, opts) =>
-      withRuntime(opts, (rt) => {
-        const d = withOptionNames(shape, () => createDevice(rt, parseOptions(DeviceInput, shape, { ...bodyFromOptions(opts, shape), mac })));
+      withRuntime(opts, async (rt) => {
+        const d = await withOptionNames(shape, () => createDevice(rt, parseOptions(DeviceInput, shape, { ...bodyFromOptions(opts, shape), mac })));
         const view = presentDevice(d, tenantNameOf(rt, d.tenantId), null);
         if (opts.json) return print(view);
         console.log(`device ${d.mac} created (${d.vendor} ${d.model}, tenant ${view.tenant}); provisioning user ${d.provUsername}`);
@@ -145,7 +145,7 @@ export function deviceCommands(withRuntime: WithRuntime, dataDirOption: () => Op
       withRuntime(opts, async (rt) => {
         const body = bodyFromOptions(opts, patchShape);
         if (!Object.keys(body).length) throw invalidInput("nothing to change: give --model, --label or --expansion-modules");
-        const d = withOptionNames(patchShape, () => updateDevice(rt, mac, parseOptions(DevicePatch, patchShape, body)));
+        const d = await withOptionNames(patchShape, () => updateDevice(rt, mac, parseOptions(DevicePatch, patchShape, body)));
         console.log(`device ${d.mac}: ${Object.keys(body).join(", ")} changed`);
       }),
     );
@@ -155,9 +155,9 @@ export function deviceCommands(withRuntime: WithRuntime, dataDirOption: () => Op
     .addOption(dataDirOption())
     .option("--json", "print JSON")
     .action((mac: string, opts) =>
-      withRuntime(opts, (rt) => {
-        const d = getDevice(rt, mac);
-        const view = { ...presentDevice(d, tenantNameOf(rt, d.tenantId), null), lines: getLines(rt, d.mac), keys: getKeys(rt, d.mac) };
+      withRuntime(opts, async (rt) => {
+        const d = await getDevice(rt, mac);
+        const view = { ...presentDevice(d, tenantNameOf(rt, d.tenantId), null), lines: await getLines(rt, d.mac), keys: await getKeys(rt, d.mac) };
         if (opts.json) return print(view);
         console.log(`${view.mac}  ${view.vendor} ${view.model}  tenant ${view.tenant}${view.label ? `  "${view.label}"` : ""}`);
         console.log(`last seen: ${view.lastSeenAt ?? "never"}${view.lastIp ? ` from ${view.lastIp}` : ""}${view.lastFirmware ? `, firmware ${view.lastFirmware}` : ""}`);
@@ -172,8 +172,8 @@ export function deviceCommands(withRuntime: WithRuntime, dataDirOption: () => Op
     .option("--set <lines>", "extension of each line, as in the CSV: 101;102 (an empty slot leaves that line empty)")
     .option("--json", "print JSON")
     .action((mac: string, opts) =>
-      withRuntime(opts, (rt) => {
-        const lines = opts.set === undefined ? getLines(rt, mac) : setLines(rt, mac, parseListBody(LinesBody, "lines", linesFromText(opts.set)).lines);
+      withRuntime(opts, async (rt) => {
+        const lines = opts.set === undefined ? await getLines(rt, mac) : await setLines(rt, mac, parseListBody(LinesBody, "lines", linesFromText(opts.set)).lines);
         if (opts.json) return print({ lines });
         for (const l of lines) console.log(`${l.index}\t${l.extension}`);
       }),
@@ -186,14 +186,14 @@ export function deviceCommands(withRuntime: WithRuntime, dataDirOption: () => Op
     .option("--file <json>", "keys as the API's body, { \"keys\": [...] } (- = stdin)")
     .option("--json", "print JSON")
     .action((mac: string, opts) =>
-      withRuntime(opts, (rt) => {
+      withRuntime(opts, async (rt) => {
         if (opts.set !== undefined && opts.file !== undefined) throw invalidInput("give --set or --file, not both");
-        let keys = getKeys(rt, mac);
+        let keys = await getKeys(rt, mac);
         if (opts.set !== undefined) {
           const parsed = opts.set === "" ? { ok: true as const, keys: [] } : parseKeyLayout(opts.set);
           if (!parsed.ok) throw invalidInput(`--set: ${parsed.reason}`);
-          keys = setKeys(rt, mac, parsed.keys);
-        } else if (opts.file !== undefined) keys = setKeys(rt, mac, parseListBody(KeysBody, "keys", readJson(opts.file)).keys);
+          keys = await setKeys(rt, mac, parsed.keys);
+        } else if (opts.file !== undefined) keys = await setKeys(rt, mac, parseListBody(KeysBody, "keys", readJson(opts.file)).keys);
         if (opts.json) return print({ keys });
         for (const k of keys) console.log(`${k.index}\t${k.kind}\t${k.value ?? "-"}\t${k.label ?? "-"}\tline ${k.line}`);
       }),

@@ -1,10 +1,11 @@
 import { and, asc, eq, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { first, type Query } from "../db/data.ts";
 import { devices, extensions, hotDesks, tenants } from "../db/schema.ts";
 import type { DeviceRow } from "../db/rows.ts";
 import { conflict, notFound } from "../errors.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { getDevice } from "../services/devices.ts";
+import { getDeviceSync } from "../services/devices-sync.ts";
 import { getTenant } from "../services/tenants.ts";
 import { defaultDesk, freeDefaultDesks, isOptedOut, type HotDeskRow } from "./default-desks.ts";
 import { rulesOf, signOutDueAt } from "./rules.ts";
@@ -59,12 +60,14 @@ export function requireDesk(db: Db, device: DeviceRow): HotDeskRow {
 
 /**
  * Edits of a signed-in desk's lines or keys are refused: they would land on the person's profile
- * and vanish at sign-out. Called by the device line, key and layout services inside their write.
+ * and vanish at sign-out. Called by the device line, key and layout services inside their
+ * `data.write`. Only a stored desk can have someone signed in (a free default desk has no row).
  */
-export function refuseWhileSignedIn(db: Db, device: { id: number; mac: string }, what: string): void {
-  const desk = deskOf(db, device.id);
+export async function refuseWhileSignedIn(q: Query, device: { id: number; mac: string }, what: string): Promise<void> {
+  const { hotDesks: h, extensions: e } = q.t;
+  const desk = first(await q.db.select().from(h).where(eq(h.deviceId, device.id)).limit(1));
   if (!desk || desk.baseProfile === null) return;
-  const ext = desk.extensionId === null ? null : db.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get();
+  const ext = desk.extensionId === null ? undefined : first(await q.db.select().from(e).where(eq(e.id, desk.extensionId)).limit(1));
   throw conflict(
     `${what}: device ${device.mac} is a hot desk and ${ext ? `extension ${ext.number}` : "someone"} is signed in, so its lines and keys are theirs for now; ` +
       `sign them out first (${howToSignOut(device.mac)}), then edit the device's own profile`,
@@ -104,7 +107,7 @@ export function listHotDesks(deps: ServiceDeps, tenantName?: string): HotDeskVie
 
 /** A device's desk; 404 when the device is no hot desk (saying how to make it one). */
 export function getHotDesk(deps: ServiceDeps, mac: string): HotDeskView {
-  const device = getDevice(deps, mac);
+  const device = getDeviceSync(deps, mac);
   const desk = deskOf(deps.db, device.id);
   if (!desk) throw notFound(notADesk(deps.db, device));
   return presentDesk(deps.db, desk);

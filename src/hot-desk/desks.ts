@@ -7,7 +7,7 @@ import { planNotifies, queueNotifies, type QueuedNotifies } from "../registratio
 import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { keyLimitsOf } from "../services/device-rules.ts";
-import { getDevice, tenantExtension } from "../services/devices.ts";
+import { getDeviceSync, tenantExtensionSync } from "../services/devices-sync.ts";
 import { assertExtensionAllowedOnDevice } from "../services/endpoint-policy.ts";
 import { expandDeviceKeysSync } from "../services/key-expansion-sync.ts";
 import { assertKeysFitSync } from "../services/key-checks-sync.ts";
@@ -66,7 +66,7 @@ function chooseKey(db: Db, device: DeviceRow, key: number | null | undefined): n
  */
 export function enableHotDesk(deps: ServiceDeps, mac: string, input: { key?: number | null }): DeskChange {
   return writeTransaction(deps.db, (tx) => {
-    const device = getDevice({ ...deps, db: tx }, mac);
+    const device = getDeviceSync({ ...deps, db: tx }, mac);
     return notifying(tx, deps, [device.id], "hot_desk.enable", () => {
       if (storedDesk(tx, device.id)) throw conflict(`device ${device.mac} is a hot desk already; its state: GET /api/v1/devices/${device.mac}/hot-desk`);
       const byDefault = defaultDesk(tx, device.id) !== undefined;
@@ -107,7 +107,7 @@ function signOutIn(tx: Db, deps: ServiceDeps, device: DeviceRow, desk: HotDeskRo
  */
 export function disableHotDesk(deps: ServiceDeps, mac: string): DeskChange {
   return writeTransaction(deps.db, (tx) => {
-    const device = getDevice({ ...deps, db: tx }, mac);
+    const device = getDeviceSync({ ...deps, db: tx }, mac);
     return notifying(tx, deps, [device.id], "hot_desk.disable", () => {
       const desk = requireDesk(tx, device);
       signOutIn(tx, deps, device, desk, "hot desk disabled");
@@ -178,9 +178,9 @@ export function signInQueued(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: 
 
 export function signIn(deps: ServiceDeps, mac: string, number: string, via: string): DeskChange {
   return writeTransaction(deps.db, (tx) => {
-    const device = getDevice({ ...deps, db: tx }, mac);
+    const device = getDeviceSync({ ...deps, db: tx }, mac);
     requireDesk(tx, device);
-    const ext = tenantExtension(tx, device.tenantId, number, "extension");
+    const ext = tenantExtensionSync(tx, device.tenantId, number, "extension");
     return signInQueued(tx, deps, device, ext, via);
   });
 }
@@ -198,7 +198,7 @@ export function signOutAt(tx: Db, deps: ServiceDeps, device: DeviceRow, reason: 
 }
 
 export function signOut(deps: ServiceDeps, mac: string, reason: string): DeskChange {
-  return writeTransaction(deps.db, (tx) => signOutAt(tx, deps, getDevice({ ...deps, db: tx }, mac), reason));
+  return writeTransaction(deps.db, (tx) => signOutAt(tx, deps, getDeviceSync({ ...deps, db: tx }, mac), reason));
 }
 
 /** Signs an extension out of every desk it sits at (`9999`, hoteling deactivate). */

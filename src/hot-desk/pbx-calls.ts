@@ -8,7 +8,8 @@ import { AppError, conflict, notFound } from "../errors.ts";
 import { recordAudit } from "../services/audit.ts";
 import { currentActor } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { findDevice, requireMac } from "../services/devices.ts";
+import { requireMac } from "../services/devices.ts";
+import { findDeviceSync } from "../services/devices-sync.ts";
 import { parseHostPort, parseSipUri } from "../sip/uri.ts";
 import { candidates, deskOf } from "./desk-state.ts";
 import { notifying, signInQueued, signOutAt, signOutEverywhere, type DeskChange } from "./desks.ts";
@@ -74,7 +75,7 @@ function extensionOfAor(db: Db, aor: string): ExtensionRow {
 function callerDevice(db: Db, caller: Caller): DeviceRow {
   if (caller.mac !== undefined) {
     const mac = requireMac(caller.mac);
-    const device = findDevice(db, mac);
+    const device = findDeviceSync(db, mac);
     if (!device) throw notFound(`mac: no device ${mac}`);
     return device;
   }

@@ -10,7 +10,7 @@ import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { loadSettings } from "../services/extension-settings/store.ts";
 import { getExtension } from "../services/extensions.ts";
-import { findLayout } from "../services/key-layouts.ts";
+import { findLayoutSync } from "../services/devices-sync.ts";
 import { nonEmpty } from "../services/patch-schema.ts";
 import { desksOfExtension } from "./desk-state.ts";
 
@@ -66,7 +66,7 @@ export function updateHotDeskProfile(deps: ServiceDeps, tenant: string, number: 
     const before = tx.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).get() ?? { extensionId: ext.id, pinEnc: null, layoutId: null };
     let layoutId = before.layoutId;
     if (patch.layout !== undefined) {
-      const l = patch.layout === null ? null : findLayout(tx, ext.tenantId, patch.layout);
+      const l = patch.layout === null ? null : findLayoutSync(tx, ext.tenantId, patch.layout);
       if (patch.layout !== null && !l) throw invalidInput(`layout: no key layout "${patch.layout.slice(0, 64)}" in tenant ${tenant.slice(0, 64)}; list them with GET /api/v1/tenants/${tenant.slice(0, 64)}/key-layouts`);
       layoutId = l?.id ?? null;
     }

@@ -8,7 +8,7 @@ import type { ServiceDeps } from "../services/deps.ts";
 import { ProfileInput, ROLES, VoicemailInput } from "../services/extension-settings/schemas.ts";
 import { putNumberSettings, putProfile, putVoicemail, readSettings } from "../services/extension-settings/sections.ts";
 import { createExtension, updateExtension } from "../services/extensions.ts";
-import { setExtensionGroups } from "../services/groups.ts";
+import { setExtensionGroups } from "../services/groups-sync.ts";
 import { extensionGroupNames } from "../services/extension-usage.ts";
 import { describeIssues, ExtensionInput, ExtensionPatch } from "../services/schemas.ts";
 import { getTenant } from "../services/tenants.ts";

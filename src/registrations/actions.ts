@@ -5,7 +5,8 @@ import { deviceLines, devices, type extensions } from "../db/schema.ts";
 import { conflict, invalidInput } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { recordAudit } from "../services/audit.ts";
-import { getDevice, listDevices, resolveModel } from "../services/devices.ts";
+import { resolveModel } from "../services/devices.ts";
+import { getDeviceSync, listDevicesSync } from "../services/devices-sync.ts";
 import { getExtension } from "../services/extensions.ts";
 import type { PhoneAction } from "../vendors/vendor.ts";
 import { sendNotify, type NotifyOutcome } from "../sip/notify.ts";
@@ -76,7 +77,7 @@ function planAction(deps: ProvisionDeps, device: DeviceRow, action: PhoneAction,
 
 /** Resync or reboot one device; the promise settles with the NOTIFY outcome. */
 export function deviceAction(deps: ProvisionDeps, settings: SipSettings, mac: string, action: PhoneAction, actor: string) {
-  const job = planAction(deps, getDevice(deps, mac), action, actor);
+  const job = planAction(deps, getDeviceSync(deps, mac), action, actor);
   return { job, done: runNotify(deps, settings, job, actor) };
 }
 
@@ -92,7 +93,7 @@ function devicesInScope(deps: ProvisionDeps, scope: ResyncScope): DeviceRow[] {
     const ids = new Set(deps.db.select({ id: deviceLines.deviceId }).from(deviceLines).where(eq(deviceLines.extensionId, ext.id)).all().map((r) => r.id));
     return deps.db.select().from(devices).all().filter((d) => ids.has(d.id));
   }
-  const all = listDevices(deps, scope.tenant);
+  const all = listDevicesSync(deps, scope.tenant);
   if (scope.model === undefined) return all;
   const matching = all.filter((d) => sameModel(d, scope.model!));
   if (!matching.length) throw invalidInput(`model: no device of tenant ${scope.tenant} is a ${scope.model.slice(0, 32)}`);

@@ -4,7 +4,7 @@ import { deviceLines, extensions, registrations, tenants } from "../db/schema.ts
 import { parseMac } from "../domain/mac.ts";
 import { recordAudit } from "../services/audit.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { findDevice } from "../services/devices.ts";
+import { findDeviceSync } from "../services/devices-sync.ts";
 import type { SourceLimiter } from "../provisioning/source-limiter.ts";
 import { eventSecretMatches } from "./event-secrets.ts";
 import { applyRegistrationEvent, type RegistrationEvent } from "./state.ts";
@@ -82,7 +82,7 @@ function badReport(report: EventReport, vendor: Vendor | undefined): string {
  */
 export function handlePhoneEvent(deps: ServiceDeps & { readonly vendors: readonly Vendor[] }, input: PhoneEventInput, refusalLog: SourceLimiter): PhoneEventResult {
   const mac = parseMac(input.mac);
-  const device = mac ? findDevice(deps.db, mac) : undefined;
+  const device = mac ? findDeviceSync(deps.db, mac) : undefined;
   if (!device || !eventSecretMatches(deps, device.id, input.secret)) return refuse(deps, input, refusalLog, device);
   const vendor = deps.vendors.find((v) => v.id === device.vendor);
   const parsed = vendor?.parseEvent(input.report) ?? null;

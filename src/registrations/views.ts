@@ -1,7 +1,7 @@
 import { and, asc, eq, type SQL } from "drizzle-orm";
 import { devices, extensions, registrations, tenants } from "../db/schema.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
-import { getDevice } from "../services/devices.ts";
+import { getDeviceSync } from "../services/devices-sync.ts";
 import { getExtension } from "../services/extensions.ts";
 import { getTenant } from "../services/tenants.ts";
 import { deviceDrift } from "./drift.ts";
@@ -20,7 +20,7 @@ export function listRegistrations(deps: ProvisionDeps, filter: RegistrationFilte
   const where: SQL[] = [];
   if (filter.tenant !== undefined) where.push(eq(registrations.tenantId, getTenant(deps, filter.tenant).id));
   if (filter.tenant !== undefined && filter.extension !== undefined) where.push(eq(registrations.extensionId, getExtension(deps, filter.tenant, filter.extension).id));
-  if (filter.mac !== undefined) where.push(eq(registrations.deviceId, getDevice(deps, filter.mac).id));
+  if (filter.mac !== undefined) where.push(eq(registrations.deviceId, getDeviceSync(deps, filter.mac).id));
   const now = deps.clock().getTime();
   return deps.db
     .select({ r: registrations, tenant: tenants.name, extension: extensions.number, mac: devices.mac })
@@ -49,7 +49,7 @@ export function listRegistrations(deps: ProvisionDeps, filter: RegistrationFilte
 
 /** One device: its registrations, its last fetch and whether it runs the config it should. */
 export function deviceStatus(deps: ProvisionDeps, mac: string) {
-  const device = getDevice(deps, mac);
+  const device = getDeviceSync(deps, mac);
   const drift = deviceDrift(deps, device);
   return {
     mac: device.mac,

@@ -4,7 +4,7 @@ import { openBootstrapWindow } from "../provisioning/bootstrap.ts";
 import { hotQueries } from "../provisioning/hot-queries.ts";
 import { auditChange, currentActor } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { getDevice } from "./devices.ts";
+import { getDeviceSync } from "./devices-sync.ts";
 
 export interface BootstrapWindowView {
   readonly mac: string;
@@ -18,7 +18,7 @@ export interface BootstrapWindowView {
  * when the tenant has zeroTouch off or the phone has not called in over HTTP(S).
  */
 export function openBootstrapFromLastContact(deps: ServiceDeps, macInput: string): BootstrapWindowView {
-  const device = getDevice(deps, macInput);
+  const device = getDeviceSync(deps, macInput);
   const tenant = hotQueries(deps.db).tenantRow(device.tenantId)!;
   if (!tenant.zeroTouch) throw conflict(`tenant ${tenant.name} has zeroTouch off; set it with PATCH /tenants/${tenant.name} {"zeroTouch": true}`);
   const last = deps.db.$client

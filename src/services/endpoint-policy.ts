@@ -1,8 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { first, type Query } from "../db/data.ts";
 import { extensionAllowedDevices } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
-import { loadSettings, type StoredEndpoints } from "./extension-settings/store.ts";
+import { loadSettings, loadSettingsIn, type StoredEndpoints } from "./extension-settings/store.ts";
 import type { ExtensionRow } from "../db/rows.ts";
 import { blfRefusalFor, type BlfPolicy } from "../domain/key-expansion.ts";
 
@@ -47,6 +48,21 @@ export function assertExtensionAllowedOnDevice(
   field: string,
 ): void {
   const reason = lineRefusal(db, ext, device.id, device.mac);
+  if (reason) throw invalidInput(`${field}: ${reason}`);
+}
+
+/** assertExtensionAllowedOnDevice for converted code (a device's lines), in the caller's `data.write`. */
+export async function assertExtensionAllowedOnDeviceIn(
+  q: Query,
+  ext: Pick<ExtensionRow, "id" | "number">,
+  device: { id: number; mac: string },
+  field: string,
+): Promise<void> {
+  const { extensionAllowedDevices: a } = q.t;
+  const ip = (await loadSettingsIn(q, ext)).allowedEndpoints.ipPhone;
+  // Read up front: lineRefusalFor asks synchronously, and only when the list restricts the extension.
+  const listed = ip.restricted && first(await q.db.select({ d: a.deviceId }).from(a).where(and(eq(a.extensionId, ext.id), eq(a.deviceId, device.id))).limit(1)) !== undefined;
+  const reason = lineRefusalFor(ext.number, ip, device.mac, () => listed);
   if (reason) throw invalidInput(`${field}: ${reason}`);
 }
 

@@ -1,19 +1,21 @@
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { deviceGroupKeys, devices, extensionGroupMembers, extensionGroups, extensions, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import { hasControlCharacters } from "../domain/validation.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { auditChange } from "./actor.ts";
-import { extensionAuditTarget, getExtension } from "./extensions.ts";
-import { devicesUsingGroupSync } from "./key-expansion-sync.ts";
-import { extensionGroupNames } from "./extension-usage.ts";
-import { assertKeysFitSync } from "./key-checks-sync.ts";
-import { getTenant } from "./tenants.ts";
+import { auditChangeIn } from "./actor.ts";
+import { findTenantExtension } from "./devices.ts";
+import { devicesUsingGroup } from "./key-expansion.ts";
+import { assertKeysFit } from "./key-checks.ts";
+import { loadTenant } from "./tenants.ts";
 import type { GroupRow } from "../db/rows.ts";
 
-/** Groups of extensions ("Edit members configuration"); a BLF key may target a group. */
+/**
+ * Groups of extensions ("Edit members configuration"); a BLF key may target a group. On the
+ * asynchronous handle; an extension's own group list (`setExtensionGroups`, written by the CSV
+ * import inside its synchronous transaction) is src/services/groups-sync.ts.
+ */
 
 const GROUP_NAME = z
   .string()
@@ -29,164 +31,164 @@ export interface GroupView {
   readonly members: string[];
 }
 
-export function findGroup(db: Db, tenantId: number, name: string): GroupRow | undefined {
-  return db.select().from(extensionGroups).where(and(eq(extensionGroups.tenantId, tenantId), eq(extensionGroups.name, name))).get();
+/** Members in extension-number order (shorter numbers first). */
+const byNumber = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : 1);
+const noGroup = (name: string, field: string) => notFound(`${field}: no group "${name.slice(0, 64)}" in this tenant`);
+const alreadyExists = (name: string) => conflict(`name: group "${name}" already exists`);
+const noMemberExtension = (number: string, tenant: string) => invalidInput(`members: extension ${number.slice(0, 15)} does not exist in tenant ${tenant}`);
+
+export async function findGroup(q: Query, tenantId: number, name: string): Promise<GroupRow | undefined> {
+  const { extensionGroups: g } = q.t;
+  return first(await q.db.select().from(g).where(and(eq(g.tenantId, tenantId), eq(g.name, name))).limit(1));
 }
 
-function requireGroup(db: Db, tenantId: number, name: string, field = "group"): GroupRow {
-  const g = findGroup(db, tenantId, name);
-  if (!g) throw notFound(`${field}: no group "${name.slice(0, 64)}" in this tenant`);
+async function requireGroup(q: Query, tenantId: number, name: string, field = "group"): Promise<GroupRow> {
+  const g = await findGroup(q, tenantId, name);
+  if (!g) throw noGroup(name, field);
   return g;
 }
 
-function groupMembers(db: Db, groupId: number): string[] {
-  return db
-    .select({ n: extensions.number })
-    .from(extensionGroupMembers)
-    .innerJoin(extensions, eq(extensions.id, extensionGroupMembers.extensionId))
-    .where(eq(extensionGroupMembers.groupId, groupId))
-    .all()
-    .map((r) => r.n)
-    .sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+async function groupMembers(q: Query, groupId: number): Promise<string[]> {
+  const { extensionGroupMembers: m, extensions: e } = q.t;
+  const rows = await q.db.select({ n: e.number }).from(m).innerJoin(e, eq(e.id, m.extensionId)).where(eq(m.groupId, groupId));
+  return rows.map((r) => r.n).sort(byNumber);
 }
 
-const view = (db: Db, g: GroupRow): GroupView => ({ name: g.name, members: groupMembers(db, g.id) });
+const view = async (q: Query, g: GroupRow): Promise<GroupView> => ({ name: g.name, members: await groupMembers(q, g.id) });
 
 /** Records a change of a group (`group.<what>`), with the group's name and members before and after. */
-function auditGroup(deps: ServiceDeps, tx: Db, tenant: string, g: GroupRow, what: string, before: GroupView | null, after: GroupView | null): void {
-  auditChange(tx, deps, { action: `group.${what}`, target: `group:${tenant}/${(after ?? before)!.name}`, tenantId: g.tenantId, before, after });
+function auditGroup(deps: ServiceDeps, q: Query, tenant: string, g: GroupRow, what: string, before: GroupView | null, after: GroupView | null): Promise<void> {
+  return auditChangeIn(q, deps, { action: `group.${what}`, target: `group:${tenant}/${(after ?? before)!.name}`, tenantId: g.tenantId, before, after });
 }
 
-export function listGroups(deps: ServiceDeps, tenant: string): GroupView[] {
-  const t = getTenant(deps, tenant);
-  return deps.db.select().from(extensionGroups).where(eq(extensionGroups.tenantId, t.id)).orderBy(asc(extensionGroups.name)).all().map((g) => view(deps.db, g));
+export function listGroups(deps: ServiceDeps, tenant: string): Promise<GroupView[]> {
+  return deps.data.read(async (q) => {
+    const { extensionGroups: g } = q.t;
+    const t = await loadTenant(q, tenant);
+    const rows = await q.db.select().from(g).where(eq(g.tenantId, t.id)).orderBy(asc(g.name));
+    const views: GroupView[] = [];
+    for (const row of rows) views.push(await view(q, row));
+    return views;
+  });
 }
 
-export function getGroup(deps: ServiceDeps, tenant: string, name: string): GroupView {
-  return view(deps.db, requireGroup(deps.db, getTenant(deps, tenant).id, name));
+export function getGroup(deps: ServiceDeps, tenant: string, name: string): Promise<GroupView> {
+  return deps.data.read(async (q) => view(q, await requireGroup(q, (await loadTenant(q, tenant)).id, name)));
 }
 
 /** setMembers with its audit row (`group.members`); creating a group records `group.create` instead. */
-function changeMembers(deps: ServiceDeps, tx: Db, tenant: string, g: GroupRow, numbers: readonly string[]): GroupView {
-  const before = view(tx, g);
-  setMembers(deps, tx, tenant, g, numbers);
-  const after = view(tx, g);
-  auditGroup(deps, tx, tenant, g, "members", before, after);
+async function changeMembers(deps: ServiceDeps, q: Query, tenant: string, g: GroupRow, numbers: readonly string[]): Promise<GroupView> {
+  const before = await view(q, g);
+  await setMembers(q, tenant, g, numbers);
+  const after = await view(q, g);
+  await auditGroup(deps, q, tenant, g, "members", before, after);
   return after;
 }
 
-function setMembers(deps: ServiceDeps, tx: Db, tenant: string, g: GroupRow, numbers: readonly string[]): void {
-  const ids = [...new Set(numbers)].map((n) => {
-    try {
-      return getExtension({ ...deps, db: tx }, tenant, n).id;
-    } catch {
-      throw invalidInput(`members: extension ${n.slice(0, 15)} does not exist in tenant ${tenant}`);
-    }
-  });
-  tx.delete(extensionGroupMembers).where(eq(extensionGroupMembers.groupId, g.id)).run();
-  if (ids.length) tx.insert(extensionGroupMembers).values(ids.map((extensionId) => ({ groupId: g.id, extensionId }))).run();
-  assertKeysFitSync(tx, devicesUsingGroupSync(tx, g.id), `members of group "${g.name}"`);
+async function setMembers(q: Query, tenant: string, g: GroupRow, numbers: readonly string[]): Promise<void> {
+  const { extensionGroupMembers: m } = q.t;
+  const ids: number[] = [];
+  for (const n of new Set(numbers)) {
+    const ext = await findTenantExtension(q, g.tenantId, n);
+    if (!ext) throw noMemberExtension(n, tenant);
+    ids.push(ext.id);
+  }
+  await q.db.delete(m).where(eq(m.groupId, g.id));
+  if (ids.length) await q.db.insert(m).values(ids.map((extensionId) => ({ groupId: g.id, extensionId })));
+  await assertKeysFit(q, await devicesUsingGroup(q, g.id), `members of group "${g.name}"`);
 }
 
-export function createGroup(deps: ServiceDeps, tenant: string, input: z.infer<typeof GroupInput>): GroupView {
-  return writeTransaction(deps.db, (tx) => {
-    const t = getTenant({ ...deps, db: tx }, tenant);
-    if (findGroup(tx, t.id, input.name)) throw conflict(`name: group "${input.name}" already exists`);
-    const g = tx.insert(extensionGroups).values({ tenantId: t.id, name: input.name }).returning().get();
-    setMembers(deps, tx, tenant, g, input.members);
-    const after = view(tx, g);
-    auditGroup(deps, tx, tenant, g, "create", null, after);
+// Every write below reads the group, its members and the devices whose keys expand it, then
+// writes: serializable on PostgreSQL (the default), so a key added meanwhile cannot escape the
+// key-fit check and the audit row records what was replaced (docs/scale-out.md#transactions).
+
+export function createGroup(deps: ServiceDeps, tenant: string, input: z.infer<typeof GroupInput>): Promise<GroupView> {
+  return deps.data.write(async (q) => {
+    const t = await loadTenant(q, tenant);
+    if (await findGroup(q, t.id, input.name)) throw alreadyExists(input.name);
+    const [g] = await q.db.insert(q.t.extensionGroups).values({ tenantId: t.id, name: input.name }).returning();
+    await setMembers(q, tenant, g!, input.members);
+    const after = await view(q, g!);
+    await auditGroup(deps, q, tenant, g!, "create", null, after);
     return after;
   });
 }
 
-export function renameGroup(deps: ServiceDeps, tenant: string, name: string, input: z.infer<typeof GroupPatch>): GroupView {
-  return writeTransaction(deps.db, (tx) => {
-    const t = getTenant({ ...deps, db: tx }, tenant);
-    const g = requireGroup(tx, t.id, name);
-    const other = findGroup(tx, t.id, input.name);
-    if (other && other.id !== g.id) throw conflict(`name: group "${input.name}" already exists`);
-    const before = view(tx, g);
-    const after = view(tx, tx.update(extensionGroups).set({ name: input.name }).where(eq(extensionGroups.id, g.id)).returning().get());
-    auditGroup(deps, tx, tenant, g, "rename", before, after);
+export function renameGroup(deps: ServiceDeps, tenant: string, name: string, input: z.infer<typeof GroupPatch>): Promise<GroupView> {
+  return deps.data.write(async (q) => {
+    const { extensionGroups } = q.t;
+    const t = await loadTenant(q, tenant);
+    const g = await requireGroup(q, t.id, name);
+    const other = await findGroup(q, t.id, input.name);
+    if (other && other.id !== g.id) throw alreadyExists(input.name);
+    const before = await view(q, g);
+    const [renamed] = await q.db.update(extensionGroups).set({ name: input.name }).where(eq(extensionGroups.id, g.id)).returning();
+    const after = await view(q, renamed!);
+    await auditGroup(deps, q, tenant, g, "rename", before, after);
     return after;
   });
 }
 
 /** Refused while keys (a device's or a layout's) target the group. */
-export function deleteGroup(deps: ServiceDeps, tenant: string, name: string): void {
-  writeTransaction(deps.db, (tx) => {
-    const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
-    const used = tx.select().from(deviceGroupKeys).where(eq(deviceGroupKeys.groupId, g.id)).get() ?? tx.select().from(keyLayoutKeys).where(eq(keyLayoutKeys.targetGroupId, g.id)).get();
+export function deleteGroup(deps: ServiceDeps, tenant: string, name: string): Promise<void> {
+  return deps.data.write(async (q) => {
+    const { deviceGroupKeys, keyLayoutKeys, extensionGroups } = q.t;
+    const g = await requireGroup(q, (await loadTenant(q, tenant)).id, name);
+    const used =
+      first(await q.db.select().from(deviceGroupKeys).where(eq(deviceGroupKeys.groupId, g.id)).limit(1)) ??
+      first(await q.db.select().from(keyLayoutKeys).where(eq(keyLayoutKeys.targetGroupId, g.id)).limit(1));
     if (used) throw conflict(`group "${name}" is the target of BLF keys; remove those keys first`);
-    const before = view(tx, g);
-    tx.delete(extensionGroups).where(eq(extensionGroups.id, g.id)).run();
-    auditGroup(deps, tx, tenant, g, "delete", before, null);
+    const before = await view(q, g);
+    await q.db.delete(extensionGroups).where(eq(extensionGroups.id, g.id));
+    await auditGroup(deps, q, tenant, g, "delete", before, null);
   });
 }
 
-export function putMembers(deps: ServiceDeps, tenant: string, name: string, members: readonly string[]): GroupView {
-  return writeTransaction(deps.db, (tx) => {
-    const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
-    return changeMembers(deps, tx, tenant, g, members);
+export function putMembers(deps: ServiceDeps, tenant: string, name: string, members: readonly string[]): Promise<GroupView> {
+  return deps.data.write(async (q) => {
+    const g = await requireGroup(q, (await loadTenant(q, tenant)).id, name);
+    return changeMembers(deps, q, tenant, g, members);
   });
 }
 
-export function addMember(deps: ServiceDeps, tenant: string, name: string, number: string): GroupView {
-  return writeTransaction(deps.db, (tx) => {
-    const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
-    return changeMembers(deps, tx, tenant, g, [...groupMembers(tx, g.id), number]);
+export function addMember(deps: ServiceDeps, tenant: string, name: string, number: string): Promise<GroupView> {
+  return deps.data.write(async (q) => {
+    const g = await requireGroup(q, (await loadTenant(q, tenant)).id, name);
+    return changeMembers(deps, q, tenant, g, [...(await groupMembers(q, g.id)), number]);
   });
 }
 
-export function removeMember(deps: ServiceDeps, tenant: string, name: string, number: string): GroupView {
-  return writeTransaction(deps.db, (tx) => {
-    const g = requireGroup(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
-    const current = groupMembers(tx, g.id);
+export function removeMember(deps: ServiceDeps, tenant: string, name: string, number: string): Promise<GroupView> {
+  return deps.data.write(async (q) => {
+    const g = await requireGroup(q, (await loadTenant(q, tenant)).id, name);
+    const current = await groupMembers(q, g.id);
     if (!current.includes(number)) throw notFound(`extension ${number.slice(0, 15)} is not a member of group "${name}"`);
-    return changeMembers(deps, tx, tenant, g, current.filter((n) => n !== number));
+    return changeMembers(deps, q, tenant, g, current.filter((n) => n !== number));
   });
 }
 
-/** Replaces the groups an extension belongs to (the extension's Groups pop-up), all-or-nothing. */
-export function setExtensionGroups(deps: ServiceDeps, tenant: string, number: string, names: readonly string[]): string[] {
-  return writeTransaction(deps.db, (tx) => {
-    const ext = getExtension({ ...deps, db: tx }, tenant, number);
-    const groups = [...new Set(names)].map((n, i) => requireGroupForInput(tx, ext.tenantId, n, `groups[${i}]`));
-    const beforeNames = extensionGroupNames(tx, ext.id);
-    const before = tx.select().from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).all().map((m) => m.groupId);
-    tx.delete(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).run();
-    if (groups.length) tx.insert(extensionGroupMembers).values(groups.map((g) => ({ groupId: g.id, extensionId: ext.id }))).run();
-    const touched = new Set([...before, ...groups.map((g) => g.id)]);
-    for (const gid of touched) assertKeysFitSync(tx, devicesUsingGroupSync(tx, gid), `groups of extension ${number}`);
-    const after = extensionGroupNames(tx, ext.id);
-    auditChange(tx, deps, { action: "extension.groups", ...extensionAuditTarget(tenant, ext), before: { groups: beforeNames }, after: { groups: after } });
-    return after;
-  });
-}
-
-function requireGroupForInput(db: Db, tenantId: number, name: string, field: string): GroupRow {
-  const g = findGroup(db, tenantId, name);
-  if (!g) throw invalidInput(`${field}: no group "${name.slice(0, 64)}" in this tenant`);
-  return g;
+export interface GroupKeyUses {
+  devices: { mac: string; index: number; label: string | null }[];
+  layouts: { layout: string; index: number; label: string | null }[];
 }
 
 /** The BLF keys that watch a group: on a device (its own keys) or in a key layout, by key index. */
-export function groupKeyUses(deps: ServiceDeps, tenant: string, name: string): { devices: { mac: string; index: number; label: string | null }[]; layouts: { layout: string; index: number; label: string | null }[] } {
-  const g = requireGroup(deps.db, getTenant(deps, tenant).id, name);
-  const onDevices = deps.db
-    .select({ mac: devices.mac, index: deviceGroupKeys.keyIndex, label: deviceGroupKeys.label })
-    .from(deviceGroupKeys)
-    .innerJoin(devices, eq(devices.id, deviceGroupKeys.deviceId))
-    .where(eq(deviceGroupKeys.groupId, g.id))
-    .orderBy(asc(devices.mac), asc(deviceGroupKeys.keyIndex))
-    .all();
-  const inLayouts = deps.db
-    .select({ layout: keyLayouts.name, index: keyLayoutKeys.keyIndex, label: keyLayoutKeys.label })
-    .from(keyLayoutKeys)
-    .innerJoin(keyLayouts, eq(keyLayouts.id, keyLayoutKeys.layoutId))
-    .where(eq(keyLayoutKeys.targetGroupId, g.id))
-    .orderBy(asc(keyLayouts.name), asc(keyLayoutKeys.keyIndex))
-    .all();
-  return { devices: onDevices, layouts: inLayouts };
+export function groupKeyUses(deps: ServiceDeps, tenant: string, name: string): Promise<GroupKeyUses> {
+  return deps.data.read(async (q) => {
+    const { devices, deviceGroupKeys, keyLayouts, keyLayoutKeys } = q.t;
+    const g = await requireGroup(q, (await loadTenant(q, tenant)).id, name);
+    const onDevices = await q.db
+      .select({ mac: devices.mac, index: deviceGroupKeys.keyIndex, label: deviceGroupKeys.label })
+      .from(deviceGroupKeys)
+      .innerJoin(devices, eq(devices.id, deviceGroupKeys.deviceId))
+      .where(eq(deviceGroupKeys.groupId, g.id))
+      .orderBy(asc(devices.mac), asc(deviceGroupKeys.keyIndex));
+    const inLayouts = await q.db
+      .select({ layout: keyLayouts.name, index: keyLayoutKeys.keyIndex, label: keyLayoutKeys.label })
+      .from(keyLayoutKeys)
+      .innerJoin(keyLayouts, eq(keyLayouts.id, keyLayoutKeys.layoutId))
+      .where(eq(keyLayoutKeys.targetGroupId, g.id))
+      .orderBy(asc(keyLayouts.name), asc(keyLayoutKeys.keyIndex));
+    return { devices: onDevices, layouts: inLayouts };
+  });
 }

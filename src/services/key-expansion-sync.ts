@@ -68,7 +68,7 @@ export function layoutSpecsSync(db: Db, layoutId: number): KeySpec[] {
   return storedLayoutKeys(db, layoutId).map((k) => toSpec(k, "layout"));
 }
 
-export function deviceOwnSpecsSync(db: Db, deviceId: number): KeySpec[] {
+function deviceOwnSpecsSync(db: Db, deviceId: number): KeySpec[] {
   return storedDeviceKeysSync(db, deviceId).map((k) => toSpec(k, "device"));
 }
 
@@ -105,8 +105,4 @@ export function devicesUsingGroupSync(db: Db, groupId: number): number[] {
     .where(eq(keyLayoutKeys.targetGroupId, groupId))
     .all();
   return distinctIds(direct, viaLayouts);
-}
-
-export function devicesUsingLayoutSync(db: Db, layoutId: number): number[] {
-  return db.select({ id: deviceKeyLayouts.deviceId }).from(deviceKeyLayouts).where(eq(deviceKeyLayouts.layoutId, layoutId)).all().map((r) => r.id);
 }

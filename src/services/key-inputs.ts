@@ -1,8 +1,8 @@
-import type { Db } from "../db/client.ts";
+import type { Query } from "../db/data.ts";
 import { invalidInput } from "../errors.ts";
 import { tenantExtension } from "./devices.ts";
 import { blfKeyRefusalFor } from "./endpoint-policy.ts";
-import { loadSettings } from "./extension-settings/store.ts";
+import { loadSettingsIn } from "./extension-settings/store.ts";
 import { findGroup } from "./groups.ts";
 import { firstDuplicate, keyProblem } from "./device-rules.ts";
 import type { KeyInput } from "./schemas.ts";
@@ -26,25 +26,28 @@ export function checkUniqueIndexes(indexes: readonly number[], what: string): vo
   if (twice !== null) throw invalidInput(`${what} ${twice} is given twice`);
 }
 
-export function resolveKeyInputs(tx: Db, tenantId: number, keys: readonly KeyInput[], limits: KeyLimits | null): ResolvedKey[] {
+/** Checks keys against the tenant inside the caller's `data.write`; the first problem throws 400 naming the key. */
+export async function resolveKeyInputs(q: Query, tenantId: number, keys: readonly KeyInput[], limits: KeyLimits | null): Promise<ResolvedKey[]> {
   checkUniqueIndexes(keys.map((k) => k.index), "key");
-  return keys.map((k, i) => {
+  const resolved: ResolvedKey[] = [];
+  for (const [i, k] of keys.entries()) {
     const misfit = limits ? keyProblem(limits, k) : null;
     if (misfit) throw invalidInput(`keys[${i}].${misfit.field}: ${misfit.reason}`);
     let targetExtensionId: number | null = null;
     let groupId: number | null = null;
     if (k.kind === "blf") {
-      const ext = tenantExtension(tx, tenantId, k.value!, `keys[${i}].value`);
-      const reason = blfKeyRefusalFor(ext.number, loadSettings(tx, ext));
+      const ext = await tenantExtension(q, tenantId, k.value!, `keys[${i}].value`);
+      const reason = blfKeyRefusalFor(ext.number, await loadSettingsIn(q, ext));
       if (reason) throw invalidInput(`keys[${i}].value: ${reason}`);
       targetExtensionId = ext.id;
     }
     if (k.kind === "blf_group") {
-      const g = findGroup(tx, tenantId, k.value!);
+      const g = await findGroup(q, tenantId, k.value!);
       if (!g) throw invalidInput(`keys[${i}].value: ${unknownGroupReason(k.value!)}`);
       groupId = g.id;
     }
     const stored = k.kind === "blf" || k.kind === "blf_group" ? null : k.value;
-    return { index: k.index, kind: k.kind, label: k.label, line: k.line, value: stored, targetExtensionId, groupId };
-  });
+    resolved.push({ index: k.index, kind: k.kind, label: k.label, line: k.line, value: stored, targetExtensionId, groupId });
+  }
+  return resolved;
 }

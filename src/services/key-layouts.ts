@@ -1,23 +1,22 @@
 import type { LayoutRow } from "../db/rows.ts";
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { deviceKeyLayouts, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import { hasControlCharacters } from "../domain/validation.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
-import { auditChange } from "./actor.ts";
+import { auditChangeIn } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { getDevice } from "./devices.ts";
+import { loadDevice } from "./devices.ts";
 import { keyLimitsOf } from "./device-rules.ts";
-import { deviceLayoutSync, devicesUsingLayoutSync, expandDeviceKeysSync, layoutSpecsSync } from "./key-expansion-sync.ts";
+import { deviceLayout, devicesUsingLayout, expandDeviceKeys, layoutSpecs } from "./key-expansion.ts";
 import type { ExpandedKey } from "../domain/key-expansion.ts";
-import { assertKeysFitSync } from "./key-checks-sync.ts";
+import { assertKeysFit } from "./key-checks.ts";
 import { resolveKeyInputs } from "./key-inputs.ts";
 import { KeysInput } from "./schemas.ts";
 import { refuseWhileSignedIn } from "../hot-desk/desk-state.ts";
-import { getTenant } from "./tenants.ts";
+import { loadTenant } from "./tenants.ts";
 
-/** Named key layouts per tenant ("reception panel"), reusable across phones. */
+/** Named key layouts per tenant ("reception panel"), reusable across phones; on the asynchronous handle. */
 
 const LAYOUT_NAME = z
   .string()
@@ -28,114 +27,138 @@ export const KeyLayoutInput = z.strictObject({ name: LAYOUT_NAME, keys: KeysInpu
 export const KeyLayoutPut = z.strictObject({ name: LAYOUT_NAME.optional(), keys: KeysInput });
 export const DeviceLayoutInput = z.strictObject({ layout: LAYOUT_NAME.nullable() });
 
-
-export function findLayout(db: Db, tenantId: number, name: string): LayoutRow | undefined {
-  return db.select().from(keyLayouts).where(and(eq(keyLayouts.tenantId, tenantId), eq(keyLayouts.name, name))).get();
+export async function findLayout(q: Query, tenantId: number, name: string): Promise<LayoutRow | undefined> {
+  const { keyLayouts } = q.t;
+  return first(await q.db.select().from(keyLayouts).where(and(eq(keyLayouts.tenantId, tenantId), eq(keyLayouts.name, name))).limit(1));
 }
 
-function requireLayout(db: Db, tenantId: number, name: string): LayoutRow {
-  const l = findLayout(db, tenantId, name);
+async function requireLayout(q: Query, tenantId: number, name: string): Promise<LayoutRow> {
+  const l = await findLayout(q, tenantId, name);
   if (!l) throw notFound(`no key layout "${name.slice(0, 64)}" in this tenant`);
   return l;
 }
 
 /** Records a change of a layout (`key_layout.<what>`) with its name and keys before and after. */
-function auditLayout(deps: ServiceDeps, tx: Db, tenant: string, l: LayoutRow, what: string, before: LayoutView | null, after: LayoutView | null): void {
+function auditLayout(deps: ServiceDeps, q: Query, tenant: string, l: LayoutRow, what: string, before: LayoutView | null, after: LayoutView | null): Promise<void> {
   const snap = (v: LayoutView | null) => v && { name: v.name, keys: v.keys };
-  auditChange(tx, deps, { action: `key_layout.${what}`, target: `key_layout:${tenant}/${(after ?? before)!.name}`, tenantId: l.tenantId, before: snap(before), after: snap(after) });
+  return auditChangeIn(q, deps, { action: `key_layout.${what}`, target: `key_layout:${tenant}/${(after ?? before)!.name}`, tenantId: l.tenantId, before: snap(before), after: snap(after) });
 }
 
-type LayoutView = ReturnType<typeof view>;
-
-function view(db: Db, l: LayoutRow) {
-  const keys = layoutSpecsSync(db, l.id).map((k) => ({ index: k.index, kind: k.kind, label: k.label, line: k.line, value: k.value }));
-  return { name: l.name, keys, devices: devicesUsingLayoutSync(db, l.id).length };
+export interface LayoutView {
+  readonly name: string;
+  readonly keys: { index: number; kind: string; label: string | null; line: number; value: string | null }[];
+  readonly devices: number;
 }
 
-export function listLayouts(deps: ServiceDeps, tenant: string) {
-  const t = getTenant(deps, tenant);
-  return deps.db.select().from(keyLayouts).where(eq(keyLayouts.tenantId, t.id)).orderBy(asc(keyLayouts.name)).all().map((l) => view(deps.db, l));
+async function view(q: Query, l: LayoutRow): Promise<LayoutView> {
+  const keys = (await layoutSpecs(q, l.id)).map((k) => ({ index: k.index, kind: k.kind, label: k.label, line: k.line, value: k.value }));
+  return { name: l.name, keys, devices: (await devicesUsingLayout(q, l.id)).length };
 }
 
-export function getLayout(deps: ServiceDeps, tenant: string, name: string) {
-  return view(deps.db, requireLayout(deps.db, getTenant(deps, tenant).id, name));
+export function listLayouts(deps: ServiceDeps, tenant: string): Promise<LayoutView[]> {
+  return deps.data.read(async (q) => {
+    const t = await loadTenant(q, tenant);
+    const rows = await q.db.select().from(q.t.keyLayouts).where(eq(q.t.keyLayouts.tenantId, t.id)).orderBy(asc(q.t.keyLayouts.name));
+    const views: LayoutView[] = [];
+    for (const l of rows) views.push(await view(q, l));
+    return views;
+  });
 }
 
-function writeKeys(tx: Db, layout: LayoutRow, keys: z.infer<typeof KeysInput>): void {
+export function getLayout(deps: ServiceDeps, tenant: string, name: string): Promise<LayoutView> {
+  return deps.data.read(async (q) => view(q, await requireLayout(q, (await loadTenant(q, tenant)).id, name)));
+}
+
+async function writeKeys(q: Query, layout: LayoutRow, keys: z.infer<typeof KeysInput>): Promise<void> {
+  const { keyLayoutKeys } = q.t;
   // Capacity is per phone model: checked for every device using the layout (assertKeysFit).
-  const resolved = resolveKeyInputs(tx, layout.tenantId, keys, null);
-  tx.delete(keyLayoutKeys).where(eq(keyLayoutKeys.layoutId, layout.id)).run();
+  const resolved = await resolveKeyInputs(q, layout.tenantId, keys, null);
+  await q.db.delete(keyLayoutKeys).where(eq(keyLayoutKeys.layoutId, layout.id));
   if (resolved.length) {
-    tx.insert(keyLayoutKeys)
-      .values(resolved.map((k) => ({ layoutId: layout.id, keyIndex: k.index, kind: k.kind, label: k.label, lineIndex: k.line, targetExtensionId: k.targetExtensionId, targetGroupId: k.groupId, value: k.value })))
-      .run();
+    await q.db
+      .insert(keyLayoutKeys)
+      .values(resolved.map((k) => ({ layoutId: layout.id, keyIndex: k.index, kind: k.kind, label: k.label, lineIndex: k.line, targetExtensionId: k.targetExtensionId, targetGroupId: k.groupId, value: k.value })));
   }
-  assertKeysFitSync(tx, devicesUsingLayoutSync(tx, layout.id), `key layout "${layout.name}"`);
+  await assertKeysFit(q, await devicesUsingLayout(q, layout.id), `key layout "${layout.name}"`);
 }
 
-export function createLayout(deps: ServiceDeps, tenant: string, input: z.infer<typeof KeyLayoutInput>) {
+// Every write below reads what it checks (the name, the devices using the layout) and what it
+// replaces for the audit row, then writes: serializable on PostgreSQL (the default), so a device
+// given the layout meanwhile cannot escape the key-fit check (docs/scale-out.md#transactions).
+
+export function createLayout(deps: ServiceDeps, tenant: string, input: z.infer<typeof KeyLayoutInput>): Promise<LayoutView> {
   const now = deps.clock().getTime();
-  return writeTransaction(deps.db, (tx) => {
-    const t = getTenant({ ...deps, db: tx }, tenant);
-    if (findLayout(tx, t.id, input.name)) throw conflict(`name: key layout "${input.name}" already exists`);
-    const l = tx.insert(keyLayouts).values({ tenantId: t.id, name: input.name, createdAt: now, updatedAt: now }).returning().get();
-    writeKeys(tx, l, input.keys);
-    const after = view(tx, l);
-    auditLayout(deps, tx, tenant, l, "create", null, after);
+  return deps.data.write(async (q) => {
+    const t = await loadTenant(q, tenant);
+    if (await findLayout(q, t.id, input.name)) throw conflict(`name: key layout "${input.name}" already exists`);
+    const [l] = await q.db.insert(q.t.keyLayouts).values({ tenantId: t.id, name: input.name, createdAt: now, updatedAt: now }).returning();
+    await writeKeys(q, l!, input.keys);
+    const after = await view(q, l!);
+    await auditLayout(deps, q, tenant, l!, "create", null, after);
     return after;
   });
 }
 
 /** Replaces a layout's keys (and renames it when `name` is given). */
-export function putLayout(deps: ServiceDeps, tenant: string, name: string, input: z.infer<typeof KeyLayoutPut>) {
-  return writeTransaction(deps.db, (tx) => {
-    const t = getTenant({ ...deps, db: tx }, tenant);
-    const l = requireLayout(tx, t.id, name);
-    if (input.name && input.name !== name && findLayout(tx, t.id, input.name)) throw conflict(`name: key layout "${input.name}" already exists`);
-    const before = view(tx, l);
-    const next = tx.update(keyLayouts).set({ name: input.name ?? name, updatedAt: deps.clock().getTime() }).where(eq(keyLayouts.id, l.id)).returning().get();
-    writeKeys(tx, next, input.keys);
-    const after = view(tx, next);
-    auditLayout(deps, tx, tenant, l, "update", before, after);
+export function putLayout(deps: ServiceDeps, tenant: string, name: string, input: z.infer<typeof KeyLayoutPut>): Promise<LayoutView> {
+  return deps.data.write(async (q) => {
+    const { keyLayouts } = q.t;
+    const t = await loadTenant(q, tenant);
+    const l = await requireLayout(q, t.id, name);
+    if (input.name && input.name !== name && (await findLayout(q, t.id, input.name))) throw conflict(`name: key layout "${input.name}" already exists`);
+    const before = await view(q, l);
+    const [next] = await q.db.update(keyLayouts).set({ name: input.name ?? name, updatedAt: deps.clock().getTime() }).where(eq(keyLayouts.id, l.id)).returning();
+    await writeKeys(q, next!, input.keys);
+    const after = await view(q, next!);
+    await auditLayout(deps, q, tenant, l, "update", before, after);
     return after;
   });
 }
 
-export function deleteLayout(deps: ServiceDeps, tenant: string, name: string): void {
-  writeTransaction(deps.db, (tx) => {
-    const l = requireLayout(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
-    const n = devicesUsingLayoutSync(tx, l.id).length;
+export function deleteLayout(deps: ServiceDeps, tenant: string, name: string): Promise<void> {
+  return deps.data.write(async (q) => {
+    const l = await requireLayout(q, (await loadTenant(q, tenant)).id, name);
+    const n = (await devicesUsingLayout(q, l.id)).length;
     if (n) throw conflict(`key layout "${name}" is used by ${n} device(s); give them another layout or none first`);
-    const before = view(tx, l);
-    tx.delete(keyLayouts).where(eq(keyLayouts.id, l.id)).run();
-    auditLayout(deps, tx, tenant, l, "delete", before, null);
+    const before = await view(q, l);
+    await q.db.delete(q.t.keyLayouts).where(eq(q.t.keyLayouts.id, l.id));
+    await auditLayout(deps, q, tenant, l, "delete", before, null);
   });
 }
 
 /** Assigns a layout to a device (null removes it); the device's effective keys must fit. */
-export function setDeviceLayout(deps: ServiceDeps, mac: string, layout: string | null) {
-  writeTransaction(deps.db, (tx) => {
-    const device = getDevice({ ...deps, db: tx }, mac);
-    refuseWhileSignedIn(tx, device, "layout");
-    const before = layoutNameOf(tx, device.id);
-    tx.delete(deviceKeyLayouts).where(eq(deviceKeyLayouts.deviceId, device.id)).run();
+export function setDeviceLayout(deps: ServiceDeps, mac: string, layout: string | null): Promise<DeviceLayoutView> {
+  return deps.data.write(async (q) => {
+    const { deviceKeyLayouts } = q.t;
+    const device = await loadDevice(q, mac);
+    await refuseWhileSignedIn(q, device, "layout");
+    const before = await layoutNameOf(q, device.id);
+    await q.db.delete(deviceKeyLayouts).where(eq(deviceKeyLayouts.deviceId, device.id));
     if (layout !== null) {
-      const l = findLayout(tx, device.tenantId, layout);
+      const l = await findLayout(q, device.tenantId, layout);
       if (!l) throw invalidInput(`layout: no key layout "${layout.slice(0, 64)}" in this device's tenant`);
-      tx.insert(deviceKeyLayouts).values({ deviceId: device.id, layoutId: l.id }).run();
+      await q.db.insert(deviceKeyLayouts).values({ deviceId: device.id, layoutId: l.id });
     }
-    assertKeysFitSync(tx, [device.id], "layout");
+    await assertKeysFit(q, [device.id], "layout");
     const target = { target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac };
-    auditChange(tx, deps, { action: "device.key_layout", ...target, before: { layout: before }, after: { layout: layoutNameOf(tx, device.id) } });
+    await auditChangeIn(q, deps, { action: "device.key_layout", ...target, before: { layout: before }, after: { layout: await layoutNameOf(q, device.id) } });
+    return deviceLayoutView(q, device);
   });
-  return getDeviceLayout(deps, mac);
 }
 
-export function getDeviceLayout(deps: ServiceDeps, mac: string): { layout: string | null; effectiveKeys: ExpandedKey[] } {
-  const device = getDevice(deps, mac);
-  return { layout: layoutNameOf(deps.db, device.id), effectiveKeys: expandDeviceKeysSync(deps.db, device, keyLimitsOf(device)).keys };
+export interface DeviceLayoutView {
+  readonly layout: string | null;
+  readonly effectiveKeys: ExpandedKey[];
 }
 
-function layoutNameOf(db: Db, deviceId: number): string | null {
-  return deviceLayoutSync(db, deviceId)?.name ?? null;
+async function deviceLayoutView(q: Query, device: Parameters<typeof keyLimitsOf>[0] & { id: number }): Promise<DeviceLayoutView> {
+  return { layout: await layoutNameOf(q, device.id), effectiveKeys: (await expandDeviceKeys(q, device, keyLimitsOf(device))).keys };
+}
+
+export function getDeviceLayout(deps: ServiceDeps, mac: string): Promise<DeviceLayoutView> {
+  return deps.data.read(async (q) => deviceLayoutView(q, await loadDevice(q, mac)));
+}
+
+async function layoutNameOf(q: Query, deviceId: number): Promise<string | null> {
+  return (await deviceLayout(q, deviceId))?.name ?? null;
 }

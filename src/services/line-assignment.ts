@@ -19,8 +19,8 @@ export interface LineAssignment {
   readonly lines: LineView[];
 }
 
-export function assignExtensionLine(deps: ServiceDeps, tenantName: string, number: string, mac: string, index?: number): LineAssignment {
-  const device = getDevice(deps, mac);
+export async function assignExtensionLine(deps: ServiceDeps, tenantName: string, number: string, mac: string, index?: number): Promise<LineAssignment> {
+  const device = await getDevice(deps, mac);
   const tenant = getTenant(deps, tenantName);
   getExtension(deps, tenantName, number);
   if (device.tenantId !== tenant.id) throw invalidInput(`${device.mac} is a phone of another tenant, not of ${tenant.name}`);
@@ -30,7 +30,7 @@ export function assignExtensionLine(deps: ServiceDeps, tenantName: string, numbe
     const tooHigh = lineIndexProblem(model, index);
     if (tooHigh) throw invalidInput(`--line: ${tooHigh} (${device.mac}); give --line 1 to ${model.lines}`);
   }
-  const lines = getLines(deps, device.mac);
+  const lines = await getLines(deps, device.mac);
   const already = lines.find((l) => l.extension === number);
   if (already && (index === undefined || already.index === index)) return { index: already.index, changed: false, lines };
   if (already) {
@@ -40,5 +40,5 @@ export function assignExtensionLine(deps: ServiceDeps, tenantName: string, numbe
   const target = index ?? Array.from({ length: model.lines }, (_, i) => i + 1).find((i) => !used.has(i));
   if (target === undefined) throw conflict(`all ${model.lines} line(s) of ${device.mac} (${model.id}) are in use; give --line N to replace one`);
   const next = [...lines.filter((l) => l.index !== target), { index: target, extension: number }];
-  return { index: target, changed: true, lines: setLines(deps, device.mac, next) };
+  return { index: target, changed: true, lines: await setLines(deps, device.mac, next) };
 }

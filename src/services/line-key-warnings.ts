@@ -1,12 +1,11 @@
 import { asc, eq, inArray } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { deviceLines, devices, extensions } from "../db/schema.ts";
+import type { Query } from "../db/data.ts";
 import { planLineKeys } from "../vendors/shared/line-keys.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { keyLimitsOf, modelOf } from "./device-rules.ts";
-import { devicesUsingLayoutSync, expandDeviceKeysSync } from "./key-expansion-sync.ts";
+import { devicesUsingLayout, expandDeviceKeys } from "./key-expansion.ts";
 import { findLayout } from "./key-layouts.ts";
-import { getTenant } from "./tenants.ts";
+import { loadTenant } from "./tenants.ts";
 import { unrenderedKeyWarnings } from "./unrendered-key-warnings.ts";
 import { vendors } from "../vendors/registry.ts";
 
@@ -18,22 +17,23 @@ import { vendors } from "../vendors/registry.ts";
  * will show no line appearance for. Returned in the `warnings` field of the admin API answers that
  * change keys, lines or layouts (docs/api.md, "Line keys").
  */
-export function lineKeyWarnings(db: Db, deviceIds: readonly number[]): string[] {
+async function lineKeyWarnings(q: Query, deviceIds: readonly number[]): Promise<string[]> {
   if (!deviceIds.length) return [];
-  const rows = db.select().from(devices).where(inArray(devices.id, [...deviceIds])).orderBy(devices.mac).all();
+  const { devices, deviceLines, extensions } = q.t;
+  const rows = await q.db.select().from(devices).where(inArray(devices.id, [...deviceIds])).orderBy(asc(devices.mac));
   const out: string[] = [];
   for (const d of rows) {
     const model = modelOf(d);
-    const lines = db
-      .select({ index: deviceLines.lineIndex, number: extensions.number })
-      .from(deviceLines)
-      .innerJoin(extensions, eq(extensions.id, deviceLines.extensionId))
-      .where(eq(deviceLines.deviceId, d.id))
-      .orderBy(asc(deviceLines.lineIndex))
-      .all()
-      .filter((l) => l.index <= model.lines);
+    const lines = (
+      await q.db
+        .select({ index: deviceLines.lineIndex, number: extensions.number })
+        .from(deviceLines)
+        .innerJoin(extensions, eq(extensions.id, deviceLines.extensionId))
+        .where(eq(deviceLines.deviceId, d.id))
+        .orderBy(asc(deviceLines.lineIndex))
+    ).filter((l) => l.index <= model.lines);
     const slots = model.lineKeySlots ?? model.keys;
-    const { keys } = expandDeviceKeysSync(db, d, keyLimitsOf(d));
+    const { keys } = await expandDeviceKeys(q, d, keyLimitsOf(d));
     const plan = planLineKeys(keys, lines.map((l) => l.index), slots);
     for (const line of plan.missing) {
       const number = lines.find((l) => l.index === line)?.number ?? "?";
@@ -48,8 +48,15 @@ export function lineKeyWarnings(db: Db, deviceIds: readonly number[]): string[] 
   return out;
 }
 
+/** The warnings of one device (by MAC, already checked by the write it follows). */
+export function deviceLineKeyWarnings(deps: ServiceDeps, device: { id: number }): Promise<string[]> {
+  return deps.data.read((q) => lineKeyWarnings(q, [device.id]));
+}
+
 /** The warnings of every device using a tenant's layout `name`. */
-export function layoutLineKeyWarnings(deps: ServiceDeps, tenant: string, name: string): string[] {
-  const layout = findLayout(deps.db, getTenant(deps, tenant).id, name);
-  return layout ? lineKeyWarnings(deps.db, devicesUsingLayoutSync(deps.db, layout.id)) : [];
+export function layoutLineKeyWarnings(deps: ServiceDeps, tenant: string, name: string): Promise<string[]> {
+  return deps.data.read(async (q) => {
+    const layout = await findLayout(q, (await loadTenant(q, tenant)).id, name);
+    return layout ? lineKeyWarnings(q, await devicesUsingLayout(q, layout.id)) : [];
+  });
 }

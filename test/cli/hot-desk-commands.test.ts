@@ -16,9 +16,9 @@ beforeAll(async () => {
   await withRuntime(async (rt) => {
     await createTenant(rt, TenantInput.parse({ name: "cli.example", sipDomain: "cli.example", sipServerHost: "pbx.cli.example" }));
     for (const [number, name] of [["100", "Guest"], ["101", "Ana"]]) createExtension(rt, "cli.example", { number, displayName: name } as never);
-    createDevice(rt, { mac: MAC, model: "T54W", tenant: "cli.example" } as never);
-    setLines(rt, MAC, [{ index: 1, extension: "100" }]);
-    setKeys(rt, MAC, [{ index: 1, kind: "speed_dial", value: "5551234" } as never]);
+    await createDevice(rt, { mac: MAC, model: "T54W", tenant: "cli.example" } as never);
+    await setLines(rt, MAC, [{ index: 1, extension: "100" }]);
+    await setKeys(rt, MAC, [{ index: 1, kind: "speed_dial", value: "5551234" } as never]);
   });
 });
 afterAll(() => env.cleanup());
@@ -56,7 +56,7 @@ describe("phonehome hot-desk", () => {
   });
 
   it("makes a model a hot desk by default, lists it, signs in at a device nobody enabled, and removes it", { timeout: 180_000 }, async () => {
-    withRuntime((rt) => createDevice(rt, { mac: "805ec0000602", model: "T57W", tenant: "cli.example" } as never));
+    await withRuntime((rt) => createDevice(rt, { mac: "805ec0000602", model: "T57W", tenant: "cli.example" } as never));
     const added = await run(["hot-desk", "default", "add", "--tenant", "cli.example", "T57W"]);
     expect(added.code, added.stderr).toBe(0);
     expect(json(added)).toMatchObject({ tenant: "cli.example", vendor: "yealink", model: "T57W", hotDesks: 1, optedOut: [] });

@@ -1,7 +1,7 @@
 import type { Config } from "../../src/config.ts";
 import { loadDemo, type DemoDevice } from "../../src/demo.ts";
 import { previewFile } from "../../src/provisioning/preview.ts";
-import { getDevice } from "../../src/services/devices.ts";
+import { getDeviceSync } from "../../src/services/devices-sync.ts";
 import { startTestServer, type Runtime, type TestServer } from "./test-server.ts";
 
 /** A real server loaded with the demo tenant and phones (`phonehome demo`). */
@@ -22,6 +22,6 @@ export async function startDemoServer(overrides: Record<string, unknown> = {}, p
   return {
     ...base,
     demo,
-    expected: (mac, file) => base.withRuntime((rt) => previewFile(rt, getDevice(rt, mac), file).body),
+    expected: (mac, file) => base.withRuntime((rt) => previewFile(rt, getDeviceSync(rt, mac), file).body),
   };
 }

@@ -31,9 +31,9 @@ beforeAll(async () => {
   await createTenant(deps, TenantInput.parse({ name: "desk.example", sipDomain: "desk.example", sipServerHost: "pbx.desk.example", timeZone: "Europe/Berlin" }));
   for (const [number, name] of [["100", "Desk guest"], ["101", "Ana Example"], ["103", "Reception"]]) createExtension(deps, "desk.example", { number, displayName: name } as never);
   for (const d of DESKS) {
-    createDevice(deps, { mac: d.mac, model: d.model, tenant: "desk.example" } as never);
-    setLines(deps, d.mac, [{ index: 1, extension: "100" }]);
-    setKeys(deps, d.mac, [{ index: 1, kind: "blf", value: "103" } as never]);
+    await createDevice(deps, { mac: d.mac, model: d.model, tenant: "desk.example" } as never);
+    await setLines(deps, d.mac, [{ index: 1, extension: "100" }]);
+    await setKeys(deps, d.mac, [{ index: 1, kind: "blf", value: "103" } as never]);
     enableHotDesk(deps, d.mac, {});
   }
 });
@@ -49,8 +49,8 @@ function fixedSecrets(c: PhoneConfig): PhoneConfig {
   };
 }
 
-function rendered(d: (typeof DESKS)[number]): string {
-  const device = getDevice(deps, d.mac);
+async function rendered(d: (typeof DESKS)[number]): Promise<string> {
+  const device = await getDevice(deps, d.mac);
   const config = fixedSecrets(resolvePhoneConfig(deps, device, getTenant(deps, "desk.example"), "http://prov.desk.example:8080/", GOLDEN_NOW));
   const vendor = VENDOR_LIST.find((v) => v.id === d.vendor)!;
   const templates = builtinTemplates(d.vendor);
@@ -59,17 +59,17 @@ function rendered(d: (typeof DESKS)[number]): string {
 }
 
 describe("hot-desk golden files", () => {
-  it.each(DESKS)("$vendor $model: a free desk (guest line, Sign in key dialling 9902), then Ana signed in (her line, Sign out key dialling *46)", (d) => {
-    const free = rendered(d);
+  it.each(DESKS)("$vendor $model: a free desk (guest line, Sign in key dialling 9902), then Ana signed in (her line, Sign out key dialling *46)", async (d) => {
+    const free = await rendered(d);
     expect(free).toContain("9902");
     expectGolden(free, `${d.vendor}/${d.model}-hot-desk-free.${d.file.split(".").pop()}`);
     signIn(deps, d.mac, "101", "test");
-    const signedIn = rendered(d);
+    const signedIn = await rendered(d);
     expect(signedIn).toContain("*46");
     expect(signedIn).toContain("Ana Example");
     expect(signedIn).not.toContain("9902");
     expectGolden(signedIn, `${d.vendor}/${d.model}-hot-desk-signed-in.${d.file.split(".").pop()}`);
     signOut(deps, d.mac, "test");
-    expect(rendered(d)).toBe(free);
+    expect(await rendered(d)).toBe(free);
   });
 });

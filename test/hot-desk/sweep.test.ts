@@ -29,9 +29,9 @@ beforeEach(async () => {
   at("2026-12-01T08:00:00Z");
   await createTenant(deps, TenantInput.parse({ name: "sweep.example", sipDomain: "sweep.example", sipServerHost: "pbx.sweep.example", timeZone: "Europe/Berlin" }));
   for (const [number, name] of [["100", "Guest"], ["101", "Ana"], ["103", "Reception"]]) createExtension(deps, "sweep.example", { number, displayName: name } as never);
-  createDevice(deps, { mac: MAC, model: "T54W", tenant: "sweep.example" } as never);
-  setLines(deps, MAC, [{ index: 1, extension: "100" }]);
-  setKeys(deps, MAC, [{ index: 1, kind: "blf", value: "103" } as never]);
+  await createDevice(deps, { mac: MAC, model: "T54W", tenant: "sweep.example" } as never);
+  await setLines(deps, MAC, [{ index: 1, extension: "100" }]);
+  await setKeys(deps, MAC, [{ index: 1, kind: "blf", value: "103" } as never]);
   enableHotDesk(deps, MAC, {});
 });
 afterEach(() => deps.close());

@@ -26,7 +26,7 @@ beforeAll(async () => {
     prepare: async (rt) => {
       await createTenant(rt, TenantInput.parse({ sipDomain: "acme.example", sipServerHost: "pbx.acme.example", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }));
       createExtension(rt, "acme.example", ExtensionInput.parse({ number: "101", displayName: "Reception" }));
-      createDevice(rt, { mac: PHONE, vendor: "yealink", model: "T54W", tenant: "acme.example", label: null });
+      await createDevice(rt, { mac: PHONE, vendor: "yealink", model: "T54W", tenant: "acme.example", label: null });
     },
   });
   // A connection of the test's own: BEGIN IMMEDIATE without waiting tells whether someone holds the write lock.

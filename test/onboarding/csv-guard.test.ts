@@ -29,8 +29,8 @@ describe("CSV export guards formula cells", () => {
   it("prefixes cells starting with = + - @ with a quote and the import strips it: the round trip keeps every label", async () => {
     // Set through the API's service (a technician's PATCH), not a CSV: an import reads `'=` as guarded.
     expect((await importText(deps, csv(...LABELS.map(([mac]) => `${mac},,T54W,acme.example,101,placeholder,`)))).accepted).toBe(true);
-    for (const [mac, label] of LABELS) updateDevice(deps, mac, DevicePatch.parse({ label }));
-    for (const [mac, label] of LABELS) expect(getDevice(deps, mac).label).toBe(label);
+    for (const [mac, label] of LABELS) await updateDevice(deps, mac, DevicePatch.parse({ label }));
+    for (const [mac, label] of LABELS) expect((await getDevice(deps, mac)).label).toBe(label);
 
     const exported = await text(exportDevicesCsv(deps));
     const cells = new Map((parse(exported, { columns: true }) as { mac: string; label: string }[]).map((r) => [r.mac, r.label]));
@@ -44,8 +44,8 @@ describe("CSV export guards formula cells", () => {
     for (const label of cells.values()) expect(label).not.toMatch(/^[=+\-@\t\r]/);
     // A hand-written file may guard a cell the same way; the quote is not stored.
     await importText(deps, csv(`805ec0aa0007,,T54W,acme.example,101,'=1+1,`));
-    expect(getDevice(deps, "805ec0aa0007").label).toBe("=1+1");
-    updateDevice(deps, "805ec0aa0007", DevicePatch.parse({ label: "Front desk = 1" }));
+    expect((await getDevice(deps, "805ec0aa0007")).label).toBe("=1+1");
+    await updateDevice(deps, "805ec0aa0007", DevicePatch.parse({ label: "Front desk = 1" }));
 
     const before = dumpDb(deps);
     const again = await importText(deps, exported);

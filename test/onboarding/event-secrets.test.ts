@@ -15,10 +15,12 @@ describe("imported devices", () => {
   it("get their own event-URL secret, so their files point registration events at phonehome", async () => {
     const report = await importText(deps, csv("80:5e:c0:aa:00:01,,T54W,acme.example,101,,", "805ec0aa0002,,T46U,acme.example,102,,"));
     expect(report.accepted).toBe(true);
-    const urls = ["805ec0aa0001", "805ec0aa0002"].map((mac) => {
-      const body = previewFile(deps, getDevice(deps, mac), `${mac}.cfg`).body;
-      return /action_url\.registered = (\S+)/.exec(body)?.[1];
-    });
+    const urls = await Promise.all(
+      ["805ec0aa0001", "805ec0aa0002"].map(async (mac) => {
+        const body = previewFile(deps, await getDevice(deps, mac), `${mac}.cfg`).body;
+        return /action_url\.registered = (\S+)/.exec(body)?.[1];
+      }),
+    );
     expect(urls[0]).toMatch(/\/events\/805ec0aa0001\/[A-Za-z0-9]{22}\/registered/);
     expect(urls[1]).toMatch(/\/events\/805ec0aa0002\/[A-Za-z0-9]{22}\/registered/);
     expect(urls[0]!.split("/")[5]).not.toBe(urls[1]!.split("/")[5]);

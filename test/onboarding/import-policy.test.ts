@@ -40,14 +40,14 @@ describe("import: allowed endpoints", () => {
   });
 
   it("allows an extension restricted to some devices only on those devices", async () => {
-    createDevice(deps, DeviceInput.parse({ mac: "805ec0aa0001", model: "T54W", tenant: "acme.example" }));
+    await createDevice(deps, DeviceInput.parse({ mac: "805ec0aa0001", model: "T54W", tenant: "acme.example" }));
     putAllowedEndpoints(deps, "acme.example", "103", endpoints({ allowed: true, devices: ["805ec0aa0001"] }));
     await refused(csv("805ec0aa0001,,T54W,acme.example,103,,", "805ec0aa0002,,T54W,acme.example,101;103,,"), [
       { row: 3, column: "lines", reason: "extension 103 is not allowed on device 805ec0aa0002 (allowed endpoints: ipPhone.devices does not list it)" },
     ]);
     const ok = await importText(deps, csv("805ec0aa0001,,T54W,acme.example,103,,"));
     expect(ok).toMatchObject({ accepted: true, updated: 1 });
-    expect(getLines(deps, "805ec0aa0001")).toEqual([{ index: 1, extension: "103" }]);
+    expect((await getLines(deps, "805ec0aa0001"))).toEqual([{ index: 1, extension: "103" }]);
   });
 
   it("applies the same rule to claims from the discovery inbox", async () => {
@@ -73,8 +73,8 @@ describe("import: BLF policy", () => {
 });
 
 describe("import: BLF-to-group keys", () => {
-  beforeEach(() => {
-    createGroup(deps, "acme.example", { name: "Sales", members: ["102", "103", "104"] });
+  beforeEach(async () => {
+    await createGroup(deps, "acme.example", { name: "Sales", members: ["102", "103", "104"] });
   });
 
   it("stores a blf_group key as a group key, expands it per phone, and re-imports and exports unchanged", async () => {
@@ -82,9 +82,9 @@ describe("import: BLF-to-group keys", () => {
     expect(await importText(deps, text)).toMatchObject({ accepted: true, created: 1 });
     expect(deps.db.$client.prepare("select kind from device_keys").pluck().all()).toEqual(["speed_dial"]);
     expect(deps.db.$client.prepare("select key_index, label, line_index from device_group_keys").all()).toEqual([{ key_index: 2, label: "Team", line_index: 1 }]);
-    expect(getKeys(deps, "805ec0aa0001").map((k) => [k.index, k.kind, k.value])).toEqual([[2, "blf_group", "Sales"], [6, "speed_dial", "5551234"]]);
+    expect((await getKeys(deps, "805ec0aa0001")).map((k) => [k.index, k.kind, k.value])).toEqual([[2, "blf_group", "Sales"], [6, "speed_dial", "5551234"]]);
     // 103 is the phone's own line: the group shows 102 and 104.
-    expect(getDeviceLayout(deps, "805ec0aa0001").effectiveKeys.filter((k) => k.kind === "blf").map((k) => [k.index, k.value])).toEqual([[2, "102"], [3, "104"]]);
+    expect((await getDeviceLayout(deps, "805ec0aa0001")).effectiveKeys.filter((k) => k.kind === "blf").map((k) => [k.index, k.value])).toEqual([[2, "102"], [3, "104"]]);
     const before = dumpDb(deps);
     expect(await importText(deps, text)).toMatchObject({ accepted: true, unchanged: 1, batchId: null });
     const exported = exportText(deps);
@@ -97,7 +97,7 @@ describe("import: BLF-to-group keys", () => {
     await importText(deps, csv("805ec0aa0001,,T54W,acme.example,101,,2:blf_group:Sales"));
     expect(await importText(deps, csv("805ec0aa0001,,T54W,acme.example,101,,2:blf:105"))).toMatchObject({ updated: 1 });
     expect(deps.db.$client.prepare("select count(*) from device_group_keys").pluck().get()).toBe(0);
-    expect(getKeys(deps, "805ec0aa0001").map((k) => k.value)).toEqual(["105"]);
+    expect((await getKeys(deps, "805ec0aa0001")).map((k) => k.value)).toEqual(["105"]);
   });
 
   it("refuses an unknown group and a group that does not fit after expansion", async () => {
@@ -112,9 +112,9 @@ describe("import: BLF-to-group keys", () => {
   });
 
   it("re-checks the keys a device keeps (its key layout) against changed lines", async () => {
-    createLayout(deps, "acme.example", { name: "panel", keys: KeysInput.parse([{ index: 26, kind: "blf_group", value: "Sales" }]) });
+    await createLayout(deps, "acme.example", { name: "panel", keys: KeysInput.parse([{ index: 26, kind: "blf_group", value: "Sales" }]) });
     await importText(deps, csv("805ec0aa0001,,T54W,acme.example,101;104,,"));
-    setDeviceLayout(deps, "805ec0aa0001", "panel");
+    await setDeviceLayout(deps, "805ec0aa0001", "panel");
     // Dropping 104 from the lines brings it back into the group: three keys from 26 no longer fit.
     await refused(csv("805ec0aa0001,,T54W,acme.example,101,,"), [
       { row: 2, column: "key_layout", reason: /^the device keeps its keys \(and key layout "panel"\), but key 26: group "Sales" needs 3 key\(s\) from key 26 but T54W has 27/ },

@@ -24,17 +24,17 @@ describe("CSV import", () => {
     const r = await importText(deps, GOOD);
     expect(r).toMatchObject({ accepted: true, rows: 3, created: 3, updated: 0, unchanged: 0, problemCount: 0 });
     expect(r.batchId).toBeTypeOf("number");
-    const d = getDevice(deps, "805ec0aa0001");
+    const d = await getDevice(deps, "805ec0aa0001");
     expect(d).toMatchObject({ vendor: "yealink", model: "T54W", label: "Reception", provUsername: "805ec0aa0001" });
     expect(deviceCredentials(deps, d).password).toMatch(/^[A-Za-z0-9]{22}$/);
     expect(deviceCredentials(deps, d).adminPassword).toMatch(/^[A-Za-z0-9]{16}$/);
-    expect(getLines(deps, "805ec0aa0001")).toEqual([{ index: 1, extension: "101" }, { index: 2, extension: "102" }]);
-    expect(getKeys(deps, "805ec0aa0001")).toEqual([
+    expect((await getLines(deps, "805ec0aa0001"))).toEqual([{ index: 1, extension: "101" }, { index: 2, extension: "102" }]);
+    expect((await getKeys(deps, "805ec0aa0001"))).toEqual([
       { index: 2, kind: "blf", label: null, line: 1, value: "103" },
       { index: 3, kind: "speed_dial", label: "Front desk", line: 1, value: "5551234" },
       { index: 4, kind: "park", label: null, line: 1, value: null },
     ]);
-    expect(getLines(deps, "c074adaa0003")).toEqual([{ index: 1, extension: "104" }, { index: 3, extension: "105" }]);
+    expect((await getLines(deps, "c074adaa0003"))).toEqual([{ index: 1, extension: "104" }, { index: 3, extension: "105" }]);
   });
 
   it("writes nothing on a dry run, and reports what it would do", async () => {
@@ -56,9 +56,9 @@ describe("CSV import", () => {
     await importText(deps, GOOD);
     const r = await importText(deps, csv("805ec0aa0001,,T46U,acme.example,105,Lobby,", "0004f2aa0002,polycom,VVX411,acme.example,103,,"));
     expect(r).toMatchObject({ updated: 1, unchanged: 1, created: 0 });
-    expect(getDevice(deps, "805ec0aa0001")).toMatchObject({ model: "T46U", label: "Lobby" });
-    expect(getLines(deps, "805ec0aa0001")).toEqual([{ index: 1, extension: "105" }]);
-    expect(getKeys(deps, "805ec0aa0001")).toHaveLength(3);
+    expect((await getDevice(deps, "805ec0aa0001"))).toMatchObject({ model: "T46U", label: "Lobby" });
+    expect((await getLines(deps, "805ec0aa0001"))).toEqual([{ index: 1, extension: "105" }]);
+    expect((await getKeys(deps, "805ec0aa0001"))).toHaveLength(3);
   });
 
   it("takes a device out of the discovery inbox when it is imported", async () => {
@@ -71,8 +71,8 @@ describe("CSV import", () => {
 
   it("round-trips a site through export: importing the export changes nothing", async () => {
     await importText(deps, GOOD);
-    createDevice(deps, DeviceInput.parse({ mac: "805ec0aa0009", model: "T46U", tenant: "acme.example" }));
-    setKeys(deps, "805ec0aa0009", [KeyInput.parse({ index: 1, kind: "speed_dial", value: "*78", label: "DND | a:b \\ c" }), KeyInput.parse({ index: 2, kind: "line", line: 2 })]);
+    await createDevice(deps, DeviceInput.parse({ mac: "805ec0aa0009", model: "T46U", tenant: "acme.example" }));
+    await setKeys(deps, "805ec0aa0009", [KeyInput.parse({ index: 1, kind: "speed_dial", value: "*78", label: "DND | a:b \\ c" }), KeyInput.parse({ index: 2, kind: "line", line: 2 })]);
     const text = exportText(deps);
     expect(text).toContain("805ec0aa0001,yealink,T54W,acme.example,101;102,Reception,2:blf:103|3:speed_dial:5551234:Front desk|4:park");
     expect(text).toContain("c074adaa0003,grandstream,GRP2614,acme.example,104;;105,Sales,");
@@ -117,7 +117,7 @@ describe("CSV import problems", () => {
   });
 
   it("reports a MAC that is already a device of another tenant", async () => {
-    createDevice(deps, DeviceInput.parse({ mac: "805ec0aa0001", model: "T54W", tenant: "other.example" }));
+    await createDevice(deps, DeviceInput.parse({ mac: "805ec0aa0001", model: "T54W", tenant: "other.example" }));
     const before = dumpDb(deps);
     const r = await importText(deps, csv("805ec0aa0001,,T54W,acme.example,101,,"));
     expect(r.problems).toEqual([{ row: 2, column: "mac", reason: "805ec0aa0001 is already a device of tenant other.example" }]);
@@ -168,7 +168,7 @@ describe("malformed CSV", () => {
     const text = `\uFEFF${csv("805ec0aa0001,,T54W,acme.example,101,Zoë,").replace(/\n/g, "\r\n")}`;
     const r = await importText(deps, text);
     expect(r).toMatchObject({ accepted: true, created: 1 });
-    expect(getDevice(deps, "805ec0aa0001").label).toBe("Zoë");
+    expect((await getDevice(deps, "805ec0aa0001")).label).toBe("Zoë");
   });
 });
 
@@ -183,7 +183,7 @@ describe("changes between the check and the write", () => {
     planner.add({ row: 2, mac: "805ec0aa0001", vendor: "", model: "T46U", tenant: "acme.example", lines: "101", label: "", keyLayout: "" });
     planner.add({ row: 3, mac: "805ec0aa0005", vendor: "", model: "T46U", tenant: "acme.example", lines: "101", label: "", keyLayout: "" });
     const plan = planner.finish();
-    updateDevice({ ...deps, clock: () => new Date(Date.now() + 5000) }, "805ec0aa0001", { label: "changed meanwhile" });
+    await updateDevice({ ...deps, clock: () => new Date(Date.now() + 5000) }, "805ec0aa0001", { label: "changed meanwhile" });
     const before = dumpDb(deps);
     expect(() => applyPlan(deps, plan, { actor: "test", source: "csv", fileName: null })).toThrow(/805ec0aa0001 changed while the file was being checked; nothing was imported/);
     expect(dumpDb(deps)).toBe(before);

@@ -36,7 +36,7 @@ describe("devices", () => {
     await page.locator("#f-line-2").selectOption("120");
     await clickAndWait(page, "Save lines");
     expect(await textOf(page, "[role=status]")).toContain("Lines saved");
-    expect(srv.withRuntime((rt) => getLines(rt, MAC))).toContainEqual({ index: 2, extension: "120" });
+    expect(await srv.withRuntime(async (rt) => await getLines(rt, MAC))).toContainEqual({ index: 2, extension: "120" });
     await clickAndWait(page, `${MAC}.cfg`, "link");
     expect(await textOf(page, "#preview")).toContain("account.2.display_name = New Hire");
 
@@ -50,17 +50,17 @@ describe("devices", () => {
     await page.getByLabel("Key 9 value").fill("120");
     await page.getByLabel("Key 9 label").fill("Hire");
     await clickAndWait(page, "Save keys");
-    expect(srv.withRuntime((rt) => getKeys(rt, MAC))).toContainEqual(expect.objectContaining({ index: 9, kind: "blf", value: "120", label: "Hire" }));
+    expect(await srv.withRuntime(async (rt) => await getKeys(rt, MAC))).toContainEqual(expect.objectContaining({ index: 9, kind: "blf", value: "120", label: "Hire" }));
     expect(await textOf(page, ".key:has(#key-9-n)")).toContain("blf 120");
   }, 90_000);
 });
 
 describe("a technician", () => {
   test("crawls every page the portal links to and never gets a secret in any answer", async () => {
-    const secrets = srv.withRuntime((rt) => {
+    const secrets = await srv.withRuntime(async (rt) => {
       const out: string[] = [];
-      for (const d of listDevices(rt)) {
-        const c = deviceCredentials(rt, getDevice(rt, d.mac));
+      for (const d of (await listDevices(rt))) {
+        const c = deviceCredentials(rt, (await getDevice(rt, d.mac)));
         out.push(c.password, c.adminPassword);
       }
       for (const row of rt.db.$client.prepare("select sip_password_enc from extensions").all() as { sip_password_enc: string }[]) out.push(rt.secrets.open(row.sip_password_enc));

@@ -25,7 +25,7 @@ const kept = () => srv.withRuntime((rt) => rt.db.select().from(servedFiles).all(
 
 describe("a device file as the phone gets it, against what it last fetched", () => {
   test("the fetch keeps a sealed copy; the admin sees the line diff in clear, a technician and readonly the same diff with every secret masked", async () => {
-    const creds = srv.withRuntime((rt) => deviceCredentials(rt, getDevice(rt, MAC)));
+    const creds = await srv.withRuntime(async (rt) => deviceCredentials(rt, (await getDevice(rt, MAC))));
     const oldSip = sipPassword();
     const r = await curl(["-A", `Yealink SIP-T54W 96.86.0.100 ${MAC}`, "--digest", "-u", `${MAC}:${creds.password}`, `${srv.phoneUrl}/${FILE}`]);
     expect(r.status).toBe(200);

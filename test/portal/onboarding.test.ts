@@ -85,13 +85,13 @@ describe("a field technician on a phone-sized screen", () => {
     await clickAndWait(page, "Claim the ticked phones");
     expect(await textOf(page, "h1")).toMatch(/^Batch \d+$/);
     expect(await textOf(page, "[role=status]")).toContain("1 phone(s) claimed");
-    expect(srv.withRuntime((rt) => getLines(rt, mac))).toEqual([{ index: 1, extension: "103" }]);
+    expect(await srv.withRuntime(async (rt) => await getLines(rt, mac))).toEqual([{ index: 1, extension: "103" }]);
     expect(await textOf(page, `#d-${mac}-state`)).toBe("not called in yet");
     expect(await textOf(page, "#b-fetched")).toBe("0");
     expect(await noSideScroll(page)).toBe(true);
 
     // The phone fetches its configuration with its credentials: the open page follows by itself.
-    const pw = srv.withRuntime((rt) => deviceCredentials(rt, getDevice(rt, mac)).password);
+    const pw = await srv.withRuntime(async (rt) => deviceCredentials(rt, (await getDevice(rt, mac))).password);
     const r = await curl(["-A", `Yealink SIP-T54W 96.86.0.100 ${mac}`, "--digest", "-u", `${mac}:${pw}`, `${srv.phoneUrl}/${mac}.cfg`]);
     expect(r.status).toBe(200);
     await page.waitForFunction(() => document.getElementById("b-fetched")?.textContent === "1", undefined, { timeout: 15_000 });
@@ -126,7 +126,7 @@ describe("a field technician on a phone-sized screen", () => {
     expect(await textOf(page, "h1")).toMatch(/^Batch \d+$/);
     expect(await textOf(page, "[role=status]")).toContain("pallet.csv imported: 2 created");
     expect(await page.locator("tbody tr").count()).toBe(2);
-    expect(srv.withRuntime((rt) => getLines(rt, "805ec0ee0001"))).toEqual([{ index: 1, extension: "101" }, { index: 2, extension: "102" }]);
+    expect(await srv.withRuntime(async (rt) => await getLines(rt, "805ec0ee0001"))).toEqual([{ index: 1, extension: "101" }, { index: 2, extension: "102" }]);
     expect(await noSideScroll(page)).toBe(true);
   }, 90_000);
 });

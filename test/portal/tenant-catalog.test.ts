@@ -92,7 +92,7 @@ describe("key layouts", () => {
     await clickAndWait(page, "Create the layout");
     expect(await textOf(page, "h1")).toBe("Key layout Reception");
     // A phone uses it: the page shows that model's capacity.
-    srv.withRuntime((rt) => setDeviceLayout(rt, "805ec0000101", "Reception"));
+    await srv.withRuntime(async (rt) => await setDeviceLayout(rt, "805ec0000101", "Reception"));
     await page.reload();
     expect(await textOf(page, "main")).toMatch(/T54W \d+ keys \(1 phone\(s\)\)/);
     expect(await noSideScroll(page)).toBe(true);
@@ -107,14 +107,14 @@ describe("key layouts", () => {
     expect(await page.locator(".key", { hasText: "Key 2" }).first().locator(".field-error").count()).toBe(1);
     expect(await page.getByLabel("Key 2 label").inputValue()).toBe("Bob");
     expect(counts()).toEqual(unchanged);
-    expect(srv.withRuntime((rt) => getLayout(rt, TENANT, "Reception")).keys).toEqual([]);
+    expect((await srv.withRuntime(async (rt) => await getLayout(rt, TENANT, "Reception"))).keys).toEqual([]);
 
     await page.getByLabel("Key 2 value").fill("102");
     await page.getByLabel("Key 3 kind").selectOption("speed_dial");
     await page.getByLabel("Key 3 value").fill("*97");
     await clickAndWait(page, "Save the layout");
     expect(await textOf(page, "[role=status]")).toContain("Layout saved: 3 key(s).");
-    expect(srv.withRuntime((rt) => getLayout(rt, TENANT, "Reception")).keys).toEqual([
+    expect((await srv.withRuntime(async (rt) => await getLayout(rt, TENANT, "Reception"))).keys).toEqual([
       { index: 1, kind: "line", label: null, line: 1, value: null },
       { index: 2, kind: "blf", label: "Bob", line: 1, value: "102" },
       { index: 3, kind: "speed_dial", label: null, line: 1, value: "*97" },
@@ -131,7 +131,7 @@ describe("groups", () => {
     await page.locator("#f-members").fill("101\n102");
     await clickAndWait(page, "Create the group");
     expect(await textOf(page, "h1")).toBe("Group Sales");
-    expect(srv.withRuntime((rt) => getGroup(rt, TENANT, "Sales"))).toEqual({ name: "Sales", members: ["101", "102"] });
+    expect(await srv.withRuntime(async (rt) => await getGroup(rt, TENANT, "Sales"))).toEqual({ name: "Sales", members: ["101", "102"] });
 
     await page.locator("#f-members").fill("101, 103, 188");
     const before = counts();
@@ -139,7 +139,7 @@ describe("groups", () => {
     expect(await textOf(page, "#f-members-err")).toBe(`extension 188 does not exist in tenant ${TENANT}`);
     expect(await page.locator("#f-members").inputValue()).toBe("101, 103, 188");
     expect(counts()).toEqual(before);
-    expect(srv.withRuntime((rt) => getGroup(rt, TENANT, "Sales")).members).toEqual(["101", "102"]);
+    expect((await srv.withRuntime(async (rt) => await getGroup(rt, TENANT, "Sales"))).members).toEqual(["101", "102"]);
 
     await page.locator("#f-members").fill("101, 103");
     await clickAndWait(page, "Save the members");

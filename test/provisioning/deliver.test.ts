@@ -41,26 +41,26 @@ describe("deliver: encrypted Grandstream files", () => {
     expect(second.body.equals(first.body)).toBe(true);
   });
 
-  it("show no drift after the phone fetched them, over plain HTTP or HTTPS", () => {
+  it("show no drift after the phone fetched them, over plain HTTP or HTTPS", async () => {
     fetchOver("http");
-    expect(deviceDrift(deps, getDevice(deps, GS_MAC)).state).toBe("current");
+    expect(deviceDrift(deps, (await getDevice(deps, GS_MAC))).state).toBe("current");
     fetchOver("https");
-    expect(deviceDrift(deps, getDevice(deps, GS_MAC)).state).toBe("current");
+    expect(deviceDrift(deps, (await getDevice(deps, GS_MAC))).state).toBe("current");
   });
 
-  it("record the hash of the configuration, the one the preview shows, whichever transport carried it", () => {
+  it("record the hash of the configuration, the one the preview shows, whichever transport carried it", async () => {
     const http = fetchOver("http");
     const https = fetchOver("https");
     expect(https.encrypted).toBe(false);
     expect(http.contentHash).toBe(https.contentHash);
     expect(http.etag).not.toBe(https.etag);
-    expect(previewFile(deps, getDevice(deps, GS_MAC), GS_FILE).contentHash).toBe(http.contentHash);
+    expect(previewFile(deps, (await getDevice(deps, GS_MAC)), GS_FILE).contentHash).toBe(http.contentHash);
   });
 
   it("show drift once the configuration changes", async () => {
     fetchOver("http");
     await updateTenant(deps, DEMO_TENANT, { resyncMinutes: 77 });
-    expect(deviceDrift(deps, getDevice(deps, GS_MAC)).state).toBe("drift");
+    expect(deviceDrift(deps, (await getDevice(deps, GS_MAC))).state).toBe("drift");
   });
 });
 

@@ -78,9 +78,9 @@ describe("render cache: packed files", () => {
     for (const [i, mac] of macs.entries()) {
       const number = String(2200 + i);
       createExtension(deps, DEMO_TENANT, ExtensionInput.parse({ number, displayName: `Desk ${i}` }));
-      createDevice(deps, { mac, vendor: "yealink", model: "T54W", tenant: DEMO_TENANT, label: null });
-      setLines(deps, mac, [{ index: 1, extension: number }]);
-      setKeys(deps, mac, [KeyInput.parse({ index: 2, kind: "blf", value: "2199" })]);
+      await createDevice(deps, { mac, vendor: "yealink", model: "T54W", tenant: DEMO_TENANT, label: null });
+      await setLines(deps, mac, [{ index: 1, extension: number }]);
+      await setKeys(deps, mac, [KeyInput.parse({ index: 2, kind: "blf", value: "2199" })]);
     }
     await updateTenant(deps, DEMO_TENANT, { authMode: "network", allowedNetworks: ["198.51.100.0/24"] });
     const sizes = [];

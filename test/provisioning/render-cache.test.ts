@@ -65,32 +65,32 @@ describe("render cache", () => {
   });
 
   it("a change of the device, its lines or its keys", async () => {
-    await servesChangeAtOnce(() => s.withRuntime((rt) => updateDevice(rt, MAC, { model: "T57W" })));
+    await servesChangeAtOnce(() => s.withRuntime(async (rt) => await updateDevice(rt, MAC, { model: "T57W" })));
     await servesChangeAtOnce(() =>
-      s.withRuntime((rt) => {
+      s.withRuntime(async (rt) => {
         createExtension(rt, DEMO_TENANT, ExtensionInput.parse({ number: "110", displayName: "Second line" }));
-        setLines(rt, MAC, [{ index: 1, extension: "101" }, { index: 2, extension: "110" }]);
+        await setLines(rt, MAC, [{ index: 1, extension: "101" }, { index: 2, extension: "110" }]);
       }),
     );
-    await servesChangeAtOnce(() => s.withRuntime((rt) => setKeys(rt, MAC, [KeyInput.parse({ index: 1, kind: "line" }), KeyInput.parse({ index: 2, kind: "blf", value: "104" })])));
+    await servesChangeAtOnce(() => s.withRuntime(async (rt) => await setKeys(rt, MAC, [KeyInput.parse({ index: 1, kind: "line" }), KeyInput.parse({ index: 2, kind: "blf", value: "104" })])));
   });
 
   it("a change of a key layout or of a group a key watches", async () => {
     await servesChangeAtOnce(() =>
-      s.withRuntime((rt) => {
-        createLayout(rt, DEMO_TENANT, { name: "desk", keys: [KeyInput.parse({ index: 1, kind: "line" }), KeyInput.parse({ index: 3, kind: "blf", value: "102" })] });
-        setDeviceLayout(rt, MAC, "desk");
+      s.withRuntime(async (rt) => {
+        await createLayout(rt, DEMO_TENANT, { name: "desk", keys: [KeyInput.parse({ index: 1, kind: "line" }), KeyInput.parse({ index: 3, kind: "blf", value: "102" })] });
+        await setDeviceLayout(rt, MAC, "desk");
       }),
     );
-    await servesChangeAtOnce(() => s.withRuntime((rt) => putLayout(rt, DEMO_TENANT, "desk", { keys: [KeyInput.parse({ index: 1, kind: "line" }), KeyInput.parse({ index: 3, kind: "blf", value: "103" })] })));
+    await servesChangeAtOnce(() => s.withRuntime(async (rt) => await putLayout(rt, DEMO_TENANT, "desk", { keys: [KeyInput.parse({ index: 1, kind: "line" }), KeyInput.parse({ index: 3, kind: "blf", value: "103" })] })));
     await servesChangeAtOnce(() =>
-      s.withRuntime((rt) => {
-        setDeviceLayout(rt, MAC, null);
-        createGroup(rt, DEMO_TENANT, { name: "sales", members: ["102"] });
-        setKeys(rt, MAC, [KeyInput.parse({ index: 1, kind: "line" }), KeyInput.parse({ index: 2, kind: "blf_group", value: "sales" })]);
+      s.withRuntime(async (rt) => {
+        await setDeviceLayout(rt, MAC, null);
+        await createGroup(rt, DEMO_TENANT, { name: "sales", members: ["102"] });
+        await setKeys(rt, MAC, [KeyInput.parse({ index: 1, kind: "line" }), KeyInput.parse({ index: 2, kind: "blf_group", value: "sales" })]);
       }),
     );
-    await servesChangeAtOnce(() => s.withRuntime((rt) => addMember(rt, DEMO_TENANT, "sales", "103")));
+    await servesChangeAtOnce(() => s.withRuntime(async (rt) => await addMember(rt, DEMO_TENANT, "sales", "103")));
   });
 
   it("a change of a watched extension, of an extension's settings, of the tenant and of its feature codes", async () => {
@@ -150,7 +150,7 @@ describe("what the generation triggers cover", () => {
     const deps = createTestDeps();
     const gen = () => deps.db.$client.prepare("SELECT gen FROM config_generation").pluck().get() as number;
     await createTenant(deps, TenantInput.parse({ sipDomain: "t.example", sipServerHost: "pbx.t.example" }));
-    const d = createDevice(deps, { mac: "805ec0aa0001", vendor: "yealink", model: "T54W", tenant: "t.example", label: null });
+    const d = await createDevice(deps, { mac: "805ec0aa0001", vendor: "yealink", model: "T54W", tenant: "t.example", label: null });
     const g = gen();
     deps.db.$client.prepare("UPDATE devices SET last_seen_at = 1, last_ip = '10.0.0.1', last_user_agent = 'x', last_firmware = 'y' WHERE id = ?").run(d.id);
     expect(gen()).toBe(g);

@@ -17,14 +17,14 @@ afterEach(() => deps.close());
 const knows = (password: string): Authenticator => ({ method: "digest", check: (_u, p) => p === password });
 const req = (fileName: string) => ({ transport: "tftp" as const, fileName, remoteAddress: "198.51.100.7" });
 
-function add(mac: string, vendor: string, model: string): Authenticator {
-  const d = createDevice(deps, { mac, vendor, model, tenant: "demo.example", label: null });
+async function add(mac: string, vendor: string, model: string): Promise<Authenticator> {
+  const d = await createDevice(deps, { mac, vendor, model, tenant: "demo.example", label: null });
   return knows(deviceCredentials(deps, d).password);
 }
 
 describe("a known device's record decides the vendor of <mac>.cfg", () => {
-  it("serves a Yealink file to a Yealink whose OUI is in no table", () => {
-    const auth = add("02aabb000001", "yealink", "T54W");
+  it("serves a Yealink file to a Yealink whose OUI is in no table", async () => {
+    const auth = await add("02aabb000001", "yealink", "T54W");
     const r = provision(req("02aabb000001.cfg"), deps, auth);
     expect(r.outcome).toBe("served");
     if (r.outcome === "served") {
@@ -33,8 +33,8 @@ describe("a known device's record decides the vendor of <mac>.cfg", () => {
     }
   });
 
-  it("serves the Polycom master file to a Polycom recorded with a Yealink OUI", () => {
-    const auth = add("805ec0000999", "polycom", "VVX411");
+  it("serves the Polycom master file to a Polycom recorded with a Yealink OUI", async () => {
+    const auth = await add("805ec0000999", "polycom", "VVX411");
     const r = provision(req("805ec0000999.cfg"), deps, auth);
     expect(r.outcome).toBe("served");
     if (r.outcome === "served") expect(r.body.toString()).toContain("<APPLICATION ");

@@ -32,8 +32,8 @@ beforeEach(async () => {
   const sealed = deps.db.$client.prepare("select sip_password_enc as p from extensions where number = '100'").get() as { p: string };
   guestPassword = deps.secrets.open(sealed.p);
   createExtension(deps, "ob.example", { number: "101", displayName: "Ana" } as never);
-  createDevice(deps, { mac: MAC, model: "T54W", tenant: "ob.example" } as never);
-  setLines(deps, MAC, [{ index: 1, extension: "100" }]);
+  await createDevice(deps, { mac: MAC, model: "T54W", tenant: "ob.example" } as never);
+  await setLines(deps, MAC, [{ index: 1, extension: "100" }]);
   enableHotDesk(deps, MAC, { key: null });
   // The phone fetched from 127.0.0.1 and registered its guest line where sipp listens.
   sipp = await startSipp("notify-200.xml");

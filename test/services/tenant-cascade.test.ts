@@ -11,8 +11,8 @@ describe("deleting a tenant", () => {
     const deps = createTestDeps();
     await createTenant(deps, TenantInput.parse({ sipDomain: "gone.example", sipServerHost: "pbx.gone.example" }));
     for (const n of ["101", "102"]) createExtension(deps, "gone.example", ExtensionInput.parse({ number: n, displayName: n }));
-    createGroup(deps, "gone.example", { name: "all", members: ["101", "102"] });
-    createLayout(deps, "gone.example", { name: "panel", keys: KeysInput.parse([{ index: 1, kind: "blf", value: "101" }, { index: 2, kind: "blf_group", value: "all" }]) });
+    await createGroup(deps, "gone.example", { name: "all", members: ["101", "102"] });
+    await createLayout(deps, "gone.example", { name: "panel", keys: KeysInput.parse([{ index: 1, kind: "blf", value: "101" }, { index: 2, kind: "blf_group", value: "all" }]) });
     await deleteTenant(deps, "gone.example");
     const counts = tableCounts(deps);
     for (const t of ["extensions", "extension_settings", "extension_groups", "extension_group_members", "key_layouts", "key_layout_keys"]) expect(counts[t], t).toBe(0);

@@ -34,7 +34,7 @@ beforeAll(async () => {
     vendor.revoke(certs.revoked.cert);
     vendor.writeCrl(join(cfg.clientCrlDir, "vendor.crl"));
     await createTenant(rt, TenantInput.parse({ name: "certs.example", sipDomain: "certs.example", sipServerHost: "pbx.certs.example", authMode: "certificate" }));
-    for (const mac of [MAC_A, MAC_B]) createDevice(rt, { mac, vendor: "polycom", model: "VVX411", tenant: "certs.example", label: null });
+    for (const mac of [MAC_A, MAC_B]) await createDevice(rt, { mac, vendor: "polycom", model: "VVX411", tenant: "certs.example", label: null });
   });
   base = `https://127.0.0.1:${s.server.httpsPort}`;
 }, 30_000);
@@ -126,7 +126,7 @@ describe("client certificates bound to the MAC", () => {
 
   it("does not accept a client certificate over plain HTTP or a password for a certificate-only tenant", async () => {
     const rt = s.runtime();
-    const dev = getDevice(rt, MAC_A);
+    const dev = await getDevice(rt, MAC_A);
     const password = rt.secrets.open(dev.provPasswordEnc);
     rt.close();
     const r = await curl([...caArgs(), "--digest", "-u", `${dev.provUsername}:${password}`, `${base}/${fileOf(MAC_A)}`]);
@@ -194,7 +194,7 @@ describe("encrypted Grandstream configs (openssl enc format, per-device password
     const again = await run("curl", ["-sS", "--max-time", "10", ...auth, "-H", `If-None-Match: ${etag}`, "-o", "/dev/null", "-w", "%{http_code}", url]);
     expect(again.out).toBe("304");
     s.server.runtime.recorder.flush();
-    const state = s.withRuntime((rt) => deviceDrift(rt, getDevice(rt, d.mac)));
+    const state = await s.withRuntime(async (rt) => deviceDrift(rt, (await getDevice(rt, d.mac))));
     expect(state.files.find((f) => f.name === `cfg${d.mac}.xml`)?.fetchedHash).toBe(state.files.find((f) => f.name === `cfg${d.mac}.xml`)?.currentHash);
     expect(state.state).toBe("current");
   });
@@ -227,7 +227,7 @@ describe("Yealink with configEncryption on (not encrypted: docs/security.md, Yea
     expect(r.out).toBe(s.expected(d.mac, file));
     expect(r.out).not.toMatch(/aes_key|update_file_mode/);
     const rt = s.runtime();
-    const row = rt.db.$client.prepare("select count(*) as n from device_config_keys where device_id = ?").get(getDevice(rt, d.mac).id) as { n: number };
+    const row = rt.db.$client.prepare("select count(*) as n from device_config_keys where device_id = ?").get((await getDevice(rt, d.mac)).id) as { n: number };
     rt.close();
     expect(row.n).toBe(0);
   });

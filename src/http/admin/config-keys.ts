@@ -14,9 +14,9 @@ import { requireRole, type AdminState } from "./roles.ts";
  */
 export function configKeyRoutes(deps: ProvisionDeps): Router<AdminState> {
   const r = new Router<AdminState>();
-  r.get("/devices/:mac/config-key", (ctx) => {
+  r.get("/devices/:mac/config-key", async (ctx) => {
     requireRole(ctx, "admin");
-    const device = getDevice(deps, ctx.params.mac!);
+    const device = await getDevice(deps, ctx.params.mac!);
     const tenant = deps.db.select().from(tenants).where(eq(tenants.id, device.tenantId)).get()!;
     if (!deviceEncrypts(deps.vendors, device)) throw conflict(`${device.vendor} configs are not encrypted by phonehome (see docs/security.md)`);
     if (!tenant.configEncryption) throw conflict(`tenant ${tenant.name} does not encrypt configs; set configEncryption first`);

@@ -29,7 +29,7 @@ import {
   readSettings,
 } from "../../services/extension-settings/sections.ts";
 import { numberWarnings } from "../../services/extensions.ts";
-import { setExtensionGroups } from "../../services/groups.ts";
+import { setExtensionGroups } from "../../services/groups-sync.ts";
 import { extensionGroupNames } from "../../services/extension-usage.ts";
 import { addPhoneNumber, phoneNumbersOf, removePhoneNumber } from "../../services/phone-numbers.ts";
 import { getTenant } from "../../services/tenants.ts";

@@ -51,9 +51,9 @@ export function firmwareRoutes(deps: ProvisionDeps, options: { maxBytes: number 
     ctx.status = 201;
     ctx.body = presentFirmware(row);
   });
-  r.get("/firmware/rollout", (ctx) => {
+  r.get("/firmware/rollout", async (ctx) => {
     const tenant = queryParam(ctx, "tenant");
-    ctx.body = { devices: listDevices(deps, tenant).map(rollout) };
+    ctx.body = { devices: (await listDevices(deps, tenant)).map(rollout) };
   });
   r.get("/firmware/:id", (ctx) => {
     ctx.body = presentFirmware(getFirmware(deps, Number(ctx.params.id)));
@@ -76,8 +76,8 @@ export function firmwareRoutes(deps: ProvisionDeps, options: { maxBytes: number 
     deletePin(deps, ctx.params.tenant!, ctx.params.vendor!, ctx.params.model!);
     ctx.status = 204;
   });
-  r.get("/devices/:mac/firmware", (ctx) => {
-    ctx.body = rollout(getDevice(deps, ctx.params.mac!));
+  r.get("/devices/:mac/firmware", async (ctx) => {
+    ctx.body = rollout(await getDevice(deps, ctx.params.mac!));
   });
   return r;
 }

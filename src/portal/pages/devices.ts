@@ -1,6 +1,4 @@
 import Router from "@koa/router";
-import { eq } from "drizzle-orm";
-import { tenants as tenantsTable } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import { firmwareStatus } from "../../firmware/status.ts";
 import { pinnedFirmware } from "../../firmware/catalogue.ts";
@@ -10,11 +8,11 @@ import { deviceAction } from "../../registrations/actions.ts";
 import { deviceDrift } from "../../registrations/drift.ts";
 import { listRegistrations } from "../../registrations/views.ts";
 import { currentActor } from "../../services/actor.ts";
-import { getKeys, getLines, setKeys, setLines } from "../../services/device-layout.ts";
+import { keysOf, linesOf, setKeys, setLines } from "../../services/device-layout.ts";
 import { getDevice, listDevices } from "../../services/devices.ts";
 import { keyLimitsOf } from "../../services/device-rules.ts";
 import type { DeviceRow } from "../../db/rows.ts";
-import { expandDeviceKeysSync, readDeviceKeysSync } from "../../services/key-expansion-sync.ts";
+import { expandDeviceKeys, readDeviceKeys } from "../../services/key-expansion.ts";
 import { listExtensions } from "../../services/extensions.ts";
 import { KeysInput, LinesInput } from "../../services/schemas.ts";
 import { html, raw, type Html } from "../html.ts";
@@ -31,30 +29,36 @@ const iso = (ms: number | null) => (ms === null ? "never" : new Date(ms).toISOSt
 /** Devices: list with filters, and a device's page (lines, key editor, file preview and drift, resync and reboot). */
 export function deviceRoutes(deps: ProvisionDeps, options: PortalOptions): Router<PortalState> {
   const r = new Router<PortalState>();
-  const tenantName = (id: number) => deps.db.select({ n: tenantsTable.name }).from(tenantsTable).where(eq(tenantsTable.id, id)).get()!.n;
+  const tenantNames = () =>
+    deps.data.read(async (q) => new Map((await q.db.select({ id: q.t.tenants.id, name: q.t.tenants.name }).from(q.t.tenants)).map((t) => [t.id, t.name])));
 
   /** The device, if the account may see its tenant. */
-  function device(ctx: PortalContext): { d: DeviceRow; tenant: string } {
+  async function device(ctx: PortalContext): Promise<{ d: DeviceRow; tenant: string }> {
     const scope = ctx.state.scope!;
     if (scope.role === null) throw new AppError(403, "forbidden", "this account cannot see devices");
-    const d = getDevice(deps, ctx.params.mac!);
-    const tenant = tenantName(d.tenantId);
+    const d = await getDevice(deps, ctx.params.mac!);
+    const tenant = (await tenantNames()).get(d.tenantId)!;
     requireTenant(scope, tenant);
     return { d, tenant };
   }
 
-  r.get("/devices", (ctx) => {
+  r.get("/devices", async (ctx) => {
     const scope = ctx.state.scope!;
     if (scope.role === null) throw new AppError(403, "forbidden", "this account cannot see devices");
     const q = typeof ctx.query.q === "string" ? ctx.query.q.trim().toLowerCase().slice(0, 100) : "";
     const model = typeof ctx.query.model === "string" ? ctx.query.model : "";
     const drift = typeof ctx.query.drift === "string" ? ctx.query.drift : "";
-    const names = new Map(deps.db.select().from(tenantsTable).all().map((t) => [t.id, t.name]));
-    const all = listDevices(deps).filter((d) => seesTenantData(scope, names.get(d.tenantId)!));
+    const names = await tenantNames();
+    const all = (await listDevices(deps)).filter((d) => seesTenantData(scope, names.get(d.tenantId)!));
     const registered = new Set(listRegistrations(deps).filter((x) => x.state === "registered").map((x) => x.mac));
+    const linesByDevice = await deps.data.read(async (q) => {
+      const out = new Map<number, string[]>();
+      for (const d of all) out.set(d.id, (await linesOf(q, d.id)).map((l) => l.extension));
+      return out;
+    });
     const rows = all
       .map((d) => {
-        const lines = getLines(deps, d.mac).map((l) => l.extension);
+        const lines = linesByDevice.get(d.id) ?? [];
         const target = pinnedFirmware(deps.db, d.tenantId, d.vendor, d.model)?.version ?? null;
         return { d, tenant: names.get(d.tenantId)!, lines, registered: registered.has(d.mac), drift: deviceDrift(deps, d).state, firmware: firmwareStatus(d.lastFirmware, target) };
       })
@@ -79,19 +83,21 @@ ${table(
     );
   });
 
-  function devicePage(ctx: PortalContext, override?: { id: string; st: FormState }): void {
+  async function devicePage(ctx: PortalContext, override?: { id: string; st: FormState }): Promise<void> {
     const scope = ctx.state.scope!;
-    const { d, tenant } = device(ctx);
+    const { d, tenant } = await device(ctx);
     const pc = pageContext(ctx);
     const write = canOperate(scope);
-    const lines = getLines(deps, d.mac);
     const exts = listExtensions(deps, tenant);
     const limits = keyLimitsOf(d);
-    const read = readDeviceKeysSync(deps.db, d.id);
+    // One read: the lines, the keys as stored and the effective keys all come from one commit.
+    const { lines, read, effective, own } = await deps.data.read(async (q) => {
+      const keys = await readDeviceKeys(q, d.id);
+      return { lines: await linesOf(q, d.id), read: keys, effective: await expandDeviceKeys(q, d, limits, keys), own: await keysOf(q, d.id) };
+    });
     const layoutName = read.layout?.name ?? null;
-    const effective = expandDeviceKeysSync(deps.db, d, limits, read);
     const bySlot = new Map(effective.keys.map((k) => [k.index, k]));
-    const ownBySlot = new Map(getKeys(deps, d.mac).map((k) => [k.index, k]));
+    const ownBySlot = new Map(own.map((k) => [k.index, k]));
     const drift = deviceDrift(deps, d);
     const linesSt = override?.id === "lines" ? override.st : cleanForm({});
     const keysSt = override?.id === "keys" ? override.st : cleanForm({});
@@ -153,9 +159,9 @@ ${table(
 
   r.get("/devices/:mac", (ctx) => devicePage(ctx));
 
-  r.get("/devices/:mac/files/:name", (ctx) => {
+  r.get("/devices/:mac/files/:name", async (ctx) => {
     const scope = ctx.state.scope!;
-    const { d } = device(ctx);
+    const { d } = await device(ctx);
     const name = ctx.params.name!;
     const file = previewFile(deps, d, name);
     // Admins read the file as the phone does; every other role gets each secret value masked (docs/portal.md).
@@ -206,13 +212,13 @@ ${clear || file.secrets.length === 0 ? "" : html`<p class="notice" role="note">P
     );
   });
 
-  r.post("/devices/:mac/lines", (ctx) => {
-    const { d, tenant } = device(ctx);
+  r.post("/devices/:mac/lines", async (ctx) => {
+    const { d, tenant } = await device(ctx);
     requireOperate(ctx.state.scope!, tenant);
     const f = new Fields(ctx.state.form.fields);
     const lines = Array.from({ length: 64 }, (_, i) => ({ index: i + 1, extension: f.str(`line.${i + 1}`) })).filter((l) => l.extension !== "");
     try {
-      setLines(deps, d.mac, LinesInput.parse(lines));
+      await setLines(deps, d.mac, LinesInput.parse(lines));
     } catch (err) {
       const fe = formErrors(err, []);
       if (!fe) throw err;
@@ -224,12 +230,12 @@ ${clear || file.secrets.length === 0 ? "" : html`<p class="notice" role="note">P
     ctx.redirect(`/devices/${d.mac}?done=${encodeURIComponent("Lines saved; the phone gets them at its next fetch (Resync to make it fetch now).")}#lines`);
   });
 
-  r.post("/devices/:mac/keys", (ctx) => {
-    const { d, tenant } = device(ctx);
+  r.post("/devices/:mac/keys", async (ctx) => {
+    const { d, tenant } = await device(ctx);
     requireOperate(ctx.state.scope!, tenant);
     const { values, keys } = readKeyForm(ctx.state.form.fields);
     try {
-      setKeys(deps, d.mac, KeysInput.parse(keys));
+      await setKeys(deps, d.mac, KeysInput.parse(keys));
     } catch (err) {
       const fe = keyFormErrors(err, keys);
       if (!fe) throw err;
@@ -240,8 +246,8 @@ ${clear || file.secrets.length === 0 ? "" : html`<p class="notice" role="note">P
   });
 
   for (const action of ["resync", "reboot"] as const) {
-    r.post(`/devices/:mac/${action}`, (ctx) => {
-      const { d, tenant } = device(ctx);
+    r.post(`/devices/:mac/${action}`, async (ctx) => {
+      const { d, tenant } = await device(ctx);
       requireOperate(ctx.state.scope!, tenant);
       let message: string;
       try {

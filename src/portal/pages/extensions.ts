@@ -11,7 +11,7 @@ import { duplicateExtension } from "../../services/extension-actions.ts";
 import { AvatarInput, DuplicateInput, GroupMembershipInput, PhoneNumberInput } from "../../services/extension-settings/schemas.ts";
 import { readSettings } from "../../services/extension-settings/sections.ts";
 import { deleteExtension, devicesUsingExtension, listExtensions, numberWarnings, resetExtensionPassword } from "../../services/extensions.ts";
-import { listGroups, setExtensionGroups } from "../../services/groups.ts";
+import { listGroupNamesSync, setExtensionGroups } from "../../services/groups-sync.ts";
 import { extensionGroupNames } from "../../services/extension-usage.ts";
 import { addPhoneNumber, phoneNumbersOf, removePhoneNumber } from "../../services/phone-numbers.ts";
 import { listTenants } from "../../services/tenants.ts";
@@ -125,7 +125,7 @@ ${table(
     const admin = canAdmin(scope) && seesTenant(scope, tenant);
     const pc = pageContext(ctx);
     const action = extensionPath(tenant, number);
-    const groups = listGroups(deps, tenant);
+    const groups = listGroupNamesSync(deps, tenant);
     const mine = new Set(extensionGroupNames(deps.db, c.ext.id));
     const phones = devicesUsingExtension(deps, c.ext.id);
     const disabled = deps.db.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, c.ext.id)).get();

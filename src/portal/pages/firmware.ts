@@ -5,7 +5,7 @@ import { deletePin, listPins, setPin } from "../../firmware/pins.ts";
 import { deleteFirmware } from "../../firmware/service.ts";
 import { firmwareStatus } from "../../firmware/status.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
-import { listDevices } from "../../services/devices.ts";
+import { listDevicesSync } from "../../services/devices-sync.ts";
 import { listTenants } from "../../services/tenants.ts";
 import { html, raw } from "../html.ts";
 import { Fields, pageContext, type PortalContext, type PortalState } from "../request.ts";
@@ -32,7 +32,7 @@ export function firmwareRoutes(deps: ProvisionDeps, _options: PortalOptions): Ro
     const st = pinSt ?? { values: { tenant: tenants[0]?.name ?? "" }, errors: {}, general: [] };
     const done = typeof ctx.query.done === "string" ? ctx.query.done.slice(0, 200) : undefined;
     const images = listFirmware(deps.db);
-    const devices = listDevices(deps).filter((d) => tenants.some((t) => t.id === d.tenantId));
+    const devices = listDevicesSync(deps).filter((d) => tenants.some((t) => t.id === d.tenantId));
     const rollout = devices.map((d) => {
       const target = pinnedFirmware(deps.db, d.tenantId, d.vendor, d.model)?.version ?? null;
       return { d, target, status: firmwareStatus(d.lastFirmware, target) };

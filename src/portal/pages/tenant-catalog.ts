@@ -1,11 +1,10 @@
 import Router from "@koa/router";
 import { inArray } from "drizzle-orm";
-import { devices as devicesTable } from "../../db/schema.ts";
 import { AppError } from "../../errors.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { keyLimitsOf } from "../../services/device-rules.ts";
 import { createGroup, deleteGroup, getGroup, GroupInput, GroupPatch, groupKeyUses, listGroups, MembersInput, putMembers, renameGroup } from "../../services/groups.ts";
-import { devicesUsingLayoutSync } from "../../services/key-expansion-sync.ts";
+import { devicesUsingLayout } from "../../services/key-expansion.ts";
 import { createLayout, deleteLayout, findLayout, getLayout, KeyLayoutInput, KeyLayoutPut, listLayouts, putLayout } from "../../services/key-layouts.ts";
 import { layoutLineKeyWarnings } from "../../services/line-key-warnings.ts";
 import { getNumberingPlan, NumberingPlanInput, resetNumberingPlan, setNumberingPlan } from "../../services/numbering.ts";
@@ -141,11 +140,11 @@ ${back(t.name)}`,
 
   r.get("/tenants/:tenant/key-layouts", (ctx) => layoutsPage(ctx, ctx.params.tenant!));
 
-  function layoutsPage(ctx: PortalContext, tenant: string, st?: FormState): void {
+  async function layoutsPage(ctx: PortalContext, tenant: string, st?: FormState): Promise<void> {
     const t = see(ctx, tenant);
     const pc = pageContext(ctx);
     const write = canOperate(ctx.state.scope!);
-    const layouts = listLayouts(deps, t.name);
+    const layouts = await listLayouts(deps, t.name);
     const s = st ?? cleanForm({});
     ctx.status = st ? 400 : 200;
     ctx.type = "html";
@@ -167,12 +166,12 @@ ${back(t.name)}`,
     );
   }
 
-  r.post("/tenants/:tenant/key-layouts", (ctx) => {
+  r.post("/tenants/:tenant/key-layouts", async (ctx) => {
     const tenant = ctx.params.tenant!;
     requireOperate(ctx.state.scope!, tenant);
     const name = new Fields(ctx.state.form.fields).str("name").trim();
     try {
-      createLayout(deps, tenant, KeyLayoutInput.parse({ name, keys: [] }));
+      await createLayout(deps, tenant, KeyLayoutInput.parse({ name, keys: [] }));
     } catch (err) {
       const fe = formErrors(err, ["name"]);
       if (!fe) throw err;
@@ -182,10 +181,12 @@ ${back(t.name)}`,
   });
 
   /** The models of the phones using a layout, with their key capacity (what the API checks a save against). */
-  function capacities(tenantId: number, name: string) {
-    const l = findLayout(deps.db, tenantId, name);
-    const ids = l ? devicesUsingLayoutSync(deps.db, l.id) : [];
-    const rows = ids.length ? deps.db.select().from(devicesTable).where(inArray(devicesTable.id, ids)).all() : [];
+  async function capacities(tenantId: number, name: string) {
+    const rows = await deps.data.read(async (q) => {
+      const l = await findLayout(q, tenantId, name);
+      const ids = l ? await devicesUsingLayout(q, l.id) : [];
+      return ids.length ? q.db.select().from(q.t.devices).where(inArray(q.t.devices.id, ids)) : [];
+    });
     const byModel = new Map<string, { model: string; capacity: number; own: number; phones: number }>();
     for (const d of rows) {
       const lim = keyLimitsOf(d);
@@ -197,12 +198,12 @@ ${back(t.name)}`,
     return [...byModel.values()].sort((a, b) => a.capacity - b.capacity);
   }
 
-  function layoutPage(ctx: PortalContext, tenant: string, name: string, submitted?: { values: Record<string, string>; st: FormState }): void {
+  async function layoutPage(ctx: PortalContext, tenant: string, name: string, submitted?: { values: Record<string, string>; st: FormState }): Promise<void> {
     const t = see(ctx, tenant);
     const pc = pageContext(ctx);
     const write = canOperate(ctx.state.scope!);
-    const layout = getLayout(deps, t.name, name);
-    const caps = capacities(t.id, layout.name);
+    const layout = await getLayout(deps, t.name, name);
+    const caps = await capacities(t.id, layout.name);
     const smallest = caps[0];
     const maxIndex = Math.max(0, ...layout.keys.map((k) => k.index), ...Object.keys(submitted?.values ?? {}).map((k) => Number(/^key\.(\d+)\./.exec(k)?.[1] ?? 0)));
     // Every key a phone using the layout has, or (no phone uses it yet) the keys set and a few more.
@@ -241,7 +242,7 @@ ${write ? form(pc, `${base(t.name)}/key-layouts/${encodeURIComponent(layout.name
 
   r.get("/tenants/:tenant/key-layouts/:layout", (ctx) => layoutPage(ctx, ctx.params.tenant!, ctx.params.layout!));
 
-  r.post("/tenants/:tenant/key-layouts/:layout", (ctx) => {
+  r.post("/tenants/:tenant/key-layouts/:layout", async (ctx) => {
     const tenant = ctx.params.tenant!;
     const name = ctx.params.layout!;
     requireOperate(ctx.state.scope!, tenant);
@@ -252,20 +253,20 @@ ${write ? form(pc, `${base(t.name)}/key-layouts/${encodeURIComponent(layout.name
     values.name = f.str("name");
     let saved: { name: string };
     try {
-      saved = putLayout(deps, tenant, name, KeyLayoutPut.parse({ ...(rename ? { name: newName } : {}), keys }));
+      saved = await putLayout(deps, tenant, name, KeyLayoutPut.parse({ ...(rename ? { name: newName } : {}), keys }));
     } catch (err) {
       const fe = keyFormErrors(err, keys, "keys.", ["name"]);
       if (!fe) throw err;
       return layoutPage(ctx, tenant, name, { values, st: { values: {}, ...fe } });
     }
-    const warnings = layoutLineKeyWarnings(deps, tenant, saved.name);
+    const warnings = await layoutLineKeyWarnings(deps, tenant, saved.name);
     redirect(ctx, `${base(tenant)}/key-layouts/${encodeURIComponent(saved.name)}`, `Layout saved: ${keys.length} key(s).${warnings.length ? ` Warning: ${warnings.join("; ")}` : ""}`);
   });
 
-  r.post("/tenants/:tenant/key-layouts/:layout/delete", (ctx) => {
+  r.post("/tenants/:tenant/key-layouts/:layout/delete", async (ctx) => {
     const tenant = ctx.params.tenant!;
     requireOperate(ctx.state.scope!, tenant);
-    deleteLayout(deps, tenant, ctx.params.layout!);
+    await deleteLayout(deps, tenant, ctx.params.layout!);
     redirect(ctx, `${base(tenant)}/key-layouts`, `Key layout ${ctx.params.layout!} deleted.`);
   });
 
@@ -273,11 +274,11 @@ ${write ? form(pc, `${base(t.name)}/key-layouts/${encodeURIComponent(layout.name
 
   r.get("/tenants/:tenant/groups", (ctx) => groupsPage(ctx, ctx.params.tenant!));
 
-  function groupsPage(ctx: PortalContext, tenant: string, st?: FormState): void {
+  async function groupsPage(ctx: PortalContext, tenant: string, st?: FormState): Promise<void> {
     const t = see(ctx, tenant);
     const pc = pageContext(ctx);
     const admin = canAdmin(ctx.state.scope!);
-    const groups = listGroups(deps, t.name);
+    const groups = await listGroups(deps, t.name);
     const s = st ?? cleanForm({});
     ctx.status = st ? 400 : 200;
     ctx.type = "html";
@@ -299,14 +300,14 @@ ${back(t.name)}`,
     );
   }
 
-  r.post("/tenants/:tenant/groups", (ctx) => {
+  r.post("/tenants/:tenant/groups", async (ctx) => {
     const tenant = ctx.params.tenant!;
     requireAdmin(ctx.state.scope!, tenant);
     const f = new Fields(ctx.state.form.fields);
     const name = f.str("name").trim();
     const members = f.lines("members");
     try {
-      createGroup(deps, tenant, GroupInput.parse({ name, members }));
+      await createGroup(deps, tenant, GroupInput.parse({ name, members }));
     } catch (err) {
       const fe = formErrors(err, ["name", "members"]);
       if (!fe) throw err;
@@ -327,12 +328,12 @@ ${back(t.name)}`,
     return { errors, general: fe.general };
   }
 
-  function groupPage(ctx: PortalContext, tenant: string, name: string, override?: { id: "rename" | "members"; st: FormState }): void {
+  async function groupPage(ctx: PortalContext, tenant: string, name: string, override?: { id: "rename" | "members"; st: FormState }): Promise<void> {
     const t = see(ctx, tenant);
     const pc = pageContext(ctx);
     const admin = canAdmin(ctx.state.scope!);
-    const g = getGroup(deps, t.name, name);
-    const uses = groupKeyUses(deps, t.name, g.name);
+    const g = await getGroup(deps, t.name, name);
+    const uses = await groupKeyUses(deps, t.name, g.name);
     const renameSt = override?.id === "rename" ? override.st : cleanForm({ name: g.name });
     const membersSt = override?.id === "members" ? override.st : cleanForm({ members: g.members.join("\n") });
     const self = `${base(t.name)}/groups/${encodeURIComponent(g.name)}`;
@@ -371,14 +372,14 @@ ${form(pc, `${self}/delete`, html``, { submit: "Delete the group", danger: true,
 
   r.get("/tenants/:tenant/groups/:group", (ctx) => groupPage(ctx, ctx.params.tenant!, ctx.params.group!));
 
-  r.post("/tenants/:tenant/groups/:group/members", (ctx) => {
+  r.post("/tenants/:tenant/groups/:group/members", async (ctx) => {
     const { tenant, group } = ctx.params as { tenant: string; group: string };
     requireAdmin(ctx.state.scope!, tenant);
     const f = new Fields(ctx.state.form.fields);
     const members = f.lines("members");
     let saved: { members: string[] };
     try {
-      saved = putMembers(deps, tenant, group, MembersInput.parse({ members }).members);
+      saved = await putMembers(deps, tenant, group, MembersInput.parse({ members }).members);
     } catch (err) {
       const fe = formErrors(err, ["members"]);
       if (!fe || (err instanceof AppError && err.status === 404)) throw err;
@@ -387,13 +388,13 @@ ${form(pc, `${self}/delete`, html``, { submit: "Delete the group", danger: true,
     redirect(ctx, `${base(tenant)}/groups/${encodeURIComponent(group)}`, `Members saved: ${saved.members.join(", ") || "none"}.`);
   });
 
-  r.post("/tenants/:tenant/groups/:group/rename", (ctx) => {
+  r.post("/tenants/:tenant/groups/:group/rename", async (ctx) => {
     const { tenant, group } = ctx.params as { tenant: string; group: string };
     requireAdmin(ctx.state.scope!, tenant);
     const name = new Fields(ctx.state.form.fields).str("name").trim();
     if (name === group) return redirect(ctx, `${base(tenant)}/groups/${encodeURIComponent(group)}`, "Nothing was changed.");
     try {
-      renameGroup(deps, tenant, group, GroupPatch.parse({ name }));
+      await renameGroup(deps, tenant, group, GroupPatch.parse({ name }));
     } catch (err) {
       const fe = formErrors(err, ["name"]);
       if (!fe || (err instanceof AppError && err.status === 404)) throw err;
@@ -402,11 +403,11 @@ ${form(pc, `${self}/delete`, html``, { submit: "Delete the group", danger: true,
     redirect(ctx, `${base(tenant)}/groups/${encodeURIComponent(name)}`, `Group renamed to ${name}.`);
   });
 
-  r.post("/tenants/:tenant/groups/:group/delete", (ctx) => {
+  r.post("/tenants/:tenant/groups/:group/delete", async (ctx) => {
     const { tenant, group } = ctx.params as { tenant: string; group: string };
     requireAdmin(ctx.state.scope!, tenant);
     try {
-      deleteGroup(deps, tenant, group);
+      await deleteGroup(deps, tenant, group);
     } catch (err) {
       if (!(err instanceof AppError) || err.status !== 409) throw err;
       return groupPage(ctx, tenant, group, { id: "rename", st: { values: { name: group }, errors: {}, general: [err.message] } });
