@@ -74,7 +74,7 @@ function ensureTenant(deps: ProvisionDeps): void {
   );
 }
 
-export function loadDemo(deps: ProvisionDeps): DemoDevice[] {
+export async function loadDemo(deps: ProvisionDeps): Promise<DemoDevice[]> {
   ensureTenant(deps);
   const tenant = deps.db.select().from(tenants).where(eq(tenants.name, DEMO_TENANT)).get()!;
   for (const e of EXTENSIONS) {
@@ -83,7 +83,7 @@ export function loadDemo(deps: ProvisionDeps): DemoDevice[] {
       .from(extensions)
       .where(and(eq(extensions.tenantId, tenant.id), eq(extensions.number, e.number)))
       .get();
-    if (!exists) createExtension(deps, DEMO_TENANT, ExtensionInput.parse(e));
+    if (!exists) await createExtension(deps, DEMO_TENANT, ExtensionInput.parse(e));
   }
   return DEVICES.map((d) => {
     const device =

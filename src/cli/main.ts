@@ -55,11 +55,17 @@ export function configFrom(opts: Record<string, unknown>): Config {
 /** Runs `fn` with a runtime whose logs stay quiet (CLI output is for the user). */
 export function withRuntime<T>(opts: Record<string, unknown>, fn: (rt: ReturnType<typeof createRuntime>) => T): T {
   const rt = createRuntime(configFrom(opts), createLogger("warn"));
+  let result: T;
   try {
-    return withActor("cli", () => fn(rt));
-  } finally {
+    result = withActor("cli", () => fn(rt));
+  } catch (err) {
     rt.close();
+    throw err;
   }
+  // A command on the asynchronous data handle returns a promise: the runtime closes once it settles.
+  if (result instanceof Promise) return result.finally(() => rt.close()) as T;
+  rt.close();
+  return result;
 }
 
 export function buildCli(): Command {
@@ -151,8 +157,8 @@ export function buildCli(): Command {
     .option("--public-url <url>", "URL phones are told to fetch from")
     .option("--json", "print the demo phones and their provisioning credentials as JSON")
     .action((opts) =>
-      withRuntime(opts, (rt) => {
-        const devices = loadDemo(rt);
+      withRuntime(opts, async (rt) => {
+        const devices = await loadDemo(rt);
         if (opts.json) console.log(JSON.stringify({ devices }, null, 2));
         else for (const d of devices) console.log(`${d.mac}  ${d.vendor} ${d.model}  user ${d.username}  password ${d.password}`);
       }),

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import type { Query } from "../db/data.ts";
 import { preparedPerDb } from "../db/prepared.ts";
 import { deviceGroupKeys, deviceKeyLayouts, extensionGroupMembers, extensionSettings, extensions, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
 import { expandSpecs, mergeSpecs, toSpec, type Expansion, type ExpansionSource, type GroupMember, type KeySpec, type StoredKey } from "../domain/key-expansion.ts";
@@ -119,5 +120,18 @@ export function devicesUsingGroup(db: Db, groupId: number): number[] {
     .innerJoin(deviceKeyLayouts, eq(deviceKeyLayouts.layoutId, keyLayouts.id))
     .where(eq(keyLayoutKeys.targetGroupId, groupId))
     .all();
+  return [...new Set([...direct, ...viaLayouts].map((r) => r.id))];
+}
+
+/** devicesUsingGroup for converted code (extension-usage.ts), in the caller's `q`. */
+export async function devicesUsingGroupIn(q: Query, groupId: number): Promise<number[]> {
+  const { deviceGroupKeys: dg, deviceKeyLayouts: dl, keyLayoutKeys: lk, keyLayouts: kl } = q.t;
+  const direct = await q.db.select({ id: dg.deviceId }).from(dg).where(eq(dg.groupId, groupId));
+  const viaLayouts = await q.db
+    .selectDistinct({ id: dl.deviceId })
+    .from(lk)
+    .innerJoin(kl, eq(kl.id, lk.layoutId))
+    .innerJoin(dl, eq(dl.layoutId, kl.id))
+    .where(eq(lk.targetGroupId, groupId));
   return [...new Set([...direct, ...viaLayouts].map((r) => r.id))];
 }

@@ -63,10 +63,10 @@ const sqliteCounts = (): Record<string, number> => {
 
 const fileHash = () => createHash("sha256").update(readFileSync(dbFile)).digest("hex");
 
-beforeAll(() => {
+beforeAll(async () => {
   // A site as the services build it: the demo tenant, extensions, phones, lines, keys, settings, a token.
-  withRuntime((rt) => {
-    loadDemo(rt);
+  await withRuntime(async (rt) => {
+    await loadDemo(rt);
     createToken(rt, "admin", "ops", []);
     createToken(rt, "pbx", "kamailio", ["demo.example"]);
   });

@@ -12,10 +12,10 @@ const env = tempConfig();
 const { run, withRuntime } = cliRunner(env.config);
 const MAC = "805ec0000601";
 
-beforeAll(() => {
-  withRuntime((rt) => {
+beforeAll(async () => {
+  await withRuntime(async (rt) => {
     createTenant(rt, TenantInput.parse({ name: "cli.example", sipDomain: "cli.example", sipServerHost: "pbx.cli.example" }));
-    for (const [number, name] of [["100", "Guest"], ["101", "Ana"]]) createExtension(rt, "cli.example", { number, displayName: name } as never);
+    for (const [number, name] of [["100", "Guest"], ["101", "Ana"]]) await createExtension(rt, "cli.example", { number, displayName: name } as never);
     createDevice(rt, { mac: MAC, model: "T54W", tenant: "cli.example" } as never);
     setLines(rt, MAC, [{ index: 1, extension: "100" }]);
     setKeys(rt, MAC, [{ index: 1, kind: "speed_dial", value: "5551234" } as never]);

@@ -16,8 +16,8 @@ beforeAll(async () => {
   c = await startAdminClient(
     { firmwareMaxBytes: 2 * 1024 * 1024 },
     {
-      prepare: (rt) => {
-        creds = loadDemo(rt).find((d) => d.mac === "805ec0000101")!;
+      prepare: async (rt) => {
+        creds = (await loadDemo(rt)).find((d) => d.mac === "805ec0000101")!;
       },
     },
   );

@@ -11,7 +11,7 @@ export interface AdminClientOptions {
   /** One token per role, named after the role; default admin, technician and readonly. */
   roles?: readonly Role[];
   /** Runs on a runtime after the tokens are made and before the server starts (e.g. `loadDemo`). */
-  prepare?: (rt: Runtime, config: Config) => void;
+  prepare?: (rt: Runtime, config: Config) => void | Promise<void>;
 }
 
 export interface CallResult {
@@ -51,9 +51,9 @@ export function encode(body: unknown, type: string | undefined): BodyInit | unde
 /** `overrides` go into the server's config, e.g. `startAdminClient({ importBodyLimitBytes: 4096 })`. */
 export async function startAdminClient(overrides: Record<string, unknown> = {}, options: AdminClientOptions = {}): Promise<AdminClient> {
   const tokens: Partial<Record<Role, string>> = {};
-  const base = await startTestServer(overrides, (rt, config) => {
+  const base = await startTestServer(overrides, async (rt, config) => {
     for (const role of options.roles ?? ["admin", "technician", "readonly"]) tokens[role] = createToken(rt, role, role).token;
-    options.prepare?.(rt, config);
+    await options.prepare?.(rt, config);
   });
   const api = `http://127.0.0.1:${base.server.apiPort}/api/v1`;
   const call: AdminClient["call"] = async (method, path, body, role = "admin", type) => {

@@ -13,11 +13,11 @@ export interface DemoServer extends TestServer {
 }
 
 /** `prepare` runs after the demo is loaded, before the server starts. */
-export async function startDemoServer(overrides: Record<string, unknown> = {}, prepare?: (rt: Runtime, config: Config) => void): Promise<DemoServer> {
+export async function startDemoServer(overrides: Record<string, unknown> = {}, prepare?: (rt: Runtime, config: Config) => void | Promise<void>): Promise<DemoServer> {
   let demo: DemoDevice[] = [];
-  const base = await startTestServer(overrides, (rt, config) => {
-    demo = loadDemo(rt);
-    prepare?.(rt, config);
+  const base = await startTestServer(overrides, async (rt, config) => {
+    demo = await loadDemo(rt);
+    await prepare?.(rt, config);
   });
   return {
     ...base,

@@ -27,14 +27,21 @@ export interface TestServer {
  * Writes a temporary config (`overrides` on top of the test defaults), runs `prepare` on a runtime
  * before the server starts (seed data, certificates), then starts the server.
  */
-export async function startTestServer(overrides: Record<string, unknown> = {}, prepare?: (rt: Runtime, config: Config) => void): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, prepare?: (rt: Runtime, config: Config) => void | Promise<void>): Promise<TestServer> {
   const env = tempConfig(overrides);
   const runtime = () => createRuntime(env.config, quiet);
   const withRuntime = <T>(fn: (rt: Runtime) => T): T => {
     const rt = runtime();
     return closingAfter(rt, fn);
   };
-  if (prepare) withRuntime((rt) => prepare(rt, env.config));
+  if (prepare) {
+    const rt = runtime();
+    try {
+      await prepare(rt, env.config);
+    } finally {
+      rt.close();
+    }
+  }
   const server = await startServer(env.config, quiet);
   return {
     config: env.config,

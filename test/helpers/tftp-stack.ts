@@ -22,7 +22,7 @@ export async function startTftpStack(
 ) {
   const firmwareDir = mkdtempSync(join(tmpdir(), "phonehome-fw-"));
   const deps: TestDeps = createTestDeps({ firmwareDir });
-  const demo = loadDemo(deps);
+  const demo = await loadDemo(deps);
   const alerts: { tenantId: number; failures: number }[] = [];
   const guard = new EnumerationGuard({ ...loadConfig({}, {}), ...opts.guard }, () => deps.clock().getTime(), (tenantId, failures) => alerts.push({ tenantId, failures }));
   const server = new TftpServer({ ...TEST_TFTP_OPTIONS, ...opts.server }, tftpResolver(deps, opts.deviceNetworks ?? [], guard, opts.images), pino({ level: "silent" }));

@@ -5,7 +5,8 @@ import { startAdminApp, type AdminApp } from "../helpers/admin-app.ts";
 let c: AdminApp;
 
 beforeAll(async () => {
-  c = startAdminApp({}, { prepare: (rt) => void loadDemo(rt) });
+  c = startAdminApp();
+  await loadDemo(c.runtime);
 });
 afterAll(async () => c.close());
 

@@ -6,7 +6,8 @@ let c: AdminApp;
 const MAC = "805ec0000101";
 
 beforeAll(async () => {
-  c = startAdminApp({}, { prepare: (rt) => void loadDemo(rt) });
+  c = startAdminApp();
+  await loadDemo(c.runtime);
 });
 afterAll(async () => c.close());
 

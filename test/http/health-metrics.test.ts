@@ -8,7 +8,7 @@ import { startTestServer } from "../helpers/test-server.ts";
 let c: AdminClient;
 let demo: DemoDevice[] = [];
 beforeAll(async () => {
-  c = await startAdminClient({ fetchLogFlushMs: 5 }, { prepare: (rt) => (demo = loadDemo(rt)) });
+  c = await startAdminClient({ fetchLogFlushMs: 5 }, { prepare: async (rt) => void (demo = await loadDemo(rt)) });
 });
 afterAll(async () => c.close());
 

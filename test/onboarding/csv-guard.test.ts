@@ -8,9 +8,9 @@ import { createTestDeps, dumpDb, type TestDeps } from "../helpers/test-deps.ts";
 import { csv, importText, seedSite } from "./helpers.ts";
 
 let deps: TestDeps;
-beforeEach(() => {
+beforeEach(async () => {
   deps = createTestDeps();
-  seedSite(deps);
+  await seedSite(deps);
 });
 afterEach(() => deps.close());
 

@@ -15,9 +15,9 @@ import { csv, exportText, importText, seedSite } from "./helpers.ts";
  * and `PUT /devices/{mac}/keys` do: allowed endpoints, BLF policy, BLF-to-group keys and their capacity.
  */
 let deps: TestDeps;
-beforeEach(() => {
+beforeEach(async () => {
   deps = createTestDeps();
-  seedSite(deps);
+  await seedSite(deps);
 });
 afterEach(() => deps.close());
 

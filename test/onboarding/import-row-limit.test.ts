@@ -9,9 +9,9 @@ import { createTestDeps, dumpDb, type TestDeps } from "../helpers/test-deps.ts";
 import { HEADER, seedSite } from "./helpers.ts";
 
 let deps: TestDeps;
-beforeEach(() => {
+beforeEach(async () => {
   deps = createTestDeps();
-  seedSite(deps);
+  await seedSite(deps);
 });
 afterEach(() => deps.close());
 

@@ -20,8 +20,8 @@ const EXT = `/tenants/${TENANT}/extensions`;
 const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082", "hex");
 
 beforeAll(async () => {
-  srv = await startPortal({ fetchLogFlushMs: 5, registrationCheckMs: 50, sipBindHost: "127.0.0.1", notifyJitterMs: 0, sipTimerFMs: 1000 }, (rt) => {
-    for (let i = 0; i < 30; i++) createExtension(rt, TENANT, { number: String(1000 + i), displayName: `Bulk ${i}` } as never);
+  srv = await startPortal({ fetchLogFlushMs: 5, registrationCheckMs: 50, sipBindHost: "127.0.0.1", notifyJitterMs: 0, sipTimerFMs: 1000 }, async (rt) => {
+    for (let i = 0; i < 30; i++) await createExtension(rt, TENANT, { number: String(1000 + i), displayName: `Bulk ${i}` } as never);
     createGroup(rt, TENANT, { name: "Sales", members: [] });
   });
   b = await startBrowser();

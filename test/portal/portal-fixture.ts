@@ -16,15 +16,15 @@ export interface PortalServer extends TestServer {
  * The demo site with one system account per role (admin, technician, readonly; password PASSWORD)
  * and extension 101's user (`101@demo.example`) allowed to log in with the same password.
  */
-export async function startPortal(overrides: Record<string, unknown> = {}, prepare?: (rt: Runtime) => void): Promise<PortalServer> {
+export async function startPortal(overrides: Record<string, unknown> = {}, prepare?: (rt: Runtime) => void | Promise<void>): Promise<PortalServer> {
   const hash = await hashPassword(PASSWORD);
-  const server = await startTestServer(overrides, (rt) => {
-    loadDemo(rt);
+  const server = await startTestServer(overrides, async (rt) => {
+    await loadDemo(rt);
     for (const role of ["admin", "technician", "readonly"] as const) createSystemUser(rt, { username: role, role }, hash);
     const ext = readSettings(rt, TENANT, "101").settings.profile;
     putProfile(rt, TENANT, "101", { ...ext, loginAllowed: true });
     setPassword(rt, findAccount(rt.db, `101@${TENANT}`)!, hash);
-    prepare?.(rt);
+    await prepare?.(rt);
   });
   return { ...server, base: `http://127.0.0.1:${server.server.apiPort}` };
 }

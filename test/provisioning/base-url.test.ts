@@ -50,10 +50,10 @@ describe("loopback", () => {
 });
 
 describe("pipeline", () => {
-  it("serves a remote phone nothing when the only URL at hand is loopback, over TFTP or HTTP without a Host", () => {
+  it("serves a remote phone nothing when the only URL at hand is loopback, over TFTP or HTTP without a Host", async () => {
     const deps = { ...createTestDeps({ publicUrl: "http://localhost:8080/" }), publicUrlConfigured: false };
     try {
-      const yealink = loadDemo(deps).find((d) => d.vendor === "yealink")!;
+      const yealink = (await loadDemo(deps)).find((d) => d.vendor === "yealink")!;
       const file = `${yealink.mac}.cfg`;
       const tftp = provision({ transport: "tftp", fileName: file, remoteAddress: "10.0.0.5" }, deps, { method: "trusted_network" });
       expect(tftp).toMatchObject({ outcome: "unreachable_url", url: "http://localhost:8080/" });

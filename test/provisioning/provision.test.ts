@@ -8,9 +8,9 @@ import { createTestDeps, type TestDeps } from "../helpers/test-deps.ts";
 let deps: TestDeps;
 let passwords: Map<string, string>;
 
-beforeEach(() => {
+beforeEach(async () => {
   deps = createTestDeps({ now: new Date("2026-06-01T12:00:00Z") });
-  passwords = new Map(loadDemo(deps).map((d) => [d.mac, d.password]));
+  passwords = new Map((await loadDemo(deps)).map((d) => [d.mac, d.password]));
 });
 afterEach(() => deps.close());
 

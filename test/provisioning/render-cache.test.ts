@@ -67,8 +67,8 @@ describe("render cache", () => {
   it("a change of the device, its lines or its keys", async () => {
     await servesChangeAtOnce(() => s.withRuntime((rt) => updateDevice(rt, MAC, { model: "T57W" })));
     await servesChangeAtOnce(() =>
-      s.withRuntime((rt) => {
-        createExtension(rt, DEMO_TENANT, ExtensionInput.parse({ number: "110", displayName: "Second line" }));
+      s.withRuntime(async (rt) => {
+        await createExtension(rt, DEMO_TENANT, ExtensionInput.parse({ number: "110", displayName: "Second line" }));
         setLines(rt, MAC, [{ index: 1, extension: "101" }, { index: 2, extension: "110" }]);
       }),
     );

@@ -8,9 +8,9 @@ import { GRANDSTREAM_OUIS } from "../../src/vendors/grandstream/identify.ts";
 import { createTestDeps, type TestDeps } from "../helpers/test-deps.ts";
 
 let deps: TestDeps;
-beforeEach(() => {
+beforeEach(async () => {
   deps = createTestDeps({ now: new Date("2026-06-01T12:00:00Z") });
-  loadDemo(deps);
+  await loadDemo(deps);
 });
 afterEach(() => deps.close());
 

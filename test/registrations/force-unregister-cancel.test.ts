@@ -7,7 +7,7 @@ import { tempConfig } from "../helpers/test-deps.ts";
 let c: AdminClient;
 
 beforeAll(async () => {
-  c = await startAdminClient({}, { prepare: (rt) => void loadDemo(rt) });
+  c = await startAdminClient({}, { prepare: async (rt) => void (await loadDemo(rt)) });
 });
 afterAll(async () => c.close());
 

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleRegistrarEvent } from "../../src/registrations/registrar-webhook.ts";
 import { expireRegistrations, noExpiryMarginS } from "../../src/registrations/state.ts";
 import { listRegistrations } from "../../src/registrations/views.ts";
@@ -10,8 +10,10 @@ describe("registration state from events", () => {
   const base = createTestDeps();
   let now = Date.parse("2026-06-01T12:00:00Z");
   const deps = { ...base, clock: () => new Date(now) };
-  createTenant(deps, { name: "r.example", sipDomain: "r.example", sipServerHost: "pbx.r.example", registerExpires: 600 } as never);
-  createExtension(deps, "r.example", { number: "501", displayName: "Gi" } as never);
+  beforeAll(async () => {
+    createTenant(deps, { name: "r.example", sipDomain: "r.example", sipServerHost: "pbx.r.example", registerExpires: 600 } as never);
+    await createExtension(deps, "r.example", { number: "501", displayName: "Gi" } as never);
+  });
   afterAll(() => base.close());
   const event = (e: Record<string, unknown>) =>
     handleRegistrarEvent(deps, { aor: "sip:501@r.example", contact: "sip:501@127.0.0.1:5091", source: "127.0.0.1:5091", ...e }, "registrar:test");

@@ -53,7 +53,7 @@ async function fetchAllDemoFiles(): Promise<void> {
 
 beforeAll(async () => {
   const rt = createRuntime(cfg, pino({ level: "silent" }));
-  demo = loadDemo(rt);
+  demo = await loadDemo(rt);
   token = createToken(rt, "admin", "alice").token;
   rt.close();
   // The server logs at debug level into a file, as an operator would capture it.

@@ -32,7 +32,7 @@ beforeAll(async () => {
   const fixtures = fileURLToPath(new URL("../fixtures/vendors/acme/templates", import.meta.url));
   deps = { ...createTestDeps(), vendors: [...VENDOR_LIST, acme], templates: builtinTemplateStore([...VENDOR_IDS, ACME_ID], [fixtures]) };
   expect(missingTemplates(deps.templates, deps.vendors)).toEqual([]);
-  loadDemo(deps);
+  await loadDemo(deps);
   updateTenant(deps, DEMO_TENANT, { authMode: "network", allowedNetworks: ["127.0.0.0/8"] });
   const tenant = getTenant(deps, DEMO_TENANT);
   const now = deps.clock().getTime();

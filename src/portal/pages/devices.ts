@@ -15,7 +15,7 @@ import { getDevice, listDevices } from "../../services/devices.ts";
 import { keyLimitsOf } from "../../services/device-rules.ts";
 import type { DeviceRow } from "../../db/rows.ts";
 import { expandDeviceKeys, readDeviceKeys } from "../../services/key-expansion.ts";
-import { listExtensions } from "../../services/extensions.ts";
+import { listExtensionsSync } from "../../services/extensions.ts";
 import { KeysInput, LinesInput } from "../../services/schemas.ts";
 import { html, raw, type Html } from "../html.ts";
 import { keyControls, keyFormErrors, readKeyForm } from "../key-form.ts";
@@ -85,7 +85,7 @@ ${table(
     const pc = pageContext(ctx);
     const write = canOperate(scope);
     const lines = getLines(deps, d.mac);
-    const exts = listExtensions(deps, tenant);
+    const exts = listExtensionsSync(deps, tenant);
     const limits = keyLimitsOf(d);
     const read = readDeviceKeys(deps.db, d.id);
     const layoutName = read.layout?.name ?? null;
