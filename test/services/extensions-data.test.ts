@@ -13,6 +13,7 @@ import {
   resetExtensionPassword,
   updateExtension,
 } from "../../src/services/extensions.ts";
+import { duplicateExtension } from "../../src/services/extension-actions.ts";
 import { setNumberingPlan } from "../../src/services/numbering.ts";
 import { ExtensionInput } from "../../src/services/schemas.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
@@ -167,5 +168,20 @@ describe.each(dataDialects(postgres))("extension service on $name", (dialect) =>
     const s = await snapshot(data);
     expect(s.extensions).toHaveLength(1);
     expect(s.events).toHaveLength(1);
+  });
+
+  it("duplicates an extension with a new number and password, refuses a taken number, and is all or nothing", async () => {
+    const src = await createExtension(deps, TENANT, input("101", "Reception"));
+    const before = await snapshot(data);
+    await expect(duplicateExtension(deps, TENANT, "101", { number: "101" })).rejects.toMatchObject({ status: 409, message: `number: extension 101 already exists in tenant ${TENANT}` });
+    await expect(duplicateExtension({ ...deps, clock: failingClock(3) }, TENANT, "101", { number: "102" })).rejects.toThrow("clock failed midway");
+    expect(await snapshot(data)).toEqual(before);
+    const copy = await duplicateExtension(deps, TENANT, "101", { number: "102", username: "front" });
+    expect(copy).toMatchObject({ number: "102", displayName: "Reception", sipUser: "102", authUser: "102" });
+    expect(deps.secrets.open(copy.sipPasswordEnc)).not.toBe(deps.secrets.open(src.sipPasswordEnc));
+    const s = await snapshot(data);
+    expect(s.settings.find((r) => r.extensionId === copy.id)).toMatchObject({ username: "front" });
+    expect(s.audit.at(-1)).toMatchObject({ action: "extension.duplicate", detail: "copy of extension 101" });
+    expect(s.events.at(-1)).toMatchObject({ type: "extension.created", extensionKey: `${TENANT}/102` });
   });
 });
