@@ -33,7 +33,13 @@ export default tseslint.config(
   // do (docs/scale-out.md#data-access-on-two-databases). A module joins this list when it is converted.
   {
     files: [
+      "src/db/leases.ts",
+      "src/http/nonce-counts-table.ts",
+      "src/services/discovery.ts",
       "src/services/extension-actions.ts",
+      "src/services/feature-codes.ts",
+      "src/services/key-checks.ts",
+      "src/services/key-expansion.ts",
       "src/services/numbering.ts",
     ],
     rules: {

@@ -36,7 +36,7 @@ const allThreadsSeconds = () => readdirSync("/proc/self/task").reduce((s, t) => 
 const dir = mkdtempSync(join(tmpdir(), "phonehome-hit-"));
 try {
   const dataDir = join(dir, "data");
-  const paths = seedStorm(dataDir, PHONES);
+  const paths = await seedStorm(dataDir, PHONES);
   const rt = createRuntime(loadConfig({ dataDir, logLevel: "silent" }, {}), pino({ level: "silent" }));
   rt.recorder.start();
   const request = (i: number): ProvisioningRequest => ({

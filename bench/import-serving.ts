@@ -39,13 +39,14 @@ const EXTENSIONS = 500;
 /** Phones already in the database, fetched at random by the simulated phones. */
 const KNOWN = 200;
 
-function seed(dataDir: string): { paths: string[]; token: string } {
+async function seed(dataDir: string): Promise<{ paths: string[]; token: string }> {
   const rt = createRuntime(loadConfig({ dataDir, logLevel: "silent" }, {}), pino({ level: "silent" }));
   const paths: string[] = [];
   let token = "";
+  await createTenant(rt, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }));
+  // Extensions are written through the asynchronous handle (one transaction each); the phones in one synchronous transaction.
+  for (let n = 0; n < EXTENSIONS; n++) await createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(1000 + n), displayName: `User ${n}` }));
   rt.db.$client.transaction(() => {
-    createTenant(rt, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }));
-    for (let n = 0; n < EXTENSIONS; n++) createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(1000 + n), displayName: `User ${n}` }));
     for (let i = 0; i < KNOWN; i++) {
       const mac = `805ec0ff${i.toString(16).padStart(4, "0")}`;
       createDevice(rt, { mac, vendor: "yealink", model: "T54W", tenant: "bench.example", label: null });
@@ -131,7 +132,7 @@ async function waitFor(path: string): Promise<void> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "phonehome-import-serving-"));
   const dataDir = join(dir, "data");
-  const { paths, token } = seed(dataDir);
+  const { paths, token } = await seed(dataDir);
   const body = csv();
   console.log(`seeded ${KNOWN} phones and ${EXTENSIONS} extensions; import file: ${ROWS} rows, ${(body.length / 1e6).toFixed(1)} MB; ${PHONES} phones fetching in a loop`);
   const server = spawn(process.execPath, [BIN, "serve", "--data-dir", dataDir, "--http-port", String(PORT), "--http-host", "127.0.0.1", "--api-port", String(API_PORT), "--tftp-port", "0"], {

@@ -34,11 +34,11 @@ const PHASE = fileURLToPath(new URL("./import-phase.ts", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "phonehome-bench-import-"));
 const file = join(dir, "devices.csv");
 
-function seed(): void {
+async function seed(): Promise<void> {
   const rt = createRuntime(loadConfig({ dataDir: dir, logLevel: "silent" }, {}), pino({ level: "silent" }));
-  createTenant(rt, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example" }));
+  await createTenant(rt, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example" }));
   for (let n = 0; n < EXTENSIONS; n++) {
-    createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(1000 + n), displayName: `User ${n}` }));
+    await createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(1000 + n), displayName: `User ${n}` }));
   }
   if (GROUPS) {
     createGroup(rt, "bench.example", { name: "Team", members: Array.from({ length: 8 }, (_, k) => String(1000 + k)) });
@@ -75,7 +75,7 @@ function phase(name: string, dryRun: boolean): void {
 }
 
 try {
-  seed();
+  await seed();
   await writeCsv();
   const mix = GROUPS ? "; a quarter of the phones with a BLF-to-group key (8 members), 50 extensions restricted to listed phones" : "";
   console.log(`${ROWS.toLocaleString("en-US")} rows, ${(statSync(file).size / 1e6).toFixed(1)} MB CSV, ${EXTENSIONS} extensions${mix}`);

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const dataDir = keepDir ?? join(dir!, "data");
   if (!keepDir || !existsSync(join(dataDir, "phonehome.db"))) {
     const t0 = performance.now();
-    seedStorm(dataDir, PHONES);
+    await seedStorm(dataDir, PHONES);
     console.log(`seeded ${PHONES} phones in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const child = fork(fileURLToPath(new URL("./memory-server.ts", import.meta.url)), [dataDir, String(PORT)], {

@@ -30,7 +30,7 @@ if (!gc) throw new Error("run with node --expose-gc (npm run bench:render-cache 
 const dir = mkdtempSync(join(tmpdir(), "phonehome-render-cache-"));
 try {
   const dataDir = join(dir, "data");
-  seedStorm(dataDir, PHONES);
+  await seedStorm(dataDir, PHONES);
   const rt = createRuntime(loadConfig({ dataDir, logLevel: "silent" }, {}), pino({ level: "silent" }));
   const request = (i: number) => ({ transport: "http" as const, fileName: `${stormMac(i)}.cfg`, remoteAddress: "127.0.0.1", userAgent: "Yealink SIP-T54W 96.86.0.100", requestUrl: "http://127.0.0.1:8080/" });
   const memory = () => {

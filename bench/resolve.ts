@@ -21,8 +21,8 @@ const i = args.indexOf("--iterations");
 const N = i >= 0 ? Number(args[i + 1]) : 5000;
 
 const deps = createTestDeps();
-createTenant(deps, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example" }));
-for (let n = 100; n < 120; n++) createExtension(deps, "bench.example", ExtensionInput.parse({ number: String(n), displayName: `Ext ${n}` }));
+await createTenant(deps, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example" }));
+for (let n = 100; n < 120; n++) await createExtension(deps, "bench.example", ExtensionInput.parse({ number: String(n), displayName: `Ext ${n}` }));
 const plain = createDevice(deps, { mac: "805ec0000001", model: "T54W", tenant: "bench.example", label: null });
 setLines(deps, plain.mac, [{ index: 1, extension: "100" }]);
 setKeys(deps, plain.mac, ["101", "102", "103"].map((v, k) => KeyInput.parse({ index: k + 2, kind: "blf", value: v })));

@@ -4,8 +4,9 @@
  *
  * Through the services (createExtension, createDevice, setLines, setKeys) a phone costs about
  * 5 ms (audit rows, change feed, per-row checks): 100,000 phones would take minutes. Here the
- * tenant comes from the service and the rest is bulk inserts through the drizzle schema, in one
- * transaction, on a database opened by `createRuntime` (every migration and trigger applied):
+ * tenant comes from the service (its own transaction, before the rest) and the rest is bulk inserts
+ * through the drizzle schema, in one transaction, on a database opened by `createRuntime` (every
+ * migration and trigger applied):
  * the rows are the ones the services write (same sealed secrets, default extension settings,
  * event secrets), without the audit and change-feed rows a phone file never reads.
  */
@@ -28,16 +29,16 @@ export const stormMac = (i: number): string => `805ec0${i.toString(16).padStart(
 const numberOf = (i: number): string => String(100_000 + i);
 
 /** Seeds `phones` phones; returns the path each phone fetches (`/<mac>.cfg`). */
-export function seedStorm(dataDir: string, phones: number): string[] {
+export async function seedStorm(dataDir: string, phones: number): Promise<string[]> {
   const config = loadConfig({ dataDir, logLevel: "silent" }, {});
   const rt = createRuntime(config, pino({ level: "silent" }));
   const now = rt.clock().getTime();
   try {
+    const tenant = await createTenant(
+      rt,
+      TenantInput.parse({ sipDomain: "storm.example", sipServerHost: "pbx.storm.example", timeZone: "Europe/Berlin", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }),
+    );
     writeTransaction(rt.db, (tx) => {
-      const tenant = createTenant(
-        { ...rt, db: tx },
-        TenantInput.parse({ sipDomain: "storm.example", sipServerHost: "pbx.storm.example", timeZone: "Europe/Berlin", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }),
-      );
       const extensionIds: number[] = [];
       for (let from = 0; from < phones; from += CHUNK) {
         const rows = [];
@@ -72,4 +73,4 @@ export function seedStorm(dataDir: string, phones: number): string[] {
 }
 
 /** As a command (bench:storm seeds in its own process): `node --import tsx bench/storm-seed.ts DATA_DIR PHONES`. */
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) seedStorm(process.argv[2]!, Number(process.argv[3]));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await seedStorm(process.argv[2]!, Number(process.argv[3]));

@@ -1,5 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import { extensions, tenants } from "./db/schema.ts";
+import { first } from "./db/data.ts";
+import type { Tenant } from "./db/rows.ts";
+import { extensions } from "./db/schema.ts";
 import type { Mac } from "./domain/mac.ts";
 import { deviceFiles } from "./provisioning/preview.ts";
 import type { ProvisionDeps } from "./provisioning/provision.ts";
@@ -60,9 +62,10 @@ export interface DemoDevice {
   readonly files: readonly string[];
 }
 
-function ensureTenant(deps: ProvisionDeps): void {
-  if (deps.db.select().from(tenants).where(eq(tenants.name, DEMO_TENANT)).get()) return;
-  createTenant(
+async function ensureTenant(deps: ProvisionDeps): Promise<Tenant> {
+  const existing = await deps.data.read(async (q) => first(await q.db.select().from(q.t.tenants).where(eq(q.t.tenants.name, DEMO_TENANT)).limit(1)));
+  if (existing) return existing;
+  return createTenant(
     deps,
     TenantInput.parse({
       sipDomain: DEMO_TENANT,
@@ -75,8 +78,7 @@ function ensureTenant(deps: ProvisionDeps): void {
 }
 
 export async function loadDemo(deps: ProvisionDeps): Promise<DemoDevice[]> {
-  ensureTenant(deps);
-  const tenant = deps.db.select().from(tenants).where(eq(tenants.name, DEMO_TENANT)).get()!;
+  const tenant = await ensureTenant(deps);
   for (const e of EXTENSIONS) {
     const exists = deps.db
       .select({ id: extensions.id })

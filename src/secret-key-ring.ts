@@ -65,6 +65,10 @@ export function createKeyRingBox(keyFile: string): KeyRingBox {
       if (!box) throw new Error(`secret sealed with key ${id}, which is neither the current key nor a retired one`);
       return box.open(sealed);
     },
+    deriveKey(purpose) {
+      reloadIfChanged();
+      return ring.current.deriveKey(purpose);
+    },
     knownKeyIds: () => [...ring.byId.keys()],
     reload: () => {
       ring = loadRing(keyFile);

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -11,6 +11,12 @@ export interface SecretBox {
   readonly keyId: string;
   seal(plain: string): string;
   open(sealed: string): string;
+  /**
+   * A 32-byte key for one purpose, derived from the current key (HKDF-SHA256, RFC 5869, with the
+   * purpose as `info`): the same on every node that holds the same key file, and telling nothing
+   * about the key itself.
+   */
+  deriveKey(purpose: string): Buffer;
 }
 
 export function createSecretBox(key: Buffer): SecretBox {
@@ -32,6 +38,7 @@ export function createSecretBox(key: Buffer): SecretBox {
       decipher.setAuthTag(Buffer.from(tag, "base64url"));
       return Buffer.concat([decipher.update(Buffer.from(data, "base64url")), decipher.final()]).toString("utf8");
     },
+    deriveKey: (purpose) => Buffer.from(hkdfSync("sha256", key, Buffer.alloc(0), `phonehome ${purpose}`, 32)),
   };
 }
 

@@ -163,10 +163,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     tftpPort,
     runtime,
     async close() {
-      tracker.stop();
-      retention.stop();
-      hotDesk.stop();
-      await feed.stop();
+      await Promise.all([tracker.stop(), retention.stop(), hotDesk.stop(), feed.stop()]);
       tls?.close();
       await closeAll();
       await tftp?.close();

@@ -53,6 +53,7 @@ export function configFrom(opts: Record<string, unknown>): Config {
 }
 
 /** Runs `fn` with a runtime whose logs stay quiet (CLI output is for the user). */
+/** Runs `fn` on a runtime as the actor `cli`, and closes it: once its promise has settled when `fn` is asynchronous. */
 export function withRuntime<T>(opts: Record<string, unknown>, fn: (rt: ReturnType<typeof createRuntime>) => T): T {
   const rt = createRuntime(configFrom(opts), createLogger("warn"));
   let result: T;

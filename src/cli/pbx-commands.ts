@@ -55,10 +55,10 @@ export function pbxCommands(deps: { withRuntime: WithRuntime; configFrom: (opts:
     .addOption(dataDirOption())
     .option("--tenant <tenant>", "only this tenant (default every tenant)")
     .option("--format <format>", "pjsip | realtime-sql", "pjsip")
-    .action((opts) => {
+    .action(async (opts) => {
       if (!["pjsip", "realtime-sql"].includes(opts.format)) throw invalidInput(`--format must be pjsip or realtime-sql, not "${String(opts.format).slice(0, 32)}"`);
-      const text = withRuntime(opts, (rt) => {
-        const names = opts.tenant ? [opts.tenant as string] : listTenants(rt).map((t) => t.name);
+      const text = await withRuntime(opts, async (rt) => {
+        const names = opts.tenant ? [opts.tenant as string] : (await listTenants(rt)).map((t) => t.name);
         const creds = names.flatMap((n) => tenantCredentials(rt, n));
         try {
           assertUnique(creds);

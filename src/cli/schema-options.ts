@@ -71,10 +71,15 @@ export function parseOptions<S extends z.ZodType>(schema: S, shape: Shape, body:
 
 /** Runs `fn`; an input error raised by a service gets the CLI's option names too. */
 export function withOptionNames<T>(shape: Shape, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
+  const renamed = (err: unknown): never => {
     if (err instanceof AppError && err.status === 400) throw new AppError(err.status, err.code, asOptionNames(err.message, shape), err.details);
     throw err;
+  };
+  try {
+    const result = fn();
+    // A service on the asynchronous handle refuses through its promise.
+    return (result instanceof Promise ? result.catch(renamed) : result) as T;
+  } catch (err) {
+    return renamed(err);
   }
 }

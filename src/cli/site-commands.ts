@@ -9,7 +9,7 @@ import type { createRuntime } from "../runtime.ts";
 import { getKeys, getLines, setKeys, setLines } from "../services/device-layout.ts";
 import { createDevice, getDevice, listDevices, updateDevice } from "../services/devices.ts";
 import { DeviceInput, DevicePatch, KeysBody, LinesBody, parseListBody, TenantInput, TenantPatch } from "../services/schemas.ts";
-import { createTenant, getTenant, listTenants, updateTenant } from "../services/tenants.ts";
+import { createTenant, listTenants, readTenant, updateTenant } from "../services/tenants.ts";
 import { addSchemaOptions, bodyFromOptions, parseOptions, withOptionNames } from "./schema-options.ts";
 
 /**
@@ -50,8 +50,8 @@ export function tenantCommands(withRuntime: WithRuntime, dataDirOption: () => Op
   addSchemaOptions(cmd.command("create").description("create a tenant (POST /tenants); feature codes are seeded").addOption(dataDirOption()), shape, TENANT_HELP)
     .option("--json", "print the tenant as JSON")
     .action((opts) =>
-      withRuntime(opts, (rt) => {
-        const t = presentTenant(withOptionNames(shape, () => createTenant(rt, parseOptions(TenantInput, shape, bodyFromOptions(opts, shape)))));
+      withRuntime(opts, async (rt) => {
+        const t = presentTenant(await withOptionNames(shape, () => createTenant(rt, parseOptions(TenantInput, shape, bodyFromOptions(opts, shape)))));
         if (opts.json) return print(t);
         console.log(`tenant ${t.name} created (SIP ${t.sipDomain} via ${t.sipServerHost}:${t.sipServerPort}/${t.sipTransport})`);
       }),
@@ -62,8 +62,8 @@ export function tenantCommands(withRuntime: WithRuntime, dataDirOption: () => Op
     .addOption(dataDirOption())
     .option("--json", "print JSON")
     .action((opts) =>
-      withRuntime(opts, (rt) => {
-        const all = listTenants(rt).map(presentTenant);
+      withRuntime(opts, async (rt) => {
+        const all = (await listTenants(rt)).map(presentTenant);
         if (opts.json) return print({ tenants: all });
         for (const t of all) console.log(`${t.name}\t${t.sipDomain}\t${t.sipServerHost}:${t.sipServerPort}/${t.sipTransport}\t${listDevices(rt, t.name).length} device(s)`);
       }),
@@ -74,8 +74,8 @@ export function tenantCommands(withRuntime: WithRuntime, dataDirOption: () => Op
     .addOption(dataDirOption())
     .option("--json", "print JSON")
     .action((name: string, opts) =>
-      withRuntime(opts, (rt) => {
-        const t = presentTenant(getTenant(rt, name));
+      withRuntime(opts, async (rt) => {
+        const t = presentTenant(await readTenant(rt, name));
         if (opts.json) return print(t);
         console.log(tenantText(t));
       }),

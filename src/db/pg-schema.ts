@@ -59,4 +59,6 @@ export const {
   hotDeskDefaults,
   hotDeskOptOuts,
   notifyOutbox,
+  digestNonces,
+  jobLeases,
 } = pg;

@@ -893,3 +893,30 @@ export const notifyOutbox = sqliteTable(
   },
   (t) => [index("notify_outbox_device").on(t.deviceId)],
 );
+
+/**
+ * The highest Digest `nc` seen per nonce, where every node must see it (docs/scale-out.md): on
+ * PostgreSQL a response replayed to another node finds its count here. One server on SQLite keeps
+ * the counts in memory instead (src/http/digest.ts, NonceScope). Rows are deleted once the nonce's
+ * lifetime has ended.
+ */
+export const digestNonces = sqliteTable(
+  "digest_nonces",
+  {
+    nonce: text("nonce").primaryKey(),
+    nc: integer("nc").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("digest_nonces_expires").on(t.expiresAt)],
+);
+
+/**
+ * Which process runs a periodic pass (registration expiry, the hot-desk sweep, retention, ...):
+ * the holder renews its lease at every pass; another process takes the pass over once the lease
+ * has run out (src/db/leases.ts).
+ */
+export const jobLeases = sqliteTable("job_leases", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  until: integer("until").notNull(),
+});

@@ -9,8 +9,8 @@ import type { ServiceDeps } from "../services/deps.ts";
 import { keyLimitsOf } from "../services/device-rules.ts";
 import { getDevice, tenantExtension } from "../services/devices.ts";
 import { assertExtensionAllowedOnDevice } from "../services/endpoint-policy.ts";
-import { expandDeviceKeys } from "../services/key-expansion.ts";
-import { assertKeysFit } from "../services/key-checks.ts";
+import { expandDeviceKeysSync } from "../services/key-expansion-sync.ts";
+import { assertKeysFitSync } from "../services/key-checks-sync.ts";
 import { applyPersonProfile, placeHotDeskKey, restoreProfile, snapshotProfile } from "./profile.ts";
 import { defaultDesk, defaultSince, type HotDeskRow } from "./default-desks.ts";
 import { candidates, deskOf, presentDesk, requireDesk, storedDesk, type HotDeskView } from "./desk-state.ts";
@@ -44,7 +44,7 @@ export function notifying(tx: Db, deps: ServiceDeps, deviceIds: readonly number[
 /** The first key slot of the phone itself that no key (own, layout or group) uses; null when all are taken. */
 function firstFreeKey(db: Db, device: DeviceRow): number | null {
   const limits = keyLimitsOf(device);
-  const used = new Set(expandDeviceKeys(db, device, limits).keys.map((k) => k.index));
+  const used = new Set(expandDeviceKeysSync(db, device, limits).keys.map((k) => k.index));
   for (let i = 1; i <= limits.ownKeys; i++) if (!used.has(i)) return i;
   return null;
 }
@@ -54,7 +54,7 @@ function chooseKey(db: Db, device: DeviceRow, key: number | null | undefined): n
   if (key === null) return null;
   const limits = keyLimitsOf(device);
   if (key > limits.capacity) throw invalidInput(`key: ${device.model} takes keys 1-${limits.capacity}${limits.capacity === 0 ? " (none)" : ""}; choose one of them, or null for no hot-desk key`);
-  const taken = expandDeviceKeys(db, device, limits).keys.find((k) => k.index === key);
+  const taken = expandDeviceKeysSync(db, device, limits).keys.find((k) => k.index === key);
   if (taken) throw invalidInput(`key: key ${key} of ${device.mac} is a ${taken.kind} key already; choose a free key, or leave key out to take the first free one`);
   return key;
 }
@@ -74,7 +74,7 @@ export function enableHotDesk(deps: ServiceDeps, mac: string, input: { key?: num
       tx.delete(hotDeskOptOuts).where(eq(hotDeskOptOuts.deviceId, device.id)).run();
       tx.insert(hotDesks).values({ deviceId: device.id, tenantId: device.tenantId, keyIndex, enabledAt: deps.clock().getTime() }).run();
       placeHotDeskKey(tx, device.id, keyIndex, false);
-      assertKeysFit(tx, [device.id], "key");
+      assertKeysFitSync(tx, [device.id], "key");
       const desk = presentDesk(tx, storedDesk(tx, device.id)!);
       auditChange(tx, deps, { action: "hot_desk.enable", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: byDefault ? { source: "tenant-default" } : null, after: { keySlot: keyIndex } });
       return { desk, changed: keyIndex === null ? [] : [device], moved: [] };

@@ -2,7 +2,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { deviceGroupKeys, deviceKeyLayouts, deviceKeys, deviceLines, extensionGroups, extensions, keyLayouts } from "../db/schema.ts";
 import type { DeviceRow } from "../db/rows.ts";
-import { assertKeysFit } from "../services/key-checks.ts";
+import { assertKeysFitSync } from "../services/key-checks-sync.ts";
 
 /**
  * A device's base profile: everything of its own that reaches its files and that signing in
@@ -108,5 +108,5 @@ export function applyPersonProfile(tx: Db, device: DeviceRow, base: BaseProfile,
   clear(tx, device.id);
   write(tx, device.id, person);
   placeHotDeskKey(tx, device.id, keyIndex, true);
-  assertKeysFit(tx, [device.id], "extension");
+  assertKeysFitSync(tx, [device.id], "extension");
 }

@@ -1,3 +1,4 @@
+import { startPeriodicPass } from "../db/leases.ts";
 import { eq, isNotNull } from "drizzle-orm";
 import { writeTransaction } from "../db/client.ts";
 import { devices, hotDesks, tenants } from "../db/schema.ts";
@@ -62,17 +63,16 @@ export function sweepHotDesks(deps: ProvisionDeps, sip: SipSettings, limits: Pin
   return { signedOut: changes.flatMap((c) => c.changed.map((d) => d.mac)), notify: notifyChange(deps, sip, changes) };
 }
 
-/** Runs the sweep every `intervalMs` until stopped; errors are logged, never thrown. */
-export function startHotDeskSweep(deps: ProvisionDeps, sip: SipSettings, limits: PinLimits, intervalMs: number): { stop(): void } {
-  const timer = setInterval(() => {
-    try {
+/** Runs the sweep every `intervalMs` on the one process that holds its lease (src/db/leases.ts); errors are logged, never thrown. */
+export function startHotDeskSweep(deps: ProvisionDeps, sip: SipSettings, limits: PinLimits, intervalMs: number): { stop(): Promise<void> } {
+  return startPeriodicPass(deps, {
+    name: "hot-desk-sweep",
+    intervalMs,
+    failure: "hot-desk sweep failed",
+    work() {
       const { signedOut, notify } = sweepHotDesks(deps, sip, limits);
       if (signedOut.length) deps.logger.info({ signedOut }, "hot desks signed out by the tenants' rules");
       notify.done.catch((err) => deps.logger.error({ err }, "hot-desk NOTIFY failed"));
-    } catch (err) {
-      deps.logger.error({ err }, "hot-desk sweep failed");
-    }
-  }, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+    },
+  });
 }

@@ -3,9 +3,10 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 /**
  * HTTP Digest (RFC 7616 with MD5 and qop=auth, the variant every phone vendor implements).
  * Nonces are issued by this server: `<issued-ms base36>.<random>.<mac>` where the MAC is an HMAC
- * over time, random part and client address with a per-process key, so a nonce cannot be forged,
- * expires after `ttlMs`, and is bound to the address it was issued to. Replays are refused by
- * remembering the highest `nc` seen per nonce; a response whose `nc` does not grow is rejected.
+ * over time, random part and client address with the key of a NonceScope, so a nonce cannot be
+ * forged, expires after `ttlMs`, and is bound to the address it was issued to. Replays are refused
+ * by remembering the highest `nc` seen per nonce (the scope's counts); a response whose `nc` does
+ * not grow is rejected.
  */
 export const REALM = "phonehome";
 
@@ -40,17 +41,57 @@ export function parseDigestHeader(header: string | undefined): DigestParams | nu
 
 export type NonceCheck = "ok" | "stale" | "invalid";
 
-export class DigestAuth {
-  private readonly key = randomBytes(32);
-  private readonly used = new Map<string, { nc: number; expires: number }>();
+/** The highest `nc` seen per nonce: what refuses a replayed response. */
+export interface NonceCounts {
+  /** Records `nc` for `nonce` when it is higher than any recorded before; false for a replay. */
+  advance(nonce: string, nc: number, expiresAt: number): boolean | Promise<boolean>;
+  /** Forgets nonces whose lifetime ended at or before `now`. */
+  sweep(now: number): void | Promise<void>;
+}
 
+/**
+ * Where nonces are valid: the key that signs them and the counts that refuse their replays. The two
+ * go together: a nonce is accepted only where its replay counts are kept. So a key known to one
+ * process goes with counts in that process's memory (one server on SQLite; a restart invalidates
+ * every nonce and with them the counts), and a key every node derives from the shared secret key
+ * goes with counts in a table every node writes (nonce-counts-table.ts, on PostgreSQL).
+ */
+export interface NonceScope {
+  readonly key: Buffer;
+  readonly counts: NonceCounts;
+}
+
+/** This process's own scope: a random key and the counts in a Map. */
+export function processNonceScope(): NonceScope {
+  const used = new Map<string, { nc: number; expires: number }>();
+  const sweep = (now: number) => {
+    for (const [nonce, entry] of used) if (entry.expires <= now) used.delete(nonce);
+  };
+  return {
+    key: randomBytes(32),
+    counts: {
+      advance(nonce, nc, expiresAt) {
+        const prev = used.get(nonce);
+        // An entry past its lifetime belongs to a stale nonce, which never reaches this check.
+        if (prev && nc <= prev.nc) return false;
+        used.set(nonce, { nc, expires: expiresAt });
+        if (used.size > 200_000) sweep(expiresAt - 1);
+        return true;
+      },
+      sweep,
+    },
+  };
+}
+
+export class DigestAuth {
   constructor(
     private readonly ttlMs: number,
     private readonly clock: () => number = Date.now,
+    private readonly scope: NonceScope = processNonceScope(),
   ) {}
 
   private sign(issued: string, rand: string, address: string): string {
-    return createHmac("sha256", this.key).update(`${issued}.${rand}.${address}`).digest("base64url").slice(0, 22);
+    return createHmac("sha256", this.scope.key).update(`${issued}.${rand}.${address}`).digest("base64url").slice(0, 22);
   }
 
   issueNonce(address: string): string {
@@ -74,26 +115,15 @@ export class DigestAuth {
     return age > this.ttlMs ? "stale" : "ok";
   }
 
-  /** True when `p` proves knowledge of `password` for `method`; records `nc` against replays. */
-  verify(p: DigestParams, method: string, username: string, password: string): boolean {
-    if (!this.proves(p, method, username, password)) return false;
-    return this.recordNc(p.nonce, parseInt(p.nc, 16));
-  }
-
   /**
    * True when the response in `p` was computed with `password`, whatever the nonce's age; records
-   * nothing. With a stale nonce this decides `stale=true` (RFC 7616 §3.3: only for a valid digest).
-   * The same work whether or not the user name matches (an unknown MAC is checked against a dummy
-   * user): no early return, so timing does not tell which MACs exist (issue 11 item 3).
+   * nothing (advance() does, once the request is granted). With a stale nonce this decides
+   * `stale=true` (RFC 7616 §3.3: only for a valid digest). The same work whether or not the user
+   * name matches (an unknown MAC is checked against a dummy user): no early return, so timing does
+   * not tell which MACs exist (issue 11 item 3).
    */
   proves(p: DigestParams, method: string, username: string, password: string): boolean {
     return this.provesHa1(p, method, username, digestHa1(username, password));
-  }
-
-  /** verify() with the HA1 of the user's password (digestHa1) instead of the password. */
-  verifyHa1(p: DigestParams, method: string, username: string, ha1: string): boolean {
-    if (!this.provesHa1(p, method, username, ha1)) return false;
-    return this.recordNc(p.nonce, parseInt(p.nc, 16));
   }
 
   /** proves() with the HA1 of the user's password: the same work, without the password. */
@@ -107,19 +137,18 @@ export class DigestAuth {
     return sameUser && sameRealm && sameResponse;
   }
 
-  private recordNc(nonce: string, nc: number): boolean {
-    const now = this.clock();
-    const prev = this.used.get(nonce);
-    if (prev && prev.expires > now && nc <= prev.nc) return false;
-    this.used.set(nonce, { nc, expires: now + this.ttlMs });
-    if (this.used.size > 200_000) this.sweep();
-    return true;
+  /**
+   * Records the `nc` of a proven response against replays: false when that nonce already had this
+   * `nc` or a higher one. A promise only where the counts are shared by several nodes.
+   */
+  advance(p: DigestParams): boolean | Promise<boolean> {
+    const issued = parseInt(p.nonce.slice(0, p.nonce.indexOf(".")), 36);
+    return this.scope.counts.advance(p.nonce, parseInt(p.nc, 16), issued + this.ttlMs);
   }
 
-  /** Drops nonces past their lifetime; called periodically and when the table grows large. */
-  sweep(): void {
-    const now = this.clock();
-    for (const [nonce, entry] of this.used) if (entry.expires <= now) this.used.delete(nonce);
+  /** Drops nonces past their lifetime; called periodically. */
+  sweep(): void | Promise<void> {
+    return this.scope.counts.sweep(this.clock());
   }
 }
 

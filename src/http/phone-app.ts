@@ -12,6 +12,7 @@ import { phoneEventRouter } from "./phone-events.ts";
 import { phoneFileHandler, phoneFileTarget } from "./phone-files.ts";
 import { sendText } from "./plain-response.ts";
 import { healthMiddleware, type ListenerState } from "./health.ts";
+import { nonceScopeFor } from "./nonce-counts-table.ts";
 
 export interface PhoneAppOptions extends EnumerationGuardOptions {
   /** Listener states for GET /readyz (src/http/health.ts); without it only the database is checked. */
@@ -47,9 +48,11 @@ function answerFailure(logger: ProvisionDeps["logger"], res: ServerResponse, err
  */
 export function createPhoneApp(deps: ProvisionDeps, options: PhoneAppOptions): PhoneApp {
   const app = new Koa({ proxy: false });
-  const digest = new DigestAuth(options.nonceTtlSeconds * 1000, () => deps.clock().getTime());
+  const digest = new DigestAuth(options.nonceTtlSeconds * 1000, () => deps.clock().getTime(), nonceScopeFor(deps.data, deps.secrets));
   const guard = options.guard ?? new EnumerationGuard(options, () => deps.clock().getTime(), options.onTenantAlert);
-  const sweeper = setInterval(() => digest.sweep(), 60_000);
+  const sweeper = setInterval(() => {
+    digest.sweep()?.catch((err: unknown) => deps.logger.error({ err }, "forgetting old Digest nonces failed"));
+  }, 60_000);
   sweeper.unref();
   const servePhoneFile = phoneFileHandler(deps, { digest, guard, ha1: new DigestHa1Cache(deps.secrets), peerCertificate: options.peerCertificate });
   const logger = deps.logger;

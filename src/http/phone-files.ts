@@ -139,14 +139,16 @@ export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
     // A stale nonce never grants; the password is still checked, so stale=true tells a phone
     // "retry with a fresh nonce" only when its password was right (RFC 7616 §3.3), never a guesser.
     let staleButRight = false;
+    // Set when the grant rests on a Digest response: its nc is recorded against replays (below).
+    let proven = false;
     if (params) {
       nonceState = digest.checkNonce(params.nonce, address);
       const method = req.method === "HEAD" ? "HEAD" : "GET";
       if (nonceState === "ok" && uriPath(params.uri) === path) {
         auth = {
           method: "digest",
-          check: (u, p) => digest.verify(params, method, u, p),
-          checkSealed: (u, sealed) => digest.verifyHa1(params, method, u, ha1.of(u, sealed)),
+          check: (u, p) => (proven = digest.proves(params, method, u, p)),
+          checkSealed: (u, sealed) => (proven = digest.provesHa1(params, method, u, ha1.of(u, sealed))),
         };
       } else if (nonceState === "stale" && uriPath(params.uri) === path) {
         auth = {
@@ -165,47 +167,71 @@ export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
     if (result.outcome === "unauthorized") {
       // Presented proof that failed counts at once; a bare request (or a stale nonce) is a challenge.
       const failed = (result.credentialsFailed && !staleButRight) || (params !== null && nonceState === "invalid") || preq.clientCert !== undefined;
-      const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
-      deps.metrics?.authFailures.inc({ kind: failed ? "failed" : "challenged" });
-      const delay = guard.failure(address, failed ? "failed" : "challenged", fileName, device);
-      const challenge = () => {
-        res.setHeader("WWW-Authenticate", digest.challenge(address, staleButRight));
-        res.setHeader("Cache-Control", "no-store");
-        sendText(res, 401, "Unauthorized");
-        recordFetch(deps, preq, res, "unauthorized", result, null);
-      };
-      // The same for known and unknown MACs: a delay of 0 is no timer, for either.
-      if (delay > 0) return sleep(delay).then(challenge);
-      challenge();
-      return;
+      return refuse(deps, o, res, preq, result, failed, staleButRight);
     }
-    if (result.outcome === "unreachable_url") {
-      // Logged by the pipeline; the phone retries later, by when an operator has set --public-url.
-      res.setHeader("Retry-After", "300");
-      sendText(res, 503, "Service Unavailable");
-      deps.metrics?.unreachableUrl.inc({ transport: preq.transport });
-      recordFetch(deps, preq, res, "error", null, null);
-      return;
+    if (proven && params) {
+      // A proven response whose nc was seen before is a replay: refused as a failed proof.
+      const fresh = digest.advance(params);
+      if (fresh === false) return refuse(deps, o, res, preq, replayed(result), true, false);
+      if (fresh !== true) return fresh.then((ok) => (ok ? answer(deps, o, req, res, preq, result) : refuse(deps, o, res, preq, replayed(result), true, false)));
     }
-    if (result.outcome === "firmware") {
-      return sendFirmware(req, res, result.image).then((sent) => recordFetch(deps, preq, res, sent.status < 300 ? "served" : sent.status === 404 ? "not_found" : "error", result, sent.bytes));
-    }
-    if (result.device) guard.success(address, fileName, result.device.id);
-    res.setHeader("ETag", result.etag);
-    res.setHeader("Cache-Control", result.kind === "device" ? "no-store" : "no-cache");
-    const ifNoneMatch = headers["if-none-match"];
-    if (ifNoneMatch && etagMatches(ifNoneMatch, result.etag)) {
-      // No Content-Type or Content-Length on a 304 (koa stripped them).
-      res.statusCode = 304;
-      res.end();
-      recordFetch(deps, preq, res, "not_modified", result, null);
-      return;
-    }
-    const type = contentTypeHeader(result.contentType);
-    if (type) res.setHeader("Content-Type", type);
-    res.setHeader("Content-Length", result.body.length);
-    res.statusCode = 200;
-    res.end(result.body);
-    recordFetch(deps, preq, res, "served", result, null);
+    return answer(deps, o, req, res, preq, result);
   };
+}
+
+type Refused = Extract<ProvisionResult, { outcome: "unauthorized" }>;
+type Granted = Exclude<ProvisionResult, { outcome: "unauthorized" | "not_found" }>;
+
+/** A granted result whose Digest response was a replay: refused like a wrong password, for the same device. */
+function replayed(result: Granted): Refused {
+  const device = result.outcome === "served" ? result.device : null;
+  return { outcome: "unauthorized", device, credentialsFailed: true, authDetail: result.outcome === "served" ? result.authDetail : {} };
+}
+
+/** 401 with a fresh challenge; `failed` counts at once against the source (enumeration-guard.ts). */
+function refuse(deps: ProvisionDeps, o: PhoneFileOptions, res: ServerResponse, preq: ProvisioningRequest, result: Refused, failed: boolean, stale: boolean): Promise<void> | void {
+  const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
+  deps.metrics?.authFailures.inc({ kind: failed ? "failed" : "challenged" });
+  const delay = o.guard.failure(preq.remoteAddress, failed ? "failed" : "challenged", preq.fileName, device);
+  const challenge = () => {
+    res.setHeader("WWW-Authenticate", o.digest.challenge(preq.remoteAddress, stale));
+    res.setHeader("Cache-Control", "no-store");
+    sendText(res, 401, "Unauthorized");
+    recordFetch(deps, preq, res, "unauthorized", result, null);
+  };
+  // The same for known and unknown MACs: a delay of 0 is no timer, for either.
+  if (delay > 0) return sleep(delay).then(challenge);
+  challenge();
+}
+
+/** A granted request's answer: the file (or 304), a firmware image, or 503 without a reachable URL. */
+function answer(deps: ProvisionDeps, o: PhoneFileOptions, req: IncomingMessage, res: ServerResponse, preq: ProvisioningRequest, result: Granted): Promise<void> | void {
+  if (result.outcome === "unreachable_url") {
+    // Logged by the pipeline; the phone retries later, by when an operator has set --public-url.
+    res.setHeader("Retry-After", "300");
+    sendText(res, 503, "Service Unavailable");
+    deps.metrics?.unreachableUrl.inc({ transport: preq.transport });
+    recordFetch(deps, preq, res, "error", null, null);
+    return;
+  }
+  if (result.outcome === "firmware") {
+    return sendFirmware(req, res, result.image).then((sent) => recordFetch(deps, preq, res, sent.status < 300 ? "served" : sent.status === 404 ? "not_found" : "error", result, sent.bytes));
+  }
+  if (result.device) o.guard.success(preq.remoteAddress, preq.fileName, result.device.id);
+  res.setHeader("ETag", result.etag);
+  res.setHeader("Cache-Control", result.kind === "device" ? "no-store" : "no-cache");
+  const ifNoneMatch = req.headers["if-none-match"];
+  if (ifNoneMatch && etagMatches(ifNoneMatch, result.etag)) {
+    // No Content-Type or Content-Length on a 304 (koa stripped them).
+    res.statusCode = 304;
+    res.end();
+    recordFetch(deps, preq, res, "not_modified", result, null);
+    return;
+  }
+  const type = contentTypeHeader(result.contentType);
+  if (type) res.setHeader("Content-Type", type);
+  res.setHeader("Content-Length", result.body.length);
+  res.statusCode = 200;
+  res.end(result.body);
+  recordFetch(deps, preq, res, "served", result, null);
 }

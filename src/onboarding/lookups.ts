@@ -3,7 +3,7 @@ import { decodeJsonColumn } from "../db/rows.ts";
 import { extensionSettings } from "../db/schema.ts";
 import { policyOf, type SettingsPolicy } from "../services/extension-settings/store.ts";
 import type { ExpansionSource, GroupMember, KeySpec, StoredKey } from "../domain/key-expansion.ts";
-import { deviceLayout, layoutSpecs, storedDeviceKeys } from "../services/key-expansion.ts";
+import { deviceLayoutSync, layoutSpecsSync, storedDeviceKeysSync } from "../services/key-expansion-sync.ts";
 
 /**
  * Read-only lookups of the import's checking pass, as prepared statements with caches: building a
@@ -129,7 +129,7 @@ export function createLookups(db: Db): Lookups {
       return { id, number: e.number, displayName: e.displayName, policy: e.policy().blf };
     }),
   );
-  const layoutKeys = cached((layoutId: number): KeySpec[] => layoutSpecs(db, layoutId));
+  const layoutKeys = cached((layoutId: number): KeySpec[] => layoutSpecsSync(db, layoutId));
   return {
     tenant: (name) => tenantsByName.get(name) ?? null,
     tenantName: (id) => tenantNames.get(id) ?? String(id),
@@ -147,9 +147,9 @@ export function createLookups(db: Db): Lookups {
       }
       return out;
     },
-    keys: (deviceId) => storedDeviceKeys(db, deviceId),
+    keys: (deviceId) => storedDeviceKeysSync(db, deviceId),
     layout(deviceId) {
-      const l = deviceLayout(db, deviceId);
+      const l = deviceLayoutSync(db, deviceId);
       return l ? { name: l.name, keys: layoutKeys(l.id) } : null;
     },
     discovered: (mac) => q.discovered.get(mac) !== undefined,

@@ -115,11 +115,3 @@ export function recordTenantChange(tx: Db, deps: Pick<ServiceDeps, "secrets" | "
   for (const ext of tx.select().from(extensions).where(eq(extensions.tenantId, tenantId)).all()) recordExtensionChange(tx, deps, type, ext);
   syncSubscribers(tx, deps.secrets, []);
 }
-
-/** recordTenantChange for converted code, inside the tenant change's `data.write`. */
-export async function recordTenantChangeIn(q: Query, deps: Pick<ServiceDeps, "secrets" | "clock">, tenantId: number, type: ChangeType): Promise<void> {
-  for (const ext of await q.db.select().from(q.t.extensions).where(eq(q.t.extensions.tenantId, tenantId)).orderBy(q.t.extensions.id)) {
-    await recordExtensionChangeIn(q, deps, type, ext);
-  }
-  await syncSubscribersIn(q, deps.secrets, []);
-}

@@ -53,6 +53,8 @@ export const RENDER_INPUT_TABLES = [
 /** Tables that only record what happened; writing them never changes a file. */
 export const NOT_RENDERED_TABLES = [
   "config_generation",
+  "digest_nonces",
+  "job_leases",
   "fetch_log",
   "served_files",
   "audit_log",

@@ -17,7 +17,7 @@ import { disabledExtensionIds } from "../registrations/disabled-extensions.ts";
 import { keyLimitsOf } from "../services/device-rules.ts";
 import type { CallWaiting, NumberSettings, Voicemail } from "../services/extension-settings/schemas.ts";
 import { defaultSettings } from "../services/extension-settings/store.ts";
-import { expandDeviceKeys, readDeviceKeys } from "../services/key-expansion.ts";
+import { expandDeviceKeysSync, readDeviceKeysSync } from "../services/key-expansion-sync.ts";
 import type { ExpandedKey } from "../domain/key-expansion.ts";
 import type { DeviceRow, Tenant, ExtensionRow, ExtensionSettingsRow as SettingsRow } from "../db/rows.ts";
 
@@ -56,11 +56,11 @@ function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, row: Settin
  * stored. Keys watching a disabled extension are left out.
  */
 function deviceKeyConfigs(deps: ServiceDeps, device: DeviceRow, codes: FeatureCodes, disabled: ReadonlySet<number>): KeyConfig[] {
-  const read = readDeviceKeys(deps.db, device.id);
+  const read = readDeviceKeysSync(deps.db, device.id);
   const keys: Omit<ExpandedKey, "group" | "source">[] = [];
   if (read.composed) {
     const disabledNumbers = numbersOf(deps, device.tenantId, disabled);
-    for (const k of expandDeviceKeys(deps.db, device, keyLimitsOf(device), read).keys) if (!(k.kind === "blf" && disabledNumbers.has(k.value!))) keys.push(k);
+    for (const k of expandDeviceKeysSync(deps.db, device, keyLimitsOf(device), read).keys) if (!(k.kind === "blf" && disabledNumbers.has(k.value!))) keys.push(k);
   } else {
     for (const k of read.own) if (k.kind !== "blf_group" && !(k.targetExtensionId !== null && disabled.has(k.targetExtensionId))) keys.push({ ...k, kind: k.kind });
   }

@@ -1,7 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { eq, isNull, sql } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
-import type { Query } from "../db/data.ts";
 import { deviceEventSecrets, devices } from "../db/schema.ts";
 import { preparedPerDb } from "../db/prepared.ts";
 import { randomPassword, type SecretBox } from "../secrets.ts";
@@ -14,11 +13,6 @@ import type { ServiceDeps } from "../services/deps.ts";
  */
 export function issueEventSecret(tx: Db, secrets: SecretBox, deviceId: number, now: number): void {
   tx.insert(deviceEventSecrets).values(newSecretRow(secrets, deviceId, now)).onConflictDoNothing().run();
-}
-
-/** issueEventSecret for converted code (a device created in a `data.write`); the fetch path keeps the synchronous reads below. */
-export async function issueEventSecretIn(q: Query, secrets: SecretBox, deviceId: number, now: number): Promise<void> {
-  await q.db.insert(q.t.deviceEventSecrets).values(newSecretRow(secrets, deviceId, now)).onConflictDoNothing();
 }
 
 const newSecretRow = (secrets: SecretBox, deviceId: number, now: number) => ({ deviceId, secretEnc: secrets.seal(randomPassword()), createdAt: now });

@@ -1,3 +1,4 @@
+import { startPeriodicPass } from "../db/leases.ts";
 import type { ForceUnregisterDeviceRow as Item, ForceUnregisterRow as Request } from "../db/rows.ts";
 import { and, eq, gte, inArray } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
@@ -77,16 +78,10 @@ async function serverPass(deps: ProvisionDeps): Promise<void> {
   settlePending(deps);
 }
 
-/** Runs the server's pass every `intervalMs` (never two at once) until stopped; errors are logged, never thrown. */
-export function startTracker(deps: ProvisionDeps, intervalMs: number): { stop(): void } {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    serverPass(deps)
-      .catch((err: unknown) => deps.logger.error({ err }, "registration check failed"))
-      .finally(() => (running = false));
-  }, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+/**
+ * Runs the server's pass every `intervalMs` on the one process that holds its lease (every node of
+ * a database could run it; one does: src/db/leases.ts); errors are logged, never thrown.
+ */
+export function startTracker(deps: ProvisionDeps, intervalMs: number): { stop(): Promise<void> } {
+  return startPeriodicPass(deps, { name: "registrations", intervalMs, failure: "registration check failed", work: () => serverPass(deps) });
 }

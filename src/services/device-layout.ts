@@ -4,8 +4,8 @@ import { writeTransaction } from "../db/client.ts";
 import { deviceGroupKeys, deviceKeys, deviceLines, extensions } from "../db/schema.ts";
 import type { KeyKind } from "../domain/phone-config.ts";
 import { assertExtensionAllowedOnDevice } from "./endpoint-policy.ts";
-import { assertKeysFit } from "./key-checks.ts";
-import { deviceOwnSpecs } from "./key-expansion.ts";
+import { assertKeysFitSync } from "./key-checks-sync.ts";
+import { deviceOwnSpecsSync } from "./key-expansion-sync.ts";
 import { checkUniqueIndexes, resolveKeyInputs } from "./key-inputs.ts";
 import { invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
@@ -61,14 +61,14 @@ export function setLines(deps: ServiceDeps, mac: string, lines: LinesInput): Lin
     if (rows.length) tx.insert(deviceLines).values(rows).run();
     auditChange(tx, deps, { action: "device.lines", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before, after: lines });
     // The phone's own lines leave group expansions: the keys may now fit differently.
-    assertKeysFit(tx, [device.id], "lines");
+    assertKeysFitSync(tx, [device.id], "lines");
   });
   return getLines(deps, mac);
 }
 
 export function getKeys(deps: ServiceDeps, mac: string): KeyView[] {
   const device = getDevice(deps, mac);
-  return deviceOwnSpecs(deps.db, device.id).map((k) => ({ index: k.index, kind: k.kind, label: k.label, line: k.line, value: k.value }));
+  return deviceOwnSpecsSync(deps.db, device.id).map((k) => ({ index: k.index, kind: k.kind, label: k.label, line: k.line, value: k.value }));
 }
 
 /** Replaces all keys of a device, all-or-nothing; the effective keys (layout, groups) must fit. */
@@ -92,7 +92,7 @@ export function setKeys(deps: ServiceDeps, mac: string, keys: readonly KeyInput[
         .values(grouped.map((k) => ({ deviceId: device.id, keyIndex: k.index, groupId: k.groupId!, label: k.label, lineIndex: k.line })))
         .run();
     }
-    assertKeysFit(tx, [device.id], "keys");
+    assertKeysFitSync(tx, [device.id], "keys");
     auditChange(tx, deps, { action: "device.keys", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before, after: keys });
   });
   return getKeys(deps, mac);

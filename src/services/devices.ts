@@ -11,7 +11,7 @@ import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { checkMac, checkModel, checkVendor, lineIndexProblem, keyProblem, modelOf, orThrow, unknownExtensionReason } from "./device-rules.ts";
 import type { DeviceInput, DevicePatch } from "./schemas.ts";
-import { assertKeysFit } from "./key-checks.ts";
+import { assertKeysFitSync } from "./key-checks-sync.ts";
 import { getTenant } from "./tenants.ts";
 import type { DeviceRow } from "../db/rows.ts";
 
@@ -118,7 +118,7 @@ export function updateDevice(deps: ServiceDeps, macInput: string, patch: DeviceP
       .returning()
       .get();
     // A key layout or group keys must still fit the new model's keys and modules.
-    assertKeysFit(tx, [device.id], field);
+    assertKeysFitSync(tx, [device.id], field);
     auditChange(tx, deps, { action: "device.update", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: device, after });
     return after;
   });

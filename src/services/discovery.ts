@@ -1,5 +1,4 @@
 import { desc, eq, isNull } from "drizzle-orm";
-import { discoveredDevices } from "../db/schema.ts";
 import { notFound } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { requireMac } from "./devices.ts";
@@ -7,17 +6,20 @@ import type { DiscoveredRow } from "../db/rows.ts";
 
 
 /** Phones that asked for their files but are not known; newest first. Dismissed ones only on request. */
-export function listDiscovered(deps: ServiceDeps, includeDismissed = false): DiscoveredRow[] {
-  const q = deps.db.select().from(discoveredDevices);
-  return (includeDismissed ? q : q.where(isNull(discoveredDevices.dismissedAt))).orderBy(desc(discoveredDevices.lastSeenAt)).all();
+export function listDiscovered(deps: ServiceDeps, includeDismissed = false): Promise<DiscoveredRow[]> {
+  return deps.data.read(async (q) => {
+    const rows = q.db.select().from(q.t.discoveredDevices);
+    return (includeDismissed ? rows : rows.where(isNull(q.t.discoveredDevices.dismissedAt))).orderBy(desc(q.t.discoveredDevices.lastSeenAt));
+  });
 }
 
-export function dismissDiscovered(deps: ServiceDeps, macInput: string): void {
+// One self-locking UPDATE: read committed on PostgreSQL (docs/scale-out.md#transactions).
+export async function dismissDiscovered(deps: ServiceDeps, macInput: string): Promise<void> {
   const mac = requireMac(macInput);
-  const r = deps.db
-    .update(discoveredDevices)
-    .set({ dismissedAt: deps.clock().getTime() })
-    .where(eq(discoveredDevices.mac, mac))
-    .run();
-  if (r.changes === 0) throw notFound(`no discovered device ${mac}`);
+  const at = deps.clock().getTime();
+  const changed = await deps.data.write(
+    (q) => q.db.update(q.t.discoveredDevices).set({ dismissedAt: at }).where(eq(q.t.discoveredDevices.mac, mac)).returning({ mac: q.t.discoveredDevices.mac }),
+    { isolation: "read committed" },
+  );
+  if (changed.length === 0) throw notFound(`no discovered device ${mac}`);
 }

@@ -3,7 +3,8 @@ import type { Db } from "../db/client.ts";
 import type { Query } from "../db/data.ts";
 import type { DeviceRow } from "../db/rows.ts";
 import { deviceKeyLayouts, deviceKeys, deviceLines, devices, extensionGroupMembers, extensionGroups, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
-import { devicesUsingGroup, devicesUsingGroupIn } from "./key-expansion.ts";
+import { devicesUsingGroup } from "./key-expansion.ts";
+import { devicesUsingGroupSync } from "./key-expansion-sync.ts";
 
 /**
  * "Which phones show extension X?", answered once. A phone shows an extension on a line of its
@@ -57,7 +58,7 @@ async function devicesSharingExtensionIn(q: Query, extensionId: number): Promise
   const viaLayouts = await q.db.selectDistinct({ id: dl.deviceId }).from(lk).innerJoin(dl, eq(dl.layoutId, lk.layoutId)).where(eq(lk.targetExtensionId, extensionId));
   const groups = await q.db.select({ g: gm.groupId }).from(gm).where(eq(gm.extensionId, extensionId));
   const viaGroups: number[] = [];
-  for (const r of groups) viaGroups.push(...(await devicesUsingGroupIn(q, r.g)));
+  for (const r of groups) viaGroups.push(...(await devicesUsingGroup(q, r.g)));
   return [...new Set([...viaLayouts.map((r) => r.id), ...viaGroups])];
 }
 
@@ -71,7 +72,7 @@ function devicesSharingExtension(db: Db, extensionId: number): number[] {
     .all()
     .map((r) => r.id);
   const groups = db.select({ g: extensionGroupMembers.groupId }).from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, extensionId)).all();
-  return [...new Set([...viaLayouts, ...groups.flatMap((r) => devicesUsingGroup(db, r.g))])];
+  return [...new Set([...viaLayouts, ...groups.flatMap((r) => devicesUsingGroupSync(db, r.g))])];
 }
 
 /** Key layouts with a BLF key watching the extension, by name. */
@@ -163,7 +164,7 @@ export function extensionGroupNames(db: Db, extensionId: number): string[] {
 }
 
 /** extensionGroupNames for converted code. */
-export async function extensionGroupNamesIn(q: Query, extensionId: number): Promise<string[]> {
+async function extensionGroupNamesIn(q: Query, extensionId: number): Promise<string[]> {
   const { extensionGroupMembers: gm, extensionGroups: g } = q.t;
   const rows = await q.db.select({ name: g.name }).from(gm).innerJoin(g, eq(g.id, gm.groupId)).where(eq(gm.extensionId, extensionId)).orderBy(asc(g.name));
   return rows.map((r) => r.name);

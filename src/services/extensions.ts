@@ -193,7 +193,7 @@ export function resetExtensionPassword(deps: ServiceDeps, tenantName: string, nu
 }
 
 /** Devices whose lines carry the extension or whose own keys watch it (extension-usage.ts), in the caller's `q`. */
-export async function devicesUsingExtensionIn(q: Query, extensionId: number): Promise<string[]> {
+async function devicesUsingExtensionIn(q: Query, extensionId: number): Promise<string[]> {
   return (await devicesShowingExtensionIn(q, extensionId)).filter((d) => d.line || d.key).map((d) => d.device.mac);
 }
 

@@ -7,9 +7,9 @@ import { conflict, invalidInput, notFound } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { auditChange } from "./actor.ts";
 import { extensionAuditTarget, getExtension } from "./extensions.ts";
-import { devicesUsingGroup } from "./key-expansion.ts";
+import { devicesUsingGroupSync } from "./key-expansion-sync.ts";
 import { extensionGroupNames } from "./extension-usage.ts";
-import { assertKeysFit } from "./key-checks.ts";
+import { assertKeysFitSync } from "./key-checks-sync.ts";
 import { getTenant } from "./tenants.ts";
 import type { GroupRow } from "../db/rows.ts";
 
@@ -85,7 +85,7 @@ function setMembers(deps: ServiceDeps, tx: Db, tenant: string, g: GroupRow, numb
   });
   tx.delete(extensionGroupMembers).where(eq(extensionGroupMembers.groupId, g.id)).run();
   if (ids.length) tx.insert(extensionGroupMembers).values(ids.map((extensionId) => ({ groupId: g.id, extensionId }))).run();
-  assertKeysFit(tx, devicesUsingGroup(tx, g.id), `members of group "${g.name}"`);
+  assertKeysFitSync(tx, devicesUsingGroupSync(tx, g.id), `members of group "${g.name}"`);
 }
 
 export function createGroup(deps: ServiceDeps, tenant: string, input: z.infer<typeof GroupInput>): GroupView {
@@ -158,7 +158,7 @@ export function setExtensionGroups(deps: ServiceDeps, tenant: string, number: st
     tx.delete(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).run();
     if (groups.length) tx.insert(extensionGroupMembers).values(groups.map((g) => ({ groupId: g.id, extensionId: ext.id }))).run();
     const touched = new Set([...before, ...groups.map((g) => g.id)]);
-    for (const gid of touched) assertKeysFit(tx, devicesUsingGroup(tx, gid), `groups of extension ${number}`);
+    for (const gid of touched) assertKeysFitSync(tx, devicesUsingGroupSync(tx, gid), `groups of extension ${number}`);
     const after = extensionGroupNames(tx, ext.id);
     auditChange(tx, deps, { action: "extension.groups", ...extensionAuditTarget(tenant, ext), before: { groups: beforeNames }, after: { groups: after } });
     return after;

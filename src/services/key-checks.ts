@@ -1,6 +1,7 @@
-import { inArray } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { devices } from "../db/schema.ts";
+import { asc, inArray } from "drizzle-orm";
+import type { Query } from "../db/data.ts";
+import type { DeviceRow } from "../db/rows.ts";
+import type { Expansion } from "../domain/key-expansion.ts";
 import { invalidInput } from "../errors.ts";
 import { keyLimitsOf } from "./device-rules.ts";
 import { expandDeviceKeys, readDeviceKeys } from "./key-expansion.ts";
@@ -8,17 +9,22 @@ import { expandDeviceKeys, readDeviceKeys } from "./key-expansion.ts";
 /**
  * Re-checks the effective keys of devices after a write that changes them indirectly (a layout,
  * a group's members, a device's layout or keys). Called inside the write transaction: a problem
- * throws, and the transaction rolls back.
+ * throws, and the transaction rolls back. The synchronous form for the hot-desk writes is
+ * src/services/key-checks-sync.ts.
  */
-export function assertKeysFit(tx: Db, deviceIds: readonly number[], context: string): void {
+export async function assertKeysFit(q: Query, deviceIds: readonly number[], context: string): Promise<void> {
   if (!deviceIds.length) return;
-  const rows = tx.select().from(devices).where(inArray(devices.id, [...deviceIds])).orderBy(devices.mac).all();
+  const { devices } = q.t;
+  const rows = await q.db.select().from(devices).where(inArray(devices.id, [...deviceIds])).orderBy(asc(devices.mac));
   for (const d of rows) {
     // Plain keys were checked by their writer; only layouts and group keys can overflow or collide.
-    const read = readDeviceKeys(tx, d.id);
+    const read = await readDeviceKeys(q, d.id);
     if (!read.composed) continue;
-    const { problems } = expandDeviceKeys(tx, d, keyLimitsOf(d), read);
-    if (problems.length) throw invalidInput(`${context}: on device ${d.mac}, ${problems[0]}`);
+    refuseMisfit(context, d, await expandDeviceKeys(q, d, keyLimitsOf(d), read));
   }
 }
 
+/** The refusal of a device whose effective keys do not fit: the first problem, under `context`. */
+export function refuseMisfit(context: string, device: Pick<DeviceRow, "mac">, expansion: Expansion): void {
+  if (expansion.problems.length) throw invalidInput(`${context}: on device ${device.mac}, ${expansion.problems[0]}`);
+}

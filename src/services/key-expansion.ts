@@ -1,8 +1,6 @@
-import { eq, sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import type { Query } from "../db/data.ts";
-import { preparedPerDb } from "../db/prepared.ts";
-import { deviceGroupKeys, deviceKeyLayouts, extensionGroupMembers, extensionSettings, extensions, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
+import { asc, eq, inArray } from "drizzle-orm";
+import { first, type Query } from "../db/data.ts";
+import type { ExtensionSettingsRow } from "../db/rows.ts";
 import { expandSpecs, mergeSpecs, toSpec, type Expansion, type ExpansionSource, type GroupMember, type KeySpec, type StoredKey } from "../domain/key-expansion.ts";
 import type { KeyLimits } from "../vendors/key-capacity.ts";
 
@@ -10,81 +8,15 @@ import type { KeyLimits } from "../vendors/key-capacity.ts";
  * The one reader of a device's keys: its own keys (`device_keys` and `device_group_keys`), its key
  * layout and the layout's keys, the members a group key expands to. The resolver (on the fetch
  * path), the admin API, the portal and the importer all read them here; the rules applied to them
- * are pure (src/domain/key-expansion.ts). Prepared once per database: the resolver reads a
- * device's keys on every uncached fetch.
+ * are pure (src/domain/key-expansion.ts).
+ *
+ * This is the asynchronous form (`q: Query`, SQLite and PostgreSQL) that the admin API, the portal
+ * and the CLI use. The synchronous form (src/services/key-expansion-sync.ts), prepared once per
+ * connection, serves the resolver on the fetch path (it reads a device's keys on every uncached
+ * fetch), the hot-desk writes and the importer until they move to the asynchronous handle
+ * (docs/scale-out.md#status). Only the queries are written twice; what is made of the rows is
+ * shared (below).
  */
-
-const statements = preparedPerDb((db) => {
-  const c = db.$client;
-  return {
-    // Plain keys before group keys at the same index (writers keep them apart; mergeSpecs keeps the last).
-    ownKeys: c.prepare<[number, number], StoredKey>(
-      `select k.key_index as keyIndex, k.kind, k.label, k.line_index as lineIndex, k.target_extension_id as targetExtensionId, null as groupId, k.value,
-              e.number as targetNumber, e.display_name as targetName, null as groupName
-       from device_keys k left join extensions e on e.id = k.target_extension_id where k.device_id = ?
-       union all
-       select g.key_index, 'blf_group', g.label, g.line_index, null, g.group_id, null, null, null, x.name
-       from device_group_keys g join extension_groups x on x.id = g.group_id where g.device_id = ?
-       order by keyIndex, groupId`,
-    ),
-    layout: c.prepare<[number], { id: number; name: string }>(
-      "select l.id, l.name from device_key_layouts d join key_layouts l on l.id = d.layout_id where d.device_id = ?",
-    ),
-    layoutKeys: c.prepare<[number], StoredKey>(
-      `select k.key_index as keyIndex, k.kind, k.label, k.line_index as lineIndex, k.target_extension_id as targetExtensionId, k.target_group_id as groupId, k.value,
-              e.number as targetNumber, e.display_name as targetName, g.name as groupName
-       from key_layout_keys k left join extensions e on e.id = k.target_extension_id left join extension_groups g on g.id = k.target_group_id
-       where k.layout_id = ? order by k.key_index`,
-    ),
-    ownLines: c.prepare<[number], number>("select extension_id from device_lines where device_id = ?").pluck(),
-    // Members with their settings joined: a member without a settings row has the defaults (watchable).
-    members: db
-      .select({ id: extensions.id, number: extensions.number, displayName: extensions.displayName, ns: extensionSettings.numberSettings, mon: extensionSettings.monitoring })
-      .from(extensionGroupMembers)
-      .innerJoin(extensions, eq(extensions.id, extensionGroupMembers.extensionId))
-      .leftJoin(extensionSettings, eq(extensionSettings.extensionId, extensions.id))
-      .where(eq(extensionGroupMembers.groupId, sql.placeholder("groupId")))
-      .prepare(),
-  };
-});
-
-/** The device's own keys as stored (plain and group keys), by index. */
-export function storedDeviceKeys(db: Db, deviceId: number): StoredKey[] {
-  return statements(db).ownKeys.all(deviceId, deviceId);
-}
-
-/** The device's key layout, or null. */
-export function deviceLayout(db: Db, deviceId: number): { id: number; name: string } | null {
-  return statements(db).layout.get(deviceId) ?? null;
-}
-
-/** A layout's keys as stored, by index. */
-function storedLayoutKeys(db: Db, layoutId: number): StoredKey[] {
-  return statements(db).layoutKeys.all(layoutId);
-}
-
-export function layoutSpecs(db: Db, layoutId: number): KeySpec[] {
-  return storedLayoutKeys(db, layoutId).map((k) => toSpec(k, "layout"));
-}
-
-export function deviceOwnSpecs(db: Db, deviceId: number): KeySpec[] {
-  return storedDeviceKeys(db, deviceId).map((k) => toSpec(k, "device"));
-}
-
-/** Extensions on the device's own lines (a group key leaves them out). */
-function ownLineExtensionIds(db: Db, deviceId: number): Set<number> {
-  return new Set(statements(db).ownLines.all(deviceId));
-}
-
-function groupMembersOf(db: Db, groupId: number): GroupMember[] {
-  return statements(db)
-    .members.all({ groupId })
-    .map((m) => ({ id: m.id, number: m.number, displayName: m.displayName, policy: m.ns === null || m.mon === null ? null : { numberSettings: m.ns, monitoring: m.mon } }));
-}
-
-function dbExpansionSource(db: Db): ExpansionSource {
-  return { members: (groupId) => groupMembersOf(db, groupId) };
-}
 
 /** A device's keys as read: its layout (or null), its own keys, and whether they need expansion. */
 export interface DeviceKeys {
@@ -94,44 +26,119 @@ export interface DeviceKeys {
   readonly composed: boolean;
 }
 
-export function readDeviceKeys(db: Db, deviceId: number): DeviceKeys {
-  const layout = deviceLayout(db, deviceId);
-  const own = deviceOwnSpecs(db, deviceId);
+export function deviceKeysOf(layout: DeviceKeys["layout"], own: readonly KeySpec[]): DeviceKeys {
   return { layout, own, composed: layout !== null || own.some((k) => k.kind === "blf_group") };
 }
 
+/** A member row with its settings joined: a member without a settings row has the defaults (watchable). */
+export function memberOf(m: { id: number; number: string; displayName: string; ns: ExtensionSettingsRow["numberSettings"] | null; mon: ExtensionSettingsRow["monitoring"] | null }): GroupMember {
+  return { id: m.id, number: m.number, displayName: m.displayName, policy: m.ns === null || m.mon === null ? null : { numberSettings: m.ns, monitoring: m.mon } };
+}
+
+export const distinctIds = (...lists: readonly { id: number }[][]): number[] => [...new Set(lists.flat().map((r) => r.id))];
+
+/** Plain keys before group keys at the same index (writers keep them apart; mergeSpecs keeps the last). */
+const byIndexThenGroup = (a: StoredKey, b: StoredKey): number => a.keyIndex - b.keyIndex || (a.groupId ?? -1) - (b.groupId ?? -1);
+
+/** The device's own keys as stored (plain and group keys), by index. */
+export async function storedDeviceKeys(q: Query, deviceId: number): Promise<StoredKey[]> {
+  const { deviceKeys: k, deviceGroupKeys: g, extensions: e, extensionGroups: x } = q.t;
+  const plain = await q.db
+    .select({ keyIndex: k.keyIndex, kind: k.kind, label: k.label, lineIndex: k.lineIndex, targetExtensionId: k.targetExtensionId, value: k.value, targetNumber: e.number, targetName: e.displayName })
+    .from(k)
+    .leftJoin(e, eq(e.id, k.targetExtensionId))
+    .where(eq(k.deviceId, deviceId));
+  const grouped = await q.db
+    .select({ keyIndex: g.keyIndex, label: g.label, lineIndex: g.lineIndex, groupId: g.groupId, groupName: x.name })
+    .from(g)
+    .innerJoin(x, eq(x.id, g.groupId))
+    .where(eq(g.deviceId, deviceId));
+  return [
+    ...plain.map((r): StoredKey => ({ ...r, groupId: null, groupName: null })),
+    ...grouped.map((r): StoredKey => ({ ...r, kind: "blf_group", targetExtensionId: null, value: null, targetNumber: null, targetName: null })),
+  ].sort(byIndexThenGroup);
+}
+
+/** The device's key layout, or null. */
+export async function deviceLayout(q: Query, deviceId: number): Promise<{ id: number; name: string } | null> {
+  const { deviceKeyLayouts: d, keyLayouts: l } = q.t;
+  return first(await q.db.select({ id: l.id, name: l.name }).from(d).innerJoin(l, eq(l.id, d.layoutId)).where(eq(d.deviceId, deviceId)).limit(1)) ?? null;
+}
+
+/** A layout's keys as read by the expansion, by index. */
+export async function layoutSpecs(q: Query, layoutId: number): Promise<KeySpec[]> {
+  const { keyLayoutKeys: k, extensions: e, extensionGroups: g } = q.t;
+  const rows = await q.db
+    .select({
+      keyIndex: k.keyIndex,
+      kind: k.kind,
+      label: k.label,
+      lineIndex: k.lineIndex,
+      targetExtensionId: k.targetExtensionId,
+      groupId: k.targetGroupId,
+      value: k.value,
+      targetNumber: e.number,
+      targetName: e.displayName,
+      groupName: g.name,
+    })
+    .from(k)
+    .leftJoin(e, eq(e.id, k.targetExtensionId))
+    .leftJoin(g, eq(g.id, k.targetGroupId))
+    .where(eq(k.layoutId, layoutId))
+    .orderBy(asc(k.keyIndex));
+  return rows.map((r) => toSpec(r, "layout"));
+}
+
+/** The device's own keys as the expansion reads them. */
+export async function deviceOwnSpecs(q: Query, deviceId: number): Promise<KeySpec[]> {
+  return (await storedDeviceKeys(q, deviceId)).map((k) => toSpec(k, "device"));
+}
+
+export async function readDeviceKeys(q: Query, deviceId: number): Promise<DeviceKeys> {
+  return deviceKeysOf(await deviceLayout(q, deviceId), await deviceOwnSpecs(q, deviceId));
+}
+
+/** The members of the groups `groupIds`, read in one query (expandSpecs asks for them synchronously). */
+async function groupMembersIn(q: Query, groupIds: readonly number[]): Promise<ExpansionSource> {
+  const byGroup = new Map<number, GroupMember[]>();
+  if (groupIds.length) {
+    const { extensionGroupMembers: gm, extensions: e, extensionSettings: s } = q.t;
+    const rows = await q.db
+      .select({ groupId: gm.groupId, id: e.id, number: e.number, displayName: e.displayName, ns: s.numberSettings, mon: s.monitoring })
+      .from(gm)
+      .innerJoin(e, eq(e.id, gm.extensionId))
+      .leftJoin(s, eq(s.extensionId, e.id))
+      .where(inArray(gm.groupId, [...groupIds]));
+    for (const r of rows) byGroup.set(r.groupId, [...(byGroup.get(r.groupId) ?? []), memberOf(r)]);
+  }
+  return { members: (groupId) => byGroup.get(groupId) ?? [] };
+}
+
 /** The device's effective keys (layout + own keys + group expansion), with what does not fit. */
-export function expandDeviceKeys(db: Db, device: { id: number }, limits: KeyLimits, read: DeviceKeys = readDeviceKeys(db, device.id)): Expansion {
-  const specs = mergeSpecs(read.layout === null ? [] : layoutSpecs(db, read.layout.id), read.own);
-  return expandSpecs(dbExpansionSource(db), specs, ownLineExtensionIds(db, device.id), limits);
+export async function expandDeviceKeys(q: Query, device: { id: number }, limits: KeyLimits, read?: DeviceKeys): Promise<Expansion> {
+  const keys = read ?? (await readDeviceKeys(q, device.id));
+  const specs = mergeSpecs(keys.layout === null ? [] : await layoutSpecs(q, keys.layout.id), keys.own);
+  const groupIds = [...new Set(specs.flatMap((s) => (s.kind === "blf_group" && s.groupId !== null ? [s.groupId] : [])))];
+  const source = await groupMembersIn(q, groupIds);
+  const { deviceLines: dl } = q.t;
+  const ownLines = new Set((await q.db.select({ id: dl.extensionId }).from(dl).where(eq(dl.deviceId, device.id))).map((r) => r.id));
+  return expandSpecs(source, specs, ownLines, limits);
 }
 
 /** Devices whose keys depend on a layout or a group: to re-check after a change of either. */
-export function devicesUsingLayout(db: Db, layoutId: number): number[] {
-  return db.select({ id: deviceKeyLayouts.deviceId }).from(deviceKeyLayouts).where(eq(deviceKeyLayouts.layoutId, layoutId)).all().map((r) => r.id);
+export async function devicesUsingLayout(q: Query, layoutId: number): Promise<number[]> {
+  const { deviceKeyLayouts: d } = q.t;
+  return (await q.db.select({ id: d.deviceId }).from(d).where(eq(d.layoutId, layoutId))).map((r) => r.id);
 }
 
-export function devicesUsingGroup(db: Db, groupId: number): number[] {
-  const direct = db.select({ id: deviceGroupKeys.deviceId }).from(deviceGroupKeys).where(eq(deviceGroupKeys.groupId, groupId)).all();
-  const viaLayouts = db
-    .selectDistinct({ id: deviceKeyLayouts.deviceId })
-    .from(keyLayoutKeys)
-    .innerJoin(keyLayouts, eq(keyLayouts.id, keyLayoutKeys.layoutId))
-    .innerJoin(deviceKeyLayouts, eq(deviceKeyLayouts.layoutId, keyLayouts.id))
-    .where(eq(keyLayoutKeys.targetGroupId, groupId))
-    .all();
-  return [...new Set([...direct, ...viaLayouts].map((r) => r.id))];
-}
-
-/** devicesUsingGroup for converted code (extension-usage.ts), in the caller's `q`. */
-export async function devicesUsingGroupIn(q: Query, groupId: number): Promise<number[]> {
-  const { deviceGroupKeys: dg, deviceKeyLayouts: dl, keyLayoutKeys: lk, keyLayouts: kl } = q.t;
-  const direct = await q.db.select({ id: dg.deviceId }).from(dg).where(eq(dg.groupId, groupId));
+export async function devicesUsingGroup(q: Query, groupId: number): Promise<number[]> {
+  const { deviceGroupKeys: g, deviceKeyLayouts: d, keyLayoutKeys: k, keyLayouts: l } = q.t;
+  const direct = await q.db.select({ id: g.deviceId }).from(g).where(eq(g.groupId, groupId));
   const viaLayouts = await q.db
-    .selectDistinct({ id: dl.deviceId })
-    .from(lk)
-    .innerJoin(kl, eq(kl.id, lk.layoutId))
-    .innerJoin(dl, eq(dl.layoutId, kl.id))
-    .where(eq(lk.targetGroupId, groupId));
-  return [...new Set([...direct, ...viaLayouts].map((r) => r.id))];
+    .selectDistinct({ id: d.deviceId })
+    .from(k)
+    .innerJoin(l, eq(l.id, k.layoutId))
+    .innerJoin(d, eq(d.layoutId, l.id))
+    .where(eq(k.targetGroupId, groupId));
+  return distinctIds(direct, viaLayouts);
 }

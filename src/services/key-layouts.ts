@@ -9,9 +9,9 @@ import { auditChange } from "./actor.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { getDevice } from "./devices.ts";
 import { keyLimitsOf } from "./device-rules.ts";
-import { deviceLayout, devicesUsingLayout, expandDeviceKeys, layoutSpecs } from "./key-expansion.ts";
+import { deviceLayoutSync, devicesUsingLayoutSync, expandDeviceKeysSync, layoutSpecsSync } from "./key-expansion-sync.ts";
 import type { ExpandedKey } from "../domain/key-expansion.ts";
-import { assertKeysFit } from "./key-checks.ts";
+import { assertKeysFitSync } from "./key-checks-sync.ts";
 import { resolveKeyInputs } from "./key-inputs.ts";
 import { KeysInput } from "./schemas.ts";
 import { refuseWhileSignedIn } from "../hot-desk/desk-state.ts";
@@ -48,8 +48,8 @@ function auditLayout(deps: ServiceDeps, tx: Db, tenant: string, l: LayoutRow, wh
 type LayoutView = ReturnType<typeof view>;
 
 function view(db: Db, l: LayoutRow) {
-  const keys = layoutSpecs(db, l.id).map((k) => ({ index: k.index, kind: k.kind, label: k.label, line: k.line, value: k.value }));
-  return { name: l.name, keys, devices: devicesUsingLayout(db, l.id).length };
+  const keys = layoutSpecsSync(db, l.id).map((k) => ({ index: k.index, kind: k.kind, label: k.label, line: k.line, value: k.value }));
+  return { name: l.name, keys, devices: devicesUsingLayoutSync(db, l.id).length };
 }
 
 export function listLayouts(deps: ServiceDeps, tenant: string) {
@@ -70,7 +70,7 @@ function writeKeys(tx: Db, layout: LayoutRow, keys: z.infer<typeof KeysInput>): 
       .values(resolved.map((k) => ({ layoutId: layout.id, keyIndex: k.index, kind: k.kind, label: k.label, lineIndex: k.line, targetExtensionId: k.targetExtensionId, targetGroupId: k.groupId, value: k.value })))
       .run();
   }
-  assertKeysFit(tx, devicesUsingLayout(tx, layout.id), `key layout "${layout.name}"`);
+  assertKeysFitSync(tx, devicesUsingLayoutSync(tx, layout.id), `key layout "${layout.name}"`);
 }
 
 export function createLayout(deps: ServiceDeps, tenant: string, input: z.infer<typeof KeyLayoutInput>) {
@@ -104,7 +104,7 @@ export function putLayout(deps: ServiceDeps, tenant: string, name: string, input
 export function deleteLayout(deps: ServiceDeps, tenant: string, name: string): void {
   writeTransaction(deps.db, (tx) => {
     const l = requireLayout(tx, getTenant({ ...deps, db: tx }, tenant).id, name);
-    const n = devicesUsingLayout(tx, l.id).length;
+    const n = devicesUsingLayoutSync(tx, l.id).length;
     if (n) throw conflict(`key layout "${name}" is used by ${n} device(s); give them another layout or none first`);
     const before = view(tx, l);
     tx.delete(keyLayouts).where(eq(keyLayouts.id, l.id)).run();
@@ -124,7 +124,7 @@ export function setDeviceLayout(deps: ServiceDeps, mac: string, layout: string |
       if (!l) throw invalidInput(`layout: no key layout "${layout.slice(0, 64)}" in this device's tenant`);
       tx.insert(deviceKeyLayouts).values({ deviceId: device.id, layoutId: l.id }).run();
     }
-    assertKeysFit(tx, [device.id], "layout");
+    assertKeysFitSync(tx, [device.id], "layout");
     const target = { target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac };
     auditChange(tx, deps, { action: "device.key_layout", ...target, before: { layout: before }, after: { layout: layoutNameOf(tx, device.id) } });
   });
@@ -133,9 +133,9 @@ export function setDeviceLayout(deps: ServiceDeps, mac: string, layout: string |
 
 export function getDeviceLayout(deps: ServiceDeps, mac: string): { layout: string | null; effectiveKeys: ExpandedKey[] } {
   const device = getDevice(deps, mac);
-  return { layout: layoutNameOf(deps.db, device.id), effectiveKeys: expandDeviceKeys(deps.db, device, keyLimitsOf(device)).keys };
+  return { layout: layoutNameOf(deps.db, device.id), effectiveKeys: expandDeviceKeysSync(deps.db, device, keyLimitsOf(device)).keys };
 }
 
 function layoutNameOf(db: Db, deviceId: number): string | null {
-  return deviceLayout(db, deviceId)?.name ?? null;
+  return deviceLayoutSync(db, deviceId)?.name ?? null;
 }

@@ -4,7 +4,7 @@ import { deviceLines, devices, extensions } from "../db/schema.ts";
 import { planLineKeys } from "../vendors/shared/line-keys.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { keyLimitsOf, modelOf } from "./device-rules.ts";
-import { devicesUsingLayout, expandDeviceKeys } from "./key-expansion.ts";
+import { devicesUsingLayoutSync, expandDeviceKeysSync } from "./key-expansion-sync.ts";
 import { findLayout } from "./key-layouts.ts";
 import { getTenant } from "./tenants.ts";
 import { unrenderedKeyWarnings } from "./unrendered-key-warnings.ts";
@@ -33,7 +33,7 @@ export function lineKeyWarnings(db: Db, deviceIds: readonly number[]): string[] 
       .all()
       .filter((l) => l.index <= model.lines);
     const slots = model.lineKeySlots ?? model.keys;
-    const { keys } = expandDeviceKeys(db, d, keyLimitsOf(d));
+    const { keys } = expandDeviceKeysSync(db, d, keyLimitsOf(d));
     const plan = planLineKeys(keys, lines.map((l) => l.index), slots);
     for (const line of plan.missing) {
       const number = lines.find((l) => l.index === line)?.number ?? "?";
@@ -51,5 +51,5 @@ export function lineKeyWarnings(db: Db, deviceIds: readonly number[]): string[] 
 /** The warnings of every device using a tenant's layout `name`. */
 export function layoutLineKeyWarnings(deps: ServiceDeps, tenant: string, name: string): string[] {
   const layout = findLayout(deps.db, getTenant(deps, tenant).id, name);
-  return layout ? lineKeyWarnings(deps.db, devicesUsingLayout(deps.db, layout.id)) : [];
+  return layout ? lineKeyWarnings(deps.db, devicesUsingLayoutSync(deps.db, layout.id)) : [];
 }

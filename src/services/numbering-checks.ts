@@ -12,7 +12,7 @@ import { planOf, readPlan, type TenantPlan } from "./numbering.ts";
  * transaction (createExtensionSync) until it moves (docs/scale-out.md#status). The plan itself is
  * src/services/numbering.ts's.
  */
-export function tenantPlan(db: Db, tenantId: number): TenantPlan {
+function tenantPlan(db: Db, tenantId: number): TenantPlan {
   return planOf(db.select().from(numberingPlans).where(eq(numberingPlans.tenantId, tenantId)).get());
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, isNotNull, lt } from "drizzle-orm";
 import type { Logger } from "pino";
 import { writeTransaction } from "../db/client.ts";
+import { startPeriodicPass } from "../db/leases.ts";
 import { auditLog, fetchLog, tenants } from "../db/schema.ts";
 import { recordAudit } from "./audit.ts";
 import type { ServiceDeps } from "./deps.ts";
@@ -42,18 +43,22 @@ export function pruneAudit(deps: ServiceDeps, days: number, anonymousDays = 0): 
   }));
 }
 
-/** Prunes at start and then every hour while the server runs. */
-export function startRetention(deps: ServiceDeps, days: number, logger: Logger, anonymousDays = 0): { stop(): void } {
-  const run = () => {
-    try {
-      const n = pruneAudit(deps, days, anonymousDays);
-      if (n.audit || n.fetches) logger.info(n, "old audit and fetch-log rows deleted");
-    } catch (err) {
-      logger.error({ err }, "pruning the audit trail failed");
-    }
-  };
-  run();
-  const timer = setInterval(run, 3_600_000);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+/**
+ * Prunes at start and then every hour while the server runs, on the one process that holds the
+ * pass's lease when several serve one database (src/db/leases.ts).
+ */
+export function startRetention(deps: ServiceDeps, days: number, logger: Logger, anonymousDays = 0): { stop(): Promise<void> } {
+  return startPeriodicPass(
+    { ...deps, logger },
+    {
+      name: "retention",
+      intervalMs: 3_600_000,
+      immediately: true,
+      failure: "pruning the audit trail failed",
+      work() {
+        const n = pruneAudit(deps, days, anonymousDays);
+        if (n.audit || n.fetches) logger.info(n, "old audit and fetch-log rows deleted");
+      },
+    },
+  );
 }

@@ -14,7 +14,7 @@ const MAC = "805ec0000601";
 
 beforeAll(async () => {
   await withRuntime(async (rt) => {
-    createTenant(rt, TenantInput.parse({ name: "cli.example", sipDomain: "cli.example", sipServerHost: "pbx.cli.example" }));
+    await createTenant(rt, TenantInput.parse({ name: "cli.example", sipDomain: "cli.example", sipServerHost: "pbx.cli.example" }));
     for (const [number, name] of [["100", "Guest"], ["101", "Ana"]]) await createExtension(rt, "cli.example", { number, displayName: name } as never);
     createDevice(rt, { mac: MAC, model: "T54W", tenant: "cli.example" } as never);
     setLines(rt, MAC, [{ index: 1, extension: "100" }]);

@@ -33,8 +33,8 @@ export function startAdminApp(overrides: Record<string, unknown> = {}, options: 
   const runtime = createRuntime(env.config, quiet);
   const tokens: Partial<Record<Role, string>> = {};
   for (const role of options.roles ?? ["admin", "technician", "readonly"]) tokens[role] = createToken(runtime, role, role).token;
-  // Synchronous here: seed with converted (asynchronous) services after startAdminApp returns, through `runtime`.
-  if (options.prepare?.(runtime, env.config) instanceof Promise) throw new Error("startAdminApp: prepare must be synchronous; await the seeding on app.runtime after it returns");
+  // Synchronous: seed what is asynchronous after the app has started (`await loadDemo(app.runtime)`).
+  if (options.prepare?.(runtime, env.config) instanceof Promise) throw new Error("startAdminApp runs prepare synchronously: await the seeding on app.runtime after it instead");
   const config = env.config;
   const handler = createAdminApp(options.data ? { ...runtime, data: options.data } : runtime, {
     bodyLimitBytes: config.apiBodyLimitBytes,

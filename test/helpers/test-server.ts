@@ -34,14 +34,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, p
     const rt = runtime();
     return closingAfter(rt, fn);
   };
-  if (prepare) {
-    const rt = runtime();
-    try {
-      await prepare(rt, env.config);
-    } finally {
-      rt.close();
-    }
-  }
+  if (prepare) await withRuntime((rt) => prepare(rt, env.config));
   const server = await startServer(env.config, quiet);
   return {
     config: env.config,

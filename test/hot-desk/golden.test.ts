@@ -28,7 +28,7 @@ const DESKS: readonly { vendor: VendorId; model: string; mac: string; file: stri
 let deps: TestDeps;
 beforeAll(async () => {
   deps = createTestDeps({ now: GOLDEN_NOW });
-  createTenant(deps, TenantInput.parse({ name: "desk.example", sipDomain: "desk.example", sipServerHost: "pbx.desk.example", timeZone: "Europe/Berlin" }));
+  await createTenant(deps, TenantInput.parse({ name: "desk.example", sipDomain: "desk.example", sipServerHost: "pbx.desk.example", timeZone: "Europe/Berlin" }));
   for (const [number, name] of [["100", "Desk guest"], ["101", "Ana Example"], ["103", "Reception"]]) await createExtension(deps, "desk.example", { number, displayName: name } as never);
   for (const d of DESKS) {
     createDevice(deps, { mac: d.mac, model: d.model, tenant: "desk.example" } as never);

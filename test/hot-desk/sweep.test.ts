@@ -27,7 +27,7 @@ beforeEach(async () => {
   const base = createTestDeps();
   deps = { ...base, clock: () => now };
   at("2026-12-01T08:00:00Z");
-  createTenant(deps, TenantInput.parse({ name: "sweep.example", sipDomain: "sweep.example", sipServerHost: "pbx.sweep.example", timeZone: "Europe/Berlin" }));
+  await createTenant(deps, TenantInput.parse({ name: "sweep.example", sipDomain: "sweep.example", sipServerHost: "pbx.sweep.example", timeZone: "Europe/Berlin" }));
   for (const [number, name] of [["100", "Guest"], ["101", "Ana"], ["103", "Reception"]]) await createExtension(deps, "sweep.example", { number, displayName: name } as never);
   createDevice(deps, { mac: MAC, model: "T54W", tenant: "sweep.example" } as never);
   setLines(deps, MAC, [{ index: 1, extension: "100" }]);

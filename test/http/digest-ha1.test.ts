@@ -13,7 +13,7 @@ import { startDemoServer, type DemoServer } from "../helpers/demo-server.ts";
 /** A SecretBox that counts what it opens. */
 function countingBox(): SecretBox & { opened: number } {
   const box = createSecretBox(randomBytes(32));
-  const counting = { keyId: box.keyId, seal: (p: string) => box.seal(p), opened: 0, open: (s: string) => (counting.opened++, box.open(s)) };
+  const counting = { keyId: box.keyId, seal: (p: string) => box.seal(p), deriveKey: (p: string) => box.deriveKey(p), opened: 0, open: (s: string) => (counting.opened++, box.open(s)) };
   return counting;
 }
 

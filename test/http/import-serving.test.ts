@@ -24,7 +24,7 @@ let probe: Database.Database;
 beforeAll(async () => {
   c = await startAdminClient({ importMaxRows: ROWS }, {
     prepare: async (rt) => {
-      createTenant(rt, TenantInput.parse({ sipDomain: "acme.example", sipServerHost: "pbx.acme.example", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }));
+      await createTenant(rt, TenantInput.parse({ sipDomain: "acme.example", sipServerHost: "pbx.acme.example", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }));
       await createExtension(rt, "acme.example", ExtensionInput.parse({ number: "101", displayName: "Reception" }));
       createDevice(rt, { mac: PHONE, vendor: "yealink", model: "T54W", tenant: "acme.example", label: null });
     },

@@ -119,7 +119,7 @@ describe("phone-facing HTTP", () => {
     await new Promise((res) => setTimeout(res, 50));
     const rt = s.runtime();
     try {
-      const found = listDiscovered(rt).find((d) => d.mac === "805ec0123456");
+      const found = (await listDiscovered(rt)).find((d) => d.mac === "805ec0123456");
       expect(found).toMatchObject({ vendor: "yealink", model: "T46S", firmware: "66.86.0.15", sourceIp: "127.0.0.1" });
     } finally {
       rt.close();

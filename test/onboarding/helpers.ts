@@ -10,8 +10,8 @@ export const HEADER = "mac,vendor,model,tenant,lines,label,key_layout";
 
 /** Two tenants: acme.example with 101-105, other.example with 301. */
 export async function seedSite(deps: TestDeps): Promise<void> {
-  createTenant(deps, TenantInput.parse({ sipDomain: "acme.example", sipServerHost: "pbx.acme.example" }));
-  createTenant(deps, TenantInput.parse({ sipDomain: "other.example", sipServerHost: "pbx.other.example" }));
+  await createTenant(deps, TenantInput.parse({ sipDomain: "acme.example", sipServerHost: "pbx.acme.example" }));
+  await createTenant(deps, TenantInput.parse({ sipDomain: "other.example", sipServerHost: "pbx.other.example" }));
   for (const n of ["101", "102", "103", "104", "105"]) await createExtension(deps, "acme.example", ExtensionInput.parse({ number: n, displayName: `User ${n}` }));
   await createExtension(deps, "other.example", ExtensionInput.parse({ number: "301", displayName: "Elsewhere" }));
 }

@@ -35,7 +35,7 @@ const counts = (db: Database.Database) => ({
 describe("kill -9 during a server-side CSV import", () => {
   it("commits nothing of the file", async () => {
     const rt = createRuntime(loadConfig({ dataDir, logLevel: "silent" }, {}), pino({ level: "silent" }));
-    createTenant(rt, TenantInput.parse({ sipDomain: "acme.example", sipServerHost: "pbx.acme.example" }));
+    await createTenant(rt, TenantInput.parse({ sipDomain: "acme.example", sipServerHost: "pbx.acme.example" }));
     await createExtension(rt, "acme.example", ExtensionInput.parse({ number: "101", displayName: "Reception" }));
     const token = createToken(rt, "admin", "crash").token;
     rt.close();

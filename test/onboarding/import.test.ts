@@ -64,9 +64,9 @@ describe("CSV import", () => {
   it("takes a device out of the discovery inbox when it is imported", async () => {
     deps.recorder.discover({ mac: "805ec0aa0001", vendor: "yealink", model: "T54W", firmware: "96.86.0.1", userAgent: "Yealink", fileName: "805ec0aa0001.cfg", sourceIp: "127.0.0.1", transport: "http", at: 1 });
     deps.recorder.flush();
-    expect(listDiscovered(deps)).toHaveLength(1);
+    expect(await listDiscovered(deps)).toHaveLength(1);
     await importText(deps, GOOD);
-    expect(listDiscovered(deps)).toHaveLength(0);
+    expect(await listDiscovered(deps)).toHaveLength(0);
   });
 
   it("round-trips a site through export: importing the export changes nothing", async () => {

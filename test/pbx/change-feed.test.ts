@@ -52,7 +52,7 @@ describe("change feed", () => {
   let secret: string;
   beforeAll(async () => {
     receiver = await startReceiver(() => (fail-- > 0 ? 500 : 200));
-    createTenant(deps, { name: "f.example", sipDomain: "f.example", sipServerHost: "pbx.f.example" } as never);
+    await createTenant(deps, { name: "f.example", sipDomain: "f.example", sipServerHost: "pbx.f.example" } as never);
     secret = createWebhook(deps, { name: "pbx-1", url: receiver.url, tenants: ["f.example"] }).secret;
   });
   afterAll(async () => {

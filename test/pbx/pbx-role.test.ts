@@ -48,7 +48,7 @@ describe("the pbx token role", () => {
     expect(r.status).toBe(403);
   });
 
-  it("refuses a pbx token without tenants, with an unknown tenant, and tenants on another role, changing nothing", async () => {
+  it("refuses a pbx token without tenants, with an unknown tenant, and tenants on another role, changing nothing", () => {
     c.withRuntime((rt) => {
       const before = dumpDb(rt);
       expect(() => createToken(rt, "pbx", "x")).toThrow(/needs at least one tenant/);
@@ -62,13 +62,13 @@ describe("the pbx token role", () => {
 describe("Kamailio subscriber table", () => {
   const dir = mkdtempSync(join(tmpdir(), "phonehome-subscriber-"));
   const deps = createTestDeps();
-  afterAll(async () => {
+  afterAll(() => {
     deps.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("follows create, rotation, tenant domain change and delete in the same transaction, with HA1 and no plaintext", async () => {
-    createTenant(deps, { name: "s.example", sipDomain: "s.example", sipServerHost: "pbx.s.example" } as never);
+    await createTenant(deps, { name: "s.example", sipDomain: "s.example", sipServerHost: "pbx.s.example" } as never);
     await createExtension(deps, "s.example", { number: "201", displayName: "Bo" } as never);
     attachKamailioDb(deps.db, deps.secrets, join(dir, "k.db"));
     const cred = () => extensionCredential(deps, "s.example", "201");

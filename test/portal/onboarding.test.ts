@@ -20,7 +20,7 @@ const HEADER = "mac,vendor,model,tenant,lines,label,key_layout";
 beforeAll(async () => {
   const hash = await hashPassword(PASSWORD);
   srv = await startPortal({ fetchLogFlushMs: 10 }, async (rt) => {
-    createTenant(rt, TenantInput.parse({ sipDomain: "other.example", sipServerHost: "pbx.other.example" }));
+    await createTenant(rt, TenantInput.parse({ sipDomain: "other.example", sipServerHost: "pbx.other.example" }));
     await createExtension(rt, "other.example", { number: "201", displayName: "Other" } as never);
     createSystemUser(rt, { username: "field", role: "technician", tenants: [TENANT] }, hash);
   });

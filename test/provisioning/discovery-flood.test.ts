@@ -45,20 +45,20 @@ describe("discovery inbox under a flood", () => {
     expect(await get(s, `/${PHONE}.cfg`, "127.0.253.7", "Yealink SIP-T31G 1.0.0.1 evil")).toBe(401);
     expect(await get(s, `/y000000000096.cfg`, "127.0.253.7", "Yealink SIP-T31G 1.0.0.1 evil")).not.toBe(500);
     await flushed();
-    const entry = inbox(s).find((d) => d.mac === PHONE);
+    const entry = (await inbox(s)).find((d) => d.mac === PHONE);
     expect(entry).toMatchObject({ vendor: "yealink", model: "T54W", firmware: "96.86.0.100", userAgent: yealink("T54W", PHONE), sourceIp: "127.0.254.1", requestCount: 2 });
   });
 
   it("one network holds at most discoveryMaxPerNetwork open entries", async () => {
     await flood(s, 10, 30);
     await flushed();
-    expect(inbox(s).filter((d) => d.sourceIp.startsWith("127.0.10.")).length).toBe(15);
+    expect((await inbox(s)).filter((d) => d.sourceIp.startsWith("127.0.10.")).length).toBe(15);
   });
 
   it("at the cap the least recently seen entry makes room: a phone that keeps calling in lands and stays", async () => {
     for (const net of [11, 12, 13, 14]) await flood(s, net, 15);
     await flushed();
-    expect(inbox(s)).toHaveLength(40);
+    expect(await inbox(s)).toHaveLength(40);
     const LATE = "805ec0fd0001";
     for (let round = 0; round < 3; round++) {
       // The real phones retry (as they do while unprovisioned); the flood goes on from more networks.
@@ -67,23 +67,23 @@ describe("discovery inbox under a flood", () => {
       await flushed();
       await flood(s, 20 + round, 15);
       await flushed();
-      const macs = inbox(s).map((d) => d.mac);
+      const macs = (await inbox(s)).map((d) => d.mac);
       expect(macs).toContain(LATE);
       expect(macs).toContain(PHONE);
       expect(macs.length).toBeLessThanOrEqual(40);
     }
-    expect(inbox(s).find((d) => d.mac === PHONE)?.model).toBe("T54W");
+    expect((await inbox(s)).find((d) => d.mac === PHONE)?.model).toBe("T54W");
   });
 
   it("dismissed entries do not count toward the caps", async () => {
     const dismissed = s.withRuntime((rt) => rt.db.$client.prepare("update discovered_devices set dismissed_at = ? where dismissed_at is null").run(Date.now()).changes);
     expect(dismissed).toBe(40);
-    expect(inbox(s)).toHaveLength(0);
+    expect(await inbox(s)).toHaveLength(0);
     for (const net of [30, 31, 32]) await flood(s, net, 14);
     await flushed();
     // The open entries fill up to the cap again; the dismissed ones stay listed with includeDismissed.
-    expect(inbox(s)).toHaveLength(40);
-    expect(s.withRuntime((rt) => listDiscovered(rt, true)).length).toBeGreaterThanOrEqual(80);
+    expect(await inbox(s)).toHaveLength(40);
+    expect((await s.withRuntime((rt) => listDiscovered(rt, true))).length).toBeGreaterThanOrEqual(80);
   });
 });
 
@@ -96,10 +96,10 @@ describe("discovery inbox retention", () => {
         .run(old, old);
     });
     try {
-      expect(inbox(t).map((d) => d.mac)).toEqual(["805ec0fc0001"]);
+      expect((await inbox(t)).map((d) => d.mac)).toEqual(["805ec0fc0001"]);
       expect(await get(t, "/805ec0fc0002.cfg", "127.0.0.8", yealink("T54W", "805ec0fc0002"))).toBe(401);
       await flushed(t);
-      expect(inbox(t).map((d) => d.mac)).toEqual(["805ec0fc0002"]);
+      expect((await inbox(t)).map((d) => d.mac)).toEqual(["805ec0fc0002"]);
     } finally {
       await t.close();
     }

@@ -146,10 +146,10 @@ describe("what the generation triggers cover", () => {
     for (const c of columns) expect(deviceUpdate.includes(`\`${c}\``), c).toBe(!(DEVICE_SEEN_COLUMNS as readonly string[]).includes(c));
   });
 
-  it("recording a fetch (last seen) does not move the generation; a configuration write does", () => {
+  it("recording a fetch (last seen) does not move the generation; a configuration write does", async () => {
     const deps = createTestDeps();
     const gen = () => deps.db.$client.prepare("SELECT gen FROM config_generation").pluck().get() as number;
-    createTenant(deps, TenantInput.parse({ sipDomain: "t.example", sipServerHost: "pbx.t.example" }));
+    await createTenant(deps, TenantInput.parse({ sipDomain: "t.example", sipServerHost: "pbx.t.example" }));
     const d = createDevice(deps, { mac: "805ec0aa0001", vendor: "yealink", model: "T54W", tenant: "t.example", label: null });
     const g = gen();
     deps.db.$client.prepare("UPDATE devices SET last_seen_at = 1, last_ip = '10.0.0.1', last_user_agent = 'x', last_firmware = 'y' WHERE id = ?").run(d.id);

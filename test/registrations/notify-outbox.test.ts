@@ -27,7 +27,7 @@ const outbox = () => deps.db.$client.prepare("select id, device_id, reason, acto
 
 beforeEach(async () => {
   deps = createTestDeps();
-  createTenant(deps, TenantInput.parse({ name: "ob.example", sipDomain: "ob.example", sipServerHost: "127.0.0.1" }));
+  await createTenant(deps, TenantInput.parse({ name: "ob.example", sipDomain: "ob.example", sipServerHost: "127.0.0.1" }));
   await createExtension(deps, "ob.example", { number: "100", displayName: "Guest" } as never);
   const sealed = deps.db.$client.prepare("select sip_password_enc as p from extensions where number = '100'").get() as { p: string };
   guestPassword = deps.secrets.open(sealed.p);

@@ -43,7 +43,7 @@ describe("periodic passes with nothing due", () => {
     }
     // A registration past its expiry: now the pass has to write, and waits for the lock as before.
     const now = rt.clock().getTime();
-    const tenant = createTenant(rt, TenantInput.parse({ sipDomain: "lock.example", sipServerHost: "pbx.lock.example" }));
+    const tenant = await createTenant(rt, TenantInput.parse({ sipDomain: "lock.example", sipServerHost: "pbx.lock.example" }));
     const ext = await createExtension(rt, "lock.example", ExtensionInput.parse({ number: "101", displayName: "One" }));
     rt.db
       .insert(registrations)

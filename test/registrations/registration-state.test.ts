@@ -11,7 +11,7 @@ describe("registration state from events", () => {
   let now = Date.parse("2026-06-01T12:00:00Z");
   const deps = { ...base, clock: () => new Date(now) };
   beforeAll(async () => {
-    createTenant(deps, { name: "r.example", sipDomain: "r.example", sipServerHost: "pbx.r.example", registerExpires: 600 } as never);
+    await createTenant(deps, { name: "r.example", sipDomain: "r.example", sipServerHost: "pbx.r.example", registerExpires: 600 } as never);
     await createExtension(deps, "r.example", { number: "501", displayName: "Gi" } as never);
   });
   afterAll(() => base.close());

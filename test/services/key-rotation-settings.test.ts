@@ -27,7 +27,7 @@ let env: ReturnType<typeof tempConfig>;
 beforeEach(async () => {
   env = tempConfig();
   const rt = createRuntime(env.config, quiet);
-  createTenant(rt, TenantInput.parse({ sipDomain: "rot.example", sipServerHost: "pbx.rot.example" }));
+  await createTenant(rt, TenantInput.parse({ sipDomain: "rot.example", sipServerHost: "pbx.rot.example" }));
   await createExtension(rt, "rot.example", ExtensionInput.parse({ number: "101", displayName: "Rotated" }));
   putAllowedEndpoints(rt, "rot.example", "101", AllowedEndpointsInput.parse({ thirdPartySoftphone: { allowed: true, sipUsername: "softy", sipPassword: PASSWORD } }));
   putVoicemail(rt, "rot.example", "101", VoicemailInput.parse({ pin: PIN }));

@@ -9,7 +9,7 @@ import { createTestDeps, tableCounts } from "../helpers/test-deps.ts";
 describe("deleting a tenant", () => {
   it("takes its extensions, settings, groups and key layouts with it", async () => {
     const deps = createTestDeps();
-    createTenant(deps, TenantInput.parse({ sipDomain: "gone.example", sipServerHost: "pbx.gone.example" }));
+    await createTenant(deps, TenantInput.parse({ sipDomain: "gone.example", sipServerHost: "pbx.gone.example" }));
     for (const n of ["101", "102"]) await createExtension(deps, "gone.example", ExtensionInput.parse({ number: n, displayName: n }));
     createGroup(deps, "gone.example", { name: "all", members: ["101", "102"] });
     createLayout(deps, "gone.example", { name: "panel", keys: KeysInput.parse([{ index: 1, kind: "blf", value: "101" }, { index: 2, kind: "blf_group", value: "all" }]) });

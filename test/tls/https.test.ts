@@ -18,7 +18,7 @@ let base: string;
 const certs: Record<string, { cert: string; key: string }> = {};
 
 beforeAll(async () => {
-  s = await startDemoServer({ httpsPort: 0, fetchLogFlushMs: 5, authFailMaxDelayMs: 0 }, (rt, cfg) => {
+  s = await startDemoServer({ httpsPort: 0, fetchLogFlushMs: 5, authFailMaxDelayMs: 0 }, async (rt, cfg) => {
     initCerts({ certsDir: cfg.certsDir, hostnames: ["localhost", "127.0.0.1"] });
     const vendor = new TestCa(join(cfg.dataDir, "vendor-ca"), "Vendor");
     const foreign = new TestCa(join(cfg.dataDir, "foreign-ca"), "Foreign");
@@ -33,7 +33,7 @@ beforeAll(async () => {
     certs.foreign = foreign.issue("foreign", `/O=Foreign/CN=${MAC_A}`);
     vendor.revoke(certs.revoked.cert);
     vendor.writeCrl(join(cfg.clientCrlDir, "vendor.crl"));
-    createTenant(rt, TenantInput.parse({ name: "certs.example", sipDomain: "certs.example", sipServerHost: "pbx.certs.example", authMode: "certificate" }));
+    await createTenant(rt, TenantInput.parse({ name: "certs.example", sipDomain: "certs.example", sipServerHost: "pbx.certs.example", authMode: "certificate" }));
     for (const mac of [MAC_A, MAC_B]) createDevice(rt, { mac, vendor: "polycom", model: "VVX411", tenant: "certs.example", label: null });
   });
   base = `https://127.0.0.1:${s.server.httpsPort}`;

@@ -8,12 +8,12 @@ import { queryParam } from "./query.ts";
 /** /discovered-devices: the inbox of phones that called in unknown. Claim one with POST /devices. */
 export function discoveryRoutes(deps: ProvisionDeps): Router<AdminState> {
   const r = new Router<AdminState>();
-  r.get("/discovered-devices", (ctx) => {
-    ctx.body = { devices: listDiscovered(deps, ["1", "true"].includes(queryParam(ctx, "all") ?? "")).map(presentDiscovered) };
+  r.get("/discovered-devices", async (ctx) => {
+    ctx.body = { devices: (await listDiscovered(deps, ["1", "true"].includes(queryParam(ctx, "all") ?? ""))).map(presentDiscovered) };
   });
-  r.delete("/discovered-devices/:mac", (ctx) => {
+  r.delete("/discovered-devices/:mac", async (ctx) => {
     requireRole(ctx, "admin", "technician");
-    dismissDiscovered(deps, ctx.params.mac!);
+    await dismissDiscovered(deps, ctx.params.mac!);
     ctx.status = 204;
   });
   return r;

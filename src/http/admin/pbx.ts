@@ -51,7 +51,7 @@ export function pbxRoutes(deps: ProvisionDeps): Router<AdminState> {
       if (size > 65_536) throw new AppError(413, "payload_too_large", "the form is larger than 64 KiB");
       chunks.push(chunk as Buffer);
     }
-    const all = visibleTenants(ctx, listTenants(deps).map((t) => t.name));
+    const all = visibleTenants(ctx, (await listTenants(deps)).map((t) => t.name));
     ctx.type = "text/xml";
     ctx.body = answerDirectory(deps, Buffer.concat(chunks).toString("utf8"), (t) => all.includes(t));
   });

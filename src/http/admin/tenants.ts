@@ -11,8 +11,7 @@ import {
   updateExtension,
 } from "../../services/extensions.ts";
 import { ExtensionInput, ExtensionPatch, FeatureCodesPatch, TenantInput, TenantPatch } from "../../services/schemas.ts";
-import { createTenant, deleteTenant, getTenant, listTenants, updateFeatureCodes, updateTenant } from "../../services/tenants.ts";
-import { getFeatureCodes } from "../../services/feature-codes.ts";
+import { createTenant, deleteTenant, listTenants, readFeatureCodes, readTenant, updateFeatureCodes, updateTenant } from "../../services/tenants.ts";
 import { loadSettings } from "../../services/extension-settings/store.ts";
 import { extensionGroupNames } from "../../services/extension-usage.ts";
 import { phoneNumbersOf } from "../../services/phone-numbers.ts";
@@ -26,16 +25,17 @@ export function tenantRoutes(deps: ProvisionDeps): Router<AdminState> {
   const ext = (ctx: AdminContext, e: Parameters<typeof presentExtension>[0]) =>
     presentExtension(e, seesSecrets(ctx) ? deps.secrets.open(e.sipPasswordEnc) : null);
 
-  r.get("/tenants", (ctx) => {
-    ctx.body = { tenants: listTenants(deps).map(presentTenant) };
+  r.get("/tenants", async (ctx) => {
+    ctx.body = { tenants: (await listTenants(deps)).map(presentTenant) };
   });
-  r.post("/tenants", (ctx) => {
+  r.post("/tenants", async (ctx) => {
     requireRole(ctx, "admin");
+    const created = await createTenant(deps, TenantInput.parse(ctx.request.body));
     ctx.status = 201;
-    ctx.body = presentTenant(createTenant(deps, TenantInput.parse(ctx.request.body)));
+    ctx.body = presentTenant(created);
   });
-  r.get("/tenants/:tenant", (ctx) => {
-    ctx.body = presentTenant(getTenant(deps, ctx.params.tenant!));
+  r.get("/tenants/:tenant", async (ctx) => {
+    ctx.body = presentTenant(await readTenant(deps, ctx.params.tenant!));
   });
   r.patch("/tenants/:tenant", (ctx) => {
     requireRole(ctx, "admin");
@@ -46,12 +46,12 @@ export function tenantRoutes(deps: ProvisionDeps): Router<AdminState> {
     deleteTenant(deps, ctx.params.tenant!);
     ctx.status = 204;
   });
-  r.get("/tenants/:tenant/feature-codes", (ctx) => {
-    ctx.body = { featureCodes: getFeatureCodes(deps, getTenant(deps, ctx.params.tenant!).id) };
+  r.get("/tenants/:tenant/feature-codes", async (ctx) => {
+    ctx.body = { featureCodes: await readFeatureCodes(deps, ctx.params.tenant!) };
   });
-  r.patch("/tenants/:tenant/feature-codes", (ctx) => {
+  r.patch("/tenants/:tenant/feature-codes", async (ctx) => {
     requireRole(ctx, "admin");
-    ctx.body = { featureCodes: updateFeatureCodes(deps, ctx.params.tenant!, FeatureCodesPatch.parse(ctx.request.body)) };
+    ctx.body = { featureCodes: await updateFeatureCodes(deps, ctx.params.tenant!, FeatureCodesPatch.parse(ctx.request.body)) };
   });
   r.get("/tenants/:tenant/extensions", async (ctx) => {
     ctx.body = { extensions: (await listExtensions(deps, ctx.params.tenant!)).map((e) => ext(ctx, e)) };

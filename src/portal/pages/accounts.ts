@@ -2,6 +2,7 @@ import Router from "@koa/router";
 import { AppError } from "../../errors.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { listTenants } from "../../services/tenants.ts";
+import type { Tenant } from "../../db/rows.ts";
 import { createSystemUser, disableSystemUser, findAccount, listSystemUsers, SYSTEM_ROLES, updateSystemUser, type SystemSubject } from "../accounts.ts";
 import { html, raw, type Html } from "../html.ts";
 import { Fields, pageContext, type PortalContext, type PortalState } from "../request.ts";
@@ -27,13 +28,14 @@ export function accountRoutes(deps: ProvisionDeps, options: PortalOptions): Rout
     return { username: f.str("username").trim(), role: f.str("role"), tenants: f.all("tenants"), email: f.opt("email"), twoStep: f.bool("twoStep") };
   }
 
-  function tenantBoxes(st: FormState, prefix: string): Html {
+  function tenantBoxes(st: FormState, prefix: string, tenants: readonly Tenant[]): Html {
     const chosen = new Set(((st.values as { tenants?: readonly string[] | null }).tenants ?? []) as string[]);
-    return html`<fieldset><legend>Tenants</legend><p class="muted">None ticked = every tenant.</p>${listTenants(deps).map((t) => html`<label class="check" for="${prefix}-t-${t.name}"><input id="${prefix}-t-${t.name}" type="checkbox" name="tenants" value="${t.name}"${chosen.has(t.name) ? raw(" checked") : ""}> <span>${t.name}</span></label>`)}</fieldset>${st.errors.tenants ? html`<p class="field-error">${st.errors.tenants}</p>` : ""}`;
+    return html`<fieldset><legend>Tenants</legend><p class="muted">None ticked = every tenant.</p>${tenants.map((t) => html`<label class="check" for="${prefix}-t-${t.name}"><input id="${prefix}-t-${t.name}" type="checkbox" name="tenants" value="${t.name}"${chosen.has(t.name) ? raw(" checked") : ""}> <span>${t.name}</span></label>`)}</fieldset>${st.errors.tenants ? html`<p class="field-error">${st.errors.tenants}</p>` : ""}`;
   }
 
-  function listPage(ctx: PortalContext, createSt?: FormState, extra?: Html): void {
+  async function listPage(ctx: PortalContext, createSt?: FormState, extra?: Html): Promise<void> {
     admin(ctx);
+    const tenants = await listTenants(deps);
     const pc = pageContext(ctx);
     const st = createSt ?? cleanForm({ role: "technician", tenants: [] });
     const done = typeof ctx.query.done === "string" ? ctx.query.done.slice(0, 200) : undefined;
@@ -56,7 +58,7 @@ ${form(
   "/accounts",
   html`${generalErrors(st)}${textField(st, "username", "Username", { required: true, hint: "letters, digits and . _ -", autocomplete: "off" })}
 ${selectField(st, "role", "Role", ROLE_OPTIONS, { required: true })}
-${tenantBoxes(st, "new")}
+${tenantBoxes(st, "new", tenants)}
 ${textField(st, "email", "Email", { type: "email", hint: "for the welcome link, reset links and two-step codes" })}
 ${checkField(st, "twoStep", "Two-step sign-in (a code by email)")}`,
   { submit: "Create the account" },
@@ -64,8 +66,9 @@ ${checkField(st, "twoStep", "Two-step sign-in (a code by email)")}`,
     );
   }
 
-  function accountPage(ctx: PortalContext, name: string, editSt?: FormState, extra?: Html): void {
+  async function accountPage(ctx: PortalContext, name: string, editSt?: FormState, extra?: Html): Promise<void> {
     admin(ctx);
+    const tenants = await listTenants(deps);
     const u = listSystemUsers(deps.db).find((x) => x.username === name);
     if (!u) throw new AppError(404, "not_found", `no account named ${name}`);
     const pc = pageContext(ctx);
@@ -83,7 +86,7 @@ ${checkField(st, "twoStep", "Two-step sign-in (a code by email)")}`,
 ${form(
   pc,
   `${path(u.username)}`,
-  html`${generalErrors(st)}${selectField(st, "role", "Role", ROLE_OPTIONS, { required: true })}${tenantBoxes(st, "edit")}
+  html`${generalErrors(st)}${selectField(st, "role", "Role", ROLE_OPTIONS, { required: true })}${tenantBoxes(st, "edit", tenants)}
 ${textField(st, "email", "Email", { type: "email" })}${checkField(st, "twoStep", "Two-step sign-in (a code by email)")}`,
   { submit: "Save" },
 )}</section>
@@ -113,7 +116,7 @@ ${u.disabled || self ? "" : form(pc, `${path(u.username)}/disable`, html``, { su
     ctx.redirect(`${path(created.username)}?done=${encodeURIComponent(`Account ${created.username} created. ${done}`)}`);
   });
   r.get("/accounts/:name", (ctx) => accountPage(ctx, ctx.params.name!));
-  r.post("/accounts/:name", (ctx) => {
+  r.post("/accounts/:name", async (ctx) => {
     admin(ctx);
     const name = ctx.params.name!;
     const input = { ...decode(new Fields(ctx.state.form.fields)), username: name };

@@ -26,11 +26,11 @@ function changes(e: AuditEntry): Html {
 /** The audit trail with the API's filters (GET /api/v1/audit), 50 a page. */
 export function auditRoutes(deps: ProvisionDeps, _options: PortalOptions): Router<PortalState> {
   const r = new Router<PortalState>();
-  r.get("/audit", (ctx) => {
+  r.get("/audit", async (ctx) => {
     const scope = ctx.state.scope!;
     if (scope.role === null) throw new AppError(403, "forbidden", "this account cannot see the audit trail");
     const q = (k: string) => (typeof ctx.query[k] === "string" && ctx.query[k] !== "" ? (ctx.query[k] as string).slice(0, 200) : undefined);
-    const tenants = listTenants(deps).filter((t) => seesTenant(scope, t.name));
+    const tenants = (await listTenants(deps)).filter((t) => seesTenant(scope, t.name));
     // An account limited to tenants sees their entries only (sign-ins and other entries of no tenant are not theirs).
     let tenant = q("tenant");
     if (tenant !== undefined && !tenants.some((t) => t.name === tenant)) throw new AppError(403, "forbidden", `this account cannot see tenant ${tenant}'s audit trail`);

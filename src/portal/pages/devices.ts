@@ -14,7 +14,7 @@ import { getKeys, getLines, setKeys, setLines } from "../../services/device-layo
 import { getDevice, listDevices } from "../../services/devices.ts";
 import { keyLimitsOf } from "../../services/device-rules.ts";
 import type { DeviceRow } from "../../db/rows.ts";
-import { expandDeviceKeys, readDeviceKeys } from "../../services/key-expansion.ts";
+import { expandDeviceKeysSync, readDeviceKeysSync } from "../../services/key-expansion-sync.ts";
 import { listExtensionsSync } from "../../services/extensions.ts";
 import { KeysInput, LinesInput } from "../../services/schemas.ts";
 import { html, raw, type Html } from "../html.ts";
@@ -87,9 +87,9 @@ ${table(
     const lines = getLines(deps, d.mac);
     const exts = listExtensionsSync(deps, tenant);
     const limits = keyLimitsOf(d);
-    const read = readDeviceKeys(deps.db, d.id);
+    const read = readDeviceKeysSync(deps.db, d.id);
     const layoutName = read.layout?.name ?? null;
-    const effective = expandDeviceKeys(deps.db, d, limits, read);
+    const effective = expandDeviceKeysSync(deps.db, d, limits, read);
     const bySlot = new Map(effective.keys.map((k) => [k.index, k]));
     const ownBySlot = new Map(getKeys(deps, d.mac).map((k) => [k.index, k]));
     const drift = deviceDrift(deps, d);

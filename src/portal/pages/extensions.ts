@@ -78,7 +78,7 @@ export function extensionRoutes(deps: ProvisionDeps, options: PortalOptions): Ro
   r.get("/extensions", async (ctx) => {
     const scope = ctx.state.scope!;
     if (!scope.directory && scope.role === null) throw new AppError(403, "forbidden", "this account sees its own extension only (My extension)");
-    const tenants = listTenants(deps).filter((t) => seesTenant(scope, t.name));
+    const tenants = (await listTenants(deps)).filter((t) => seesTenant(scope, t.name));
     const tenant = typeof ctx.query.tenant === "string" && tenants.some((t) => t.name === ctx.query.tenant) ? ctx.query.tenant : tenants[0]?.name;
     const q = typeof ctx.query.q === "string" ? ctx.query.q.trim().slice(0, 100) : "";
     const pageNo = Math.max(1, Number.parseInt(String(ctx.query.page ?? "1"), 10) || 1);

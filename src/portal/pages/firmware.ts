@@ -23,11 +23,11 @@ const iso = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0
 export function firmwareRoutes(deps: ProvisionDeps, _options: PortalOptions): Router<PortalState> {
   const r = new Router<PortalState>();
 
-  function firmwarePage(ctx: PortalContext, pinSt?: FormState): void {
+  async function firmwarePage(ctx: PortalContext, pinSt?: FormState): Promise<void> {
     const scope = ctx.state.scope!;
     if (scope.role === null) throw new AppError(403, "forbidden", "this account cannot see the firmware catalogue");
     const pc = pageContext(ctx);
-    const tenants = listTenants(deps).filter((t) => seesTenant(scope, t.name));
+    const tenants = (await listTenants(deps)).filter((t) => seesTenant(scope, t.name));
     const catalogueAdmin = scope.unlimited && canAdmin(scope);
     const st = pinSt ?? { values: { tenant: tenants[0]?.name ?? "" }, errors: {}, general: [] };
     const done = typeof ctx.query.done === "string" ? ctx.query.done.slice(0, 200) : undefined;
@@ -81,7 +81,7 @@ ${table(
   }
 
   r.get("/firmware", (ctx) => firmwarePage(ctx));
-  r.post("/firmware/pins", (ctx) => {
+  r.post("/firmware/pins", async (ctx) => {
     const f = new Fields(ctx.state.form.fields);
     const values = { tenant: f.str("tenant"), vendor: f.str("vendor").trim(), model: f.str("model").trim(), version: f.str("version").trim() };
     requireAdmin(ctx.state.scope!, values.tenant);

@@ -101,10 +101,10 @@ export function onboardingRoutes(deps: ProvisionDeps, options: PortalOptions): R
     readonly general: string[];
   }
 
-  function inboxSection(pc: PageContext, scope: Scope, st: InboxState): Html {
+  async function inboxSection(pc: PageContext, scope: Scope, st: InboxState): Promise<Html> {
     if (!seesInbox(scope)) return html`<section class="card" id="inbox" aria-labelledby="inbox-h"><h2 id="inbox-h">Discovery inbox</h2><p class="muted">Phones that called in unknown belong to no tenant yet: only an admin or technician across every tenant sees and claims them.</p></section>`;
-    const entries = listDiscovered(deps);
-    const tenants = listTenants(deps);
+    const entries = await listDiscovered(deps);
+    const tenants = await listTenants(deps);
     const v = new Fields(st.values ?? new URLSearchParams());
     const val = (field: string, mac: string, fallback: string) => (st.values ? v.str(claimName(field, mac)) : fallback);
     const err = (field: string, mac: string) => {
@@ -176,9 +176,10 @@ ${rows.length
   : html`<p class="muted">No batch yet.</p>`}</section>`;
   }
 
-  function onboardingPage(ctx: PortalContext, o: { inbox?: InboxState; upload?: Parameters<typeof uploadSection>[1]; status?: number } = {}): void {
+  async function onboardingPage(ctx: PortalContext, o: { inbox?: InboxState; upload?: Parameters<typeof uploadSection>[1]; status?: number } = {}): Promise<void> {
     const scope = operator(ctx);
     const pc = pageContext(ctx);
+    const inbox = await inboxSection(pc, scope, o.inbox ?? { values: null, errors: {}, general: [] });
     const done = typeof ctx.query.done === "string" ? ctx.query.done.slice(0, 200) : undefined;
     ctx.status = o.status ?? 200;
     ctx.type = "html";
@@ -187,7 +188,7 @@ ${rows.length
       "Onboarding",
       html`${notice(done)}
 <ul class="tabs" aria-label="Sections"><li><a href="#inbox">Discovery inbox</a></li><li><a href="#csv">CSV import</a></li><li><a href="#batches">Batches</a></li></ul>
-${inboxSection(pc, scope, o.inbox ?? { values: null, errors: {}, general: [] })}
+${inbox}
 ${uploadSection(pc, o.upload)}
 ${batchesSection(scope)}`,
     );
@@ -195,11 +196,11 @@ ${batchesSection(scope)}`,
 
   r.get("/onboarding", (ctx) => onboardingPage(ctx));
 
-  r.post("/onboarding/dismiss", (ctx) => {
+  r.post("/onboarding/dismiss", async (ctx) => {
     const scope = operator(ctx);
     if (!seesInbox(scope)) throw new AppError(403, "forbidden", "the discovery inbox needs the admin or technician role across every tenant");
     const mac = new Fields(ctx.state.form.fields).str("dismiss");
-    dismissDiscovered(deps, mac);
+    await dismissDiscovered(deps, mac);
     ctx.status = 303;
     ctx.redirect(`/onboarding?done=${encodeURIComponent(`${mac} dismissed from the inbox.`)}#inbox`);
   });

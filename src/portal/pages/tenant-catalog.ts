@@ -5,7 +5,7 @@ import { AppError } from "../../errors.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { keyLimitsOf } from "../../services/device-rules.ts";
 import { createGroup, deleteGroup, getGroup, GroupInput, GroupPatch, groupKeyUses, listGroups, MembersInput, putMembers, renameGroup } from "../../services/groups.ts";
-import { devicesUsingLayout } from "../../services/key-expansion.ts";
+import { devicesUsingLayoutSync } from "../../services/key-expansion-sync.ts";
 import { createLayout, deleteLayout, findLayout, getLayout, KeyLayoutInput, KeyLayoutPut, listLayouts, putLayout } from "../../services/key-layouts.ts";
 import { layoutLineKeyWarnings } from "../../services/line-key-warnings.ts";
 import { getNumberingPlan, NumberingPlanInput, resetNumberingPlan, setNumberingPlan } from "../../services/numbering.ts";
@@ -184,7 +184,7 @@ ${back(t.name)}`,
   /** The models of the phones using a layout, with their key capacity (what the API checks a save against). */
   function capacities(tenantId: number, name: string) {
     const l = findLayout(deps.db, tenantId, name);
-    const ids = l ? devicesUsingLayout(deps.db, l.id) : [];
+    const ids = l ? devicesUsingLayoutSync(deps.db, l.id) : [];
     const rows = ids.length ? deps.db.select().from(devicesTable).where(inArray(devicesTable.id, ids)).all() : [];
     const byModel = new Map<string, { model: string; capacity: number; own: number; phones: number }>();
     for (const d of rows) {

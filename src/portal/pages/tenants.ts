@@ -3,8 +3,8 @@ import { ZodError } from "zod";
 import { AppError } from "../../errors.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { FeatureCodesPatch, TenantPatch } from "../../services/schemas.ts";
-import { getFeatureCodes } from "../../services/feature-codes.ts";
-import { getTenant, listTenants, updateFeatureCodes, updateTenant } from "../../services/tenants.ts";
+import { loadFeatureCodes } from "../../services/feature-codes.ts";
+import { listTenants, loadTenant, updateFeatureCodes, updateTenant } from "../../services/tenants.ts";
 import type { Tenant } from "../../db/rows.ts";
 import { html, raw, type Html } from "../html.ts";
 import { Fields, pageContext, type PortalContext, type PortalState } from "../request.ts";
@@ -124,10 +124,10 @@ export function tenantRoutes(deps: ProvisionDeps, _options: PortalOptions): Rout
   const r = new Router<PortalState>();
   const path = (t: string) => `/tenants/${encodeURIComponent(t)}`;
 
-  r.get("/tenants", (ctx) => {
+  r.get("/tenants", async (ctx) => {
     const scope = ctx.state.scope!;
     if (scope.role === null) throw new AppError(403, "forbidden", "this account cannot see tenant settings");
-    const visible = listTenants(deps).filter((t) => seesTenant(scope, t.name));
+    const visible = (await listTenants(deps)).filter((t) => seesTenant(scope, t.name));
     ctx.type = "html";
     ctx.body = page(
       pageContext(ctx),
@@ -139,16 +139,18 @@ export function tenantRoutes(deps: ProvisionDeps, _options: PortalOptions): Rout
     );
   });
 
-  function tenantPage(ctx: PortalContext, name: string, override?: { id: string; st: FormState }): void {
+  async function tenantPage(ctx: PortalContext, name: string, override?: { id: string; st: FormState }): Promise<void> {
     const scope = ctx.state.scope!;
     if (!seesTenantData(scope, name)) throw new AppError(403, "forbidden", `this account cannot see tenant ${name}'s settings`);
-    const t = getTenant(deps, name);
+    const { t, codes } = await deps.data.read(async (q) => {
+      const t = await loadTenant(q, name);
+      return { t, codes: await loadFeatureCodes(q, t.id) };
+    });
     const admin = canAdmin(scope);
     const pc = pageContext(ctx);
     const st = override?.id === "settings" ? override.st : { values: t, errors: {}, general: [] };
     const submitted = override?.id === "settings" ? new Fields(ctx.state.form.fields) : null;
     const fcSt = override?.id === "feature-codes" ? override.st : { values: {}, errors: {}, general: [] };
-    const codes = getFeatureCodes(deps, t.id);
     const done = typeof ctx.query.done === "string" ? ctx.query.done.slice(0, 200) : undefined;
 
     const control = (fd: TenantField): Html => {
@@ -214,7 +216,7 @@ ${admin ? form(pc, `${path(t.name)}/feature-codes`, fcBody, { submit: "Save feat
     ctx.redirect(`${path(name)}?done=${encodeURIComponent(`Saved: ${Object.keys(patch).join(", ")}.`)}#settings`);
   });
 
-  r.post("/tenants/:tenant/feature-codes", (ctx) => {
+  r.post("/tenants/:tenant/feature-codes", async (ctx) => {
     const name = ctx.params.tenant!;
     requireAdmin(ctx.state.scope!, name);
     const f = new Fields(ctx.state.form.fields);
@@ -228,7 +230,7 @@ ${admin ? form(pc, `${path(t.name)}/feature-codes`, fcBody, { submit: "Save feat
       return ctx.redirect(`${path(name)}?done=${encodeURIComponent("Nothing was changed.")}#feature-codes`);
     }
     try {
-      updateFeatureCodes(deps, name, FeatureCodesPatch.parse(patch));
+      await updateFeatureCodes(deps, name, FeatureCodesPatch.parse(patch));
     } catch (err) {
       const fe = err instanceof ZodError ? byField(err) : formErrors(err);
       if (!fe) throw err;

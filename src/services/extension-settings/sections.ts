@@ -8,9 +8,9 @@ import {
   extensionPhoneNumbers,
   extensions,
 } from "../../db/schema.ts";
-import { assertKeysFit } from "../key-checks.ts";
+import { assertKeysFitSync } from "../key-checks-sync.ts";
 import { devicesShowingExtension, layoutsWatchingExtension } from "../extension-usage.ts";
-import { devicesUsingGroup } from "../key-expansion.ts";
+import { devicesUsingGroupSync } from "../key-expansion-sync.ts";
 import { conflict, invalidInput } from "../../errors.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { requireMac } from "../devices.ts";
@@ -86,7 +86,7 @@ function watchers(tx: Db, extId: number): string[] {
 function recheckGroupKeys(tx: Db, ext: ExtensionRow, next: ExtensionSettings, field: string): ExtensionSettings {
   saveSettings(tx, ext, next);
   const groups = tx.select({ g: extensionGroupMembers.groupId }).from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).all();
-  assertKeysFit(tx, [...new Set(groups.flatMap((r) => devicesUsingGroup(tx, r.g)))], field);
+  assertKeysFitSync(tx, [...new Set(groups.flatMap((r) => devicesUsingGroupSync(tx, r.g)))], field);
   return next;
 }
 
