@@ -39,6 +39,7 @@ export default tseslint.config(
       "src/services/device-layout.ts",
       "src/services/devices.ts",
       "src/services/discovery.ts",
+      "src/services/extension-actions.ts",
       "src/services/feature-codes.ts",
       "src/services/groups.ts",
       "src/services/key-checks.ts",

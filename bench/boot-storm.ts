@@ -55,12 +55,10 @@ async function seed(dataDir: string): Promise<Phone[]> {
   const rt = createRuntime(config, pino({ level: "silent" }));
   const phones: Phone[] = [];
   await createTenant(rt, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example", timeZone: "Europe/Berlin" }));
-  rt.db.$client.transaction(() => {
-    for (let i = 0; i < PHONES; i++) {
-      createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(10_000 + i), displayName: `Phone ${i}` }));
-    }
-  })();
-  // Devices, their lines and keys are on the asynchronous handle: one transaction each.
+  // Extensions, devices, their lines and keys are written through the asynchronous handle, one transaction each.
+  for (let i = 0; i < PHONES; i++) {
+    await createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(10_000 + i), displayName: `Phone ${i}` }));
+  }
   for (let i = 0; i < PHONES; i++) {
     const f = FLEET[i % FLEET.length]!;
     const mac = `${f.oui}${i.toString(16).padStart(6, "0")}`;

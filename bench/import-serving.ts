@@ -43,11 +43,9 @@ async function seed(dataDir: string): Promise<{ paths: string[]; token: string }
   const rt = createRuntime(loadConfig({ dataDir, logLevel: "silent" }, {}), pino({ level: "silent" }));
   const paths: string[] = [];
   await createTenant(rt, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }));
-  rt.db.$client.transaction(() => {
-    for (let n = 0; n < EXTENSIONS; n++) createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(1000 + n), displayName: `User ${n}` }));
-  })();
+  // Extensions, devices and their lines are written through the asynchronous handle, one transaction each.
+  for (let n = 0; n < EXTENSIONS; n++) await createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(1000 + n), displayName: `User ${n}` }));
   const token = (await createToken(rt, "admin", "bench")).token;
-  // Devices and their lines are on the asynchronous handle: one transaction each.
   for (let i = 0; i < KNOWN; i++) {
     const mac = `805ec0ff${i.toString(16).padStart(4, "0")}`;
     await createDevice(rt, { mac, vendor: "yealink", model: "T54W", tenant: "bench.example", label: null });

@@ -38,7 +38,7 @@ async function seed(): Promise<void> {
   const rt = createRuntime(loadConfig({ dataDir: dir, logLevel: "silent" }, {}), pino({ level: "silent" }));
   await createTenant(rt, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example" }));
   for (let n = 0; n < EXTENSIONS; n++) {
-    createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(1000 + n), displayName: `User ${n}` }));
+    await createExtension(rt, "bench.example", ExtensionInput.parse({ number: String(1000 + n), displayName: `User ${n}` }));
   }
   if (GROUPS) {
     await createGroup(rt, "bench.example", { name: "Team", members: Array.from({ length: 8 }, (_, k) => String(1000 + k)) });

@@ -22,7 +22,7 @@ const N = i >= 0 ? Number(args[i + 1]) : 5000;
 
 const deps = createTestDeps();
 await createTenant(deps, TenantInput.parse({ sipDomain: "bench.example", sipServerHost: "pbx.bench.example" }));
-for (let n = 100; n < 120; n++) createExtension(deps, "bench.example", ExtensionInput.parse({ number: String(n), displayName: `Ext ${n}` }));
+for (let n = 100; n < 120; n++) await createExtension(deps, "bench.example", ExtensionInput.parse({ number: String(n), displayName: `Ext ${n}` }));
 const plain = await createDevice(deps, { mac: "805ec0000001", model: "T54W", tenant: "bench.example", label: null });
 await setLines(deps, plain.mac, [{ index: 1, extension: "100" }]);
 await setKeys(deps, plain.mac, ["101", "102", "103"].map((v, k) => KeyInput.parse({ index: k + 2, kind: "blf", value: v })));

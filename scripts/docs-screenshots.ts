@@ -36,7 +36,7 @@ try {
   const pw = await srv.withRuntime(async (rt) => deviceCredentials(rt, await getDevice(rt, "805ec0000101")).password);
   await curl(["-A", "Yealink SIP-T54W 96.86.0.100 805ec0000101", "--digest", "-u", `805ec0000101:${pw}`, `${srv.phoneUrl}/805ec0000101.cfg`]);
   await settle();
-  srv.withRuntime((rt) => updateExtension(rt, TENANT, "101", { displayName: "Reception desk" }));
+  await srv.withRuntime((rt) => updateExtension(rt, TENANT, "101", { displayName: "Reception desk" }));
   await page.goto(`${srv.base}/devices/805ec0000101/files/805ec0000101.cfg`);
   await page.screenshot({ path: out("file-diff") });
   await page.goto(`${srv.base}/tenants/${TENANT}`);

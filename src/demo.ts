@@ -85,7 +85,7 @@ export async function loadDemo(deps: ProvisionDeps): Promise<DemoDevice[]> {
       .from(extensions)
       .where(and(eq(extensions.tenantId, tenant.id), eq(extensions.number, e.number)))
       .get();
-    if (!exists) createExtension(deps, DEMO_TENANT, ExtensionInput.parse(e));
+    if (!exists) await createExtension(deps, DEMO_TENANT, ExtensionInput.parse(e));
   }
   const out: DemoDevice[] = [];
   for (const d of DEVICES) {

@@ -33,13 +33,13 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
     .option("--username <username>", "portal username [the number]")
     .option("--role <role>", "user | operator | manager | administrator", "user")
     .action((tenant: string, number: string, opts) =>
-      withRuntime(opts, (rt) => {
+      withRuntime(opts, async (rt) => {
         const input = parse(ExtensionInput, { number, displayName: opts.name });
         const profile = parse(ProfileInput, { username: opts.username ?? number, role: opts.role });
-        const ext = createExtension(rt, tenant, input);
+        const ext = await createExtension(rt, tenant, input);
         putProfile(rt, tenant, ext.number, profile);
         console.log(`extension ${ext.number} created (SIP user ${ext.sipUser})`);
-        for (const w of numberWarnings(rt, tenant, ext.number)) console.log(`warning: ${w}`);
+        for (const w of await numberWarnings(rt, tenant, ext.number)) console.log(`warning: ${w}`);
       }),
     );
   cmd
@@ -47,8 +47,8 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
     .description("list a tenant's extensions")
     .addOption(dataDirOption())
     .action((tenant: string, opts) =>
-      withRuntime(opts, (rt) => {
-        for (const e of listExtensions(rt, tenant)) console.log(`${e.number}\t${e.displayName}\t${devicesUsingExtension(rt, e.id).join(",") || "-"}`);
+      withRuntime(opts, async (rt) => {
+        for (const e of await listExtensions(rt, tenant)) console.log(`${e.number}\t${e.displayName}\t${(await devicesUsingExtension(rt, e.id)).join(",") || "-"}`);
       }),
     );
   cmd
@@ -57,14 +57,14 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
     .addOption(dataDirOption())
     .option("--json", "print JSON")
     .action((tenant: string, number: string, opts) =>
-      withRuntime(opts, (rt) => {
+      withRuntime(opts, async (rt) => {
         const { ext, settings } = readSettings(rt, tenant, number);
         // The sections as a non-admin token reads them: no PIN, no password, no ciphertext.
         const view = {
           number: ext.number,
           displayName: ext.displayName,
           sipUser: ext.sipUser,
-          devices: devicesUsingExtension(rt, ext.id),
+          devices: await devicesUsingExtension(rt, ext.id),
           groups: extensionGroupNames(rt.db, ext.id),
           phoneNumbers: phoneNumbersOf(rt.db, ext.id),
           ...settings,

@@ -63,6 +63,7 @@ export function withRuntime<T>(opts: Record<string, unknown>, fn: (rt: ReturnTyp
     rt.close();
     throw err;
   }
+  // A command on the asynchronous data handle returns a promise: the runtime closes once it settles.
   if (result instanceof Promise) return result.finally(() => rt.close()) as T;
   rt.close();
   return result;

@@ -77,9 +77,9 @@ function addSecretsCommands(program: Command, h: CliHelpers): void {
     .addOption(h.dataDirOption())
     .option("--forget-old", "drop the retired keys afterwards (older database backups become unreadable)")
     .action((opts) =>
-      h.withRuntime(opts, (rt) => {
+      h.withRuntime(opts, async (rt) => {
         const config = h.configFrom(opts);
-        const r = rotateSecretKey(rt.db, createKeyRingBox(config.secretKeyFile), config.secretKeyFile, { forgetOld: opts.forgetOld === true });
+        const r = await rotateSecretKey(rt.data, createKeyRingBox(config.secretKeyFile), config.secretKeyFile, { forgetOld: opts.forgetOld === true });
         console.log(`secret key ${r.oldKeyId} -> ${r.newKeyId}: ${r.resealed} value(s) re-encrypted`);
         if (!r.retiredKeysForgotten) console.log(`the old key is kept in ${retiredKeysPath(config.secretKeyFile)} (for backups made before now)`);
       }),

@@ -7,7 +7,7 @@ import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { ProfileInput, ROLES, VoicemailInput } from "../services/extension-settings/schemas.ts";
 import { putNumberSettings, putProfile, putVoicemail, readSettings } from "../services/extension-settings/sections.ts";
-import { createExtension, updateExtension } from "../services/extensions.ts";
+import { createExtensionSync, updateExtensionSync } from "../services/extensions.ts";
 import { setExtensionGroups } from "../services/groups-sync.ts";
 import { extensionGroupNames } from "../services/extension-usage.ts";
 import { describeIssues, ExtensionInput, ExtensionPatch } from "../services/schemas.ts";
@@ -134,13 +134,13 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
 function applyRow(d: ServiceDeps, tenant: Tenant, p: PlannedExtension, exists: boolean): Action {
   let changed = false;
   if (!exists) {
-    createExtension(d, tenant.name, ExtensionInput.parse({ number: p.number, displayName: p.displayName, sipUser: p.sipUser, authUser: p.authUser }));
+    createExtensionSync(d, tenant.name, ExtensionInput.parse({ number: p.number, displayName: p.displayName, sipUser: p.sipUser, authUser: p.authUser }));
   } else {
     const { ext } = readSettings(d, tenant.name, p.number);
     const patch = Object.fromEntries(
       ([["displayName", p.displayName], ["sipUser", p.sipUser], ["authUser", p.authUser]] as const).filter(([k, v]) => v !== undefined && v !== ext[k]),
     );
-    if (Object.keys(patch).length) updateExtension(d, tenant.name, p.number, ExtensionPatch.parse(patch));
+    if (Object.keys(patch).length) updateExtensionSync(d, tenant.name, p.number, ExtensionPatch.parse(patch));
     changed = Object.keys(patch).length > 0;
   }
   const { ext, settings } = readSettings(d, tenant.name, p.number);

@@ -83,7 +83,7 @@ export function credentialOf(db: Db, secrets: SecretBox, tenant: TenantRow, ext:
 }
 
 /** credentialOf for converted code (inside the caller's `data.write`, e.g. the Kamailio subscriber rows). */
-export async function credentialOfIn(q: Query, secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow): Promise<SipCredential> {
+async function credentialOfIn(q: Query, secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow): Promise<SipCredential> {
   const { disabledExtensions: de, deviceLines: dl, featureCodes: fc } = q.t;
   const disabled = first(await q.db.select({ id: de.extensionId }).from(de).where(eq(de.extensionId, ext.id)).limit(1));
   const phones = first(await q.db.select({ n: count().mapWith(Number) }).from(dl).where(eq(dl.extensionId, ext.id)))?.n ?? 0;

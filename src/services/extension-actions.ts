@@ -1,15 +1,13 @@
-import { and, eq } from "drizzle-orm";
-import { writeTransaction } from "../db/client.ts";
-import { extensionAllowedDevices, extensionGroupMembers, extensions } from "../db/schema.ts";
+import { eq } from "drizzle-orm";
 import { conflict } from "../errors.ts";
 import { randomInt } from "node:crypto";
 import { randomPassword } from "../secrets.ts";
 import type { ServiceDeps } from "./deps.ts";
-import { loadSettings, saveSettings, usernameOwner } from "./extension-settings/store.ts";
-import { auditChange } from "./actor.ts";
-import { recordExtensionChange } from "../pbx/changes.ts";
-import { extensionAuditTarget, getExtension } from "./extensions.ts";
-import { requireAllowedNumber } from "./numbering-checks.ts";
+import { loadSettingsIn, saveSettingsIn, usernameOwnerIn } from "./extension-settings/store.ts";
+import { auditChangeIn } from "./actor.ts";
+import { recordExtensionChangeIn } from "../pbx/changes.ts";
+import { extensionAuditTarget, findExtension, loadExtension } from "./extensions.ts";
+import { requireAllowedNumberIn } from "./numbering-checks.ts";
 import type { ExtensionRow } from "../db/rows.ts";
 
 /** A new random PIN of the same length as `old`, never `old` itself. */
@@ -27,23 +25,26 @@ function newPin(old: string): string {
  * belongs to one extension. The SIP user and auth user follow the new number unless they differed
  * from the number on the original.
  */
+// Checks that the new number and username are free, then copies: serializable on PostgreSQL (the
+// default), so two copies to one number cannot both pass the checks (docs/scale-out.md#transactions).
 export function duplicateExtension(
   deps: ServiceDeps,
   tenantName: string,
   number: string,
   input: { number: string; username?: string | undefined },
-): ExtensionRow {
+): Promise<ExtensionRow> {
   const now = deps.clock().getTime();
-  return writeTransaction(deps.db, (tx) => {
-    const src = getExtension({ ...deps, db: tx }, tenantName, number);
-    if (tx.select().from(extensions).where(and(eq(extensions.tenantId, src.tenantId), eq(extensions.number, input.number))).get()) {
+  return deps.data.write(async (q) => {
+    const { extensions, extensionGroupMembers: gm, extensionAllowedDevices: ad } = q.t;
+    const src = await loadExtension(q, tenantName, number);
+    if (await findExtension(q, src.tenantId, input.number)) {
       throw conflict(`number: extension ${input.number} already exists in tenant ${tenantName}`);
     }
-    requireAllowedNumber(tx, src.tenantId, input.number);
+    await requireAllowedNumberIn(q, src.tenantId, input.number);
     const username = input.username ?? input.number;
-    const owner = usernameOwner(tx, src.tenantId, username, -1);
+    const owner = await usernameOwnerIn(q, src.tenantId, username, -1);
     if (owner) throw conflict(`username: ${username} is already used by extension ${owner}`);
-    const copy = tx
+    const [copy] = await q.db
       .insert(extensions)
       .values({
         tenantId: src.tenantId,
@@ -56,10 +57,9 @@ export function duplicateExtension(
         createdAt: now,
         updatedAt: now,
       })
-      .returning()
-      .get();
-    const s = loadSettings(tx, src);
-    saveSettings(tx, copy, {
+      .returning();
+    const s = await loadSettingsIn(q, src);
+    await saveSettingsIn(q, copy!, {
       ...s,
       username,
       profile: { ...s.profile, username },
@@ -69,14 +69,12 @@ export function duplicateExtension(
       // A PIN is a secret too: the copy gets a new random one of the same length (admins read it).
       voicemail: { ...s.voicemail, pinEnc: s.voicemail.pinEnc === null ? null : deps.secrets.seal(newPin(deps.secrets.open(s.voicemail.pinEnc))) },
     });
-    for (const m of tx.select().from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, src.id)).all()) {
-      tx.insert(extensionGroupMembers).values({ groupId: m.groupId, extensionId: copy.id }).run();
-    }
-    for (const d of tx.select().from(extensionAllowedDevices).where(eq(extensionAllowedDevices.extensionId, src.id)).all()) {
-      tx.insert(extensionAllowedDevices).values({ extensionId: copy.id, deviceId: d.deviceId }).run();
-    }
-    auditChange(tx, deps, { action: "extension.duplicate", ...extensionAuditTarget(tenantName, copy), after: copy, detail: `copy of extension ${src.number}` });
-    recordExtensionChange(tx, deps, "extension.created", copy);
-    return copy;
+    const groups = await q.db.select().from(gm).where(eq(gm.extensionId, src.id));
+    if (groups.length) await q.db.insert(gm).values(groups.map((m) => ({ groupId: m.groupId, extensionId: copy!.id })));
+    const allowed = await q.db.select().from(ad).where(eq(ad.extensionId, src.id));
+    if (allowed.length) await q.db.insert(ad).values(allowed.map((d) => ({ extensionId: copy!.id, deviceId: d.deviceId })));
+    await auditChangeIn(q, deps, { action: "extension.duplicate", ...extensionAuditTarget(tenantName, copy!), after: copy, detail: `copy of extension ${src.number}` });
+    await recordExtensionChangeIn(q, deps, "extension.created", copy!);
+    return copy!;
   });
 }

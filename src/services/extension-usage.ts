@@ -1,7 +1,9 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import type { Query } from "../db/data.ts";
 import type { DeviceRow } from "../db/rows.ts";
 import { deviceKeyLayouts, deviceKeys, deviceLines, devices, extensionGroupMembers, extensionGroups, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
+import { devicesUsingGroup } from "./key-expansion.ts";
 import { devicesUsingGroupSync } from "./key-expansion-sync.ts";
 
 /**
@@ -39,6 +41,27 @@ export function devicesShowingExtension(db: Db, extensionId: number): ExtensionS
     .map((device) => ({ device, line: onLines.has(device.id), key: onKeys.has(device.id), shared: shared.has(device.id) }));
 }
 
+/** devicesShowingExtension for converted code, in the caller's `q` (the synchronous form stays for force-unregister). */
+export async function devicesShowingExtensionIn(q: Query, extensionId: number): Promise<ExtensionShownOn[]> {
+  const { deviceLines: dl, deviceKeys: dk, devices: d } = q.t;
+  const onLines = idsOf(await q.db.selectDistinct({ id: dl.deviceId }).from(dl).where(eq(dl.extensionId, extensionId)));
+  const onKeys = idsOf(await q.db.selectDistinct({ id: dk.deviceId }).from(dk).where(eq(dk.targetExtensionId, extensionId)));
+  const shared = new Set(await devicesSharingExtensionIn(q, extensionId));
+  const ids = [...new Set([...onLines, ...onKeys, ...shared])];
+  if (!ids.length) return [];
+  const rows = await q.db.select().from(d).where(inArray(d.id, ids)).orderBy(d.mac);
+  return rows.map((device) => ({ device, line: onLines.has(device.id), key: onKeys.has(device.id), shared: shared.has(device.id) }));
+}
+
+async function devicesSharingExtensionIn(q: Query, extensionId: number): Promise<number[]> {
+  const { keyLayoutKeys: lk, deviceKeyLayouts: dl, extensionGroupMembers: gm } = q.t;
+  const viaLayouts = await q.db.selectDistinct({ id: dl.deviceId }).from(lk).innerJoin(dl, eq(dl.layoutId, lk.layoutId)).where(eq(lk.targetExtensionId, extensionId));
+  const groups = await q.db.select({ g: gm.groupId }).from(gm).where(eq(gm.extensionId, extensionId));
+  const viaGroups: number[] = [];
+  for (const r of groups) viaGroups.push(...(await devicesUsingGroup(q, r.g)));
+  return [...new Set([...viaLayouts.map((r) => r.id), ...viaGroups])];
+}
+
 /** Devices whose key layout watches the extension, or whose keys (own or layout) target one of its groups. */
 function devicesSharingExtension(db: Db, extensionId: number): number[] {
   const viaLayouts = db
@@ -62,6 +85,13 @@ export function layoutsWatchingExtension(db: Db, extensionId: number): string[] 
     .orderBy(keyLayouts.name)
     .all()
     .map((r) => r.name);
+}
+
+/** layoutsWatchingExtension for converted code. */
+export async function layoutsWatchingExtensionIn(q: Query, extensionId: number): Promise<string[]> {
+  const { keyLayoutKeys: lk, keyLayouts: kl } = q.t;
+  const rows = await q.db.selectDistinct({ name: kl.name }).from(lk).innerJoin(kl, eq(kl.id, lk.layoutId)).where(eq(lk.targetExtensionId, extensionId)).orderBy(kl.name);
+  return rows.map((r) => r.name);
 }
 
 /** What `removeExtensionFromPhones` took the extension out of, besides the phones' own lines and keys: for the audit log. */
@@ -99,6 +129,28 @@ export function removeExtensionFromPhones(tx: Db, extensionId: number, now: numb
   return { groups, keyLayouts: layoutKeys.map(({ layout, key }) => ({ layout, index: key })) };
 }
 
+/** removeExtensionFromPhones for converted code (extension delete), in the caller's `data.write`; force-unregister keeps the synchronous form. */
+export async function removeExtensionFromPhonesIn(q: Query, extensionId: number, now: number): Promise<Removed> {
+  const { deviceLines: dl, deviceKeys: dk, keyLayoutKeys: lk, keyLayouts: kl, extensionGroupMembers: gm } = q.t;
+  const lines = await q.db.select().from(dl).where(eq(dl.extensionId, extensionId));
+  for (const l of lines) await q.db.delete(dk).where(and(eq(dk.deviceId, l.deviceId), eq(dk.kind, "line"), eq(dk.lineIndex, l.lineIndex)));
+  await q.db.delete(dl).where(eq(dl.extensionId, extensionId));
+  await q.db.delete(dk).where(eq(dk.targetExtensionId, extensionId));
+  const layoutKeys = await q.db
+    .select({ id: kl.id, layout: kl.name, key: lk.keyIndex })
+    .from(lk)
+    .innerJoin(kl, eq(kl.id, lk.layoutId))
+    .where(eq(lk.targetExtensionId, extensionId))
+    .orderBy(kl.name, lk.keyIndex);
+  await q.db.delete(lk).where(eq(lk.targetExtensionId, extensionId));
+  const touched = [...new Set(layoutKeys.map((k) => k.id))];
+  if (touched.length) await q.db.update(kl).set({ updatedAt: now }).where(inArray(kl.id, touched));
+  // Leaving a group only shrinks the expansions of the phones watching it: nothing can stop fitting.
+  const groups = await extensionGroupNamesIn(q, extensionId);
+  await q.db.delete(gm).where(eq(gm.extensionId, extensionId));
+  return { groups, keyLayouts: layoutKeys.map(({ layout, key }) => ({ layout, index: key })) };
+}
+
 /** The groups an extension belongs to, by name (the extension's Groups pop-up; groups.ts replaces the list). */
 export function extensionGroupNames(db: Db, extensionId: number): string[] {
   return db
@@ -109,4 +161,11 @@ export function extensionGroupNames(db: Db, extensionId: number): string[] {
     .orderBy(asc(extensionGroups.name))
     .all()
     .map((r) => r.name);
+}
+
+/** extensionGroupNames for converted code. */
+async function extensionGroupNamesIn(q: Query, extensionId: number): Promise<string[]> {
+  const { extensionGroupMembers: gm, extensionGroups: g } = q.t;
+  const rows = await q.db.select({ name: g.name }).from(gm).innerJoin(g, eq(g.id, gm.groupId)).where(eq(gm.extensionId, extensionId)).orderBy(asc(g.name));
+  return rows.map((r) => r.name);
 }

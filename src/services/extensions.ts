@@ -1,21 +1,76 @@
 import { and, eq } from "drizzle-orm";
 import { writeTransaction } from "../db/client.ts";
+import { first, type Query } from "../db/data.ts";
 import { extensions } from "../db/schema.ts";
-import { devicesShowingExtension, layoutsWatchingExtension, removeExtensionFromPhones } from "./extension-usage.ts";
+import { devicesShowingExtensionIn, layoutsWatchingExtensionIn, removeExtensionFromPhonesIn } from "./extension-usage.ts";
 import { checkNumber } from "../domain/numbering-plan.ts";
-import { defaultSettings, saveSettings, usernameOwner } from "./extension-settings/store.ts";
-import { requireAllowedNumber, tenantPlan } from "./numbering-checks.ts";
+import { defaultSettings, saveSettings, saveSettingsIn, usernameOwner, usernameOwnerIn } from "./extension-settings/store.ts";
+import { requireAllowedNumber, requireAllowedNumberIn } from "./numbering-checks.ts";
+import { readPlan } from "./numbering.ts";
 import { conflict, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
-import { auditChange } from "./actor.ts";
-import { recordExtensionChange } from "../pbx/changes.ts";
+import { auditChange, auditChangeIn } from "./actor.ts";
+import { recordExtensionChange, recordExtensionChangeIn } from "../pbx/changes.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { ExtensionInput, ExtensionPatch } from "./schemas.ts";
-import { getTenant, stripUndefined } from "./tenants.ts";
-import type { ExtensionRow } from "../db/rows.ts";
+import { getTenant, loadTenant, stripUndefined } from "./tenants.ts";
+import type { ExtensionRow, Tenant } from "../db/rows.ts";
 
+/*
+ * Extensions on the asynchronous handle (docs/scale-out.md#data-access-on-two-databases). The CSV
+ * import still writes inside its synchronous transaction: createExtensionSync and
+ * updateExtensionSync are its forms until it moves; getExtension stays synchronous for the request
+ * path, force-unregister, hot-desk and the services not yet converted (loadExtension is the
+ * asynchronous reader). The checks, rows and audit events are shared; only the queries are twice.
+ */
 
-export function createExtension(deps: ServiceDeps, tenantName: string, input: ExtensionInput): ExtensionRow {
+const exists = (tenantName: string, number: string) => conflict(`extension ${number} already exists in tenant ${tenantName}`);
+const usernameTaken = (number: string, owner: string) =>
+  conflict(`number: ${number} is already the username of extension ${owner}; give one of them another username first`);
+const noExtension = (tenantName: string, number: string) => notFound(`no extension ${number} in tenant ${tenantName}`);
+
+function newExtensionRow(deps: ServiceDeps, tenant: Tenant, input: ExtensionInput, now: number) {
+  return {
+    tenantId: tenant.id,
+    number: input.number,
+    displayName: input.displayName,
+    sipUser: input.sipUser ?? input.number,
+    authUser: input.authUser ?? input.sipUser ?? input.number,
+    sipPasswordEnc: deps.secrets.seal(randomPassword()),
+    voicemailNumber: input.voicemailNumber,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+const createdEvent = (tenantName: string, row: ExtensionRow) => ({ action: "extension.create", ...extensionAuditTarget(tenantName, row), after: row });
+const updatedEvent = (tenantName: string, before: ExtensionRow, after: ExtensionRow) => ({
+  action: "extension.update",
+  ...extensionAuditTarget(tenantName, before),
+  before,
+  after,
+});
+
+// Reads the tenant's numbers and usernames, then inserts: serializable on PostgreSQL (the default),
+// so two creates of one number or username cannot both pass the checks (docs/scale-out.md#transactions).
+export function createExtension(deps: ServiceDeps, tenantName: string, input: ExtensionInput): Promise<ExtensionRow> {
+  const now = deps.clock().getTime();
+  return deps.data.write(async (q) => {
+    const tenant = await loadTenant(q, tenantName);
+    if (await findExtension(q, tenant.id, input.number)) throw exists(tenantName, input.number);
+    await requireAllowedNumberIn(q, tenant.id, input.number);
+    const taken = await usernameOwnerIn(q, tenant.id, input.number, -1);
+    if (taken) throw usernameTaken(input.number, taken);
+    const [row] = await q.db.insert(q.t.extensions).values(newExtensionRow(deps, tenant, input, now)).returning();
+    await auditChangeIn(q, deps, createdEvent(tenantName, row!));
+    await saveSettingsIn(q, row!, defaultSettings(row!.number));
+    await recordExtensionChangeIn(q, deps, "extension.created", row!);
+    return row!;
+  });
+}
+
+/** createExtension inside the CSV import's synchronous transaction (`deps.db` is its `tx`). */
+export function createExtensionSync(deps: ServiceDeps, tenantName: string, input: ExtensionInput): ExtensionRow {
   const now = deps.clock().getTime();
   return writeTransaction(deps.db, (tx) => {
     const tenant = getTenant({ ...deps, db: tx }, tenantName);
@@ -24,26 +79,12 @@ export function createExtension(deps: ServiceDeps, tenantName: string, input: Ex
       .from(extensions)
       .where(and(eq(extensions.tenantId, tenant.id), eq(extensions.number, input.number)))
       .get();
-    if (clash) throw conflict(`extension ${input.number} already exists in tenant ${tenantName}`);
+    if (clash) throw exists(tenantName, input.number);
     requireAllowedNumber(tx, tenant.id, input.number);
     const taken = usernameOwner(tx, tenant.id, input.number, -1);
-    if (taken) throw conflict(`number: ${input.number} is already the username of extension ${taken}; give one of them another username first`);
-    const row = tx
-      .insert(extensions)
-      .values({
-        tenantId: tenant.id,
-        number: input.number,
-        displayName: input.displayName,
-        sipUser: input.sipUser ?? input.number,
-        authUser: input.authUser ?? input.sipUser ?? input.number,
-        sipPasswordEnc: deps.secrets.seal(randomPassword()),
-        voicemailNumber: input.voicemailNumber,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning()
-      .get();
-    auditChange(tx, deps, { action: "extension.create", ...extensionAuditTarget(tenantName, row), after: row });
+    if (taken) throw usernameTaken(input.number, taken);
+    const row = tx.insert(extensions).values(newExtensionRow(deps, tenant, input, now)).returning().get();
+    auditChange(tx, deps, createdEvent(tenantName, row));
     saveSettings(tx, row, defaultSettings(row.number));
     recordExtensionChange(tx, deps, "extension.created", row);
     return row;
@@ -58,15 +99,36 @@ export const extensionAuditTarget = (tenantName: string, e: Pick<ExtensionRow, "
 });
 
 /** Numbering-plan warnings for a number (a number in no recommended range). */
-export function numberWarnings(deps: ServiceDeps, tenantName: string, number: string): string[] {
-  return checkNumber(tenantPlan(deps.db, getTenant(deps, tenantName).id), number).warnings;
+export function numberWarnings(deps: ServiceDeps, tenantName: string, number: string): Promise<string[]> {
+  return deps.data.read(async (q) => checkNumber(await readPlan(q, (await loadTenant(q, tenantName)).id), number).warnings);
 }
 
-export function listExtensions(deps: ServiceDeps, tenantName: string): ExtensionRow[] {
-  const tenant = getTenant(deps, tenantName);
-  return deps.db.select().from(extensions).where(eq(extensions.tenantId, tenant.id)).orderBy(extensions.number).all();
+export function listExtensions(deps: ServiceDeps, tenantName: string): Promise<ExtensionRow[]> {
+  return deps.data.read(async (q) => {
+    const tenant = await loadTenant(q, tenantName);
+    return q.db.select().from(q.t.extensions).where(eq(q.t.extensions.tenantId, tenant.id)).orderBy(q.t.extensions.number);
+  });
 }
 
+/** An extension of a tenant by number, or undefined. */
+export async function findExtension(q: Query, tenantId: number, number: string): Promise<ExtensionRow | undefined> {
+  const e = q.t.extensions;
+  return first(await q.db.select().from(e).where(and(eq(e.tenantId, tenantId), eq(e.number, number))).limit(1));
+}
+
+/** getExtension for converted code, in a `data.read` or `data.write`: 404 for an unknown tenant or number. */
+export async function loadExtension(q: Query, tenantName: string, number: string): Promise<ExtensionRow> {
+  const row = await findExtension(q, (await loadTenant(q, tenantName)).id, number);
+  if (!row) throw noExtension(tenantName, number);
+  return row;
+}
+
+/** An extension, read on its own (the asynchronous form of getExtension for callers outside a transaction). */
+export function readExtension(deps: ServiceDeps, tenantName: string, number: string): Promise<ExtensionRow> {
+  return deps.data.read((q) => loadExtension(q, tenantName, number));
+}
+
+/** The synchronous reader, for the request path, background passes and services not yet converted. */
 export function getExtension(deps: ServiceDeps, tenantName: string, number: string): ExtensionRow {
   const tenant = getTenant(deps, tenantName);
   const row = deps.db
@@ -74,11 +136,27 @@ export function getExtension(deps: ServiceDeps, tenantName: string, number: stri
     .from(extensions)
     .where(and(eq(extensions.tenantId, tenant.id), eq(extensions.number, number)))
     .get();
-  if (!row) throw notFound(`no extension ${number} in tenant ${tenantName}`);
+  if (!row) throw noExtension(tenantName, number);
   return row;
 }
 
-export function updateExtension(deps: ServiceDeps, tenantName: string, number: string, patch: ExtensionPatch): ExtensionRow {
+// Read-modify-write of one row with its audit row: serializable (the default).
+export function updateExtension(deps: ServiceDeps, tenantName: string, number: string, patch: ExtensionPatch): Promise<ExtensionRow> {
+  return deps.data.write(async (q) => {
+    const row = await loadExtension(q, tenantName, number);
+    const [after] = await q.db
+      .update(q.t.extensions)
+      .set({ ...stripUndefined(patch), updatedAt: deps.clock().getTime() })
+      .where(eq(q.t.extensions.id, row.id))
+      .returning();
+    await auditChangeIn(q, deps, updatedEvent(tenantName, row, after!));
+    await recordExtensionChangeIn(q, deps, "extension.changed", after!);
+    return after!;
+  });
+}
+
+/** updateExtension inside the CSV import's synchronous transaction (`deps.db` is its `tx`). */
+export function updateExtensionSync(deps: ServiceDeps, tenantName: string, number: string, patch: ExtensionPatch): ExtensionRow {
   return writeTransaction(deps.db, (tx) => {
     const row = getExtension({ ...deps, db: tx }, tenantName, number);
     const after = tx
@@ -87,33 +165,35 @@ export function updateExtension(deps: ServiceDeps, tenantName: string, number: s
       .where(eq(extensions.id, row.id))
       .returning()
       .get();
-    auditChange(tx, deps, { action: "extension.update", ...extensionAuditTarget(tenantName, row), before: row, after });
+    auditChange(tx, deps, updatedEvent(tenantName, row, after));
     recordExtensionChange(tx, deps, "extension.changed", after);
     return after;
   });
 }
 
-/** A new random SIP password; phones get it at their next fetch. */
-export function resetExtensionPassword(deps: ServiceDeps, tenantName: string, number: string): ExtensionRow {
-  return writeTransaction(deps.db, (tx) => {
-    const row = getExtension({ ...deps, db: tx }, tenantName, number);
-    auditChange(tx, deps, { action: "extension.reset_password", ...extensionAuditTarget(tenantName, row), detail: "new random SIP password" });
-    const after = tx
-      .update(extensions)
+/** A new random SIP password; phones get it at their next fetch. Serializable (the default). */
+export function resetExtensionPassword(deps: ServiceDeps, tenantName: string, number: string): Promise<ExtensionRow> {
+  return deps.data.write(async (q) => {
+    const row = await loadExtension(q, tenantName, number);
+    await auditChangeIn(q, deps, { action: "extension.reset_password", ...extensionAuditTarget(tenantName, row), detail: "new random SIP password" });
+    const [after] = await q.db
+      .update(q.t.extensions)
       .set({ sipPasswordEnc: deps.secrets.seal(randomPassword()), updatedAt: deps.clock().getTime() })
-      .where(eq(extensions.id, row.id))
-      .returning()
-      .get();
-    recordExtensionChange(tx, deps, "extension.credentials_rotated", after);
-    return after;
+      .where(eq(q.t.extensions.id, row.id))
+      .returning();
+    await recordExtensionChangeIn(q, deps, "extension.credentials_rotated", after!);
+    return after!;
   });
 }
 
-/** Devices whose lines carry the extension or whose own keys watch it (extension-usage.ts). */
-export function devicesUsingExtension(deps: ServiceDeps, extensionId: number): string[] {
-  return devicesShowingExtension(deps.db, extensionId)
-    .filter((d) => d.line || d.key)
-    .map((d) => d.device.mac);
+/** Devices whose lines carry the extension or whose own keys watch it (extension-usage.ts), in the caller's `q`. */
+async function devicesUsingExtensionIn(q: Query, extensionId: number): Promise<string[]> {
+  return (await devicesShowingExtensionIn(q, extensionId)).filter((d) => d.line || d.key).map((d) => d.device.mac);
+}
+
+/** devicesUsingExtension, read on its own. */
+export function devicesUsingExtension(deps: ServiceDeps, extensionId: number): Promise<string[]> {
+  return deps.data.read((q) => devicesUsingExtensionIn(q, extensionId));
 }
 
 /**
@@ -121,27 +201,28 @@ export function devicesUsingExtension(deps: ServiceDeps, extensionId: number): s
  * out of everything that shows it, as a force-unregister in `remove` mode does
  * (`removeExtensionFromPhones`): the phones' lines with their line keys, their BLF keys, key-layout
  * keys and group memberships. The audit entry names what it was detached from, groups included.
+ * Serializable (the default): what it refuses on or detaches from is read in the same transaction.
  */
-export function deleteExtension(deps: ServiceDeps, tenantName: string, number: string, options: { detach?: boolean } = {}): void {
-  writeTransaction(deps.db, (tx) => {
-    const row = getExtension({ ...deps, db: tx }, tenantName, number);
-    const users = devicesUsingExtension({ ...deps, db: tx }, row.id);
+export function deleteExtension(deps: ServiceDeps, tenantName: string, number: string, options: { detach?: boolean } = {}): Promise<void> {
+  return deps.data.write(async (q) => {
+    const row = await loadExtension(q, tenantName, number);
+    const users = await devicesUsingExtensionIn(q, row.id);
     if (users.length && !options.detach) {
       throw conflict(`extension ${number} is on device(s) ${users.join(", ")}; remove it from their lines and keys first, or delete with detach=1`);
     }
-    const layouts = layoutsWatchingExtension(tx, row.id);
+    const layouts = await layoutsWatchingExtensionIn(q, row.id);
     if (layouts.length && !options.detach) {
       throw conflict(`extension ${number} is watched by key layout(s) ${layouts.join(", ")}; remove those keys first, or delete with detach=1`);
     }
-    const removed = removeExtensionFromPhones(tx, row.id, deps.clock().getTime());
-    tx.delete(extensions).where(eq(extensions.id, row.id)).run();
+    const removed = await removeExtensionFromPhonesIn(q, row.id, deps.clock().getTime());
+    await q.db.delete(q.t.extensions).where(eq(q.t.extensions.id, row.id));
     const from = [
       users.length ? `devices ${users.join(", ")}` : "",
       layouts.length ? `key layouts ${layouts.map((l) => `"${l}"`).join(", ")}` : "",
       removed.groups.length ? `groups ${removed.groups.map((g) => `"${g}"`).join(", ")}` : "",
     ].filter(Boolean);
     const detail = from.length ? `detached from ${from.join(" and ")}` : null;
-    auditChange(tx, deps, { action: "extension.delete", ...extensionAuditTarget(tenantName, row), before: row, detail });
-    recordExtensionChange(tx, deps, "extension.deleted", row);
+    await auditChangeIn(q, deps, { action: "extension.delete", ...extensionAuditTarget(tenantName, row), before: row, detail });
+    await recordExtensionChangeIn(q, deps, "extension.deleted", row);
   });
 }

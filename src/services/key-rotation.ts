@@ -1,8 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { writeTransaction, type Db } from "../db/client.ts";
+import { and, eq, getTableColumns, getTableName, isNotNull, ne, sql, type Column } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import type { Data, Query } from "../db/data.ts";
 import { forgetRetiredKeys, installNewKey, type KeyRingBox } from "../secret-key-ring.ts";
 
-/** Every `*_enc` column of every table: all sealed secrets, whichever feature added them. */
+/**
+ * Every `*_enc` column of every table of the database file: all sealed secrets, whichever feature
+ * added them. SQLite only (sqlite_master): the start-up key check (secret-key-guard.ts) reads it
+ * before any handle exists; the rotation reads the same columns from the schema (sealedColumnsOf).
+ */
 export function sealedColumns(db: Db): { table: string; column: string }[] {
   const tables = db.$client
     .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'")
@@ -16,24 +22,51 @@ export function sealedColumns(db: Db): { table: string; column: string }[] {
 
 const BATCH = 500;
 
-/** Re-seals, in short transactions, every value not sealed with the current key; returns how many. */
-function resealAll(db: Db, box: KeyRingBox): number {
+/** The `*_enc` columns of the schema's tables, as the query handle's dialect names them. */
+function sealedColumnsOf(q: Query): { table: string; column: Column }[] {
+  return Object.values(q.t).flatMap((table) =>
+    Object.values(getTableColumns(table) as Record<string, Column>)
+      .filter((c) => c.name.endsWith("_enc"))
+      .map((column) => ({ table: getTableName(table), column })),
+  );
+}
+
+/**
+ * Re-seals every value not sealed with the current key; returns how many. Each batch of BATCH
+ * values of one column is one transaction, serializable (the default) on PostgreSQL: it re-reads
+ * the values it replaces, and an update only lands where the column still holds the value read
+ * (a ciphertext carries a random IV, so it names its row), so a value changed meanwhile by another
+ * writer is left to it. A batch commits whole or not at all; between batches every value opens,
+ * with the new key or a retired one.
+ */
+async function resealAll(data: Data, box: KeyRingBox): Promise<number> {
   let total = 0;
   const prefix = `v1.${box.keyId}.`;
-  for (const { table, column } of sealedColumns(db)) {
+  const columns = await data.read(async (q) => sealedColumnsOf(q).map((c) => ({ table: c.table, name: c.column.name })));
+  for (const { table, name } of columns) {
     for (;;) {
-      const rows = db.$client
-        .prepare(`select rowid as id, "${column}" as v from "${table}" where "${column}" is not null and substr("${column}", 1, ${prefix.length}) <> ? limit ${BATCH}`)
-        .all(prefix) as { id: number; v: string }[];
-      if (!rows.length) break;
-      writeTransaction(db, () => {
-        const update = db.$client.prepare(`update "${table}" set "${column}" = ? where rowid = ? and "${column}" = ?`);
-        for (const r of rows) update.run(box.seal(box.open(r.v)), r.id, r.v);
+      const n = await data.write(async (q) => {
+        const tbl = Object.values(q.t).find((t) => getTableName(t) === table)!;
+        const col = Object.values(getTableColumns(tbl) as Record<string, Column>).find((c) => c.name === name)!;
+        // substr() is the same function on SQLite and PostgreSQL.
+        const rows = await q.db
+          .selectDistinct({ v: sql<string>`${col}` })
+          .from(tbl)
+          .where(and(isNotNull(col), ne(sql`substr(${col}, 1, ${prefix.length})`, prefix)))
+          .limit(BATCH);
+        for (const r of rows) await q.db.update(tbl).set({ [columnKey(tbl, col)]: box.seal(box.open(r.v)) }).where(eq(col, r.v));
+        return rows.length;
       });
-      total += rows.length;
+      if (!n) break;
+      total += n;
     }
   }
   return total;
+}
+
+/** The property name of a column in its table (update().set() takes property names). */
+function columnKey(table: Query["t"][keyof Query["t"]], column: Column): string {
+  return Object.entries(getTableColumns(table) as Record<string, Column>).find(([, c]) => c === column)![0];
 }
 
 export interface RotationResult {
@@ -48,13 +81,13 @@ export interface RotationResult {
  * rewritten under the new key. With `forgetOld`, the retired keys are dropped afterwards (backups
  * made before the rotation then cannot be read with this key file).
  */
-export function rotateSecretKey(db: Db, box: KeyRingBox, keyFile: string, options: { forgetOld?: boolean } = {}): RotationResult {
+export async function rotateSecretKey(data: Data, box: KeyRingBox, keyFile: string, options: { forgetOld?: boolean } = {}): Promise<RotationResult> {
   const oldKeyId = box.keyId;
   installNewKey(keyFile, randomBytes(32));
   box.reload();
-  let resealed = resealAll(db, box);
+  let resealed = await resealAll(data, box);
   // A concurrent writer may have sealed with the old key just before it saw the new one: one more pass.
-  resealed += resealAll(db, box);
+  resealed += await resealAll(data, box);
   if (options.forgetOld) forgetRetiredKeys(keyFile);
   return { oldKeyId, newKeyId: box.keyId, resealed, retiredKeysForgotten: options.forgetOld === true };
 }

@@ -1,22 +1,33 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import type { Query } from "../db/data.ts";
 import { numberingPlans } from "../db/schema.ts";
-import { checkNumber, type NumberCheck } from "../domain/numbering-plan.ts";
+import { checkNumber } from "../domain/numbering-plan.ts";
 import { invalidInput } from "../errors.ts";
-import { planOf, type TenantPlan } from "./numbering.ts";
+import { planOf, readPlan, type TenantPlan } from "./numbering.ts";
 
 /**
- * The numbering plan read inside a synchronous `writeTransaction`, for the number checks of the
- * services not yet on the asynchronous handle (extensions, extension actions). It goes when they
- * move (docs/scale-out.md#conversion-order); the plan itself is src/services/numbering.ts's.
+ * The number checks of extension create and duplicate. `requireAllowedNumberIn` runs in their
+ * `data.write`; the synchronous `tenantPlan`/`requireAllowedNumber` stay for the CSV import's
+ * transaction (createExtensionSync) until it moves (docs/scale-out.md#status). The plan itself is
+ * src/services/numbering.ts's.
  */
-export function tenantPlan(db: Db, tenantId: number): TenantPlan {
+function tenantPlan(db: Db, tenantId: number): TenantPlan {
   return planOf(db.select().from(numberingPlans).where(eq(numberingPlans.tenantId, tenantId)).get());
 }
 
 /** Refuses a restricted number (400 naming the range); returns the warnings otherwise. */
 export function requireAllowedNumber(db: Db, tenantId: number, number: string, field = "number"): string[] {
-  const check: NumberCheck = checkNumber(tenantPlan(db, tenantId), number);
+  return allowedOrThrow(tenantPlan(db, tenantId), number, field);
+}
+
+/** requireAllowedNumber for converted code, in the caller's `data.write`. */
+export async function requireAllowedNumberIn(q: Query, tenantId: number, number: string, field = "number"): Promise<string[]> {
+  return allowedOrThrow(await readPlan(q, tenantId), number, field);
+}
+
+function allowedOrThrow(plan: TenantPlan, number: string, field: string): string[] {
+  const check = checkNumber(plan, number);
   if (check.error) throw invalidInput(`${field}: ${check.error}`);
   return check.warnings;
 }

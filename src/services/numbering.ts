@@ -30,7 +30,8 @@ export function planOf(row: NumberingPlanRow | undefined): TenantPlan {
   return { restricted: row.restricted, recommended: row.recommended, custom: true };
 }
 
-async function readPlan(q: Query, tenantId: number): Promise<TenantPlan> {
+/** A tenant's plan, in the caller's `q` (also for the number checks of extensions, numbering-checks.ts). */
+export async function readPlan(q: Query, tenantId: number): Promise<TenantPlan> {
   return planOf(first(await q.db.select().from(q.t.numberingPlans).where(eq(q.t.numberingPlans.tenantId, tenantId)).limit(1)));
 }
 

@@ -15,7 +15,7 @@ const MAC = "805ec0000601";
 beforeAll(async () => {
   await withRuntime(async (rt) => {
     await createTenant(rt, TenantInput.parse({ name: "cli.example", sipDomain: "cli.example", sipServerHost: "pbx.cli.example" }));
-    for (const [number, name] of [["100", "Guest"], ["101", "Ana"]]) createExtension(rt, "cli.example", { number, displayName: name } as never);
+    for (const [number, name] of [["100", "Guest"], ["101", "Ana"]]) await createExtension(rt, "cli.example", { number, displayName: name } as never);
     await createDevice(rt, { mac: MAC, model: "T54W", tenant: "cli.example" } as never);
     await setLines(rt, MAC, [{ index: 1, extension: "100" }]);
     await setKeys(rt, MAC, [{ index: 1, kind: "speed_dial", value: "5551234" } as never]);

@@ -37,7 +37,7 @@ beforeAll(async () => {
   // The example file's site: docs/onboarding.md walks through it.
   const rt = createRuntime(env.config, pino({ level: "silent" }));
   await createTenant(rt, TenantInput.parse({ sipDomain: "acme.example", sipServerHost: "pbx.acme.example" }));
-  for (const n of ["101", "102", "103", "104", "105", "110"]) createExtension(rt, "acme.example", ExtensionInput.parse({ number: n, displayName: `User ${n}` }));
+  for (const n of ["101", "102", "103", "104", "105", "110"]) await createExtension(rt, "acme.example", ExtensionInput.parse({ number: n, displayName: `User ${n}` }));
   rt.close();
 });
 afterAll(() => env.cleanup());

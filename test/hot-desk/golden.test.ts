@@ -29,7 +29,7 @@ let deps: TestDeps;
 beforeAll(async () => {
   deps = createTestDeps({ now: GOLDEN_NOW });
   await createTenant(deps, TenantInput.parse({ name: "desk.example", sipDomain: "desk.example", sipServerHost: "pbx.desk.example", timeZone: "Europe/Berlin" }));
-  for (const [number, name] of [["100", "Desk guest"], ["101", "Ana Example"], ["103", "Reception"]]) createExtension(deps, "desk.example", { number, displayName: name } as never);
+  for (const [number, name] of [["100", "Desk guest"], ["101", "Ana Example"], ["103", "Reception"]]) await createExtension(deps, "desk.example", { number, displayName: name } as never);
   for (const d of DESKS) {
     await createDevice(deps, { mac: d.mac, model: d.model, tenant: "desk.example" } as never);
     await setLines(deps, d.mac, [{ index: 1, extension: "100" }]);

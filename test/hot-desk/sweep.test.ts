@@ -28,7 +28,7 @@ beforeEach(async () => {
   deps = { ...base, clock: () => now };
   at("2026-12-01T08:00:00Z");
   await createTenant(deps, TenantInput.parse({ name: "sweep.example", sipDomain: "sweep.example", sipServerHost: "pbx.sweep.example", timeZone: "Europe/Berlin" }));
-  for (const [number, name] of [["100", "Guest"], ["101", "Ana"], ["103", "Reception"]]) createExtension(deps, "sweep.example", { number, displayName: name } as never);
+  for (const [number, name] of [["100", "Guest"], ["101", "Ana"], ["103", "Reception"]]) await createExtension(deps, "sweep.example", { number, displayName: name } as never);
   await createDevice(deps, { mac: MAC, model: "T54W", tenant: "sweep.example" } as never);
   await setLines(deps, MAC, [{ index: 1, extension: "100" }]);
   await setKeys(deps, MAC, [{ index: 1, kind: "blf", value: "103" } as never]);
@@ -74,10 +74,10 @@ describe("automatic sign-out", () => {
     expect(deps.db.$client.prepare("select detail from audit_log where action = 'hot_desk.sign_out'").get()).toEqual({ detail: "automatic: after 8 h" });
   });
 
-  it("restores the base profile when the signed-in extension was deleted (detached)", () => {
+  it("restores the base profile when the signed-in extension was deleted (detached)", async () => {
     const base = profile();
     signIn(deps, MAC, "101", "test");
-    deleteExtension(deps, "sweep.example", "101", { detach: true });
+    await deleteExtension(deps, "sweep.example", "101", { detach: true });
     expect(sweep().signedOut).toEqual([MAC]);
     expect(profile()).toBe(base);
   });

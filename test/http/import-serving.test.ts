@@ -25,7 +25,7 @@ beforeAll(async () => {
   c = await startAdminClient({ importMaxRows: ROWS }, {
     prepare: async (rt) => {
       await createTenant(rt, TenantInput.parse({ sipDomain: "acme.example", sipServerHost: "pbx.acme.example", authMode: "network", allowedNetworks: ["127.0.0.0/8"] }));
-      createExtension(rt, "acme.example", ExtensionInput.parse({ number: "101", displayName: "Reception" }));
+      await createExtension(rt, "acme.example", ExtensionInput.parse({ number: "101", displayName: "Reception" }));
       await createDevice(rt, { mac: PHONE, vendor: "yealink", model: "T54W", tenant: "acme.example", label: null });
     },
   });

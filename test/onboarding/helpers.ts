@@ -12,8 +12,8 @@ export const HEADER = "mac,vendor,model,tenant,lines,label,key_layout";
 export async function seedSite(deps: TestDeps): Promise<void> {
   await createTenant(deps, TenantInput.parse({ sipDomain: "acme.example", sipServerHost: "pbx.acme.example" }));
   await createTenant(deps, TenantInput.parse({ sipDomain: "other.example", sipServerHost: "pbx.other.example" }));
-  for (const n of ["101", "102", "103", "104", "105"]) createExtension(deps, "acme.example", ExtensionInput.parse({ number: n, displayName: `User ${n}` }));
-  createExtension(deps, "other.example", ExtensionInput.parse({ number: "301", displayName: "Elsewhere" }));
+  for (const n of ["101", "102", "103", "104", "105"]) await createExtension(deps, "acme.example", ExtensionInput.parse({ number: n, displayName: `User ${n}` }));
+  await createExtension(deps, "other.example", ExtensionInput.parse({ number: "301", displayName: "Elsewhere" }));
 }
 
 export function csv(...rows: string[]): string {

@@ -36,7 +36,7 @@ describe("kill -9 during a server-side CSV import", () => {
   it("commits nothing of the file", async () => {
     const rt = createRuntime(loadConfig({ dataDir, logLevel: "silent" }, {}), pino({ level: "silent" }));
     await createTenant(rt, TenantInput.parse({ sipDomain: "acme.example", sipServerHost: "pbx.acme.example" }));
-    createExtension(rt, "acme.example", ExtensionInput.parse({ number: "101", displayName: "Reception" }));
+    await createExtension(rt, "acme.example", ExtensionInput.parse({ number: "101", displayName: "Reception" }));
     const token = (await createToken(rt, "admin", "crash")).token;
     rt.close();
     const started = await startServerProcess(dataDir);

@@ -64,12 +64,12 @@ describe("change feed", () => {
   };
 
   it("signs and delivers created, changed, rotated, disabled, enabled, deleted in order, with no secret in the body", async () => {
-    createExtension(deps, "f.example", { number: "301", displayName: "Di" } as never);
-    updateExtension(deps, "f.example", "301", { displayName: "Dina" } as never);
-    resetExtensionPassword(deps, "f.example", "301");
+    await createExtension(deps, "f.example", { number: "301", displayName: "Di" } as never);
+    await updateExtension(deps, "f.example", "301", { displayName: "Dina" } as never);
+    await resetExtensionPassword(deps, "f.example", "301");
     forceUnregister(deps, DEFAULT_SIP_SETTINGS, "f.example", "301", { mode: "disable" }, "test");
     enableExtension(deps, "f.example", "301", "test");
-    deleteExtension(deps, "f.example", "301");
+    await deleteExtension(deps, "f.example", "301");
     fail = 2; // the first event fails twice: it is retried, and the later ones wait for it
     await drain();
     const events = receiver.got.map((g) => JSON.parse(g.body));
@@ -111,8 +111,8 @@ describe("change feed", () => {
   });
 
   it("gives up after the last attempt, shows the failure in the deliveries and the audit, and goes on with the next event", async () => {
-    createExtension(deps, "f.example", { number: "302", displayName: "Ed" } as never);
-    resetExtensionPassword(deps, "f.example", "302");
+    await createExtension(deps, "f.example", { number: "302", displayName: "Ed" } as never);
+    await resetExtensionPassword(deps, "f.example", "302");
     const before = receiver.got.length;
     fail = FAST.maxAttempts; // every attempt of the first event fails
     await drain();

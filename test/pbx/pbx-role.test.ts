@@ -69,27 +69,27 @@ describe("Kamailio subscriber table", () => {
 
   it("follows create, rotation, tenant domain change and delete in the same transaction, with HA1 and no plaintext", async () => {
     await createTenant(deps, { name: "s.example", sipDomain: "s.example", sipServerHost: "pbx.s.example" } as never);
-    createExtension(deps, "s.example", { number: "201", displayName: "Bo" } as never);
+    await createExtension(deps, "s.example", { number: "201", displayName: "Bo" } as never);
     attachKamailioDb(deps.db, deps.secrets, join(dir, "k.db"));
     const cred = () => extensionCredential(deps, "s.example", "201");
     let rows = subscriberRows(deps.db);
     expect(rows).toEqual([{ id: expect.any(Number), username: "201", domain: "s.example", password: "", ha1: cred().ha1, ha1b: cred().ha1b, sip_user: "201" }]);
     const old = rows[0]!.ha1;
-    resetExtensionPassword(deps, "s.example", "201");
+    await resetExtensionPassword(deps, "s.example", "201");
     rows = subscriberRows(deps.db);
     expect(rows[0]!.ha1).not.toBe(old);
     expect(rows[0]!.ha1).toBe(digestHa1("201", "s.example", cred().password));
-    createExtension(deps, "s.example", { number: "202", displayName: "Cy" } as never);
+    await createExtension(deps, "s.example", { number: "202", displayName: "Cy" } as never);
     expect(subscriberRows(deps.db)).toHaveLength(2);
     await updateTenant(deps, "s.example", { sipDomain: "new.s.example" } as never);
     expect(subscriberRows(deps.db).map((r) => r.domain)).toEqual(["new.s.example", "new.s.example"]);
-    deleteExtension(deps, "s.example", "202");
+    await deleteExtension(deps, "s.example", "202");
     expect(subscriberRows(deps.db).map((r) => r.username)).toEqual(["201"]);
   });
 
-  it("a refused change leaves the subscriber table as it was", () => {
+  it("a refused change leaves the subscriber table as it was", async () => {
     const before = JSON.stringify(subscriberRows(deps.db));
-    expect(() => createExtension(deps, "s.example", { number: "201", displayName: "dup" } as never)).toThrow(/already exists/);
+    await expect(createExtension(deps, "s.example", { number: "201", displayName: "dup" } as never)).rejects.toThrow(/already exists/);
     expect(JSON.stringify(subscriberRows(deps.db))).toBe(before);
   });
 });

@@ -10,7 +10,7 @@ let b: TestBrowser;
 const MAC = "805ec0000101";
 
 beforeAll(async () => {
-  srv = await startPortal({}, (rt) => void createExtension(rt, TENANT, { number: "120", displayName: "New Hire" } as never));
+  srv = await startPortal({}, async (rt) => void (await createExtension(rt, TENANT, { number: "120", displayName: "New Hire" } as never)));
   b = await startBrowser();
 }, 60_000);
 afterAll(async () => {

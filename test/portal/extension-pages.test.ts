@@ -21,7 +21,7 @@ const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000
 
 beforeAll(async () => {
   srv = await startPortal({ fetchLogFlushMs: 5, registrationCheckMs: 50, sipBindHost: "127.0.0.1", notifyJitterMs: 0, sipTimerFMs: 1000 }, async (rt) => {
-    for (let i = 0; i < 30; i++) createExtension(rt, TENANT, { number: String(1000 + i), displayName: `Bulk ${i}` } as never);
+    for (let i = 0; i < 30; i++) await createExtension(rt, TENANT, { number: String(1000 + i), displayName: `Bulk ${i}` } as never);
     await createGroup(rt, TENANT, { name: "Sales", members: [] });
   });
   b = await startBrowser();

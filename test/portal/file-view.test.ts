@@ -37,9 +37,9 @@ describe("a device file as the phone gets it, against what it last fetched", () 
     expect(row.bodyEnc).not.toContain("display_name");
 
     // The extension is renamed and gets a new SIP password after the fetch.
-    srv.withRuntime((rt) => {
-      updateExtension(rt, TENANT, "101", { displayName: "Front <Desk> & Co" });
-      resetExtensionPassword(rt, TENANT, "101");
+    await srv.withRuntime(async (rt) => {
+      await updateExtension(rt, TENANT, "101", { displayName: "Front <Desk> & Co" });
+      await resetExtensionPassword(rt, TENANT, "101");
     });
     const newSip = sipPassword();
     expect(newSip).not.toBe(oldSip);

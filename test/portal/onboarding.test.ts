@@ -21,7 +21,7 @@ beforeAll(async () => {
   const hash = await hashPassword(PASSWORD);
   srv = await startPortal({ fetchLogFlushMs: 10 }, async (rt) => {
     await createTenant(rt, TenantInput.parse({ sipDomain: "other.example", sipServerHost: "pbx.other.example" }));
-    createExtension(rt, "other.example", { number: "201", displayName: "Other" } as never);
+    await createExtension(rt, "other.example", { number: "201", displayName: "Other" } as never);
     createSystemUser(rt, { username: "field", role: "technician", tenants: [TENANT] }, hash);
   });
   b = await startBrowser();

@@ -57,7 +57,7 @@ const fields = (r: Extract<ReturnType<typeof provision>, { outcome: "served" }>)
 });
 
 describe("render cache: packed files", () => {
-  it("a packed file is served byte for byte as rendered: body, Content-Length, ETag, fetch-log hash, credentials, secret values", () => {
+  it("a packed file is served byte for byte as rendered: body, Content-Length, ETag, fetch-log hash, credentials, secret values", async () => {
     const rendered = cacheOf(64 * 1024 * 1024, 1);
     const packed = cacheOf(64 * 1024 * 1024, 0);
     const first = fetchAll(rendered).map(({ file, r }) => ({ file, ...fields(r) }));
@@ -73,11 +73,11 @@ describe("render cache: packed files", () => {
   });
 
   it("files alike pack against one dictionary: 40 Yealink phones of one tenant take a fraction of their rendered size", async () => {
-    createExtension(deps, DEMO_TENANT, ExtensionInput.parse({ number: "2199", displayName: "Shared" }));
+    await createExtension(deps, DEMO_TENANT, ExtensionInput.parse({ number: "2199", displayName: "Shared" }));
     const macs = Array.from({ length: 40 }, (_, i) => `805ec0aa${i.toString(16).padStart(4, "0")}`);
     for (const [i, mac] of macs.entries()) {
       const number = String(2200 + i);
-      createExtension(deps, DEMO_TENANT, ExtensionInput.parse({ number, displayName: `Desk ${i}` }));
+      await createExtension(deps, DEMO_TENANT, ExtensionInput.parse({ number, displayName: `Desk ${i}` }));
       await createDevice(deps, { mac, vendor: "yealink", model: "T54W", tenant: DEMO_TENANT, label: null });
       await setLines(deps, mac, [{ index: 1, extension: number }]);
       await setKeys(deps, mac, [KeyInput.parse({ index: 2, kind: "blf", value: "2199" })]);

@@ -68,7 +68,7 @@ describe("render cache", () => {
     await servesChangeAtOnce(() => s.withRuntime(async (rt) => await updateDevice(rt, MAC, { model: "T57W" })));
     await servesChangeAtOnce(() =>
       s.withRuntime(async (rt) => {
-        createExtension(rt, DEMO_TENANT, ExtensionInput.parse({ number: "110", displayName: "Second line" }));
+        await createExtension(rt, DEMO_TENANT, ExtensionInput.parse({ number: "110", displayName: "Second line" }));
         await setLines(rt, MAC, [{ index: 1, extension: "101" }, { index: 2, extension: "110" }]);
       }),
     );

@@ -28,10 +28,10 @@ const outbox = () => deps.db.$client.prepare("select id, device_id, reason, acto
 beforeEach(async () => {
   deps = createTestDeps();
   await createTenant(deps, TenantInput.parse({ name: "ob.example", sipDomain: "ob.example", sipServerHost: "127.0.0.1" }));
-  createExtension(deps, "ob.example", { number: "100", displayName: "Guest" } as never);
+  await createExtension(deps, "ob.example", { number: "100", displayName: "Guest" } as never);
   const sealed = deps.db.$client.prepare("select sip_password_enc as p from extensions where number = '100'").get() as { p: string };
   guestPassword = deps.secrets.open(sealed.p);
-  createExtension(deps, "ob.example", { number: "101", displayName: "Ana" } as never);
+  await createExtension(deps, "ob.example", { number: "101", displayName: "Ana" } as never);
   await createDevice(deps, { mac: MAC, model: "T54W", tenant: "ob.example" } as never);
   await setLines(deps, MAC, [{ index: 1, extension: "100" }]);
   enableHotDesk(deps, MAC, { key: null });

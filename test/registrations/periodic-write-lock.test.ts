@@ -44,7 +44,7 @@ describe("periodic passes with nothing due", () => {
     // A registration past its expiry: now the pass has to write, and waits for the lock as before.
     const now = rt.clock().getTime();
     const tenant = await createTenant(rt, TenantInput.parse({ sipDomain: "lock.example", sipServerHost: "pbx.lock.example" }));
-    const ext = createExtension(rt, "lock.example", ExtensionInput.parse({ number: "101", displayName: "One" }));
+    const ext = await createExtension(rt, "lock.example", ExtensionInput.parse({ number: "101", displayName: "One" }));
     rt.db
       .insert(registrations)
       .values({ tenantId: tenant.id, extensionId: ext.id, bindingKey: "sip:101@127.0.0.1", state: "registered", since: now - 10_000, expiresAt: now - 1, lastEvent: "registered", lastEventSource: "system", lastEventAt: now - 10_000 })

@@ -12,7 +12,7 @@ describe("registration state from events", () => {
   const deps = { ...base, clock: () => new Date(now) };
   beforeAll(async () => {
     await createTenant(deps, { name: "r.example", sipDomain: "r.example", sipServerHost: "pbx.r.example", registerExpires: 600 } as never);
-    createExtension(deps, "r.example", { number: "501", displayName: "Gi" } as never);
+    await createExtension(deps, "r.example", { number: "501", displayName: "Gi" } as never);
   });
   afterAll(() => base.close());
   const event = (e: Record<string, unknown>) =>

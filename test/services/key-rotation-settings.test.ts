@@ -28,7 +28,7 @@ beforeEach(async () => {
   env = tempConfig();
   const rt = createRuntime(env.config, quiet);
   await createTenant(rt, TenantInput.parse({ sipDomain: "rot.example", sipServerHost: "pbx.rot.example" }));
-  createExtension(rt, "rot.example", ExtensionInput.parse({ number: "101", displayName: "Rotated" }));
+  await createExtension(rt, "rot.example", ExtensionInput.parse({ number: "101", displayName: "Rotated" }));
   putAllowedEndpoints(rt, "rot.example", "101", AllowedEndpointsInput.parse({ thirdPartySoftphone: { allowed: true, sipUsername: "softy", sipPassword: PASSWORD } }));
   putVoicemail(rt, "rot.example", "101", VoicemailInput.parse({ pin: PIN }));
   rt.close();
@@ -53,13 +53,13 @@ function keyIdsInDb(): Set<string> {
 }
 
 describe("extension-settings secrets and key rotation", () => {
-  it("seals both in *_enc columns, which rotation re-encrypts; they still open after the old key is forgotten", () => {
+  it("seals both in *_enc columns, which rotation re-encrypts; they still open after the old key is forgotten", async () => {
     const rt = createRuntime(env.config, quiet);
     expect(sealedColumns(rt.db)).toEqual(expect.arrayContaining([
       { table: "extension_settings", column: "third_party_sip_password_enc" },
       { table: "extension_settings", column: "voicemail_pin_enc" },
     ]));
-    const r = rotateSecretKey(rt.db, createKeyRingBox(env.config.secretKeyFile), env.config.secretKeyFile, { forgetOld: true });
+    const r = await rotateSecretKey(rt.data, createKeyRingBox(env.config.secretKeyFile), env.config.secretKeyFile, { forgetOld: true });
     rt.close();
     expect(keyIdsInDb()).toEqual(new Set([r.newKeyId]));
     const after = createRuntime(env.config, quiet);

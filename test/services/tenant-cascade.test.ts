@@ -10,7 +10,7 @@ describe("deleting a tenant", () => {
   it("takes its extensions, settings, groups and key layouts with it", async () => {
     const deps = createTestDeps();
     await createTenant(deps, TenantInput.parse({ sipDomain: "gone.example", sipServerHost: "pbx.gone.example" }));
-    for (const n of ["101", "102"]) createExtension(deps, "gone.example", ExtensionInput.parse({ number: n, displayName: n }));
+    for (const n of ["101", "102"]) await createExtension(deps, "gone.example", ExtensionInput.parse({ number: n, displayName: n }));
     await createGroup(deps, "gone.example", { name: "all", members: ["101", "102"] });
     await createLayout(deps, "gone.example", { name: "panel", keys: KeysInput.parse([{ index: 1, kind: "blf", value: "101" }, { index: 2, kind: "blf_group", value: "all" }]) });
     await deleteTenant(deps, "gone.example");

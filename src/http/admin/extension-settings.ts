@@ -131,12 +131,12 @@ export function extensionSettingsRoutes(deps: ProvisionDeps): Router<AdminState>
     ctx.status = 204;
   });
 
-  r.post(`${BASE}/duplicate`, (ctx) => {
+  r.post(`${BASE}/duplicate`, async (ctx) => {
     admin(ctx);
     const input = DuplicateInput.parse(ctx.request.body);
-    const copy = duplicateExtension(deps, ...p(ctx), input);
+    const copy = await duplicateExtension(deps, ...p(ctx), input);
     ctx.status = 201;
-    ctx.body = { ...presentExtension(copy, deps.secrets.open(copy.sipPasswordEnc)), warnings: numberWarnings(deps, ctx.params.tenant!, copy.number) };
+    ctx.body = { ...presentExtension(copy, deps.secrets.open(copy.sipPasswordEnc)), warnings: await numberWarnings(deps, ctx.params.tenant!, copy.number) };
   });
   return r;
 }

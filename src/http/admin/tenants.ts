@@ -4,9 +4,9 @@ import {
   createExtension,
   deleteExtension,
   devicesUsingExtension,
-  getExtension,
   listExtensions,
   numberWarnings,
+  readExtension,
   resetExtensionPassword,
   updateExtension,
 } from "../../services/extensions.ts";
@@ -53,38 +53,38 @@ export function tenantRoutes(deps: ProvisionDeps): Router<AdminState> {
     requireRole(ctx, "admin");
     ctx.body = { featureCodes: await updateFeatureCodes(deps, ctx.params.tenant!, FeatureCodesPatch.parse(ctx.request.body)) };
   });
-  r.get("/tenants/:tenant/extensions", (ctx) => {
-    ctx.body = { extensions: listExtensions(deps, ctx.params.tenant!).map((e) => ext(ctx, e)) };
+  r.get("/tenants/:tenant/extensions", async (ctx) => {
+    ctx.body = { extensions: (await listExtensions(deps, ctx.params.tenant!)).map((e) => ext(ctx, e)) };
   });
-  r.post("/tenants/:tenant/extensions", (ctx) => {
+  r.post("/tenants/:tenant/extensions", async (ctx) => {
     requireRole(ctx, "admin");
+    const created = await createExtension(deps, ctx.params.tenant!, ExtensionInput.parse(ctx.request.body));
     ctx.status = 201;
-    const created = createExtension(deps, ctx.params.tenant!, ExtensionInput.parse(ctx.request.body));
     // Numbering plan: a number in no recommended range is accepted with a warning.
-    ctx.body = { ...ext(ctx, created), warnings: numberWarnings(deps, ctx.params.tenant!, created.number) };
+    ctx.body = { ...ext(ctx, created), warnings: await numberWarnings(deps, ctx.params.tenant!, created.number) };
   });
-  r.get("/tenants/:tenant/extensions/:number", (ctx) => {
-    const e = getExtension(deps, ctx.params.tenant!, ctx.params.number!);
+  r.get("/tenants/:tenant/extensions/:number", async (ctx) => {
+    const e = await readExtension(deps, ctx.params.tenant!, ctx.params.number!);
     ctx.body = {
       ...ext(ctx, e),
-      devices: devicesUsingExtension(deps, e.id),
+      devices: await devicesUsingExtension(deps, e.id),
       username: loadSettings(deps.db, e).username,
       groups: extensionGroupNames(deps.db, e.id),
       phoneNumbers: phoneNumbersOf(deps.db, e.id),
     };
   });
-  r.patch("/tenants/:tenant/extensions/:number", (ctx) => {
+  r.patch("/tenants/:tenant/extensions/:number", async (ctx) => {
     requireRole(ctx, "admin");
-    ctx.body = ext(ctx, updateExtension(deps, ctx.params.tenant!, ctx.params.number!, ExtensionPatch.parse(ctx.request.body)));
+    ctx.body = ext(ctx, await updateExtension(deps, ctx.params.tenant!, ctx.params.number!, ExtensionPatch.parse(ctx.request.body)));
   });
-  r.post("/tenants/:tenant/extensions/:number/reset-password", (ctx) => {
+  r.post("/tenants/:tenant/extensions/:number/reset-password", async (ctx) => {
     requireRole(ctx, "admin");
-    ctx.body = ext(ctx, resetExtensionPassword(deps, ctx.params.tenant!, ctx.params.number!));
+    ctx.body = ext(ctx, await resetExtensionPassword(deps, ctx.params.tenant!, ctx.params.number!));
   });
-  r.delete("/tenants/:tenant/extensions/:number", (ctx) => {
+  r.delete("/tenants/:tenant/extensions/:number", async (ctx) => {
     requireRole(ctx, "admin");
     const detach = ["1", "true"].includes(queryParam(ctx, "detach") ?? "");
-    deleteExtension(deps, ctx.params.tenant!, ctx.params.number!, { detach });
+    await deleteExtension(deps, ctx.params.tenant!, ctx.params.number!, { detach });
     ctx.status = 204;
   });
   return r;

@@ -88,7 +88,7 @@ ${table(
     const { d, tenant } = await device(ctx);
     const pc = pageContext(ctx);
     const write = canOperate(scope);
-    const exts = listExtensions(deps, tenant);
+    const exts = await listExtensions(deps, tenant);
     const limits = keyLimitsOf(d);
     // One read: the lines, the keys as stored and the effective keys all come from one commit.
     const { lines, read, effective, own } = await deps.data.read(async (q) => {

@@ -50,7 +50,7 @@ ${editable ? form(pc, `${action}/section/${s.id}`, body, { submit: `Save ${s.tit
 }
 
 /** Saves one section from its form: 303 back on success, the page again with the errors otherwise. */
-export function saveSection(ctx: PortalContext, s: Section, c: SectionContext, rerender: (o: { id: string; st: FormState }) => void, back: string): void {
+export async function saveSection(ctx: PortalContext, s: Section, c: SectionContext, rerender: (o: { id: string; st: FormState }) => void | Promise<void>, back: string): Promise<void> {
   const body = s.decode(new Fields(ctx.state.form.fields), c);
   try {
     s.save(c, body);
@@ -58,7 +58,7 @@ export function saveSection(ctx: PortalContext, s: Section, c: SectionContext, r
     const fe = formErrors(err, s.fields);
     if (!fe) throw err;
     ctx.status = 400;
-    return rerender({ id: s.id, st: { values: body, ...fe } });
+    return await rerender({ id: s.id, st: { values: body, ...fe } });
   }
   ctx.status = 303;
   ctx.redirect(`${back}?saved=${encodeURIComponent(s.title)}#${s.id}`);
@@ -86,10 +86,11 @@ export function extensionRoutes(deps: ProvisionDeps, options: PortalOptions): Ro
     if (tenant) {
       const regs = listRegistrations(deps, { tenant });
       const registered = new Set(regs.filter((x) => x.state === "registered").map((x) => x.extension));
-      rows = listExtensions(deps, tenant).map((e) => {
+      rows = [];
+      for (const e of await listExtensions(deps, tenant)) {
         const s = readSettings(deps, tenant, e.number).settings;
-        return { number: e.number, name: e.displayName, username: s.username, role: s.profile.role, phones: devicesUsingExtension(deps, e.id), registered: registered.has(e.number) };
-      });
+        rows.push({ number: e.number, name: e.displayName, username: s.username, role: s.profile.role, phones: await devicesUsingExtension(deps, e.id), registered: registered.has(e.number) });
+      }
       if (q) {
         const needle = q.toLowerCase();
         rows = rows.filter((x) => [x.number, x.name, x.username, ...x.phones].some((v) => v.toLowerCase().includes(needle)));
@@ -118,7 +119,7 @@ ${table(
     );
   });
 
-  function extensionPage(ctx: PortalContext, tenant: string, number: string, override?: { id: string; st: FormState }, extra?: Html): void {
+  async function extensionPage(ctx: PortalContext, tenant: string, number: string, override?: { id: string; st: FormState }, extra?: Html): Promise<void> {
     const scope = ctx.state.scope!;
     if (!canSeeExtension(scope, tenant, number)) throw new AppError(403, "forbidden", `this account cannot open extension ${number} of ${tenant}`);
     const c = sectionContext(deps, tenant, number);
@@ -127,7 +128,7 @@ ${table(
     const action = extensionPath(tenant, number);
     const groups = listGroupNamesSync(deps, tenant);
     const mine = new Set(extensionGroupNames(deps.db, c.ext.id));
-    const phones = devicesUsingExtension(deps, c.ext.id);
+    const phones = await devicesUsingExtension(deps, c.ext.id);
     const disabled = deps.db.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, c.ext.id)).get();
     let hasAvatar = true;
     try {
@@ -186,25 +187,25 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
 
   r.get(BASE, (ctx) => extensionPage(ctx, ...params(ctx)));
 
-  r.post(`${BASE}/section/:section`, (ctx) => {
+  r.post(`${BASE}/section/:section`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const s = ALL_SECTIONS.find((x) => x.id === ctx.params.section);
     if (!s) throw new AppError(404, "not_found", `no section ${ctx.params.section}`);
-    saveSection(ctx, s, sectionContext(deps, tenant, number), (o) => extensionPage(ctx, tenant, number, o), extensionPath(tenant, number));
+    await saveSection(ctx, s, sectionContext(deps, tenant, number), (o) => extensionPage(ctx, tenant, number, o), extensionPath(tenant, number));
   });
 
   /** Runs a change; a refused one re-renders the page with the error in form `id`. */
-  function attempt(ctx: PortalContext, id: string, fields: string[], values: unknown, fn: () => string | void): void {
+  async function attempt(ctx: PortalContext, id: string, fields: string[], values: unknown, fn: () => string | void | Promise<string | void>): Promise<void> {
     const [tenant, number] = params(ctx);
     try {
-      const done = fn();
+      const done = await fn();
       ctx.status = 303;
       ctx.redirect(`${extensionPath(tenant, number)}${done ? `?done=${encodeURIComponent(done)}` : ""}#${id}`);
     } catch (err) {
       const fe = formErrors(err, fields);
       if (!fe) throw err;
-      extensionPage(ctx, tenant, number, { id, st: { values, ...fe } });
+      await extensionPage(ctx, tenant, number, { id, st: { values, ...fe } });
     }
   }
 
@@ -216,58 +217,58 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     ctx.set("Cache-Control", "private, no-cache");
     ctx.body = a.data;
   });
-  r.post(`${BASE}/avatar`, (ctx) => {
+  r.post(`${BASE}/avatar`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const file = ctx.state.form.files.get("avatar");
-    attempt(ctx, "avatar", ["data", "contentType"], {}, () => {
+    await attempt(ctx, "avatar", ["data", "contentType"], {}, () => {
       if (!file) throw invalidInput("data: choose an image file first");
       const input = AvatarInput.parse({ contentType: file.mimeType, data: file.data.toString("base64") });
       putAvatar(deps, tenant, number, input);
       return "Picture saved.";
     });
   });
-  r.post(`${BASE}/avatar/delete`, (ctx) => {
+  r.post(`${BASE}/avatar/delete`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
-    attempt(ctx, "avatar", [], {}, () => {
+    await attempt(ctx, "avatar", [], {}, () => {
       deleteAvatar(deps, tenant, number);
       return "Picture removed.";
     });
   });
 
-  r.post(`${BASE}/phone-numbers`, (ctx) => {
+  r.post(`${BASE}/phone-numbers`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const value = new Fields(ctx.state.form.fields).str("number").trim();
-    attempt(ctx, "phone-numbers", ["number"], { number: value }, () => {
+    await attempt(ctx, "phone-numbers", ["number"], { number: value }, () => {
       addPhoneNumber(deps, tenant, number, PhoneNumberInput.parse({ number: value }).number);
       return `Phone number ${value} added.`;
     });
   });
-  r.post(`${BASE}/phone-numbers/remove`, (ctx) => {
+  r.post(`${BASE}/phone-numbers/remove`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const value = new Fields(ctx.state.form.fields).str("number");
-    attempt(ctx, "phone-numbers", ["number"], {}, () => {
+    await attempt(ctx, "phone-numbers", ["number"], {}, () => {
       removePhoneNumber(deps, tenant, number, value);
       return `Phone number ${value} removed.`;
     });
   });
-  r.post(`${BASE}/groups`, (ctx) => {
+  r.post(`${BASE}/groups`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const groups = new Fields(ctx.state.form.fields).all("groups");
-    attempt(ctx, "groups", ["groups"], { groups }, () => {
+    await attempt(ctx, "groups", ["groups"], { groups }, () => {
       setExtensionGroups(deps, tenant, number, GroupMembershipInput.parse({ groups }).groups);
       return "Groups saved.";
     });
   });
-  r.post(`${BASE}/new-sip-password`, (ctx) => {
+  r.post(`${BASE}/new-sip-password`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
-    attempt(ctx, "profile", [], {}, () => {
-      resetExtensionPassword(deps, tenant, number);
+    await attempt(ctx, "profile", [], {}, async () => {
+      await resetExtensionPassword(deps, tenant, number);
       return "New SIP password set; the phones get it at their next fetch.";
     });
   });
@@ -280,36 +281,36 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     const subject: Subject | null = findAccount(deps.db, `${settings.username}@${tenant}`);
     if (!subject || subject.kind !== "extension") throw new AppError(404, "not_found", `no portal account for extension ${number}`);
     const { done, extra } = await sendAccountLink(deps, options, subject, purpose, { target: `extension:${tenant}/${number}`, tenantId: subject.tenantId, extension: number });
-    if (extra) return extensionPage(ctx, tenant, number, undefined, extra);
+    if (extra) return await extensionPage(ctx, tenant, number, undefined, extra);
     ctx.status = 303;
     ctx.redirect(`${extensionPath(tenant, number)}?done=${encodeURIComponent(done!)}#profile`);
   }
   r.post(`${BASE}/send-reset`, (ctx) => sendLink(ctx, "reset"));
   r.post(`${BASE}/send-welcome`, (ctx) => sendLink(ctx, "welcome"));
 
-  r.post(`${BASE}/duplicate`, (ctx) => {
+  r.post(`${BASE}/duplicate`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const f = new Fields(ctx.state.form.fields);
     const values = { number: f.str("number").trim(), username: f.opt("username") ?? undefined };
     try {
-      const copy = duplicateExtension(deps, tenant, number, DuplicateInput.parse(values));
-      const warnings = numberWarnings(deps, tenant, copy.number);
+      const copy = await duplicateExtension(deps, tenant, number, DuplicateInput.parse(values));
+      const warnings = await numberWarnings(deps, tenant, copy.number);
       ctx.status = 303;
       ctx.redirect(`${extensionPath(tenant, copy.number)}?done=${encodeURIComponent(`Duplicated from ${number}.${warnings.length ? ` Warning: ${warnings.join("; ")}` : ""}`)}`);
     } catch (err) {
       const fe = formErrors(err, ["number", "username"]);
       if (!fe) throw err;
-      extensionPage(ctx, tenant, number, { id: "duplicate", st: { values, ...fe } });
+      await extensionPage(ctx, tenant, number, { id: "duplicate", st: { values, ...fe } });
     }
   });
 
   // Unregister: a confirmation page (naming the phones), then the request, then its live status.
-  r.get(`${BASE}/unregister`, (ctx) => {
+  r.get(`${BASE}/unregister`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const { ext } = readSettings(deps, tenant, number);
-    const phones = devicesUsingExtension(deps, ext.id);
+    const phones = await devicesUsingExtension(deps, ext.id);
     ctx.type = "html";
     ctx.body = page(
       pageContext(ctx),
@@ -366,11 +367,11 @@ ${req.devices.length === 0 ? html`<p class="muted">No phone had to be waited for
     );
   });
 
-  r.get(`${BASE}/delete`, (ctx) => {
+  r.get(`${BASE}/delete`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const { ext } = readSettings(deps, tenant, number);
-    const phones = devicesUsingExtension(deps, ext.id);
+    const phones = await devicesUsingExtension(deps, ext.id);
     ctx.type = "html";
     ctx.body = page(
       pageContext(ctx),
@@ -380,11 +381,11 @@ ${form(pageContext(ctx), `${extensionPath(tenant, number)}/delete`, html`<label 
 <p><a href="${extensionPath(tenant, number)}">Cancel</a></p>`,
     );
   });
-  r.post(`${BASE}/delete`, (ctx) => {
+  r.post(`${BASE}/delete`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     if (new Fields(ctx.state.form.fields).str("confirm") !== "yes") throw invalidInput("confirm: tick the box to confirm the deletion");
-    deleteExtension(deps, tenant, number, { detach: true });
+    await deleteExtension(deps, tenant, number, { detach: true });
     ctx.status = 303;
     ctx.redirect(`/extensions?tenant=${encodeURIComponent(tenant)}`);
   });

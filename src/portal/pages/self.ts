@@ -57,11 +57,11 @@ ${textField(pwSt, "password", "New password", { type: "password", value: "", aut
     if (!ctx.state.scope!.self) return ctx.redirect("/");
     mePage(ctx);
   });
-  r.post("/me/section/:section", (ctx) => {
+  r.post("/me/section/:section", async (ctx) => {
     const { tenant, number } = self(ctx);
     const s = SELF_SECTIONS.find((x) => x.id === ctx.params.section);
     if (!s) throw new AppError(403, "forbidden", `an extension's user cannot change ${String(ctx.params.section).slice(0, 40)}; ask an administrator`);
-    saveSection(ctx, s, sectionContext(deps, tenant, number), (o) => mePage(ctx, o), "/me");
+    await saveSection(ctx, s, sectionContext(deps, tenant, number), (o) => mePage(ctx, o), "/me");
   });
   r.post("/me/password", async (ctx) => {
     const subject = ctx.state.scope!.subject;
