@@ -79,7 +79,7 @@ const ROWS: Row[] = [
     run: (data, w) => {
       const counts = sharedNonceScope(data, secrets).counts;
       const base = (nonceBase += OPS);
-      return rate(OPS, w, async (i) => counts.advance(`n${base + i}`, 1, Date.now() + 300_000));
+      return rate(OPS, w, async (i) => counts.advance(`n${base + i}`, 1, Date.now() + 300_000, Date.now()));
     },
   },
   { what: "pass lease: renew", width: 1, run: (data, w) => rate(OPS, w, () => takeLease(data, "bench", Date.now(), 3000, "bench-node")) },

@@ -43,8 +43,8 @@ export type NonceCheck = "ok" | "stale" | "invalid";
 
 /** The highest `nc` seen per nonce: what refuses a replayed response. */
 export interface NonceCounts {
-  /** Records `nc` for `nonce` when it is higher than any recorded before; false for a replay. */
-  advance(nonce: string, nc: number, expiresAt: number): boolean | Promise<boolean>;
+  /** Records `nc` for `nonce` (valid until `expiresAt`) when it is higher than any recorded before; false for a replay. */
+  advance(nonce: string, nc: number, expiresAt: number, now: number): boolean | Promise<boolean>;
   /** Forgets nonces whose lifetime ended at or before `now`. */
   sweep(now: number): void | Promise<void>;
 }
@@ -70,12 +70,12 @@ export function processNonceScope(): NonceScope {
   return {
     key: randomBytes(32),
     counts: {
-      advance(nonce, nc, expiresAt) {
+      advance(nonce, nc, expiresAt, now) {
         const prev = used.get(nonce);
         // An entry past its lifetime belongs to a stale nonce, which never reaches this check.
         if (prev && nc <= prev.nc) return false;
         used.set(nonce, { nc, expires: expiresAt });
-        if (used.size > 200_000) sweep(expiresAt - 1);
+        if (used.size > 200_000) sweep(now);
         return true;
       },
       sweep,
@@ -143,7 +143,7 @@ export class DigestAuth {
    */
   advance(p: DigestParams): boolean | Promise<boolean> {
     const issued = parseInt(p.nonce.slice(0, p.nonce.indexOf(".")), 36);
-    return this.scope.counts.advance(p.nonce, parseInt(p.nc, 16), issued + this.ttlMs);
+    return this.scope.counts.advance(p.nonce, parseInt(p.nc, 16), issued + this.ttlMs, this.clock());
   }
 
   /** Drops nonces past their lifetime; called periodically. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { DigestAuth, parseDigestHeader, REALM, type DigestParams } from "../../src/http/digest.ts";
+import { DigestAuth, parseDigestHeader, processNonceScope, REALM, type DigestParams } from "../../src/http/digest.ts";
 
 const md5 = (s: string) => createHash("md5").update(s).digest("hex");
 
@@ -46,6 +46,17 @@ describe("HTTP Digest", () => {
     now += 999;
     void auth.sweep();
     expect(verify(auth, parseDigestHeader(answer(nonce, "u", "pw", "00000005"))!, "u", "pw")).toBe(false);
+  });
+
+  it("keeps the counts of nonces still valid when a full table is swept, and forgets only expired ones", () => {
+    const now = 1_000_000;
+    const { counts } = processNonceScope();
+    expect(counts.advance("live", 1, now + 60_000, now)).toBe(true);
+    expect(counts.advance("expired", 1, now - 1, now)).toBe(true);
+    // Past 200,000 entries the table sweeps itself at the current time.
+    for (let i = 0; i < 200_001; i++) void counts.advance(`n${i}`, 1, now + 60_000, now);
+    expect(counts.advance("live", 1, now + 60_000, now)).toBe(false);
+    expect(counts.advance("expired", 1, now + 60_000, now)).toBe(true);
   });
 
   it("accepts a nonce only in the scope that signed it", () => {
