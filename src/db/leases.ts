@@ -50,8 +50,6 @@ export interface PeriodicPass {
   /** What the log says when a pass throws ("registration check failed"). */
   readonly failure: string;
   readonly work: () => Promise<void> | void;
-  /** The first pass at once, not after one interval. */
-  readonly immediately?: boolean;
   /** Who holds the lease; this process unless named (tests run two holders in one process). */
   readonly holder?: string;
 }
@@ -59,8 +57,7 @@ export interface PeriodicPass {
 /**
  * Runs `pass` every `intervalMs` on the one process that holds its lease (three intervals long,
  * renewed at each pass), never two of this process at once; errors are logged, never thrown. The
- * first pass runs after one interval, or at once with `immediately`. stop() ends the timer and
- * gives the lease up.
+ * first pass runs after one interval. stop() ends the timer and gives the lease up.
  */
 export function startPeriodicPass(deps: { readonly data: Data; readonly clock: () => Date; readonly logger: Logger }, pass: PeriodicPass): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
@@ -77,7 +74,6 @@ export function startPeriodicPass(deps: { readonly data: Data; readonly clock: (
   };
   const timer = setInterval(tick, pass.intervalMs);
   timer.unref();
-  if (pass.immediately) tick();
   return {
     async stop() {
       clearInterval(timer);

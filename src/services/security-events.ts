@@ -44,21 +44,20 @@ export function pruneAudit(deps: ServiceDeps, days: number, anonymousDays = 0): 
 }
 
 /**
- * Prunes at start and then every hour while the server runs, on the one process that holds the
- * pass's lease when several serve one database (src/db/leases.ts).
+ * Prunes at start, then every hour while the server runs on the one process that holds the pass's
+ * lease when several serve one database (src/db/leases.ts). The prune at start is this process's
+ * own, before anything else is listening, as it always was: on several nodes each prunes once as it
+ * starts (deleting rows already deleted changes nothing).
  */
 export function startRetention(deps: ServiceDeps, days: number, logger: Logger, anonymousDays = 0): { stop(): Promise<void> } {
-  return startPeriodicPass(
-    { ...deps, logger },
-    {
-      name: "retention",
-      intervalMs: 3_600_000,
-      immediately: true,
-      failure: "pruning the audit trail failed",
-      work() {
-        const n = pruneAudit(deps, days, anonymousDays);
-        if (n.audit || n.fetches) logger.info(n, "old audit and fetch-log rows deleted");
-      },
-    },
-  );
+  const prune = () => {
+    const n = pruneAudit(deps, days, anonymousDays);
+    if (n.audit || n.fetches) logger.info(n, "old audit and fetch-log rows deleted");
+  };
+  try {
+    prune();
+  } catch (err) {
+    logger.error({ err }, "pruning the audit trail failed");
+  }
+  return startPeriodicPass({ ...deps, logger }, { name: "retention", intervalMs: 3_600_000, failure: "pruning the audit trail failed", work: prune });
 }

@@ -72,14 +72,4 @@ describe.each(dataDialects(postgres))("pass leases on $name", (dialect) => {
     expect(runs.a).toBe(ranA);
     await b.stop();
   });
-
-  it("runs the first pass at once when asked, then holds the lease for three intervals", async () => {
-    let runs = 0;
-    const deps = { data, clock: () => new Date(T0), logger: pino({ level: "silent" }) };
-    const hourly = startPeriodicPass(deps, { name: "retention", intervalMs: 3_600_000, immediately: true, failure: "failed", holder: "a", work: () => void runs++ });
-    await until(() => runs === 1);
-    expect(await takeLease(data, "retention", T0 + 3 * 3_600_000 - 1, 1000, "b")).toBe(false);
-    expect(await takeLease(data, "retention", T0 + 3 * 3_600_000, 1000, "b")).toBe(true);
-    await hourly.stop();
-  });
 });
