@@ -71,11 +71,17 @@ export function tempConfig(overrides: Record<string, unknown> = {}): { config: C
   return { config, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The leases of periodic passes and the Digest replay counts are the server's own bookkeeping,
+ * renewed by its timers whatever a request does: not part of "the data did not change".
+ */
+const BOOKKEEPING = new Set(["job_leases", "digest_nonces"]);
+
 /** Counts rows of every table: a cheap fingerprint to show that a refused request changed nothing. */
 export function tableCounts(deps: { db: ProvisionDeps["db"] }): Record<string, number> {
-  const tables = deps.db.$client
-    .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'")
-    .all() as { name: string }[];
+  const tables = (
+    deps.db.$client.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'").all() as { name: string }[]
+  ).filter((t) => !BOOKKEEPING.has(t.name));
   return Object.fromEntries(
     tables.map((t) => [t.name, (deps.db.$client.prepare(`select count(*) as n from "${t.name}"`).get() as { n: number }).n]),
   );
@@ -83,11 +89,7 @@ export function tableCounts(deps: { db: ProvisionDeps["db"] }): Record<string, n
 
 /** Full dump of the database content, for "nothing changed" assertions. */
 export function dumpDb(deps: { db: ProvisionDeps["db"] }): string {
-  // The leases of periodic passes and the Digest replay counts are the server's own bookkeeping,
-  // renewed by its timers whatever a request does: not part of "the data did not change".
-  const tables = Object.keys(tableCounts(deps))
-    .filter((t) => t !== "job_leases" && t !== "digest_nonces")
-    .sort();
+  const tables = Object.keys(tableCounts(deps)).sort();
   // A token's last-use stamp is bookkeeping of the authentication itself (rewritten at most once a
   // minute, so a slow test run would see it move): it is left out of "the data did not change".
   const rows = (t: string) => {
