@@ -79,11 +79,9 @@ export async function openPgData(url: string, settings: PgSettings): Promise<Dat
       } finally {
         await client.query("select pg_advisory_unlock(hashtextextended($1, 0))", [WRITER_LOCK]).catch((err: Error) => (broken = err));
       }
-    } catch (err) {
-      broken ??= sqlState(err) ? undefined : (err as Error);
-      throw err;
     } finally {
-      // A connection whose unlock failed may still hold the lock: it is closed, never reused.
+      // A connection whose unlock failed may still hold the lock: it is closed, never reused. A
+      // transaction that threw was rolled back and unlocked: its connection goes back to the pool.
       client.release(broken);
     }
   }
