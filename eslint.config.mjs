@@ -35,6 +35,11 @@ export default tseslint.config(
     files: [
       "src/db/leases.ts",
       "src/http/nonce-counts-table.ts",
+      "src/pbx/changes.ts",
+      "src/pbx/credentials.ts",
+      "src/pbx/freeswitch.ts",
+      "src/pbx/outbox.ts",
+      "src/pbx/webhooks.ts",
       "src/services/audit-query.ts",
       "src/services/device-layout.ts",
       "src/services/devices.ts",
