@@ -57,7 +57,7 @@ export async function recordExtensionChangeIn(q: Query, deps: Pick<ServiceDeps, 
 
 export const dropsBinding = (type: ChangeType) => type === "extension.disabled" || type === "extension.deleted";
 export const aorOf = (ext: ExtensionRow, tenant: TenantRow) => `sip:${ext.sipUser}@${tenant.sipDomain}`;
-export const keyOf = (ext: ExtensionRow, tenant: TenantRow) => `${tenant.name}/${ext.number}`;
+const keyOf = (ext: ExtensionRow, tenant: TenantRow) => `${tenant.name}/${ext.number}`;
 
 /** The webhooks that follow the tenant (all tenants, or a list naming it). */
 export function followers(hooks: PbxWebhookRow[], tenant: TenantRow): PbxWebhookRow[] {

@@ -12,7 +12,7 @@ import { shapeCredential, type SipCredential } from "./credentials.ts";
  * unconverted transactions (force-unregister, the CSV import, the subscriber sync at start-up:
  * kamailio-db-sync.ts) until they move; credentials.ts has the asynchronous forms.
  */
-export function credentialOf(db: Db, secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow): SipCredential {
+function credentialOf(db: Db, secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow): SipCredential {
   return shapeCredential(secrets, tenant, ext, {
     disabled: !!db.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).get(),
     phones: db.select({ n: count() }).from(deviceLines).where(eq(deviceLines.extensionId, ext.id)).get()?.n ?? 0,
