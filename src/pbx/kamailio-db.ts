@@ -52,8 +52,9 @@ export function attachTo(client: Database.Database, file: string): void {
 /**
  * Attaches the same file to the writer connection of the asynchronous handle, so that converted
  * services write the subscriber rows in their own `data.write` (after attachKamailioDb in
- * kamailio-db-sync.ts, which has brought the rows in line). SQLite only: the Kamailio file is a SQLite database ATTACHed to
- * phonehome's connection, which a PostgreSQL handle does not have (docs/scale-out.md#status).
+ * kamailio-db-sync.ts, which has brought the rows in line). SQLite only: the Kamailio file is a
+ * SQLite database ATTACHed to phonehome's connection, which a PostgreSQL handle does not have
+ * (docs/scale-out.md#status).
  */
 export function attachKamailioToData(data: Data, file: string): void {
   const client = sqliteWriterOf(data);
