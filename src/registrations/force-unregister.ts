@@ -4,6 +4,7 @@ import { z } from "zod";
 import { first, type Query } from "../db/data.ts";
 import { conflict, notFound } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
+import type { ServiceDeps } from "../services/deps.ts";
 import { randomPassword } from "../secrets.ts";
 import { insertAudit } from "../services/audit.ts";
 import { recordExtensionChangeIn } from "../pbx/changes.ts";
@@ -101,7 +102,7 @@ export async function forceUnregister(deps: ProvisionDeps, settings: SipSettings
 }
 
 /** A request and its phones, as the API and the CLI show it. */
-export function presentForceUnregister(deps: ProvisionDeps, id: number) {
+export function presentForceUnregister(deps: ServiceDeps, id: number) {
   return deps.data.read((q) => presentIn(q, id));
 }
 
@@ -135,7 +136,7 @@ async function cancelPendingIn(q: Query, r: Request, now: number, actor: string,
  * and it would block the next force-unregister of the extension until its deadline. Serializable
  * (the default): the pending requests it cancels are read in the transaction.
  */
-export function enableExtension(deps: ProvisionDeps, tenantName: string, number: string, actor: string): Promise<void> {
+export function enableExtension(deps: ServiceDeps, tenantName: string, number: string, actor: string): Promise<void> {
   return deps.data.write(async (q) => {
     const { disabledExtensions, forceUnregisters } = q.t;
     const ext = await loadExtension(q, tenantName, number);
@@ -150,7 +151,7 @@ export function enableExtension(deps: ProvisionDeps, tenantName: string, number:
 }
 
 /** Stops waiting for a pending request, so a new one may be made. 409 unless it is pending. Serializable (the default). */
-export function cancelForceUnregister(deps: ProvisionDeps, id: number, actor: string) {
+export function cancelForceUnregister(deps: ServiceDeps, id: number, actor: string) {
   return deps.data.write(async (q) => {
     const r = first(await q.db.select().from(q.t.forceUnregisters).where(eq(q.t.forceUnregisters.id, id)).limit(1));
     if (!r) throw notFound(`no force-unregister request ${id}`);

@@ -1,6 +1,7 @@
 import { and, asc, eq, type SQL } from "drizzle-orm";
 import type { Query } from "../db/data.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
+import type { ServiceDeps } from "../services/deps.ts";
 import { loadDevice } from "../services/devices.ts";
 import { loadExtension } from "../services/extensions.ts";
 import { loadTenant } from "../services/tenants.ts";
@@ -16,7 +17,7 @@ export interface RegistrationFilter {
 }
 
 /** Registration bindings, newest event first, with the state a reader should see (expiry applied). */
-export function listRegistrations(deps: ProvisionDeps, filter: RegistrationFilter = {}) {
+export function listRegistrations(deps: ServiceDeps, filter: RegistrationFilter = {}) {
   return deps.data.read((q) => registrationsIn(q, deps.clock().getTime(), filter));
 }
 
@@ -66,7 +67,7 @@ export async function deviceStatus(deps: ProvisionDeps, mac: string) {
 }
 
 /** One extension: every binding, and whether any is registered. */
-export function extensionStatus(deps: ProvisionDeps, tenant: string, number: string) {
+export function extensionStatus(deps: ServiceDeps, tenant: string, number: string) {
   return deps.data.read(async (q) => {
     await loadExtension(q, tenant, number);
     const regs = await registrationsIn(q, deps.clock().getTime(), { tenant, extension: number });
