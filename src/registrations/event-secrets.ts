@@ -46,9 +46,13 @@ export function eventSecretOf(deps: ServiceDeps, deviceId: number): string | nul
   return row ? deps.secrets.open(row.secretEnc) : null;
 }
 
-/** Constant-time comparison of a presented secret with the device's. */
-export function eventSecretMatches(deps: ServiceDeps, deviceId: number, presented: string): boolean {
-  const actual = eventSecretOf(deps, deviceId);
+/** Constant-time comparison of a presented secret with the device's (the phone event URLs), in the caller's `data.read` or `data.write`. */
+export async function eventSecretMatchesIn(q: Query, secrets: SecretBox, deviceId: number, presented: string): Promise<boolean> {
+  const [row] = await q.db.select().from(q.t.deviceEventSecrets).where(eq(q.t.deviceEventSecrets.deviceId, deviceId)).limit(1);
+  return sameSecret(row ? secrets.open(row.secretEnc) : null, presented);
+}
+
+function sameSecret(actual: string | null, presented: string): boolean {
   if (actual === null) return false;
   const a = Buffer.from(actual);
   const b = Buffer.from(presented);

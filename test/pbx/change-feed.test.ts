@@ -67,8 +67,8 @@ describe("change feed", () => {
     await createExtension(deps, "f.example", { number: "301", displayName: "Di" } as never);
     await updateExtension(deps, "f.example", "301", { displayName: "Dina" } as never);
     await resetExtensionPassword(deps, "f.example", "301");
-    forceUnregister(deps, DEFAULT_SIP_SETTINGS, "f.example", "301", { mode: "disable" }, "test");
-    enableExtension(deps, "f.example", "301", "test");
+    await forceUnregister(deps, DEFAULT_SIP_SETTINGS, "f.example", "301", { mode: "disable" }, "test");
+    await enableExtension(deps, "f.example", "301", "test");
     await deleteExtension(deps, "f.example", "301");
     fail = 2; // the first event fails twice: it is retried, and the later ones wait for it
     await drain();

@@ -43,9 +43,9 @@ describe("deliver: encrypted Grandstream files", () => {
 
   it("show no drift after the phone fetched them, over plain HTTP or HTTPS", async () => {
     fetchOver("http");
-    expect(deviceDrift(deps, (await getDevice(deps, GS_MAC))).state).toBe("current");
+    expect((await deviceDrift(deps, await getDevice(deps, GS_MAC))).state).toBe("current");
     fetchOver("https");
-    expect(deviceDrift(deps, (await getDevice(deps, GS_MAC))).state).toBe("current");
+    expect((await deviceDrift(deps, await getDevice(deps, GS_MAC))).state).toBe("current");
   });
 
   it("record the hash of the configuration, the one the preview shows, whichever transport carried it", async () => {
@@ -60,7 +60,7 @@ describe("deliver: encrypted Grandstream files", () => {
   it("show drift once the configuration changes", async () => {
     fetchOver("http");
     await updateTenant(deps, DEMO_TENANT, { resyncMinutes: 77 });
-    expect(deviceDrift(deps, (await getDevice(deps, GS_MAC))).state).toBe("drift");
+    expect((await deviceDrift(deps, await getDevice(deps, GS_MAC))).state).toBe("drift");
   });
 });
 
