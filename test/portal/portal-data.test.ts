@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { asc, eq } from "drizzle-orm";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Data } from "../../src/db/data.ts";
+import { openSqliteData } from "../../src/db/data-sqlite.ts";
 import { createSystemUser, disableSystemUser, findAccount, listSystemUsers, loadSubject, setPassword, updateSystemUser } from "../../src/portal/accounts.ts";
 import { checkCode, clearFailures, createLink, createSession, findLink, findSession, pruneSessions, recordFailure, revokeSession, signInVerdict, useLinkIn } from "../../src/portal/sessions.ts";
 import type { PortalSettings } from "../../src/portal/settings.ts";
@@ -12,6 +16,7 @@ import { ExtensionInput, TenantInput } from "../../src/services/schemas.ts";
 import { createTenant } from "../../src/services/tenants.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
+import { holdWriteLock } from "../helpers/write-lock.ts";
 
 /**
  * Portal accounts, sessions, one-time links and the sign-in limiter on the asynchronous handle: the
@@ -266,5 +271,35 @@ describe.each(dataDialects(postgres))("portal accounts and sessions on $name", (
     expect(s.links).toHaveLength(1);
     expect(await findLink(deps, freshLink)).not.toBeNull();
     expect(s.failures.map((f) => f.at)).toEqual([now]);
+  });
+});
+
+describe("a portal session's touch while another process holds SQLite's write lock", () => {
+  it("serves the page without waiting for the lock; the touch lands once the lock is free", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "phonehome-portal-"));
+    const file = join(dir, "phonehome.db");
+    // Long enough that the touch waits for the lock rather than giving up while the test holds it.
+    const data = openSqliteData(file, { lockTimeoutMs: 60_000 });
+    let now = NOW;
+    const deps = { ...convertedDeps(data, () => new Date(now)), logger: quiet };
+    try {
+      const ana = await createSystemUser(deps, { username: "ana", role: "admin" }, null);
+      const { cookie } = await createSession(deps, ana, "full", SETTINGS, "192.0.2.1");
+      const lastSeen = async () => (await snapshot(data)).sessions[0]!.lastSeenAt;
+      const lock = await holdWriteLock(file);
+      try {
+        now += 60_000;
+        expect(await findSession(deps, cookie, SETTINGS)).not.toBeNull();
+        expect(await lastSeen()).toBe(NOW); // served; the touch still waits
+        expect(await findSession(deps, cookie, SETTINGS)).not.toBeNull(); // no second touch queued behind it
+      } finally {
+        await lock.release();
+      }
+      await data.write(async () => undefined); // after the touch: writes run in order
+      expect(await lastSeen()).toBe(NOW + 60_000);
+    } finally {
+      await data.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
