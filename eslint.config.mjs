@@ -33,6 +33,7 @@ export default tseslint.config(
   // do (docs/scale-out.md#data-access-on-two-databases). A module joins this list when it is converted.
   {
     files: [
+      "src/cli/user-commands.ts",
       "src/db/leases.ts",
       "src/http/nonce-counts-table.ts",
       "src/pbx/changes.ts",
@@ -52,6 +53,14 @@ export default tseslint.config(
       "src/registrations/targets.ts",
       "src/registrations/tracker.ts",
       "src/registrations/views.ts",
+      "src/portal/accounts.ts",
+      "src/portal/app.ts",
+      "src/portal/pages/accounts.ts",
+      "src/portal/pages/auth.ts",
+      "src/portal/pages/home.ts",
+      "src/portal/pages/links.ts",
+      "src/portal/sessions.ts",
+      "src/services/attempt-limiter.ts",
       "src/services/audit-query.ts",
       "src/services/device-layout.ts",
       "src/services/devices.ts",
@@ -65,6 +74,7 @@ export default tseslint.config(
       "src/services/key-layouts.ts",
       "src/services/line-key-warnings.ts",
       "src/services/numbering.ts",
+      "src/services/security-events.ts",
       "src/services/tenants.ts",
       "src/services/tokens.ts",
     ],

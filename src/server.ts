@@ -69,7 +69,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // The fetch-log thread loads while the listeners open, not at the first phone's fetch.
   runtime.recorder.start();
   let tls: HttpsListener | null = null;
-  const guard = new EnumerationGuard(config, () => runtime.clock().getTime(), (tenantId, failures) => tenantAlert(runtime, tenantId, failures));
+  const guard = new EnumerationGuard(config, () => runtime.clock().getTime(), (tenantId, failures) => void tenantAlert(runtime, tenantId, failures));
   // What /readyz reports: each listener bound; TFTP only once it runs (left out when skipped).
   const bound = new Map<string, { listening: boolean }>();
   const listeners = () => Object.fromEntries([...bound].map(([name, s]) => [name, s.listening]));

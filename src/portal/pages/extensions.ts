@@ -278,7 +278,7 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const { settings } = readSettings(deps, tenant, number);
-    const subject: Subject | null = findAccount(deps.db, `${settings.username}@${tenant}`);
+    const subject: Subject | null = await findAccount(deps, `${settings.username}@${tenant}`);
     if (!subject || subject.kind !== "extension") throw new AppError(404, "not_found", `no portal account for extension ${number}`);
     const { done, extra } = await sendAccountLink(deps, options, subject, purpose, { target: `extension:${tenant}/${number}`, tenantId: subject.tenantId, extension: number });
     if (extra) return await extensionPage(ctx, tenant, number, undefined, extra);
