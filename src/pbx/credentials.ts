@@ -7,7 +7,8 @@ import { deviceLines, disabledExtensions, extensions, tenants } from "../db/sche
 import { featureCodesFrom } from "../domain/feature-codes.ts";
 import { notFound } from "../errors.ts";
 import type { SecretBox } from "../secrets.ts";
-import { loadSettings, loadSettingsIn } from "../services/extension-settings/store.ts";
+import { loadSettingsIn } from "../services/extension-settings/store.ts";
+import { loadSettingsSync } from "../services/extension-settings/store-sync.ts";
 import { getFeatureCodes } from "../services/feature-codes.ts";
 
 
@@ -77,7 +78,7 @@ export function credentialOf(db: Db, secrets: SecretBox, tenant: TenantRow, ext:
   return shapeCredential(secrets, tenant, ext, {
     disabled: !!db.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).get(),
     phones: db.select({ n: count() }).from(deviceLines).where(eq(deviceLines.extensionId, ext.id)).get()?.n ?? 0,
-    pinEnc: loadSettings(db, ext).voicemail.pinEnc,
+    pinEnc: loadSettingsSync(db, ext).voicemail.pinEnc,
     voicemailCode: getFeatureCodes({ db }, tenant.id).voicemail,
   });
 }

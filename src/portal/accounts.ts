@@ -4,7 +4,7 @@ import { extensionLogins, extensions, extensionSettings, portalSessions, portalU
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { loadSettings } from "../services/extension-settings/store.ts";
+import { loadSettingsSync } from "../services/extension-settings/store-sync.ts";
 import type { ROLES } from "../services/extension-settings/schemas.ts";
 
 /** Portal accounts: system accounts (portal_users) and extension users (`username@tenant`). */
@@ -75,7 +75,7 @@ function extensionSubject(db: Db, extId: number): ExtensionSubject | null {
     .where(eq(extensions.id, extId))
     .get();
   if (!row) return null;
-  const s = loadSettings(db, row.ext);
+  const s = loadSettingsSync(db, row.ext);
   const contact = s.profile.personalContact;
   const isEmail = contact !== null && EMAIL.test(contact);
   return {

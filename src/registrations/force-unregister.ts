@@ -17,7 +17,8 @@ import { currentHashes } from "./drift.ts";
 import type { SipSettings } from "./sip-settings.ts";
 import { notifyPlan } from "./targets.ts";
 import { runThrottled } from "../sip/throttle.ts";
-import { devicesShowingExtension, removeExtensionFromPhones, type Removed } from "../services/extension-usage.ts";
+import type { Removed } from "../services/extension-usage.ts";
+import { devicesShowingExtensionSync, removeExtensionFromPhonesSync } from "../services/extension-usage-sync.ts";
 import { disable } from "./take-off.ts";
 
 export const ForceUnregisterInput = z.strictObject({
@@ -46,7 +47,7 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
     const ext = getExtension(d, tenantName, number);
     const open = tx.select().from(forceUnregisters).where(and(eq(forceUnregisters.extensionId, ext.id), eq(forceUnregisters.state, "pending"))).get();
     if (open) throw conflict(`a force-unregister of ${tenant.name}/${number} is already pending (request ${open.id})`);
-    const before = devicesShowingExtension(tx, ext.id).map(({ device, line, key }) => ({ device, direct: line || key, plan: notifyPlan(d, device), hashes: currentHashes(d, device) }));
+    const before = devicesShowingExtensionSync(tx, ext.id).map(({ device, line, key }) => ({ device, direct: line || key, plan: notifyPlan(d, device), hashes: currentHashes(d, device) }));
     const request = tx
       .insert(forceUnregisters)
       .values({ tenantId: tenant.id, extensionId: ext.id, extension: number, mode: input.mode, state: "pending", actor, createdAt: now, deadlineAt: now + settings.forceUnregisterTimeoutMs })
@@ -54,7 +55,7 @@ export function forceUnregister(deps: ProvisionDeps, settings: SipSettings, tena
       .get();
     tx.update(extensions).set({ sipPasswordEnc: deps.secrets.seal(randomPassword()), updatedAt: now }).where(eq(extensions.id, ext.id)).run();
     let removed: Removed | null = null;
-    if (input.mode === "remove") removed = removeExtensionFromPhones(tx, ext.id, now);
+    if (input.mode === "remove") removed = removeExtensionFromPhonesSync(tx, ext.id, now);
     else disable(tx, ext.id, request.id, now);
     // A phone that only watched the extension through a layout or group, and whose files did not change
     // (the member was its own line, or did not fit), has nothing to fetch: it is not waited for.

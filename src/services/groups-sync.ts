@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
 import type { GroupRow } from "../db/rows.ts";
 import { extensionGroupMembers, extensionGroups } from "../db/schema.ts";
@@ -7,9 +7,8 @@ import type { ServiceDeps } from "./deps.ts";
 import { auditChange } from "./actor.ts";
 import { extensionAuditTarget, getExtension } from "./extensions.ts";
 import { devicesUsingGroupSync } from "./key-expansion-sync.ts";
-import { extensionGroupNames } from "./extension-usage.ts";
+import { extensionGroupNamesSync } from "./extension-usage-sync.ts";
 import { assertKeysFitSync } from "./key-checks-sync.ts";
-import { getTenant } from "./tenants.ts";
 
 /**
  * The groups an extension belongs to, replaced whole (the extension's Groups pop-up and the CSV
@@ -22,13 +21,13 @@ export function setExtensionGroups(deps: ServiceDeps, tenant: string, number: st
   return writeTransaction(deps.db, (tx) => {
     const ext = getExtension({ ...deps, db: tx }, tenant, number);
     const groups = [...new Set(names)].map((n, i) => requireGroupForInput(tx, ext.tenantId, n, `groups[${i}]`));
-    const beforeNames = extensionGroupNames(tx, ext.id);
+    const beforeNames = extensionGroupNamesSync(tx, ext.id);
     const before = tx.select().from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).all().map((m) => m.groupId);
     tx.delete(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).run();
     if (groups.length) tx.insert(extensionGroupMembers).values(groups.map((g) => ({ groupId: g.id, extensionId: ext.id }))).run();
     const touched = new Set([...before, ...groups.map((g) => g.id)]);
     for (const gid of touched) assertKeysFitSync(tx, devicesUsingGroupSync(tx, gid), `groups of extension ${number}`);
-    const after = extensionGroupNames(tx, ext.id);
+    const after = extensionGroupNamesSync(tx, ext.id);
     auditChange(tx, deps, { action: "extension.groups", ...extensionAuditTarget(tenant, ext), before: { groups: beforeNames }, after: { groups: after } });
     return after;
   });
@@ -38,10 +37,4 @@ function requireGroupForInput(db: Db, tenantId: number, name: string, field: str
   const g = db.select().from(extensionGroups).where(and(eq(extensionGroups.tenantId, tenantId), eq(extensionGroups.name, name))).get();
   if (!g) throw invalidInput(`${field}: no group "${name.slice(0, 64)}" in this tenant`);
   return g;
-}
-
-/** A tenant's group names in name order, for the extension page's Groups section until it moves (src/portal/pages/extensions.ts). */
-export function listGroupNamesSync(deps: ServiceDeps, tenant: string): { name: string }[] {
-  const t = getTenant(deps, tenant);
-  return deps.db.select({ name: extensionGroups.name }).from(extensionGroups).where(eq(extensionGroups.tenantId, t.id)).orderBy(asc(extensionGroups.name)).all();
 }
