@@ -142,7 +142,8 @@ describe("extension pages as an admin", () => {
     // Groups.
     await page.locator("section#groups").getByLabel("Sales").check();
     await save(page, "groups");
-    expect(await srv.withRuntime((rt) => rt.data.read(async (q) => extensionGroupNamesIn(q, (await readSettings(rt, TENANT, "101")).ext.id)))).toEqual(["Sales"]);
+    const { ext } = await srv.withRuntime((rt) => readSettings(rt, TENANT, "101"));
+    expect(await srv.withRuntime((rt) => rt.data.read((q) => extensionGroupNamesIn(q, ext.id)))).toEqual(["Sales"]);
 
     // Forwarding: a destination is mandatory; a schedule rule with from after to is refused at its field.
     await page.locator("#f-unconditional-mode").selectOption("destination");
