@@ -8,7 +8,7 @@ import type { ServiceDeps } from "../services/deps.ts";
 import { ProfileInput, ROLES, VoicemailInput } from "../services/extension-settings/schemas.ts";
 import { putNumberSettingsSync, putProfileSync, putVoicemailSync, readSettingsSync } from "../services/extension-settings/sections-sync.ts";
 import { createExtensionSync, updateExtensionSync } from "../services/extensions.ts";
-import { setExtensionGroups } from "../services/groups-sync.ts";
+import { setExtensionGroupsSync } from "../services/groups-sync.ts";
 import { extensionGroupNamesSync } from "../services/extension-usage-sync.ts";
 import { describeIssues, ExtensionInput, ExtensionPatch } from "../services/schemas.ts";
 import { getTenant } from "../services/tenants.ts";
@@ -163,7 +163,7 @@ function applyRow(d: ServiceDeps, tenant: Tenant, p: PlannedExtension, exists: b
     changed = !!putNumberSettingsSync(d, tenant.name, p.number, { ...settings.numberSettings, presence: p.presence });
   }
   if (p.groups !== undefined && !same([...new Set(p.groups)].sort(), extensionGroupNamesSync(d.db, ext.id))) {
-    changed = !!setExtensionGroups(d, tenant.name, p.number, p.groups);
+    changed = !!setExtensionGroupsSync(d, tenant.name, p.number, p.groups);
   }
   return !exists ? "created" : changed ? "updated" : "unchanged";
 }

@@ -24,14 +24,16 @@ import {
   readSettings,
 } from "../../src/services/extension-settings/sections.ts";
 import { createExtension } from "../../src/services/extensions.ts";
+import { createGroup, setExtensionGroups } from "../../src/services/groups.ts";
 import { addPhoneNumber, readPhoneNumbers, removePhoneNumber } from "../../src/services/phone-numbers.ts";
 import { ExtensionInput } from "../../src/services/schemas.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
 
 /**
- * Extension settings (the guide's sections), phone numbers and avatars on the asynchronous handle,
- * the same tests on SQLite and PostgreSQL: what each write stores and audits, its refusals, that a
+ * Extension settings (the guide's sections), phone numbers, avatars and an extension's groups on
+ * the asynchronous handle, the same tests on SQLite and PostgreSQL: what each write stores and
+ * audits, its refusals, that a
  * failure midway (a clock that fails on its nth call, after the first writes of the transaction)
  * leaves the database as it was, and that two conflicting writes at once give one success and one
  * refusal.
@@ -50,6 +52,7 @@ const snapshot = (data: Data) =>
     allowed: await q.db.select().from(q.t.extensionAllowedDevices).orderBy(asc(q.t.extensionAllowedDevices.deviceId)),
     phoneNumbers: await q.db.select().from(q.t.extensionPhoneNumbers).orderBy(asc(q.t.extensionPhoneNumbers.phoneNumber)),
     avatars: await q.db.select().from(q.t.extensionAvatars).orderBy(asc(q.t.extensionAvatars.extensionId)),
+    members: await q.db.select().from(q.t.extensionGroupMembers).orderBy(asc(q.t.extensionGroupMembers.groupId), asc(q.t.extensionGroupMembers.extensionId)),
     audit: await q.db.select().from(q.t.auditLog).orderBy(asc(q.t.auditLog.id)),
   }));
 
@@ -218,6 +221,22 @@ describe.each(dataDialects(postgres))("extension settings, phone numbers and ava
     expect(audit.map((r) => [r.before, r.after])).toEqual([
       [null, { contentType: "image/png", bytes: PNG.length }],
       [{ contentType: "image/png", bytes: PNG.length }, null],
+    ]);
+  });
+
+  it("replaces an extension's groups by name, refusing an unknown one, with its audit row", async () => {
+    await createGroup(deps, TENANT, { name: "Sales", members: [] });
+    await createGroup(deps, TENANT, { name: "Desk", members: ["102"] });
+    expect(await setExtensionGroups(deps, TENANT, "101", ["Sales", "Desk", "Sales"])).toEqual(["Desk", "Sales"]);
+    const before = await snapshot(data);
+    await expect(setExtensionGroups(deps, TENANT, "101", ["Desk", "Nope"])).rejects.toMatchObject({ status: 400, message: 'groups[1]: no group "Nope" in this tenant' });
+    await expect(setExtensionGroups({ ...deps, clock: failingClock(1) }, TENANT, "101", ["Desk"])).rejects.toThrow("clock failed midway");
+    expect(await snapshot(data)).toEqual(before);
+    expect(await setExtensionGroups(deps, TENANT, "101", [])).toEqual([]);
+    const audit = (await snapshot(data)).audit.filter((a) => a.action === "extension.groups");
+    expect(audit.map((a) => [a.before, a.after])).toEqual([
+      [{ groups: [] }, { groups: ["Desk", "Sales"] }],
+      [{ groups: ["Desk", "Sales"] }, { groups: [] }],
     ]);
   });
 

@@ -29,7 +29,7 @@ import {
   readSettings,
 } from "../../services/extension-settings/sections.ts";
 import { loadExtension, numberWarnings } from "../../services/extensions.ts";
-import { setExtensionGroups } from "../../services/groups-sync.ts";
+import { setExtensionGroups } from "../../services/groups.ts";
 import { extensionGroupNamesIn } from "../../services/extension-usage.ts";
 import { addPhoneNumber, readPhoneNumbers, removePhoneNumber } from "../../services/phone-numbers.ts";
 import { readTenant } from "../../services/tenants.ts";
@@ -110,9 +110,9 @@ export function extensionSettingsRoutes(deps: ProvisionDeps): Router<AdminState>
   r.get(`${BASE}/groups`, async (ctx) => {
     ctx.body = { groups: await deps.data.read(async (q) => extensionGroupNamesIn(q, (await loadExtension(q, ...p(ctx))).id)) };
   });
-  r.put(`${BASE}/groups`, (ctx) => {
+  r.put(`${BASE}/groups`, async (ctx) => {
     admin(ctx);
-    ctx.body = { groups: setExtensionGroups(deps, ...p(ctx), GroupMembershipInput.parse(ctx.request.body).groups) };
+    ctx.body = { groups: await setExtensionGroups(deps, ...p(ctx), GroupMembershipInput.parse(ctx.request.body).groups) };
   });
 
   r.get(`${BASE}/avatar`, async (ctx) => {

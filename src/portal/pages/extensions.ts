@@ -11,7 +11,7 @@ import { AvatarInput, DuplicateInput, GroupMembershipInput, PhoneNumberInput } f
 import { allowedDeviceMacsIn, readSettings } from "../../services/extension-settings/sections.ts";
 import { loadSettingsIn } from "../../services/extension-settings/store.ts";
 import { deleteExtension, devicesUsingExtension, devicesUsingExtensionIn, listExtensions, loadExtension, numberWarnings, resetExtensionPassword } from "../../services/extensions.ts";
-import { setExtensionGroups } from "../../services/groups-sync.ts";
+import { setExtensionGroups } from "../../services/groups.ts";
 import { extensionGroupNamesIn } from "../../services/extension-usage.ts";
 import { addPhoneNumber, phoneNumbersOfIn, removePhoneNumber } from "../../services/phone-numbers.ts";
 import { listTenants } from "../../services/tenants.ts";
@@ -267,8 +267,8 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const groups = new Fields(ctx.state.form.fields).all("groups");
-    await attempt(ctx, "groups", ["groups"], { groups }, () => {
-      setExtensionGroups(deps, tenant, number, GroupMembershipInput.parse({ groups }).groups);
+    await attempt(ctx, "groups", ["groups"], { groups }, async () => {
+      await setExtensionGroups(deps, tenant, number, GroupMembershipInput.parse({ groups }).groups);
       return "Groups saved.";
     });
   });
