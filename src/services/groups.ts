@@ -180,6 +180,11 @@ export const extensionGroupsEvent = (tenant: string, ext: ExtensionRow, before: 
   after: { groups: after },
 });
 
+/** The groups an extension belongs to, by name. */
+export function readExtensionGroups(deps: ServiceDeps, tenant: string, number: string): Promise<string[]> {
+  return deps.data.read(async (q) => extensionGroupNamesIn(q, (await loadExtension(q, tenant, number)).id));
+}
+
 /**
  * The groups an extension belongs to, replaced whole (the extension's Groups pop-up), by name.
  * Re-checks the keys of every phone watching a group it joins or leaves; serializable (the default).

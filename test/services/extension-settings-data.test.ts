@@ -24,7 +24,7 @@ import {
   readSettings,
 } from "../../src/services/extension-settings/sections.ts";
 import { createExtension } from "../../src/services/extensions.ts";
-import { createGroup, setExtensionGroups } from "../../src/services/groups.ts";
+import { createGroup, readExtensionGroups, setExtensionGroups } from "../../src/services/groups.ts";
 import { addPhoneNumber, readPhoneNumbers, removePhoneNumber } from "../../src/services/phone-numbers.ts";
 import { ExtensionInput } from "../../src/services/schemas.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
@@ -228,6 +228,7 @@ describe.each(dataDialects(postgres))("extension settings, phone numbers and ava
     await createGroup(deps, TENANT, { name: "Sales", members: [] });
     await createGroup(deps, TENANT, { name: "Desk", members: ["102"] });
     expect(await setExtensionGroups(deps, TENANT, "101", ["Sales", "Desk", "Sales"])).toEqual(["Desk", "Sales"]);
+    expect(await readExtensionGroups(deps, TENANT, "101")).toEqual(["Desk", "Sales"]);
     const before = await snapshot(data);
     await expect(setExtensionGroups(deps, TENANT, "101", ["Desk", "Nope"])).rejects.toMatchObject({ status: 400, message: 'groups[1]: no group "Nope" in this tenant' });
     await expect(setExtensionGroups({ ...deps, clock: failingClock(1) }, TENANT, "101", ["Desk"])).rejects.toThrow("clock failed midway");

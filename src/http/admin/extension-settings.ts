@@ -28,9 +28,8 @@ import {
   putVoicemail,
   readSettings,
 } from "../../services/extension-settings/sections.ts";
-import { loadExtension, numberWarnings } from "../../services/extensions.ts";
-import { setExtensionGroups } from "../../services/groups.ts";
-import { extensionGroupNamesIn } from "../../services/extension-usage.ts";
+import { numberWarnings } from "../../services/extensions.ts";
+import { readExtensionGroups, setExtensionGroups } from "../../services/groups.ts";
 import { addPhoneNumber, readPhoneNumbers, removePhoneNumber } from "../../services/phone-numbers.ts";
 import { readTenant } from "../../services/tenants.ts";
 import type { ExtensionSettings } from "../../services/extension-settings/store.ts";
@@ -108,7 +107,7 @@ export function extensionSettingsRoutes(deps: ProvisionDeps): Router<AdminState>
   });
 
   r.get(`${BASE}/groups`, async (ctx) => {
-    ctx.body = { groups: await deps.data.read(async (q) => extensionGroupNamesIn(q, (await loadExtension(q, ...p(ctx))).id)) };
+    ctx.body = { groups: await readExtensionGroups(deps, ...p(ctx)) };
   });
   r.put(`${BASE}/groups`, async (ctx) => {
     admin(ctx);
