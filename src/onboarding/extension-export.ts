@@ -3,8 +3,8 @@ import { stringify } from "csv-stringify";
 import { asc, eq } from "drizzle-orm";
 import { extensions } from "../db/schema.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { loadSettings } from "../services/extension-settings/store.ts";
-import { extensionGroupNames } from "../services/extension-usage.ts";
+import { loadSettingsSync } from "../services/extension-settings/store-sync.ts";
+import { extensionGroupNamesSync } from "../services/extension-usage-sync.ts";
 import { getTenant } from "../services/tenants.ts";
 import { guardCell } from "./csv-guard.ts";
 import { EXPORTED_EXTENSION_COLUMNS, GROUP_SEPARATOR, type ExtensionColumn } from "./extension-columns.ts";
@@ -18,7 +18,7 @@ function exportExtensionRows(deps: ServiceDeps, tenantName: string): string[][] 
   const tenant = getTenant(deps, tenantName);
   const rows = deps.db.select().from(extensions).where(eq(extensions.tenantId, tenant.id)).orderBy(asc(extensions.number)).all();
   return rows.map((e) => {
-    const s = loadSettings(deps.db, e);
+    const s = loadSettingsSync(deps.db, e);
     const vmOn = s.voicemail.unansweredCalls === "voicemail";
     const cells: Record<Exclude<ExtensionColumn, "voicemail_pin">, string> = {
       number: e.number,
@@ -30,7 +30,7 @@ function exportExtensionRows(deps: ServiceDeps, tenantName: string): string[][] 
       voicemail: vmOn ? "yes" : "no",
       voicemail_email: vmOn && s.voicemail.emailNotification && s.voicemail.email ? s.voicemail.email : "",
       presence: s.numberSettings.presence ? "yes" : "no",
-      groups: extensionGroupNames(deps.db, e.id).join(GROUP_SEPARATOR),
+      groups: extensionGroupNamesSync(deps.db, e.id).join(GROUP_SEPARATOR),
     };
     return EXPORTED_EXTENSION_COLUMNS.map((c) => cells[c as keyof typeof cells]);
   });
