@@ -33,8 +33,14 @@ export default tseslint.config(
   // do (docs/scale-out.md#data-access-on-two-databases). A module joins this list when it is converted.
   {
     files: [
+      "src/cli/firmware.ts",
       "src/db/leases.ts",
+      "src/firmware/catalogue.ts",
+      "src/firmware/pins.ts",
+      "src/firmware/service.ts",
+      "src/http/admin/firmware.ts",
       "src/http/nonce-counts-table.ts",
+      "src/portal/pages/firmware.ts",
       "src/services/audit-query.ts",
       "src/services/device-layout.ts",
       "src/services/devices.ts",
