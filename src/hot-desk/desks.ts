@@ -8,7 +8,7 @@ import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { keyLimitsOf } from "../services/device-rules.ts";
 import { getDeviceSync, tenantExtensionSync } from "../services/devices-sync.ts";
-import { assertExtensionAllowedOnDevice } from "../services/endpoint-policy.ts";
+import { assertExtensionAllowedOnDevice } from "../services/endpoint-policy-sync.ts";
 import { expandDeviceKeysSync } from "../services/key-expansion-sync.ts";
 import { assertKeysFitSync } from "../services/key-checks-sync.ts";
 import { applyPersonProfile, placeHotDeskKey, restoreProfile, snapshotProfile } from "./profile.ts";

@@ -14,7 +14,7 @@ import { devicesUsingGroupSync } from "../key-expansion-sync.ts";
 import { conflict, invalidInput } from "../../errors.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { requireMac } from "../devices.ts";
-import { lineRefusal } from "../endpoint-policy.ts";
+import { lineRefusal } from "../endpoint-policy-sync.ts";
 import { blfRefusalFor } from "../../domain/key-expansion.ts";
 import { auditChange } from "../actor.ts";
 import { extensionAuditTarget, getExtension } from "../extensions.ts";
