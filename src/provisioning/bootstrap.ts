@@ -1,3 +1,4 @@
+import { and, count, gt, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { Query } from "../db/data.ts";
 import { preparedPerDb } from "../db/prepared.ts";
@@ -42,7 +43,6 @@ const statements = preparedPerDb(({ $client: c }) => ({
       "update bootstrap_windows set files_served = files_served + 1 where device_id = ? and source_ip = ? and closed_at is null and expires_at > ? and files_served < ?",
     ),
     close: c.prepare("update bootstrap_windows set closed_at = ?, closed_reason = ? where device_id = ? and closed_at is null"),
-    pending: c.prepare("select count(*) as n from bootstrap_windows where closed_at is null and expires_at > ?"),
 }));
 
 /** Opens (or reopens, resetting it) the device's window; call inside the write transaction that claims it. */
@@ -87,7 +87,9 @@ export function closeBootstrap(db: Db, deviceId: number, now: number, reason: Bo
   return closed;
 }
 
-/** Windows open now (for the metrics). */
-export function openBootstrapCount(db: Db, now: number): number {
-  return (statements(db).pending.get(now) as { n: number }).n;
+/** Windows open now (for the metrics), in a `data.read`. */
+export async function openBootstrapCountIn(q: Query, now: number): Promise<number> {
+  const b = q.t.bootstrapWindows;
+  const [row] = await q.db.select({ n: count().mapWith(Number) }).from(b).where(and(isNull(b.closedAt), gt(b.expiresAt, now)));
+  return row?.n ?? 0;
 }
