@@ -11,7 +11,7 @@ import { getTenant } from "./tenants.ts";
  * The synchronous readers of src/services/devices.ts (SQLite only, `deps.db` or a `tx`), for the
  * callers that are not on the asynchronous handle yet and read devices inside their synchronous
  * transactions: the registration and force-unregister passes (src/registrations/), hot-desk
- * (src/hot-desk/), the bootstrap windows, until they move (docs/scale-out.md#status). The same
+ * (src/hot-desk/), until they move (docs/scale-out.md#status). The same
  * queries as the asynchronous form, the same messages (imported from it).
  */
 
