@@ -1,11 +1,17 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { first, type Data, type Query } from "../db/data.ts";
 import { preparedPerDb } from "../db/prepared.ts";
+// eslint-disable-next-line no-restricted-imports -- the request path's synchronous readers below, until it moves
 import { firmwareImages, firmwarePins } from "../db/schema.ts";
 import type { FirmwareRow } from "../db/rows.ts";
 
-
-/** Catalogue reads on the fetch path, prepared once per database (src/db/prepared.ts). */
+/*
+ * The catalogue's readers. The fetch path's two (`firmwareByFileName`, `pinnedFirmware`) stay
+ * synchronous, prepared once per database (src/db/prepared.ts), until the request path moves
+ * (docs/scale-out.md#status); the admin side reads through the asynchronous handle (`...In`).
+ */
+/* eslint-disable no-restricted-syntax -- the request path's prepared statements (SQLite only), until it moves */
 const queries = preparedPerDb((db) => ({
     byFileName: db.select().from(firmwareImages).where(eq(firmwareImages.fileName, sql.placeholder("fileName"))).prepare(),
     pinned: db
@@ -17,6 +23,7 @@ const queries = preparedPerDb((db) => ({
       )
       .prepare(),
 }));
+/* eslint-enable no-restricted-syntax */
 
 export function firmwareByFileName(db: Db, fileName: string): FirmwareRow | null {
   return queries(db).byFileName.get({ fileName }) ?? null;
@@ -27,6 +34,26 @@ export function pinnedFirmware(db: Db, tenantId: number, vendor: string, model: 
   return queries(db).pinned.get({ tenantId, vendor, model })?.image ?? null;
 }
 
-export function listFirmware(db: Db): FirmwareRow[] {
-  return db.select().from(firmwareImages).orderBy(asc(firmwareImages.vendor), asc(firmwareImages.version), asc(firmwareImages.id)).all();
+/** firmwareByFileName for converted code (the upload's name check), in a `data.read` or `data.write`. */
+export async function firmwareByFileNameIn(q: Query, fileName: string): Promise<FirmwareRow | null> {
+  const { firmwareImages: i } = q.t;
+  return first(await q.db.select().from(i).where(eq(i.fileName, fileName)).limit(1)) ?? null;
+}
+
+/** pinnedFirmware for converted code (the rollout of the admin API and the portal), in a `data.read`. */
+export async function pinnedFirmwareIn(q: Query, tenantId: number, vendor: string, model: string): Promise<FirmwareRow | null> {
+  const { firmwareImages: i, firmwarePins: p } = q.t;
+  const row = first(
+    await q.db
+      .select({ image: i })
+      .from(p)
+      .innerJoin(i, eq(i.id, p.firmwareId))
+      .where(and(eq(p.tenantId, tenantId), eq(p.vendor, vendor as FirmwareRow["vendor"]), eq(p.model, model)))
+      .limit(1),
+  );
+  return row?.image ?? null;
+}
+
+export function listFirmware(deps: { readonly data: Data }): Promise<FirmwareRow[]> {
+  return deps.data.read((q) => q.db.select().from(q.t.firmwareImages).orderBy(asc(q.t.firmwareImages.vendor), asc(q.t.firmwareImages.version), asc(q.t.firmwareImages.id)));
 }

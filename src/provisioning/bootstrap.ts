@@ -1,4 +1,6 @@
+import { and, count, gt, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import type { Query } from "../db/data.ts";
 import { preparedPerDb } from "../db/prepared.ts";
 import { recordAudit } from "../services/audit.ts";
 
@@ -41,12 +43,18 @@ const statements = preparedPerDb(({ $client: c }) => ({
       "update bootstrap_windows set files_served = files_served + 1 where device_id = ? and source_ip = ? and closed_at is null and expires_at > ? and files_served < ?",
     ),
     close: c.prepare("update bootstrap_windows set closed_at = ?, closed_reason = ? where device_id = ? and closed_at is null"),
-    pending: c.prepare("select count(*) as n from bootstrap_windows where closed_at is null and expires_at > ?"),
 }));
 
 /** Opens (or reopens, resetting it) the device's window; call inside the write transaction that claims it. */
 export function openBootstrapWindow(db: Db, w: OpenWindow): void {
   statements(db).open.run({ ...w, expiresAt: w.now + w.seconds * 1000 });
+}
+
+/** openBootstrapWindow for converted code (`POST /devices/{mac}/bootstrap`), in the caller's `data.write`. */
+export async function openBootstrapWindowIn(q: Query, w: OpenWindow): Promise<void> {
+  const b = q.t.bootstrapWindows;
+  const opened = { tenantId: w.tenantId, sourceIp: w.sourceIp, openedAt: w.now, expiresAt: w.now + w.seconds * 1000, openedBy: w.openedBy, reason: w.reason, filesServed: 0, closedAt: null, closedReason: null };
+  await q.db.insert(b).values({ deviceId: w.deviceId, ...opened }).onConflictDoUpdate({ target: b.deviceId, set: opened });
 }
 
 /**
@@ -79,7 +87,9 @@ export function closeBootstrap(db: Db, deviceId: number, now: number, reason: Bo
   return closed;
 }
 
-/** Windows open now (for the metrics). */
-export function openBootstrapCount(db: Db, now: number): number {
-  return (statements(db).pending.get(now) as { n: number }).n;
+/** Windows open now (for the metrics), in a `data.read`. */
+export async function openBootstrapCountIn(q: Query, now: number): Promise<number> {
+  const b = q.t.bootstrapWindows;
+  const [row] = await q.db.select({ n: count().mapWith(Number) }).from(b).where(and(isNull(b.closedAt), gt(b.expiresAt, now)));
+  return row?.n ?? 0;
 }

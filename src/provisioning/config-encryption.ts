@@ -1,6 +1,7 @@
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { writeTransaction } from "../db/client.ts";
+import { first } from "../db/data.ts";
 import { deviceConfigKeys } from "../db/schema.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { randomPassword } from "../secrets.ts";
@@ -50,13 +51,29 @@ export function readConfigKey(deps: ServiceDeps, deviceId: number): string | nul
   return row ? deps.secrets.open(row.keyEnc) : null;
 }
 
+/** A new config password's row, for both forms below. */
+const newConfigKey = (deps: Pick<ServiceDeps, "secrets" | "clock">, deviceId: number) => ({ deviceId, keyEnc: deps.secrets.seal(randomPassword(32)), createdAt: deps.clock().getTime() });
+
 /** Creates the device's config password on first need (once per device: a write on the fetch path). */
 export function ensureConfigKey(deps: ServiceDeps, deviceId: number): void {
   if (readConfigKey(deps, deviceId) !== null) return;
   writeTransaction(deps.db, (tx) => {
-    tx.insert(deviceConfigKeys)
-      .values({ deviceId, keyEnc: deps.secrets.seal(randomPassword(32)), createdAt: deps.clock().getTime() })
-      .onConflictDoNothing()
-      .run();
+    tx.insert(deviceConfigKeys).values(newConfigKey(deps, deviceId)).onConflictDoNothing().run();
   });
+}
+
+/**
+ * ensureConfigKey then readConfigKey on the asynchronous handle (`GET /devices/{mac}/config-key`):
+ * the device's config password, created on first need. The creation is one self-locking insert
+ * that leaves a password another request created first in place: read committed.
+ */
+export async function deviceConfigKey(deps: ServiceDeps, deviceId: number): Promise<string> {
+  const read = () =>
+    deps.data.read(async (q) => first(await q.db.select({ keyEnc: q.t.deviceConfigKeys.keyEnc }).from(q.t.deviceConfigKeys).where(eq(q.t.deviceConfigKeys.deviceId, deviceId)).limit(1)));
+  let row = await read();
+  if (!row) {
+    await deps.data.write((q) => q.db.insert(q.t.deviceConfigKeys).values(newConfigKey(deps, deviceId)).onConflictDoNothing(), { isolation: "read committed" });
+    row = await read();
+  }
+  return deps.secrets.open(row!.keyEnc);
 }
