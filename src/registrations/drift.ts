@@ -38,7 +38,7 @@ export async function lastFetchIn(q: Query, deviceId: number, name: string) {
  * deliver step as the fetches (src/provisioning/deliver.ts), so it compares with the fetch log's.
  * The renderer is the request path's, still synchronous: it reads through `deps.db`.
  */
-export function currentHashes(deps: ProvisionDeps, device: DeviceRow): { name: string; hash: string }[] {
+function currentHashes(deps: ProvisionDeps, device: DeviceRow): { name: string; hash: string }[] {
   return deviceFiles(deps, device)
     .filter((f) => f.kind === "device")
     .map((f) => ({ name: f.name, hash: previewFile(deps, device, f.name).contentHash }));
