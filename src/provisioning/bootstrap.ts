@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.ts";
+import type { Query } from "../db/data.ts";
 import { preparedPerDb } from "../db/prepared.ts";
 import { recordAudit } from "../services/audit.ts";
 
@@ -47,6 +48,12 @@ const statements = preparedPerDb(({ $client: c }) => ({
 /** Opens (or reopens, resetting it) the device's window; call inside the write transaction that claims it. */
 export function openBootstrapWindow(db: Db, w: OpenWindow): void {
   statements(db).open.run({ ...w, expiresAt: w.now + w.seconds * 1000 });
+}
+
+/** openBootstrapWindow for converted code (the CSV import and claims), inside the caller's `data.write`. */
+export async function openBootstrapWindowIn(q: Query, w: OpenWindow): Promise<void> {
+  const values = { tenantId: w.tenantId, sourceIp: w.sourceIp, openedAt: w.now, expiresAt: w.now + w.seconds * 1000, openedBy: w.openedBy, reason: w.reason, filesServed: 0, closedAt: null, closedReason: null };
+  await q.db.insert(q.t.bootstrapWindows).values({ deviceId: w.deviceId, ...values }).onConflictDoUpdate({ target: q.t.bootstrapWindows.deviceId, set: values });
 }
 
 /**
