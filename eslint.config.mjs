@@ -40,6 +40,7 @@ export default tseslint.config(
       "src/onboarding/claim.ts",
       "src/onboarding/compare.ts",
       "src/onboarding/export.ts",
+      "src/onboarding/extension-export.ts",
       "src/onboarding/import.ts",
       "src/onboarding/key-fit.ts",
       "src/onboarding/lookups.ts",

@@ -5,6 +5,8 @@ import { batchStatus, listBatches } from "../../src/onboarding/batches.ts";
 import { claimDevices } from "../../src/onboarding/claim.ts";
 import { readDeviceCsv } from "../../src/onboarding/csv-source.ts";
 import { exportRows } from "../../src/onboarding/export.ts";
+import { exportExtensionsCsv } from "../../src/onboarding/extension-export.ts";
+import { createGroup } from "../../src/services/groups.ts";
 import { importDevices, type ImportReport } from "../../src/onboarding/import.ts";
 import type { ServiceDeps } from "../../src/services/deps.ts";
 import { createExtension } from "../../src/services/extensions.ts";
@@ -156,5 +158,16 @@ describe.each(dataDialects(postgres))("device import on $name", (dialect) => {
     expect(s.inbox).toEqual([]);
     expect(s.windows).toMatchObject([{ deviceId: s.devices[0]!.id, sourceIp: "192.0.2.9", reason: "claim", expiresAt: NOW.getTime() + 600_000 }]);
     expect(s.audit.filter((a) => a.action === "devices.claim")).toHaveLength(1);
+  });
+
+  it("exports a tenant's extensions with their settings and groups, and refuses an unknown tenant before the stream", async () => {
+    await createGroup(deps, TENANT, { name: "Sales", members: ["101", "103"] });
+    await createGroup(deps, TENANT, { name: "Desk", members: ["101"] });
+    let text = "";
+    for await (const chunk of await exportExtensionsCsv(deps, TENANT)) text += String(chunk);
+    const lines = text.trim().split("\n");
+    expect(lines[0]).toBe("number,display_name,sip_user,auth_user,username,role,voicemail,voicemail_email,presence,groups");
+    expect(lines.slice(1)).toEqual(["101,User 101,101,101,101,user,yes,,yes,Desk;Sales", "102,User 102,102,102,102,user,yes,,yes,", "103,User 103,103,103,103,user,yes,,yes,Sales"]);
+    await expect(exportExtensionsCsv(deps, "nowhere.example")).rejects.toMatchObject({ status: 404 });
   });
 });
