@@ -32,12 +32,6 @@ export interface OpenWindow {
 }
 
 const statements = preparedPerDb(({ $client: c }) => ({
-    open: c.prepare(
-      `insert into bootstrap_windows (device_id, tenant_id, source_ip, opened_at, expires_at, opened_by, reason, files_served, closed_at, closed_reason)
-       values (@deviceId, @tenantId, @sourceIp, @now, @expiresAt, @openedBy, @reason, 0, null, null)
-       on conflict (device_id) do update set tenant_id = excluded.tenant_id, source_ip = excluded.source_ip, opened_at = excluded.opened_at,
-         expires_at = excluded.expires_at, opened_by = excluded.opened_by, reason = excluded.reason, files_served = 0, closed_at = null, closed_reason = null`,
-    ),
     openFor: c.prepare("select source_ip as sourceIp, expires_at as expiresAt from bootstrap_windows where device_id = ? and closed_at is null"),
     take: c.prepare(
       "update bootstrap_windows set files_served = files_served + 1 where device_id = ? and source_ip = ? and closed_at is null and expires_at > ? and files_served < ?",
@@ -45,12 +39,7 @@ const statements = preparedPerDb(({ $client: c }) => ({
     close: c.prepare("update bootstrap_windows set closed_at = ?, closed_reason = ? where device_id = ? and closed_at is null"),
 }));
 
-/** Opens (or reopens, resetting it) the device's window; call inside the write transaction that claims it. */
-export function openBootstrapWindow(db: Db, w: OpenWindow): void {
-  statements(db).open.run({ ...w, expiresAt: w.now + w.seconds * 1000 });
-}
-
-/** openBootstrapWindow for converted code (`POST /devices/{mac}/bootstrap`), in the caller's `data.write`. */
+/** Opens (or reopens, resetting it) the device's window, in the caller's `data.write` (`POST /devices/{mac}/bootstrap`, the CSV import, claims). */
 export async function openBootstrapWindowIn(q: Query, w: OpenWindow): Promise<void> {
   const b = q.t.bootstrapWindows;
   const opened = { tenantId: w.tenantId, sourceIp: w.sourceIp, openedAt: w.now, expiresAt: w.now + w.seconds * 1000, openedBy: w.openedBy, reason: w.reason, filesServed: 0, closedAt: null, closedReason: null };

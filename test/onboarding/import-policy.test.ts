@@ -87,7 +87,7 @@ describe("import: BLF-to-group keys", () => {
     expect((await getDeviceLayout(deps, "805ec0aa0001")).effectiveKeys.filter((k) => k.kind === "blf").map((k) => [k.index, k.value])).toEqual([[2, "102"], [3, "104"]]);
     const before = dumpDb(deps);
     expect(await importText(deps, text)).toMatchObject({ accepted: true, unchanged: 1, batchId: null });
-    const exported = exportText(deps);
+    const exported = await exportText(deps);
     expect(exported).toContain("805ec0aa0001,yealink,T54W,acme.example,101;103,,2:blf_group:Sales:Team|6:speed_dial:5551234");
     expect(await importText(deps, exported)).toMatchObject({ accepted: true, unchanged: 1 });
     expect(dumpDb(deps)).toBe(before);
