@@ -66,29 +66,29 @@ export function hotDeskCommands(configFrom: (opts: Record<string, unknown>) => C
     .option("--key <n>", "the key slot of the Sign in / Sign out key", keyArg)
     .option("--no-key", "no hot-desk key (people dial the codes)")
     .action((mac: string, opts) =>
-      run(opts, (rt, config) => changing(rt, config, enableHotDesk(rt, mac, { key: opts.key === false ? null : opts.key }))),
+      run(opts, async (rt, config) => changing(rt, config, await enableHotDesk(rt, mac, { key: opts.key === false ? null : opts.key }))),
     );
   cmd
     .command("disable <mac>")
     .description("no longer a hot desk: whoever sits there is signed out, the Sign in key is removed")
     .addOption(dataDirOption())
-    .action((mac: string, opts) => run(opts, (rt, config) => changing(rt, config, disableHotDesk(rt, mac))));
+    .action((mac: string, opts) => run(opts, async (rt, config) => changing(rt, config, await disableHotDesk(rt, mac))));
   cmd
     .command("sign-in <mac> <extension>")
     .description("sign the extension in at the hot desk (no PIN); with one desk per person it leaves any other desk")
     .addOption(dataDirOption())
-    .action((mac: string, extension: string, opts) => run(opts, (rt, config) => changing(rt, config, signIn(rt, mac, extension, "cli"))));
+    .action((mac: string, extension: string, opts) => run(opts, async (rt, config) => changing(rt, config, await signIn(rt, mac, extension, "cli"))));
   cmd
     .command("sign-out <mac>")
     .description("sign out whoever sits at the hot desk: its base profile comes back")
     .addOption(dataDirOption())
-    .action((mac: string, opts) => run(opts, (rt, config) => changing(rt, config, signOut(rt, mac, "cli"))));
+    .action((mac: string, opts) => run(opts, async (rt, config) => changing(rt, config, await signOut(rt, mac, "cli"))));
   cmd
     .command("list")
     .description("hot desks and who sits where")
     .addOption(dataDirOption())
     .option("--tenant <tenant>", "only this tenant")
-    .action((opts) => run(opts, (rt) => ({ hotDesks: listHotDesks(rt, opts.tenant) })));
+    .action((opts) => run(opts, async (rt) => ({ hotDesks: await listHotDesks(rt, opts.tenant) })));
   cmd
     .command("rules <tenant>")
     .description("show or change the tenant's hoteling rules (automatic sign-out, one desk per person)")
@@ -136,7 +136,7 @@ export function hotDeskCommands(configFrom: (opts: Record<string, unknown>) => C
     .option("--vendor <vendor>", "the vendor, when the model name is not enough")
     .action((model: string, opts) =>
       run(opts, async (rt, config) => {
-        const { removed, changes } = removeHotDeskDefault(rt, opts.tenant, model, opts.vendor);
+        const { removed, changes } = await removeHotDeskDefault(rt, opts.tenant, model, opts.vendor);
         return { removed, signedOut: changes.flatMap((c) => c.changed.map((d) => d.mac)), notify: await notifying(rt, config, changes) };
       }),
     );
@@ -152,7 +152,7 @@ export function hotDeskCommands(configFrom: (opts: Record<string, unknown>) => C
     .addOption(dataDirOption())
     .action((opts) =>
       run(opts, async (rt, config) => {
-        const { signedOut, notify } = sweepHotDesks(rt, sipSettingsFrom(config), pinLimitsFrom(config));
+        const { signedOut, notify } = await sweepHotDesks(rt, sipSettingsFrom(config), pinLimitsFrom(config));
         const sent = await notify.done;
         return { signedOut, notify: { notified: notify.notified, skipped: notify.skipped, outcomes: sent.map((s) => ({ mac: s.mac, outcome: s.outcome, detail: s.detail })) } };
       }),

@@ -1,16 +1,16 @@
 import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { devices, hotDeskDefaults, hotDeskOptOuts, hotDesks } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
+import type { hotDeskDefaults } from "../db/schema.ts";
 import { invalidInput, notFound } from "../errors.ts";
 import { requireVendor } from "../firmware/service.ts";
-import { auditChange } from "../services/actor.ts";
+import { auditChangeIn } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { checkModel } from "../services/device-rules.ts";
 import { resolveModel } from "../services/devices.ts";
-import { getTenant } from "../services/tenants.ts";
+import { loadTenant } from "../services/tenants.ts";
 import { VENDOR_IDS, vendors } from "../vendors/registry.ts";
 import type { VendorId } from "../vendors/vendor.ts";
-import { signOutAt, type DeskChange } from "./desks.ts";
+import { signOutAtIn, type DeskChange } from "./desks.ts";
 
 /**
  * A tenant's hot-desk default models (docs/hot-desking.md#a-default-for-a-model): every device of
@@ -44,32 +44,39 @@ function resolveDefaultModel(modelInput: string, vendorInput?: string): { vendor
   throw invalidInput(`model: no vendor has a model "${modelInput.slice(0, 32)}" (known: ${known})`);
 }
 
-function present(db: Db, tenant: { id: number; name: string }, row: typeof hotDeskDefaults.$inferSelect): HotDeskDefaultView {
+async function present(q: Query, tenant: { id: number; name: string }, row: typeof hotDeskDefaults.$inferSelect): Promise<HotDeskDefaultView> {
+  const { devices, hotDesks, hotDeskOptOuts } = q.t;
   const ofModel = and(eq(devices.tenantId, tenant.id), eq(devices.vendor, row.vendor), eq(devices.model, row.model));
   // Free (no row, default-desks.ts) or signed in by the default (a row of origin default).
   const desks =
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(devices)
-      .leftJoin(hotDesks, eq(hotDesks.deviceId, devices.id))
-      .leftJoin(hotDeskOptOuts, eq(hotDeskOptOuts.deviceId, devices.id))
-      .where(and(ofModel, isNull(hotDeskOptOuts.deviceId), or(isNull(hotDesks.deviceId), eq(hotDesks.origin, "default"))))
-      .get()?.n ?? 0;
-  const optedOut = db
-    .select({ mac: devices.mac })
-    .from(hotDeskOptOuts)
-    .innerJoin(devices, eq(devices.id, hotDeskOptOuts.deviceId))
-    .where(ofModel)
-    .orderBy(asc(devices.mac))
-    .all()
-    .map((r) => r.mac);
+    first(
+      await q.db
+        .select({ n: sql<number>`count(*)`.mapWith(Number) })
+        .from(devices)
+        .leftJoin(hotDesks, eq(hotDesks.deviceId, devices.id))
+        .leftJoin(hotDeskOptOuts, eq(hotDeskOptOuts.deviceId, devices.id))
+        .where(and(ofModel, isNull(hotDeskOptOuts.deviceId), or(isNull(hotDesks.deviceId), eq(hotDesks.origin, "default")))),
+    )?.n ?? 0;
+  const optedOut = (
+    await q.db
+      .select({ mac: devices.mac })
+      .from(hotDeskOptOuts)
+      .innerJoin(devices, eq(devices.id, hotDeskOptOuts.deviceId))
+      .where(ofModel)
+      .orderBy(asc(devices.mac))
+  ).map((r) => r.mac);
   return { tenant: tenant.name, vendor: row.vendor, model: row.model, since: new Date(row.createdAt).toISOString(), hotDesks: desks, optedOut };
 }
 
-export function listHotDeskDefaults(deps: ServiceDeps, tenantName: string): { tenant: string; defaults: HotDeskDefaultView[] } {
-  const tenant = getTenant(deps, tenantName);
-  const rows = deps.db.select().from(hotDeskDefaults).where(eq(hotDeskDefaults.tenantId, tenant.id)).orderBy(asc(hotDeskDefaults.vendor), asc(hotDeskDefaults.model)).all();
-  return { tenant: tenant.name, defaults: rows.map((r) => present(deps.db, tenant, r)) };
+export function listHotDeskDefaults(deps: ServiceDeps, tenantName: string): Promise<{ tenant: string; defaults: HotDeskDefaultView[] }> {
+  return deps.data.read(async (q) => {
+    const d = q.t.hotDeskDefaults;
+    const tenant = await loadTenant(q, tenantName);
+    const rows = await q.db.select().from(d).where(eq(d.tenantId, tenant.id)).orderBy(asc(d.vendor), asc(d.model));
+    const defaults: HotDeskDefaultView[] = [];
+    for (const r of rows) defaults.push(await present(q, tenant, r));
+    return { tenant: tenant.name, defaults };
+  });
 }
 
 const target = (tenant: string, vendor: string, model: string) => `hot_desk_default:${tenant}/${vendor}/${model}`;
@@ -77,41 +84,45 @@ const target = (tenant: string, vendor: string, model: string) => `hot_desk_defa
 /**
  * Makes a model a hot desk by default in the tenant. Nothing reaches a phone: the desks keep their
  * files (no Sign in key; people dial the code) until someone signs in. Adding it again changes nothing.
+ * Serializable (the default): reads whether the default exists, then inserts it with its audit row.
  */
-export function addHotDeskDefault(deps: ServiceDeps, tenantName: string, modelInput: string, vendorInput?: string): HotDeskDefaultView {
+export function addHotDeskDefault(deps: ServiceDeps, tenantName: string, modelInput: string, vendorInput?: string): Promise<HotDeskDefaultView> {
   const { vendor, model } = resolveDefaultModel(modelInput, vendorInput);
-  return writeTransaction(deps.db, (tx) => {
-    const tenant = getTenant({ ...deps, db: tx }, tenantName);
-    const key = and(eq(hotDeskDefaults.tenantId, tenant.id), eq(hotDeskDefaults.vendor, vendor), eq(hotDeskDefaults.model, model));
-    if (!tx.select().from(hotDeskDefaults).where(key).get()) {
-      tx.insert(hotDeskDefaults).values({ tenantId: tenant.id, vendor, model, createdAt: deps.clock().getTime() }).run();
-      auditChange(tx, deps, { action: "hot_desk.default_add", target: target(tenant.name, vendor, model), tenantId: tenant.id, after: { vendor, model } });
+  return deps.data.write(async (q) => {
+    const d = q.t.hotDeskDefaults;
+    const tenant = await loadTenant(q, tenantName);
+    const key = and(eq(d.tenantId, tenant.id), eq(d.vendor, vendor), eq(d.model, model));
+    if (!first(await q.db.select().from(d).where(key).limit(1))) {
+      await q.db.insert(d).values({ tenantId: tenant.id, vendor, model, createdAt: deps.clock().getTime() });
+      await auditChangeIn(q, deps, { action: "hot_desk.default_add", target: target(tenant.name, vendor, model), tenantId: tenant.id, after: { vendor, model } });
     }
-    return present(tx, tenant, tx.select().from(hotDeskDefaults).where(key).get()!);
+    return present(q, tenant, first(await q.db.select().from(d).where(key).limit(1))!);
   });
 }
 
 /**
  * The model is no longer a hot desk by default: whoever sits at a desk that was one only by it is
  * signed out (base profile back, NOTIFY queued). Desks enabled per device stay; opt-outs stay.
+ * Serializable (the default): the desks signed in by the default are read, then signed out.
  */
-export function removeHotDeskDefault(deps: ServiceDeps, tenantName: string, modelInput: string, vendorInput?: string): { removed: HotDeskDefaultView; changes: DeskChange[] } {
+export function removeHotDeskDefault(deps: ServiceDeps, tenantName: string, modelInput: string, vendorInput?: string): Promise<{ removed: HotDeskDefaultView; changes: DeskChange[] }> {
   const { vendor, model } = resolveDefaultModel(modelInput, vendorInput);
-  return writeTransaction(deps.db, (tx) => {
-    const tenant = getTenant({ ...deps, db: tx }, tenantName);
-    const key = and(eq(hotDeskDefaults.tenantId, tenant.id), eq(hotDeskDefaults.vendor, vendor), eq(hotDeskDefaults.model, model));
-    const row = tx.select().from(hotDeskDefaults).where(key).get();
+  return deps.data.write(async (q) => {
+    const { hotDeskDefaults: d, hotDesks, devices } = q.t;
+    const tenant = await loadTenant(q, tenantName);
+    const key = and(eq(d.tenantId, tenant.id), eq(d.vendor, vendor), eq(d.model, model));
+    const row = first(await q.db.select().from(d).where(key).limit(1));
     if (!row) throw notFound(`${vendor} ${model} is not a hot-desk default of tenant ${tenant.name} (phonehome hot-desk default list --tenant ${tenant.name})`);
-    const removed = present(tx, tenant, row);
-    tx.delete(hotDeskDefaults).where(key).run();
-    const seated = tx
+    const removed = await present(q, tenant, row);
+    await q.db.delete(d).where(key);
+    const seated = await q.db
       .select({ device: devices })
       .from(hotDesks)
       .innerJoin(devices, eq(devices.id, hotDesks.deviceId))
-      .where(and(eq(hotDesks.tenantId, tenant.id), eq(hotDesks.origin, "default"), eq(devices.vendor, vendor), eq(devices.model, model)))
-      .all();
-    const changes = seated.map((s) => signOutAt(tx, deps, s.device, `hot-desk default ${vendor} ${model} removed`));
-    auditChange(tx, deps, { action: "hot_desk.default_remove", target: target(tenant.name, vendor, model), tenantId: tenant.id, before: { vendor, model }, after: { signedOut: seated.map((s) => s.device.mac) } });
+      .where(and(eq(hotDesks.tenantId, tenant.id), eq(hotDesks.origin, "default"), eq(devices.vendor, vendor), eq(devices.model, model)));
+    const changes: DeskChange[] = [];
+    for (const s of seated) changes.push(await signOutAtIn(q, deps, s.device, `hot-desk default ${vendor} ${model} removed`));
+    await auditChangeIn(q, deps, { action: "hot_desk.default_remove", target: target(tenant.name, vendor, model), tenantId: tenant.id, before: { vendor, model }, after: { signedOut: seated.map((s) => s.device.mac) } });
     return { removed, changes };
   });
 }

@@ -1,12 +1,10 @@
 import { and, asc, eq, isNotNull } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
 import { first, type Query } from "../db/data.ts";
-import { devices, extensions, hotDesks, tenants } from "../db/schema.ts";
 import type { DeviceRow } from "../db/rows.ts";
 import { conflict, notFound } from "../errors.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { getDeviceSync } from "../services/devices-sync.ts";
-import { getTenant } from "../services/tenants.ts";
+import { loadDevice } from "../services/devices.ts";
+import { loadTenant } from "../services/tenants.ts";
 import { defaultDesk, freeDefaultDesks, isOptedOut, type HotDeskRow } from "./default-desks.ts";
 import { rulesOf, signOutDueAt } from "./rules.ts";
 
@@ -35,26 +33,28 @@ export interface HotDeskView {
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 const howToSignOut = (mac: string) => `phonehome hot-desk sign-out ${mac}, or POST /api/v1/devices/${mac}/hot-desk/sign-out`;
 
-export const storedDesk = (db: Db, deviceId: number): HotDeskRow | undefined => db.select().from(hotDesks).where(eq(hotDesks.deviceId, deviceId)).get();
+export async function storedDesk(q: Query, deviceId: number): Promise<HotDeskRow | undefined> {
+  return first(await q.db.select().from(q.t.hotDesks).where(eq(q.t.hotDesks.deviceId, deviceId)).limit(1));
+}
 
 /** The device's desk: stored (enabled, or someone signed in), else the free desk of its tenant's default. */
-export function deskOf(db: Db, deviceId: number): HotDeskRow | undefined {
-  return storedDesk(db, deviceId) ?? defaultDesk(db, deviceId);
+export async function deskOf(q: Query, deviceId: number): Promise<HotDeskRow | undefined> {
+  return (await storedDesk(q, deviceId)) ?? (await defaultDesk(q, deviceId));
 }
 
-const tenantNameOf = (db: Db, tenantId: number) => db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId)).get()!.name;
+const tenantNameOf = async (q: Query, tenantId: number) => first(await q.db.select({ name: q.t.tenants.name }).from(q.t.tenants).where(eq(q.t.tenants.id, tenantId)).limit(1))!.name;
 
 /** Why a device is no hot desk, and how to make it one. */
-function notADesk(db: Db, device: DeviceRow): string {
+async function notADesk(q: Query, device: DeviceRow): Promise<string> {
   const how = `enable it first (phonehome hot-desk enable ${device.mac}, or POST /api/v1/devices/${device.mac}/hot-desk)`;
-  return isOptedOut(db, device.id)
+  return (await isOptedOut(q, device.id))
     ? `device ${device.mac} is not a hot desk: it was disabled (hot-desk disable), which keeps it out of its tenant's hot-desk default too; ${how}`
-    : `device ${device.mac} is not a hot desk: ${how}, or make its model a hot desk by default (phonehome hot-desk default add --tenant ${tenantNameOf(db, device.tenantId)} ${device.model})`;
+    : `device ${device.mac} is not a hot desk: ${how}, or make its model a hot desk by default (phonehome hot-desk default add --tenant ${await tenantNameOf(q, device.tenantId)} ${device.model})`;
 }
 
-export function requireDesk(db: Db, device: DeviceRow): HotDeskRow {
-  const desk = deskOf(db, device.id);
-  if (!desk) throw conflict(notADesk(db, device));
+export async function requireDesk(q: Query, device: DeviceRow): Promise<HotDeskRow> {
+  const desk = await deskOf(q, device.id);
+  if (!desk) throw conflict(await notADesk(q, device));
   return desk;
 }
 
@@ -74,14 +74,17 @@ export async function refuseWhileSignedIn(q: Query, device: { id: number; mac: s
   );
 }
 
-export function presentDesk(db: Db, desk: HotDeskRow): HotDeskView {
-  const row = db
-    .select({ device: devices, tenant: tenants })
-    .from(devices)
-    .innerJoin(tenants, eq(tenants.id, devices.tenantId))
-    .where(eq(devices.id, desk.deviceId))
-    .get()!;
-  const ext = desk.extensionId === null ? null : db.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get() ?? null;
+export async function presentDesk(q: Query, desk: HotDeskRow): Promise<HotDeskView> {
+  const { devices, tenants, extensions } = q.t;
+  const row = first(
+    await q.db
+      .select({ device: devices, tenant: tenants })
+      .from(devices)
+      .innerJoin(tenants, eq(tenants.id, devices.tenantId))
+      .where(eq(devices.id, desk.deviceId))
+      .limit(1),
+  )!;
+  const ext = desk.extensionId === null ? null : (first(await q.db.select().from(extensions).where(eq(extensions.id, desk.extensionId)).limit(1)) ?? null);
   const signedIn = desk.baseProfile !== null;
   return {
     mac: row.device.mac,
@@ -94,40 +97,46 @@ export function presentDesk(db: Db, desk: HotDeskRow): HotDeskView {
     displayName: ext?.displayName ?? null,
     signedInAt: iso(desk.signedInAt),
     signedInVia: desk.signedInVia,
-    signOutDueAt: signedIn && desk.signedInAt !== null ? iso(signOutDueAt(rulesOf(db, desk.tenantId), row.tenant.timeZone, desk.signedInAt)) : null,
+    signOutDueAt: signedIn && desk.signedInAt !== null ? iso(signOutDueAt(await rulesOf(q, desk.tenantId), row.tenant.timeZone, desk.signedInAt)) : null,
     source: desk.origin === "default" ? "tenant-default" : "device",
   };
 }
 
-export function listHotDesks(deps: ServiceDeps, tenantName?: string): HotDeskView[] {
-  const tenant = tenantName === undefined ? null : getTenant(deps, tenantName);
-  const stored = deps.db.select().from(hotDesks).where(tenant ? eq(hotDesks.tenantId, tenant.id) : undefined).all();
-  return [...stored, ...freeDefaultDesks(deps.db, tenant?.id ?? null)].map((d) => presentDesk(deps.db, d)).sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
+export function listHotDesks(deps: ServiceDeps, tenantName?: string): Promise<HotDeskView[]> {
+  return deps.data.read(async (q) => {
+    const tenant = tenantName === undefined ? null : await loadTenant(q, tenantName);
+    const stored = await q.db.select().from(q.t.hotDesks).where(tenant ? eq(q.t.hotDesks.tenantId, tenant.id) : undefined);
+    const views: HotDeskView[] = [];
+    for (const d of [...stored, ...(await freeDefaultDesks(q, tenant?.id ?? null))]) views.push(await presentDesk(q, d));
+    return views.sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
+  });
 }
 
 /** A device's desk; 404 when the device is no hot desk (saying how to make it one). */
-export function getHotDesk(deps: ServiceDeps, mac: string): HotDeskView {
-  const device = getDeviceSync(deps, mac);
-  const desk = deskOf(deps.db, device.id);
-  if (!desk) throw notFound(notADesk(deps.db, device));
-  return presentDesk(deps.db, desk);
+export function getHotDesk(deps: ServiceDeps, mac: string): Promise<HotDeskView> {
+  return deps.data.read(async (q) => {
+    const device = await loadDevice(q, mac);
+    const desk = await deskOf(q, device.id);
+    if (!desk) throw notFound(await notADesk(q, device));
+    return presentDesk(q, desk);
+  });
 }
 
 /** Desks an extension is signed in at (its hot-desk state). */
-export function desksOfExtension(db: Db, extensionId: number): string[] {
-  return db
+export async function desksOfExtension(q: Query, extensionId: number): Promise<string[]> {
+  const { hotDesks, devices } = q.t;
+  const rows = await q.db
     .select({ mac: devices.mac })
     .from(hotDesks)
     .innerJoin(devices, eq(devices.id, hotDesks.deviceId))
     .where(and(eq(hotDesks.extensionId, extensionId), isNotNull(hotDesks.baseProfile)))
-    .orderBy(asc(devices.mac))
-    .all()
-    .map((r) => r.mac);
+    .orderBy(asc(devices.mac));
+  return rows.map((r) => r.mac);
 }
 
 /** Devices a change of this desk or person may touch: planned for NOTIFY before the change. */
-export function candidates(db: Db, deviceId: number, extensionId: number | null): number[] {
+export async function candidates(q: Query, deviceId: number, extensionId: number | null): Promise<number[]> {
   const ids = new Set([deviceId]);
-  if (extensionId !== null) for (const d of db.select().from(hotDesks).where(eq(hotDesks.extensionId, extensionId)).all()) ids.add(d.deviceId);
+  if (extensionId !== null) for (const d of await q.db.select().from(q.t.hotDesks).where(eq(q.t.hotDesks.extensionId, extensionId))) ids.add(d.deviceId);
   return [...ids];
 }

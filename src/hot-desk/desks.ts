@@ -1,22 +1,26 @@
 import { and, eq, isNotNull, ne } from "drizzle-orm";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { deviceKeys, devices, extensions, hotDeskOptOuts, hotDeskProfiles, hotDesks } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import type { DeviceRow, ExtensionRow } from "../db/rows.ts";
 import { conflict, invalidInput } from "../errors.ts";
-import { planNotifies, queueNotifies, type QueuedNotifies } from "../registrations/notify-outbox-sync.ts";
-import { auditChange } from "../services/actor.ts";
+import { planNotifiesIn, queueNotifiesIn, type QueuedNotifies } from "../registrations/notify-outbox.ts";
+import { auditChangeIn } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { keyLimitsOf } from "../services/device-rules.ts";
-import { getDeviceSync, tenantExtensionSync } from "../services/devices-sync.ts";
-import { assertExtensionAllowedOnDeviceSync } from "../services/endpoint-policy-sync.ts";
-import { expandDeviceKeysSync } from "../services/key-expansion-sync.ts";
-import { assertKeysFitSync } from "../services/key-checks-sync.ts";
+import { loadDevice, tenantExtension } from "../services/devices.ts";
+import { assertExtensionAllowedOnDeviceIn } from "../services/endpoint-policy.ts";
+import { expandDeviceKeys } from "../services/key-expansion.ts";
+import { assertKeysFit } from "../services/key-checks.ts";
 import { applyPersonProfile, placeHotDeskKey, restoreProfile, snapshotProfile } from "./profile.ts";
 import { defaultDesk, defaultSince, type HotDeskRow } from "./default-desks.ts";
 import { candidates, deskOf, presentDesk, requireDesk, storedDesk, type HotDeskView } from "./desk-state.ts";
 import { rulesOf } from "./rules.ts";
 
-/** Hot-desk changes: enable, disable, sign in, sign out (docs/hot-desking.md); what is where: desk-state.ts. */
+/**
+ * Hot-desk changes: enable, disable, sign in, sign out (docs/hot-desking.md); what is where: desk-state.ts.
+ * Each is one `data.write`, serializable (the default): it reads the desk, the device's lines and
+ * keys and the rules it checks, then rewrites them with the NOTIFYs and the audit row; a sign-in
+ * or sign-out racing another at the same desk must not slip between the check and the write.
+ */
 
 /** What a change did: the devices whose files changed (each gets a NOTIFY), and the desks a person left. */
 export interface DeskEdit {
@@ -31,30 +35,30 @@ export interface DeskChange extends DeskEdit {
 }
 
 /**
- * Runs a desk edit in `tx` with the NOTIFYs of the devices it may change planned before it (the
+ * Runs a desk edit in `q` with the NOTIFYs of the devices it may change planned before it (the
  * target and the credentials the phone holds now, not those of the file it is about to fetch) and
  * queued after it, in the same transaction: a crash after the commit still sends them.
  */
-export function notifying(tx: Db, deps: ServiceDeps, deviceIds: readonly number[], reason: string, edit: () => DeskEdit): DeskChange {
-  const plans = planNotifies({ ...deps, db: tx }, deviceIds);
-  const done = edit();
-  return { ...done, notify: queueNotifies(tx, deps, plans, done.changed, reason) };
+export async function notifyingIn(q: Query, deps: ServiceDeps, deviceIds: readonly number[], reason: string, edit: () => Promise<DeskEdit>): Promise<DeskChange> {
+  const plans = await planNotifiesIn(q, deps, deviceIds);
+  const done = await edit();
+  return { ...done, notify: await queueNotifiesIn(q, deps, plans, done.changed, reason) };
 }
 
 /** The first key slot of the phone itself that no key (own, layout or group) uses; null when all are taken. */
-function firstFreeKey(db: Db, device: DeviceRow): number | null {
+async function firstFreeKey(q: Query, device: DeviceRow): Promise<number | null> {
   const limits = keyLimitsOf(device);
-  const used = new Set(expandDeviceKeysSync(db, device, limits).keys.map((k) => k.index));
+  const used = new Set((await expandDeviceKeys(q, device, limits)).keys.map((k) => k.index));
   for (let i = 1; i <= limits.ownKeys; i++) if (!used.has(i)) return i;
   return null;
 }
 
-function chooseKey(db: Db, device: DeviceRow, key: number | null | undefined): number | null {
-  if (key === undefined) return firstFreeKey(db, device);
+async function chooseKey(q: Query, device: DeviceRow, key: number | null | undefined): Promise<number | null> {
+  if (key === undefined) return firstFreeKey(q, device);
   if (key === null) return null;
   const limits = keyLimitsOf(device);
   if (key > limits.capacity) throw invalidInput(`key: ${device.model} takes keys 1-${limits.capacity}${limits.capacity === 0 ? " (none)" : ""}; choose one of them, or null for no hot-desk key`);
-  const taken = expandDeviceKeysSync(db, device, limits).keys.find((k) => k.index === key);
+  const taken = (await expandDeviceKeys(q, device, limits)).keys.find((k) => k.index === key);
   if (taken) throw invalidInput(`key: key ${key} of ${device.mac} is a ${taken.kind} key already; choose a free key, or leave key out to take the first free one`);
   return key;
 }
@@ -64,32 +68,37 @@ function chooseKey(db: Db, device: DeviceRow, key: number | null | undefined): n
  * A free desk of the tenant's default becomes the device's own (with its key); a device taken out
  * of the default (disable) is back in.
  */
-export function enableHotDesk(deps: ServiceDeps, mac: string, input: { key?: number | null }): DeskChange {
-  return writeTransaction(deps.db, (tx) => {
-    const device = getDeviceSync({ ...deps, db: tx }, mac);
-    return notifying(tx, deps, [device.id], "hot_desk.enable", () => {
-      if (storedDesk(tx, device.id)) throw conflict(`device ${device.mac} is a hot desk already; its state: GET /api/v1/devices/${device.mac}/hot-desk`);
-      const byDefault = defaultDesk(tx, device.id) !== undefined;
-      const keyIndex = chooseKey(tx, device, input.key);
-      tx.delete(hotDeskOptOuts).where(eq(hotDeskOptOuts.deviceId, device.id)).run();
-      tx.insert(hotDesks).values({ deviceId: device.id, tenantId: device.tenantId, keyIndex, enabledAt: deps.clock().getTime() }).run();
-      placeHotDeskKey(tx, device.id, keyIndex, false);
-      assertKeysFitSync(tx, [device.id], "key");
-      const desk = presentDesk(tx, storedDesk(tx, device.id)!);
-      auditChange(tx, deps, { action: "hot_desk.enable", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: byDefault ? { source: "tenant-default" } : null, after: { keySlot: keyIndex } });
+export function enableHotDesk(deps: ServiceDeps, mac: string, input: { key?: number | null }): Promise<DeskChange> {
+  return deps.data.write(async (q) => {
+    const { hotDesks, hotDeskOptOuts } = q.t;
+    const device = await loadDevice(q, mac);
+    return notifyingIn(q, deps, [device.id], "hot_desk.enable", async () => {
+      if (await storedDesk(q, device.id)) throw conflict(`device ${device.mac} is a hot desk already; its state: GET /api/v1/devices/${device.mac}/hot-desk`);
+      const byDefault = (await defaultDesk(q, device.id)) !== undefined;
+      const keyIndex = await chooseKey(q, device, input.key);
+      await q.db.delete(hotDeskOptOuts).where(eq(hotDeskOptOuts.deviceId, device.id));
+      await q.db.insert(hotDesks).values({ deviceId: device.id, tenantId: device.tenantId, keyIndex, enabledAt: deps.clock().getTime() });
+      await placeHotDeskKey(q, device.id, keyIndex, false);
+      await assertKeysFit(q, [device.id], "key");
+      const desk = await presentDesk(q, (await storedDesk(q, device.id))!);
+      await auditChangeIn(q, deps, { action: "hot_desk.enable", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: byDefault ? { source: "tenant-default" } : null, after: { keySlot: keyIndex } });
       return { desk, changed: keyIndex === null ? [] : [device], moved: [] };
     });
   });
 }
 
-function signOutIn(tx: Db, deps: ServiceDeps, device: DeviceRow, desk: HotDeskRow, reason: string): void {
+const extensionById = async (q: Query, id: number) => first(await q.db.select().from(q.t.extensions).where(eq(q.t.extensions.id, id)).limit(1));
+const deviceById = async (q: Query, id: number) => first(await q.db.select().from(q.t.devices).where(eq(q.t.devices.id, id)).limit(1))!;
+
+async function signOutIn(q: Query, deps: ServiceDeps, device: DeviceRow, desk: HotDeskRow, reason: string): Promise<void> {
   if (desk.baseProfile === null) return;
-  const ext = desk.extensionId === null ? null : tx.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get();
-  const dropped = restoreProfile(tx, device.id, desk.baseProfile);
+  const { hotDesks } = q.t;
+  const ext = desk.extensionId === null ? null : await extensionById(q, desk.extensionId);
+  const dropped = await restoreProfile(q, device.id, desk.baseProfile);
   // A desk of the tenant's default keeps no row while free (default-desks.ts).
-  if (desk.origin === "default") tx.delete(hotDesks).where(eq(hotDesks.deviceId, device.id)).run();
-  else tx.update(hotDesks).set({ extensionId: null, signedInAt: null, signedInVia: null, baseProfile: null }).where(eq(hotDesks.deviceId, device.id)).run();
-  auditChange(tx, deps, {
+  if (desk.origin === "default") await q.db.delete(hotDesks).where(eq(hotDesks.deviceId, device.id));
+  else await q.db.update(hotDesks).set({ extensionId: null, signedInAt: null, signedInVia: null, baseProfile: null }).where(eq(hotDesks.deviceId, device.id));
+  await auditChangeIn(q, deps, {
     action: "hot_desk.sign_out",
     target: `device:${device.mac}`,
     tenantId: device.tenantId,
@@ -105,22 +114,25 @@ function signOutIn(tx: Db, deps: ServiceDeps, device: DeviceRow, desk: HotDeskRo
  * No longer a hot desk: whoever is signed in is signed out, the Sign in key goes, the rest stays.
  * The device is kept out of its tenant's hot-desk default too (hot_desk_opt_outs) until enabled again.
  */
-export function disableHotDesk(deps: ServiceDeps, mac: string): DeskChange {
-  return writeTransaction(deps.db, (tx) => {
-    const device = getDeviceSync({ ...deps, db: tx }, mac);
-    return notifying(tx, deps, [device.id], "hot_desk.disable", () => {
-      const desk = requireDesk(tx, device);
-      signOutIn(tx, deps, device, desk, "hot desk disabled");
+export function disableHotDesk(deps: ServiceDeps, mac: string): Promise<DeskChange> {
+  return deps.data.write(async (q) => {
+    const { hotDesks, hotDeskOptOuts, deviceKeys } = q.t;
+    const device = await loadDevice(q, mac);
+    return notifyingIn(q, deps, [device.id], "hot_desk.disable", async () => {
+      const desk = await requireDesk(q, device);
+      await signOutIn(q, deps, device, desk, "hot desk disabled");
       const signInKey =
         desk.keyIndex !== null &&
-        tx
-          .delete(deviceKeys)
-          .where(and(eq(deviceKeys.deviceId, device.id), eq(deviceKeys.keyIndex, desk.keyIndex), eq(deviceKeys.kind, "feature"), eq(deviceKeys.value, "hot_desk_sign_in")))
-          .run().changes > 0;
-      tx.delete(hotDesks).where(eq(hotDesks.deviceId, device.id)).run();
-      tx.insert(hotDeskOptOuts).values({ deviceId: device.id, at: deps.clock().getTime() }).onConflictDoNothing().run();
-      const byDefault = defaultSince(tx, device.id) !== null;
-      auditChange(tx, deps, { action: "hot_desk.disable", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: { keySlot: desk.keyIndex, source: desk.origin === "default" ? "tenant-default" : "device" }, after: { optedOutOfDefault: byDefault } });
+        (
+          await q.db
+            .delete(deviceKeys)
+            .where(and(eq(deviceKeys.deviceId, device.id), eq(deviceKeys.keyIndex, desk.keyIndex), eq(deviceKeys.kind, "feature"), eq(deviceKeys.value, "hot_desk_sign_in")))
+            .returning({ keyIndex: deviceKeys.keyIndex })
+        ).length > 0;
+      await q.db.delete(hotDesks).where(eq(hotDesks.deviceId, device.id));
+      await q.db.insert(hotDeskOptOuts).values({ deviceId: device.id, at: deps.clock().getTime() }).onConflictDoNothing();
+      const byDefault = (await defaultSince(q, device.id)) !== null;
+      await auditChangeIn(q, deps, { action: "hot_desk.disable", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, before: { keySlot: desk.keyIndex, source: desk.origin === "default" ? "tenant-default" : "device" }, after: { optedOutOfDefault: byDefault } });
       return { desk: null, changed: desk.baseProfile !== null || signInKey ? [device] : [], moved: [] };
     });
   });
@@ -131,34 +143,35 @@ export function disableHotDesk(deps: ServiceDeps, mac: string): DeskChange {
  * someone else was signed in, else the device's current one), the person's profile applied. With
  * the tenant's one-desk rule, the person is signed out of any other desk first.
  */
-function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRow, via: string): DeskEdit {
-  const desk = requireDesk(tx, device);
-  assertExtensionAllowedOnDeviceSync(tx, ext, device, "extension");
+async function signInAt(q: Query, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRow, via: string): Promise<DeskEdit> {
+  const { hotDesks, hotDeskProfiles } = q.t;
+  const desk = await requireDesk(q, device);
+  await assertExtensionAllowedOnDeviceIn(q, ext, device, "extension");
   const now = deps.clock().getTime();
   if (desk.extensionId === ext.id && desk.baseProfile !== null) {
     // Signing in again where one sits already starts the hours anew; the files do not change.
-    tx.update(hotDesks).set({ signedInAt: now, signedInVia: via }).where(eq(hotDesks.deviceId, device.id)).run();
-    auditChange(tx, deps, { action: "hot_desk.sign_in", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, extension: ext.number, after: { extension: ext.number }, detail: `${via}: signed in again` });
-    return { desk: presentDesk(tx, deskOf(tx, device.id)!), changed: [], moved: [] };
+    await q.db.update(hotDesks).set({ signedInAt: now, signedInVia: via }).where(eq(hotDesks.deviceId, device.id));
+    await auditChangeIn(q, deps, { action: "hot_desk.sign_in", target: `device:${device.mac}`, tenantId: device.tenantId, mac: device.mac, extension: ext.number, after: { extension: ext.number }, detail: `${via}: signed in again` });
+    return { desk: await presentDesk(q, (await deskOf(q, device.id))!), changed: [], moved: [] };
   }
   const changed: DeviceRow[] = [device];
   const moved: string[] = [];
-  if (rulesOf(tx, device.tenantId).oneDeskPerPerson) {
-    for (const other of tx.select().from(hotDesks).where(and(eq(hotDesks.extensionId, ext.id), ne(hotDesks.deviceId, device.id))).all()) {
-      const otherDevice = tx.select().from(devices).where(eq(devices.id, other.deviceId)).get()!;
-      signOutIn(tx, deps, otherDevice, other, `moved: ${ext.number} signed in at ${device.mac}`);
+  if ((await rulesOf(q, device.tenantId)).oneDeskPerPerson) {
+    for (const other of await q.db.select().from(hotDesks).where(and(eq(hotDesks.extensionId, ext.id), ne(hotDesks.deviceId, device.id)))) {
+      const otherDevice = await deviceById(q, other.deviceId);
+      await signOutIn(q, deps, otherDevice, other, `moved: ${ext.number} signed in at ${device.mac}`);
       changed.push(otherDevice);
       moved.push(otherDevice.mac);
     }
   }
-  const previous = desk.extensionId === null ? null : tx.select().from(extensions).where(eq(extensions.id, desk.extensionId)).get() ?? null;
-  const base = desk.baseProfile ?? snapshotProfile(tx, device.id);
-  const profile = tx.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).get();
-  applyPersonProfile(tx, device, base, ext.id, profile?.layoutId ?? null, desk.keyIndex);
+  const previous = desk.extensionId === null ? null : ((await extensionById(q, desk.extensionId)) ?? null);
+  const base = desk.baseProfile ?? (await snapshotProfile(q, device.id));
+  const profile = first(await q.db.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).limit(1));
+  await applyPersonProfile(q, device, base, ext.id, profile?.layoutId ?? null, desk.keyIndex);
   // A free desk of the tenant's default has no row yet: signing in writes it.
-  tx.insert(hotDesks).values(desk).onConflictDoNothing().run();
-  tx.update(hotDesks).set({ extensionId: ext.id, signedInAt: now, signedInVia: via, baseProfile: base }).where(eq(hotDesks.deviceId, device.id)).run();
-  auditChange(tx, deps, {
+  await q.db.insert(hotDesks).values(desk).onConflictDoNothing();
+  await q.db.update(hotDesks).set({ extensionId: ext.id, signedInAt: now, signedInVia: via, baseProfile: base }).where(eq(hotDesks.deviceId, device.id));
+  await auditChangeIn(q, deps, {
     action: "hot_desk.sign_in",
     target: `device:${device.mac}`,
     tenantId: device.tenantId,
@@ -168,45 +181,46 @@ function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRo
     after: { extension: ext.number, moved },
     detail: via,
   });
-  return { desk: presentDesk(tx, deskOf(tx, device.id)!), changed, moved };
+  return { desk: await presentDesk(q, (await deskOf(q, device.id))!), changed, moved };
 }
 
-/** Signs `ext` in at the desk and queues the NOTIFYs, in one transaction (the admin's sign-in). */
-export function signInQueued(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRow, via: string): DeskChange {
-  return notifying(tx, deps, candidates(tx, device.id, ext.id), "hot_desk.sign_in", () => signInAt(tx, deps, device, ext, via));
+/** Signs `ext` in at the desk and queues the NOTIFYs, in the caller's transaction (the admin's and the PBX's sign-in). */
+export async function signInQueuedIn(q: Query, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRow, via: string): Promise<DeskChange> {
+  return notifyingIn(q, deps, await candidates(q, device.id, ext.id), "hot_desk.sign_in", () => signInAt(q, deps, device, ext, via));
 }
 
-export function signIn(deps: ServiceDeps, mac: string, number: string, via: string): DeskChange {
-  return writeTransaction(deps.db, (tx) => {
-    const device = getDeviceSync({ ...deps, db: tx }, mac);
-    requireDesk(tx, device);
-    const ext = tenantExtensionSync(tx, device.tenantId, number, "extension");
-    return signInQueued(tx, deps, device, ext, via);
+export function signIn(deps: ServiceDeps, mac: string, number: string, via: string): Promise<DeskChange> {
+  return deps.data.write(async (q) => {
+    const device = await loadDevice(q, mac);
+    await requireDesk(q, device);
+    const ext = await tenantExtension(q, device.tenantId, number, "extension");
+    return signInQueuedIn(q, deps, device, ext, via);
   });
 }
 
 /** Restores the base profile; a free desk is refused (nothing to do is worth saying). */
-export function signOutAt(tx: Db, deps: ServiceDeps, device: DeviceRow, reason: string): DeskChange {
-  return notifying(tx, deps, [device.id], "hot_desk.sign_out", () => {
-    const desk = requireDesk(tx, device);
+export function signOutAtIn(q: Query, deps: ServiceDeps, device: DeviceRow, reason: string): Promise<DeskChange> {
+  return notifyingIn(q, deps, [device.id], "hot_desk.sign_out", async () => {
+    const desk = await requireDesk(q, device);
     if (desk.baseProfile === null) throw conflict(`device ${device.mac} is a free hot desk: nobody is signed in`);
-    signOutIn(tx, deps, device, desk, reason);
+    await signOutIn(q, deps, device, desk, reason);
     // A desk of a default the tenant no longer has, or of a model the device no longer is, is none now.
-    const after = deskOf(tx, device.id);
-    return { desk: after ? presentDesk(tx, after) : null, changed: [device], moved: [] };
+    const after = await deskOf(q, device.id);
+    return { desk: after ? await presentDesk(q, after) : null, changed: [device], moved: [] };
   });
 }
 
-export function signOut(deps: ServiceDeps, mac: string, reason: string): DeskChange {
-  return writeTransaction(deps.db, (tx) => signOutAt(tx, deps, getDeviceSync({ ...deps, db: tx }, mac), reason));
+export function signOut(deps: ServiceDeps, mac: string, reason: string): Promise<DeskChange> {
+  return deps.data.write(async (q) => signOutAtIn(q, deps, await loadDevice(q, mac), reason));
 }
 
 /** Signs an extension out of every desk it sits at (`9999`, hoteling deactivate). */
-export function signOutEverywhere(tx: Db, deps: ServiceDeps, extensionId: number, reason: string): DeskEdit {
+export async function signOutEverywhereIn(q: Query, deps: ServiceDeps, extensionId: number, reason: string): Promise<DeskEdit> {
+  const { hotDesks } = q.t;
   const changed: DeviceRow[] = [];
-  for (const desk of tx.select().from(hotDesks).where(and(eq(hotDesks.extensionId, extensionId), isNotNull(hotDesks.baseProfile))).all()) {
-    const device = tx.select().from(devices).where(eq(devices.id, desk.deviceId)).get()!;
-    signOutIn(tx, deps, device, desk, reason);
+  for (const desk of await q.db.select().from(hotDesks).where(and(eq(hotDesks.extensionId, extensionId), isNotNull(hotDesks.baseProfile)))) {
+    const device = await deviceById(q, desk.deviceId);
+    await signOutIn(q, deps, device, desk, reason);
     changed.push(device);
   }
   return { desk: null, changed, moved: changed.map((d) => d.mac) };

@@ -1,16 +1,15 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { hotDeskProfiles, keyLayouts } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import type { ExtensionRow } from "../db/rows.ts";
 import { invalidInput } from "../errors.ts";
 import type { SecretBox } from "../secrets.ts";
-import { auditChange } from "../services/actor.ts";
+import { auditChangeIn } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { loadSettingsSync } from "../services/extension-settings/store-sync.ts";
-import { getExtension } from "../services/extensions.ts";
-import { findLayoutSync } from "../services/devices-sync.ts";
+import { loadSettingsIn } from "../services/extension-settings/store.ts";
+import { loadExtension } from "../services/extensions.ts";
+import { findLayout } from "../services/key-layouts.ts";
 import { nonEmpty } from "../services/patch-schema.ts";
 import { desksOfExtension } from "./desk-state.ts";
 
@@ -35,10 +34,11 @@ export interface HotDeskProfileView {
 }
 
 /** The PIN the extension signs in with: the hot-desk PIN when set, else the voicemail PIN. */
-export function expectedPin(db: Db, secrets: SecretBox, ext: ExtensionRow): { pin: string; source: "hot-desk" | "voicemail" } | null {
-  const own = db.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).get()?.pinEnc ?? null;
+export async function expectedPin(q: Query, secrets: SecretBox, ext: ExtensionRow): Promise<{ pin: string; source: "hot-desk" | "voicemail" } | null> {
+  const p = q.t.hotDeskProfiles;
+  const own = first(await q.db.select().from(p).where(eq(p.extensionId, ext.id)).limit(1))?.pinEnc ?? null;
   if (own !== null) return { pin: secrets.open(own), source: "hot-desk" };
-  const vm = loadSettingsSync(db, ext).voicemail.pinEnc;
+  const vm = (await loadSettingsIn(q, ext)).voicemail.pinEnc;
   return vm === null ? null : { pin: secrets.open(vm), source: "voicemail" };
 }
 
@@ -48,33 +48,38 @@ export function pinMatches(typed: string, stored: string): boolean {
   return timingSafeEqual(h(typed), h(stored));
 }
 
-function present(db: Db, secrets: SecretBox, tenant: string, ext: ExtensionRow): HotDeskProfileView {
-  const row = db.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).get();
-  const layout = row?.layoutId == null ? null : db.select().from(keyLayouts).where(eq(keyLayouts.id, row.layoutId)).get()?.name ?? null;
-  return { tenant, extension: ext.number, pinSource: expectedPin(db, secrets, ext)?.source ?? null, layout, signedInAt: desksOfExtension(db, ext.id) };
+async function present(q: Query, secrets: SecretBox, tenant: string, ext: ExtensionRow): Promise<HotDeskProfileView> {
+  const { hotDeskProfiles, keyLayouts } = q.t;
+  const row = first(await q.db.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).limit(1));
+  const layout = row?.layoutId == null ? null : (first(await q.db.select().from(keyLayouts).where(eq(keyLayouts.id, row.layoutId)).limit(1))?.name ?? null);
+  return { tenant, extension: ext.number, pinSource: (await expectedPin(q, secrets, ext))?.source ?? null, layout, signedInAt: await desksOfExtension(q, ext.id) };
 }
 
-export function getHotDeskProfile(deps: ServiceDeps, tenant: string, number: string): HotDeskProfileView {
-  return present(deps.db, deps.secrets, tenant, getExtension(deps, tenant, number));
+export function getHotDeskProfile(deps: ServiceDeps, tenant: string, number: string): Promise<HotDeskProfileView> {
+  return deps.data.read(async (q) => present(q, deps.secrets, tenant, await loadExtension(q, tenant, number)));
 }
 
-/** Sets the extension's hot-desk PIN and layout; the fields named change, the others stay. Applies at the next sign-in. */
-export function updateHotDeskProfile(deps: ServiceDeps, tenant: string, number: string, body: unknown): HotDeskProfileView {
+/**
+ * Sets the extension's hot-desk PIN and layout; the fields named change, the others stay. Applies at the next sign-in.
+ * Serializable (the default): reads the row it replaces for the audit row, then writes.
+ */
+export function updateHotDeskProfile(deps: ServiceDeps, tenant: string, number: string, body: unknown): Promise<HotDeskProfileView> {
   const patch = HotDeskProfilePatch.parse(body);
-  return writeTransaction(deps.db, (tx) => {
-    const ext = getExtension({ ...deps, db: tx }, tenant, number);
-    const before = tx.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).get() ?? { extensionId: ext.id, pinEnc: null, layoutId: null };
+  return deps.data.write(async (q) => {
+    const { hotDeskProfiles } = q.t;
+    const ext = await loadExtension(q, tenant, number);
+    const before = first(await q.db.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).limit(1)) ?? { extensionId: ext.id, pinEnc: null, layoutId: null };
     let layoutId = before.layoutId;
     if (patch.layout !== undefined) {
-      const l = patch.layout === null ? null : findLayoutSync(tx, ext.tenantId, patch.layout);
+      const l = patch.layout === null ? null : await findLayout(q, ext.tenantId, patch.layout);
       if (patch.layout !== null && !l) throw invalidInput(`layout: no key layout "${patch.layout.slice(0, 64)}" in tenant ${tenant.slice(0, 64)}; list them with GET /api/v1/tenants/${tenant.slice(0, 64)}/key-layouts`);
       layoutId = l?.id ?? null;
     }
     const pinEnc = patch.pin === undefined ? before.pinEnc : patch.pin === null ? null : deps.secrets.seal(patch.pin);
     const row = { extensionId: ext.id, pinEnc, layoutId };
-    tx.insert(hotDeskProfiles).values(row).onConflictDoUpdate({ target: hotDeskProfiles.extensionId, set: row }).run();
+    await q.db.insert(hotDeskProfiles).values(row).onConflictDoUpdate({ target: hotDeskProfiles.extensionId, set: row });
     const shown = (r: { pinEnc: string | null; layoutId: number | null }) => ({ pin: r.pinEnc === null ? null : "set", layoutId: r.layoutId });
-    auditChange(tx, deps, { action: "hot_desk.profile", target: `extension:${tenant}/${ext.number}`, tenantId: ext.tenantId, extension: ext.number, before: shown(before), after: shown(row) });
-    return present(tx, deps.secrets, tenant, ext);
+    await auditChangeIn(q, deps, { action: "hot_desk.profile", target: `extension:${tenant}/${ext.number}`, tenantId: ext.tenantId, extension: ext.number, before: shown(before), after: shown(row) });
+    return present(q, deps.secrets, tenant, ext);
   });
 }

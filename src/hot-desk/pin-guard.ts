@@ -1,9 +1,7 @@
 import { eq, lt } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { hotDeskPinFailures } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import type { Config } from "../config.ts";
-import { attemptVerdict, type AttemptVerdict } from "../services/attempt-limiter.ts";
-import { failuresSince } from "../services/attempt-limiter-sync.ts";
+import { attemptVerdict, failuresSinceIn, type AttemptVerdict } from "../services/attempt-limiter.ts";
 
 /** Limits of wrong hot-desk PINs (config keys `hotDeskPin*`, docs/configuration.md). */
 export interface PinLimits {
@@ -31,34 +29,36 @@ export type PinVerdict = AttemptVerdict;
  * shared slow-then-refuse rule of the portal's sign-in (services/attempt-limiter.ts). A 4-digit
  * PIN has 10,000 values: 5 tries per 15 minutes per extension keep a guesser below 500 a day.
  */
-export function pinVerdict(db: Db, now: number, deviceId: number, extensionId: number, l: PinLimits): PinVerdict {
+export async function pinVerdict(q: Query, now: number, deviceId: number, extensionId: number, l: PinLimits): Promise<PinVerdict> {
   const since = now - l.windowMinutes * 60_000;
-  const count = (key: ReturnType<typeof eq>) => failuresSince(db, hotDeskPinFailures, hotDeskPinFailures.at, key, since);
+  const f = q.t.hotDeskPinFailures;
+  const count = (key: ReturnType<typeof eq>) => failuresSinceIn(q, f, f.at, key, since);
   const wait = `try again in ${l.windowMinutes} minutes, or ask an administrator to sign you in (phonehome hot-desk sign-in)`;
   return attemptVerdict(
     [
-      { failures: count(eq(hotDeskPinFailures.extensionId, extensionId)), max: l.maxPerExtension, refused: `too many wrong PINs for this extension; ${wait}` },
-      { failures: count(eq(hotDeskPinFailures.deviceId, deviceId)), max: l.maxPerDevice, refused: `too many wrong PINs at this phone; ${wait}` },
+      { failures: await count(eq(f.extensionId, extensionId)), max: l.maxPerExtension, refused: `too many wrong PINs for this extension; ${wait}` },
+      { failures: await count(eq(f.deviceId, deviceId)), max: l.maxPerDevice, refused: `too many wrong PINs at this phone; ${wait}` },
     ],
     l,
   );
 }
 
-export function recordPinFailure(tx: Db, now: number, deviceId: number, extensionId: number): void {
-  tx.insert(hotDeskPinFailures).values({ at: now, deviceId, extensionId }).run();
+export async function recordPinFailureIn(q: Query, now: number, deviceId: number, extensionId: number): Promise<void> {
+  await q.db.insert(q.t.hotDeskPinFailures).values({ at: now, deviceId, extensionId });
 }
 
 /** A right PIN clears the extension's failures (not the device's: a guesser at one phone stays counted). */
-export function clearPinFailures(tx: Db, extensionId: number): void {
-  tx.delete(hotDeskPinFailures).where(eq(hotDeskPinFailures.extensionId, extensionId)).run();
+export async function clearPinFailuresIn(q: Query, extensionId: number): Promise<void> {
+  await q.db.delete(q.t.hotDeskPinFailures).where(eq(q.t.hotDeskPinFailures.extensionId, extensionId));
 }
 
 /** Failures older than the window are of no use: the sweep deletes them. */
-export function prunePinFailures(tx: Db, now: number, l: PinLimits): void {
-  tx.delete(hotDeskPinFailures).where(lt(hotDeskPinFailures.at, now - l.windowMinutes * 60_000)).run();
+export async function prunePinFailuresIn(q: Query, now: number, l: PinLimits): Promise<void> {
+  await q.db.delete(q.t.hotDeskPinFailures).where(lt(q.t.hotDeskPinFailures.at, now - l.windowMinutes * 60_000));
 }
 
-/** Whether prunePinFailures has anything to delete: the periodic sweep takes no write lock for nothing. */
-export function pinFailuresToPrune(db: Db, now: number, l: PinLimits): boolean {
-  return db.select({ at: hotDeskPinFailures.at }).from(hotDeskPinFailures).where(lt(hotDeskPinFailures.at, now - l.windowMinutes * 60_000)).limit(1).get() !== undefined;
+/** Whether prunePinFailuresIn has anything to delete: the periodic sweep takes no write lock for nothing. */
+export async function pinFailuresToPrune(q: Query, now: number, l: PinLimits): Promise<boolean> {
+  const f = q.t.hotDeskPinFailures;
+  return first(await q.db.select({ at: f.at }).from(f).where(lt(f.at, now - l.windowMinutes * 60_000)).limit(1)) !== undefined;
 }

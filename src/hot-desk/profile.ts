@@ -1,8 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { deviceGroupKeys, deviceKeyLayouts, deviceKeys, deviceLines, extensionGroups, extensions, keyLayouts } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
+import type { deviceGroupKeys, deviceKeys } from "../db/schema.ts";
 import type { DeviceRow } from "../db/rows.ts";
-import { assertKeysFitSync } from "../services/key-checks-sync.ts";
+import { assertKeysFit } from "../services/key-checks.ts";
 
 /**
  * A device's base profile: everything of its own that reaches its files and that signing in
@@ -22,40 +22,45 @@ const SIGN_OUT_LABEL = "Sign out";
 
 const strip = <T extends { deviceId: number }>({ deviceId: _, ...rest }: T): Omit<T, "deviceId"> => rest;
 
-export function snapshotProfile(tx: Db, deviceId: number): BaseProfile {
+export async function snapshotProfile(q: Query, deviceId: number): Promise<BaseProfile> {
+  const { deviceLines, deviceKeys, deviceGroupKeys, deviceKeyLayouts } = q.t;
   return {
-    lines: tx.select().from(deviceLines).where(eq(deviceLines.deviceId, deviceId)).all().map((l) => ({ lineIndex: l.lineIndex, extensionId: l.extensionId })),
-    keys: tx.select().from(deviceKeys).where(eq(deviceKeys.deviceId, deviceId)).all().map(strip),
-    groupKeys: tx.select().from(deviceGroupKeys).where(eq(deviceGroupKeys.deviceId, deviceId)).all().map(strip),
-    layoutId: tx.select().from(deviceKeyLayouts).where(eq(deviceKeyLayouts.deviceId, deviceId)).get()?.layoutId ?? null,
+    lines: (await q.db.select().from(deviceLines).where(eq(deviceLines.deviceId, deviceId))).map((l) => ({ lineIndex: l.lineIndex, extensionId: l.extensionId })),
+    keys: (await q.db.select().from(deviceKeys).where(eq(deviceKeys.deviceId, deviceId))).map(strip),
+    groupKeys: (await q.db.select().from(deviceGroupKeys).where(eq(deviceGroupKeys.deviceId, deviceId))).map(strip),
+    layoutId: first(await q.db.select().from(deviceKeyLayouts).where(eq(deviceKeyLayouts.deviceId, deviceId)).limit(1))?.layoutId ?? null,
   };
 }
 
-function clear(tx: Db, deviceId: number): void {
-  tx.delete(deviceLines).where(eq(deviceLines.deviceId, deviceId)).run();
-  tx.delete(deviceKeys).where(eq(deviceKeys.deviceId, deviceId)).run();
-  tx.delete(deviceGroupKeys).where(eq(deviceGroupKeys.deviceId, deviceId)).run();
-  tx.delete(deviceKeyLayouts).where(eq(deviceKeyLayouts.deviceId, deviceId)).run();
+async function clear(q: Query, deviceId: number): Promise<void> {
+  const { deviceLines, deviceKeys, deviceGroupKeys, deviceKeyLayouts } = q.t;
+  await q.db.delete(deviceLines).where(eq(deviceLines.deviceId, deviceId));
+  await q.db.delete(deviceKeys).where(eq(deviceKeys.deviceId, deviceId));
+  await q.db.delete(deviceGroupKeys).where(eq(deviceGroupKeys.deviceId, deviceId));
+  await q.db.delete(deviceKeyLayouts).where(eq(deviceKeyLayouts.deviceId, deviceId));
 }
 
-function write(tx: Db, deviceId: number, p: BaseProfile): void {
-  if (p.lines.length) tx.insert(deviceLines).values(p.lines.map((l) => ({ deviceId, ...l }))).run();
-  if (p.keys.length) tx.insert(deviceKeys).values(p.keys.map((k) => ({ deviceId, ...k }))).run();
-  if (p.groupKeys.length) tx.insert(deviceGroupKeys).values(p.groupKeys.map((k) => ({ deviceId, ...k }))).run();
-  if (p.layoutId !== null) tx.insert(deviceKeyLayouts).values({ deviceId, layoutId: p.layoutId }).run();
+async function write(q: Query, deviceId: number, p: BaseProfile): Promise<void> {
+  const { deviceLines, deviceKeys, deviceGroupKeys, deviceKeyLayouts } = q.t;
+  if (p.lines.length) await q.db.insert(deviceLines).values(p.lines.map((l) => ({ deviceId, ...l })));
+  if (p.keys.length) await q.db.insert(deviceKeys).values(p.keys.map((k) => ({ deviceId, ...k })));
+  if (p.groupKeys.length) await q.db.insert(deviceGroupKeys).values(p.groupKeys.map((k) => ({ deviceId, ...k })));
+  if (p.layoutId !== null) await q.db.insert(deviceKeyLayouts).values({ deviceId, layoutId: p.layoutId });
 }
 
-const existing = (tx: Db, table: typeof extensions | typeof extensionGroups | typeof keyLayouts, ids: number[]): Set<number> =>
-  new Set(ids.length ? tx.select({ id: table.id }).from(table).where(inArray(table.id, ids)).all().map((r) => r.id) : []);
+async function existing(q: Query, table: "extensions" | "extensionGroups" | "keyLayouts", ids: number[]): Promise<Set<number>> {
+  const t = q.t[table];
+  return new Set(ids.length ? (await q.db.select({ id: t.id }).from(t).where(inArray(t.id, ids))).map((r) => r.id) : []);
+}
 
 /**
  * Writes a stored base profile back. What was deleted meanwhile (an extension, a group, a layout
  * of the base profile) is left out and named in the answer, so the restore never fails.
  */
-export function restoreProfile(tx: Db, deviceId: number, p: BaseProfile): string[] {
-  const exts = existing(tx, extensions, [...p.lines.map((l) => l.extensionId), ...p.keys.flatMap((k) => (k.targetExtensionId === null ? [] : [k.targetExtensionId]))]);
-  const groups = existing(tx, extensionGroups, p.groupKeys.map((k) => k.groupId));
-  const layouts = existing(tx, keyLayouts, p.layoutId === null ? [] : [p.layoutId]);
+export async function restoreProfile(q: Query, deviceId: number, p: BaseProfile): Promise<string[]> {
+  const exts = await existing(q, "extensions", [...p.lines.map((l) => l.extensionId), ...p.keys.flatMap((k) => (k.targetExtensionId === null ? [] : [k.targetExtensionId]))]);
+  const groups = await existing(q, "extensionGroups", p.groupKeys.map((k) => k.groupId));
+  const layouts = await existing(q, "keyLayouts", p.layoutId === null ? [] : [p.layoutId]);
   const kept: BaseProfile = {
     lines: p.lines.filter((l) => exts.has(l.extensionId)),
     keys: p.keys.filter((k) => k.targetExtensionId === null || exts.has(k.targetExtensionId)),
@@ -68,8 +73,8 @@ export function restoreProfile(tx: Db, deviceId: number, p: BaseProfile): string
     ...p.groupKeys.filter((k) => !kept.groupKeys.includes(k)).map((k) => `key ${k.keyIndex} (its group was deleted)`),
     ...(p.layoutId !== null && kept.layoutId === null ? ["the key layout (it was deleted)"] : []),
   ];
-  clear(tx, deviceId);
-  write(tx, deviceId, kept);
+  await clear(q, deviceId);
+  await write(q, deviceId, kept);
   return dropped;
 }
 
@@ -81,11 +86,12 @@ function hotDeskKey(keyIndex: number, signedIn: boolean): BaseProfile["keys"][nu
 }
 
 /** Puts the hot-desk key in its slot (replacing what the slot had among the device's own keys). */
-export function placeHotDeskKey(tx: Db, deviceId: number, keyIndex: number | null, signedIn: boolean): void {
+export async function placeHotDeskKey(q: Query, deviceId: number, keyIndex: number | null, signedIn: boolean): Promise<void> {
   if (keyIndex === null) return;
-  tx.delete(deviceKeys).where(and(eq(deviceKeys.deviceId, deviceId), eq(deviceKeys.keyIndex, keyIndex))).run();
-  tx.delete(deviceGroupKeys).where(and(eq(deviceGroupKeys.deviceId, deviceId), eq(deviceGroupKeys.keyIndex, keyIndex))).run();
-  tx.insert(deviceKeys).values({ deviceId, ...hotDeskKey(keyIndex, signedIn) }).run();
+  const { deviceKeys, deviceGroupKeys } = q.t;
+  await q.db.delete(deviceKeys).where(and(eq(deviceKeys.deviceId, deviceId), eq(deviceKeys.keyIndex, keyIndex)));
+  await q.db.delete(deviceGroupKeys).where(and(eq(deviceGroupKeys.deviceId, deviceId), eq(deviceGroupKeys.keyIndex, keyIndex)));
+  await q.db.insert(deviceKeys).values({ deviceId, ...hotDeskKey(keyIndex, signedIn) });
 }
 
 /**
@@ -93,7 +99,7 @@ export function placeHotDeskKey(tx: Db, deviceId: number, keyIndex: number | nul
  * a key layout, that layout instead of the device's keys; otherwise the device's keys stay, bound
  * to line 1 (the only line now), its line keys of other lines dropped. Then the Sign out key.
  */
-export function applyPersonProfile(tx: Db, device: DeviceRow, base: BaseProfile, extensionId: number, layoutId: number | null, keyIndex: number | null): void {
+export async function applyPersonProfile(q: Query, device: DeviceRow, base: BaseProfile, extensionId: number, layoutId: number | null, keyIndex: number | null): Promise<void> {
   const keys =
     layoutId !== null
       ? []
@@ -105,8 +111,8 @@ export function applyPersonProfile(tx: Db, device: DeviceRow, base: BaseProfile,
     groupKeys: layoutId !== null ? [] : base.groupKeys.map((k) => ({ ...k, lineIndex: 1 })),
     layoutId: layoutId ?? base.layoutId,
   };
-  clear(tx, device.id);
-  write(tx, device.id, person);
-  placeHotDeskKey(tx, device.id, keyIndex, true);
-  assertKeysFitSync(tx, [device.id], "extension");
+  await clear(q, device.id);
+  await write(q, device.id, person);
+  await placeHotDeskKey(q, device.id, keyIndex, true);
+  await assertKeysFit(q, [device.id], "extension");
 }

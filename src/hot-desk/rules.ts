@@ -1,12 +1,11 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { hotDeskRules } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import { nextLocalTime } from "../domain/time-zone.ts";
-import { auditChange } from "../services/actor.ts";
+import { auditChangeIn } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { nonEmpty } from "../services/patch-schema.ts";
-import { getTenant } from "../services/tenants.ts";
+import { loadTenant } from "../services/tenants.ts";
 
 /** A tenant's hoteling rules (docs/hot-desking.md#hoteling-rules). */
 export interface HotDeskRules {
@@ -33,8 +32,8 @@ export const HotDeskRulesPatch = nonEmpty(
 );
 export type HotDeskRulesPatch = z.infer<typeof HotDeskRulesPatch>;
 
-export function rulesOf(db: Db, tenantId: number): HotDeskRules {
-  const row = db.select().from(hotDeskRules).where(eq(hotDeskRules.tenantId, tenantId)).get();
+export async function rulesOf(q: Query, tenantId: number): Promise<HotDeskRules> {
+  const row = first(await q.db.select().from(q.t.hotDeskRules).where(eq(q.t.hotDeskRules.tenantId, tenantId)).limit(1));
   return row ? { signOutAt: row.signOutAt, maxHours: row.maxHours, oneDeskPerPerson: row.oneDeskPerPerson } : DEFAULT_RULES;
 }
 
@@ -47,24 +46,31 @@ export function signOutDueAt(rules: HotDeskRules, timeZone: string, signedInAt: 
   return due.length ? Math.min(...due) : null;
 }
 
-export function getRules(deps: ServiceDeps, tenantName: string): HotDeskRules & { tenant: string; timeZone: string } {
-  const tenant = getTenant(deps, tenantName);
-  return { tenant: tenant.name, timeZone: tenant.timeZone, ...rulesOf(deps.db, tenant.id) };
+type RulesView = HotDeskRules & { tenant: string; timeZone: string };
+
+async function rulesView(q: Query, tenantName: string): Promise<RulesView> {
+  const tenant = await loadTenant(q, tenantName);
+  return { tenant: tenant.name, timeZone: tenant.timeZone, ...(await rulesOf(q, tenant.id)) };
 }
 
-export function updateRules(deps: ServiceDeps, tenantName: string, body: unknown): ReturnType<typeof getRules> {
+export function getRules(deps: ServiceDeps, tenantName: string): Promise<RulesView> {
+  return deps.data.read((q) => rulesView(q, tenantName));
+}
+
+/** Read-modify-write of the tenant's rules row with its audit row: serializable (the default). */
+export function updateRules(deps: ServiceDeps, tenantName: string, body: unknown): Promise<RulesView> {
   const patch = HotDeskRulesPatch.parse(body);
-  writeTransaction(deps.db, (tx) => {
-    const tenant = getTenant({ ...deps, db: tx }, tenantName);
-    const before = rulesOf(tx, tenant.id);
+  return deps.data.write(async (q) => {
+    const tenant = await loadTenant(q, tenantName);
+    const before = await rulesOf(q, tenant.id);
     const after: HotDeskRules = {
       signOutAt: patch.signOutAt === undefined ? before.signOutAt : patch.signOutAt,
       maxHours: patch.maxHours === undefined ? before.maxHours : patch.maxHours,
       oneDeskPerPerson: patch.oneDeskPerPerson ?? before.oneDeskPerPerson,
     };
     const row = { tenantId: tenant.id, ...after, updatedAt: deps.clock().getTime() };
-    tx.insert(hotDeskRules).values(row).onConflictDoUpdate({ target: hotDeskRules.tenantId, set: row }).run();
-    auditChange(tx, deps, { action: "hot_desk.rules", target: `tenant:${tenant.name}`, tenantId: tenant.id, before, after });
+    await q.db.insert(q.t.hotDeskRules).values(row).onConflictDoUpdate({ target: q.t.hotDeskRules.tenantId, set: row });
+    await auditChangeIn(q, deps, { action: "hot_desk.rules", target: `tenant:${tenant.name}`, tenantId: tenant.id, before, after });
+    return rulesView(q, tenantName);
   });
-  return getRules(deps, tenantName);
 }

@@ -52,7 +52,7 @@ export async function notifyPlanIn(q: Query, deps: Pick<ServiceDeps, "secrets">,
   return planFrom(deps, device, { tenant, lines, bound });
 }
 
-/** The plan from what was read (notifyPlanIn, and the synchronous reader of targets-sync.ts). */
+/** The plan from what was read (notifyPlanIn). */
 export function planFrom(deps: Pick<ServiceDeps, "secrets">, device: DeviceRow, { tenant, lines, bound: all }: PlanInputs): NotifyPlan | null {
   const onLines = new Set(lines.map((l) => l.id));
   const bound = all

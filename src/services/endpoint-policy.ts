@@ -10,7 +10,7 @@ import { blfRefusalFor, type BlfPolicy } from "../domain/key-expansion.ts";
  * device may carry the extension on a line (allowed endpoints, IP phone) and whether a BLF key may
  * watch it (presence, monitoring). The rules are pure functions of the settings (`...For`), so the
  * bulk importer applies them to settings it read in bulk; the admin API uses the wrappers that read
- * the settings of one extension (`...In`; the synchronous ones are in endpoint-policy-sync.ts).
+ * the settings of one extension (`...In`).
  */
 
 /**

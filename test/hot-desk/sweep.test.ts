@@ -18,7 +18,7 @@ let deps: TestDeps;
 let now: Date;
 const MAC = "805ec0000401";
 const at = (iso: string) => (now = new Date(iso));
-const sweep = () => sweepHotDesks(deps, DEFAULT_SIP_SETTINGS, DEFAULT_PIN_LIMITS);
+const sweep = async () => await sweepHotDesks(deps, DEFAULT_SIP_SETTINGS, DEFAULT_PIN_LIMITS);
 /** The device's own rows that reach its files. */
 const profile = () =>
   JSON.stringify(["device_lines", "device_keys", "device_group_keys", "device_key_layouts"].map((t) => deps.db.$client.prepare(`select * from ${t} order by rowid`).all()));
@@ -32,60 +32,60 @@ beforeEach(async () => {
   await createDevice(deps, { mac: MAC, model: "T54W", tenant: "sweep.example" } as never);
   await setLines(deps, MAC, [{ index: 1, extension: "100" }]);
   await setKeys(deps, MAC, [{ index: 1, kind: "blf", value: "103" } as never]);
-  enableHotDesk(deps, MAC, {});
+  await enableHotDesk(deps, MAC, {});
 });
 afterEach(() => deps.close());
 
 describe("automatic sign-out", () => {
-  it("signs everyone out when the tenant's clock passes 20:00, and restores the base profile", () => {
-    updateRules(deps, "sweep.example", { signOutAt: "20:00" });
+  it("signs everyone out when the tenant's clock passes 20:00, and restores the base profile", async () => {
+    await updateRules(deps, "sweep.example", { signOutAt: "20:00" });
     const base = profile();
     at("2026-12-01T09:00:00Z");
-    signIn(deps, MAC, "101", "test");
+    await signIn(deps, MAC, "101", "test");
     expect(profile()).not.toBe(base);
     // 20:00 in Berlin in December (CET, UTC+1) is 19:00 UTC.
-    expect(getHotDesk(deps, MAC).signOutDueAt).toBe("2026-12-01T19:00:00.000Z");
+    expect((await getHotDesk(deps, MAC)).signOutDueAt).toBe("2026-12-01T19:00:00.000Z");
     at("2026-12-01T18:59:59Z");
-    expect(sweep().signedOut).toEqual([]);
-    expect(getHotDesk(deps, MAC).extension).toBe("101");
+    expect((await sweep()).signedOut).toEqual([]);
+    expect((await getHotDesk(deps, MAC)).extension).toBe("101");
     at("2026-12-01T19:00:00Z");
-    expect(sweep().signedOut).toEqual([MAC]);
-    expect(getHotDesk(deps, MAC)).toMatchObject({ state: "free", extension: null });
+    expect((await sweep()).signedOut).toEqual([MAC]);
+    expect(await getHotDesk(deps, MAC)).toMatchObject({ state: "free", extension: null });
     expect(profile()).toBe(base);
     const row = deps.db.$client.prepare("select actor, detail from audit_log where action = 'hot_desk.sign_out'").get();
     expect(row).toEqual({ actor: "system", detail: "automatic: 20:00 Europe/Berlin" });
     // Nothing left to do: a second pass changes nothing.
     const after = dumpDb(deps);
-    expect(sweep().signedOut).toEqual([]);
+    expect((await sweep()).signedOut).toEqual([]);
     expect(dumpDb(deps)).toBe(after);
   });
 
-  it("signs a person out after N hours; signing in again starts the hours anew", () => {
-    updateRules(deps, "sweep.example", { maxHours: 8 });
+  it("signs a person out after N hours; signing in again starts the hours anew", async () => {
+    await updateRules(deps, "sweep.example", { maxHours: 8 });
     const base = profile();
-    signIn(deps, MAC, "101", "test");
+    await signIn(deps, MAC, "101", "test");
     at("2026-12-01T12:00:00Z");
-    signIn(deps, MAC, "101", "test");
+    await signIn(deps, MAC, "101", "test");
     at("2026-12-01T19:59:00Z");
-    expect(dueSignOuts(deps, now.getTime())).toEqual([]);
+    expect(await dueSignOuts(deps, now.getTime())).toEqual([]);
     at("2026-12-01T20:00:00Z");
-    expect(sweep().signedOut).toEqual([MAC]);
+    expect((await sweep()).signedOut).toEqual([MAC]);
     expect(profile()).toBe(base);
     expect(deps.db.$client.prepare("select detail from audit_log where action = 'hot_desk.sign_out'").get()).toEqual({ detail: "automatic: after 8 h" });
   });
 
   it("restores the base profile when the signed-in extension was deleted (detached)", async () => {
     const base = profile();
-    signIn(deps, MAC, "101", "test");
+    await signIn(deps, MAC, "101", "test");
     await deleteExtension(deps, "sweep.example", "101", { detach: true });
-    expect(sweep().signedOut).toEqual([MAC]);
+    expect((await sweep()).signedOut).toEqual([MAC]);
     expect(profile()).toBe(base);
   });
 
-  it("leaves desks alone without rules", () => {
-    signIn(deps, MAC, "101", "test");
+  it("leaves desks alone without rules", async () => {
+    await signIn(deps, MAC, "101", "test");
     at("2027-01-01T00:00:00Z");
-    expect(sweep().signedOut).toEqual([]);
+    expect((await sweep()).signedOut).toEqual([]);
   });
 });
 

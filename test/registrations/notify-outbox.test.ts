@@ -34,7 +34,7 @@ beforeEach(async () => {
   await createExtension(deps, "ob.example", { number: "101", displayName: "Ana" } as never);
   await createDevice(deps, { mac: MAC, model: "T54W", tenant: "ob.example" } as never);
   await setLines(deps, MAC, [{ index: 1, extension: "100" }]);
-  enableHotDesk(deps, MAC, { key: null });
+  await enableHotDesk(deps, MAC, { key: null });
   // The phone fetched from 127.0.0.1 and registered its guest line where sipp listens.
   sipp = await startSipp("notify-200.xml");
   deps.db.$client.prepare("update devices set last_ip = '127.0.0.1' where mac = ?").run(MAC);
@@ -47,7 +47,7 @@ afterEach(() => {
 
 describe("durable hot-desk NOTIFYs", () => {
   it("are in the outbox once the sign-in committed, sealed, and a restart sends them", async () => {
-    const change = withActor("admin", () => signIn(deps, MAC, "101", "admin"));
+    const change = await withActor("admin", () => signIn(deps, MAC, "101", "admin"));
     const rows = outbox();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: change.notify.ids[0], reason: "hot_desk.sign_in", actor: "admin" });
@@ -58,7 +58,7 @@ describe("durable hot-desk NOTIFYs", () => {
     expect(rows[0]!.plan_enc).not.toContain("127.0.0.1");
 
     // A refused change rolls its transaction back: nothing more is queued.
-    expect(() => withActor("admin", () => signIn(deps, MAC, "199", "admin"))).toThrow(/199/);
+    await expect(withActor("admin", () => signIn(deps, MAC, "199", "admin"))).rejects.toThrow(/199/);
     expect(outbox()).toHaveLength(1);
 
     // The process that committed is gone; the next start sends what it left.
@@ -73,7 +73,7 @@ describe("durable hot-desk NOTIFYs", () => {
   });
 
   it("are sent and deleted by the process that made the change, once", async () => {
-    const change = withActor("cli", () => signIn(deps, MAC, "101", "cli"));
+    const change = await withActor("cli", () => signIn(deps, MAC, "101", "cli"));
     const sent = await sendQueuedNotifies(deps, SIP, change.notify.ids);
     expect(sent.map((s) => s.outcome)).toEqual(["ok"]);
     expect(outbox()).toEqual([]);

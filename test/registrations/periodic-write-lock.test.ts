@@ -36,7 +36,7 @@ describe("periodic passes with nothing due", () => {
     const lock = await holdWriteLock(join(env.config.dataDir, "phonehome.db"));
     try {
       expect(await expireRegistrations(rt)).toBe(0);
-      expect(sweepHotDesks(rt, sipSettingsFrom(env.config), DEFAULT_PIN_LIMITS).signedOut).toEqual([]);
+      expect((await sweepHotDesks(rt, sipSettingsFrom(env.config), DEFAULT_PIN_LIMITS)).signedOut).toEqual([]);
       expect(await deliverDue(rt)).toBe(0);
     } finally {
       await lock.release();

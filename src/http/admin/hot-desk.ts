@@ -54,59 +54,59 @@ export function hotDeskRoutes(deps: ProvisionDeps, sip: SipSettings, limits: Pin
     return { hotDesk: c.desk, moved: c.moved, notify: { notified: n.notified, skipped: n.skipped } };
   };
 
-  r.get("/hot-desks", (ctx) => {
-    ctx.body = { hotDesks: listHotDesks(deps, queryParam(ctx, "tenant")) };
+  r.get("/hot-desks", async (ctx) => {
+    ctx.body = { hotDesks: await listHotDesks(deps, queryParam(ctx, "tenant")) };
   });
-  r.get("/devices/:mac/hot-desk", (ctx) => {
-    ctx.body = getHotDesk(deps, ctx.params.mac!);
+  r.get("/devices/:mac/hot-desk", async (ctx) => {
+    ctx.body = await getHotDesk(deps, ctx.params.mac!);
   });
-  r.post("/devices/:mac/hot-desk", (ctx) => {
+  r.post("/devices/:mac/hot-desk", async (ctx) => {
     writer(ctx);
     const input = EnableInput.parse(ctx.request.body ?? {});
-    ctx.body = changed(enableHotDesk(deps, ctx.params.mac!, input));
+    ctx.body = changed(await enableHotDesk(deps, ctx.params.mac!, input));
     ctx.status = 201;
   });
-  r.delete("/devices/:mac/hot-desk", (ctx) => {
+  r.delete("/devices/:mac/hot-desk", async (ctx) => {
     writer(ctx);
-    changed(disableHotDesk(deps, ctx.params.mac!));
+    changed(await disableHotDesk(deps, ctx.params.mac!));
     ctx.status = 204;
   });
-  r.post("/devices/:mac/hot-desk/sign-in", (ctx) => {
+  r.post("/devices/:mac/hot-desk/sign-in", async (ctx) => {
     writer(ctx);
     const input = AdminSignInInput.parse(ctx.request.body);
-    ctx.body = changed(signIn(deps, ctx.params.mac!, input.extension, "admin"));
+    ctx.body = changed(await signIn(deps, ctx.params.mac!, input.extension, "admin"));
   });
-  r.post("/devices/:mac/hot-desk/sign-out", (ctx) => {
+  r.post("/devices/:mac/hot-desk/sign-out", async (ctx) => {
     writer(ctx);
-    ctx.body = changed(signOut(deps, ctx.params.mac!, "admin"));
+    ctx.body = changed(await signOut(deps, ctx.params.mac!, "admin"));
   });
-  r.get("/tenants/:tenant/hot-desk/rules", (ctx) => {
-    ctx.body = getRules(deps, ctx.params.tenant!);
+  r.get("/tenants/:tenant/hot-desk/rules", async (ctx) => {
+    ctx.body = await getRules(deps, ctx.params.tenant!);
   });
-  r.patch("/tenants/:tenant/hot-desk/rules", (ctx) => {
+  r.patch("/tenants/:tenant/hot-desk/rules", async (ctx) => {
     requireRole(ctx, "admin");
-    ctx.body = updateRules(deps, ctx.params.tenant!, ctx.request.body);
+    ctx.body = await updateRules(deps, ctx.params.tenant!, ctx.request.body);
   });
-  r.get("/tenants/:tenant/hot-desk/defaults", (ctx) => {
-    ctx.body = listHotDeskDefaults(deps, ctx.params.tenant!);
+  r.get("/tenants/:tenant/hot-desk/defaults", async (ctx) => {
+    ctx.body = await listHotDeskDefaults(deps, ctx.params.tenant!);
   });
-  r.put("/tenants/:tenant/hot-desk/defaults/:vendor/:model", (ctx) => {
+  r.put("/tenants/:tenant/hot-desk/defaults/:vendor/:model", async (ctx) => {
     requireRole(ctx, "admin");
-    ctx.body = addHotDeskDefault(deps, ctx.params.tenant!, ctx.params.model!, ctx.params.vendor!);
+    ctx.body = await addHotDeskDefault(deps, ctx.params.tenant!, ctx.params.model!, ctx.params.vendor!);
   });
-  r.delete("/tenants/:tenant/hot-desk/defaults/:vendor/:model", (ctx) => {
+  r.delete("/tenants/:tenant/hot-desk/defaults/:vendor/:model", async (ctx) => {
     requireRole(ctx, "admin");
-    const { removed, changes } = removeHotDeskDefault(deps, ctx.params.tenant!, ctx.params.model!, ctx.params.vendor!);
+    const { removed, changes } = await removeHotDeskDefault(deps, ctx.params.tenant!, ctx.params.model!, ctx.params.vendor!);
     const n = notifyChange(deps, sip, changes);
     n.done.catch((err) => deps.logger.error({ err }, "hot-desk NOTIFY failed"));
     ctx.body = { removed, signedOut: changes.flatMap((c) => c.changed.map((d) => d.mac)), notify: { notified: n.notified, skipped: n.skipped } };
   });
-  r.get("/tenants/:tenant/extensions/:number/hot-desk", (ctx) => {
-    ctx.body = getHotDeskProfile(deps, ctx.params.tenant!, ctx.params.number!);
+  r.get("/tenants/:tenant/extensions/:number/hot-desk", async (ctx) => {
+    ctx.body = await getHotDeskProfile(deps, ctx.params.tenant!, ctx.params.number!);
   });
-  r.patch("/tenants/:tenant/extensions/:number/hot-desk", (ctx) => {
+  r.patch("/tenants/:tenant/extensions/:number/hot-desk", async (ctx) => {
     requireRole(ctx, "admin");
-    ctx.body = updateHotDeskProfile(deps, ctx.params.tenant!, ctx.params.number!, ctx.request.body);
+    ctx.body = await updateHotDeskProfile(deps, ctx.params.tenant!, ctx.params.number!, ctx.request.body);
   });
 
   // The PBX's calls: JSON in and out, or a form in and one line of text out (docs/hot-desking.md).
@@ -130,7 +130,7 @@ export function hotDeskRoutes(deps: ProvisionDeps, sip: SipSettings, limits: Pin
   pbx(
     "/pbx/hot-desk/sign-in",
     async (body, allowed) => {
-      const outcome = pbxSignIn(deps, body, limits, allowed);
+      const outcome = await pbxSignIn(deps, body, limits, allowed);
       // Slowed guessing: the answer waits, right PIN or wrong, once the count passed the threshold.
       if (outcome.delayMs) await sleep(outcome.delayMs);
       if (!outcome.ok) throw outcome.error;
