@@ -16,8 +16,8 @@ import { loadTenant } from "./tenants.ts";
 
 /*
  * Devices on the asynchronous handle (docs/scale-out.md#data-access-on-two-databases). The readers
- * the request path, the registration passes and hot-desk call inside their synchronous transactions
- * keep a synchronous form in src/services/devices-sync.ts; the checks and messages are shared.
+ * the request path's preview (the demo server's test helper) calls keep a synchronous form in
+ * src/services/devices-sync.ts; the checks and messages are shared.
  */
 
 export function requireMac(input: string): Mac {

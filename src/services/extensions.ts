@@ -22,7 +22,7 @@ import type { ExtensionRow, Tenant } from "../db/rows.ts";
  * Extensions on the asynchronous handle (docs/scale-out.md#data-access-on-two-databases). The CSV
  * import still writes inside its synchronous transaction: createExtensionSync and
  * updateExtensionSync are its forms until it moves; getExtension stays synchronous for the request
- * path, force-unregister, hot-desk and the services not yet converted (loadExtension is the
+ * path, force-unregister and the services not yet converted (loadExtension is the
  * asynchronous reader). The checks, rows and audit events are shared; only the queries are twice.
  */
 

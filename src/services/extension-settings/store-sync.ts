@@ -7,7 +7,7 @@ import { defaultSettings, settingsFromRow, settingsValues, type ExtensionSetting
 /**
  * The synchronous forms of store.ts (SQLite only, `deps.db` or a `tx`), for the callers that read or
  * write settings inside their synchronous transactions and are not on the asynchronous handle yet:
- * the request path's credential reader (src/pbx/credentials.ts), hot-desk, the portal's sign-in
+ * the request path's credential reader (src/pbx/credentials.ts), the portal's sign-in
  * accounts, the CSV import and export (src/onboarding/), the import's extension create, until they
  * move (docs/scale-out.md#status). The same queries as store.ts; rows are shaped there.
  */
