@@ -4,6 +4,7 @@ import { first } from "../db/data.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import type { SipSettings } from "../registrations/sip-settings.ts";
 import { withActor } from "../services/actor.ts";
+import type { ServiceDeps } from "../services/deps.ts";
 import { deskOf } from "./desk-state.ts";
 import { signOutAtIn, type DeskChange } from "./desks.ts";
 import { notifyChange, type NotifyReport } from "./notify.ts";
@@ -16,7 +17,7 @@ interface Due {
 }
 
 /** Signed-in desks the tenants' rules sign out at `now`, and desks whose person was deleted. */
-export function dueSignOuts(deps: ProvisionDeps, now: number): Promise<Due[]> {
+export function dueSignOuts(deps: Pick<ServiceDeps, "data">, now: number): Promise<Due[]> {
   return deps.data.read(async (q) => {
     const { hotDesks, tenants } = q.t;
     const rows = await q.db

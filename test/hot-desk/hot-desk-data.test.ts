@@ -4,7 +4,10 @@ import type { Data } from "../../src/db/data.ts";
 import { getHotDesk, listHotDesks } from "../../src/hot-desk/desk-state.ts";
 import { addHotDeskDefault, listHotDeskDefaults, removeHotDeskDefault } from "../../src/hot-desk/defaults.ts";
 import { disableHotDesk, enableHotDesk, signIn, signOut } from "../../src/hot-desk/desks.ts";
+import { pbxDeactivate, pbxRelease, pbxSignIn } from "../../src/hot-desk/pbx-calls.ts";
 import { getHotDeskProfile, updateHotDeskProfile } from "../../src/hot-desk/person.ts";
+import { DEFAULT_PIN_LIMITS } from "../../src/hot-desk/pin-guard.ts";
+import { dueSignOuts } from "../../src/hot-desk/sweep.ts";
 import { getRules, updateRules } from "../../src/hot-desk/rules.ts";
 import { withActor } from "../../src/services/actor.ts";
 import type { ServiceDeps } from "../../src/services/deps.ts";
@@ -118,6 +121,29 @@ describe.each(dataDialects(postgres))("hot-desking on $name", (dialect) => {
     expect(changes.flatMap((c) => c.changed.map((d) => d.mac))).toEqual([DESK2]);
     expect((await listHotDeskDefaults(deps, T)).defaults).toEqual([]);
     expect(await listHotDesks(deps, T)).toEqual([]);
+  });
+
+  it("the PBX's calls: a wrong PIN counted, the right one signs in, *46 and 9999 sign out; the sweep's due list", async () => {
+    await withActor("test", () => enableHotDesk(deps, DESK, {}));
+    await withActor("test", () => updateHotDeskProfile(deps, T, "101", { pin: "1234" }));
+    const allowed = () => undefined;
+    const wrong = await withActor("pbx", () => pbxSignIn(deps, { mac: DESK, extension: "101", pin: "0000" }, DEFAULT_PIN_LIMITS, allowed));
+    expect(wrong).toMatchObject({ ok: false, error: { status: 403, code: "wrong_pin" } });
+    const failures = await data.read((q) => q.db.select().from(q.t.hotDeskPinFailures));
+    expect(failures).toHaveLength(1);
+    const right = await withActor("pbx", () => pbxSignIn(deps, { mac: DESK, extension: "101", pin: "1234" }, DEFAULT_PIN_LIMITS, allowed));
+    expect(right).toMatchObject({ ok: true, change: { desk: { extension: "101", signedInVia: "pbx: 9902 (hot-desk PIN)" } } });
+    expect(await data.read((q) => q.db.select().from(q.t.hotDeskPinFailures))).toEqual([]);
+    expect((await withActor("pbx", () => pbxRelease(deps, { mac: DESK }, allowed))).desk).toMatchObject({ state: "free" });
+    await withActor("pbx", () => pbxSignIn(deps, { mac: DESK, extension: "101", pin: "1234" }, DEFAULT_PIN_LIMITS, allowed));
+    expect((await withActor("pbx", () => pbxDeactivate(deps, { mac: DESK }, allowed))).moved).toEqual([DESK]);
+    await expect(pbxDeactivate(deps, { mac: DESK }, allowed)).rejects.toThrow(/nobody is signed in/);
+    // The sweep's list: due an hour after the sign-in, not before.
+    await withActor("test", () => signIn(deps, DESK, "101", "admin"));
+    await withActor("test", () => updateRules(deps, T, { maxHours: 1 }));
+    const desk = await data.read(async (q) => (await q.db.select().from(q.t.hotDesks))[0]!);
+    expect(await dueSignOuts(deps, NOW.getTime() + 3_599_000)).toEqual([]);
+    expect(await dueSignOuts(deps, NOW.getTime() + 3_600_000)).toEqual([{ deviceId: desk.deviceId, reason: "automatic: after 1 h" }]);
   });
 
   it("a sign-in failing midway leaves the desk, lines, keys, outbox and audit as they were", async () => {
