@@ -1,9 +1,9 @@
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { writeTransaction } from "../db/client.ts";
+import { first, type Query } from "../db/data.ts";
 import { deviceConfigKeys } from "../db/schema.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { randomPassword } from "../secrets.ts";
+import { randomPassword, type SecretBox } from "../secrets.ts";
 import type { Vendor } from "../vendors/vendor.ts";
 
 /**
@@ -50,13 +50,24 @@ export function readConfigKey(deps: ServiceDeps, deviceId: number): string | nul
   return row ? deps.secrets.open(row.keyEnc) : null;
 }
 
-/** Creates the device's config password on first need (once per device: a write on the fetch path). */
-export function ensureConfigKey(deps: ServiceDeps, deviceId: number): void {
-  if (readConfigKey(deps, deviceId) !== null) return;
-  writeTransaction(deps.db, (tx) => {
-    tx.insert(deviceConfigKeys)
-      .values({ deviceId, keyEnc: deps.secrets.seal(randomPassword(32)), createdAt: deps.clock().getTime() })
-      .onConflictDoNothing()
-      .run();
-  });
+/** The device's config password in the read or write `q`, or null when it has none yet. */
+export async function readConfigKeyIn(q: Query, secrets: SecretBox, deviceId: number): Promise<string | null> {
+  const { deviceConfigKeys: k } = q.t;
+  const row = first(await q.db.select({ keyEnc: k.keyEnc }).from(k).where(eq(k.deviceId, deviceId)).limit(1));
+  return row ? secrets.open(row.keyEnc) : null;
+}
+
+/**
+ * Creates the device's config password on first need (once per device: a write on the fetch path).
+ * Two nodes creating it at once both insert-or-nothing: the first commit wins and both serve it.
+ * One statement at READ COMMITTED: the primary key settles the race.
+ */
+export async function ensureConfigKey(deps: ServiceDeps, deviceId: number): Promise<void> {
+  if ((await deps.data.read((q) => readConfigKeyIn(q, deps.secrets, deviceId))) !== null) return;
+  await deps.data.write(
+    async (q) => {
+      await q.db.insert(q.t.deviceConfigKeys).values({ deviceId, keyEnc: deps.secrets.seal(randomPassword(32)), createdAt: deps.clock().getTime() }).onConflictDoNothing();
+    },
+    { isolation: "read committed" },
+  );
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNotNull } from "drizzle-orm";
 import { fetchLog } from "../db/schema.ts";
-import { deviceFiles, previewFile } from "../provisioning/preview.ts";
+import type { Query } from "../db/data.ts";
+import { deviceFiles, previewFileIn } from "../provisioning/preview.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import type { DeviceRow } from "../db/rows.ts";
 
@@ -33,15 +34,15 @@ export function lastFetch(deps: ProvisionDeps, deviceId: number, name: string) {
  * Content hash of each device-specific file as the device would receive it now, from the same
  * deliver step as the fetches (src/provisioning/deliver.ts), so it compares with the fetch log's.
  */
-export function currentHashes(deps: ProvisionDeps, device: DeviceRow): { name: string; hash: string }[] {
-  return deviceFiles(deps, device)
-    .filter((f) => f.kind === "device")
-    .map((f) => ({ name: f.name, hash: previewFile(deps, device, f.name).contentHash }));
+export async function currentHashesIn(q: Query, deps: ProvisionDeps, device: DeviceRow): Promise<{ name: string; hash: string }[]> {
+  const hashes: { name: string; hash: string }[] = [];
+  for (const f of deviceFiles(deps, device)) if (f.kind === "device") hashes.push({ name: f.name, hash: (await previewFileIn(q, deps, device, f.name)).contentHash });
+  return hashes;
 }
 
 /** Config drift: the hash of what the phone last fetched against the hash of what it would get now. */
-export function deviceDrift(deps: ProvisionDeps, device: DeviceRow): DeviceDrift {
-  const files = currentHashes(deps, device).map((f) => {
+export async function deviceDrift(deps: ProvisionDeps, device: DeviceRow): Promise<DeviceDrift> {
+  const files = (await deps.data.read((q) => currentHashesIn(q, deps, device))).map((f) => {
     const last = lastFetch(deps, device.id, f.name);
     return { name: f.name, fetchedHash: last?.hash ?? null, fetchedAt: last?.at ?? null, currentHash: f.hash };
   });

@@ -40,10 +40,17 @@ export function ensureEventSecrets(deps: ServiceDeps): number {
 
 const secretOfDevice = preparedPerDb((db) => db.select().from(deviceEventSecrets).where(eq(deviceEventSecrets.deviceId, sql.placeholder("deviceId"))).prepare());
 
-/** The device's event secret in clear, or null when it has none yet. Read on the fetch path. */
+/** The device's event secret in clear, or null when it has none yet (the phone-event endpoint's check). */
 export function eventSecretOf(deps: ServiceDeps, deviceId: number): string | null {
   const row = secretOfDevice(deps.db).get({ deviceId });
   return row ? deps.secrets.open(row.secretEnc) : null;
+}
+
+/** eventSecretOf in a read or write of the asynchronous handle: the resolver's. */
+export async function eventSecretOfIn(q: Query, secrets: SecretBox, deviceId: number): Promise<string | null> {
+  const { deviceEventSecrets: d } = q.t;
+  const [row] = await q.db.select({ secretEnc: d.secretEnc }).from(d).where(eq(d.deviceId, deviceId)).limit(1);
+  return row ? secrets.open(row.secretEnc) : null;
 }
 
 /** Constant-time comparison of a presented secret with the device's. */

@@ -51,7 +51,7 @@ function fixedSecrets(c: PhoneConfig): PhoneConfig {
 
 async function rendered(d: (typeof DESKS)[number]): Promise<string> {
   const device = await getDevice(deps, d.mac);
-  const config = fixedSecrets(resolvePhoneConfig(deps, device, getTenant(deps, "desk.example"), "http://prov.desk.example:8080/", GOLDEN_NOW));
+  const config = fixedSecrets(await deps.data.read((q) => resolvePhoneConfig(q, deps, device, getTenant(deps, "desk.example"), "http://prov.desk.example:8080/", GOLDEN_NOW)));
   const vendor = VENDOR_LIST.find((v) => v.id === d.vendor)!;
   const templates = builtinTemplates(d.vendor);
   const main = vendor.render(d.file, config, templates)!.body;

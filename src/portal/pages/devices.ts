@@ -56,12 +56,13 @@ export function deviceRoutes(deps: ProvisionDeps, options: PortalOptions): Route
       for (const d of all) out.set(d.id, (await linesOf(q, d.id)).map((l) => l.extension));
       return out;
     });
-    const rows = all
-      .map((d) => {
-        const lines = linesByDevice.get(d.id) ?? [];
-        const target = pinnedFirmware(deps.db, d.tenantId, d.vendor, d.model)?.version ?? null;
-        return { d, tenant: names.get(d.tenantId)!, lines, registered: registered.has(d.mac), drift: deviceDrift(deps, d).state, firmware: firmwareStatus(d.lastFirmware, target) };
-      })
+    const listed = [];
+    for (const d of all) {
+      const lines = linesByDevice.get(d.id) ?? [];
+      const target = pinnedFirmware(deps.db, d.tenantId, d.vendor, d.model)?.version ?? null;
+      listed.push({ d, tenant: names.get(d.tenantId)!, lines, registered: registered.has(d.mac), drift: (await deviceDrift(deps, d)).state, firmware: firmwareStatus(d.lastFirmware, target) });
+    }
+    const rows = listed
       .filter((x) => (!model || x.d.model === model) && (!drift || x.drift === drift) && (!q || [x.d.mac, x.d.label ?? "", x.tenant, ...x.lines].some((v) => v.toLowerCase().includes(q))));
     const models = [...new Set(all.map((d) => d.model))].sort();
     ctx.type = "html";
@@ -98,7 +99,7 @@ ${table(
     const layoutName = read.layout?.name ?? null;
     const bySlot = new Map(effective.keys.map((k) => [k.index, k]));
     const ownBySlot = new Map(own.map((k) => [k.index, k]));
-    const drift = deviceDrift(deps, d);
+    const drift = await deviceDrift(deps, d);
     const linesSt = override?.id === "lines" ? override.st : cleanForm({});
     const keysSt = override?.id === "keys" ? override.st : cleanForm({});
     const submittedKeys = override?.id === "keys" ? (override.st.values as Record<string, string>) : null;
@@ -163,11 +164,11 @@ ${table(
     const scope = ctx.state.scope!;
     const { d } = await device(ctx);
     const name = ctx.params.name!;
-    const file = previewFile(deps, d, name);
+    const file = await previewFile(deps, d, name);
     // Admins read the file as the phone does; every other role gets each secret value masked (docs/portal.md).
     const clear = seesSecrets(scope);
     const now = clear ? file.body : maskSecretValues(file.body, file.secrets);
-    const drift = deviceDrift(deps, d).files.find((f) => f.name === name);
+    const drift = (await deviceDrift(deps, d)).files.find((f) => f.name === name);
     const kept = file.kind === "device" ? lastServed(deps.db, d.id, name) : null;
     let copy: ServedCopy | null = null;
     let unreadable = false;
