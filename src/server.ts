@@ -69,7 +69,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // The fetch-log thread loads while the listeners open, not at the first phone's fetch.
   runtime.recorder.start();
   let tls: HttpsListener | null = null;
-  const guard = new EnumerationGuard(config, () => runtime.clock().getTime(), (tenantId, failures) => tenantAlert(runtime, tenantId, failures));
+  const guard = new EnumerationGuard(config, () => runtime.clock().getTime(), (tenantId, failures) => void tenantAlert(runtime, tenantId, failures));
   // What /readyz reports: each listener bound; TFTP only once it runs (left out when skipped).
   const bound = new Map<string, { listening: boolean }>();
   const listeners = () => Object.fromEntries([...bound].map(([name, s]) => [name, s.listening]));
@@ -133,8 +133,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Expires registrations and confirms or times out force-unregisters.
   const tracker = startTracker(runtime, config.registrationCheckMs);
   // NOTIFYs a previous process committed but never sent (killed in between) go out now.
-  void resumePendingNotifies(runtime, sipSettingsFrom(config)).done.catch((err) => logger.error({ err }, "resuming pending NOTIFYs failed"));
-  void resumeQueuedNotifies(runtime, sipSettingsFrom(config)).done.catch((err) => logger.error({ err }, "resuming queued NOTIFYs failed"));
+  void resumePendingNotifies(runtime, sipSettingsFrom(config)).then((r) => r.done).catch((err) => logger.error({ err }, "resuming pending NOTIFYs failed"));
+  void resumeQueuedNotifies(runtime, sipSettingsFrom(config)).then((r) => r.done).catch((err) => logger.error({ err }, "resuming queued NOTIFYs failed"));
   const retention = startRetention(runtime, config.auditRetentionDays, logger, config.anonymousRetentionDays);
   // Sends the change feed's webhooks (docs/pbx.md); the admin's request only wrote the outbox.
   const feed = startPbxFeed(runtime, { ...DEFAULT_FEED, intervalMs: config.pbxFeedIntervalMs });

@@ -59,7 +59,8 @@ export function pbxCommands(deps: { withRuntime: WithRuntime; configFrom: (opts:
       if (!["pjsip", "realtime-sql"].includes(opts.format)) throw invalidInput(`--format must be pjsip or realtime-sql, not "${String(opts.format).slice(0, 32)}"`);
       const text = await withRuntime(opts, async (rt) => {
         const names = opts.tenant ? [opts.tenant as string] : (await listTenants(rt)).map((t) => t.name);
-        const creds = names.flatMap((n) => tenantCredentials(rt, n));
+        const creds = [];
+        for (const n of names) creds.push(...(await tenantCredentials(rt, n)));
         try {
           assertUnique(creds);
         } catch (err) {
@@ -79,8 +80,8 @@ export function pbxCommands(deps: { withRuntime: WithRuntime; configFrom: (opts:
     .requiredOption("--url <url>", "where phonehome POSTs the events")
     .option("--tenant <tenant>", "only this tenant's events (repeatable; default every tenant)", collect)
     .action((opts) =>
-      withRuntime(opts, (rt) => {
-        const { webhook, secret } = createWebhook(rt, { name: opts.name, url: opts.url, ...(opts.tenant ? { tenants: opts.tenant } : {}) });
+      withRuntime(opts, async (rt) => {
+        const { webhook, secret } = await createWebhook(rt, { name: opts.name, url: opts.url, ...(opts.tenant ? { tenants: opts.tenant } : {}) });
         console.log(JSON.stringify({ webhook, secret }, null, 2));
       }),
     );
@@ -88,7 +89,7 @@ export function pbxCommands(deps: { withRuntime: WithRuntime; configFrom: (opts:
     .command("list")
     .description("webhooks with their pending, delivered and failed counts")
     .addOption(dataDirOption())
-    .action((opts) => withRuntime(opts, (rt) => console.log(JSON.stringify({ webhooks: listWebhooks(rt) }, null, 2))));
+    .action((opts) => withRuntime(opts, async (rt) => console.log(JSON.stringify({ webhooks: await listWebhooks(rt) }, null, 2))));
   hook
     .command("remove <name>")
     .description("remove a webhook and its pending deliveries")
@@ -101,7 +102,7 @@ export function pbxCommands(deps: { withRuntime: WithRuntime; configFrom: (opts:
     .option("--webhook <name>", "one webhook")
     .option("--state <state>", "pending | delivered | failed")
     .action((opts) =>
-      withRuntime(opts, (rt) => console.log(JSON.stringify({ deliveries: listDeliveries(rt, { webhook: opts.webhook, state: opts.state }) }, null, 2))),
+      withRuntime(opts, async (rt) => console.log(JSON.stringify({ deliveries: await listDeliveries(rt, { webhook: opts.webhook, state: opts.state }) }, null, 2))),
     );
   return pbx;
 }

@@ -39,10 +39,10 @@ export function addRegistrationCommands(program: Command, configFrom: (opts: Rec
     .option("--extension <number>", "only this extension (needs --tenant)")
     .option("--mac <mac>", "one device: its registrations and whether it runs the config it should")
     .action((opts) =>
-      run(opts, (rt) => {
-        checkRegistrations(rt);
+      run(opts, async (rt) => {
+        await checkRegistrations(rt);
         if (opts.mac) return deviceStatus(rt, opts.mac);
-        return { registrations: listRegistrations(rt, { tenant: opts.tenant, extension: opts.extension }) };
+        return { registrations: await listRegistrations(rt, { tenant: opts.tenant, extension: opts.extension }) };
       }),
     );
 
@@ -53,7 +53,7 @@ export function addRegistrationCommands(program: Command, configFrom: (opts: Rec
       .addOption(dataDirOption())
       .action((mac: string, opts) =>
         run(opts, async (rt, config) => {
-          const { done } = deviceAction(rt, sipSettingsFrom(config), mac, action, "cli");
+          const { done } = await deviceAction(rt, sipSettingsFrom(config), mac, action, "cli");
           const sent = await done;
           // The phone did not confirm the NOTIFY: the command did not do what it says (docs/cli.md).
           if (sent.outcome !== "ok") process.exitCode = 1;
@@ -70,7 +70,7 @@ export function addRegistrationCommands(program: Command, configFrom: (opts: Rec
     .option("--model <model>", "only devices of this model")
     .action((tenant: string, opts) =>
       run(opts, async (rt, config) => {
-        const { skipped, done } = massResync(rt, sipSettingsFrom(config), { tenant, extension: opts.extension, model: opts.model }, "cli");
+        const { skipped, done } = await massResync(rt, sipSettingsFrom(config), { tenant, extension: opts.extension, model: opts.model }, "cli");
         const sent = await done;
         if (sent.some((s) => s.outcome !== "ok")) process.exitCode = 1;
         return { sent, skipped };
@@ -85,7 +85,7 @@ export function addRegistrationCommands(program: Command, configFrom: (opts: Rec
     .action((tenant: string, number: string, opts) =>
       run(opts, async (rt, config) => {
         const input = ForceUnregisterInput.parse({ mode: opts.disable ? "disable" : "remove" });
-        const { request, done } = forceUnregister(rt, sipSettingsFrom(config), tenant, number, input, "cli");
+        const { request, done } = await forceUnregister(rt, sipSettingsFrom(config), tenant, number, input, "cli");
         await done;
         return presentForceUnregister(rt, request.id);
       }),
@@ -102,8 +102,8 @@ export function addRegistrationCommands(program: Command, configFrom: (opts: Rec
     .description("enable an extension again after force-unregister --disable (cancels the request if still pending)")
     .addOption(dataDirOption())
     .action((tenant: string, number: string, opts) =>
-      run(opts, (rt) => {
-        enableExtension(rt, tenant, number, "cli");
+      run(opts, async (rt) => {
+        await enableExtension(rt, tenant, number, "cli");
         console.log(`extension ${tenant}/${number} is enabled; its phones get it at their next fetch`);
       }),
     );
@@ -113,8 +113,8 @@ export function addRegistrationCommands(program: Command, configFrom: (opts: Rec
     .description("show a force-unregister request and its phones")
     .addOption(dataDirOption())
     .action((id: string, opts) =>
-      run(opts, (rt) => {
-        checkRegistrations(rt);
+      run(opts, async (rt) => {
+        await checkRegistrations(rt);
         return presentForceUnregister(rt, requestIdArg(id));
       }),
     );

@@ -41,8 +41,8 @@ export function userCommands(withRuntime: WithRuntime, dataDirOption: () => Opti
     .action(async (opts) => {
       const { password, generated } = await passwordFrom(opts);
       const hash = await hashPassword(password);
-      withRuntime(opts, (rt) => {
-        const u = createSystemUser(rt, { username: opts.username, role: opts.role, tenants: opts.tenant, email: opts.email ?? null, twoStep: !!opts.twoStep }, hash);
+      await withRuntime(opts, async (rt) => {
+        const u = await createSystemUser(rt, { username: opts.username, role: opts.role, tenants: opts.tenant, email: opts.email ?? null, twoStep: !!opts.twoStep }, hash);
         console.log(`account ${u.username} created (${u.role}, ${u.tenants ? `tenants ${u.tenants.join(", ")}` : "every tenant"})`);
         if (generated) console.log(`password: ${password}`);
       });
@@ -55,10 +55,10 @@ export function userCommands(withRuntime: WithRuntime, dataDirOption: () => Opti
     .action(async (name: string, opts) => {
       const { password, generated } = await passwordFrom(opts);
       const hash = await hashPassword(password);
-      withRuntime(opts, (rt) => {
-        const subject = findAccount(rt.db, name);
+      await withRuntime(opts, async (rt) => {
+        const subject = await findAccount(rt, name);
         if (!subject) throw notFound(`no account ${name} (a system account name, or username@tenant for an extension user)`);
-        setPassword(rt, subject, hash);
+        await setPassword(rt, subject, hash);
         console.log(`password of ${subject.username} set; its sessions were signed out`);
         if (subject.kind === "extension" && subject.disabled) console.log("note: this extension's profile does not allow login (loginAllowed false)");
         if (generated) console.log(`password: ${password}`);
@@ -69,8 +69,8 @@ export function userCommands(withRuntime: WithRuntime, dataDirOption: () => Opti
     .description("list system accounts")
     .addOption(dataDirOption())
     .action((opts) =>
-      withRuntime(opts, (rt) => {
-        for (const u of listSystemUsers(rt.db)) {
+      withRuntime(opts, async (rt) => {
+        for (const u of await listSystemUsers(rt)) {
           console.log(`${u.username}\t${u.role}\t${u.tenants ? u.tenants.join(",") : "*"}\t${u.disabled ? "disabled" : u.passwordHash ? "active" : "no password"}${u.twoStep ? "\ttwo-step" : ""}`);
         }
       }),
@@ -79,9 +79,11 @@ export function userCommands(withRuntime: WithRuntime, dataDirOption: () => Opti
     .command("disable <name>")
     .description("disable a system account and sign out its sessions")
     .addOption(dataDirOption())
-    .action((name: string, opts) => withRuntime(opts, (rt) => {
-      disableSystemUser(rt, name);
-      console.log(`account ${name} disabled`);
-    }));
+    .action((name: string, opts) =>
+      withRuntime(opts, async (rt) => {
+        await disableSystemUser(rt, name);
+        console.log(`account ${name} disabled`);
+      }),
+    );
   return cmd;
 }

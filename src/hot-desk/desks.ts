@@ -3,7 +3,7 @@ import { writeTransaction, type Db } from "../db/client.ts";
 import { deviceKeys, devices, extensions, hotDeskOptOuts, hotDeskProfiles, hotDesks } from "../db/schema.ts";
 import type { DeviceRow, ExtensionRow } from "../db/rows.ts";
 import { conflict, invalidInput } from "../errors.ts";
-import { planNotifies, queueNotifies, type QueuedNotifies } from "../registrations/notify-outbox.ts";
+import { planNotifies, queueNotifies, type QueuedNotifies } from "../registrations/notify-outbox-sync.ts";
 import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { keyLimitsOf } from "../services/device-rules.ts";

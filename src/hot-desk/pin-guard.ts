@@ -2,7 +2,8 @@ import { eq, lt } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { hotDeskPinFailures } from "../db/schema.ts";
 import type { Config } from "../config.ts";
-import { attemptVerdict, failuresSince, type AttemptVerdict } from "../services/attempt-limiter.ts";
+import { attemptVerdict, type AttemptVerdict } from "../services/attempt-limiter.ts";
+import { failuresSince } from "../services/attempt-limiter-sync.ts";
 
 /** Limits of wrong hot-desk PINs (config keys `hotDeskPin*`, docs/configuration.md). */
 export interface PinLimits {

@@ -49,9 +49,9 @@ export function phoneEventRouter(deps: ProvisionDeps): Router {
   const query = (ctx: ParameterizedContext): Record<string, string> =>
     Object.fromEntries(Object.entries(ctx.query).flatMap(([k, v]) => (typeof v === "string" ? [[k, v]] : [])));
   // The vendor adapter of the device reads the report (Vendor.parseEvent), after the secret is checked.
-  router.get("/events/:mac/:secret/:event", (ctx) => {
+  router.get("/events/:mac/:secret/:event", async (ctx) => {
     const report = { method: "GET" as const, path: ctx.params.event ?? "", query: query(ctx), body: null };
-    answer(ctx, handlePhoneEvent(deps, { ...base(ctx), report }, refusals));
+    answer(ctx, await handlePhoneEvent(deps, { ...base(ctx), report }, refusals));
   });
   router.post("/events/:mac/:secret", async (ctx) => {
     const body = await readBody(ctx.req);
@@ -60,7 +60,7 @@ export function phoneEventRouter(deps: ProvisionDeps): Router {
       ctx.body = `an event report is at most ${MAX_BODY} bytes`;
       return;
     }
-    answer(ctx, handlePhoneEvent(deps, { ...base(ctx), report: { method: "POST", path: "", query: query(ctx), body } }, refusals));
+    answer(ctx, await handlePhoneEvent(deps, { ...base(ctx), report: { method: "POST", path: "", query: query(ctx), body } }, refusals));
   });
   return router;
 }

@@ -2,7 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { openDb } from "../db/client.ts";
 import { openSqliteData } from "../db/data-sqlite.ts";
 import { AppError } from "../errors.ts";
-import { attachKamailioDb } from "../pbx/kamailio-db.ts";
+import { attachKamailioDb } from "../pbx/kamailio-db-sync.ts";
 import { createKeyRingBox } from "../secret-key-ring.ts";
 import { withActor } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";

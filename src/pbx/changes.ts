@@ -1,11 +1,8 @@
-import type { ExtensionRow } from "../db/rows.ts";
 import { eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
 import { first, type Query } from "../db/data.ts";
-import type { PbxWebhookRow, Tenant as TenantRow } from "../db/rows.ts";
-import { disabledExtensions, pbxDeliveries, pbxEvents, pbxWebhooks, tenants } from "../db/schema.ts";
+import type { ExtensionRow, PbxWebhookRow, Tenant as TenantRow } from "../db/rows.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { queueUnregister, queueUnregisterIn, syncSubscribers, syncSubscribersIn } from "./kamailio-db.ts";
+import { queueUnregisterIn, syncSubscribersIn } from "./kamailio-db.ts";
 
 /** The change-feed event types (docs/pbx.md, "Change feed"). */
 export const CHANGE_TYPES = [
@@ -17,7 +14,6 @@ export const CHANGE_TYPES = [
   "extension.deleted",
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
-
 
 /** The body of a change-feed webhook: what changed, never a secret (a PBX reads those with a pbx token). */
 export interface ChangePayload {
@@ -37,29 +33,11 @@ export interface ChangePayload {
 
 /**
  * Every change of an extension that a PBX must follow goes through here, inside the change's own
- * transaction: the Kamailio subscriber row is rewritten (when a Kamailio database is attached)
+ * `data.write`: the Kamailio subscriber row is rewritten (when a Kamailio database is attached)
  * and one outbox event is queued for every webhook that follows the tenant. Both commit or roll
  * back with the change itself; delivery happens later (outbox.ts), so an admin never waits on a PBX.
- * `ext` is the row as it is now (for a delete: as it was).
- */
-export function recordExtensionChange(tx: Db, deps: Pick<ServiceDeps, "secrets" | "clock">, type: ChangeType, ext: ExtensionRow): void {
-  syncSubscribers(tx, deps.secrets, [ext.id]);
-  const tenant = tx.select().from(tenants).where(eq(tenants.id, ext.tenantId)).get();
-  if (!tenant) return;
-  const now = deps.clock().getTime();
-  // Credentials that no longer exist must not keep a binding at the registrar either.
-  if (dropsBinding(type)) queueUnregister(tx, aorOf(ext, tenant), now);
-  const enabled = type !== "extension.deleted" && !tx.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).get();
-  const hooks = followers(tx.select().from(pbxWebhooks).all(), tenant);
-  if (!hooks.length) return;
-  const event = tx.insert(pbxEvents).values(eventRow(tenant, ext, type, now)).returning().get();
-  tx.update(pbxEvents).set({ payload: changePayload(event.id, type, now, tenant, ext, enabled) }).where(eq(pbxEvents.id, event.id)).run();
-  for (const h of hooks) tx.insert(pbxDeliveries).values(deliveryRow(event.id, h, tenant, ext, now)).run();
-}
-
-/**
- * recordExtensionChange for converted code, inside the change's `data.write` (the synchronous form
- * stays for force-unregister and the CSV import until they move).
+ * `ext` is the row as it is now (for a delete: as it was). The synchronous form (changes-sync.ts)
+ * stays for force-unregister and the CSV import until they move.
  */
 export async function recordExtensionChangeIn(q: Query, deps: Pick<ServiceDeps, "secrets" | "clock">, type: ChangeType, ext: ExtensionRow): Promise<void> {
   const { tenants: tn, disabledExtensions: de, pbxWebhooks: wh, pbxEvents: ev, pbxDeliveries: dv } = q.t;
@@ -67,6 +45,7 @@ export async function recordExtensionChangeIn(q: Query, deps: Pick<ServiceDeps, 
   const tenant = first(await q.db.select().from(tn).where(eq(tn.id, ext.tenantId)).limit(1));
   if (!tenant) return;
   const now = deps.clock().getTime();
+  // Credentials that no longer exist must not keep a binding at the registrar either.
   if (dropsBinding(type)) queueUnregisterIn(q, aorOf(ext, tenant), now);
   const enabled = type !== "extension.deleted" && !first(await q.db.select({ id: de.extensionId }).from(de).where(eq(de.extensionId, ext.id)).limit(1));
   const hooks = followers(await q.db.select().from(wh).orderBy(wh.id), tenant);
@@ -76,25 +55,25 @@ export async function recordExtensionChangeIn(q: Query, deps: Pick<ServiceDeps, 
   await q.db.insert(dv).values(hooks.map((h) => deliveryRow(event!.id, h, tenant, ext, now)));
 }
 
-const dropsBinding = (type: ChangeType) => type === "extension.disabled" || type === "extension.deleted";
-const aorOf = (ext: ExtensionRow, tenant: TenantRow) => `sip:${ext.sipUser}@${tenant.sipDomain}`;
+export const dropsBinding = (type: ChangeType) => type === "extension.disabled" || type === "extension.deleted";
+export const aorOf = (ext: ExtensionRow, tenant: TenantRow) => `sip:${ext.sipUser}@${tenant.sipDomain}`;
 const keyOf = (ext: ExtensionRow, tenant: TenantRow) => `${tenant.name}/${ext.number}`;
 
 /** The webhooks that follow the tenant (all tenants, or a list naming it). */
-function followers(hooks: PbxWebhookRow[], tenant: TenantRow): PbxWebhookRow[] {
+export function followers(hooks: PbxWebhookRow[], tenant: TenantRow): PbxWebhookRow[] {
   return hooks.filter((h) => h.tenants === null || h.tenants.includes(tenant.name));
 }
 
 /** The event row, its payload written once its id is known (the payload carries it). */
-function eventRow(tenant: TenantRow, ext: ExtensionRow, type: ChangeType, now: number) {
+export function eventRow(tenant: TenantRow, ext: ExtensionRow, type: ChangeType, now: number) {
   return { tenantId: tenant.id, extensionKey: keyOf(ext, tenant), type, payload: {}, at: now };
 }
 
-function deliveryRow(eventId: number, hook: PbxWebhookRow, tenant: TenantRow, ext: ExtensionRow, now: number) {
+export function deliveryRow(eventId: number, hook: PbxWebhookRow, tenant: TenantRow, ext: ExtensionRow, now: number) {
   return { eventId, webhookId: hook.id, extensionKey: keyOf(ext, tenant), state: "pending" as const, nextAttemptAt: now };
 }
 
-function changePayload(id: number, type: ChangeType, now: number, tenant: TenantRow, ext: ExtensionRow, enabled: boolean): ChangePayload {
+export function changePayload(id: number, type: ChangeType, now: number, tenant: TenantRow, ext: ExtensionRow, enabled: boolean): ChangePayload {
   return {
     id,
     type,

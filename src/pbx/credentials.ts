@@ -1,14 +1,11 @@
 import type { Tenant as TenantRow, ExtensionRow } from "../db/rows.ts";
 import { createHash } from "node:crypto";
 import { and, count, eq, inArray } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { first, type Query } from "../db/data.ts";
-import { deviceLines, disabledExtensions, extensions, tenants } from "../db/schema.ts";
+import { first, type Data, type Query } from "../db/data.ts";
 import { featureCodesFrom } from "../domain/feature-codes.ts";
 import { notFound } from "../errors.ts";
 import type { SecretBox } from "../secrets.ts";
-import { loadSettings, loadSettingsIn } from "../services/extension-settings/store.ts";
-import { getFeatureCodes } from "../services/feature-codes.ts";
+import { loadSettingsIn } from "../services/extension-settings/store.ts";
 
 
 /** What a PBX needs to authenticate one extension, and to route to it. */
@@ -44,15 +41,15 @@ const md5 = (s: string) => createHash("md5").update(s, "utf8").digest("hex");
 /** HA1 per RFC 2617 §3.2.2.2 for a username, realm and password. */
 export const digestHa1 = (user: string, realm: string, password: string): string => md5(`${user}:${realm}:${password}`);
 
-/** What a credential is made of besides the rows: read by each form below in its own transaction. */
-interface CredentialFacts {
+/** What a credential is made of besides the rows: read by each form (here and credentials-sync.ts) in its own transaction. */
+export interface CredentialFacts {
   readonly disabled: boolean;
   readonly phones: number;
   readonly pinEnc: string | null;
   readonly voicemailCode: string;
 }
 
-function shapeCredential(secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow, f: CredentialFacts): SipCredential {
+export function shapeCredential(secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow, f: CredentialFacts): SipCredential {
   const password = secrets.open(ext.sipPasswordEnc);
   return {
     tenant: tenant.name,
@@ -72,18 +69,8 @@ function shapeCredential(secrets: SecretBox, tenant: TenantRow, ext: ExtensionRo
   };
 }
 
-/** The credential of one extension row (the caller read it in its transaction). */
-export function credentialOf(db: Db, secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow): SipCredential {
-  return shapeCredential(secrets, tenant, ext, {
-    disabled: !!db.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).get(),
-    phones: db.select({ n: count() }).from(deviceLines).where(eq(deviceLines.extensionId, ext.id)).get()?.n ?? 0,
-    pinEnc: loadSettings(db, ext).voicemail.pinEnc,
-    voicemailCode: getFeatureCodes({ db }, tenant.id).voicemail,
-  });
-}
-
-/** credentialOf for converted code (inside the caller's `data.write`, e.g. the Kamailio subscriber rows). */
-async function credentialOfIn(q: Query, secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow): Promise<SipCredential> {
+/** The credential of one extension row, read in the caller's `data.read` or `data.write` (e.g. the Kamailio subscriber rows). */
+export async function credentialOfIn(q: Query, secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow): Promise<SipCredential> {
   const { disabledExtensions: de, deviceLines: dl, featureCodes: fc } = q.t;
   const disabled = first(await q.db.select({ id: de.extensionId }).from(de).where(eq(de.extensionId, ext.id)).limit(1));
   const phones = first(await q.db.select({ n: count().mapWith(Number) }).from(dl).where(eq(dl.extensionId, ext.id)))?.n ?? 0;
@@ -92,44 +79,35 @@ async function credentialOfIn(q: Query, secrets: SecretBox, tenant: TenantRow, e
   return shapeCredential(secrets, tenant, ext, { disabled: !!disabled, phones, pinEnc: (await loadSettingsIn(q, ext)).voicemail.pinEnc, voicemailCode: codes.voicemail });
 }
 
-function tenantNamed(db: Db, name: string): TenantRow {
-  const t = db.select().from(tenants).where(eq(tenants.name, name)).get();
+async function tenantNamedIn(q: Query, name: string): Promise<TenantRow> {
+  const t = first(await q.db.select().from(q.t.tenants).where(eq(q.t.tenants.name, name)).limit(1));
   if (!t) throw notFound(`no tenant named ${name.slice(0, 64)}`);
   return t;
 }
 
 /** Every extension of a tenant, by number. */
-export function tenantCredentials(deps: { db: Db; secrets: SecretBox }, tenantName: string): SipCredential[] {
-  const tenant = tenantNamed(deps.db, tenantName);
-  return deps.db
-    .select()
-    .from(extensions)
-    .where(eq(extensions.tenantId, tenant.id))
-    .orderBy(extensions.number)
-    .all()
-    .map((e) => credentialOf(deps.db, deps.secrets, tenant, e));
+export function tenantCredentials(deps: { data: Data; secrets: SecretBox }, tenantName: string): Promise<SipCredential[]> {
+  return deps.data.read(async (q) => {
+    const tenant = await tenantNamedIn(q, tenantName);
+    const out: SipCredential[] = [];
+    for (const e of await q.db.select().from(q.t.extensions).where(eq(q.t.extensions.tenantId, tenant.id)).orderBy(q.t.extensions.number)) {
+      out.push(await credentialOfIn(q, deps.secrets, tenant, e));
+    }
+    return out;
+  });
 }
 
-export function extensionCredential(deps: { db: Db; secrets: SecretBox }, tenantName: string, number: string): SipCredential {
-  const tenant = tenantNamed(deps.db, tenantName);
-  const ext = deps.db.select().from(extensions).where(and(eq(extensions.tenantId, tenant.id), eq(extensions.number, number))).get();
-  if (!ext) throw notFound(`no extension ${number.slice(0, 32)} in tenant ${tenantName.slice(0, 64)}`);
-  return credentialOf(deps.db, deps.secrets, tenant, ext);
+export function extensionCredential(deps: { data: Data; secrets: SecretBox }, tenantName: string, number: string): Promise<SipCredential> {
+  return deps.data.read(async (q) => {
+    const tenant = await tenantNamedIn(q, tenantName);
+    const { extensions: ex } = q.t;
+    const ext = first(await q.db.select().from(ex).where(and(eq(ex.tenantId, tenant.id), eq(ex.number, number))).limit(1));
+    if (!ext) throw notFound(`no extension ${number.slice(0, 32)} in tenant ${tenantName.slice(0, 64)}`);
+    return credentialOfIn(q, deps.secrets, tenant, ext);
+  });
 }
 
-/** Credentials of the extensions with these ids (any tenant), for the PBX sync. */
-export function credentialsByIds(db: Db, secrets: SecretBox, ids: readonly number[]): { id: number; credential: SipCredential }[] {
-  if (!ids.length) return [];
-  return db
-    .select({ ext: extensions, tenant: tenants })
-    .from(extensions)
-    .innerJoin(tenants, eq(tenants.id, extensions.tenantId))
-    .where(inArray(extensions.id, [...ids]))
-    .all()
-    .map(({ ext, tenant }) => ({ id: ext.id, credential: credentialOf(db, secrets, tenant, ext) }));
-}
-
-/** credentialsByIds for converted code. */
+/** Credentials of the extensions with these ids (any tenant), for the PBX sync, in the caller's `data.write`. */
 export async function credentialsByIdsIn(q: Query, secrets: SecretBox, ids: readonly number[]): Promise<{ id: number; credential: SipCredential }[]> {
   if (!ids.length) return [];
   const rows = await q.db

@@ -1,10 +1,9 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { extensions, tenants } from "../db/schema.ts";
+import type { Data } from "../db/data.ts";
 import { hasControlCharacters } from "../domain/validation.ts";
 import { invalidInput } from "../errors.ts";
 import type { SecretBox } from "../secrets.ts";
-import { credentialOf, type SipCredential } from "./credentials.ts";
+import { credentialOfIn, type SipCredential } from "./credentials.ts";
 
 /**
  * FreeSWITCH mod_xml_curl directory lookups (docs/pbx.md, "FreeSWITCH"). FreeSWITCH POSTs the
@@ -75,17 +74,19 @@ export function directoryDocument(c: SipCredential): string {
  * Answers one lookup: the entry when `domain` is the SIP domain of a tenant the caller may read and
  * `user` its auth user (or SIP user, or number) of an enabled extension; else the not-found document.
  */
-export function answerDirectory(deps: { db: Db; secrets: SecretBox }, body: string, mayRead: (tenant: string) => boolean): string {
+export async function answerDirectory(deps: { data: Data; secrets: SecretBox }, body: string, mayRead: (tenant: string) => boolean): Promise<string> {
   const req = parseDirectoryRequest(body);
   if (req.section !== "directory" || !req.user) return NOT_FOUND_DOCUMENT;
   const domain = req.domain.toLowerCase();
-  for (const tenant of deps.db.select().from(tenants).all()) {
-    if (tenant.sipDomain.toLowerCase() !== domain || !mayRead(tenant.name)) continue;
-    const rows = deps.db.select().from(extensions).where(eq(extensions.tenantId, tenant.id)).all();
-    const ext = rows.find((e) => e.authUser === req.user) ?? rows.find((e) => e.sipUser === req.user || e.number === req.user);
-    if (!ext) continue;
-    const c = credentialOf(deps.db, deps.secrets, tenant, ext);
-    if (c.enabled) return directoryDocument(c);
-  }
-  return NOT_FOUND_DOCUMENT;
+  return deps.data.read(async (q) => {
+    for (const tenant of await q.db.select().from(q.t.tenants).orderBy(q.t.tenants.id)) {
+      if (tenant.sipDomain.toLowerCase() !== domain || !mayRead(tenant.name)) continue;
+      const rows = await q.db.select().from(q.t.extensions).where(eq(q.t.extensions.tenantId, tenant.id)).orderBy(q.t.extensions.id);
+      const ext = rows.find((e) => e.authUser === req.user) ?? rows.find((e) => e.sipUser === req.user || e.number === req.user);
+      if (!ext) continue;
+      const c = await credentialOfIn(q, deps.secrets, tenant, ext);
+      if (c.enabled) return directoryDocument(c);
+    }
+    return NOT_FOUND_DOCUMENT;
+  });
 }

@@ -2,9 +2,8 @@ import type Database from "better-sqlite3";
 import { rootDb, type Db } from "../db/client.ts";
 import type { Data, Query } from "../db/data.ts";
 import { sqliteWriterOf } from "../db/data-sqlite.ts";
-import { extensions } from "../db/schema.ts";
 import type { SecretBox } from "../secrets.ts";
-import { credentialsByIds, credentialsByIdsIn, type SipCredential } from "./credentials.ts";
+import { credentialsByIdsIn, type SipCredential } from "./credentials.ts";
 
 /**
  * phonehome keeps Kamailio's `subscriber` table (auth_db) current in a Kamailio SQLite database
@@ -19,10 +18,13 @@ import { credentialsByIds, credentialsByIdsIn, type SipCredential } from "./cred
  * One column is added, `sip_user`, the address-of-record user the credentials may register
  * (loaded with auth_db `load_credentials`); `id` is the extension's id.
  */
-const KAMAILIO_SCHEMA = "kamailio";
+export const KAMAILIO_SCHEMA = "kamailio";
 const SUBSCRIBER_VERSION = 7;
 
 const attached = new WeakSet<Database.Database>();
+
+/** Whether the Kamailio file is attached to this connection. */
+export const isAttached = (client: Database.Database): boolean => attached.has(client);
 
 const DDL = [
   `CREATE TABLE IF NOT EXISTS kamailio.version (id INTEGER PRIMARY KEY NOT NULL, table_name VARCHAR(32) NOT NULL, table_version INTEGER DEFAULT 0 NOT NULL, CONSTRAINT version_table_name_idx UNIQUE (table_name))`,
@@ -36,20 +38,8 @@ const DDL = [
   `INSERT OR REPLACE INTO kamailio.version (table_name, table_version) VALUES ('subscriber', ${SUBSCRIBER_VERSION})`,
 ];
 
-/**
- * Attaches (creating when missing) the Kamailio database file and brings its subscriber table in
- * line with every extension. Call once after opening the database, outside any transaction.
- */
-export function attachKamailioDb(db: Db, secrets: SecretBox, file: string, options: { sync?: boolean } = {}): void {
-  const client = rootDb(db).$client;
-  attachTo(client, file);
-  // A second connection of the same process (the CSV import's worker) finds the rows already in line.
-  if (options.sync === false) return;
-  const ids = db.select({ id: extensions.id }).from(extensions).all().map((r) => r.id);
-  client.transaction(() => syncSubscribers(db, secrets, ids))();
-}
-
-function attachTo(client: Database.Database, file: string): void {
+/** Attaches the file to one connection, once (creating its tables when missing). */
+export function attachTo(client: Database.Database, file: string): void {
   if (attached.has(client)) return;
   client.prepare(`ATTACH DATABASE ? AS ${KAMAILIO_SCHEMA}`).run(file);
   // WAL: Kamailio's readers never wait for phonehome's writer, nor it for them.
@@ -61,9 +51,10 @@ function attachTo(client: Database.Database, file: string): void {
 
 /**
  * Attaches the same file to the writer connection of the asynchronous handle, so that converted
- * services write the subscriber rows in their own `data.write` (after attachKamailioDb, which has
- * brought the rows in line). SQLite only: the Kamailio file is a SQLite database ATTACHed to
- * phonehome's connection, which a PostgreSQL handle does not have (docs/scale-out.md#status).
+ * services write the subscriber rows in their own `data.write` (after attachKamailioDb in
+ * kamailio-db-sync.ts, which has brought the rows in line). SQLite only: the Kamailio file is a
+ * SQLite database ATTACHed to phonehome's connection, which a PostgreSQL handle does not have
+ * (docs/scale-out.md#status).
  */
 export function attachKamailioToData(data: Data, file: string): void {
   const client = sqliteWriterOf(data);
@@ -78,18 +69,11 @@ function attachedClientOf(q: Query): Database.Database | undefined {
 }
 
 /**
- * Writes the subscriber rows of these extensions as they are now in the caller's transaction:
+ * Writes the subscriber rows of these extensions as they are now in the caller's `data.write`:
  * an enabled extension gets its row (username = auth user, domain = SIP domain = realm), a
  * disabled or deleted one loses it. Rows of extensions that no longer exist go too (a deleted
- * tenant). A no-op without an attached Kamailio database.
+ * tenant). A no-op without an attached Kamailio database, so on PostgreSQL.
  */
-export function syncSubscribers(tx: Db, secrets: SecretBox, extensionIds: readonly number[]): void {
-  const client = rootDb(tx).$client;
-  if (!attached.has(client)) return;
-  putSubscribers(client, extensionIds, credentialsByIds(tx, secrets, extensionIds));
-}
-
-/** syncSubscribers for converted code, inside the change's `data.write`. */
 export async function syncSubscribersIn(q: Query, secrets: SecretBox, extensionIds: readonly number[]): Promise<void> {
   const client = attachedClientOf(q);
   if (!client) return;
@@ -97,7 +81,7 @@ export async function syncSubscribersIn(q: Query, secrets: SecretBox, extensionI
 }
 
 /** The subscriber statements themselves, on the connection whose transaction is open. */
-function putSubscribers(client: Database.Database, extensionIds: readonly number[], credentials: readonly { id: number; credential: SipCredential }[]): void {
+export function putSubscribers(client: Database.Database, extensionIds: readonly number[], credentials: readonly { id: number; credential: SipCredential }[]): void {
   const del = client.prepare(`DELETE FROM ${KAMAILIO_SCHEMA}.subscriber WHERE id = ?`);
   const put = client.prepare(
     `INSERT INTO ${KAMAILIO_SCHEMA}.subscriber (id, username, domain, password, ha1, ha1b, sip_user) VALUES (?, ?, ?, '', ?, ?, ?)`,
@@ -115,26 +99,15 @@ function putSubscribers(client: Database.Database, extensionIds: readonly number
 
 /**
  * Asks Kamailio to drop every binding of this address of record (`sip:user@domain`) within about a
- * second, in the caller's transaction: a phone that still holds the old credentials stays
+ * second, in the caller's `data.write`: a phone that still holds the old credentials stays
  * registered until its binding expires otherwise, and calls would still reach it. A no-op without
- * an attached Kamailio database.
+ * an attached Kamailio database, so on PostgreSQL.
  */
-export function queueUnregister(tx: Db, aor: string, now: number): void {
-  const client = rootDb(tx).$client;
-  if (attached.has(client)) queueOn(client, aor, now);
-}
-
-/** queueUnregister for converted code, inside the change's `data.write`. */
 export function queueUnregisterIn(q: Query, aor: string, now: number): void {
   const client = attachedClientOf(q);
   if (client) queueOn(client, aor, now);
 }
 
-function queueOn(client: Database.Database, aor: string, now: number): void {
+export function queueOn(client: Database.Database, aor: string, now: number): void {
   client.prepare(`INSERT OR REPLACE INTO ${KAMAILIO_SCHEMA}.phonehome_unregister (aor, queued_at) VALUES (?, ?)`).run(aor, now);
-}
-
-/** Every subscriber row, for tests and `pbx kamailio-sync --check`. */
-export function subscriberRows(db: Db): { id: number; username: string; domain: string; password: string; ha1: string; ha1b: string; sip_user: string }[] {
-  return rootDb(db).$client.prepare(`SELECT * FROM ${KAMAILIO_SCHEMA}.subscriber ORDER BY id`).all() as never;
 }

@@ -1,8 +1,8 @@
-import { and, asc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, asc, eq, isNull, lte, or } from "drizzle-orm";
 import type { Logger } from "pino";
-import { writeTransaction } from "../db/client.ts";
-import { pbxDeliveries, pbxEvents, pbxWebhooks } from "../db/schema.ts";
-import { recordAudit } from "../services/audit.ts";
+import { first, type Query } from "../db/data.ts";
+import type { pbxDeliveries } from "../db/schema.ts";
+import { insertAudit } from "../services/audit.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { signatureOf, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./signature.ts";
 
@@ -27,37 +27,49 @@ type Delivery = typeof pbxDeliveries.$inferSelect;
 /** Wait before attempt `attempts + 1`, after `attempts` failures. */
 const backoff = (s: FeedSettings, attempts: number): number => Math.min(s.maxBackoffMs, s.backoffMs * 2 ** Math.max(0, attempts - 1));
 
+/** A pending delivery whose time has come and that no sender holds (a lease ending at `now` is over). */
+const sendable = (q: Query, now: number) => {
+  const d = q.t.pbxDeliveries;
+  return and(eq(d.state, "pending"), lte(d.nextAttemptAt, now), or(isNull(d.leaseUntil), lte(d.leaseUntil, now)));
+};
+
 /**
  * The deliveries to send now: per webhook and extension only the oldest pending one (so events
  * of one extension arrive in order), when its time has come and no sender holds it. Claimed in
- * one transaction.
+ * one transaction, serializable on PostgreSQL (the default): the heads are read, then leased, and
+ * a lease taken by another process between the two makes its UPDATE change no row; so no delivery
+ * is sent by two processes.
  */
-function claimDue(deps: FeedDeps, s: FeedSettings): Delivery[] {
+async function claimDue(deps: FeedDeps, s: FeedSettings): Promise<Delivery[]> {
   const now = deps.clock().getTime();
-  // The server asks four times a second: with nothing pending it takes no write lock, so the event
+  // The server asks four times a second: with nothing to send it takes no write lock, so the event
   // loop that answers phones never waits for another writer's transaction (the fetch-log thread's).
-  if (!deps.db.select({ id: pbxDeliveries.eventId }).from(pbxDeliveries).where(eq(pbxDeliveries.state, "pending")).limit(1).get()) return [];
-  return writeTransaction(deps.db, (tx) => {
-    const pending = tx.select().from(pbxDeliveries).where(eq(pbxDeliveries.state, "pending")).orderBy(asc(pbxDeliveries.eventId)).all();
+  const any = await deps.data.read(async (q) => first(await q.db.select({ id: q.t.pbxDeliveries.eventId }).from(q.t.pbxDeliveries).where(sendable(q, now)).limit(1)));
+  if (!any) return [];
+  return deps.data.write(async (q) => {
+    const dv = q.t.pbxDeliveries;
+    const pending = await q.db.select().from(dv).where(eq(dv.state, "pending")).orderBy(asc(dv.eventId), asc(dv.webhookId));
     const heads = new Map<string, Delivery>();
     for (const d of pending) if (!heads.has(`${d.webhookId}|${d.extensionKey}`)) heads.set(`${d.webhookId}|${d.extensionKey}`, d);
     const claimed: Delivery[] = [];
-    for (const d of heads.values()) {
+    for (const [, d] of heads) {
       if (d.nextAttemptAt > now || (d.leaseUntil !== null && d.leaseUntil > now)) continue;
-      const r = tx
-        .update(pbxDeliveries)
+      const leased = await q.db
+        .update(dv)
         .set({ leaseUntil: now + s.leaseMs })
-        .where(and(eq(pbxDeliveries.eventId, d.eventId), eq(pbxDeliveries.webhookId, d.webhookId), or(isNull(pbxDeliveries.leaseUntil), lt(pbxDeliveries.leaseUntil, now + 1))))
-        .run();
-      if (r.changes === 1) claimed.push(d);
+        .where(and(eq(dv.eventId, d.eventId), eq(dv.webhookId, d.webhookId), sendable(q, now)))
+        .returning({ eventId: dv.eventId });
+      if (leased.length === 1) claimed.push(d);
     }
     return claimed;
   });
 }
 
 async function send(deps: FeedDeps, s: FeedSettings, d: Delivery): Promise<{ status: number | null; error: string | null }> {
-  const hook = deps.db.select().from(pbxWebhooks).where(eq(pbxWebhooks.id, d.webhookId)).get();
-  const event = deps.db.select().from(pbxEvents).where(eq(pbxEvents.id, d.eventId)).get();
+  const { hook, event } = await deps.data.read(async (q) => ({
+    hook: first(await q.db.select().from(q.t.pbxWebhooks).where(eq(q.t.pbxWebhooks.id, d.webhookId)).limit(1)),
+    event: first(await q.db.select().from(q.t.pbxEvents).where(eq(q.t.pbxEvents.id, d.eventId)).limit(1)),
+  }));
   if (!hook || !event) return { status: null, error: "webhook or event removed" };
   const body = JSON.stringify(event.payload);
   const ts = Math.floor(deps.clock().getTime() / 1000);
@@ -84,22 +96,24 @@ async function send(deps: FeedDeps, s: FeedSettings, d: Delivery): Promise<{ sta
   }
 }
 
-function settle(deps: FeedDeps, s: FeedSettings, d: Delivery, out: { status: number | null; error: string | null }): void {
+/** Records one attempt: delivered, or failed with its retry or give-up and the audit row, in one transaction. */
+async function settle(deps: FeedDeps, s: FeedSettings, d: Delivery, out: { status: number | null; error: string | null }): Promise<void> {
   const now = deps.clock().getTime();
-  writeTransaction(deps.db, (tx) => {
-    const where = and(eq(pbxDeliveries.eventId, d.eventId), eq(pbxDeliveries.webhookId, d.webhookId));
+  await deps.data.write(async (q) => {
+    const { pbxDeliveries: dv, pbxWebhooks: wh } = q.t;
+    const where = and(eq(dv.eventId, d.eventId), eq(dv.webhookId, d.webhookId));
     if (!out.error) {
-      tx.update(pbxDeliveries).set({ state: "delivered", attempts: d.attempts + 1, lastStatus: out.status, lastError: null, deliveredAt: now, leaseUntil: null }).where(where).run();
+      await q.db.update(dv).set({ state: "delivered", attempts: d.attempts + 1, lastStatus: out.status, lastError: null, deliveredAt: now, leaseUntil: null }).where(where);
       return;
     }
     const attempts = d.attempts + 1;
     const giveUp = attempts >= s.maxAttempts;
-    tx.update(pbxDeliveries)
+    await q.db
+      .update(dv)
       .set({ state: giveUp ? "failed" : "pending", attempts, lastStatus: out.status, lastError: out.error, nextAttemptAt: now + backoff(s, attempts), leaseUntil: null })
-      .where(where)
-      .run();
-    const hook = tx.select({ name: pbxWebhooks.name }).from(pbxWebhooks).where(eq(pbxWebhooks.id, d.webhookId)).get();
-    recordAudit(tx, now, {
+      .where(where);
+    const hook = first(await q.db.select({ name: wh.name }).from(wh).where(eq(wh.id, d.webhookId)).limit(1));
+    await insertAudit(q, now, {
       actor: "system",
       action: giveUp ? "pbx_webhook.delivery_failed" : "pbx_webhook.delivery_retry",
       target: `pbx_webhook:${hook?.name ?? d.webhookId}`,
@@ -112,7 +126,7 @@ function settle(deps: FeedDeps, s: FeedSettings, d: Delivery, out: { status: num
 
 /** One pass: sends every due delivery (one per extension queue), records the outcomes. */
 export async function deliverDue(deps: FeedDeps, s: FeedSettings = DEFAULT_FEED): Promise<number> {
-  const due = claimDue(deps, s);
+  const due = await claimDue(deps, s);
   await Promise.all(due.map(async (d) => settle(deps, s, d, await send(deps, s, d))));
   return due.length;
 }

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, count, desc, eq, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { writeTransaction } from "../db/client.ts";
-import { pbxDeliveries, pbxEvents, pbxWebhooks } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
+import type { pbxWebhooks } from "../db/schema.ts";
 import { hasControlCharacters } from "../domain/validation.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
-import { auditChange } from "../services/actor.ts";
+import { auditChangeIn } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { getTenant } from "../services/tenants.ts";
+import { loadTenant } from "../services/tenants.ts";
 
 export const WebhookInput = z.strictObject({
   name: z
@@ -27,45 +27,53 @@ type WebhookRow = typeof pbxWebhooks.$inferSelect;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function present(deps: ServiceDeps, h: WebhookRow) {
-  const counts = deps.db
-    .select({ state: pbxDeliveries.state, n: count() })
-    .from(pbxDeliveries)
-    .where(eq(pbxDeliveries.webhookId, h.id))
-    .groupBy(pbxDeliveries.state)
-    .all();
+async function presentIn(q: Query, h: WebhookRow) {
+  const dv = q.t.pbxDeliveries;
+  const counts = await q.db
+    .select({ state: dv.state, n: count().mapWith(Number) })
+    .from(dv)
+    .where(eq(dv.webhookId, h.id))
+    .groupBy(dv.state);
   const n = (s: string) => counts.find((c) => c.state === s)?.n ?? 0;
   return { name: h.name, url: h.url, tenants: h.tenants, createdAt: iso(h.createdAt), pending: n("pending"), delivered: n("delivered"), failed: n("failed") };
 }
 
 /** Registers a webhook; the signing secret is returned once (and stored sealed). */
-export function createWebhook(deps: ServiceDeps, body: unknown) {
+// Checks the tenants it names and that the name is free, then inserts with its audit row:
+// serializable on PostgreSQL (the default), so of two creates of one name one is refused.
+export async function createWebhook(deps: ServiceDeps, body: unknown) {
   const input = WebhookInput.parse(body);
   const secret = `whsec_${randomBytes(32).toString("base64url")}`;
-  const row = writeTransaction(deps.db, (tx) => {
-    for (const t of input.tenants ?? []) getTenant({ ...deps, db: tx }, t);
-    if (tx.select().from(pbxWebhooks).where(eq(pbxWebhooks.name, input.name)).get()) throw conflict(`name: a webhook named ${input.name} already exists`);
-    const created = tx
-      .insert(pbxWebhooks)
+  const webhook = await deps.data.write(async (q) => {
+    const wh = q.t.pbxWebhooks;
+    for (const t of input.tenants ?? []) await loadTenant(q, t);
+    if (first(await q.db.select({ id: wh.id }).from(wh).where(eq(wh.name, input.name)).limit(1))) throw conflict(`name: a webhook named ${input.name} already exists`);
+    const [created] = await q.db
+      .insert(wh)
       .values({ name: input.name, url: input.url, secretEnc: deps.secrets.seal(secret), tenants: input.tenants ? [...new Set(input.tenants)].sort() : null, createdAt: deps.clock().getTime() })
-      .returning()
-      .get();
-    auditChange(tx, deps, { action: "pbx_webhook.create", target: `pbx_webhook:${created.name}`, after: { name: created.name, url: created.url, tenants: created.tenants } });
-    return created;
+      .returning();
+    await auditChangeIn(q, deps, { action: "pbx_webhook.create", target: `pbx_webhook:${created!.name}`, after: { name: created!.name, url: created!.url, tenants: created!.tenants } });
+    return presentIn(q, created!);
   });
-  return { webhook: present(deps, row), secret };
+  return { webhook, secret };
 }
 
 export function listWebhooks(deps: ServiceDeps) {
-  return deps.db.select().from(pbxWebhooks).orderBy(pbxWebhooks.name).all().map((h) => present(deps, h));
+  return deps.data.read(async (q) => {
+    const out = [];
+    for (const h of await q.db.select().from(q.t.pbxWebhooks).orderBy(q.t.pbxWebhooks.name)) out.push(await presentIn(q, h));
+    return out;
+  });
 }
 
-export function deleteWebhook(deps: ServiceDeps, name: string): void {
-  writeTransaction(deps.db, (tx) => {
-    const h = tx.select().from(pbxWebhooks).where(eq(pbxWebhooks.name, name)).get();
+// Reads the webhook for the audit row, then deletes it (its deliveries go with it): serializable (the default).
+export async function deleteWebhook(deps: ServiceDeps, name: string): Promise<void> {
+  await deps.data.write(async (q) => {
+    const wh = q.t.pbxWebhooks;
+    const h = first(await q.db.select().from(wh).where(eq(wh.name, name)).limit(1));
     if (!h) throw notFound(`no webhook named ${name.slice(0, 64)}`);
-    tx.delete(pbxWebhooks).where(eq(pbxWebhooks.id, h.id)).run();
-    auditChange(tx, deps, { action: "pbx_webhook.delete", target: `pbx_webhook:${h.name}`, before: { name: h.name, url: h.url, tenants: h.tenants } });
+    await q.db.delete(wh).where(eq(wh.id, h.id));
+    await auditChangeIn(q, deps, { action: "pbx_webhook.delete", target: `pbx_webhook:${h.name}`, before: { name: h.name, url: h.url, tenants: h.tenants } });
   });
 }
 
@@ -76,35 +84,37 @@ export const DeliveryFilter = z.strictObject({
 });
 
 /** Deliveries, newest event first: state, attempts, the last answer or error. */
-export function listDeliveries(deps: ServiceDeps, query: unknown) {
+export async function listDeliveries(deps: ServiceDeps, query: unknown) {
   const f = DeliveryFilter.parse(query);
-  const where: SQL[] = [];
-  if (f.webhook !== undefined) {
-    const h = deps.db.select().from(pbxWebhooks).where(eq(pbxWebhooks.name, f.webhook)).get();
-    if (!h) throw invalidInput(`webhook: no webhook named ${f.webhook}`);
-    where.push(eq(pbxDeliveries.webhookId, h.id));
-  }
-  if (f.state !== undefined) where.push(eq(pbxDeliveries.state, f.state));
-  return deps.db
-    .select({ d: pbxDeliveries, e: pbxEvents, webhook: pbxWebhooks.name })
-    .from(pbxDeliveries)
-    .innerJoin(pbxEvents, eq(pbxEvents.id, pbxDeliveries.eventId))
-    .innerJoin(pbxWebhooks, eq(pbxWebhooks.id, pbxDeliveries.webhookId))
-    .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(pbxDeliveries.eventId), asc(pbxWebhooks.name))
-    .limit(f.limit)
-    .all()
-    .map(({ d, e, webhook }) => ({
-      event: e.id,
-      type: e.type,
-      extension: e.extensionKey,
-      webhook,
-      state: d.state,
-      attempts: d.attempts,
-      nextAttemptAt: d.state === "pending" ? iso(d.nextAttemptAt) : null,
-      lastStatus: d.lastStatus,
-      lastError: d.lastError,
-      deliveredAt: iso(d.deliveredAt),
-      at: iso(e.at),
-    }));
+  const rows = await deps.data.read(async (q) => {
+    const { pbxDeliveries: dv, pbxEvents: ev, pbxWebhooks: wh } = q.t;
+    const where: SQL[] = [];
+    if (f.webhook !== undefined) {
+      const h = first(await q.db.select({ id: wh.id }).from(wh).where(eq(wh.name, f.webhook)).limit(1));
+      if (!h) throw invalidInput(`webhook: no webhook named ${f.webhook}`);
+      where.push(eq(dv.webhookId, h.id));
+    }
+    if (f.state !== undefined) where.push(eq(dv.state, f.state));
+    return q.db
+      .select({ d: dv, e: ev, webhook: wh.name })
+      .from(dv)
+      .innerJoin(ev, eq(ev.id, dv.eventId))
+      .innerJoin(wh, eq(wh.id, dv.webhookId))
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(dv.eventId), asc(wh.name))
+      .limit(f.limit);
+  });
+  return rows.map(({ d, e, webhook }) => ({
+    event: e.id,
+    type: e.type,
+    extension: e.extensionKey,
+    webhook,
+    state: d.state,
+    attempts: d.attempts,
+    nextAttemptAt: d.state === "pending" ? iso(d.nextAttemptAt) : null,
+    lastStatus: d.lastStatus,
+    lastError: d.lastError,
+    deliveredAt: iso(d.deliveredAt),
+    at: iso(e.at),
+  }));
 }

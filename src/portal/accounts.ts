@@ -1,10 +1,10 @@
 import { and, eq, isNull, or } from "drizzle-orm";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { extensionLogins, extensions, extensionSettings, portalSessions, portalUsers, tenants } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
+import type { portalUsers } from "../db/schema.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
-import { auditChange } from "../services/actor.ts";
+import { auditChangeIn } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { loadSettings } from "../services/extension-settings/store.ts";
+import { loadSettingsIn } from "../services/extension-settings/store.ts";
 import type { ROLES } from "../services/extension-settings/schemas.ts";
 
 /** Portal accounts: system accounts (portal_users) and extension users (`username@tenant`). */
@@ -66,16 +66,19 @@ function systemSubject(row: typeof portalUsers.$inferSelect): SystemSubject {
   };
 }
 
-function extensionSubject(db: Db, extId: number): ExtensionSubject | null {
-  const row = db
-    .select({ ext: extensions, tenant: tenants.name, hash: extensionLogins.passwordHash })
-    .from(extensions)
-    .innerJoin(tenants, eq(tenants.id, extensions.tenantId))
-    .leftJoin(extensionLogins, eq(extensionLogins.extensionId, extensions.id))
-    .where(eq(extensions.id, extId))
-    .get();
+async function extensionSubjectIn(q: Query, extId: number): Promise<ExtensionSubject | null> {
+  const { extensions, tenants, extensionLogins } = q.t;
+  const row = first(
+    await q.db
+      .select({ ext: extensions, tenant: tenants.name, hash: extensionLogins.passwordHash })
+      .from(extensions)
+      .innerJoin(tenants, eq(tenants.id, extensions.tenantId))
+      .leftJoin(extensionLogins, eq(extensionLogins.extensionId, extensions.id))
+      .where(eq(extensions.id, extId))
+      .limit(1),
+  );
   if (!row) return null;
-  const s = loadSettings(db, row.ext);
+  const s = await loadSettingsIn(q, row.ext);
   const contact = s.profile.personalContact;
   const isEmail = contact !== null && EMAIL.test(contact);
   return {
@@ -95,43 +98,54 @@ function extensionSubject(db: Db, extId: number): ExtensionSubject | null {
 }
 
 /** The subject of a session or link: re-read every time, so a disabled account or a changed role applies at once. */
-export function loadSubject(db: Db, kind: "system" | "extension", id: number): Subject | null {
-  if (kind === "extension") return extensionSubject(db, id);
-  const row = db.select().from(portalUsers).where(eq(portalUsers.id, id)).get();
-  return row ? systemSubject(row) : null;
+export function loadSubject(deps: Pick<ServiceDeps, "data">, kind: "system" | "extension", id: number): Promise<Subject | null> {
+  return deps.data.read(async (q) => {
+    if (kind === "extension") return extensionSubjectIn(q, id);
+    const row = first(await q.db.select().from(q.t.portalUsers).where(eq(q.t.portalUsers.id, id)).limit(1));
+    return row ? systemSubject(row) : null;
+  });
 }
 
 /**
  * The account a sign-in name names: `name` is a system account; `username@tenant` an extension user,
  * the tenant given by its name or its SIP domain (the part after the last @, since usernames may hold @).
  */
-export function findAccount(db: Db, name: string): Subject | null {
+export function findAccount(deps: Pick<ServiceDeps, "data">, name: string): Promise<Subject | null> {
+  return deps.data.read((q) => findAccountIn(q, name));
+}
+
+async function findAccountIn(q: Query, name: string): Promise<Subject | null> {
+  const { portalUsers, tenants, extensions, extensionSettings } = q.t;
   const at = name.lastIndexOf("@");
   if (at < 0) {
-    const row = db.select().from(portalUsers).where(eq(portalUsers.username, name)).get();
+    const row = first(await q.db.select().from(portalUsers).where(eq(portalUsers.username, name)).limit(1));
     return row ? systemSubject(row) : null;
   }
   const username = name.slice(0, at);
   const domain = name.slice(at + 1).toLowerCase();
   if (!username || !domain) return null;
-  const tenantRows = db.select().from(tenants).where(or(eq(tenants.name, domain), eq(tenants.sipDomain, domain))).all();
+  const tenantRows = await q.db.select().from(tenants).where(or(eq(tenants.name, domain), eq(tenants.sipDomain, domain)));
   for (const t of tenantRows) {
-    const byUsername = db
-      .select({ id: extensionSettings.extensionId })
-      .from(extensionSettings)
-      .where(and(eq(extensionSettings.tenantId, t.id), eq(extensionSettings.username, username)))
-      .get();
+    const byUsername = first(
+      await q.db
+        .select({ id: extensionSettings.extensionId })
+        .from(extensionSettings)
+        .where(and(eq(extensionSettings.tenantId, t.id), eq(extensionSettings.username, username)))
+        .limit(1),
+    );
     // An extension without a settings row goes by its number (services/extension-settings/sections.ts).
     const bare = byUsername
       ? undefined
-      : db
-          .select({ id: extensions.id })
-          .from(extensions)
-          .leftJoin(extensionSettings, eq(extensionSettings.extensionId, extensions.id))
-          .where(and(eq(extensions.tenantId, t.id), eq(extensions.number, username), isNull(extensionSettings.extensionId)))
-          .get();
+      : first(
+          await q.db
+            .select({ id: extensions.id })
+            .from(extensions)
+            .leftJoin(extensionSettings, eq(extensionSettings.extensionId, extensions.id))
+            .where(and(eq(extensions.tenantId, t.id), eq(extensions.number, username), isNull(extensionSettings.extensionId)))
+            .limit(1),
+        );
     const id = byUsername?.id ?? bare?.id;
-    if (id !== undefined) return extensionSubject(db, id);
+    if (id !== undefined) return extensionSubjectIn(q, id);
   }
   return null;
 }
@@ -144,12 +158,12 @@ export interface SystemUserInput {
   readonly twoStep?: boolean;
 }
 
-function checkInput(db: Db, input: SystemUserInput): { role: SystemRole; tenants: string[] | null; email: string | null } {
+async function checkInputIn(q: Query, input: SystemUserInput): Promise<{ role: SystemRole; tenants: string[] | null; email: string | null }> {
   if (!USERNAME.test(input.username)) throw invalidInput("username: must be 1-64 of letters, digits and . _ - (extension users sign in as username@tenant instead)");
   if (!(SYSTEM_ROLES as readonly string[]).includes(input.role)) throw invalidInput(`role: must be one of ${SYSTEM_ROLES.join(", ")}`);
   const list = input.tenants?.length ? [...new Set(input.tenants)] : null;
   for (const t of list ?? []) {
-    if (!db.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, t)).get()) throw invalidInput(`tenants: no tenant named ${t}`);
+    if (!first(await q.db.select({ id: q.t.tenants.id }).from(q.t.tenants).where(eq(q.t.tenants.name, t)).limit(1))) throw invalidInput(`tenants: no tenant named ${t}`);
   }
   const email = input.email?.trim() || null;
   if (email !== null && !EMAIL.test(email)) throw invalidInput("email: must be an email address such as ana@example.com");
@@ -157,79 +171,97 @@ function checkInput(db: Db, input: SystemUserInput): { role: SystemRole; tenants
   return { role: input.role as SystemRole, tenants: list, email };
 }
 
-/** Creates a system account; `passwordHash` from passwords.ts (hash first: the transaction is synchronous). */
-export function createSystemUser(deps: ServiceDeps, input: SystemUserInput, passwordHash: string | null): SystemSubject {
+/**
+ * Creates a system account; `passwordHash` from passwords.ts (hash first: nothing but the database
+ * is awaited inside a write). Checks that the name is free and the tenants exist, then inserts with
+ * its audit row: serializable (the default), so of two creations of one name one fails.
+ */
+export async function createSystemUser(deps: ServiceDeps, input: SystemUserInput, passwordHash: string | null): Promise<SystemSubject> {
   const now = deps.clock().getTime();
-  return writeTransaction(deps.db, (tx) => {
-    const v = checkInput(tx, input);
-    if (tx.select({ id: portalUsers.id }).from(portalUsers).where(eq(portalUsers.username, input.username)).get()) {
+  return deps.data.write(async (q) => {
+    const users = q.t.portalUsers;
+    const v = await checkInputIn(q, input);
+    if (first(await q.db.select({ id: users.id }).from(users).where(eq(users.username, input.username)).limit(1))) {
       throw conflict(`username: an account named ${input.username} already exists`);
     }
-    const row = tx
-      .insert(portalUsers)
-      .values({ username: input.username, role: v.role, tenants: v.tenants, email: v.email, twoStep: input.twoStep ?? false, passwordHash, createdAt: now, updatedAt: now })
-      .returning()
-      .get();
-    auditChange(tx, deps, { action: "portal_user.create", target: `user:${row.username}`, after: { username: row.username, role: row.role, tenants: row.tenants, email: row.email, twoStep: row.twoStep } });
+    const row = first(
+      await q.db
+        .insert(users)
+        .values({ username: input.username, role: v.role, tenants: v.tenants, email: v.email, twoStep: input.twoStep ?? false, passwordHash, createdAt: now, updatedAt: now })
+        .returning(),
+    )!;
+    await auditChangeIn(q, deps, { action: "portal_user.create", target: `user:${row.username}`, after: { username: row.username, role: row.role, tenants: row.tenants, email: row.email, twoStep: row.twoStep } });
     return systemSubject(row);
   });
 }
 
-export function updateSystemUser(deps: ServiceDeps, username: string, input: SystemUserInput): SystemSubject {
-  return writeTransaction(deps.db, (tx) => {
-    const before = tx.select().from(portalUsers).where(eq(portalUsers.username, username)).get();
+/** Read-modify-write of one account with its audit row (what it replaced): serializable (the default). */
+export async function updateSystemUser(deps: ServiceDeps, username: string, input: SystemUserInput): Promise<SystemSubject> {
+  return deps.data.write(async (q) => {
+    const users = q.t.portalUsers;
+    const before = first(await q.db.select().from(users).where(eq(users.username, username)).limit(1));
     if (!before) throw notFound(`no account named ${username}`);
-    const v = checkInput(tx, { ...input, username });
-    const row = tx
-      .update(portalUsers)
-      .set({ role: v.role, tenants: v.tenants, email: v.email, twoStep: input.twoStep ?? false, updatedAt: deps.clock().getTime() })
-      .where(eq(portalUsers.id, before.id))
-      .returning()
-      .get();
+    const v = await checkInputIn(q, { ...input, username });
+    const row = first(
+      await q.db
+        .update(users)
+        .set({ role: v.role, tenants: v.tenants, email: v.email, twoStep: input.twoStep ?? false, updatedAt: deps.clock().getTime() })
+        .where(eq(users.id, before.id))
+        .returning(),
+    )!;
     const view = (r: typeof row) => ({ role: r.role, tenants: r.tenants, email: r.email, twoStep: r.twoStep });
-    auditChange(tx, deps, { action: "portal_user.update", target: `user:${username}`, before: view(before), after: view(row) });
+    await auditChangeIn(q, deps, { action: "portal_user.update", target: `user:${username}`, before: view(before), after: view(row) });
     return systemSubject(row);
   });
 }
 
-export function listSystemUsers(db: Db): SystemSubject[] {
-  return db.select().from(portalUsers).orderBy(portalUsers.username).all().map(systemSubject);
+export async function listSystemUsers(deps: Pick<ServiceDeps, "data">): Promise<SystemSubject[]> {
+  const rows = await deps.data.read((q) => q.db.select().from(q.t.portalUsers).orderBy(q.t.portalUsers.username));
+  return rows.map(systemSubject);
 }
 
-/** Disables a system account and ends its sessions. */
-export function disableSystemUser(deps: ServiceDeps, username: string): void {
-  writeTransaction(deps.db, (tx) => {
-    const row = tx.select().from(portalUsers).where(eq(portalUsers.username, username)).get();
+/** Disables a system account and ends its sessions, with its audit row: serializable (the default). */
+export async function disableSystemUser(deps: ServiceDeps, username: string): Promise<void> {
+  await deps.data.write(async (q) => {
+    const users = q.t.portalUsers;
+    const row = first(await q.db.select().from(users).where(eq(users.username, username)).limit(1));
     if (!row) throw notFound(`no account named ${username}`);
     const now = deps.clock().getTime();
-    tx.update(portalUsers).set({ disabledAt: now, updatedAt: now }).where(eq(portalUsers.id, row.id)).run();
-    revokeSessionsOf(tx, "system", row.id, now);
-    auditChange(tx, deps, { action: "portal_user.disable", target: `user:${username}` });
+    await q.db.update(users).set({ disabledAt: now, updatedAt: now }).where(eq(users.id, row.id));
+    await revokeSessionsOfIn(q, "system", row.id, now);
+    await auditChangeIn(q, deps, { action: "portal_user.disable", target: `user:${username}` });
   });
 }
 
-function revokeSessionsOf(tx: Db, kind: "system" | "extension", id: number, now: number): void {
-  tx.update(portalSessions)
+async function revokeSessionsOfIn(q: Query, kind: "system" | "extension", id: number, now: number): Promise<void> {
+  const s = q.t.portalSessions;
+  await q.db
+    .update(s)
     .set({ revokedAt: now })
-    .where(and(eq(portalSessions.kind, kind), eq(portalSessions.subjectId, id), isNull(portalSessions.revokedAt)))
-    .run();
+    .where(and(eq(s.kind, kind), eq(s.subjectId, id), isNull(s.revokedAt)));
 }
 
-/** Sets the password of an account; every other session of it ends (a reset locks a thief out). */
-export function setPassword(deps: ServiceDeps, subject: Subject, passwordHash: string, action = "portal_user.password", first?: (tx: Db) => void): void {
+/**
+ * Sets the password of an account; every other session of it ends (a reset locks a thief out).
+ * `before` runs first in the same transaction (the reset page marks its link used there, and throws
+ * when another request used it first). Serializable (the default): the password, the sessions ended,
+ * the link used and the audit row commit together or not at all.
+ */
+export async function setPassword(deps: ServiceDeps, subject: Subject, passwordHash: string, action = "portal_user.password", before?: (q: Query) => Promise<void>): Promise<void> {
   const now = deps.clock().getTime();
-  writeTransaction(deps.db, (tx) => {
-    first?.(tx);
+  await deps.data.write(async (q) => {
+    await before?.(q);
     if (subject.kind === "system") {
-      tx.update(portalUsers).set({ passwordHash, updatedAt: now }).where(eq(portalUsers.id, subject.id)).run();
+      await q.db.update(q.t.portalUsers).set({ passwordHash, updatedAt: now }).where(eq(q.t.portalUsers.id, subject.id));
     } else {
-      tx.insert(extensionLogins)
+      const logins = q.t.extensionLogins;
+      await q.db
+        .insert(logins)
         .values({ extensionId: subject.id, passwordHash, updatedAt: now })
-        .onConflictDoUpdate({ target: extensionLogins.extensionId, set: { passwordHash, updatedAt: now } })
-        .run();
+        .onConflictDoUpdate({ target: logins.extensionId, set: { passwordHash, updatedAt: now } });
     }
-    revokeSessionsOf(tx, subject.kind, subject.id, now);
-    auditChange(tx, deps, {
+    await revokeSessionsOfIn(q, subject.kind, subject.id, now);
+    await auditChangeIn(q, deps, {
       action,
       target: subject.kind === "system" ? `user:${subject.username}` : `extension:${subject.tenant}/${subject.number}`,
       ...(subject.kind === "extension" ? { tenantId: subject.tenantId, extension: subject.number } : {}),

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Router from "@koa/router";
 import type { Middleware } from "koa";
-import { isBusy } from "../db/busy.ts";
+import { DatabaseBusyError } from "../db/busy.ts";
 import { AppError } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import { withActor } from "../services/actor.ts";
@@ -77,14 +77,14 @@ export function portalMiddleware(deps: ProvisionDeps, options: PortalOptions): M
       const now = deps.clock().getTime();
       if (now - lastPrune > 600_000) {
         lastPrune = now;
-        try {
-          pruneSessions(deps.db, now, options.settings);
-        } catch (err) {
-          if (!isBusy(err)) throw err; // another writer holds the lock: pruned next time
-        }
+        // Not waited for: while another process holds the write lock, the page is served and the
+        // prune waits for the lock (up to dbLockTimeoutMs), or is made next time.
+        pruneSessions(deps, now, options.settings).catch((err: unknown) => {
+          if (!(err instanceof DatabaseBusyError)) deps.logger.error({ err }, "pruning portal sessions failed");
+        });
       }
-      const session = findSession(deps, ctx.cookies.get(SESSION_COOKIE), options.settings);
-      const subject = session ? loadSubject(deps.db, session.kind, session.subjectId) : null;
+      const session = await findSession(deps, ctx.cookies.get(SESSION_COOKIE), options.settings);
+      const subject = session ? await loadSubject(deps, session.kind, session.subjectId) : null;
       if (session && subject && !subject.disabled) {
         ctx.state.session = session;
         ctx.state.csrf = session.csrfToken;

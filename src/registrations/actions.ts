@@ -1,18 +1,17 @@
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { writeTransaction } from "../db/client.ts";
-import { deviceLines, devices, type extensions } from "../db/schema.ts";
+import type { Query } from "../db/data.ts";
 import { conflict, invalidInput } from "../errors.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
-import { recordAudit } from "../services/audit.ts";
-import { resolveModel } from "../services/devices.ts";
-import { getDeviceSync, listDevicesSync } from "../services/devices-sync.ts";
-import { getExtension } from "../services/extensions.ts";
+import { insertAudit } from "../services/audit.ts";
+import { loadDevice, resolveModel } from "../services/devices.ts";
+import { loadExtension } from "../services/extensions.ts";
+import { loadTenant } from "../services/tenants.ts";
 import type { PhoneAction } from "../vendors/vendor.ts";
 import { sendNotify, type NotifyOutcome } from "../sip/notify.ts";
 import { runThrottled } from "../sip/throttle.ts";
 import type { SipSettings } from "./sip-settings.ts";
-import { notifyPlan, type NotifyPlan } from "./targets.ts";
+import { notifyPlanIn, type NotifyPlan } from "./targets.ts";
 import type { DeviceRow } from "../db/rows.ts";
 
 export interface NotifyJob {
@@ -40,17 +39,20 @@ export async function runNotify(deps: ProvisionDeps, settings: SipSettings, job:
   const outcome = await sendNotify({ ...job.plan, event }, settings.notify);
   const sent = { ...outcome, mac: job.device.mac, event, target: describeTarget(job.plan) };
   try {
-    writeTransaction(deps.db, (tx) =>
-      recordAudit(tx, deps.clock().getTime(), {
-        actor,
-        action: "notify.sent",
-        target: `device:${job.device.mac}`,
-        tenantId: job.device.tenantId,
-        mac: job.device.mac,
-        outcome: outcome.outcome,
-        after: { event, target: sent.target, via: job.plan.via, status: outcome.status, authenticated: outcome.authenticated },
-        detail: outcome.detail,
-      }),
+    // Read committed: one insert, nothing read.
+    await deps.data.write(
+      (q) =>
+        insertAudit(q, deps.clock().getTime(), {
+          actor,
+          action: "notify.sent",
+          target: `device:${job.device.mac}`,
+          tenantId: job.device.tenantId,
+          mac: job.device.mac,
+          outcome: outcome.outcome,
+          after: { event, target: sent.target, via: job.plan.via, status: outcome.status, authenticated: outcome.authenticated },
+          detail: outcome.detail,
+        }),
+      { isolation: "read committed" },
     );
   } catch (err) {
     deps.logger.error({ err, mac: job.device.mac }, "recording a NOTIFY outcome failed");
@@ -58,26 +60,30 @@ export async function runNotify(deps: ProvisionDeps, settings: SipSettings, job:
   return sent;
 }
 
-/** Plans a NOTIFY for one device and records the request; throws (changing nothing) without an address. */
-function planAction(deps: ProvisionDeps, device: DeviceRow, action: PhoneAction, actor: string): NotifyJob {
-  const plan = notifyPlan(deps, device);
+/**
+ * Plans a NOTIFY for one device and records the request, inside the caller's transaction; throws
+ * (changing nothing) without an address.
+ */
+async function planActionIn(q: Query, deps: ProvisionDeps, device: DeviceRow, action: PhoneAction, actor: string): Promise<NotifyJob> {
+  const plan = await notifyPlanIn(q, deps, device);
   if (!plan) throw conflict(`device ${device.mac} has no known address: it never fetched its config and no registration was reported`);
-  writeTransaction(deps.db, (tx) =>
-    recordAudit(tx, deps.clock().getTime(), {
-      actor,
-      action: `device.${action}`,
-      target: `device:${device.mac}`,
-      tenantId: device.tenantId,
-      mac: device.mac,
-      after: { target: describeTarget(plan), via: plan.via, event: notifyEvent(deps, device, action) },
-    }),
-  );
+  await insertAudit(q, deps.clock().getTime(), {
+    actor,
+    action: `device.${action}`,
+    target: `device:${device.mac}`,
+    tenantId: device.tenantId,
+    mac: device.mac,
+    after: { target: describeTarget(plan), via: plan.via, event: notifyEvent(deps, device, action) },
+  });
   return { device, action, plan };
 }
 
-/** Resync or reboot one device; the promise settles with the NOTIFY outcome. */
-export function deviceAction(deps: ProvisionDeps, settings: SipSettings, mac: string, action: PhoneAction, actor: string) {
-  const job = planAction(deps, getDeviceSync(deps, mac), action, actor);
+/**
+ * Resync or reboot one device; `done` settles with the NOTIFY outcome. Serializable (the default):
+ * the plan's rows are read in the transaction that audits it.
+ */
+export async function deviceAction(deps: ProvisionDeps, settings: SipSettings, mac: string, action: PhoneAction, actor: string) {
+  const job = await deps.data.write(async (q) => planActionIn(q, deps, await loadDevice(q, mac), action, actor));
   return { job, done: runNotify(deps, settings, job, actor) };
 }
 
@@ -87,13 +93,15 @@ export const MassResyncInput = z.object({ model: z.string("must be a model name 
 export type ResyncScope = { readonly tenant: string; readonly extension?: string; readonly model?: string };
 
 /** Devices of a scope: a tenant's, an extension's (lines), or a model's within a tenant. */
-function devicesInScope(deps: ProvisionDeps, scope: ResyncScope): DeviceRow[] {
+async function devicesInScope(q: Query, scope: ResyncScope): Promise<DeviceRow[]> {
+  const { deviceLines, devices } = q.t;
   if (scope.extension !== undefined) {
-    const ext: typeof extensions.$inferSelect = getExtension(deps, scope.tenant, scope.extension);
-    const ids = new Set(deps.db.select({ id: deviceLines.deviceId }).from(deviceLines).where(eq(deviceLines.extensionId, ext.id)).all().map((r) => r.id));
-    return deps.db.select().from(devices).all().filter((d) => ids.has(d.id));
+    const ext = await loadExtension(q, scope.tenant, scope.extension);
+    const ids = new Set((await q.db.select({ id: deviceLines.deviceId }).from(deviceLines).where(eq(deviceLines.extensionId, ext.id))).map((r) => r.id));
+    return (await q.db.select().from(devices).orderBy(asc(devices.id))).filter((d) => ids.has(d.id));
   }
-  const all = listDevicesSync(deps, scope.tenant);
+  const tenant = await loadTenant(q, scope.tenant);
+  const all = await q.db.select().from(devices).where(eq(devices.tenantId, tenant.id)).orderBy(asc(devices.mac));
   if (scope.model === undefined) return all;
   const matching = all.filter((d) => sameModel(d, scope.model!));
   if (!matching.length) throw invalidInput(`model: no device of tenant ${scope.tenant} is a ${scope.model.slice(0, 32)}`);
@@ -112,13 +120,17 @@ const sameModel = (d: DeviceRow, model: string): boolean => {
  * Resync every device of a scope, throttled and jittered. Devices without a known address are
  * skipped (and listed); the rest are planned (and audited) now, sent in the background.
  */
-export function massResync(deps: ProvisionDeps, settings: SipSettings, scope: ResyncScope, actor: string) {
-  const jobs: NotifyJob[] = [];
-  const skipped: string[] = [];
-  for (const device of devicesInScope(deps, scope)) {
-    if (notifyPlan(deps, device)) jobs.push(planAction(deps, device, "resync", actor));
-    else skipped.push(device.mac);
-  }
+export async function massResync(deps: ProvisionDeps, settings: SipSettings, scope: ResyncScope, actor: string) {
+  // Serializable (the default): every plan and its audit row in one transaction, as one request.
+  const { jobs, skipped } = await deps.data.write(async (q) => {
+    const jobs: NotifyJob[] = [];
+    const skipped: string[] = [];
+    for (const device of await devicesInScope(q, scope)) {
+      if (await notifyPlanIn(q, deps, device)) jobs.push(await planActionIn(q, deps, device, "resync", actor));
+      else skipped.push(device.mac);
+    }
+    return { jobs, skipped };
+  });
   const done = runThrottled(jobs, settings.throttle, (job) => runNotify(deps, settings, job, actor));
   return { queued: jobs.map((j) => j.device.mac), skipped, done };
 }

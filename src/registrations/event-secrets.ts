@@ -1,9 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
-import { eq, isNull, sql } from "drizzle-orm";
+import { eq, isNull } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
 import type { Query } from "../db/data.ts";
 import { deviceEventSecrets, devices } from "../db/schema.ts";
-import { preparedPerDb } from "../db/prepared.ts";
 import { randomPassword, type SecretBox } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 
@@ -38,24 +37,19 @@ export function ensureEventSecrets(deps: ServiceDeps): number {
   });
 }
 
-const secretOfDevice = preparedPerDb((db) => db.select().from(deviceEventSecrets).where(eq(deviceEventSecrets.deviceId, sql.placeholder("deviceId"))).prepare());
-
-/** The device's event secret in clear, or null when it has none yet (the phone-event endpoint's check). */
-export function eventSecretOf(deps: ServiceDeps, deviceId: number): string | null {
-  const row = secretOfDevice(deps.db).get({ deviceId });
-  return row ? deps.secrets.open(row.secretEnc) : null;
-}
-
-/** eventSecretOf in a read or write of the asynchronous handle: the resolver's. */
+/** The device's event secret in clear, or null when it has none yet, in the caller's read or write (the resolver's). */
 export async function eventSecretOfIn(q: Query, secrets: SecretBox, deviceId: number): Promise<string | null> {
   const { deviceEventSecrets: d } = q.t;
   const [row] = await q.db.select({ secretEnc: d.secretEnc }).from(d).where(eq(d.deviceId, deviceId)).limit(1);
   return row ? secrets.open(row.secretEnc) : null;
 }
 
-/** Constant-time comparison of a presented secret with the device's. */
-export function eventSecretMatches(deps: ServiceDeps, deviceId: number, presented: string): boolean {
-  const actual = eventSecretOf(deps, deviceId);
+/** Constant-time comparison of a presented secret with the device's (the phone event URLs), in the caller's `data.read` or `data.write`. */
+export async function eventSecretMatchesIn(q: Query, secrets: SecretBox, deviceId: number, presented: string): Promise<boolean> {
+  return sameSecret(await eventSecretOfIn(q, secrets, deviceId), presented);
+}
+
+function sameSecret(actual: string | null, presented: string): boolean {
   if (actual === null) return false;
   const a = Buffer.from(actual);
   const b = Buffer.from(presented);

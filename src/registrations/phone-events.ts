@@ -1,13 +1,12 @@
 import { eq } from "drizzle-orm";
-import { writeTransaction } from "../db/client.ts";
-import { deviceLines, extensions, registrations, tenants } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import { parseMac } from "../domain/mac.ts";
-import { recordAudit } from "../services/audit.ts";
+import { insertAudit } from "../services/audit.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { findDeviceSync } from "../services/devices-sync.ts";
+import { findDevice } from "../services/devices.ts";
 import type { SourceLimiter } from "../provisioning/source-limiter.ts";
-import { eventSecretMatches } from "./event-secrets.ts";
-import { applyRegistrationEvent, type RegistrationEvent } from "./state.ts";
+import { eventSecretMatchesIn } from "./event-secrets.ts";
+import { applyRegistrationEventIn, type RegistrationEvent } from "./state.ts";
 import type { DeviceRow, ExtensionRow } from "../db/rows.ts";
 import type { EventReport, PhoneEvent, Vendor } from "../vendors/vendor.ts";
 
@@ -28,44 +27,53 @@ export type PhoneEventResult =
 
 
 /** Extensions this device may report about: its lines, and extensions it was registered for before. */
-function candidates(deps: ServiceDeps, device: DeviceRow): { ext: ExtensionRow; line: number | null }[] {
-  const onLines = deps.db
+async function candidates(q: Query, device: DeviceRow): Promise<Candidate[]> {
+  const { deviceLines, extensions, registrations } = q.t;
+  const onLines = await q.db
     .select({ ext: extensions, line: deviceLines.lineIndex })
     .from(deviceLines)
     .innerJoin(extensions, eq(extensions.id, deviceLines.extensionId))
-    .where(eq(deviceLines.deviceId, device.id))
-    .all();
-  const before = deps.db
-    .select({ ext: extensions })
-    .from(registrations)
-    .innerJoin(extensions, eq(extensions.id, registrations.extensionId))
-    .where(eq(registrations.deviceId, device.id))
-    .all()
+    .where(eq(deviceLines.deviceId, device.id));
+  const before = (
+    await q.db
+      .select({ ext: extensions })
+      .from(registrations)
+      .innerJoin(extensions, eq(extensions.id, registrations.extensionId))
+      .where(eq(registrations.deviceId, device.id))
+  )
     .filter((r) => !onLines.some((l) => l.ext.id === r.ext.id))
     .map((r) => ({ ext: r.ext, line: null }));
   return [...onLines, ...before];
 }
 
-function pick(all: ReturnType<typeof candidates>, input: Picked): ExtensionRow[] {
+interface Candidate {
+  readonly ext: ExtensionRow;
+  readonly line: number | null;
+}
+
+function pick(all: readonly Candidate[], input: Picked): ExtensionRow[] {
   const account = input.account && !input.account.startsWith("$") ? input.account : null;
   if (account) return all.filter((c) => c.ext.sipUser === account || c.ext.authUser === account || c.ext.number === account).map((c) => c.ext);
   if (input.line !== null) return all.filter((c) => c.line === input.line).map((c) => c.ext);
   return all.filter((c) => c.line !== null).map((c) => c.ext);
 }
 
-function refuse(deps: ServiceDeps, input: PhoneEventInput, limiter: SourceLimiter, device: DeviceRow | undefined): PhoneEventResult {
+async function refuse(deps: ServiceDeps, input: PhoneEventInput, limiter: SourceLimiter, device: DeviceRow | undefined): Promise<PhoneEventResult> {
   // Logged, but at most a few rows per source, so a flood cannot fill the audit table.
   if (limiter.take(input.sourceIp)) {
-    writeTransaction(deps.db, (tx) =>
-      recordAudit(tx, deps.clock().getTime(), {
-        actor: `phone:${device?.mac ?? input.mac.slice(0, 17)}`,
-        action: "phone_event.refused",
-        target: `device:${device?.mac ?? input.mac.slice(0, 17)}`,
-        tenantId: device?.tenantId ?? null,
-        mac: device?.mac ?? null,
-        outcome: "refused",
-        detail: `${device ? "wrong secret" : "unknown device"} for event ${(input.report.path || input.report.method).slice(0, 32)} from ${input.sourceIp}`,
-      }),
+    // Read committed: one insert, nothing read.
+    await deps.data.write(
+      (q) =>
+        insertAudit(q, deps.clock().getTime(), {
+          actor: `phone:${device?.mac ?? input.mac.slice(0, 17)}`,
+          action: "phone_event.refused",
+          target: `device:${device?.mac ?? input.mac.slice(0, 17)}`,
+          tenantId: device?.tenantId ?? null,
+          mac: device?.mac ?? null,
+          outcome: "refused",
+          detail: `${device ? "wrong secret" : "unknown device"} for event ${(input.report.path || input.report.method).slice(0, 32)} from ${input.sourceIp}`,
+        }),
+      { isolation: "read committed" },
     );
   }
   return { ok: false, status: 403, reason: "refused" };
@@ -80,21 +88,24 @@ function badReport(report: EventReport, vendor: Vendor | undefined): string {
  * A registration event reported by a phone through the URL in its device file. The MAC must be a
  * known device and the secret its secret; an unknown MAC and a wrong secret get the same answer.
  */
-export function handlePhoneEvent(deps: ServiceDeps & { readonly vendors: readonly Vendor[] }, input: PhoneEventInput, refusalLog: SourceLimiter): PhoneEventResult {
+export async function handlePhoneEvent(deps: ServiceDeps & { readonly vendors: readonly Vendor[] }, input: PhoneEventInput, refusalLog: SourceLimiter): Promise<PhoneEventResult> {
   const mac = parseMac(input.mac);
-  const device = mac ? findDeviceSync(deps.db, mac) : undefined;
-  if (!device || !eventSecretMatches(deps, device.id, input.secret)) return refuse(deps, input, refusalLog, device);
+  const device = mac ? await deps.data.read((q) => findDevice(q, mac)) : undefined;
+  const secretMatches = device ? await deps.data.read((q) => eventSecretMatchesIn(q, deps.secrets, device.id, input.secret)) : false;
+  if (!device || !secretMatches) return refuse(deps, input, refusalLog, device);
   const vendor = deps.vendors.find((v) => v.id === device.vendor);
   const parsed = vendor?.parseEvent(input.report) ?? null;
   if (!parsed) return { ok: false, status: 400, reason: badReport(input.report, vendor) };
   const event: RegistrationEvent = parsed.event;
-  const matched = pick(candidates(deps, device), parsed);
-  if (!matched.length) return { ok: false, status: 404, reason: `no line of ${device.mac} matches account ${parsed.account ?? parsed.line ?? "(none)"}` };
-  const tenant = deps.db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, device.tenantId)).get()!;
   const now = deps.clock().getTime();
-  writeTransaction(deps.db, (tx) => {
+  // Serializable (the default): the lines it matches and the bindings it upserts are read in the
+  // transaction that writes them.
+  return deps.data.write(async (q) => {
+    const matched = pick(await candidates(q, device), parsed);
+    if (!matched.length) return { ok: false, status: 404, reason: `no line of ${device.mac} matches account ${parsed.account ?? parsed.line ?? "(none)"}` } as const;
+    const tenant = first(await q.db.select({ name: q.t.tenants.name }).from(q.t.tenants).where(eq(q.t.tenants.id, device.tenantId)).limit(1))!;
     for (const ext of matched) {
-      applyRegistrationEvent(tx, now, {
+      await applyRegistrationEventIn(q, now, {
         tenantId: device.tenantId,
         extensionId: ext.id,
         extensionLabel: `${tenant.name}/${ext.number}`,
@@ -108,6 +119,6 @@ export function handlePhoneEvent(deps: ServiceDeps & { readonly vendors: readonl
         reporter: `phone:${device.mac}`,
       });
     }
+    return { ok: true, extensions: matched.map((e) => e.number) } as const;
   });
-  return { ok: true, extensions: matched.map((e) => e.number) };
 }

@@ -1,12 +1,11 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
-import { writeTransaction } from "../db/client.ts";
-import { deviceLines, devices, extensions, tenants } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import { hasControlCharacters } from "../domain/validation.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { parseHostPort, parseSipUri } from "../sip/uri.ts";
-import { applyRegistrationEvent } from "./state.ts";
+import { applyRegistrationEventIn } from "./state.ts";
 import type { RegistrationRow } from "../db/rows.ts";
 
 const printable = (max: number) =>
@@ -30,41 +29,47 @@ export const RegistrarEventInput = z.strictObject({
 export type RegistrarEventInput = z.infer<typeof RegistrarEventInput>;
 
 /** The extension an address of record names: SIP user @ a tenant's SIP domain. */
-function extensionForAor(deps: ServiceDeps, aor: string) {
+async function extensionForAor(q: Query, aor: string) {
+  const { extensions, tenants } = q.t;
   const uri = parseSipUri(aor)!;
-  const rows = deps.db
-    .select({ ext: extensions, tenant: tenants })
-    .from(extensions)
-    .innerJoin(tenants, eq(tenants.id, extensions.tenantId))
-    .where(eq(extensions.sipUser, uri.user!))
-    .all()
-    .filter((r) => r.tenant.sipDomain.toLowerCase() === uri.host.toLowerCase());
+  const rows = (
+    await q.db
+      .select({ ext: extensions, tenant: tenants })
+      .from(extensions)
+      .innerJoin(tenants, eq(tenants.id, extensions.tenantId))
+      .where(eq(extensions.sipUser, uri.user!))
+  ).filter((r) => r.tenant.sipDomain.toLowerCase() === uri.host.toLowerCase());
   if (rows.length === 0) throw notFound(`aor: no extension with SIP user ${uri.user} in a tenant whose SIP domain is ${uri.host}`);
   if (rows.length > 1) throw conflict(`aor: ${uri.user}@${uri.host} matches extensions in ${rows.length} tenants`);
   return rows[0]!;
 }
 
 /** The device carrying the extension whose last provisioning fetch came from the source address. */
-function deviceAt(deps: ServiceDeps, extensionId: number, sourceHost: string | null) {
+async function deviceAt(q: Query, extensionId: number, sourceHost: string | null) {
   if (!sourceHost) return null;
-  const carrying = deps.db.select({ id: deviceLines.deviceId }).from(deviceLines).where(eq(deviceLines.extensionId, extensionId)).all();
+  const { deviceLines, devices } = q.t;
+  const carrying = await q.db.select({ id: deviceLines.deviceId }).from(deviceLines).where(eq(deviceLines.extensionId, extensionId));
   if (!carrying.length) return null;
   const ids = carrying.map((c) => c.id);
-  return deps.db.select().from(devices).where(and(inArray(devices.id, ids), eq(devices.lastIp, sourceHost))).get() ?? null;
+  return first(await q.db.select().from(devices).where(and(inArray(devices.id, ids), eq(devices.lastIp, sourceHost))).limit(1)) ?? null;
 }
 
-/** Applies one registrar event; throws AppError (and changes nothing) when the body names no extension. */
-export function handleRegistrarEvent(deps: ServiceDeps, body: unknown, reporter: string): RegistrationRow {
+/**
+ * Applies one registrar event; throws AppError (and changes nothing) when the body names no extension.
+ * Serializable (the default): reads the binding it upserts, so two events of one binding at once
+ * cannot both insert it.
+ */
+export async function handleRegistrarEvent(deps: ServiceDeps, body: unknown, reporter: string): Promise<RegistrationRow> {
   const input = RegistrarEventInput.parse(body);
   if ((input.event === "registered" || input.event === "refreshed") && !input.contact) {
     throw invalidInput("contact: a registered or refreshed event needs the contact URI");
   }
-  const { ext, tenant } = extensionForAor(deps, input.aor);
-  const source = input.source ? parseHostPort(input.source)! : null;
-  const device = deviceAt(deps, ext.id, source?.host ?? null);
   const now = deps.clock().getTime();
-  return writeTransaction(deps.db, (tx) =>
-    applyRegistrationEvent(tx, now, {
+  return deps.data.write(async (q) => {
+    const { ext, tenant } = await extensionForAor(q, input.aor);
+    const source = input.source ? parseHostPort(input.source)! : null;
+    const device = await deviceAt(q, ext.id, source?.host ?? null);
+    return applyRegistrationEventIn(q, now, {
       tenantId: tenant.id,
       extensionId: ext.id,
       extensionLabel: `${tenant.name}/${ext.number}`,
@@ -76,6 +81,6 @@ export function handleRegistrarEvent(deps: ServiceDeps, body: unknown, reporter:
       userAgent: input.userAgent,
       expires: input.event === "registered" || input.event === "refreshed" ? input.expires : null,
       reporter,
-    }),
-  );
+    });
+  });
 }

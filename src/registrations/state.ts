@@ -1,7 +1,6 @@
 import { and, eq, isNotNull, lt } from "drizzle-orm";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { registrations, tenants } from "../db/schema.ts";
-import { recordAudit } from "../services/audit.ts";
+import { first, type Query } from "../db/data.ts";
+import { insertAudit } from "../services/audit.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import type { RegistrationRow } from "../db/rows.ts";
 
@@ -43,8 +42,8 @@ export const noExpiryMarginS = (registerExpires: number): number => Math.max(60,
 const bindingKeyOf = (r: Pick<RegistrationReport, "deviceId" | "contact" | "source">): string =>
   r.deviceId !== null ? `device:${r.deviceId}` : `contact:${r.contact ?? r.source ?? "unknown"}`;
 
-function noExpiryLifetimeS(tx: Db, tenantId: number): number {
-  const t = tx.select({ registerExpires: tenants.registerExpires }).from(tenants).where(eq(tenants.id, tenantId)).get();
+async function noExpiryLifetimeS(q: Query, tenantId: number): Promise<number> {
+  const t = first(await q.db.select({ registerExpires: q.t.tenants.registerExpires }).from(q.t.tenants).where(eq(q.t.tenants.id, tenantId)).limit(1));
   const interval = t?.registerExpires ?? 3600;
   return interval + noExpiryMarginS(interval);
 }
@@ -53,15 +52,18 @@ function noExpiryLifetimeS(tx: Db, tenantId: number): number {
  * Applies one registration event inside the caller's transaction: upserts the binding's row and
  * writes the audit row. `since` moves only when the state changes (a refresh keeps it).
  */
-export function applyRegistrationEvent(tx: Db, now: number, r: RegistrationReport): RegistrationRow {
+export async function applyRegistrationEventIn(q: Query, now: number, r: RegistrationReport): Promise<RegistrationRow> {
+  const { registrations } = q.t;
   const bindingKey = bindingKeyOf(r);
   const state = r.expires === 0 && r.event !== "expired" ? "unregistered" : STATE_OF[r.event];
-  const lifetimeS = r.expires ?? noExpiryLifetimeS(tx, r.tenantId);
-  const existing = tx
-    .select()
-    .from(registrations)
-    .where(and(eq(registrations.extensionId, r.extensionId), eq(registrations.bindingKey, bindingKey)))
-    .get();
+  const lifetimeS = r.expires ?? (await noExpiryLifetimeS(q, r.tenantId));
+  const existing = first(
+    await q.db
+      .select()
+      .from(registrations)
+      .where(and(eq(registrations.extensionId, r.extensionId), eq(registrations.bindingKey, bindingKey)))
+      .limit(1),
+  );
   const values = {
     state,
     contact: r.contact ?? existing?.contact ?? null,
@@ -73,14 +75,13 @@ export function applyRegistrationEvent(tx: Db, now: number, r: RegistrationRepor
     lastEventSource: r.reporter,
     lastEventAt: now,
   };
-  const row = existing
-    ? tx.update(registrations).set(values).where(eq(registrations.id, existing.id)).returning().get()
-    : tx
+  const [row] = existing
+    ? await q.db.update(registrations).set(values).where(eq(registrations.id, existing.id)).returning()
+    : await q.db
         .insert(registrations)
         .values({ ...values, tenantId: r.tenantId, extensionId: r.extensionId, deviceId: r.deviceId, bindingKey })
-        .returning()
-        .get();
-  recordAudit(tx, now, {
+        .returning();
+  await insertAudit(q, now, {
     actor: r.reporter,
     action: `registration.${r.event}`,
     target: `extension:${r.extensionLabel}`,
@@ -89,27 +90,33 @@ export function applyRegistrationEvent(tx: Db, now: number, r: RegistrationRepor
     extension: r.extensionLabel,
     after: { state, contact: values.contact, source: values.source, expires: r.expires },
   });
-  return row;
+  return row!;
 }
 
 /**
  * Registrations whose expiry passed become `unregistered` with event `expired` (and an audit row).
  * Called periodically by the tracker; reads also treat a passed expiry as expired.
  */
-export function expireRegistrations(deps: ServiceDeps): number {
+export async function expireRegistrations(deps: ServiceDeps): Promise<number> {
   const now = deps.clock().getTime();
-  const dueWhere = and(eq(registrations.state, "registered"), isNotNull(registrations.expiresAt), lt(registrations.expiresAt, now));
+  const dueWhere = (q: Query) => {
+    const { registrations } = q.t;
+    return and(eq(registrations.state, "registered"), isNotNull(registrations.expiresAt), lt(registrations.expiresAt, now));
+  };
   // The server runs this every second: with nothing due it takes no write lock, so the event loop
   // never waits for another writer's transaction (the fetch-log thread's, an import's) for nothing.
-  if (!deps.db.select({ id: registrations.id }).from(registrations).where(dueWhere).limit(1).get()) return 0;
-  return writeTransaction(deps.db, (tx) => {
-    const due = tx.select().from(registrations).where(dueWhere).all();
+  const anyDue = await deps.data.read(async (q) => first(await q.db.select({ id: q.t.registrations.id }).from(q.t.registrations).where(dueWhere(q)).limit(1)));
+  if (!anyDue) return 0;
+  // Serializable (the default): reads the due rows, then writes each with its audit row.
+  return deps.data.write(async (q) => {
+    const { registrations } = q.t;
+    const due = await q.db.select().from(registrations).where(dueWhere(q));
     for (const row of due) {
-      tx.update(registrations)
+      await q.db
+        .update(registrations)
         .set({ state: "expired", since: row.expiresAt!, expiresAt: null, lastEvent: "expired", lastEventSource: "system", lastEventAt: now })
-        .where(eq(registrations.id, row.id))
-        .run();
-      recordAudit(tx, now, {
+        .where(eq(registrations.id, row.id));
+      await insertAudit(q, now, {
         actor: "system",
         action: "registration.expired",
         target: `registration:${row.id}`,

@@ -1,9 +1,9 @@
 import { and, asc, eq, isNotNull } from "drizzle-orm";
-import { deviceLines, extensions, registrations, tenants } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import type { DigestCredentials } from "../sip/digest.ts";
 import { parseSipUri, uriHost, type SipTarget } from "../sip/uri.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import type { DeviceRow } from "../db/rows.ts";
+import type { DeviceRow, ExtensionRow, RegistrationRow, Tenant } from "../db/rows.ts";
 
 /** Everything needed to NOTIFY one phone, resolved before anything changes. */
 export interface NotifyPlan {
@@ -21,29 +21,41 @@ const hostOf = (source: string | null): string | null => {
   return m ? m[1]! : source;
 };
 
+/** What a plan is made of: the device's tenant, its lines in order, its registered bindings with a contact. */
+export interface PlanInputs {
+  readonly tenant: Tenant;
+  readonly lines: readonly ExtensionRow[];
+  readonly bound: readonly { readonly r: RegistrationRow; readonly ext: ExtensionRow }[];
+}
+
 /**
  * Where a device's NOTIFY goes (issue 5 interface): the contact registered for one of its lines
  * from the device's last known address, else its last known address on port 5060. Null when the
  * device has neither (never fetched, never registered). Credentials are the line's SIP
  * credentials as stored now: call this before a change that rotates them.
  */
-export function notifyPlan(deps: ServiceDeps, device: DeviceRow): NotifyPlan | null {
-  const tenant = deps.db.select().from(tenants).where(eq(tenants.id, device.tenantId)).get()!;
-  const lines = deps.db
-    .select({ ext: extensions })
-    .from(deviceLines)
-    .innerJoin(extensions, eq(extensions.id, deviceLines.extensionId))
-    .where(eq(deviceLines.deviceId, device.id))
-    .orderBy(asc(deviceLines.lineIndex))
-    .all()
-    .map((r) => r.ext);
+export async function notifyPlanIn(q: Query, deps: Pick<ServiceDeps, "secrets">, device: DeviceRow): Promise<NotifyPlan | null> {
+  const tenant = first(await q.db.select().from(q.t.tenants).where(eq(q.t.tenants.id, device.tenantId)).limit(1))!;
+  const lines = (
+    await q.db
+      .select({ ext: q.t.extensions })
+      .from(q.t.deviceLines)
+      .innerJoin(q.t.extensions, eq(q.t.extensions.id, q.t.deviceLines.extensionId))
+      .where(eq(q.t.deviceLines.deviceId, device.id))
+      .orderBy(asc(q.t.deviceLines.lineIndex))
+  ).map((r) => r.ext);
+  const bound = await q.db
+    .select({ r: q.t.registrations, ext: q.t.extensions })
+    .from(q.t.registrations)
+    .innerJoin(q.t.extensions, eq(q.t.extensions.id, q.t.registrations.extensionId))
+    .where(and(eq(q.t.registrations.deviceId, device.id), eq(q.t.registrations.state, "registered"), isNotNull(q.t.registrations.contact)));
+  return planFrom(deps, device, { tenant, lines, bound });
+}
+
+/** The plan from what was read (notifyPlanIn, and the synchronous reader of targets-sync.ts). */
+export function planFrom(deps: Pick<ServiceDeps, "secrets">, device: DeviceRow, { tenant, lines, bound: all }: PlanInputs): NotifyPlan | null {
   const onLines = new Set(lines.map((l) => l.id));
-  const bound = deps.db
-    .select({ r: registrations, ext: extensions })
-    .from(registrations)
-    .innerJoin(extensions, eq(extensions.id, registrations.extensionId))
-    .where(and(eq(registrations.deviceId, device.id), eq(registrations.state, "registered"), isNotNull(registrations.contact)))
-    .all()
+  const bound = all
     .filter(({ r }) => device.lastIp !== null && hostOf(r.source) === device.lastIp && parseSipUri(r.contact!) !== null)
     // A binding of a line the phone has now, the latest first: a line that left the phone (a hot-desk
     // sign-in replaced it) may still show "registered" with a contact the phone no longer uses.

@@ -1,45 +1,48 @@
 import { startPeriodicPass } from "../db/leases.ts";
 import type { ForceUnregisterDeviceRow as Item, ForceUnregisterRow as Request } from "../db/rows.ts";
-import { and, eq, gte, inArray } from "drizzle-orm";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { forceUnregisterDevices, forceUnregisters, registrations } from "../db/schema.ts";
+import { and, asc, eq, gte } from "drizzle-orm";
+import { first, type Query } from "../db/data.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
-import { recordAudit } from "../services/audit.ts";
-import { lastFetch } from "./drift.ts";
+import { insertAudit } from "../services/audit.ts";
+import { lastFetchIn } from "./drift.ts";
 import { expireRegistrations } from "./state.ts";
 
-
 /** Has the phone fetched every changed file since the request, and got something other than the old content? */
-function fetchedNewConfig(deps: ProvisionDeps, item: Item, since: number): boolean {
-  return item.files.every((f) => {
-    const last = lastFetch(deps, item.deviceId, f.name);
-    return !!last && last.at >= since && last.hash !== f.oldHash;
-  });
+async function fetchedNewConfig(q: Query, item: Item, since: number): Promise<boolean> {
+  for (const f of item.files) {
+    const last = await lastFetchIn(q, item.deviceId, f.name);
+    if (!last || last.at < since || last.hash === f.oldHash) return false;
+  }
+  return true;
 }
 
 /** Did the phone (or the registrar) report the extension unregistered on this phone since the request? */
-function reportedUnregistered(tx: Db, r: Request, item: Item): boolean {
+async function reportedUnregistered(q: Query, r: Request, item: Item): Promise<boolean> {
   if (r.extensionId === null) return false;
-  const row = tx
-    .select()
-    .from(registrations)
-    .where(and(eq(registrations.extensionId, r.extensionId), eq(registrations.deviceId, item.deviceId), gte(registrations.lastEventAt, r.createdAt)))
-    .get();
+  const { registrations } = q.t;
+  const row = first(
+    await q.db
+      .select()
+      .from(registrations)
+      .where(and(eq(registrations.extensionId, r.extensionId), eq(registrations.deviceId, item.deviceId), gte(registrations.lastEventAt, r.createdAt)))
+      .limit(1),
+  );
   return !!row && row.state !== "registered";
 }
 
-function settle(deps: ProvisionDeps, tx: Db, r: Request, now: number): void {
-  const items = tx.select().from(forceUnregisterDevices).where(and(eq(forceUnregisterDevices.requestId, r.id), eq(forceUnregisterDevices.state, "pending"))).all();
-  for (const item of items) {
-    const state = reportedUnregistered(tx, r, item) ? "unregistered" : fetchedNewConfig({ ...deps, db: tx }, item, r.createdAt) ? "fetched" : null;
+async function settleIn(q: Query, r: Request, now: number): Promise<void> {
+  const { forceUnregisterDevices, forceUnregisters } = q.t;
+  const pendingOf = () => q.db.select().from(forceUnregisterDevices).where(and(eq(forceUnregisterDevices.requestId, r.id), eq(forceUnregisterDevices.state, "pending"))).orderBy(asc(forceUnregisterDevices.deviceId));
+  for (const item of await pendingOf()) {
+    const state = (await reportedUnregistered(q, r, item)) ? "unregistered" : (await fetchedNewConfig(q, item, r.createdAt)) ? "fetched" : null;
     if (!state) continue;
-    tx.update(forceUnregisterDevices).set({ state, confirmedAt: now }).where(and(eq(forceUnregisterDevices.requestId, r.id), eq(forceUnregisterDevices.deviceId, item.deviceId))).run();
+    await q.db.update(forceUnregisterDevices).set({ state, confirmedAt: now }).where(and(eq(forceUnregisterDevices.requestId, r.id), eq(forceUnregisterDevices.deviceId, item.deviceId)));
   }
-  const pending = tx.select().from(forceUnregisterDevices).where(and(eq(forceUnregisterDevices.requestId, r.id), eq(forceUnregisterDevices.state, "pending"))).all();
+  const pending = await pendingOf();
   const state = pending.length === 0 ? "confirmed" : now >= r.deadlineAt ? "timed-out" : null;
   if (!state) return;
-  tx.update(forceUnregisters).set({ state, finishedAt: now }).where(eq(forceUnregisters.id, r.id)).run();
-  recordAudit(tx, now, {
+  await q.db.update(forceUnregisters).set({ state, finishedAt: now }).where(eq(forceUnregisters.id, r.id));
+  await insertAudit(q, now, {
     actor: "system",
     action: `force_unregister.${state === "confirmed" ? "confirmed" : "timed_out"}`,
     target: `force_unregister:${r.id}`,
@@ -49,21 +52,26 @@ function settle(deps: ProvisionDeps, tx: Db, r: Request, now: number): void {
   });
 }
 
-/** Confirms or times out pending force-unregisters, reading the fetch log as written so far. */
-function settlePending(deps: ProvisionDeps): void {
+/**
+ * Confirms or times out pending force-unregisters, reading the fetch log as written so far.
+ * Serializable (the default): each request's phones are read and settled in one transaction.
+ */
+function settlePending(deps: ProvisionDeps): Promise<void> {
   const now = deps.clock().getTime();
-  writeTransaction(deps.db, (tx) => {
-    for (const r of tx.select().from(forceUnregisters).where(inArray(forceUnregisters.state, ["pending"])).all()) settle(deps, tx, r, now);
+  return deps.data.write(async (q) => {
+    const { forceUnregisters } = q.t;
+    for (const r of await q.db.select().from(forceUnregisters).where(eq(forceUnregisters.state, "pending")).orderBy(asc(forceUnregisters.id))) await settleIn(q, r, now);
   });
 }
 
-const anyPending = (db: Db): boolean => db.select({ id: forceUnregisters.id }).from(forceUnregisters).where(eq(forceUnregisters.state, "pending")).limit(1).get() !== undefined;
+const anyPending = (deps: ProvisionDeps): Promise<boolean> =>
+  deps.data.read(async (q) => first(await q.db.select({ id: q.t.forceUnregisters.id }).from(q.t.forceUnregisters).where(eq(q.t.forceUnregisters.state, "pending")).limit(1)) !== undefined);
 
 /** One pass: expire registrations, then confirm or time out pending force-unregisters (the CLI's, after a blocking flush). */
-export function checkRegistrations(deps: ProvisionDeps): void {
+export async function checkRegistrations(deps: ProvisionDeps): Promise<void> {
   deps.recorder.flush();
-  expireRegistrations(deps);
-  settlePending(deps);
+  await expireRegistrations(deps);
+  await settlePending(deps);
 }
 
 /**
@@ -72,10 +80,10 @@ export function checkRegistrations(deps: ProvisionDeps): void {
  * fetch may still be in a batch; with none pending there is nothing to wait for.
  */
 async function serverPass(deps: ProvisionDeps): Promise<void> {
-  expireRegistrations(deps);
-  if (!anyPending(deps.db)) return;
+  await expireRegistrations(deps);
+  if (!(await anyPending(deps))) return;
   await deps.recorder.settle();
-  settlePending(deps);
+  await settlePending(deps);
 }
 
 /**

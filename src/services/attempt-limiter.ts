@@ -1,6 +1,6 @@
 import { and, gt, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import type { Db } from "../db/client.ts";
+import { first, type Query } from "../db/data.ts";
 
 /**
  * The one slow-then-refuse rule for guessed secrets: portal passwords (src/portal/sessions.ts) and
@@ -39,7 +39,7 @@ export function attemptVerdict(keys: readonly CountedKey[], limits: AttemptLimit
   return { refused: null, delayMs: n > 0 ? Math.min(limits.maxDelayMs, FIRST_DELAY_MS * 2 ** (n - 1)) : 0 };
 }
 
-/** Failures recorded in `table` after `since` (its `at` column) that match `key`. */
-export function failuresSince(db: Db, table: SQLiteTable, at: SQLiteColumn, key: SQL, since: number): number {
-  return db.select({ n: sql<number>`count(*)` }).from(table).where(and(key, gt(at, since))).get()?.n ?? 0;
+/** Failures recorded in `table` (from `q.t`) after `since` (its `at` column) that match `key`. */
+export async function failuresSinceIn(q: Query, table: SQLiteTable, at: SQLiteColumn, key: SQL, since: number): Promise<number> {
+  return first(await q.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(table).where(and(key, gt(at, since))))?.n ?? 0;
 }

@@ -94,7 +94,7 @@ export async function layoutsWatchingExtensionIn(q: Query, extensionId: number):
   return rows.map((r) => r.name);
 }
 
-/** What `removeExtensionFromPhones` took the extension out of, besides the phones' own lines and keys: for the audit log. */
+/** What `removeExtensionFromPhonesIn` took the extension out of, besides the phones' own lines and keys: for the audit log. */
 export interface Removed {
   readonly groups: string[];
   readonly keyLayouts: { layout: string; index: number }[];
@@ -104,32 +104,8 @@ export interface Removed {
  * Takes the extension out of everything that shows it, so no phone's next config shows it (no
  * line, no BLF): the phones' lines (with their line keys) and BLF keys, key layouts' BLF keys, and
  * group memberships. Returns the layout keys and groups it left, for the audit log, so an
- * operator can put it back. Runs inside the caller's write transaction.
+ * operator can put it back. Runs inside the caller's `data.write` (extension delete, force-unregister).
  */
-export function removeExtensionFromPhones(tx: Db, extensionId: number, now: number): Removed {
-  const lines = tx.select().from(deviceLines).where(eq(deviceLines.extensionId, extensionId)).all();
-  for (const l of lines) {
-    tx.delete(deviceKeys).where(and(eq(deviceKeys.deviceId, l.deviceId), eq(deviceKeys.kind, "line"), eq(deviceKeys.lineIndex, l.lineIndex))).run();
-  }
-  tx.delete(deviceLines).where(eq(deviceLines.extensionId, extensionId)).run();
-  tx.delete(deviceKeys).where(eq(deviceKeys.targetExtensionId, extensionId)).run();
-  const layoutKeys = tx
-    .select({ id: keyLayouts.id, layout: keyLayouts.name, key: keyLayoutKeys.keyIndex })
-    .from(keyLayoutKeys)
-    .innerJoin(keyLayouts, eq(keyLayouts.id, keyLayoutKeys.layoutId))
-    .where(eq(keyLayoutKeys.targetExtensionId, extensionId))
-    .orderBy(keyLayouts.name, keyLayoutKeys.keyIndex)
-    .all();
-  tx.delete(keyLayoutKeys).where(eq(keyLayoutKeys.targetExtensionId, extensionId)).run();
-  const touched = [...new Set(layoutKeys.map((k) => k.id))];
-  if (touched.length) tx.update(keyLayouts).set({ updatedAt: now }).where(inArray(keyLayouts.id, touched)).run();
-  // Leaving a group only shrinks the expansions of the phones watching it: nothing can stop fitting.
-  const groups = extensionGroupNames(tx, extensionId);
-  tx.delete(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, extensionId)).run();
-  return { groups, keyLayouts: layoutKeys.map(({ layout, key }) => ({ layout, index: key })) };
-}
-
-/** removeExtensionFromPhones for converted code (extension delete), in the caller's `data.write`; force-unregister keeps the synchronous form. */
 export async function removeExtensionFromPhonesIn(q: Query, extensionId: number, now: number): Promise<Removed> {
   const { deviceLines: dl, deviceKeys: dk, keyLayoutKeys: lk, keyLayouts: kl, extensionGroupMembers: gm } = q.t;
   const lines = await q.db.select().from(dl).where(eq(dl.extensionId, extensionId));

@@ -7,7 +7,7 @@ import type { ServiceDeps } from "./deps.ts";
 
 /**
  * A tenant's star codes (its rows over the defaults); updateFeatureCodes in tenants.ts writes them.
- * Synchronous form, kept for the credential reader of the request path (src/pbx/credentials.ts)
+ * Synchronous form, kept for the credential reader of the request path (src/pbx/credentials-sync.ts)
  * until it moves to the asynchronous handle; everything else uses loadFeatureCodes.
  */
 export function getFeatureCodes(deps: Pick<ServiceDeps, "db">, tenantId: number): FeatureCodes {

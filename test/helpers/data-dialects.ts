@@ -17,10 +17,12 @@ import type { usePostgres } from "./postgres.ts";
  * (`describe.each(dataDialects(postgres))`): a SQLite file (writer and reader connections), an
  * in-memory SQLite database (one shared connection, as createTestDeps has) and PostgreSQL, each
  * built by its real migrations. `open()` gives a fresh, empty database; `cleanup()` closes it.
+ * `peer()`, where the database can have a second handle (not in memory), opens one on the same
+ * database, as another process or node would; the test closes it before `cleanup()`.
  */
 export interface DataDialect {
   readonly name: string;
-  open(): Promise<{ data: Data; cleanup(): Promise<void> }>;
+  open(): Promise<{ data: Data; cleanup(): Promise<void>; peer?: () => Promise<Data> }>;
 }
 
 export const TEST_CONFIG = loadConfig({ dbLockTimeoutMs: 500 }, {});
@@ -39,6 +41,7 @@ export function dataDialects(postgres: ReturnType<typeof usePostgres>): DataDial
             await data.close();
             rmSync(dir, { recursive: true, force: true });
           },
+          peer: async () => openSqliteData(file, { lockTimeoutMs: TEST_CONFIG.dbLockTimeoutMs, migrate: false }),
         };
       },
     },
@@ -62,7 +65,7 @@ export function dataDialects(postgres: ReturnType<typeof usePostgres>): DataDial
         const url = await postgres.createDatabase();
         await migratePostgres(url, TEST_CONFIG);
         const data = await openPgData(url, TEST_CONFIG);
-        return { data, cleanup: () => data.close() };
+        return { data, cleanup: () => data.close(), peer: () => openPgData(url, TEST_CONFIG) };
       },
     },
   ];

@@ -53,22 +53,22 @@ describe("change feed", () => {
   beforeAll(async () => {
     receiver = await startReceiver(() => (fail-- > 0 ? 500 : 200));
     await createTenant(deps, { name: "f.example", sipDomain: "f.example", sipServerHost: "pbx.f.example" } as never);
-    secret = createWebhook(deps, { name: "pbx-1", url: receiver.url, tenants: ["f.example"] }).secret;
+    secret = (await createWebhook(deps, { name: "pbx-1", url: receiver.url, tenants: ["f.example"] })).secret;
   });
   afterAll(async () => {
     deps.close();
     await receiver.close();
   });
   const drain = async () => {
-    for (let i = 0; i < 200 && (await deliverDue(deps, FAST)) + listDeliveries(deps, { state: "pending" }).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 200 && (await deliverDue(deps, FAST)) + (await listDeliveries(deps, { state: "pending" })).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
   };
 
   it("signs and delivers created, changed, rotated, disabled, enabled, deleted in order, with no secret in the body", async () => {
     await createExtension(deps, "f.example", { number: "301", displayName: "Di" } as never);
     await updateExtension(deps, "f.example", "301", { displayName: "Dina" } as never);
     await resetExtensionPassword(deps, "f.example", "301");
-    forceUnregister(deps, DEFAULT_SIP_SETTINGS, "f.example", "301", { mode: "disable" }, "test");
-    enableExtension(deps, "f.example", "301", "test");
+    await forceUnregister(deps, DEFAULT_SIP_SETTINGS, "f.example", "301", { mode: "disable" }, "test");
+    await enableExtension(deps, "f.example", "301", "test");
     await deleteExtension(deps, "f.example", "301");
     fail = 2; // the first event fails twice: it is retried, and the later ones wait for it
     await drain();
@@ -93,8 +93,8 @@ describe("change feed", () => {
       const ok = verifySignature(secret, { timestamp: g.headers["phonehome-timestamp"] as string, signature: g.headers["phonehome-signature"] as string }, g.body, Math.floor(Date.now() / 1000));
       expect(ok).toEqual({ ok: true });
     }
-    expect(listDeliveries(deps, {}).every((d) => d.state === "delivered")).toBe(true);
-    expect(listDeliveries(deps, {}).at(-1)).toMatchObject({ type: "extension.created", attempts: 3 });
+    expect((await listDeliveries(deps, {})).every((d) => d.state === "delivered")).toBe(true);
+    expect((await listDeliveries(deps, {})).at(-1)).toMatchObject({ type: "extension.created", attempts: 3 });
   });
 
   it("the verification recipe refuses a forged signature, a changed body, another secret and a replay", () => {
@@ -116,20 +116,20 @@ describe("change feed", () => {
     const before = receiver.got.length;
     fail = FAST.maxAttempts; // every attempt of the first event fails
     await drain();
-    const failed = listDeliveries(deps, { state: "failed" });
+    const failed = await listDeliveries(deps, { state: "failed" });
     expect(failed).toEqual([expect.objectContaining({ type: "extension.created", extension: "f.example/302", attempts: 3, lastStatus: 500, lastError: "answered 500" })]);
     expect(receiver.got.slice(before).map((g) => JSON.parse(g.body).type)).toEqual(["extension.created", "extension.created", "extension.created", "extension.credentials_rotated"]);
     const audit = deps.db.select().from(auditLog).all().filter((a) => a.action.startsWith("pbx_webhook.delivery"));
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["pbx_webhook.delivery_retry", "pbx_webhook.delivery_failed"]));
   });
 
-  it("refuses bad webhooks with the reason and changes nothing", () => {
+  it("refuses bad webhooks with the reason and changes nothing", async () => {
     const before = dumpDb(deps);
-    expect(() => createWebhook(deps, { name: "x", url: "ftp://h/" })).toThrow(/http:\/\/ or https:\/\//);
-    expect(() => createWebhook(deps, { name: "bad name", url: receiver.url })).toThrow(/letters, digits/);
-    expect(() => createWebhook(deps, { name: "y", url: receiver.url, tenants: ["nope.example"] })).toThrow(/no tenant named nope.example/);
-    expect(() => createWebhook(deps, { name: "pbx-1", url: receiver.url })).toThrow(/already exists/);
-    expect(() => listDeliveries(deps, { state: "lost" })).toThrow();
+    await expect(createWebhook(deps, { name: "x", url: "ftp://h/" })).rejects.toThrow(/http:\/\/ or https:\/\//);
+    await expect(createWebhook(deps, { name: "bad name", url: receiver.url })).rejects.toThrow(/letters, digits/);
+    await expect(createWebhook(deps, { name: "y", url: receiver.url, tenants: ["nope.example"] })).rejects.toThrow(/no tenant named nope.example/);
+    await expect(createWebhook(deps, { name: "pbx-1", url: receiver.url })).rejects.toThrow(/already exists/);
+    await expect(listDeliveries(deps, { state: "lost" })).rejects.toThrow();
     expect(dumpDb(deps)).toBe(before);
   });
 });

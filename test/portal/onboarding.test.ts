@@ -22,7 +22,7 @@ beforeAll(async () => {
   srv = await startPortal({ fetchLogFlushMs: 10 }, async (rt) => {
     await createTenant(rt, TenantInput.parse({ sipDomain: "other.example", sipServerHost: "pbx.other.example" }));
     await createExtension(rt, "other.example", { number: "201", displayName: "Other" } as never);
-    createSystemUser(rt, { username: "field", role: "technician", tenants: [TENANT] }, hash);
+    await createSystemUser(rt, { username: "field", role: "technician", tenants: [TENANT] }, hash);
   });
   b = await startBrowser();
 }, 60_000);

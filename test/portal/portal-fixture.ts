@@ -20,10 +20,10 @@ export async function startPortal(overrides: Record<string, unknown> = {}, prepa
   const hash = await hashPassword(PASSWORD);
   const server = await startTestServer(overrides, async (rt) => {
     await loadDemo(rt);
-    for (const role of ["admin", "technician", "readonly"] as const) createSystemUser(rt, { username: role, role }, hash);
+    for (const role of ["admin", "technician", "readonly"] as const) await createSystemUser(rt, { username: role, role }, hash);
     const ext = readSettings(rt, TENANT, "101").settings.profile;
     putProfile(rt, TENANT, "101", { ...ext, loginAllowed: true });
-    setPassword(rt, findAccount(rt.db, `101@${TENANT}`)!, hash);
+    await setPassword(rt, (await findAccount(rt, `101@${TENANT}`))!, hash);
     await prepare?.(rt);
   });
   return { ...server, base: `http://127.0.0.1:${server.server.apiPort}` };

@@ -24,15 +24,15 @@ beforeAll(async () => {
   srv = await startPortal(
     { smtpHost: "127.0.0.1", smtpPort: smtp.port, portalLoginSlowAfter: 2, portalLoginMaxPerAccount: 4, portalLoginMaxDelayMs: 50 },
     async (rt) => {
-      createSystemUser(rt, { username: "ana", role: "technician", email: "ana@example.com", twoStep: true }, hash);
-      createSystemUser(rt, { username: "locked", role: "readonly" }, hash);
+      await createSystemUser(rt, { username: "ana", role: "technician", email: "ana@example.com", twoStep: true }, hash);
+      await createSystemUser(rt, { username: "locked", role: "readonly" }, hash);
       token = (await createToken(rt, "admin", "api")).token;
       // 102 signs in with two steps, but its personal contact is a phone number.
       const p = readSettings(rt, TENANT, "102").settings.profile;
       putProfile(rt, TENANT, "102", { ...p, authentication: "two_step", personalContact: "+351210000102" });
     },
   );
-  srv.withRuntime((rt) => setPassword(rt, findAccount(rt.db, `102@${TENANT}`)!, hash));
+  await srv.withRuntime(async (rt) => setPassword(rt, (await findAccount(rt, `102@${TENANT}`))!, hash));
   b = await startBrowser();
 }, 60_000);
 
@@ -105,10 +105,10 @@ describe("signing in to the portal", () => {
     const s = { loginSlowAfter: 2, loginMaxPerAccount: 4, loginMaxPerAddress: 30, loginWindowMinutes: 15, loginMaxDelayMs: 50 } as never;
     const { page } = await b.newPage();
     for (let i = 0; i < 4; i++) await signIn(page, srv.base, "locked", `wrong ${i}`);
-    const verdict = srv.withRuntime((rt) => signInVerdict(rt.db, Date.now(), "127.0.0.1", "locked", s));
+    const verdict = await srv.withRuntime((rt) => signInVerdict(rt, Date.now(), "127.0.0.1", "locked", s));
     expect(verdict.refused).toMatch(/too many failed sign-ins for this account/);
     // Slowed before being refused: three failures give a delay.
-    const slowed = srv.withRuntime((rt) => signInVerdict(rt.db, Date.now(), "192.0.2.1", "someone-else", s));
+    const slowed = await srv.withRuntime((rt) => signInVerdict(rt, Date.now(), "192.0.2.1", "someone-else", s));
     expect(slowed.delayMs).toBe(0);
     await signIn(page, srv.base, "locked", PASSWORD);
     expect(await textOf(page, "[role=alert]")).toContain("Sign-in refused: too many failed sign-ins for this account");

@@ -80,7 +80,7 @@ describe("bounds", () => {
     }
   });
 
-  it("anonymous rows are deleted after anonymousRetentionDays, authenticated ones kept for auditRetentionDays", () => {
+  it("anonymous rows are deleted after anonymousRetentionDays, authenticated ones kept for auditRetentionDays", async () => {
     let now = Date.UTC(2026, 0, 1);
     const deps = { ...createTestDeps(), clock: () => new Date(now) };
     try {
@@ -89,7 +89,7 @@ describe("bounds", () => {
       recorder.record({ ...anonymous(now, "198.51.100.2"), deviceId: 1, mac: "805ec0000101", outcome: "served", status: 200, authMethod: "digest" });
       recorder.flush();
       now += 8 * 86_400_000;
-      expect(pruneAudit(deps, 365, 7)).toEqual({ audit: 0, fetches: 1 });
+      expect(await pruneAudit(deps, 365, 7)).toEqual({ audit: 0, fetches: 1 });
       const left = deps.db.$client.prepare("select source_ip from fetch_log").all() as { source_ip: string }[];
       expect(left).toEqual([{ source_ip: "198.51.100.2" }]);
     } finally {

@@ -38,7 +38,7 @@ beforeEach(async () => {
   // The phone fetched from 127.0.0.1 and registered its guest line where sipp listens.
   sipp = await startSipp("notify-200.xml");
   deps.db.$client.prepare("update devices set last_ip = '127.0.0.1' where mac = ?").run(MAC);
-  handleRegistrarEvent(deps, { aor: "sip:100@ob.example", contact: `sip:100@127.0.0.1:${sipp.port}`, source: `127.0.0.1:${sipp.port}`, expires: 3600, event: "registered" }, "registrar:test");
+  await handleRegistrarEvent(deps, { aor: "sip:100@ob.example", contact: `sip:100@127.0.0.1:${sipp.port}`, source: `127.0.0.1:${sipp.port}`, expires: 3600, event: "registered" }, "registrar:test");
 });
 afterEach(() => {
   sipp.stop();
@@ -62,7 +62,7 @@ describe("durable hot-desk NOTIFYs", () => {
     expect(outbox()).toHaveLength(1);
 
     // The process that committed is gone; the next start sends what it left.
-    const { resumed, done } = resumeQueuedNotifies(deps, SIP);
+    const { resumed, done } = await resumeQueuedNotifies(deps, SIP);
     expect(resumed).toEqual([MAC]);
     const sent = await done;
     expect(sent.map((s) => [s.mac, s.outcome])).toEqual([[MAC, "ok"]]);
@@ -78,6 +78,6 @@ describe("durable hot-desk NOTIFYs", () => {
     expect(sent.map((s) => s.outcome)).toEqual(["ok"]);
     expect(outbox()).toEqual([]);
     // Nothing is left for a later start to send again.
-    expect(resumeQueuedNotifies(deps, SIP).resumed).toEqual([]);
+    expect((await resumeQueuedNotifies(deps, SIP)).resumed).toEqual([]);
   });
 });

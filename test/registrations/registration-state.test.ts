@@ -17,34 +17,34 @@ describe("registration state from events", () => {
   afterAll(() => base.close());
   const event = (e: Record<string, unknown>) =>
     handleRegistrarEvent(deps, { aor: "sip:501@r.example", contact: "sip:501@127.0.0.1:5091", source: "127.0.0.1:5091", ...e }, "registrar:test");
-  const state = () => listRegistrations(deps, { tenant: "r.example" })[0]!;
+  const state = async () => (await listRegistrations(deps, { tenant: "r.example" }))[0]!;
 
-  it("stores an expired event as expired, not unregistered", () => {
-    event({ event: "registered", expires: 120 });
-    const row = event({ event: "expired", expires: 0 });
+  it("stores an expired event as expired, not unregistered", async () => {
+    await event({ event: "registered", expires: 120 });
+    const row = await event({ event: "expired", expires: 0 });
     expect(row.state).toBe("expired");
-    expect(state()).toMatchObject({ state: "expired", lastEvent: "expired" });
+    expect(await state()).toMatchObject({ state: "expired", lastEvent: "expired" });
   });
 
-  it("the tracker marks a registration past its expiry as expired", () => {
-    event({ event: "registered", expires: 60 });
+  it("the tracker marks a registration past its expiry as expired", async () => {
+    await event({ event: "registered", expires: 60 });
     now += 61_000;
-    expect(expireRegistrations(deps)).toBe(1);
-    expect(state()).toMatchObject({ state: "expired", lastEvent: "expired", lastEventSource: "system" });
+    expect(await expireRegistrations(deps)).toBe(1);
+    expect(await state()).toMatchObject({ state: "expired", lastEvent: "expired", lastEventSource: "system" });
   });
 
-  it("a registration reported without expiry ages out after registerExpires plus the margin, unless refreshed", () => {
+  it("a registration reported without expiry ages out after registerExpires plus the margin, unless refreshed", async () => {
     const lifetime = (600 + noExpiryMarginS(600)) * 1000;
-    event({ event: "registered", expires: null });
-    expect(Date.parse(state().expiresAt!)).toBe(now + lifetime);
+    await event({ event: "registered", expires: null });
+    expect(Date.parse((await state()).expiresAt!)).toBe(now + lifetime);
     now += lifetime - 1000;
-    expect(expireRegistrations(deps)).toBe(0);
-    event({ event: "refreshed" });
+    expect(await expireRegistrations(deps)).toBe(0);
+    await event({ event: "refreshed" });
     now += lifetime - 1000;
-    expect(expireRegistrations(deps)).toBe(0);
-    expect(state().state).toBe("registered");
+    expect(await expireRegistrations(deps)).toBe(0);
+    expect((await state()).state).toBe("registered");
     now += 2000;
-    expect(expireRegistrations(deps)).toBe(1);
-    expect(state().state).toBe("expired");
+    expect(await expireRegistrations(deps)).toBe(1);
+    expect((await state()).state).toBe("expired");
   });
 });

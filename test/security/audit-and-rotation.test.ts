@@ -122,10 +122,9 @@ describe("audit trail", () => {
     expect((await call("PATCH", "/tenants/demo.example", { configEncryption: false })).status).toBe(200);
   });
 
-  it("deletes rows older than the retention", () => {
+  it("deletes rows older than the retention", async () => {
     const rt = createRuntime(cfg, pino({ level: "silent" }), () => new Date(Date.now() + 400 * 86_400_000));
-    const n = pruneAudit(rt, 365);
-    rt.close();
+    const n = await pruneAudit(rt, 365).finally(() => rt.close());
     expect(n.audit).toBeGreaterThan(0);
     expect(n.fetches).toBeGreaterThan(0);
   });

@@ -10,33 +10,34 @@ import { requireRole, requireTenant, visibleTenants, type AdminState } from "./r
 /** PBX-facing routes (docs/pbx.md): credentials for `pbx` tokens, the change-feed webhooks for admins. */
 export function pbxRoutes(deps: ProvisionDeps): Router<AdminState> {
   const r = new Router<AdminState>();
-  r.get("/pbx/tenants/:tenant/extensions", (ctx) => {
+  r.get("/pbx/tenants/:tenant/extensions", async (ctx) => {
     requireRole(ctx, "admin", "pbx");
     requireTenant(ctx, ctx.params.tenant!);
-    ctx.body = { tenant: ctx.params.tenant, extensions: tenantCredentials(deps, ctx.params.tenant!) };
+    ctx.body = { tenant: ctx.params.tenant, extensions: await tenantCredentials(deps, ctx.params.tenant!) };
   });
-  r.get("/pbx/tenants/:tenant/extensions/:number", (ctx) => {
+  r.get("/pbx/tenants/:tenant/extensions/:number", async (ctx) => {
     requireRole(ctx, "admin", "pbx");
     requireTenant(ctx, ctx.params.tenant!);
-    ctx.body = extensionCredential(deps, ctx.params.tenant!, ctx.params.number!);
+    ctx.body = await extensionCredential(deps, ctx.params.tenant!, ctx.params.number!);
   });
-  r.get("/pbx/webhooks", (ctx) => {
+  r.get("/pbx/webhooks", async (ctx) => {
     requireRole(ctx, "admin", "technician", "readonly");
-    ctx.body = { webhooks: listWebhooks(deps) };
+    ctx.body = { webhooks: await listWebhooks(deps) };
   });
-  r.post("/pbx/webhooks", (ctx) => {
+  r.post("/pbx/webhooks", async (ctx) => {
     requireRole(ctx, "admin");
+    const created = await createWebhook(deps, ctx.request.body);
     ctx.status = 201;
-    ctx.body = createWebhook(deps, ctx.request.body);
+    ctx.body = created;
   });
-  r.delete("/pbx/webhooks/:name", (ctx) => {
+  r.delete("/pbx/webhooks/:name", async (ctx) => {
     requireRole(ctx, "admin");
-    deleteWebhook(deps, ctx.params.name!);
+    await deleteWebhook(deps, ctx.params.name!);
     ctx.status = 204;
   });
-  r.get("/pbx/deliveries", (ctx) => {
+  r.get("/pbx/deliveries", async (ctx) => {
     requireRole(ctx, "admin", "technician", "readonly");
-    ctx.body = { deliveries: listDeliveries(deps, ctx.query) };
+    ctx.body = { deliveries: await listDeliveries(deps, ctx.query) };
   });
   // FreeSWITCH mod_xml_curl: form-encoded lookup in, freeswitch/xml out (docs/pbx.md).
   r.post("/pbx/freeswitch/directory", async (ctx) => {
@@ -52,8 +53,9 @@ export function pbxRoutes(deps: ProvisionDeps): Router<AdminState> {
       chunks.push(chunk as Buffer);
     }
     const all = visibleTenants(ctx, (await listTenants(deps)).map((t) => t.name));
+    const document = await answerDirectory(deps, Buffer.concat(chunks).toString("utf8"), (t) => all.includes(t));
     ctx.type = "text/xml";
-    ctx.body = answerDirectory(deps, Buffer.concat(chunks).toString("utf8"), (t) => all.includes(t));
+    ctx.body = document;
   });
   return r;
 }

@@ -36,6 +36,7 @@ export function accountRoutes(deps: ProvisionDeps, options: PortalOptions): Rout
   async function listPage(ctx: PortalContext, createSt?: FormState, extra?: Html): Promise<void> {
     admin(ctx);
     const tenants = await listTenants(deps);
+    const users = await listSystemUsers(deps);
     const pc = pageContext(ctx);
     const st = createSt ?? cleanForm({ role: "technician", tenants: [] });
     const done = typeof ctx.query.done === "string" ? ctx.query.done.slice(0, 200) : undefined;
@@ -48,7 +49,7 @@ export function accountRoutes(deps: ProvisionDeps, options: PortalOptions): Rout
 <p class="muted">System accounts. Extension users sign in as <code>username@tenant</code> and are managed on their extension's page.</p>
 ${table(
   ["Account", "Role", "Tenants", "Email", "Two-step", "State"],
-  listSystemUsers(deps.db).map(
+  users.map(
     (u) => html`<tr><td><a href="${path(u.username)}">${u.username}</a></td><td>${u.role}</td><td>${u.tenants ? u.tenants.join(", ") : "every tenant"}</td><td>${u.email ?? ""}</td><td>${u.twoStep ? "yes" : "no"}</td><td>${u.disabled ? html`<span class="badge bad">disabled</span>` : u.passwordHash ? html`<span class="badge ok">active</span>` : html`<span class="badge">no password yet</span>`}</td></tr>`,
   ),
 )}
@@ -69,7 +70,7 @@ ${checkField(st, "twoStep", "Two-step sign-in (a code by email)")}`,
   async function accountPage(ctx: PortalContext, name: string, editSt?: FormState, extra?: Html): Promise<void> {
     admin(ctx);
     const tenants = await listTenants(deps);
-    const u = listSystemUsers(deps.db).find((x) => x.username === name);
+    const u = (await listSystemUsers(deps)).find((x) => x.username === name);
     if (!u) throw new AppError(404, "not_found", `no account named ${name}`);
     const pc = pageContext(ctx);
     const st = editSt ?? cleanForm({ role: u.role, tenants: u.tenants ?? [], email: u.email, twoStep: u.twoStep });
@@ -104,7 +105,7 @@ ${u.disabled || self ? "" : form(pc, `${path(u.username)}/disable`, html``, { su
     const input = decode(new Fields(ctx.state.form.fields));
     let created: SystemSubject;
     try {
-      created = createSystemUser(deps, input, null);
+      created = await createSystemUser(deps, input, null);
     } catch (err) {
       const fe = formErrors(err, FIELDS);
       if (!fe) throw err;
@@ -121,7 +122,7 @@ ${u.disabled || self ? "" : form(pc, `${path(u.username)}/disable`, html``, { su
     const name = ctx.params.name!;
     const input = { ...decode(new Fields(ctx.state.form.fields)), username: name };
     try {
-      updateSystemUser(deps, name, input);
+      await updateSystemUser(deps, name, input);
     } catch (err) {
       const fe = formErrors(err, FIELDS);
       if (!fe) throw err;
@@ -133,19 +134,19 @@ ${u.disabled || self ? "" : form(pc, `${path(u.username)}/disable`, html``, { su
   r.post("/accounts/:name/send-reset", async (ctx) => {
     admin(ctx);
     const name = ctx.params.name!;
-    const subject = findAccount(deps.db, name);
+    const subject = await findAccount(deps, name);
     if (!subject || subject.kind !== "system") throw new AppError(404, "not_found", `no account named ${name}`);
     const { done, extra } = await sendAccountLink(deps, options, subject, subject.passwordHash ? "reset" : "welcome", { target: `user:${name}` });
     if (extra) return accountPage(ctx, name, undefined, extra);
     ctx.status = 303;
     ctx.redirect(`${path(name)}?done=${encodeURIComponent(done!)}`);
   });
-  r.post("/accounts/:name/disable", (ctx) => {
+  r.post("/accounts/:name/disable", async (ctx) => {
     admin(ctx);
     const name = ctx.params.name!;
     const me = ctx.state.scope!.subject;
     if (me.kind === "system" && me.username === name) throw new AppError(409, "conflict", "you cannot disable the account you are signed in with; ask another admin");
-    disableSystemUser(deps, name);
+    await disableSystemUser(deps, name);
     ctx.status = 303;
     ctx.redirect(`${path(name)}?done=${encodeURIComponent(`${name} is disabled; its sessions have ended.`)}`);
   });

@@ -5,7 +5,7 @@ import { pinnedFirmware } from "../../firmware/catalogue.ts";
 import { deviceFiles, previewFile } from "../../provisioning/preview.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { deviceAction } from "../../registrations/actions.ts";
-import { deviceDrift } from "../../registrations/drift.ts";
+import { deviceDrift, deviceDriftIn, type DeviceDrift } from "../../registrations/drift.ts";
 import { listRegistrations } from "../../registrations/views.ts";
 import { currentActor } from "../../services/actor.ts";
 import { keysOf, linesOf, setKeys, setLines } from "../../services/device-layout.ts";
@@ -50,19 +50,22 @@ export function deviceRoutes(deps: ProvisionDeps, options: PortalOptions): Route
     const drift = typeof ctx.query.drift === "string" ? ctx.query.drift : "";
     const names = await tenantNames();
     const all = (await listDevices(deps)).filter((d) => seesTenantData(scope, names.get(d.tenantId)!));
-    const registered = new Set(listRegistrations(deps).filter((x) => x.state === "registered").map((x) => x.mac));
-    const linesByDevice = await deps.data.read(async (q) => {
-      const out = new Map<number, string[]>();
-      for (const d of all) out.set(d.id, (await linesOf(q, d.id)).map((l) => l.extension));
-      return out;
+    const registered = new Set((await listRegistrations(deps)).filter((x) => x.state === "registered").map((x) => x.mac));
+    const { linesByDevice, driftByDevice } = await deps.data.read(async (q) => {
+      const linesByDevice = new Map<number, string[]>();
+      const driftByDevice = new Map<number, DeviceDrift["state"]>();
+      for (const d of all) {
+        linesByDevice.set(d.id, (await linesOf(q, d.id)).map((l) => l.extension));
+        driftByDevice.set(d.id, (await deviceDriftIn(q, deps, d)).state);
+      }
+      return { linesByDevice, driftByDevice };
     });
-    const listed = [];
-    for (const d of all) {
-      const lines = linesByDevice.get(d.id) ?? [];
-      const target = pinnedFirmware(deps.db, d.tenantId, d.vendor, d.model)?.version ?? null;
-      listed.push({ d, tenant: names.get(d.tenantId)!, lines, registered: registered.has(d.mac), drift: (await deviceDrift(deps, d)).state, firmware: firmwareStatus(d.lastFirmware, target) });
-    }
-    const rows = listed
+    const rows = all
+      .map((d) => {
+        const lines = linesByDevice.get(d.id) ?? [];
+        const target = pinnedFirmware(deps.db, d.tenantId, d.vendor, d.model)?.version ?? null;
+        return { d, tenant: names.get(d.tenantId)!, lines, registered: registered.has(d.mac), drift: driftByDevice.get(d.id)!, firmware: firmwareStatus(d.lastFirmware, target) };
+      })
       .filter((x) => (!model || x.d.model === model) && (!drift || x.drift === drift) && (!q || [x.d.mac, x.d.label ?? "", x.tenant, ...x.lines].some((v) => v.toLowerCase().includes(q))));
     const models = [...new Set(all.map((d) => d.model))].sort();
     ctx.type = "html";
@@ -252,7 +255,7 @@ ${clear || file.secrets.length === 0 ? "" : html`<p class="notice" role="note">P
       requireOperate(ctx.state.scope!, tenant);
       let message: string;
       try {
-        const { job, done } = deviceAction(deps, options.sip, d.mac, action, currentActor());
+        const { job, done } = await deviceAction(deps, options.sip, d.mac, action, currentActor());
         done.catch((err) => deps.logger.error({ err }, "NOTIFY job failed"));
         message = `${action === "resync" ? "Resync" : "Reboot"} sent to ${job.plan.target.transport}:${job.plan.target.host}:${job.plan.target.port}.`;
       } catch (err) {

@@ -84,7 +84,7 @@ export function extensionRoutes(deps: ProvisionDeps, options: PortalOptions): Ro
     const pageNo = Math.max(1, Number.parseInt(String(ctx.query.page ?? "1"), 10) || 1);
     let rows: { number: string; name: string; username: string; role: string; phones: string[]; registered: boolean }[] = [];
     if (tenant) {
-      const regs = listRegistrations(deps, { tenant });
+      const regs = await listRegistrations(deps, { tenant });
       const registered = new Set(regs.filter((x) => x.state === "registered").map((x) => x.extension));
       rows = [];
       for (const e of await listExtensions(deps, tenant)) {
@@ -278,7 +278,7 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const { settings } = readSettings(deps, tenant, number);
-    const subject: Subject | null = findAccount(deps.db, `${settings.username}@${tenant}`);
+    const subject: Subject | null = await findAccount(deps, `${settings.username}@${tenant}`);
     if (!subject || subject.kind !== "extension") throw new AppError(404, "not_found", `no portal account for extension ${number}`);
     const { done, extra } = await sendAccountLink(deps, options, subject, purpose, { target: `extension:${tenant}/${number}`, tenantId: subject.tenantId, extension: number });
     if (extra) return await extensionPage(ctx, tenant, number, undefined, extra);
@@ -326,23 +326,23 @@ ${form(
 )}<p><a href="${extensionPath(tenant, number)}">Cancel</a></p>`,
     );
   });
-  r.post(`${BASE}/unregister`, (ctx) => {
+  r.post(`${BASE}/unregister`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const f = new Fields(ctx.state.form.fields);
     if (f.str("confirm") !== "yes") throw invalidInput("confirm: tick the box to confirm the unregister");
     const input = ForceUnregisterInput.parse({ mode: f.str("mode") || "remove" });
-    const { request, done } = forceUnregister(deps, options.sip, tenant, number, input, currentActor());
+    const { request, done } = await forceUnregister(deps, options.sip, tenant, number, input, currentActor());
     done.catch((err) => deps.logger.error({ err }, "NOTIFY job failed"));
     ctx.status = 303;
     ctx.redirect(`${extensionPath(tenant, number)}/unregister/${request.id}`);
   });
-  r.get(`${BASE}/unregister/:id`, (ctx) => {
+  r.get(`${BASE}/unregister/:id`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireTenant(ctx.state.scope!, tenant);
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id) || id < 1) throw invalidInput("id: not a request id");
-    const req = presentForceUnregister(deps, id);
+    const req = await presentForceUnregister(deps, id);
     if (req.extension !== number) throw new AppError(404, "not_found", `request ${id} is not for extension ${number}`);
     const finished = req.state !== "pending";
     if (ctx.accepts("html", "json") === "json") {

@@ -1,6 +1,5 @@
-import { writeTransaction } from "../../db/client.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
-import { auditChange } from "../../services/actor.ts";
+import { auditChangeIn } from "../../services/actor.ts";
 import type { Subject } from "../accounts.ts";
 import { html, type Html } from "../html.ts";
 import { createLink } from "../sessions.ts";
@@ -18,7 +17,7 @@ export async function sendAccountLink(
   purpose: "reset" | "welcome",
   audit: { target: string; tenantId?: number; extension?: string },
 ): Promise<{ done: string; extra?: undefined } | { done?: undefined; extra: Html }> {
-  const t = createLink(deps, purpose, subject, options.settings);
+  const t = await createLink(deps, purpose, subject, options.settings);
   const url = `${options.settings.portalUrl}reset/${t}`;
   const subjectLine = purpose === "welcome" ? "Welcome to phonehome: choose your password" : "Choose a new phonehome password";
   const text = `${purpose === "welcome" ? `Your portal account is ${subject.username}.` : `A new password was requested for ${subject.username}.`}\n\nOpen this link to choose your password:\n\n${url}\n\nIt is valid for ${options.settings.linkHours} hours and works once.`;
@@ -32,8 +31,10 @@ export async function sendAccountLink(
     }
   }
   const emailed = subject.email !== null && options.mailer.configured && !sendError;
-  writeTransaction(deps.db, (tx) =>
-    auditChange(tx, deps, { action: purpose === "welcome" ? "portal.welcome_sent" : "portal.reset_sent", ...audit, detail: emailed ? "emailed" : "link shown to the admin" }),
+  // One insert: read committed.
+  await deps.data.write(
+    (q) => auditChangeIn(q, deps, { action: purpose === "welcome" ? "portal.welcome_sent" : "portal.reset_sent", ...audit, detail: emailed ? "emailed" : "link shown to the admin" }),
+    { isolation: "read committed" },
   );
   if (emailed) return { done: `${purpose === "welcome" ? "Welcome email" : "Reset link"} sent to ${subject.email}.` };
   const phone = subject.kind === "extension" ? subject.phone : null;

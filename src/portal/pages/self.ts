@@ -72,7 +72,7 @@ ${textField(pwSt, "password", "New password", { type: "password", value: "", aut
       return mePage(ctx, { id: "password", st: { values: {}, errors: { current: "is not your current password" }, general: [] } });
     }
     if (problem) return mePage(ctx, { id: "password", st: { values: {}, errors: { password: problem }, general: [] } });
-    setPassword(deps, subject, await hashPassword(f.str("password")), "portal.password_change");
+    await setPassword(deps, subject, await hashPassword(f.str("password")), "portal.password_change");
     // Every session of the account ended with the change, this one too: sign in again.
     ctx.status = 303;
     ctx.redirect("/login");
