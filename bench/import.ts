@@ -43,7 +43,7 @@ async function seed(): Promise<void> {
   if (GROUPS) {
     await createGroup(rt, "bench.example", { name: "Team", members: Array.from({ length: 8 }, (_, k) => String(1000 + k)) });
     // Extensions 1400-1449: IP phones allowed, but only listed devices: none yet, so only on lines of no phone in the file.
-    for (let n = 400; n < 450; n++) putAllowedEndpoints(rt, "bench.example", String(1000 + n), AllowedEndpointsInput.parse({ ipPhone: { allowed: true, devices: [] } }));
+    for (let n = 400; n < 450; n++) await putAllowedEndpoints(rt, "bench.example", String(1000 + n), AllowedEndpointsInput.parse({ ipPhone: { allowed: true, devices: [] } }));
   }
   rt.close();
 }

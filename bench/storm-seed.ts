@@ -17,7 +17,8 @@ import { writeTransaction } from "../src/db/client.ts";
 import { deviceEventSecrets, deviceKeys, deviceLines, devices, extensions } from "../src/db/schema.ts";
 import { randomPassword } from "../src/secrets.ts";
 import { createRuntime } from "../src/runtime.ts";
-import { defaultSettings, saveSettings } from "../src/services/extension-settings/store.ts";
+import { defaultSettings } from "../src/services/extension-settings/store.ts";
+import { saveSettingsSync } from "../src/services/extension-settings/store-sync.ts";
 import type { Mac } from "../src/domain/mac.ts";
 import { newDeviceSecrets } from "../src/services/devices.ts";
 import { TenantInput } from "../src/services/schemas.ts";
@@ -47,7 +48,7 @@ export async function seedStorm(dataDir: string, phones: number): Promise<string
           rows.push({ tenantId: tenant.id, number, displayName: `Phone ${i}`, sipUser: number, authUser: number, sipPasswordEnc: rt.secrets.seal(randomPassword()), voicemailNumber: null, createdAt: now, updatedAt: now });
         }
         for (const e of tx.insert(extensions).values(rows).returning({ id: extensions.id, tenantId: extensions.tenantId, number: extensions.number }).all()) {
-          saveSettings(tx, e, defaultSettings(e.number));
+          saveSettingsSync(tx, e, defaultSettings(e.number));
           extensionIds.push(e.id);
         }
       }

@@ -108,7 +108,7 @@ export function createRuntime(
     discoveryLimiter: new SourceLimiter(DISCOVERY_PER_SOURCE_PER_HOUR, 3_600_000, () => clock().getTime()),
     logger,
     firmwareDir: config.firmwareDir,
-    metrics: createMetrics(() => db),
+    metrics: createMetrics(() => data),
     close() {
       templates.close();
       recorder.close();

@@ -133,8 +133,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Expires registrations and confirms or times out force-unregisters.
   const tracker = startTracker(runtime, config.registrationCheckMs);
   // NOTIFYs a previous process committed but never sent (killed in between) go out now.
-  void resumePendingNotifies(runtime, sipSettingsFrom(config)).then((r) => r.done).catch((err) => logger.error({ err }, "resuming pending NOTIFYs failed"));
-  void resumeQueuedNotifies(runtime, sipSettingsFrom(config)).then((r) => r.done).catch((err) => logger.error({ err }, "resuming queued NOTIFYs failed"));
+  // What is left is read (and logged) before the server counts as started, as when it was read synchronously; the sends go on in the background.
+  const [pending, queued] = await Promise.all([resumePendingNotifies(runtime, sipSettingsFrom(config)), resumeQueuedNotifies(runtime, sipSettingsFrom(config))]);
+  void pending.done.catch((err) => logger.error({ err }, "resuming pending NOTIFYs failed"));
+  void queued.done.catch((err) => logger.error({ err }, "resuming queued NOTIFYs failed"));
   const retention = startRetention(runtime, config.auditRetentionDays, logger, config.anonymousRetentionDays);
   // Sends the change feed's webhooks (docs/pbx.md); the admin's request only wrote the outbox.
   const feed = startPbxFeed(runtime, { ...DEFAULT_FEED, intervalMs: config.pbxFeedIntervalMs });

@@ -9,8 +9,8 @@ import { assignExtensionLine } from "../services/line-assignment.ts";
 import { ProfileInput } from "../services/extension-settings/schemas.ts";
 import { putProfile, readSettings } from "../services/extension-settings/sections.ts";
 import { createExtension, devicesUsingExtension, listExtensions, numberWarnings } from "../services/extensions.ts";
-import { extensionGroupNames } from "../services/extension-usage.ts";
-import { phoneNumbersOf } from "../services/phone-numbers.ts";
+import { extensionGroupNamesIn } from "../services/extension-usage.ts";
+import { phoneNumbersOfIn } from "../services/phone-numbers.ts";
 import { describeIssues, ExtensionInput } from "../services/schemas.ts";
 
 type Runtime = ReturnType<typeof createRuntime>;
@@ -37,7 +37,7 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
         const input = parse(ExtensionInput, { number, displayName: opts.name });
         const profile = parse(ProfileInput, { username: opts.username ?? number, role: opts.role });
         const ext = await createExtension(rt, tenant, input);
-        putProfile(rt, tenant, ext.number, profile);
+        await putProfile(rt, tenant, ext.number, profile);
         console.log(`extension ${ext.number} created (SIP user ${ext.sipUser})`);
         for (const w of await numberWarnings(rt, tenant, ext.number)) console.log(`warning: ${w}`);
       }),
@@ -58,18 +58,20 @@ export function extensionCommands(withRuntime: WithRuntime, dataDirOption: () =>
     .option("--json", "print JSON")
     .action((tenant: string, number: string, opts) =>
       withRuntime(opts, async (rt) => {
-        const { ext, settings } = readSettings(rt, tenant, number);
+        const read = await readSettings(rt, tenant, number);
+        const { ext, settings } = read;
+        const [groups, phoneNumbers] = await rt.data.read(async (q) => [await extensionGroupNamesIn(q, ext.id), await phoneNumbersOfIn(q, ext.id)]);
         // The sections as a non-admin token reads them: no PIN, no password, no ciphertext.
         const view = {
           number: ext.number,
           displayName: ext.displayName,
           sipUser: ext.sipUser,
           devices: await devicesUsingExtension(rt, ext.id),
-          groups: extensionGroupNames(rt.db, ext.id),
-          phoneNumbers: phoneNumbersOf(rt.db, ext.id),
+          groups,
+          phoneNumbers,
           ...settings,
           voicemail: presentVoicemail(rt.secrets, settings, false),
-          allowedEndpoints: presentEndpoints(rt.db, rt.secrets, ext, settings, false),
+          allowedEndpoints: presentEndpoints(rt.secrets, read, false),
         };
         if (opts.json) return console.log(JSON.stringify(view, null, 2));
         console.log(`${view.number}  ${view.displayName}  (username ${settings.username}, role ${settings.profile.role})`);

@@ -7,7 +7,6 @@ import { EXTENSION_CSV } from "../onboarding/extension-columns.ts";
 import { exportExtensionsCsv } from "../onboarding/extension-export.ts";
 import { importExtensions } from "../onboarding/extension-import.ts";
 import { withActor } from "../services/actor.ts";
-import { getTenant } from "../services/tenants.ts";
 import { importMaxRows, runCsvImport, withRuntime } from "./onboarding-commands.ts";
 
 /** `phonehome extension import|export`: the extensions CSV (docs/onboarding.md#extensions-by-csv). */
@@ -32,9 +31,9 @@ export function addExtensionCsvCommands(cmd: Command, dataDirOption: () => Optio
     .description("write a tenant's extensions in the import format (- for stdout; no PINs)")
     .addOption(dataDirOption())
     .action((tenant: string, file: string, opts) =>
-      withRuntime(opts, (rt) => {
-        getTenant(rt, tenant);
-        return file === "-" ? pipeline(exportExtensionsCsv(rt, tenant), process.stdout, { end: false }) : pipeline(exportExtensionsCsv(rt, tenant), createWriteStream(file));
+      withRuntime(opts, async (rt) => {
+        const csv = await exportExtensionsCsv(rt, tenant);
+        return file === "-" ? pipeline(csv, process.stdout, { end: false }) : pipeline(csv, createWriteStream(file));
       }),
     );
 }

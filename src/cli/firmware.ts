@@ -36,10 +36,10 @@ export function firmwareCommands(program: Command, open: Open): void {
   fw.command("list")
     .description("list catalogued images")
     .addOption(dataDir())
-    .action((opts) => {
+    .action(async (opts) => {
       const { rt } = open(opts);
       try {
-        for (const f of listFirmware(rt.db)) console.log(`${f.id}\t${f.vendor}\t${f.version}\t${f.models.join(",")}\t${f.fileName}\t${f.size}`);
+        for (const f of await listFirmware(rt)) console.log(`${f.id}\t${f.vendor}\t${f.version}\t${f.models.join(",")}\t${f.fileName}\t${f.size}`);
       } finally {
         rt.close();
       }

@@ -96,14 +96,14 @@ function runImport(file: string, opts: { dataDir?: string; dryRun?: boolean; jso
   );
 }
 
-function printStatus(rt: Runtime, id: string | undefined): void {
+async function printStatus(rt: Runtime, id: string | undefined): Promise<void> {
   if (id === undefined) {
-    for (const b of listBatches(rt)) {
+    for (const b of await listBatches(rt)) {
       console.log(`${b.id}\t${new Date(b.createdAt).toISOString()}\t${b.source}\t${b.fileName ?? "-"}\t${b.rows} rows\t${b.created} created\t${b.updated} updated\t${b.actor}`);
     }
     return;
   }
-  const { batch, summary: s, devices } = batchStatus(rt, Number(id));
+  const { batch, summary: s, devices } = await batchStatus(rt, Number(id));
   console.log(`batch ${batch.id} (${batch.fileName ?? batch.source}): ${s.fetched} fetched, ${s.refused} refused, ${s.never} never called in; ${s.registered} registered`);
   for (const d of devices) console.log(`${d.mac}\trow ${d.row}\t${d.action}\t${d.state}${d.registered ? "\tregistered" : ""}`);
 }
@@ -122,11 +122,10 @@ export function addOnboardingCommands(program: Command, dataDirOption: () => Opt
     .addOption(dataDirOption())
     .option("--tenant <name>", "only this tenant's devices")
     .action((file: string, opts) =>
-      withRuntime(opts, (rt) =>
-        file === "-"
-          ? pipeline(exportDevicesCsv(rt, opts.tenant), process.stdout, { end: false })
-          : pipeline(exportDevicesCsv(rt, opts.tenant), createWriteStream(file)),
-      ),
+      withRuntime(opts, async (rt) => {
+        const csv = await exportDevicesCsv(rt, opts.tenant);
+        return file === "-" ? pipeline(csv, process.stdout, { end: false }) : pipeline(csv, createWriteStream(file));
+      }),
     );
   program
     .command("import-status [batch]")

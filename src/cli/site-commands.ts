@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, type Option } from "commander";
-import { tenants } from "../db/schema.ts";
+import { eq } from "drizzle-orm";
+import { first } from "../db/data.ts";
 import { invalidInput, notFound } from "../errors.ts";
 import { presentDevice, presentTenant } from "../http/admin/presenters.ts";
 import { LINE_SEPARATOR } from "../onboarding/columns.ts";
@@ -95,8 +96,9 @@ export function tenantCommands(withRuntime: WithRuntime, dataDirOption: () => Op
   return cmd;
 }
 
-function tenantNameOf(rt: Runtime, tenantId: number): string {
-  return rt.db.select({ id: tenants.id, name: tenants.name }).from(tenants).all().find((t) => t.id === tenantId)?.name ?? "";
+async function tenantNameOf(rt: Runtime, tenantId: number): Promise<string> {
+  const t = await rt.data.read(async (q) => first(await q.db.select({ name: q.t.tenants.name }).from(q.t.tenants).where(eq(q.t.tenants.id, tenantId)).limit(1)));
+  return t?.name ?? "";
 }
 
 /** `101;;103` (the CSV `lines` form) -> lines 1 and 3. */
@@ -134,7 +136,7 @@ export function deviceCommands(withRuntime: WithRuntime, dataDirOption: () => Op
     .action((mac: string, opts) =>
       withRuntime(opts, async (rt) => {
         const d = await withOptionNames(shape, () => createDevice(rt, parseOptions(DeviceInput, shape, { ...bodyFromOptions(opts, shape), mac })));
-        const view = presentDevice(d, tenantNameOf(rt, d.tenantId), null);
+        const view = presentDevice(d, await tenantNameOf(rt, d.tenantId), null);
         if (opts.json) return print(view);
         console.log(`device ${d.mac} created (${d.vendor} ${d.model}, tenant ${view.tenant}); provisioning user ${d.provUsername}`);
       }),
@@ -157,7 +159,7 @@ export function deviceCommands(withRuntime: WithRuntime, dataDirOption: () => Op
     .action((mac: string, opts) =>
       withRuntime(opts, async (rt) => {
         const d = await getDevice(rt, mac);
-        const view = { ...presentDevice(d, tenantNameOf(rt, d.tenantId), null), lines: await getLines(rt, d.mac), keys: await getKeys(rt, d.mac) };
+        const view = { ...presentDevice(d, await tenantNameOf(rt, d.tenantId), null), lines: await getLines(rt, d.mac), keys: await getKeys(rt, d.mac) };
         if (opts.json) return print(view);
         console.log(`${view.mac}  ${view.vendor} ${view.model}  tenant ${view.tenant}${view.label ? `  "${view.label}"` : ""}`);
         console.log(`last seen: ${view.lastSeenAt ?? "never"}${view.lastIp ? ` from ${view.lastIp}` : ""}${view.lastFirmware ? `, firmware ${view.lastFirmware}` : ""}`);

@@ -40,10 +40,3 @@ export type JsonValue = string | number | boolean | null | readonly JsonValue[] 
 /** `audit_log.before` / `after`: a snapshot of the object with its secrets masked (src/services/audit.ts maskSecrets). */
 export type AuditSnapshot = JsonValue;
 
-/**
- * Decodes the text of a JSON column read by a raw prepared statement, with the column's own
- * decoder and its `$type`: the one place such text is parsed.
- */
-export function decodeJsonColumn<C extends { readonly _: { readonly data: unknown }; mapFromDriverValue(value: string): unknown }>(column: C, text: string): C["_"]["data"] {
-  return column.mapFromDriverValue(text) as C["_"]["data"];
-}

@@ -1,45 +1,44 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { Query } from "../db/data.ts";
 import type { Db } from "../db/client.ts";
+import { first, type Data, type Query } from "../db/data.ts";
 import { preparedPerDb } from "../db/prepared.ts";
-import { firmwareImages, firmwarePins } from "../db/schema.ts";
+// eslint-disable-next-line no-restricted-imports -- the request path's synchronous reader below (SQLite)
+import { firmwareImages } from "../db/schema.ts";
 import type { FirmwareRow } from "../db/rows.ts";
 
-
-/** Catalogue reads on the fetch path, prepared once per database (src/db/prepared.ts). */
-const queries = preparedPerDb((db) => ({
-    byFileName: db.select().from(firmwareImages).where(eq(firmwareImages.fileName, sql.placeholder("fileName"))).prepare(),
-    pinned: db
-      .select({ image: firmwareImages })
-      .from(firmwarePins)
-      .innerJoin(firmwareImages, eq(firmwareImages.id, firmwarePins.firmwareId))
-      .where(
-        sql`${firmwarePins.tenantId} = ${sql.placeholder("tenantId")} and ${firmwarePins.vendor} = ${sql.placeholder("vendor")} and ${firmwarePins.model} = ${sql.placeholder("model")}`,
-      )
-      .prepare(),
-}));
+/*
+ * The catalogue's readers, through the asynchronous handle (`...In`), but one: a firmware request's
+ * lookup by name on SQLite (`firmwareByFileName`), a statement prepared once per database
+ * (src/db/prepared.ts) that the request path runs synchronously (src/provisioning/request-reads.ts).
+ */
+/* eslint-disable no-restricted-syntax -- the request path's prepared statement on SQLite (request-reads.ts) */
+const byFileName = preparedPerDb((db) => db.select().from(firmwareImages).where(eq(firmwareImages.fileName, sql.placeholder("fileName"))).prepare());
+/* eslint-enable no-restricted-syntax */
 
 export function firmwareByFileName(db: Db, fileName: string): FirmwareRow | null {
-  return queries(db).byFileName.get({ fileName }) ?? null;
+  return byFileName(db).get({ fileName }) ?? null;
 }
 
-/** The image a tenant pinned for a vendor model, or null. */
-export function pinnedFirmware(db: Db, tenantId: number, vendor: string, model: string): FirmwareRow | null {
-  return queries(db).pinned.get({ tenantId, vendor, model })?.image ?? null;
+/** firmwareByFileName for converted code (the upload's name check), in a `data.read` or `data.write`. */
+export async function firmwareByFileNameIn(q: Query, fileName: string): Promise<FirmwareRow | null> {
+  const { firmwareImages: i } = q.t;
+  return first(await q.db.select().from(i).where(eq(i.fileName, fileName)).limit(1)) ?? null;
 }
 
-/** pinnedFirmware in a read of the asynchronous handle: the resolver's. */
-export async function pinnedFirmwareIn(q: Query, tenantId: number, vendor: FirmwareRow["vendor"], model: string): Promise<FirmwareRow | null> {
-  const { firmwarePins: p, firmwareImages: i } = q.t;
-  const rows = await q.db
-    .select({ image: i })
-    .from(p)
-    .innerJoin(i, eq(i.id, p.firmwareId))
-    .where(and(eq(p.tenantId, tenantId), eq(p.vendor, vendor), eq(p.model, model)))
-    .limit(1);
-  return rows[0]?.image ?? null;
+/** pinnedFirmware for converted code (the rollout of the admin API and the portal), in a `data.read`. */
+export async function pinnedFirmwareIn(q: Query, tenantId: number, vendor: string, model: string): Promise<FirmwareRow | null> {
+  const { firmwareImages: i, firmwarePins: p } = q.t;
+  const row = first(
+    await q.db
+      .select({ image: i })
+      .from(p)
+      .innerJoin(i, eq(i.id, p.firmwareId))
+      .where(and(eq(p.tenantId, tenantId), eq(p.vendor, vendor as FirmwareRow["vendor"]), eq(p.model, model)))
+      .limit(1),
+  );
+  return row?.image ?? null;
 }
 
-export function listFirmware(db: Db): FirmwareRow[] {
-  return db.select().from(firmwareImages).orderBy(asc(firmwareImages.vendor), asc(firmwareImages.version), asc(firmwareImages.id)).all();
+export function listFirmware(deps: { readonly data: Data }): Promise<FirmwareRow[]> {
+  return deps.data.read((q) => q.db.select().from(q.t.firmwareImages).orderBy(asc(q.t.firmwareImages.vendor), asc(q.t.firmwareImages.version), asc(q.t.firmwareImages.id)));
 }

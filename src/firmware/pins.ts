@@ -1,12 +1,10 @@
 import { and, asc, eq } from "drizzle-orm";
-import { writeTransaction } from "../db/client.ts";
-import { firmwareImages, firmwarePins } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import { invalidInput, notFound } from "../errors.ts";
-import { auditChange } from "../services/actor.ts";
-import type { Db } from "../db/client.ts";
+import { auditChangeIn } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { resolveModel } from "../services/devices.ts";
-import { getTenant } from "../services/tenants.ts";
+import { loadTenant } from "../services/tenants.ts";
 import { requireVersion } from "./names.ts";
 import type { VendorId } from "../vendors/vendor.ts";
 import { requireVendor } from "./service.ts";
@@ -19,67 +17,76 @@ export interface PinView {
   readonly firmwareId: number;
 }
 
-export function listPins(deps: ServiceDeps, tenantName: string): PinView[] {
-  const tenant = getTenant(deps, tenantName);
-  return deps.db
-    .select({ vendor: firmwarePins.vendor, model: firmwarePins.model, version: firmwareImages.version, fileName: firmwareImages.fileName, firmwareId: firmwareImages.id })
-    .from(firmwarePins)
-    .innerJoin(firmwareImages, eq(firmwareImages.id, firmwarePins.firmwareId))
-    .where(eq(firmwarePins.tenantId, tenant.id))
-    .orderBy(asc(firmwarePins.vendor), asc(firmwarePins.model))
-    .all();
+export function listPins(deps: ServiceDeps, tenantName: string): Promise<PinView[]> {
+  return deps.data.read(async (q) => listPinsIn(q, (await loadTenant(q, tenantName)).id));
+}
+
+/** A tenant's pins by vendor and model, in a `data.read` (the portal page reads every tenant's in one). */
+export function listPinsIn(q: Query, tenantId: number): Promise<PinView[]> {
+  const { firmwareImages: i, firmwarePins: p } = q.t;
+  return q.db
+    .select({ vendor: p.vendor, model: p.model, version: i.version, fileName: i.fileName, firmwareId: i.id })
+    .from(p)
+    .innerJoin(i, eq(i.id, p.firmwareId))
+    .where(eq(p.tenantId, tenantId))
+    .orderBy(asc(p.vendor), asc(p.model));
 }
 
 const pinTarget = (tenant: string, vendor: string, model: string) => `firmware_pin:${tenant}/${vendor}/${model}`;
 
 /** The image a tenant pins for a vendor model now (for the audit's before), or null. */
-function currentPin(tx: Db, tenantId: number, vendor: VendorId, model: string) {
-  return (
-    tx
-      .select({ version: firmwareImages.version, fileName: firmwareImages.fileName, firmwareId: firmwareImages.id })
-      .from(firmwarePins)
-      .innerJoin(firmwareImages, eq(firmwareImages.id, firmwarePins.firmwareId))
-      .where(and(eq(firmwarePins.tenantId, tenantId), eq(firmwarePins.vendor, vendor), eq(firmwarePins.model, model)))
-      .get() ?? null
+async function currentPinIn(q: Query, tenantId: number, vendor: VendorId, model: string) {
+  const { firmwareImages: i, firmwarePins: p } = q.t;
+  const row = first(
+    await q.db
+      .select({ version: i.version, fileName: i.fileName, firmwareId: i.id })
+      .from(p)
+      .innerJoin(i, eq(i.id, p.firmwareId))
+      .where(and(eq(p.tenantId, tenantId), eq(p.vendor, vendor), eq(p.model, model)))
+      .limit(1),
   );
+  return row ?? null;
 }
 
 /** Pins `version` for a vendor model: exactly one catalogued image of that vendor must list the model. */
-export function setPin(deps: ServiceDeps, tenantName: string, vendorInput: string, modelInput: string, versionInput: string): PinView {
+// Reads the images that list the model and the pin it replaces (the audit's before), then writes:
+// serializable on PostgreSQL (the default), so an image deleted meanwhile is never pinned.
+export async function setPin(deps: ServiceDeps, tenantName: string, vendorInput: string, modelInput: string, versionInput: string): Promise<PinView> {
   const vendor = requireVendor(vendorInput);
   const model = resolveModel(vendor, modelInput).id;
   const version = requireVersion(versionInput);
-  return writeTransaction(deps.db, (tx) => {
-    const tenant = getTenant({ ...deps, db: tx }, tenantName);
-    const images = tx
-      .select()
-      .from(firmwareImages)
-      .where(and(eq(firmwareImages.vendor, vendor), eq(firmwareImages.version, version)))
-      .all()
-      .filter((i) => i.models.includes(model));
+  return deps.data.write(async (q) => {
+    const { firmwareImages: i, firmwarePins: p } = q.t;
+    const tenant = await loadTenant(q, tenantName);
+    const images = (await q.db.select().from(i).where(and(eq(i.vendor, vendor), eq(i.version, version)))).filter((img) => img.models.includes(model));
     if (images.length === 0) throw invalidInput(`version: no ${vendor} firmware ${version} for ${model} in the catalogue`);
     if (images.length > 1) throw invalidInput(`version: several ${vendor} images ${version} list ${model}; remove all but one`);
     const image = images[0]!;
-    const before = currentPin(tx, tenant.id, vendor, model);
+    const before = await currentPinIn(q, tenant.id, vendor, model);
     const values = { tenantId: tenant.id, vendor, model, firmwareId: image.id, updatedAt: deps.clock().getTime() };
-    tx.insert(firmwarePins)
+    await q.db
+      .insert(p)
       .values(values)
-      .onConflictDoUpdate({ target: [firmwarePins.tenantId, firmwarePins.vendor, firmwarePins.model], set: { firmwareId: image.id, updatedAt: values.updatedAt } })
-      .run();
+      .onConflictDoUpdate({ target: [p.tenantId, p.vendor, p.model], set: { firmwareId: image.id, updatedAt: values.updatedAt } });
     const after = { vendor, model, version, fileName: image.fileName, firmwareId: image.id };
-    auditChange(tx, deps, { action: "firmware.pin", target: pinTarget(tenant.name, vendor, model), tenantId: tenant.id, before, after });
+    await auditChangeIn(q, deps, { action: "firmware.pin", target: pinTarget(tenant.name, vendor, model), tenantId: tenant.id, before, after });
     return after;
   });
 }
 
-export function deletePin(deps: ServiceDeps, tenantName: string, vendorInput: string, modelInput: string): void {
+// Reads the pin it removes for the audit row, then deletes it: serializable on PostgreSQL (the default).
+export async function deletePin(deps: ServiceDeps, tenantName: string, vendorInput: string, modelInput: string): Promise<void> {
   const vendor = requireVendor(vendorInput);
   const model = resolveModel(vendor, modelInput).id;
-  writeTransaction(deps.db, (tx) => {
-    const tenant = getTenant({ ...deps, db: tx }, tenantName);
-    const before = currentPin(tx, tenant.id, vendor, model);
-    const r = tx.delete(firmwarePins).where(and(eq(firmwarePins.tenantId, tenant.id), eq(firmwarePins.vendor, vendor), eq(firmwarePins.model, model))).run();
-    if (r.changes === 0) throw notFound(`tenant ${tenant.name} pins no firmware for ${vendor} ${model}`);
-    auditChange(tx, deps, { action: "firmware.unpin", target: pinTarget(tenant.name, vendor, model), tenantId: tenant.id, before });
+  await deps.data.write(async (q) => {
+    const { firmwarePins: p } = q.t;
+    const tenant = await loadTenant(q, tenantName);
+    const before = await currentPinIn(q, tenant.id, vendor, model);
+    const removed = await q.db
+      .delete(p)
+      .where(and(eq(p.tenantId, tenant.id), eq(p.vendor, vendor), eq(p.model, model)))
+      .returning({ tenantId: p.tenantId });
+    if (removed.length === 0) throw notFound(`tenant ${tenant.name} pins no firmware for ${vendor} ${model}`);
+    await auditChangeIn(q, deps, { action: "firmware.unpin", target: pinTarget(tenant.name, vendor, model), tenantId: tenant.id, before });
   });
 }

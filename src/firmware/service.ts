@@ -5,16 +5,15 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
 import { eq } from "drizzle-orm";
-import { writeTransaction } from "../db/client.ts";
-import { firmwareImages, firmwarePins } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import { conflict, invalidInput, notFound, payloadTooLarge } from "../errors.ts";
 import { identifyRequest } from "../provisioning/identify-device.ts";
-import { auditChange } from "../services/actor.ts";
+import { auditChangeIn } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { resolveModel } from "../services/devices.ts";
 import { isVendorId, VENDOR_IDS, VENDOR_LIST } from "../vendors/registry.ts";
 import type { VendorId } from "../vendors/vendor.ts";
-import { firmwareByFileName } from "./catalogue.ts";
+import { firmwareByFileNameIn } from "./catalogue.ts";
 import { requireVersion, sanitizeOriginalName, servedName } from "./names.ts";
 import type { FirmwareRow } from "../db/rows.ts";
 
@@ -45,7 +44,7 @@ export function requireVendor(vendor: string): VendorId {
 }
 
 /** Validates everything before a byte is stored; the same checks for the CLI and the API. */
-function checkFirmwareInput(deps: ServiceDeps, input: FirmwareInput): Checked {
+async function checkFirmwareInput(deps: ServiceDeps, input: FirmwareInput): Promise<Checked> {
   const vendor = requireVendor(input.vendor);
   if (input.models.length === 0) throw invalidInput("models: give at least one model");
   const models = [...new Set(input.models.map((m) => resolveModel(vendor, m.trim()).id))];
@@ -56,9 +55,11 @@ function checkFirmwareInput(deps: ServiceDeps, input: FirmwareInput): Checked {
   if (identifyRequest({ transport: "http", fileName, remoteAddress: "127.0.0.1" }, VENDOR_LIST)) {
     throw invalidInput(`name: ${fileName} is a provisioning file name; rename the image`);
   }
-  if (firmwareByFileName(deps.db, fileName)) throw conflict(`name: firmware ${fileName} is already in the catalogue`);
+  if (await deps.data.read((q) => firmwareByFileNameIn(q, fileName))) throw alreadyCatalogued(fileName);
   return { vendor, models, version, originalName, fileName };
 }
+
+const alreadyCatalogued = (fileName: string) => conflict(`name: firmware ${fileName} is already in the catalogue`);
 
 /** Counts and hashes the bytes going through; fails once more than `limit` have passed. */
 function meter(limit: number) {
@@ -80,8 +81,10 @@ function meter(limit: number) {
  * written under a random temporary name in `<firmwareDir>/<vendor>/`, then renamed to the
  * generated name; the row is inserted last, and the file removed again if that fails.
  */
+// Checks the name again and inserts: serializable on PostgreSQL (the default); the unique index on
+// file_name refuses a second row on both.
 export async function addFirmware(deps: FirmwareDeps, input: FirmwareInput, body: Readable, limit: number): Promise<FirmwareRow> {
-  const c = checkFirmwareInput(deps, input);
+  const c = await checkFirmwareInput(deps, input);
   const dir = join(deps.firmwareDir, c.vendor);
   mkdirSync(dir, { recursive: true });
   const temp = join(dir, `.incoming-${randomBytes(8).toString("hex")}`);
@@ -100,17 +103,14 @@ export async function addFirmware(deps: FirmwareDeps, input: FirmwareInput, body
   }
   renameSync(temp, final);
   try {
-    return writeTransaction(deps.db, (tx) => {
-      if (tx.select({ id: firmwareImages.id }).from(firmwareImages).where(eq(firmwareImages.fileName, c.fileName)).get()) {
-        throw conflict(`name: firmware ${c.fileName} is already in the catalogue`);
-      }
-      const row = tx
-        .insert(firmwareImages)
+    return await deps.data.write(async (q) => {
+      if (await firmwareByFileNameIn(q, c.fileName)) throw alreadyCatalogued(c.fileName);
+      const [row] = await q.db
+        .insert(q.t.firmwareImages)
         .values({ ...c, size, sha256, createdAt: deps.clock().getTime() })
-        .returning()
-        .get();
-      auditChange(tx, deps, { action: "firmware.create", target: `firmware:${row.fileName}`, after: row });
-      return row;
+        .returning();
+      await auditChangeIn(q, deps, { action: "firmware.create", target: `firmware:${row!.fileName}`, after: row });
+      return row!;
     });
   } catch (err) {
     rmSync(final, { force: true });
@@ -118,26 +118,34 @@ export async function addFirmware(deps: FirmwareDeps, input: FirmwareInput, body
   }
 }
 
-export function addFirmwareFile(deps: FirmwareDeps, path: string, input: Omit<FirmwareInput, "name"> & { name?: string }, limit: number) {
+export async function addFirmwareFile(deps: FirmwareDeps, path: string, input: Omit<FirmwareInput, "name"> & { name?: string }, limit: number): Promise<FirmwareRow> {
   const checked = { ...input, name: input.name ?? path };
-  checkFirmwareInput(deps, checked); // fail before opening the file
+  await checkFirmwareInput(deps, checked); // fail before opening the file
   return addFirmware(deps, checked, createReadStream(path), limit);
 }
 
-export function getFirmware(deps: ServiceDeps, id: number): FirmwareRow {
-  const row = Number.isSafeInteger(id) ? deps.db.select().from(firmwareImages).where(eq(firmwareImages.id, id)).get() : undefined;
+export function getFirmware(deps: ServiceDeps, id: number): Promise<FirmwareRow> {
+  return deps.data.read((q) => loadFirmware(q, id));
+}
+
+/** getFirmware in a `data.read` or `data.write`: the image, or 404. */
+async function loadFirmware(q: Query, id: number): Promise<FirmwareRow> {
+  const row = Number.isSafeInteger(id) ? first(await q.db.select().from(q.t.firmwareImages).where(eq(q.t.firmwareImages.id, id)).limit(1)) : undefined;
   if (!row) throw notFound(`no firmware image ${String(id).slice(0, 20)}`);
   return row;
 }
 
 /** Removes an image that no tenant pins; the file goes after the row. */
-export function deleteFirmware(deps: FirmwareDeps, id: number): void {
-  const row = writeTransaction(deps.db, (tx) => {
-    const image = getFirmware({ ...deps, db: tx }, id);
-    const pin = tx.select({ tenantId: firmwarePins.tenantId }).from(firmwarePins).where(eq(firmwarePins.firmwareId, image.id)).get();
+// Reads whether a tenant pins the image, then deletes it: serializable on PostgreSQL (the default),
+// so a pin set meanwhile makes one of the two fail instead of pointing at a deleted image.
+export async function deleteFirmware(deps: FirmwareDeps, id: number): Promise<void> {
+  const row = await deps.data.write(async (q) => {
+    const { firmwareImages: i, firmwarePins: p } = q.t;
+    const image = await loadFirmware(q, id);
+    const pin = first(await q.db.select({ tenantId: p.tenantId }).from(p).where(eq(p.firmwareId, image.id)).limit(1));
     if (pin) throw conflict(`firmware ${image.fileName} is pinned by a tenant; unpin it first`);
-    tx.delete(firmwareImages).where(eq(firmwareImages.id, image.id)).run();
-    auditChange(tx, deps, { action: "firmware.delete", target: `firmware:${image.fileName}`, before: image });
+    await q.db.delete(i).where(eq(i.id, image.id));
+    await auditChangeIn(q, deps, { action: "firmware.delete", target: `firmware:${image.fileName}`, before: image });
     return image;
   });
   rmSync(join(deps.firmwareDir, row.vendor, row.fileName), { force: true });

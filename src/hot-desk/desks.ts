@@ -8,7 +8,7 @@ import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { keyLimitsOf } from "../services/device-rules.ts";
 import { getDeviceSync, tenantExtensionSync } from "../services/devices-sync.ts";
-import { assertExtensionAllowedOnDevice } from "../services/endpoint-policy.ts";
+import { assertExtensionAllowedOnDeviceSync } from "../services/endpoint-policy-sync.ts";
 import { expandDeviceKeysSync } from "../services/key-expansion-sync.ts";
 import { assertKeysFitSync } from "../services/key-checks-sync.ts";
 import { applyPersonProfile, placeHotDeskKey, restoreProfile, snapshotProfile } from "./profile.ts";
@@ -133,7 +133,7 @@ export function disableHotDesk(deps: ServiceDeps, mac: string): DeskChange {
  */
 function signInAt(tx: Db, deps: ServiceDeps, device: DeviceRow, ext: ExtensionRow, via: string): DeskEdit {
   const desk = requireDesk(tx, device);
-  assertExtensionAllowedOnDevice(tx, ext, device, "extension");
+  assertExtensionAllowedOnDeviceSync(tx, ext, device, "extension");
   const now = deps.clock().getTime();
   if (desk.extensionId === ext.id && desk.baseProfile !== null) {
     // Signing in again where one sits already starts the hours anew; the files do not change.

@@ -8,7 +8,7 @@ import { invalidInput } from "../errors.ts";
 import type { SecretBox } from "../secrets.ts";
 import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { loadSettings } from "../services/extension-settings/store.ts";
+import { loadSettingsSync } from "../services/extension-settings/store-sync.ts";
 import { getExtension } from "../services/extensions.ts";
 import { findLayoutSync } from "../services/devices-sync.ts";
 import { nonEmpty } from "../services/patch-schema.ts";
@@ -38,7 +38,7 @@ export interface HotDeskProfileView {
 export function expectedPin(db: Db, secrets: SecretBox, ext: ExtensionRow): { pin: string; source: "hot-desk" | "voicemail" } | null {
   const own = db.select().from(hotDeskProfiles).where(eq(hotDeskProfiles.extensionId, ext.id)).get()?.pinEnc ?? null;
   if (own !== null) return { pin: secrets.open(own), source: "hot-desk" };
-  const vm = loadSettings(db, ext).voicemail.pinEnc;
+  const vm = loadSettingsSync(db, ext).voicemail.pinEnc;
   return vm === null ? null : { pin: secrets.open(vm), source: "voicemail" };
 }
 

@@ -1,7 +1,10 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { count, sql } from "drizzle-orm";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type Koa from "koa";
+// eslint-disable-next-line no-restricted-imports -- the SQLite migrations folder (a path), not the synchronous handle
 import { MIGRATIONS_DIR } from "../db/client.ts";
+import { dialectSql, first, type Data, type Query } from "../db/data.ts";
+import { journal, PG_MIGRATIONS_DIR } from "../db/migrations.ts";
 import { normalizeAddress } from "../domain/validation.ts";
 import { inNetworks } from "../provisioning/network-rules.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
@@ -17,19 +20,42 @@ import { verifyToken } from "../services/tokens.ts";
 /** Listener name -> bound; a listener left out on purpose (TFTP without permission) is not listed. */
 export type ListenerState = () => Readonly<Record<string, boolean>>;
 
-const expectedMigrations = (): number =>
-  (JSON.parse(readFileSync(join(MIGRATIONS_DIR, "meta", "_journal.json"), "utf8")) as { entries: unknown[] }).entries.length;
+/** `select 1`: drizzle runs a raw query as `all` on SQLite and as `execute` on PostgreSQL. */
+async function selectOne(q: Query): Promise<void> {
+  const one = sql`select 1`;
+  if (q.dialect === "postgres") await (q.db as unknown as NodePgDatabase).execute(one);
+  else await q.db.all(one);
+}
 
-function readiness(deps: ProvisionDeps, listeners: ListenerState) {
+/**
+ * Migrations applied to the database against those this code carries: drizzle's table and the
+ * journal of each dialect (`drizzle/` and `__drizzle_migrations` on SQLite, `drizzle-pg/` and
+ * `drizzle.__drizzle_migrations` on PostgreSQL).
+ */
+async function migrationsCurrent(q: Query): Promise<boolean> {
+  const table = dialectSql(q, { sqlite: sql`__drizzle_migrations`, postgres: sql`drizzle.__drizzle_migrations` });
+  const applied = first(await q.db.select({ n: count() }).from(table))?.n ?? 0;
+  return applied === journal(q.dialect === "postgres" ? PG_MIGRATIONS_DIR : MIGRATIONS_DIR).length;
+}
+
+/** The database half of /readyz: it answers a statement, and its migrations are the code's. */
+export async function databaseReadiness(data: Data): Promise<{ database: boolean; migrations: boolean }> {
   let database = false;
   let migrations = false;
   try {
-    database = deps.db.$client.prepare("select 1 as ok").get() !== undefined;
-    const applied = (deps.db.$client.prepare("select count(*) as n from __drizzle_migrations").get() as { n: number }).n;
-    migrations = applied === expectedMigrations();
+    await data.read(async (q) => {
+      await selectOne(q);
+      database = true;
+      migrations = await migrationsCurrent(q);
+    });
   } catch {
-    // database stays false: closed, locked past the timeout, or unreadable.
+    // database stays false when closed, locked past the timeout or unreadable; migrations stays false without drizzle's table.
   }
+  return { database, migrations };
+}
+
+async function readiness(deps: ProvisionDeps, listeners: ListenerState) {
+  const { database, migrations } = await databaseReadiness(deps.data);
   const bound = listeners();
   const ready = database && migrations && Object.values(bound).every(Boolean);
   return { status: ready ? "ready" : "not ready", checks: { database, migrations, listeners: bound } };
@@ -44,7 +70,7 @@ export function healthMiddleware(deps: ProvisionDeps, listeners: ListenerState):
       return;
     }
     if (ctx.path === "/readyz") {
-      const r = readiness(deps, listeners);
+      const r = await readiness(deps, listeners);
       ctx.set("Cache-Control", "no-store");
       ctx.status = r.status === "ready" ? 200 : 503;
       ctx.body = r;

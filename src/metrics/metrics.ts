@@ -1,6 +1,7 @@
+import { count, eq, isNull, sql } from "drizzle-orm";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Db } from "../db/client.ts";
-import { openBootstrapCount } from "../provisioning/bootstrap.ts";
+import type { Data, Query } from "../db/data.ts";
+import { openBootstrapCountIn } from "../provisioning/bootstrap.ts";
 
 /**
  * Prometheus metrics (prom-client), one registry per server, no global default registry. Counters
@@ -23,28 +24,37 @@ export interface Metrics {
   readonly pendingFetches: Map<string, { readonly labels: Record<"vendor" | "outcome" | "transport", string>; n: number }>;
 }
 
-type Row = Record<string, unknown>;
+/** One sample of a gauge read from the database: its label's value (none for a gauge without one) and the figure. */
+interface Sample {
+  readonly key?: string | null;
+  readonly n: number;
+}
 
-/** A gauge set from one query at every scrape: `label` column -> `n`. */
-function dbGauge(registry: Registry, db: () => Db | null, name: string, help: string, label: string | null, sql: string): void {
+/**
+ * A gauge set from one read at every scrape: `key` -> `n`. Each read is written once with the query
+ * builder, so the same text runs on SQLite and PostgreSQL (counts and sums through `.mapWith(Number)`,
+ * which PostgreSQL returns as text).
+ */
+function dbGauge(registry: Registry, data: () => Data | null, name: string, help: string, label: string | null, read: (q: Query) => Promise<readonly Sample[]>): void {
   new Gauge({
     name,
     help,
     labelNames: label ? [label] : [],
     registers: [registry],
-    collect() {
-      const d = db();
+    async collect() {
+      const d = data();
       if (!d) return;
+      const samples = await d.read(read);
       this.reset();
-      for (const r of d.$client.prepare(sql).all() as Row[]) {
-        if (label) this.set({ [label]: String(r[label] ?? "none") }, Number(r.n));
-        else this.set(Number(r.n));
+      for (const r of samples) {
+        if (label) this.set({ [label]: String(r.key ?? "none") }, r.n);
+        else this.set(r.n);
       }
     },
   });
 }
 
-export function createMetrics(db: () => Db | null, now: () => number = Date.now): Metrics {
+export function createMetrics(data: () => Data | null, now: () => number = Date.now): Metrics {
   const registry = new Registry();
   const c = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers: [registry] });
   const pendingFetches: Metrics["pendingFetches"] = new Map();
@@ -57,7 +67,7 @@ export function createMetrics(db: () => Db | null, now: () => number = Date.now)
       labelNames: ["vendor", "outcome", "transport"],
       registers: [registry],
       collect() {
-        for (const p of pendingFetches.values()) {
+        for (const [, p] of pendingFetches) {
           if (p.n === 0) continue;
           this.inc(p.labels, p.n);
           p.n = 0;
@@ -76,20 +86,22 @@ export function createMetrics(db: () => Db | null, now: () => number = Date.now)
     unreachableUrl: c("phonehome_unreachable_url_refusals_total", "Device files not sent because the only provisioning URL was loopback and the phone is not", ["transport"]),
     tftpTransfers: c("phonehome_tftp_transfers_total", "TFTP transfers that ended, by outcome", ["outcome"]),
   };
-  dbGauge(registry, db, "phonehome_discovery_inbox_size", "Phones in the discovery inbox (not dismissed)", null, "select count(*) as n from discovered_devices where dismissed_at is null");
-  dbGauge(registry, db, "phonehome_registrations", "Registration bindings by state", "state", "select state, count(*) as n from registrations group by state");
-  dbGauge(registry, db, "phonehome_force_unregisters_pending", "Force-unregister requests still pending", null, "select count(*) as n from force_unregisters where state = 'pending'");
-  dbGauge(registry, db, "phonehome_notify_total", "Force-unregister NOTIFYs by outcome (ok, rejected, timeout, error, skipped; none = not sent yet)", "outcome", "select notify as outcome, count(*) as n from force_unregister_devices group by notify");
-  dbGauge(registry, db, "phonehome_import_rows_total", "Rows of accepted imports and claims, by source (csv, claim)", "source", "select source, coalesce(sum(rows), 0) as n from import_batches group by source");
-  new Gauge({
-    name: "phonehome_bootstrap_windows_open",
-    help: "Zero-touch bootstrap windows open now",
-    registers: [registry],
-    collect() {
-      const d = db();
-      if (d) this.set(openBootstrapCount(d, now()));
-    },
-  });
+  dbGauge(registry, data, "phonehome_discovery_inbox_size", "Phones in the discovery inbox (not dismissed)", null, ({ db, t: { discoveredDevices: d } }) =>
+    db.select({ n: count() }).from(d).where(isNull(d.dismissedAt)),
+  );
+  dbGauge(registry, data, "phonehome_registrations", "Registration bindings by state", "state", ({ db, t: { registrations: r } }) =>
+    db.select({ key: r.state, n: count() }).from(r).groupBy(r.state),
+  );
+  dbGauge(registry, data, "phonehome_force_unregisters_pending", "Force-unregister requests still pending", null, ({ db, t: { forceUnregisters: f } }) =>
+    db.select({ n: count() }).from(f).where(eq(f.state, "pending")),
+  );
+  dbGauge(registry, data, "phonehome_notify_total", "Force-unregister NOTIFYs by outcome (ok, rejected, timeout, error, skipped; none = not sent yet)", "outcome", ({ db, t: { forceUnregisterDevices: f } }) =>
+    db.select({ key: f.notify, n: count() }).from(f).groupBy(f.notify),
+  );
+  dbGauge(registry, data, "phonehome_import_rows_total", "Rows of accepted imports and claims, by source (csv, claim)", "source", ({ db, t: { importBatches: b } }) =>
+    db.select({ key: b.source, n: sql<number>`coalesce(sum(${b.rows}), 0)`.mapWith(Number) }).from(b).groupBy(b.source),
+  );
+  dbGauge(registry, data, "phonehome_bootstrap_windows_open", "Zero-touch bootstrap windows open now", null, async (q) => [{ n: await openBootstrapCountIn(q, now()) }]);
   return metrics;
 }
 

@@ -1,5 +1,5 @@
-import { and, eq } from "drizzle-orm";
-import { importBatchDevices, registrations } from "../db/schema.ts";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { first, type Query } from "../db/data.ts";
 import { notFound } from "../errors.ts";
 import { effectiveState } from "../registrations/state.ts";
 import type { ServiceDeps } from "../services/deps.ts";
@@ -39,46 +39,63 @@ export interface BatchDeviceStatus {
   readonly registered: boolean;
 }
 
-const SUMMARY = `select id, created_at as createdAt, actor, source, file_name as fileName, rows, created, updated, unchanged from import_batches`;
-
-export function listBatches(deps: ServiceDeps, limit = 100): BatchSummary[] {
-  return deps.db.$client.prepare(`${SUMMARY} order by id desc limit ?`).all(limit) as BatchSummary[];
+export function listBatches(deps: ServiceDeps, limit = 100): Promise<BatchSummary[]> {
+  return deps.data.read((q) => q.db.select().from(q.t.importBatches).orderBy(desc(q.t.importBatches.id)).limit(limit));
 }
 
-export function getBatch(deps: ServiceDeps, id: number): BatchSummary {
-  const row = Number.isSafeInteger(id) ? (deps.db.$client.prepare(`${SUMMARY} where id = ?`).get(id) as BatchSummary | undefined) : undefined;
+async function findBatch(q: Query, id: number): Promise<BatchSummary> {
+  const row = Number.isSafeInteger(id) ? first(await q.db.select().from(q.t.importBatches).where(eq(q.t.importBatches.id, id)).limit(1)) : undefined;
   if (!row) throw notFound(`no import batch ${String(id).slice(0, 20)}`);
   return row;
 }
 
-// fetch_log is indexed on (mac, at): both subqueries are index range scans.
-const STATUS = `
-  select m.device_id as deviceId, m.mac, m.row, m.action,
-    (select min(f.at) from fetch_log f where f.mac = m.mac and f.at >= b.created_at and f.device_id = m.device_id
-       and f.outcome in ('served', 'not_modified')) as firstFetchAt,
-    (select max(coalesce(f.last_at, f.at)) from fetch_log f where f.mac = m.mac and f.at >= b.created_at) as lastRequestAt
-  from import_batch_devices m join import_batches b on b.id = m.batch_id
-  where m.batch_id = ? order by m.row`;
+export function getBatch(deps: ServiceDeps, id: number): Promise<BatchSummary> {
+  return deps.data.read((q) => findBatch(q, id));
+}
+
+type MemberRow = Omit<BatchDeviceStatus, "state" | "registered"> & { deviceId: number };
+
+// fetch_log is indexed on (mac, at): both subqueries are index range scans. min and max of an
+// integer column are bigint on PostgreSQL, hence mapWith(Number).
+async function batchMembers(q: Query, batchId: number): Promise<MemberRow[]> {
+  const { importBatchDevices: m, importBatches: b, fetchLog: f } = q.t;
+  return q.db
+    .select({
+      deviceId: m.deviceId,
+      mac: m.mac,
+      row: m.row,
+      action: m.action,
+      firstFetchAt: sql<number | null>`(select min(${f.at}) from ${f} where ${f.mac} = ${m.mac} and ${f.at} >= ${b.createdAt} and ${f.deviceId} = ${m.deviceId}
+        and ${f.outcome} in ('served', 'not_modified'))`.mapWith(Number),
+      lastRequestAt: sql<number | null>`(select max(coalesce(${f.lastAt}, ${f.at})) from ${f} where ${f.mac} = ${m.mac} and ${f.at} >= ${b.createdAt})`.mapWith(Number),
+    })
+    .from(m)
+    .innerJoin(b, eq(b.id, m.batchId))
+    .where(eq(m.batchId, batchId))
+    .orderBy(asc(m.row));
+}
 
 /**
  * Ids of the batch's devices registered now. One query for the whole batch (a batch may hold
  * 100,000 phones); "registered now" is the registrations module's own `effectiveState`.
  */
-function registeredDeviceIds(deps: ServiceDeps, batchId: number): Set<number> {
-  const now = deps.clock().getTime();
-  const rows = deps.db
-    .select({ r: registrations })
-    .from(registrations)
-    .innerJoin(importBatchDevices, eq(importBatchDevices.deviceId, registrations.deviceId))
-    .where(and(eq(importBatchDevices.batchId, batchId), eq(registrations.state, "registered")))
-    .all();
-  return new Set(rows.filter(({ r }) => effectiveState(r, now) === "registered").map(({ r }) => r.deviceId!));
+async function registeredDeviceIds(q: Query, batchId: number, now: number): Promise<Set<number>> {
+  const { registrations: r, importBatchDevices: m } = q.t;
+  const rows = await q.db
+    .select({ r })
+    .from(r)
+    .innerJoin(m, eq(m.deviceId, r.deviceId))
+    .where(and(eq(m.batchId, batchId), eq(r.state, "registered")));
+  return new Set(rows.filter(({ r: reg }) => effectiveState(reg, now) === "registered").map(({ r: reg }) => reg.deviceId!));
 }
 
-export function batchStatus(deps: ServiceDeps, id: number) {
-  const batch = getBatch(deps, id);
-  const rows = deps.db.$client.prepare(STATUS).all(id) as (Omit<BatchDeviceStatus, "state" | "registered"> & { deviceId: number })[];
-  const registered = registeredDeviceIds(deps, id);
+export async function batchStatus(deps: ServiceDeps, id: number) {
+  const now = deps.clock().getTime();
+  const { batch, rows, registered } = await deps.data.read(async (q) => ({
+    batch: await findBatch(q, id),
+    rows: await batchMembers(q, id),
+    registered: await registeredDeviceIds(q, id, now),
+  }));
   const devices: BatchDeviceStatus[] = rows.map(({ deviceId, ...r }) => ({
     ...r,
     state: r.firstFetchAt !== null ? "fetched" : r.lastRequestAt !== null ? "refused" : "never",
@@ -86,4 +103,12 @@ export function batchStatus(deps: ServiceDeps, id: number) {
   }));
   const summary = Object.fromEntries(ONBOARDING_STATES.map((s) => [s, devices.filter((d) => d.state === s).length])) as Record<OnboardingState, number>;
   return { batch, summary: { ...summary, registered: devices.filter((d) => d.registered).length }, devices };
+}
+
+/** The tenant of each of the batch's devices, by MAC (the portal's batch page). */
+export function batchTenants(deps: ServiceDeps, batchId: number): Promise<{ mac: string; tenant: string }[]> {
+  return deps.data.read((q) => {
+    const { importBatchDevices: m, devices: d, tenants: t } = q.t;
+    return q.db.select({ mac: d.mac, tenant: t.name }).from(m).innerJoin(d, eq(d.id, m.deviceId)).innerJoin(t, eq(t.id, d.tenantId)).where(eq(m.batchId, batchId));
+  });
 }

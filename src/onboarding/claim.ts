@@ -1,7 +1,6 @@
 import type { DiscoveredRow as InboxEntry } from "../db/rows.ts";
 import { inArray } from "drizzle-orm";
 import { z } from "zod";
-import { discoveredDevices } from "../db/schema.ts";
 import { parseMac } from "../domain/mac.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { LINE_SEPARATOR, type DeviceRecord } from "./columns.ts";
@@ -31,9 +30,11 @@ export const ClaimsInput = z.union([Claim, z.strictObject({ claims: z.array(Clai
 export const claimField = (column: string): string => (column === "key_layout" ? "keyLayout" : column);
 
 
-function inboxOf(deps: ServiceDeps, claims: readonly Claim[]): Map<string, InboxEntry> {
+async function inboxOf(deps: ServiceDeps, claims: readonly Claim[]): Promise<Map<string, InboxEntry>> {
   const macs = claims.map((c) => parseMac(c.mac)).filter((m): m is NonNullable<typeof m> => m !== null);
-  return new Map(deps.db.select().from(discoveredDevices).where(inArray(discoveredDevices.mac, macs)).all().map((d) => [d.mac, d]));
+  if (!macs.length) return new Map();
+  const rows = await deps.data.read((q) => q.db.select().from(q.t.discoveredDevices).where(inArray(q.t.discoveredDevices.mac, macs)));
+  return new Map(rows.map((d) => [d.mac, d]));
 }
 
 function toRecords(claims: readonly Claim[], inbox: Map<string, InboxEntry>): DeviceRecord[] {
@@ -54,13 +55,15 @@ function toRecords(claims: readonly Claim[], inbox: Map<string, InboxEntry>): De
 
 export async function claimDevices(deps: ServiceDeps, input: z.infer<typeof ClaimsInput>, actor: string, options: Pick<PlannerOptions, "tenantRefused"> = {}): Promise<ImportReport> {
   const claims = "claims" in input ? input.claims : [input];
-  const inbox = inboxOf(deps, claims);
+  const inbox = await inboxOf(deps, claims);
   return importDevices(deps, toRecords(claims, inbox), {
     dryRun: false,
     actor,
     source: "claim",
     fileName: null,
     ...options,
+    // Two claims of one phone at once: both may pass this check; the write re-reads the device
+    // (apply.ts), so the second finds it created and is refused with nothing written.
     claimable: (mac, existing) =>
       existing ? `${mac} is already a device; change it with PATCH /devices/${mac}` : inbox.has(mac) ? null : `${mac} is not in the discovery inbox`,
   });

@@ -1,50 +1,47 @@
 import { Readable } from "node:stream";
 import { stringify } from "csv-stringify";
+import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import type { Query } from "../db/data.ts";
+import type { StoredKey } from "../domain/key-expansion.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { getTenant } from "../services/tenants.ts";
+import { storedKeysOfDevices } from "../services/key-expansion.ts";
+import { loadTenant } from "../services/tenants.ts";
 import { COLUMNS, LINE_SEPARATOR } from "./columns.ts";
 import { guardCell } from "./csv-guard.ts";
 import { formatKeyLayout, type KeyText } from "./key-layout-text.ts";
 
 /**
  * Export in the import's format, so a site round-trips: exporting and importing the result changes
- * nothing. Devices are read in pages by id (an open better-sqlite3 iterator would block every other
- * query on the connection while the consumer is slow), so memory stays at one page.
+ * nothing. Devices are read in pages by id, one `data.read` per page (a read held open while the
+ * consumer is slow would keep a connection, or an in-memory database's lock, from everyone else),
+ * so memory stays at one page.
  */
 const PAGE = 1000;
 
-interface DeviceRow {
-  id: number;
-  mac: string;
-  vendor: string;
-  model: string;
-  tenant: string;
-  label: string | null;
+/** The page of devices after id `after`, with the last id read (null past the last device). */
+async function page(q: Query, after: number, tenantId: number | null): Promise<{ rows: string[][]; last: number | null }> {
+  const { devices: d, tenants: t, deviceLines: l, extensions: e } = q.t;
+  const devices = await q.db
+    .select({ id: d.id, mac: d.mac, vendor: d.vendor, model: d.model, tenant: t.name, label: d.label })
+    .from(d)
+    .innerJoin(t, eq(t.id, d.tenantId))
+    .where(tenantId === null ? gt(d.id, after) : and(gt(d.id, after), eq(d.tenantId, tenantId)))
+    .orderBy(asc(d.id))
+    .limit(PAGE);
+  if (!devices.length) return { rows: [], last: null };
+  const ids = devices.map((r) => r.id);
+  const lines = group(
+    await q.db.select({ deviceId: l.deviceId, i: l.lineIndex, number: e.number }).from(l).innerJoin(e, eq(e.id, l.extensionId)).where(inArray(l.deviceId, ids)).orderBy(asc(l.deviceId), asc(l.lineIndex)),
+  );
+  const keys = await storedKeysOfDevices(q, ids);
+  const rows = devices.map((r) => [r.mac, r.vendor, r.model, r.tenant, linesText(lines.get(r.id) ?? []), r.label ?? "", formatKeyLayout((keys.get(r.id) ?? []).map(keyText))]);
+  return { rows, last: ids[ids.length - 1]! };
 }
 
-function queries(deps: ServiceDeps) {
-  const c = deps.db.$client;
-  const base = `select d.id, d.mac, d.vendor, d.model, t.name as tenant, d.label from devices d join tenants t on t.id = d.tenant_id where d.id > ?`;
-  return {
-    page: c.prepare(`${base} order by d.id limit ${PAGE}`),
-    pageOfTenant: c.prepare(`${base} and d.tenant_id = ? order by d.id limit ${PAGE}`),
-    lines: c.prepare(
-      `select l.device_id as deviceId, l.line_index as i, e.number from device_lines l join extensions e on e.id = l.extension_id
-       where l.device_id between ? and ? order by l.device_id, l.line_index`,
-    ),
-    // The device's own keys: device_keys and its BLF-to-group keys (device_group_keys), by index.
-    keys: c.prepare(
-      `select k.device_id as deviceId, k.key_index as "index", k.kind, k.label, k.line_index as line,
-              coalesce(e.number, k.value) as value
-       from device_keys k left join extensions e on e.id = k.target_extension_id
-       where k.device_id between ? and ?
-       union all
-       select g.device_id, g.key_index, 'blf_group', g.label, g.line_index, x.name
-       from device_group_keys g join extension_groups x on x.id = g.group_id
-       where g.device_id between ? and ?
-       order by deviceId, "index"`,
-    ),
-  };
+/** A stored key as the key_layout column names it: a BLF by its extension's number, a group key by the group's name. */
+function keyText(k: StoredKey): KeyText {
+  const value = k.kind === "blf_group" ? k.groupName : (k.targetNumber ?? k.value);
+  return { index: k.keyIndex, kind: k.kind, value, label: k.label, line: k.lineIndex };
 }
 
 function group<T extends { deviceId: number }>(rows: T[]): Map<number, T[]> {
@@ -67,28 +64,22 @@ function linesText(lines: { i: number; number: string }[]): string {
 }
 
 /** Rows in column order, all devices or one tenant's (an unknown tenant throws at once, not on reading). */
-export function exportRows(deps: ServiceDeps, tenantName?: string): Generator<string[]> {
-  const tenantId = tenantName === undefined ? null : getTenant(deps, tenantName).id;
+export async function exportRows(deps: ServiceDeps, tenantName?: string): Promise<AsyncGenerator<string[]>> {
+  const tenantId = tenantName === undefined ? null : (await deps.data.read((q) => loadTenant(q, tenantName))).id;
   return pages(deps, tenantId);
 }
 
-function* pages(deps: ServiceDeps, tenantId: number | null): Generator<string[]> {
-  const q = queries(deps);
-  for (let after = 0; ; ) {
-    const devices = (tenantId === null ? q.page.all(after) : q.pageOfTenant.all(after, tenantId)) as DeviceRow[];
-    if (!devices.length) return;
-    const first = devices[0]!.id;
-    after = devices[devices.length - 1]!.id;
-    const lines = group(q.lines.all(first, after) as { deviceId: number; i: number; number: string }[]);
-    const keys = group(q.keys.all(first, after, first, after) as (KeyText & { deviceId: number })[]);
-    for (const d of devices) {
-      yield [d.mac, d.vendor, d.model, d.tenant, linesText(lines.get(d.id) ?? []), d.label ?? "", formatKeyLayout(keys.get(d.id) ?? [])];
-    }
+async function* pages(deps: ServiceDeps, tenantId: number | null): AsyncGenerator<string[]> {
+  for (let after: number | null = 0; after !== null; ) {
+    const from: number = after;
+    const { rows, last } = await deps.data.read((q) => page(q, from, tenantId));
+    yield* rows;
+    after = last;
   }
 }
 
 /** The CSV text as a stream, header first; cells a spreadsheet would run as formulas are guarded. */
-export function exportDevicesCsv(deps: ServiceDeps, tenantName?: string): Readable {
-  const rows = exportRows(deps, tenantName);
+export async function exportDevicesCsv(deps: ServiceDeps, tenantName?: string): Promise<Readable> {
+  const rows = await exportRows(deps, tenantName);
   return Readable.from(rows).pipe(stringify({ header: true, columns: [...COLUMNS], cast: { string: guardCell } }));
 }

@@ -6,10 +6,10 @@ import { AppError, invalidInput } from "../errors.ts";
 import { auditChange } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { ProfileInput, ROLES, VoicemailInput } from "../services/extension-settings/schemas.ts";
-import { putNumberSettings, putProfile, putVoicemail, readSettings } from "../services/extension-settings/sections.ts";
+import { putNumberSettingsSync, putProfileSync, putVoicemailSync, readSettingsSync } from "../services/extension-settings/sections-sync.ts";
 import { createExtensionSync, updateExtensionSync } from "../services/extensions.ts";
-import { setExtensionGroups } from "../services/groups-sync.ts";
-import { extensionGroupNames } from "../services/extension-usage.ts";
+import { setExtensionGroupsSync } from "../services/groups-sync.ts";
+import { extensionGroupNamesSync } from "../services/extension-usage-sync.ts";
 import { describeIssues, ExtensionInput, ExtensionPatch } from "../services/schemas.ts";
 import { getTenant } from "../services/tenants.ts";
 import type { Tenant } from "../db/rows.ts";
@@ -136,16 +136,16 @@ function applyRow(d: ServiceDeps, tenant: Tenant, p: PlannedExtension, exists: b
   if (!exists) {
     createExtensionSync(d, tenant.name, ExtensionInput.parse({ number: p.number, displayName: p.displayName, sipUser: p.sipUser, authUser: p.authUser }));
   } else {
-    const { ext } = readSettings(d, tenant.name, p.number);
+    const { ext } = readSettingsSync(d, tenant.name, p.number);
     const patch = Object.fromEntries(
       ([["displayName", p.displayName], ["sipUser", p.sipUser], ["authUser", p.authUser]] as const).filter(([k, v]) => v !== undefined && v !== ext[k]),
     );
     if (Object.keys(patch).length) updateExtensionSync(d, tenant.name, p.number, ExtensionPatch.parse(patch));
     changed = Object.keys(patch).length > 0;
   }
-  const { ext, settings } = readSettings(d, tenant.name, p.number);
+  const { ext, settings } = readSettingsSync(d, tenant.name, p.number);
   const profile = { ...settings.profile, username: p.username ?? settings.profile.username, role: p.role ?? settings.profile.role };
-  if (!same(profile, settings.profile)) changed = !!putProfile(d, tenant.name, p.number, ProfileInput.parse(profile));
+  if (!same(profile, settings.profile)) changed = !!putProfileSync(d, tenant.name, p.number, ProfileInput.parse(profile));
   const { pinEnc, ...vm } = settings.voicemail;
   const current = { ...vm, pin: pinEnc === null ? null : d.secrets.open(pinEnc) };
   const on = p.voicemail ?? current.unansweredCalls === "voicemail";
@@ -158,12 +158,12 @@ function applyRow(d: ServiceDeps, tenant: Tenant, p: PlannedExtension, exists: b
     email,
     emailNotification: p.voicemailEmail === undefined ? on && current.emailNotification : email !== null,
   };
-  if (!same(voicemail, current)) changed = !!putVoicemail(d, tenant.name, p.number, VoicemailInput.parse(voicemail));
+  if (!same(voicemail, current)) changed = !!putVoicemailSync(d, tenant.name, p.number, VoicemailInput.parse(voicemail));
   if (p.presence !== undefined && p.presence !== settings.numberSettings.presence) {
-    changed = !!putNumberSettings(d, tenant.name, p.number, { ...settings.numberSettings, presence: p.presence });
+    changed = !!putNumberSettingsSync(d, tenant.name, p.number, { ...settings.numberSettings, presence: p.presence });
   }
-  if (p.groups !== undefined && !same([...new Set(p.groups)].sort(), extensionGroupNames(d.db, ext.id))) {
-    changed = !!setExtensionGroups(d, tenant.name, p.number, p.groups);
+  if (p.groups !== undefined && !same([...new Set(p.groups)].sort(), extensionGroupNamesSync(d.db, ext.id))) {
+    changed = !!setExtensionGroupsSync(d, tenant.name, p.number, p.groups);
   }
   return !exists ? "created" : changed ? "updated" : "unchanged";
 }

@@ -15,9 +15,11 @@ import type { FromWorker, ToWorker, WorkerJob } from "./off-thread.ts";
 
 /**
  * The CSV import's worker thread (src/onboarding/off-thread.ts): parses, checks and writes one file
- * on its own better-sqlite3 connection, so the server's event loop keeps serving phones while the
- * write transaction runs. SQLite in WAL mode lets the server's connection keep reading meanwhile;
- * the server's own writes (the fetch log) wait in memory for the lock (fetch-recorder.ts).
+ * on its own connections to the SQLite file (a device file through its own `Data`, an extensions
+ * file still through the synchronous handle, docs/scale-out.md#status), so the server's event loop
+ * keeps serving phones while the write transaction runs. SQLite in WAL mode lets the server's
+ * connections keep reading meanwhile; the server's own writes (the fetch log) wait in memory for the
+ * lock (fetch-recorder.ts).
  *
  * The file arrives in chunks from the main thread, each acknowledged ("pull") once consumed, so a
  * bounded number of bytes is in flight (WINDOW_BYTES): the file is never held whole, and a refusal

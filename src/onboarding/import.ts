@@ -2,7 +2,7 @@ import { invalidInput } from "../errors.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { applyPlan } from "./apply.ts";
 import type { Column, DeviceRecord, Problem } from "./columns.ts";
-import { createLookups } from "./lookups.ts";
+import { openLookups } from "./lookups.ts";
 import { Planner, type PlannerOptions } from "./planner.ts";
 
 export interface ImportOptions extends PlannerOptions {
@@ -31,16 +31,36 @@ export interface ImportReport<C extends string = Column> {
   readonly problemCount: number;
 }
 
+/** Records checked per read of the lookups (lookups.ts). */
+const CHUNK = 1000;
+
+async function* chunks<T>(items: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  for await (const item of items) {
+    chunk.push(item);
+    if (chunk.length === CHUNK) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+}
+
 /**
- * Checks every record (streaming), then, unless it is a dry run or a problem was found, writes them
- * all in one transaction. Malformed input (see csv-source.ts) throws before anything is written.
+ * Checks every record (streaming, a chunk at a time), then, unless it is a dry run or a problem was
+ * found, writes them all in one transaction. Malformed input (see csv-source.ts) throws before
+ * anything is written.
  */
 export async function importDevices(deps: ServiceDeps, records: AsyncIterable<DeviceRecord> | Iterable<DeviceRecord>, options: ImportOptions): Promise<ImportReport> {
-  const planner = new Planner(createLookups(deps.db), options);
+  const lookups = await openLookups(deps);
+  const planner = new Planner(lookups, options);
   let rows = 0;
-  for await (const record of records) {
-    planner.add(record);
-    if (++rows % 1000 === 0) options.onChecked?.(rows);
+  for await (const chunk of chunks(records)) {
+    await lookups.load(chunk);
+    for (const record of chunk) {
+      planner.add(record);
+      if (++rows % 1000 === 0) options.onChecked?.(rows);
+    }
   }
   options.onChecked?.(rows);
   const plan = planner.finish();
@@ -50,7 +70,7 @@ export async function importDevices(deps: ServiceDeps, records: AsyncIterable<De
   if (accepted && !options.dryRun) options.onWritten?.(0, plan.devices.length);
   const batchId =
     accepted && !options.dryRun
-      ? applyPlan(deps, plan, { actor: options.actor, source: options.source, fileName: options.fileName, onProgress: options.onWritten })
+      ? await applyPlan(deps, plan, { actor: options.actor, source: options.source, fileName: options.fileName, onProgress: options.onWritten })
       : null;
   return {
     accepted,

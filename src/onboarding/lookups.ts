@@ -1,15 +1,20 @@
-import type { Db } from "../db/client.ts";
-import { decodeJsonColumn } from "../db/rows.ts";
-import { extensionSettings } from "../db/schema.ts";
-import { policyOf, type SettingsPolicy } from "../services/extension-settings/store.ts";
+import { eq, inArray } from "drizzle-orm";
+import type { Query } from "../db/data.ts";
+import type { ExtensionSettingsRow } from "../db/rows.ts";
 import type { ExpansionSource, GroupMember, KeySpec, StoredKey } from "../domain/key-expansion.ts";
-import { deviceLayoutSync, layoutSpecsSync, storedDeviceKeysSync } from "../services/key-expansion-sync.ts";
+import { policyOf, type SettingsPolicy } from "../services/extension-settings/store.ts";
+import { checkMac } from "../services/device-rules.ts";
+import type { ServiceDeps } from "../services/deps.ts";
+import { layoutSpecs, storedKeysOfDevices } from "../services/key-expansion.ts";
+import type { DeviceRecord } from "./columns.ts";
 
 /**
- * Read-only lookups of the import's checking pass, as prepared statements with caches: building a
- * drizzle query per row costs more than the check itself (the same finding as
- * src/provisioning/hot-queries.ts), and a 100,000-row file makes several lookups a row. Extensions,
- * their settings and groups are read once per tenant; a device's keys and key layout come from the
+ * Read-only lookups of the import's checking pass. The checks are synchronous and run row by row;
+ * what they look up is read ahead, a chunk of records at a time (`load`), in one `data.read` of a
+ * few queries: the chunk's devices with their lines, keys, layouts and allowed-device rows, and,
+ * once per tenant the chunk names, its extensions with their settings, its groups and their members.
+ * A query per row would cost more than the check itself (a 100,000-row file makes several lookups a
+ * row), and on PostgreSQL each would be a round trip. A device's keys and key layout come from the
  * one reader of stored keys (src/services/key-expansion.ts). The rules applied to them are the admin
  * API's (src/services/endpoint-policy.ts, src/domain/key-expansion.ts).
  */
@@ -31,10 +36,11 @@ export interface ExtensionInfo {
   readonly id: number;
   readonly number: string;
   readonly displayName: string;
-  /** The settings other writers must respect; parsed on first use. */
+  /** The settings other writers must respect. */
   policy(): SettingsPolicy;
 }
 
+/** What the checks of the records last given to `load` may ask; devices of other records read as unknown. */
 export interface Lookups {
   tenant(name: string): { id: number; name: string } | null;
   tenantName(id: number): string;
@@ -54,105 +60,190 @@ export interface Lookups {
   keys(deviceId: number): ExistingKey[];
   /** The device's key layout, with its keys. */
   layout(deviceId: number): { name: string; keys: readonly KeySpec[] } | null;
-  discovered(mac: string): boolean;
   /** Group members for the expansion (src/domain/key-expansion.ts), from the caches. */
   readonly expansion: ExpansionSource;
 }
 
-const cached = <K, V>(load: (k: K) => V) => {
-  const map = new Map<K, V>();
-  return (k: K): V => {
-    if (!map.has(k)) map.set(k, load(k));
-    return map.get(k)!;
-  };
-};
-
-type ExtRow = { id: number; number: string; displayName: string; ae: string | null; ns: string; mon: string };
-
-function statements(db: Db) {
-  const c = db.$client;
-  return {
-    tenants: c.prepare("select id, name from tenants"),
-    extensions: c.prepare(
-      `select e.id, e.number, e.display_name as displayName, s.allowed_endpoints as ae, s.number_settings as ns, s.monitoring as mon
-       from extensions e left join extension_settings s on s.extension_id = e.id where e.tenant_id = ?`,
-    ),
-    allowed: c.prepare("select 1 from extension_allowed_devices where extension_id = ? and device_id = ?").pluck(),
-    groups: c.prepare("select id, name from extension_groups where tenant_id = ?"),
-    members: c.prepare("select extension_id from extension_group_members where group_id = ?").pluck(),
-    groupTenant: c.prepare("select tenant_id from extension_groups where id = ?").pluck(),
-    extensionTenant: c.prepare("select tenant_id from extensions where id = ?").pluck(),
-    device: c.prepare("select id, tenant_id as tenantId, vendor, model, label, updated_at as updatedAt, expansion_modules as expansionModules from devices where mac = ?"),
-    lines: c.prepare("select line_index as i, extension_id as e from device_lines where device_id = ? order by line_index"),
-    discovered: c.prepare("select 1 from discovered_devices where mac = ?").pluck(),
-  };
+export interface LookupReader extends Lookups {
+  /** Reads what checking these records needs; replaces the previous chunk's devices. */
+  load(records: readonly DeviceRecord[]): Promise<void>;
 }
 
-export function createLookups(db: Db): Lookups {
-  const q = statements(db);
-  const tenantsByName = new Map((q.tenants.all() as { id: number; name: string }[]).map((t) => [t.name, t]));
-  const tenantNames = new Map([...tenantsByName.values()].map((t) => [t.id, t.name]));
-  const extensionInfo = new Map<number, ExtensionInfo>();
-  const extensionsOf = cached((tenantId: number) => {
-    const byNumber = new Map<string, number>();
-    for (const e of q.extensions.all(tenantId) as ExtRow[]) {
-      byNumber.set(e.number, e.id);
-      // Settings JSON is parsed once per extension, and only for the extensions the file uses, by
-      // the columns' own decoders (their types are the schema's).
-      let policy: SettingsPolicy | null = null;
-      const settings = () => {
-        if (e.ae === null) return null;
-        const s = extensionSettings;
-        return { allowedEndpoints: decodeJsonColumn(s.allowedEndpoints, e.ae), numberSettings: decodeJsonColumn(s.numberSettings, e.ns), monitoring: decodeJsonColumn(s.monitoring, e.mon) };
-      };
-      extensionInfo.set(e.id, { id: e.id, number: e.number, displayName: e.displayName, policy: () => (policy ??= policyOf(e.number, settings())) });
+type SettingsColumns = Pick<ExtensionSettingsRow, "allowedEndpoints" | "numberSettings" | "monitoring">;
+
+/** The rows of one chunk's devices. */
+interface Chunk {
+  readonly devices: Map<string, ExistingDevice>;
+  readonly lines: Map<number, (number | null)[]>;
+  readonly keys: Map<number, StoredKey[]>;
+  readonly layouts: Map<number, { id: number; name: string }>;
+  /** `extensionId:deviceId` of extension_allowed_devices. */
+  readonly allowed: Set<string>;
+}
+
+const emptyChunk = (): Chunk => ({ devices: new Map(), lines: new Map(), keys: new Map(), layouts: new Map(), allowed: new Set() });
+
+class Reader implements LookupReader {
+  private readonly tenantsByName = new Map<string, { id: number; name: string }>();
+  private readonly tenantNames = new Map<number, string>();
+  private readonly loadedTenants = new Set<number>();
+  private readonly extensionIds = new Map<number, Map<string, number>>();
+  private readonly extensionInfos = new Map<number, ExtensionInfo>();
+  private readonly groupIds = new Map<number, Map<string, number>>();
+  private readonly groupNames = new Map<number, string>();
+  private readonly groupMembers = new Map<number, number[]>();
+  private readonly memberViews = new Map<number, GroupMember[]>();
+  private readonly layoutKeys = new Map<number, KeySpec[]>();
+  private chunk: Chunk = emptyChunk();
+
+  readonly expansion: ExpansionSource = { members: (groupId) => this.members(groupId) };
+
+  constructor(private readonly deps: Pick<ServiceDeps, "data">) {}
+
+  async start(): Promise<this> {
+    const rows = await this.deps.data.read((q) => q.db.select({ id: q.t.tenants.id, name: q.t.tenants.name }).from(q.t.tenants));
+    for (const t of rows) {
+      this.tenantsByName.set(t.name, t);
+      this.tenantNames.set(t.id, t.name);
     }
-    return byNumber;
-  });
-  const info = (id: number): ExtensionInfo => {
-    if (!extensionInfo.has(id)) extensionsOf(q.extensionTenant.get(id) as number);
-    return extensionInfo.get(id)!;
-  };
-  const groupNames = new Map<number, string>();
-  const groupsOf = cached((tenantId: number) => {
-    const rows = q.groups.all(tenantId) as { id: number; name: string }[];
-    for (const g of rows) groupNames.set(g.id, g.name);
-    return new Map(rows.map((g) => [g.name, g.id]));
-  });
-  const groupName = (id: number): string => {
-    if (!groupNames.has(id)) groupsOf(q.groupTenant.get(id) as number);
-    return groupNames.get(id) ?? "";
-  };
-  const members = cached((groupId: number): GroupMember[] =>
-    (q.members.all(groupId) as number[]).map((id) => {
-      const e = info(id);
-      return { id, number: e.number, displayName: e.displayName, policy: e.policy().blf };
-    }),
-  );
-  const layoutKeys = cached((layoutId: number): KeySpec[] => layoutSpecsSync(db, layoutId));
-  return {
-    tenant: (name) => tenantsByName.get(name) ?? null,
-    tenantName: (id) => tenantNames.get(id) ?? String(id),
-    extension: (tenantId, number) => extensionsOf(tenantId).get(number) ?? null,
-    extensionInfo: info,
-    allowedOn: (extensionId, deviceId) => q.allowed.get(extensionId, deviceId) !== undefined,
-    group: (tenantId, name) => groupsOf(tenantId).get(name) ?? null,
-    groupName,
-    device: (mac) => (q.device.get(mac) as ExistingDevice | undefined) ?? null,
-    lines(deviceId) {
-      const out: (number | null)[] = [];
-      for (const l of q.lines.all(deviceId) as { i: number; e: number }[]) {
-        while (out.length < l.i - 1) out.push(null);
-        out[l.i - 1] = l.e;
+    return this;
+  }
+
+  load(records: readonly DeviceRecord[]): Promise<void> {
+    const macs = [...new Set(records.flatMap((r) => { const m = checkMac(r.mac); return m.ok ? [m.value] : []; }))];
+    const named = records.flatMap((r) => { const t = this.tenantsByName.get(r.tenant); return t ? [t.id] : []; });
+    return this.deps.data.read(async (q) => {
+      const chunk = await readChunk(q, macs);
+      const tenants = new Set([...named, ...Array.from(chunk.devices, ([, d]) => d.tenantId)]);
+      await this.loadTenants(q, [...tenants]);
+      for (const l of new Set(Array.from(chunk.layouts, ([, l]) => l.id))) {
+        if (!this.layoutKeys.has(l)) this.layoutKeys.set(l, await layoutSpecs(q, l));
       }
-      return out;
-    },
-    keys: (deviceId) => storedDeviceKeysSync(db, deviceId),
-    layout(deviceId) {
-      const l = deviceLayoutSync(db, deviceId);
-      return l ? { name: l.name, keys: layoutKeys(l.id) } : null;
-    },
-    discovered: (mac) => q.discovered.get(mac) !== undefined,
-    expansion: { members },
-  };
+      await this.loadReferenced(q, chunk);
+      this.chunk = chunk;
+    });
+  }
+
+  /** Extensions and groups a stored key or layout names in a tenant no row named (not expected: they are the device's tenant's). */
+  private async loadReferenced(q: Query, chunk: Chunk): Promise<void> {
+    const specs = [...Array.from(chunk.keys, ([, keys]) => keys), ...Array.from(chunk.layouts, ([, l]) => this.layoutKeys.get(l.id) ?? [])].flat();
+    const extIds = [...new Set(specs.flatMap((k) => (k.targetExtensionId !== null && !this.extensionInfos.has(k.targetExtensionId) ? [k.targetExtensionId] : [])))];
+    const groupIds = [...new Set(specs.flatMap((k) => (k.groupId !== null && !this.groupNames.has(k.groupId) ? [k.groupId] : [])))];
+    const { extensions: e, extensionGroups: g } = q.t;
+    const tenants = [
+      ...(extIds.length ? await q.db.select({ t: e.tenantId }).from(e).where(inArray(e.id, extIds)) : []),
+      ...(groupIds.length ? await q.db.select({ t: g.tenantId }).from(g).where(inArray(g.id, groupIds)) : []),
+    ];
+    await this.loadTenants(q, [...new Set(tenants.map((r) => r.t))]);
+  }
+
+  /** Each tenant's extensions (with the settings other writers must respect), groups and members, once. */
+  private async loadTenants(q: Query, ids: readonly number[]): Promise<void> {
+    const todo = ids.filter((id) => !this.loadedTenants.has(id));
+    if (!todo.length) return;
+    const { extensions: e, extensionSettings: s, extensionGroups: g, extensionGroupMembers: m } = q.t;
+    const exts = await q.db
+      .select({ id: e.id, tenantId: e.tenantId, number: e.number, displayName: e.displayName, ae: s.allowedEndpoints, ns: s.numberSettings, mon: s.monitoring })
+      .from(e)
+      .leftJoin(s, eq(s.extensionId, e.id))
+      .where(inArray(e.tenantId, todo));
+    for (const id of todo) {
+      this.loadedTenants.add(id);
+      this.extensionIds.set(id, new Map());
+      this.groupIds.set(id, new Map());
+    }
+    for (const x of exts) {
+      this.extensionIds.get(x.tenantId)!.set(x.number, x.id);
+      const settings: SettingsColumns | null = x.ae === null ? null : { allowedEndpoints: x.ae, numberSettings: x.ns!, monitoring: x.mon! };
+      let policy: SettingsPolicy | null = null;
+      this.extensionInfos.set(x.id, { id: x.id, number: x.number, displayName: x.displayName, policy: () => (policy ??= policyOf(x.number, settings)) });
+    }
+    for (const r of await q.db.select({ id: g.id, tenantId: g.tenantId, name: g.name }).from(g).where(inArray(g.tenantId, todo))) {
+      this.groupIds.get(r.tenantId)!.set(r.name, r.id);
+      this.groupNames.set(r.id, r.name);
+      this.groupMembers.set(r.id, []);
+    }
+    const members = await q.db.select({ groupId: m.groupId, extensionId: m.extensionId }).from(m).innerJoin(g, eq(g.id, m.groupId)).where(inArray(g.tenantId, todo));
+    for (const r of members) this.groupMembers.get(r.groupId)?.push(r.extensionId);
+  }
+
+  private members(groupId: number): GroupMember[] {
+    let view = this.memberViews.get(groupId);
+    if (!view) {
+      view = (this.groupMembers.get(groupId) ?? []).map((id) => {
+        const e = this.extensionInfo(id);
+        return { id, number: e.number, displayName: e.displayName, policy: e.policy().blf };
+      });
+      this.memberViews.set(groupId, view);
+    }
+    return view;
+  }
+
+  tenant(name: string) {
+    return this.tenantsByName.get(name) ?? null;
+  }
+  tenantName(id: number) {
+    return this.tenantNames.get(id) ?? String(id);
+  }
+  extension(tenantId: number, number: string) {
+    return this.extensionIds.get(tenantId)?.get(number) ?? null;
+  }
+  extensionInfo(id: number): ExtensionInfo {
+    const info = this.extensionInfos.get(id);
+    if (!info) throw new Error(`extension ${id} was not read ahead for the import's checks`);
+    return info;
+  }
+  allowedOn(extensionId: number, deviceId: number) {
+    return this.chunk.allowed.has(`${extensionId}:${deviceId}`);
+  }
+  group(tenantId: number, name: string) {
+    return this.groupIds.get(tenantId)?.get(name) ?? null;
+  }
+  groupName(id: number) {
+    return this.groupNames.get(id) ?? "";
+  }
+  device(mac: string) {
+    return this.chunk.devices.get(mac) ?? null;
+  }
+  lines(deviceId: number) {
+    return this.chunk.lines.get(deviceId) ?? [];
+  }
+  keys(deviceId: number) {
+    return this.chunk.keys.get(deviceId) ?? [];
+  }
+  layout(deviceId: number) {
+    const l = this.chunk.layouts.get(deviceId);
+    return l ? { name: l.name, keys: this.layoutKeys.get(l.id) ?? [] } : null;
+  }
+}
+
+/** The chunk's devices by MAC, with their lines, own keys, layouts and allowed-device rows. */
+async function readChunk(q: Query, macs: readonly string[]): Promise<Chunk> {
+  const chunk = emptyChunk();
+  if (!macs.length) return chunk;
+  const { devices: d, deviceLines: l, deviceKeyLayouts: dl, keyLayouts: kl, extensionAllowedDevices: a } = q.t;
+  const found = await q.db
+    .select({ id: d.id, mac: d.mac, tenantId: d.tenantId, vendor: d.vendor, model: d.model, label: d.label, updatedAt: d.updatedAt, expansionModules: d.expansionModules })
+    .from(d)
+    .where(inArray(d.mac, [...macs]));
+  if (!found.length) return chunk;
+  const ids = found.map((r) => r.id);
+  for (const { mac, ...device } of found) chunk.devices.set(mac, device);
+  for (const r of await q.db.select({ deviceId: l.deviceId, i: l.lineIndex, e: l.extensionId }).from(l).where(inArray(l.deviceId, ids)).orderBy(l.deviceId, l.lineIndex)) {
+    let out = chunk.lines.get(r.deviceId);
+    if (!out) chunk.lines.set(r.deviceId, (out = []));
+    while (out.length < r.i - 1) out.push(null);
+    out[r.i - 1] = r.e;
+  }
+  for (const [id, keys] of await storedKeysOfDevices(q, ids)) chunk.keys.set(id, keys);
+  for (const r of await q.db.select({ deviceId: dl.deviceId, id: kl.id, name: kl.name }).from(dl).innerJoin(kl, eq(kl.id, dl.layoutId)).where(inArray(dl.deviceId, ids))) {
+    chunk.layouts.set(r.deviceId, { id: r.id, name: r.name });
+  }
+  for (const r of await q.db.select({ e: a.extensionId, d: a.deviceId }).from(a).where(inArray(a.deviceId, ids))) chunk.allowed.add(`${r.e}:${r.d}`);
+  return chunk;
+}
+
+/** The lookups of one import: the tenants are read now, the rest a chunk at a time (`load`). */
+export function openLookups(deps: Pick<ServiceDeps, "data">): Promise<LookupReader> {
+  return new Reader(deps).start();
 }

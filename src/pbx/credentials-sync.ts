@@ -3,7 +3,7 @@ import type { Db } from "../db/client.ts";
 import type { ExtensionRow, Tenant as TenantRow } from "../db/rows.ts";
 import { deviceLines, disabledExtensions, extensions, tenants } from "../db/schema.ts";
 import type { SecretBox } from "../secrets.ts";
-import { loadSettings } from "../services/extension-settings/store.ts";
+import { loadSettingsSync } from "../services/extension-settings/store-sync.ts";
 import { getFeatureCodes } from "../services/feature-codes.ts";
 import { shapeCredential, type SipCredential } from "./credentials.ts";
 
@@ -16,7 +16,7 @@ function credentialOf(db: Db, secrets: SecretBox, tenant: TenantRow, ext: Extens
   return shapeCredential(secrets, tenant, ext, {
     disabled: !!db.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, ext.id)).get(),
     phones: db.select({ n: count() }).from(deviceLines).where(eq(deviceLines.extensionId, ext.id)).get()?.n ?? 0,
-    pinEnc: loadSettings(db, ext).voicemail.pinEnc,
+    pinEnc: loadSettingsSync(db, ext).voicemail.pinEnc,
     voicemailCode: getFeatureCodes({ db }, tenant.id).voicemail,
   });
 }

@@ -1,7 +1,5 @@
-import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
+import { and, count, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import { first, type Query } from "../db/data.ts";
-import { preparedPerDb } from "../db/prepared.ts";
 import { insertAudit } from "../services/audit.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 
@@ -32,29 +30,11 @@ export interface OpenWindow {
   readonly reason: BootstrapReason;
 }
 
-const statements = preparedPerDb(({ $client: c }) => ({
-    open: c.prepare(
-      `insert into bootstrap_windows (device_id, tenant_id, source_ip, opened_at, expires_at, opened_by, reason, files_served, closed_at, closed_reason)
-       values (@deviceId, @tenantId, @sourceIp, @now, @expiresAt, @openedBy, @reason, 0, null, null)
-       on conflict (device_id) do update set tenant_id = excluded.tenant_id, source_ip = excluded.source_ip, opened_at = excluded.opened_at,
-         expires_at = excluded.expires_at, opened_by = excluded.opened_by, reason = excluded.reason, files_served = 0, closed_at = null, closed_reason = null`,
-    ),
-    pending: c.prepare("select count(*) as n from bootstrap_windows where closed_at is null and expires_at > ?"),
-}));
-
-/** Opens (or reopens, resetting it) the device's window; call inside the write transaction that claims it. */
-export function openBootstrapWindow(db: Db, w: OpenWindow): void {
-  statements(db).open.run({ ...w, expiresAt: w.now + w.seconds * 1000 });
-}
-
-/** openBootstrapWindow in a write of the asynchronous handle. */
+/** Opens (or reopens, resetting it) the device's window, in the caller's `data.write` (`POST /devices/{mac}/bootstrap`, the CSV import, claims). */
 export async function openBootstrapWindowIn(q: Query, w: OpenWindow): Promise<void> {
-  const row = { deviceId: w.deviceId, tenantId: w.tenantId, sourceIp: w.sourceIp, openedAt: w.now, expiresAt: w.now + w.seconds * 1000, openedBy: w.openedBy, reason: w.reason };
-  const { bootstrapWindows: b } = q.t;
-  await q.db
-    .insert(b)
-    .values({ ...row, filesServed: 0, closedAt: null, closedReason: null })
-    .onConflictDoUpdate({ target: b.deviceId, set: { ...row, filesServed: 0, closedAt: null, closedReason: null } });
+  const b = q.t.bootstrapWindows;
+  const opened = { tenantId: w.tenantId, sourceIp: w.sourceIp, openedAt: w.now, expiresAt: w.now + w.seconds * 1000, openedBy: w.openedBy, reason: w.reason, filesServed: 0, closedAt: null, closedReason: null };
+  await q.db.insert(b).values({ deviceId: w.deviceId, ...opened }).onConflictDoUpdate({ target: b.deviceId, set: opened });
 }
 
 const openWindowOf = async (q: Query, deviceId: number) => {
@@ -111,7 +91,9 @@ export async function closeBootstrap(deps: ServiceDeps, deviceId: number, now: n
   );
 }
 
-/** Windows open now (for the metrics). */
-export function openBootstrapCount(db: Db, now: number): number {
-  return (statements(db).pending.get(now) as { n: number }).n;
+/** Windows open now (for the metrics), in a `data.read`. */
+export async function openBootstrapCountIn(q: Query, now: number): Promise<number> {
+  const b = q.t.bootstrapWindows;
+  const [row] = await q.db.select({ n: count().mapWith(Number) }).from(b).where(and(isNull(b.closedAt), gt(b.expiresAt, now)));
+  return row?.n ?? 0;
 }

@@ -90,20 +90,26 @@ function badReport(report: EventReport, vendor: Vendor | undefined): string {
  */
 export async function handlePhoneEvent(deps: ServiceDeps & { readonly vendors: readonly Vendor[] }, input: PhoneEventInput, refusalLog: SourceLimiter): Promise<PhoneEventResult> {
   const mac = parseMac(input.mac);
-  const device = mac ? await deps.data.read((q) => findDevice(q, mac)) : undefined;
-  const secretMatches = device ? await deps.data.read((q) => eventSecretMatchesIn(q, deps.secrets, device.id, input.secret)) : false;
+  const { device, secretMatches } = mac
+    ? await deps.data.read(async (q) => {
+        const device = await findDevice(q, mac);
+        return { device, secretMatches: device ? await eventSecretMatchesIn(q, deps.secrets, device.id, input.secret) : false };
+      })
+    : { device: undefined, secretMatches: false };
   if (!device || !secretMatches) return refuse(deps, input, refusalLog, device);
   const vendor = deps.vendors.find((v) => v.id === device.vendor);
   const parsed = vendor?.parseEvent(input.report) ?? null;
   if (!parsed) return { ok: false, status: 400, reason: badReport(input.report, vendor) };
   const event: RegistrationEvent = parsed.event;
+  // Read before the write, so that a report naming no line of the phone takes no write lock.
+  const { matched, tenant } = await deps.data.read(async (q) => ({
+    matched: pick(await candidates(q, device), parsed),
+    tenant: first(await q.db.select({ name: q.t.tenants.name }).from(q.t.tenants).where(eq(q.t.tenants.id, device.tenantId)).limit(1))!,
+  }));
+  if (!matched.length) return { ok: false, status: 404, reason: `no line of ${device.mac} matches account ${parsed.account ?? parsed.line ?? "(none)"}` };
   const now = deps.clock().getTime();
-  // Serializable (the default): the lines it matches and the bindings it upserts are read in the
-  // transaction that writes them.
-  return deps.data.write(async (q) => {
-    const matched = pick(await candidates(q, device), parsed);
-    if (!matched.length) return { ok: false, status: 404, reason: `no line of ${device.mac} matches account ${parsed.account ?? parsed.line ?? "(none)"}` } as const;
-    const tenant = first(await q.db.select({ name: q.t.tenants.name }).from(q.t.tenants).where(eq(q.t.tenants.id, device.tenantId)).limit(1))!;
+  // Serializable (the default): each binding is read and upserted in the transaction.
+  await deps.data.write(async (q) => {
     for (const ext of matched) {
       await applyRegistrationEventIn(q, now, {
         tenantId: device.tenantId,
@@ -119,6 +125,6 @@ export async function handlePhoneEvent(deps: ServiceDeps & { readonly vendors: r
         reporter: `phone:${device.mac}`,
       });
     }
-    return { ok: true, extensions: matched.map((e) => e.number) } as const;
   });
+  return { ok: true, extensions: matched.map((e) => e.number) };
 }

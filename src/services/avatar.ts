@@ -1,12 +1,11 @@
 import { eq } from "drizzle-orm";
 import type { z } from "zod";
-import { writeTransaction, type Db } from "../db/client.ts";
-import { extensionAvatars } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import { invalidInput, notFound } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { AvatarInput } from "./extension-settings/schemas.ts";
-import { auditChange } from "./actor.ts";
-import { extensionAuditTarget, getExtension } from "./extensions.ts";
+import { auditChangeIn } from "./actor.ts";
+import { extensionAuditTarget, loadExtension } from "./extensions.ts";
 
 /** The user's image ("Drag an image file..."): type from the declared content type AND the file's magic bytes. */
 const AVATAR_MAX_BYTES = 256 * 1024;
@@ -18,40 +17,56 @@ const MAGIC: Record<string, (b: Buffer) => boolean> = {
   "image/webp": (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP",
 };
 
-export function putAvatar(deps: ServiceDeps, tenant: string, number: string, input: z.infer<typeof AvatarInput>): { contentType: string; bytes: number } {
+// Replaces one row with its audit row (the before is read in the transaction): serializable (the default).
+export async function putAvatar(deps: ServiceDeps, tenant: string, number: string, input: z.infer<typeof AvatarInput>): Promise<{ contentType: string; bytes: number }> {
   const data = Buffer.from(input.data, "base64");
   if (data.length === 0) throw invalidInput("data: the image is empty");
   if (data.length > AVATAR_MAX_BYTES) throw invalidInput(`data: the image has ${data.length} bytes; at most ${AVATAR_MAX_BYTES} (256 KiB)`);
   if (!MAGIC[input.contentType]!(data)) throw invalidInput(`data: the file is not a ${input.contentType} image (its first bytes do not match)`);
-  return writeTransaction(deps.db, (tx) => {
-    const ext = getExtension({ ...deps, db: tx }, tenant, number);
+  return deps.data.write(async (q) => {
+    const { extensionAvatars: a } = q.t;
+    const ext = await loadExtension(q, tenant, number);
     const values = { extensionId: ext.id, contentType: input.contentType, data: data.toString("base64") };
-    const before = avatarSummary(tx, ext.id);
-    tx.insert(extensionAvatars).values(values).onConflictDoUpdate({ target: extensionAvatars.extensionId, set: values }).run();
+    const before = avatarSummary(await avatarRow(q, ext.id));
+    await q.db.insert(a).values(values).onConflictDoUpdate({ target: a.extensionId, set: values });
     const after = { contentType: input.contentType, bytes: data.length };
-    auditChange(tx, deps, { action: "extension.avatar", ...extensionAuditTarget(tenant, ext), before, after });
+    await auditChangeIn(q, deps, { action: "extension.avatar", ...extensionAuditTarget(tenant, ext), before, after });
     return after;
   });
 }
 
+async function avatarRow(q: Query, extensionId: number) {
+  const { extensionAvatars: a } = q.t;
+  return first(await q.db.select().from(a).where(eq(a.extensionId, extensionId)).limit(1));
+}
+
 /** Type and size for the audit log (the image itself stays out of it). */
-function avatarSummary(db: Db, extensionId: number): { contentType: string; bytes: number } | null {
-  const row = db.select().from(extensionAvatars).where(eq(extensionAvatars.extensionId, extensionId)).get();
+function avatarSummary(row: { contentType: string; data: string } | undefined): { contentType: string; bytes: number } | null {
   return row ? { contentType: row.contentType, bytes: Buffer.from(row.data, "base64").length } : null;
 }
 
-export function getAvatar(deps: ServiceDeps, tenant: string, number: string): { contentType: string; data: Buffer } {
-  const ext = getExtension(deps, tenant, number);
-  const row = deps.db.select().from(extensionAvatars).where(eq(extensionAvatars.extensionId, ext.id)).get();
-  if (!row) throw notFound(`extension ${number} has no avatar`);
-  return { contentType: row.contentType, data: Buffer.from(row.data, "base64") };
+export function getAvatar(deps: ServiceDeps, tenant: string, number: string): Promise<{ contentType: string; data: Buffer }> {
+  return deps.data.read(async (q) => {
+    const row = await avatarRow(q, (await loadExtension(q, tenant, number)).id);
+    if (!row) throw notFound(`extension ${number} has no avatar`);
+    return { contentType: row.contentType, data: Buffer.from(row.data, "base64") };
+  });
 }
 
-export function deleteAvatar(deps: ServiceDeps, tenant: string, number: string): void {
-  writeTransaction(deps.db, (tx) => {
-    const ext = getExtension({ ...deps, db: tx }, tenant, number);
-    const before = avatarSummary(tx, ext.id);
-    tx.delete(extensionAvatars).where(eq(extensionAvatars.extensionId, ext.id)).run();
-    if (before) auditChange(tx, deps, { action: "extension.avatar", ...extensionAuditTarget(tenant, ext), before, after: null });
+/** Whether the extension has a picture (the extension page), without reading the image. */
+export function hasAvatar(deps: ServiceDeps, extensionId: number): Promise<boolean> {
+  return deps.data.read(async (q) => {
+    const { extensionAvatars: a } = q.t;
+    return first(await q.db.select({ id: a.extensionId }).from(a).where(eq(a.extensionId, extensionId)).limit(1)) !== undefined;
+  });
+}
+
+// Deletes one row, audited when there was one: serializable (the default).
+export function deleteAvatar(deps: ServiceDeps, tenant: string, number: string): Promise<void> {
+  return deps.data.write(async (q) => {
+    const ext = await loadExtension(q, tenant, number);
+    const before = avatarSummary(await avatarRow(q, ext.id));
+    await q.db.delete(q.t.extensionAvatars).where(eq(q.t.extensionAvatars.extensionId, ext.id));
+    if (before) await auditChangeIn(q, deps, { action: "extension.avatar", ...extensionAuditTarget(tenant, ext), before, after: null });
   });
 }

@@ -1,17 +1,16 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { DeviceRow, ExtensionRow, LayoutRow } from "../db/rows.ts";
 import { devices, extensions, keyLayouts } from "../db/schema.ts";
 import type { Mac } from "../domain/mac.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { noDevice, requireMac, unknownTenantExtension } from "./devices.ts";
-import { getTenant } from "./tenants.ts";
 
 /**
  * The synchronous readers of src/services/devices.ts (SQLite only, `deps.db` or a `tx`), for the
  * callers that are not on the asynchronous handle yet and read devices inside their synchronous
  * transactions: the registration and force-unregister passes (src/registrations/), hot-desk
- * (src/hot-desk/), the bootstrap windows, until they move (docs/scale-out.md#status). The same
+ * (src/hot-desk/), until they move (docs/scale-out.md#status). The same
  * queries as the asynchronous form, the same messages (imported from it).
  */
 
@@ -24,12 +23,6 @@ export function getDeviceSync(deps: Pick<ServiceDeps, "db">, macInput: string): 
   const row = findDeviceSync(deps.db, mac);
   if (!row) throw noDevice(mac);
   return row;
-}
-
-export function listDevicesSync(deps: ServiceDeps, tenantName?: string): DeviceRow[] {
-  const q = deps.db.select().from(devices);
-  if (tenantName === undefined) return q.orderBy(asc(devices.mac)).all();
-  return q.where(eq(devices.tenantId, getTenant(deps, tenantName).id)).orderBy(asc(devices.mac)).all();
 }
 
 /** tenantExtension (src/services/devices.ts) inside a synchronous transaction (hot-desk sign-in). */

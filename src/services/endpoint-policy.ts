@@ -1,9 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
 import { first, type Query } from "../db/data.ts";
-import { extensionAllowedDevices } from "../db/schema.ts";
 import { invalidInput } from "../errors.ts";
-import { loadSettings, loadSettingsIn, type StoredEndpoints } from "./extension-settings/store.ts";
+import { loadSettingsIn, type StoredEndpoints } from "./extension-settings/store.ts";
 import type { ExtensionRow } from "../db/rows.ts";
 import { blfRefusalFor, type BlfPolicy } from "../domain/key-expansion.ts";
 
@@ -12,7 +10,7 @@ import { blfRefusalFor, type BlfPolicy } from "../domain/key-expansion.ts";
  * device may carry the extension on a line (allowed endpoints, IP phone) and whether a BLF key may
  * watch it (presence, monitoring). The rules are pure functions of the settings (`...For`), so the
  * bulk importer applies them to settings it read in bulk; the admin API uses the wrappers that read
- * the settings of one extension.
+ * the settings of one extension (`...In`; the synchronous ones are in endpoint-policy-sync.ts).
  */
 
 /**
@@ -25,44 +23,23 @@ export function lineRefusalFor(number: string, ip: StoredEndpoints["ipPhone"], m
   return `extension ${number} is not allowed on device ${mac} (allowed endpoints: ipPhone.devices does not list it)`;
 }
 
-/** Whether `deviceId` is in the extension's list of allowed devices. */
-function deviceListed(db: Db, extensionId: number, deviceId: number): boolean {
-  const row = db
-    .select({ d: extensionAllowedDevices.deviceId })
-    .from(extensionAllowedDevices)
-    .where(and(eq(extensionAllowedDevices.extensionId, extensionId), eq(extensionAllowedDevices.deviceId, deviceId)))
-    .get();
-  return row !== undefined;
+/** Why `device` may not carry `ext` on a line, or null when it may, in the caller's `q`. */
+export async function lineRefusalIn(q: Query, ext: Pick<ExtensionRow, "id" | "number">, deviceId: number, mac: string): Promise<string | null> {
+  const { extensionAllowedDevices: a } = q.t;
+  const ip = (await loadSettingsIn(q, ext)).allowedEndpoints.ipPhone;
+  // Read up front: lineRefusalFor asks synchronously, and only when the list restricts the extension.
+  const listed = ip.restricted && first(await q.db.select({ d: a.deviceId }).from(a).where(and(eq(a.extensionId, ext.id), eq(a.deviceId, deviceId))).limit(1)) !== undefined;
+  return lineRefusalFor(ext.number, ip, mac, () => listed);
 }
 
-/** Why `device` may not carry `ext` on a line, or null when it may. */
-export function lineRefusal(db: Db, ext: Pick<ExtensionRow, "id" | "number">, deviceId: number, mac: string): string | null {
-  return lineRefusalFor(ext.number, loadSettings(db, ext).allowedEndpoints.ipPhone, mac, () => deviceListed(db, ext.id, deviceId));
-}
-
-/** Throws 400 `field: reason` when the device may not carry the extension. */
-export function assertExtensionAllowedOnDevice(
-  db: Db,
-  ext: Pick<ExtensionRow, "id" | "number">,
-  device: { id: number; mac: string },
-  field: string,
-): void {
-  const reason = lineRefusal(db, ext, device.id, device.mac);
-  if (reason) throw invalidInput(`${field}: ${reason}`);
-}
-
-/** assertExtensionAllowedOnDevice for converted code (a device's lines), in the caller's `data.write`. */
+/** Throws 400 `field: reason` when the device may not carry the extension, in the caller's `data.write`. */
 export async function assertExtensionAllowedOnDeviceIn(
   q: Query,
   ext: Pick<ExtensionRow, "id" | "number">,
   device: { id: number; mac: string },
   field: string,
 ): Promise<void> {
-  const { extensionAllowedDevices: a } = q.t;
-  const ip = (await loadSettingsIn(q, ext)).allowedEndpoints.ipPhone;
-  // Read up front: lineRefusalFor asks synchronously, and only when the list restricts the extension.
-  const listed = ip.restricted && first(await q.db.select({ d: a.deviceId }).from(a).where(and(eq(a.extensionId, ext.id), eq(a.deviceId, device.id))).limit(1)) !== undefined;
-  const reason = lineRefusalFor(ext.number, ip, device.mac, () => listed);
+  const reason = await lineRefusalIn(q, ext, device.id, device.mac);
   if (reason) throw invalidInput(`${field}: ${reason}`);
 }
 

@@ -1,10 +1,7 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
 import type { Query } from "../db/data.ts";
 import type { DeviceRow } from "../db/rows.ts";
-import { deviceKeyLayouts, deviceKeys, deviceLines, devices, extensionGroupMembers, extensionGroups, keyLayoutKeys, keyLayouts } from "../db/schema.ts";
 import { devicesUsingGroup } from "./key-expansion.ts";
-import { devicesUsingGroupSync } from "./key-expansion-sync.ts";
 
 /**
  * "Which phones show extension X?", answered once. A phone shows an extension on a line of its
@@ -21,27 +18,11 @@ export interface ExtensionShownOn {
   readonly shared: boolean;
 }
 
-function idsOf(rows: { id: number }[]): Set<number> {
+export function idsOf(rows: { id: number }[]): Set<number> {
   return new Set(rows.map((r) => r.id));
 }
 
 /** Every device that shows the extension now, ordered by MAC. */
-export function devicesShowingExtension(db: Db, extensionId: number): ExtensionShownOn[] {
-  const onLines = idsOf(db.selectDistinct({ id: deviceLines.deviceId }).from(deviceLines).where(eq(deviceLines.extensionId, extensionId)).all());
-  const onKeys = idsOf(db.selectDistinct({ id: deviceKeys.deviceId }).from(deviceKeys).where(eq(deviceKeys.targetExtensionId, extensionId)).all());
-  const shared = new Set(devicesSharingExtension(db, extensionId));
-  const ids = [...new Set([...onLines, ...onKeys, ...shared])];
-  if (!ids.length) return [];
-  return db
-    .select()
-    .from(devices)
-    .where(inArray(devices.id, ids))
-    .orderBy(devices.mac)
-    .all()
-    .map((device) => ({ device, line: onLines.has(device.id), key: onKeys.has(device.id), shared: shared.has(device.id) }));
-}
-
-/** devicesShowingExtension for converted code, in the caller's `q` (the synchronous form stays for force-unregister). */
 export async function devicesShowingExtensionIn(q: Query, extensionId: number): Promise<ExtensionShownOn[]> {
   const { deviceLines: dl, deviceKeys: dk, devices: d } = q.t;
   const onLines = idsOf(await q.db.selectDistinct({ id: dl.deviceId }).from(dl).where(eq(dl.extensionId, extensionId)));
@@ -62,32 +43,7 @@ async function devicesSharingExtensionIn(q: Query, extensionId: number): Promise
   return [...new Set([...viaLayouts.map((r) => r.id), ...viaGroups])];
 }
 
-/** Devices whose key layout watches the extension, or whose keys (own or layout) target one of its groups. */
-function devicesSharingExtension(db: Db, extensionId: number): number[] {
-  const viaLayouts = db
-    .selectDistinct({ id: deviceKeyLayouts.deviceId })
-    .from(keyLayoutKeys)
-    .innerJoin(deviceKeyLayouts, eq(deviceKeyLayouts.layoutId, keyLayoutKeys.layoutId))
-    .where(eq(keyLayoutKeys.targetExtensionId, extensionId))
-    .all()
-    .map((r) => r.id);
-  const groups = db.select({ g: extensionGroupMembers.groupId }).from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, extensionId)).all();
-  return [...new Set([...viaLayouts, ...groups.flatMap((r) => devicesUsingGroupSync(db, r.g))])];
-}
-
 /** Key layouts with a BLF key watching the extension, by name. */
-export function layoutsWatchingExtension(db: Db, extensionId: number): string[] {
-  return db
-    .selectDistinct({ name: keyLayouts.name })
-    .from(keyLayoutKeys)
-    .innerJoin(keyLayouts, eq(keyLayouts.id, keyLayoutKeys.layoutId))
-    .where(eq(keyLayoutKeys.targetExtensionId, extensionId))
-    .orderBy(keyLayouts.name)
-    .all()
-    .map((r) => r.name);
-}
-
-/** layoutsWatchingExtension for converted code. */
 export async function layoutsWatchingExtensionIn(q: Query, extensionId: number): Promise<string[]> {
   const { keyLayoutKeys: lk, keyLayouts: kl } = q.t;
   const rows = await q.db.selectDistinct({ name: kl.name }).from(lk).innerJoin(kl, eq(kl.id, lk.layoutId)).where(eq(lk.targetExtensionId, extensionId)).orderBy(kl.name);
@@ -128,19 +84,7 @@ export async function removeExtensionFromPhonesIn(q: Query, extensionId: number,
 }
 
 /** The groups an extension belongs to, by name (the extension's Groups pop-up; groups.ts replaces the list). */
-export function extensionGroupNames(db: Db, extensionId: number): string[] {
-  return db
-    .select({ name: extensionGroups.name })
-    .from(extensionGroupMembers)
-    .innerJoin(extensionGroups, eq(extensionGroups.id, extensionGroupMembers.groupId))
-    .where(eq(extensionGroupMembers.extensionId, extensionId))
-    .orderBy(asc(extensionGroups.name))
-    .all()
-    .map((r) => r.name);
-}
-
-/** extensionGroupNames for converted code. */
-async function extensionGroupNamesIn(q: Query, extensionId: number): Promise<string[]> {
+export async function extensionGroupNamesIn(q: Query, extensionId: number): Promise<string[]> {
   const { extensionGroupMembers: gm, extensionGroups: g } = q.t;
   const rows = await q.db.select({ name: g.name }).from(gm).innerJoin(g, eq(g.id, gm.groupId)).where(eq(gm.extensionId, extensionId)).orderBy(asc(g.name));
   return rows.map((r) => r.name);

@@ -4,7 +4,8 @@ import { first, type Query } from "../db/data.ts";
 import { extensions } from "../db/schema.ts";
 import { devicesShowingExtensionIn, layoutsWatchingExtensionIn, removeExtensionFromPhonesIn } from "./extension-usage.ts";
 import { checkNumber } from "../domain/numbering-plan.ts";
-import { defaultSettings, saveSettings, saveSettingsIn, usernameOwner, usernameOwnerIn } from "./extension-settings/store.ts";
+import { defaultSettings, saveSettingsIn, usernameOwnerIn } from "./extension-settings/store.ts";
+import { saveSettingsSync, usernameOwnerSync } from "./extension-settings/store-sync.ts";
 import { requireAllowedNumber, requireAllowedNumberIn } from "./numbering-checks.ts";
 import { readPlan } from "./numbering.ts";
 import { conflict, notFound } from "../errors.ts";
@@ -82,11 +83,11 @@ export function createExtensionSync(deps: ServiceDeps, tenantName: string, input
       .get();
     if (clash) throw exists(tenantName, input.number);
     requireAllowedNumber(tx, tenant.id, input.number);
-    const taken = usernameOwner(tx, tenant.id, input.number, -1);
+    const taken = usernameOwnerSync(tx, tenant.id, input.number, -1);
     if (taken) throw usernameTaken(input.number, taken);
     const row = tx.insert(extensions).values(newExtensionRow(deps, tenant, input, now)).returning().get();
     auditChange(tx, deps, createdEvent(tenantName, row));
-    saveSettings(tx, row, defaultSettings(row.number));
+    saveSettingsSync(tx, row, defaultSettings(row.number));
     recordExtensionChange(tx, deps, "extension.created", row);
     return row;
   });
@@ -188,7 +189,7 @@ export function resetExtensionPassword(deps: ServiceDeps, tenantName: string, nu
 }
 
 /** Devices whose lines carry the extension or whose own keys watch it (extension-usage.ts), in the caller's `q`. */
-async function devicesUsingExtensionIn(q: Query, extensionId: number): Promise<string[]> {
+export async function devicesUsingExtensionIn(q: Query, extensionId: number): Promise<string[]> {
   return (await devicesShowingExtensionIn(q, extensionId)).filter((d) => d.line || d.key).map((d) => d.device.mac);
 }
 

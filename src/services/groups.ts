@@ -6,15 +6,17 @@ import { conflict, invalidInput, notFound } from "../errors.ts";
 import type { ServiceDeps } from "./deps.ts";
 import { auditChangeIn } from "./actor.ts";
 import { findTenantExtension } from "./devices.ts";
+import { extensionGroupNamesIn } from "./extension-usage.ts";
+import { extensionAuditTarget, loadExtension } from "./extensions.ts";
 import { devicesUsingGroup } from "./key-expansion.ts";
 import { assertKeysFit } from "./key-checks.ts";
 import { loadTenant } from "./tenants.ts";
-import type { GroupRow } from "../db/rows.ts";
+import type { ExtensionRow, GroupRow } from "../db/rows.ts";
 
 /**
  * Groups of extensions ("Edit members configuration"); a BLF key may target a group. On the
- * asynchronous handle; an extension's own group list (`setExtensionGroups`, written by the CSV
- * import inside its synchronous transaction) is src/services/groups-sync.ts.
+ * asynchronous handle; the CSV import writes an extension's own group list inside its synchronous
+ * transaction through src/services/groups-sync.ts.
  */
 
 const GROUP_NAME = z
@@ -164,6 +166,47 @@ export function removeMember(deps: ServiceDeps, tenant: string, name: string, nu
     const current = await groupMembers(q, g.id);
     if (!current.includes(number)) throw notFound(`extension ${number.slice(0, 15)} is not a member of group "${name}"`);
     return changeMembers(deps, q, tenant, g, current.filter((n) => n !== number));
+  });
+}
+
+/** The refusal of a group name given for an extension's groups (`groups[2]: no group "x" in this tenant`). */
+export const noGroupForInput = (name: string, field: string) => invalidInput(`${field}: no group "${name.slice(0, 64)}" in this tenant`);
+
+/** The audit event of an extension's groups replaced (`extension.groups`). */
+export const extensionGroupsEvent = (tenant: string, ext: ExtensionRow, before: string[], after: string[]) => ({
+  action: "extension.groups",
+  ...extensionAuditTarget(tenant, ext),
+  before: { groups: before },
+  after: { groups: after },
+});
+
+/** The groups an extension belongs to, by name. */
+export function readExtensionGroups(deps: ServiceDeps, tenant: string, number: string): Promise<string[]> {
+  return deps.data.read(async (q) => extensionGroupNamesIn(q, (await loadExtension(q, tenant, number)).id));
+}
+
+/**
+ * The groups an extension belongs to, replaced whole (the extension's Groups pop-up), by name.
+ * Re-checks the keys of every phone watching a group it joins or leaves; serializable (the default).
+ */
+export function setExtensionGroups(deps: ServiceDeps, tenant: string, number: string, names: readonly string[]): Promise<string[]> {
+  return deps.data.write(async (q) => {
+    const { extensionGroupMembers: m } = q.t;
+    const ext = await loadExtension(q, tenant, number);
+    const groups: GroupRow[] = [];
+    for (const [i, n] of [...new Set(names)].entries()) {
+      const g = await findGroup(q, ext.tenantId, n);
+      if (!g) throw noGroupForInput(n, `groups[${i}]`);
+      groups.push(g);
+    }
+    const beforeNames = await extensionGroupNamesIn(q, ext.id);
+    const before = (await q.db.select({ g: m.groupId }).from(m).where(eq(m.extensionId, ext.id))).map((r) => r.g);
+    await q.db.delete(m).where(eq(m.extensionId, ext.id));
+    if (groups.length) await q.db.insert(m).values(groups.map((g) => ({ groupId: g.id, extensionId: ext.id })));
+    for (const gid of new Set([...before, ...groups.map((g) => g.id)])) await assertKeysFit(q, await devicesUsingGroup(q, gid), `groups of extension ${number}`);
+    const after = await extensionGroupNamesIn(q, ext.id);
+    await auditChangeIn(q, deps, extensionGroupsEvent(tenant, ext, beforeNames, after));
+    return after;
   });
 }
 

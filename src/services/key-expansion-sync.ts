@@ -10,7 +10,7 @@ import { deviceKeysOf, distinctIds, memberOf, type DeviceKeys } from "./key-expa
  * The synchronous form of src/services/key-expansion.ts (SQLite only, `db: Db`), prepared once per
  * connection: the resolver reads a device's keys on every uncached fetch. Kept for the callers that
  * are not on the asynchronous handle yet: the resolver (src/provisioning/resolve.ts), the hot-desk
- * writes (src/hot-desk/), the importer (src/onboarding/) and the extension-settings writers, until
+ * writes (src/hot-desk/), and the extension-settings writers, until
  * they move (docs/scale-out.md#status). The same reads as the asynchronous form, and the same
  * shaping of their rows (imported from it).
  */
@@ -55,7 +55,7 @@ export function storedDeviceKeysSync(db: Db, deviceId: number): StoredKey[] {
 }
 
 /** The device's key layout, or null. */
-export function deviceLayoutSync(db: Db, deviceId: number): { id: number; name: string } | null {
+function deviceLayoutSync(db: Db, deviceId: number): { id: number; name: string } | null {
   return statements(db).layout.get(deviceId) ?? null;
 }
 
@@ -64,7 +64,7 @@ function storedLayoutKeys(db: Db, layoutId: number): StoredKey[] {
   return statements(db).layoutKeys.all(layoutId);
 }
 
-export function layoutSpecsSync(db: Db, layoutId: number): KeySpec[] {
+function layoutSpecsSync(db: Db, layoutId: number): KeySpec[] {
   return storedLayoutKeys(db, layoutId).map((k) => toSpec(k, "layout"));
 }
 

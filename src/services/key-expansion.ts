@@ -42,21 +42,34 @@ const byIndexThenGroup = (a: StoredKey, b: StoredKey): number => a.keyIndex - b.
 
 /** The device's own keys as stored (plain and group keys), by index. */
 export async function storedDeviceKeys(q: Query, deviceId: number): Promise<StoredKey[]> {
+  return (await storedKeysOfDevices(q, [deviceId])).get(deviceId) ?? [];
+}
+
+/** storedDeviceKeys of many devices in two queries (the importer reads a chunk of devices at once). */
+export async function storedKeysOfDevices(q: Query, deviceIds: readonly number[]): Promise<Map<number, StoredKey[]>> {
+  const out = new Map<number, StoredKey[]>();
+  if (!deviceIds.length) return out;
   const { deviceKeys: k, deviceGroupKeys: g, extensions: e, extensionGroups: x } = q.t;
+  const ids = [...deviceIds];
   const plain = await q.db
-    .select({ keyIndex: k.keyIndex, kind: k.kind, label: k.label, lineIndex: k.lineIndex, targetExtensionId: k.targetExtensionId, value: k.value, targetNumber: e.number, targetName: e.displayName })
+    .select({ deviceId: k.deviceId, keyIndex: k.keyIndex, kind: k.kind, label: k.label, lineIndex: k.lineIndex, targetExtensionId: k.targetExtensionId, value: k.value, targetNumber: e.number, targetName: e.displayName })
     .from(k)
     .leftJoin(e, eq(e.id, k.targetExtensionId))
-    .where(eq(k.deviceId, deviceId));
+    .where(inArray(k.deviceId, ids));
   const grouped = await q.db
-    .select({ keyIndex: g.keyIndex, label: g.label, lineIndex: g.lineIndex, groupId: g.groupId, groupName: x.name })
+    .select({ deviceId: g.deviceId, keyIndex: g.keyIndex, label: g.label, lineIndex: g.lineIndex, groupId: g.groupId, groupName: x.name })
     .from(g)
     .innerJoin(x, eq(x.id, g.groupId))
-    .where(eq(g.deviceId, deviceId));
-  return [
-    ...plain.map((r): StoredKey => ({ ...r, groupId: null, groupName: null })),
-    ...grouped.map((r): StoredKey => ({ ...r, kind: "blf_group", targetExtensionId: null, value: null, targetNumber: null, targetName: null })),
-  ].sort(byIndexThenGroup);
+    .where(inArray(g.deviceId, ids));
+  const add = (deviceId: number, key: StoredKey) => {
+    const keys = out.get(deviceId);
+    if (keys) keys.push(key);
+    else out.set(deviceId, [key]);
+  };
+  for (const { deviceId, ...r } of plain) add(deviceId, { ...r, groupId: null, groupName: null });
+  for (const { deviceId, ...r } of grouped) add(deviceId, { ...r, kind: "blf_group", targetExtensionId: null, value: null, targetNumber: null, targetName: null });
+  for (const [, keys] of out) keys.sort(byIndexThenGroup);
+  return out;
 }
 
 /** The device's key layout, or null. */

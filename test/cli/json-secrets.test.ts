@@ -6,9 +6,9 @@ const { run, withRuntime } = demoCliRunner();
 
 describe("CLI JSON output", () => {
   it("prints no PIN, password or ciphertext in any --json output", async () => {
-    withRuntime((rt) => {
-      putVoicemail(rt, "demo.example", "101", { unansweredCalls: "voicemail", pin: "424242", welcomeMessage: null, emailNotification: false, email: null });
-      putAllowedEndpoints(rt, "demo.example", "101", {
+    await withRuntime(async (rt) => {
+      await putVoicemail(rt, "demo.example", "101", { unansweredCalls: "voicemail", pin: "424242", welcomeMessage: null, emailNotification: false, email: null });
+      await putAllowedEndpoints(rt, "demo.example", "101", {
         softphone: { allowed: false, client: null },
         mobileApp: false,
         thirdPartySoftphone: { allowed: true, sipUsername: "ana-soft", sipPassword: "Sekret-Soft-99" },

@@ -113,4 +113,11 @@ describe("phonehome firmware add (CLI)", () => {
     expect(out).toMatch(/^\d+\t1\.0\.7\.97-gxp2140fw\.bin\t3000\t[0-9a-f]{64}\n$/);
     expect(readdirSync(join(c.config.firmwareDir, "grandstream"))).toEqual(["1.0.7.97-gxp2140fw.bin"]);
   });
+
+  it("lists the catalogue, the image added above included", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const bin = new URL("../../bin/phonehome.mjs", import.meta.url).pathname;
+    const list = execFileSync(process.execPath, [bin, "firmware", "list", "--data-dir", c.config.dataDir], { encoding: "utf8" });
+    expect(list).toMatch(/^\d+\tgrandstream\t1\.0\.7\.97\tGXP2140\t1\.0\.7\.97-gxp2140fw\.bin\t3000$/m);
+  });
 });

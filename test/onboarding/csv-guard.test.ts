@@ -32,7 +32,7 @@ describe("CSV export guards formula cells", () => {
     for (const [mac, label] of LABELS) await updateDevice(deps, mac, DevicePatch.parse({ label }));
     for (const [mac, label] of LABELS) expect((await getDevice(deps, mac)).label).toBe(label);
 
-    const exported = await text(exportDevicesCsv(deps));
+    const exported = await text(await exportDevicesCsv(deps));
     const cells = new Map((parse(exported, { columns: true }) as { mac: string; label: string }[]).map((r) => [r.mac, r.label]));
     expect(cells.get("805ec0aa0001")).toBe(`'=HYPERLINK("http://127.0.0.1/x","Reception")`);
     expect(cells.get("805ec0aa0002")).toBe("'+1 555 0100");

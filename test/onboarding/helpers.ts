@@ -32,6 +32,8 @@ export function importText(deps: TestDeps, text: string | Buffer, dryRun = false
   });
 }
 
-export function exportText(deps: TestDeps, tenant?: string): string {
-  return [HEADER, ...[...exportRows(deps, tenant)].map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(","))].join("\n");
+export async function exportText(deps: TestDeps, tenant?: string): Promise<string> {
+  const rows: string[][] = [];
+  for await (const r of await exportRows(deps, tenant)) rows.push(r);
+  return [HEADER, ...rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(","))].join("\n");
 }

@@ -33,7 +33,7 @@ async function refused(text: string, problems: { row: number; column: string; re
 
 describe("import: allowed endpoints", () => {
   it("refuses an extension not allowed on IP phones, naming the row, column and reason", async () => {
-    putAllowedEndpoints(deps, "acme.example", "102", endpoints({ allowed: false }));
+    await putAllowedEndpoints(deps, "acme.example", "102", endpoints({ allowed: false }));
     await refused(csv("805ec0aa0001,,T54W,acme.example,101;102,,"), [
       { row: 2, column: "lines", reason: "extension 102 is not allowed on IP phones (allowed endpoints: ipPhone off)" },
     ]);
@@ -41,7 +41,7 @@ describe("import: allowed endpoints", () => {
 
   it("allows an extension restricted to some devices only on those devices", async () => {
     await createDevice(deps, DeviceInput.parse({ mac: "805ec0aa0001", model: "T54W", tenant: "acme.example" }));
-    putAllowedEndpoints(deps, "acme.example", "103", endpoints({ allowed: true, devices: ["805ec0aa0001"] }));
+    await putAllowedEndpoints(deps, "acme.example", "103", endpoints({ allowed: true, devices: ["805ec0aa0001"] }));
     await refused(csv("805ec0aa0001,,T54W,acme.example,103,,", "805ec0aa0002,,T54W,acme.example,101;103,,"), [
       { row: 3, column: "lines", reason: "extension 103 is not allowed on device 805ec0aa0002 (allowed endpoints: ipPhone.devices does not list it)" },
     ]);
@@ -51,7 +51,7 @@ describe("import: allowed endpoints", () => {
   });
 
   it("applies the same rule to claims from the discovery inbox", async () => {
-    putAllowedEndpoints(deps, "acme.example", "102", endpoints({ allowed: false }));
+    await putAllowedEndpoints(deps, "acme.example", "102", endpoints({ allowed: false }));
     deps.recorder.discover({ mac: "805ec0aa0003", vendor: "yealink", model: "T54W", firmware: "96.86.0.1", userAgent: "Yealink", fileName: "805ec0aa0003.cfg", sourceIp: "127.0.0.1", transport: "http", at: 1 });
     deps.recorder.flush();
     const before = dumpDb(deps);
@@ -63,8 +63,8 @@ describe("import: allowed endpoints", () => {
 
 describe("import: BLF policy", () => {
   it("refuses a BLF to an extension that is not present or does not allow monitoring, with the reason", async () => {
-    putNumberSettings(deps, "acme.example", "103", NumberSettingsInput.parse({ presence: false }));
-    putMonitoring(deps, "acme.example", "104", MonitoringInput.parse({ allowMonitoring: false }));
+    await putNumberSettings(deps, "acme.example", "103", NumberSettingsInput.parse({ presence: false }));
+    await putMonitoring(deps, "acme.example", "104", MonitoringInput.parse({ allowMonitoring: false }));
     await refused(csv("805ec0aa0001,,T54W,acme.example,101,,2:blf:103", "805ec0aa0002,,T54W,acme.example,101,,2:blf:102|3:blf:104"), [
       { row: 2, column: "key_layout", reason: "key 2: a BLF may not watch extension 103: may not be monitored (number settings: presence off)" },
       { row: 3, column: "key_layout", reason: "key 3: a BLF may not watch extension 104: does not allow its calls to be monitored (monitoring: allowMonitoring off)" },
@@ -87,7 +87,7 @@ describe("import: BLF-to-group keys", () => {
     expect((await getDeviceLayout(deps, "805ec0aa0001")).effectiveKeys.filter((k) => k.kind === "blf").map((k) => [k.index, k.value])).toEqual([[2, "102"], [3, "104"]]);
     const before = dumpDb(deps);
     expect(await importText(deps, text)).toMatchObject({ accepted: true, unchanged: 1, batchId: null });
-    const exported = exportText(deps);
+    const exported = await exportText(deps);
     expect(exported).toContain("805ec0aa0001,yealink,T54W,acme.example,101;103,,2:blf_group:Sales:Team|6:speed_dial:5551234");
     expect(await importText(deps, exported)).toMatchObject({ accepted: true, unchanged: 1 });
     expect(dumpDb(deps)).toBe(before);

@@ -73,7 +73,7 @@ describe("CSV import", () => {
     await importText(deps, GOOD);
     await createDevice(deps, DeviceInput.parse({ mac: "805ec0aa0009", model: "T46U", tenant: "acme.example" }));
     await setKeys(deps, "805ec0aa0009", [KeyInput.parse({ index: 1, kind: "speed_dial", value: "*78", label: "DND | a:b \\ c" }), KeyInput.parse({ index: 2, kind: "line", line: 2 })]);
-    const text = exportText(deps);
+    const text = await exportText(deps);
     expect(text).toContain("805ec0aa0001,yealink,T54W,acme.example,101;102,Reception,2:blf:103|3:speed_dial:5551234:Front desk|4:park");
     expect(text).toContain("c074adaa0003,grandstream,GRP2614,acme.example,104;;105,Sales,");
     const before = dumpDb(deps);
@@ -175,17 +175,22 @@ describe("malformed CSV", () => {
 describe("changes between the check and the write", () => {
   it("refuses the whole import when a device changed after the file was checked", async () => {
     const { Planner } = await import("../../src/onboarding/planner.ts");
-    const { createLookups } = await import("../../src/onboarding/lookups.ts");
+    const { openLookups } = await import("../../src/onboarding/lookups.ts");
     const { applyPlan } = await import("../../src/onboarding/apply.ts");
     const { updateDevice } = await import("../../src/services/devices.ts");
     await importText(deps, GOOD);
-    const planner = new Planner(createLookups(deps.db));
-    planner.add({ row: 2, mac: "805ec0aa0001", vendor: "", model: "T46U", tenant: "acme.example", lines: "101", label: "", keyLayout: "" });
-    planner.add({ row: 3, mac: "805ec0aa0005", vendor: "", model: "T46U", tenant: "acme.example", lines: "101", label: "", keyLayout: "" });
+    const lookups = await openLookups(deps);
+    const planner = new Planner(lookups);
+    const records = [
+      { row: 2, mac: "805ec0aa0001", vendor: "", model: "T46U", tenant: "acme.example", lines: "101", label: "", keyLayout: "" },
+      { row: 3, mac: "805ec0aa0005", vendor: "", model: "T46U", tenant: "acme.example", lines: "101", label: "", keyLayout: "" },
+    ];
+    await lookups.load(records);
+    for (const r of records) planner.add(r);
     const plan = planner.finish();
     await updateDevice({ ...deps, clock: () => new Date(Date.now() + 5000) }, "805ec0aa0001", { label: "changed meanwhile" });
     const before = dumpDb(deps);
-    expect(() => applyPlan(deps, plan, { actor: "test", source: "csv", fileName: null })).toThrow(/805ec0aa0001 changed while the file was being checked; nothing was imported/);
+    await expect(applyPlan(deps, plan, { actor: "test", source: "csv", fileName: null })).rejects.toThrow(/805ec0aa0001 changed while the file was being checked; nothing was imported/);
     expect(dumpDb(deps)).toBe(before);
   });
 });

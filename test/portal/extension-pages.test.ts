@@ -3,8 +3,8 @@ import type { Page } from "playwright-core";
 import { createExtension } from "../../src/services/extensions.ts";
 import { putProfile, readSettings } from "../../src/services/extension-settings/sections.ts";
 import { createGroup } from "../../src/services/groups.ts";
-import { extensionGroupNames } from "../../src/services/extension-usage.ts";
-import { phoneNumbersOf } from "../../src/services/phone-numbers.ts";
+import { extensionGroupNamesIn } from "../../src/services/extension-usage.ts";
+import { readPhoneNumbers } from "../../src/services/phone-numbers.ts";
 import { getAvatar } from "../../src/services/avatar.ts";
 import { dumpDb } from "../helpers/test-deps.ts";
 import { curl } from "../helpers/curl.ts";
@@ -33,7 +33,7 @@ afterAll(async () => {
 
 /** The whole database but the sessions' last-use times, which every page view touches. */
 const dataDump = () => srv.withRuntime((rt) => dumpDb(rt).replace(/"last_seen_at":\d+/g, ""));
-const settings = (n = "101") => srv.withRuntime((rt) => readSettings(rt, TENANT, n).settings);
+const settings = async (n = "101") => (await srv.withRuntime((rt) => readSettings(rt, TENANT, n))).settings;
 
 /** Submits the form of section `id` and waits for the answer page. */
 async function save(page: Page, id: string): Promise<void> {
@@ -74,7 +74,7 @@ describe("extension pages as an admin", () => {
     await page.locator("#f-fullName").fill("Zoë Ångström");
     await save(page, "information");
     expect(await textOf(page, "[role=status]")).toContain("Extension information saved.");
-    expect(settings().profile).toMatchObject({ authentication: "two_step", personalContact: "zoe@example.com", fullName: "Zoë Ångström" });
+    expect((await settings()).profile).toMatchObject({ authentication: "two_step", personalContact: "zoe@example.com", fullName: "Zoë Ångström" });
 
     // Picture: a file that is not the image it claims is refused; a PNG is stored and shown.
     await page.locator("#f-avatar").setInputFiles({ name: "not.png", mimeType: "image/png", buffer: Buffer.from("hello") });
@@ -82,7 +82,7 @@ describe("extension pages as an admin", () => {
     expect(await textOf(page, "section#avatar .field-error")).toContain("is not a image/png image");
     await page.locator("#f-avatar").setInputFiles({ name: "me.png", mimeType: "image/png", buffer: PNG });
     await save(page, "avatar");
-    expect(srv.withRuntime((rt) => getAvatar(rt, TENANT, "101").data.equals(PNG))).toBe(true);
+    expect((await srv.withRuntime((rt) => getAvatar(rt, TENANT, "101"))).data.equals(PNG)).toBe(true);
     expect(await page.locator("img#avatar-img").evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
 
     // Number settings: country must be a two-letter code.
@@ -92,7 +92,7 @@ describe("extension pages as an admin", () => {
     await page.locator("#f-country").fill("PT");
     await page.locator("#f-presentation").selectOption("anonymous");
     await save(page, "number-settings");
-    expect(settings().numberSettings).toMatchObject({ country: "PT", presentation: "anonymous" });
+    expect((await settings()).numberSettings).toMatchObject({ country: "PT", presentation: "anonymous" });
 
     // Allowed endpoints: the softphone needs a client.
     await page.locator("#f-softphone-allowed").check();
@@ -102,7 +102,7 @@ describe("extension pages as an admin", () => {
     await page.locator("#f-softphone-client").selectOption("operator_console");
     await page.locator("#f-mobileApp").check();
     await save(page, "allowed-endpoints");
-    expect(settings().allowedEndpoints).toMatchObject({ softphone: { allowed: true, client: "operator_console" }, mobileApp: true });
+    expect((await settings()).allowedEndpoints).toMatchObject({ softphone: { allowed: true, client: "operator_console" }, mobileApp: true });
 
     // Voicemail: notification needs an address; the PIN is kept when left empty and never shown.
     await page.locator("#f-pin").fill("4321");
@@ -112,11 +112,11 @@ describe("extension pages as an admin", () => {
     await page.locator("#f-pin").fill("4321");
     await page.locator("#f-email").fill("zoe@example.com");
     await save(page, "voicemail");
-    expect(settings().voicemail).toMatchObject({ emailNotification: true, email: "zoe@example.com" });
+    expect((await settings()).voicemail).toMatchObject({ emailNotification: true, email: "zoe@example.com" });
     expect(await page.content()).not.toContain("4321");
     await page.locator("#f-welcomeMessage").fill("Hello");
     await save(page, "voicemail");
-    expect(srv.withRuntime((rt) => rt.secrets.open(readSettings(rt, TENANT, "101").settings.voicemail.pinEnc!))).toBe("4321");
+    expect(await srv.withRuntime(async (rt) => rt.secrets.open((await readSettings(rt, TENANT, "101")).settings.voicemail.pinEnc!))).toBe("4321");
 
     // Call waiting: 1-50.
     await page.locator("#f-maxWaitingCalls").fill("99");
@@ -124,12 +124,12 @@ describe("extension pages as an admin", () => {
     expect(await fieldError(page, "call-waiting")).toMatch(/50/);
     await page.locator("#f-maxWaitingCalls").fill("7");
     await save(page, "call-waiting");
-    expect(settings().callWaiting.maxWaitingCalls).toBe(7);
+    expect((await settings()).callWaiting.maxWaitingCalls).toBe(7);
 
     // Monitoring.
     await page.locator("#f-monitorOthers").check();
     await save(page, "monitoring");
-    expect(settings().monitoring.monitorOthers).toBe(true);
+    expect((await settings()).monitoring.monitorOthers).toBe(true);
 
     // Phone numbers.
     await page.locator("section#phone-numbers #f-number").fill("12");
@@ -137,12 +137,13 @@ describe("extension pages as an admin", () => {
     expect(await fieldError(page, "phone-numbers")).toBe("must be 3-20 digits with an optional leading +");
     await page.locator("section#phone-numbers #f-number").fill("+351210000001");
     await save(page, "phone-numbers");
-    expect(srv.withRuntime((rt) => phoneNumbersOf(rt.db, readSettings(rt, TENANT, "101").ext.id))).toEqual(["+351210000001"]);
+    expect(await srv.withRuntime((rt) => readPhoneNumbers(rt, TENANT, "101"))).toEqual(["+351210000001"]);
 
     // Groups.
     await page.locator("section#groups").getByLabel("Sales").check();
     await save(page, "groups");
-    expect(srv.withRuntime((rt) => extensionGroupNames(rt.db, readSettings(rt, TENANT, "101").ext.id))).toEqual(["Sales"]);
+    const { ext } = await srv.withRuntime((rt) => readSettings(rt, TENANT, "101"));
+    expect(await srv.withRuntime((rt) => rt.data.read((q) => extensionGroupNamesIn(q, ext.id)))).toEqual(["Sales"]);
 
     // Forwarding: a destination is mandatory; a schedule rule with from after to is refused at its field.
     await page.locator("#f-unconditional-mode").selectOption("destination");
@@ -161,7 +162,7 @@ describe("extension pages as an admin", () => {
     await page.locator("#f-conditional-busy-action").selectOption("forward");
     await page.locator("#f-conditional-busy-destination").fill("104");
     await save(page, "forwarding");
-    expect(settings().forwarding).toMatchObject({
+    expect((await settings()).forwarding).toMatchObject({
       unconditional: { mode: "schedule", destination: "+351999", rules: [{ days: ["mon"], from: "09:00", to: "18:00" }] },
       exceptionNumbers: ["102", "103"],
       conditional: { busy: { action: "forward", destination: "104" } },
@@ -237,7 +238,7 @@ describe("other accounts", () => {
   });
 
   test("an extension's user changes their own forwarding and cannot reach another extension", async () => {
-    srv.withRuntime((rt) => putProfile(rt, TENANT, "101", { ...readSettings(rt, TENANT, "101").settings.profile, authentication: "single_step" }));
+    await srv.withRuntime(async (rt) => putProfile(rt, TENANT, "101", { ...(await readSettings(rt, TENANT, "101")).settings.profile, authentication: "single_step" }));
     const { page } = await b.newPage();
     await signIn(page, srv.base, `101@${TENANT}`, PASSWORD);
     expect(new URL(page.url()).pathname).toBe("/me");
@@ -248,7 +249,7 @@ describe("other accounts", () => {
     expect(await fieldError(page, "forwarding")).toBe("must be 1-32 of 0-9, * and # (a leading + is allowed)");
     await page.locator("#f-unconditional-destination").fill("+351912345678");
     await save(page, "forwarding");
-    expect(settings().forwarding.unconditional).toMatchObject({ mode: "destination", destination: "+351912345678" });
+    expect((await settings()).forwarding.unconditional).toMatchObject({ mode: "destination", destination: "+351912345678" });
     expect(await textOf(page, "main")).toContain("are forwarded to +351912345678");
 
     const other = await page.goto(`${srv.base}${EXT}/102`);

@@ -42,7 +42,7 @@ describe("firmware", () => {
     await page.getByLabel(/^Version/).fill("96.86.0.120");
     await clickAndWait(page, "Pin the version");
     expect(await textOf(page, "[role=status]")).toBe(`${TENANT}: T54W pinned to 96.86.0.120.`);
-    expect(pins()).toEqual([expect.objectContaining({ vendor: "yealink", model: "T54W", version: "96.86.0.120" })]);
+    expect(await pins()).toEqual([expect.objectContaining({ vendor: "yealink", model: "T54W", version: "96.86.0.120" })]);
     expect(await textOf(page, "#rollout tbody tr:has(a[href='/devices/805ec0000101'])")).toContain("96.86.0.120");
 
     const ro = await b.newPage();
@@ -56,9 +56,9 @@ describe("firmware", () => {
       csrf,
     );
     expect(status).toBe(403);
-    expect(pins()).toHaveLength(1);
+    expect(await pins()).toHaveLength(1);
 
     await clickAndWait(page, "Unpin T54W");
-    expect(pins()).toEqual([]);
+    expect(await pins()).toEqual([]);
   }, 90_000);
 });

@@ -21,8 +21,8 @@ export async function startPortal(overrides: Record<string, unknown> = {}, prepa
   const server = await startTestServer(overrides, async (rt) => {
     await loadDemo(rt);
     for (const role of ["admin", "technician", "readonly"] as const) await createSystemUser(rt, { username: role, role }, hash);
-    const ext = readSettings(rt, TENANT, "101").settings.profile;
-    putProfile(rt, TENANT, "101", { ...ext, loginAllowed: true });
+    const ext = (await readSettings(rt, TENANT, "101")).settings.profile;
+    await putProfile(rt, TENANT, "101", { ...ext, loginAllowed: true });
     await setPassword(rt, (await findAccount(rt, `101@${TENANT}`))!, hash);
     await prepare?.(rt);
   });

@@ -28,8 +28,8 @@ beforeAll(async () => {
       await createSystemUser(rt, { username: "locked", role: "readonly" }, hash);
       token = (await createToken(rt, "admin", "api")).token;
       // 102 signs in with two steps, but its personal contact is a phone number.
-      const p = readSettings(rt, TENANT, "102").settings.profile;
-      putProfile(rt, TENANT, "102", { ...p, authentication: "two_step", personalContact: "+351210000102" });
+      const p = (await readSettings(rt, TENANT, "102")).settings.profile;
+      await putProfile(rt, TENANT, "102", { ...p, authentication: "two_step", personalContact: "+351210000102" });
     },
   );
   await srv.withRuntime(async (rt) => setPassword(rt, (await findAccount(rt, `102@${TENANT}`))!, hash));

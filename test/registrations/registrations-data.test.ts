@@ -4,7 +4,10 @@ import type { Data } from "../../src/db/data.ts";
 import type { ProvisionDeps } from "../../src/provisioning/provision.ts";
 import { cancelForceUnregister, enableExtension, forceUnregister, presentForceUnregister } from "../../src/registrations/force-unregister.ts";
 import { DEFAULT_SIP_SETTINGS } from "../../src/registrations/sip-settings.ts";
+import { issueEventSecretIn } from "../../src/registrations/event-secrets.ts";
+import { handlePhoneEvent } from "../../src/registrations/phone-events.ts";
 import { handleRegistrarEvent } from "../../src/registrations/registrar-webhook.ts";
+import { SourceLimiter } from "../../src/provisioning/source-limiter.ts";
 import { expireRegistrations } from "../../src/registrations/state.ts";
 import { extensionStatus, listRegistrations } from "../../src/registrations/views.ts";
 import { withActor } from "../../src/services/actor.ts";
@@ -137,6 +140,29 @@ describe.each(dataDialects(postgres))("registrations on $name", (dialect) => {
     const rows = (await snapshot(data)).registrations;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ state: "registered", since: now });
+  });
+
+  it("applies a phone's own event with its secret; a wrong secret is refused and audited, an unknown account changes nothing", async () => {
+    const secret = await data.write(async (q) => {
+      const [d] = await q.db.select().from(q.t.devices).where(eq(q.t.devices.mac, "805ec0000501"));
+      await issueEventSecretIn(q, deps.secrets, d!.id, now);
+      const [row] = await q.db.select().from(q.t.deviceEventSecrets).where(eq(q.t.deviceEventSecrets.deviceId, d!.id));
+      return deps.secrets.open(row!.secretEnc);
+    });
+    const limiter = new SourceLimiter(10, 3_600_000, () => now);
+    const report = (path: string, account: string, presented = secret) =>
+      handlePhoneEvent(provision, { mac: "805ec0000501", secret: presented, sourceIp: "192.0.2.10", userAgent: "Yealink SIP-T54W", report: { method: "GET", path, query: { account }, body: null } }, limiter);
+    expect(await report("registered", "501")).toEqual({ ok: true, extensions: ["501"] });
+    expect((await listRegistrations(deps))[0]).toMatchObject({ mac: "805ec0000501", state: "registered", source: "192.0.2.10", lastEventSource: "phone:805ec0000501" });
+    const before = await snapshot(data);
+    expect(await report("registered", "777")).toEqual({ ok: false, status: 404, reason: "no line of 805ec0000501 matches account 777" });
+    expect(await snapshot(data)).toEqual(before);
+    expect(await report("registered", "501", "wrong")).toEqual({ ok: false, status: 403, reason: "refused" });
+    const after = await snapshot(data);
+    expect(after.registrations).toEqual(before.registrations);
+    expect(after.audit.at(-1)).toMatchObject({ action: "phone_event.refused", outcome: "refused", detail: "wrong secret for event registered from 192.0.2.10" });
+    expect(await report("unregistered", "501")).toEqual({ ok: true, extensions: ["501"] });
+    expect((await listRegistrations(deps))[0]).toMatchObject({ state: "unregistered", lastEvent: "unregistered" });
   });
 
   /** A pending request of `disable` mode for 501, as force-unregister leaves it. */

@@ -29,8 +29,8 @@ beforeEach(async () => {
   const rt = createRuntime(env.config, quiet);
   await createTenant(rt, TenantInput.parse({ sipDomain: "rot.example", sipServerHost: "pbx.rot.example" }));
   await createExtension(rt, "rot.example", ExtensionInput.parse({ number: "101", displayName: "Rotated" }));
-  putAllowedEndpoints(rt, "rot.example", "101", AllowedEndpointsInput.parse({ thirdPartySoftphone: { allowed: true, sipUsername: "softy", sipPassword: PASSWORD } }));
-  putVoicemail(rt, "rot.example", "101", VoicemailInput.parse({ pin: PIN }));
+  await putAllowedEndpoints(rt, "rot.example", "101", AllowedEndpointsInput.parse({ thirdPartySoftphone: { allowed: true, sipUsername: "softy", sipPassword: PASSWORD } }));
+  await putVoicemail(rt, "rot.example", "101", VoicemailInput.parse({ pin: PIN }));
   rt.close();
 });
 afterEach(() => env.cleanup());
@@ -63,12 +63,12 @@ describe("extension-settings secrets and key rotation", () => {
     rt.close();
     expect(keyIdsInDb()).toEqual(new Set([r.newKeyId]));
     const after = createRuntime(env.config, quiet);
-    const { settings } = readSettings(after, "rot.example", "101");
+    const { settings } = await readSettings(after, "rot.example", "101");
     expect(openSettingsSecrets(after.secrets, settings)).toEqual({ thirdPartySipPassword: PASSWORD, voicemailPin: PIN });
     after.close();
   });
 
-  it("upgrades rows written before: the password leaves the JSON (migration 0006), a plain PIN is sealed at start", () => {
+  it("upgrades rows written before: the password leaves the JSON (migration 0006), a plain PIN is sealed at start", async () => {
     const rt = createRuntime(env.config, quiet);
     const c = rt.db.$client;
     const sealed = c.prepare("select third_party_sip_password_enc from extension_settings").pluck().get() as string;
@@ -84,7 +84,7 @@ describe("extension-settings secrets and key rotation", () => {
     const row = after.db.$client.prepare("select allowed_endpoints as a, voicemail as v from extension_settings").get() as { a: string; v: string };
     expect(row.a).not.toContain("sipPasswordEnc");
     expect(row.v).not.toContain("pin");
-    expect(openSettingsSecrets(after.secrets, readSettings(after, "rot.example", "101").settings)).toEqual({ thirdPartySipPassword: PASSWORD, voicemailPin: PIN });
+    expect(openSettingsSecrets(after.secrets, (await readSettings(after, "rot.example", "101")).settings)).toEqual({ thirdPartySipPassword: PASSWORD, voicemailPin: PIN });
     after.close();
   });
 

@@ -1,8 +1,8 @@
 import Router from "@koa/router";
 import { eq } from "drizzle-orm";
-import { tenants } from "../../db/schema.ts";
+import { first } from "../../db/data.ts";
 import { conflict } from "../../errors.ts";
-import { deviceEncrypts, ensureConfigKey, readConfigKey } from "../../provisioning/config-encryption.ts";
+import { deviceConfigKey, deviceEncrypts } from "../../provisioning/config-encryption.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { getDevice } from "../../services/devices.ts";
 import { requireRole, type AdminState } from "./roles.ts";
@@ -17,11 +17,10 @@ export function configKeyRoutes(deps: ProvisionDeps): Router<AdminState> {
   r.get("/devices/:mac/config-key", async (ctx) => {
     requireRole(ctx, "admin");
     const device = await getDevice(deps, ctx.params.mac!);
-    const tenant = deps.db.select().from(tenants).where(eq(tenants.id, device.tenantId)).get()!;
+    const tenant = (await deps.data.read(async (q) => first(await q.db.select().from(q.t.tenants).where(eq(q.t.tenants.id, device.tenantId)).limit(1))))!;
     if (!deviceEncrypts(deps.vendors, device)) throw conflict(`${device.vendor} configs are not encrypted by phonehome (see docs/security.md)`);
     if (!tenant.configEncryption) throw conflict(`tenant ${tenant.name} does not encrypt configs; set configEncryption first`);
-    ensureConfigKey(deps, device.id);
-    ctx.body = { mac: device.mac, configFilePassword: readConfigKey(deps, device.id) };
+    ctx.body = { mac: device.mac, configFilePassword: await deviceConfigKey(deps, device.id) };
   });
   return r;
 }

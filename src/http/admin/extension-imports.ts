@@ -5,7 +5,7 @@ import { EXTENSION_CSV } from "../../onboarding/extension-columns.ts";
 import { exportExtensionsCsv } from "../../onboarding/extension-export.ts";
 import { importExtensions } from "../../onboarding/extension-import.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
-import { getTenant } from "../../services/tenants.ts";
+import { readTenant } from "../../services/tenants.ts";
 import { answer, flag, runUpload, type ImportRouteOptions } from "./onboarding.ts";
 import { requireRole, type AdminState } from "./roles.ts";
 import { queryParam } from "./query.ts";
@@ -19,18 +19,18 @@ export function extensionImportRoutes(deps: ProvisionDeps, options: ImportRouteO
     const length = Number(ctx.get("content-length") || 0);
     if (length > options.importLimitBytes) throw payloadTooLarge(`the file is larger than the upload limit of ${options.importLimitBytes} bytes (importBodyLimitBytes)`);
     const fileName = queryParam(ctx, "fileName")?.slice(0, 200) ?? null;
-    getTenant(deps, ctx.params.tenant!); // an unknown tenant answers 404 before the body is read
+    await readTenant(deps, ctx.params.tenant!); // an unknown tenant answers 404 before the body is read
     const job = { kind: "extensions", tenant: ctx.params.tenant!, dryRun: flag(queryParam(ctx, "dryRun")), actor: `token:${ctx.state.tokenName}`, fileName } as const;
     const report = await runUpload(deps, options, ctx, job, (body, maxRows) =>
       importExtensions(deps, job.tenant, readCsv(body, EXTENSION_CSV, undefined, { maxRows }), { dryRun: job.dryRun, actor: job.actor, fileName }),
     );
     answer(ctx, report, (p) => p, "file");
   });
-  r.get("/tenants/:tenant/exports/extensions.csv", (ctx) => {
-    getTenant(deps, ctx.params.tenant!);
+  r.get("/tenants/:tenant/exports/extensions.csv", async (ctx) => {
+    const body = await exportExtensionsCsv(deps, ctx.params.tenant!); // an unknown tenant answers 404 before the stream starts
     ctx.type = "text/csv; charset=utf-8";
     ctx.attachment("extensions.csv");
-    ctx.body = exportExtensionsCsv(deps, ctx.params.tenant!);
+    ctx.body = body;
   });
   return r;
 }

@@ -1,12 +1,10 @@
-import type { Db } from "../../db/client.ts";
 import type { SecretBox } from "../../secrets.ts";
-import { allowedDeviceMacs } from "../../services/extension-settings/sections.ts";
+import type { SettingsView } from "../../services/extension-settings/sections.ts";
 import type { ExtensionSettings } from "../../services/extension-settings/store.ts";
-import type { ExtensionRow } from "../../db/rows.ts";
 
 /** JSON of the allowed-endpoints section; the third-party SIP password only for admins. */
-export function presentEndpoints(db: Db, secrets: SecretBox, ext: ExtensionRow, s: ExtensionSettings, withSecrets: boolean) {
-  const a = s.allowedEndpoints;
+export function presentEndpoints(secrets: SecretBox, v: Pick<SettingsView, "settings" | "allowedDevices">, withSecrets: boolean) {
+  const a = v.settings.allowedEndpoints;
   const tp = a.thirdPartySoftphone;
   return {
     softphone: a.softphone,
@@ -16,7 +14,7 @@ export function presentEndpoints(db: Db, secrets: SecretBox, ext: ExtensionRow, 
       sipUsername: tp.sipUsername,
       ...(withSecrets ? { sipPassword: tp.sipPasswordEnc ? secrets.open(tp.sipPasswordEnc) : null } : {}),
     },
-    ipPhone: { allowed: a.ipPhone.allowed, devices: allowedDeviceMacs(db, ext, s) },
+    ipPhone: { allowed: a.ipPhone.allowed, devices: v.allowedDevices },
   };
 }
 

@@ -29,10 +29,9 @@ import {
   readSettings,
 } from "../../services/extension-settings/sections.ts";
 import { numberWarnings } from "../../services/extensions.ts";
-import { setExtensionGroups } from "../../services/groups-sync.ts";
-import { extensionGroupNames } from "../../services/extension-usage.ts";
-import { addPhoneNumber, phoneNumbersOf, removePhoneNumber } from "../../services/phone-numbers.ts";
-import { getTenant } from "../../services/tenants.ts";
+import { readExtensionGroups, setExtensionGroups } from "../../services/groups.ts";
+import { addPhoneNumber, readPhoneNumbers, removePhoneNumber } from "../../services/phone-numbers.ts";
+import { readTenant } from "../../services/tenants.ts";
 import type { ExtensionSettings } from "../../services/extension-settings/store.ts";
 import { presentEndpoints, presentVoicemail } from "./extension-presenters.ts";
 import { presentExtension } from "./presenters.ts";
@@ -52,14 +51,14 @@ export function extensionSettingsRoutes(deps: ProvisionDeps): Router<AdminState>
     path: string,
     key: "profile" | "numberSettings" | "callWaiting" | "monitoring" | "forwarding",
     schema: S,
-    put: (d: ProvisionDeps, t: string, n: string, v: z.infer<S>) => { settings: ExtensionSettings },
+    put: (d: ProvisionDeps, t: string, n: string, v: z.infer<S>) => Promise<{ settings: ExtensionSettings }>,
   ): void {
-    r.get(`${BASE}/${path}`, (ctx) => {
-      ctx.body = readSettings(deps, ...p(ctx)).settings[key];
+    r.get(`${BASE}/${path}`, async (ctx) => {
+      ctx.body = (await readSettings(deps, ...p(ctx))).settings[key];
     });
-    r.put(`${BASE}/${path}`, (ctx) => {
+    r.put(`${BASE}/${path}`, async (ctx) => {
       admin(ctx);
-      ctx.body = put(deps, ...p(ctx), schema.parse(ctx.request.body)).settings[key];
+      ctx.body = (await put(deps, ...p(ctx), schema.parse(ctx.request.body))).settings[key];
     });
   }
   section("profile", "profile", ProfileInput, putProfile);
@@ -69,65 +68,64 @@ export function extensionSettingsRoutes(deps: ProvisionDeps): Router<AdminState>
   section("forwarding", "forwarding", ForwardingInput, putForwarding);
 
   // The PIN is sealed: opened for admins, left out for every other role.
-  r.get(`${BASE}/voicemail`, (ctx) => {
-    ctx.body = presentVoicemail(deps.secrets, readSettings(deps, ...p(ctx)).settings, seesSecrets(ctx));
+  r.get(`${BASE}/voicemail`, async (ctx) => {
+    ctx.body = presentVoicemail(deps.secrets, (await readSettings(deps, ...p(ctx))).settings, seesSecrets(ctx));
   });
-  r.put(`${BASE}/voicemail`, (ctx) => {
+  r.put(`${BASE}/voicemail`, async (ctx) => {
     admin(ctx);
-    ctx.body = presentVoicemail(deps.secrets, putVoicemail(deps, ...p(ctx), VoicemailInput.parse(ctx.request.body)).settings, true);
+    ctx.body = presentVoicemail(deps.secrets, (await putVoicemail(deps, ...p(ctx), VoicemailInput.parse(ctx.request.body))).settings, true);
   });
 
-  r.get(`${BASE}/allowed-endpoints`, (ctx) => {
-    const { ext, settings } = readSettings(deps, ...p(ctx));
-    ctx.body = presentEndpoints(deps.db, deps.secrets, ext, settings, seesSecrets(ctx));
+  r.get(`${BASE}/allowed-endpoints`, async (ctx) => {
+    ctx.body = presentEndpoints(deps.secrets, await readSettings(deps, ...p(ctx)), seesSecrets(ctx));
   });
-  r.put(`${BASE}/allowed-endpoints`, (ctx) => {
+  r.put(`${BASE}/allowed-endpoints`, async (ctx) => {
     admin(ctx);
-    const { ext, settings } = putAllowedEndpoints(deps, ...p(ctx), AllowedEndpointsInput.parse(ctx.request.body));
-    ctx.body = presentEndpoints(deps.db, deps.secrets, ext, settings, true);
+    ctx.body = presentEndpoints(deps.secrets, await putAllowedEndpoints(deps, ...p(ctx), AllowedEndpointsInput.parse(ctx.request.body)), true);
   });
 
-  r.get(`${BASE}/forwarding/effective`, (ctx) => {
+  r.get(`${BASE}/forwarding/effective`, async (ctx) => {
     const atText = queryParam(ctx, "at");
     const at = atText !== undefined ? new Date(atText) : deps.clock();
     if (Number.isNaN(at.getTime())) throw invalidInput("at: must be an ISO 8601 instant such as 2026-06-01T09:30:00Z");
-    const { settings } = readSettings(deps, ...p(ctx));
-    ctx.body = effectiveForwarding(settings.forwarding, at, getTenant(deps, ctx.params.tenant!).timeZone);
+    const { settings } = await readSettings(deps, ...p(ctx));
+    ctx.body = effectiveForwarding(settings.forwarding, at, (await readTenant(deps, ctx.params.tenant!)).timeZone);
   });
 
-  r.get(`${BASE}/phone-numbers`, (ctx) => {
-    ctx.body = { phoneNumbers: phoneNumbersOf(deps.db, readSettings(deps, ...p(ctx)).ext.id) };
+  r.get(`${BASE}/phone-numbers`, async (ctx) => {
+    ctx.body = { phoneNumbers: await readPhoneNumbers(deps, ...p(ctx)) };
   });
-  r.post(`${BASE}/phone-numbers`, (ctx) => {
+  r.post(`${BASE}/phone-numbers`, async (ctx) => {
     admin(ctx);
+    const phoneNumbers = await addPhoneNumber(deps, ...p(ctx), PhoneNumberInput.parse(ctx.request.body).number);
     ctx.status = 201;
-    ctx.body = { phoneNumbers: addPhoneNumber(deps, ...p(ctx), PhoneNumberInput.parse(ctx.request.body).number) };
+    ctx.body = { phoneNumbers };
   });
-  r.delete(`${BASE}/phone-numbers/:phoneNumber`, (ctx) => {
+  r.delete(`${BASE}/phone-numbers/:phoneNumber`, async (ctx) => {
     admin(ctx);
-    ctx.body = { phoneNumbers: removePhoneNumber(deps, ...p(ctx), ctx.params.phoneNumber!) };
+    ctx.body = { phoneNumbers: await removePhoneNumber(deps, ...p(ctx), ctx.params.phoneNumber!) };
   });
 
-  r.get(`${BASE}/groups`, (ctx) => {
-    ctx.body = { groups: extensionGroupNames(deps.db, readSettings(deps, ...p(ctx)).ext.id) };
+  r.get(`${BASE}/groups`, async (ctx) => {
+    ctx.body = { groups: await readExtensionGroups(deps, ...p(ctx)) };
   });
-  r.put(`${BASE}/groups`, (ctx) => {
+  r.put(`${BASE}/groups`, async (ctx) => {
     admin(ctx);
-    ctx.body = { groups: setExtensionGroups(deps, ...p(ctx), GroupMembershipInput.parse(ctx.request.body).groups) };
+    ctx.body = { groups: await setExtensionGroups(deps, ...p(ctx), GroupMembershipInput.parse(ctx.request.body).groups) };
   });
 
-  r.get(`${BASE}/avatar`, (ctx) => {
-    const a = getAvatar(deps, ...p(ctx));
+  r.get(`${BASE}/avatar`, async (ctx) => {
+    const a = await getAvatar(deps, ...p(ctx));
     ctx.type = a.contentType;
     ctx.body = a.data;
   });
-  r.put(`${BASE}/avatar`, (ctx) => {
+  r.put(`${BASE}/avatar`, async (ctx) => {
     admin(ctx);
-    ctx.body = putAvatar(deps, ...p(ctx), AvatarInput.parse(ctx.request.body));
+    ctx.body = await putAvatar(deps, ...p(ctx), AvatarInput.parse(ctx.request.body));
   });
-  r.delete(`${BASE}/avatar`, (ctx) => {
+  r.delete(`${BASE}/avatar`, async (ctx) => {
     admin(ctx);
-    deleteAvatar(deps, ...p(ctx));
+    await deleteAvatar(deps, ...p(ctx));
     ctx.status = 204;
   });
 

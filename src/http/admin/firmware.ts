@@ -1,7 +1,7 @@
 import Router from "@koa/router";
 import { FirmwarePinInput } from "../../firmware/schemas.ts";
 import { AppError, payloadTooLarge } from "../../errors.ts";
-import { listFirmware, pinnedFirmware } from "../../firmware/catalogue.ts";
+import { listFirmware, pinnedFirmwareIn } from "../../firmware/catalogue.ts";
 import { deletePin, listPins, setPin } from "../../firmware/pins.ts";
 import { addFirmware, deleteFirmware, getFirmware } from "../../firmware/service.ts";
 import { firmwareStatus } from "../../firmware/status.ts";
@@ -33,13 +33,19 @@ export function firmwareRoutes(deps: ProvisionDeps, options: { maxBytes: number 
     if (!deps.firmwareDir) throw new AppError(503, "unavailable", "no firmware folder is configured");
     return deps.firmwareDir;
   };
-  const rollout = (d: DeviceRow) => {
-    const target = pinnedFirmware(deps.db, d.tenantId, d.vendor, d.model);
-    return { mac: d.mac, vendor: d.vendor, model: d.model, reported: d.lastFirmware, target: target?.version ?? null, status: firmwareStatus(d.lastFirmware, target?.version ?? null) };
-  };
+  /** Reported against target of each device, its tenant's pins read in one `data.read`. */
+  const rollout = (devices: readonly DeviceRow[]) =>
+    deps.data.read(async (q) => {
+      const out = [];
+      for (const d of devices) {
+        const target = (await pinnedFirmwareIn(q, d.tenantId, d.vendor, d.model))?.version ?? null;
+        out.push({ mac: d.mac, vendor: d.vendor, model: d.model, reported: d.lastFirmware, target, status: firmwareStatus(d.lastFirmware, target) });
+      }
+      return out;
+    });
 
-  r.get("/firmware", (ctx) => {
-    ctx.body = { firmware: listFirmware(deps.db).map(presentFirmware) };
+  r.get("/firmware", async (ctx) => {
+    ctx.body = { firmware: (await listFirmware(deps)).map(presentFirmware) };
   });
   // The image is the raw request body (application/octet-stream); its metadata is in the query.
   r.post("/firmware", async (ctx) => {
@@ -53,31 +59,31 @@ export function firmwareRoutes(deps: ProvisionDeps, options: { maxBytes: number 
   });
   r.get("/firmware/rollout", async (ctx) => {
     const tenant = queryParam(ctx, "tenant");
-    ctx.body = { devices: (await listDevices(deps, tenant)).map(rollout) };
+    ctx.body = { devices: await rollout(await listDevices(deps, tenant)) };
   });
-  r.get("/firmware/:id", (ctx) => {
-    ctx.body = presentFirmware(getFirmware(deps, Number(ctx.params.id)));
+  r.get("/firmware/:id", async (ctx) => {
+    ctx.body = presentFirmware(await getFirmware(deps, Number(ctx.params.id)));
   });
-  r.delete("/firmware/:id", (ctx) => {
+  r.delete("/firmware/:id", async (ctx) => {
     requireRole(ctx, "admin");
-    deleteFirmware({ ...deps, firmwareDir: dir() }, Number(ctx.params.id));
+    await deleteFirmware({ ...deps, firmwareDir: dir() }, Number(ctx.params.id));
     ctx.status = 204;
   });
-  r.get("/tenants/:tenant/firmware", (ctx) => {
-    ctx.body = { pins: listPins(deps, ctx.params.tenant!) };
+  r.get("/tenants/:tenant/firmware", async (ctx) => {
+    ctx.body = { pins: await listPins(deps, ctx.params.tenant!) };
   });
-  r.put("/tenants/:tenant/firmware/:vendor/:model", (ctx) => {
+  r.put("/tenants/:tenant/firmware/:vendor/:model", async (ctx) => {
     requireRole(ctx, "admin");
     const { version } = FirmwarePinInput.parse(ctx.request.body);
-    ctx.body = setPin(deps, ctx.params.tenant!, ctx.params.vendor!, ctx.params.model!, version);
+    ctx.body = await setPin(deps, ctx.params.tenant!, ctx.params.vendor!, ctx.params.model!, version);
   });
-  r.delete("/tenants/:tenant/firmware/:vendor/:model", (ctx) => {
+  r.delete("/tenants/:tenant/firmware/:vendor/:model", async (ctx) => {
     requireRole(ctx, "admin");
-    deletePin(deps, ctx.params.tenant!, ctx.params.vendor!, ctx.params.model!);
+    await deletePin(deps, ctx.params.tenant!, ctx.params.vendor!, ctx.params.model!);
     ctx.status = 204;
   });
   r.get("/devices/:mac/firmware", async (ctx) => {
-    ctx.body = rollout(await getDevice(deps, ctx.params.mac!));
+    ctx.body = (await rollout([await getDevice(deps, ctx.params.mac!)]))[0];
   });
   return r;
 }

@@ -5,7 +5,6 @@ import { claimDevices, claimField, ClaimsInput } from "../../onboarding/claim.ts
 import { formatProblem, type Problem } from "../../onboarding/columns.ts";
 import { readDeviceCsv } from "../../onboarding/csv-source.ts";
 import { exportDevicesCsv } from "../../onboarding/export.ts";
-import { getTenant } from "../../services/tenants.ts";
 import type { ImportReport } from "../../onboarding/import.ts";
 import { importDevices } from "../../onboarding/import.ts";
 import { runImport, type ImportJob, type ImportRunner } from "../../onboarding/off-thread.ts";
@@ -85,13 +84,13 @@ export function onboardingRoutes(deps: ProvisionDeps, options: ImportRouteOption
     );
     answer(ctx, report, (p) => p, "file");
   });
-  r.get("/imports", (ctx) => {
-    ctx.body = { imports: listBatches(deps).map(presentBatch) };
+  r.get("/imports", async (ctx) => {
+    ctx.body = { imports: (await listBatches(deps)).map(presentBatch) };
   });
-  r.get("/imports/:id", (ctx) => {
+  r.get("/imports/:id", async (ctx) => {
     const state = queryParam(ctx, "state");
     if (state !== undefined && !STATUS_FILTERS.includes(state as never)) throw invalidInput(`state: must be one of ${STATUS_FILTERS.join(", ")}`);
-    const { batch, summary, devices } = batchStatus(deps, Number(ctx.params.id));
+    const { batch, summary, devices } = await batchStatus(deps, Number(ctx.params.id));
     ctx.body = {
       ...presentBatch(batch),
       summary,
@@ -100,12 +99,13 @@ export function onboardingRoutes(deps: ProvisionDeps, options: ImportRouteOption
         .map((d) => ({ ...d, firstFetchAt: iso(d.firstFetchAt), lastRequestAt: iso(d.lastRequestAt) })),
     };
   });
-  r.get("/exports/devices.csv", (ctx) => {
+  r.get("/exports/devices.csv", async (ctx) => {
     const tenant = queryParam(ctx, "tenant");
-    if (tenant !== undefined) getTenant(deps, tenant); // an unknown tenant answers 404 before the stream starts
+    // An unknown tenant answers 404 before the stream starts (exportDevicesCsv reads it first).
+    const body = await exportDevicesCsv(deps, tenant);
     ctx.type = "text/csv; charset=utf-8";
     ctx.attachment("devices.csv");
-    ctx.body = exportDevicesCsv(deps, tenant);
+    ctx.body = body;
   });
   r.post("/discovered-devices/claim", async (ctx) => {
     writer(ctx);

@@ -3,18 +3,18 @@ import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import {
   createExtension,
   deleteExtension,
-  devicesUsingExtension,
+  devicesUsingExtensionIn,
   listExtensions,
+  loadExtension,
   numberWarnings,
-  readExtension,
   resetExtensionPassword,
   updateExtension,
 } from "../../services/extensions.ts";
 import { ExtensionInput, ExtensionPatch, FeatureCodesPatch, TenantInput, TenantPatch } from "../../services/schemas.ts";
 import { createTenant, deleteTenant, listTenants, readFeatureCodes, readTenant, updateFeatureCodes, updateTenant } from "../../services/tenants.ts";
-import { loadSettings } from "../../services/extension-settings/store.ts";
-import { extensionGroupNames } from "../../services/extension-usage.ts";
-import { phoneNumbersOf } from "../../services/phone-numbers.ts";
+import { loadSettingsIn } from "../../services/extension-settings/store.ts";
+import { extensionGroupNamesIn } from "../../services/extension-usage.ts";
+import { phoneNumbersOfIn } from "../../services/phone-numbers.ts";
 import { presentExtension, presentTenant } from "./presenters.ts";
 import { requireRole, seesSecrets, type AdminContext, type AdminState } from "./roles.ts";
 import { queryParam } from "./query.ts";
@@ -64,14 +64,16 @@ export function tenantRoutes(deps: ProvisionDeps): Router<AdminState> {
     ctx.body = { ...ext(ctx, created), warnings: await numberWarnings(deps, ctx.params.tenant!, created.number) };
   });
   r.get("/tenants/:tenant/extensions/:number", async (ctx) => {
-    const e = await readExtension(deps, ctx.params.tenant!, ctx.params.number!);
-    ctx.body = {
-      ...ext(ctx, e),
-      devices: await devicesUsingExtension(deps, e.id),
-      username: loadSettings(deps.db, e).username,
-      groups: extensionGroupNames(deps.db, e.id),
-      phoneNumbers: phoneNumbersOf(deps.db, e.id),
-    };
+    ctx.body = await deps.data.read(async (q) => {
+      const e = await loadExtension(q, ctx.params.tenant!, ctx.params.number!);
+      return {
+        ...ext(ctx, e),
+        devices: await devicesUsingExtensionIn(q, e.id),
+        username: (await loadSettingsIn(q, e)).username,
+        groups: await extensionGroupNamesIn(q, e.id),
+        phoneNumbers: await phoneNumbersOfIn(q, e.id),
+      };
+    });
   });
   r.patch("/tenants/:tenant/extensions/:number", async (ctx) => {
     requireRole(ctx, "admin");

@@ -1,7 +1,7 @@
 import Router from "@koa/router";
 import { AppError } from "../../errors.ts";
 import { firmwareStatus } from "../../firmware/status.ts";
-import { pinnedFirmware } from "../../firmware/catalogue.ts";
+import { pinnedFirmwareIn } from "../../firmware/catalogue.ts";
 import { deviceFiles, previewFile } from "../../provisioning/preview.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { deviceAction } from "../../registrations/actions.ts";
@@ -60,10 +60,15 @@ export function deviceRoutes(deps: ProvisionDeps, options: PortalOptions): Route
       }
       return { linesByDevice, driftByDevice };
     });
+    const targets = await deps.data.read(async (q) => {
+      const out = new Map<number, string | null>();
+      for (const d of all) out.set(d.id, (await pinnedFirmwareIn(q, d.tenantId, d.vendor, d.model))?.version ?? null);
+      return out;
+    });
     const rows = all
       .map((d) => {
         const lines = linesByDevice.get(d.id) ?? [];
-        const target = pinnedFirmware(deps.db, d.tenantId, d.vendor, d.model)?.version ?? null;
+        const target = targets.get(d.id) ?? null;
         return { d, tenant: names.get(d.tenantId)!, lines, registered: registered.has(d.mac), drift: driftByDevice.get(d.id)!, firmware: firmwareStatus(d.lastFirmware, target) };
       })
       .filter((x) => (!model || x.d.model === model) && (!drift || x.drift === drift) && (!q || [x.d.mac, x.d.label ?? "", x.tenant, ...x.lines].some((v) => v.toLowerCase().includes(q))));

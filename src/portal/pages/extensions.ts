@@ -1,19 +1,19 @@
 import Router from "@koa/router";
-import { eq } from "drizzle-orm";
-import { devices, disabledExtensions, tenants as tenantsTable } from "../../db/schema.ts";
+import { asc, eq } from "drizzle-orm";
 import { AppError, invalidInput } from "../../errors.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
 import { forceUnregister, ForceUnregisterInput, presentForceUnregister } from "../../registrations/force-unregister.ts";
 import { listRegistrations } from "../../registrations/views.ts";
 import { currentActor } from "../../services/actor.ts";
-import { deleteAvatar, getAvatar, putAvatar } from "../../services/avatar.ts";
+import { deleteAvatar, getAvatar, hasAvatar, putAvatar } from "../../services/avatar.ts";
 import { duplicateExtension } from "../../services/extension-actions.ts";
 import { AvatarInput, DuplicateInput, GroupMembershipInput, PhoneNumberInput } from "../../services/extension-settings/schemas.ts";
-import { readSettings } from "../../services/extension-settings/sections.ts";
-import { deleteExtension, devicesUsingExtension, listExtensions, numberWarnings, resetExtensionPassword } from "../../services/extensions.ts";
-import { listGroupNamesSync, setExtensionGroups } from "../../services/groups-sync.ts";
-import { extensionGroupNames } from "../../services/extension-usage.ts";
-import { addPhoneNumber, phoneNumbersOf, removePhoneNumber } from "../../services/phone-numbers.ts";
+import { allowedDeviceMacsIn, readSettings } from "../../services/extension-settings/sections.ts";
+import { loadSettingsIn } from "../../services/extension-settings/store.ts";
+import { deleteExtension, devicesUsingExtension, devicesUsingExtensionIn, listExtensions, loadExtension, numberWarnings, resetExtensionPassword } from "../../services/extensions.ts";
+import { setExtensionGroups } from "../../services/groups.ts";
+import { extensionGroupNamesIn } from "../../services/extension-usage.ts";
+import { addPhoneNumber, phoneNumbersOfIn, removePhoneNumber } from "../../services/phone-numbers.ts";
 import { listTenants } from "../../services/tenants.ts";
 import { findAccount, type Subject } from "../accounts.ts";
 import { html, raw, type Html } from "../html.ts";
@@ -28,17 +28,21 @@ const PAGE_SIZE = 25;
 
 const extensionPath = (tenant: string, number: string) => `/tenants/${encodeURIComponent(tenant)}/extensions/${encodeURIComponent(number)}`;
 
-export function sectionContext(deps: ProvisionDeps, tenant: string, number: string): SectionContext {
-  const { ext, settings } = readSettings(deps, tenant, number);
-  const tenantRow = deps.db.select().from(tenantsTable).where(eq(tenantsTable.name, tenant)).get()!;
-  return {
-    deps,
-    tenant,
-    ext,
-    settings,
-    phoneNumbers: phoneNumbersOf(deps.db, ext.id),
-    devices: deps.db.select({ mac: devices.mac, label: devices.label, model: devices.model }).from(devices).where(eq(devices.tenantId, tenantRow.id)).orderBy(devices.mac).all(),
-  };
+export function sectionContext(deps: ProvisionDeps, tenant: string, number: string): Promise<SectionContext> {
+  return deps.data.read(async (q) => {
+    const { devices: d } = q.t;
+    const ext = await loadExtension(q, tenant, number);
+    const settings = await loadSettingsIn(q, ext);
+    return {
+      deps,
+      tenant,
+      ext,
+      settings,
+      allowedDevices: await allowedDeviceMacsIn(q, ext, settings),
+      phoneNumbers: await phoneNumbersOfIn(q, ext.id),
+      devices: await q.db.select({ mac: d.mac, label: d.label, model: d.model }).from(d).where(eq(d.tenantId, ext.tenantId)).orderBy(d.mac),
+    };
+  });
 }
 
 /** A section's form: saved values, or the submitted ones with their errors. */
@@ -53,7 +57,7 @@ ${editable ? form(pc, `${action}/section/${s.id}`, body, { submit: `Save ${s.tit
 export async function saveSection(ctx: PortalContext, s: Section, c: SectionContext, rerender: (o: { id: string; st: FormState }) => void | Promise<void>, back: string): Promise<void> {
   const body = s.decode(new Fields(ctx.state.form.fields), c);
   try {
-    s.save(c, body);
+    await s.save(c, body);
   } catch (err) {
     const fe = formErrors(err, s.fields);
     if (!fe) throw err;
@@ -86,11 +90,15 @@ export function extensionRoutes(deps: ProvisionDeps, options: PortalOptions): Ro
     if (tenant) {
       const regs = await listRegistrations(deps, { tenant });
       const registered = new Set(regs.filter((x) => x.state === "registered").map((x) => x.extension));
-      rows = [];
-      for (const e of await listExtensions(deps, tenant)) {
-        const s = readSettings(deps, tenant, e.number).settings;
-        rows.push({ number: e.number, name: e.displayName, username: s.username, role: s.profile.role, phones: await devicesUsingExtension(deps, e.id), registered: registered.has(e.number) });
-      }
+      const extensions = await listExtensions(deps, tenant);
+      rows = await deps.data.read(async (q) => {
+        const found = [];
+        for (const e of extensions) {
+          const s = await loadSettingsIn(q, e);
+          found.push({ number: e.number, name: e.displayName, username: s.username, role: s.profile.role, phones: await devicesUsingExtensionIn(q, e.id), registered: registered.has(e.number) });
+        }
+        return found;
+      });
       if (q) {
         const needle = q.toLowerCase();
         rows = rows.filter((x) => [x.number, x.name, x.username, ...x.phones].some((v) => v.toLowerCase().includes(needle)));
@@ -122,20 +130,20 @@ ${table(
   async function extensionPage(ctx: PortalContext, tenant: string, number: string, override?: { id: string; st: FormState }, extra?: Html): Promise<void> {
     const scope = ctx.state.scope!;
     if (!canSeeExtension(scope, tenant, number)) throw new AppError(403, "forbidden", `this account cannot open extension ${number} of ${tenant}`);
-    const c = sectionContext(deps, tenant, number);
+    const c = await sectionContext(deps, tenant, number);
     const admin = canAdmin(scope) && seesTenant(scope, tenant);
     const pc = pageContext(ctx);
     const action = extensionPath(tenant, number);
-    const groups = listGroupNamesSync(deps, tenant);
-    const mine = new Set(extensionGroupNames(deps.db, c.ext.id));
-    const phones = await devicesUsingExtension(deps, c.ext.id);
-    const disabled = deps.db.select().from(disabledExtensions).where(eq(disabledExtensions.extensionId, c.ext.id)).get();
-    let hasAvatar = true;
-    try {
-      getAvatar(deps, tenant, number);
-    } catch {
-      hasAvatar = false;
-    }
+    const { groups, mine, phones, disabled } = await deps.data.read(async (q) => {
+      const { extensionGroups: g, disabledExtensions: de } = q.t;
+      return {
+        groups: await q.db.select({ name: g.name }).from(g).where(eq(g.tenantId, c.ext.tenantId)).orderBy(asc(g.name)),
+        mine: new Set(await extensionGroupNamesIn(q, c.ext.id)),
+        phones: await devicesUsingExtensionIn(q, c.ext.id),
+        disabled: (await q.db.select({ id: de.extensionId }).from(de).where(eq(de.extensionId, c.ext.id)).limit(1)).length > 0,
+      };
+    });
+    const pictured = await hasAvatar(deps, c.ext.id);
     const saved = typeof ctx.query.saved === "string" ? `${ctx.query.saved.slice(0, 60)} saved.` : undefined;
     const msg = typeof ctx.query.done === "string" ? ctx.query.done.slice(0, 200) : undefined;
     const avatarSt: FormState = override?.id === "avatar" ? override.st : cleanForm({});
@@ -152,10 +160,10 @@ ${table(
 <ul class="tabs" aria-label="Sections"><li><a href="#information">Information</a></li><li><a href="#profile">Profile actions</a></li><li><a href="#groups">Groups</a></li><li><a href="#communications">Communications</a></li><li><a href="#forwarding">Forwarding</a></li></ul>
 ${sectionForm(pc, action, profileSection, c, override, admin)}
 <section class="card" id="avatar" aria-labelledby="avatar-h"><h2 id="avatar-h">Picture</h2>
-${hasAvatar ? html`<img class="avatar" id="avatar-img" src="${action}/avatar" alt="Picture of ${c.ext.displayName}">` : html`<img class="avatar" id="avatar-img" alt="" hidden><p class="muted">No picture.</p>`}
+${pictured ? html`<img class="avatar" id="avatar-img" src="${action}/avatar" alt="Picture of ${c.ext.displayName}">` : html`<img class="avatar" id="avatar-img" alt="" hidden><p class="muted">No picture.</p>`}
 ${admin
   ? html`${form(pc, `${action}/avatar`, html`${generalErrors(avatarSt)}<label for="f-avatar"><span class="l">Image file (PNG, JPEG, GIF or WebP, at most 256 KiB)</span><input id="f-avatar" type="file" name="avatar" accept="image/png,image/jpeg,image/gif,image/webp" data-preview="avatar-img"></label>${avatarSt.errors.data ? html`<p class="field-error">${avatarSt.errors.data}</p>` : ""}`, { submit: "Upload the picture", multipart: true })}
-${hasAvatar ? form(pc, `${action}/avatar/delete`, html``, { submit: "Remove the picture", cls: "actions" }) : ""}`
+${pictured ? form(pc, `${action}/avatar/delete`, html``, { submit: "Remove the picture", cls: "actions" }) : ""}`
   : ""}</section>
 <section class="card" id="profile" aria-labelledby="profile-h"><h2 id="profile-h">Profile actions</h2>
 ${admin
@@ -192,7 +200,7 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     requireAdmin(ctx.state.scope!, tenant);
     const s = ALL_SECTIONS.find((x) => x.id === ctx.params.section);
     if (!s) throw new AppError(404, "not_found", `no section ${ctx.params.section}`);
-    await saveSection(ctx, s, sectionContext(deps, tenant, number), (o) => extensionPage(ctx, tenant, number, o), extensionPath(tenant, number));
+    await saveSection(ctx, s, await sectionContext(deps, tenant, number), (o) => extensionPage(ctx, tenant, number, o), extensionPath(tenant, number));
   });
 
   /** Runs a change; a refused one re-renders the page with the error in form `id`. */
@@ -209,10 +217,10 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     }
   }
 
-  r.get(`${BASE}/avatar`, (ctx) => {
+  r.get(`${BASE}/avatar`, async (ctx) => {
     const [tenant, number] = params(ctx);
     if (!canSeeExtension(ctx.state.scope!, tenant, number)) throw new AppError(403, "forbidden", "not your extension");
-    const a = getAvatar(deps, tenant, number);
+    const a = await getAvatar(deps, tenant, number);
     ctx.type = a.contentType;
     ctx.set("Cache-Control", "private, no-cache");
     ctx.body = a.data;
@@ -221,18 +229,18 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const file = ctx.state.form.files.get("avatar");
-    await attempt(ctx, "avatar", ["data", "contentType"], {}, () => {
+    await attempt(ctx, "avatar", ["data", "contentType"], {}, async () => {
       if (!file) throw invalidInput("data: choose an image file first");
       const input = AvatarInput.parse({ contentType: file.mimeType, data: file.data.toString("base64") });
-      putAvatar(deps, tenant, number, input);
+      await putAvatar(deps, tenant, number, input);
       return "Picture saved.";
     });
   });
   r.post(`${BASE}/avatar/delete`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
-    await attempt(ctx, "avatar", [], {}, () => {
-      deleteAvatar(deps, tenant, number);
+    await attempt(ctx, "avatar", [], {}, async () => {
+      await deleteAvatar(deps, tenant, number);
       return "Picture removed.";
     });
   });
@@ -241,8 +249,8 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const value = new Fields(ctx.state.form.fields).str("number").trim();
-    await attempt(ctx, "phone-numbers", ["number"], { number: value }, () => {
-      addPhoneNumber(deps, tenant, number, PhoneNumberInput.parse({ number: value }).number);
+    await attempt(ctx, "phone-numbers", ["number"], { number: value }, async () => {
+      await addPhoneNumber(deps, tenant, number, PhoneNumberInput.parse({ number: value }).number);
       return `Phone number ${value} added.`;
     });
   });
@@ -250,8 +258,8 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const value = new Fields(ctx.state.form.fields).str("number");
-    await attempt(ctx, "phone-numbers", ["number"], {}, () => {
-      removePhoneNumber(deps, tenant, number, value);
+    await attempt(ctx, "phone-numbers", ["number"], {}, async () => {
+      await removePhoneNumber(deps, tenant, number, value);
       return `Phone number ${value} removed.`;
     });
   });
@@ -259,8 +267,8 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
     const groups = new Fields(ctx.state.form.fields).all("groups");
-    await attempt(ctx, "groups", ["groups"], { groups }, () => {
-      setExtensionGroups(deps, tenant, number, GroupMembershipInput.parse({ groups }).groups);
+    await attempt(ctx, "groups", ["groups"], { groups }, async () => {
+      await setExtensionGroups(deps, tenant, number, GroupMembershipInput.parse({ groups }).groups);
       return "Groups saved.";
     });
   });
@@ -277,7 +285,7 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
   async function sendLink(ctx: PortalContext, purpose: "reset" | "welcome"): Promise<void> {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
-    const { settings } = readSettings(deps, tenant, number);
+    const { settings } = await readSettings(deps, tenant, number);
     const subject: Subject | null = await findAccount(deps, `${settings.username}@${tenant}`);
     if (!subject || subject.kind !== "extension") throw new AppError(404, "not_found", `no portal account for extension ${number}`);
     const { done, extra } = await sendAccountLink(deps, options, subject, purpose, { target: `extension:${tenant}/${number}`, tenantId: subject.tenantId, extension: number });
@@ -309,7 +317,7 @@ ${sectionForm(pc, action, forwardingSection, c, override, admin)}`,
   r.get(`${BASE}/unregister`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
-    const { ext } = readSettings(deps, tenant, number);
+    const { ext } = await readSettings(deps, tenant, number);
     const phones = await devicesUsingExtension(deps, ext.id);
     ctx.type = "html";
     ctx.body = page(
@@ -370,7 +378,7 @@ ${req.devices.length === 0 ? html`<p class="muted">No phone had to be waited for
   r.get(`${BASE}/delete`, async (ctx) => {
     const [tenant, number] = params(ctx);
     requireAdmin(ctx.state.scope!, tenant);
-    const { ext } = readSettings(deps, tenant, number);
+    const { ext } = await readSettings(deps, tenant, number);
     const phones = await devicesUsingExtension(deps, ext.id);
     ctx.type = "html";
     ctx.body = page(

@@ -1,11 +1,11 @@
 import Router from "@koa/router";
 import { AppError } from "../../errors.ts";
-import { listFirmware, pinnedFirmware } from "../../firmware/catalogue.ts";
-import { deletePin, listPins, setPin } from "../../firmware/pins.ts";
+import { listFirmware, pinnedFirmwareIn } from "../../firmware/catalogue.ts";
+import { deletePin, listPinsIn, setPin, type PinView } from "../../firmware/pins.ts";
 import { deleteFirmware } from "../../firmware/service.ts";
 import { firmwareStatus } from "../../firmware/status.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
-import { listDevicesSync } from "../../services/devices-sync.ts";
+import { listDevices } from "../../services/devices.ts";
 import { listTenants } from "../../services/tenants.ts";
 import { html, raw } from "../html.ts";
 import { Fields, pageContext, type PortalContext, type PortalState } from "../request.ts";
@@ -31,11 +31,17 @@ export function firmwareRoutes(deps: ProvisionDeps, _options: PortalOptions): Ro
     const catalogueAdmin = scope.unlimited && canAdmin(scope);
     const st = pinSt ?? { values: { tenant: tenants[0]?.name ?? "" }, errors: {}, general: [] };
     const done = typeof ctx.query.done === "string" ? ctx.query.done.slice(0, 200) : undefined;
-    const images = listFirmware(deps.db);
-    const devices = listDevicesSync(deps).filter((d) => tenants.some((t) => t.id === d.tenantId));
-    const rollout = devices.map((d) => {
-      const target = pinnedFirmware(deps.db, d.tenantId, d.vendor, d.model)?.version ?? null;
-      return { d, target, status: firmwareStatus(d.lastFirmware, target) };
+    const images = await listFirmware(deps);
+    const devices = (await listDevices(deps)).filter((d) => tenants.some((t) => t.id === d.tenantId));
+    const { pins, rollout } = await deps.data.read(async (q) => {
+      const pinsOf = new Map<number, PinView[]>();
+      for (const t of tenants) pinsOf.set(t.id, await listPinsIn(q, t.id));
+      const targets = [];
+      for (const d of devices) {
+        const target = (await pinnedFirmwareIn(q, d.tenantId, d.vendor, d.model))?.version ?? null;
+        targets.push({ d, target, status: firmwareStatus(d.lastFirmware, target) });
+      }
+      return { pins: pinsOf, rollout: targets };
     });
     const count = (s: string) => rollout.filter((x) => x.status === s).length;
     ctx.status = pinSt ? 400 : 200;
@@ -57,7 +63,7 @@ ${table(
 ${table(
   ["Tenant", "Vendor", "Model", "Version", ""],
   tenants.flatMap((t) =>
-    listPins(deps, t.name).map(
+    (pins.get(t.id) ?? []).map(
       (p) => html`<tr><td>${t.name}</td><td>${p.vendor}</td><td>${p.model}</td><td>${p.version}</td><td>${canAdmin(scope) ? form(pc, "/firmware/pins/delete", html`<input type="hidden" name="tenant" value="${t.name}"><input type="hidden" name="vendor" value="${p.vendor}"><input type="hidden" name="model" value="${p.model}">`, { submit: `Unpin ${p.model}`, cls: "" }) : ""}</td></tr>`,
     ),
   ),
@@ -86,7 +92,7 @@ ${table(
     const values = { tenant: f.str("tenant"), vendor: f.str("vendor").trim(), model: f.str("model").trim(), version: f.str("version").trim() };
     requireAdmin(ctx.state.scope!, values.tenant);
     try {
-      setPin(deps, values.tenant, values.vendor, values.model, values.version);
+      await setPin(deps, values.tenant, values.vendor, values.model, values.version);
     } catch (err) {
       const fe = formErrors(err, ["vendor", "model", "version", "tenant"]);
       if (!fe) throw err;
@@ -95,17 +101,17 @@ ${table(
     ctx.status = 303;
     ctx.redirect(`/firmware?done=${encodeURIComponent(`${values.tenant}: ${values.model} pinned to ${values.version}.`)}#pins`);
   });
-  r.post("/firmware/pins/delete", (ctx) => {
+  r.post("/firmware/pins/delete", async (ctx) => {
     const f = new Fields(ctx.state.form.fields);
     requireAdmin(ctx.state.scope!, f.str("tenant"));
-    deletePin(deps, f.str("tenant"), f.str("vendor"), f.str("model"));
+    await deletePin(deps, f.str("tenant"), f.str("vendor"), f.str("model"));
     ctx.status = 303;
     ctx.redirect(`/firmware?done=${encodeURIComponent(`${f.str("tenant")}: ${f.str("model")} unpinned.`)}#pins`);
   });
-  r.post("/firmware/:id/delete", (ctx) => {
+  r.post("/firmware/:id/delete", async (ctx) => {
     requireUnlimited(ctx.state.scope!, "admin");
     if (!deps.firmwareDir) throw new AppError(503, "unavailable", "no firmware folder is configured");
-    deleteFirmware({ ...deps, firmwareDir: deps.firmwareDir }, Number(ctx.params.id));
+    await deleteFirmware({ ...deps, firmwareDir: deps.firmwareDir }, Number(ctx.params.id));
     ctx.status = 303;
     ctx.redirect(`/firmware?done=${encodeURIComponent("Image deleted.")}#catalogue`);
   });

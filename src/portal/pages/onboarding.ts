@@ -1,9 +1,7 @@
 import { randomBytes } from "node:crypto";
 import Router from "@koa/router";
-import { eq } from "drizzle-orm";
-import { devices, importBatchDevices, tenants as tenantsTable } from "../../db/schema.ts";
 import { AppError, invalidInput } from "../../errors.ts";
-import { batchStatus, getBatch, listBatches, STATUS_FILTERS, type BatchDeviceStatus } from "../../onboarding/batches.ts";
+import { batchStatus, batchTenants, getBatch, listBatches, STATUS_FILTERS, type BatchDeviceStatus } from "../../onboarding/batches.ts";
 import { claimDevices, ClaimsInput, type Claim } from "../../onboarding/claim.ts";
 import type { Problem } from "../../onboarding/columns.ts";
 import { readDeviceCsv } from "../../onboarding/csv-source.ts";
@@ -165,8 +163,8 @@ ${form(
 )}</section>`;
   }
 
-  function batchesSection(scope: Scope): Html {
-    const rows = listBatches(deps, 20).filter((b) => visibleBatch(scope, b));
+  async function batchesSection(scope: Scope): Promise<Html> {
+    const rows = (await listBatches(deps, 20)).filter((b) => visibleBatch(scope, b));
     return html`<section class="card" id="batches" aria-labelledby="batches-h"><h2 id="batches-h">Recent batches</h2>
 ${rows.length
   ? table(
@@ -180,6 +178,7 @@ ${rows.length
     const scope = operator(ctx);
     const pc = pageContext(ctx);
     const inbox = await inboxSection(pc, scope, o.inbox ?? { values: null, errors: {}, general: [] });
+    const batches = await batchesSection(scope);
     const done = typeof ctx.query.done === "string" ? ctx.query.done.slice(0, 200) : undefined;
     ctx.status = o.status ?? 200;
     ctx.type = "html";
@@ -190,7 +189,7 @@ ${rows.length
 <ul class="tabs" aria-label="Sections"><li><a href="#inbox">Discovery inbox</a></li><li><a href="#csv">CSV import</a></li><li><a href="#batches">Batches</a></li></ul>
 ${inbox}
 ${uploadSection(pc, o.upload)}
-${batchesSection(scope)}`,
+${batches}`,
     );
   }
 
@@ -360,12 +359,12 @@ ${p.total === null ? html`<progress id="imp-bar" aria-label="Devices written">${
 
   const stateText = (d: BatchDeviceStatus) => (d.state === "fetched" ? "fetched its configuration" : d.state === "refused" ? "called in, refused" : "not called in yet");
 
-  r.get("/onboarding/batches/:id", (ctx) => {
+  r.get("/onboarding/batches/:id", async (ctx) => {
     const scope = operator(ctx);
     const id = Number(ctx.params.id);
-    const batch = getBatch(deps, id);
+    const batch = await getBatch(deps, id);
     if (!visibleBatch(scope, batch)) throw new AppError(403, "forbidden", `batch ${id} was made by another account`);
-    const status = batchStatus(deps, id);
+    const status = await batchStatus(deps, id);
     const filter = typeof ctx.query.state === "string" && STATUS_FILTERS.includes(ctx.query.state as never) ? ctx.query.state : "";
     const all = status.devices.filter((d) => !filter || d.state === filter || (filter === "registered" && d.registered));
     const pageNo = Math.max(1, Number.parseInt(String(ctx.query.page ?? "1"), 10) || 1);
@@ -393,16 +392,7 @@ ${p.total === null ? html`<progress id="imp-bar" aria-label="Devices written">${
       };
       return;
     }
-    const names = new Map(
-      deps.db
-        .select({ mac: devices.mac, tenant: tenantsTable.name })
-        .from(importBatchDevices)
-        .innerJoin(devices, eq(devices.id, importBatchDevices.deviceId))
-        .innerJoin(tenantsTable, eq(tenantsTable.id, devices.tenantId))
-        .where(eq(importBatchDevices.batchId, id))
-        .all()
-        .map((x) => [x.mac, x.tenant]),
-    );
+    const names = new Map((await batchTenants(deps, id)).map((x) => [x.mac, x.tenant]));
     const link = (p: number) => `/onboarding/batches/${id}?${new URLSearchParams({ ...(filter ? { state: filter } : {}), page: String(p) })}`;
     const done = typeof ctx.query.done === "string" ? ctx.query.done.slice(0, 300) : undefined;
     ctx.type = "html";

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { DAYS, AllowedEndpointsInput, CallWaitingInput, ForwardingInput, MonitoringInput, NumberSettingsInput, ProfileInput, ROLES, VoicemailInput } from "../../services/extension-settings/schemas.ts";
-import { allowedDeviceMacs, putAllowedEndpoints, putCallWaiting, putForwarding, putMonitoring, putNumberSettings, putProfile, putVoicemail } from "../../services/extension-settings/sections.ts";
+import { putAllowedEndpoints, putCallWaiting, putForwarding, putMonitoring, putNumberSettings, putProfile, putVoicemail } from "../../services/extension-settings/sections.ts";
 import type { ExtensionSettings } from "../../services/extension-settings/store.ts";
 import type { ExtensionRow } from "../../db/rows.ts";
 import type { ProvisionDeps } from "../../provisioning/provision.ts";
@@ -24,6 +24,8 @@ export interface SectionContext {
   readonly phoneNumbers: readonly string[];
   /** MACs and labels of the tenant's devices (allowed IP phones). */
   readonly devices: readonly { mac: string; label: string | null; model: string }[];
+  /** The MACs of `ipPhone.devices`, or null when any device of the tenant is allowed. */
+  readonly allowedDevices: readonly string[] | null;
 }
 
 export interface Section {
@@ -35,7 +37,7 @@ export interface Section {
   view(c: SectionContext): unknown;
   /** The API body from the submitted form; `c` fills kept secrets. */
   decode(f: Fields, c: SectionContext): unknown;
-  save(c: SectionContext, body: unknown): void;
+  save(c: SectionContext, body: unknown): Promise<unknown>;
   render(st: FormState, c: SectionContext): Html;
 }
 
@@ -52,7 +54,7 @@ export const profileSection: Section = {
     loginAllowed: f.bool("loginAllowed"),
     role: f.str("role"),
   }),
-  save: (c, body) => void putProfile(c.deps, c.tenant, c.ext.number, ProfileInput.parse(body)),
+  save: (c, body) => putProfile(c.deps, c.tenant, c.ext.number, ProfileInput.parse(body)),
   render: (st) => html`${textField(st, "username", "Username", { required: true, hint: `Signs in to the portal as username@tenant` })}
 ${textField(st, "fullName", "Full name")}
 ${selectField(st, "authentication", "Authentication", [["single_step", "Single step (password)"], ["two_step", "Two steps (password, then a code sent to the personal contact)"]])}
@@ -75,7 +77,7 @@ const numberSection: Section = {
     presence: f.bool("presence"),
     recordedCalls: f.bool("recordedCalls"),
   }),
-  save: (c, body) => void putNumberSettings(c.deps, c.tenant, c.ext.number, NumberSettingsInput.parse(body)),
+  save: (c, body) => putNumberSettings(c.deps, c.tenant, c.ext.number, NumberSettingsInput.parse(body)),
   render: (st, c) => html`${textField(st, "shortNumber", "Short number", { hint: "2-15 digits" })}
 ${selectField(st, "presentationNumber", "Presentation number", [["", "(none)"], ...c.phoneNumbers.map((n) => [n, n] as const)], { hint: "One of the extension's phone numbers" })}
 ${textField(st, "dialPlanProfile", "Dial plan profile")}
@@ -91,7 +93,7 @@ const endpointsSection: Section = {
   fields: ["softphone.allowed", "softphone.client", "mobileApp", "thirdPartySoftphone.allowed", "thirdPartySoftphone.sipUsername", "thirdPartySoftphone.sipPassword", "ipPhone.allowed", "ipPhone.devices", "ipPhone.scope"],
   view: (c) => {
     const a = c.settings.allowedEndpoints;
-    const devices = allowedDeviceMacs(c.deps.db, c.ext, c.settings);
+    const devices = c.allowedDevices;
     return {
       softphone: a.softphone,
       mobileApp: a.mobileApp,
@@ -113,7 +115,7 @@ const endpointsSection: Section = {
       ipPhone: { allowed: ipAllowed, devices: ipAllowed && f.str("ipPhone.scope") === "listed" ? f.all("ipPhone.devices") : null },
     };
   },
-  save: (c, body) => void putAllowedEndpoints(c.deps, c.tenant, c.ext.number, AllowedEndpointsInput.parse(body)),
+  save: (c, body) => putAllowedEndpoints(c.deps, c.tenant, c.ext.number, AllowedEndpointsInput.parse(body)),
   render: (st, c) => {
     const chosen = new Set((valueAt(st.values, "ipPhone.devices") as string[] | null) ?? []);
     const scope = String(valueAt(st.values, "ipPhone.scope") ?? "any");
@@ -155,7 +157,7 @@ export const voicemailSection: Section = {
       email: notify ? f.opt("email") : f.opt("email"),
     };
   },
-  save: (c, body) => void putVoicemail(c.deps, c.tenant, c.ext.number, VoicemailInput.parse(body)),
+  save: (c, body) => putVoicemail(c.deps, c.tenant, c.ext.number, VoicemailInput.parse(body)),
   render: (st, c) => html`${selectField(st, "unansweredCalls", "Unanswered calls", [["voicemail", "Send to voicemail"], ["end", "End the call"]])}
 <div data-show-when="unansweredCalls=voicemail">
 ${textField(st, "pin", "PIN", { type: "password", value: "", autocomplete: "off", hint: c.settings.voicemail.pinEnc ? "A PIN is set; leave empty to keep it. 4-10 digits." : "4-10 digits" })}
@@ -181,7 +183,7 @@ const callWaitingSection: Section = {
       musicOnHold: q ? f.opt("musicOnHold") : null,
     };
   },
-  save: (c, body) => void putCallWaiting(c.deps, c.tenant, c.ext.number, CallWaitingInput.parse(body)),
+  save: (c, body) => putCallWaiting(c.deps, c.tenant, c.ext.number, CallWaitingInput.parse(body)),
   render: (st) => html`${checkField(st, "queueCalls", "Queue calls")}
 <div data-show-when="queueCalls=true">
 ${textField(st, "maxWaitingCalls", "Maximum waiting calls", { type: "number", hint: "1-50" })}
@@ -197,7 +199,7 @@ const monitoringSection: Section = {
   fields: ["monitorOthers", "allowMonitoring"],
   view: (c) => c.settings.monitoring,
   decode: (f) => ({ monitorOthers: f.bool("monitorOthers"), allowMonitoring: f.bool("allowMonitoring") }),
-  save: (c, body) => void putMonitoring(c.deps, c.tenant, c.ext.number, MonitoringInput.parse(body)),
+  save: (c, body) => putMonitoring(c.deps, c.tenant, c.ext.number, MonitoringInput.parse(body)),
   render: (st) => html`${checkField(st, "monitorOthers", "Monitor users' calls (this extension may listen to others' calls)")}
 ${checkField(st, "allowMonitoring", "Allow calls to be monitored (others may listen to this extension's calls)")}`,
 };
@@ -249,7 +251,7 @@ export const forwardingSection: Section = {
     };
     return body;
   },
-  save: (c, body) => void putForwarding(c.deps, c.tenant, c.ext.number, ForwardingInput.parse(body)),
+  save: (c, body) => putForwarding(c.deps, c.tenant, c.ext.number, ForwardingInput.parse(body)),
   render: (st) => {
     const rules = ((valueAt(st.values, "unconditional.rules") as { days: string[]; from: string; to: string }[] | undefined) ?? []).slice(0, 32);
     const rows = [...rules, ...Array.from({ length: RULE_ROWS_EXTRA }, () => ({ days: [] as string[], from: "", to: "" }))];

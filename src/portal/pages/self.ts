@@ -27,9 +27,9 @@ export function selfRoutes(deps: ProvisionDeps, _options: PortalOptions): Router
     return s;
   };
 
-  function mePage(ctx: PortalContext, override?: { id: string; st: FormState }): void {
+  async function mePage(ctx: PortalContext, override?: { id: string; st: FormState }): Promise<void> {
     const { tenant, number } = self(ctx);
-    const c = sectionContext(deps, tenant, number);
+    const c = await sectionContext(deps, tenant, number);
     const pc = pageContext(ctx);
     const now = effectiveForwarding(c.settings.forwarding, deps.clock(), getTenant(deps, tenant).timeZone);
     const pwSt: FormState = override?.id === "password" ? override.st : cleanForm({});
@@ -53,15 +53,15 @@ ${textField(pwSt, "password", "New password", { type: "password", value: "", aut
     );
   }
 
-  r.get("/me", (ctx) => {
+  r.get("/me", async (ctx) => {
     if (!ctx.state.scope!.self) return ctx.redirect("/");
-    mePage(ctx);
+    await mePage(ctx);
   });
   r.post("/me/section/:section", async (ctx) => {
     const { tenant, number } = self(ctx);
     const s = SELF_SECTIONS.find((x) => x.id === ctx.params.section);
     if (!s) throw new AppError(403, "forbidden", `an extension's user cannot change ${String(ctx.params.section).slice(0, 40)}; ask an administrator`);
-    await saveSection(ctx, s, sectionContext(deps, tenant, number), (o) => mePage(ctx, o), "/me");
+    await saveSection(ctx, s, await sectionContext(deps, tenant, number), (o) => mePage(ctx, o), "/me");
   });
   r.post("/me/password", async (ctx) => {
     const subject = ctx.state.scope!.subject;
@@ -69,7 +69,7 @@ ${textField(pwSt, "password", "New password", { type: "password", value: "", aut
     const f = new Fields(ctx.state.form.fields);
     const problem = passwordProblem(f.str("password"));
     if (!subject.passwordHash || !(await verifyPassword(subject.passwordHash, f.str("current")))) {
-      return mePage(ctx, { id: "password", st: { values: {}, errors: { current: "is not your current password" }, general: [] } });
+      return await mePage(ctx, { id: "password", st: { values: {}, errors: { current: "is not your current password" }, general: [] } });
     }
     if (problem) return mePage(ctx, { id: "password", st: { values: {}, errors: { password: problem }, general: [] } });
     await setPassword(deps, subject, await hashPassword(f.str("password")), "portal.password_change");

@@ -1,33 +1,38 @@
 import { and, eq } from "drizzle-orm";
-import { writeTransaction, type Db } from "../../db/client.ts";
-import {
-  deviceLines,
-  devices,
-  extensionAllowedDevices,
-  extensionGroupMembers,
-  extensionPhoneNumbers,
-  extensions,
-} from "../../db/schema.ts";
-import { assertKeysFitSync } from "../key-checks-sync.ts";
-import { devicesShowingExtension, layoutsWatchingExtension } from "../extension-usage.ts";
-import { devicesUsingGroupSync } from "../key-expansion-sync.ts";
+import { first, type Query } from "../../db/data.ts";
+import type { ExtensionRow } from "../../db/rows.ts";
+import { blfRefusalFor } from "../../domain/key-expansion.ts";
 import { conflict, invalidInput } from "../../errors.ts";
+import type { SecretBox } from "../../secrets.ts";
+import { auditChangeIn } from "../actor.ts";
 import type { ServiceDeps } from "../deps.ts";
 import { requireMac } from "../devices.ts";
-import { lineRefusal } from "../endpoint-policy.ts";
-import { blfRefusalFor } from "../../domain/key-expansion.ts";
-import { auditChange } from "../actor.ts";
-import { extensionAuditTarget, getExtension } from "../extensions.ts";
+import { lineRefusalIn } from "../endpoint-policy.ts";
+import { devicesShowingExtensionIn, layoutsWatchingExtensionIn, type ExtensionShownOn } from "../extension-usage.ts";
+import { extensionAuditTarget, loadExtension } from "../extensions.ts";
+import { assertKeysFit } from "../key-checks.ts";
+import { devicesUsingGroup } from "../key-expansion.ts";
 import type { AllowedEndpointsInput, CallWaiting, Forwarding, Monitoring, NumberSettings, Profile, Voicemail } from "./schemas.ts";
-import { loadSettings, saveSettings, storedVoicemail, usernameOwner, type ExtensionSettings, type SectionName, type StoredEndpoints } from "./store.ts";
-import type { ExtensionRow } from "../../db/rows.ts";
+import { loadSettingsIn, saveSettingsIn, storedVoicemail, usernameOwnerIn, type ExtensionSettings, type SectionName, type StoredEndpoints } from "./store.ts";
 
-/** Reads and replaces the guide's sections of one extension; every write is one transaction. */
+/*
+ * Reads and replaces the guide's sections of one extension; every write is one `data.write`
+ * (serializable on PostgreSQL: each reads the row it replaces and what its checks depend on).
+ * The CSV import writes profile, voicemail and number settings inside its synchronous transaction
+ * through sections-sync.ts until it moves; the checks, messages and audit rows are shared from here.
+ */
 
-type Mutator = (tx: Db, ext: ExtensionRow, current: ExtensionSettings) => ExtensionSettings;
+/** An extension with its settings, and the MACs of `ipPhone.devices` (null when any device is allowed). */
+export interface SettingsView {
+  readonly ext: ExtensionRow;
+  readonly settings: ExtensionSettings;
+  readonly allowedDevices: string[] | null;
+}
+
+type Mutator = (q: Query, ext: ExtensionRow, current: ExtensionSettings) => Promise<ExtensionSettings>;
 
 /** A section as the audit log keeps it: allowed endpoints with their devices and the password only as set or not. */
-function auditView(tx: Db, ext: ExtensionRow, s: ExtensionSettings, section: SectionName): unknown {
+export function auditView(s: ExtensionSettings, section: SectionName, allowedDevices: string[] | null): unknown {
   if (section === "voicemail") {
     const { pinEnc, ...rest } = s.voicemail;
     return { ...rest, pin: pinEnc ? "set" : null };
@@ -38,110 +43,132 @@ function auditView(tx: Db, ext: ExtensionRow, s: ExtensionSettings, section: Sec
     ...rest,
     // "set" is masked by the audit log ("***"); the ciphertext never goes there.
     thirdPartySoftphone: { allowed: t.allowed, sipUsername: t.sipUsername, sipPassword: t.sipPasswordEnc ? "set" : null },
-    ipPhone: { allowed: s.allowedEndpoints.ipPhone.allowed, devices: allowedDeviceMacs(tx, ext, s) },
+    ipPhone: { allowed: s.allowedEndpoints.ipPhone.allowed, devices: allowedDevices },
   };
 }
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** The audit action of a section's change: `extension.number_settings`. */
+export const sectionAction = (section: SectionName) => `extension.${section.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
 
-function updateSettings(deps: ServiceDeps, tenant: string, number: string, section: SectionName, mutate: Mutator): { ext: ExtensionRow; settings: ExtensionSettings } {
-  return writeTransaction(deps.db, (tx) => {
-    const ext = getExtension({ ...deps, db: tx }, tenant, number);
-    const current = loadSettings(tx, ext);
-    const before = auditView(tx, ext, current, section);
-    const settings = mutate(tx, ext, current);
-    saveSettings(tx, ext, settings);
-    tx.update(extensions).set({ updatedAt: deps.clock().getTime() }).where(eq(extensions.id, ext.id)).run();
-    const after = auditView(tx, ext, settings, section);
-    auditChange(tx, deps, { action: `extension.${snake(section)}`, ...extensionAuditTarget(tenant, ext), before, after });
-    return { ext, settings };
+async function updateSettings(deps: ServiceDeps, tenant: string, number: string, section: SectionName, mutate: Mutator): Promise<SettingsView> {
+  return deps.data.write(async (q) => {
+    const ext = await loadExtension(q, tenant, number);
+    const current = await loadSettingsIn(q, ext);
+    const before = auditView(current, section, section === "allowedEndpoints" ? await allowedDeviceMacsIn(q, ext, current) : null);
+    const settings = await mutate(q, ext, current);
+    await saveSettingsIn(q, ext, settings);
+    await q.db.update(q.t.extensions).set({ updatedAt: deps.clock().getTime() }).where(eq(q.t.extensions.id, ext.id));
+    const allowedDevices = await allowedDeviceMacsIn(q, ext, settings);
+    await auditChangeIn(q, deps, { action: sectionAction(section), ...extensionAuditTarget(tenant, ext), before, after: auditView(settings, section, allowedDevices) });
+    return { ext, settings, allowedDevices };
   });
 }
 
-export function readSettings(deps: ServiceDeps, tenant: string, number: string): { ext: ExtensionRow; settings: ExtensionSettings } {
-  const ext = getExtension(deps, tenant, number);
-  return { ext, settings: loadSettings(deps.db, ext) };
-}
-
-export function putProfile(deps: ServiceDeps, tenant: string, number: string, profile: Profile) {
-  return updateSettings(deps, tenant, number, "profile", (tx, ext, s) => {
-    const owner = usernameOwner(tx, ext.tenantId, profile.username, ext.id);
-    if (owner) throw conflict(`username: ${profile.username} is already used by extension ${owner}`);
-    return { ...s, username: profile.username, profile };
+export function readSettings(deps: ServiceDeps, tenant: string, number: string): Promise<SettingsView> {
+  return deps.data.read(async (q) => {
+    const ext = await loadExtension(q, tenant, number);
+    const settings = await loadSettingsIn(q, ext);
+    return { ext, settings, allowedDevices: await allowedDeviceMacsIn(q, ext, settings) };
   });
 }
 
-/** Devices and layouts whose keys watch the extension directly (extension-usage.ts). */
-function watchers(tx: Db, extId: number): string[] {
-  const onDevices = devicesShowingExtension(tx, extId)
-    .filter((d) => d.key)
-    .map((d) => `device ${d.device.mac}`);
-  return [...onDevices, ...layoutsWatchingExtension(tx, extId).map((name) => `key layout "${name}"`)];
+export const usernameTaken = (username: string, owner: string) => conflict(`username: ${username} is already used by extension ${owner}`);
+
+/** The settings with a new profile (the username is kept in its own column too). */
+export const withProfile = (s: ExtensionSettings, profile: Profile): ExtensionSettings => ({ ...s, username: profile.username, profile });
+
+export function putProfile(deps: ServiceDeps, tenant: string, number: string, profile: Profile): Promise<SettingsView> {
+  return updateSettings(deps, tenant, number, "profile", async (q, ext, s) => {
+    const owner = await usernameOwnerIn(q, ext.tenantId, profile.username, ext.id);
+    if (owner) throw usernameTaken(profile.username, owner);
+    return withProfile(s, profile);
+  });
+}
+
+/** Devices and layouts whose keys watch the extension directly (extension-usage.ts), as the refusal names them. */
+export function watcherNames(shownOn: readonly ExtensionShownOn[], layouts: readonly string[]): string[] {
+  return [...shownOn.filter((d) => d.key).map((d) => `device ${d.device.mac}`), ...layouts.map((name) => `key layout "${name}"`)];
+}
+
+export function watchersRefusal(field: string, reason: string, watchers: readonly string[]): Error {
+  return invalidInput(`${field}: ${reason}, but BLF keys on ${watchers.join(", ")} watch it; remove those keys first`);
+}
+
+/** Presence or monitoring switched off while BLF keys watch the extension: refused, naming them. */
+async function checkWatchers(q: Query, ext: ExtensionRow, next: Pick<ExtensionSettings, "numberSettings" | "monitoring">, field: string): Promise<void> {
+  const reason = blfRefusalFor(ext.number, next);
+  if (!reason) return;
+  const w = watcherNames(await devicesShowingExtensionIn(q, ext.id), await layoutsWatchingExtensionIn(q, ext.id));
+  if (w.length) throw watchersRefusal(field, reason, w);
 }
 
 /**
  * Presence or monitoring switched back on makes the extension reappear in the group expansions of
  * the phones watching its groups: those must still fit. Saves first so the check sees the new state.
  */
-function recheckGroupKeys(tx: Db, ext: ExtensionRow, next: ExtensionSettings, field: string): ExtensionSettings {
-  saveSettings(tx, ext, next);
-  const groups = tx.select({ g: extensionGroupMembers.groupId }).from(extensionGroupMembers).where(eq(extensionGroupMembers.extensionId, ext.id)).all();
-  assertKeysFitSync(tx, [...new Set(groups.flatMap((r) => devicesUsingGroupSync(tx, r.g)))], field);
+async function recheckGroupKeys(q: Query, ext: ExtensionRow, next: ExtensionSettings, field: string): Promise<ExtensionSettings> {
+  await saveSettingsIn(q, ext, next);
+  const { extensionGroupMembers: gm } = q.t;
+  const devices = new Set<number>();
+  for (const r of await q.db.select({ g: gm.groupId }).from(gm).where(eq(gm.extensionId, ext.id))) {
+    for (const id of await devicesUsingGroup(q, r.g)) devices.add(id);
+  }
+  await assertKeysFit(q, [...devices], field);
   return next;
 }
 
-/** Presence or monitoring switched off while BLF keys watch the extension: refused, naming them. */
-function checkWatchers(tx: Db, ext: ExtensionRow, next: Pick<ExtensionSettings, "numberSettings" | "monitoring">, field: string): void {
-  const reason = blfRefusalFor(ext.number, next);
-  if (!reason) return;
-  const w = watchers(tx, ext.id);
-  if (w.length) throw invalidInput(`${field}: ${reason}, but BLF keys on ${w.join(", ")} watch it; remove those keys first`);
-}
+export const notOwnPhoneNumber = (ext: ExtensionRow, phoneNumber: string) =>
+  invalidInput(`presentationNumber: ${phoneNumber} is not one of extension ${ext.number}'s phone numbers`);
 
-export function putNumberSettings(deps: ServiceDeps, tenant: string, number: string, input: NumberSettings) {
-  return updateSettings(deps, tenant, number, "numberSettings", (tx, ext, s) => {
+export function putNumberSettings(deps: ServiceDeps, tenant: string, number: string, input: NumberSettings): Promise<SettingsView> {
+  return updateSettings(deps, tenant, number, "numberSettings", async (q, ext, s) => {
     if (input.presentationNumber !== null) {
-      const own = tx
-        .select()
-        .from(extensionPhoneNumbers)
-        .where(and(eq(extensionPhoneNumbers.extensionId, ext.id), eq(extensionPhoneNumbers.phoneNumber, input.presentationNumber)))
-        .get();
-      if (!own) throw invalidInput(`presentationNumber: ${input.presentationNumber} is not one of extension ${ext.number}'s phone numbers`);
+      const { extensionPhoneNumbers: pn } = q.t;
+      const own = first(await q.db.select().from(pn).where(and(eq(pn.extensionId, ext.id), eq(pn.phoneNumber, input.presentationNumber))).limit(1));
+      if (!own) throw notOwnPhoneNumber(ext, input.presentationNumber);
     }
-    checkWatchers(tx, ext, { numberSettings: input, monitoring: s.monitoring }, "presence");
-    return recheckGroupKeys(tx, ext, { ...s, numberSettings: input }, "presence");
+    await checkWatchers(q, ext, { numberSettings: input, monitoring: s.monitoring }, "presence");
+    return recheckGroupKeys(q, ext, { ...s, numberSettings: input }, "presence");
   });
 }
 
-export function putMonitoring(deps: ServiceDeps, tenant: string, number: string, input: Monitoring) {
-  return updateSettings(deps, tenant, number, "monitoring", (tx, ext, s) => {
-    checkWatchers(tx, ext, { numberSettings: s.numberSettings, monitoring: input }, "allowMonitoring");
-    return recheckGroupKeys(tx, ext, { ...s, monitoring: input }, "allowMonitoring");
+export function putMonitoring(deps: ServiceDeps, tenant: string, number: string, input: Monitoring): Promise<SettingsView> {
+  return updateSettings(deps, tenant, number, "monitoring", async (q, ext, s) => {
+    await checkWatchers(q, ext, { numberSettings: s.numberSettings, monitoring: input }, "allowMonitoring");
+    return recheckGroupKeys(q, ext, { ...s, monitoring: input }, "allowMonitoring");
   });
 }
 
-export function putVoicemail(deps: ServiceDeps, tenant: string, number: string, input: Voicemail) {
-  return updateSettings(deps, tenant, number, "voicemail", (_tx, _ext, s) => ({ ...s, voicemail: storedVoicemail(input, input.pin === null ? null : deps.secrets.seal(input.pin)) }));
+/** The settings with a new voicemail section, its PIN sealed. */
+export const withVoicemail = (secrets: SecretBox, s: ExtensionSettings, input: Voicemail): ExtensionSettings => ({
+  ...s,
+  voicemail: storedVoicemail(input, input.pin === null ? null : secrets.seal(input.pin)),
+});
+
+export function putVoicemail(deps: ServiceDeps, tenant: string, number: string, input: Voicemail): Promise<SettingsView> {
+  return updateSettings(deps, tenant, number, "voicemail", async (_q, _ext, s) => withVoicemail(deps.secrets, s, input));
 }
 
-export function putCallWaiting(deps: ServiceDeps, tenant: string, number: string, input: CallWaiting) {
-  return updateSettings(deps, tenant, number, "callWaiting", (_tx, _ext, s) => ({ ...s, callWaiting: input }));
+export function putCallWaiting(deps: ServiceDeps, tenant: string, number: string, input: CallWaiting): Promise<SettingsView> {
+  return updateSettings(deps, tenant, number, "callWaiting", async (_q, _ext, s) => ({ ...s, callWaiting: input }));
 }
 
-export function putForwarding(deps: ServiceDeps, tenant: string, number: string, input: Forwarding) {
-  return updateSettings(deps, tenant, number, "forwarding", (_tx, _ext, s) => ({ ...s, forwarding: input }));
+export function putForwarding(deps: ServiceDeps, tenant: string, number: string, input: Forwarding): Promise<SettingsView> {
+  return updateSettings(deps, tenant, number, "forwarding", async (_q, _ext, s) => ({ ...s, forwarding: input }));
 }
 
-export function putAllowedEndpoints(deps: ServiceDeps, tenant: string, number: string, input: AllowedEndpointsInput) {
-  return updateSettings(deps, tenant, number, "allowedEndpoints", (tx, ext, s) => {
-    const ids = (input.ipPhone.devices ?? []).map((m, i) => {
+export function putAllowedEndpoints(deps: ServiceDeps, tenant: string, number: string, input: AllowedEndpointsInput): Promise<SettingsView> {
+  return updateSettings(deps, tenant, number, "allowedEndpoints", async (q, ext, s) => {
+    const { devices: d, extensionAllowedDevices: a } = q.t;
+    const ids: number[] = [];
+    for (const [i, m] of (input.ipPhone.devices ?? []).entries()) {
       const mac = requireMac(m);
-      const d = tx.select().from(devices).where(eq(devices.mac, mac)).get();
-      if (!d || d.tenantId !== ext.tenantId) throw invalidInput(`ipPhone.devices[${i}]: no device ${mac} in this extension's tenant`);
-      return d.id;
-    });
-    tx.delete(extensionAllowedDevices).where(eq(extensionAllowedDevices.extensionId, ext.id)).run();
-    if (ids.length) tx.insert(extensionAllowedDevices).values([...new Set(ids)].map((deviceId) => ({ extensionId: ext.id, deviceId }))).run();
+      const device = first(await q.db.select().from(d).where(eq(d.mac, mac)).limit(1));
+      if (!device || device.tenantId !== ext.tenantId) throw invalidInput(`ipPhone.devices[${i}]: no device ${mac} in this extension's tenant`);
+      ids.push(device.id);
+    }
+    await q.db.delete(a).where(eq(a.extensionId, ext.id));
+    if (ids.length) await q.db.insert(a).values([...new Set(ids)].map((deviceId) => ({ extensionId: ext.id, deviceId })));
     const t = input.thirdPartySoftphone;
     const stored: StoredEndpoints = {
       softphone: input.softphone,
@@ -154,35 +181,26 @@ export function putAllowedEndpoints(deps: ServiceDeps, tenant: string, number: s
       ipPhone: { allowed: input.ipPhone.allowed, restricted: input.ipPhone.allowed && input.ipPhone.devices !== null },
     };
     const next = { ...s, allowedEndpoints: stored };
-    saveSettings(tx, ext, next);
-    checkCarriers(tx, ext);
+    await saveSettingsIn(q, ext, next);
+    await checkCarriers(q, ext);
     return next;
   });
 }
 
 /** After a change of allowed endpoints, every phone carrying the extension must still be allowed. */
-function checkCarriers(tx: Db, ext: ExtensionRow): void {
-  const carriers = tx
-    .selectDistinct({ id: devices.id, mac: devices.mac })
-    .from(deviceLines)
-    .innerJoin(devices, eq(devices.id, deviceLines.deviceId))
-    .where(eq(deviceLines.extensionId, ext.id))
-    .all();
-  for (const d of carriers) {
-    const reason = lineRefusal(tx, ext, d.id, d.mac);
-    if (reason) throw invalidInput(`ipPhone: ${reason}, but it is on a line of ${d.mac}; remove it from that phone first`);
+async function checkCarriers(q: Query, ext: ExtensionRow): Promise<void> {
+  const { deviceLines: dl, devices: d } = q.t;
+  const carriers = await q.db.selectDistinct({ id: d.id, mac: d.mac }).from(dl).innerJoin(d, eq(d.id, dl.deviceId)).where(eq(dl.extensionId, ext.id));
+  for (const c of carriers) {
+    const reason = await lineRefusalIn(q, ext, c.id, c.mac);
+    if (reason) throw invalidInput(`ipPhone: ${reason}, but it is on a line of ${c.mac}; remove it from that phone first`);
   }
 }
 
 /** MACs listed in ipPhone.devices (null when any device is allowed). */
-export function allowedDeviceMacs(db: Db, ext: ExtensionRow, s: ExtensionSettings): string[] | null {
+export async function allowedDeviceMacsIn(q: Query, ext: Pick<ExtensionRow, "id">, s: ExtensionSettings): Promise<string[] | null> {
   if (!s.allowedEndpoints.ipPhone.restricted) return null;
-  return db
-    .select({ mac: devices.mac })
-    .from(extensionAllowedDevices)
-    .innerJoin(devices, eq(devices.id, extensionAllowedDevices.deviceId))
-    .where(eq(extensionAllowedDevices.extensionId, ext.id))
-    .orderBy(devices.mac)
-    .all()
-    .map((r) => r.mac);
+  const { extensionAllowedDevices: a, devices: d } = q.t;
+  const rows = await q.db.select({ mac: d.mac }).from(a).innerJoin(d, eq(d.id, a.deviceId)).where(eq(a.extensionId, ext.id)).orderBy(d.mac);
+  return rows.map((r) => r.mac);
 }

@@ -1,7 +1,5 @@
 import { and, eq, isNull, ne } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
 import { first, type Query } from "../../db/data.ts";
-import { extensionSettings, extensions } from "../../db/schema.ts";
 import {
   CallWaitingInput,
   ForwardingInput,
@@ -75,7 +73,8 @@ export function storedVoicemail(v: Voicemail, pinEnc: string | null): StoredVoic
 export type EndpointsJson = Omit<StoredEndpoints, "thirdPartySoftphone"> & { readonly thirdPartySoftphone: Omit<StoredEndpoints["thirdPartySoftphone"], "sipPasswordEnc"> };
 export type VoicemailJson = Omit<StoredVoicemail, "pinEnc">;
 
-function fromRow(row: ExtensionSettingsRow): ExtensionSettings {
+/** A settings row as the sections (store-sync.ts reads the same rows). */
+export function settingsFromRow(row: ExtensionSettingsRow): ExtensionSettings {
   const endpoints = row.allowedEndpoints;
   return {
     username: row.username,
@@ -90,15 +89,9 @@ function fromRow(row: ExtensionSettingsRow): ExtensionSettings {
 }
 
 /** An extension's settings; an extension made before the settings existed reads as the defaults. */
-export function loadSettings(db: Db, ext: Pick<ExtensionRow, "id" | "number">): ExtensionSettings {
-  const row = db.select().from(extensionSettings).where(eq(extensionSettings.extensionId, ext.id)).get();
-  return row ? fromRow(row) : defaultSettings(ext.number);
-}
-
-/** loadSettings for converted code (the synchronous form stays for the request path, hot-desk and the import). */
 export async function loadSettingsIn(q: Query, ext: Pick<ExtensionRow, "id" | "number">): Promise<ExtensionSettings> {
   const row = first(await q.db.select().from(q.t.extensionSettings).where(eq(q.t.extensionSettings.extensionId, ext.id)).limit(1));
-  return row ? fromRow(row) : defaultSettings(ext.number);
+  return row ? settingsFromRow(row) : defaultSettings(ext.number);
 }
 
 /** What other writers must respect (src/services/endpoint-policy.ts), from a settings row or the defaults. */
@@ -115,20 +108,14 @@ export function policyOf(number: string, row: Pick<ExtensionSettingsRow, "allowe
   return { ipPhone: row.allowedEndpoints.ipPhone, blf: { numberSettings: row.numberSettings, monitoring: row.monitoring } };
 }
 
-/** Writes the whole settings row (insert or replace); call inside a write transaction. */
-export function saveSettings(tx: Db, ext: Pick<ExtensionRow, "id" | "tenantId">, s: ExtensionSettings): void {
-  const values = settingsValues(ext, s);
-  tx.insert(extensionSettings).values(values).onConflictDoUpdate({ target: extensionSettings.extensionId, set: values }).run();
-}
-
-/** saveSettings for converted code, inside the change's `data.write`. */
+/** Writes the whole settings row (insert or replace), inside the change's `data.write`. */
 export async function saveSettingsIn(q: Query, ext: Pick<ExtensionRow, "id" | "tenantId">, s: ExtensionSettings): Promise<void> {
   const values = settingsValues(ext, s);
   await q.db.insert(q.t.extensionSettings).values(values).onConflictDoUpdate({ target: q.t.extensionSettings.extensionId, set: values });
 }
 
 /** The settings row's columns: the sealed secrets in their own columns, the JSON sections without them. */
-function settingsValues(ext: Pick<ExtensionRow, "id" | "tenantId">, s: ExtensionSettings) {
+export function settingsValues(ext: Pick<ExtensionRow, "id" | "tenantId">, s: ExtensionSettings) {
   const { sipPasswordEnc, ...thirdParty } = s.allowedEndpoints.thirdPartySoftphone;
   const { pinEnc, ...voicemail } = s.voicemail;
   return {
@@ -148,24 +135,6 @@ function settingsValues(ext: Pick<ExtensionRow, "id" | "tenantId">, s: Extension
 }
 
 /** Usernames are unique per tenant; an extension without a settings row goes by its number. */
-export function usernameOwner(db: Db, tenantId: number, username: string, exceptId: number): string | null {
-  const row = db
-    .select({ number: extensions.number })
-    .from(extensionSettings)
-    .innerJoin(extensions, eq(extensions.id, extensionSettings.extensionId))
-    .where(and(eq(extensionSettings.tenantId, tenantId), eq(extensionSettings.username, username), ne(extensionSettings.extensionId, exceptId)))
-    .get();
-  if (row) return row.number;
-  const bare = db
-    .select({ number: extensions.number })
-    .from(extensions)
-    .leftJoin(extensionSettings, eq(extensionSettings.extensionId, extensions.id))
-    .where(and(eq(extensions.tenantId, tenantId), eq(extensions.number, username), ne(extensions.id, exceptId), isNull(extensionSettings.extensionId)))
-    .get();
-  return bare?.number ?? null;
-}
-
-/** usernameOwner for converted code. */
 export async function usernameOwnerIn(q: Query, tenantId: number, username: string, exceptId: number): Promise<string | null> {
   const { extensionSettings: es, extensions: e } = q.t;
   const row = first(
