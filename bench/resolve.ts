@@ -1,6 +1,6 @@
 /**
  * Resolve + render of one Yealink device file, in process (no HTTP, no Digest): a plain phone
- * (own BLF keys, the prepared-statement path) against a phone with a key layout and a BLF-to-group
+ * (own BLF keys) against a phone with a key layout and a BLF-to-group
  * key (the expansion path of src/services/key-expansion.ts).
  *
  *   npm run bench:resolve -- [--iterations 5000]
@@ -33,15 +33,15 @@ await createLayout(deps, "bench.example", { name: "panel", keys: KeysInput.parse
 await setDeviceLayout(deps, composed.mac, "panel");
 await setKeys(deps, composed.mac, [KeyInput.parse({ index: 3, kind: "blf_group", value: "team" })]);
 
-function run(label: string, device: typeof plain): void {
-  for (let k = 0; k < 200; k++) previewFile(deps, device, `${device.mac}.cfg`);
+async function run(label: string, device: typeof plain): Promise<void> {
+  for (let k = 0; k < 200; k++) await previewFile(deps, device, `${device.mac}.cfg`);
   const t0 = performance.now();
-  for (let k = 0; k < N; k++) previewFile(deps, device, `${device.mac}.cfg`);
+  for (let k = 0; k < N; k++) await previewFile(deps, device, `${device.mac}.cfg`);
   const ms = performance.now() - t0;
   console.log(`${label.padEnd(44)} ${(N / (ms / 1000)).toFixed(0).padStart(6)} files/s  ${((ms * 1000) / N).toFixed(0)} µs/file`);
 }
 
 console.log(`resolve + render, ${N} iterations each`);
-run("plain (own keys, prepared statements)", plain);
-run("layout + BLF-to-group key (expansion)", composed);
+await run("plain (own keys)", plain);
+await run("layout + BLF-to-group key (expansion)", composed);
 deps.close();

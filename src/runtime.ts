@@ -9,6 +9,7 @@ import { FetchRecorder } from "./provisioning/fetch-recorder.ts";
 import type { ProvisionDeps } from "./provisioning/provision.ts";
 import { SourceLimiter } from "./provisioning/source-limiter.ts";
 import { RenderCache } from "./provisioning/render-cache.ts";
+import { requestReadsFor } from "./provisioning/request-reads.ts";
 import { loadTemplateStore, missingTemplates, watchTemplateStore } from "./provisioning/template-store.ts";
 import { ensureEventSecrets } from "./registrations/event-secrets.ts";
 import { attachKamailioToData } from "./pbx/kamailio-db.ts";
@@ -67,7 +68,8 @@ export function createRuntime(
   // (docs/scale-out.md#transactions); an in-memory database has one connection, shared.
   const dataOptions = { lockTimeoutMs: config.dbLockTimeoutMs, migrate: false };
   const data = db.$client.memory ? sqliteDataOn(db, dataOptions) : openSqliteData(dbPath, dataOptions);
-  const renderCache = config.renderCacheMaxBytes > 0 ? new RenderCache(db.$client, config.renderCacheMaxBytes, () => templates.generation) : undefined;
+  const renderCache = config.renderCacheMaxBytes > 0 ? new RenderCache(config.renderCacheMaxBytes) : undefined;
+  const reads = requestReadsFor({ db, data }, () => templates.generation);
   const recorder = new FetchRecorder(
     db,
     config.fetchLogFlushMs,
@@ -98,6 +100,7 @@ export function createRuntime(
     vendors: VENDOR_LIST,
     templates,
     ...(renderCache ? { renderCache } : {}),
+    reads,
     publicUrl: config.publicUrl,
     publicUrlConfigured: config.publicUrlConfigured,
     configEncryptionDigest: config.configEncryptionDigest,

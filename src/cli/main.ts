@@ -147,7 +147,7 @@ export function buildCli(): Command {
     .option("--public-url <url>", "URL phones are told to fetch from")
     .action((mac: string, file: string, opts) =>
       withRuntime(opts, async (rt) => {
-        process.stdout.write(previewFile(rt, await getDevice(rt, mac), file).body);
+        process.stdout.write((await previewFile(rt, await getDevice(rt, mac), file)).body);
       }),
     );
 

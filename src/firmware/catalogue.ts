@@ -2,36 +2,21 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { first, type Data, type Query } from "../db/data.ts";
 import { preparedPerDb } from "../db/prepared.ts";
-// eslint-disable-next-line no-restricted-imports -- the request path's synchronous readers below, until it moves
-import { firmwareImages, firmwarePins } from "../db/schema.ts";
+// eslint-disable-next-line no-restricted-imports -- the request path's synchronous reader below (SQLite)
+import { firmwareImages } from "../db/schema.ts";
 import type { FirmwareRow } from "../db/rows.ts";
 
 /*
- * The catalogue's readers. The fetch path's two (`firmwareByFileName`, `pinnedFirmware`) stay
- * synchronous, prepared once per database (src/db/prepared.ts), until the request path moves
- * (docs/scale-out.md#status); the admin side reads through the asynchronous handle (`...In`).
+ * The catalogue's readers, through the asynchronous handle (`...In`), but one: a firmware request's
+ * lookup by name on SQLite (`firmwareByFileName`), a statement prepared once per database
+ * (src/db/prepared.ts) that the request path runs synchronously (src/provisioning/request-reads.ts).
  */
-/* eslint-disable no-restricted-syntax -- the request path's prepared statements (SQLite only), until it moves */
-const queries = preparedPerDb((db) => ({
-    byFileName: db.select().from(firmwareImages).where(eq(firmwareImages.fileName, sql.placeholder("fileName"))).prepare(),
-    pinned: db
-      .select({ image: firmwareImages })
-      .from(firmwarePins)
-      .innerJoin(firmwareImages, eq(firmwareImages.id, firmwarePins.firmwareId))
-      .where(
-        sql`${firmwarePins.tenantId} = ${sql.placeholder("tenantId")} and ${firmwarePins.vendor} = ${sql.placeholder("vendor")} and ${firmwarePins.model} = ${sql.placeholder("model")}`,
-      )
-      .prepare(),
-}));
+/* eslint-disable no-restricted-syntax -- the request path's prepared statement on SQLite (request-reads.ts) */
+const byFileName = preparedPerDb((db) => db.select().from(firmwareImages).where(eq(firmwareImages.fileName, sql.placeholder("fileName"))).prepare());
 /* eslint-enable no-restricted-syntax */
 
 export function firmwareByFileName(db: Db, fileName: string): FirmwareRow | null {
-  return queries(db).byFileName.get({ fileName }) ?? null;
-}
-
-/** The image a tenant pinned for a vendor model, or null. */
-export function pinnedFirmware(db: Db, tenantId: number, vendor: string, model: string): FirmwareRow | null {
-  return queries(db).pinned.get({ tenantId, vendor, model })?.image ?? null;
+  return byFileName(db).get({ fileName }) ?? null;
 }
 
 /** firmwareByFileName for converted code (the upload's name check), in a `data.read` or `data.write`. */

@@ -107,8 +107,9 @@ export interface PhoneFileOptions {
  */
 export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
   const { digest, guard, ha1 } = o;
-  // Not async: a file answered from memory is answered in this call (no promise, no microtask per
-  // request); only the guard's delay and a firmware stream return a promise.
+  // Not async: a file answered from memory on SQLite is answered in this call (no promise, no
+  // microtask per request); a render, PostgreSQL's reads, the guard's delay and a firmware stream
+  // return a promise.
   return function servePhoneFile(req: IncomingMessage, res: ServerResponse, target: PhoneFileTarget): Promise<void> | void {
     const { fileName, path } = target;
     const socket = req.socket as TLSSocket;
@@ -134,49 +135,66 @@ export function phoneFileHandler(deps: ProvisionDeps, o: PhoneFileOptions) {
       return;
     }
     const params = parseDigestHeader(headers.authorization || undefined);
-    let nonceState: "ok" | "stale" | "invalid" | "absent" = "absent";
+    let nonceState: NonceState = "absent";
     let auth: Authenticator | null = null;
     // A stale nonce never grants; the password is still checked, so stale=true tells a phone
     // "retry with a fresh nonce" only when its password was right (RFC 7616 §3.3), never a guesser.
-    let staleButRight = false;
-    // Set when the grant rests on a Digest response: its nc is recorded against replays (below).
-    let proven = false;
+    // `proven` is set when the grant rests on a Digest response: its nc is recorded against replays (below).
+    const proof = { proven: false, staleButRight: false };
     if (params) {
       nonceState = digest.checkNonce(params.nonce, address);
       const method = req.method === "HEAD" ? "HEAD" : "GET";
       if (nonceState === "ok" && uriPath(params.uri) === path) {
         auth = {
           method: "digest",
-          check: (u, p) => (proven = digest.proves(params, method, u, p)),
-          checkSealed: (u, sealed) => (proven = digest.provesHa1(params, method, u, ha1.of(u, sealed))),
+          check: (u, p) => (proof.proven = digest.proves(params, method, u, p)),
+          checkSealed: (u, sealed) => (proof.proven = digest.provesHa1(params, method, u, ha1.of(u, sealed))),
         };
       } else if (nonceState === "stale" && uriPath(params.uri) === path) {
         auth = {
           method: "digest",
-          check: (u, p) => ((staleButRight = digest.proves(params, method, u, p)), false),
-          checkSealed: (u, sealed) => ((staleButRight = digest.provesHa1(params, method, u, ha1.of(u, sealed))), false),
+          check: (u, p) => ((proof.staleButRight = digest.proves(params, method, u, p)), false),
+          checkSealed: (u, sealed) => ((proof.staleButRight = digest.provesHa1(params, method, u, ha1.of(u, sealed))), false),
         };
       }
     }
     const result = provision(preq, deps, auth);
-    if (result.outcome === "not_found") {
-      sendText(res, 404, "Not Found");
-      recordFetch(deps, preq, res, "not_found", result, null);
-      return;
-    }
-    if (result.outcome === "unauthorized") {
-      // Presented proof that failed counts at once; a bare request (or a stale nonce) is a challenge.
-      const failed = (result.credentialsFailed && !staleButRight) || (params !== null && nonceState === "invalid") || preq.clientCert !== undefined;
-      return refuse(deps, o, res, preq, result, failed, staleButRight);
-    }
-    if (proven && params) {
-      // A proven response whose nc was seen before is a replay: refused as a failed proof.
-      const fresh = digest.advance(params);
-      if (fresh === false) return refuse(deps, o, res, preq, replayed(result), true, false);
-      if (fresh !== true) return fresh.then((ok) => (ok ? answer(deps, o, req, res, preq, result) : refuse(deps, o, res, preq, replayed(result), true, false)));
-    }
-    return answer(deps, o, req, res, preq, result);
+    if (result instanceof Promise) return result.then((r) => respond(deps, o, req, res, preq, params, nonceState, proof, r));
+    return respond(deps, o, req, res, preq, params, nonceState, proof, result);
   };
+}
+
+type NonceState = "ok" | "stale" | "invalid" | "absent";
+
+/** The answer to a request the pipeline has decided: 404, 401 (at once or after the guard's delay), or the file. */
+function respond(
+  deps: ProvisionDeps,
+  o: PhoneFileOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  preq: ProvisioningRequest,
+  params: ReturnType<typeof parseDigestHeader>,
+  nonceState: NonceState,
+  proof: { readonly proven: boolean; readonly staleButRight: boolean },
+  result: ProvisionResult,
+): Promise<void> | void {
+  if (result.outcome === "not_found") {
+    sendText(res, 404, "Not Found");
+    recordFetch(deps, preq, res, "not_found", result, null);
+    return;
+  }
+  if (result.outcome === "unauthorized") {
+    // Presented proof that failed counts at once; a bare request (or a stale nonce) is a challenge.
+    const failed = (result.credentialsFailed && !proof.staleButRight) || (params !== null && nonceState === "invalid") || preq.clientCert !== undefined;
+    return refuse(deps, o, res, preq, result, failed, proof.staleButRight);
+  }
+  if (proof.proven && params) {
+    // A proven response whose nc was seen before is a replay: refused as a failed proof.
+    const fresh = o.digest.advance(params);
+    if (fresh === false) return refuse(deps, o, res, preq, replayed(result), true, false);
+    if (fresh !== true) return fresh.then((ok) => (ok ? answer(deps, o, req, res, preq, result) : refuse(deps, o, res, preq, replayed(result), true, false)));
+  }
+  return answer(deps, o, req, res, preq, result);
 }
 
 type Refused = Extract<ProvisionResult, { outcome: "unauthorized" }>;

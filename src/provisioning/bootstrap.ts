@@ -1,8 +1,7 @@
-import { and, count, gt, isNull } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import type { Query } from "../db/data.ts";
-import { preparedPerDb } from "../db/prepared.ts";
-import { recordAudit } from "../services/audit.ts";
+import { and, count, eq, gt, isNull, lt, sql } from "drizzle-orm";
+import { first, type Query } from "../db/data.ts";
+import { insertAudit } from "../services/audit.ts";
+import type { ServiceDeps } from "../services/deps.ts";
 
 /**
  * Zero-touch first contact. A phone that was just claimed or imported has no provisioning
@@ -31,14 +30,6 @@ export interface OpenWindow {
   readonly reason: BootstrapReason;
 }
 
-const statements = preparedPerDb(({ $client: c }) => ({
-    openFor: c.prepare("select source_ip as sourceIp, expires_at as expiresAt from bootstrap_windows where device_id = ? and closed_at is null"),
-    take: c.prepare(
-      "update bootstrap_windows set files_served = files_served + 1 where device_id = ? and source_ip = ? and closed_at is null and expires_at > ? and files_served < ?",
-    ),
-    close: c.prepare("update bootstrap_windows set closed_at = ?, closed_reason = ? where device_id = ? and closed_at is null"),
-}));
-
 /** Opens (or reopens, resetting it) the device's window, in the caller's `data.write` (`POST /devices/{mac}/bootstrap`, the CSV import, claims). */
 export async function openBootstrapWindowIn(q: Query, w: OpenWindow): Promise<void> {
   const b = q.t.bootstrapWindows;
@@ -46,34 +37,58 @@ export async function openBootstrapWindowIn(q: Query, w: OpenWindow): Promise<vo
   await q.db.insert(b).values({ deviceId: w.deviceId, ...opened }).onConflictDoUpdate({ target: b.deviceId, set: opened });
 }
 
+const openWindowOf = async (q: Query, deviceId: number) => {
+  const { bootstrapWindows: b } = q.t;
+  return first(await q.db.select({ sourceIp: b.sourceIp, expiresAt: b.expiresAt }).from(b).where(and(eq(b.deviceId, deviceId), isNull(b.closedAt))).limit(1));
+};
+
 /**
  * One file from the device's open window for a request from `address`: true when the window is
  * open, unexpired, bound to that address and not used up. Reads first, so a device without a
- * window (every phone after its first contact) costs no write.
+ * window costs no write. The take is one conditional UPDATE (READ COMMITTED: it locks the row), so
+ * of two nodes taking the last file at once only one gets it.
  */
-export function takeBootstrap(db: Db, deviceId: number, address: string, now: number): boolean {
-  const s = statements(db);
-  const open = s.openFor.get(deviceId) as { sourceIp: string; expiresAt: number } | undefined;
+export async function takeBootstrap(deps: ServiceDeps, deviceId: number, address: string, now: number): Promise<boolean> {
+  const open = await deps.data.read((q) => openWindowOf(q, deviceId));
   if (!open || open.sourceIp !== address || open.expiresAt <= now) return false;
-  return s.take.run(deviceId, address, now, MAX_BOOTSTRAP_FILES).changes === 1;
+  return deps.data.write(
+    async (q) => {
+      const { bootstrapWindows: b } = q.t;
+      const taken = await q.db
+        .update(b)
+        .set({ filesServed: sql`${b.filesServed} + 1` })
+        .where(and(eq(b.deviceId, deviceId), eq(b.sourceIp, address), isNull(b.closedAt), gt(b.expiresAt, now), lt(b.filesServed, MAX_BOOTSTRAP_FILES)))
+        .returning({ id: b.deviceId });
+      return taken.length === 1;
+    },
+    { isolation: "read committed" },
+  );
 }
 
-/** Closes the device's open window, if any; true when this call closed it. */
-export function closeBootstrap(db: Db, deviceId: number, now: number, reason: BootstrapClose, audit?: { mac: string; tenantId: number; address: string }): boolean {
-  const s = statements(db);
-  if (!s.openFor.get(deviceId)) return false;
-  const closed = s.close.run(now, reason, deviceId).changes === 1;
-  if (closed && audit) {
-    recordAudit(db, now, {
-      actor: `phone:${audit.address}`,
-      action: `device.bootstrap_${reason}`,
-      target: `device:${audit.mac}`,
-      tenantId: audit.tenantId,
-      mac: audit.mac,
-      after: { sourceIp: audit.address },
-    });
-  }
-  return closed;
+/**
+ * Closes the device's open window, if any; true when this call closed it. The close and its audit
+ * row are one transaction (READ COMMITTED: the UPDATE of the open row decides which node closes it).
+ */
+export async function closeBootstrap(deps: ServiceDeps, deviceId: number, now: number, reason: BootstrapClose, audit?: { mac: string; tenantId: number; address: string }): Promise<boolean> {
+  if (!(await deps.data.read((q) => openWindowOf(q, deviceId)))) return false;
+  return deps.data.write(
+    async (q) => {
+      const { bootstrapWindows: b } = q.t;
+      const closed = await q.db.update(b).set({ closedAt: now, closedReason: reason }).where(and(eq(b.deviceId, deviceId), isNull(b.closedAt))).returning({ id: b.deviceId });
+      if (closed.length === 1 && audit) {
+        await insertAudit(q, now, {
+          actor: `phone:${audit.address}`,
+          action: `device.bootstrap_${reason}`,
+          target: `device:${audit.mac}`,
+          tenantId: audit.tenantId,
+          mac: audit.mac,
+          after: { sourceIp: audit.address },
+        });
+      }
+      return closed.length === 1;
+    },
+    { isolation: "read committed" },
+  );
 }
 
 /** Windows open now (for the metrics), in a `data.read`. */

@@ -1,10 +1,8 @@
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { writeTransaction } from "../db/client.ts";
-import { first } from "../db/data.ts";
-import { deviceConfigKeys } from "../db/schema.ts";
+import { first, type Query } from "../db/data.ts";
 import type { ServiceDeps } from "../services/deps.ts";
-import { randomPassword } from "../secrets.ts";
+import { randomPassword, type SecretBox } from "../secrets.ts";
 import type { Vendor } from "../vendors/vendor.ts";
 
 /**
@@ -45,35 +43,37 @@ export function opensslEncrypt(plain: Buffer, password: string, digest: Encrypti
   return Buffer.concat([Buffer.from("Salted__", "latin1"), salt, cipher.update(plain), cipher.final()]);
 }
 
-/** The device's config password, or null when it has none yet. */
-export function readConfigKey(deps: ServiceDeps, deviceId: number): string | null {
-  const row = deps.db.select({ keyEnc: deviceConfigKeys.keyEnc }).from(deviceConfigKeys).where(eq(deviceConfigKeys.deviceId, deviceId)).get();
-  return row ? deps.secrets.open(row.keyEnc) : null;
+/** The device's config password in the read or write `q`, or null when it has none yet. */
+export async function readConfigKeyIn(q: Query, secrets: SecretBox, deviceId: number): Promise<string | null> {
+  const { deviceConfigKeys: k } = q.t;
+  const row = first(await q.db.select({ keyEnc: k.keyEnc }).from(k).where(eq(k.deviceId, deviceId)).limit(1));
+  return row ? secrets.open(row.keyEnc) : null;
 }
 
-/** A new config password's row, for both forms below. */
+/** A new config password's row, for both writers below. */
 const newConfigKey = (deps: Pick<ServiceDeps, "secrets" | "clock">, deviceId: number) => ({ deviceId, keyEnc: deps.secrets.seal(randomPassword(32)), createdAt: deps.clock().getTime() });
 
-/** Creates the device's config password on first need (once per device: a write on the fetch path). */
-export function ensureConfigKey(deps: ServiceDeps, deviceId: number): void {
-  if (readConfigKey(deps, deviceId) !== null) return;
-  writeTransaction(deps.db, (tx) => {
-    tx.insert(deviceConfigKeys).values(newConfigKey(deps, deviceId)).onConflictDoNothing().run();
-  });
+/**
+ * Creates the device's config password on first need (once per device: a write on the fetch path).
+ * Two nodes creating it at once both insert-or-nothing: the first commit wins and both serve it.
+ * One statement at READ COMMITTED: the primary key settles the race.
+ */
+export async function ensureConfigKey(deps: ServiceDeps, deviceId: number): Promise<void> {
+  if ((await deps.data.read((q) => readConfigKeyIn(q, deps.secrets, deviceId))) !== null) return;
+  await deps.data.write(
+    async (q) => {
+      await q.db.insert(q.t.deviceConfigKeys).values(newConfigKey(deps, deviceId)).onConflictDoNothing();
+    },
+    { isolation: "read committed" },
+  );
 }
 
 /**
- * ensureConfigKey then readConfigKey on the asynchronous handle (`GET /devices/{mac}/config-key`):
+ * ensureConfigKey then readConfigKeyIn (`GET /devices/{mac}/config-key`):
  * the device's config password, created on first need. The creation is one self-locking insert
  * that leaves a password another request created first in place: read committed.
  */
 export async function deviceConfigKey(deps: ServiceDeps, deviceId: number): Promise<string> {
-  const read = () =>
-    deps.data.read(async (q) => first(await q.db.select({ keyEnc: q.t.deviceConfigKeys.keyEnc }).from(q.t.deviceConfigKeys).where(eq(q.t.deviceConfigKeys.deviceId, deviceId)).limit(1)));
-  let row = await read();
-  if (!row) {
-    await deps.data.write((q) => q.db.insert(q.t.deviceConfigKeys).values(newConfigKey(deps, deviceId)).onConflictDoNothing(), { isolation: "read committed" });
-    row = await read();
-  }
-  return deps.secrets.open(row!.keyEnc);
+  await ensureConfigKey(deps, deviceId);
+  return (await deps.data.read((q) => readConfigKeyIn(q, deps.secrets, deviceId)))!;
 }

@@ -1,9 +1,10 @@
+import { eq } from "drizzle-orm";
+import { first, type Query } from "../db/data.ts";
 import type { Mac } from "../domain/mac.ts";
 import { secretValuesOf } from "./served-files.ts";
 import { notFound } from "../errors.ts";
 import type { FileDescriptor, FileKind } from "../vendors/vendor.ts";
 import { deliverFile } from "./deliver.ts";
-import { hotQueries } from "./hot-queries.ts";
 import type { ProvisionDeps } from "./provision.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
 import { chooseBaseUrl } from "./base-url.ts";
@@ -35,13 +36,18 @@ export interface PreviewedFile {
  * `render` command and drift. Refuses names that are not this device's. Reads only: a device of
  * an encrypting tenant that has not fetched yet has no config password, and its preview has none.
  */
-export function previewFile(deps: ProvisionDeps, device: DeviceRow, fileName: string): PreviewedFile {
+export function previewFile(deps: ProvisionDeps, device: DeviceRow, fileName: string): Promise<PreviewedFile> {
+  return deps.data.read((q) => previewFileIn(q, deps, device, fileName));
+}
+
+/** previewFile in the read or write `q`: force-unregister hashes a device's files before and after its change, inside it. */
+export async function previewFileIn(q: Query, deps: ProvisionDeps, device: DeviceRow, fileName: string): Promise<PreviewedFile> {
   const vendor = vendorOf(deps, device);
   const id = vendor.identify({ fileName });
   if (!id?.file || (id.file.kind === "device" && id.file.mac !== device.mac)) {
     throw notFound(`${fileName.slice(0, 64)} is not a file ${device.mac} (${vendor.displayName} ${device.model}) asks for`);
   }
-  const tenant = hotQueries(deps.db).tenantRow(device.tenantId)!;
+  const tenant = first(await q.db.select().from(q.t.tenants).where(eq(q.t.tenants.id, device.tenantId)).limit(1))!;
   // The URL the phone was last told (its Host header when no URL is configured), so drift compares like with like.
   const baseUrl = chooseBaseUrl({
     tenantUrl: tenant.provisioningBaseUrl,
@@ -50,7 +56,7 @@ export function previewFile(deps: ProvisionDeps, device: DeviceRow, fileName: st
     requestUrl: device.lastBaseUrl ?? null,
     phoneIsLocal: true,
   }).url;
-  const config = id.file.kind === "device" ? resolvePhoneConfig(deps, device, tenant, baseUrl, deps.clock()) : null;
+  const config = id.file.kind === "device" ? await resolvePhoneConfig(q, deps, device, tenant, baseUrl, deps.clock()) : null;
   const templates = deps.templates.forVendor(vendor.id);
   // "https": the plaintext; the content hash is the same whichever transport carries the file.
   const delivery = deliverFile({ vendor, file: id.file, config, templates, transport: "https", digest: deps.configEncryptionDigest ?? "md5" });

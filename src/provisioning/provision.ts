@@ -1,14 +1,11 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
-import type { PhoneConfig } from "../domain/phone-config.ts";
 import type { ProvisioningRequest } from "../domain/provisioning-request.ts";
-import { firmwareByFileName } from "../firmware/catalogue.ts";
 import { randomPassword } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import type { FileKind, Identification, Vendor } from "../vendors/vendor.ts";
 import type { FetchRecorder } from "./fetch-recorder.ts";
 import type { Metrics } from "../metrics/metrics.ts";
-import { hotQueries } from "./hot-queries.ts";
 import { identifyAs, identifyRequest } from "./identify-device.ts";
 import { certificateOpens } from "./client-cert-auth.ts";
 import { ensureConfigKey, type EncryptionDigest } from "./config-encryption.ts";
@@ -17,11 +14,13 @@ import { secretValuesOf } from "./served-files.ts";
 import type { CachedFile, RenderCache } from "./render-cache.ts";
 import { matchingNetwork } from "./network-rules.ts";
 import { closeBootstrap, takeBootstrap } from "./bootstrap.ts";
+import { andThen, type Maybe } from "./maybe.ts";
+import type { RequestReads } from "./request-reads.ts";
 import { chooseBaseUrl, isLoopbackAddress, type BaseUrlChoice } from "./base-url.ts";
 import { resolvePhoneConfig } from "./resolve.ts";
 import type { TemplateStore } from "./template-store.ts";
 import type { SourceLimiter } from "./source-limiter.ts";
-import type { DeviceRow, Tenant } from "../db/rows.ts";
+import type { DeviceRow, FirmwareRow, Tenant } from "../db/rows.ts";
 
 export interface ProvisionDeps extends ServiceDeps {
   readonly vendors: readonly Vendor[];
@@ -30,13 +29,15 @@ export interface ProvisionDeps extends ServiceDeps {
   /** The operator set publicUrl (`--public-url`): it wins over the URL a phone's request used. */
   readonly publicUrlConfigured?: boolean;
   readonly recorder: FetchRecorder;
+  /** The reads of every fetch (request-reads.ts): synchronous on SQLite, queries on PostgreSQL. */
+  readonly reads: RequestReads;
   readonly discoveryLimiter: SourceLimiter;
   readonly logger: Logger;
   /** EVP_BytesToKey digest of encrypted Grandstream files (config key `configEncryptionDigest`); default md5. */
   readonly configEncryptionDigest?: EncryptionDigest;
   /** Prometheus counters (src/metrics/metrics.ts); absent in tests that do not look at them. */
   readonly metrics?: Metrics;
-  /** Rendered files kept between fetches (render-cache.ts); without it every fetch renders. */
+  /** Rendered files kept between fetches (render-cache.ts); without it every fetch renders (and is a promise). */
   readonly renderCache?: RenderCache;
   /** Where catalogued firmware images live; without it no firmware is served. */
   readonly firmwareDir?: string;
@@ -139,8 +140,7 @@ function trustedNetwork(tenant: Tenant, rule: string | null): Authorization {
 }
 
 /** Firmware is public (no secrets): any name the catalogue holds, under the firmware folder. */
-function findFirmware(req: ProvisioningRequest, deps: ProvisionDeps): ProvisionResult {
-  const row = deps.firmwareDir ? firmwareByFileName(deps.db, req.fileName) : null;
+function firmwareResult(deps: ProvisionDeps, row: FirmwareRow | null): ProvisionResult {
   if (!row || !deps.firmwareDir) return { outcome: "not_found" };
   const { fileName, vendor, version, size, sha256 } = row;
   // Both path segments come from the catalogue row (generated names), never from the request.
@@ -190,27 +190,33 @@ function grant(cert: AuthDetail, method: AuthMethod | null, detail: AuthDetail =
 /**
  * Zero-touch first contact (bootstrap.ts): an open window bound to this address stands in for the
  * Digest credentials, under the tenant's authMode otherwise unchanged (a network or certificate it
- * requires is still required). HTTP(S) only: a TFTP source address is trivially forged.
+ * requires is still required). HTTP(S) only: a TFTP source address is trivially forged. Asked only
+ * when the request was not granted otherwise, of a tenant with zeroTouch on.
  */
-function bootstrapAuthorization(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest): Authorization {
-  if (!tenant.zeroTouch || req.transport === "tftp") return { method: null, detail: {} };
-  const take = () => takeBootstrap(deps.db, device.id, req.remoteAddress, deps.clock().getTime());
-  const granted = authorize(tenant, device, deps, req, { method: "digest", check: take });
+async function bootstrapAuthorization(tenant: Tenant, device: DeviceRow, deps: ProvisionDeps, req: ProvisioningRequest): Promise<Authorization> {
+  // The policy as if the window held: where the grant then rests on the credentials, the window is taken for them.
+  const granted = authorize(tenant, device, deps, req, { method: "digest", check: () => true });
   if (!granted.method) return granted;
+  const restsOnCredentials = granted.method === "digest" || granted.method === "digest+certificate";
+  if (restsOnCredentials && !(await takeBootstrap(deps, device.id, req.remoteAddress, deps.clock().getTime()))) {
+    return authorize(tenant, device, deps, req, { method: "digest", check: () => false });
+  }
   const { digestUser: _unused, ...detail } = granted.detail;
   return { method: granted.method === "digest" ? "bootstrap" : granted.method, detail };
 }
 
-/** Closes the window once the credentials went out in a bootstrap file, or the phone proved it has them. */
-function settleBootstrap(deps: ProvisionDeps, req: ProvisioningRequest, device: DeviceRow, method: AuthMethod, carriesPassword: boolean): void {
+/**
+ * Closes the window once the credentials went out in a bootstrap file, or the phone proved it has
+ * them. Windows open only for tenants with zeroTouch on, so other fetches never look for one.
+ */
+function settleBootstrap(deps: ProvisionDeps, req: ProvisioningRequest, device: DeviceRow, tenant: Tenant, method: AuthMethod, carriesPassword: boolean): Promise<boolean> | null {
+  if (!tenant.zeroTouch) return null;
   const audit = { mac: device.mac, tenantId: device.tenantId, address: req.remoteAddress };
   const now = deps.clock().getTime();
-  if (method === "bootstrap") {
-    // The file that carries the provisioning password (docs/phones.md, "holds credentials") ends the window.
-    if (carriesPassword) closeBootstrap(deps.db, device.id, now, "delivered", audit);
-  } else if (method === "digest" || method === "digest+certificate") {
-    closeBootstrap(deps.db, device.id, now, "authenticated", audit);
-  }
+  // The file that carries the provisioning password (docs/phones.md, "holds credentials") ends the window.
+  if (method === "bootstrap") return carriesPassword ? closeBootstrap(deps, device.id, now, "delivered", audit) : null;
+  if (method === "digest" || method === "digest+certificate") return closeBootstrap(deps, device.id, now, "authenticated", audit);
+  return null;
 }
 
 function discover(deps: ProvisionDeps, req: ProvisioningRequest, id: Identification): void {
@@ -239,25 +245,29 @@ function baseUrlFor(deps: ProvisionDeps, req: ProvisioningRequest, tenant: Tenan
   });
 }
 
-function resolveFor(deps: ProvisionDeps, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string): PhoneConfig | null {
-  return device && tenant ? resolvePhoneConfig(deps, device, tenant, baseUrl, deps.clock()) : null;
-}
+type DeviceFileId = Identification & { file: NonNullable<Identification["file"]> };
 
 /**
  * render + deliver, through the render cache when there is one: the key names everything of the
  * request a file depends on (vendor, file, device, the base URL it is told, plaintext over HTTPS
  * or encrypted elsewhere, the day: time-zone rules follow the date); the cache's generation
- * covers everything in the database and the templates on disk.
+ * covers everything in the database and the templates on disk. A hit is answered at once; a miss
+ * resolves the configuration in one read of the asynchronous handle and renders it.
  */
-function renderCached(deps: ProvisionDeps, gen: string, req: ProvisioningRequest, id: Identification & { file: NonNullable<Identification["file"]> }, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string): CachedFile | null {
+function renderCached(deps: ProvisionDeps, gen: string, req: ProvisioningRequest, id: DeviceFileId, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string): Maybe<CachedFile | null> {
   const cache = deps.renderCache;
   const day = Math.floor(deps.clock().getTime() / 86_400_000);
   const key = `${id.vendor}|${req.fileName}|${device?.id ?? ""}|${baseUrl}|${req.transport === "https" ? "tls" : "plain"}|${day}`;
   const hit = cache?.get(key, gen);
   if (hit) return hit;
+  return renderMiss(deps, gen, req, id, device, tenant, baseUrl, key);
+}
+
+async function renderMiss(deps: ProvisionDeps, gen: string, req: ProvisioningRequest, id: DeviceFileId, device: DeviceRow | null, tenant: Tenant | null, baseUrl: string, key: string): Promise<CachedFile | null> {
+  const cache = deps.renderCache;
   const vendor = deps.vendors.find((v) => v.id === id.vendor)!;
-  if (device && tenant?.configEncryption && vendor.encryptsConfigs) ensureConfigKey(deps, device.id);
-  const config = resolveFor(deps, device, tenant, baseUrl);
+  if (device && tenant?.configEncryption && vendor.encryptsConfigs) await ensureConfigKey(deps, device.id);
+  const config = device && tenant ? await deps.data.read((q) => resolvePhoneConfig(q, deps, device, tenant, baseUrl, deps.clock())) : null;
   const templates = deps.templates.forVendor(vendor.id);
   const delivery = deliverFile({ vendor, file: id.file, config, templates, transport: req.transport, digest: deps.configEncryptionDigest ?? "md5" });
   if (!delivery) return null;
@@ -268,61 +278,78 @@ function renderCached(deps: ProvisionDeps, gen: string, req: ProvisioningRequest
     carriesProvisioningPassword: config !== null && (delivery.encrypted || delivery.body.includes(config.provisioning.password)),
     secretValues: config ? secretValuesOf(config) : [],
   };
-  // Kept only when nothing was written while it rendered (another process, or ensureConfigKey on a
-  // first fetch): a file rendered across a change is served this once and rendered again next time.
-  // Files alike (vendor, file name but the MAC, tenant) share the dictionary they are packed against.
-  const group = `${id.vendor}|${id.file.mac ? req.fileName.toLowerCase().replace(id.file.mac, "") : req.fileName}|${tenant?.id ?? ""}|${req.transport === "https" ? "tls" : "plain"}`;
-  if (cache && cache.generation() === gen) cache.set(key, gen, file, group);
+  // Kept only when nothing was written while it rendered (another process or node, or
+  // ensureConfigKey on a first fetch): a file rendered across a change is served this once and
+  // rendered again next time. Files alike (vendor, file name but the MAC, tenant) share the
+  // dictionary they are packed against.
+  if (cache && (await deps.reads.look(null)).gen === gen) {
+    const group = `${id.vendor}|${id.file.mac ? req.fileName.toLowerCase().replace(id.file.mac, "") : req.fileName}|${tenant?.id ?? ""}|${req.transport === "https" ? "tls" : "plain"}`;
+    cache.set(key, gen, file, group);
+  }
   return file;
 }
 
 /**
  * The provisioning pipeline, transport-agnostic: identify -> authorize -> resolve -> render ->
  * deliver (deliver.ts). Unknown MACs and failed authorisation give the same result, so a caller
- * cannot tell them apart.
+ * cannot tell them apart. On SQLite a fetch the render cache answers returns its result at once;
+ * otherwise the result is a promise (maybe.ts).
  *
  * The read path writes nothing itself: the fetch, the device's last-seen columns and discovery
- * entries go to the batched recorder, written later by the transport's record. One write must
- * happen here: a device of an encrypting tenant gets its config password on its first fetch
- * (`ensureConfigKey`, once per device), because the file it is about to get carries it.
+ * entries go to the batched recorder, written later by the transport's record. Two writes happen
+ * here: a device of an encrypting tenant gets its config password on its first fetch
+ * (`ensureConfigKey`, once per device), because the file it is about to get carries it; and a
+ * zero-touch window is taken and closed (bootstrap.ts).
  */
-export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: Authenticator | null): ProvisionResult {
+export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: Authenticator | null): Maybe<ProvisionResult> {
   const guessed = identifyRequest(req, deps.vendors, deps.logger);
-  if (!guessed?.file) return findFirmware(req, deps);
-  let id: Identification & { file: NonNullable<Identification["file"]> } = { ...guessed, file: guessed.file };
-  let device: DeviceRow | null = null;
-  let tenant: Tenant | null = null;
-  let authMethod: AuthMethod = "none";
-  let authDetail: AuthDetail = {};
+  if (!guessed?.file) return andThen(deps.firmwareDir ? deps.reads.firmware(req.fileName) : null, (row) => firmwareResult(deps, row));
+  const id: DeviceFileId = { ...guessed, file: guessed.file };
   // Read once per request: everything this request takes from the caches belongs to it. A device
   // file's MAC is looked up in the same statement (the index only, for known and unknown MACs alike).
-  const cache = deps.renderCache;
   const mac = id.file.kind === "device" ? id.file.mac : null;
-  const { gen, deviceId } = cache ? (mac ? cache.generationAndDevice(mac) : { gen: cache.generation(), deviceId: null }) : { gen: "", deviceId: null };
-  if (id.file.kind === "device") {
-    const q = hotQueries(deps.db);
-    if (mac && cache) device = deviceId === null ? null : cache.device(deviceId, gen, q.deviceRow);
-    else device = (mac && q.deviceByMac.get({ mac })) || null;
-    // A known device's record decides its vendor: the OUI guess only stands for unknown phones.
-    const own = device && device.vendor !== id.vendor ? deps.vendors.find((v) => v.id === device!.vendor) : undefined;
-    const asRecorded = own ? identifyAs(req, own) : null;
-    if (asRecorded?.file?.kind === "device" && asRecorded.file.mac === id.file.mac) id = { ...asRecorded, file: asRecorded.file };
-    if (!device || device.vendor !== id.vendor) {
-      // Same work as a real check, so timing does not tell unknown MACs from known ones.
-      if (auth?.method === "digest") {
-        if (auth.checkSealed) auth.checkSealed(UNKNOWN_DEVICE_SECRET, UNKNOWN_DEVICE_SECRET);
-        else auth.check(randomPassword(12), randomPassword());
-      }
-      if (!device) discover(deps, req, id);
-      return { outcome: "unauthorized", device: null, credentialsFailed: auth?.method === "digest", authDetail: {} };
-    }
-    tenant = deps.renderCache ? deps.renderCache.tenant(device.tenantId, gen, q.tenantRow) : q.tenantRow(device.tenantId);
-    let granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
-    if (!granted.method && tenant) granted = bootstrapAuthorization(tenant, device, deps, req);
-    if (!granted.method) return { outcome: "unauthorized", device, credentialsFailed: auth?.method === "digest", authDetail: granted.detail };
-    authMethod = granted.method;
-    authDetail = granted.detail;
+  return andThen(deps.reads.look(mac), ({ gen, deviceId }) => {
+    if (id.file.kind !== "device") return served(deps, gen, req, id, null, null, "none", {});
+    if (deviceId === null) return refuseDevice(deps, req, id, auth, null);
+    const cache = deps.renderCache;
+    return andThen(cache ? cache.device(deviceId, gen, deps.reads.device) : deps.reads.device(deviceId), (device) => authorizeDevice(deps, gen, req, id, auth, device ?? null));
+  });
+}
+
+/** A device file for a known or unknown device: the device's own vendor decides, then its tenant's policy. */
+function authorizeDevice(deps: ProvisionDeps, gen: string, req: ProvisioningRequest, guessed: DeviceFileId, auth: Authenticator | null, device: DeviceRow | null): Maybe<ProvisionResult> {
+  let id = guessed;
+  // A known device's record decides its vendor: the OUI guess only stands for unknown phones.
+  const own = device && device.vendor !== id.vendor ? deps.vendors.find((v) => v.id === device.vendor) : undefined;
+  const asRecorded = own ? identifyAs(req, own) : null;
+  if (asRecorded?.file?.kind === "device" && asRecorded.file.mac === id.file.mac) id = { ...asRecorded, file: asRecorded.file };
+  if (!device || device.vendor !== id.vendor) return refuseDevice(deps, req, id, auth, device);
+  const cache = deps.renderCache;
+  return andThen(cache ? cache.tenant(device.tenantId, gen, deps.reads.tenant) : deps.reads.tenant(device.tenantId), (tenant) => {
+    const granted: Authorization = tenant ? authorize(tenant, device, deps, req, auth) : { method: null, detail: {} };
+    if (granted.method || !tenant?.zeroTouch || req.transport === "tftp") return afterGrant(deps, gen, req, id, auth, device, tenant, granted);
+    return bootstrapAuthorization(tenant, device, deps, req).then((g) => afterGrant(deps, gen, req, id, auth, device, tenant, g));
+  });
+}
+
+function afterGrant(deps: ProvisionDeps, gen: string, req: ProvisioningRequest, id: DeviceFileId, auth: Authenticator | null, device: DeviceRow, tenant: Tenant | null, granted: Authorization): Maybe<ProvisionResult> {
+  if (!granted.method || !tenant) return { outcome: "unauthorized", device, credentialsFailed: auth?.method === "digest", authDetail: granted.detail };
+  return served(deps, gen, req, id, device, tenant, granted.method, granted.detail);
+}
+
+/** Unknown MAC, or a MAC another vendor's phone asks for: the same answer as a wrong password. */
+function refuseDevice(deps: ProvisionDeps, req: ProvisioningRequest, id: DeviceFileId, auth: Authenticator | null, device: DeviceRow | null): ProvisionResult {
+  // Same work as a real check, so timing does not tell unknown MACs from known ones.
+  if (auth?.method === "digest") {
+    if (auth.checkSealed) auth.checkSealed(UNKNOWN_DEVICE_SECRET, UNKNOWN_DEVICE_SECRET);
+    else auth.check(randomPassword(12), randomPassword());
   }
+  if (!device) discover(deps, req, id);
+  return { outcome: "unauthorized", device: null, credentialsFailed: auth?.method === "digest", authDetail: {} };
+}
+
+/** A granted request (or a common file): the base URL it is told, then the file. */
+function served(deps: ProvisionDeps, gen: string, req: ProvisioningRequest, id: DeviceFileId, device: DeviceRow | null, tenant: Tenant | null, authMethod: AuthMethod, authDetail: AuthDetail): Maybe<ProvisionResult> {
   let baseUrl = deps.publicUrl;
   if (device && tenant) {
     const choice = baseUrlFor(deps, req, tenant);
@@ -335,9 +362,11 @@ export function provision(req: ProvisioningRequest, deps: ProvisionDeps, auth: A
     }
     baseUrl = choice.url;
   }
-  const file = renderCached(deps, gen, req, id, device, tenant, baseUrl);
-  if (!file) return { outcome: "not_found" };
-  const { delivery, credentials, secretValues = [] } = file;
-  if (device && tenant) settleBootstrap(deps, req, device, authMethod, file.carriesProvisioningPassword);
-  return { outcome: "served", ...delivery, kind: id.file.kind, baseUrl: device && tenant ? baseUrl : null, authMethod, authDetail, device, identification: id, credentials, secretValues };
+  return andThen(renderCached(deps, gen, req, id, device, tenant, baseUrl), (file): Maybe<ProvisionResult> => {
+    if (!file) return { outcome: "not_found" };
+    const { delivery, credentials, secretValues = [] } = file;
+    const result: ProvisionResult = { outcome: "served", ...delivery, kind: id.file.kind, baseUrl: device && tenant ? baseUrl : null, authMethod, authDetail, device, identification: id, credentials, secretValues };
+    const settling = device && tenant ? settleBootstrap(deps, req, device, tenant, authMethod, file.carriesProvisioningPassword) : null;
+    return settling ? settling.then(() => result) : result;
+  });
 }

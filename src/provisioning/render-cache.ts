@@ -1,7 +1,7 @@
-import type { Database, Statement } from "better-sqlite3";
 import type { DeviceRow, Tenant } from "../db/rows.ts";
 import type { Delivery } from "./deliver.ts";
 import { flatString } from "./flat-string.ts";
+import type { Maybe } from "./maybe.ts";
 import { pack, payloadOf, unpack } from "./packed-file.ts";
 
 /**
@@ -13,8 +13,9 @@ import { pack, payloadOf, unpack } from "./packed-file.ts";
  *   connection writes: an admin request, the CLI, an import, a key rotation. Writes that only
  *   record (fetch log, last-seen columns, audit, registrations) do not bump it.
  * - the template store's generation, bumped when a template file changes on disk.
- * Every lookup reads the generation (one prepared single-row read) and an entry of another
- * generation is a miss, so a change is visible at the very next fetch: never a stale byte.
+ * Every fetch reads the generation (request-reads.ts: one prepared single-row read on SQLite, one
+ * query on PostgreSQL, where every node reads the same row) and an entry of another generation is
+ * a miss, so a change is visible at the very next fetch, on every node: never a stale byte.
  *
  * Memory is bounded by `maxBytes` (config key `renderCacheMaxBytes`), counted as the bytes kept
  * plus a measured overhead per entry; the least recently used entries go first. The first half
@@ -102,21 +103,29 @@ export interface CachedFile {
 /** Device rows kept per generation (RenderCache.device): about 0.7 KB each, so at most ~18 MB. */
 const MAX_DEVICE_ROWS = 25_000;
 
-/** Rows by id, valid for one generation: the map is cleared when the generation moves, and when it holds `max` rows. */
+/**
+ * Rows by id, valid for one generation: the map is cleared when the generation moves, and when it
+ * holds `max` rows. A row loaded asynchronously is kept only if the generation did not move meanwhile.
+ */
 class RowsOfGeneration<T> {
   private gen = "";
   private readonly rows = new Map<number, T>();
 
   constructor(private readonly max: number) {}
 
-  get(id: number, gen: string, load: (id: number) => T): T {
+  get(id: number, gen: string, load: (id: number) => Maybe<T>): Maybe<T> {
     if (gen !== this.gen) {
       this.rows.clear();
       this.gen = gen;
     }
     if (this.rows.has(id)) return this.rows.get(id)!;
     const row = load(id);
-    if (row === undefined) return row;
+    if (row instanceof Promise) return row.then((r) => this.keep(id, gen, r));
+    return this.keep(id, gen, row);
+  }
+
+  private keep(id: number, gen: string, row: T): T {
+    if (row === undefined || gen !== this.gen) return row;
     if (this.rows.size >= this.max) this.rows.clear();
     this.rows.set(id, row);
     return row;
@@ -176,37 +185,15 @@ export class RenderCache {
   private renderedBytes = 0;
   private readonly asRenderedMax: number;
   private readonly dictionaries = new Map<string, Dictionary>();
-  private readonly readGen: () => number;
   hits = 0;
   misses = 0;
 
   constructor(
-    db: Database,
     private readonly maxBytes: number,
-    private readonly templateGeneration: () => number,
     /** The share of `maxBytes` kept as rendered (tests and bench:render-cache set it; the server keeps the default). */
     asRenderedShare = AS_RENDERED_SHARE,
   ) {
     this.asRenderedMax = Math.floor(maxBytes * asRenderedShare);
-    const stmt = db.prepare("SELECT gen FROM config_generation WHERE id = 1").pluck();
-    this.readGen = () => (stmt.get() as number | undefined) ?? 0;
-    this.readGenAndDevice = db.prepare<[string], [number | null, number | null]>("SELECT (SELECT gen FROM config_generation WHERE id = 1), (SELECT id FROM devices WHERE mac = ?)").raw();
-  }
-
-  private readonly readGenAndDevice: Statement<[string], [number | null, number | null]>;
-
-  /** The generation files rendered now belong to; read once per request, before the lookup. */
-  generation(): string {
-    return `${this.readGen()}.${this.templateGeneration()}`;
-  }
-
-  /**
-   * generation() and the id of the device with this MAC (null when none has it) in one statement:
-   * a device file's request needs both, and each statement costs the read lock of the WAL.
-   */
-  generationAndDevice(mac: string): { readonly gen: string; readonly deviceId: number | null } {
-    const [gen, deviceId] = this.readGenAndDevice.get(mac) ?? [null, null];
-    return { gen: `${gen ?? 0}.${this.templateGeneration()}`, deviceId };
   }
 
   private readonly tenants = new RowsOfGeneration<Tenant | null>(10_000);
@@ -215,7 +202,7 @@ export class RenderCache {
    * The tenant row of generation `gen`, read with `load` once per generation: every fetch of a
    * device needs its tenant, and a tenant row (JSON columns) costs as much to read as the device's.
    */
-  tenant(id: number, gen: string, load: (id: number) => Tenant | null): Tenant | null {
+  tenant(id: number, gen: string, load: (id: number) => Maybe<Tenant | null>): Maybe<Tenant | null> {
     return this.tenants.get(id, gen, load);
   }
 
@@ -229,8 +216,8 @@ export class RenderCache {
    * generation; the last-seen columns (DEVICE_SEEN_COLUMNS) do not, so in a kept row they are as
    * of when it was read: nothing on the fetch path reads them.
    */
-  device(id: number, gen: string, load: (id: number) => DeviceRow | undefined): DeviceRow | null {
-    return this.devices.get(id, gen, load) ?? null;
+  device(id: number, gen: string, load: (id: number) => Maybe<DeviceRow | undefined>): Maybe<DeviceRow | undefined> {
+    return this.devices.get(id, gen, load);
   }
 
   get(key: string, gen: string): CachedFile | null {

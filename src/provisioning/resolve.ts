@@ -1,28 +1,24 @@
-import { deviceEncrypts, readConfigKey } from "./config-encryption.ts";
-import { eq } from "drizzle-orm";
-import { extensions as extensionsTable } from "../db/schema.ts";
+import { asc, eq } from "drizzle-orm";
+import type { Query } from "../db/data.ts";
+import { deviceEncrypts, readConfigKeyIn } from "./config-encryption.ts";
 import type { FeatureCodes } from "../domain/feature-codes.ts";
 import { FEATURE_LABELS, parseFeatureValue, STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
 import type { Mac } from "../domain/mac.ts";
 import type { FirmwareTarget, KeyConfig, LineConfig, PhoneConfig } from "../domain/phone-config.ts";
-import { pinnedFirmware } from "../firmware/catalogue.ts";
+import { pinnedFirmwareIn } from "../firmware/catalogue.ts";
 import { describeTimeZone } from "../domain/time-zone.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import type { Vendor } from "../vendors/vendor.ts";
 import { featureCodesFrom } from "../domain/feature-codes.ts";
-import { hotQueries } from "./hot-queries.ts";
 import { withTrailingSlash } from "../config.ts";
-import { eventSecretOf } from "../registrations/event-secrets.ts";
-import { disabledExtensionIds } from "../registrations/disabled-extensions.ts";
+import { eventSecretOfIn } from "../registrations/event-secrets.ts";
+import { disabledExtensionIdsIn } from "../registrations/disabled-extensions.ts";
 import { keyLimitsOf } from "../services/device-rules.ts";
 import type { CallWaiting, NumberSettings, Voicemail } from "../services/extension-settings/schemas.ts";
 import { defaultSettings } from "../services/extension-settings/store.ts";
-import { expandDeviceKeysSync, readDeviceKeysSync } from "../services/key-expansion-sync.ts";
+import { expandDeviceKeys, readDeviceKeys } from "../services/key-expansion.ts";
 import type { ExpandedKey } from "../domain/key-expansion.ts";
 import type { DeviceRow, Tenant, ExtensionRow, ExtensionSettingsRow as SettingsRow } from "../db/rows.ts";
-
-
-
 
 // The number only sets the default username, which phones never see.
 const DEFAULTS = defaultSettings("0");
@@ -55,12 +51,12 @@ function toLine(deps: ServiceDeps, index: number, ext: ExtensionRow, row: Settin
  * group keys gets them merged and expanded (what does not fit is dropped); plain keys are used as
  * stored. Keys watching a disabled extension are left out.
  */
-function deviceKeyConfigs(deps: ServiceDeps, device: DeviceRow, codes: FeatureCodes, disabled: ReadonlySet<number>): KeyConfig[] {
-  const read = readDeviceKeysSync(deps.db, device.id);
+async function deviceKeyConfigs(q: Query, device: DeviceRow, codes: FeatureCodes, disabled: ReadonlySet<number>): Promise<KeyConfig[]> {
+  const read = await readDeviceKeys(q, device.id);
   const keys: Omit<ExpandedKey, "group" | "source">[] = [];
   if (read.composed) {
-    const disabledNumbers = numbersOf(deps, device.tenantId, disabled);
-    for (const k of expandDeviceKeysSync(deps.db, device, keyLimitsOf(device), read).keys) if (!(k.kind === "blf" && disabledNumbers.has(k.value!))) keys.push(k);
+    const disabledNumbers = await numbersOf(q, device.tenantId, disabled);
+    for (const k of (await expandDeviceKeys(q, device, keyLimitsOf(device), read)).keys) if (!(k.kind === "blf" && disabledNumbers.has(k.value!))) keys.push(k);
   } else {
     for (const k of read.own) if (k.kind !== "blf_group" && !(k.targetExtensionId !== null && disabled.has(k.targetExtensionId))) keys.push({ ...k, kind: k.kind });
   }
@@ -97,40 +93,49 @@ function toKey(k: Omit<ExpandedKey, "group" | "source">, codes: FeatureCodes): K
 }
 
 /** The device's config-file password when its tenant encrypts configs and its vendor can (config-encryption.ts). */
-function configFilePassword(deps: ResolveDeps, device: DeviceRow, tenant: Tenant): { configFilePassword?: string } {
+async function configFilePassword(q: Query, deps: ResolveDeps, device: DeviceRow, tenant: Tenant): Promise<{ configFilePassword?: string }> {
   if (!tenant.configEncryption || !deviceEncrypts(deps.vendors, device)) return {};
-  const key = readConfigKey(deps, device.id);
+  const key = await readConfigKeyIn(q, deps.secrets, device.id);
   return key === null ? {} : { configFilePassword: key };
 }
 
 /** Numbers of the tenant's disabled extensions (rare: only queried when there are any). */
-function numbersOf(deps: ServiceDeps, tenantId: number, ids: ReadonlySet<number>): ReadonlySet<string> {
+async function numbersOf(q: Query, tenantId: number, ids: ReadonlySet<number>): Promise<ReadonlySet<string>> {
   if (ids.size === 0) return new Set();
-  const rows = deps.db.select({ id: extensionsTable.id, number: extensionsTable.number }).from(extensionsTable).where(eq(extensionsTable.tenantId, tenantId)).all();
+  const { extensions: e } = q.t;
+  const rows = await q.db.select({ id: e.id, number: e.number }).from(e).where(eq(e.tenantId, tenantId));
   return new Set(rows.filter((r) => ids.has(r.id)).map((r) => r.number));
 }
 
 /** The resolver reads the database and asks the vendor adapters what they support (encryption). */
 type ResolveDeps = ServiceDeps & { readonly vendors: readonly Vendor[] };
 
+/** The device's lines in order, each extension with its settings row (none: the defaults). */
+function lineRowsOf(q: Query, deviceId: number) {
+  const { deviceLines: dl, extensions: e, extensionSettings: s } = q.t;
+  return q.db
+    .select({ index: dl.lineIndex, ext: e, settings: s })
+    .from(dl)
+    .innerJoin(e, eq(e.id, dl.extensionId))
+    .leftJoin(s, eq(s.extensionId, e.id))
+    .where(eq(dl.deviceId, deviceId))
+    .orderBy(asc(dl.lineIndex));
+}
+
 /**
- * Resolves a device's vendor-neutral configuration from the database. Reads only; `now` fixes
- * the time-zone rules to the current year.
+ * Resolves a device's vendor-neutral configuration from the database, in the read `q` (on SQLite
+ * or PostgreSQL). Reads only; `now` fixes the time-zone rules to the current year.
  */
-export function resolvePhoneConfig(
-  deps: ResolveDeps,
-  device: DeviceRow,
-  tenant: Tenant,
-  publicUrl: string,
-  now: Date,
-): PhoneConfig {
-  const q = hotQueries(deps.db);
-  const codes = featureCodesFrom(q.featureCodes.all({ tenantId: tenant.id }));
+export async function resolvePhoneConfig(q: Query, deps: ResolveDeps, device: DeviceRow, tenant: Tenant, publicUrl: string, now: Date): Promise<PhoneConfig> {
+  const codes = featureCodesFrom(await q.db.select().from(q.t.featureCodes).where(eq(q.t.featureCodes.tenantId, tenant.id)));
   // A disabled extension (force-unregister with `disable`) keeps its assignments but is not rendered.
-  const disabled = disabledExtensionIds(deps.db);
-  const lineRows = q.lines.all({ deviceId: device.id }).filter((r) => !disabled.has(r.ext.id));
+  const disabled = await disabledExtensionIdsIn(q);
+  const lineRows = (await lineRowsOf(q, device.id)).filter((r) => !disabled.has(r.ext.id));
   const baseUrl = withTrailingSlash(tenant.provisioningBaseUrl ?? publicUrl);
-  const eventSecret = eventSecretOf(deps, device.id);
+  const eventSecret = await eventSecretOfIn(q, deps.secrets, device.id);
+  const encryption = await configFilePassword(q, deps, device, tenant);
+  const keys = await deviceKeyConfigs(q, device, codes, disabled);
+  const firmware = await firmwareTarget(q, tenant.id, device, baseUrl);
   return {
     device: {
       mac: device.mac as Mac,
@@ -145,7 +150,7 @@ export function resolvePhoneConfig(
       username: device.provUsername,
       password: deps.secrets.open(device.provPasswordEnc),
       resyncMinutes: tenant.resyncMinutes,
-      ...configFilePassword(deps, device, tenant),
+      ...encryption,
     },
     sip: {
       domain: tenant.sipDomain,
@@ -157,16 +162,16 @@ export function resolvePhoneConfig(
     },
     time: { zone: describeTimeZone(tenant.timeZone, now), ntpServers: tenant.ntpServers },
     lines: lineRows.map((r) => toLine(deps, r.index, r.ext, r.settings, codes)),
-    keys: deviceKeyConfigs(deps, device, codes, disabled),
+    keys,
     softkeys: STANDARD_SOFTKEYS.map((s) => ({ feature: s.feature, label: s.label, code: codes[s.feature] })),
     featureCodes: codes,
     events: eventSecret ? { url: `${baseUrl}events/${device.mac}/${eventSecret}` } : null,
-    firmware: firmwareTarget(deps, tenant.id, device, withTrailingSlash(tenant.provisioningBaseUrl ?? publicUrl)),
+    firmware,
   };
 }
 
-function firmwareTarget(deps: ServiceDeps, tenantId: number, device: DeviceRow, baseUrl: string): FirmwareTarget | null {
-  const image = pinnedFirmware(deps.db, tenantId, device.vendor, device.model);
+async function firmwareTarget(q: Query, tenantId: number, device: DeviceRow, baseUrl: string): Promise<FirmwareTarget | null> {
+  const image = await pinnedFirmwareIn(q, tenantId, device.vendor, device.model);
   if (!image) return null;
   return { version: image.version, fileName: image.fileName, originalName: image.originalName, url: `${baseUrl}${image.fileName}` };
 }

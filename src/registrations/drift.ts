@@ -1,7 +1,6 @@
 import { and, desc, eq, inArray, isNotNull } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
 import { first, type Query } from "../db/data.ts";
-import { deviceFiles, previewFile } from "../provisioning/preview.ts";
+import { deviceFiles, previewFileIn } from "../provisioning/preview.ts";
 import type { ProvisionDeps } from "../provisioning/provision.ts";
 import type { DeviceRow } from "../db/rows.ts";
 
@@ -35,25 +34,14 @@ export async function lastFetchIn(q: Query, deviceId: number, name: string) {
 
 /**
  * Content hash of each device-specific file as the device would receive it now, from the same
- * deliver step as the fetches (src/provisioning/deliver.ts), so it compares with the fetch log's.
- * The renderer is the request path's, still synchronous: it reads through `deps.db`.
+ * deliver step as the fetches (src/provisioning/deliver.ts), so it compares with the fetch log's,
+ * as the read or write `q` sees the device: force-unregister compares the files before and after
+ * its change, inside its transaction, its own writes included.
  */
-function currentHashes(deps: ProvisionDeps, device: DeviceRow): { name: string; hash: string }[] {
-  return deviceFiles(deps, device)
-    .filter((f) => f.kind === "device")
-    .map((f) => ({ name: f.name, hash: previewFile(deps, device, f.name).contentHash }));
-}
-
-/**
- * currentHashes as the caller's open transaction `q` sees the device, its own writes included
- * (force-unregister compares the files before and after its change). Until the request path's
- * renderer is on the asynchronous handle, it renders synchronously on the transaction's own
- * connection, which only SQLite has: on PostgreSQL it refuses.
- */
-export function currentHashesIn(q: Query, deps: ProvisionDeps, device: DeviceRow): { name: string; hash: string }[] {
-  if (q.dialect !== "sqlite") throw new Error("rendering a device's files inside a PostgreSQL transaction needs the asynchronous renderer (docs/scale-out.md#status)");
-  // On SQLite, q.db is the better-sqlite3 instance of the connection holding the transaction.
-  return currentHashes({ ...deps, db: q.db as unknown as Db }, device);
+export async function currentHashesIn(q: Query, deps: ProvisionDeps, device: DeviceRow): Promise<{ name: string; hash: string }[]> {
+  const hashes: { name: string; hash: string }[] = [];
+  for (const f of deviceFiles(deps, device)) if (f.kind === "device") hashes.push({ name: f.name, hash: (await previewFileIn(q, deps, device, f.name)).contentHash });
+  return hashes;
 }
 
 /** Config drift: the hash of what the phone last fetched against the hash of what it would get now. */
@@ -64,7 +52,7 @@ export function deviceDrift(deps: ProvisionDeps, device: DeviceRow): Promise<Dev
 /** deviceDrift in the caller's `data.read` (a page that shows many devices reads them in one). */
 export async function deviceDriftIn(q: Query, deps: ProvisionDeps, device: DeviceRow): Promise<DeviceDrift> {
   const files: FileDrift[] = [];
-  for (const f of currentHashes(deps, device)) {
+  for (const f of await currentHashesIn(q, deps, device)) {
     const last = await lastFetchIn(q, device.id, f.name);
     files.push({ name: f.name, fetchedHash: last?.hash ?? null, fetchedAt: last?.at ?? null, currentHash: f.hash });
   }

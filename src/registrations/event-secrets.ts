@@ -1,9 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
-import { eq, isNull, sql } from "drizzle-orm";
+import { eq, isNull } from "drizzle-orm";
 import { writeTransaction, type Db } from "../db/client.ts";
 import type { Query } from "../db/data.ts";
 import { deviceEventSecrets, devices } from "../db/schema.ts";
-import { preparedPerDb } from "../db/prepared.ts";
 import { randomPassword, type SecretBox } from "../secrets.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 
@@ -38,18 +37,16 @@ export function ensureEventSecrets(deps: ServiceDeps): number {
   });
 }
 
-const secretOfDevice = preparedPerDb((db) => db.select().from(deviceEventSecrets).where(eq(deviceEventSecrets.deviceId, sql.placeholder("deviceId"))).prepare());
-
-/** The device's event secret in clear, or null when it has none yet. Read on the fetch path. */
-export function eventSecretOf(deps: ServiceDeps, deviceId: number): string | null {
-  const row = secretOfDevice(deps.db).get({ deviceId });
-  return row ? deps.secrets.open(row.secretEnc) : null;
+/** The device's event secret in clear, or null when it has none yet, in the caller's read or write (the resolver's). */
+export async function eventSecretOfIn(q: Query, secrets: SecretBox, deviceId: number): Promise<string | null> {
+  const { deviceEventSecrets: d } = q.t;
+  const [row] = await q.db.select({ secretEnc: d.secretEnc }).from(d).where(eq(d.deviceId, deviceId)).limit(1);
+  return row ? secrets.open(row.secretEnc) : null;
 }
 
 /** Constant-time comparison of a presented secret with the device's (the phone event URLs), in the caller's `data.read` or `data.write`. */
 export async function eventSecretMatchesIn(q: Query, secrets: SecretBox, deviceId: number, presented: string): Promise<boolean> {
-  const [row] = await q.db.select().from(q.t.deviceEventSecrets).where(eq(q.t.deviceEventSecrets.deviceId, deviceId)).limit(1);
-  return sameSecret(row ? secrets.open(row.secretEnc) : null, presented);
+  return sameSecret(await eventSecretOfIn(q, secrets, deviceId), presented);
 }
 
 function sameSecret(actual: string | null, presented: string): boolean {

@@ -50,7 +50,7 @@ export async function forceUnregister(deps: ProvisionDeps, settings: SipSettings
     if (open) throw conflict(`a force-unregister of ${tenant.name}/${number} is already pending (request ${open.id})`);
     const before = [];
     for (const { device, line, key } of await devicesShowingExtensionIn(q, ext.id)) {
-      before.push({ device, direct: line || key, plan: await notifyPlanIn(q, deps, device), hashes: currentHashesIn(q, deps, device) });
+      before.push({ device, direct: line || key, plan: await notifyPlanIn(q, deps, device), hashes: await currentHashesIn(q, deps, device) });
     }
     const [request] = await q.db
       .insert(forceUnregisters)
@@ -62,11 +62,12 @@ export async function forceUnregister(deps: ProvisionDeps, settings: SipSettings
     else await disableIn(q, ext.id, request!.id, now);
     // A phone that only watched the extension through a layout or group, and whose files did not change
     // (the member was its own line, or did not fit), has nothing to fetch: it is not waited for.
-    const waited = before.flatMap((b) => {
-      const after = new Map(currentHashesIn(q, deps, b.device).map((f) => [f.name, f.hash]));
+    const waited = [];
+    for (const b of before) {
+      const after = new Map((await currentHashesIn(q, deps, b.device)).map((f) => [f.name, f.hash]));
       const files = b.hashes.filter((f) => after.get(f.name) !== f.hash).map((f) => ({ name: f.name, oldHash: f.hash }));
-      return b.direct || files.length ? [{ ...b, files }] : [];
-    });
+      if (b.direct || files.length) waited.push({ ...b, files });
+    }
     for (const b of waited) {
       await q.db.insert(forceUnregisterDevices).values({
         requestId: request!.id,

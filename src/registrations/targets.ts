@@ -53,7 +53,7 @@ export async function notifyPlanIn(q: Query, deps: Pick<ServiceDeps, "secrets">,
 }
 
 /** The plan from what was read (notifyPlanIn). */
-export function planFrom(deps: Pick<ServiceDeps, "secrets">, device: DeviceRow, { tenant, lines, bound: all }: PlanInputs): NotifyPlan | null {
+function planFrom(deps: Pick<ServiceDeps, "secrets">, device: DeviceRow, { tenant, lines, bound: all }: PlanInputs): NotifyPlan | null {
   const onLines = new Set(lines.map((l) => l.id));
   const bound = all
     .filter(({ r }) => device.lastIp !== null && hostOf(r.source) === device.lastIp && parseSipUri(r.contact!) !== null)

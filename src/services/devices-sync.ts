@@ -14,7 +14,7 @@ import { noDevice, requireMac } from "./devices.ts";
  * queries as the asynchronous form, the same messages (imported from it).
  */
 
-export function findDeviceSync(db: Db, mac: Mac): DeviceRow | undefined {
+function findDeviceSync(db: Db, mac: Mac): DeviceRow | undefined {
   return db.select().from(devices).where(eq(devices.mac, mac)).get();
 }
 

@@ -48,7 +48,7 @@ function requireModules(model: ModelInfo, modules: number, field: string): numbe
 }
 
 export const noDevice = (mac: Mac) => notFound(`no device ${mac}`);
-export const unknownTenantExtension = (number: string, field: string) => invalidInput(`${field}: ${unknownExtensionReason(number, "this device's tenant")}`);
+const unknownTenantExtension = (number: string, field: string) => invalidInput(`${field}: ${unknownExtensionReason(number, "this device's tenant")}`);
 
 // Reads whether the MAC is taken, then inserts: serializable on PostgreSQL (the default), so two
 // creates of one MAC cannot both pass the check (docs/scale-out.md#transactions).

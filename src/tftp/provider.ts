@@ -51,7 +51,7 @@ export function tftpResolver(deps: ProvisionDeps, deviceNetworks: readonly strin
       return { found: false };
     }
     const trusted = inNetworks(req.remoteAddress, deviceNetworks);
-    const result = provision(req, deps, trusted ? { method: "trusted_network" } : null);
+    const result = await provision(req, deps, trusted ? { method: "trusted_network" } : null);
     if (result.outcome === "unauthorized") {
       const device = result.device ? { id: result.device.id, tenantId: result.device.tenantId } : null;
       deps.metrics?.authFailures.inc({ kind: "failed" });

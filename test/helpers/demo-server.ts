@@ -9,7 +9,7 @@ export interface DemoServer extends TestServer {
   /** The demo phones with their provisioning credentials and file names. */
   readonly demo: DemoDevice[];
   /** The file the server should serve `mac` under the name `file`, rendered through a second runtime. */
-  expected(mac: string, file: string): string;
+  expected(mac: string, file: string): Promise<string>;
 }
 
 /** `prepare` runs after the demo is loaded, before the server starts. */
@@ -22,6 +22,6 @@ export async function startDemoServer(overrides: Record<string, unknown> = {}, p
   return {
     ...base,
     demo,
-    expected: (mac, file) => base.withRuntime((rt) => previewFile(rt, getDeviceSync(rt, mac), file).body),
+    expected: (mac, file) => base.withRuntime(async (rt) => (await previewFile(rt, getDeviceSync(rt, mac), file)).body),
   };
 }

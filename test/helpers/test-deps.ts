@@ -7,6 +7,7 @@ import { loadConfig, type Config } from "../../src/config.ts";
 import { openDb } from "../../src/db/client.ts";
 import { sqliteDataOn } from "../../src/db/data-sqlite.ts";
 import { FetchRecorder } from "../../src/provisioning/fetch-recorder.ts";
+import { sqliteRequestReads } from "../../src/provisioning/request-reads.ts";
 import type { ProvisionDeps } from "../../src/provisioning/provision.ts";
 import { SourceLimiter } from "../../src/provisioning/source-limiter.ts";
 import { createSecretBox } from "../../src/secrets.ts";
@@ -25,6 +26,7 @@ export function createTestDeps(options: { now?: Date; publicUrl?: string; firmwa
   const recorder = new FetchRecorder(db, 10, 10_000, (err) => {
     throw err;
   });
+  const templates = builtinTemplateStore(VENDOR_IDS);
   return {
     db,
     // One connection (in memory), shared: reads and writes of the handle take its lock.
@@ -32,7 +34,8 @@ export function createTestDeps(options: { now?: Date; publicUrl?: string; firmwa
     secrets: createSecretBox(randomBytes(32)),
     clock,
     vendors: VENDOR_LIST,
-    templates: builtinTemplateStore(VENDOR_IDS),
+    templates,
+    reads: sqliteRequestReads(db, () => templates.generation),
     publicUrl: options.publicUrl ?? "http://prov.test:8080/",
     recorder,
     discoveryLimiter: new SourceLimiter(100, 3_600_000),

@@ -34,7 +34,7 @@ beforeAll(async () => {
     await createDevice(deps, { mac: d.mac, model: d.model, tenant: "desk.example" } as never);
     await setLines(deps, d.mac, [{ index: 1, extension: "100" }]);
     await setKeys(deps, d.mac, [{ index: 1, kind: "blf", value: "103" } as never]);
-    enableHotDesk(deps, d.mac, {});
+    await enableHotDesk(deps, d.mac, {});
   }
 });
 afterAll(() => deps.close());
@@ -51,7 +51,7 @@ function fixedSecrets(c: PhoneConfig): PhoneConfig {
 
 async function rendered(d: (typeof DESKS)[number]): Promise<string> {
   const device = await getDevice(deps, d.mac);
-  const config = fixedSecrets(resolvePhoneConfig(deps, device, getTenant(deps, "desk.example"), "http://prov.desk.example:8080/", GOLDEN_NOW));
+  const config = fixedSecrets(await deps.data.read((q) => resolvePhoneConfig(q, deps, device, getTenant(deps, "desk.example"), "http://prov.desk.example:8080/", GOLDEN_NOW)));
   const vendor = VENDOR_LIST.find((v) => v.id === d.vendor)!;
   const templates = builtinTemplates(d.vendor);
   const main = vendor.render(d.file, config, templates)!.body;
@@ -63,13 +63,13 @@ describe("hot-desk golden files", () => {
     const free = await rendered(d);
     expect(free).toContain("9902");
     expectGolden(free, `${d.vendor}/${d.model}-hot-desk-free.${d.file.split(".").pop()}`);
-    signIn(deps, d.mac, "101", "test");
+    await signIn(deps, d.mac, "101", "test");
     const signedIn = await rendered(d);
     expect(signedIn).toContain("*46");
     expect(signedIn).toContain("Ana Example");
     expect(signedIn).not.toContain("9902");
     expectGolden(signedIn, `${d.vendor}/${d.model}-hot-desk-signed-in.${d.file.split(".").pop()}`);
-    signOut(deps, d.mac, "test");
+    await signOut(deps, d.mac, "test");
     expect(await rendered(d)).toBe(free);
   });
 });

@@ -23,7 +23,7 @@ describe("phone-facing HTTP", () => {
       for (const file of d.files) {
         const r = await curl(["--digest", "-u", `${d.username}:${d.password}`, `${s.phoneUrl}/${file}`]);
         expect(r.status, `${d.mac} ${file}`).toBe(200);
-        expect(r.body).toBe(s.expected(d.mac, file));
+        expect(r.body).toBe(await s.expected(d.mac, file));
       }
     }
   });

@@ -17,7 +17,7 @@ describe("imported devices", () => {
     expect(report.accepted).toBe(true);
     const urls = await Promise.all(
       ["805ec0aa0001", "805ec0aa0002"].map(async (mac) => {
-        const body = previewFile(deps, await getDevice(deps, mac), `${mac}.cfg`).body;
+        const body = (await previewFile(deps, await getDevice(deps, mac), `${mac}.cfg`)).body;
         return /action_url\.registered = (\S+)/.exec(body)?.[1];
       }),
     );

@@ -55,11 +55,11 @@ describe("pipeline", () => {
     try {
       const yealink = (await loadDemo(deps)).find((d) => d.vendor === "yealink")!;
       const file = `${yealink.mac}.cfg`;
-      const tftp = provision({ transport: "tftp", fileName: file, remoteAddress: "10.0.0.5" }, deps, { method: "trusted_network" });
+      const tftp = await provision({ transport: "tftp", fileName: file, remoteAddress: "10.0.0.5" }, deps, { method: "trusted_network" });
       expect(tftp).toMatchObject({ outcome: "unreachable_url", url: "http://localhost:8080/" });
-      const local = provision({ transport: "tftp", fileName: file, remoteAddress: "127.0.0.1" }, deps, { method: "trusted_network" });
+      const local = await provision({ transport: "tftp", fileName: file, remoteAddress: "127.0.0.1" }, deps, { method: "trusted_network" });
       expect(local.outcome).toBe("served");
-      const derived = provision({ transport: "tftp", fileName: file, remoteAddress: "10.0.0.5", requestUrl: "http://10.0.0.1:8080/" }, deps, { method: "trusted_network" });
+      const derived = await provision({ transport: "tftp", fileName: file, remoteAddress: "10.0.0.5", requestUrl: "http://10.0.0.1:8080/" }, deps, { method: "trusted_network" });
       expect(derived.outcome).toBe("served");
       expect(derived.outcome === "served" && derived.body.toString()).toContain("static.auto_provision.server.url = http://10.0.0.1:8080/");
     } finally {

@@ -20,9 +20,9 @@ const GS_MAC = "c074ad000103";
 const GS_FILE = `cfg${GS_MAC}.xml`;
 const knows = (password: string): Authenticator => ({ method: "digest", check: (_u, p) => p === password });
 
-function fetchOver(transport: "http" | "https") {
+async function fetchOver(transport: "http" | "https") {
   const req = { transport, fileName: GS_FILE, remoteAddress: "198.51.100.7" } as const;
-  const result = provision(req, deps, knows(passwords.get(GS_MAC)!));
+  const result = await provision(req, deps, knows(passwords.get(GS_MAC)!));
   if (result.outcome !== "served") throw new Error(`expected served, got ${result.outcome}`);
   deps.recorder.record(fetchRecord({ at: deps.clock().getTime(), req, outcome: "served", status: 200, result }));
   deps.recorder.flush();
@@ -32,9 +32,9 @@ function fetchOver(transport: "http" | "https") {
 describe("deliver: encrypted Grandstream files", () => {
   beforeEach(() => updateTenant(deps, DEMO_TENANT, { configEncryption: true }));
 
-  it("keep their ETag while the configuration stays the same, so a phone gets its 304", () => {
-    const first = fetchOver("http");
-    const second = fetchOver("http");
+  it("keep their ETag while the configuration stays the same, so a phone gets its 304", async () => {
+    const first = await fetchOver("http");
+    const second = await fetchOver("http");
     expect(first.encrypted).toBe(true);
     expect(first.body.subarray(0, 8).toString("latin1")).toBe("Salted__");
     expect(second.etag).toBe(first.etag);
@@ -42,25 +42,25 @@ describe("deliver: encrypted Grandstream files", () => {
   });
 
   it("show no drift after the phone fetched them, over plain HTTP or HTTPS", async () => {
-    fetchOver("http");
-    expect((await deviceDrift(deps, await getDevice(deps, GS_MAC))).state).toBe("current");
-    fetchOver("https");
-    expect((await deviceDrift(deps, await getDevice(deps, GS_MAC))).state).toBe("current");
+    await fetchOver("http");
+    expect((await deviceDrift(deps, (await getDevice(deps, GS_MAC)))).state).toBe("current");
+    await fetchOver("https");
+    expect((await deviceDrift(deps, (await getDevice(deps, GS_MAC)))).state).toBe("current");
   });
 
   it("record the hash of the configuration, the one the preview shows, whichever transport carried it", async () => {
-    const http = fetchOver("http");
-    const https = fetchOver("https");
+    const http = await fetchOver("http");
+    const https = await fetchOver("https");
     expect(https.encrypted).toBe(false);
     expect(http.contentHash).toBe(https.contentHash);
     expect(http.etag).not.toBe(https.etag);
-    expect(previewFile(deps, (await getDevice(deps, GS_MAC)), GS_FILE).contentHash).toBe(http.contentHash);
+    expect((await previewFile(deps, (await getDevice(deps, GS_MAC)), GS_FILE)).contentHash).toBe(http.contentHash);
   });
 
   it("show drift once the configuration changes", async () => {
-    fetchOver("http");
+    await fetchOver("http");
     await updateTenant(deps, DEMO_TENANT, { resyncMinutes: 77 });
-    expect((await deviceDrift(deps, await getDevice(deps, GS_MAC))).state).toBe("drift");
+    expect((await deviceDrift(deps, (await getDevice(deps, GS_MAC)))).state).toBe("drift");
   });
 });
 

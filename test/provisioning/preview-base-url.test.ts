@@ -20,6 +20,6 @@ it("previews a device's file with the base URL the phone was last told", async (
   expect(r.status).toBe(200);
   expect(r.body).toContain(`http://${host}/`);
   s.server.runtime.recorder.flush();
-  const preview = await s.withRuntime(async (rt) => previewFile(rt, (await getDevice(rt, d.mac)), file).body);
+  const preview = await s.withRuntime(async (rt) => (await previewFile(rt, (await getDevice(rt, d.mac)), file)).body);
   expect(preview).toBe(r.body);
 });

@@ -28,14 +28,14 @@ afterEach(() => deps.close());
 
 const knows = (password: string): Authenticator => ({ method: "digest", check: (_u, p) => p === password });
 const req = (fileName: string, transport: "http" | "tftp" = "http") => ({ transport, fileName, remoteAddress: "198.51.100.7" });
-const cacheOf = (maxBytes: number, asRenderedShare: number) => new RenderCache(deps.db.$client, maxBytes, () => deps.templates.generation, asRenderedShare);
+const cacheOf = (maxBytes: number, asRenderedShare: number) => new RenderCache(maxBytes, asRenderedShare);
 
 /** Every device file of the demo, fetched once through `cache` with its own credentials (over `transport`). */
-function fetchAll(cache: RenderCache, transport: "http" | "tftp" = "http") {
+async function fetchAll(cache: RenderCache, transport: "http" | "tftp" = "http") {
   const served = [];
   for (const d of demo) {
     for (const file of d.files) {
-      const r = provision(req(file, transport), { ...deps, renderCache: cache }, transport === "tftp" ? { method: "trusted_network" } : knows(passwords.get(d.mac)!));
+      const r = await provision(req(file, transport), { ...deps, renderCache: cache }, transport === "tftp" ? { method: "trusted_network" } : knows(passwords.get(d.mac)!));
       expect(r.outcome, file).toBe("served");
       if (r.outcome === "served") served.push({ file, r });
     }
@@ -44,7 +44,7 @@ function fetchAll(cache: RenderCache, transport: "http" | "tftp" = "http") {
 }
 
 /** What the cache gives back for a file: the part of the result a hit must reproduce. */
-const fields = (r: Extract<ReturnType<typeof provision>, { outcome: "served" }>) => ({
+const fields = (r: Extract<Awaited<ReturnType<typeof provision>>, { outcome: "served" }>) => ({
   body: Buffer.from(r.body).toString("base64"),
   length: r.body.length,
   contentType: r.contentType,
@@ -60,16 +60,18 @@ describe("render cache: packed files", () => {
   it("a packed file is served byte for byte as rendered: body, Content-Length, ETag, fetch-log hash, credentials, secret values", async () => {
     const rendered = cacheOf(64 * 1024 * 1024, 1);
     const packed = cacheOf(64 * 1024 * 1024, 0);
-    const first = fetchAll(rendered).map(({ file, r }) => ({ file, ...fields(r) }));
-    fetchAll(packed);
+    const first = (await fetchAll(rendered)).map(({ file, r }) => ({ file, ...fields(r) }));
+    await fetchAll(packed);
     const hitsBefore = packed.hits;
     // Second pass: every file is a hit of the packed cache, unpacked.
-    const again = fetchAll(packed).map(({ file, r }) => ({ file, ...fields(r) }));
+    const again = (await fetchAll(packed)).map(({ file, r }) => ({ file, ...fields(r) }));
     expect(packed.hits - hitsBefore).toBe(first.length);
     expect(again).toEqual(first);
     // Fresh renders (no cache) agree: nothing was served from a stale or mixed-up entry.
-    const uncached = demo.flatMap((d) => d.files.map((file) => provision(req(file), deps, knows(passwords.get(d.mac)!)))).map((r) => (r.outcome === "served" ? r.contentHash : null));
-    expect(again.map((f) => f.contentHash)).toEqual(uncached);
+    const uncached = [];
+    for (const d of demo) for (const file of d.files) uncached.push(await provision(req(file), deps, knows(passwords.get(d.mac)!)));
+    const uncachedHashes = uncached.map((r) => (r.outcome === "served" ? r.contentHash : null));
+    expect(again.map((f) => f.contentHash)).toEqual(uncachedHashes);
   });
 
   it("files alike pack against one dictionary: 40 Yealink phones of one tenant take a fraction of their rendered size", async () => {
@@ -86,8 +88,13 @@ describe("render cache: packed files", () => {
     const sizes = [];
     for (const share of [1, 0]) {
       const cache = cacheOf(64 * 1024 * 1024, share);
-      const bodies = macs.map((mac) => provision(req(`${mac}.cfg`), { ...deps, renderCache: cache }, null));
-      const hits = macs.map((mac) => provision(req(`${mac}.cfg`), { ...deps, renderCache: cache }, null));
+      const fetchEach = async () => {
+        const out = [];
+        for (const mac of macs) out.push(await provision(req(`${mac}.cfg`), { ...deps, renderCache: cache }, null));
+        return out;
+      };
+      const bodies = await fetchEach();
+      const hits = await fetchEach();
       expect(hits.map((r) => (r.outcome === "served" ? r.body.toString() : r.outcome))).toEqual(bodies.map((r) => (r.outcome === "served" ? r.body.toString() : r.outcome)));
       expect(cache.size.entries).toBe(macs.length);
       sizes.push(cache.size.bytes);
@@ -98,20 +105,20 @@ describe("render cache: packed files", () => {
 
   it("an encrypted file (its plaintext kept beside it) comes back whole from a packed entry", async () => {
     await updateTenant(deps, DEMO_TENANT, { configEncryption: true });
-    const rendered = fetchAll(cacheOf(64 * 1024 * 1024, 1), "tftp").map(({ file, r }) => ({ file, ...fields(r) }));
+    const rendered = (await fetchAll(cacheOf(64 * 1024 * 1024, 1), "tftp")).map(({ file, r }) => ({ file, ...fields(r) }));
     const encrypted = rendered.filter((f) => f.encrypted);
     expect(encrypted.length, "the demo has a vendor that encrypts").toBeGreaterThan(0);
     const packed = cacheOf(64 * 1024 * 1024, 0);
-    fetchAll(packed, "tftp");
-    expect(fetchAll(packed, "tftp").map(({ file, r }) => ({ file, ...fields(r) }))).toEqual(rendered);
+    await fetchAll(packed, "tftp");
+    expect((await fetchAll(packed, "tftp")).map(({ file, r }) => ({ file, ...fields(r) }))).toEqual(rendered);
   });
 
-  it("the bound holds with packed files; the least recently used go first", () => {
+  it("the bound holds with packed files; the least recently used go first", async () => {
     const probe = cacheOf(2 ** 40, 0);
-    fetchAll(probe);
+    await fetchAll(probe);
     // Room for about half of the files, all packed.
     const cache = cacheOf(Math.floor(probe.size.bytes * 0.5), 0);
-    const served = fetchAll(cache);
+    const served = await fetchAll(cache);
     expect(cache.size.bytes).toBeLessThanOrEqual(Math.floor(probe.size.bytes * 0.5));
     expect(cache.size.entries).toBeLessThan(served.length);
     expect(cache.size.entries).toBeGreaterThan(0);
@@ -119,43 +126,43 @@ describe("render cache: packed files", () => {
     const d = demo.at(-1)!;
     const last = d.files.at(-1)!;
     let hits = cache.hits;
-    provision(req(last), { ...deps, renderCache: cache }, knows(passwords.get(d.mac)!));
+    await provision(req(last), { ...deps, renderCache: cache }, knows(passwords.get(d.mac)!));
     expect(cache.hits).toBe(hits + 1);
     const first = demo[0]!;
     const misses = cache.misses;
     hits = cache.hits;
-    provision(req(first.files[0]!), { ...deps, renderCache: cache }, knows(passwords.get(first.mac)!));
+    await provision(req(first.files[0]!), { ...deps, renderCache: cache }, knows(passwords.get(first.mac)!));
     expect(cache.hits).toBe(hits);
     expect(cache.misses).toBe(misses + 1);
   });
 
   it("files are kept as rendered up to their share of the bound, packed past it, and rendered again once there is room", async () => {
     const all = cacheOf(2 ** 40, 1);
-    fetchAll(all);
+    await fetchAll(all);
     // A share that takes about a third of the files as rendered.
     const cache = cacheOf(all.size.bytes, 1 / 3);
-    const served = fetchAll(cache);
+    const served = await fetchAll(cache);
     expect(cache.size.entries).toBe(all.size.entries);
     expect(cache.size.bytes).toBeLessThanOrEqual(all.size.bytes);
     // Hits give back the same files whichever way each is kept.
-    expect(fetchAll(cache).map(({ r }) => fields(r))).toEqual(served.map(({ r }) => fields(r)));
+    expect((await fetchAll(cache)).map(({ r }) => fields(r))).toEqual(served.map(({ r }) => fields(r)));
     // A newer generation empties it: the next files are kept as rendered again.
     await updateTenant(deps, DEMO_TENANT, { resyncMinutes: 61 });
     const d = demo[0]!;
     const file = d.files.at(-1)!;
-    provision(req(file), { ...deps, renderCache: cache }, knows(passwords.get(d.mac)!));
+    await provision(req(file), { ...deps, renderCache: cache }, knows(passwords.get(d.mac)!));
     const asRendered = cacheOf(2 ** 40, 1);
-    provision(req(file), { ...deps, renderCache: asRendered }, knows(passwords.get(d.mac)!));
+    await provision(req(file), { ...deps, renderCache: asRendered }, knows(passwords.get(d.mac)!));
     expect(cache.size).toEqual(asRendered.size);
   });
 
   it("a newer generation drops every entry at once: nothing of the old one is kept or hit", async () => {
     const cache = cacheOf(64 * 1024 * 1024, 0);
-    fetchAll(cache);
+    await fetchAll(cache);
     expect(cache.size.entries).toBeGreaterThan(0);
     await updateTenant(deps, DEMO_TENANT, { resyncMinutes: 61 });
     const hits = cache.hits;
-    const again = fetchAll(cache);
+    const again = await fetchAll(cache);
     expect(cache.hits).toBe(hits);
     expect(cache.size.entries).toBe(again.length);
   });

@@ -48,7 +48,7 @@ async function servesChangeAtOnce(change: () => unknown, changesFile = true, wha
   expect(cache.hits).toBe(hits + 1);
   await change();
   const after = await fetchFile();
-  expect(after).toBe(s.expected(MAC, file()));
+  expect(after).toBe(await s.expected(MAC, file()));
   if (changesFile) expect(after, what).not.toBe(before);
 }
 

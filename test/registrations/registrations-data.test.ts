@@ -222,15 +222,6 @@ describe.each(dataDialects(postgres))("registrations on $name", (dialect) => {
     return forceUnregister(provision, DEFAULT_SIP_SETTINGS, TENANT, "501", { mode }, "test");
   };
 
-  if (dialect.name === "PostgreSQL") {
-    it("refuses a force-unregister until the renderer is on the handle, writing nothing", async () => {
-      const before = await snapshot(data);
-      await expect(unregister("remove")).rejects.toThrow(/asynchronous renderer/);
-      expect(await snapshot(data)).toEqual(before);
-    });
-    return;
-  }
-
   it("force-unregisters: new SIP password, off the phone, a pending request waiting for its changed file, change events and audit", async () => {
     const before = await snapshot(data);
     const { request, done } = await unregister("remove");

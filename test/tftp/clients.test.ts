@@ -20,7 +20,7 @@ beforeAll(async () => {
   stack = await startTftpStack();
   out = mkdtempSync(join(tmpdir(), "phonehome-tftp-out-"));
   imageName = (await stack.addImage(image, { vendor: "yealink", models: ["T54W"], version: "96.86.0.100", name: "T54W(T57W,T53W)-96.86.0.100.rom" })).fileName;
-  const r = provision({ transport: "http", fileName: COMMON, remoteAddress: "127.0.0.1" }, stack.deps, null);
+  const r = await provision({ transport: "http", fileName: COMMON, remoteAddress: "127.0.0.1" }, stack.deps, null);
   if (r.outcome !== "served") throw new Error("common file not rendered");
   commonBody = r.body;
 });

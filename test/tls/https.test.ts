@@ -89,7 +89,7 @@ describe("HTTPS", () => {
     const file = `${d.mac}.cfg`;
     const r = await curl([...caArgs(), "--digest", "-u", `${d.username}:${d.password}`, `${base}/${file}`]);
     expect(r.status).toBe(200);
-    expect(r.body).toBe(s.expected(d.mac, file));
+    expect(r.body).toBe(await s.expected(d.mac, file));
   });
 
   it("refuses TLS 1.0 and 1.1", async () => {
@@ -108,7 +108,7 @@ describe("client certificates bound to the MAC", () => {
   it("a certificate naming MAC A opens A's file, byte for byte", async () => {
     const r = await curl([...caArgs(), ...withCert("a"), `${base}/${fileOf(MAC_A)}`]);
     expect(r.status).toBe(200);
-    expect(r.body).toBe(s.expected(MAC_A, fileOf(MAC_A)));
+    expect(r.body).toBe(await s.expected(MAC_A, fileOf(MAC_A)));
   });
 
   it("a certificate naming MAC A does not open B's file", async () => {
@@ -171,7 +171,7 @@ describe("encrypted Grandstream configs (openssl enc format, per-device password
     const out = join(s.config.dataDir, "gs.enc");
     const body = await download(`${s.phoneUrl}/${file}`, out);
     expect(body.subarray(0, 8).toString("latin1")).toBe("Salted__");
-    const plain = s.expected(d.mac, file);
+    const plain = await s.expected(d.mac, file);
     const password = /<item name="provisioning.config.filePassword">([A-Za-z0-9]+)<\/item>/.exec(plain)?.[1];
     expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
     const dec = await run("openssl", ["enc", "-d", "-aes-256-cbc", "-md", "md5", "-k", password!, "-in", out]);
@@ -203,7 +203,7 @@ describe("encrypted Grandstream configs (openssl enc format, per-device password
     const d = gs();
     const file = `cfg${d.mac}.xml`;
     const body = await download(`${base}/${file}`, join(s.config.dataDir, "gs.xml"), caArgs());
-    expect(body.toString("utf8")).toBe(s.expected(d.mac, file));
+    expect(body.toString("utf8")).toBe(await s.expected(d.mac, file));
     expect(body.toString("utf8")).toContain("provisioning.config.filePassword");
   });
 
@@ -224,7 +224,7 @@ describe("Yealink with configEncryption on (not encrypted: docs/security.md, Yea
     const file = `${d.mac}.cfg`;
     const r = await run("curl", ["-sS", "--max-time", "10", "--digest", "-u", `${d.username}:${d.password}`, `http://127.0.0.1:${s.server.httpPort}/${file}`]);
     expect(r.code).toBe(0);
-    expect(r.out).toBe(s.expected(d.mac, file));
+    expect(r.out).toBe(await s.expected(d.mac, file));
     expect(r.out).not.toMatch(/aes_key|update_file_mode/);
     const rt = s.runtime();
     const row = rt.db.$client.prepare("select count(*) as n from device_config_keys where device_id = ?").get((await getDevice(rt, d.mac)).id) as { n: number };

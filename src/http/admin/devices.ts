@@ -66,7 +66,7 @@ export function deviceRoutes(deps: ProvisionDeps): Router<AdminState> {
   });
   r.get("/devices/:mac/files/:name", async (ctx) => {
     const d = await getDevice(deps, ctx.params.mac!);
-    const file = previewFile(deps, d, ctx.params.name!);
+    const file = await previewFile(deps, d, ctx.params.name!);
     if (file.kind === "device" && !seesSecrets(ctx)) {
       throw forbidden(`${ctx.params.name} holds credentials; only an admin token may preview it`);
     }

@@ -172,7 +172,7 @@ ${table(
     const scope = ctx.state.scope!;
     const { d } = await device(ctx);
     const name = ctx.params.name!;
-    const file = previewFile(deps, d, name);
+    const file = await previewFile(deps, d, name);
     // Admins read the file as the phone does; every other role gets each secret value masked (docs/portal.md).
     const clear = seesSecrets(scope);
     const now = clear ? file.body : maskSecretValues(file.body, file.secrets);
