@@ -7,8 +7,7 @@ import { expandDeviceKeysSync, readDeviceKeysSync } from "./key-expansion-sync.t
 
 /**
  * The synchronous form of assertKeysFit (src/services/key-checks.ts), for writers inside a
- * synchronous writeTransaction: the hot-desk sign-in and desk key (src/hot-desk/) and the
- * extension-settings writers, until they move to the asynchronous handle (docs/scale-out.md#status).
+ * synchronous writeTransaction: the hot-desk sign-in and desk key (src/hot-desk/), until they move to the asynchronous handle (docs/scale-out.md#status).
  */
 export function assertKeysFitSync(tx: Db, deviceIds: readonly number[], context: string): void {
   if (!deviceIds.length) return;

@@ -10,8 +10,7 @@ import { deviceKeysOf, distinctIds, memberOf, type DeviceKeys } from "./key-expa
  * The synchronous form of src/services/key-expansion.ts (SQLite only, `db: Db`), prepared once per
  * connection: the resolver reads a device's keys on every uncached fetch. Kept for the callers that
  * are not on the asynchronous handle yet: the resolver (src/provisioning/resolve.ts), the hot-desk
- * writes (src/hot-desk/), and the extension-settings writers, until
- * they move (docs/scale-out.md#status). The same reads as the asynchronous form, and the same
+ * writes (src/hot-desk/), until they move (docs/scale-out.md#status). The same reads as the asynchronous form, and the same
  * shaping of their rows (imported from it).
  */
 

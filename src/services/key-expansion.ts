@@ -13,7 +13,7 @@ import type { KeyLimits } from "../vendors/key-capacity.ts";
  * This is the asynchronous form (`q: Query`, SQLite and PostgreSQL) that the admin API, the portal
  * and the CLI use. The synchronous form (src/services/key-expansion-sync.ts), prepared once per
  * connection, serves the resolver on the fetch path (it reads a device's keys on every uncached
- * fetch), the hot-desk writes and the importer until they move to the asynchronous handle
+ * fetch) and the hot-desk writes until they move to the asynchronous handle
  * (docs/scale-out.md#status). Only the queries are written twice; what is made of the rows is
  * shared (below).
  */
