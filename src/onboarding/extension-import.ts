@@ -1,17 +1,16 @@
-import { eq } from "drizzle-orm";
-import { writeTransaction } from "../db/client.ts";
-import { extensions } from "../db/schema.ts";
+import { eq, sql } from "drizzle-orm";
+import type { Query } from "../db/data.ts";
 import { EXTENSION_NUMBER } from "../domain/validation.ts";
 import { AppError, invalidInput } from "../errors.ts";
-import { auditChange } from "../services/actor.ts";
+import { auditChangeIn } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import { ProfileInput, ROLES, VoicemailInput } from "../services/extension-settings/schemas.ts";
-import { putNumberSettingsSync, putProfileSync, putVoicemailSync, readSettingsSync } from "../services/extension-settings/sections-sync.ts";
-import { createExtensionSync, updateExtensionSync } from "../services/extensions.ts";
-import { setExtensionGroupsSync } from "../services/groups-sync.ts";
-import { extensionGroupNamesSync } from "../services/extension-usage-sync.ts";
+import { putNumberSettingsIn, putProfileIn, putVoicemailIn, readSettingsIn } from "../services/extension-settings/sections.ts";
+import { createExtensionIn, updateExtensionIn } from "../services/extensions.ts";
+import { setExtensionGroupsIn } from "../services/groups.ts";
+import { extensionGroupNamesIn } from "../services/extension-usage.ts";
 import { describeIssues, ExtensionInput, ExtensionPatch } from "../services/schemas.ts";
-import { getTenant } from "../services/tenants.ts";
+import { loadTenant } from "../services/tenants.ts";
 import type { Tenant } from "../db/rows.ts";
 import type { Problem } from "./columns.ts";
 import type { CsvRow } from "./csv-source.ts";
@@ -22,10 +21,11 @@ import { MAX_PROBLEMS } from "./planner.ts";
 /**
  * Extensions by CSV, all rows or none, in the device import's two passes: a checking pass (each cell
  * through the API's own zod field schemas, duplicates in the file) that writes nothing, then one
- * transaction that makes each row's changes through the same services as the API routes, so every
- * rule (numbering plan, unique usernames, groups, BLF watchers) and every message is theirs. A row a
- * service refuses is reported with its column, and the transaction is rolled back; so is a dry run,
- * which therefore reports exactly what a real run would.
+ * transaction (one `data.write`, serializable on PostgreSQL) that makes each row's changes through
+ * the same services as the API routes (their `...In(q, ...)` forms), so every rule (numbering plan,
+ * unique usernames, groups, BLF watchers) and every message is theirs. A row a service refuses is
+ * reported with its column, and the transaction is rolled back; so is a dry run, which therefore
+ * reports exactly what a real run would.
  */
 type Role = (typeof ROLES)[number];
 
@@ -131,21 +131,21 @@ class ExtensionPlanner {
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** One row's changes through the API's services (inside the import's transaction). */
-function applyRow(d: ServiceDeps, tenant: Tenant, p: PlannedExtension, exists: boolean): Action {
+async function applyRow(q: Query, d: ServiceDeps, tenant: Tenant, p: PlannedExtension, exists: boolean): Promise<Action> {
   let changed = false;
   if (!exists) {
-    createExtensionSync(d, tenant.name, ExtensionInput.parse({ number: p.number, displayName: p.displayName, sipUser: p.sipUser, authUser: p.authUser }));
+    await createExtensionIn(q, d, tenant.name, ExtensionInput.parse({ number: p.number, displayName: p.displayName, sipUser: p.sipUser, authUser: p.authUser }));
   } else {
-    const { ext } = readSettingsSync(d, tenant.name, p.number);
+    const { ext } = await readSettingsIn(q, tenant.name, p.number);
     const patch = Object.fromEntries(
       ([["displayName", p.displayName], ["sipUser", p.sipUser], ["authUser", p.authUser]] as const).filter(([k, v]) => v !== undefined && v !== ext[k]),
     );
-    if (Object.keys(patch).length) updateExtensionSync(d, tenant.name, p.number, ExtensionPatch.parse(patch));
+    if (Object.keys(patch).length) await updateExtensionIn(q, d, tenant.name, p.number, ExtensionPatch.parse(patch));
     changed = Object.keys(patch).length > 0;
   }
-  const { ext, settings } = readSettingsSync(d, tenant.name, p.number);
+  const { ext, settings } = await readSettingsIn(q, tenant.name, p.number);
   const profile = { ...settings.profile, username: p.username ?? settings.profile.username, role: p.role ?? settings.profile.role };
-  if (!same(profile, settings.profile)) changed = !!putProfileSync(d, tenant.name, p.number, ProfileInput.parse(profile));
+  if (!same(profile, settings.profile)) changed = !!(await putProfileIn(q, d, tenant.name, p.number, ProfileInput.parse(profile)));
   const { pinEnc, ...vm } = settings.voicemail;
   const current = { ...vm, pin: pinEnc === null ? null : d.secrets.open(pinEnc) };
   const on = p.voicemail ?? current.unansweredCalls === "voicemail";
@@ -158,15 +158,41 @@ function applyRow(d: ServiceDeps, tenant: Tenant, p: PlannedExtension, exists: b
     email,
     emailNotification: p.voicemailEmail === undefined ? on && current.emailNotification : email !== null,
   };
-  if (!same(voicemail, current)) changed = !!putVoicemailSync(d, tenant.name, p.number, VoicemailInput.parse(voicemail));
+  if (!same(voicemail, current)) changed = !!(await putVoicemailIn(q, d, tenant.name, p.number, VoicemailInput.parse(voicemail)));
   if (p.presence !== undefined && p.presence !== settings.numberSettings.presence) {
-    changed = !!putNumberSettingsSync(d, tenant.name, p.number, { ...settings.numberSettings, presence: p.presence });
+    changed = !!(await putNumberSettingsIn(q, d, tenant.name, p.number, { ...settings.numberSettings, presence: p.presence }));
   }
-  if (p.groups !== undefined && !same([...new Set(p.groups)].sort(), extensionGroupNamesSync(d.db, ext.id))) {
-    changed = !!setExtensionGroupsSync(d, tenant.name, p.number, p.groups);
+  if (p.groups !== undefined && !same([...new Set(p.groups)].sort(), await extensionGroupNamesIn(q, ext.id))) {
+    changed = !!(await setExtensionGroupsIn(q, d, tenant.name, p.number, p.groups));
   }
   return !exists ? "created" : changed ? "updated" : "unchanged";
 }
+
+/**
+ * One row's changes in a savepoint of the import's transaction, so that a refused row leaves
+ * nothing behind while the rows after it are still tried (and on PostgreSQL a failed statement
+ * does not abort the whole transaction). The statements are the same on both databases.
+ */
+async function inSavepoint<T>(q: Query, fn: () => Promise<T>): Promise<T> {
+  const run = async (statement: string): Promise<void> => {
+    if (q.dialect === "sqlite") await q.db.run(sql.raw(statement));
+    else await (q.db as unknown as { execute(s: ReturnType<typeof sql.raw>): Promise<unknown> }).execute(sql.raw(statement));
+  };
+  await run("savepoint import_row");
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    await run("rollback to savepoint import_row");
+    await run("release savepoint import_row");
+    throw err;
+  }
+  await run("release savepoint import_row");
+  return result;
+}
+
+const tenantNumbers = async (q: Query, tenantId: number): Promise<Set<string>> =>
+  new Set((await q.db.select({ n: q.t.extensions.number }).from(q.t.extensions).where(eq(q.t.extensions.tenantId, tenantId))).map((r) => r.n));
 
 export interface ExtensionImportOptions {
   readonly dryRun: boolean;
@@ -179,10 +205,11 @@ export interface ExtensionImportOptions {
 class RolledBack extends Error {}
 
 export async function importExtensions(deps: ServiceDeps, tenantName: string, rows: AsyncIterable<CsvRow<ExtensionColumn>>, options: ExtensionImportOptions): Promise<ImportReport<ExtensionColumn>> {
-  const tenant = getTenant(deps, tenantName);
-  const existingNumbers = () =>
-    new Set(deps.db.select({ n: extensions.number }).from(extensions).where(eq(extensions.tenantId, tenant.id)).all().map((r) => r.n));
-  const planner = new ExtensionPlanner(existingNumbers());
+  const { tenant, numbers } = await deps.data.read(async (q) => {
+    const t = await loadTenant(q, tenantName);
+    return { tenant: t, numbers: await tenantNumbers(q, t.id) };
+  });
+  const planner = new ExtensionPlanner(numbers);
   for await (const row of rows) {
     planner.add(row);
     if (planner.rows % 1000 === 0) options.onChecked?.(planner.rows);
@@ -201,17 +228,21 @@ export async function importExtensions(deps: ServiceDeps, tenantName: string, ro
   const zero = { created: 0, updated: 0, unchanged: 0 };
   if (planner.problemCount) return report(planner.problems, planner.problemCount, zero, null);
 
-  const problems: ExtensionProblem[] = [];
+  let problems: ExtensionProblem[] = [];
   let refused = 0;
-  const counts = { ...zero };
+  let counts = { ...zero };
   let batchId: number | null = null;
   try {
-    writeTransaction(deps.db, (tx) => {
-      const d = { ...deps, db: tx };
-      const existing = existingNumbers();
+    await deps.data.write(async (q) => {
+      // A PostgreSQL write may run again from the start (a serialization failure): nothing carries over.
+      problems = [];
+      refused = 0;
+      counts = { ...zero };
+      batchId = null;
+      const existing = await tenantNumbers(q, tenant.id);
       for (const p of planner.planned) {
         try {
-          counts[tx.transaction((sp) => applyRow({ ...deps, db: sp as unknown as typeof tx }, tenant, p, existing.has(p.number)))]++;
+          counts[await inSavepoint(q, () => applyRow(q, deps, tenant, p, existing.has(p.number)))]++;
         } catch (err) {
           if (!(err instanceof AppError) || err.status >= 500) throw err;
           const { column, reason } = columnOfMessage(err.message);
@@ -221,13 +252,13 @@ export async function importExtensions(deps: ServiceDeps, tenantName: string, ro
       }
       if (refused || options.dryRun) throw new RolledBack();
       if (counts.created + counts.updated === 0) return;
-      const now = d.clock().getTime();
-      batchId = Number(
-        deps.db.$client
-          .prepare("insert into import_batches (created_at, actor, source, file_name, rows, created, updated, unchanged) values (?, ?, 'extensions', ?, ?, ?, ?, ?)")
-          .run(now, options.actor, options.fileName, planner.rows, counts.created, counts.updated, counts.unchanged).lastInsertRowid,
-      );
-      auditChange(tx, d, { action: "extensions.import", target: `import:${batchId}`, tenantId: tenant.id, after: { ...counts, rows: planner.rows, fileName: options.fileName } });
+      const { importBatches: b } = q.t;
+      const [batch] = await q.db
+        .insert(b)
+        .values({ createdAt: deps.clock().getTime(), actor: options.actor, source: "extensions", fileName: options.fileName, rows: planner.rows, ...counts })
+        .returning({ id: b.id });
+      batchId = batch!.id;
+      await auditChangeIn(q, deps, { action: "extensions.import", target: `import:${batchId}`, tenantId: tenant.id, after: { ...counts, rows: planner.rows, fileName: options.fileName } });
     });
   } catch (err) {
     if (!(err instanceof RolledBack)) throw err;

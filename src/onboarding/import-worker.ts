@@ -2,7 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { openDb } from "../db/client.ts";
 import { openSqliteData } from "../db/data-sqlite.ts";
 import { AppError } from "../errors.ts";
-import { attachKamailioDb } from "../pbx/kamailio-db-sync.ts";
+import { attachKamailioToData } from "../pbx/kamailio-db.ts";
 import { createKeyRingBox } from "../secret-key-ring.ts";
 import { withActor } from "../services/actor.ts";
 import type { ServiceDeps } from "../services/deps.ts";
@@ -15,8 +15,8 @@ import type { FromWorker, ToWorker, WorkerJob } from "./off-thread.ts";
 
 /**
  * The CSV import's worker thread (src/onboarding/off-thread.ts): parses, checks and writes one file
- * on its own connections to the SQLite file (a device file through its own `Data`, an extensions
- * file still through the synchronous handle, docs/scale-out.md#status), so the server's event loop
+ * on its own connections to the SQLite file (through its own `Data`, with the Kamailio file attached
+ * to its writer when there is one), so the server's event loop
  * keeps serving phones while the write transaction runs. SQLite in WAL mode lets the server's
  * connections keep reading meanwhile; the server's own writes (the fetch log) wait in memory for the
  * lock (fetch-recorder.ts).
@@ -53,7 +53,8 @@ async function run(): Promise<void> {
   const data = openSqliteData(job.dbPath, { lockTimeoutMs: job.busyTimeoutMs, migrate: false });
   try {
     const secrets = createKeyRingBox(job.secretKeyFile);
-    if (job.kamailioDb) attachKamailioDb(db, secrets, job.kamailioDb, { sync: false });
+    // The main thread brought the subscriber rows in line when it attached the file (src/runtime.ts).
+    if (job.kamailioDb) attachKamailioToData(data, job.kamailioDb);
     // The server's clock, kept as an offset (a test's fixed clock moves on with real time here).
     const deps: ServiceDeps = { db, data, secrets, clock: () => new Date(Date.now() + job.clockOffsetMs) };
     const limits = { maxRows: job.maxRows };

@@ -36,8 +36,7 @@ export interface ChangePayload {
  * `data.write`: the Kamailio subscriber row is rewritten (when a Kamailio database is attached)
  * and one outbox event is queued for every webhook that follows the tenant. Both commit or roll
  * back with the change itself; delivery happens later (outbox.ts), so an admin never waits on a PBX.
- * `ext` is the row as it is now (for a delete: as it was). The synchronous form (changes-sync.ts)
- * stays for force-unregister and the CSV import until they move.
+ * `ext` is the row as it is now (for a delete: as it was).
  */
 export async function recordExtensionChangeIn(q: Query, deps: Pick<ServiceDeps, "secrets" | "clock">, type: ChangeType, ext: ExtensionRow): Promise<void> {
   const { tenants: tn, disabledExtensions: de, pbxWebhooks: wh, pbxEvents: ev, pbxDeliveries: dv } = q.t;
@@ -55,25 +54,25 @@ export async function recordExtensionChangeIn(q: Query, deps: Pick<ServiceDeps, 
   await q.db.insert(dv).values(hooks.map((h) => deliveryRow(event!.id, h, tenant, ext, now)));
 }
 
-export const dropsBinding = (type: ChangeType) => type === "extension.disabled" || type === "extension.deleted";
-export const aorOf = (ext: ExtensionRow, tenant: TenantRow) => `sip:${ext.sipUser}@${tenant.sipDomain}`;
+const dropsBinding = (type: ChangeType) => type === "extension.disabled" || type === "extension.deleted";
+const aorOf = (ext: ExtensionRow, tenant: TenantRow) => `sip:${ext.sipUser}@${tenant.sipDomain}`;
 const keyOf = (ext: ExtensionRow, tenant: TenantRow) => `${tenant.name}/${ext.number}`;
 
 /** The webhooks that follow the tenant (all tenants, or a list naming it). */
-export function followers(hooks: PbxWebhookRow[], tenant: TenantRow): PbxWebhookRow[] {
+function followers(hooks: PbxWebhookRow[], tenant: TenantRow): PbxWebhookRow[] {
   return hooks.filter((h) => h.tenants === null || h.tenants.includes(tenant.name));
 }
 
 /** The event row, its payload written once its id is known (the payload carries it). */
-export function eventRow(tenant: TenantRow, ext: ExtensionRow, type: ChangeType, now: number) {
+function eventRow(tenant: TenantRow, ext: ExtensionRow, type: ChangeType, now: number) {
   return { tenantId: tenant.id, extensionKey: keyOf(ext, tenant), type, payload: {}, at: now };
 }
 
-export function deliveryRow(eventId: number, hook: PbxWebhookRow, tenant: TenantRow, ext: ExtensionRow, now: number) {
+function deliveryRow(eventId: number, hook: PbxWebhookRow, tenant: TenantRow, ext: ExtensionRow, now: number) {
   return { eventId, webhookId: hook.id, extensionKey: keyOf(ext, tenant), state: "pending" as const, nextAttemptAt: now };
 }
 
-export function changePayload(id: number, type: ChangeType, now: number, tenant: TenantRow, ext: ExtensionRow, enabled: boolean): ChangePayload {
+function changePayload(id: number, type: ChangeType, now: number, tenant: TenantRow, ext: ExtensionRow, enabled: boolean): ChangePayload {
   return {
     id,
     type,

@@ -8,9 +8,8 @@ import { getFeatureCodes } from "../services/feature-codes.ts";
 import { shapeCredential, type SipCredential } from "./credentials.ts";
 
 /**
- * The synchronous credential readers, kept for the Kamailio subscriber rows written by
- * unconverted transactions (force-unregister, the CSV import, the subscriber sync at start-up:
- * kamailio-db-sync.ts) until they move; credentials.ts has the asynchronous forms.
+ * The synchronous credential reader, kept for the Kamailio subscriber sync at start-up
+ * (kamailio-db-sync.ts: createRuntime is synchronous); credentials.ts has the asynchronous forms.
  */
 function credentialOf(db: Db, secrets: SecretBox, tenant: TenantRow, ext: ExtensionRow): SipCredential {
   return shapeCredential(secrets, tenant, ext, {

@@ -105,9 +105,5 @@ export function putSubscribers(client: Database.Database, extensionIds: readonly
  */
 export function queueUnregisterIn(q: Query, aor: string, now: number): void {
   const client = attachedClientOf(q);
-  if (client) queueOn(client, aor, now);
-}
-
-export function queueOn(client: Database.Database, aor: string, now: number): void {
-  client.prepare(`INSERT OR REPLACE INTO ${KAMAILIO_SCHEMA}.phonehome_unregister (aor, queued_at) VALUES (?, ?)`).run(aor, now);
+  client?.prepare(`INSERT OR REPLACE INTO ${KAMAILIO_SCHEMA}.phonehome_unregister (aor, queued_at) VALUES (?, ?)`).run(aor, now);
 }

@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Db } from "../db/client.ts";
 import type { Query } from "../db/data.ts";
-import { insertAudit, recordAudit, type AuditEvent } from "./audit.ts";
+import { insertAudit, type AuditEvent } from "./audit.ts";
 import type { ServiceDeps } from "./deps.ts";
 
 /**
@@ -19,12 +18,7 @@ export function currentActor(): string {
   return actorStore.getStore() ?? "system";
 }
 
-/** Records an admin change by the current actor; call it inside the change's `writeTransaction`. */
-export function auditChange(tx: Db, deps: Pick<ServiceDeps, "clock">, event: Omit<AuditEvent, "actor">): void {
-  recordAudit(tx, deps.clock().getTime(), { actor: currentActor(), ...event });
-}
-
-/** auditChange for converted code: call it inside the change's `data.write`, with its `q`. */
+/** Records an admin change by the current actor: call it inside the change's `data.write`, with its `q`. */
 export function auditChangeIn(q: Query, deps: Pick<ServiceDeps, "clock">, event: Omit<AuditEvent, "actor">): Promise<void> {
   return insertAudit(q, deps.clock().getTime(), { actor: currentActor(), ...event });
 }

@@ -18,7 +18,7 @@ export interface ExtensionShownOn {
   readonly shared: boolean;
 }
 
-export function idsOf(rows: { id: number }[]): Set<number> {
+function idsOf(rows: { id: number }[]): Set<number> {
   return new Set(rows.map((r) => r.id));
 }
 

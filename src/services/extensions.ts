@@ -1,18 +1,15 @@
 import { and, eq } from "drizzle-orm";
-import { writeTransaction } from "../db/client.ts";
 import { first, type Query } from "../db/data.ts";
 import { extensions } from "../db/schema.ts";
 import { devicesShowingExtensionIn, layoutsWatchingExtensionIn, removeExtensionFromPhonesIn } from "./extension-usage.ts";
 import { checkNumber } from "../domain/numbering-plan.ts";
 import { defaultSettings, saveSettingsIn, usernameOwnerIn } from "./extension-settings/store.ts";
-import { saveSettingsSync, usernameOwnerSync } from "./extension-settings/store-sync.ts";
-import { requireAllowedNumber, requireAllowedNumberIn } from "./numbering-checks.ts";
+import { requireAllowedNumberIn } from "./numbering-checks.ts";
 import { readPlan } from "./numbering.ts";
 import { conflict, notFound } from "../errors.ts";
 import { randomPassword } from "../secrets.ts";
-import { auditChange, auditChangeIn } from "./actor.ts";
+import { auditChangeIn } from "./actor.ts";
 import { recordExtensionChangeIn } from "../pbx/changes.ts";
-import { recordExtensionChange } from "../pbx/changes-sync.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { ExtensionInput, ExtensionPatch } from "./schemas.ts";
 import { getTenant, loadTenant, stripUndefined } from "./tenants.ts";
@@ -20,10 +17,9 @@ import type { ExtensionRow, Tenant } from "../db/rows.ts";
 
 /*
  * Extensions on the asynchronous handle (docs/scale-out.md#data-access-on-two-databases). The CSV
- * import still writes inside its synchronous transaction: createExtensionSync and
- * updateExtensionSync are its forms until it moves; getExtension stays synchronous for the request
- * path, force-unregister and the services not yet converted (loadExtension is the
- * asynchronous reader). The checks, rows and audit events are shared; only the queries are twice.
+ * import creates and updates inside its own `data.write` (createExtensionIn, updateExtensionIn);
+ * getExtension stays synchronous for the request path, force-unregister, hot-desk and the services
+ * not yet converted (loadExtension is the asynchronous reader).
  */
 
 const exists = (tenantName: string, number: string) => conflict(`extension ${number} already exists in tenant ${tenantName}`);
@@ -53,44 +49,25 @@ const updatedEvent = (tenantName: string, before: ExtensionRow, after: Extension
   after,
 });
 
+/** createExtension in the caller's `data.write` (the CSV import's). */
+export async function createExtensionIn(q: Query, deps: ServiceDeps, tenantName: string, input: ExtensionInput): Promise<ExtensionRow> {
+  const now = deps.clock().getTime();
+  const tenant = await loadTenant(q, tenantName);
+  if (await findExtension(q, tenant.id, input.number)) throw exists(tenantName, input.number);
+  await requireAllowedNumberIn(q, tenant.id, input.number);
+  const taken = await usernameOwnerIn(q, tenant.id, input.number, -1);
+  if (taken) throw usernameTaken(input.number, taken);
+  const [row] = await q.db.insert(q.t.extensions).values(newExtensionRow(deps, tenant, input, now)).returning();
+  await auditChangeIn(q, deps, createdEvent(tenantName, row!));
+  await saveSettingsIn(q, row!, defaultSettings(row!.number));
+  await recordExtensionChangeIn(q, deps, "extension.created", row!);
+  return row!;
+}
+
 // Reads the tenant's numbers and usernames, then inserts: serializable on PostgreSQL (the default),
 // so two creates of one number or username cannot both pass the checks (docs/scale-out.md#transactions).
 export function createExtension(deps: ServiceDeps, tenantName: string, input: ExtensionInput): Promise<ExtensionRow> {
-  const now = deps.clock().getTime();
-  return deps.data.write(async (q) => {
-    const tenant = await loadTenant(q, tenantName);
-    if (await findExtension(q, tenant.id, input.number)) throw exists(tenantName, input.number);
-    await requireAllowedNumberIn(q, tenant.id, input.number);
-    const taken = await usernameOwnerIn(q, tenant.id, input.number, -1);
-    if (taken) throw usernameTaken(input.number, taken);
-    const [row] = await q.db.insert(q.t.extensions).values(newExtensionRow(deps, tenant, input, now)).returning();
-    await auditChangeIn(q, deps, createdEvent(tenantName, row!));
-    await saveSettingsIn(q, row!, defaultSettings(row!.number));
-    await recordExtensionChangeIn(q, deps, "extension.created", row!);
-    return row!;
-  });
-}
-
-/** createExtension inside the CSV import's synchronous transaction (`deps.db` is its `tx`). */
-export function createExtensionSync(deps: ServiceDeps, tenantName: string, input: ExtensionInput): ExtensionRow {
-  const now = deps.clock().getTime();
-  return writeTransaction(deps.db, (tx) => {
-    const tenant = getTenant({ ...deps, db: tx }, tenantName);
-    const clash = tx
-      .select({ id: extensions.id })
-      .from(extensions)
-      .where(and(eq(extensions.tenantId, tenant.id), eq(extensions.number, input.number)))
-      .get();
-    if (clash) throw exists(tenantName, input.number);
-    requireAllowedNumber(tx, tenant.id, input.number);
-    const taken = usernameOwnerSync(tx, tenant.id, input.number, -1);
-    if (taken) throw usernameTaken(input.number, taken);
-    const row = tx.insert(extensions).values(newExtensionRow(deps, tenant, input, now)).returning().get();
-    auditChange(tx, deps, createdEvent(tenantName, row));
-    saveSettingsSync(tx, row, defaultSettings(row.number));
-    recordExtensionChange(tx, deps, "extension.created", row);
-    return row;
-  });
+  return deps.data.write((q) => createExtensionIn(q, deps, tenantName, input));
 }
 
 /** Audit fields of a change to an extension: target `extension:<tenant>/<number>`, tenant, number. */
@@ -142,35 +119,22 @@ export function getExtension(deps: ServiceDeps, tenantName: string, number: stri
   return row;
 }
 
-// Read-modify-write of one row with its audit row: serializable (the default).
-export function updateExtension(deps: ServiceDeps, tenantName: string, number: string, patch: ExtensionPatch): Promise<ExtensionRow> {
-  return deps.data.write(async (q) => {
-    const row = await loadExtension(q, tenantName, number);
-    const [after] = await q.db
-      .update(q.t.extensions)
-      .set({ ...stripUndefined(patch), updatedAt: deps.clock().getTime() })
-      .where(eq(q.t.extensions.id, row.id))
-      .returning();
-    await auditChangeIn(q, deps, updatedEvent(tenantName, row, after!));
-    await recordExtensionChangeIn(q, deps, "extension.changed", after!);
-    return after!;
-  });
+/** updateExtension in the caller's `data.write` (the CSV import's). */
+export async function updateExtensionIn(q: Query, deps: ServiceDeps, tenantName: string, number: string, patch: ExtensionPatch): Promise<ExtensionRow> {
+  const row = await loadExtension(q, tenantName, number);
+  const [after] = await q.db
+    .update(q.t.extensions)
+    .set({ ...stripUndefined(patch), updatedAt: deps.clock().getTime() })
+    .where(eq(q.t.extensions.id, row.id))
+    .returning();
+  await auditChangeIn(q, deps, updatedEvent(tenantName, row, after!));
+  await recordExtensionChangeIn(q, deps, "extension.changed", after!);
+  return after!;
 }
 
-/** updateExtension inside the CSV import's synchronous transaction (`deps.db` is its `tx`). */
-export function updateExtensionSync(deps: ServiceDeps, tenantName: string, number: string, patch: ExtensionPatch): ExtensionRow {
-  return writeTransaction(deps.db, (tx) => {
-    const row = getExtension({ ...deps, db: tx }, tenantName, number);
-    const after = tx
-      .update(extensions)
-      .set({ ...stripUndefined(patch), updatedAt: deps.clock().getTime() })
-      .where(eq(extensions.id, row.id))
-      .returning()
-      .get();
-    auditChange(tx, deps, updatedEvent(tenantName, row, after));
-    recordExtensionChange(tx, deps, "extension.changed", after);
-    return after;
-  });
+// Read-modify-write of one row with its audit row: serializable (the default).
+export function updateExtension(deps: ServiceDeps, tenantName: string, number: string, patch: ExtensionPatch): Promise<ExtensionRow> {
+  return deps.data.write((q) => updateExtensionIn(q, deps, tenantName, number, patch));
 }
 
 /** A new random SIP password; phones get it at their next fetch. Serializable (the default). */

@@ -15,8 +15,8 @@ import type { ExtensionRow, GroupRow } from "../db/rows.ts";
 
 /**
  * Groups of extensions ("Edit members configuration"); a BLF key may target a group. On the
- * asynchronous handle; the CSV import writes an extension's own group list inside its synchronous
- * transaction through src/services/groups-sync.ts.
+ * asynchronous handle; the CSV import writes an extension's own group list inside its own
+ * `data.write` (setExtensionGroupsIn).
  */
 
 const GROUP_NAME = z
@@ -170,10 +170,10 @@ export function removeMember(deps: ServiceDeps, tenant: string, name: string, nu
 }
 
 /** The refusal of a group name given for an extension's groups (`groups[2]: no group "x" in this tenant`). */
-export const noGroupForInput = (name: string, field: string) => invalidInput(`${field}: no group "${name.slice(0, 64)}" in this tenant`);
+const noGroupForInput = (name: string, field: string) => invalidInput(`${field}: no group "${name.slice(0, 64)}" in this tenant`);
 
 /** The audit event of an extension's groups replaced (`extension.groups`). */
-export const extensionGroupsEvent = (tenant: string, ext: ExtensionRow, before: string[], after: string[]) => ({
+const extensionGroupsEvent = (tenant: string, ext: ExtensionRow, before: string[], after: string[]) => ({
   action: "extension.groups",
   ...extensionAuditTarget(tenant, ext),
   before: { groups: before },
@@ -185,29 +185,32 @@ export function readExtensionGroups(deps: ServiceDeps, tenant: string, number: s
   return deps.data.read(async (q) => extensionGroupNamesIn(q, (await loadExtension(q, tenant, number)).id));
 }
 
+/** setExtensionGroups in the caller's `data.write` (the CSV import's groups column). */
+export async function setExtensionGroupsIn(q: Query, deps: ServiceDeps, tenant: string, number: string, names: readonly string[]): Promise<string[]> {
+  const { extensionGroupMembers: m } = q.t;
+  const ext = await loadExtension(q, tenant, number);
+  const groups: GroupRow[] = [];
+  for (const [i, n] of [...new Set(names)].entries()) {
+    const g = await findGroup(q, ext.tenantId, n);
+    if (!g) throw noGroupForInput(n, `groups[${i}]`);
+    groups.push(g);
+  }
+  const beforeNames = await extensionGroupNamesIn(q, ext.id);
+  const before = (await q.db.select({ g: m.groupId }).from(m).where(eq(m.extensionId, ext.id))).map((r) => r.g);
+  await q.db.delete(m).where(eq(m.extensionId, ext.id));
+  if (groups.length) await q.db.insert(m).values(groups.map((g) => ({ groupId: g.id, extensionId: ext.id })));
+  for (const gid of new Set([...before, ...groups.map((g) => g.id)])) await assertKeysFit(q, await devicesUsingGroup(q, gid), `groups of extension ${number}`);
+  const after = await extensionGroupNamesIn(q, ext.id);
+  await auditChangeIn(q, deps, extensionGroupsEvent(tenant, ext, beforeNames, after));
+  return after;
+}
+
 /**
  * The groups an extension belongs to, replaced whole (the extension's Groups pop-up), by name.
  * Re-checks the keys of every phone watching a group it joins or leaves; serializable (the default).
  */
 export function setExtensionGroups(deps: ServiceDeps, tenant: string, number: string, names: readonly string[]): Promise<string[]> {
-  return deps.data.write(async (q) => {
-    const { extensionGroupMembers: m } = q.t;
-    const ext = await loadExtension(q, tenant, number);
-    const groups: GroupRow[] = [];
-    for (const [i, n] of [...new Set(names)].entries()) {
-      const g = await findGroup(q, ext.tenantId, n);
-      if (!g) throw noGroupForInput(n, `groups[${i}]`);
-      groups.push(g);
-    }
-    const beforeNames = await extensionGroupNamesIn(q, ext.id);
-    const before = (await q.db.select({ g: m.groupId }).from(m).where(eq(m.extensionId, ext.id))).map((r) => r.g);
-    await q.db.delete(m).where(eq(m.extensionId, ext.id));
-    if (groups.length) await q.db.insert(m).values(groups.map((g) => ({ groupId: g.id, extensionId: ext.id })));
-    for (const gid of new Set([...before, ...groups.map((g) => g.id)])) await assertKeysFit(q, await devicesUsingGroup(q, gid), `groups of extension ${number}`);
-    const after = await extensionGroupNamesIn(q, ext.id);
-    await auditChangeIn(q, deps, extensionGroupsEvent(tenant, ext, beforeNames, after));
-    return after;
-  });
+  return deps.data.write((q) => setExtensionGroupsIn(q, deps, tenant, number, names));
 }
 
 export interface GroupKeyUses {

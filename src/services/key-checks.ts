@@ -25,6 +25,6 @@ export async function assertKeysFit(q: Query, deviceIds: readonly number[], cont
 }
 
 /** The refusal of a device whose effective keys do not fit: the first problem, under `context`. */
-export function refuseMisfit(context: string, device: Pick<DeviceRow, "mac">, expansion: Expansion): void {
+function refuseMisfit(context: string, device: Pick<DeviceRow, "mac">, expansion: Expansion): void {
   if (expansion.problems.length) throw invalidInput(`${context}: on device ${device.mac}, ${expansion.problems[0]}`);
 }

@@ -26,16 +26,16 @@ export interface DeviceKeys {
   readonly composed: boolean;
 }
 
-export function deviceKeysOf(layout: DeviceKeys["layout"], own: readonly KeySpec[]): DeviceKeys {
+function deviceKeysOf(layout: DeviceKeys["layout"], own: readonly KeySpec[]): DeviceKeys {
   return { layout, own, composed: layout !== null || own.some((k) => k.kind === "blf_group") };
 }
 
 /** A member row with its settings joined: a member without a settings row has the defaults (watchable). */
-export function memberOf(m: { id: number; number: string; displayName: string; ns: ExtensionSettingsRow["numberSettings"] | null; mon: ExtensionSettingsRow["monitoring"] | null }): GroupMember {
+function memberOf(m: { id: number; number: string; displayName: string; ns: ExtensionSettingsRow["numberSettings"] | null; mon: ExtensionSettingsRow["monitoring"] | null }): GroupMember {
   return { id: m.id, number: m.number, displayName: m.displayName, policy: m.ns === null || m.mon === null ? null : { numberSettings: m.ns, monitoring: m.mon } };
 }
 
-export const distinctIds = (...lists: readonly { id: number }[][]): number[] => [...new Set(lists.flat().map((r) => r.id))];
+const distinctIds = (...lists: readonly { id: number }[][]): number[] => [...new Set(lists.flat().map((r) => r.id))];
 
 /** Plain keys before group keys at the same index (writers keep them apart; mergeSpecs keeps the last). */
 const byIndexThenGroup = (a: StoredKey, b: StoredKey): number => a.keyIndex - b.keyIndex || (a.groupId ?? -1) - (b.groupId ?? -1);

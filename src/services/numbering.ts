@@ -25,7 +25,7 @@ export const NumberingPlanInput = z.strictObject({
 export type TenantPlan = NumberingPlan & { custom: boolean };
 
 /** A tenant's plan from its row: its own tables, or the default when it has none. */
-export function planOf(row: NumberingPlanRow | undefined): TenantPlan {
+function planOf(row: NumberingPlanRow | undefined): TenantPlan {
   if (!row) return { ...DEFAULT_NUMBERING_PLAN, custom: false };
   return { restricted: row.restricted, recommended: row.recommended, custom: true };
 }

@@ -1,16 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDb } from "../../src/db/client.ts";
 import type { Data, Query } from "../../src/db/data.ts";
-import { sqliteDataOn } from "../../src/db/data-sqlite.ts";
-import { deviceKeyLayouts } from "../../src/db/schema.ts";
 import type { DeviceRow } from "../../src/db/rows.ts";
 import type { ServiceDeps } from "../../src/services/deps.ts";
 import { keyLimitsOf } from "../../src/services/device-rules.ts";
 import { assertKeysFit } from "../../src/services/key-checks.ts";
-import { assertKeysFitSync } from "../../src/services/key-checks-sync.ts";
 import { devicesUsingGroup, devicesUsingLayout, expandDeviceKeys, readDeviceKeys, storedDeviceKeys } from "../../src/services/key-expansion.ts";
-import { devicesUsingGroupSync, expandDeviceKeysSync, readDeviceKeysSync, storedDeviceKeysSync } from "../../src/services/key-expansion-sync.ts";
-import { convertedDeps, dataDialects, TEST_CONFIG } from "../helpers/data-dialects.ts";
+import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { addDevice, addExtension, addSettings, addTenant } from "../helpers/device-data.ts";
 import { usePostgres } from "../helpers/postgres.ts";
 
@@ -121,26 +116,5 @@ describe.each(dataDialects(postgres))("device keys on $name", (dialect) => {
     ).rejects.toMatchObject({ status: 400, message: "layout: on device 805ec0000003, key 5: T31 has 2 programmable key(s)" });
     expect(await data.read((q) => devicesUsingLayout(q, s.reception))).toHaveLength(2);
     await data.write(async (q) => assertKeysFit(q, [s.desk.id, s.lobby.id], "layout"));
-  });
-});
-
-describe("the synchronous form kept for the fetch path", () => {
-  it("reads the same keys as the asynchronous one", async () => {
-    const db = openDb(":memory:");
-    const data = sqliteDataOn(db, { lockTimeoutMs: TEST_CONFIG.dbLockTimeoutMs });
-    try {
-      const s = await seed(convertedDeps(data));
-      for (const d of [s.desk, s.lobby, s.small]) {
-        expect(storedDeviceKeysSync(db, d.id)).toEqual(await data.read((q) => storedDeviceKeys(q, d.id)));
-        expect(readDeviceKeysSync(db, d.id)).toEqual(await data.read((q) => readDeviceKeys(q, d.id)));
-        expect(expandDeviceKeysSync(db, d, keyLimitsOf(d))).toEqual(await data.read((q) => expandDeviceKeys(q, d, keyLimitsOf(d))));
-      }
-      expect(devicesUsingGroupSync(db, s.sales).sort()).toEqual((await data.read((q) => devicesUsingGroup(q, s.sales))).sort());
-      db.insert(deviceKeyLayouts).values({ deviceId: s.small.id, layoutId: s.reception }).run();
-      expect(() => assertKeysFitSync(db, [s.small.id], "layout")).toThrow("layout: on device 805ec0000003, key 5: T31 has 2 programmable key(s)");
-    } finally {
-      await data.close();
-      db.$client.close();
-    }
   });
 });

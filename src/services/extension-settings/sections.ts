@@ -18,8 +18,8 @@ import { loadSettingsIn, saveSettingsIn, storedVoicemail, usernameOwnerIn, type 
 /*
  * Reads and replaces the guide's sections of one extension; every write is one `data.write`
  * (serializable on PostgreSQL: each reads the row it replaces and what its checks depend on).
- * The CSV import writes profile, voicemail and number settings inside its synchronous transaction
- * through sections-sync.ts until it moves; the checks, messages and audit rows are shared from here.
+ * The CSV import (src/onboarding/extension-import.ts) reads and writes profile, voicemail and number
+ * settings inside its own `data.write`, through the `...In(q, ...)` forms.
  */
 
 /** An extension with its settings, and the MACs of `ipPhone.devices` (null when any device is allowed). */
@@ -32,7 +32,7 @@ export interface SettingsView {
 type Mutator = (q: Query, ext: ExtensionRow, current: ExtensionSettings) => Promise<ExtensionSettings>;
 
 /** A section as the audit log keeps it: allowed endpoints with their devices and the password only as set or not. */
-export function auditView(s: ExtensionSettings, section: SectionName, allowedDevices: string[] | null): unknown {
+function auditView(s: ExtensionSettings, section: SectionName, allowedDevices: string[] | null): unknown {
   if (section === "voicemail") {
     const { pinEnc, ...rest } = s.voicemail;
     return { ...rest, pin: pinEnc ? "set" : null };
@@ -48,49 +48,63 @@ export function auditView(s: ExtensionSettings, section: SectionName, allowedDev
 }
 
 /** The audit action of a section's change: `extension.number_settings`. */
-export const sectionAction = (section: SectionName) => `extension.${section.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+const sectionAction = (section: SectionName) => `extension.${section.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
 
-async function updateSettings(deps: ServiceDeps, tenant: string, number: string, section: SectionName, mutate: Mutator): Promise<SettingsView> {
-  return deps.data.write(async (q) => {
-    const ext = await loadExtension(q, tenant, number);
-    const current = await loadSettingsIn(q, ext);
-    const before = auditView(current, section, section === "allowedEndpoints" ? await allowedDeviceMacsIn(q, ext, current) : null);
-    const settings = await mutate(q, ext, current);
-    await saveSettingsIn(q, ext, settings);
-    await q.db.update(q.t.extensions).set({ updatedAt: deps.clock().getTime() }).where(eq(q.t.extensions.id, ext.id));
-    const allowedDevices = await allowedDeviceMacsIn(q, ext, settings);
-    await auditChangeIn(q, deps, { action: sectionAction(section), ...extensionAuditTarget(tenant, ext), before, after: auditView(settings, section, allowedDevices) });
-    return { ext, settings, allowedDevices };
-  });
+async function updateSettingsIn(q: Query, deps: ServiceDeps, tenant: string, number: string, section: SectionName, mutate: Mutator): Promise<SettingsView> {
+  const ext = await loadExtension(q, tenant, number);
+  const current = await loadSettingsIn(q, ext);
+  const before = auditView(current, section, section === "allowedEndpoints" ? await allowedDeviceMacsIn(q, ext, current) : null);
+  const settings = await mutate(q, ext, current);
+  await saveSettingsIn(q, ext, settings);
+  await q.db.update(q.t.extensions).set({ updatedAt: deps.clock().getTime() }).where(eq(q.t.extensions.id, ext.id));
+  const allowedDevices = await allowedDeviceMacsIn(q, ext, settings);
+  await auditChangeIn(q, deps, { action: sectionAction(section), ...extensionAuditTarget(tenant, ext), before, after: auditView(settings, section, allowedDevices) });
+  return { ext, settings, allowedDevices };
+}
+
+function updateSettings(deps: ServiceDeps, tenant: string, number: string, section: SectionName, mutate: Mutator): Promise<SettingsView> {
+  return deps.data.write((q) => updateSettingsIn(q, deps, tenant, number, section, mutate));
+}
+
+/** readSettings in the caller's `data.read` or `data.write`. */
+export async function readSettingsIn(q: Query, tenant: string, number: string): Promise<SettingsView> {
+  const ext = await loadExtension(q, tenant, number);
+  const settings = await loadSettingsIn(q, ext);
+  return { ext, settings, allowedDevices: await allowedDeviceMacsIn(q, ext, settings) };
 }
 
 export function readSettings(deps: ServiceDeps, tenant: string, number: string): Promise<SettingsView> {
-  return deps.data.read(async (q) => {
-    const ext = await loadExtension(q, tenant, number);
-    const settings = await loadSettingsIn(q, ext);
-    return { ext, settings, allowedDevices: await allowedDeviceMacsIn(q, ext, settings) };
-  });
+  return deps.data.read((q) => readSettingsIn(q, tenant, number));
 }
 
-export const usernameTaken = (username: string, owner: string) => conflict(`username: ${username} is already used by extension ${owner}`);
+const usernameTaken = (username: string, owner: string) => conflict(`username: ${username} is already used by extension ${owner}`);
 
 /** The settings with a new profile (the username is kept in its own column too). */
-export const withProfile = (s: ExtensionSettings, profile: Profile): ExtensionSettings => ({ ...s, username: profile.username, profile });
+const withProfile = (s: ExtensionSettings, profile: Profile): ExtensionSettings => ({ ...s, username: profile.username, profile });
 
-export function putProfile(deps: ServiceDeps, tenant: string, number: string, profile: Profile): Promise<SettingsView> {
-  return updateSettings(deps, tenant, number, "profile", async (q, ext, s) => {
+const profileMutator =
+  (profile: Profile): Mutator =>
+  async (q, ext, s) => {
     const owner = await usernameOwnerIn(q, ext.tenantId, profile.username, ext.id);
     if (owner) throw usernameTaken(profile.username, owner);
     return withProfile(s, profile);
-  });
+  };
+
+/** putProfile in the caller's `data.write` (the CSV import's). */
+export function putProfileIn(q: Query, deps: ServiceDeps, tenant: string, number: string, profile: Profile): Promise<SettingsView> {
+  return updateSettingsIn(q, deps, tenant, number, "profile", profileMutator(profile));
+}
+
+export function putProfile(deps: ServiceDeps, tenant: string, number: string, profile: Profile): Promise<SettingsView> {
+  return updateSettings(deps, tenant, number, "profile", profileMutator(profile));
 }
 
 /** Devices and layouts whose keys watch the extension directly (extension-usage.ts), as the refusal names them. */
-export function watcherNames(shownOn: readonly ExtensionShownOn[], layouts: readonly string[]): string[] {
+function watcherNames(shownOn: readonly ExtensionShownOn[], layouts: readonly string[]): string[] {
   return [...shownOn.filter((d) => d.key).map((d) => `device ${d.device.mac}`), ...layouts.map((name) => `key layout "${name}"`)];
 }
 
-export function watchersRefusal(field: string, reason: string, watchers: readonly string[]): Error {
+function watchersRefusal(field: string, reason: string, watchers: readonly string[]): Error {
   return invalidInput(`${field}: ${reason}, but BLF keys on ${watchers.join(", ")} watch it; remove those keys first`);
 }
 
@@ -117,11 +131,12 @@ async function recheckGroupKeys(q: Query, ext: ExtensionRow, next: ExtensionSett
   return next;
 }
 
-export const notOwnPhoneNumber = (ext: ExtensionRow, phoneNumber: string) =>
+const notOwnPhoneNumber = (ext: ExtensionRow, phoneNumber: string) =>
   invalidInput(`presentationNumber: ${phoneNumber} is not one of extension ${ext.number}'s phone numbers`);
 
-export function putNumberSettings(deps: ServiceDeps, tenant: string, number: string, input: NumberSettings): Promise<SettingsView> {
-  return updateSettings(deps, tenant, number, "numberSettings", async (q, ext, s) => {
+const numberSettingsMutator =
+  (input: NumberSettings): Mutator =>
+  async (q, ext, s) => {
     if (input.presentationNumber !== null) {
       const { extensionPhoneNumbers: pn } = q.t;
       const own = first(await q.db.select().from(pn).where(and(eq(pn.extensionId, ext.id), eq(pn.phoneNumber, input.presentationNumber))).limit(1));
@@ -129,7 +144,15 @@ export function putNumberSettings(deps: ServiceDeps, tenant: string, number: str
     }
     await checkWatchers(q, ext, { numberSettings: input, monitoring: s.monitoring }, "presence");
     return recheckGroupKeys(q, ext, { ...s, numberSettings: input }, "presence");
-  });
+  };
+
+/** putNumberSettings in the caller's `data.write` (the CSV import's). */
+export function putNumberSettingsIn(q: Query, deps: ServiceDeps, tenant: string, number: string, input: NumberSettings): Promise<SettingsView> {
+  return updateSettingsIn(q, deps, tenant, number, "numberSettings", numberSettingsMutator(input));
+}
+
+export function putNumberSettings(deps: ServiceDeps, tenant: string, number: string, input: NumberSettings): Promise<SettingsView> {
+  return updateSettings(deps, tenant, number, "numberSettings", numberSettingsMutator(input));
 }
 
 export function putMonitoring(deps: ServiceDeps, tenant: string, number: string, input: Monitoring): Promise<SettingsView> {
@@ -140,13 +163,18 @@ export function putMonitoring(deps: ServiceDeps, tenant: string, number: string,
 }
 
 /** The settings with a new voicemail section, its PIN sealed. */
-export const withVoicemail = (secrets: SecretBox, s: ExtensionSettings, input: Voicemail): ExtensionSettings => ({
+const withVoicemail = (secrets: SecretBox, s: ExtensionSettings, input: Voicemail): ExtensionSettings => ({
   ...s,
   voicemail: storedVoicemail(input, input.pin === null ? null : secrets.seal(input.pin)),
 });
 
+/** putVoicemail in the caller's `data.write` (the CSV import's). */
+export function putVoicemailIn(q: Query, deps: ServiceDeps, tenant: string, number: string, input: Voicemail): Promise<SettingsView> {
+  return updateSettingsIn(q, deps, tenant, number, "voicemail", async (_q, _ext, s) => withVoicemail(deps.secrets, s, input));
+}
+
 export function putVoicemail(deps: ServiceDeps, tenant: string, number: string, input: Voicemail): Promise<SettingsView> {
-  return updateSettings(deps, tenant, number, "voicemail", async (_q, _ext, s) => withVoicemail(deps.secrets, s, input));
+  return deps.data.write((q) => putVoicemailIn(q, deps, tenant, number, input));
 }
 
 export function putCallWaiting(deps: ServiceDeps, tenant: string, number: string, input: CallWaiting): Promise<SettingsView> {

@@ -1,7 +1,7 @@
-import { and, eq, isNull, ne } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import type { ExtensionRow } from "../../db/rows.ts";
-import { extensionSettings, extensions } from "../../db/schema.ts";
+import { extensionSettings } from "../../db/schema.ts";
 import { defaultSettings, settingsFromRow, settingsValues, type ExtensionSettings } from "./store.ts";
 
 /**
@@ -20,21 +20,4 @@ export function loadSettingsSync(db: Db, ext: Pick<ExtensionRow, "id" | "number"
 export function saveSettingsSync(tx: Db, ext: Pick<ExtensionRow, "id" | "tenantId">, s: ExtensionSettings): void {
   const values = settingsValues(ext, s);
   tx.insert(extensionSettings).values(values).onConflictDoUpdate({ target: extensionSettings.extensionId, set: values }).run();
-}
-
-export function usernameOwnerSync(db: Db, tenantId: number, username: string, exceptId: number): string | null {
-  const row = db
-    .select({ number: extensions.number })
-    .from(extensionSettings)
-    .innerJoin(extensions, eq(extensions.id, extensionSettings.extensionId))
-    .where(and(eq(extensionSettings.tenantId, tenantId), eq(extensionSettings.username, username), ne(extensionSettings.extensionId, exceptId)))
-    .get();
-  if (row) return row.number;
-  const bare = db
-    .select({ number: extensions.number })
-    .from(extensions)
-    .leftJoin(extensionSettings, eq(extensionSettings.extensionId, extensions.id))
-    .where(and(eq(extensions.tenantId, tenantId), eq(extensions.number, username), ne(extensions.id, exceptId), isNull(extensionSettings.extensionId)))
-    .get();
-  return bare?.number ?? null;
 }
