@@ -46,6 +46,27 @@ export function first<T>(rows: readonly T[]): T | undefined {
   return rows[0];
 }
 
+/**
+ * Queries built and prepared once per connection of a handle, for reads that run on every render
+ * (the resolver): building a drizzle query and preparing its statement cost more than the render
+ * itself (CPU profile of `bench:resolve`). `build` gets the call's `q` and returns prepared
+ * queries (`query.prepare()`, values as `sql.placeholder`), run with `await p.execute(values)` on
+ * both databases. Kept per `q.db`: a handle's reader (and PostgreSQL's pool) is one object for its
+ * life, so the statements are prepared once; a write transaction's `q.db` is its own, so there
+ * they are prepared for that transaction, on its connection, and go with it.
+ */
+export function preparedPerQuery<T>(build: (q: Query) => T): (q: Query) => T {
+  const cache = new WeakMap<object, T>();
+  return (q) => {
+    let prepared = cache.get(q.db);
+    if (prepared === undefined) {
+      prepared = build(q);
+      cache.set(q.db, prepared);
+    }
+    return prepared;
+  };
+}
+
 /** A fragment with a SQLite function and its PostgreSQL form, chosen for the query's database. */
 export function dialectSql(q: Pick<Query, "dialect">, forms: { readonly sqlite: SQL; readonly postgres: SQL }): SQL {
   return forms[q.dialect];

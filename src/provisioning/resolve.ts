@@ -1,24 +1,21 @@
-import { asc, eq } from "drizzle-orm";
-import type { Query } from "../db/data.ts";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { preparedPerQuery, type Query } from "../db/data.ts";
 import { deviceEncrypts, readConfigKeyIn } from "./config-encryption.ts";
 import type { FeatureCodes } from "../domain/feature-codes.ts";
 import { FEATURE_LABELS, parseFeatureValue, STANDARD_SOFTKEYS } from "../domain/feature-codes.ts";
 import type { Mac } from "../domain/mac.ts";
 import type { FirmwareTarget, KeyConfig, LineConfig, PhoneConfig } from "../domain/phone-config.ts";
-import { pinnedFirmwareIn } from "../firmware/catalogue.ts";
 import { describeTimeZone } from "../domain/time-zone.ts";
 import type { ServiceDeps } from "../services/deps.ts";
 import type { Vendor } from "../vendors/vendor.ts";
 import { featureCodesFrom } from "../domain/feature-codes.ts";
 import { withTrailingSlash } from "../config.ts";
-import { eventSecretOfIn } from "../registrations/event-secrets.ts";
-import { disabledExtensionIdsIn } from "../registrations/disabled-extensions.ts";
 import { keyLimitsOf } from "../services/device-rules.ts";
 import type { CallWaiting, NumberSettings, Voicemail } from "../services/extension-settings/schemas.ts";
 import { defaultSettings } from "../services/extension-settings/store.ts";
 import { expandDeviceKeys, readDeviceKeys } from "../services/key-expansion.ts";
 import type { ExpandedKey } from "../domain/key-expansion.ts";
-import type { DeviceRow, Tenant, ExtensionRow, ExtensionSettingsRow as SettingsRow } from "../db/rows.ts";
+import type { DeviceRow, FirmwareRow, Tenant, ExtensionRow, ExtensionSettingsRow as SettingsRow } from "../db/rows.ts";
 
 // The number only sets the default username, which phones never see.
 const DEFAULTS = defaultSettings("0");
@@ -110,32 +107,54 @@ async function numbersOf(q: Query, tenantId: number, ids: ReadonlySet<number>): 
 /** The resolver reads the database and asks the vendor adapters what they support (encryption). */
 type ResolveDeps = ServiceDeps & { readonly vendors: readonly Vendor[] };
 
-/** The device's lines in order, each extension with its settings row (none: the defaults). */
-function lineRowsOf(q: Query, deviceId: number) {
-  const { deviceLines: dl, extensions: e, extensionSettings: s } = q.t;
-  return q.db
-    .select({ index: dl.lineIndex, ext: e, settings: s })
-    .from(dl)
-    .innerJoin(e, eq(e.id, dl.extensionId))
-    .leftJoin(s, eq(s.extensionId, e.id))
-    .where(eq(dl.deviceId, deviceId))
-    .orderBy(asc(dl.lineIndex));
-}
+/*
+ * The resolver's reads, prepared once per connection (preparedPerQuery): every render runs them.
+ * A device's keys come from src/services/key-expansion.ts, the one reader of stored keys.
+ */
+const reads = preparedPerQuery((q) => {
+  const { deviceLines: dl, extensions: e, extensionSettings: s, featureCodes: fc, disabledExtensions: de, deviceEventSecrets: es, firmwarePins: fp, firmwareImages: fi } = q.t;
+  return {
+    featureCodes: q.db.select().from(fc).where(eq(fc.tenantId, sql.placeholder("tenantId"))).prepare(),
+    // Every disabled extension, whatever its tenant: the table holds a handful of rows, while joining
+    // it to `extensions` by tenant walked all of a large tenant's extensions on every render (the
+    // largest cost in a bench:boot CPU profile). Extension ids are unique across tenants.
+    disabled: q.db.select({ id: de.extensionId }).from(de).prepare(),
+    // The device's lines in order, each extension with its settings row (none: the defaults).
+    lines: q.db
+      .select({ index: dl.lineIndex, ext: e, settings: s })
+      .from(dl)
+      .innerJoin(e, eq(e.id, dl.extensionId))
+      .leftJoin(s, eq(s.extensionId, e.id))
+      .where(eq(dl.deviceId, sql.placeholder("deviceId")))
+      .orderBy(asc(dl.lineIndex))
+      .prepare(),
+    eventSecret: q.db.select({ secretEnc: es.secretEnc }).from(es).where(eq(es.deviceId, sql.placeholder("deviceId"))).prepare(),
+    pinned: q.db
+      .select({ image: fi })
+      .from(fp)
+      .innerJoin(fi, eq(fi.id, fp.firmwareId))
+      .where(and(eq(fp.tenantId, sql.placeholder("tenantId")), eq(fp.vendor, sql.placeholder("vendor")), eq(fp.model, sql.placeholder("model"))))
+      .prepare(),
+  };
+});
 
 /**
  * Resolves a device's vendor-neutral configuration from the database, in the read `q` (on SQLite
  * or PostgreSQL). Reads only; `now` fixes the time-zone rules to the current year.
  */
 export async function resolvePhoneConfig(q: Query, deps: ResolveDeps, device: DeviceRow, tenant: Tenant, publicUrl: string, now: Date): Promise<PhoneConfig> {
-  const codes = featureCodesFrom(await q.db.select().from(q.t.featureCodes).where(eq(q.t.featureCodes.tenantId, tenant.id)));
+  const r = reads(q);
+  const codes = featureCodesFrom(await r.featureCodes.execute({ tenantId: tenant.id }));
   // A disabled extension (force-unregister with `disable`) keeps its assignments but is not rendered.
-  const disabled = await disabledExtensionIdsIn(q);
-  const lineRows = (await lineRowsOf(q, device.id)).filter((r) => !disabled.has(r.ext.id));
+  const disabled: ReadonlySet<number> = new Set((await r.disabled.execute()).map((d) => d.id));
+  const lineRows = (await r.lines.execute({ deviceId: device.id })).filter((l) => !disabled.has(l.ext.id));
   const baseUrl = withTrailingSlash(tenant.provisioningBaseUrl ?? publicUrl);
-  const eventSecret = await eventSecretOfIn(q, deps.secrets, device.id);
+  const [secret] = await r.eventSecret.execute({ deviceId: device.id });
+  const eventSecret = secret ? deps.secrets.open(secret.secretEnc) : null;
   const encryption = await configFilePassword(q, deps, device, tenant);
   const keys = await deviceKeyConfigs(q, device, codes, disabled);
-  const firmware = await firmwareTarget(q, tenant.id, device, baseUrl);
+  const [pin] = await r.pinned.execute({ tenantId: tenant.id, vendor: device.vendor, model: device.model });
+  const firmware = firmwareTarget(pin?.image ?? null, baseUrl);
   return {
     device: {
       mac: device.mac as Mac,
@@ -170,8 +189,7 @@ export async function resolvePhoneConfig(q: Query, deps: ResolveDeps, device: De
   };
 }
 
-async function firmwareTarget(q: Query, tenantId: number, device: DeviceRow, baseUrl: string): Promise<FirmwareTarget | null> {
-  const image = await pinnedFirmwareIn(q, tenantId, device.vendor, device.model);
+function firmwareTarget(image: FirmwareRow | null, baseUrl: string): FirmwareTarget | null {
   if (!image) return null;
   return { version: image.version, fileName: image.fileName, originalName: image.originalName, url: `${baseUrl}${image.fileName}` };
 }

@@ -38,7 +38,7 @@ export function ensureEventSecrets(deps: ServiceDeps): number {
 }
 
 /** The device's event secret in clear, or null when it has none yet, in the caller's read or write (the resolver's). */
-export async function eventSecretOfIn(q: Query, secrets: SecretBox, deviceId: number): Promise<string | null> {
+async function eventSecretOfIn(q: Query, secrets: SecretBox, deviceId: number): Promise<string | null> {
   const { deviceEventSecrets: d } = q.t;
   const [row] = await q.db.select({ secretEnc: d.secretEnc }).from(d).where(eq(d.deviceId, deviceId)).limit(1);
   return row ? secrets.open(row.secretEnc) : null;

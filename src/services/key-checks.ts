@@ -9,8 +9,7 @@ import { expandDeviceKeys, readDeviceKeys } from "./key-expansion.ts";
 /**
  * Re-checks the effective keys of devices after a write that changes them indirectly (a layout,
  * a group's members, a device's layout or keys). Called inside the write transaction: a problem
- * throws, and the transaction rolls back. The synchronous form for the extension CSV import's
- * settings and group writers is src/services/key-checks-sync.ts.
+ * throws, and the transaction rolls back.
  */
 export async function assertKeysFit(q: Query, deviceIds: readonly number[], context: string): Promise<void> {
   if (!deviceIds.length) return;

@@ -1,5 +1,5 @@
-import { asc, eq, inArray } from "drizzle-orm";
-import { first, type Query } from "../db/data.ts";
+import { asc, eq, inArray, sql } from "drizzle-orm";
+import { first, preparedPerQuery, type Query } from "../db/data.ts";
 import type { ExtensionSettingsRow } from "../db/rows.ts";
 import { expandSpecs, mergeSpecs, toSpec, type Expansion, type ExpansionSource, type GroupMember, type KeySpec, type StoredKey } from "../domain/key-expansion.ts";
 import type { KeyLimits } from "../vendors/key-capacity.ts";
@@ -10,12 +10,8 @@ import type { KeyLimits } from "../vendors/key-capacity.ts";
  * path), the admin API, the portal and the importer all read them here; the rules applied to them
  * are pure (src/domain/key-expansion.ts).
  *
- * This is the asynchronous form (`q: Query`, SQLite and PostgreSQL) that the admin API, the portal
- * and the CLI use. The synchronous form (src/services/key-expansion-sync.ts), prepared once per
- * connection, serves the resolver on the fetch path (it reads a device's keys on every uncached
- * fetch) and the importer until they move to the asynchronous handle
- * (docs/scale-out.md#status). Only the queries are written twice; what is made of the rows is
- * shared (below).
+ * It reads through the asynchronous handle (`q: Query`, SQLite and PostgreSQL): the resolver
+ * (every uncached fetch), the admin API, the portal, the CLI and the importer alike.
  */
 
 /** A device's keys as read: its layout (or null), its own keys, and whether they need expansion. */
@@ -40,42 +36,71 @@ const distinctIds = (...lists: readonly { id: number }[][]): number[] => [...new
 /** Plain keys before group keys at the same index (writers keep them apart; mergeSpecs keeps the last). */
 const byIndexThenGroup = (a: StoredKey, b: StoredKey): number => a.keyIndex - b.keyIndex || (a.groupId ?? -1) - (b.groupId ?? -1);
 
-/** The device's own keys as stored (plain and group keys), by index. */
-export async function storedDeviceKeys(q: Query, deviceId: number): Promise<StoredKey[]> {
-  return (await storedKeysOfDevices(q, [deviceId])).get(deviceId) ?? [];
-}
+/*
+ * One device's key reads, prepared once per connection (preparedPerQuery, src/db/data.ts): the
+ * resolver runs them on every render.
+ */
+/* eslint-disable no-restricted-syntax -- prepared once per connection, on both databases (preparedPerQuery) */
+const oneDevice = preparedPerQuery((q) => {
+  const { deviceKeys: k, deviceGroupKeys: g, extensions: e, extensionGroups: x, deviceKeyLayouts: d, keyLayouts: l, deviceLines: dl } = q.t;
+  const deviceId = sql.placeholder("deviceId");
+  return {
+    plain: q.db.select(plainKeyFields(q)).from(k).leftJoin(e, eq(e.id, k.targetExtensionId)).where(eq(k.deviceId, deviceId)).prepare(),
+    grouped: q.db.select(groupKeyFields(q)).from(g).innerJoin(x, eq(x.id, g.groupId)).where(eq(g.deviceId, deviceId)).prepare(),
+    layout: q.db.select({ id: l.id, name: l.name }).from(d).innerJoin(l, eq(l.id, d.layoutId)).where(eq(d.deviceId, deviceId)).prepare(),
+    lines: q.db.select({ id: dl.extensionId }).from(dl).where(eq(dl.deviceId, deviceId)).prepare(),
+  };
+});
+/* eslint-enable no-restricted-syntax */
 
-/** storedDeviceKeys of many devices in two queries (the importer reads a chunk of devices at once). */
-export async function storedKeysOfDevices(q: Query, deviceIds: readonly number[]): Promise<Map<number, StoredKey[]>> {
+const plainKeyFields = ({ t: { deviceKeys: k, extensions: e } }: Query) => ({
+  deviceId: k.deviceId,
+  keyIndex: k.keyIndex,
+  kind: k.kind,
+  label: k.label,
+  lineIndex: k.lineIndex,
+  targetExtensionId: k.targetExtensionId,
+  value: k.value,
+  targetNumber: e.number,
+  targetName: e.displayName,
+});
+const groupKeyFields = ({ t: { deviceGroupKeys: g, extensionGroups: x } }: Query) => ({ deviceId: g.deviceId, keyIndex: g.keyIndex, label: g.label, lineIndex: g.lineIndex, groupId: g.groupId, groupName: x.name });
+type PlainRow = { deviceId: number } & Omit<StoredKey, "groupId" | "groupName">;
+type GroupRow = { deviceId: number; keyIndex: number; label: string | null; lineIndex: number; groupId: number; groupName: string };
+
+/** Stored keys by device, from the rows of both key tables, by index. */
+function storedByDevice(plain: readonly PlainRow[], grouped: readonly GroupRow[]): Map<number, StoredKey[]> {
   const out = new Map<number, StoredKey[]>();
-  if (!deviceIds.length) return out;
-  const { deviceKeys: k, deviceGroupKeys: g, extensions: e, extensionGroups: x } = q.t;
-  const ids = [...deviceIds];
-  const plain = await q.db
-    .select({ deviceId: k.deviceId, keyIndex: k.keyIndex, kind: k.kind, label: k.label, lineIndex: k.lineIndex, targetExtensionId: k.targetExtensionId, value: k.value, targetNumber: e.number, targetName: e.displayName })
-    .from(k)
-    .leftJoin(e, eq(e.id, k.targetExtensionId))
-    .where(inArray(k.deviceId, ids));
-  const grouped = await q.db
-    .select({ deviceId: g.deviceId, keyIndex: g.keyIndex, label: g.label, lineIndex: g.lineIndex, groupId: g.groupId, groupName: x.name })
-    .from(g)
-    .innerJoin(x, eq(x.id, g.groupId))
-    .where(inArray(g.deviceId, ids));
   const add = (deviceId: number, key: StoredKey) => {
     const keys = out.get(deviceId);
     if (keys) keys.push(key);
     else out.set(deviceId, [key]);
   };
   for (const { deviceId, ...r } of plain) add(deviceId, { ...r, groupId: null, groupName: null });
-  for (const { deviceId, ...r } of grouped) add(deviceId, { ...r, kind: "blf_group", targetExtensionId: null, value: null, targetNumber: null, targetName: null });
+  for (const { deviceId, ...r } of grouped) add(deviceId, { ...r, kind: "blf_group" as const, targetExtensionId: null, value: null, targetNumber: null, targetName: null });
   for (const [, keys] of out) keys.sort(byIndexThenGroup);
   return out;
 }
 
+/** The device's own keys as stored (plain and group keys), by index. */
+export async function storedDeviceKeys(q: Query, deviceId: number): Promise<StoredKey[]> {
+  const p = oneDevice(q);
+  return storedByDevice(await p.plain.execute({ deviceId }), await p.grouped.execute({ deviceId })).get(deviceId) ?? [];
+}
+
+/** storedDeviceKeys of many devices in two queries (the importer reads a chunk of devices at once). */
+export async function storedKeysOfDevices(q: Query, deviceIds: readonly number[]): Promise<Map<number, StoredKey[]>> {
+  if (!deviceIds.length) return new Map();
+  const { deviceKeys: k, deviceGroupKeys: g, extensions: e, extensionGroups: x } = q.t;
+  const ids = [...deviceIds];
+  const plain = await q.db.select(plainKeyFields(q)).from(k).leftJoin(e, eq(e.id, k.targetExtensionId)).where(inArray(k.deviceId, ids));
+  const grouped = await q.db.select(groupKeyFields(q)).from(g).innerJoin(x, eq(x.id, g.groupId)).where(inArray(g.deviceId, ids));
+  return storedByDevice(plain, grouped);
+}
+
 /** The device's key layout, or null. */
 export async function deviceLayout(q: Query, deviceId: number): Promise<{ id: number; name: string } | null> {
-  const { deviceKeyLayouts: d, keyLayouts: l } = q.t;
-  return first(await q.db.select({ id: l.id, name: l.name }).from(d).innerJoin(l, eq(l.id, d.layoutId)).where(eq(d.deviceId, deviceId)).limit(1)) ?? null;
+  return first(await oneDevice(q).layout.execute({ deviceId })) ?? null;
 }
 
 /** A layout's keys as read by the expansion, by index. */
@@ -133,8 +158,7 @@ export async function expandDeviceKeys(q: Query, device: { id: number }, limits:
   const specs = mergeSpecs(keys.layout === null ? [] : await layoutSpecs(q, keys.layout.id), keys.own);
   const groupIds = [...new Set(specs.flatMap((s) => (s.kind === "blf_group" && s.groupId !== null ? [s.groupId] : [])))];
   const source = await groupMembersIn(q, groupIds);
-  const { deviceLines: dl } = q.t;
-  const ownLines = new Set((await q.db.select({ id: dl.extensionId }).from(dl).where(eq(dl.deviceId, device.id))).map((r) => r.id));
+  const ownLines = new Set((await oneDevice(q).lines.execute({ deviceId: device.id })).map((r) => r.id));
   return expandSpecs(source, specs, ownLines, limits);
 }
 
