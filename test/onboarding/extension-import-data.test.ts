@@ -1,4 +1,4 @@
-import { asc, sql } from "drizzle-orm";
+import { asc } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Data } from "../../src/db/data.ts";
 import { readCsv } from "../../src/onboarding/csv-source.ts";
@@ -12,6 +12,7 @@ import { ExtensionInput, TenantInput } from "../../src/services/schemas.ts";
 import { createTenant } from "../../src/services/tenants.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
+import { runDdl } from "../helpers/ddl.ts";
 
 /**
  * The extension CSV import on the asynchronous handle, the same tests on SQLite and PostgreSQL:
@@ -52,17 +53,9 @@ const snapshot = (data: Data) =>
     };
   });
 
-/** Runs DDL the schema does not have (a trigger that refuses a row), in the database's own words. */
-async function exec(data: Data, forms: { sqlite: string; postgres: string }): Promise<void> {
-  await data.write(async (q) => {
-    const db = q.db as unknown as { run(s: unknown): unknown; execute(s: unknown): unknown };
-    await (q.dialect === "sqlite" ? db.run(sql.raw(forms.sqlite)) : db.execute(sql.raw(forms.postgres)));
-  });
-}
-
 /** Makes the insert of extension `refused` fail in the database itself. */
 const refuseExtension = (data: Data, refused: string) =>
-  exec(data, {
+  runDdl(data, {
     sqlite: `CREATE TRIGGER refuse_extension BEFORE INSERT ON extensions WHEN NEW.number = '${refused}' BEGIN SELECT RAISE(ABORT, 'extension refused'); END`,
     postgres: `CREATE FUNCTION refuse_extension() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.number = '${refused}' THEN RAISE EXCEPTION 'extension refused'; END IF; RETURN NEW; END $$;
       CREATE TRIGGER refuse_extension BEFORE INSERT ON extensions FOR EACH ROW EXECUTE FUNCTION refuse_extension()`,

@@ -1,4 +1,4 @@
-import { asc, sql } from "drizzle-orm";
+import { asc } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Data } from "../../src/db/data.ts";
 import { batchStatus, listBatches } from "../../src/onboarding/batches.ts";
@@ -15,6 +15,7 @@ import { createTenant } from "../../src/services/tenants.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
 import { csv } from "./helpers.ts";
+import { runDdl } from "../helpers/ddl.ts";
 
 /**
  * The device CSV import and claims on the asynchronous handle, the same tests on SQLite and
@@ -55,17 +56,9 @@ const snapshot = (data: Data) =>
     };
   });
 
-/** Runs DDL the schema does not have (a trigger that refuses a row), in the database's own words. */
-async function exec(data: Data, forms: { sqlite: string; postgres: string }): Promise<void> {
-  await data.write(async (q) => {
-    const db = q.db as unknown as { run(s: unknown): unknown; execute(s: unknown): unknown };
-    await (q.dialect === "sqlite" ? db.run(sql.raw(forms.sqlite)) : db.execute(sql.raw(forms.postgres)));
-  });
-}
-
 /** Makes the insert of the device `refused` fail. */
 const refuseDevice = (data: Data, refused: string) =>
-  exec(data, {
+  runDdl(data, {
     sqlite: `CREATE TRIGGER refuse_device BEFORE INSERT ON devices WHEN NEW.mac = '${refused}' BEGIN SELECT RAISE(ABORT, 'device refused'); END`,
     postgres: `CREATE FUNCTION refuse_device() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.mac = '${refused}' THEN RAISE EXCEPTION 'device refused'; END IF; RETURN NEW; END $$;
       CREATE TRIGGER refuse_device BEFORE INSERT ON devices FOR EACH ROW EXECUTE FUNCTION refuse_device()`,

@@ -1,4 +1,4 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Data } from "../../src/db/data.ts";
 import type { ProvisionDeps } from "../../src/provisioning/provision.ts";
@@ -18,6 +18,7 @@ import { createTenant } from "../../src/services/tenants.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
 import { createTestDeps, type TestDeps } from "../helpers/test-deps.ts";
+import { expectRefusedByTrigger, refuseAudit } from "../helpers/ddl.ts";
 
 /**
  * Registrations and force-unregister requests on the asynchronous handle
@@ -28,29 +29,6 @@ import { createTestDeps, type TestDeps } from "../helpers/test-deps.ts";
 const postgres = usePostgres();
 const TENANT = "reg.example";
 let now = Date.parse("2026-12-01T10:00:00Z");
-
-/** Runs DDL the schema does not have (a trigger that refuses a row), in the database's own words. */
-async function exec(data: Data, forms: { sqlite: string; postgres: string }): Promise<void> {
-  await data.write(async (q) => {
-    const db = q.db as unknown as { run(s: unknown): unknown; execute(s: unknown): unknown };
-    await (q.dialect === "sqlite" ? db.run(sql.raw(forms.sqlite)) : db.execute(sql.raw(forms.postgres)));
-  });
-}
-
-/** Makes the audit insert of `action` fail. */
-const refuseAudit = (data: Data, action: string) =>
-  exec(data, {
-    sqlite: `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = '${action}' BEGIN SELECT RAISE(ABORT, 'audit refused'); END`,
-    postgres: `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = '${action}' THEN RAISE EXCEPTION 'audit refused'; END IF; RETURN NEW; END $$;
-      CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
-  });
-
-/** The trigger's refusal, as SQLite reports it or as drizzle wraps PostgreSQL's (the cause). */
-async function expectRefusedByTrigger(p: Promise<unknown>): Promise<void> {
-  const err = (await p.then(() => null, (e: unknown) => e)) as (Error & { cause?: Error }) | null;
-  expect(err, "the write should fail").not.toBeNull();
-  expect(`${err!.message} ${err!.cause?.message ?? ""}`).toMatch(/audit refused/);
-}
 
 /** Every row of the tables these writes touch, for "nothing changed" checks. */
 const snapshot = (data: Data) =>

@@ -1,4 +1,4 @@
-import { asc, sql } from "drizzle-orm";
+import { asc } from "drizzle-orm";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Data } from "../../src/db/data.ts";
@@ -8,6 +8,7 @@ import { TenantInput } from "../../src/services/schemas.ts";
 import { createTenant } from "../../src/services/tenants.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
+import { runDdl } from "../helpers/ddl.ts";
 
 /**
  * The tenant authentication alert and the audit trail's retention on the asynchronous handle: the
@@ -49,12 +50,6 @@ describe.each(dataDialects(postgres))("tenant alert on $name", (dialect) => {
 });
 
 /** Runs DDL in the dialect's own form (a trigger is written differently on each). */
-const exec = (data: Data, forms: { sqlite: string; postgres: string }) =>
-  data.write(async (q) => {
-    const db = q.db as unknown as { run(s: unknown): unknown; execute(s: unknown): unknown };
-    await (q.dialect === "sqlite" ? db.run(sql.raw(forms.sqlite)) : db.execute(sql.raw(forms.postgres)));
-  });
-
 describe.each(dataDialects(postgres))("audit retention on $name", (dialect) => {
   let data: Data;
   let cleanup: () => Promise<void>;
@@ -90,7 +85,7 @@ describe.each(dataDialects(postgres))("audit retention on $name", (dialect) => {
   });
 
   it("deletes nothing when the prune fails midway", async () => {
-    await exec(data, {
+    await runDdl(data, {
       sqlite: `CREATE TRIGGER refuse_prune BEFORE DELETE ON fetch_log BEGIN SELECT RAISE(ABORT, 'prune refused'); END`,
       postgres: `CREATE FUNCTION refuse_prune() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'prune refused'; END $$;
         CREATE TRIGGER refuse_prune BEFORE DELETE ON fetch_log FOR EACH ROW EXECUTE FUNCTION refuse_prune()`,

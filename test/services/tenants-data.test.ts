@@ -1,4 +1,4 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Data } from "../../src/db/data.ts";
 import { DEFAULT_FEATURE_CODES } from "../../src/domain/feature-codes.ts";
@@ -10,6 +10,7 @@ import { TenantInput } from "../../src/services/schemas.ts";
 import { createTenant, deleteTenant, listTenants, readFeatureCodes, readTenant, updateFeatureCodes, updateTenant } from "../../src/services/tenants.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
+import { expectRefusedByTrigger, refuseAudit, runDdl } from "../helpers/ddl.ts";
 
 /**
  * Tenants, their feature codes and the discovery inbox on the asynchronous handle
@@ -18,29 +19,6 @@ import { usePostgres } from "../helpers/postgres.ts";
 const postgres = usePostgres();
 const NOW = new Date("2026-12-01T10:00:00Z");
 const ACME = TenantInput.parse({ sipDomain: "Acme.Example", sipServerHost: "pbx.acme.example" });
-
-/** Runs DDL the schema does not have (a trigger that refuses a row), in the database's own words. */
-async function exec(data: Data, forms: { sqlite: string; postgres: string }): Promise<void> {
-  await data.write(async (q) => {
-    const db = q.db as unknown as { run(s: unknown): unknown; execute(s: unknown): unknown };
-    await (q.dialect === "sqlite" ? db.run(sql.raw(forms.sqlite)) : db.execute(sql.raw(forms.postgres)));
-  });
-}
-
-/** Makes the audit insert of `action` fail: the last write of the transaction that records it. */
-const refuseAudit = (data: Data, action: string) =>
-  exec(data, {
-    sqlite: `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = '${action}' BEGIN SELECT RAISE(ABORT, 'audit refused'); END`,
-    postgres: `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = '${action}' THEN RAISE EXCEPTION 'audit refused'; END IF; RETURN NEW; END $$;
-      CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
-  });
-
-/** The trigger's refusal, as SQLite reports it or as drizzle wraps PostgreSQL's (the cause). */
-async function expectRefusedByTrigger(p: Promise<unknown>): Promise<void> {
-  const err = (await p.then(() => null, (e: unknown) => e)) as (Error & { cause?: Error }) | null;
-  expect(err, "the write should fail").not.toBeNull();
-  expect(`${err!.message} ${err!.cause?.message ?? ""}`).toMatch(/audit refused/);
-}
 
 const rows = (data: Data) =>
   data.read(async (q) => ({
@@ -160,7 +138,7 @@ describe.each(dataDialects(postgres))("tenants and feature codes on $name", (dia
 
   it("keeps a tenant whose deletion fails at its last write", async () => {
     await createTenant(deps, ACME);
-    await exec(data, {
+    await runDdl(data, {
       sqlite: `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'tenant.delete' BEGIN SELECT RAISE(ABORT, 'audit refused'); END`,
       postgres: `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = 'tenant.delete' THEN RAISE EXCEPTION 'audit refused'; END IF; RETURN NEW; END $$;
         CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
