@@ -13,13 +13,19 @@ export async function runDdl(data: Data, forms: { sqlite: string; postgres: stri
   });
 }
 
-/** Makes the audit insert of `action` fail: often the last write of the transaction that records it. */
-export const refuseAudit = (data: Data, action: string) =>
+/**
+ * Makes the database refuse inserts into `table` whose `column` holds `value`, with `<name> refused`
+ * (a trigger named refuse_<name>): a write made to fail midway, at the row chosen.
+ */
+export const refuseInsert = (data: Data, name: string, table: string, column: string, value: string) =>
   runDdl(data, {
-    sqlite: `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = '${action}' BEGIN SELECT RAISE(ABORT, 'audit refused'); END`,
-    postgres: `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = '${action}' THEN RAISE EXCEPTION 'audit refused'; END IF; RETURN NEW; END $$;
-      CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
+    sqlite: `CREATE TRIGGER refuse_${name} BEFORE INSERT ON ${table} WHEN NEW.${column} = '${value}' BEGIN SELECT RAISE(ABORT, '${name} refused'); END`,
+    postgres: `CREATE FUNCTION refuse_${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.${column} = '${value}' THEN RAISE EXCEPTION '${name} refused'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER refuse_${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_${name}()`,
   });
+
+/** Makes the audit insert of `action` fail: often the last write of the transaction that records it. */
+export const refuseAudit = (data: Data, action: string) => refuseInsert(data, "audit", "audit_log", "action", action);
 
 /** A trigger's refusal, as SQLite reports it or as drizzle wraps PostgreSQL's (the cause). */
 export async function expectRefusedByTrigger(p: Promise<unknown>, message: RegExp = /audit refused/): Promise<void> {

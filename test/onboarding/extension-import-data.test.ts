@@ -12,7 +12,7 @@ import { ExtensionInput, TenantInput } from "../../src/services/schemas.ts";
 import { createTenant } from "../../src/services/tenants.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
-import { runDdl } from "../helpers/ddl.ts";
+import { refuseInsert } from "../helpers/ddl.ts";
 
 /**
  * The extension CSV import on the asynchronous handle, the same tests on SQLite and PostgreSQL:
@@ -54,12 +54,7 @@ const snapshot = (data: Data) =>
   });
 
 /** Makes the insert of extension `refused` fail in the database itself. */
-const refuseExtension = (data: Data, refused: string) =>
-  runDdl(data, {
-    sqlite: `CREATE TRIGGER refuse_extension BEFORE INSERT ON extensions WHEN NEW.number = '${refused}' BEGIN SELECT RAISE(ABORT, 'extension refused'); END`,
-    postgres: `CREATE FUNCTION refuse_extension() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.number = '${refused}' THEN RAISE EXCEPTION 'extension refused'; END IF; RETURN NEW; END $$;
-      CREATE TRIGGER refuse_extension BEFORE INSERT ON extensions FOR EACH ROW EXECUTE FUNCTION refuse_extension()`,
-  });
+const refuseExtension = (data: Data, refused: string) => refuseInsert(data, "extension", "extensions", "number", refused);
 
 const many = (count: number) => Array.from({ length: count }, (_, i) => ({ number: String(2000 + i), display_name: `New ${i}` }));
 

@@ -15,7 +15,7 @@ import { createTenant } from "../../src/services/tenants.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
 import { csv } from "./helpers.ts";
-import { runDdl } from "../helpers/ddl.ts";
+import { refuseInsert } from "../helpers/ddl.ts";
 
 /**
  * The device CSV import and claims on the asynchronous handle, the same tests on SQLite and
@@ -57,12 +57,7 @@ const snapshot = (data: Data) =>
   });
 
 /** Makes the insert of the device `refused` fail. */
-const refuseDevice = (data: Data, refused: string) =>
-  runDdl(data, {
-    sqlite: `CREATE TRIGGER refuse_device BEFORE INSERT ON devices WHEN NEW.mac = '${refused}' BEGIN SELECT RAISE(ABORT, 'device refused'); END`,
-    postgres: `CREATE FUNCTION refuse_device() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.mac = '${refused}' THEN RAISE EXCEPTION 'device refused'; END IF; RETURN NEW; END $$;
-      CREATE TRIGGER refuse_device BEFORE INSERT ON devices FOR EACH ROW EXECUTE FUNCTION refuse_device()`,
-  });
+const refuseDevice = (data: Data, refused: string) => refuseInsert(data, "device", "devices", "mac", refused);
 
 async function exportText(deps: ServiceDeps): Promise<string[][]> {
   const rows: string[][] = [];

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { asc, sql } from "drizzle-orm";
+import { asc } from "drizzle-orm";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Data } from "../../src/db/data.ts";
@@ -16,6 +16,7 @@ import { ExtensionInput } from "../../src/services/schemas.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { addTenant } from "../helpers/device-data.ts";
 import { usePostgres } from "../helpers/postgres.ts";
+import { refuseAudit } from "../helpers/ddl.ts";
 
 /**
  * The PBX side on the asynchronous handle, the same bodies on SQLite and PostgreSQL: webhooks and
@@ -64,19 +65,6 @@ async function startReceiver(status: (body: { extension: string; type: string })
   });
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   return Object.assign(r, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` });
-}
-
-/** Runs DDL the schema does not have (a trigger that refuses a row), in the database's own words. */
-async function refuseAudit(data: Data, action: string): Promise<void> {
-  await data.write(async (q) => {
-    const db = q.db as unknown as { run(s: unknown): unknown; execute(s: unknown): unknown };
-    await (q.dialect === "sqlite"
-      ? db.run(sql.raw(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = '${action}' BEGIN SELECT RAISE(ABORT, 'audit refused'); END`))
-      : db.execute(
-          sql.raw(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = '${action}' THEN RAISE EXCEPTION 'audit refused'; END IF; RETURN NEW; END $$;
-            CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`),
-        ));
-  });
 }
 
 /** A clock that fails on its nth call: the services read it inside their transaction, after their first writes. */

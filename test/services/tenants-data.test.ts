@@ -10,7 +10,7 @@ import { TenantInput } from "../../src/services/schemas.ts";
 import { createTenant, deleteTenant, listTenants, readFeatureCodes, readTenant, updateFeatureCodes, updateTenant } from "../../src/services/tenants.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
-import { expectRefusedByTrigger, refuseAudit, runDdl } from "../helpers/ddl.ts";
+import { expectRefusedByTrigger, refuseAudit } from "../helpers/ddl.ts";
 
 /**
  * Tenants, their feature codes and the discovery inbox on the asynchronous handle
@@ -138,11 +138,7 @@ describe.each(dataDialects(postgres))("tenants and feature codes on $name", (dia
 
   it("keeps a tenant whose deletion fails at its last write", async () => {
     await createTenant(deps, ACME);
-    await runDdl(data, {
-      sqlite: `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'tenant.delete' BEGIN SELECT RAISE(ABORT, 'audit refused'); END`,
-      postgres: `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = 'tenant.delete' THEN RAISE EXCEPTION 'audit refused'; END IF; RETURN NEW; END $$;
-        CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
-    });
+    await refuseAudit(data, "tenant.delete");
     const before = await rows(data);
     await expectRefusedByTrigger(deleteTenant(deps, "acme.example"));
     expect(await rows(data)).toEqual(before);

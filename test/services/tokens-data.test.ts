@@ -1,4 +1,4 @@
-import { asc, sql } from "drizzle-orm";
+import { asc } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Data } from "../../src/db/data.ts";
 import { withActor } from "../../src/services/actor.ts";
@@ -9,6 +9,7 @@ import { createTenant } from "../../src/services/tenants.ts";
 import { createToken, listTokens, revokeToken, verifyToken } from "../../src/services/tokens.ts";
 import { convertedDeps, dataDialects } from "../helpers/data-dialects.ts";
 import { usePostgres } from "../helpers/postgres.ts";
+import { refuseAudit } from "../helpers/ddl.ts";
 
 /**
  * API tokens (the admin API's token check) and the audit listing on the asynchronous handle: the
@@ -90,15 +91,7 @@ describe.each(dataDialects(postgres))("API tokens on $name", (dialect) => {
   });
 
   it("creates no token when the audit row of its creation fails", async () => {
-    await data.write(async (q) => {
-      const db = q.db as unknown as { run(s: unknown): unknown; execute(s: unknown): unknown };
-      await (q.dialect === "sqlite"
-        ? db.run(sql.raw(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'token.create' BEGIN SELECT RAISE(ABORT, 'audit refused'); END`))
-        : db.execute(
-            sql.raw(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.action = 'token.create' THEN RAISE EXCEPTION 'audit refused'; END IF; RETURN NEW; END $$;
-              CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`),
-          ));
-    });
+    await refuseAudit(data, "token.create");
     // The unnamed token is inserted, then renamed, then audited: the failure comes after both writes.
     await expect(createToken(deps, "readonly")).rejects.toBeTruthy();
     expect(await tokenRows(data)).toEqual([]);
