@@ -1,10 +1,11 @@
 import type { Database, Statement } from "better-sqlite3";
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { preparedPerDb } from "../db/prepared.ts";
+import { devices, tenants } from "../db/schema.ts";
 import { first, type Data } from "../db/data.ts";
 import type { DeviceRow, FirmwareRow, Tenant } from "../db/rows.ts";
 import { firmwareByFileName } from "../firmware/catalogue.ts";
-import { hotQueries } from "./hot-queries.ts";
 import type { Maybe } from "./maybe.ts";
 
 /**
@@ -28,10 +29,24 @@ export interface Looked {
   readonly deviceId: number | null;
 }
 
+/*
+ * SQLite: prepared once per connection. Building a drizzle query and preparing its statement on
+ * every request cost more than rendering the file (bench:boot and a CPU profile).
+ */
+const rowsById = preparedPerDb((db: Db) => {
+  const deviceById = db.select().from(devices).where(eq(devices.id, sql.placeholder("id"))).prepare();
+  const tenantById = db.select().from(tenants).where(eq(tenants.id, sql.placeholder("id"))).prepare();
+  return {
+    // One function each, not a closure per request: the render cache's loaders.
+    device: (id: number) => deviceById.get({ id }),
+    tenant: (id: number) => tenantById.get({ id }) ?? null,
+  };
+});
+
 /** On the server's SQLite connection; `templateGeneration` is the template store's. */
 export function sqliteRequestReads(db: Db, templateGeneration: () => number): RequestReads {
   const client: Database = db.$client;
-  const q = hotQueries(db);
+  const rows = rowsById(db);
   // One statement for both: a device file's request needs both, and each statement costs the read lock of the WAL.
   const genAndDevice: Statement<[string | null], [number | null, number | null]> = client
     .prepare<[string | null], [number | null, number | null]>("SELECT (SELECT gen FROM config_generation WHERE id = 1), (SELECT id FROM devices WHERE mac = ?)")
@@ -41,8 +56,8 @@ export function sqliteRequestReads(db: Db, templateGeneration: () => number): Re
       const [gen, deviceId] = genAndDevice.get(mac) ?? [null, null];
       return { gen: `${gen ?? 0}.${templateGeneration()}`, deviceId };
     },
-    device: q.deviceRow,
-    tenant: q.tenantRow,
+    device: rows.device,
+    tenant: rows.tenant,
     firmware: (fileName) => firmwareByFileName(db, fileName),
   };
 }
