@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, or } from "drizzle-orm";
 import { first, type Query } from "../db/data.ts";
 import type { DigestCredentials } from "../sip/digest.ts";
 import { parseSipUri, uriHost, type SipTarget } from "../sip/uri.ts";
@@ -30,7 +30,8 @@ export interface PlanInputs {
 
 /**
  * Where a device's NOTIFY goes (issue 5 interface): the contact registered for one of its lines
- * from the device's last known address, else its last known address on port 5060. Null when the
+ * from the device's last known address (a binding the registrar event tied to the device, or one of
+ * its lines' bindings tied to no device), else its last known address on port 5060. Null when the
  * device has neither (never fetched, never registered). Credentials are the line's SIP
  * credentials as stored now: call this before a change that rotates them.
  */
@@ -44,11 +45,23 @@ export async function notifyPlanIn(q: Query, deps: Pick<ServiceDeps, "secrets">,
       .where(eq(q.t.deviceLines.deviceId, device.id))
       .orderBy(asc(q.t.deviceLines.lineIndex))
   ).map((r) => r.ext);
+  // A binding is the phone's when the registrar event named it (its source was the phone's last fetch
+  // address), or when it is one of the phone's lines with no phone named: the event came before the
+  // phone's fetch was recorded (the fetch log is written in the background). planFrom keeps only
+  // those from the phone's last address.
+  const lineIds = lines.map((l) => l.id);
+  const ofDevice = eq(q.t.registrations.deviceId, device.id);
   const bound = await q.db
     .select({ r: q.t.registrations, ext: q.t.extensions })
     .from(q.t.registrations)
     .innerJoin(q.t.extensions, eq(q.t.extensions.id, q.t.registrations.extensionId))
-    .where(and(eq(q.t.registrations.deviceId, device.id), eq(q.t.registrations.state, "registered"), isNotNull(q.t.registrations.contact)));
+    .where(
+      and(
+        lineIds.length ? or(ofDevice, and(isNull(q.t.registrations.deviceId), inArray(q.t.registrations.extensionId, lineIds))) : ofDevice,
+        eq(q.t.registrations.state, "registered"),
+        isNotNull(q.t.registrations.contact),
+      ),
+    );
   return planFrom(deps, device, { tenant, lines, bound });
 }
 

@@ -1,12 +1,13 @@
 import { asc, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Data } from "../../src/db/data.ts";
+import { first, type Data } from "../../src/db/data.ts";
 import type { ProvisionDeps } from "../../src/provisioning/provision.ts";
 import { cancelForceUnregister, enableExtension, forceUnregister, presentForceUnregister } from "../../src/registrations/force-unregister.ts";
 import { DEFAULT_SIP_SETTINGS } from "../../src/registrations/sip-settings.ts";
 import { issueEventSecretIn } from "../../src/registrations/event-secrets.ts";
 import { handlePhoneEvent } from "../../src/registrations/phone-events.ts";
 import { handleRegistrarEvent } from "../../src/registrations/registrar-webhook.ts";
+import { notifyPlanIn } from "../../src/registrations/targets.ts";
 import { SourceLimiter } from "../../src/provisioning/source-limiter.ts";
 import { expireRegistrations } from "../../src/registrations/state.ts";
 import { extensionStatus, listRegistrations } from "../../src/registrations/views.ts";
@@ -99,6 +100,20 @@ describe.each(dataDialects(postgres))("registrations on $name", (dialect) => {
       ["registrar:test", "registration.registered"],
       ["system", "registration.expired"],
     ]);
+  });
+
+  it("NOTIFYs the registered contact when the registrar event came before the phone's fetch was recorded", async () => {
+    const setLastIp = (ip: string | null) => data.write((q) => q.db.update(q.t.devices).set({ lastIp: ip }).where(eq(q.t.devices.mac, "805ec0000501")));
+    await setLastIp(null);
+    expect(await event({ event: "registered", expires: 600 })).toMatchObject({ deviceId: null, state: "registered" });
+    // The fetch log now records the phone's fetch from the address it registered from.
+    await setLastIp("192.0.2.10");
+    const plan = await data.read(async (q) => notifyPlanIn(q, deps, first(await q.db.select().from(q.t.devices).where(eq(q.t.devices.mac, "805ec0000501")))!));
+    expect(plan).toMatchObject({ via: "contact", target: { host: "192.0.2.10", port: 5062, transport: "udp", uri: "sip:501@192.0.2.10:5062" } });
+    // From another address it is not this phone's: the last address on 5060 is all there is.
+    await setLastIp("192.0.2.11");
+    const elsewhere = await data.read(async (q) => notifyPlanIn(q, deps, first(await q.db.select().from(q.t.devices).where(eq(q.t.devices.mac, "805ec0000501")))!));
+    expect(elsewhere).toMatchObject({ via: "last-address", target: { host: "192.0.2.11", port: 5060 } });
   });
 
   it("expires every due registration or none: a refusal at the last audit row leaves them registered", async () => {
