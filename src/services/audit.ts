@@ -18,7 +18,8 @@ export interface AuditEvent {
 
 // Field names whose values are secrets wherever they appear in a before/after snapshot: passwords,
 // secrets, tokens, keys (`key`, `aesKey`, `config_key`, but not `keys`, a phone's key layout),
-// PINs and sealed columns (`*Enc`).
+// PINs and sealed columns (`*Enc`). A boolean under such a name is a flag (`passwordRotated`), never
+// a secret: it is kept.
 const SECRET_KEY = /password|secret|token|(^|_)key$|[a-z]Key$|^pin$|Pin$|Enc$/i;
 
 /**
@@ -29,7 +30,7 @@ export function maskSecrets(value: unknown): AuditSnapshot {
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== null && v !== undefined ? "***" : maskSecrets(v)]),
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== null && v !== undefined && typeof v !== "boolean" ? "***" : maskSecrets(v)]),
     );
   }
   return value as AuditSnapshot;

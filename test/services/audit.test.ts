@@ -12,6 +12,15 @@ describe("audit log", () => {
     });
   });
 
+  it("keeps a flag under a secret-looking name: a boolean says whether, never what", () => {
+    expect(maskSecrets({ passwordRotated: true, sipPassword: "x", requirePin: false, voicemailPin: "1234" })).toEqual({
+      passwordRotated: true,
+      sipPassword: "***",
+      requirePin: false,
+      voicemailPin: "***",
+    });
+  });
+
   it("stores an event with masked before/after", () => {
     const deps = createTestDeps();
     recordAudit(deps.db, 1, { actor: "cli", action: "extension.update", target: "extension:t/101", before: { displayName: "a", sipPassword: "s" }, after: { displayName: "b" } });
