@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs";
+import { createReadStream, createWriteStream, linkSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -78,8 +78,11 @@ function meter(limit: number) {
 
 /**
  * Stores an image from a stream (API upload or local file) and catalogues it. The file is
- * written under a random temporary name in `<firmwareDir>/<vendor>/`, then renamed to the
- * generated name; the row is inserted last, and the file removed again if that fails.
+ * written under a random temporary name in `<firmwareDir>/<vendor>/`, then given the generated
+ * name with a hard link, which fails when a file of that name exists: of two uploads of one name at
+ * once, the second gets 409 and neither replaces nor removes the first's file (a rename would have
+ * replaced it, and the loser's clean-up then deleted it). The row is inserted last, and the file,
+ * ours alone, removed again if that fails.
  */
 // Checks the name again and inserts: serializable on PostgreSQL (the default); the unique index on
 // file_name refuses a second row on both.
@@ -101,7 +104,17 @@ export async function addFirmware(deps: FirmwareDeps, input: FirmwareInput, body
     rmSync(temp, { force: true });
     throw invalidInput("file: the image is empty");
   }
-  renameSync(temp, final);
+  try {
+    linkSync(temp, final);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    throw conflict(
+      `name: a file ${c.fileName} is already in ${dir}: another upload of that name is under way, or an interrupted one left it. ` +
+        "If `phonehome firmware list` does not show it once uploads are done, remove the file and upload again",
+    );
+  } finally {
+    rmSync(temp, { force: true });
+  }
   try {
     return await deps.data.write(async (q) => {
       if (await firmwareByFileNameIn(q, c.fileName)) throw alreadyCatalogued(c.fileName);

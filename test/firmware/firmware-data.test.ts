@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -7,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Data } from "../../src/db/data.ts";
 import { listFirmware, pinnedFirmwareIn } from "../../src/firmware/catalogue.ts";
 import { deletePin, listPins, setPin } from "../../src/firmware/pins.ts";
+import { servedName } from "../../src/firmware/names.ts";
 import { addFirmware, addFirmwareFile, deleteFirmware, getFirmware, type FirmwareDeps } from "../../src/firmware/service.ts";
 import { withActor } from "../../src/services/actor.ts";
 import { TenantInput } from "../../src/services/schemas.ts";
@@ -145,6 +147,32 @@ describe.each(dataDialects(postgres))("firmware catalogue and pins on $name", (d
     // deletePin reads it for the audit row only, after the delete.
     await expect(deletePin({ ...deps, clock: failingClock(1) }, TENANT, "yealink", "T54W")).rejects.toThrow("clock failed midway");
     expect(await snapshot(data)).toEqual(pinned);
+  });
+
+  it("gives two uploads of one name at once one success, and keeps the winner's file as catalogued", async () => {
+    const results = await Promise.allSettled([addFirmware(deps, image("96.86.0.100"), bytes("first upload"), LIMIT), addFirmware(deps, image("96.86.0.100"), bytes("second upload"), LIMIT)]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const won = results.find((r) => r.status === "fulfilled")!.value;
+    expect(results.find((r) => r.status === "rejected")!.reason).toMatchObject({ status: 409 });
+    expect(files()).toEqual([won.fileName]);
+    expect(readdirSync(join(dir, "yealink")).filter((f) => f.startsWith(".incoming-"))).toEqual([]);
+    const stored = readFileSync(join(dir, "yealink", won.fileName));
+    expect(createHash("sha256").update(stored).digest("hex")).toBe(won.sha256);
+    expect((await snapshot(data)).images.map((i) => i.sha256)).toEqual([won.sha256]);
+  });
+
+  it("refuses an upload whose file name is taken by a file outside the catalogue, leaving that file and the catalogue as they were", async () => {
+    const name = servedName("96.86.0.100", "T54W-96.86.0.100.rom");
+    mkdirSync(join(dir, "yealink"), { recursive: true });
+    writeFileSync(join(dir, "yealink", name), "left by an interrupted upload");
+    const before = await snapshot(data);
+    await expect(addFirmware(deps, image("96.86.0.100"), bytes("new"), LIMIT)).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringContaining(`a file ${name} is already in`),
+    });
+    expect(readFileSync(join(dir, "yealink", name), "utf8")).toBe("left by an interrupted upload");
+    expect(readdirSync(join(dir, "yealink"))).toEqual([name]);
+    expect(await snapshot(data)).toEqual(before);
   });
 
   it("gives a pin and a delete of one image at once one success: never a pin of a deleted image", async () => {
