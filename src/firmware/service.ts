@@ -109,7 +109,7 @@ export async function addFirmware(deps: FirmwareDeps, input: FirmwareInput, body
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     throw conflict(
-      `name: a file ${c.fileName} is already in ${dir}: another upload of that name is under way, or an interrupted one left it. ` +
+      `name: a file ${c.fileName} is already in the firmware folder (${c.vendor}/): another upload of that name is under way, or an interrupted one left it. ` +
         "If `phonehome firmware list` does not show it once uploads are done, remove the file and upload again",
     );
   } finally {
