@@ -1,5 +1,6 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { expect, vi } from "vitest";
 
 export const BIN = fileURLToPath(new URL("../../bin/phonehome.mjs", import.meta.url));
 
@@ -73,6 +74,14 @@ export function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv = {},
       resolve({ ok: false, code, output: out });
     });
   });
+}
+
+/**
+ * Waits until the admin API (`call`, a test's own) shows the phone's last address: the fetch log is
+ * written in the background, so a phone's address is known once its fetch is recorded.
+ */
+export async function untilFetchRecorded(call: (method: string, path: string, body: unknown) => Promise<{ json: any }>, mac: string, address = "127.0.0.1"): Promise<void> {
+  await vi.waitFor(async () => expect((await call("GET", `/devices/${mac}`, undefined)).json.lastIp).toBe(address), { timeout: 30_000, interval: 50 });
 }
 
 /** Loopback SIP with short timers, for the kill -9 tests of queued NOTIFYs. */

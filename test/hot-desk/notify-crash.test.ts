@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { curl } from "../helpers/curl.ts";
-import { runCli, startSipServerProcess, type ServerProcess } from "../helpers/server-process.ts";
+import { runCli, startSipServerProcess, untilFetchRecorded, type ServerProcess } from "../helpers/server-process.ts";
 import { freePort, startSipp } from "../helpers/sipp.ts";
 import { tempConfig } from "../helpers/test-deps.ts";
 
@@ -42,8 +42,7 @@ describe("a hot-desk NOTIFY survives kill -9", () => {
     const port = await freePort("udp");
     expect((await call("POST", "/registrations/events", { aor: `sip:100@${T}`, contact: `sip:100@127.0.0.1:${port}`, source: `127.0.0.1:${port}`, expires: 3600, event: "registered" })).status).toBe(200);
 
-    // The fetch log is written in the background: the phone's address is known once its fetch is recorded.
-    await vi.waitFor(async () => expect((await call("GET", `/devices/${MAC}`, undefined)).json.lastIp).toBe("127.0.0.1"), { timeout: 30_000, interval: 50 });
+    await untilFetchRecorded(call, MAC);
     const signedIn = await call("POST", "/pbx/hot-desk/sign-in", { mac: MAC, extension: "101", pin: "1234" });
     expect(signedIn.status).toBe(200);
     expect(signedIn.json.notify).toEqual({ notified: [MAC], skipped: [] });

@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { curl } from "../helpers/curl.ts";
-import { runCli, startSipServerProcess, type ServerProcess } from "../helpers/server-process.ts";
+import { runCli, startSipServerProcess, untilFetchRecorded, type ServerProcess } from "../helpers/server-process.ts";
 import { freePort, startSipp } from "../helpers/sipp.ts";
 import { tempConfig } from "../helpers/test-deps.ts";
 
@@ -43,8 +43,7 @@ describe("pending NOTIFY survives kill -9", () => {
     const contact = `sip:301@127.0.0.1:${port}`;
     expect((await call("POST", "/registrations/events", { aor: "sip:301@crash.example", contact, source: `127.0.0.1:${port}`, userAgent: "Yealink SIP-T54W", expires: 3600, event: "registered" }, registrar)).status).toBe(200);
 
-    // The fetch log is written in the background: the phone's address is known once its fetch is recorded.
-    await vi.waitFor(async () => expect((await call("GET", `/devices/${MAC}`, undefined)).json.lastIp).toBe("127.0.0.1"), { timeout: 30_000, interval: 50 });
+    await untilFetchRecorded(call, MAC);
     const fu = await call("POST", "/tenants/crash.example/extensions/301/force-unregister", { mode: "remove" });
     expect(fu.status).toBe(202);
     await server.kill9();
